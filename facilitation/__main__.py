@@ -1,0 +1,3 @@
+from facilitation.cli import main
+
+raise SystemExit(main())

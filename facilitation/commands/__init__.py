@@ -1,0 +1,1 @@
+"""Subcommands of `python -m facilitation`, one module per area, each with `register(subparsers)`."""

@@ -1,0 +1,92 @@
+"""Core subcommands: init, demo, meetings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .. import db, demo, meetings
+from ..cli import print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("init", help="データベースを作成・更新し、空ならデモデータを入れます")
+    p.add_argument("--no-demo", action="store_true", help="デモデータを入れない")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="デモデータを作成します（空のデータベースに）")
+    p.add_argument("--bench", action="store_true", help="ベンチマーク用の大きなデータ（10年・60回・約1万件）")
+    p.add_argument("--years", type=int, default=10)
+    p.add_argument("--registrations", type=int, default=10_000)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    m = sub.add_parser("meetings", help="会の一覧・追加").add_subparsers(dest="action", required=True)
+    p = m.add_parser("list", help="会の一覧")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_meetings_list)
+    p = m.add_parser("add", help="会を追加")
+    p.add_argument("--title", required=True)
+    p.add_argument("--date", required=True, help="YYYY-MM-DD")
+    p.add_argument("--time", default="14:00", help="HH:MM（既定 14:00）")
+    p.add_argument("--format", default="オンライン", help="オンライン / 会場 / ハイブリッド")
+    p.add_argument("--kind", default="情報交換会")
+    p.add_argument("--venue", default="")
+    p.add_argument("--capacity", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_meetings_add)
+
+
+def cmd_init(args) -> int:
+    db.get_engine(args.db)
+    if db.is_empty(args.db) and not args.no_demo:
+        with db.session(args.db, actor="init") as s:
+            made = demo.generate(s)
+        print(f"デモデータを作成しました: 会 {made['meetings']} 件、申込 {made['registrations']} 件")
+    else:
+        print("データベースは最新です。")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    if not db.is_empty(args.db):
+        raise ValueError("データベースが空ではありません。新しいデータベースURLを --db で指定してください。")
+    size = demo.DemoSize.bench(years=args.years, registrations=args.registrations) if args.bench else None
+    with db.session(args.db, actor="demo") as s:
+        made = demo.generate(s, size)
+    if args.json:
+        print_json(made)
+    else:
+        print(f"デモデータを作成しました: 会 {made['meetings']} 件、ルーム {made['rooms']} 件、"
+              f"申込 {made['registrations']} 件、人 {made['people']} 名")
+    return 0
+
+
+def cmd_meetings_list(args) -> int:
+    with db.session(args.db) as s:
+        rows = [meetings.as_dict(m) for m in meetings.list_meetings(s)]
+        labels = [meetings.label(m) for m in meetings.list_meetings(s)]
+    if args.json:
+        print_json(rows)
+    else:
+        for row, text in zip(rows, labels):
+            print(f"{row['id']:>4}  {text}  {row['format']}  {row['status']}")
+    return 0
+
+
+def cmd_meetings_add(args) -> int:
+    try:
+        day = dt.date.fromisoformat(args.date)
+        hour, minute = (int(x) for x in args.time.split(":"))
+    except ValueError:
+        raise ValueError(f"日付「{args.date}」または時刻「{args.time}」の形式が正しくありません（例: 2026-12-10 14:00）。")
+    starts = dt.datetime(day.year, day.month, day.day, hour, minute)
+    data = meetings.MeetingInput(title=args.title, starts_at=starts, format=args.format, kind=args.kind,
+                                 venue=args.venue, capacity=args.capacity, status="準備中")
+    with db.session(args.db, actor="cli") as s:
+        meeting = meetings.add_meeting(s, data)
+        out = meetings.as_dict(meeting)
+    if args.json:
+        print_json(out)
+    else:
+        print(f"会を追加しました: ID {out['id']} {out['title']}")
+    return 0

@@ -1,0 +1,55 @@
+"""Japanese dates: 2026年12月10日（木）, fiscal years (年度, April–March) and 和暦."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+WEEKDAYS = "月火水木金土日"
+_ERAS = (  # (first day, name)
+    (dt.date(2019, 5, 1), "令和"),
+    (dt.date(1989, 1, 8), "平成"),
+    (dt.date(1926, 12, 25), "昭和"),
+)
+
+
+def ja_date(d: dt.date | dt.datetime | None, weekday: bool = True) -> str:
+    """2026年12月10日（木）; "" for None."""
+    if d is None:
+        return ""
+    s = f"{d.year}年{d.month}月{d.day}日"
+    return f"{s}（{WEEKDAYS[d.weekday()]}）" if weekday else s
+
+
+def ja_time(t: dt.time | dt.datetime | None) -> str:
+    """14:00 style; "" for None."""
+    return "" if t is None else f"{t.hour}:{t.minute:02d}"
+
+
+def ja_datetime(d: dt.datetime | None) -> str:
+    """2026年12月10日（木）14:00."""
+    return "" if d is None else f"{ja_date(d)}{ja_time(d)}"
+
+
+def fiscal_year(d: dt.date | dt.datetime) -> int:
+    """The 年度 a date falls in: April to March, named by the year it starts."""
+    return d.year if d.month >= 4 else d.year - 1
+
+
+def ja_fiscal_year(year: int) -> str:
+    """2026 → 「2026年度」."""
+    return f"{year}年度"
+
+
+def wareki_year(year: int, month: int = 4, day: int = 1) -> str:
+    """The 和暦 year for a date (April 1 by default, as fiscal years are named): 2026 → 令和8年."""
+    d = dt.date(year, month, day)
+    for start, era in _ERAS:
+        if d >= start:
+            n = d.year - start.year + 1
+            return f"{era}{'元' if n == 1 else n}年"
+    return f"{year}年"
+
+
+def wareki_fiscal_year(year: int) -> str:
+    """2026 → 「令和8年度」."""
+    return wareki_year(year)[:-1] + "年度"

@@ -1,0 +1,116 @@
+"""Text normalisation: the one place where messy Japanese input becomes comparable keys.
+
+The same organisation arrives typed five ways (ＮＰＯ法人／NPO 法人／（特非）／特定非営利活動法人…);
+every matcher in the package compares the keys made here, never raw text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Legal-form variants, longest first, mapped to one canonical spelling.
+_LEGAL_FORMS: list[tuple[str, str]] = [
+    (r"特定非営利活動法人", "NPO法人"),
+    (r"[（(]\s*特非\s*[)）]", "NPO法人"),
+    (r"特非\s*[)）]?", "NPO法人"),
+    (r"NPO\s*法人", "NPO法人"),
+    (r"[（(]\s*一社\s*[)）]", "一般社団法人"),
+    (r"一社\s*[)）]", "一般社団法人"),
+    (r"^一社(?=\S)", "一般社団法人"),
+    (r"[（(]\s*一財\s*[)）]", "一般財団法人"),
+    (r"[（(]\s*公社\s*[)）]", "公益社団法人"),
+    (r"[（(]\s*公財\s*[)）]", "公益財団法人"),
+    (r"社会福祉法人", "社会福祉法人"),
+    (r"[（(]\s*社福\s*[)）]", "社会福祉法人"),
+    (r"^社福(?=\S)", "社会福祉法人"),
+    (r"[（(]\s*福\s*[)）]", "社会福祉法人"),
+    (r"[（(]\s*株\s*[)）]", "株式会社"),
+    (r"[（(]\s*有\s*[)）]", "有限会社"),
+    (r"社協", "社会福祉協議会"),
+]
+_LEGAL_FORM_RES = [(re.compile(p), r) for p, r in _LEGAL_FORMS]
+
+# Canonical legal forms stripped when comparing organisations by what they are called.
+LEGAL_FORM_WORDS = (
+    "NPO法人",
+    "一般社団法人",
+    "一般財団法人",
+    "公益社団法人",
+    "公益財団法人",
+    "社会福祉法人",
+    "株式会社",
+    "有限会社",
+    "生活協同組合",
+)
+
+_SPACE_RE = re.compile(r"\s+")
+_CJK = r"\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+_SPACE_AROUND_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])\s+(?=[{_CJK}])")
+_SPACED_LATIN = re.compile(r"(?<![A-Za-z])(?:[A-Za-z] ){2,}[A-Za-z](?![A-Za-z])")  # "C o C o" printed with spaces
+_KEY_DROP = re.compile(r"[\s・･\-‐−–—_/／.,、。()（）\[\]「」『』【】〈〉<>&＆'\"“”’]")
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+
+
+def clean(text: object) -> str:
+    """NFKC, trimmed, inner whitespace collapsed; spaces between Japanese characters removed.
+
+    None and NaN become "". Keeps the text readable: this is what we store and show.
+    """
+    if text is None:
+        return ""
+    if isinstance(text, float) and text != text:  # NaN from pandas
+        return ""
+    s = unicodedata.normalize("NFKC", str(text))
+    s = s.replace("\u200b", "").replace("\ufeff", "")
+    s = _SPACE_RE.sub(" ", s).strip()
+    s = _SPACED_LATIN.sub(lambda m: m.group(0).replace(" ", ""), s)
+    s = _SPACE_BETWEEN_CJK.sub("", s)
+    return s
+
+
+def legal_forms(text: str) -> str:
+    """Rewrite every legal-form variant to its canonical spelling (NPO法人, 一般社団法人…)."""
+    s = clean(text)
+    for pattern, repl in _LEGAL_FORM_RES:
+        s = pattern.sub(repl, s)
+    return _SPACE_AROUND_CJK.sub("", s).strip()
+
+
+def to_hiragana(text: str) -> str:
+    """Katakana to hiragana (for furigana and kana-insensitive keys)."""
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def key(text: object) -> str:
+    """A comparison key: canonical legal forms, no spaces or punctuation, lower case, hiragana."""
+    s = legal_forms(clean(text))
+    s = _KEY_DROP.sub("", s).lower()
+    return to_hiragana(s)
+
+
+def org_key(text: object) -> str:
+    """Key for an organisation name with legal forms removed, so 「NPO法人りんく」 and 「りんく」 meet."""
+    s = legal_forms(clean(text))
+    for word in LEGAL_FORM_WORDS:
+        s = s.replace(word, "")
+    s = s.replace("市役所", "市").replace("町役場", "町").replace("村役場", "村")
+    return key(s)
+
+
+def person_key(name: object) -> str:
+    """Key for a person's name: spaces (full or half width) and kana differences ignored."""
+    return key(name)
+
+
+def email_key(email: object) -> str:
+    """Lower-cased trimmed e-mail, or "" when the text is not an e-mail address."""
+    s = clean(email).lower().replace(" ", "")
+    s = s.removeprefix("mailto:")
+    return s if _EMAIL_RE.match(s) else ""
+
+
+def is_email(text: object) -> bool:
+    """True when the text looks like one e-mail address."""
+    return bool(email_key(text))

@@ -1,0 +1,44 @@
+"""Who is looking: every function that returns personal data takes a Viewer and trims to its role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SECRETARIAT = "事務局"
+FACILITATOR = "ファシリテーター"
+COMMITTEE = "委員会"
+ROLES: tuple[str, ...] = (SECRETARIAT, FACILITATOR, COMMITTEE)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person (or link holder) and what they may see.
+
+    A facilitator is scoped to one meeting and one room; the committee sees aggregates only.
+    """
+
+    role: str
+    email: str = ""
+    meeting_id: int | None = None
+    room_id: int | None = None
+
+    @property
+    def sees_names(self) -> bool:
+        """Names and e-mails: the secretariat, and a facilitator for their own room."""
+        return self.role in (SECRETARIAT, FACILITATOR)
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.role == SECRETARIAT
+
+    @property
+    def actor(self) -> str:
+        """How this viewer is named in the audit log."""
+        return self.email or self.role
+
+
+SECRETARIAT_LOCAL = Viewer(role=SECRETARIAT, email="local")
+
+
+class AccessDenied(PermissionError):
+    """Raised by the domain when a viewer asks for data outside their role."""

@@ -1,0 +1,203 @@
+"""Shared fixtures: real databases (SQLite file, PostgreSQL server), the demo data, the app, a browser.
+
+Missing Chromium or PostgreSQL skips those tests with a reason, unless FACILITATION_STRICT=1
+(set by CI), which turns such a skip into a failure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from facilitation import db, demo
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "test-output"
+CHROMIUM = os.environ.get("FACILITATION_CHROMIUM", "/usr/bin/chromium")
+STRICT = os.environ.get("FACILITATION_STRICT") == "1"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip with `reason` when `condition` is false; fail instead in strict (CI) mode."""
+    if not condition:
+        if STRICT:
+            pytest.fail(f"必須の環境がありません（FACILITATION_STRICT=1）: {reason}")
+        pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- PostgreSQL: a throw-away cluster on loopback, one per test session (per xdist worker) ---
+
+def _pg_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class PgCluster:
+    def __init__(self):
+        self.bin = _pg_bin()
+        self.dir = Path(tempfile.mkdtemp(prefix="facilitation-pg-"))
+        self.port = free_port()
+        self.as_root = os.geteuid() == 0
+        self._counter = itertools.count()
+
+    def _run(self, *cmd: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
+        subprocess.run([*prefix, *cmd], check=True, capture_output=True, cwd="/tmp")
+
+    def start(self) -> None:
+        data = self.dir / "data"
+        if self.as_root:
+            shutil.chown(self.dir, "postgres")
+        self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+                  "-E", "UTF8", "--locale=C")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-w", "-l", str(self.dir / "log"),
+                  "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def stop(self) -> None:
+        try:
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def new_database(self) -> str:
+        import psycopg
+
+        name = f"t{os.getpid()}_{next(self._counter)}"
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    bin_dir = _pg_bin()
+    require(bin_dir is not None, "PostgreSQL が見つかりません（Debian の postgresql パッケージ）")
+    if os.geteuid() == 0:
+        require(shutil.which("runuser") is not None, "runuser がありません")
+    cluster = PgCluster()
+    cluster.start()
+    yield cluster
+    db.dispose_all()
+    cluster.stop()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A fresh, migrated SQLite file."""
+    url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    db.get_engine(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """The same test on a SQLite file and on a real PostgreSQL server, both freshly migrated."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    else:
+        url = request.getfixturevalue("pg_cluster").new_database()
+    db.get_engine(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory) -> str:
+    """A SQLite file with the demo history, shared by the session: read it, don't change it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    url = f"sqlite:///{path}"
+    with db.session(url, actor="test") as s:
+        demo.generate(s)
+    return url
+
+
+@pytest.fixture
+def demo_copy_url(demo_url, tmp_path) -> str:
+    """A private copy of the demo database that a test may change."""
+    src = Path(demo_url.removeprefix("sqlite:///"))
+    db.get_engine(demo_url).dispose()
+    dst = tmp_path / "demo.sqlite3"
+    import sqlite3
+
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    return f"sqlite:///{dst}"
+
+
+# --- The app in a real server, and a real browser ---
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """`streamlit run streamlit_app.py` on a free loopback port with a fresh demo database."""
+    home = tmp_path_factory.mktemp("app")
+    url = f"sqlite:///{home / 'app.sqlite3'}"
+    port = free_port()
+    env = {**os.environ, "FACILITATION_DB_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=open(home / "streamlit.log", "wb"), stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    import urllib.request
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("Streamlit が起動しませんでした: " + (home / "streamlit.log").read_text()[-2000:])
+    yield {"base": base, "db_url": url, "log": home / "streamlit.log"}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (Playwright cannot download its own here)."""
+    require(Path(CHROMIUM).exists(), f"Chromium がありません（{CHROMIUM}。apt-get install chromium）")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    """test-output/: screenshots and files a person may want to look at after a run."""
+    OUTPUT.mkdir(exist_ok=True)
+    return OUTPUT

@@ -1,0 +1,56 @@
+"""Storage: migrations from empty and from the previous revision, on SQLite and PostgreSQL."""
+
+import datetime as dt
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+
+from facilitation import db, meetings
+from facilitation.schema import metadata
+
+
+def test_migrated_schema_matches_the_models(db_url):
+    engine = db.get_engine(db_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), metadata)
+    assert diff == []
+
+
+def test_upgrade_from_previous_revision_keeps_data(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = create_engine(url)
+    cfg = db.alembic_config(engine)
+    script = ScriptDirectory.from_config(cfg)
+    # The revisions in order, oldest first; stop one short of the newest and add data there.
+    revisions = list(reversed(list(script.walk_revisions())))
+    command.upgrade(cfg, "0001")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO meetings (title, kind, starts_at, format, venue, fiscal_year, program, status,"
+            " registration_url, sheet_url, settings, created_at) VALUES ('旧版の会', '情報交換会',"
+            " '2021-06-04 14:00:00', 'オンライン', '', 2021, '[]', '開催済', '', '', '{}', '2021-05-01')"))
+    engine.dispose()
+    with db.session(url) as s:  # get_engine migrates to the newest heads
+        titles = [m.title for m in meetings.list_meetings(s)]
+    assert titles == ["旧版の会"]
+    heads = set(script.get_heads())
+    with db.get_engine(url).connect() as conn:
+        assert set(MigrationContext.configure(conn).get_current_heads()) == heads
+    assert len(revisions) >= 1
+
+
+def test_meeting_round_trip(db_url):
+    data = meetings.MeetingInput(title="第1回 情報交換会", starts_at=dt.datetime(2027, 3, 5, 14, 0),
+                                 format="ハイブリッド", venue="札幌市内", capacity=100)
+    with db.session(db_url) as s:
+        created = meetings.add_meeting(s, data)
+        mid = created.id
+    with db.session(db_url) as s:
+        m = meetings.get_meeting(s, mid)
+        assert (m.title, m.format, m.capacity, m.fiscal_year, m.number) == ("第1回 情報交換会", "ハイブリッド", 100, 2026, 1)
+        assert meetings.label(m) == "第1回 第1回 情報交換会（2027年3月5日（金））"
+    tables = set(inspect(db.get_engine(db_url)).get_table_names())
+    assert {"meetings", "organisations", "people", "registrations", "rooms", "assignments"} <= tables
