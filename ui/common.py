@@ -1,0 +1,59 @@
+"""What every page needs: the database, the viewer, a meeting picker, Japanese messages."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from facilitation import db, meetings
+from facilitation.roles import SECRETARIAT_LOCAL, Viewer
+
+
+def db_url() -> str:
+    """The database URL: [database] url in secrets, else $FACILITATION_DB_URL, else the SQLite file."""
+    try:
+        url = st.secrets.get("database", {}).get("url")
+    except Exception:  # no secrets.toml at all is the normal local case
+        url = None
+    return db.resolve_url(url or os.environ.get(db.ENV_VAR))
+
+
+def viewer() -> Viewer:
+    """Who is looking, as decided by streamlit_app.py (local mode: the secretariat)."""
+    return st.session_state.get("viewer", SECRETARIAT_LOCAL)
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    """A database unit of work on behalf of the current viewer (named in the audit log)."""
+    with db.session(db_url(), actor=viewer().actor) as s:
+        yield s
+
+
+def meeting_picker(key: str = "meeting_id", label: str = "対象の会") -> int | None:
+    """A select box of meetings (newest first; the upcoming one preselected); returns its id."""
+    v = viewer()
+    with session() as s:
+        items = meetings.list_meetings(s)
+        if v.meeting_id is not None:
+            items = [m for m in items if m.id == v.meeting_id]
+        options = {m.id: meetings.label(m) for m in items}
+        upcoming = meetings.upcoming_meeting(s)
+    if not options:
+        st.info("まだ会が登録されていません。設定ページから会を追加してください。")
+        return None
+    ids = list(options)
+    default = ids.index(upcoming.id) if upcoming and upcoming.id in options else 0
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+    return st.selectbox(label, ids, index=default, format_func=options.get, key=key)
+
+
+def show_problems(problems: list[str], title: str = "確認が必要な点があります") -> None:
+    """A list of Japanese messages the user can act on (never a traceback)."""
+    if problems:
+        st.warning(title + "\n\n" + "\n".join(f"- {p}" for p in problems))
