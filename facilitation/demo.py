@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from . import vocab
+from .meetings import DEFAULT_PROGRAM
 from .models import (
     Assignment,
     Attendance,
@@ -24,7 +25,6 @@ from .models import (
     Room,
     RoomNote,
 )
-from .meetings import DEFAULT_PROGRAM
 from .normalize import person_key
 from .orgs import create_organisation, load_master
 
@@ -197,7 +197,7 @@ def generate(session: Session, size: DemoSize | None = None) -> dict[str, int]:
     counts = {"meetings": 0, "rooms": 0, "registrations": 0, "people": 0}
     dates = _meeting_dates(size)
     upcoming = dt.datetime(2026, 12, 10, 14, 0)
-    plan = list(zip(dates, size.meeting_sizes)) + (
+    plan = list(zip(dates, size.meeting_sizes, strict=False)) + (
         [(upcoming, size.upcoming_registrations)] if size.upcoming_registrations else []
     )
     last_fy = None

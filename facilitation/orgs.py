@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from .models import Organisation, OrgAlias
-from .normalize import clean, org_key
+from .models import OrgAlias, Organisation
+from .normalize import clean, key, org_key
 from .vocab import DATA_DIR
 
 MASTER_CSV = DATA_DIR / "organisations.csv"
@@ -118,3 +119,20 @@ def all_organisations(session: Session) -> list[Organisation]:
     """Every organisation with its aliases loaded, by region then name."""
     stmt = select(Organisation).options(selectinload(Organisation.aliases))
     return sorted(session.scalars(stmt), key=lambda o: (o.region, o.name))
+
+
+def master_frame(session: Session, search: str = "") -> pd.DataFrame:
+    """The organisation master as a table for the settings page (search by name or alias)."""
+
+    needle = key(search)
+    rows = []
+    for o in all_organisations(session):
+        aliases = "、".join(a.alias for a in o.aliases)
+        if needle and needle not in key(o.name) and needle not in key(aliases):
+            continue
+        rows.append({
+            "ID": o.id, "機関名": o.name, "種別": o.kind, "直営/委託": o.gov_mode, "振興局": o.region,
+            "市町村": o.municipality, "事業": "・".join(o.programs), "略称・別名": aliases,
+            "ファシリテーター団体": "★" if o.facilitator_body else "", "集計対象": "○" if o.is_target else "",
+        })
+    return pd.DataFrame(rows)

@@ -68,7 +68,7 @@ def cmd_meetings_list(args) -> int:
     if args.json:
         print_json(rows)
     else:
-        for row, text in zip(rows, labels):
+        for row, text in zip(rows, labels, strict=False):
             print(f"{row['id']:>4}  {text}  {row['format']}  {row['status']}")
     return 0
 
@@ -78,7 +78,7 @@ def cmd_meetings_add(args) -> int:
         day = dt.date.fromisoformat(args.date)
         hour, minute = (int(x) for x in args.time.split(":"))
     except ValueError:
-        raise ValueError(f"日付「{args.date}」または時刻「{args.time}」の形式が正しくありません（例: 2026-12-10 14:00）。")
+        raise ValueError(f"日付「{args.date}」または時刻「{args.time}」の形式が正しくありません（例: 2026-12-10 14:00）。") from None
     starts = dt.datetime(day.year, day.month, day.day, hour, minute)
     data = meetings.MeetingInput(title=args.title, starts_at=starts, format=args.format, kind=args.kind,
                                  venue=args.venue, capacity=args.capacity, status="準備中")

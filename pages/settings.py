@@ -1,0 +1,27 @@
+"""設定: meetings, the organisation master, and the other areas' settings."""
+
+import streamlit as st
+
+from facilitation import orgs
+from ui import meeting_form
+from ui.common import meeting_picker, session
+
+st.title("設定")
+
+tab_meetings, tab_orgs = st.tabs(["会の管理", "組織マスタ"])
+
+with tab_meetings:
+    mode = st.radio("操作", ["会を追加する", "会を編集する"], horizontal=True)
+    if mode == "会を追加する":
+        meeting_form.render(None)
+    else:
+        meeting_id = meeting_picker(key="settings_meeting", label="編集する会")
+        if meeting_id is not None:
+            meeting_form.render(meeting_id)
+
+with tab_orgs:
+    search = st.text_input("機関名・略称で検索", placeholder="例: りんく、江別市社協")
+    with session() as s:
+        table = orgs.master_frame(s, search)
+    st.caption(f"{len(table)} 機関（★はファシリテーター団体、集計対象○はカバー率の分母に入る機関）")
+    st.dataframe(table, hide_index=True, width="stretch")

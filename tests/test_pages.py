@@ -1,0 +1,49 @@
+"""Every page renders with the demo data, without an exception, under its Japanese title."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.shell import PAGES
+
+from .conftest import ROOT
+
+TITLES = {name: title for name, (_, title, *_rest) in PAGES.items()}
+
+
+@pytest.fixture
+def app_env(monkeypatch, demo_copy_url):
+    monkeypatch.setenv("FACILITATION_DB_URL", demo_copy_url)
+    return demo_copy_url
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_with_its_title(app_env, name):
+    at = AppTest.from_file(str(ROOT / PAGES[name][0]), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert TITLES[name] in [t.value for t in at.title]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_home_shows_the_upcoming_meeting_and_counts(app_env):
+    at = AppTest.from_file(str(ROOT / "pages/home.py"), default_timeout=60).run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "2026年12月10日（木）" in text
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["申込者数"].endswith("名") and int(metrics["申込者数"][:-1]) > 20
+    assert "内訳:" in text and "機関：" in text
+
+
+def test_settings_adds_a_meeting(app_env):
+    at = AppTest.from_file(str(ROOT / "pages/settings.py"), default_timeout=60).run()
+    at.text_input[0].set_value("第4回 情報交換会（テスト）")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("保存しました" in s.value and "第4回 情報交換会（テスト）" in s.value for s in at.success)
+
+
+def test_settings_organisation_search(app_env):
+    at = AppTest.from_file(str(ROOT / "pages/settings.py"), default_timeout=60).run()
+    box = next(t for t in at.text_input if t.label == "機関名・略称で検索")
+    box.set_value("りんく").run()
+    frame = at.dataframe[-1].value
+    assert list(frame["機関名"]) == ["NPO法人コミュニティワーク研究実践センター岩見沢市生活サポートセンターりんく"]
