@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from facilitation.roles import SECRETARIAT_LOCAL
-from ui import shell
+from ui import auth, shell
 
 shell.start()
-st.session_state.setdefault("viewer", SECRETARIAT_LOCAL)  # local mode: the secretariat
-st.navigation(shell.pages_for(st.session_state["viewer"])).run()
+viewer = auth.current_viewer()  # a facilitator link, a signed-in account, or local mode (or stop)
+auth.sidebar(viewer)
+st.navigation(shell.pages_for(viewer)).run()

@@ -110,3 +110,6 @@ def is_empty(url: str | None = None) -> bool:
         n = s.scalar(select(func.count()).select_from(Meeting)) or 0
         n += s.scalar(select(func.count()).select_from(Organisation)) or 0
     return n == 0
+
+
+from . import audit as _audit  # noqa: E402,F401  (registers the audit log on every Session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -11,6 +12,7 @@ from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
 
 from .common import db_url
 
+ROOT = Path(__file__).resolve().parent.parent
 PAGES = {  # file, title, url path, icon, roles that see it
     "home": ("pages/home.py", "ホーム", "home", ":material/home:", (SECRETARIAT, COMMITTEE)),
     "registrations": ("pages/registrations.py", "申込管理", "registrations", ":material/how_to_reg:", (SECRETARIAT,)),
@@ -43,9 +45,15 @@ def pages_for(viewer: Viewer) -> list:
     """st.Page objects this viewer may open, the first one being the default."""
     out = []
     for _name, (path, title, url_path, icon, roles) in PAGES.items():
-        if viewer.role in roles:
+        if viewer.role in roles and (ROOT / path).exists():  # pages still being built are left out
             out.append(st.Page(path, title=title, url_path=url_path, icon=icon, default=not out))
+    if not out:  # a role whose pages are not installed: say so instead of failing
+        out.append(st.Page(_nothing_here, title="お知らせ", url_path="notice", default=True))
     return out
+
+
+def _nothing_here() -> None:
+    st.info("この役割で開けるページは、いまはありません。事務局にお問い合わせください。")
 
 
 def start() -> None:

@@ -1,0 +1,303 @@
+"""Load test: 50 concurrent viewers (roster via facilitator links, history, surveys) in real browsers,
+plus the secretariat editing assignments at the same time. Bounded, loopback only.
+
+    .venv/bin/python bench/load.py [--viewers 50] [--duration 60] [--editors 2] [--json out.json]
+
+Starts the app (local mode, 127.0.0.1) on a fresh demo database with every registration of the
+upcoming meeting assigned to a room, a survey imported, and one facilitator link per room. Opens
+N pages in one headless Debian Chromium (one context = one Streamlit session each): 60 % on
+/roster?token=… (facilitators, phone-sized), 20 % on /history, 20 % on /surveys. Each viewer loads
+its page, then keeps asking for updates (the R key = rerun) with 2–4 s of think time until the
+time is up. Meanwhile `--editors` secretariat threads move assignments between rooms with the
+version check (facilitation.concurrency.move_assignment) against the same database.
+
+Reported: page load and page update (rerun) times (p50 / p95 / max), errors (exceptions shown
+on a page, browser errors, lost connections), the editors' writes and stale refusals, and the
+"no lost writes" check: every assignment ends in the room of its last successful write, with
+version = 1 + its successful writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select  # noqa: E402
+
+from facilitation import access, concurrency, db, demo, meetings  # noqa: E402
+from facilitation.models import Assignment, Registration, Room  # noqa: E402
+from facilitation.roles import SECRETARIAT, Viewer  # noqa: E402
+
+CHROMIUM = os.environ.get("FACILITATION_CHROMIUM", "/usr/bin/chromium")
+SECRET = "bench-link-secret-" + "x" * 32
+OBSERVE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__states = [];
+  new MutationObserver(() => window.__states.push([performance.now(), app.getAttribute('data-test-script-state')]))
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+DONE_JS = """(t0) => (window.__states || []).some(([t, s]) => t > t0 && s === 'running') &&
+  (document.querySelector('[data-testid="stApp"]') || {}).getAttribute('data-test-script-state') === 'notRunning'"""
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def prepare(url: str) -> dict:
+    from facilitation.openchat import store as chat_store
+    from facilitation.surveys import store as survey_store
+    from facilitation.tabular import read_table
+
+    with db.session(url, actor="bench") as s:
+        demo.generate(s)
+    admin = Viewer(role=SECRETARIAT, email="bench")
+    with db.session(url, actor="bench") as s:
+        meeting = meetings.upcoming_meeting(s, now=dt.datetime(2026, 12, 1))
+        rooms = s.scalars(select(Room).where(Room.meeting_id == meeting.id).order_by(Room.position)).all()
+        regs = s.scalars(select(Registration).where(Registration.meeting_id == meeting.id)
+                         .order_by(Registration.id)).all()
+        existing = {a.registration_id for a in s.scalars(select(Assignment).join(Registration).where(
+            Registration.meeting_id == meeting.id))}
+        for i, reg in enumerate(regs):
+            if reg.id not in existing:
+                s.add(Assignment(registration_id=reg.id, room_id=rooms[i % len(rooms)].id))
+        s.flush()
+        links = [access.issue_link(s, admin, r.id, SECRET.encode(), hours=12).token for r in rooms]
+        data = ROOT / "tests" / "data"
+        table = read_table((data / "surveys" / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
+        survey_store.import_table(s, table, title="評価アンケート", meeting_id=None)
+        chat_store.import_bytes(s, (data / "openchat" / "ja_ios.txt").read_bytes(), admin, "ja_ios.txt")
+        assignment_ids = list(s.scalars(select(Assignment.id).join(Registration)
+                                        .where(Registration.meeting_id == meeting.id)))
+        return {"meeting_id": meeting.id, "rooms": [r.id for r in rooms], "links": links,
+                "assignments": assignment_ids}
+
+
+def start_app(url: str, log: Path) -> tuple[subprocess.Popen, str]:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "FACILITATION_DB_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+           access.SECRET_ENV: SECRET}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                return proc, base
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("Streamlit did not start: " + log.read_text()[-2000:])
+
+
+class Editors:
+    """Secretariat threads moving assignments with the version check; every write is recorded."""
+
+    def __init__(self, url: str, world: dict, n: int, seed: int = 1):
+        self.url, self.world, self.n = url, world, n
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.writes: dict[int, list[tuple[int, int]]] = {}  # assignment → [(version, room)]
+        self.stale = 0
+        self.errors: list[str] = []
+        self.latencies: list[float] = []
+        self.rng = random.Random(seed)
+
+    def _one(self, who: int) -> None:
+        viewer = Viewer(role=SECRETARIAT, email=f"editor{who}@example.org")
+        rng = random.Random(who)
+        while not self.stop.is_set():
+            aid = rng.choice(self.world["assignments"][:12])  # a few hot rows: real conflicts
+            try:
+                with db.session(self.url, actor=viewer.actor) as s:
+                    a = s.get(Assignment, aid)
+                    seen, current = a.version, a.room_id
+                time.sleep(rng.uniform(0.05, 0.4))  # the person looks at the screen, then moves
+                target = rng.choice([r for r in self.world["rooms"] if r != current])  # a real move
+                t0 = time.perf_counter()
+                with db.session(self.url, actor=viewer.actor) as s:
+                    result = concurrency.move_assignment(s, viewer, aid, target, expected_version=seen)
+                    ok = not isinstance(result, concurrency.StaleEdit)
+                    version = result.version if ok else None
+                with self.lock:
+                    self.latencies.append(time.perf_counter() - t0)
+                    if ok:
+                        self.writes.setdefault(aid, []).append((version, target))
+                    else:
+                        self.stale += 1
+            except Exception as exc:  # noqa: BLE001 - a benchmark records every failure
+                with self.lock:
+                    self.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+            time.sleep(rng.uniform(0.2, 0.8))
+
+    def start(self) -> list[threading.Thread]:
+        threads = [threading.Thread(target=self._one, args=(i,), daemon=True) for i in range(self.n)]
+        for t in threads:
+            t.start()
+        return threads
+
+    def verify(self) -> dict:
+        lost = []
+        with db.session(self.url) as s:
+            for aid, writes in self.writes.items():
+                a = s.get(Assignment, aid)
+                last_version, last_room = max(writes)
+                if (a.room_id, a.version) != (last_room, last_version) or a.version != 1 + len(writes):
+                    lost.append({"assignment": aid, "db": (a.room_id, a.version), "last": (last_room, last_version),
+                                 "writes": len(writes)})
+        return {"writes": sum(len(w) for w in self.writes.values()), "stale_refused": self.stale,
+                "lost_writes": lost, "errors": self.errors,
+                "write_p95_ms": round(1000 * pct(self.latencies, 95), 1) if self.latencies else None}
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = (len(values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+async def viewer(browser, url: str, kind: str, deadline: float, stats: dict, rng: random.Random) -> None:
+    mobile = kind == "roster"
+    ctx = await browser.new_context(viewport={"width": 390, "height": 844} if mobile else {"width": 1280, "height": 900})
+    page = await ctx.new_page()
+    page.on("pageerror", lambda e: stats["browser_errors"].append(str(e)[:200]))
+    try:
+        t0 = time.perf_counter()
+        await page.goto(url, wait_until="domcontentloaded", timeout=120_000)
+        await page.wait_for_selector("h1", timeout=120_000)
+        await page.wait_for_selector(IDLE, timeout=120_000)
+        stats["load"][kind].append(time.perf_counter() - t0)
+        await page.evaluate(OBSERVE_JS)
+        while time.monotonic() < deadline:
+            await asyncio.sleep(rng.uniform(2, 4))
+            if time.monotonic() >= deadline:
+                break
+            start = await page.evaluate("performance.now()")
+            t0 = time.perf_counter()
+            await page.locator("body").press("r")
+            try:
+                await page.wait_for_function(DONE_JS, arg=start, timeout=60_000, polling=50)
+                stats["update"][kind].append(time.perf_counter() - t0)
+            except Exception:  # noqa: BLE001
+                stats["timeouts"] += 1
+        shown = await page.locator('[data-testid="stException"]').count()
+        if shown:
+            stats["page_exceptions"].append(f"{kind}: {await page.locator('[data-testid=stException]').first.inner_text()}"[:300])
+        if await page.get_by_text("Connection error").count():
+            stats["disconnects"] += 1
+    except Exception as exc:  # noqa: BLE001
+        stats["viewer_failures"].append(f"{kind}: {type(exc).__name__}: {exc}"[:300])
+    finally:
+        await ctx.close()
+
+
+async def run_viewers(base: str, world: dict, n: int, duration: float, ramp: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    stats = {"load": {"roster": [], "history": [], "surveys": []},
+             "update": {"roster": [], "history": [], "surveys": []},
+             "browser_errors": [], "page_exceptions": [], "viewer_failures": [], "timeouts": 0, "disconnects": 0}
+    rng = random.Random(7)
+    kinds = ["roster"] * round(n * 0.6) + ["history"] * round(n * 0.2)
+    kinds += ["surveys"] * (n - len(kinds))
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        deadline = time.monotonic() + ramp + duration
+        tasks = []
+        for i, kind in enumerate(kinds):
+            if kind == "roster":
+                url = f"{base}/roster?token={world['links'][i % len(world['links'])]}"
+            else:
+                url = f"{base}/{kind}"
+            tasks.append(asyncio.create_task(viewer(browser, url, kind, deadline, stats, random.Random(i))))
+            await asyncio.sleep(ramp / max(1, n))
+        await asyncio.gather(*tasks)
+        await browser.close()
+    del rng
+    return stats
+
+
+def summarise(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0}
+    return {"n": len(values), "p50_ms": round(1000 * statistics.median(values)),
+            "p95_ms": round(1000 * pct(values, 95)), "max_ms": round(1000 * max(values))}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--viewers", type=int, default=50)
+    ap.add_argument("--duration", type=float, default=60, help="seconds of steady load after the ramp")
+    ap.add_argument("--ramp", type=float, default=25, help="seconds over which viewers arrive")
+    ap.add_argument("--editors", type=int, default=2)
+    ap.add_argument("--json", help="write the results here too")
+    args = ap.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"Chromium not found at {CHROMIUM}")
+    with tempfile.TemporaryDirectory(prefix="facilitation-load-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'load.sqlite3'}"
+        world = prepare(url)
+        proc, base = start_app(url, Path(tmp) / "streamlit.log")
+        editors = Editors(url, world, args.editors)
+        try:
+            started = time.time()
+            threads = editors.start()
+            stats = asyncio.run(run_viewers(base, world, args.viewers, args.duration, args.ramp))
+            editors.stop.set()
+            for t in threads:
+                t.join(10)
+            elapsed = time.time() - started
+            log_tail = (Path(tmp) / "streamlit.log").read_text(errors="replace")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        writes = editors.verify()
+    all_updates = [v for vs in stats["update"].values() for v in vs]
+    all_loads = [v for vs in stats["load"].values() for v in vs]
+    result = {
+        "viewers": args.viewers, "editors": args.editors, "seconds": round(elapsed),
+        "load": {k: summarise(v) for k, v in stats["load"].items()} | {"all": summarise(all_loads)},
+        "update": {k: summarise(v) for k, v in stats["update"].items()} | {"all": summarise(all_updates)},
+        "errors": {"page_exceptions": stats["page_exceptions"], "browser_errors": stats["browser_errors"][:10],
+                   "viewer_failures": stats["viewer_failures"], "update_timeouts": stats["timeouts"],
+                   "disconnects": stats["disconnects"],
+                   "server_log_tracebacks": log_tail.count("Traceback")},
+        "secretariat": writes,
+        "cpu": os.cpu_count(), "loadavg_at_end": os.getloadavg(),
+    }
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    ok = not (stats["page_exceptions"] or stats["viewer_failures"] or writes["lost_writes"] or writes["errors"])
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,210 @@
+"""Benchmark: 30 phones on one room's roster plus the secretariat's overview, in real browsers.
+
+    .venv/bin/python bench/roster_load.py [--phones 30] [--rounds 6]
+
+Starts the app (streamlit_app.py, loopback only) on a fresh demo database with 12 people in room 1
+of the upcoming meeting, opens N phone-sized pages (Debian Chromium via Playwright, one browser) on
+that room's facilitator link (?token=…, each page its own Streamlit session) and one desktop page
+on the secretariat's all-rooms overview. Each round
+makes one change — a real tap on one of the phones, or a move / tap written to the database as the
+secretariat's other screens would — and records, in every page, when the change became visible
+(an in-page poller every 100 ms). Reports max / p95 latency and any error shown or logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select  # noqa: E402
+
+from facilitation import access, db, demo, meetings, rosters  # noqa: E402
+from facilitation.models import Assignment, Registration, Room  # noqa: E402
+from facilitation.roles import SECRETARIAT_LOCAL  # noqa: E402
+
+CHROMIUM = os.environ.get("FACILITATION_CHROMIUM", "/usr/bin/chromium")
+WATCH_JS = """([needle, since]) => {
+  window.__seen = null;
+  clearInterval(window.__watch);
+  window.__watch = setInterval(() => {
+    if (window.__seen === null && document.body.innerText.includes(needle)) window.__seen = Date.now();
+  }, 100);
+}"""
+
+
+SECRET = "bench-roster-load-secret"
+
+
+def prepare(url: str, in_room: int) -> dict:
+    with db.session(url, actor="bench") as s:
+        demo.generate(s)
+    with db.session(url, actor="bench") as s:
+        meeting = meetings.upcoming_meeting(s, now=dt.datetime(2026, 12, 1))
+        rooms = s.scalars(select(Room).where(Room.meeting_id == meeting.id).order_by(Room.position)).all()
+        regs = s.scalars(select(Registration).where(Registration.meeting_id == meeting.id).order_by(Registration.id)).all()
+        for i, reg in enumerate(regs[:in_room]):
+            s.add(Assignment(registration_id=reg.id, room_id=rooms[0].id, is_facilitator=i == 0))
+        for i, reg in enumerate(regs[in_room:in_room + 8]):
+            s.add(Assignment(registration_id=reg.id, room_id=rooms[1 + i % (len(rooms) - 1)].id))
+        s.flush()
+        link = access.issue_link(s, SECRETARIAT_LOCAL, rooms[0].id, SECRET.encode())
+        return {"meeting_id": meeting.id, "room": rooms[0].id, "room_name": rooms[0].name, "token": link.token,
+                "members": [(r.id, r.person.name) for r in regs[:in_room]],
+                "spare": [(r.id, r.person.name) for r in regs[in_room:in_room + 8]]}
+
+
+def start_app(url: str, log: Path) -> tuple[subprocess.Popen, str]:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "FACILITATION_DB_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+           access.SECRET_ENV: SECRET}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                return proc, base
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("Streamlit did not start: " + log.read_text()[-2000:])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--phones", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--in-room", type=int, default=12)
+    parser.add_argument("--timeout", type=float, default=20.0, help="seconds a change may take before it counts as missed")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    from ui.roster import REFRESH_SECONDS
+
+    home = Path(tempfile.mkdtemp(prefix="roster-load-"))
+    url = f"sqlite:///{home / 'app.sqlite3'}"
+    world = prepare(url, args.in_room)
+    proc, base = start_app(url, home / "streamlit.log")
+    errors: list[str] = []
+    latencies: dict[str, list[float]] = {"phones": [], "overview": []}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-renderer-backgrounding",
+                "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"])
+            phones = []
+            t_open = time.monotonic()
+            # One context: every page is its own Streamlit session (its own websocket), but the pages
+            # share the HTTP cache, so 30 phones do not each download and parse the app's JavaScript.
+            ctx = browser.new_context(viewport={"width": 375, "height": 812}, locale="ja-JP", is_mobile=True,
+                                      has_touch=True)
+            for i in range(args.phones):
+                page = ctx.new_page()
+                page.on("pageerror", lambda exc, i=i: errors.append(f"phone {i}: {exc}"))
+                page.goto(f"{base}/roster?token={world['token']}", wait_until="domcontentloaded")
+                page.get_by_text("Zoom表示名").first.wait_for(timeout=120_000)
+                phones.append(page)
+            desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP").new_page()
+            desk.on("pageerror", lambda exc: errors.append(f"overview: {exc}"))
+            desk.goto(f"{base}/roster", wait_until="domcontentloaded")
+            desk.get_by_text(f"{world['room_name']}　出席").first.wait_for(timeout=90_000)
+            print(f"{args.phones} phones + overview open in {time.monotonic() - t_open:.0f} s; "
+                  f"refresh every {REFRESH_SECONDS} s")
+            time.sleep(REFRESH_SECONDS)
+
+            present, total = 0, len(world["members"])
+            members = list(world["members"])
+            spare = list(world["spare"])
+            for round_ in range(args.rounds):
+                if round_ % 3 == 2 and spare:  # a move into the room, written by the secretariat's editor
+                    rid, name = spare.pop(0)
+                    total += 1
+                    needle_phone, needle_desk = name, f"{world['room_name']}　出席 {present} / {total}名"
+                    for page in [*phones, desk]:
+                        page.evaluate(WATCH_JS, [needle_desk if page is desk else needle_phone, 0])
+                    t0 = time.time() * 1000
+                    with db.session(url, actor="bench") as s:
+                        s.scalar(select(Assignment).where(Assignment.registration_id == rid)).room_id = world["room"]
+                    members.append((rid, name))
+                    what = f"move of {name}"
+                else:
+                    rid, name = members[present]
+                    present += 1
+                    needle_phone = f"出席 {present}・遅刻"
+                    needle_desk = f"{world['room_name']}　出席 {present} / {total}名"
+                    for page in [*phones, desk]:
+                        page.evaluate(WATCH_JS, [needle_desk if page is desk else needle_phone, 0])
+                    if round_ % 3 == 0:  # a real tap on one phone
+                        tapper = phones[(round_ * 7) % len(phones)]
+                        t0 = time.time() * 1000
+                        tapper.get_by_role("radiogroup", name=f"{name}さんの出欠").get_by_role("radio", name="出席").click()
+                        what = f"tap on phone {(round_ * 7) % len(phones)}"
+                    else:  # the secretariat's screen taps
+                        t0 = time.time() * 1000
+                        with db.session(url, actor="bench") as s:
+                            rosters.mark_attendance(s, rid, "出席", SECRETARIAT_LOCAL)
+                        what = "tap from the secretariat"
+                deadline = time.monotonic() + args.timeout
+                pending = {id(p): p for p in [*phones, desk]}
+                seen: dict[int, float] = {}
+                while pending and time.monotonic() < deadline:
+                    for key, page in list(pending.items()):
+                        got = page.evaluate("() => window.__seen")
+                        if got is not None:
+                            seen[key] = (got - t0) / 1000
+                            del pending[key]
+                    time.sleep(0.2)
+                for key in pending:
+                    errors.append(f"round {round_}: change not visible within {args.timeout:.0f} s on page {key}")
+                phone_lat = [seen[id(p)] for p in phones if id(p) in seen]
+                desk_lat = seen.get(id(desk))
+                latencies["phones"] += phone_lat
+                if desk_lat is not None:
+                    latencies["overview"].append(desk_lat)
+                print(f"round {round_}: {what}: phones max {max(phone_lat, default=0):.1f} s, "
+                      f"overview {desk_lat if desk_lat is not None else float('nan'):.1f} s, missed {len(pending)}")
+            for i, page in enumerate([*phones, desk]):
+                if page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count():
+                    errors.append(f"page {i}: an error box is shown")
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    log = (home / "streamlit.log").read_text(errors="replace")
+    if "Traceback" in log:
+        errors.append("the server log has a traceback: " + log[log.index("Traceback"):][:800])
+    every = latencies["phones"] + latencies["overview"]
+    if every:
+        ordered = sorted(every)
+        p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+        print(f"observations {len(every)}: median {statistics.median(every):.1f} s, p95 {p95:.1f} s, "
+              f"max {max(every):.1f} s (refresh interval {REFRESH_SECONDS} s)")
+    print(f"errors: {len(errors)}")
+    for e in errors[:20]:
+        print("  " + e)
+    return 0 if not errors else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""Administration subcommands: backup, restore, forget-person, token, audit."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .. import access, audit, backup, db, privacy
+from ..cli import print_json
+from ..roles import SECRETARIAT, Viewer
+
+CLI_VIEWER = Viewer(role=SECRETARIAT, email="cli")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("backup", help="データベース全体をひとつのファイル（.zip）にバックアップします")
+    p.add_argument("-o", "--output", required=True, help="書き出すファイル（例: backup.zip）")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="バックアップファイルからデータベース全体を復元します（今のデータは置き換わります）")
+    p.add_argument("file", help="バックアップファイル（.zip）")
+    p.add_argument("--yes", action="store_true", help="確認せずに復元する")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("forget-person", help="個人情報の削除依頼: ひとりの個人情報を全データから削除します（集計は残ります）")
+    p.add_argument("--person", type=int, required=True, help="人のID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser("token", help="ファシリテーター用のリンクを発行します（会とルームを限定・期限付き）")
+    p.add_argument("--meeting", type=int, required=True, help="会のID")
+    p.add_argument("--room", type=int, required=True, help="ルームのID")
+    p.add_argument("--hours", type=float, help="有効時間（既定: 会の翌日の終わりまで）")
+    p.add_argument("--base-url", default=os.environ.get("FACILITATION_PUBLIC_URL", "http://localhost:8501"),
+                   help="アプリのURL（既定: $FACILITATION_PUBLIC_URL または http://localhost:8501）")
+    p.add_argument("--revoke", action="store_true", help="発行する代わりに、このルームのリンクをすべて無効にする")
+    p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("audit", help="変更履歴（監査ログ）を表示します")
+    p.add_argument("--entity", default="", help="対象の表（例: assignments, people）")
+    p.add_argument("--actor", default="", help="操作者（一部一致）")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit)
+
+
+def cmd_backup(args) -> int:
+    manifest = backup.write_backup(args.output, args.db)
+    rows = sum(t["rows"] for t in manifest.tables.values())
+    print(f"バックアップを作成しました: {args.output}（{len(manifest.tables)}表・{rows}行、"
+          f"スキーマ {', '.join(manifest.revisions)}）")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    path = Path(args.file)
+    manifest = backup.read_manifest(path.read_bytes()) if path.is_file() else None
+    if manifest is None:
+        raise backup.BackupError(f"ファイル「{path}」が見つかりません。")
+    if not args.yes:
+        answer = input(f"{manifest.created_at} のバックアップで、今のデータベースを置き換えます。よろしいですか？ [y/N] ")
+        if answer.strip().lower() not in ("y", "yes", "はい"):
+            print("中止しました。")
+            return 1
+    result = backup.restore_file(path, args.db, actor="cli")
+    db.dispose_all()
+    print(result.message)
+    return 0
+
+
+def cmd_forget(args) -> int:
+    with db.session(args.db, actor="cli") as s:
+        report = privacy.forget_person(s, CLI_VIEWER, args.person)
+    if args.json:
+        print_json({"person_id": report.person_id, "audit_entries_scrubbed": report.audit_entries_scrubbed,
+                    "erased": [{"table": e.table, "rows": len(e.ids), "fields": e.fields} for e in report.erased]})
+    else:
+        print(report.message)
+    return 0
+
+
+def cmd_token(args) -> int:
+    secret = access.link_secret()
+    with db.session(args.db, actor="cli") as s:
+        from ..models import Room
+
+        room = s.get(Room, args.room)
+        if room is None or room.meeting_id != args.meeting:
+            raise LookupError(f"会 {args.meeting} にルーム {args.room} はありません。")
+        if args.revoke:
+            n = access.revoke_links(s, CLI_VIEWER, room_id=args.room)
+            print(f"ルーム「{room.name}」のリンクを {n} 件無効にしました。")
+            return 0
+        link = access.issue_link(s, CLI_VIEWER, args.room, secret, hours=args.hours)
+        room_name = room.name
+    print(f"ルーム「{room_name}」のファシリテーター用リンク（有効期限 {link.expires_text}）:")
+    print(f"{args.base_url.rstrip('/')}/roster?token={link.token}")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    with db.session(args.db) as s:
+        df = audit.read_log(s, CLI_VIEWER, audit.AuditFilter(entity=args.entity, actor=args.actor,
+                                                              limit=args.limit))
+    if args.json:
+        print_json(df.drop(columns=["entry_id"]).to_dict(orient="records"))
+    else:
+        for row in df.itertuples(index=False):
+            print(f"{row[0]}  {row[1]:<20}  {row[2]}  {row[3]} {row[4]}  {row[5]}")
+    return 0

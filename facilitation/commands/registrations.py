@@ -1,0 +1,62 @@
+"""`registrations import FILE --meeting ID` and `registrations sync --meeting ID`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import db
+from ..cli import print_json
+
+
+def register(sub) -> None:
+    r = sub.add_parser("registrations", help="申込の取り込み（ファイル・Google スプレッドシート）").add_subparsers(
+        dest="action", required=True)
+    p = r.add_parser("import", help="CSV / Excel（.xlsx）の申込を取り込みます")
+    p.add_argument("file", help="CSV または .xlsx ファイル")
+    p.add_argument("--meeting", type=int, required=True, help="会のID（meetings list で確認）")
+    p.add_argument("--json", action="store_true", help="結果を JSON で出力")
+    p.set_defaults(func=cmd_import)
+    p = r.add_parser("sync", help="会に設定したシートから申込を取り込みます")
+    p.add_argument("--meeting", type=int, required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sync)
+
+
+def _report(result, as_json: bool) -> None:
+    if as_json:
+        print_json(result.as_dict())
+        return
+    print(result.line())
+    for q in result.quarantined:
+        print(f"  保留: {q['reason']}")
+    for f in result.flagged:
+        print(f"  要確認: {f['reason']}")
+    for r in result.removed:
+        print(f"  シートから消えた行: {r['reason']}")
+    if result.reviews:
+        print(f"  機関名の確認待ちが {result.reviews} 件増えました（申込管理ページで確認してください）。")
+
+
+def cmd_import(args) -> int:
+    from .. import registrations
+
+    path = Path(args.file)
+    if not path.exists():
+        raise FileNotFoundError(f"ファイル「{path}」が見つかりません。")
+    with db.session(args.db, actor="cli") as s:
+        result = registrations.import_file(s, args.meeting, path.read_bytes(), path.name)
+    _report(result, args.json)
+    return 0
+
+
+def cmd_sync(args) -> int:
+    from .. import registrations
+
+    with db.session(args.db, actor="cli") as s:
+        result = registrations.sync(s, args.meeting, fresh=True)
+    if result.error:
+        if args.json:
+            print_json({**result.as_dict(), "error": result.error})
+        raise ValueError(result.error)
+    _report(result, args.json)
+    return 0

@@ -1,0 +1,95 @@
+"""Survey subcommands: summarize a responses file, import it into the database for a meeting, list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import db
+from ..cli import print_json
+from ..surveys import report, store
+from ..surveys.questions import IDENTITY
+from ..surveys.summary import Survey, summarize
+from ..tabular import read_table
+
+KIND_LABELS = {"single": "単一選択", "scale": "段階評価", "multi": "複数選択", "number": "数値", "date": "日付",
+               "grid": "グリッド", "text": "自由記述", "identity": "回答者情報"}
+
+
+def register(sub) -> None:
+    s = sub.add_parser("surveys", help="アンケートの集計・取り込み").add_subparsers(dest="action", required=True)
+    p = s.add_parser("summarize", help="回答ファイル（CSV / Excel）を集計します")
+    p.add_argument("file", help="Google フォームの回答を書き出した CSV または .xlsx")
+    p.add_argument("--json", action="store_true", help="JSON で出力（respondents と questions）")
+    p.add_argument("--xlsx", help="集計表を Excel ファイルに書き出す（質問ごとに1シート）")
+    p.add_argument("--html", help="印刷用の HTML レポートを書き出す")
+    p.set_defaults(func=cmd_summarize)
+
+    p = s.add_parser("import", help="回答ファイルを会のアンケートとして取り込みます")
+    p.add_argument("file")
+    p.add_argument("--meeting", type=int, help="会の ID（python -m facilitation meetings list で確認）")
+    p.add_argument("--title", default="", help="アンケート名（既定: ファイル名）")
+    p.add_argument("--survey", type=int, help="既存のアンケート ID（その回答を読み直す）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import)
+
+    p = s.add_parser("list", help="取り込んだアンケートの一覧")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+
+
+def _read(path: str):
+    return read_table(Path(path).read_bytes(), Path(path).name)
+
+
+def cmd_summarize(args) -> int:
+    survey = Survey.from_table(_read(args.file), title=Path(args.file).stem)
+    result = summarize(survey)
+    if args.xlsx:
+        Path(args.xlsx).write_bytes(report.workbook(result, survey.title))
+    if args.html:
+        Path(args.html).write_text(report.html_report(result, survey.title), encoding="utf-8")
+    if args.json:
+        print_json(result.as_json())
+        return 0
+    print(f"回答者 {result.respondents}名")
+    for i, q in enumerate(result.questions, start=1):
+        print(f"\n{i}. {q.title}（{KIND_LABELS[q.kind]}） 回答 n={q.n}")
+        if q.kind == IDENTITY:
+            continue
+        if q.kind in ("single", "scale", "multi"):
+            for r in q.table.itertuples():
+                print(f"   {r.option}: {r.count}件（{r.percent:.1f}%）")
+            for r in q.not_applicable.itertuples():
+                print(f"   （集計対象外）{r.option}: {r.count}件")
+        elif q.kind == "grid":
+            for r in q.table.itertuples():
+                print(f"   [{r.row}] {r.option}: {r.count}件（{r.percent:.1f}%）")
+        elif q.kind == "number" and q.stats:
+            print(f"   平均 {q.stats['mean']} / 中央値 {q.stats['median']} / 最小 {q.stats['min']} / 最大 {q.stats['max']}")
+        elif q.kind == "text" and q.terms is not None:
+            print("   よく出る語: " + "、".join(f"{t}({c})" for t, c in zip(q.terms.term.head(10), q.terms["count"], strict=False)))
+    return 0
+
+
+def cmd_import(args) -> int:
+    table = _read(args.file)
+    with db.session(args.db, actor="cli") as s:
+        result = store.import_table(s, table, title=args.title or Path(args.file).stem, meeting_id=args.meeting,
+                                    source="file", source_ref=Path(args.file).name, survey_id=args.survey)
+    if args.json:
+        print_json({"survey_id": result.survey_id, "responses": result.responses,
+                    "linked_by_email": result.linked_by_email, "linked_by_name": result.linked_by_name})
+    else:
+        print(f"アンケート ID {result.survey_id}: " + result.message())
+    return 0
+
+
+def cmd_list(args) -> int:
+    with db.session(args.db) as s:
+        items = store.list_surveys(s)
+    if args.json:
+        print_json([vars(i) for i in items])
+    else:
+        for i in items:
+            print(f"{i.id:>4}  {i.title}  {i.meeting_label}  回答 {i.responses}件（照合 {i.linked}件）")
+    return 0

@@ -1,0 +1,142 @@
+"""What each role may see of a survey, and the free-text comments with filters, tags and keyword search.
+
+The committee sees counts, percentages, charts and word frequencies (only words found in two
+comments or more), never names, e-mails, comments or 「その他」 texts. A facilitator sees the
+surveys of their own meeting, and comments only from respondents of their own room. The
+secretariat sees everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import textmining
+from ..models import Assignment
+from ..models_surveys import SurveyResponse, SurveySheet
+from ..normalize import clean
+from ..roles import COMMITTEE, FACILITATOR, AccessDenied, Viewer
+from . import store
+from .questions import IDENTITY, MULTI, SCALE, SINGLE
+from .summary import Survey, SurveySummary, summarize
+
+MIN_DOCUMENTS_FOR_COMMITTEE = 2
+
+
+def check_survey(session: Session, viewer: Viewer, survey_id: int) -> None:
+    """AccessDenied when a facilitator asks for another meeting's survey."""
+    if viewer.role == FACILITATOR:
+        sheet = session.get(SurveySheet, survey_id)
+        if sheet is None or sheet.meeting_id != viewer.meeting_id:
+            raise AccessDenied("このアンケートは担当の会のものではありません。")
+
+
+def sees_comments(viewer: Viewer) -> bool:
+    return viewer.role != COMMITTEE
+
+
+def results(session: Session, viewer: Viewer, survey_id: int, mask: Sequence[bool] | None = None,
+            survey: Survey | None = None) -> SurveySummary:
+    """The per-question results this viewer may see (identity columns never; see module doc)."""
+    check_survey(session, viewer, survey_id)
+    survey = survey or store.load(session, survey_id)
+    full = summarize(survey, mask)
+    return trim(full, viewer)
+
+
+def trim(summary: SurveySummary, viewer: Viewer) -> SurveySummary:
+    """A copy of `summary` without what `viewer` may not see."""
+    out = []
+    for q in summary.questions:
+        if q.kind == IDENTITY and not viewer.is_secretariat:
+            continue
+        if viewer.role == COMMITTEE:
+            q = replace(q, other_texts=[])
+            if q.terms is not None:
+                q = replace(q, terms=q.terms[q.terms.documents >= MIN_DOCUMENTS_FOR_COMMITTEE].reset_index(drop=True))
+            if q.pairs is not None:
+                q = replace(q, pairs=q.pairs[q.pairs["count"] >= MIN_DOCUMENTS_FOR_COMMITTEE].reset_index(drop=True))
+        out.append(q)
+    return SurveySummary(summary.respondents, out)
+
+
+def _visible_rows(session: Session, viewer: Viewer, survey_id: int) -> list[bool]:
+    """Which responses' comments the viewer may read (sheet order)."""
+    if viewer.role == COMMITTEE:
+        raise AccessDenied("委員会の画面では自由記述の回答は表示しません（集計結果のみ）。")
+    check_survey(session, viewer, survey_id)
+    ids = session.execute(select(SurveyResponse.id, SurveyResponse.registration_id)
+                          .where(SurveyResponse.survey_id == survey_id).order_by(SurveyResponse.position)).all()
+    if viewer.role != FACILITATOR:
+        return [True] * len(ids)
+    in_room = set(session.scalars(select(Assignment.registration_id).where(Assignment.room_id == viewer.room_id)))
+    return [reg in in_room for _, reg in ids]
+
+
+def comments(session: Session, viewer: Viewer, survey_id: int, question_key: str, *,
+             keyword: str = "", tags: Sequence[str] = (), groups: dict[str, Sequence[str]] | None = None,
+             mask: Sequence[bool] | None = None, survey: Survey | None = None) -> pd.DataFrame:
+    """The non-blank answers to one free-text question the viewer may read, with tags and groups.
+
+    Filters: `keyword` (kana/width-insensitive substring), `tags` (any of), `groups`
+    ({"room": [...], "sector": [...]}: keep respondents in those groups), `mask` (per row, e.g. an
+    answer filter). Columns: response_id, row (1-based respondent number), text, tags, room,
+    sector, region, first_time. AccessDenied for the committee.
+    """
+    visible = _visible_rows(session, viewer, survey_id)
+    survey = survey or store.load(session, survey_id)
+    q = survey.question(question_key)
+    if q.kind == IDENTITY:
+        raise store.SurveyError(f"「{q.title}」は回答者を特定する列のため、コメントとしては表示しません。")
+    # Choice questions: the texts typed after 「その他」.
+    texts = survey.other_texts(q) if q.kind in (SINGLE, SCALE, MULTI) else survey.column(q.columns[0])
+    attrs = store.attributes(session, survey_id)
+    tag_map = store.comment_tags(session, survey_id, question_key)
+    needle = textmining.fold(clean(keyword))
+    wanted_tags = set(tags)
+    rows = []
+    for i, (text, rec) in enumerate(zip(texts, attrs.itertuples(index=False), strict=False)):
+        if not text or not visible[i] or (mask is not None and not mask[i]):
+            continue
+        if needle and needle not in textmining.fold(text):
+            continue
+        t = tag_map.get(rec.response_id, [])
+        if wanted_tags and not wanted_tags & set(t):
+            continue
+        if groups and any(vals and getattr(rec, attr) not in vals for attr, vals in groups.items()):
+            continue
+        rows.append({"response_id": rec.response_id, "row": i + 1, "text": text, "tags": t, "room": rec.room,
+                     "sector": rec.sector, "region": rec.region, "first_time": rec.first_time})
+    return pd.DataFrame(rows, columns=["response_id", "row", "text", "tags", "room", "sector", "region", "first_time"])
+
+
+def keyword_in_context(session: Session, viewer: Viewer, survey_id: int, question_key: str, keyword: str,
+                       width: int = 20, survey: Survey | None = None) -> pd.DataFrame:
+    """Every occurrence of `keyword` in the comments the viewer may read: row, left, match, right."""
+    frame = comments(session, viewer, survey_id, question_key, survey=survey)
+    hits = textmining.keyword_in_context(frame.text.tolist(), keyword, width)
+    return pd.DataFrame([(int(frame.row.iloc[i]), int(frame.response_id.iloc[i]), left, match, right)
+                         for i, left, match, right in hits],
+                        columns=["row", "response_id", "left", "match", "right"])
+
+
+def tag_counts(session: Session, survey_id: int, question_key: str) -> pd.DataFrame:
+    """How many comments carry each tag (an aggregate every role may see): tag, count."""
+    tag_map = store.comment_tags(session, survey_id, question_key)
+    names = store.tag_names(session)
+    counts = {n: 0 for n in names}
+    for tags in tag_map.values():
+        for t in tags:
+            counts[t] = counts.get(t, 0) + 1
+    return pd.DataFrame({"tag": list(counts), "count": list(counts.values())}, columns=["tag", "count"])
+
+
+def set_tags(session: Session, viewer: Viewer, response_id: int, question_key: str, tags: Sequence[str]) -> None:
+    """Tag one comment; the secretariat only."""
+    if not viewer.is_secretariat:
+        raise AccessDenied("コメントのタグ付けは事務局のみ行えます。")
+    store.set_comment_tags(session, response_id, question_key, list(tags))

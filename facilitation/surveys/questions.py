@@ -1,0 +1,450 @@
+"""What each column of a survey sheet is: a question of one kind, learned from the answers, correctable.
+
+Google Forms writes one column per question (a grid: one column per row, 「質問 [行]」), a checkbox
+answer as the chosen options joined by ", " (options may themselves contain commas), and the text
+typed after 「その他」 in place of an option. `detect` turns headers + rows into `Question`s in form
+order; `parse` turns one question's cells into coded answers the summaries count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from ..normalize import clean, email_key
+
+SINGLE, SCALE, MULTI, NUMBER, DATE, GRID, TEXT, IDENTITY = (
+    "single", "scale", "multi", "number", "date", "grid", "text", "identity")
+KINDS: tuple[str, ...] = (SINGLE, SCALE, MULTI, NUMBER, DATE, GRID, TEXT, IDENTITY)
+CHOICE_KINDS = (SINGLE, SCALE, MULTI, GRID)
+
+# Identity roles: used to link a response to a registration, never counted or charted.
+TIMESTAMP, EMAIL, NAME, ORG = "timestamp", "email", "name", "org"
+_IDENTITY_HEADERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (TIMESTAMP, re.compile(r"^(タイムスタンプ|timestamp|回答日時|送信日時)", re.I)),
+    (EMAIL, re.compile(r"(メールアドレス|^e-?mail|^メール$)", re.I)),
+    (NAME, re.compile(r"(氏名|お名前|名前|ご芳名|ニックネーム)")),
+    (ORG, re.compile(r"(所属|機関名|団体名|法人名|事業所名|勤務先)")),
+)
+
+# Ordered answer scales seen in the network's forms, best answer first (domain data).
+SCALES: tuple[tuple[str, ...], ...] = (
+    ("とても役に立った", "役に立った", "あまり役に立たなかった", "役に立たなかった"),
+    ("とても役に立った", "役に立った", "どちらともいえない", "あまり役に立たなかった", "役に立たなかった"),
+    ("とても参考になった", "参考になった", "あまり参考にならなかった", "参考にならなかった"),
+    ("とても参考になった", "参考になった", "どちらともいえない", "あまり参考にならなかった", "参考にならなかった"),
+    ("とても満足", "満足", "不満", "とても不満"),
+    ("とても満足", "満足", "どちらともいえない", "不満", "とても不満"),
+    ("満足", "やや満足", "どちらともいえない", "やや不満", "不満"),
+    ("満足", "やや満足", "普通", "やや不満", "不満"),
+    ("そう思う", "ややそう思う", "あまりそう思わない", "そう思わない"),
+    ("そう思う", "ややそう思う", "どちらともいえない", "あまりそう思わない", "そう思わない"),
+    ("とても良かった", "良かった", "あまり良くなかった", "良くなかった"),
+    ("とても良かった", "良かった", "普通", "あまり良くなかった", "良くなかった"),
+    ("非常に良い", "良い", "普通", "悪い", "非常に悪い"),
+    ("継続してほしい", "どちらともいえない", "継続しなくてよい"),
+    ("参加したい", "どちらともいえない", "参加したくない"),
+    ("ぜひ参加したい", "参加したい", "どちらともいえない", "参加したくない"),
+)
+
+# Answers that are not a rating: kept out of the base and shown separately (domain data).
+NOT_APPLICABLE: tuple[str, ...] = (
+    "参加できなかった", "参加しなかった", "参加していない", "欠席した", "当てはまるものはない",
+    "あてはまるものはない", "当てはまるものがない", "該当なし", "該当しない", "無回答", "わからない",
+    "分からない",
+)
+OTHER = "その他"
+_OTHER_PREFIX = re.compile(r"^その他\s*[:：）)（(]?\s*")
+_GRID_HEADER = re.compile(r"^(?P<stem>.*\S)\s*\[(?P<row>[^\[\]]+)\]\s*$")
+_JOIN = ", "
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_NUMBER_UNIT = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*(?:名|人|回|年|歳|か月|ヶ月|カ月|時間|分|件|円|%|％)?$")
+_DATE_FORMATS = ("%Y/%m/%d", "%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S",
+                 "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
+_SCALE_HINT = re.compile(r"(段階|満足度|評価|点数|何点)")
+_POINTS_HINT = re.compile(r"(\d+)\s*段階")
+_NUMBER_HINT = re.compile(r"(人数|件数|年数|年齢|何人|何名|何回|金額|歳|経験年)")
+
+
+def na_key(text: str) -> str:
+    return clean(text).replace(" ", "")
+
+
+_NA_KEYS = {na_key(x) for x in NOT_APPLICABLE}
+
+
+@functools.lru_cache(maxsize=4096)
+def is_not_applicable(option: str) -> bool:
+    """参加できなかった / 当てはまるものはない / 無回答 …: not part of a rating base."""
+    k = na_key(option)
+    return k in _NA_KEYS or any(k.startswith(x) for x in ("参加できなかった", "当てはまるものはない", "該当なし"))
+
+
+@dataclass
+class Question:
+    """One question of the form, in form order.
+
+    `options` are ordered (scale: best first); `not_applicable` are options outside the rating base;
+    `columns` index into the sheet's headers (several for a grid, one per `rows` entry).
+    """
+
+    key: str
+    title: str
+    kind: str
+    columns: list[int]
+    position: int
+    rows: list[str] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)
+    not_applicable: list[str] = field(default_factory=list)
+    identity: str = ""  # timestamp / email / name / org for identity columns
+    detected: str = ""  # the kind detect() chose, before the secretariat's override
+    scale_points: int = 0  # numeric scales: 5, 10 …
+    scale_options: bool = False  # a grid whose answers form an ordered scale
+
+    @property
+    def ordered(self) -> bool:
+        """Answers form a scale (charted as diverging bars): scales and scale grids."""
+        return self.kind == SCALE or (self.kind == GRID and self.scale_options)
+
+    @property
+    def is_choice(self) -> bool:
+        return self.kind in CHOICE_KINDS
+
+    @property
+    def positive(self) -> list[str]:
+        """The favourable half of a scale (とても役に立った・役に立った); [] for other kinds."""
+        if not self.ordered or len(self.options) < 2:
+            return []
+        return self.options[: len(self.options) // 2]
+
+    @property
+    def negative(self) -> list[str]:
+        if not self.ordered or len(self.options) < 2:
+            return []
+        return self.options[-(len(self.options) // 2):]
+
+    @property
+    def neutral(self) -> list[str]:
+        if not self.ordered or len(self.options) % 2 == 0:
+            return []
+        return [self.options[len(self.options) // 2]]
+
+
+
+def _values(rows: list[list[str]], col: int) -> list[str]:
+    """One column of already clean rows (Survey.from_table cleans every cell once)."""
+    return [r[col] if col < len(r) else "" for r in rows]
+
+
+def _scale_for(values: set[str]) -> tuple[str, ...] | None:
+    """The shortest known scale containing every value (not-applicable answers aside)."""
+    vals = {na_key(v) for v in values if not is_not_applicable(v)}
+    if len(vals) < 2:
+        return None
+    for scale in sorted(SCALES, key=len):
+        if vals <= {na_key(s) for s in scale}:
+            return scale
+    return None
+
+
+def _numeric_scale(header: str, values: set[str]) -> tuple[int, int] | None:
+    """(low, high) when integer answers look like a linear scale (1–5, 1–10, 0–10…)."""
+    vals = [v for v in values if not is_not_applicable(v)]
+    if not vals or not all(re.fullmatch(r"\d{1,2}", v) for v in vals):
+        return None
+    nums = [int(v) for v in vals]
+    hinted = _SCALE_HINT.search(header)
+    if _NUMBER_HINT.search(header) and not hinted:
+        return None
+    if max(nums) > 10 or (not hinted and len(set(nums)) < 3):
+        return None
+    m = _POINTS_HINT.search(header)
+    high = int(m.group(1)) if m else (5 if max(nums) <= 5 else 7 if max(nums) <= 7 else 10)
+    high = max(high, max(nums))
+    low = 0 if min(nums) == 0 else 1
+    return low, high
+
+
+def parse_number(text: str) -> float | None:
+    m = _NUMBER_UNIT.match(clean(text).replace(",", ""))
+    return float(m.group(1)) if m else None
+
+
+def parse_date(text: str) -> dt.date | None:
+    s = clean(text)
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def learn_options(cells: list[str], known: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The option set of a checkbox question: `known` first, then the others most chosen first.
+
+    Cells are options joined by ", ". A piece counts as an option when it is known, is a
+    not-applicable answer, or appears in at least two answers; a run of pieces that only ever occur
+    together in the same order (twice or more) is one option containing ", ". Anything else is text
+    typed after 「その他」, and 「その他」 is added to the set. Two real options always ticked together
+    would be merged too: the secretariat corrects the set then.
+    """
+    known = [clean(k) for k in known if clean(k)]
+    known_set = set(known)
+    segs = [_segment([p for p in c.split(_JOIN) if p], known_set) for c in cells if c]
+    counts: Counter[str] = Counter(p for ps in segs for p in ps)
+    follows: Counter[tuple[str, str]] = Counter((a, b) for ps in segs for a, b in zip(ps, ps[1:], strict=False))
+    merges = {(a, b) for (a, b), n in follows.items()
+              if n >= 2 and n == counts[a] == counts[b] and a not in known_set and b not in known_set}
+    merged: list[list[str]] = []
+    for ps in segs:
+        out: list[str] = []
+        for p in ps:
+            if out and (out[-1].split(_JOIN)[-1], p) in merges:
+                out[-1] = out[-1] + _JOIN + p
+            else:
+                out.append(p)
+        merged.append(out)
+    freq: Counter[str] = Counter(o for ps in merged for o in set(ps))
+    options = list(known)
+    for opt, n in sorted(freq.items(), key=lambda kv: (-kv[1], kv[0])):
+        if opt in known_set or opt.startswith(OTHER):
+            continue
+        if n >= 2 or is_not_applicable(opt):
+            options.append(opt)
+    if OTHER not in options and any(o not in options for ps in merged for o in ps):
+        options.append(OTHER)
+    return options
+
+
+def _segment(pieces: list[str], options: set[str]) -> list[str]:
+    """Longest-first segmentation of ", "-split pieces into options; unknown pieces stay single."""
+    out: list[str] = []
+    i = 0
+    while i < len(pieces):
+        for j in range(len(pieces), i, -1):
+            cand = _JOIN.join(pieces[i:j])
+            if cand in options:
+                out.append(cand)
+                i = j
+                break
+        else:
+            out.append(pieces[i])
+            i += 1
+    return out
+
+
+def split_multi(cell: str, options: list[str] | set[str]) -> tuple[list[str], str]:
+    """The options ticked in one checkbox cell and the 「その他」 text ("" when none).
+
+    Unknown pieces become 「その他」 (once) with their text joined by ", ".
+    """
+    opts = set(options)
+    if not cell:
+        return [], ""
+    chosen: list[str] = []
+    other: list[str] = []
+    for part in _segment([p for p in cell.split(_JOIN) if p], opts):
+        if part in opts and part != OTHER:
+            if part not in chosen:
+                chosen.append(part)
+        else:
+            other.append(_OTHER_PREFIX.sub("", part) if part.startswith(OTHER) else part)
+    if other:
+        chosen.append(OTHER)
+    return chosen, _JOIN.join(t for t in other if t)
+
+
+def split_single(cell: str, options: list[str]) -> tuple[str, str]:
+    """(option, その他 text) for one single-choice cell; an unknown answer is その他 with its text."""
+    if not cell:
+        return "", ""
+    if cell in options and cell != OTHER:
+        return cell, ""
+    if cell.startswith(OTHER):
+        return OTHER, _OTHER_PREFIX.sub("", cell)
+    return OTHER, cell
+
+
+def _single_options(values: list[str], known: list[str] | tuple[str, ...] = ()) -> list[str]:
+    counts = Counter(v for v in values if v)
+    options = list(known)
+    for v, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if v not in options and not v.startswith(OTHER):
+            options.append(v)
+    if any(v.startswith(OTHER) for v in counts) and OTHER not in options:
+        options.append(OTHER)
+    return options
+
+
+def _identity_role(header: str, values: list[str]) -> str:
+    for role, pattern in _IDENTITY_HEADERS:
+        if pattern.search(header):
+            return role
+    filled = [v for v in values if v]
+    if filled and all(email_key(v) for v in filled):
+        return EMAIL
+    return ""
+
+
+def _looks_multi(values: list[str]) -> bool:
+    filled = [v for v in values if v]
+    joined = [v for v in filled if _JOIN in v]
+    if not joined:
+        return False
+    pieces = [p for v in filled for p in v.split(_JOIN)]
+    counts = Counter(pieces)
+    repeated = sum(n for n in counts.values() if n >= 2)
+    short = sum(len(p) <= 60 for p in pieces)
+    # Checkbox answers reuse a few options; comments rarely repeat a comma-separated piece.
+    return repeated >= 0.6 * len(pieces) and short >= 0.9 * len(pieces)
+
+
+def _looks_text(values: list[str]) -> bool:
+    filled = [v for v in values if v]
+    if not filled:
+        return True
+    distinct = len(set(filled))
+    mean_len = sum(map(len, filled)) / len(filled)
+    if mean_len > 40:
+        return True
+    if len(filled) >= 5 and distinct / len(filled) > 0.8 and mean_len > 12:
+        return True
+    if len(filled) >= 8 and distinct / len(filled) > 0.6 and distinct > 12:
+        return True
+    return distinct > 30
+
+
+def _classify(header: str, values: list[str]) -> tuple[str, dict]:
+    """(kind, extra) for one ordinary column."""
+    role = _identity_role(header, values)
+    if role:
+        return IDENTITY, {"identity": role}
+    filled = [v for v in values if v]
+    distinct = set(filled)
+    if not filled:
+        return TEXT, {}
+    scale = _scale_for(distinct)
+    if scale:
+        return SCALE, {"options": list(scale)}
+    numeric = _numeric_scale(header, distinct)
+    if numeric:
+        low, high = numeric
+        return SCALE, {"options": [str(i) for i in range(high, low - 1, -1)], "scale_points": high - low + 1}
+    non_na = [v for v in filled if not is_not_applicable(v)]
+    if non_na and all(parse_number(v) is not None for v in non_na):
+        return NUMBER, {}
+    if non_na and all(parse_date(v) is not None for v in non_na):
+        return DATE, {}
+    if _looks_multi(filled):
+        return MULTI, {}
+    if _looks_text(filled):
+        return TEXT, {}
+    return SINGLE, {}
+
+
+def detect(headers: list[str], rows: list[list[str]], kinds: dict[str, str] | None = None,
+           options: dict[str, list[str]] | None = None) -> list[Question]:
+    """Questions in form order from a sheet; `kinds` and `options` are the secretariat's corrections.
+
+    `rows` hold clean strings (normalize.clean; Survey.from_table does it).
+
+    Both are keyed by `Question.key` (the header; a grid's question text without 「[行]」).
+    Unknown kinds in `kinds` are ignored.
+    """
+    kinds = {k: v for k, v in (kinds or {}).items() if v in KINDS}
+    options = options or {}
+    raw_headers = [str(h).strip() for h in headers]
+    headers = [clean(h) for h in headers]
+    questions: list[Question] = []
+    i = 0
+    used: Counter[str] = Counter()
+    while i < len(headers):
+        m = _GRID_HEADER.match(headers[i])
+        if m and kinds.get(m.group("stem"), GRID) == GRID:
+            stem = m.group("stem")
+            cols = [i]
+            j = i + 1
+            while j < len(headers):
+                m2 = _GRID_HEADER.match(headers[j])
+                if not m2 or m2.group("stem") != stem:
+                    break
+                cols.append(j)
+                j += 1
+            key = _unique(stem, used)
+            raw = _GRID_HEADER.match(raw_headers[i])
+            q = Question(key=key, title=raw.group("stem").strip() if raw else stem, kind=GRID, columns=cols, position=len(questions),
+                         rows=[_GRID_HEADER.match(headers[c]).group("row").strip() for c in cols],
+                         detected=GRID)
+            _fill_grid(q, rows, options.get(key))
+            questions.append(q)
+            i = j
+            continue
+        header = headers[i] or f"列{i + 1}"
+        key = _unique(header, used)
+        values = _values(rows, i)
+        kind, extra = _classify(header, values)
+        q = Question(key=key, title=raw_headers[i] or header, kind=kind, columns=[i], position=len(questions), detected=kind,
+                     identity=extra.get("identity", ""), scale_points=extra.get("scale_points", 0))
+        if kind == SCALE:
+            q.options = extra["options"]
+        override = kinds.get(key) or (kinds.get(m.group("stem")) if m else None)  # a grid split by the secretariat
+        if override and override != kind and override != GRID:
+            q.kind = override
+            if override == IDENTITY and not q.identity:
+                q.identity = NAME
+        _fill_options(q, values, options.get(key), scale_default=extra.get("options"))
+        questions.append(q)
+        i += 1
+    return questions
+
+
+def _unique(key: str, used: Counter[str]) -> str:
+    used[key] += 1
+    return key if used[key] == 1 else f"{key} ({used[key]})"
+
+
+def _fill_options(q: Question, values: list[str], given: list[str] | None, scale_default=None) -> None:
+    given = [clean(o) for o in (given or []) if clean(o)]
+    if q.kind == MULTI:
+        q.options = learn_options(values, given)
+    elif q.kind == SCALE:
+        # A column the secretariat called a scale keeps the answers' order unless told otherwise.
+        q.options = given or list(scale_default or []) or _single_options(values)
+    elif q.kind == SINGLE:
+        q.options = _single_options(values, given)
+    else:
+        q.options = []
+        return
+    na = [o for o in q.options if is_not_applicable(o)]
+    if q.kind != MULTI:
+        na += sorted({v for v in values if v and is_not_applicable(v)} - set(na))
+    q.not_applicable = na
+    q.options = [o for o in q.options if not is_not_applicable(o)]
+
+
+def _fill_grid(q: Question, rows: list[list[str]], given: list[str] | None) -> None:
+    values = {v for c in q.columns for v in _values(rows, c) if v}
+    scale = _scale_for(values)
+    numeric = None if scale else _numeric_scale(q.title, values)
+    if given:
+        q.options = [clean(o) for o in given if clean(o)]
+        q.scale_options = bool(scale or numeric)
+    elif scale:
+        q.options, q.scale_options = list(scale), True
+    elif numeric:
+        low, high = numeric
+        q.options = [str(i) for i in range(high, low - 1, -1)]
+        q.scale_points, q.scale_options = high - low + 1, True
+    else:  # a grid of plain choices: options in first-seen order across rows
+        q.options = _single_options([v for c in q.columns for v in _values(rows, c)])
+    q.not_applicable = sorted({v for v in values if is_not_applicable(v)})
+    q.options = [o for o in q.options if not is_not_applicable(o)]
+
+
+def with_kind(q: Question, kind: str) -> Question:
+    """A copy of `q` with another kind (for previews of a correction)."""
+    return replace(q, kind=kind)

@@ -1,0 +1,353 @@
+"""Surveys in the database: import a sheet for a meeting, corrections, links to registrations,
+respondent attributes for cross-tabs, the trend of one question across meetings, and tags.
+
+A response links to a registration of the same meeting by e-mail first, then by name + organisation
+(normalize.person_key + org_key). Unlinked responses stay in every count, under 「照合できず」.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from .. import vocab
+from ..dates import ja_date
+from ..models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
+from ..models_surveys import SurveyCommentTag, SurveyResponse, SurveySheet, SurveyTag
+from ..normalize import clean, email_key, key, org_key, person_key
+from .questions import EMAIL, GRID, IDENTITY, KINDS, NAME, ORG, TIMESTAMP, parse_date
+from .summary import Survey, summarize
+
+DEFAULT_TAGS: tuple[str, ...] = ("財政面", "人材面", "連携", "研修・学び", "制度・運営", "会の運営", "要望")
+UNLINKED = "照合できず"
+FIRST_TIME, RETURNING = "初参加", "2回目以上"
+ATTRIBUTES: dict[str, str] = {"room": "ルーム", "sector": "所属の種別", "region": "地域", "first_time": "初参加かどうか",
+                              "category": "参加区分"}
+
+
+class SurveyError(ValueError):
+    """Something the secretariat can fix (Japanese message)."""
+
+
+@dataclass
+class SurveyInfo:
+    id: int
+    title: str
+    meeting_id: int | None
+    meeting_label: str
+    meeting_date: dt.datetime | None
+    source: str
+    source_ref: str
+    responses: int
+    linked: int
+    imported_at: dt.datetime
+
+
+@dataclass
+class ImportResult:
+    survey_id: int
+    responses: int
+    linked_by_email: int
+    linked_by_name: int
+
+    @property
+    def linked(self) -> int:
+        return self.linked_by_email + self.linked_by_name
+
+    def message(self) -> str:
+        return (f"{self.responses}件の回答を取り込みました（申込との照合: メール {self.linked_by_email}件、"
+                f"氏名と所属 {self.linked_by_name}件、照合できず {self.responses - self.linked}件）。")
+
+
+def _parse_timestamp(text: str) -> dt.datetime | None:
+    s = clean(text)
+    for fmt in ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M"):
+        try:
+            return dt.datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+    d = parse_date(s)
+    return dt.datetime(d.year, d.month, d.day) if d else None
+
+
+def import_table(session: Session, table, *, title: str, meeting_id: int | None, source: str = "file",
+                 source_ref: str = "", survey_id: int | None = None) -> ImportResult:
+    """Store a sheet of responses as a survey (a new one, or replacing the rows of `survey_id`).
+
+    Re-reading the same sheet keeps tags on rows whose position did not change (Google Forms
+    appends). Responses are linked to the meeting's registrations at once.
+    """
+    if not table.headers:
+        raise SurveyError("見出し行がありません。")
+    if meeting_id is not None and session.get(Meeting, meeting_id) is None:
+        raise SurveyError(f"会（ID {meeting_id}）が見つかりません。")
+    if survey_id is None:
+        sheet = SurveySheet(title=clean(title) or "アンケート", meeting_id=meeting_id, source=source,
+                            source_ref=source_ref, headers=list(table.headers))
+        session.add(sheet)
+        session.flush()
+        existing: list[SurveyResponse] = []
+    else:
+        sheet = session.get(SurveySheet, survey_id)
+        if sheet is None:
+            raise SurveyError(f"アンケート（ID {survey_id}）が見つかりません。")
+        if title:
+            sheet.title = clean(title)
+        sheet.headers, sheet.source, sheet.source_ref = list(table.headers), source, source_ref or sheet.source_ref
+        sheet.imported_at = utcnow()
+        existing = list(session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == sheet.id)
+                                        .order_by(SurveyResponse.position)))
+    survey = Survey.from_table(table, sheet.kinds, sheet.options)
+    identity = {role: survey.identity(role) for role in (EMAIL, NAME, ORG, TIMESTAMP)}
+    row_numbers = getattr(table, "row_numbers", None) or [i + 2 for i in range(len(table.rows))]
+    width = len(table.headers)
+    for i, raw in enumerate(table.rows):
+        resp = existing[i] if i < len(existing) else SurveyResponse(survey_id=sheet.id, position=i)
+        resp.answers_raw = [str(c) for c in (list(raw) + [""] * width)[:width]]
+        resp.source_row = row_numbers[i] if i < len(row_numbers) else None
+        resp.email = email_key(identity[EMAIL][i])
+        resp.name = identity[NAME][i][:100]
+        resp.org_text = identity[ORG][i][:300]
+        resp.submitted_at = _parse_timestamp(identity[TIMESTAMP][i])
+        if i >= len(existing):
+            session.add(resp)
+    for extra in existing[len(table.rows):]:
+        session.delete(extra)
+    session.flush()
+    by_email, by_name = link_responses(session, sheet.id)
+    return ImportResult(sheet.id, len(table.rows), by_email, by_name)
+
+
+def link_responses(session: Session, survey_id: int) -> tuple[int, int]:
+    """Link every not manually linked response to a registration of the survey's meeting.
+
+    Returns (linked by e-mail, linked by name + organisation). Without a meeting nothing links.
+    """
+    sheet = session.get(SurveySheet, survey_id)
+    responses = list(session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == survey_id)))
+    if sheet.meeting_id is None:
+        return 0, 0
+    regs = session.execute(
+        select(Registration.id, Registration.person_id, Registration.org_text, Person.email, Person.name,
+               Person.name_key, Organisation.name)
+        .join(Person, Registration.person_id == Person.id)
+        .outerjoin(Organisation, Person.organisation_id == Organisation.id)
+        .where(Registration.meeting_id == sheet.meeting_id)).all()
+    by_email: dict[str, tuple[int, int]] = {}
+    by_name_org: dict[tuple[str, str], tuple[int, int]] = {}
+    for reg_id, person_id, org_text, email, name, name_key, org_name in regs:
+        if email_key(email):
+            by_email.setdefault(email_key(email), (reg_id, person_id))
+        pk = name_key or person_key(name)
+        for org in (org_text, org_name):
+            if pk and org_key(org):
+                by_name_org.setdefault((pk, org_key(org)), (reg_id, person_id))
+    n_email = n_name = 0
+    for r in responses:
+        if r.link_method == "manual":
+            continue
+        hit, method = None, ""
+        if r.email and r.email in by_email:
+            hit, method = by_email[r.email], "email"
+        elif person_key(r.name) and (person_key(r.name), org_key(r.org_text)) in by_name_org:
+            hit, method = by_name_org[(person_key(r.name), org_key(r.org_text))], "name_org"
+        r.registration_id, r.person_id = (hit if hit else (None, None))
+        r.link_method = method
+        n_email += method == "email"
+        n_name += method == "name_org"
+    return n_email, n_name
+
+
+def list_surveys(session: Session, meeting_id: int | None = None) -> list[SurveyInfo]:
+    """Surveys, newest meeting first (surveys without a meeting last)."""
+    counts = dict(session.execute(select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id)).all())
+    linked = dict(session.execute(select(SurveyResponse.survey_id, func.count())
+                                  .where(SurveyResponse.registration_id.is_not(None))
+                                  .group_by(SurveyResponse.survey_id)).all())
+    q = select(SurveySheet, Meeting).outerjoin(Meeting, SurveySheet.meeting_id == Meeting.id)
+    if meeting_id is not None:
+        q = q.where(SurveySheet.meeting_id == meeting_id)
+    out = []
+    for sheet, meeting in session.execute(q).all():
+        label = f"{meeting.title}（{ja_date(meeting.starts_at)}）" if meeting else "会の指定なし"
+        out.append(SurveyInfo(sheet.id, sheet.title, sheet.meeting_id, label, meeting.starts_at if meeting else None,
+                              sheet.source, sheet.source_ref, counts.get(sheet.id, 0), linked.get(sheet.id, 0),
+                              sheet.imported_at))
+    out.sort(key=lambda s: (s.meeting_date is None, -(s.meeting_date.timestamp() if s.meeting_date else 0), -s.id))
+    return out
+
+
+def load(session: Session, survey_id: int) -> Survey:
+    """The survey's rows (sheet order) and corrections, ready for `summarize`."""
+    sheet = session.get(SurveySheet, survey_id)
+    if sheet is None:
+        raise SurveyError(f"アンケート（ID {survey_id}）が見つかりません。")
+    rows = session.scalars(select(SurveyResponse.answers_raw).where(SurveyResponse.survey_id == survey_id)
+                           .order_by(SurveyResponse.position)).all()
+
+    class _T:  # the Table interface from stored rows
+        headers = list(sheet.headers)
+
+    _T.rows = [list(r) for r in rows]
+    return Survey.from_table(_T, sheet.kinds, sheet.options, title=sheet.title)
+
+
+def version(session: Session, survey_id: int) -> tuple:
+    """Changes whenever `load` would return something else (re-import, corrections, erasure): a cache key."""
+    sheet = session.get(SurveySheet, survey_id)
+    if sheet is None:
+        raise SurveyError(f"アンケート（ID {survey_id}）が見つかりません。")
+    count, names, emails = session.execute(
+        select(func.count(), func.coalesce(func.sum(func.length(SurveyResponse.name)), 0),
+               func.coalesce(func.sum(func.length(SurveyResponse.email)), 0))
+        .where(SurveyResponse.survey_id == survey_id)).one()
+    return (survey_id, sheet.imported_at.isoformat(), repr(sorted(sheet.kinds.items())),
+            repr(sorted((k, tuple(v)) for k, v in sheet.options.items())), count, int(names), int(emails))
+
+
+def response_ids(session: Session, survey_id: int) -> list[int]:
+    """Response ids in the same order as `load(...).rows`."""
+    return list(session.scalars(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey_id)
+                                .order_by(SurveyResponse.position)))
+
+
+def set_corrections(session: Session, survey_id: int, kinds: dict[str, str] | None = None,
+                    options: dict[str, list[str]] | None = None) -> None:
+    """Replace the secretariat's kind corrections and/or option sets (keys: question keys)."""
+    sheet = session.get(SurveySheet, survey_id)
+    if kinds is not None:
+        bad = [k for k, v in kinds.items() if v not in KINDS]
+        if bad:
+            raise SurveyError(f"「{bad[0]}」の種類が正しくありません。")
+        sheet.kinds = dict(kinds)
+    if options is not None:
+        sheet.options = {k: [clean(o) for o in v if clean(o)] for k, v in options.items() if v}
+
+
+def delete_survey(session: Session, survey_id: int) -> None:
+    session.execute(delete(SurveySheet).where(SurveySheet.id == survey_id))
+
+
+# --- Respondent attributes for cross-tabs ---------------------------------------------------------
+
+def attributes(session: Session, survey_id: int) -> pd.DataFrame:
+    """Per response (sheet order): response_id, room, sector, region, first_time, category.
+
+    Values are labels for grouping, never names; unlinked responses get 「照合できず」.
+    """
+    sheet = session.get(SurveySheet, survey_id)
+    rows = session.execute(
+        select(SurveyResponse.id, SurveyResponse.registration_id, SurveyResponse.person_id)
+        .where(SurveyResponse.survey_id == survey_id).order_by(SurveyResponse.position)).all()
+    reg_ids = [r.registration_id for r in rows if r.registration_id]
+    info: dict[int, dict] = {}
+    if reg_ids:
+        for reg_id, person_id, kind, region, room in session.execute(
+                select(Registration.id, Registration.person_id, Organisation.kind, Organisation.region, Room.name)
+                .join(Person, Registration.person_id == Person.id)
+                .outerjoin(Organisation, Person.organisation_id == Organisation.id)
+                .outerjoin(Assignment, Assignment.registration_id == Registration.id)
+                .outerjoin(Room, Assignment.room_id == Room.id)
+                .where(Registration.id.in_(reg_ids))).all():
+            info[reg_id] = {"person_id": person_id, "sector": vocab.sector(kind) if kind else "不明",
+                            "region": vocab.short_region(region) if region else "不明", "room": room or "ルーム未割当",
+                            "category": vocab.count_category(kind) if kind else "不明"}
+        meeting = session.get(Meeting, sheet.meeting_id) if sheet.meeting_id else None
+        people = {v["person_id"] for v in info.values()}
+        earlier: set[int] = set()
+        if meeting is not None and people:
+            earlier = set(session.scalars(
+                select(Registration.person_id).join(Meeting, Registration.meeting_id == Meeting.id)
+                .where(Registration.person_id.in_(people), Meeting.starts_at < meeting.starts_at,
+                       Registration.status != vocab.STATUS_CANCELLED)))
+        for v in info.values():
+            v["first_time"] = RETURNING if v["person_id"] in earlier else FIRST_TIME
+    records = []
+    for r in rows:
+        v = info.get(r.registration_id) if r.registration_id else None
+        records.append({"response_id": r.id, **({k: v[k] for k in ATTRIBUTES} if v else dict.fromkeys(ATTRIBUTES, UNLINKED))})
+    return pd.DataFrame(records, columns=["response_id", *ATTRIBUTES])
+
+
+# --- The same question across meetings ------------------------------------------------------------
+
+def trend(session: Session, question_title: str, meeting_only: bool = True) -> pd.DataFrame:
+    """The favourable share of one scale question in every survey that asked it, oldest first.
+
+    Questions match by normalised title (normalize.key). Columns: survey_id, survey, meeting,
+    date, n, base, positive, positive_share, label.
+    """
+    want = key(question_title)
+    rows = []
+    for info in reversed(list_surveys(session)):
+        if meeting_only and info.meeting_id is None:
+            continue
+        survey = load(session, info.id)
+        q = next((q for q in survey.questions if key(q.title) == want and q.kind != IDENTITY), None)
+        if q is None or q.kind == GRID or not q.positive:
+            continue
+        s = summarize(survey, with_terms=False).question(q.key)
+        positive = int(s.table[s.table.option.isin(q.positive)]["count"].sum())
+        rows.append({"survey_id": info.id, "survey": info.title, "meeting": info.meeting_label,
+                     "date": info.meeting_date, "n": s.n, "base": s.base, "positive": positive,
+                     "positive_share": s.positive_share, "label": s.positive_label})
+    return pd.DataFrame(rows, columns=["survey_id", "survey", "meeting", "date", "n", "base", "positive",
+                                       "positive_share", "label"])
+
+
+def trend_candidates(session: Session) -> list[str]:
+    """Titles of scale questions asked in two or more surveys (for the trend selector)."""
+    seen: dict[str, set[int]] = {}
+    titles: dict[str, str] = {}
+    for info in list_surveys(session):
+        for q in load(session, info.id).questions:
+            if q.positive and q.kind != GRID:
+                seen.setdefault(key(q.title), set()).add(info.id)
+                titles.setdefault(key(q.title), q.title)
+    return [titles[k] for k, ids in seen.items() if len(ids) >= 2]
+
+
+# --- Tags -------------------------------------------------------------------------------------------
+
+def tag_names(session: Session) -> list[str]:
+    """The tag list in display order (the defaults until the secretariat edits it)."""
+    names = list(session.scalars(select(SurveyTag.name).order_by(SurveyTag.position, SurveyTag.id)))
+    return names or list(DEFAULT_TAGS)
+
+
+def set_tag_names(session: Session, names: list[str]) -> list[str]:
+    """Replace the tag list (blank and repeated names dropped). Tags already on comments stay."""
+    cleaned: list[str] = []
+    for n in names:
+        c = clean(n)[:50]
+        if c and c not in cleaned:
+            cleaned.append(c)
+    session.execute(delete(SurveyTag))
+    session.flush()
+    for i, n in enumerate(cleaned):
+        session.add(SurveyTag(name=n, position=i))
+    return cleaned
+
+
+def comment_tags(session: Session, survey_id: int, question_key: str) -> dict[int, list[str]]:
+    """response_id → tags on its answer to `question_key`."""
+    out: dict[int, list[str]] = {}
+    for rid, tag in session.execute(
+            select(SurveyCommentTag.response_id, SurveyCommentTag.tag)
+            .join(SurveyResponse, SurveyCommentTag.response_id == SurveyResponse.id)
+            .where(SurveyResponse.survey_id == survey_id, SurveyCommentTag.question_key == question_key)
+            .order_by(SurveyCommentTag.id)).all():
+        out.setdefault(rid, []).append(tag)
+    return out
+
+
+def set_comment_tags(session: Session, response_id: int, question_key: str, tags: list[str]) -> None:
+    """Replace the tags of one answer."""
+    session.execute(delete(SurveyCommentTag).where(SurveyCommentTag.response_id == response_id,
+                                                   SurveyCommentTag.question_key == question_key))
+    for t in dict.fromkeys(clean(t)[:50] for t in tags if clean(t)):
+        session.add(SurveyCommentTag(response_id=response_id, question_key=question_key, tag=t))

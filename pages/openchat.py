@@ -1,0 +1,43 @@
+"""オープンチャット: the LINE open chat's activity, questions and topics, imports, and announcements."""
+
+import streamlit as st
+
+from ui import openchat as oc
+from ui.common import viewer
+
+st.title("オープンチャット")
+v = viewer()
+st.caption("LINE オープンチャットのトーク履歴から、活動の様子・質問への反応・話題を見ます。"
+           + ("書き込みの本文は事務局だけに表示されます。" if v.is_secretariat else "件数と話題のみを表示しています。"))
+
+data = oc.load_data(v)
+if data.empty:
+    st.info("まだトーク履歴が取り込まれていません。"
+            + ("「取り込み」タブからトーク履歴のファイルを取り込んでください。" if v.is_secretariat else ""))
+
+if v.is_secretariat:
+    names = ["概要", "機関・地域", "質問と回答", "話題", "取り込み", "メンバー確認", "投稿と削除", "お知らせ作成"]
+else:
+    names = ["概要", "機関・地域", "質問と回答", "話題"]
+tabs = dict(zip(names, st.tabs(names), strict=True))
+
+if not data.empty:
+    with tabs["概要"]:
+        oc.overview(data)
+    with tabs["機関・地域"]:
+        oc.organisations(data)
+    with tabs["質問と回答"]:
+        oc.questions(data, v)
+    with tabs["話題"]:
+        oc.topics(data, v)
+
+if v.is_secretariat:
+    with tabs["取り込み"]:
+        oc.import_section(v)
+    with tabs["メンバー確認"]:
+        oc.review_queue(v)
+    with tabs["投稿と削除"]:
+        if not data.empty:
+            oc.posts(v)
+    with tabs["お知らせ作成"]:
+        oc.announcement(v)

@@ -1,0 +1,61 @@
+"""アンケート: survey results with n per question, charts, cross-tabs, trend, comments, exports."""
+
+import streamlit as st
+
+from facilitation.roles import AccessDenied
+from facilitation.surveys import comments
+from ui import surveys as sv
+from ui.common import session, viewer
+
+st.title("アンケート")
+v = viewer()
+st.caption("Google フォームの回答を、質問ごとの回答数（n）・割合・グラフで見ます。"
+           + ("" if v.sees_names else "氏名・メールアドレス・自由記述の本文は表示しません（集計のみ）。"))
+
+survey_id = sv.pick_survey(v)
+
+if v.is_secretariat:
+    names = ["結果", "クロス集計", "推移", "自由記述", "質問の種類", "取り込み", "出力"]
+elif v.sees_names:
+    names = ["結果", "自由記述", "出力"]
+else:
+    names = ["結果", "クロス集計", "推移", "出力"]
+tabs = dict(zip(names, st.tabs(names), strict=False))
+
+if survey_id is None:
+    st.info("まだアンケートが取り込まれていません。"
+            + ("「取り込み」タブから回答のファイルかスプレッドシートを読み込んでください。" if v.is_secretariat else ""))
+else:
+    try:
+        survey, attrs = sv.load(survey_id)
+        mask = None
+        with tabs["結果"]:
+            mask = sv.filter_mask(survey, attrs, key="res")
+            with session() as s:
+                summary = comments.results(s, v, survey_id, mask, survey=survey)
+            sv.show_results(summary, v)
+        if "クロス集計" in tabs:
+            with tabs["クロス集計"]:
+                sv.crosstab_section(survey, attrs)
+        if "推移" in tabs:
+            with tabs["推移"]:
+                sv.trend_section()
+        if "自由記述" in tabs:
+            with tabs["自由記述"]:
+                sv.comments_section(v, survey_id, survey, attrs)
+        if "質問の種類" in tabs:
+            with tabs["質問の種類"]:
+                sv.types_section(survey_id, survey)
+        with tabs["出力"]:
+            if mask is not None:
+                st.caption("「結果」タブの絞り込みを反映した内容を出力します。")
+            sv.export_section(v, survey_id, survey, summary)
+    except AccessDenied as exc:
+        st.error(str(exc))
+
+if v.is_secretariat:
+    with tabs["取り込み"]:
+        if survey_id is not None:
+            sv.reread_section(survey_id)
+        st.markdown("**新しいアンケートを取り込む**")
+        sv.import_section(survey_id)

@@ -1,0 +1,103 @@
+"""The 設定 section (accounts, audit log, backup, erasure) and the facilitator-link panel, in AppTest."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from facilitation import access, db
+from facilitation.models import Meeting, Person, Room
+from facilitation.roles import COMMITTEE, SECRETARIAT, Viewer
+
+from .conftest import ROOT
+
+SCRIPT = """
+import sys
+sys.path.insert(0, {root!r})
+from ui import {module}
+{call}
+"""
+
+
+def _app(tmp_path, monkeypatch, url, module, call, viewer):
+    monkeypatch.setenv(db.ENV_VAR, url)
+    monkeypatch.setenv(access.SECRET_ENV, "u" * 40)
+    path = tmp_path / f"{module}_script.py"
+    path.write_text(SCRIPT.format(root=str(ROOT), module=module, call=call))
+    at = AppTest.from_file(str(path), default_timeout=60)
+    at.session_state["viewer"] = viewer
+    return at
+
+
+ADMIN = Viewer(role=SECRETARIAT, email="office@example.org")
+
+
+def test_settings_section_for_the_secretariat(tmp_path, monkeypatch, demo_copy_url):
+    at = _app(tmp_path, monkeypatch, demo_copy_url, "settings_access", "settings_access.render()", ADMIN)
+    at.run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["アカウントと役割", "変更履歴", "バックアップと復元", "個人情報の削除"]
+    at.text_input[0].input("iinkai@example.org")
+    at.selectbox[0].select(COMMITTEE)
+    at.button[0].click()  # the form's submit button
+    at.run()
+    assert not at.exception
+    assert any("委員会" in s.value for s in at.success)
+    with db.session(demo_copy_url) as s:
+        assert access.role_for(s, "iinkai@example.org") == COMMITTEE
+    # The audit log shows that change, by whom.
+    log = at.dataframe[1].value
+    assert "office@example.org" in log["操作者"].tolist() and "アカウント" in log["対象"].tolist()
+
+
+def test_privacy_erasure_from_settings(tmp_path, monkeypatch, demo_copy_url):
+    with db.session(demo_copy_url) as s:
+        person = s.scalars(select(Person).order_by(Person.id)).first()
+        pid, email = person.id, person.email
+    at = _app(tmp_path, monkeypatch, demo_copy_url, "settings_access", "settings_access.render()", ADMIN)
+    at.run()
+    at.text_input(key="privacy_search").input(email)
+    at.run()
+    assert at.radio(key="privacy_person").value == pid
+    at.checkbox(key="privacy_sure").check()
+    at.run()
+    at.button(key="privacy_go").click()
+    at.run()
+    assert not at.exception
+    assert any("個人情報を削除しました" in s.value for s in at.success)
+    with db.session(demo_copy_url) as s:
+        assert s.get(Person, pid).name == "削除済み"
+
+
+def test_settings_section_is_empty_for_the_committee(tmp_path, monkeypatch, demo_copy_url):
+    at = _app(tmp_path, monkeypatch, demo_copy_url, "settings_access", "settings_access.render()",
+              Viewer(role=COMMITTEE, email="c@example.org"))
+    at.run()
+    assert not at.exception
+    assert not at.tabs and not at.dataframe
+    assert "事務局だけ" in at.info[0].value
+
+
+def test_link_panel_issues_a_link_with_qr_and_revokes_it(tmp_path, monkeypatch, demo_copy_url):
+    with db.session(demo_copy_url) as s:
+        m = s.scalars(select(Meeting).order_by(Meeting.starts_at.desc())).first()
+        room = s.scalars(select(Room).where(Room.meeting_id == m.id).order_by(Room.position)).first()
+        mid, rid = m.id, room.id
+    at = _app(tmp_path, monkeypatch, demo_copy_url, "links", f"links.render({mid})", ADMIN)
+    at.run()
+    assert not at.exception
+    at.button(key=f"link_issue_{rid}").click()
+    at.run()
+    assert not at.exception
+    codes = [c.value for c in at.code]
+    assert len(codes) == 1 and "/roster?token=v1." in codes[0]
+    token = codes[0].split("token=")[1]
+    with db.session(demo_copy_url) as s:
+        check = access.check_link(s, token, ("u" * 40).encode())
+        assert check.ok and check.room_id == rid
+    assert len(at.get("image")) == 1  # the QR code
+    at.button(key=f"link_revoke_{rid}").click()
+    at.run()
+    with db.session(demo_copy_url) as s:
+        assert access.check_link(s, token, ("u" * 40).encode()).reason == "revoked"
+    assert not at.code

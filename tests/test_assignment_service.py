@@ -1,0 +1,208 @@
+"""The database side: a meeting's instance, saving, manual moves, publishing, rooms, choices, Sheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import select
+
+from facilitation import db, meetings, sheets
+from facilitation.assignment import service
+from facilitation.cli import main
+from facilitation.models import Assignment, Meeting, Person, Registration, Room
+from facilitation.roles import SECRETARIAT_LOCAL, Viewer
+from facilitation.sheets_emulator import SheetsEmulator
+
+V = SECRETARIAT_LOCAL
+COMMITTEE = Viewer(role="委員会", email="iin@example.org")
+
+
+def upcoming(url: str) -> int:
+    with db.session(url) as s:
+        return meetings.upcoming_meeting(s).id
+
+
+def test_run_saves_a_valid_assignment_and_explains_it(demo_copy_url):
+    mid = upcoming(demo_copy_url)
+    with db.session(demo_copy_url, actor="test") as s:
+        out = service.run_optimiser(s, V, mid, time_limit_s=20)
+        assert out.result.status == "optimal" and out.saved
+        built = out.built
+        assert len(built.instance.people) == 38 and built.instance.past_rooms  # history counts
+    with db.session(demo_copy_url) as s:
+        status = service.check(s, mid)
+        assert status.violations == [] and status.unassigned == 0
+        rooms = service.list_rooms(s, mid)
+        assert all(r.facilitator_id is not None for r in rooms)  # one facilitator per room, saved
+        frame = service.people_frame(s, V, mid, status)
+        assert len(frame) == 38 and frame["理由"].str.len().min() > 5
+        assert set(frame["ルーム"]) <= {r.name for r in rooms}
+        hidden = service.people_frame(s, COMMITTEE, mid, status)
+        assert "氏名" not in hidden.columns and "理由" not in hidden.columns
+        q = service.quality(s, mid, status)
+        assert q.optimised.shares[0] > q.random.shares[0] and q.optimised.violations == 0
+
+
+def test_manual_move_pins_rechecks_and_refuses_stale_edits(demo_copy_url):
+    mid = upcoming(demo_copy_url)
+    with db.session(demo_copy_url) as s:
+        service.run_optimiser(s, V, mid)
+    with db.session(demo_copy_url) as s:
+        shown = service.people_frame(s, V, mid)
+        rooms = [r.name for r in service.list_rooms(s, mid)]
+    row = shown[~shown["ファシリテーター"]].iloc[[0]].copy()
+    target = next(r for r in rooms if r != row.iloc[0]["ルーム"])
+    row["ルーム"] = target
+    with db.session(demo_copy_url, actor="a@example.org") as s:
+        out = service.apply_edits(s, Viewer(role="事務局", email="a@example.org"), mid, row)
+    assert out.changed == 1 and out.refused == []
+    with db.session(demo_copy_url) as s:
+        a = s.get(Assignment, int(row.iloc[0]["assignment_id"]))
+        assert a.pinned and s.get(Room, a.room_id).name == target and a.version == int(row.iloc[0]["version"]) + 1
+    # Someone else, still looking at the old screen, moves the same person back: refused.
+    row["ルーム"] = row.iloc[0]["ルーム"] if False else shown.iloc[0]["ルーム"]
+    stale = shown[~shown["ファシリテーター"]].iloc[[0]].copy()
+    stale["固定"] = True
+    with db.session(demo_copy_url) as s:
+        out = service.apply_edits(s, Viewer(role="事務局", email="b@example.org"), mid, stale)
+    assert out.changed == 0 and len(out.refused) == 1 and "a@example.org" in out.refused[0]
+    # The optimiser keeps the pinned person where the secretariat put them.
+    with db.session(demo_copy_url) as s:
+        service.run_optimiser(s, V, mid)
+        a = s.get(Assignment, int(row.iloc[0]["assignment_id"]))
+        assert s.get(Room, a.room_id).name == target
+    with pytest.raises(service.AccessDenied):
+        with db.session(demo_copy_url) as s:
+            service.apply_edits(s, COMMITTEE, mid, row)
+
+
+def test_publish_then_late_registration_with_least_change(demo_copy_url):
+    mid = upcoming(demo_copy_url)
+    with db.session(demo_copy_url) as s:
+        service.run_optimiser(s, V, mid)
+        v1 = service.publish(s, V, mid, "案内メール送信")
+        assert v1.number == 1 and len(v1.snapshot) == 38
+        assert service.diff_since_published(s, V, mid).empty
+        room = service.list_rooms(s, mid)[0]
+        person = Person(name="遅井 申子", email="late@example.org", name_key="おそいしんこ")
+        s.add(person)
+        s.flush()
+        s.add(Registration(meeting_id=mid, person_id=person.id, choice1=room.theme, org_text="ふらっと",
+                           submitted_at=dt.datetime(2026, 12, 9)))
+        rules = {**service.get_rules(s, mid), "least_change": True}
+        service.set_rules(s, V, mid, rules)
+    with db.session(demo_copy_url) as s:
+        out = service.run_optimiser(s, V, mid)
+        assert out.result.ok and out.result.moves == 0
+        diff = service.diff_since_published(s, V, mid)
+        assert list(diff["変更"]) == ["追加"] and list(diff["氏名"]) == ["遅井 申子"]
+        assert service.publish(s, V, mid).number == 2
+
+
+def test_infeasible_meeting_is_not_saved_and_says_why(demo_copy_url):
+    mid = upcoming(demo_copy_url)
+    with db.session(demo_copy_url) as s:
+        for r in service.list_rooms(s, mid):
+            r.capacity = 5
+        out = service.run_optimiser(s, V, mid)
+        assert out.result.status == "infeasible" and not out.saved
+        n_rooms = len(service.list_rooms(s, mid))
+        assert f"定員の合計 {5 * n_rooms} が参加者 38 より少ない" in out.result.reasons[0]
+        assert s.scalar(select(Assignment).join(Room).where(Room.meeting_id == mid)) is None
+
+
+def test_rooms_copy_theme_library_and_choice_review(db_url):
+    with db.session(db_url) as s:
+        old = meetings.add_meeting(s, meetings.MeetingInput(title="第4回", starts_at=dt.datetime(2025, 11, 5, 14)))
+        new = meetings.add_meeting(s, meetings.MeetingInput(title="第5回", starts_at=dt.datetime(2026, 1, 20, 14)))
+        service.save_rooms(s, V, old.id, [service.RoomInput("ルーム1", "引きこもり支援", 8),
+                                          service.RoomInput("ルーム2", "ケース検討", 6, "R2-case")])
+        with pytest.raises(service.AssignmentError, match="ルーム名「ルーム1」が重複"):
+            service.save_rooms(s, V, new.id, [service.RoomInput("ルーム1"), service.RoomInput("ルーム1")])
+        assert service.copy_rooms(s, V, old.id, new.id) == 2
+        copied = service.list_rooms(s, new.id)
+        assert [(r.name, r.theme, r.capacity, r.zoom_name) for r in copied] == [
+            ("ルーム1", "引きこもり支援", 8, "R1"), ("ルーム2", "ケース検討", 6, "R2-case")]
+        library = service.theme_library(s)
+        assert "引きこもり支援" in library and library[0] == "自立相談支援事業【支援に関する事】（引きこもり）"
+        service.add_theme(s, V, "災害時の支援")
+        assert "災害時の支援" in service.theme_library(s)
+        person = Person(name="佐藤 陽子", email="s@example.org", name_key="さとうようこ")
+        s.add(person)
+        s.flush()
+        s.add(Registration(meeting_id=new.id, person_id=person.id, choice1="1. 引きこもり支援",
+                           choice2="ケース検討会", choice3="特になし"))
+        s.flush()
+        review = service.choice_review(s, new.id)
+        by_text = {r["希望の記入"]: r for r in review.to_dict("records")}
+        assert by_text["1. 引きこもり支援"]["判定"] == "一致" and by_text["1. 引きこもり支援"]["ルーム"] == "ルーム1"
+        assert by_text["ケース検討会"]["判定"] == "対応なし" and by_text["ケース検討会"]["候補"] == "ルーム2"
+        service.map_choice(s, V, new.id, "ケース検討会", copied[1].id)
+        service.map_choice(s, V, new.id, "特になし", None)
+        built = service.build_instance(s, new.id)
+        assert built.instance.people[0].choices == [f"r{copied[0].id}", f"r{copied[1].id}"]
+        assert built.unmatched_choices == 0
+    with db.session(db_url) as s:
+        service.run_optimiser(s, V, new.id)
+        with pytest.raises(service.AssignmentError, match="すでに 1 名"):
+            service.copy_rooms(s, V, old.id, new.id)
+
+
+def test_write_back_to_the_meetings_google_sheet(demo_copy_url, monkeypatch):
+    mid = upcoming(demo_copy_url)
+    key = "rooms-write-back-test-key"
+    sheets.clear_cache()
+    with SheetsEmulator() as em:
+        em.add_spreadsheet(key, {"フォームの回答 1": [["氏名"]]})
+        monkeypatch.setenv(sheets.ENDPOINT_ENV, em.url)
+        with db.session(demo_copy_url) as s:
+            with pytest.raises(service.AssignmentError, match="スプレッドシートが登録されていません"):
+                service.write_to_sheet(s, V, mid)
+            s.get(Meeting, mid).sheet_url = f"https://docs.google.com/spreadsheets/d/{key}/edit"
+            service.run_optimiser(s, V, mid)
+            message = service.write_to_sheet(s, V, mid)
+        values = em.values(key, service.SHEET_TAB)
+    assert "38 名分" in message
+    assert values[0][:4] == ["ルーム", "Zoomのルーム名", "テーマ", "氏名"] and len(values) == 39
+
+
+def run_cli(capsys, *args):
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_command_line_solve_and_meeting(tmp_path, capsys, demo_copy_url):
+    instance = {"rooms": [{"id": "R1", "name": "ルーム1", "theme": "引きこもり", "capacity": 2},
+                          {"id": "R2", "name": "ルーム2", "theme": "就労準備", "capacity": 2}],
+                "people": [{"id": f"p{i}", "org": f"機関{i}", "choices": ["R1", "R2"]} for i in range(1, 5)],
+                "past_rooms": [["p1", "p2"]],
+                "rules": {"choice_weights": [3, 2, 1], "repeat_penalty": 1}, "time_limit_s": 5}
+    src, dst = tmp_path / "instance.json", tmp_path / "result.json"
+    src.write_text(json.dumps(instance, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = run_cli(capsys, "assign", "solve", str(src), "--out", str(dst))
+    assert code == 0 and "最適な割り当てが見つかりました" in out
+    result = json.loads(dst.read_text(encoding="utf-8"))
+    assert result["status"] == "optimal" and result["objective"] == 10
+    assert set(result) >= {"status", "assignment", "facilitators", "objective", "reasons", "seconds"}
+    assert result["assignment"]["p1"] != result["assignment"]["p2"]
+    instance["rooms"][1]["capacity"] = 1
+    src.write_text(json.dumps(instance, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = run_cli(capsys, "assign", "solve", str(src))
+    assert code == 3 and "定員の合計 3 が参加者 4 より少ない" in json.loads(out)["reasons"][0]
+    src.write_text("{broken", encoding="utf-8")
+    code, _, err = run_cli(capsys, "assign", "solve", str(src))
+    assert code == 2 and "JSON として読めません" in err and "Traceback" not in err
+
+    mid = upcoming(demo_copy_url)
+    code, out, _ = run_cli(capsys, "--db", demo_copy_url, "assign", "--meeting", str(mid))
+    assert code == 0 and "参加者 38 名" in out and "第1希望" in out
+    code, out, _ = run_cli(capsys, "--db", demo_copy_url, "assign", "--meeting", str(mid), "--json", "--save")
+    data = json.loads(out)
+    assert data["status"] == "optimal" and len(data["assignment"]) == 38
+    with db.session(demo_copy_url) as s:
+        assert len(service.check(s, mid).assignment) == 38
+    code, _, err = run_cli(capsys, "--db", demo_copy_url, "assign", "--meeting", "9999")
+    assert code == 2 and "9999" in err

@@ -1,0 +1,79 @@
+"""Newcomers, returning, lapsed and retention on the hand-made history (see history_world)."""
+
+import math
+
+import pytest
+
+from facilitation import history
+from tests import history_world as hw
+
+
+@pytest.fixture(scope="module")
+def world_history(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('flows') / 'world.sqlite3'}"
+    hw.make(url)
+    return hw.load(url)
+
+
+def test_people_flows_with_a_person_who_changes_organisation(world_history):
+    flows = history.flows(world_history, history.UNIT_PERSON, lapse_after=2)
+    assert flows["参加"].tolist() == [10, 6, 4, 6]
+    assert flows["初参加"].tolist() == [10, 2, 0, 0]  # p10 moved to B but is no newcomer at m3
+    assert flows["継続"].tolist() == [0, 4, 2, 3]
+    assert flows["再参加"].tolist() == [0, 0, 2, 3]
+    # Lapsed = came before, not in the last 2 meetings: p2 p7 p9 p12 at m3; p6 p8 at m4 (p7 came back).
+    assert flows["離脱（新たに）"].tolist() == [0, 0, 4, 2]
+    assert flows["離脱（累計）"].tolist() == [0, 0, 4, 5]
+    assert flows["次回も参加"].tolist() == [4, 2, 3, 0]
+    assert flows["次回も参加率"].tolist()[:3] == [40.0, 33.3, 75.0]
+    assert math.isnan(flows["次回も参加率"].tolist()[3])  # no next meeting yet
+
+
+def test_organisation_flows_follow_the_merge(world_history):
+    flows = history.flows(world_history, history.UNIT_ORG, lapse_after=2)
+    # Units: A (with merged H), B, C, G, I and the ministry as one.
+    assert flows["参加"].tolist() == [4, 4, 3, 4]
+    assert flows["初参加"].tolist() == [4, 2, 0, 0]
+    assert flows["継続"].tolist() == [0, 2, 2, 3]
+    assert flows["再参加"].tolist() == [0, 0, 1, 1]
+    assert flows["離脱（新たに）"].tolist() == [0, 0, 1, 1]  # I at m3, G at m4; merged H never lapses
+
+
+def test_unmerged_organisation_would_count_separately(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.sqlite3'}"
+    hw.make(url, merge=False)
+    flows = history.flows(hw.load(url), history.UNIT_ORG, lapse_after=2)
+    assert flows["参加"].tolist() == [5, 5, 3, 5]  # H separately at m1, m2, m4
+
+
+def test_year_filter_keeps_earlier_meetings_as_history(world_history):
+    only_2025 = history.flows(world_history, history.UNIT_PERSON, lapse_after=2, fiscal_years=[2025])
+    assert only_2025["初参加"].tolist() == [0]  # everyone at m4 had come in 2024 already
+    assert only_2025["再参加"].tolist() == [3]
+    scoped = history.scoped(world_history, history.Scope(fiscal_years=(2025,)))
+    naive = history.flows(scoped, history.UNIT_PERSON)
+    assert naive["初参加"].tolist() == [6]  # why flows run on the history without the year filter
+
+
+def test_cohort_retention_by_fiscal_year(world_history):
+    people = history.cohort_retention(world_history, history.UNIT_PERSON)
+    assert people["年度"].tolist() == ["2024年度", "2025年度"]
+    assert people["人数"].tolist() == [12, 0]
+    assert people.loc[0, "初年度"] == 100.0
+    assert people.loc[0, "2年目"] == 50.0  # p1 p3 p4 p7 p10 p11 of 12
+    orgs = history.cohort_retention(world_history, history.UNIT_ORG)
+    assert orgs.loc[0, "人数"] == 6 and orgs.loc[0, "2年目"] == 66.7  # A B C 国 of A B C G I 国
+
+
+def test_lapse_window_of_one_meeting(world_history):
+    flows = history.flows(world_history, history.UNIT_PERSON, lapse_after=1)
+    # Came at m(i-1) but not at m(i): m2 loses p2 p4 p5 p7 p9 p12; m3 loses p6 p8 p11 (p3 too).
+    assert flows["離脱（新たに）"].tolist() == [0, 6, 4, 1]
+
+
+def test_empty_history(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    h = hw.load(url)
+    assert history.flows(h).empty and history.meeting_table(h).empty
+    assert history.org_matrix(h).empty
+    assert history.period_counts(h) == {"meetings": 0, "total": 0, "distinct_people": 0, "distinct_orgs": 0}

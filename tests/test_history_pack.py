@@ -1,0 +1,98 @@
+"""The committee pack: the Excel workbook read back, and the offline HTML summary."""
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+
+from facilitation import committee_pack, history
+from facilitation import coverage as cov
+from facilitation.roles import SECRETARIAT_LOCAL
+from tests import history_world as hw
+
+MADE = dt.datetime(2026, 11, 1, 10, 0)
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('pack') / 'world.sqlite3'}"
+    hw.make(url)
+    h = hw.load(url)  # the secretariat's data, names included: the pack must still hold none
+    return committee_pack.build(h, history.Scope(), cov.Population(size=8), SECRETARIAT_LOCAL, made_at=MADE)
+
+
+def _cells(wb):
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            yield from (str(v) for v in row if v is not None)
+
+
+def test_workbook_read_back(pack):
+    assert pack.xlsx_name == "委員会資料_参加状況_20261101.xlsx"
+    wb = openpyxl.load_workbook(io.BytesIO(pack.xlsx))
+    assert wb.sheetnames[:3] == ["概要", "会ごとの集計", "年度別"]
+    meetings = list(wb["会ごとの集計"].values)
+    header = meetings[0]
+    lines = [row[header.index("報告の表記")] for row in meetings[1:]]
+    assert lines == ["10名（4機関：団体2(6)・自治体1(2)・厚労省(2)）", "6名（4機関：団体3(5)・厚労省(1)）",
+                     "4名（3機関：団体2(2)・自治体1(2)）", "6名（4機関：団体2(4)・自治体1(1)・厚労省(1)）"]
+    assert [row[header.index("参加者数")] for row in meetings[1:]] == [10, 6, 4, 6]  # numbers stay numbers
+    summary = dict(list(wb["概要"].values)[1:])
+    assert summary["延べ参加者数"] == "26名" and summary["実人数"] == "12名"
+    assert summary["対象機関の参加"] == "生活困窮者自立相談支援機関 4/8（50.0%）"
+    outreach = list(wb[wb.sheetnames[-1]].values)
+    assert {r[1] for r in outreach[1:]} == {"くろ町役場"}  # the whole history: only D never came
+    texts = set(_cells(wb))
+    for key in hw.NAMES:
+        assert hw.NAMES[key] not in texts and hw.EMAILS[key] not in texts
+
+
+def test_html_summary_is_self_contained_and_anonymous(pack):
+    page = pack.html
+    from plotly.offline import get_plotlyjs
+
+    bundle = get_plotlyjs()
+    assert page.count(bundle) == 1  # plotly.js embedded once, inline …
+    rest = page.replace(bundle, "")
+    assert rest.count("Plotly.newPlot") == 6  # … for six charts
+    assert "http://" not in rest and "https://" not in rest  # nothing to fetch
+    assert "10名（4機関：団体2(6)・自治体1(2)・厚労省(2)）" in page
+    assert "作成日: 2026年11月1日（日）" in page
+    for key in hw.NAMES:
+        assert hw.NAMES[key] not in page and hw.EMAILS[key] not in page
+
+
+def test_html_renders_offline_in_a_browser(pack, browser, tmp_path):
+    path = tmp_path / pack.html_name
+    path.write_text(pack.html, encoding="utf-8")
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
+    assert page.locator(".js-plotly-plot").count() == 6
+    assert [u for u in requests if not u.startswith("file:")] == []
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    context.close()
+
+
+def test_command_line(tmp_path, capsys):
+    import json
+
+    from facilitation.cli import main
+
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    hw.make(url)
+    assert main(["--db", url, "history", "meetings", "--year", "2025", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["報告の表記"] for r in rows] == ["6名（4機関：団体2(4)・自治体1(1)・厚労省(1)）"]
+    out = tmp_path / "outreach.csv"
+    assert main(["--db", url, "history", "coverage", "--year", "2025", "-o", str(out)]) == 0
+    assert "3/5" in capsys.readouterr().out
+    assert "くろ町役場" in out.read_bytes().decode("utf-8-sig")
+    assert main(["--db", url, "history", "pack", "-o", str(tmp_path / "pack")]) == 0
+    assert len(list((tmp_path / "pack").glob("委員会資料_参加状況_*.xlsx"))) == 1
+    assert main(["--db", url, "history", "coverage", "-o", str(tmp_path / "x.txt")]) == 2  # told, no traceback

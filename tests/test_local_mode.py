@@ -1,0 +1,132 @@
+"""Local mode (no sign-in configured): only a browser on this computer, over loopback, gets in.
+
+The rule itself is a pure function (tested exhaustively below). The real check runs a real server
+bound to all interfaces and opens it three ways with Chromium: over 127.0.0.1 (served), over this
+machine's own non-loopback address (refused: the TCP peer is not loopback), and over 127.0.0.1
+through a "proxy" that adds X-Forwarded-For (refused: uvicorn, which Streamlit runs on, trusts that
+header from loopback and reports the forwarded address, and the app refuses forwarded requests).
+What we cannot test here: a browser on another machine (there is none); the peer address it would
+produce is the same kind as the non-loopback case.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from facilitation.access import is_loopback_request
+
+from .conftest import ROOT, free_port, require
+
+
+@pytest.mark.parametrize("ip,headers,expected", [
+    (None, {}, True),  # Streamlit reports None for 127.0.0.1 and ::1
+    ("127.0.0.1", {"Host": "localhost:8501"}, True),
+    ("::1", {"host": "[::1]:8501"}, True),
+    (None, {"Host": "127.0.0.1:8501"}, True),
+    ("192.168.1.20", {}, False),
+    ("10.0.0.5", {"Host": "localhost:8501"}, False),
+    ("2001:db8::1", {}, False),
+    ("fe80::1%eth0", {}, False),
+    ("not an ip", {}, False),
+    (None, {"X-Forwarded-For": "203.0.113.9"}, False),  # behind a proxy on the same machine
+    (None, {"Forwarded": "for=203.0.113.9"}, False),
+    (None, {"X-Real-IP": "203.0.113.9"}, False),
+    (None, {"CF-Connecting-IP": "203.0.113.9"}, False),  # a tunnel
+    (None, {"Host": "dounet.example.org"}, False),  # a public name pointing at loopback (rebinding)
+    (None, {"Host": "192.168.1.20:8501"}, False),
+])
+def test_the_loopback_rule(ip, headers, expected):
+    assert is_loopback_request(ip, headers) is expected
+
+
+def _own_address() -> str | None:
+    """This machine's non-loopback IPv4 address (no packet is sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))
+            addr = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if addr.startswith("127.") else addr
+
+
+@pytest.fixture(scope="module")
+def open_server(tmp_path_factory):
+    """The app bound to every interface, in local mode (no secrets), with the demo data."""
+    home = tmp_path_factory.mktemp("local")
+    port = free_port()
+    env = {**os.environ, "FACILITATION_DB_URL": f"sqlite:///{home / 'app.sqlite3'}",
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "FACILITATION_LINK_SECRET": "l" * 40}
+    log = open(home / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+         "--server.address", "0.0.0.0", "--server.headless", "true", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("Streamlit が起動しませんでした: " + (home / "streamlit.log").read_text()[-2000:])
+    yield port
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _page_text(browser, url: str, headers: dict | None = None) -> str:
+    context = browser.new_context(extra_http_headers=headers or {})
+    page = context.new_page()
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_selector("h1", timeout=45_000)
+        page.wait_for_timeout(1500)  # let the run finish rendering
+        return page.inner_text("body")
+    finally:
+        context.close()
+
+
+NOTICE = "このパソコンからだけ使えます"
+
+
+def test_loopback_browser_is_served(open_server, browser):
+    text = _page_text(browser, f"http://127.0.0.1:{open_server}/")
+    assert NOTICE not in text
+    assert "ローカルモード" in text  # the sidebar says how the app is running
+
+
+def test_a_browser_from_another_address_is_refused_with_instructions(open_server, browser):
+    addr = _own_address()
+    require(addr is not None, "ループバック以外の IPv4 アドレスがありません")
+    text = _page_text(browser, f"http://{addr}:{open_server}/")
+    assert NOTICE in text
+    assert "secrets.toml" in text and "admin_emails" in text  # tells how to configure sign-in
+    assert "@example.org" not in text and "申込" not in text  # no data at all
+
+
+def test_a_proxied_request_is_refused(open_server, browser):
+    text = _page_text(browser, f"http://127.0.0.1:{open_server}/", {"X-Forwarded-For": "203.0.113.9"})
+    assert NOTICE in text
+
+
+def test_facilitator_link_with_a_configured_secret_works_from_another_address(open_server, browser):
+    """With link_secret set, a valid link is itself the credential, from any address."""
+    addr = _own_address()
+    require(addr is not None, "ループバック以外の IPv4 アドレスがありません")
+    text = _page_text(browser, f"http://{addr}:{open_server}/roster?token=v1.1.1.1.abc.bad")
+    assert NOTICE not in text
+    assert "正しくありません" in text  # the link was checked (and this forged one refused)

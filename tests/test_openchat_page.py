@@ -1,0 +1,88 @@
+"""The オープンチャット page as the secretariat and as the committee see it (AppTest)."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from facilitation import db
+from facilitation.openchat import store
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "openchat"
+SECRET_TEXT = "フードバンクの寄付を受け付けている団体があれば教えてください"
+
+
+@pytest.fixture
+def chat_url(demo_copy_url):
+    with db.session(demo_copy_url) as s:
+        for name in ("ja_ios.txt", "ja_android.txt", "questions.txt"):
+            store.import_bytes(s, (DATA / name).read_bytes(), SECRETARIAT_LOCAL, file_name=name)
+    return demo_copy_url
+
+
+def run_page(monkeypatch, url: str, viewer: Viewer | None = None) -> AppTest:
+    monkeypatch.setenv("FACILITATION_DB_URL", url)
+    at = AppTest.from_file(str(ROOT / "pages" / "openchat.py"), default_timeout=60)
+    if viewer is not None:
+        at.session_state["viewer"] = viewer
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def all_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "success", "warning", "code", "title")
+             for e in getattr(at, kind)]
+    parts += [str(m.label) + str(m.value) for m in at.metric]
+    for df in at.dataframe:
+        parts.append(df.value.to_string())
+    return "\n".join(str(p) for p in parts)
+
+
+def test_secretariat_sees_activity_questions_review_and_the_announcement(monkeypatch, chat_url):
+    at = run_page(monkeypatch, chat_url)
+    assert at.title[0].value == "オープンチャット"
+    assert [t.label for t in at.tabs] == ["概要", "機関・地域", "質問と回答", "話題", "取り込み", "メンバー確認",
+                                         "投稿と削除", "お知らせ作成"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["投稿"] == "18件"
+    assert metrics["質問"] == "6件"
+    text = all_text(at)
+    assert SECRET_TEXT in text  # the unanswered list, for the secretariat
+    assert "千歳市&伊藤" in text  # the review queue
+    assert "2026年12月10日（木） 14:00〜16:30" in "\n".join(c.value for c in at.code)
+    assert len(at.get("plotly_chart")) >= 3
+
+
+def test_committee_sees_counts_and_topics_but_no_texts_or_names(monkeypatch, chat_url):
+    at = run_page(monkeypatch, chat_url, Viewer(role=COMMITTEE))
+    assert [t.label for t in at.tabs] == ["概要", "機関・地域", "質問と回答", "話題"]
+    text = all_text(at)
+    assert SECRET_TEXT not in text
+    for name in ("佐藤", "田中", "伊藤", "&"):
+        assert name not in text
+    assert {m.label: m.value for m in at.metric}["投稿"] == "18件"
+    assert "江別市社会福祉協議会くらしサポートセンターえべつ" in text  # organisations are fine
+
+
+def test_redaction_from_the_page_data_path(monkeypatch, chat_url):
+    """After a redaction the page shows 「削除済み」 in place of the text, and the counts stay."""
+    from sqlalchemy import select
+
+    from facilitation.models_openchat import ChatMessage
+
+    with db.session(chat_url) as s:
+        mid = s.scalar(select(ChatMessage.id).where(ChatMessage.text == SECRET_TEXT))
+        store.redact(s, mid, SECRETARIAT_LOCAL)
+    at = run_page(monkeypatch, chat_url)
+    text = all_text(at)
+    assert SECRET_TEXT not in text
+    assert "（本文は削除済み）" in text
+    assert {m.label: m.value for m in at.metric}["投稿"] == "18件"
+
+
+def test_empty_database_says_what_to_do(monkeypatch, sqlite_url):
+    at = run_page(monkeypatch, sqlite_url)
+    assert any("まだトーク履歴が取り込まれていません" in i.value for i in at.info)

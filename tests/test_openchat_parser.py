@@ -1,0 +1,208 @@
+"""The LINE talk-history parser on hand-written exports of each app, OS and language."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from facilitation import cli
+from facilitation.openchat import parser
+
+DATA = Path(__file__).parent / "data" / "openchat"
+
+# file: (posts, of which media, joins, leaves, other system lines, posting members, first, last, unparsed)
+EXPECTED = {
+    "ja_ios.txt": (7, 3, 2, 1, 2, 4, "2024-01-14", "2024-01-16", 0),
+    "ja_android.txt": (7, 2, 1, 0, 1, 4, "2024-02-05", "2024-02-07", 0),
+    "ja_ios_old.txt": (5, 1, 0, 1, 0, 3, "2019-05-20", "2019-05-21", 0),
+    "ja_pc.txt": (5, 1, 1, 0, 0, 3, "2024-01-14", "2024-01-15", 0),
+    "en_ios.txt": (6, 3, 1, 1, 1, 3, "2024-01-14", "2024-01-15", 0),
+    "en_android.txt": (3, 2, 1, 0, 2, 3, "2024-01-14", "2024-01-15", 0),
+    "broken.txt": (1, 0, 1, 0, 0, 1, "2024-03-01", "2024-03-01", 5),
+    "questions.txt": (12, 3, 0, 0, 0, 6, "2024-06-03", "2024-06-10", 0),
+}
+
+
+def parse(name: str) -> parser.ParsedExport:
+    return parser.parse_bytes((DATA / name).read_bytes())
+
+
+def by_line(p: parser.ParsedExport, line_no: int) -> parser.ChatMessage:
+    return next(m for m in p.messages if m.line_no == line_no)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_known_counts_for_each_format(name):
+    posts, media, joins, leaves, other, members, first, last, unparsed = EXPECTED[name]
+    p = parse(name)
+    s = p.summary()
+    assert (s["messages"], s["media"], s["joins"], s["leaves"]) == (posts, media, joins, leaves)
+    assert s["system_events"] - joins - leaves == other
+    assert len(s["members"]) == members
+    assert (s["first_date"], s["last_date"], s["unparsed_lines"]) == (first, last, unparsed)
+    raw = (DATA / name).read_bytes()
+    assert sum(p.line_counts.values()) == p.total_lines == raw.count(b"\n")
+
+
+def test_japanese_ios_quoted_multiline_with_doubled_quotes_and_system_lines():
+    p = parse("ja_ios.txt")
+    assert p.chat_name == "どうねっと（北海道生活困窮者支援ネットワーク）"
+    assert p.saved_at == dt.datetime(2024, 3, 1, 21, 15)
+    intro = by_line(p, 8)
+    assert intro.sender == "ステップ&田中"
+    assert intro.text == 'はじめまして！\n札幌市生活就労支援センターステップの田中です。\n"就労準備"を担当しています。'
+    assert [(m.media, m.kind) for m in p.messages if m.kind == "media"] == [
+        ("スタンプ", "media"), ("写真", "media"), ("ノート", "media")]
+    kinds = [(e.kind, e.actor) for e in p.events]
+    assert kinds == [("join", "りんく&佐藤"), ("join", "ステップ&田中"), ("unsend", "ステップ&田中"),
+                     ("announcement", "江別市社協&高橋"), ("leave", "ステップ&田中")]
+    assert p.line_counts == {"header": 2, "blank": 3, "date": 3, "message": 7, "system": 5,
+                             "continuation": 2, "unparsed": 0}
+
+
+def test_android_crlf_blank_line_inside_quote_and_a_typed_leading_quote():
+    p = parse("ja_android.txt")
+    assert by_line(p, 8).text == "参考までに、りんくの流れです。\n1. 初回面談\n2. 書類確認\n\n以上です。"
+    # A member typed a quote at the start of a one-line message: the date line after it still counts.
+    typed = by_line(p, 17)
+    assert typed.text == '"家計改善"の研修資料です'
+    assert by_line(p, 20).at == dt.datetime(2024, 2, 7, 9, 0)
+    rename = p.events[-1]
+    assert (rename.kind, rename.actor, rename.new_name) == ("rename", "りんく&佐藤", "りんく&佐藤(岩見沢)")
+
+
+def test_old_ios_gozen_gogo_times_and_unquoted_continuation_lines():
+    p = parse("ja_ios_old.txt")
+    assert [m.at.strftime("%m-%d %H:%M") for m in p.messages] == [
+        "05-20 09:05", "05-20 09:06", "05-20 12:30", "05-20 13:05", "05-21 00:10"]
+    assert by_line(p, 6).text == "今日の研修の資料です。\n1枚目：制度の概要\n2枚目：事例"
+    assert p.events[0].kind == "leave" and p.events[0].at == dt.datetime(2019, 5, 21, 15, 0)
+
+
+def test_pc_layout_with_spaces_splits_known_names():
+    p = parse("ja_pc.txt")
+    assert [(m.sender, m.text) for m in p.messages[:2]] == [
+        ("りんく&佐藤", "おはようございます"), ("ステップ&田中", "はじめまして、よろしくお願いします")]
+    assert p.joins[0].actor == "ステップ&田中"
+
+
+def test_english_app_am_pm_and_english_system_lines():
+    p = parse("en_ios.txt")
+    assert p.chat_name == "どうねっと"
+    assert p.saved_at == dt.datetime(2024, 3, 1, 21, 15)
+    assert [m.at.strftime("%d %H:%M") for m in p.messages] == [
+        "14 09:06", "14 12:30", "14 13:15", "14 23:59", "15 08:00", "15 08:01"]
+    assert [m.media for m in p.messages if m.media] == ["スタンプ", "写真", "ファイル"]
+    assert by_line(p, 8).text == "プラン作成のときに使っているシートはありますか？\nよければ教えてください。"
+    assert [(e.kind, e.actor, e.at.hour) for e in p.events] == [
+        ("join", "りんく&佐藤", 9), ("unsend", "JOIN&鈴木", 0), ("leave", "ステップ&田中", 17)]
+    android = parse("en_android.txt")
+    assert [e.kind for e in android.events] == ["join", "unsend", "rename"]
+    assert android.events[-1].new_name == "JOIN&鈴木(札幌)"
+
+
+def test_unreadable_lines_are_returned_with_line_numbers_and_reasons():
+    p = parse("broken.txt")
+    assert [(u.line_no, u.reason) for u in p.unparsed] == [
+        (3, "日付の行より前にあります"),
+        (4, "日付の行より前にあります"),
+        (8, "メッセージの形になっていません"),
+        (9, "時刻が読み取れません"),
+        (11, "内容がありません"),
+    ]
+    assert p.unparsed[3].text == "25:70\tりんく&佐藤\tありえない時刻"
+
+
+def test_line_endings_bom_and_shift_jis_give_the_same_result():
+    raw = (DATA / "ja_ios.txt").read_bytes()
+    text = raw.decode("utf-8-sig")
+    variants = [raw, text.encode("utf-8"), text.replace("\n", "\r\n").encode("utf-8"),
+                text.encode("cp932", errors="replace"), text.encode("utf-16")]
+    results = [parser.parse_bytes(v) for v in variants]
+    base = [(m.at, m.sender, m.text) for m in results[0].messages]
+    for r in results[1:]:
+        assert [(m.at, m.sender, m.text) for m in r.messages] == base
+    assert results[3].encoding == "cp932"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("9:05", "09:05"), ("09:05", "09:05"), ("午前9:05", "09:05"), ("午後1:30", "13:30"),
+    ("午前12:10", "00:10"), ("午後12:10", "12:10"), ("午後 3:00", "15:00"), ("1:30 PM", "13:30"),
+    ("12:05 AM", "00:05"), ("12:30 PM", "12:30"), ("9:05am", "09:05"), ("PM 1:30", "13:30"),
+    ("２３：５９", "23:59"), ("23:59:10", "23:59"),
+])
+def test_times(text, expected):
+    assert parser.parse_time(text).strftime("%H:%M") == expected
+
+
+@pytest.mark.parametrize("text", ["25:00", "12:60", "午前13:00", "abc", "", "1230"])
+def test_not_times(text):
+    assert parser.parse_time(text) is None
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("2024/01/14(日)", dt.date(2024, 1, 14)), ("2024/1/14(日)", dt.date(2024, 1, 14)),
+    ("2024/01/14（日）", dt.date(2024, 1, 14)), ("2024.01.14 日曜日", dt.date(2024, 1, 14)),
+    ("2024.01.14 Sunday", dt.date(2024, 1, 14)), ("Sun, 1/14/2024", dt.date(2024, 1, 14)),
+    ("Sunday, 01/14/2024", dt.date(2024, 1, 14)), ("2024/1/14(Sun)", dt.date(2024, 1, 14)),
+    ("2024年1月14日(日)", dt.date(2024, 1, 14)), ("2024年01月14日 日曜日", dt.date(2024, 1, 14)),
+    ("Sun, Jan 14, 2024", dt.date(2024, 1, 14)), ("Sun, 14 Jan 2024", dt.date(2024, 1, 14)),
+    ("1/14/2024(Sun)", dt.date(2024, 1, 14)), ("2024/01/14", dt.date(2024, 1, 14)),
+])
+def test_date_lines(line, expected):
+    assert parser.parse_date_line(line) == expected
+
+
+@pytest.mark.parametrize("line", ["2024/01/14(月)", "Mon, 1/14/2024", "2024/02/30(金)", "14:00 開始", "第3回 2024/01/14 のご案内"])
+def test_not_date_lines(line):
+    assert parser.parse_date_line(line) is None
+
+
+def test_cli_parse_json(capsys):
+    assert cli.main(["openchat", "parse", str(DATA / "ja_ios.txt"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["messages"] == 7 and data["system_events"] == 5
+    assert (data["joins"], data["leaves"]) == (2, 1)
+    assert data["members"] == ["りんく&佐藤", "ステップ&田中", "江別市社協&高橋", "JOIN&鈴木"]
+    assert (data["first_date"], data["last_date"], data["unparsed_lines"]) == ("2024-01-14", "2024-01-16", 0)
+
+
+def test_cli_names_a_missing_file(capsys):
+    assert cli.main(["openchat", "parse", "/nonexistent/talk.txt"]) == 2
+    assert "talk.txt" in capsys.readouterr().err
+
+
+# --- property: any input is read without an exception and every line is accounted for ---
+
+_pieces = st.sampled_from([
+    "", "[LINE] テストのトーク履歴", "保存日時：2024/01/20 12:34", "2024/01/14(日)", "2024.01.15 月曜日",
+    "Sun, 1/14/2024", "09:05\tりんく&佐藤\tこんにちは", '09:06\tりんく&佐藤\t"複数', '行"', '""',
+    "午後1:30\tJOIN&鈴木\t[スタンプ]", "10:00\t\tA&Bが参加しました。", "10:00\tA&Bが退出しました。", '"',
+    "9:05 AM\tX\t[Photo]", "25:99\tX\ty", "\t\t", "12:00 X Y", "\ufeff", "2024/01/14(月)",
+])
+_lines = st.lists(st.one_of(_pieces, st.text(max_size=30)), max_size=40)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=_lines, crlf=st.booleans())
+def test_parser_never_raises_and_accounts_for_every_line(lines, crlf):
+    text = ("\r\n" if crlf else "\n").join(lines)
+    p = parser.parse_text(text)
+    flat = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    expected = flat.count("\n") + (0 if flat == "" or flat.endswith("\n") else 1)
+    assert p.total_lines == expected
+    assert sum(p.line_counts.values()) == expected
+    assert p.line_counts["unparsed"] == len(p.unparsed)
+    assert all(1 <= u.line_no <= expected for u in p.unparsed)
+    assert p.line_counts["message"] == len(p.messages) + sum(
+        1 for e in p.events if e.kind == "unsend" and "\t" in e.text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=300))
+def test_parser_never_raises_on_any_bytes(data):
+    p = parser.parse_bytes(data)
+    assert sum(p.line_counts.values()) == p.total_lines

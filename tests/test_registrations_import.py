@@ -1,0 +1,315 @@
+"""Importing registrations: every row ends in exactly one outcome, re-syncs change nothing,
+edits update, people are matched across meetings, and problem rows are kept aside with reasons."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from facilitation import db, forms, matching, meetings, orgs, registrations, vocab
+from facilitation.models import Person, Registration, Room
+from facilitation.models_registrations import KeptAsideRow
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.tabular import Table
+
+DATA = Path(__file__).parent / "data" / "registrations"
+H = forms.STANDARD_HEADERS
+THEMES = ["就労準備支援事業", "一時生活支援事業", "テーマを決めずに様々な話がしたい", "制度の運営について（自治体担当者）"]
+
+
+def new_meeting(s, day=dt.datetime(2027, 1, 15, 14), themes=THEMES):
+    m = meetings.add_meeting(s, meetings.MeetingInput(title="情報交換会", starts_at=day))
+    for i, t in enumerate(themes, start=1):
+        s.add(Room(meeting_id=m.id, position=i, name=f"ルーム{i}", theme=t))
+    s.flush()
+    return m.id
+
+
+@pytest.fixture
+def setup(sqlite_url):
+    with db.session(sqlite_url) as s:
+        orgs.load_master(s)
+        mid = new_meeting(s)
+    return sqlite_url, mid
+
+
+def row(ts="2026/11/20 10:00:00", email="a@example.org", name="山田 太郎", org="りんく", c1="就労準備支援事業",
+        note="", mode="オンライン"):
+    values = {"タイムスタンプ": ts, "メールアドレス": email, "氏名": name, "所属（法人・機関名）": org,
+              "希望テーマ（第1希望）": c1, "備考": note, "参加方法": mode}
+    return [values.get(h, "") for h in H]
+
+
+def table(*rows, name="test.csv"):
+    return Table(headers=list(H), rows=[list(r) for r in rows], source=name)
+
+
+def imp(url, mid, t, **kw):
+    with db.session(url) as s:
+        return registrations.import_table(s, mid, t, **kw)
+
+
+@pytest.mark.parametrize("name", ["form_utf8.csv", "form_utf8_bom.csv", "form_cp932.csv", "form.xlsx"])
+def test_real_files_import_the_same_people(setup, name):
+    url, mid = setup
+    with db.session(url) as s:
+        res = registrations.import_file(s, mid, (DATA / name).read_bytes(), name)
+    assert res.consistent and res.quarantined == []
+    assert res.imported == (4 if name.endswith("xlsx") else 3)
+    with db.session(url) as s:
+        df = registrations.registrant_frame(s, mid, SECRETARIAT_LOCAL)
+        assert set(df["機関"]) >= {"NPO法人コミュニティワーク研究実践センター岩見沢市生活サポートセンターりんく",
+                                   "江別市社会福祉協議会くらしサポートセンターえべつ",
+                                   "社会福祉法人慧誠会帯広市自立相談支援センターふらっと"}
+        sato = df[df["氏名"] == "佐藤 花子"].iloc[0]  # the full-width space became one space
+        assert (sato["参加方法"], sato["経験年数"], sato["状態"]) == ("会場", 0.5, "申込")
+        kudo = df[df["氏名"] == "工藤 健"].iloc[0]
+        assert kudo["メールアドレス"] == "kudo.ken@example.org"
+        assert kudo["担当事業"] == "自立相談支援事業、子どもの学習・生活支援事業"
+        assert kudo["経験年数"] == 3.5
+
+
+def test_header_variants_and_unknown_columns_kept_as_extra_fields(setup):
+    url, mid = setup
+    with db.session(url) as s:
+        res = registrations.import_file(s, mid, (DATA / "form_header_variants.csv").read_bytes(), "agency.csv")
+    assert (res.imported, res.quarantined) == (2, [])
+    with db.session(url) as s:
+        regs = {r.person.name: r for r in s.query(Registration).filter_by(meeting_id=mid)}
+        abe = regs["阿部 彩"]
+        assert abe.person.email == "abe@example.org" and abe.attendance_mode == "会場"
+        assert abe.willing_facilitator and abe.choice1 == "一時生活支援事業"
+        assert abe.extra["昼食の有無"] == "要"  # an unknown column is kept, not dropped
+        assert abe.person.organisation.name == "NPO法人ワークフェアオホーツク相談センターふくろう"
+        narita = regs["成田 亮"]
+        assert narita.note == "電話で申込" and narita.person.years_experience == 10
+
+
+def test_each_kept_aside_reason_names_row_and_column(setup):
+    url, mid = setup
+    with db.session(url) as s:
+        res = registrations.import_file(s, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
+    assert (res.rows, res.imported) == (4, 1)
+    reasons = [q["reason"] for q in res.quarantined]
+    assert reasons == [
+        "2行目: 「氏名」と「メールアドレス」がどちらも空欄です。",
+        "3行目「メールアドレス」: 「not-an-email」はメールアドレスの形式ではありません。",
+        "4行目「氏名」: 氏名が空欄です（メールアドレス nameless@example.org）。",
+    ]
+    with db.session(url) as s:
+        kept = registrations.kept_aside(s, mid)
+        assert [k.row_number for k in kept] == [2, 3, 4]
+        assert kept[1].raw["メールアドレス"] == "not-an-email" and kept[1].column == "メールアドレス"
+    # Importing the same file again keeps the same three rows aside, not six.
+    with db.session(url) as s:
+        again = registrations.import_file(s, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
+        assert (again.duplicates, len(again.quarantined)) == (1, 3)
+        assert len(registrations.kept_aside(s, mid)) == 3
+
+
+def test_kept_aside_row_fixed_on_the_page_goes_in_and_stays_resolved(setup):
+    url, mid = setup
+    imp(url, mid, table(row(email="oops@"), name="s.csv"))
+    with db.session(url) as s:
+        entry = registrations.kept_aside(s, mid)[0]
+        fixed = dict(entry.raw, **{"メールアドレス": "fixed@example.org"})
+        res = registrations.retry_kept_aside(s, entry.id, fixed, actor="事務局")
+        assert res.imported == 1
+        assert registrations.kept_aside(s, mid) == []
+        assert s.get(KeptAsideRow, entry.id).resolution == "imported"
+    # The bad row is still in the source: next time it is a duplicate, not a new problem.
+    again = imp(url, mid, table(row(email="oops@"), name="s.csv"))
+    assert (again.duplicates, again.quarantined) == (1, [])
+    with db.session(url) as s:
+        other = imp(url, mid, table(row(email="x@", name="誰か"), name="t.csv"))
+        entry = registrations.kept_aside(s, mid)[0]
+        registrations.dismiss_kept_aside(s, entry.id)
+        assert registrations.kept_aside(s, mid) == [] and len(other.quarantined) == 1
+        assert len(registrations.kept_aside(s, mid, include_resolved=True)) == 2
+
+
+def test_resync_is_idempotent_and_later_edits_update(setup):
+    url, mid = setup
+    first = table(row(), row(ts="2026/11/21 09:00:00", email="b@example.org", name="佐藤 花子", org="江別市社協"))
+    r1 = imp(url, mid, first, source="sheet", source_ref="KEY/tab", report_removed=True)
+    assert (r1.imported, r1.updated, r1.duplicates) == (2, 0, 0)
+    r2 = imp(url, mid, first, source="sheet", source_ref="KEY/tab", report_removed=True)
+    assert (r2.imported, r2.updated, r2.duplicates, r2.removed) == (0, 0, 2, [])
+    # The registrant edits the form answer: same e-mail, later timestamp → updated.
+    edited = table(row(), row(ts="2026/11/21 09:00:00", email="b@example.org", name="佐藤 花子", org="江別市社協"),
+                   row(ts="2026/11/25 18:00:00", email="A@Example.org", name="山田 太郎", c1="一時生活支援事業"))
+    r3 = imp(url, mid, edited, source="sheet", source_ref="KEY/tab", report_removed=True)
+    assert (r3.imported, r3.updated, r3.duplicates) == (0, 1, 2)
+    assert "4行目と同じ方" in r3.duplicate_rows[0]["reason"]
+    r4 = imp(url, mid, edited, source="sheet", source_ref="KEY/tab", report_removed=True)
+    assert (r4.imported, r4.updated, r4.duplicates) == (0, 0, 3)
+    with db.session(url) as s:
+        regs = s.query(Registration).filter_by(meeting_id=mid).all()
+        assert len(regs) == 2
+        yamada = next(r for r in regs if r.person.name == "山田 太郎")
+        assert yamada.choice1 == "一時生活支援事業" and yamada.source_row == 4
+    # A row removed from the sheet is reported, and its registration kept.
+    r5 = imp(url, mid, table(row()), source="sheet", source_ref="KEY/tab", report_removed=True)
+    assert len(r5.removed) == 1 and "佐藤 花子さん" in r5.removed[0]["reason"]
+    with db.session(url) as s:
+        assert s.query(Registration).filter_by(meeting_id=mid).count() == 2
+
+
+def test_an_older_answer_does_not_overwrite_a_newer_one(setup):
+    url, mid = setup
+    imp(url, mid, table(row(ts="2026/11/25 10:00:00", c1="一時生活支援事業")))
+    res = imp(url, mid, table(row(ts="2026/11/20 10:00:00", c1="就労準備支援事業")), source_ref="old.csv")
+    assert res.duplicates == 1 and "方が新しい" in res.duplicate_rows[0]["reason"]
+
+
+def test_people_are_matched_across_meetings(setup):
+    url, mid = setup
+    with db.session(url) as s:
+        later = new_meeting(s, dt.datetime(2027, 3, 5, 14))
+    imp(url, mid, table(row(), row(email="", name="工藤 健", org="ふらっと")))
+    res = imp(url, later, table(row(email="A@EXAMPLE.ORG", name="山田　太郎"),
+                                row(email="", name="工藤　健", org="帯広市自立相談支援センターふらっと"),
+                                row(email="other@example.org", name="山田 太郎", org="りんく")))
+    assert res.imported == 3
+    with db.session(url) as s:
+        assert s.query(Person).count() == 3  # the second 山田 太郎 has another e-mail: another person
+        kudo = s.query(Person).filter_by(name="工藤 健").one()
+        assert s.query(Registration).filter_by(person_id=kudo.id).count() == 2
+
+
+def test_unmatched_choices_are_flagged_not_excluded_and_can_be_mapped(setup):
+    url, mid = setup
+    res = imp(url, mid, table(row(c1="ひきこもり支援の話がしたい"), row(email="b@example.org", name="佐藤 花子",
+                                                                 c1="ルーム2")))
+    assert res.imported == 2 and len(res.flagged) == 1
+    assert res.flagged[0]["reason"].startswith("2行目「希望テーマ（第1希望）」: 「ひきこもり支援の話がしたい」")
+    with db.session(url) as s:
+        assert s.query(Registration).filter_by(choice1="一時生活支援事業").count() == 1  # room name → its theme
+        assert registrations.unmatched_choices(s, mid).to_dict("records") == [
+            {"希望テーマ": "ひきこもり支援の話がしたい", "件数": 1}]
+        assert registrations.map_choice(s, mid, "ひきこもり支援の話がしたい", THEMES[2]) == 1
+        assert registrations.unmatched_choices(s, mid).empty
+    again = imp(url, mid, table(row(email="c@example.org", name="三浦 誠", c1="ひきこもり支援の話がしたい")))
+    assert again.flagged == []  # the mapping is remembered
+
+
+def test_unknown_organisation_imports_and_waits_for_review(setup):
+    url, mid = setup
+    res = imp(url, mid, table(row(org="NPO法人 はまなす生活相談室"), row(email="b@example.org", name="佐藤 花子",
+                                                                   org="ＮＰＯ法人はまなす生活相談室")))
+    assert (res.imported, res.reviews, res.unmatched_orgs) == (2, 1, 2)
+    with db.session(url) as s:
+        review = matching.pending(s, mid)[0]
+        org = matching.create_and_confirm(s, review.id, "NPO法人はまなす生活相談室", "NPO等", "渡島総合振興局")
+        df = registrations.registrant_frame(s, mid, SECRETARIAT_LOCAL)
+        assert set(df["機関"]) == {org.name}
+        assert registrations.summary(s, mid).by_region == {"渡島総合振興局": 2}
+
+
+def test_saved_column_mapping_is_used(setup):
+    url, mid = setup
+    t = Table(headers=["連絡先", "参加者", "ご所属"], rows=[["a@example.org", "山田 太郎", "りんく"]], source="x.csv")
+    res = imp(url, mid, t)
+    assert res.imported == 0 and "にあたる列がありません" in res.quarantined[0]["reason"]
+    with db.session(url) as s:
+        registrations.save_column_mapping(s, mid, {"連絡先": "email", "参加者": "name", "ご所属": "org"})
+        assert registrations.saved_mapping(s, mid)["参加者"] == "name"
+        entry = registrations.kept_aside(s, mid)[0]
+        assert registrations.retry_kept_aside(s, entry.id, entry.raw).imported == 1
+
+
+def test_manual_entry_edit_and_cancel(setup):
+    url, mid = setup
+    with db.session(url) as s:
+        reg = registrations.add_manual(s, mid, registrations.ManualEntry(
+            name="千葉 直子", email="chiba@example.org", org="名寄市社協", mode="会場", choice1=THEMES[0],
+            programs=["自立相談支援事業"], years="2年", facilitator=True))
+        rid = reg.id
+        assert (reg.source, reg.attendance_mode, reg.person.organisation.name) == (
+            "manual", "会場", "名寄市社会福祉協議会生活相談支援センター")
+        with pytest.raises(registrations.RegistrationError, match="すでに申込済み"):
+            registrations.add_manual(s, mid, registrations.ManualEntry(name="千葉 直子", email="CHIBA@example.org"))
+        with pytest.raises(registrations.RegistrationError, match="メールアドレスの形式"):
+            registrations.add_manual(s, mid, registrations.ManualEntry(name="誰か", email="dareka"))
+        with pytest.raises(registrations.RegistrationError, match="氏名が空欄"):
+            registrations.add_manual(s, mid, registrations.ManualEntry(name="", email="x@example.org"))
+        registrations.update_registration(s, rid, {"name": "千葉　直子", "choice2": THEMES[1], "note": "遅れて参加"})
+        with pytest.raises(registrations.RegistrationError, match="状態は"):
+            registrations.update_registration(s, rid, {"status": "不明"})
+        registrations.cancel(s, rid)
+        assert registrations.summary(s, mid).cancelled == 1
+    # A cancelled registration stays cancelled when the same person's row is read again.
+    with db.session(url) as s:
+        registrations.import_table(s, mid, table(row(email="chiba@example.org", name="千葉 直子", org="名寄市社協")),
+                                   update_existing=False)
+        assert s.get(Registration, rid).status == vocab.STATUS_CANCELLED
+        assert s.get(Registration, rid).choice2 == THEMES[1]
+
+
+def test_committee_sees_no_names_or_emails(setup):
+    url, mid = setup
+    imp(url, mid, table(row(note="家族のことで相談あり")))
+    with db.session(url) as s:
+        df = registrations.registrant_frame(s, mid, Viewer(role=COMMITTEE))
+    assert len(df) == 1
+    assert not {"氏名", "ふりがな", "メールアドレス", "備考"} & set(df.columns)
+    assert "山田" not in df.to_string() and "example.org" not in df.to_string()
+    with db.session(url) as s, pytest.raises(AccessDenied):
+        registrations.cleaned_frame(s, mid, Viewer(role=COMMITTEE))
+
+
+def test_storage_round_trip_on_sqlite_and_postgresql(db_url):
+    with db.session(db_url) as s:
+        orgs.load_master(s)
+        mid = new_meeting(s)
+    t = table(row(), row(email="bad"), row(ts="2026/11/22 10:00:00", email="b@example.org", name="佐藤 花子"))
+    first = imp(db_url, mid, t, source="sheet", source_ref="K/t", report_removed=True)
+    again = imp(db_url, mid, t, source="sheet", source_ref="K/t", report_removed=True)
+    assert (first.imported, len(first.quarantined)) == (2, 1)
+    assert (again.imported, again.updated, again.duplicates, len(again.quarantined)) == (0, 0, 2, 1)
+    with db.session(db_url) as s:
+        assert s.query(Registration).filter_by(meeting_id=mid).count() == 2
+        assert len(registrations.kept_aside(s, mid)) == 1
+
+
+# --- property: no input row is ever lost or counted twice --------------------------------------
+
+names = st.sampled_from(["山田 太郎", "山田　太郎", "佐藤 花子", "工藤 健", "", "成田 亮"])
+emails = st.sampled_from(["a@example.org", "A@example.org ", "b@example.org", "", "not-mail", "c@example.org"])
+orgs_typed = st.sampled_from(["りんく", "ふらっと", "江別市社協", "", "NPO法人 はまなす", "JOIN"])
+stamps = st.sampled_from(["2026/11/20 10:00:00", "2026/11/21 10:00:00", "", "2026/11/22 08:00:00", "きのう"])
+choices = st.sampled_from(["", *THEMES, "ルーム1", "自由なテーマ"])
+rows_st = st.lists(st.tuples(stamps, emails, names, orgs_typed, choices), min_size=0, max_size=12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(rows_st, min_size=1, max_size=3))
+def test_property_every_row_counted_once_and_nobody_lost(setup, batches):
+    url, _ = setup
+    with db.session(url) as s:
+        mid = new_meeting(s)
+    seen_people = set()
+    for batch in batches:
+        t = table(*[row(ts=a, email=b, name=c, org=d, c1=e) for a, b, c, d, e in batch])
+        res = imp(url, mid, t, source="sheet", source_ref="K/t", report_removed=True)
+        assert res.rows == len(batch)
+        assert res.rows == res.imported + res.updated + res.duplicates + len(res.quarantined)
+        assert len({q["row"] for q in res.quarantined}) == len(res.quarantined)
+        with db.session(url) as s:
+            regs = [(r.person.email, r.person.name) for r in s.query(Registration).filter_by(meeting_id=mid)]
+            kept = registrations.kept_aside(s, mid)
+        # Every valid row's person has a registration; every invalid row is kept aside.
+        for _a, b, c, _d, _e in batch:
+            key = (b.strip().lower(), c.replace("　", " ").strip())
+            if c and (not b or "@" in b and "." in b.split("@")[-1]):
+                seen_people.add(key)
+        for mail, name in seen_people:
+            if mail:
+                assert mail in {e for e, _ in regs}
+            else:
+                assert name in {n for _, n in regs}
+        assert len(kept) >= len({tuple(r) for r in t.rows if not r[2] or (r[1] and "@" not in r[1])})
+        again = imp(url, mid, t, source="sheet", source_ref="K/t", report_removed=True)
+        assert again.imported == 0 and again.updated == 0  # re-reading the same rows changes nothing

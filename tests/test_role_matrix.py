@@ -1,0 +1,178 @@
+"""Role × page × data: every page run in AppTest as each role, checking what must and must not appear.
+
+The data: the demo history plus an imported survey and an open-chat export, so names, e-mails,
+survey respondents and chat texts all exist to leak. Everything a page renders (text, tables,
+widget options, chart data) is collected and searched.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from google.protobuf import text_format
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from facilitation import db
+from facilitation.models import Assignment, Meeting, Person, Registration, Room
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
+
+from .conftest import ROOT
+
+PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+DATA = ROOT / "tests" / "data"
+
+
+def rendered(at: AppTest) -> str:
+    """All text a person could see on the page, including table cells and chart data."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        value = getattr(node, "value", None)
+        if hasattr(value, "to_string"):  # st.dataframe / st.table
+            parts.append(value.to_string())
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(text_format.MessageToString(proto, as_utf8=True))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """The demo copy with a survey and a chat export imported; returns the facts the tests need."""
+    import sqlite3
+
+    from facilitation import demo
+    from facilitation.openchat import store as chat_store
+    from facilitation.surveys import store as survey_store
+    from facilitation.tabular import read_table
+
+    path = tmp_path_factory.mktemp("matrix") / "m.sqlite3"
+    url = f"sqlite:///{path}"
+    with db.session(url, actor="demo") as s:
+        demo.generate(s)
+    admin = Viewer(role=SECRETARIAT, email="office@example.org")
+    with db.session(url, actor=admin.actor) as s:
+        past = s.scalars(select(Meeting).order_by(Meeting.starts_at)).first()
+        table = read_table((DATA / "surveys" / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
+        survey_store.import_table(s, table, title="評価アンケート", meeting_id=past.id)
+        chat_store.import_bytes(s, (DATA / "openchat" / "ja_ios.txt").read_bytes(), admin, "ja_ios.txt")
+        respondents = [r[2] for r in table.rows if r[2]]
+        comments = [r[-1] for r in table.rows if len(r[-1]) > 10]  # ご意見・ご感想 (free text)
+        from facilitation.models_openchat import ChatMessage
+
+        chat_texts = [t for t in s.scalars(select(ChatMessage.text)) if t and len(t) >= 12]
+        # The room of the newest meeting that has the most assignments: the facilitator's room.
+        room_id, meeting_id = s.execute(
+            select(Assignment.room_id, Room.meeting_id).join(Room, Room.id == Assignment.room_id)
+            .join(Meeting, Meeting.id == Room.meeting_id).group_by(Assignment.room_id, Room.meeting_id)
+            .order_by(Meeting.starts_at.desc(), func.count().desc())).first()
+        members = set(s.scalars(select(Person.name).join(Registration, Registration.person_id == Person.id)
+                                .join(Assignment, Assignment.registration_id == Registration.id)
+                                .where(Assignment.room_id == room_id)))
+        # A member whose name is markup: pages must show it as text, never as HTML.
+        victim = s.scalars(select(Person).join(Registration, Registration.person_id == Person.id)
+                           .join(Assignment, Assignment.registration_id == Registration.id)
+                           .where(Assignment.room_id == room_id).order_by(Person.id)).first()
+        victim.name = "<img src=x onerror=alert(1)>山田"
+        s.flush()
+        members = set(s.scalars(select(Person.name).join(Registration, Registration.person_id == Person.id)
+                                .join(Assignment, Assignment.registration_id == Registration.id)
+                                .where(Assignment.room_id == room_id)))
+        all_names = set(s.scalars(select(Person.name)))
+        emails = set(s.scalars(select(Person.email).where(Person.email != "")))
+    sqlite3.connect(path).close()
+    return {"url": url, "room_id": room_id, "meeting_id": meeting_id, "members": members,
+            "names": all_names, "emails": emails, "respondents": respondents, "chat_texts": chat_texts, "comments": comments}
+
+
+def _run(world, monkeypatch, page: str, viewer: Viewer) -> tuple[AppTest, str]:
+    monkeypatch.setenv(db.ENV_VAR, world["url"])
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=90)
+    at.session_state["viewer"] = viewer
+    at.run()
+    return at, rendered(at)
+
+
+def _names_in(text: str, names) -> set[str]:
+    return {n for n in names if len(n.replace(" ", "")) >= 2 and n in text}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_committee_sees_no_personal_data(world, monkeypatch, page):
+    at, text = _run(world, monkeypatch, page, Viewer(role=COMMITTEE, email="iinkai@example.org"))
+    assert not at.exception, at.exception[0].value if at.exception else ""
+    leaked_emails = set(EMAIL.findall(text)) - {"iinkai@example.org"}
+    assert not leaked_emails, f"{page}: e-mail addresses shown to the committee: {sorted(leaked_emails)[:5]}"
+    assert not _names_in(text, world["names"]), f"{page}: names shown to the committee"
+    assert not _names_in(text, world["respondents"]), f"{page}: survey respondents shown to the committee"
+    assert not [t for t in world["chat_texts"] if t in text], f"{page}: chat texts shown to the committee"
+    assert not [c for c in world["comments"] if c in text], f"{page}: free-text comments shown to the committee"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_facilitator_sees_only_their_room(world, monkeypatch, page):
+    v = Viewer(role=FACILITATOR, email="link:test", meeting_id=world["meeting_id"], room_id=world["room_id"])
+    at, text = _run(world, monkeypatch, page, v)
+    assert not at.exception, at.exception[0].value if at.exception else ""
+    others = world["names"] - world["members"]
+    assert not _names_in(text, others), f"{page}: names outside the facilitator's room"
+    assert not _names_in(text, world["respondents"]) and not [t for t in world["chat_texts"] if t in text]
+    assert not [c for c in world["comments"] if c in text]
+    if page == "roster.py":
+        assert _names_in(text, world["members"]), "the roster must show the room's members to its facilitator"
+
+
+@pytest.mark.parametrize("page", ["registrations.py", "roster.py"])
+def test_secretariat_sees_names(world, monkeypatch, page):
+    """The detector above can fail: for the secretariat the same pages do show names."""
+    at, text = _run(world, monkeypatch, page, Viewer(role=SECRETARIAT, email="office@example.org"))
+    assert not at.exception
+    assert _names_in(text, world["names"])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_secretariat_pages_run_cleanly(world, monkeypatch, page):
+    at, text = _run(world, monkeypatch, page, Viewer(role=SECRETARIAT, email="office@example.org"))
+    assert not at.exception, at.exception[0].value if at.exception else ""
+    assert "Traceback" not in text
+
+
+
+def test_secretariat_sees_comments_and_chat_texts(world, monkeypatch):
+    """The same detectors find survey comments and chat texts where the secretariat may see them."""
+    admin = Viewer(role=SECRETARIAT, email="office@example.org")
+    _, surveys_text = _run(world, monkeypatch, "surveys.py", admin)
+    assert [c for c in world["comments"] if c in surveys_text]
+    _, chat_text = _run(world, monkeypatch, "openchat.py", admin)
+    assert [t for t in world["chat_texts"] if t in chat_text]
+
+
+def _html_blocks(at: AppTest) -> list[str]:
+    out = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None and getattr(proto, "allow_html", False):
+            out.append(proto.body)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return out
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_markup_in_data_is_never_rendered_as_html(world, monkeypatch, page):
+    for v in (Viewer(role=SECRETARIAT, email="office@example.org"),
+              Viewer(role=FACILITATOR, email="link:t", meeting_id=world["meeting_id"], room_id=world["room_id"])):
+        at, _ = _run(world, monkeypatch, page, v)
+        for body in _html_blocks(at):
+            assert "<img src=x" not in body, f"{page}: unescaped markup from data in unsafe_allow_html"

@@ -1,0 +1,145 @@
+"""The roster in a real browser at phone size: a tap is recorded, a move appears without reloading.
+
+Runs its own app server (same command as the shared `app_server` fixture) on a private copy of the
+demo, because it places people into the upcoming meeting's rooms and taps attendance.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from facilitation import db, meetings, report, rosters
+from facilitation.models import Assignment
+from facilitation.roles import SECRETARIAT_LOCAL
+from tests.conftest import ROOT, free_port
+from tests.test_rosters_pages import place_upcoming
+from ui.roster import REFRESH_SECONDS
+
+PHONE = {"width": 375, "height": 812}
+LIVE_WAIT_MS = REFRESH_SECONDS * 1000 + 6000  # the refresh interval + slack for a loaded 2-core machine
+
+
+@pytest.fixture(scope="module")
+def roster_app(demo_url, tmp_path_factory):
+    home = tmp_path_factory.mktemp("roster_app")
+    path = home / "app.sqlite3"
+    db.get_engine(demo_url).dispose()
+    with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as a, sqlite3.connect(path) as b:
+        a.backup(b)
+    url = f"sqlite:///{path}"
+    world = place_upcoming(url)
+    port = free_port()
+    env = {**os.environ, "FACILITATION_DB_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = home / "streamlit.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("Streamlit が起動しませんでした: " + log.read_text()[-2000:])
+    yield {"base": base, "url": url, "world": world, "log": log}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def open_roster(context, base: str):
+    page = context.new_page()
+    page.goto(f"{base}/roster", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="ルーム名簿").first.wait_for(timeout=45_000)
+    return page
+
+
+@pytest.mark.timeout(300)
+def test_phone_roster_tap_and_live_move(roster_app, browser, output_dir):
+    base, url, w = roster_app["base"], roster_app["url"], roster_app["world"]
+    room1, room2 = w["rooms"][0], w["rooms"][1]
+    phone = browser.new_context(viewport=PHONE, locale="ja-JP", is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = open_roster(phone, base)
+    page.get_by_role("radio", name="ルームごと").click()  # the secretariat's phone: room 1 is preselected
+    page.get_by_text("Zoom表示名").first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+    # Phone-first: no horizontal scroll, tap targets at least 40 px high.
+    width = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1] <= PHONE["width"], width
+    target = w["placed"][room1][1]
+    name = w["names"][target]
+    group = page.get_by_role("radiogroup", name=f"{name}さんの出欠")
+    box = group.get_by_role("radio", name="出席").bounding_box()
+    assert box["height"] >= 40 and box["x"] + box["width"] <= PHONE["width"]
+
+    # One tap records attendance.
+    group.get_by_role("radio", name="出席").tap()
+    page.get_by_text("出席 1・遅刻 0").first.wait_for(timeout=LIVE_WAIT_MS)
+    with db.session(url) as s:
+        assert rosters.marks_of(s, w["meeting_id"]).get(target) == "出席"
+
+    # The secretariat's desktop overview in a second context shows the count.
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    overview = open_roster(desk, base)
+    overview.get_by_text(f"{w['room_names'][room1]}　出席 1 / 4名").wait_for(timeout=30_000)
+
+    # A move (what the room editor does) appears on the phone and the overview without reloading.
+    moved = w["placed"][room2][2]
+    moved_name = w["names"][moved]
+    assert page.get_by_role("radiogroup", name=f"{moved_name}さんの出欠").count() == 0
+    with db.session(url) as s:
+        s.scalar(select(Assignment).where(Assignment.registration_id == moved)).room_id = room1
+    started = time.monotonic()
+    page.get_by_role("radiogroup", name=f"{moved_name}さんの出欠").wait_for(timeout=LIVE_WAIT_MS)
+    phone_seconds = time.monotonic() - started
+    overview.get_by_text(f"{w['room_names'][room1]}　出席 1 / 5名").wait_for(timeout=LIVE_WAIT_MS)
+    print(f"move visible on the phone after {phone_seconds:.1f} s (refresh {REFRESH_SECONDS} s)")
+    page.screenshot(path=str(output_dir / "roster-phone.png"), full_page=True)
+    overview.screenshot(path=str(output_dir / "roster-overview.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert overview.locator('[data-testid="stException"]').count() == 0
+    phone.close()
+    desk.close()
+
+
+@pytest.mark.timeout(120)
+def test_printable_report_renders_japanese_with_a_cjk_font(roster_app, browser, output_dir):
+    with db.session(roster_app["url"]) as s:
+        held = next(m for m in meetings.list_meetings(s) if m.status == "開催済" and len(m.rooms) >= 10)
+        page_html = report.to_html(report.build_report(s, held.id, SECRETARIAT_LOCAL))
+    path = Path(output_dir / "report.html")
+    path.write_text(page_html, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 900, "height": 1200}, locale="ja-JP")
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.get_by_role("heading", name="開催概要").wait_for(timeout=10_000)
+    # Ask Chromium which fonts actually drew the Japanese text of a room heading.
+    cdp = context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "section.room h3"})["nodeId"]
+    fonts = [f["familyName"] for f in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]]
+    assert any("CJK" in f or "JP" in f or "Gothic" in f for f in fonts), fonts
+    page.emulate_media(media="print")
+    page.screenshot(path=str(output_dir / "report-print.png"), full_page=True)
+    context.close()

@@ -1,0 +1,160 @@
+"""ルーム名簿 page (AppTest): a facilitator's room, taps, autosaved notes; the secretariat's views."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from facilitation import db, meetings, rosters, zoom_attendance
+from facilitation.models import Assignment, Registration, Room, RoomNote
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
+from tests.conftest import ROOT
+
+PAGE = str(ROOT / "pages" / "roster.py")
+
+
+def place_upcoming(url: str, per_room: int = 4) -> dict:
+    """Put the upcoming meeting's first registrations into its rooms (what the optimiser will do)."""
+    with db.session(url) as s:
+        meeting = meetings.upcoming_meeting(s, now=__import__("datetime").datetime(2026, 12, 1))
+        rooms = s.scalars(select(Room).where(Room.meeting_id == meeting.id).order_by(Room.position)).all()
+        regs = s.scalars(select(Registration).where(Registration.meeting_id == meeting.id)
+                         .order_by(Registration.id)).all()
+        placed: dict[int, list[int]] = {r.id: [] for r in rooms}
+        for i, reg in enumerate(regs[: per_room * len(rooms)]):
+            room = rooms[i // per_room]
+            s.add(Assignment(registration_id=reg.id, room_id=room.id, is_facilitator=i % per_room == 0))
+            placed[room.id].append(reg.id)
+        names = {reg.id: reg.person.name for reg in regs}
+        return {"meeting_id": meeting.id, "rooms": [r.id for r in rooms], "placed": placed, "names": names,
+                "room_names": {r.id: r.name for r in rooms}}
+
+
+@pytest.fixture
+def app(monkeypatch, demo_copy_url):
+    monkeypatch.setenv("FACILITATION_DB_URL", demo_copy_url)
+    from ui import roster
+
+    roster.load_roster.clear()
+    roster.load_overview.clear()
+    return demo_copy_url, place_upcoming(demo_copy_url)
+
+
+def run_as(viewer: Viewer) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["viewer"] = viewer
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_facilitator_sees_only_their_room_and_taps_attendance(app):
+    url, w = app
+    room = w["rooms"][1]
+    fac = Viewer(role=FACILITATOR, email="fac@example.org", meeting_id=w["meeting_id"], room_id=room)
+    at = run_as(fac)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "ルーム名簿"
+    assert at.subheader[0].value.startswith(w["room_names"][room] + "：")
+    page = texts(at)
+    mine = [w["names"][r] for r in w["placed"][room]]
+    others = [w["names"][r] for rid, regs in w["placed"].items() if rid != room for r in regs]
+    assert all(n.replace(" ", "") in page.replace(" ", "") for n in mine)
+    assert not any(n in page for n in set(others) - set(mine))
+    assert "ファシリ" in page and "Zoom表示名" in page and "R2_" in page
+    assert "未確認 4（4名）" in page
+    assert len(at.selectbox) == 0  # a facilitator picks nothing: the link decides the room
+
+    target = w["placed"][room][1]
+    at.segmented_control(key=f"mark_{target}_none").set_value("遅刻").run()
+    assert not at.exception
+    with db.session(url) as s:
+        assert rosters.marks_of(s, w["meeting_id"])[target] == "遅刻"
+        assert s.get(Registration, target).status == "出席"
+    assert "遅刻 1" in texts(at)
+    assert at.segmented_control(key=f"mark_{target}_遅刻").value == "遅刻"
+
+
+def test_facilitator_notes_autosave_with_visible_time(app):
+    url, w = app
+    room = w["rooms"][0]
+    fac = Viewer(role=FACILITATOR, email="fac@example.org", meeting_id=w["meeting_id"], room_id=room)
+    at = run_as(fac)
+    assert at.subheader[1].value == "ルームの記録"
+    participants = at.text_area(key=f"note_{room}_participants").value
+    assert "（ファシリ）" in participants  # prefilled from the room's organisations
+    assert "まだ保存されていません。" in [c.value for c in at.caption]
+    at.text_area(key=f"note_{room}_issues").set_value("家族からの相談で止まってしまう。").run()
+    assert not at.exception
+    assert any(s.value.startswith("保存済み ") for s in at.success)
+    at.text_input(key=f"note_{room}_summary").set_value("焦らず関係を作る。").run()
+    # Meanwhile the secretariat corrects 取り組み・工夫; the facilitator's next run shows it.
+    with db.session(url) as s:
+        from facilitation import notes
+
+        notes.save_note(s, SECRETARIAT_LOCAL, room, {"efforts": "手紙から始めている。"})
+    at.text_area(key=f"note_{room}_requests").set_value("研修を道内各地で。").run()
+    assert at.text_area(key=f"note_{room}_efforts").value == "手紙から始めている。"
+    with db.session(url) as s:
+        row = s.scalar(select(RoomNote).where(RoomNote.room_id == room))
+    assert (row.issues, row.summary, row.efforts, row.requests) == (
+        "家族からの相談で止まってしまう。", "焦らず関係を作る。", "手紙から始めている。", "研修を道内各地で。")
+    assert row.participants == ""  # untouched prefill is not frozen into the notes
+
+
+def test_secretariat_overview_counts_every_room(app):
+    url, w = app
+    with db.session(url) as s:
+        first = w["placed"][w["rooms"][0]]
+        rosters.mark_attendance(s, first[0], "出席", SECRETARIAT_LOCAL)
+        rosters.mark_attendance(s, first[1], "欠席", SECRETARIAT_LOCAL)
+    at = run_as(SECRETARIAT_LOCAL)
+    assert not at.exception
+    page = texts(at)
+    assert f"**{w['room_names'][w['rooms'][0]]}**　出席 1 / 4名" in page
+    assert "全体：出席 1・遅刻 0・途中退室 0・欠席 1" in page
+    assert any("まだルームが決まっていない方が" in x.value for x in at.warning)  # 38 − 20 placed
+
+    at.segmented_control(key="roster_view").set_value("ルームごと").run()
+    at.selectbox(key=f"roster_room_{w['meeting_id']}").set_value(w["rooms"][0]).run()
+    assert not at.exception
+    assert at.segmented_control(key=f"mark_{first[0]}_出席").value == "出席"
+
+
+def test_secretariat_report_and_zoom_resolution(app):
+    url, w = app
+    csv = ("名前（元の名前）,ユーザーメール,参加時刻,退出時刻,期間（分）,ゲスト\n"
+           "どうねっと事務局,office@example.org,2026/12/10 13:45,2026/12/10 16:30,165,いいえ\n")
+    with db.session(url) as s:
+        zoom_attendance.import_report(s, SECRETARIAT_LOCAL, w["meeting_id"], csv.encode(), "zoom.csv")
+    at = run_as(SECRETARIAT_LOCAL)
+    at.segmented_control(key="roster_view").set_value("レポート・Zoom出席").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [s.value for s in at.subheader] == ["報告レポート", "Zoomの参加者レポートから出席を記録"]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Word（.docx）をダウンロード", "Markdown（.md）をダウンロード", "HTML（.html）をダウンロード"]
+    assert "**どうねっと事務局**" in texts(at)
+    at.text_area(key=f"report_overall_{w['meeting_id']}").set_value("各ルームの意見を共有しました。").run()
+    with db.session(url) as s:
+        from facilitation import report
+
+        assert report.get_sections(s, w["meeting_id"])["overall"] == "各ルームの意見を共有しました。"
+        row_id = zoom_attendance.stored_rows(s, SECRETARIAT_LOCAL, w["meeting_id"])[0].id
+    at.button(key=f"zoom_skip_{row_id}").click().run()
+    assert not at.exception
+    assert "**どうねっと事務局**" not in texts(at)
+
+
+def test_other_viewers_get_a_polite_message(app):
+    url, w = app
+    at = run_as(Viewer(role=COMMITTEE))
+    assert [i.value for i in at.info] == ["このページは事務局とファシリテーターのためのページです。"]
+    at = run_as(Viewer(role=FACILITATOR))
+    assert "リンクを開き直してください" in at.warning[0].value
+    # A facilitator link for a room of another meeting: refused, nothing listed.
+    at = run_as(Viewer(role=FACILITATOR, meeting_id=w["meeting_id"], room_id=999_999))
+    assert not at.exception and "このルームの名簿を見る権限がありません" not in texts(at)
+    assert at.warning or at.error

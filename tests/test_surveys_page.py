@@ -1,0 +1,106 @@
+"""The アンケート page in AppTest: results with n and charts (figure JSON), roles, comments, exports."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from facilitation import db, meetings
+from facilitation.roles import COMMITTEE, Viewer
+from facilitation.surveys import store
+from facilitation.tabular import read_table
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "surveys"
+
+
+@pytest.fixture
+def survey_db(monkeypatch, sqlite_url):
+    with db.session(sqlite_url) as s:
+        m = meetings.add_meeting(s, meetings.MeetingInput(title="第3回 情報交換会", starts_at=dt.datetime(2021, 12, 17, 14)))
+        table = read_table((DATA / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
+        store.import_table(s, table, title="第3回 事後アンケート", meeting_id=m.id)
+    monkeypatch.setenv("FACILITATION_DB_URL", sqlite_url)
+    return sqlite_url
+
+
+def run(viewer=None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages/surveys.py"), default_timeout=60)
+    if viewer is not None:
+        at.session_state["viewer"] = viewer
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def all_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "subheader", "title", "info", "success", "error")
+             for e in getattr(at, kind)]
+    parts += [df.value.to_string() for df in at.dataframe]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_results_show_n_and_a_chart_per_question(survey_db):
+    at = run()
+    assert "アンケート" in [t.value for t in at.title]
+    subheaders = [h.value for h in at.subheader]
+    assert subheaders[4] == "Q5. 情報交換会に参加して、いかがでしたか"
+    captions = [c.value for c in at.caption]
+    assert any("回答 n=11（割合の母数 10：参加できなかった 1件を除く）" in c for c in captions)
+    assert any("回答 n=10（割合は回答者 9名に対する％" in c for c in captions)
+    figs = figures(at)
+    # scale, single, multi, 10-point, two grids, number, date, free-text words (+ nothing for identity).
+    assert len(figs) >= 9
+    scale = figs[0]["data"]
+    assert {t["name"] for t in scale} == {"とても役に立った", "役に立った", "あまり役に立たなかった", "役に立たなかった"}
+    assert [t for t in scale if t["name"] == "役に立った"][0]["x"] == [50.0]
+    bars = figs[1]["data"][0]
+    assert bars["orientation"] == "h" and bars["y"][0] == "年1-2回" and bars["x"][0] == 4
+    assert any(d["type"] == "histogram" for f in figs for d in f["data"])
+    # Identity columns are listed, never charted or tabulated.
+    assert any("申込との照合に使う列" in c for c in captions)
+
+
+def test_committee_sees_counts_but_no_names_or_comments(survey_db):
+    at = run(Viewer(role=COMMITTEE, email="iin@example.jp"))
+    labels = [t.label for t in at.tabs]
+    assert "自由記述" not in labels and "取り込み" not in labels and "結果" in labels
+    text = all_text(at)
+    for private in ("加藤", "kato@example.jp", "年度初めに1回", "オンラインでの交流会", "財源確保が課題"):
+        assert private not in text
+    assert "Q1. 情報交換会に参加して、いかがでしたか" in [h.value for h in at.subheader]  # identity questions left out
+    assert len(figures(at)) >= 8
+
+
+def test_keyword_search_in_comments(survey_db):
+    at = run()
+    box = next(t for t in at.text_input if t.label.startswith("キーワード"))
+    box.set_value("連携").run()
+    assert not at.exception
+    kwic = next(df.value for df in at.dataframe if "キーワード" in df.value.columns)
+    assert kwic.values.tolist() == [[9, "社協との", "連携", "や関係機関との連携、地域づくりについて情"],  # 20 characters
+                                    [9, "社協との連携や関係機関との", "連携", "、地域づくりについて情報交換できました。"]]
+    comments = next(df.value for df in at.dataframe if "コメント" in df.value.columns)
+    assert comments["回答No."].tolist() == [9]
+
+
+def test_filter_by_answer_changes_the_counts(survey_db):
+    at = run()
+    at.selectbox(key="res_q").set_value("希望する開催頻度").run()
+    at.multiselect(key="res_opts").set_value(["年1-2回"]).run()
+    assert not at.exception
+    assert any("絞り込み後の回答者: 4名 / 12名" in c.value for c in at.caption)
+    assert figures(at)[0]["data"][-1]["x"] == [100.0]  # all four said とても役に立った
+
+
+def test_exports_are_offered(survey_db):
+    at = run()
+    labels = [b.label for b in at.get("download_button")] if at.get("download_button") else []
+    assert any("Excel" in str(b.proto.label) for b in at.get("download_button"))
+    assert len(labels) == 2

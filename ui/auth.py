@@ -1,0 +1,179 @@
+"""Who is looking: a facilitator link, a signed-in account (st.login), or local mode on this computer.
+
+- `?token=...` (a facilitator link): the roster of one room of one meeting, re-checked on every run
+  so an expired or revoked link stops working at once.
+- `[auth]` in secrets: sign-in with st.login (OIDC, e.g. Google); the role comes from the table in
+  設定, and `[facilitation] admin_emails` are always 事務局 (the first accounts).
+- Neither: local mode. Only a browser on this computer (loopback, no proxy) gets in, as 事務局;
+  anyone else is told how to configure sign-in.
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from facilitation import access
+from facilitation.models import Room
+from facilitation.roles import FACILITATOR, SECRETARIAT_LOCAL, Viewer
+
+from .common import session
+
+LINK_PREFIX = "link:"
+
+
+def _secrets_section(name: str) -> dict:
+    try:
+        section = st.secrets.get(name)
+    except Exception:  # no secrets.toml at all: the normal local case
+        return {}
+    return dict(section) if section else {}
+
+
+def auth_configured() -> bool:
+    """True when `[auth]` is in secrets (sign-in with st.login is then required)."""
+    return bool(_secrets_section("auth"))
+
+
+def settings() -> dict:
+    """The `[facilitation]` section of secrets (admin_emails, link_secret, public_url)."""
+    return _secrets_section("facilitation")
+
+
+def admin_emails() -> list[str]:
+    value = settings().get("admin_emails", [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def link_secret_configured() -> bool:
+    return bool(settings().get("link_secret") or os.environ.get(access.SECRET_ENV))
+
+
+def link_secret() -> bytes:
+    """The key that signs facilitator links (secrets, environment, or the local file)."""
+    return access.link_secret(settings().get("link_secret"))
+
+
+def is_local_request() -> bool:
+    """The browser talks to this app directly over loopback (no proxy in between)."""
+    try:
+        headers = dict(st.context.headers)
+    except Exception:
+        headers = {}
+    ip = st.context.ip_address
+    # A real server reports a str (or None for 127.0.0.1 / ::1); AppTest's mocked runtime does not.
+    return access.is_loopback_request(ip if isinstance(ip, str) else None, headers)
+
+
+# --- Screens for people who cannot come in (yet) -----------------------------------------------
+
+def _local_only_notice() -> None:
+    st.title("このツールは、いまはこのパソコンからだけ使えます")
+    st.write("ログインの設定がないため「ローカルモード」で動いています。名簿などの個人情報を守るため、"
+             "アプリを起動したパソコン以外からは開けません。")
+    st.subheader("ほかのパソコンやスマートフォンから使うには")
+    st.markdown(
+        "1. Google Cloud コンソールで OAuth クライアント（ウェブアプリケーション）を作り、"
+        "リダイレクト URI に `https://（このアプリのアドレス）/oauth2callback` を登録します。\n"
+        "2. `.streamlit/secrets.toml` に `[auth]`（`redirect_uri`・`cookie_secret`・`client_id`・"
+        "`client_secret`・`server_metadata_url`）を書きます。見本は `.streamlit/secrets.toml.example` にあります。\n"
+        "3. 同じファイルの `[facilitation]` に、最初の事務局のメールアドレス（`admin_emails`）と、"
+        "ファシリテーター用リンクの鍵（`link_secret`）を書きます。\n"
+        "4. アプリを再起動し、事務局のアカウントでログインして、設定ページでほかの方の役割を登録します。"
+    )
+    st.info("この画面が出た方は、事務局にご連絡ください。")
+
+
+def _login_screen() -> None:
+    st.title("どうねっと 事務局ツール")
+    st.write("ご利用にはログインが必要です。事務局に登録されたアカウントでログインしてください。")
+    st.button("Google アカウントでログイン", type="primary", on_click=st.login)
+    st.caption("ファシリテーターの方は、事務局から届いたリンクを開いてください（ログインは不要です）。")
+
+
+def _no_role_screen(email: str) -> None:
+    st.title("このアカウントには利用権限がありません")
+    st.write(f"{email or '（メールアドレス不明）'} は、まだ事務局に登録されていません。"
+             "事務局に、設定ページで役割を登録するよう依頼してください。")
+    st.button("ログアウト", on_click=st.logout)
+
+
+def _link_refused(message: str) -> None:
+    st.title("ファシリテーター用リンク")
+    st.error(message)
+
+
+# --- The decision ----------------------------------------------------------------------------
+
+def _check_token(token: str) -> access.TokenCheck:
+    with session() as s:
+        return access.check_link(s, token, link_secret())
+
+
+def _from_link() -> Viewer | None:
+    """The facilitator viewer from ?token= or from the link this session came in with."""
+    token = st.query_params.get("token")
+    if not token:
+        current = st.session_state.get("viewer")
+        if isinstance(current, Viewer) and current.email.startswith(LINK_PREFIX):
+            token = st.session_state.get("link_token")
+    if not token:
+        return None
+    if not (link_secret_configured() or auth_configured() or is_local_request()):
+        _local_only_notice()
+        st.stop()
+    check = _check_token(token)
+    if not check.ok:
+        st.session_state.pop("viewer", None)
+        st.session_state.pop("link_token", None)
+        _link_refused(check.message)
+        st.stop()
+    st.session_state["link_token"] = token
+    return check.viewer()
+
+
+def current_viewer() -> Viewer:
+    """Decide who is looking (or show why not and stop the run)."""
+    viewer = _from_link()
+    if viewer is not None:
+        st.session_state["viewer"] = viewer
+        return viewer
+    if auth_configured():
+        if not st.user.is_logged_in:
+            _login_screen()
+            st.stop()
+        email = str(st.user.get("email") or "")
+        if st.user.get("email_verified") is False:
+            _no_role_screen(email)
+            st.stop()
+        with session() as s:
+            viewer = access.viewer_for(s, email, admin_emails())
+        if viewer is None:
+            _no_role_screen(email)
+            st.stop()
+        st.session_state["viewer"] = viewer
+        return viewer
+    if not is_local_request():
+        _local_only_notice()
+        st.stop()
+    current = st.session_state.get("viewer")
+    if not isinstance(current, Viewer) or current.email.startswith(LINK_PREFIX):
+        current = SECRETARIAT_LOCAL
+    st.session_state["viewer"] = current
+    return current
+
+
+def sidebar(viewer: Viewer) -> None:
+    """Who is signed in, and the way out."""
+    with st.sidebar:
+        if viewer.role == FACILITATOR:
+            with session() as s:
+                room = s.get(Room, viewer.room_id) if viewer.room_id else None
+                name = room.name if room else ""
+            st.caption(f"ファシリテーター用リンクで表示中（{name}）")
+        elif auth_configured() and st.user.is_logged_in:
+            st.caption(f"{viewer.email}（{viewer.role}）")
+            st.button("ログアウト", on_click=st.logout)
+        else:
+            st.caption("ローカルモード（このパソコンだけ）・事務局")

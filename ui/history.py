@@ -1,0 +1,328 @@
+"""Streamlit parts of 参加履歴 (/history): cached loading, filters, and one function per tab.
+
+The whole history is read once per data version (two SQL queries into pandas) and cached by
+database URL + data version + role; every table below is computed from that cached frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from facilitation import committee_pack, geo, history, history_charts, vocab
+from facilitation import coverage as cov
+from facilitation.exports import to_csv_bytes, to_xlsx_bytes
+from facilitation.roles import AccessDenied, Viewer
+
+from .common import db_url, session, viewer
+
+TABS = ("会ごと", "機関別", "個人別", "初参加・継続・離脱", "対象機関", "地域", "委員会資料")
+TAB_KEY = "history_tab"
+NATIONAL_LABEL = "厚労省"
+
+
+@dataclass(frozen=True)
+class Data:
+    history: history.History
+    population: cov.Population
+    key: tuple  # (database URL, data version, role): what the derived tables are cached by
+
+
+# --- loading (cached) ---------------------------------------------------------------------------
+
+@st.cache_data(ttl=3600, max_entries=8, show_spinner="参加履歴を読み込んでいます…")
+def _load(url: str, version: tuple, role: str) -> Data:
+    from facilitation import db
+
+    with db.session(url) as s:
+        return Data(history.load(s, Viewer(role=role)), cov.population(s), (url, version, role))
+
+
+def load() -> Data:
+    """The history for the current viewer, re-read only when the data changed."""
+    url = db_url()
+    with session() as s:
+        version = history.data_version(s)
+    return _load(url, version, viewer().role)
+
+
+def refresh() -> None:
+    """Forget cached history (after an edit made on this page)."""
+    _load.clear()
+    _tables.clear()
+
+
+@st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
+def _tables(url: str, version: tuple, role: str, scope: history.Scope, name: str, arg=None):
+    """Derived tables, cached per scope (so changing a tab or a filter back is instant)."""
+    h = _load(url, version, role).history
+    period = history.scoped(h, scope)
+    base = history.scoped(h, scope, years=False)
+    if name == "meetings":
+        return history.meeting_table(period, NATIONAL_LABEL), history.year_table(period)
+    if name == "orgs":
+        return history.org_matrix(period)
+    if name == "flows":
+        unit, lapse = arg
+        return (history.flows(base, unit, lapse, scope.fiscal_years),
+                history.cohort_retention(base, unit))
+    if name == "regions":
+        return history.region_table(period), history.municipality_table(period)
+    raise ValueError(name)
+
+
+def tables(data: Data, scope: history.Scope, name: str, arg=None):
+    return _tables(*data.key, scope, name, arg)
+
+
+# --- filters and headline -----------------------------------------------------------------------
+
+def filters(data: Data) -> history.Scope:
+    """Fiscal year, meeting kind and format; empty means all."""
+    h = data.history
+    years = history.fiscal_years(h)
+    kinds = [k for k in vocab.MEETING_KINDS if k in set(h.meetings["meeting_kind"])]
+    formats = [f for f in vocab.MEETING_FORMATS if f in set(h.meetings["format"])]
+    c1, c2, c3 = st.columns([2, 2, 2])
+    chosen_years = c1.multiselect("年度", years, format_func=lambda y: f"{y}年度", key="h_years",
+                                  placeholder="すべての年度")
+    chosen_kinds = c2.multiselect("種別", kinds, key="h_kinds", placeholder="すべての種別")
+    chosen_formats = c3.multiselect("開催方法", formats, key="h_formats", placeholder="すべての開催方法")
+    return history.Scope(tuple(sorted(chosen_years)), tuple(chosen_kinds), tuple(chosen_formats))
+
+
+def headline(data: Data, scope: history.Scope) -> None:
+    period = history.scoped(data.history, scope)
+    n = history.period_counts(period)
+    c = cov.coverage(period, data.population)
+    cols = st.columns(5)
+    cols[0].metric("開催回数", f"{n['meetings']}回")
+    cols[1].metric("延べ参加者数", f"{n['total']:,}名")
+    cols[2].metric("実人数", f"{n['distinct_people']:,}名")
+    cols[3].metric("実機関数", f"{n['distinct_orgs']}機関")
+    cols[4].metric("対象機関の参加", f"{c.reached}/{c.total}", f"{c.share:.1f}%", delta_color="off",
+                   delta_arrow="off", help=f"{c.label}のうち、この期間に1人以上参加した機関の数")
+
+
+def tab_labels(v: Viewer) -> list[str]:
+    """The person tab only for the secretariat (names are personal data)."""
+    return [t for t in TABS if t != "個人別" or v.is_secretariat]
+
+
+def _csv_button(label: str, df, file_name: str, key: str) -> None:
+    st.download_button(label, data=lambda: to_csv_bytes(df), file_name=file_name, mime="text/csv",
+                       key=key, on_click="ignore", icon=":material/download:")
+
+
+def _chart(fig) -> None:
+    st.plotly_chart(fig, width="stretch", config={"displayModeBar": False})
+
+
+# --- tabs ---------------------------------------------------------------------------------------
+
+def meetings_tab(data: Data, scope: history.Scope) -> None:
+    table, years = tables(data, scope, "meetings")
+    if table.empty:
+        st.info("条件に合う会がありません。年度・種別・開催方法の選び方を変えてください。")
+        return
+    st.caption("出席の記録がある会は出席者を、記録のない過去の会はキャンセル以外の申込者を数えています。"
+               "機関は参加した時点の所属で数え、厚生労働省は何人参加しても1機関です。")
+    _chart(history_charts.meetings_figure(table, NATIONAL_LABEL))
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"報告の表記": st.column_config.TextColumn(width="large")})
+    _csv_button("会ごとの集計をCSVで保存", table, "会ごとの集計.csv", "dl_meetings")
+    st.subheader("年度ごとの推移")
+    _chart(history_charts.years_figure(years))
+    st.dataframe(years, hide_index=True, width="stretch")
+
+
+def orgs_tab(data: Data, scope: history.Scope) -> None:
+    matrix = tables(data, scope, "orgs")
+    if matrix.empty:
+        st.info("この条件で参加した機関はありません。")
+        return
+    c1, c2 = st.columns([3, 2])
+    text = c1.text_input("機関名・地域で絞り込み", key="h_org_search", placeholder="例: 札幌、りんく、社会福祉協議会")
+    only_targets = c2.checkbox("対象機関だけ", key="h_org_targets")
+    shown = history.search(matrix, text, ["機関名", "地域"])
+    if only_targets:
+        shown = shown[shown["対象"] == "○"]
+    st.caption(f"{len(shown)}機関　数字は参加した人数、F はファシリテーター、講 は登壇者を出した回です。")
+    st.dataframe(shown, hide_index=True, width="stretch", height=480,
+                 column_config={"機関名": st.column_config.TextColumn(pinned=True, width="medium")})
+    _csv_button("機関別の参加をCSVで保存", shown, "機関別の参加.csv", "dl_orgs")
+    if viewer().is_secretariat:
+        merge_editor(data)
+
+
+def merge_editor(data: Data) -> None:
+    """The secretariat records organisations that merged, so history follows the surviving one."""
+    orgs = data.history.orgs
+    names = dict(zip(orgs["org_id"].astype(int), orgs["org_name"], strict=True))
+    with st.expander("機関の統合（統合された機関の履歴を、存続する機関にまとめます）"):
+        current = data.history.merges
+        for absorbed, surviving in sorted(current.items()):
+            c1, c2 = st.columns([5, 1])
+            c1.write(f"{names.get(absorbed, absorbed)} → {names.get(surviving, surviving)}")
+            if c2.button("解除", key=f"unmerge_{absorbed}"):
+                with session() as s:
+                    history.remove_merge(s, absorbed, viewer())
+                refresh()
+                st.rerun()
+        ids = sorted(names, key=lambda i: names[i])
+        with st.form("merge_form", clear_on_submit=True):
+            a = st.selectbox("統合された機関", ids, format_func=names.get, index=None, placeholder="選んでください")
+            b = st.selectbox("存続する機関", ids, format_func=names.get, index=None, placeholder="選んでください")
+            if st.form_submit_button("統合を記録"):
+                if a is None or b is None:
+                    st.warning("統合された機関と存続する機関の両方を選んでください。")
+                else:
+                    try:
+                        with session() as s:
+                            history.set_merge(s, a, b, viewer())
+                    except (ValueError, AccessDenied) as exc:
+                        st.warning(str(exc))
+                    else:
+                        refresh()
+                        st.rerun()
+
+
+def people_tab(data: Data, scope: history.Scope) -> None:
+    period = history.scoped(data.history, scope)
+    try:
+        matrix = history.person_matrix(period, viewer())
+    except AccessDenied as exc:
+        st.info(str(exc))
+        return
+    if matrix.empty:
+        st.info("この条件で参加した人はいません。")
+        return
+    text = st.text_input("氏名・所属・メールで絞り込み", key="h_person_search", placeholder="例: 佐藤、りんく")
+    shown = history.search(matrix, text, ["氏名", "所属（最新）", "メールアドレス"])
+    st.caption(f"{len(shown):,}名　{history.ROLE_LEGEND}　（個人情報です。取り扱いにご注意ください）")
+    st.dataframe(shown, hide_index=True, width="stretch", height=480,
+                 column_config={"氏名": st.column_config.TextColumn(pinned=True)})
+    _csv_button("個人別の参加をCSVで保存", shown, "個人別の参加.csv", "dl_people")
+
+
+def flows_tab(data: Data, scope: history.Scope) -> None:
+    c1, c2 = st.columns(2)
+    unit_label = c1.radio("数える単位", ["人", "機関"], horizontal=True, key="h_unit")
+    lapse = c2.number_input("何回続けて参加がないと「離脱」とみなすか", min_value=1, max_value=24,
+                            value=history.DEFAULT_LAPSE, step=1, key="h_lapse")
+    unit = history.UNIT_PERSON if unit_label == "人" else history.UNIT_ORG
+    table, cohorts = tables(data, scope, "flows", (unit, int(lapse)))
+    if table.empty:
+        st.info("条件に合う会がありません。")
+        return
+    st.caption("初参加: 初めて参加。継続: 前回にも参加。再参加: 以前参加したことがあり、前回は不参加。"
+               f"離脱: 以前参加したが直近{int(lapse)}回続けて参加がない（その回に新たに該当した数と累計）。"
+               "初参加かどうかは、選んだ年度より前の会も含めて判定しています。")
+    _chart(history_charts.flows_figure(table, unit_label))
+    st.dataframe(table, hide_index=True, width="stretch")
+    _chart(history_charts.retention_figure(table))
+    st.subheader("初参加の年度ごとの継続率")
+    st.caption("各年度に初めて参加した" + unit_label + "のうち、その後の年度にも参加した割合（%）です。")
+    st.dataframe(cohorts, hide_index=True, width="stretch")
+    _chart(history_charts.cohort_figure(cohorts))
+
+
+def coverage_tab(data: Data, scope: history.Scope) -> None:
+    h = data.history
+    period = history.scoped(h, scope)
+    base = history.scoped(h, scope, years=False)
+    pop = data.population
+    c = cov.coverage(period, pop)
+    st.metric(c.label, f"{c.reached}/{c.total}", f"{c.share:.1f}%", delta_color="off", delta_arrow="off")
+    if c.size_is_set and c.flagged < c.total:
+        st.caption(f"名簿で対象としている機関は{c.flagged}機関です。分母は設定した総数{c.total}を使っています。")
+    st.dataframe(cov.coverage_by_region(period), hide_index=True, width="stretch")
+    _chart(history_charts.coverage_figure(cov.coverage_by_year(base, pop), pop.label))
+
+    st.subheader("声かけの候補（未参加・最近参加のない対象機関）")
+    st.caption("対象機関のうち、これまで一度も参加がない機関と、以前は参加していたがこの期間には参加がない機関です。")
+    outreach = cov.outreach_list(base, period)
+    if outreach.empty:
+        st.success("この期間に、すべての対象機関が参加しています。")
+    else:
+        st.dataframe(outreach, hide_index=True, width="stretch")
+        c1, c2 = st.columns(2)
+        with c1:
+            _csv_button("CSVで保存", outreach, "声かけ候補の機関.csv", "dl_outreach_csv")
+        c2.download_button("Excelで保存", data=lambda: to_xlsx_bytes({"声かけ候補": outreach}),
+                           file_name="声かけ候補の機関.xlsx", on_click="ignore", key="dl_outreach_xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/download:")
+    if viewer().is_secretariat:
+        target_editor(data)
+
+
+def target_editor(data: Data) -> None:
+    """Edit which organisations are in the target population, and its name and true size."""
+    with st.expander("対象機関の設定（事務局）"):
+        pop = data.population
+        with st.form("population_form"):
+            label = st.text_input("対象の呼び方", value=pop.label)
+            size = st.number_input("対象機関の総数（名簿に全部そろっていないとき。0なら名簿の数）",
+                                   min_value=0, value=pop.size or 0, step=1)
+            if st.form_submit_button("保存"):
+                with session() as s:
+                    cov.set_population(s, viewer(), label=label, size=int(size) or None)
+                refresh()
+                st.rerun()
+        table = cov.target_table(data.history)
+        edited = st.data_editor(table, hide_index=True, width="stretch", key="target_editor",
+                                disabled=["ID", "機関名", "地域", "種別", "事業"],
+                                column_config={"対象": st.column_config.CheckboxColumn("対象")})
+        if st.button("対象機関を保存", key="save_targets"):
+            with session() as s:
+                flags = dict(zip(edited["ID"].astype(int), edited["対象"].astype(bool), strict=True))
+                added, removed = cov.update_targets(s, flags, viewer())
+            refresh()
+            st.toast(f"対象機関を保存しました（追加 {added}・解除 {removed}）。")
+            st.rerun()
+
+
+def regions_tab(data: Data, scope: history.Scope) -> None:
+    regions, places = tables(data, scope, "regions")
+    st.caption("点の位置は市町村のおおよその位置です（市町村の登録がない機関は振興局名の下に表示）。"
+               "道外からの参加は右下の枠に表示しています。")
+    _chart(geo.figure(places))
+    st.dataframe(regions, hide_index=True, width="stretch")
+
+
+def pack_tab(data: Data, scope: history.Scope) -> None:
+    st.write("検討委員会に渡す資料を作ります。選んでいる年度・種別・開催方法の範囲でまとめます。"
+             "個人名やメールアドレスは含みません。")
+    st.caption(f"対象: {committee_pack.scope_text(data.history, scope)}")
+    url, version, role = data.key
+    c1, c2 = st.columns(2)
+    c1.download_button("Excel（表のまとめ）をダウンロード", key="dl_pack_xlsx", on_click="ignore",
+                       data=lambda: _pack(url, version, role, scope).xlsx, type="primary",
+                       file_name=f"委員会資料_参加状況_{history.now_jst():%Y%m%d}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/table:")
+    c2.download_button("まとめ（HTML・グラフ付き）をダウンロード", key="dl_pack_html", on_click="ignore",
+                       data=lambda: _pack(url, version, role, scope).html.encode("utf-8"), type="primary",
+                       file_name=f"委員会資料_参加状況_{history.now_jst():%Y%m%d}.html", mime="text/html",
+                       icon=":material/description:")
+    st.caption("HTMLはインターネットにつながっていなくても開けます。ブラウザの「印刷」から PDF に保存できます。")
+
+
+@st.cache_data(ttl=3600, max_entries=4, show_spinner=False)
+def _pack(url: str, version: tuple, role: str, scope: history.Scope) -> committee_pack.Pack:
+    data = _load(url, version, role)
+    return committee_pack.build(data.history, scope, data.population, Viewer(role=role))
+
+
+# What each tab shows (the page runs only the chosen one).
+SECTIONS = {
+    "会ごと": meetings_tab,
+    "機関別": orgs_tab,
+    "個人別": people_tab,
+    "初参加・継続・離脱": flows_tab,
+    "対象機関": coverage_tab,
+    "地域": regions_tab,
+    "委員会資料": pack_tab,
+}

@@ -1,0 +1,92 @@
+"""Facilitator links on the rooms page: one link per room, to copy or to scan (QR), and to revoke."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlsplit
+
+import segno
+import streamlit as st
+
+from facilitation import access
+from facilitation.models import Room
+
+from . import auth
+from .common import session, viewer
+
+
+def base_url() -> str:
+    """The app's address as people reach it: [facilitation] public_url, else this browser's URL."""
+    configured = auth.settings().get("public_url")
+    if configured:
+        return str(configured).rstrip("/")
+    url = st.context.url or "http://localhost:8501"
+    parts = urlsplit(url)
+    base_path = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{parts.scheme}://{parts.netloc}" + (f"/{base_path}" if base_path else "")
+
+
+def link_url(token: str) -> str:
+    return f"{base_url()}/roster?token={token}"
+
+
+def qr_png(url: str) -> bytes:
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="png", scale=5, border=2)
+    return buf.getvalue()
+
+
+def room_link(room_id: int, room_name: str, *, key_prefix: str = "link") -> None:
+    """One room's link: issue (or re-issue), copy, QR, revoke."""
+    v = viewer()
+    secret = auth.link_secret()
+    with session() as s:
+        link = access.current_link(s, room_id, secret)
+    if link is None:
+        st.caption("まだ有効なリンクがありません。")
+        if st.button("リンクを発行", key=f"{key_prefix}_issue_{room_id}"):
+            with session() as s:
+                access.issue_link(s, v, room_id, secret)
+            st.rerun()
+        return
+    url = link_url(link.token)
+    st.code(url, language=None)
+    st.caption(f"有効期限: {link.expires_text}　右上のボタンでコピーできます。")
+    cols = st.columns([1, 1, 2])
+    if cols[0].button("無効にする", key=f"{key_prefix}_revoke_{room_id}",
+                      help="このルームのリンクをすべて使えなくします（新しいリンクを発行できます）"):
+        with session() as s:
+            access.revoke_links(s, v, room_id=room_id)
+        st.rerun()
+    if cols[1].button("新しいリンクに替える", key=f"{key_prefix}_renew_{room_id}"):
+        with session() as s:
+            access.revoke_links(s, v, room_id=room_id)
+            access.issue_link(s, v, room_id, secret)
+        st.rerun()
+    st.image(qr_png(url), caption=f"{room_name} のQRコード（スマートフォンで読み取れます）", width=180)
+
+
+def render(meeting_id: int) -> None:
+    """Links for every room of a meeting, each in an expander (the secretariat only)."""
+    if not viewer().is_secretariat:
+        return
+    st.subheader("ファシリテーター用リンク")
+    st.caption("リンクを開いた方は、そのルームの名簿とメモだけを見られます（ログイン不要・期限付き）。"
+               "メールやチャットで担当のファシリテーターだけに送ってください。")
+    if not (auth.auth_configured() or auth.link_secret_configured()):
+        st.info("いまはローカルモードのため、リンクはこのパソコンでしか開けません。"
+                "スマートフォンで開けるようにするには、設定ファイルに link_secret を書いてください。")
+    with session() as s:
+        rooms = [(r.id, r.name) for r in s.query(Room).filter(Room.meeting_id == meeting_id).order_by(Room.position)]
+    if not rooms:
+        st.info("この会にはまだルームがありません。")
+        return
+    for room_id, name in rooms:
+        with st.expander(name):
+            room_link(room_id, name)
+    with st.expander("すべてのリンクを無効にする"):
+        st.write("この会のルームのリンクを、まとめて使えなくします。")
+        if st.button("この会のリンクをすべて無効にする", key=f"revoke_all_{meeting_id}"):
+            with session() as s:
+                n = access.revoke_links(s, viewer(), meeting_id=meeting_id)
+            st.success(f"{n} 件のリンクを無効にしました。")

@@ -1,0 +1,359 @@
+"""Streamlit parts of the オープンチャット page: import, activity, questions, topics, members,
+posts with redaction, and the announcement composer. All texts the user sees are Japanese."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from facilitation import meetings
+from facilitation.dates import ja_date
+from facilitation.exports import safe_frame
+from facilitation.openchat import activity, announcements, members, store
+from facilitation.roles import AccessDenied, Viewer
+
+from .common import db_url, meeting_picker, session, show_problems
+
+LINE_KIND_LABELS = {
+    "header": "見出し", "blank": "空行", "date": "日付", "message": "投稿", "system": "システム",
+    "continuation": "複数行の続き", "unparsed": "読み取れない行",
+}
+STATUS_LABELS = {activity.ANSWERED: "回答あり", activity.UNANSWERED: "未回答", activity.WAITING: "回答待ち"}
+
+
+def _figure(traces: list, height: int = 320, x: str = "", y: str = "", **layout) -> go.Figure:
+    """A plain figure from graph objects (plotly.express costs ~0.1 s per chart in set-up alone)."""
+    fig = go.Figure(data=traces)
+    fig.update_layout(height=height, margin=dict(t=10, b=10, l=10, r=10), xaxis_title=x, yaxis_title=y,
+                      legend=dict(orientation="h", y=-0.2), **layout)
+    return fig
+
+
+def _month_label(d) -> str:
+    return f"{d.year}年{d.month}月"
+
+
+def _when(at) -> str:
+    if at is None or pd.isna(at):
+        return ""
+    return f"{ja_date(at)} {at.hour}:{at.minute:02d}"
+
+
+def _minutes(x) -> str:
+    if x is None or pd.isna(x):
+        return "—"
+    x = float(x)
+    if x < 60:
+        return f"{x:.0f}分"
+    if x < 48 * 60:
+        return f"{x / 60:.1f}時間"
+    return f"{x / 1440:.1f}日"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _load(url: str, role: str, version: tuple) -> activity.ChatData:
+    from facilitation import db
+
+    with db.session(url) as s:
+        data = activity.load(s, Viewer(role=role))
+    activity.questions(data)  # memoised on the data, so the cache holds it too
+    return data
+
+
+def load_data(viewer: Viewer) -> activity.ChatData:
+    """The chat's frames for this viewer, cached until posts, redactions or members change."""
+    with session() as s:
+        version = activity.data_version(s)
+    return _load(db_url(), viewer.role, version)
+
+
+# --- 概要 ---------------------------------------------------------------------------------------
+
+def overview(data: activity.ChatData) -> None:
+    s = activity.summary(data)
+    st.caption(f"期間: {ja_date(s.first_date)} 〜 {ja_date(s.last_date)}（取り込んだトーク履歴の範囲）")
+    c = st.columns(5)
+    c[0].metric("投稿", f"{s.messages:,}件", help="写真・スタンプなどを除く文章の投稿")
+    c[1].metric("メンバー（推定）", f"{s.members_now}名", help="参加・退出の記録と投稿から数えた人数です")
+    c[2].metric("最近30日に投稿した人", f"{s.active_last_30_days}名")
+    c[3].metric("質問", f"{s.questions}件")
+    rate = s.answer_rate
+    c[4].metric("回答のあった質問", "—" if rate is None else f"{rate:.0%}",
+                help=f"質問者以外の書き込みが{activity.REPLY_WINDOW.days}日以内にあった割合（回答待ちを除く）")
+    st.caption(f"写真・スタンプ等 {s.media:,}件、参加 {s.joins}件・退出 {s.leaves}件、"
+               f"最初の返信までの中央値 {_minutes(s.median_reply_minutes)}、本文を削除した投稿 {s.redacted}件")
+
+    mot = activity.members_over_time(data)
+    apm = activity.active_per_month(data)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**メンバー数の推移（月末時点）**")
+        if len(mot):
+            st.plotly_chart(_figure([
+                go.Scatter(x=mot["month"], y=mot["members"], mode="lines+markers", name="メンバー数"),
+                go.Bar(x=mot["month"], y=mot["joins"], name="参加"),
+                go.Bar(x=mot["month"], y=-mot["leaves"], name="退出"),
+            ], x="月", y="人数", barmode="relative"), width="stretch")
+    with right:
+        st.markdown("**月ごとの投稿した人数**")
+        if len(apm):
+            st.plotly_chart(_figure([go.Bar(x=apm["month"], y=apm["active_members"], name="投稿した人数")],
+                                    x="月", y="投稿した人数"), width="stretch")
+    st.markdown("**週ごとの投稿数**")
+    mpw = activity.messages_per_week(data)
+    if len(mpw):
+        st.plotly_chart(_figure([go.Bar(x=mpw["week"], y=mpw["messages"], name="文章"),
+                                 go.Bar(x=mpw["week"], y=mpw["media"], name="写真・スタンプ等")],
+                                height=300, x="週（月曜始まり）", y="件数", barmode="stack"), width="stretch")
+
+
+# --- 機関・地域 ---------------------------------------------------------------------------------
+
+def organisations(data: activity.ChatData) -> None:
+    orgs = activity.organisations(data)
+    regs = activity.regions(data)
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**参加している機関（{len(orgs)}機関）**")
+        table = orgs.rename(columns={"organisation": "機関", "region": "地域", "category": "区分",
+                                     "members": "メンバー", "messages": "投稿", "last_post": "最終投稿"})
+        table["最終投稿"] = table["最終投稿"].map(lambda x: ja_date(x) if pd.notna(x) else "")
+        st.dataframe(table.drop(columns=["organisation_id"]), hide_index=True, width="stretch")
+    with right:
+        st.markdown("**地域別**")
+        if len(regs):
+            st.plotly_chart(_figure([go.Bar(
+                y=regs["region"], x=regs["members"], orientation="h", name="メンバー数",
+                customdata=regs[["organisations", "messages"]],
+                hovertemplate="%{y}: メンバー %{x}名・%{customdata[0]}機関・投稿 %{customdata[1]}件<extra></extra>")],
+                height=360, x="メンバー数", yaxis={"categoryorder": "array",
+                                                 "categoryarray": list(regs["region"])[::-1]}), width="stretch")
+    with session() as s:
+        ov = activity.overlap_with_meetings(s, data)
+    st.markdown("**情報交換会の参加者との重なり**")
+    c = st.columns(3)
+    c[0].metric("機関が分かったメンバー", f"{ov.matched_members} / {ov.chat_members}名")
+    c[1].metric("会にも参加した機関", f"{ov.organisations_at_meetings} / {ov.chat_organisations}機関")
+    c[2].metric("会にも参加した人（名前まで一致）", f"{ov.people_at_meetings} / {ov.matched_people}名")
+    pm = ov.per_meeting
+    if len(pm):
+        pm = pm[pm["during_chat"]] if pm["during_chat"].any() else pm
+        table = pd.DataFrame({"会": pm["meeting"], "開催日": pm["date"], "参加機関": pm["organisations"],
+                              "うちオープンチャットの機関": pm["organisations_in_chat"],
+                              "割合": (pm["share"] * 100).round(0).astype(int).astype(str) + "%"})
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+# --- 質問 ---------------------------------------------------------------------------------------
+
+def questions(data: activity.ChatData, viewer: Viewer) -> None:
+    per = activity.answer_stats_per_month(data)
+    if per.empty:
+        st.info("質問と思われる投稿はまだありません。")
+        return
+    st.plotly_chart(_figure([go.Bar(x=per["month"], y=per["answered"], name="回答あり"),
+                             go.Bar(x=per["month"], y=per["unanswered"], name="未回答")],
+                            height=300, x="月", y="質問の数", barmode="stack"), width="stretch")
+    st.caption(f"「？」「教えてください」「どうしていますか」「ありますか」などを含む投稿を質問とみなし、"
+               f"質問者以外の文章の書き込みが{activity.REPLY_WINDOW.days}日以内にあれば「回答あり」としています。")
+    if not viewer.is_secretariat:
+        return
+    st.markdown("**未回答の質問**（事務局のみ表示）")
+    with session() as s:
+        un = activity.unanswered(s, data, viewer)
+    if un.empty:
+        st.success("未回答の質問はありません。")
+        return
+    table = pd.DataFrame({"日時": un["at"].map(_when), "投稿者": un["sender"],
+                          "質問": un["text"].fillna("（本文は削除済み）")})
+    st.dataframe(safe_frame(table), hide_index=True, width="stretch")
+
+
+# --- 話題 ---------------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner="話題を集計しています…", max_entries=32)
+def _topics(url: str, role: str, month: dt.date, version: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from facilitation import db
+
+    with db.session(url) as s:
+        v = Viewer(role=role)
+        return activity.topics(s, v, month), activity.topic_pairs(s, v, month, top=10)
+
+
+def topics(data: activity.ChatData, viewer: Viewer) -> None:
+    with session() as s:
+        months = activity.months(s)
+        version = activity.data_version(s)
+    if not months:
+        st.info("まだ投稿がありません。")
+        return
+    month = st.selectbox("月", months, format_func=_month_label, key="openchat_topic_month")
+    terms, pairs = _topics(db_url(), viewer.role, month, version)
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{_month_label(month)}によく出た言葉**")
+        if terms.empty:
+            st.info("この月の文章の投稿はありません。")
+        else:
+            rev = terms.iloc[::-1]
+            st.plotly_chart(_figure([go.Bar(x=rev["count"], y=rev["term"], orientation="h", name="出現回数")],
+                                    height=420, x="出現回数"), width="stretch")
+    with right:
+        st.markdown("**一緒に出てくる言葉**")
+        if not pairs.empty:
+            st.dataframe(pairs.rename(columns={"term_a": "言葉1", "term_b": "言葉2", "count": "投稿数",
+                                               "jaccard": "結びつき"}), hide_index=True, width="stretch")
+    st.markdown("**会話のまとまり（3時間以上あくと別の会話として数えます）**")
+    tpm = activity.threads_per_month(data)
+    if len(tpm):
+        table = pd.DataFrame({"月": tpm["month"].map(_month_label), "会話の数": tpm["threads"],
+                              "2人以上のやりとり": tpm["conversations"], "1会話あたりの投稿": tpm["mean_messages"]})
+        st.dataframe(table.iloc[::-1], hide_index=True, width="stretch")
+
+
+# --- 取り込み -----------------------------------------------------------------------------------
+
+def import_section(viewer: Viewer) -> None:
+    st.markdown("LINE のオープンチャットで「トーク履歴を送信」して保存した **.txt ファイル** を選んでください。"
+                "前回と期間が重なっていても、同じ投稿は二重に取り込まれません。")
+    file = st.file_uploader("トーク履歴ファイル", type=["txt"], key="openchat_upload")
+    if file is not None and st.button("取り込む", type="primary"):
+        try:
+            with session() as s:
+                result = store.import_bytes(s, file.getvalue(), viewer, file_name=file.name)
+        except AccessDenied as exc:
+            st.error(str(exc))
+            return
+        st.session_state["openchat_last_import"] = result
+    result = st.session_state.get("openchat_last_import")
+    if result is not None:
+        _import_result(result)
+    with session() as s:
+        imports = store.list_imports(s)
+    if imports:
+        st.markdown("**これまでの取り込み**")
+        st.dataframe(pd.DataFrame({
+            "取り込み日時": [_when(i.imported_at + dt.timedelta(hours=9)) for i in imports],
+            "ファイル": [i.file_name for i in imports],
+            "期間": [f"{ja_date(i.first_date, weekday=False)}〜{ja_date(i.last_date, weekday=False)}" for i in imports],
+            "投稿": [i.messages_found for i in imports],
+            "新しく追加": [i.messages_added for i in imports],
+            "読み取れない行": [i.unparsed_count for i in imports],
+        }), hide_index=True, width="stretch")
+
+
+def _import_result(result: store.ImportResult) -> None:
+    if result.already_imported:
+        st.info(f"「{result.file_name}」は以前にも取り込まれています。新しい投稿だけを追加しました。")
+    st.success(f"「{result.file_name}」を取り込みました: 投稿 {result.messages_found:,}件のうち新しい投稿 "
+               f"{result.messages_added:,}件（重複 {result.duplicates:,}件は除外）、システム行 "
+               f"{result.events_added}件、新しいメンバー {result.new_members}名。")
+    counts = {LINE_KIND_LABELS[k]: v for k, v in result.line_counts.items()}
+    st.caption(f"全 {result.total_lines:,}行: " + "、".join(f"{k} {v:,}" for k, v in counts.items()))
+    if result.unparsed_count:
+        st.warning(f"読み取れなかった行が {result.unparsed_count}行あります（内容は下の表のとおりです。"
+                   "投稿としては数えていません）。")
+        st.dataframe(safe_frame(pd.DataFrame({
+            "行": [u["line"] for u in result.unparsed],
+            "理由": [u["reason"] for u in result.unparsed],
+            "内容": [u["text"] for u in result.unparsed],
+        })), hide_index=True, width="stretch")
+
+
+# --- メンバー確認 -------------------------------------------------------------------------------
+
+def review_queue(viewer: Viewer) -> None:
+    st.markdown("ニックネーム（機関名&名字）から機関を自動で判定しています。"
+                "判定できなかったものを確認してください。確定した書き方は次回から自動で一致します。")
+    with session() as s:
+        items = members.review_queue(s, viewer, limit=30)
+    if not items:
+        st.success("確認が必要なニックネームはありません。")
+    for item in items[:30]:
+        with st.container(border=True):
+            st.markdown(f"**{item.nickname}**　投稿 {item.messages}件　"
+                        f"（機関名として読んだ部分: 「{item.org_text or '—'}」）")
+            options = {c.organisation_id: f"{c.name}（{c.region}・一致度{c.score:.0f}）" for c in item.candidates}
+            cols = st.columns([4, 1, 1])
+            if options:
+                chosen = cols[0].selectbox("機関", list(options), format_func=options.get,
+                                           key=f"oc_pick_{item.member_id}", label_visibility="collapsed")
+                if cols[1].button("この機関で確定", key=f"oc_ok_{item.member_id}"):
+                    with session() as s:
+                        members.pick(s, item.member_id, chosen, viewer)
+                    st.rerun()
+            else:
+                cols[0].caption("候補の機関が見つかりません。")
+            if cols[2].button("機関ではない", key=f"oc_ignore_{item.member_id}",
+                              help="事務局のアカウントや個人の参加など"):
+                with session() as s:
+                    members.ignore(s, item.member_id, viewer)
+                st.rerun()
+    if len(items) > 30:
+        st.caption(f"ほか {len(items) - 30}件（上から確認すると次が表示されます）")
+    with st.expander("一覧（確認済みを含む）"):
+        with session() as s:
+            done = members.review_queue(s, viewer, include_done=True, limit=0)
+        st.dataframe(pd.DataFrame({
+            "ニックネーム": [i.nickname for i in done], "状態": [i.status for i in done],
+            "機関": [i.suggestion for i in done], "投稿": [i.messages for i in done],
+        }), hide_index=True, width="stretch")
+
+
+# --- 投稿と削除 ---------------------------------------------------------------------------------
+
+def posts(viewer: Viewer) -> None:
+    st.markdown("相談者が特定できる内容などは、選んで **本文を削除** してください。"
+                "削除した本文は元に戻せません（件数の集計には残ります）。")
+    search = st.text_input("本文・投稿者で絞り込み", key="openchat_search")
+    with session() as s:
+        recent = activity.recent_messages(s, viewer, limit=300, search=search)
+    table = pd.DataFrame({"日時": recent["at"].map(_when), "投稿者": recent["sender"],
+                          "本文": recent["text"].fillna("（削除済み）"), "質問": recent["is_question"]})
+    event = st.dataframe(safe_frame(table), hide_index=True, width="stretch", on_select="rerun",
+                         selection_mode="multi-row", key="openchat_posts")
+    chosen = [int(recent["id"].iloc[i]) for i in event.selection.rows] if event and event.selection else []
+    if st.button(f"選んだ {len(chosen)}件の本文を削除", disabled=not chosen, type="primary"):
+        with session() as s:
+            done = sum(store.redact(s, mid, viewer) for mid in chosen)
+        with session() as s:
+            store.scrub_storage(s)
+        st.success(f"{done}件の本文を削除しました。")
+        st.rerun()
+
+
+# --- お知らせ作成 -------------------------------------------------------------------------------
+
+def announcement(viewer: Viewer) -> None:
+    meeting_id = meeting_picker(key="openchat_meeting", label="お知らせする会")
+    if meeting_id is None:
+        return
+    with session() as s:
+        ann = announcements.compose(s, meeting_id)
+        label = meetings.label(meetings.get_meeting(s, meeting_id))
+    show_problems(ann.problems)
+    st.markdown(f"**{label}** のお知らせです。右上のボタンでコピーできます。")
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown("**オープンチャットへの投稿**")
+        st.code(ann.openchat_text, language=None, wrap_lines=True)
+        st.markdown("**メール**")
+        st.code(ann.email_subject, language=None, wrap_lines=True)
+        st.code(ann.email_body, language=None, wrap_lines=True)
+    with right:
+        for title, url, name in (("申込フォームのQRコード", ann.registration_url, "registration"),
+                                 ("オープンチャットのQRコード", ann.invite_url, "openchat")):
+            st.markdown(f"**{title}**")
+            if not url:
+                st.caption("URLが未設定です。")
+                continue
+            png = announcements.qr_png(url)
+            st.image(png, width=200, caption=url)
+            c1, c2 = st.columns(2)
+            c1.download_button("PNG", png, file_name=f"qr_{name}.png", mime="image/png", key=f"png_{name}")
+            c2.download_button("SVG", announcements.qr_svg(url), file_name=f"qr_{name}.svg",
+                               mime="image/svg+xml", key=f"svg_{name}")
+    st.caption("文面のひな形とオープンチャットの招待リンクは「設定」で変更できます。")

@@ -1,0 +1,412 @@
+"""申込管理 widgets: counts, the registrant table, sync and upload, review queue, kept-aside rows,
+manual entry, column mapping and write-back. Every message the user sees is Japanese; errors the
+user can cause are shown, never raised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from facilitation import exports, forms, matching, orgs, registrations, vocab
+from facilitation.dates import ja_datetime
+from facilitation.registrations import ImportResult, RegistrationError
+from facilitation.roles import AccessDenied, Viewer
+from facilitation.sheets import SheetsClient, SheetsError
+from facilitation.tabular import TableError
+
+from .common import session, show_problems, viewer
+
+JST = dt.timedelta(hours=9)
+EXTRA_LABEL = "（その他の項目として保持）"
+USER_ERRORS = (RegistrationError, TableError, SheetsError, ValueError, LookupError, AccessDenied)
+# Registrant table column → field for update_registration.
+EDIT_FIELDS = {"氏名": "name", "ふりがな": "furigana", "メールアドレス": "email", "所属（入力）": "org_text",
+               "参加方法": "attendance_mode", "第1希望": "choice1", "第2希望": "choice2", "第3希望": "choice3",
+               "ファシリ協力": "willing_facilitator", "状態": "status", "備考": "note"}
+
+
+def sheets_client() -> SheetsClient:
+    """The Sheets client: the service account in secrets ([gcp_service_account]), else the environment."""
+    try:
+        info = dict(st.secrets["gcp_service_account"])
+    except Exception:  # no secrets file or no such section: environment / emulator
+        info = None
+    return SheetsClient(credentials_info=info)
+
+
+def _flash(message: str, kind: str = "success") -> None:
+    st.session_state["registrations_flash"] = (kind, message)
+
+
+def show_flash() -> None:
+    """A message left by the previous run (after st.rerun)."""
+    item = st.session_state.pop("registrations_flash", None)
+    if item:
+        getattr(st, item[0])(item[1])
+    result = st.session_state.pop("registrations_result", None)
+    if result is not None:
+        show_result(result)
+
+
+def _after_import(result: ImportResult) -> None:
+    """Keep the result for the mapping editor, and rerun so every count on the page is current."""
+    st.session_state["registrations_last_result"] = result
+    if result.error:
+        show_result(result)
+        return
+    st.session_state["registrations_result"] = result
+    st.rerun()
+
+
+def show_result(result: ImportResult) -> None:
+    """What an import did, row by row where it matters."""
+    if result.error:
+        st.error(result.error)
+        return
+    st.success(f"取り込みました。{result.line()}")
+    if result.quarantined:
+        show_problems([q["reason"] for q in result.quarantined], f"保留にした行が {len(result.quarantined)} 件あります（「保留の行」で直せます）")
+    if result.flagged:
+        show_problems([f["reason"] for f in result.flagged[:30]], "ルームに対応しない希望テーマがあります（取り込みは済んでいます）")
+    if result.removed:
+        show_problems([r["reason"] for r in result.removed], "前回の同期にあってシートから消えた行があります")
+    if result.reviews or result.unmatched_orgs:
+        st.info(f"機関名の確認待ち: {result.unmatched_orgs} 行（新しい名称 {result.reviews} 件）。「確認待ち」で確定してください。")
+    if result.duplicate_rows:
+        with st.expander(f"重複として数えた行（{len(result.duplicate_rows)} 件）"):
+            st.write("\n".join(f"- {d['reason']}" for d in result.duplicate_rows[:200]))
+
+
+def header_counts(meeting_id: int) -> None:
+    """The headline figures and the breakdowns (category, 事業, region, オンライン / 会場)."""
+    with session() as s:
+        sm = registrations.summary(s, meeting_id)
+    cols = st.columns(4)
+    cols[0].metric("申込者数", f"{sm.people}名")
+    cols[1].metric("キャンセル", f"{sm.cancelled}名")
+    cols[2].metric("オンライン", f"{sm.by_mode.get('オンライン', 0)}名")
+    cols[3].metric("会場", f"{sm.by_mode.get('会場', 0)}名")
+    st.write(f"内訳: {sm.line}")
+    todo = []
+    if sm.reviews:
+        todo.append(f"機関名の確認待ち {sm.reviews} 件")
+    if sm.kept_aside:
+        todo.append(f"保留の行 {sm.kept_aside} 件")
+    if sm.unmatched_choices:
+        todo.append(f"ルームに対応しない希望テーマ {sm.unmatched_choices} 件")
+    if todo and viewer().is_secretariat:
+        st.warning("対応が必要です: " + "、".join(todo))
+    with st.expander("内訳（区分・事業・地域）"):
+        c1, c2, c3 = st.columns(3)
+        c1.dataframe(_counts("区分", sm.by_category), hide_index=True)
+        c2.dataframe(_counts("担当事業", sm.by_program), hide_index=True)
+        c3.dataframe(_counts("地域", sm.by_region), hide_index=True)
+
+
+def _counts(label: str, data: dict[str, int]) -> pd.DataFrame:
+    return pd.DataFrame([{label: k, "人数": v} for k, v in data.items()], columns=[label, "人数"])
+
+
+def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None:
+    """Search, filters, and the table (editable for the secretariat)."""
+    search = st.text_input("検索（氏名・ふりがな・メール・所属）", key="reg_search") if v.sees_names else ""
+    try:
+        with session() as s:
+            df = registrations.registrant_frame(s, meeting_id, v, search=search)
+    except AccessDenied as exc:
+        st.error(str(exc))
+        return
+    c1, c2, c3 = st.columns(3)
+    cats = c1.multiselect("区分", [*vocab.COUNT_CATEGORIES, "（確認待ち）"], key="reg_cat")
+    modes = c2.multiselect("参加方法", list(vocab.ATTENDANCE_MODES), key="reg_mode")
+    statuses = c3.multiselect("状態", list(vocab.REGISTRATION_STATUSES), key="reg_status")
+    if cats:
+        df = df[df["区分"].replace("", "（確認待ち）").isin(cats)]
+    if modes:
+        df = df[df["参加方法"].isin(modes)]
+    if statuses:
+        df = df[df["状態"].isin(statuses)]
+    st.caption(f"{len(df)} 件を表示しています。")
+    if df.empty:
+        st.info("該当する申込はありません。")
+        return
+    if not editable:
+        st.dataframe(df.drop(columns=["id"]), hide_index=True, width="stretch")
+        return
+    themes = _themes(meeting_id)
+    config = {
+        "id": st.column_config.NumberColumn("ID", disabled=True),
+        "状態": st.column_config.SelectboxColumn("状態", options=list(vocab.REGISTRATION_STATUSES), required=True),
+        "参加方法": st.column_config.SelectboxColumn("参加方法", options=list(vocab.ATTENDANCE_MODES), required=True),
+        "ファシリ協力": st.column_config.CheckboxColumn("ファシリ協力"),
+    }
+    if themes:
+        for c in ("第1希望", "第2希望", "第3希望"):
+            config[c] = st.column_config.SelectboxColumn(c, options=["", *themes, *sorted(set(df[c]) - set(themes) - {""})])
+    disabled = [c for c in df.columns if c not in EDIT_FIELDS]
+    edited = st.data_editor(df, hide_index=True, width="stretch", column_config=config, disabled=disabled,
+                            key=f"reg_editor_{meeting_id}")
+    c1, c2 = st.columns(2)
+    if c1.button("変更を保存", key="reg_save", type="primary"):
+        _save_edits(df, edited)
+    c2.download_button("この一覧を Excel で保存", exports.to_xlsx_bytes({"申込者": df.drop(columns=["id"])}),
+                       file_name="申込者一覧.xlsx", key="reg_download")
+
+
+def _themes(meeting_id: int) -> list[str]:
+    with session() as s:
+        return registrations.room_themes(s, meeting_id)
+
+
+def _save_edits(before: pd.DataFrame, after: pd.DataFrame) -> None:
+    changes = 0
+    problems = []
+    old = before.set_index("id")
+    for _, row in after.iterrows():
+        rid = int(row["id"])
+        diff = {}
+        for col, f in EDIT_FIELDS.items():
+            a, b = old.at[rid, col], row[col]
+            if (a if pd.notna(a) else "") != (b if pd.notna(b) else ""):
+                diff[f] = b if pd.notna(b) else ""
+        if not diff:
+            continue
+        try:
+            with session() as s:
+                registrations.update_registration(s, rid, diff)
+            changes += 1
+        except USER_ERRORS as exc:
+            problems.append(f"ID {rid}（{row.get('氏名', '')}）: {exc}")
+    show_problems(problems, "保存できなかった変更があります")
+    if changes:
+        _flash(f"{changes} 件の変更を保存しました。")
+        st.rerun()
+    elif not problems:
+        st.info("変更はありません。")
+
+
+def sheet_sync(meeting_id: int) -> None:
+    """Sheet URL, tabs, the sync button and the last sync's time and outcome."""
+    with session() as s:
+        state = registrations.sheet_state(s, meeting_id)
+        url, tab, survey_tab = state.sheet_url, state.tab, state.survey_tab
+        last, error, last_result = state.last_synced_at, state.last_error, state.last_result
+    st.subheader("Google スプレッドシートから同期")
+    with st.form(f"sheet_form_{meeting_id}"):
+        new_url = st.text_input("シートのURL", value=url, placeholder="https://docs.google.com/spreadsheets/d/…/edit")
+        c1, c2 = st.columns(2)
+        new_tab = c1.text_input("申込のタブ名", value=tab or registrations.DEFAULT_TAB)
+        new_survey = c2.text_input("アンケートのタブ名（任意・同じ1回の読み込みで取得）", value=survey_tab)
+        saved = st.form_submit_button("保存")
+    if saved:
+        try:
+            with session() as s:
+                registrations.configure_sheet(s, meeting_id, new_url, new_tab, new_survey)
+            _flash("シートの設定を保存しました。")
+            st.rerun()
+        except USER_ERRORS as exc:
+            st.error(str(exc))
+    client = sheets_client()
+    if client.account_email:
+        st.caption(f"シートの「共有」に {client.account_email} を追加してください（書き戻しには「編集者」）。")
+    st.caption(f"最終同期: {ja_datetime(last + JST) if last else 'まだ同期していません'}"
+               + (f"（{last_result.get('rows', 0)}行）" if last_result else ""))
+    if error:
+        st.error(f"前回の同期でエラーがありました: {error}")
+    if st.button("いま同期する", key="sync_now", type="primary", disabled=not url):
+        with st.spinner("シートを読み込んでいます…"):
+            with session() as s:
+                result = registrations.sync(s, meeting_id, client=client, fresh=True)
+        _after_import(result)
+
+
+def file_upload(meeting_id: int) -> None:
+    """CSV / Excel upload (UTF-8, BOM, Shift_JIS, .xlsx)."""
+    st.subheader("ファイルから取り込み")
+    st.caption("Excel（.xlsx）や CSV（Shift_JIS・UTF-8 どちらでも）をそのまま選べます。")
+    up = st.file_uploader("申込のファイル", type=["csv", "xlsx", "txt", "tsv"], key=f"upload_{meeting_id}")
+    if up is not None and st.button("このファイルを取り込む", key="import_file"):
+        try:
+            with session() as s:
+                result = registrations.import_file(s, meeting_id, up.getvalue(), up.name)
+        except USER_ERRORS as exc:
+            st.error(str(exc))
+            return
+        _after_import(result)
+
+
+def review_queue(meeting_id: int) -> None:
+    """Organisation names waiting for a person: confirm, pick another, or create a new one."""
+    with session() as s:
+        items = [(r.id, r.text, list(r.candidates or []), r.seen) for r in matching.pending(s, meeting_id)]
+        all_orgs = {o.id: o.name for o in orgs.all_organisations(s)}
+    st.subheader("機関名の確認待ち")
+    if not items:
+        st.success("確認待ちの機関名はありません。")
+        return
+    for rid, text, candidates, seen in items[:30]:
+        with st.container(border=True):
+            st.markdown(f"**{text}**（{seen} 件）")
+            options = [c["id"] for c in candidates if c["id"] in all_orgs]
+            options += [oid for oid in all_orgs if oid not in options]
+            labels = {c["id"]: f"{c['name']}（一致度 {c['score']:.0f}）" for c in candidates}
+            pick = st.selectbox("対応する機関", options, format_func=lambda o, lb=labels: lb.get(o, all_orgs[o]),
+                                key=f"review_pick_{rid}")
+            c1, c2 = st.columns(2)
+            if c1.button("この機関で確定", key=f"review_ok_{rid}"):
+                _resolve(lambda s, r=rid, p=pick: matching.confirm(s, r, p, actor=viewer().actor),
+                         f"「{text}」を確定しました（次回からは自動で一致します）。")
+            with c2.popover("新しい機関として登録"):
+                name = st.text_input("機関名", value=text, key=f"review_name_{rid}")
+                kind = st.selectbox("種別", list(vocab.ORG_KINDS), index=2, key=f"review_kind_{rid}")
+                region = st.selectbox("地域", list(vocab.ALL_AREAS), key=f"review_region_{rid}")
+                if st.button("登録する", key=f"review_new_{rid}"):
+                    _resolve(lambda s, r=rid, n=name, k=kind, g=region: matching.create_and_confirm(
+                        s, r, n, k, g, actor=viewer().actor),
+                             f"「{name}」を新しい機関として登録しました。")
+
+
+def _resolve(action, message: str) -> None:
+    try:
+        with session() as s:
+            action(s)
+    except USER_ERRORS as exc:
+        st.error(str(exc))
+        return
+    _flash(message)
+    st.rerun()
+
+
+def choice_mapping(meeting_id: int) -> None:
+    """Choices that name no room: map each to a room theme (remembered for later imports)."""
+    with session() as s:
+        table = registrations.unmatched_choices(s, meeting_id)
+        themes = registrations.room_themes(s, meeting_id)
+    if table.empty:
+        return
+    st.subheader("ルームに対応しない希望テーマ")
+    st.caption("申込は取り込み済みです。どのルームのテーマにあたるかを選んでください。")
+    for i, row in table.iterrows():
+        c1, c2, c3 = st.columns([3, 3, 1])
+        c1.write(f"{row['希望テーマ']}（{row['件数']} 件）")
+        theme = c2.selectbox("ルームのテーマ", themes, key=f"choice_map_{i}", label_visibility="collapsed")
+        if c3.button("対応付け", key=f"choice_btn_{i}"):
+            _resolve(lambda s, text=row["希望テーマ"], t=theme: registrations.map_choice(s, meeting_id, text, t),
+                     f"「{row['希望テーマ']}」を「{theme}」に対応付けました。")
+
+
+def kept_aside(meeting_id: int) -> None:
+    """Rows kept aside: the reason, the row (editable), and fix / no-action buttons."""
+    with session() as s:
+        rows = [(k.id, k.reason, dict(k.raw), k.source_ref)
+                for k in registrations.kept_aside(s, meeting_id, viewer=viewer())]
+    st.subheader("保留の行")
+    if not rows:
+        st.success("保留の行はありません。")
+        return
+    st.caption("取り込めなかった行です。内容を直して「修正して取り込む」を押してください。削除はされません。")
+    for rid, reason, raw, ref in rows[:50]:
+        with st.container(border=True):
+            st.markdown(f"**{reason}**")
+            st.caption(f"取込元: {ref}")
+            edited = st.data_editor(pd.DataFrame([raw], dtype=object), hide_index=True, key=f"kept_{rid}")
+            c1, c2 = st.columns(2)
+            if c1.button("修正して取り込む", key=f"kept_retry_{rid}", type="primary"):
+                values = {str(k): ("" if pd.isna(v) else str(v)) for k, v in edited.iloc[0].items()}
+                try:
+                    with session() as s:
+                        result = registrations.retry_kept_aside(s, rid, values, actor=viewer().actor)
+                except USER_ERRORS as exc:
+                    st.error(str(exc))
+                    continue
+                if result.quarantined:
+                    st.error(f"まだ取り込めません: {result.quarantined[0]['reason']}")
+                else:
+                    _flash("修正した行を取り込みました。")
+                    st.rerun()
+            if c2.button("対応不要にする", key=f"kept_dismiss_{rid}"):
+                _resolve(lambda s, r=rid: registrations.dismiss_kept_aside(s, r, actor=viewer().actor),
+                         "対応不要にしました（記録は残ります）。")
+
+
+def manual_form(meeting_id: int) -> None:
+    """Type in one registration received by e-mail, phone or fax."""
+    themes = _themes(meeting_id)
+    st.subheader("申込を手入力")
+    with st.form(f"manual_{meeting_id}", clear_on_submit=False):
+        c1, c2 = st.columns(2)
+        name = c1.text_input("氏名（必須）")
+        furigana = c2.text_input("ふりがな")
+        email = c1.text_input("メールアドレス")
+        org = c2.text_input("所属（法人・機関名）")
+        department = c1.text_input("部署・事業所名")
+        region = c2.selectbox("地域（振興局）", ["", *vocab.ALL_AREAS])
+        programs = st.multiselect("担当している事業", list(forms.KNOWN_PROGRAMS))
+        role = c1.selectbox("職種・立場", ["", *vocab.STAFF_ROLES])
+        years = c2.text_input("経験年数", placeholder="例: 3年")
+        mode = st.radio("参加方法", list(vocab.ATTENDANCE_MODES), horizontal=True)
+        choices = []
+        for n in (1, 2, 3):
+            if themes:
+                choices.append(st.selectbox(f"希望テーマ（第{n}希望）", ["", *themes], key=f"manual_choice{n}"))
+            else:
+                choices.append(st.text_input(f"希望テーマ（第{n}希望）", key=f"manual_choice{n}"))
+        facilitator = st.checkbox("ファシリテーターに協力できる")
+        note = st.text_area("備考")
+        submitted = st.form_submit_button("登録する", type="primary")
+    if submitted:
+        entry = registrations.ManualEntry(
+            name=name, email=email, furigana=furigana, org=org, department=department, region=region,
+            programs=programs, role_title=role, years=years, mode=mode, choice1=choices[0], choice2=choices[1],
+            choice3=choices[2], facilitator=facilitator, note=note)
+        try:
+            with session() as s:
+                registrations.add_manual(s, meeting_id, entry)
+        except USER_ERRORS as exc:
+            st.error(str(exc))
+            return
+        _flash(f"{name.strip()}さんの申込を登録しました。")
+        st.rerun()
+
+
+def column_mapping(meeting_id: int) -> None:
+    """Which column of the sheet/file means which question; saved for this meeting."""
+    st.subheader("列の対応")
+    result = st.session_state.get("registrations_last_result")
+    with session() as s:
+        state = registrations.sheet_state(s, meeting_id)
+        headers = (result.headers if result and result.headers else (state.last_result or {}).get("headers", []))
+        saved = registrations.saved_mapping(s, meeting_id)
+    if not headers:
+        st.info("シートを同期するかファイルを取り込むと、見出しと項目の対応をここで確認・変更できます。")
+        return
+    cmap = forms.map_columns(headers, saved)
+    show_problems(forms.mapping_problems(cmap), "見出しを確認してください")
+    labels = {f: forms.STANDARD[f] for f in forms.FIELDS}
+    options = [EXTRA_LABEL, *labels.values()]
+    frame = pd.DataFrame([{"見出し": r["header"], "項目": labels.get(r["field"], EXTRA_LABEL)} for r in cmap.as_rows()])
+    edited = st.data_editor(frame, hide_index=True, disabled=["見出し"], key=f"mapping_{meeting_id}",
+                            column_config={"項目": st.column_config.SelectboxColumn("項目", options=options, required=True)})
+    if st.button("この対応を保存", key="mapping_save"):
+        back = {v: k for k, v in labels.items()}
+        mapping = {row["見出し"]: back.get(row["項目"], forms.IGNORE) for _, row in edited.iterrows()}
+        _resolve(lambda s: registrations.save_column_mapping(s, meeting_id, mapping),
+                 "列の対応を保存しました。次の同期・取り込みから使います（保留の行は「修正して取り込む」で再度取り込めます）。")
+
+
+def write_back(meeting_id: int) -> None:
+    """Write the cleaned list to a separate tab of the meeting's sheet."""
+    st.subheader("整理した名簿をシートに書き戻す")
+    st.caption("申込フォームの回答タブはそのままに、別のタブへ整理済みの一覧を書き出します（数式にならないよう処理します）。")
+    tab = st.text_input("書き出し先のタブ名", value="整理済み名簿", key="writeback_tab")
+    if st.button("シートに書き出す", key="writeback"):
+        try:
+            with session() as s:
+                n = registrations.write_back(s, meeting_id, tab, client=sheets_client())
+        except USER_ERRORS as exc:
+            st.error(str(exc))
+            return
+        st.success(f"タブ「{tab}」に {n} 件を書き出しました。")

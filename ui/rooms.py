@@ -1,0 +1,362 @@
+"""Streamlit pieces of the ルーム割り当て page: rooms, choices, rules, optimiser, moves, publish, files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from facilitation.assignment import exports, service
+from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
+from facilitation.dates import ja_datetime
+from facilitation.meetings import meeting_counts
+from facilitation.roles import AccessDenied
+
+from .common import session, show_problems, viewer
+
+FLASH = "rooms_flash"
+GROUPING = {"なし": None, "同じ立場・経験でまとめる": "homogeneous", "地域・立場を混ぜる": "mixed"}
+GROUP_KEYS = {"programs": "担当事業", "role": "職種", "experience": "経験年数", "sector": "区分（自治体・社協など）",
+              "area": "地域（振興局）"}
+
+
+# --- messages that survive st.rerun ---
+
+def flash(message: str, kind: str = "success") -> None:
+    st.session_state[FLASH] = (kind, message)
+
+
+def show_flash() -> None:
+    kind, message = st.session_state.pop(FLASH, (None, None))
+    if message:
+        getattr(st, kind)(message)
+
+
+def act(action: Callable, done: str | Callable | None = None) -> None:
+    """Run a domain action in a unit of work; Japanese errors are shown, success flashed + rerun."""
+    try:
+        with session() as s:
+            out = action(s)
+    except (service.AssignmentError, AccessDenied) as exc:
+        st.error(str(exc))
+        return
+    if done:
+        flash(done(out) if callable(done) else done)
+    st.rerun()
+
+
+# --- header ---
+
+def header(meeting_id: int) -> None:
+    with session() as s:
+        counts = meeting_counts(s, meeting_id)
+        rooms = service.list_rooms(s, meeting_id)
+        version = service.latest_version(s, meeting_id)
+        capacity = sum(r.capacity or 0 for r in rooms)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("申込", f"{counts.people}名")
+    c2.metric("ルーム", f"{len(rooms)}室", help="定員の合計")
+    c2.caption(f"定員の合計 {capacity} 名")
+    c3.metric("公開", f"第{version.number}版" if version else "未公開")
+    if version:
+        c3.caption(f"{ja_datetime(version.published_at)}（UTC）")
+
+
+# --- 1. rooms ---
+
+def room_editor(meeting_id: int) -> None:
+    with session() as s:
+        frame = service.rooms_frame(s, meeting_id)
+        library = service.theme_library(s)
+    st.caption("テーマ・定員・Zoom のルーム名は表の中で直せます。行の追加・削除もできます。")
+    edited = st.data_editor(
+        frame, key=f"rooms_editor_{meeting_id}", num_rows="dynamic", hide_index=True, width="stretch",
+        column_config={
+            "id": None,
+            "ルーム名": st.column_config.TextColumn(required=True),
+            "テーマ": st.column_config.TextColumn(width="large"),
+            "定員": st.column_config.NumberColumn(min_value=1, step=1),
+            "ファシリテーター": st.column_config.TextColumn(disabled=True),
+            "人数": st.column_config.NumberColumn(disabled=True),
+        })
+    if st.button("ルームを保存", key="rooms_save", type="primary"):
+        rows = []
+        for r in edited.to_dict("records"):
+            if not str(r.get("ルーム名") or "").strip() and not str(r.get("テーマ") or "").strip():
+                continue
+            cap = r.get("定員")
+            rows.append(service.RoomInput(
+                id=int(r["id"]) if pd.notna(r.get("id")) else None, name=str(r.get("ルーム名") or ""),
+                theme=str(r.get("テーマ") or ""), capacity=int(cap) if pd.notna(cap) else None,
+                zoom_name=str(r.get("Zoomのルーム名") or "")))
+        act(lambda s: service.save_rooms(s, viewer(), meeting_id, rows), lambda out: f"ルーム {len(out)} 室を保存しました。")
+
+    with st.expander("テーマのライブラリからルームを追加"):
+        theme = st.selectbox("テーマ（過去の会から）", library, key="rooms_library_theme")
+        cap = st.number_input("定員", min_value=1, value=8, step=1, key="rooms_library_cap")
+        if st.button("このテーマのルームを追加", key="rooms_add_theme"):
+            def add(s):
+                now = [service.RoomInput(id=int(r["id"]), name=r["ルーム名"], theme=r["テーマ"],
+                                         capacity=int(r["定員"]) if pd.notna(r["定員"]) else None,
+                                         zoom_name=r["Zoomのルーム名"]) for r in frame.to_dict("records")]
+                n = len(now) + 1
+                now.append(service.RoomInput(name=f"ルーム{n}", theme=theme, capacity=int(cap), zoom_name=f"R{n}"))
+                return service.save_rooms(s, viewer(), meeting_id, now)
+            act(add, f"「{theme}」のルームを追加しました。")
+        new_theme = st.text_input("ライブラリに新しいテーマを登録", key="rooms_new_theme")
+        if st.button("登録", key="rooms_new_theme_btn"):
+            act(lambda s: service.add_theme(s, viewer(), new_theme), f"テーマ「{new_theme}」を登録しました。")
+
+
+def copy_rooms(meeting_id: int) -> None:
+    with session() as s:
+        options = service.meetings_with_rooms(s, exclude=meeting_id)
+    if not options:
+        return
+    labels = {mid: f"{text}（{n}室）" for mid, text, n in options}
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    source = c1.selectbox("前の会のルームをコピー", list(labels), format_func=labels.get, key="rooms_copy_from")
+    if c2.button("コピー", key="rooms_copy"):
+        act(lambda s: service.copy_rooms(s, viewer(), source, meeting_id), lambda n: f"ルーム {n} 室をコピーしました。")
+
+
+def designate_facilitator(meeting_id: int) -> None:
+    with session() as s:
+        rooms = [(r.id, r.name) for r in service.list_rooms(s, meeting_id)]
+        people = service.registrants(s, meeting_id)
+    if not rooms or not people:
+        return
+    with st.expander("ファシリテーターを指定する（★は希望者）"):
+        c1, c2 = st.columns(2)
+        room_id = c1.selectbox("ルーム", [r for r, _ in rooms], format_func=dict(rooms).get, key="rooms_fac_room")
+        options = [None, *(p for p, _ in people)]
+        names = {None: "（指定しない）", **dict(people)}
+        reg_id = c2.selectbox("ファシリテーター", options, format_func=names.get, key="rooms_fac_person")
+        if st.button("指定する", key="rooms_fac_save"):
+            act(lambda s: service.designate_facilitator(s, viewer(), room_id, reg_id), "ファシリテーターを指定しました。")
+
+
+def facilitator_links(meeting_id: int) -> None:
+    """Facilitator links (copy / QR) per room: provided by the access area (ui/links.py)."""
+    try:
+        from . import links
+    except ImportError:  # pragma: no cover - the access area's module
+        st.caption("ファシリテーター用リンクは準備中です。")
+        return
+    with st.expander("ファシリテーター用リンク（コピー・QRコード）"):
+        links.render(meeting_id)
+
+
+# --- 2. choices ---
+
+def choice_review(meeting_id: int) -> None:
+    with session() as s:
+        table = service.choice_review(s, meeting_id)
+        rooms = [(r.id, r.name) for r in service.list_rooms(s, meeting_id)]
+    if table.empty:
+        st.info("まだ希望の記入がありません。")
+        return
+    todo = table[table["判定"] == "対応なし"]
+    if todo.empty:
+        st.success("すべての希望がどれかのルームに対応しています。")
+    else:
+        st.warning(f"どのルームにも当たらない希望が {len(todo)} 種類あります。ルームを選ぶか「対象外」にしてください。")
+        names = {None: "対象外（どのルームでもない）", **dict(rooms)}
+        ids = [r for r, _ in rooms]
+        for i, row in todo.iterrows():
+            c1, c2, c3 = st.columns([4, 3, 1], vertical_alignment="bottom")
+            c1.write(f"「{row['希望の記入']}」（{row['人数']}件）")
+            default = next((k for k, (r, n) in enumerate(rooms) if n == row["候補"]), None)
+            choice = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
+                                  format_func=names.get, key=f"rooms_choice_{i}", label_visibility="collapsed")
+            if c3.button("決定", key=f"rooms_choice_btn_{i}"):
+                text = row["希望の記入"]
+                act(lambda s, t=text, c=choice: service.map_choice(s, viewer(), meeting_id, t, c),
+                    f"「{text}」を{names[choice]}にしました。")
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+# --- 3. rules and the optimiser ---
+
+def rule_switches(meeting_id: int) -> dict:
+    with session() as s:
+        rules = service.get_rules(s, meeting_id)
+        published = service.latest_version(s, meeting_id) is not None
+    k = f"rules_{meeting_id}_"
+    out: dict = {}
+    c1, c2 = st.columns(2)
+    if c1.toggle("各ルームにファシリテーター1名（希望者から）", rules.get("one_facilitator_per_room", False), key=k + "fac"):
+        out["one_facilitator_per_room"] = True
+    if c1.toggle("自治体・国の方を各ルームに均等に", rules.get("spread_government", False), key=k + "gov"):
+        out["spread_government"] = True
+    if c1.toggle("同じ機関の方は1ルームに上限まで", rules.get("max_per_org") is not None, key=k + "org"):
+        out["max_per_org"] = int(c1.number_input("上限（名）", 1, 10, int(rules.get("max_per_org") or 1), key=k + "orgn"))
+    if c2.toggle("以前同じルームだった方と重ならないように", bool(rules.get("repeat_penalty")), key=k + "rep"):
+        out["repeat_penalty"] = c2.number_input("重なり1組あたりの減点", 0.1, 10.0,
+                                                float(rules.get("repeat_penalty") or 1), 0.5, key=k + "repn")
+    if c2.toggle("1ルームの最少人数", rules.get("min_per_room") is not None, key=k + "min"):
+        out["min_per_room"] = int(c2.number_input("最少（名）", 1, 50, int(rules.get("min_per_room") or 3), key=k + "minn"))
+    if published and c2.toggle("公開済みの割り当てからなるべく動かさない", rules.get("least_change", False), key=k + "lc"):
+        out["least_change"] = True
+    group = rules.get("grouping") or {}
+    labels = list(GROUPING)
+    current = next((lab for lab, mode in GROUPING.items() if mode == group.get("mode")), "なし")
+    mode_label = st.radio("グループの作り方", labels, index=labels.index(current), horizontal=True, key=k + "grp")
+    if GROUPING[mode_label]:
+        mode = GROUPING[mode_label]
+        keys = ["programs", "role", "experience"] if mode == "homogeneous" else ["sector", "area"]
+        by = st.multiselect("何で", keys, default=[b for b in group.get("by", keys[:1]) if b in keys] or keys[:1],
+                            format_func=GROUP_KEYS.get, key=k + "grpby")
+        if by:
+            out["grouping"] = {"mode": mode, "by": by, "weight": 1}
+    w = rules.get("choice_weights", [3, 2, 1])
+    cols = st.columns(3)
+    out["choice_weights"] = [cols[i].number_input(f"第{i + 1}希望の点", 0, 10, int(w[i]) if i < len(w) else 0,
+                                                  key=k + f"w{i}") for i in range(3)]
+    return out
+
+
+def run_panel(meeting_id: int, rules: dict) -> None:
+    limit = st.slider("制限時間（秒）", 2, 60, 10, key="rooms_limit")
+    if st.button("割り当てを実行", key="rooms_run", type="primary"):
+        try:
+            with session() as s:
+                service.set_rules(s, viewer(), meeting_id, rules)
+                with st.spinner("最適な割り当てを計算しています…"):
+                    out = service.run_optimiser(s, viewer(), meeting_id, time_limit_s=float(limit))
+                result, unmatched = out.result, out.built.unmatched_choices
+        except (service.AssignmentError, AccessDenied) as exc:
+            st.error(str(exc))
+            return
+        text = {STATUS_OPTIMAL: "最適な割り当てを保存しました（最適であることを確認済み）。",
+                STATUS_FEASIBLE: "決まりを満たす割り当てを保存しました（時間内に最適とまでは確認できませんでした）。"}
+        if result.status in text:
+            lines = [text[result.status], *result.reasons]
+            if unmatched:
+                lines.append(f"どのルームにも当たらない希望の記入が {unmatched} 件あります（「希望の確認」）。")
+            flash("\n\n".join(lines), "success" if result.status == STATUS_OPTIMAL else "warning")
+            st.rerun()
+        elif result.status == STATUS_INFEASIBLE:
+            show_problems(result.reasons, "決まりをすべて満たす割り当てはありません。保存していません。")
+        else:
+            show_problems(result.reasons, "時間内に割り当てが見つかりませんでした。")
+
+
+def quality_panel(meeting_id: int) -> None:
+    with session() as s:
+        try:
+            status = service.check(s, meeting_id)
+        except service.AssignmentError as exc:
+            st.info(str(exc))
+            return
+        q = service.quality(s, meeting_id, status)
+    if q is None:
+        st.info("まだ割り当てがありません。「割り当てを実行」を押してください。")
+        return
+    o, r = q.optimised, q.random
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("第1希望", f"{o.shares[0] * 100:.0f}%", f"{(o.shares[0] - r.shares[0]) * 100:+.0f}pt（ランダム比）")
+    c2.metric("第3希望まで", f"{sum(o.shares) * 100:.0f}%", f"{(sum(o.shares) - sum(r.shares)) * 100:+.0f}pt")
+    c3.metric("決まりの違反", f"{len(q.violations)}件")
+    c4.metric("以前と同じ顔ぶれ", f"{o.repeats:.0f}組", f"{o.repeats - r.repeats:+.1f}組", delta_color="inverse")
+    if status.unassigned:
+        st.warning(f"まだルームに入っていない方が {status.unassigned} 名います（後から申し込んだ方など）。")
+    show_problems([v.message for v in q.violations], "決まりに合わない点があります")
+    st.caption(f"希望を出した {q.with_choices} 名のうちの割合。ランダムは Zoom の自動割り当てを20回試した平均です。")
+    st.dataframe(q.table(), hide_index=True, width="stretch")
+    with st.expander("ルームごとの顔ぶれ（区分・地域・事業）"):
+        st.dataframe(q.composition, hide_index=True, width="stretch")
+
+
+# --- 4. manual moves ---
+
+def people_editor(meeting_id: int) -> None:
+    with session() as s:
+        try:
+            frame = service.people_frame(s, viewer(), meeting_id)
+        except service.AssignmentError as exc:
+            st.info(str(exc))
+            return
+        rooms = [r.name for r in service.list_rooms(s, meeting_id)]
+    if frame.empty:
+        st.info("まだ割り当てがありません。")
+        return
+    st.caption("ルームを選び直すと、その方は「固定」になり、次に実行しても動きません。保存するたびに決まりを確認します。")
+    edited = st.data_editor(
+        frame, key=f"people_editor_{meeting_id}", hide_index=True, width="stretch",
+        disabled=["氏名", "所属", "区分", "希望", "理由"],
+        column_config={"assignment_id": None, "version": None,
+                       "ルーム": st.column_config.SelectboxColumn(options=rooms, required=True),
+                       "固定": st.column_config.CheckboxColumn(), "ファシリテーター": st.column_config.CheckboxColumn(),
+                       "理由": st.column_config.TextColumn(width="large")})
+    cols = ["ルーム", "固定", "ファシリテーター"]
+    changed = edited[(edited[cols] != frame[cols]).any(axis=1)]
+    c1, c2 = st.columns(2)
+    if c1.button(f"変更を保存して確認（{len(changed)}件）", key="people_save", type="primary", disabled=changed.empty):
+        try:
+            with session() as s:
+                out = service.apply_edits(s, viewer(), meeting_id, changed)
+        except (service.AssignmentError, AccessDenied) as exc:
+            st.error(str(exc))
+            return
+        lines = [f"{out.changed} 件を保存しました。", *out.refused]
+        if out.violations:
+            lines.append("決まりに合わない点: " + " ".join(v.message for v in out.violations))
+        else:
+            lines.append("決まりはすべて守られています。")
+        flash("\n\n".join(lines), "warning" if (out.refused or out.violations) else "success")
+        st.rerun()
+    if c2.button("固定をすべて外す", key="people_unpin"):
+        act(lambda s: service.clear_pins(s, viewer(), meeting_id), lambda n: f"{n} 名の固定を外しました。")
+
+
+# --- 5. publish and files ---
+
+def publish_panel(meeting_id: int) -> None:
+    with session() as s:
+        last = service.latest_version(s, meeting_id)
+        diff = service.diff_since_published(s, viewer(), meeting_id)
+    if last:
+        st.write(f"最後に公開したのは第{last.number}版です（{ja_datetime(last.published_at)} UTC、{last.published_by}）。")
+        if diff.empty:
+            st.success("公開後の変更はありません。")
+        else:
+            st.warning(f"公開後に {len(diff)} 名の割り当てが変わりました。")
+            st.dataframe(diff, hide_index=True, width="stretch")
+    note = st.text_input("公開メモ（任意）", key="rooms_publish_note")
+    if st.button("この割り当てを公開する", key="rooms_publish"):
+        act(lambda s: service.publish(s, viewer(), meeting_id, note), lambda v: f"第{v.number}版として公開しました。")
+
+
+def downloads(meeting_id: int) -> None:
+    try:
+        with session() as s:
+            roster = service.roster(s, viewer(), meeting_id)
+    except (service.AssignmentError, AccessDenied) as exc:
+        st.info(str(exc))
+        return
+    if not roster.entries:
+        st.info("まだ割り当てがありません。")
+        return
+    zoom = exports.zoom_csv(roster)
+    show_problems(zoom.warnings, "Zoom の事前割り当てについて確認してください")
+    with st.expander("Zoom の事前割り当ての注意"):
+        st.markdown("\n".join(f"- {n}" for n in zoom.notes))
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(f"Zoom 事前割り当て CSV（{zoom.rows}名）", zoom.data, "zoom_breakout.csv", "text/csv",
+                       key="dl_zoom")
+    c2.download_button("名簿（Excel）", exports.roster_xlsx(roster), "room_roster.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
+    c3.download_button("印刷用の名簿（HTML）", exports.roster_html(roster).encode("utf-8"), "room_roster.html",
+                       "text/html", key="dl_html")
+
+
+def sheet_button(meeting_id: int) -> None:
+    if st.button("Google スプレッドシートに書き込む", key="rooms_sheet"):
+        try:  # the registrations area configures the Sheets client (secrets, emulator)
+            from .registrations import sheets_client
+            client = sheets_client()
+        except ImportError:  # pragma: no cover
+            client = None
+        act(lambda s: service.write_to_sheet(s, viewer(), meeting_id, client), lambda msg: msg)

@@ -1,0 +1,325 @@
+"""ルーム名簿 widgets: the live roster with one-tap attendance, room notes, the overview, report and Zoom.
+
+Phone first: one card per person (no wide table), a segmented control for the four marks, large
+tap targets. Live: fragments rerun every REFRESH_SECONDS; each run asks the database only for a
+change stamp (three tiny aggregates) and rereads the roster through a cache shared by every phone
+only when the stamp moved, so a change from anywhere shows at the next refresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+
+import streamlit as st
+
+from facilitation import db, notes, report, rosters, zoom_attendance
+from facilitation.roles import SECRETARIAT_LOCAL, AccessDenied
+
+from .common import db_url, session, show_problems, viewer
+
+REFRESH_SECONDS = 3
+CACHE_SECONDS = 30  # fallback for what the stamp does not cover (room names, people's details)
+JST = dt.timedelta(hours=9)
+MARK_ICONS = {"出席": "🟢", "遅刻": "🟡", "途中退室": "🟠", "欠席": "⚪", "": "・"}
+NOTE_WIDGETS = {  # field → (widget, help text)
+    "theme": ("input", "ルームのテーマ"),
+    "participants": ("area", "参加した機関（自動で入っています。必要なら直してください）"),
+    "issues": ("area", "話に出た現状の課題"),
+    "efforts": ("area", "各機関の取り組み・工夫"),
+    "requests": ("area", "後方支援（事務局・道・国）への要望"),
+    "summary": ("input", "全体への報告（1分30秒）で話す一言"),
+}
+CSS = """
+<style>
+div[data-testid="stButtonGroup"] button { min-height: 2.9rem; min-width: 3.6rem; font-size: 1rem; }
+div[data-testid="stMarkdownContainer"] { overflow-wrap: anywhere; }
+</style>
+"""
+_MD = re.compile(r"([\\`*_\[\]<>#|~$])")
+
+
+def md(text: object) -> str:
+    """User text made safe for st.markdown (no formatting, no HTML)."""
+    return _MD.sub(r"\\\1", str(text or ""))
+
+
+def jst_hm(t: dt.datetime | None) -> str:
+    """UTC (as stored) → Japan time 「14:05」."""
+    return "" if t is None else (t + JST).strftime("%H:%M")
+
+
+# --- cached reads (shared by every phone on the same room) ---
+
+def stamp(meeting_id: int) -> tuple:
+    with db.session(db_url(), actor="roster") as s:
+        return rosters.change_stamp(s, meeting_id)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=300)
+def load_roster(url: str, meeting_id: int, room_id: int, version: tuple = ()) -> rosters.Roster:
+    """The room's roster for a change stamp; access is checked by the caller before this shared cache."""
+    with db.session(url, actor="roster") as s:
+        return rosters.room_roster(s, SECRETARIAT_LOCAL, meeting_id, room_id)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=50)
+def load_overview(url: str, meeting_id: int, version: tuple = ()) -> rosters.Overview:
+    with db.session(url, actor="roster") as s:
+        return rosters.overview(s, SECRETARIAT_LOCAL, meeting_id)
+
+
+def style() -> None:
+    st.markdown(CSS, unsafe_allow_html=True)  # static CSS only, no user text
+
+
+# --- the roster ---
+
+def _on_tap(registration_id: int, widget_key: str, meeting_id: int, room_id: int) -> None:
+    mark = st.session_state.get(widget_key) or ""
+    try:
+        with session() as s:
+            rosters.mark_attendance(s, registration_id, mark, viewer())
+    except (AccessDenied, rosters.AttendanceError) as exc:
+        st.session_state["roster_flash"] = str(exc)
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    return (f"出席 {counts['出席']}・遅刻 {counts['遅刻']}・途中退室 {counts['途中退室']}・欠席 {counts['欠席']}"
+            f"・未確認 {counts['未確認']}（{counts['合計']}名）")
+
+
+def person_card(p: rosters.RosterPerson, meeting_id: int, room_id: int, tappable: bool = True) -> None:
+    """One person: name and badges, organisation line, Zoom name, and the four marks."""
+    with st.container(border=True):
+        badges = []
+        if p.is_facilitator:
+            badges.append(":blue-badge[ファシリ]")
+        if p.first_time:
+            badges.append(":orange-badge[初参加]")
+        if p.attendance_mode == "会場":
+            badges.append(":gray-badge[会場]")
+        kana = f"（{md(p.furigana)}）" if p.furigana else ""
+        meta = "・".join(x for x in (p.organisation, p.region, p.role_title, "、".join(p.programs)) if x)
+        lines = [f"**{md(p.name)}**{kana} {' '.join(badges)}", f":small[:gray[{md(meta)}]]"]
+        if p.zoom_name:
+            code = p.zoom_name.replace("`", "'")  # inside a code span nothing else needs escaping
+            lines.append(f"Zoom表示名：`{code}`")
+        # One element per person: 30 phones rerunning every few seconds make element count the cost.
+        st.markdown("  \n".join(lines))
+        if tappable:
+            key = f"mark_{p.registration_id}_{p.mark or 'none'}"
+            st.segmented_control(
+                f"{p.name}さんの出欠", rosters.MARKS, default=p.mark or None, key=key,
+                label_visibility="collapsed", width="stretch",
+                on_change=_on_tap, args=(p.registration_id, key, meeting_id, room_id),
+            )
+        else:
+            st.caption(f"{MARK_ICONS[p.mark]} {p.mark or rosters.UNMARKED}")
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def live_roster(meeting_id: int, room_id: int) -> None:
+    """The room's people, refreshed every few seconds; a tap records attendance at once."""
+    try:
+        rosters.check_room(viewer(), meeting_id, room_id)
+        roster = load_roster(db_url(), meeting_id, room_id, stamp(meeting_id))
+    except AccessDenied as exc:
+        st.error(str(exc))
+        return
+    except LookupError as exc:
+        st.warning(str(exc))
+        return
+    st.subheader(f"{roster.room_name}：{roster.theme}" if roster.theme else roster.room_name)
+    st.caption(f"{roster.meeting_label}　Zoomでは「{roster.zoom_prefix}_氏名」に名前を変えてもらいます。")
+    st.markdown(f"**{counts_line(roster.counts)}**")
+    flash = st.session_state.pop("roster_flash", None)
+    if flash:
+        st.error(flash)
+    if not roster.people:
+        st.info("このルームにはまだ誰も割り当てられていません。割り当てが決まると自動で表示されます。")
+    for p in roster.people:
+        person_card(p, meeting_id, room_id)
+    st.caption(f"{REFRESH_SECONDS}秒ごとに自動で更新しています（最終更新 {jst_hm(db_now())}）。")
+
+
+def db_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# --- the secretariat's overview ---
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def live_overview(meeting_id: int, per_row: int = 3) -> None:
+    """All rooms side by side with live counts and each person's mark."""
+    ov = load_overview(db_url(), meeting_id, stamp(meeting_id))
+    totals = ov.totals
+    if totals:
+        st.markdown(f"**全体：{counts_line(totals)}**")
+    if ov.unassigned_count:
+        names = "、".join(p.name for p in ov.unassigned)
+        st.warning(f"まだルームが決まっていない方が {ov.unassigned_count}名 います：{names}")
+    if not ov.rooms:
+        st.info("この会にはまだルームがありません。「ルーム割り当て」で作成してください。")
+        return
+    for start in range(0, len(ov.rooms), per_row):
+        cols = st.columns(per_row)
+        for col, room in zip(cols, ov.rooms[start:start + per_row], strict=False):
+            with col.container(border=True):
+                c = room.counts
+                present = c["出席"] + c["遅刻"] + c["途中退室"]
+                head = [f"**{md(room.name)}**　出席 {present} / {c['合計']}名", f":small[:gray[{md(room.theme)}]]"]
+                if room.facilitator:
+                    head.append(f":small[:gray[ファシリテーター：{md(room.facilitator)}]]")
+                lines = [f"{MARK_ICONS[p.mark]} {md(p.name)}（{md(p.organisation)}）" for p in room.people]
+                st.markdown("  \n".join(head))
+                st.markdown("  \n".join(lines) or "（まだ誰もいません）")
+    st.caption(f"🟢出席 🟡遅刻 🟠途中退室 ⚪欠席 ・未確認　{REFRESH_SECONDS}秒ごとに自動更新（{jst_hm(db_now())}）")
+
+
+def room_picker(meeting_id: int) -> int | None:
+    with session() as s:
+        options = dict(rosters.rooms_of(s, viewer(), meeting_id))
+    if not options:
+        st.info("この会にはまだルームがありません。")
+        return None
+    key = f"roster_room_{meeting_id}"
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+    return st.selectbox("ルーム", list(options), format_func=options.get, key=key)
+
+
+# --- room notes ---
+
+def _note_key(room_id: int, field: str) -> str:
+    return f"note_{room_id}_{field}"
+
+
+def _save_field(room_id: int, field: str) -> None:
+    value = st.session_state.get(_note_key(room_id, field), "")
+    try:
+        with session() as s:
+            saved = notes.save_note(s, viewer(), room_id, {field: value})
+    except (AccessDenied, notes.NoteError, LookupError) as exc:
+        st.session_state[f"note_error_{room_id}"] = str(exc)
+        return
+    st.session_state[f"note_saved_{room_id}"] = saved
+    base = st.session_state.setdefault(f"note_base_{room_id}", {})
+    base[field] = value
+
+
+@st.fragment
+def notes_form(room_id: int) -> None:
+    """The room's notes; each field is saved when the facilitator leaves it (or presses Ctrl+Enter)."""
+    try:
+        with session() as s:
+            note = notes.get_note(s, viewer(), room_id)
+    except (AccessDenied, LookupError) as exc:
+        st.error(str(exc))
+        return
+    st.subheader("ルームの記録")
+    st.caption("入力欄から次の欄へ移ると自動で保存されます（スマートフォンでは「完了」でも保存されます）。")
+    current = note.values()
+    base_key = f"note_base_{room_id}"
+    base = st.session_state.get(base_key)
+    for field in notes.FIELDS:
+        k = _note_key(room_id, field)
+        # Follow the database for fields this person has not changed (someone else saved them).
+        if k not in st.session_state or (base is not None and st.session_state[k] == base.get(field)
+                                         and current[field] != base.get(field)):
+            st.session_state[k] = current[field]
+    st.session_state[base_key] = dict(current)
+    for field in notes.FIELDS:
+        kind, help_text = NOTE_WIDGETS[field]
+        label = notes.FIELD_LABELS[field]
+        k = _note_key(room_id, field)
+        if kind == "input":
+            st.text_input(label, key=k, help=help_text, on_change=_save_field, args=(room_id, field))
+        else:
+            st.text_area(label, key=k, help=help_text, height=110, on_change=_save_field, args=(room_id, field))
+    error = st.session_state.pop(f"note_error_{room_id}", None)
+    if error:
+        st.error(error)
+    saved = st.session_state.get(f"note_saved_{room_id}") or note.updated_at
+    if saved and note.updated_at and note.updated_at > saved:
+        saved = note.updated_at
+    if saved:
+        st.success(f"保存済み {jst_hm(saved)}", icon=":material/cloud_done:")
+    else:
+        st.caption("まだ保存されていません。")
+
+
+# --- report and Zoom (secretariat) ---
+
+def _save_section(meeting_id: int, field: str) -> None:
+    with session() as s:
+        report.save_sections(s, viewer(), meeting_id, **{field: st.session_state.get(f"report_{field}_{meeting_id}", "")})
+    st.session_state[f"report_saved_{meeting_id}"] = db_now()
+
+
+def report_panel(meeting_id: int) -> None:
+    """全体共有 / 次回について (autosaved), what is still missing, and the three downloads."""
+    with session() as s:
+        sections = report.get_sections(s, meeting_id)
+        data = report.build_report(s, meeting_id, viewer())
+    st.subheader("報告レポート")
+    for field, label in report.SECTION_LABELS.items():
+        k = f"report_{field}_{meeting_id}"
+        st.session_state.setdefault(k, sections[field])
+        st.text_area(label, key=k, height=110, on_change=_save_section, args=(meeting_id, field))
+    saved = st.session_state.get(f"report_saved_{meeting_id}")
+    if saved:
+        st.caption(f"保存済み {jst_hm(saved)}")
+    st.write(f"参加者数（出席の記録から）：{data.total_line}")
+    show_problems(data.problems, "レポートにまだ足りないところがあります")
+    cols = st.columns(3)
+    for col, (suffix, name) in zip(cols, report.FORMATS.items(), strict=True):
+        col.download_button(f"{name}（{suffix}）をダウンロード", data=functools.partial(report.render, data, suffix),
+                            file_name=report.file_name(data, suffix), mime=report.MIME[suffix],
+                            width="stretch", on_click="ignore", key=f"report_dl_{suffix}_{meeting_id}")
+    with st.expander("レポートの内容を確認する"):
+        st.markdown(report.to_markdown(data))
+
+
+def zoom_panel(meeting_id: int) -> None:
+    """Upload Zoom's participant report, see what matched, resolve the rest by hand."""
+    st.subheader("Zoomの参加者レポートから出席を記録")
+    st.caption("Zoomの「レポート」→「使用状況」→「参加者」からダウンロードしたCSVを選んでください。"
+               "記録済みの出欠（ファシリテーターの入力）はそのまま残ります。")
+    upload = st.file_uploader("参加者レポート（CSV）", type=["csv"], key=f"zoom_file_{meeting_id}")
+    if upload is not None and st.button("取り込んで出席を記録する", type="primary", key=f"zoom_go_{meeting_id}"):
+        try:
+            with session() as s:
+                result = zoom_attendance.import_report(s, viewer(), meeting_id, upload.getvalue(), upload.name)
+        except zoom_attendance.ZoomReportError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"{result.rows}行（再入室をまとめて{result.people}名）を読み込みました。"
+                       f"申込と一致 {len(result.matched)}名、出席を記録 {result.marked}名、"
+                       f"記録済みのまま {result.already}名、未確認 {len(result.unmatched)}名。")
+            show_problems(result.problems)
+    with session() as s:
+        waiting = zoom_attendance.stored_rows(s, viewer(), meeting_id)
+        choices = dict(zoom_attendance.registration_choices(s, viewer(), meeting_id)) if waiting else {}
+    if not waiting:
+        return
+    st.markdown(f"**申込と一致しなかった方（{len(waiting)}件）**")
+    for row in waiting:
+        with st.container(border=True):
+            original = f"（元の名前：{md(row.original_name)}）" if row.original_name else ""
+            st.markdown(f"**{md(row.display_name)}**{original}　{md(row.email)}")
+            st.caption(f"{row.minutes}分・{'ゲスト' if row.guest else 'サインイン'}・ファイルの{row.source_rows}行目・{row.note}")
+            pick = st.selectbox("どの申込の方ですか", [None, *choices], format_func=lambda i: "選んでください" if i is None
+                                else choices[i], key=f"zoom_pick_{row.id}")
+            cols = st.columns(2)
+            if cols[0].button("この方の出席にする", key=f"zoom_ok_{row.id}", disabled=pick is None, width="stretch"):
+                _resolve(meeting_id, row.id, pick)
+            if cols[1].button("参加者ではない", key=f"zoom_skip_{row.id}", width="stretch"):
+                _resolve(meeting_id, row.id, None)
+
+
+def _resolve(meeting_id: int, row_id: int, registration_id: int | None) -> None:
+    with session() as s:
+        zoom_attendance.resolve(s, viewer(), row_id, registration_id)
+    st.rerun()

@@ -1,0 +1,155 @@
+"""設定 › アクセスとデータ保護: accounts and roles, the audit log, backup/restore, privacy erasure."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from facilitation import access, audit, backup, privacy
+from facilitation.access import AccessError
+from facilitation.backup import BackupError
+
+from . import auth
+from .common import db_url, session, viewer
+
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+def render() -> None:
+    """The whole section (the secretariat only; others see nothing)."""
+    if not viewer().is_secretariat:
+        st.info("この設定は事務局だけが使えます。")
+        return
+    tabs = st.tabs(["アカウントと役割", "変更履歴", "バックアップと復元", "個人情報の削除"])
+    with tabs[0]:
+        _accounts()
+    with tabs[1]:
+        _audit_log()
+    with tabs[2]:
+        _backup()
+    with tabs[3]:
+        _privacy()
+
+
+def _accounts() -> None:
+    v = viewer()
+    if not auth.auth_configured():
+        st.info("いまはローカルモード（このパソコンだけ・ログインなし）です。ここで登録した役割は、"
+                "ログインを設定すると使われます（設定方法は README の「ログインの設定」）。")
+    with session() as s:
+        table = access.accounts_frame(s, v, auth.admin_emails())
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption("事務局: すべての機能。委員会: 人数・機関・グラフ・アンケート結果の集計だけ（氏名やメールアドレスは見えません）。"
+               "ファシリテーターにはルーム割り当てのページからリンクを送ります。")
+    with st.form("account_form", clear_on_submit=True):
+        cols = st.columns([3, 1, 2])
+        email = cols[0].text_input("メールアドレス", placeholder="例: tanaka@example.org")
+        role = cols[1].selectbox("役割", access.TABLE_ROLES)
+        label = cols[2].text_input("メモ（お名前・所属など）")
+        if st.form_submit_button("登録・変更する", type="primary"):
+            try:
+                with session() as s:
+                    access.set_account(s, v, email, role, label)
+                st.success(f"{email} を「{role}」として登録しました。")
+            except AccessError as exc:
+                st.error(str(exc))
+    editable = table.loc[table["編集"] == "可", "メールアドレス"].tolist()
+    if editable:
+        cols = st.columns([3, 1])
+        target = cols[0].selectbox("登録を外すアカウント", editable, key="account_remove_target")
+        if cols[1].button("登録を外す", key="account_remove"):
+            try:
+                with session() as s:
+                    access.remove_account(s, v, target)
+                st.success(f"{target} の登録を外しました。")
+                st.rerun()
+            except AccessError as exc:
+                st.error(str(exc))
+
+
+def _audit_log() -> None:
+    v = viewer()
+    with session() as s:
+        actors = audit.actors(s)
+        entities = audit.entities(s)
+    cols = st.columns(4)
+    today = dt.datetime.now(JST).date()
+    period = cols[0].date_input("期間", (today - dt.timedelta(days=30), today), format="YYYY/MM/DD",
+                                key="audit_period")
+    actor = cols[1].selectbox("操作者", ["（すべて）", *actors], key="audit_actor")
+    entity = cols[2].selectbox("対象", ["（すべて）", *entities], key="audit_entity",
+                               format_func=lambda e: audit.ENTITY_LABELS.get(e, e))
+    action = cols[3].selectbox("操作", ["（すべて）", *audit.ACTION_LABELS], key="audit_action",
+                               format_func=lambda a: audit.ACTION_LABELS.get(a, a))
+    text = st.text_input("変更内容に含まれる語で絞り込む", key="audit_text")
+    start, end = (period if isinstance(period, tuple) and len(period) == 2 else (today, today))
+    flt = audit.AuditFilter(
+        since=_utc(start), until=_utc(end + dt.timedelta(days=1)),
+        actor="" if actor == "（すべて）" else actor, entity="" if entity == "（すべて）" else entity,
+        action="" if action == "（すべて）" else action, text=text, limit=1000)
+    with session() as s:
+        log = audit.read_log(s, v, flt)
+    st.caption(f"{len(log)} 件（新しい順、最大1000件）。時刻は日本時間です。")
+    st.dataframe(log.drop(columns=["entry_id"]), hide_index=True, width="stretch")
+
+
+def _utc(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time()).replace(tzinfo=JST).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _backup() -> None:
+    st.subheader("バックアップ")
+    st.write("データベース全体（会・申込・割り当て・アンケート・変更履歴など）を、ひとつのファイルに保存します。"
+             "個人情報を含むので、保存先に気をつけてください。")
+    url = db_url()
+    st.download_button("バックアップをダウンロード", data=lambda: backup.backup_bytes(url),
+                       file_name=backup.archive_name(), mime="application/zip", type="primary",
+                       on_click="ignore")
+    st.divider()
+    st.subheader("復元")
+    st.warning("復元すると、いまのデータはすべてバックアップの内容に置き換わります。先に今の状態をバックアップしてください。")
+    upload = st.file_uploader("バックアップファイル（.zip）", type=["zip"], key="restore_upload")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    try:
+        manifest = backup.read_manifest(data)
+    except BackupError as exc:
+        st.error(str(exc))
+        return
+    rows = sum(t["rows"] for t in manifest.tables.values())
+    st.write(f"作成日時: {manifest.created_at}　表: {len(manifest.tables)}　行: {rows}　"
+             f"スキーマ: {', '.join(manifest.revisions)}")
+    sure = st.checkbox("いまのデータが置き換わることを理解しました", key="restore_sure")
+    if st.button("復元する", disabled=not sure, type="primary", key="restore_go"):
+        try:
+            result = backup.restore_bytes(data, url, actor=viewer().actor)
+        except BackupError as exc:
+            st.error(str(exc))
+            return
+        st.cache_data.clear()
+        st.success(result.message)
+
+
+def _privacy() -> None:
+    v = viewer()
+    st.write("ご本人から個人情報の削除を依頼されたときに使います。氏名・ふりがな・メールアドレス・申込の備考、"
+             "アンケートの氏名欄、オープンチャットの表示名と投稿を消します。参加人数・機関数の集計は変わりません。"
+             "元に戻せません。")
+    text = st.text_input("氏名・ふりがな・メールアドレスで検索", key="privacy_search")
+    if not text:
+        return
+    with session() as s:
+        found = privacy.find_people(s, v, text)
+    if not found:
+        st.info("該当する方が見つかりません。")
+        return
+    labels = {p["id"]: f"ID {p['id']}　{p['name']}　{p['organisation']}　{p['email']}" for p in found}
+    person_id = st.radio("削除する方", list(labels), format_func=labels.get, key="privacy_person")
+    sure = st.checkbox("この方の個人情報を削除します（元に戻せません）", key="privacy_sure")
+    if st.button("個人情報を削除する", disabled=not sure, type="primary", key="privacy_go"):
+        with session() as s:
+            report = privacy.forget_person(s, v, int(person_id))
+        st.cache_data.clear()
+        st.success(report.message)

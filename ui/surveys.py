@@ -1,0 +1,301 @@
+"""Streamlit parts of the アンケート page: choosing and importing a survey, column types, results with
+charts, filters and cross-tabs, the trend across meetings, free-text comments with tags, exports.
+All texts the user sees are Japanese; every rule (bases, roles) lives in facilitation.surveys."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from facilitation import textmining
+from facilitation.roles import AccessDenied, Viewer
+from facilitation.sheets import SheetsClient, SheetsError
+from facilitation.surveys import charts, comments, report, store
+from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, SINGLE, TEXT
+from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, crosstab
+from facilitation.tabular import TableError, read_table
+
+from .common import db_url, meeting_picker, session
+
+KIND_LABELS = report.KIND_LABELS
+LABEL_TO_KIND = {v: k for k, v in KIND_LABELS.items()}
+ATTRIBUTES = store.ATTRIBUTES
+CHART_CONFIG = {"displayModeBar": False}
+USER_ERRORS = (TableError, SheetsError, store.SurveyError, AccessDenied, KeyError)
+
+
+def pick_survey(v: Viewer) -> int | None:
+    """A select box of stored surveys (a facilitator: their meeting's only); the chosen id."""
+    with session() as s:
+        items = store.list_surveys(s, v.meeting_id if v.role == "ファシリテーター" else None)
+    if not items:
+        return None
+    labels = {i.id: f"{i.title} — {i.meeting_label}（回答 {i.responses}件）" for i in items}
+    if st.session_state.get("survey_id") not in labels:
+        st.session_state.pop("survey_id", None)
+    return st.selectbox("アンケート", list(labels), format_func=labels.get, key="survey_id")
+
+
+@st.cache_resource(max_entries=8, ttl=600, show_spinner="回答を読み込んでいます…")
+def _survey(url: str, survey_id: int, version: tuple) -> Survey:
+    """One Survey object per stored version, shared by reruns and sessions (its summaries are cached)."""
+    from facilitation import db
+
+    with db.session(url) as s:
+        return store.load(s, survey_id)
+
+
+def load(survey_id: int) -> tuple[Survey, pd.DataFrame]:
+    """The survey and each respondent's groups (room, sector, region, first-timer)."""
+    with session() as s:
+        version = store.version(s, survey_id)
+        attrs = store.attributes(s, survey_id)
+    return _survey(db_url(), survey_id, version), attrs
+
+
+def filter_mask(survey: Survey, attrs: pd.DataFrame, key: str) -> list[bool] | None:
+    """Filters by group and by an answer; None when nothing is filtered."""
+    mask = [True] * survey.respondents
+    used = False
+    with st.expander("絞り込み（ルーム・所属の種別・地域・初参加・回答）"):
+        cols = st.columns(len(ATTRIBUTES))
+        for col, (attr, label) in zip(cols, ATTRIBUTES.items(), strict=False):
+            values = sorted(set(attrs[attr]))
+            chosen = col.multiselect(label, values, key=f"{key}_{attr}")
+            if chosen:
+                used = True
+                mask = [m and a in chosen for m, a in zip(mask, attrs[attr], strict=False)]
+        choice_qs = [q for q in survey.questions if q.kind in (SINGLE, SCALE, MULTI)]
+        if choice_qs:
+            titles = {q.key: q.title for q in choice_qs}
+            qkey = st.selectbox("回答で絞り込む質問", [None, *titles], key=f"{key}_q",
+                                format_func=lambda k: "（絞り込まない）" if k is None else titles[k])
+            if qkey:
+                q = survey.question(qkey)
+                picked = st.multiselect("この回答をした人だけ", q.options + q.not_applicable, key=f"{key}_opts")
+                if picked:
+                    used = True
+                    mask = [m and a for m, a in zip(mask, answer_mask(survey, qkey, picked), strict=False)]
+    if used:
+        st.caption(f"絞り込み後の回答者: {sum(mask)}名 / {survey.respondents}名")
+    return mask if used else None
+
+
+def show_results(summary: SurveySummary, v: Viewer) -> None:
+    """Every question in form order: n, the chart, the table, not-applicable answers apart."""
+    st.caption(f"回答者 {summary.respondents}名。割合の母数は質問ごとに示しています。")
+    for i, q in enumerate(summary.questions, start=1):
+        st.subheader(f"Q{i}. {q.title}", divider="gray")
+        if q.kind == IDENTITY:
+            st.caption(f"回答者情報 回答 n={q.n}：申込との照合に使う列のため、集計やグラフにはしません。")
+            continue
+        st.caption(f"{KIND_LABELS[q.kind]}　{report.base_note(q)}")
+        fig = charts.figure(q)
+        if q.kind == TEXT and q.terms is not None and len(q.terms):
+            fig = charts.terms_figure(q.terms)
+            st.caption("よく出る語（コメント本文は「自由記述」タブで見られます）")
+        if fig is not None:
+            st.plotly_chart(fig, key=f"fig_{i}", config=CHART_CONFIG)
+        if q.kind != TEXT:
+            st.dataframe(report.question_table(q), hide_index=True)
+        if q.other_texts and v.is_secretariat:
+            with st.expander(f"「その他」の記入 {len(q.other_texts)}件"):
+                st.dataframe(pd.DataFrame({"記入内容": q.other_texts}), hide_index=True)
+
+
+def crosstab_section(survey: Survey, attrs: pd.DataFrame) -> None:
+    qs = [q for q in survey.questions if q.kind in (SINGLE, SCALE, MULTI, GRID)]
+    if not qs:
+        st.info("クロス集計できる選択式の質問がありません。")
+        return
+    titles = {q.key: q.title for q in qs}
+    key = st.selectbox("質問", list(titles), format_func=titles.get, key="ct_q")
+    attr = st.radio("分ける観点", list(ATTRIBUTES), format_func=ATTRIBUTES.get, horizontal=True, key="ct_attr")
+    q = survey.question(key)
+    row = st.selectbox("グリッドの項目", q.rows, key="ct_row") if q.kind == GRID else None
+    table = crosstab(survey, key, attrs[attr].tolist(), row=row)
+    unlinked = int((attrs[attr] == store.UNLINKED).sum())
+    if unlinked:
+        st.caption(f"申込と照合できなかった回答 {unlinked}件は「{store.UNLINKED}」にまとめています。")
+    if table.empty:
+        st.info("集計できる回答がありません。")
+        return
+    st.plotly_chart(charts.crosstab_figure(table, q.options, q.ordered), key="ct_fig", config=CHART_CONFIG)
+    wide = table.pivot_table(index="group", columns="option", values="count", aggfunc="sum", sort=False)
+    wide.insert(0, "母数", table.groupby("group", sort=False).base.first())
+    st.dataframe(wide.rename_axis(ATTRIBUTES[attr]).reset_index(), hide_index=True)
+    if q.kind == MULTI:
+        st.caption("複数選択のため、割合は各グループの回答者に対する％です。")
+
+
+def trend_section() -> None:
+    with session() as s:
+        candidates = store.trend_candidates(s)
+    if not candidates:
+        st.info("2回以上のアンケートで同じ段階評価の質問（例: 情報交換会に参加して）があると、推移を表示します。")
+        return
+    title = st.selectbox("質問", candidates, key="trend_q")
+    with session() as s:
+        trend = store.trend(s, title)
+    st.plotly_chart(charts.trend_figure(trend), key="trend_fig", config=CHART_CONFIG)
+    st.dataframe(trend[["meeting", "survey", "n", "base", "positive", "positive_share"]].rename(columns={
+        "meeting": "会", "survey": "アンケート", "n": "回答数", "base": "母数", "positive": f"「{trend.label.iloc[0]}」",
+        "positive_share": "割合（%）"}), hide_index=True)
+
+
+def comments_section(v: Viewer, survey_id: int, survey: Survey, attrs: pd.DataFrame) -> None:
+    """Free-text answers: filters, keyword in context, word frequencies and co-occurrence, tags."""
+    qs = [q for q in survey.questions if q.kind == TEXT]  # free text first, then 「その他」 texts
+    qs += [q for q in survey.questions if q.kind in (SINGLE, SCALE, MULTI) and "その他" in q.options]
+    if not qs:
+        st.info("自由記述の質問がありません。")
+        return
+    titles = {q.key: (q.title if q.kind == TEXT else f"{q.title}（「その他」の記入）") for q in qs}
+    key = st.selectbox("質問", list(titles), format_func=titles.get, key="cm_q")
+    with session() as s:
+        tags = store.tag_names(s)
+    c1, c2, c3 = st.columns([2, 2, 2])
+    keyword = c1.text_input("キーワード（前後の文脈を表示）", key="cm_kw", placeholder="例: 連携、財源")
+    tag_filter = c2.multiselect("タグで絞り込み", tags, key="cm_tags")
+    room_filter = c3.multiselect("ルームで絞り込み", sorted(set(attrs.room)), key="cm_room")
+    with session() as s:
+        frame = comments.comments(s, v, survey_id, key, keyword=keyword, tags=tag_filter,
+                                  groups={"room": room_filter} if room_filter else None, survey=survey)
+    st.caption(f"{len(frame)}件のコメント")
+    if keyword.strip():
+        hits = textmining.keyword_in_context(frame.text.tolist(), keyword, 20)
+        if hits:
+            st.markdown("**キーワードの前後**")
+            st.dataframe(pd.DataFrame([(int(frame.row.iloc[i]), left, m, right) for i, left, m, right in hits],
+                                      columns=["回答No.", "前", "キーワード", "後"]), hide_index=True)
+    show = frame.rename(columns={"row": "回答No.", "text": "コメント", "tags": "タグ", "room": "ルーム",
+                                 "sector": "所属の種別", "region": "地域", "first_time": "初参加"})
+    edited = st.data_editor(
+        show.drop(columns=["response_id"]), hide_index=True, key=f"cm_editor_{key}",
+        disabled=[c for c in show.columns if c != "タグ"] if v.is_secretariat else True,
+        column_config={"タグ": st.column_config.MultiselectColumn("タグ", options=tags, accept_new_options=False),
+                       "コメント": st.column_config.TextColumn("コメント", width="large")})
+    if v.is_secretariat and st.button("タグを保存", key="cm_save"):
+        changed = 0
+        with session() as s:
+            for rid, before, after in zip(frame.response_id, frame.tags, edited["タグ"], strict=False):
+                if list(before) != list(after or []):
+                    comments.set_tags(s, v, int(rid), key, list(after or []))
+                    changed += 1
+        st.success(f"{changed}件のコメントのタグを保存しました。")
+    texts = frame.text.tolist()
+    if texts:
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**よく出る語**")
+            terms = textmining.term_frequencies(texts, top=30)
+            if len(terms):
+                st.plotly_chart(charts.terms_figure(terms), key="cm_terms", config=CHART_CONFIG)
+        with right:
+            st.markdown("**一緒に出てくる語（共起）**")
+            pairs = textmining.cooccurrence(texts, top=20)
+            st.dataframe(pairs.rename(columns=report.COLUMNS), hide_index=True)
+    with session() as s:
+        counts = comments.tag_counts(s, survey_id, key)
+    st.markdown("**タグ別の件数**")
+    st.dataframe(counts.rename(columns={"tag": "タグ", "count": "件数"}), hide_index=True)
+    if v.is_secretariat:
+        with st.expander("タグの一覧を編集"):
+            text = st.text_area("1行に1つ", "\n".join(tags), key="cm_taglist")
+            if st.button("タグの一覧を保存", key="cm_taglist_save"):
+                with session() as s:
+                    saved = store.set_tag_names(s, text.splitlines())
+                st.success(f"タグを{len(saved)}個保存しました。")
+
+
+def types_section(survey_id: int, survey: Survey) -> None:
+    """The detected kind of each question, correctable; option sets of choice questions, editable."""
+    st.caption("自動で判定した質問の種類です。違っていれば「種類」を直して保存してください。"
+               "回答者情報（タイムスタンプ・メール・氏名・所属）は集計せず、申込との照合だけに使います。")
+    frame = pd.DataFrame({"質問": [q.title for q in survey.questions],
+                          "自動判定": [KIND_LABELS[q.detected or q.kind] for q in survey.questions],
+                          "種類": [KIND_LABELS[q.kind] for q in survey.questions],
+                          "選択肢": [" / ".join(q.options + q.not_applicable) for q in survey.questions]})
+    edited = st.data_editor(frame, hide_index=True, key="types_editor", disabled=["質問", "自動判定", "選択肢"],
+                            column_config={"種類": st.column_config.SelectboxColumn(
+                                "種類", options=[KIND_LABELS[k] for k in KINDS], required=True)})
+    choice = [q for q in survey.questions if q.kind in (SINGLE, SCALE, MULTI)]
+    options: dict[str, list[str]] = dict(survey.options)
+    if choice:
+        titles = {q.key: q.title for q in choice}
+        qkey = st.selectbox("選択肢を直す質問", list(titles), format_func=titles.get, key="types_optq")
+        q = survey.question(qkey)
+        text = st.text_area("選択肢（1行に1つ。段階評価は良い方から順に）", "\n".join(q.options), key=f"types_opts_{qkey}",
+                            help="複数選択で、選択肢の中に「, 」を含むものも1行に書けば1つの選択肢として扱います。")
+        options[qkey] = [line for line in text.splitlines() if line.strip()]
+    if st.button("種類と選択肢を保存", type="primary", key="types_save"):
+        kinds = {q.key: LABEL_TO_KIND[label] for q, label in zip(survey.questions, edited["種類"], strict=False)
+                 if LABEL_TO_KIND[label] != (q.detected or q.kind)}
+        with session() as s:
+            store.set_corrections(s, survey_id, kinds=kinds, options=options)
+        st.success("保存しました。結果に反映されます。")
+        st.rerun()
+
+
+def import_section(current: int | None) -> None:
+    """A new survey from an uploaded file or a Google Sheet tab; or re-read the current one."""
+    meeting_id = meeting_picker(key="sv_meeting", label="どの会のアンケートですか")
+    title = st.text_input("アンケート名", key="sv_title", placeholder="例: 第3回 情報交換会 事後アンケート")
+    source = st.radio("回答の読み込み元", ["ファイル（CSV / Excel）", "Google スプレッドシート"], horizontal=True,
+                      key="sv_source")
+    table, ref = None, ""
+    try:
+        if source.startswith("ファイル"):
+            up = st.file_uploader("回答のファイル", type=["csv", "xlsx", "tsv", "txt"], key="sv_file")
+            if up is not None and st.button("取り込む", type="primary", key="sv_go_file"):
+                table, ref, kind = read_table(up.getvalue(), up.name), up.name, "file"
+        else:
+            url = st.text_input("スプレッドシートのURL", key="sv_url")
+            tab = st.text_input("シート（タブ）名", value="フォームの回答 1", key="sv_tab")
+            if url and st.button("取り込む", type="primary", key="sv_go_sheet"):
+                table, ref, kind = SheetsClient().fetch(url, [tab])[tab], f"{url}#{tab}", "sheet"
+        if table is not None:
+            with session() as s:
+                result = store.import_table(s, table, title=title or ref, meeting_id=meeting_id, source=kind,
+                                            source_ref=ref)
+            st.session_state["survey_id"] = result.survey_id
+            st.success(result.message())
+    except USER_ERRORS as exc:
+        st.error(str(exc))
+
+
+def reread_section(survey_id: int) -> None:
+    """Re-read a sheet-based survey (new responses arrive in the same tab)."""
+    with session() as s:
+        info = next((i for i in store.list_surveys(s) if i.id == survey_id), None)
+    if info is None or info.source != "sheet" or "#" not in info.source_ref:
+        return
+    if st.button("スプレッドシートから最新の回答を読み直す", key="sv_reread"):
+        url, tab = info.source_ref.rsplit("#", 1)
+        try:
+            table = SheetsClient().fetch(url, [tab], max_age=0)[tab]
+            with session() as s:
+                result = store.import_table(s, table, title="", meeting_id=info.meeting_id, source="sheet",
+                                            source_ref=info.source_ref, survey_id=survey_id)
+            st.success(result.message())
+        except USER_ERRORS as exc:
+            st.error(str(exc))
+
+
+def export_section(v: Viewer, survey_id: int, survey: Survey, summary: SurveySummary) -> None:
+    title = survey.title or "アンケート結果"
+    extra = {}
+    if v.is_secretariat:
+        with session() as s:
+            for q in survey.questions:
+                if q.kind == TEXT:
+                    frame = comments.comments(s, v, survey_id, q.key, survey=survey)
+                    extra[q.key] = frame[["row", "text", "tags"]].assign(tags=frame.tags.map("、".join)).rename(
+                        columns={"row": "回答No.", "text": "コメント", "tags": "タグ"})
+    st.download_button("Excel で保存（質問ごとに1シート）", report.workbook(summary, title, extra), key="dl_xlsx",
+                       file_name=f"{title}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    st.download_button("印刷用レポート（HTML）を保存", report.html_report(summary, title).encode("utf-8"),
+                       file_name=f"{title}.html", mime="text/html", key="dl_html")
+    st.caption("HTML レポートはブラウザで開いて印刷（PDF に保存）できます。グラフは質問の順に並びます。"
+               + ("コメント本文は Excel にのみ含まれます。" if v.is_secretariat else ""))
