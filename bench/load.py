@@ -4,12 +4,15 @@ plus the secretariat editing assignments at the same time. Bounded, loopback onl
     .venv/bin/python bench/load.py [--viewers 50] [--duration 60] [--editors 2] [--json out.json]
 
 Starts the app (local mode, 127.0.0.1) on a fresh demo database with every registration of the
-upcoming meeting assigned to a room, a survey imported, and one facilitator link per room. Opens
-N pages in one headless Debian Chromium (one context = one Streamlit session each): 60 % on
-/roster?token=… (facilitators, phone-sized), 20 % on /history, 20 % on /surveys. Each viewer loads
-its page, then keeps asking for updates (the R key = rerun) with 2–4 s of think time until the
-time is up. Meanwhile `--editors` secretariat threads move assignments between rooms with the
-version check (facilitation.concurrency.move_assignment) against the same database.
+upcoming meeting assigned to a room, a survey imported, and one facilitator link per room. The
+viewers are 60 % facilitators on /roster?token=… (whose live roster also reruns itself every 3 s,
+as a phone does), 20 % on /history, 20 % on /surveys. Each loads its page, then asks for a page
+update (a full rerun) every 2–4 s until the time is up. `--browsers` of them are real headless
+Debian Chromium pages (Playwright, the R key = rerun); the others speak Streamlit's own WebSocket
+protocol (the same BackMsg / ForwardMsg the browser sends and receives), because 50 Chromium
+pages on the same two cores would measure the browsers, not the app. Meanwhile `--editors`
+secretariat threads move assignments between rooms with the version check
+(facilitation.concurrency.move_assignment) against the same database.
 
 Reported: page load and page update (rerun) times (p50 / p95 / max), errors (exceptions shown
 on a page, browser errors, lost connections), the editors' writes and stale refusals, and the
@@ -188,7 +191,7 @@ async def viewer(browser, url: str, kind: str, deadline: float, stats: dict, rng
         await page.goto(url, wait_until="domcontentloaded", timeout=120_000)
         await page.wait_for_selector("h1", timeout=120_000)
         await page.wait_for_selector(IDLE, timeout=120_000)
-        stats["load"][kind].append(time.perf_counter() - t0)
+        stats["browser_load"].append(time.perf_counter() - t0)
         await page.evaluate(OBSERVE_JS)
         while time.monotonic() < deadline:
             await asyncio.sleep(rng.uniform(2, 4))
@@ -199,7 +202,7 @@ async def viewer(browser, url: str, kind: str, deadline: float, stats: dict, rng
             await page.locator("body").press("r")
             try:
                 await page.wait_for_function(DONE_JS, arg=start, timeout=60_000, polling=50)
-                stats["update"][kind].append(time.perf_counter() - t0)
+                stats["browser_update"].append(time.perf_counter() - t0)
             except Exception:  # noqa: BLE001
                 stats["timeouts"] += 1
         shown = await page.locator('[data-testid="stException"]').count()
@@ -213,11 +216,91 @@ async def viewer(browser, url: str, kind: str, deadline: float, stats: dict, rng
         await ctx.close()
 
 
-async def run_viewers(base: str, world: dict, n: int, duration: float, ramp: float) -> dict:
+async def protocol_viewer(base: str, page_name: str, query: str, kind: str, deadline: float, stats: dict,
+                          rng: random.Random) -> None:
+    """One Streamlit session over the WebSocket protocol: load, fragment auto-reruns, page updates."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    def rerun(fragment_id: str = "") -> bytes:
+        msg = BackMsg()
+        msg.rerun_script.query_string = query
+        msg.rerun_script.page_name = page_name
+        msg.rerun_script.context_info.url = f"{base}/{page_name}"
+        if fragment_id:
+            msg.rerun_script.fragment_id = fragment_id
+            msg.rerun_script.is_auto_rerun = True
+        return msg.SerializeToString()
+
+    pending_full: list[float] = []
+    pending_fragment: list[float] = []
+    loaded = asyncio.Event()
+    fragments: dict[str, float] = {}
+    try:
+        async with websockets.connect(base.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"],
+                                      max_size=None, additional_headers={"Origin": base},
+                                      open_timeout=120, ping_interval=None) as ws:  # like the browser
+            async def reader() -> None:
+                async for data in ws:
+                    fm = ForwardMsg()
+                    fm.ParseFromString(data)
+                    kind_ = fm.WhichOneof("type")
+                    if kind_ == "delta" and "ファシリテーター用リンクで表示中" in str(fm.delta.new_element.markdown.body) \
+                            and not loaded.is_set():
+                        stats["facilitator_sessions"] += 1  # the link was accepted: the facilitator's view
+                    if kind_ == "delta" and fm.delta.WhichOneof("type") == "new_element" and \
+                            fm.delta.new_element.WhichOneof("type") == "exception":
+                        stats["page_exceptions"].append(f"{kind}: {fm.delta.new_element.exception.message}"[:300])
+                    elif kind_ == "auto_rerun" and fm.auto_rerun.fragment_id:
+                        fragments[fm.auto_rerun.fragment_id] = fm.auto_rerun.interval
+                    elif kind_ == "script_finished":
+                        status = fm.script_finished
+                        now = time.perf_counter()
+                        if status == 0 and pending_full:
+                            t0 = pending_full.pop(0)
+                            key = "load" if not loaded.is_set() else "update"
+                            stats[key][kind].append(now - t0)
+                            loaded.set()
+                        elif status == 3 and pending_fragment:
+                            stats["fragment"].append(now - pending_fragment.pop(0))
+
+            async def auto() -> None:  # what the browser does for st.fragment(run_every=…)
+                await loaded.wait()
+                while time.monotonic() < deadline:
+                    for fid, interval in list(fragments.items()):
+                        pending_fragment.append(time.perf_counter())
+                        await ws.send(rerun(fid))
+                        await asyncio.sleep(max(1.0, interval))
+                    if not fragments:
+                        await asyncio.sleep(1)
+
+            read_task = asyncio.create_task(reader())
+            auto_task = asyncio.create_task(auto())
+            pending_full.append(time.perf_counter())
+            await ws.send(rerun())
+            await asyncio.wait_for(loaded.wait(), timeout=300)
+            while time.monotonic() < deadline:
+                await asyncio.sleep(rng.uniform(2, 4))
+                if time.monotonic() >= deadline:
+                    break
+                pending_full.clear()
+                pending_fragment.clear()
+                pending_full.append(time.perf_counter())
+                await ws.send(rerun())
+            await asyncio.sleep(2)
+            auto_task.cancel()
+            read_task.cancel()
+    except Exception as exc:  # noqa: BLE001
+        stats["viewer_failures"].append(f"{kind}: {type(exc).__name__}: {exc}"[:300])
+
+
+async def run_viewers(base: str, world: dict, n: int, duration: float, ramp: float, browsers: int) -> dict:
     from playwright.async_api import async_playwright
 
     stats = {"load": {"roster": [], "history": [], "surveys": []},
              "update": {"roster": [], "history": [], "surveys": []},
+             "browser_load": [], "browser_update": [], "fragment": [], "facilitator_sessions": 0,
              "browser_errors": [], "page_exceptions": [], "viewer_failures": [], "timeouts": 0, "disconnects": 0}
     rng = random.Random(7)
     kinds = ["roster"] * round(n * 0.6) + ["history"] * round(n * 0.2)
@@ -228,17 +311,37 @@ async def run_viewers(base: str, world: dict, n: int, duration: float, ramp: flo
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         deadline = time.monotonic() + ramp + duration
         tasks = []
+        real = set(rng.sample(range(n), min(browsers, n)))
         for i, kind in enumerate(kinds):
-            if kind == "roster":
-                url = f"{base}/roster?token={world['links'][i % len(world['links'])]}"
+            query = f"token={world['links'][i % len(world['links'])]}" if kind == "roster" else ""
+            if i in real:
+                url = f"{base}/{kind}" + (f"?{query}" if query else "")
+                tasks.append(asyncio.create_task(viewer(browser, url, kind, deadline, stats, random.Random(i))))
             else:
-                url = f"{base}/{kind}"
-            tasks.append(asyncio.create_task(viewer(browser, url, kind, deadline, stats, random.Random(i))))
+                tasks.append(asyncio.create_task(protocol_viewer(base, kind, query, kind, deadline, stats,
+                                                                 random.Random(i))))
             await asyncio.sleep(ramp / max(1, n))
         await asyncio.gather(*tasks)
         await browser.close()
-    del rng
     return stats
+
+
+def warm_up(base: str) -> None:
+    """Open the home page once, as after any restart (see notes/issue-9.md: pages/ folder mode)."""
+    import websockets.sync.client as wsc
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    with wsc.connect(base.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"],
+                     additional_headers={"Origin": base}, max_size=None, open_timeout=60) as ws:
+        msg = BackMsg()
+        msg.rerun_script.query_string = ""
+        ws.send(msg.SerializeToString())
+        while True:
+            fm = ForwardMsg()
+            fm.ParseFromString(ws.recv(timeout=120))
+            if fm.WhichOneof("type") == "script_finished" and fm.script_finished != 2:
+                return
 
 
 def summarise(values: list[float]) -> dict:
@@ -254,6 +357,7 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=60, help="seconds of steady load after the ramp")
     ap.add_argument("--ramp", type=float, default=25, help="seconds over which viewers arrive")
     ap.add_argument("--editors", type=int, default=2)
+    ap.add_argument("--browsers", type=int, default=5, help="how many of the viewers are real Chromium pages")
     ap.add_argument("--json", help="write the results here too")
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
@@ -266,12 +370,16 @@ def main() -> int:
         try:
             started = time.time()
             threads = editors.start()
-            stats = asyncio.run(run_viewers(base, world, args.viewers, args.duration, args.ramp))
+            warm_up(base)
+            stats = asyncio.run(run_viewers(base, world, args.viewers, args.duration, args.ramp, args.browsers))
             editors.stop.set()
             for t in threads:
                 t.join(10)
             elapsed = time.time() - started
             log_tail = (Path(tmp) / "streamlit.log").read_text(errors="replace")
+            out = ROOT / "bench" / "out"
+            out.mkdir(exist_ok=True)
+            (out / "load-streamlit.log").write_text(log_tail)
         finally:
             proc.terminate()
             try:
@@ -285,6 +393,9 @@ def main() -> int:
         "viewers": args.viewers, "editors": args.editors, "seconds": round(elapsed),
         "load": {k: summarise(v) for k, v in stats["load"].items()} | {"all": summarise(all_loads)},
         "update": {k: summarise(v) for k, v in stats["update"].items()} | {"all": summarise(all_updates)},
+        "roster_auto_refresh": summarise(stats["fragment"]),
+        "facilitator_link_sessions": stats["facilitator_sessions"],
+        "real_browsers": {"load": summarise(stats["browser_load"]), "update": summarise(stats["browser_update"])},
         "errors": {"page_exceptions": stats["page_exceptions"], "browser_errors": stats["browser_errors"][:10],
                    "viewer_failures": stats["viewer_failures"], "update_timeouts": stats["timeouts"],
                    "disconnects": stats["disconnects"],

@@ -43,7 +43,7 @@ WATCH_JS = """([needle, since]) => {
 }"""
 
 
-SECRET = "bench-roster-load-secret"
+SECRET = "bench-roster-load-secret-at-least-32-characters"
 
 
 def prepare(url: str, in_room: int) -> dict:
@@ -119,9 +119,15 @@ def main() -> int:
             for i in range(args.phones):
                 page = ctx.new_page()
                 page.on("pageerror", lambda exc, i=i: errors.append(f"phone {i}: {exc}"))
-                page.goto(f"{base}/roster?token={world['token']}", wait_until="domcontentloaded")
-                page.get_by_text("Zoom表示名").first.wait_for(timeout=120_000)
+                t_page = time.monotonic()
+                page.goto(f"{base}/?token={world['token']}", wait_until="domcontentloaded")
+                try:
+                    page.get_by_text("Zoom表示名").first.wait_for(timeout=120_000)
+                except Exception:
+                    page.screenshot(path=str(home / f"stuck-{i}.png"), full_page=True)
+                    raise SystemExit(f"phone {i} did not show the roster; see {home}/stuck-{i}.png and streamlit.log")
                 phones.append(page)
+                print(f"  phone {i} open in {time.monotonic() - t_page:.1f} s", flush=True)
             desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP").new_page()
             desk.on("pageerror", lambda exc: errors.append(f"overview: {exc}"))
             desk.goto(f"{base}/roster", wait_until="domcontentloaded")
@@ -172,8 +178,11 @@ def main() -> int:
                             seen[key] = (got - t0) / 1000
                             del pending[key]
                     time.sleep(0.2)
-                for key in pending:
-                    errors.append(f"round {round_}: change not visible within {args.timeout:.0f} s on page {key}")
+                for key, page in pending.items():
+                    text = page.evaluate("() => document.body.innerText")
+                    at = text.find("出席")
+                    errors.append(f"round {round_}: change not visible within {args.timeout:.0f} s on a page showing "
+                                  f"{text[max(0, at - 10):at + 40]!r}")
                 phone_lat = [seen[id(p)] for p in phones if id(p) in seen]
                 desk_lat = seen.get(id(desk))
                 latencies["phones"] += phone_lat

@@ -371,9 +371,11 @@ def is_loopback_request(ip: str | None, headers: Mapping[str, str] | None = None
     """
     if ip is not None:
         try:
-            if not ipaddress.ip_address(ip.split("%")[0]).is_loopback:
-                return False
+            addr = ipaddress.ip_address(ip.split("%")[0])
         except ValueError:
+            return False
+        mapped = getattr(addr, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
+        if not (mapped or addr).is_loopback:
             return False
     lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     if any(h in lowered for h in PROXY_HEADERS):

@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from . import audit, forms, matching, meetings, vocab
+from . import audit, choices, forms, matching, meetings, vocab
 from .dates import ja_datetime
 from .models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
 from .models_registrations import KeptAsideRow, RegistrationSource, SheetSync
@@ -126,11 +126,6 @@ def _person_key(text: str) -> str:
     return person_key(text)
 
 
-@lru_cache(maxsize=8192)
-def _key(text: str) -> str:
-    return key(text)
-
-
 def _digest(values: dict[str, str], extra: dict[str, str] | None = None) -> str:
     """A fingerprint of a row's content (order of columns does not matter)."""
     parts = [f"{k}\x1e{v}" for k, v in sorted(values.items())]
@@ -138,19 +133,6 @@ def _digest(values: dict[str, str], extra: dict[str, str] | None = None) -> str:
         parts.append("\x1d")
         parts.extend(f"{k}\x1e{v}" for k, v in sorted(extra.items()))
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
-
-
-def _choice_index(session: Session, meeting: Meeting) -> dict[str, str]:
-    """key(text) → room theme for every way a room can be named, plus saved mappings."""
-    out: dict[str, str] = {}
-    for room in session.scalars(select(Room).where(Room.meeting_id == meeting.id)):
-        theme = room.theme or room.name
-        for text in (room.theme, room.name, f"{room.name}{room.theme}", room.zoom_name):
-            if text:
-                out.setdefault(key(text), theme)
-    for text, theme in (meeting.settings or {}).get("choice_mapping", {}).items():
-        out[key(text)] = theme
-    return out
 
 
 _UNIQUE = frozenset({"email", "note"})  # values that rarely repeat: not cached
@@ -328,21 +310,19 @@ def import_table(session: Session, meeting_id: int, table: Table, *, source: str
             result.unmatched_orgs += 1
     result.reviews = matching.queue(session, to_review, meeting_id) if to_review else 0
 
-    # Choices and the row's fingerprint.
-    choice_index = _choice_index(session, meeting)
+    # Choices (kept as written; facilitation.choices resolves them) and the row's fingerprint.
+    mapper = choices.ChoiceMapper(session, meeting_id)
     for r in good:
         _truncate(r.values, r.extra, cmap)
         for n in (1, 2, 3):
             text = r.values.get(f"choice{n}", "")
-            theme = choice_index.get(_key(text)) if text else ""
-            if text and theme is None:
-                theme = text
-                if choice_index:  # rooms exist: the secretariat maps this choice on the page
-                    h = cmap.header_of(f"choice{n}")
-                    result.flagged.append({"row": r.row, "reason": (
-                        f"{r.row}行目「{h}」: 「{text}」はこの会のルームにありません（申込は取り込み済みです。"
-                        "ルームとの対応を設定してください）。")})
-            r.choices.append(theme or "")
+            if text and mapper.rooms and mapper.match(text).needs_decision:
+                # rooms exist: the secretariat decides on the registrations or rooms page
+                h = cmap.header_of(f"choice{n}")
+                result.flagged.append({"row": r.row, "reason": (
+                    f"{r.row}行目「{h}」: 「{text}」はこの会のルームにありません（申込は取り込み済みです。"
+                    "ルームとの対応を設定してください）。")})
+            r.choices.append(text)
         if r.values.get("region"):
             r.extra[forms.STANDARD["region"]] = r.values["region"]
         r.hash = _digest(r.values, r.extra)
@@ -798,40 +778,12 @@ def dismiss_kept_aside(session: Session, row_id: int, actor: str = "") -> None:
 
 
 def unmatched_choices(session: Session, meeting_id: int) -> pd.DataFrame:
-    """Choices of active registrations that name no room of the meeting: 希望テーマ, 件数."""
-    meeting = meetings.get_meeting(session, meeting_id)
-    index = _choice_index(session, meeting)
-    themes = set(index.values())
-    counts: Counter[str] = Counter()
-    if index:
-        for c1, c2, c3 in session.execute(
-            select(Registration.choice1, Registration.choice2, Registration.choice3)
-            .where(Registration.meeting_id == meeting_id, Registration.status != vocab.STATUS_CANCELLED)
-        ):
-            for c in (c1, c2, c3):
-                if c and c not in themes and key(c) not in index:
-                    counts[c] += 1
-    return pd.DataFrame([{"希望テーマ": c, "件数": n} for c, n in counts.most_common()],
-                        columns=["希望テーマ", "件数"])
-
-
-def map_choice(session: Session, meeting_id: int, text: str, theme: str) -> int:
-    """Map a typed choice to a room theme (remembered for later imports); returns choices rewritten."""
-    meeting = meetings.get_meeting(session, meeting_id)
-    themes = {r.theme or r.name for r in session.scalars(select(Room).where(Room.meeting_id == meeting_id))}
-    if theme not in themes:
-        raise RegistrationError(f"「{theme}」はこの会のルームのテーマではありません。")
-    settings = dict(meeting.settings or {})
-    settings["choice_mapping"] = {**settings.get("choice_mapping", {}), text: theme}
-    meeting.settings = settings
-    n = 0
-    for reg in session.scalars(select(Registration).where(Registration.meeting_id == meeting_id)):
-        for col in ("choice1", "choice2", "choice3"):
-            if getattr(reg, col) == text:
-                setattr(reg, col, theme)
-                n += 1
-    session.flush()
-    return n
+    """Choice texts that map to no room and wait for a decision (the 「対応なし」 rows of
+    `choices.choice_review`: 希望の記入, 人数, 判定, ルーム, 候補); empty while the meeting has no rooms."""
+    review = choices.choice_review(session, meeting_id)
+    if not choices.list_rooms(session, meeting_id):
+        return review.iloc[0:0]
+    return review[review["判定"] == choices.NO_ROOM].reset_index(drop=True)
 
 
 # --- what the page shows ---------------------------------------------------------------------
@@ -921,7 +873,7 @@ def summary(session: Session, meeting_id: int) -> Summary:
         by_program=dict(by_program.most_common()), by_region=dict(by_region.most_common()),
         by_mode=counts.by_mode, org_pending=pending_org, kept_aside=len(kept_aside(session, meeting_id)),
         reviews=len(matching.pending(session, meeting_id)),
-        unmatched_choices=int(unmatched_choices(session, meeting_id)["件数"].sum()),
+        unmatched_choices=int(unmatched_choices(session, meeting_id)["人数"].sum()),
     )
 
 

@@ -1,14 +1,15 @@
-"""設定: meetings, the organisation master, and the other areas' settings."""
+"""設定: meetings, the organisation master, access and backups, announcement templates."""
 
 import streamlit as st
 
 from facilitation import orgs
-from ui import meeting_form
+from ui import meeting_form, settings_access, settings_openchat
 from ui.common import meeting_picker, session
 
 st.title("設定")
 
-tab_meetings, tab_orgs = st.tabs(["会の管理", "組織マスタ"])
+tab_meetings, tab_orgs, tab_access, tab_templates = st.tabs(
+    ["会の管理", "組織マスタ", "権限・バックアップ・記録", "お知らせテンプレート"])
 
 with tab_meetings:
     mode = st.radio("操作", ["会を追加する", "会を編集する"], horizontal=True)
@@ -25,3 +26,9 @@ with tab_orgs:
         table = orgs.master_frame(s, search)
     st.caption(f"{len(table)} 機関（★はファシリテーター団体、集計対象○はカバー率の分母に入る機関）")
     st.dataframe(table, hide_index=True, width="stretch")
+
+with tab_access:
+    settings_access.render()
+
+with tab_templates:
+    settings_openchat.render()

@@ -17,8 +17,15 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from facilitation import db, demo
+
+# Property tests: no wall-clock deadline (the CI machine is shared), and the same examples on every
+# run so a red CI is reproducible; each test may still ask for more examples.
+settings.register_profile("facilitation", deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile("facilitation")
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"

@@ -8,11 +8,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from facilitation import db, meetings, sheets
+from facilitation import choices, db, meetings, registrations, sheets
 from facilitation.assignment import service
 from facilitation.cli import main
 from facilitation.models import Assignment, Meeting, Person, Registration, Room
-from facilitation.roles import SECRETARIAT_LOCAL, Viewer
+from facilitation.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.sheets_emulator import SheetsEmulator
 
 V = SECRETARIAT_LOCAL
@@ -62,7 +62,6 @@ def test_manual_move_pins_rechecks_and_refuses_stale_edits(demo_copy_url):
         a = s.get(Assignment, int(row.iloc[0]["assignment_id"]))
         assert a.pinned and s.get(Room, a.room_id).name == target and a.version == int(row.iloc[0]["version"]) + 1
     # Someone else, still looking at the old screen, moves the same person back: refused.
-    row["ルーム"] = row.iloc[0]["ルーム"] if False else shown.iloc[0]["ルーム"]
     stale = shown[~shown["ファシリテーター"]].iloc[[0]].copy()
     stale["固定"] = True
     with db.session(demo_copy_url) as s:
@@ -135,17 +134,31 @@ def test_rooms_copy_theme_library_and_choice_review(db_url):
         s.add(Registration(meeting_id=new.id, person_id=person.id, choice1="1. 引きこもり支援",
                            choice2="ケース検討会", choice3="特になし"))
         s.flush()
-        review = service.choice_review(s, new.id)
+        review = choices.choice_review(s, new.id)
         by_text = {r["希望の記入"]: r for r in review.to_dict("records")}
         assert by_text["1. 引きこもり支援"]["判定"] == "一致" and by_text["1. 引きこもり支援"]["ルーム"] == "ルーム1"
         assert by_text["ケース検討会"]["判定"] == "対応なし" and by_text["ケース検討会"]["候補"] == "ルーム2"
-        service.map_choice(s, V, new.id, "ケース検討会", copied[1].id)
-        service.map_choice(s, V, new.id, "特になし", None)
+        assert set(registrations.unmatched_choices(s, new.id)["希望の記入"]) == {"ケース検討会", "特になし"}
+        with pytest.raises(choices.ChoiceError, match="この会にありません"):
+            choices.map_choice(s, V, new.id, "ケース検討会", service.list_rooms(s, old.id)[0].id)
+        with pytest.raises(AccessDenied):
+            choices.map_choice(s, COMMITTEE, new.id, "ケース検討会", copied[1].id)
+        choices.map_choice(s, V, new.id, "ケース検討会", copied[1].id)
+        choices.map_choice(s, V, new.id, "特になし", None)
+        # Decided on the rooms page: the registrations page has nothing left to decide; texts kept.
+        assert registrations.unmatched_choices(s, new.id).empty
+        assert registrations.summary(s, new.id).unmatched_choices == 0
+        reg = s.scalar(select(Registration).where(Registration.meeting_id == new.id))
+        assert (reg.choice1, reg.choice2, reg.choice3) == ("1. 引きこもり支援", "ケース検討会", "特になし")
+        assert {r["希望の記入"]: r["判定"] for r in choices.choice_review(s, new.id).to_dict("records")} == {
+            "1. 引きこもり支援": "一致", "ケース検討会": "確認済み", "特になし": "対象外"}
         built = service.build_instance(s, new.id)
         assert built.instance.people[0].choices == [f"r{copied[0].id}", f"r{copied[1].id}"]
         assert built.unmatched_choices == 0
     with db.session(db_url) as s:
-        service.run_optimiser(s, V, new.id)
+        out = service.run_optimiser(s, V, new.id)  # default rules: one facilitator per room, nobody willing
+        assert out.result.status == "infeasible" and "ファシリテーター希望者が 0 名でルーム 2 室に足りません。" in out.result.reasons
+        assert service.run_optimiser(s, V, new.id, rules={"choice_weights": [3, 2, 1]}).saved
         with pytest.raises(service.AssignmentError, match="すでに 1 名"):
             service.copy_rooms(s, V, old.id, new.id)
 

@@ -176,8 +176,10 @@ def test_frames_and_answers_are_the_same_on_postgresql_and_sqlite(db_url):
     assert str(data.messages["at"].dtype).startswith("datetime64")
     assert data.messages["at"].iloc[0] == pd.Timestamp("2024-01-14 09:06")
     q = activity.questions(data)
-    assert q["status"].tolist() == [activity.UNANSWERED, activity.ANSWERED, activity.UNANSWERED,
+    # January: answered the next morning (10 h 35 min); then the four June questions
+    assert q["status"].tolist() == [activity.ANSWERED, activity.ANSWERED, activity.UNANSWERED,
                                     activity.ANSWERED, activity.WAITING]
+    assert q["reply_minutes"].iloc[0] == 635
     assert activity.members_over_time(data)["joins"].sum() == 2
     with db.session(db_url) as s:
         found = activity.recent_messages(s, SEC, search="フードバンク")

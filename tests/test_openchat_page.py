@@ -3,9 +3,11 @@
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from facilitation import db
+from facilitation.models import Meeting
 from facilitation.openchat import store
 from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 
@@ -69,8 +71,6 @@ def test_committee_sees_counts_and_topics_but_no_texts_or_names(monkeypatch, cha
 
 def test_redaction_from_the_page_data_path(monkeypatch, chat_url):
     """After a redaction the page shows 「削除済み」 in place of the text, and the counts stay."""
-    from sqlalchemy import select
-
     from facilitation.models_openchat import ChatMessage
 
     with db.session(chat_url) as s:
@@ -86,3 +86,30 @@ def test_redaction_from_the_page_data_path(monkeypatch, chat_url):
 def test_empty_database_says_what_to_do(monkeypatch, sqlite_url):
     at = run_page(monkeypatch, sqlite_url)
     assert any("まだトーク履歴が取り込まれていません" in i.value for i in at.info)
+
+
+def _settings_script():
+    from ui import settings_openchat
+
+    settings_openchat.render()
+
+
+def test_settings_section_saves_templates_and_invite_link(monkeypatch, demo_copy_url):
+    from facilitation.openchat import announcements
+
+    monkeypatch.setenv("FACILITATION_DB_URL", demo_copy_url)
+    at = AppTest.from_function(_settings_script, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.text_area(key="oc_tpl_openchat").value == announcements.DEFAULT_TEMPLATES["openchat"]
+    at.text_input(key="oc_invite_url").input("https://line.me/ti/g2/donet-example")
+    at.button(key="oc_invite_save").click().run()
+    at.text_area(key="oc_tpl_openchat").input("{回}のお知らせ {日付} {オープンチャットURL} {ふめい}")
+    at.button(key="oc_tpl_save").click().run()
+    assert not at.exception
+    assert any("ひな形を保存しました" in s.value for s in at.success)
+    assert any("{ふめい}" in w.value for w in at.warning)
+    with db.session(demo_copy_url) as s:
+        mid = s.scalar(select(Meeting.id).where(Meeting.status == "募集中"))
+        text = announcements.compose(s, mid).openchat_text
+    assert text == "第3回のお知らせ 2026年12月10日（木） https://line.me/ti/g2/donet-example {ふめい}"

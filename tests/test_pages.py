@@ -45,5 +45,5 @@ def test_settings_organisation_search(app_env):
     at = AppTest.from_file(str(ROOT / "pages/settings.py"), default_timeout=60).run()
     box = next(t for t in at.text_input if t.label == "機関名・略称で検索")
     box.set_value("りんく").run()
-    frame = at.dataframe[-1].value
+    frame = next(d.value for d in at.dataframe if "略称・別名" in d.value.columns)
     assert list(frame["機関名"]) == ["NPO法人コミュニティワーク研究実践センター岩見沢市生活サポートセンターりんく"]

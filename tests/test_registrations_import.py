@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from facilitation import choices as choice_map
 from facilitation import db, forms, matching, meetings, orgs, registrations, vocab
 from facilitation.models import Person, Registration, Room
 from facilitation.models_registrations import KeptAsideRow
@@ -183,16 +184,37 @@ def test_unmatched_choices_are_flagged_not_excluded_and_can_be_mapped(setup):
     url, mid = setup
     res = imp(url, mid, table(row(c1="ひきこもり支援の話がしたい"), row(email="b@example.org", name="佐藤 花子",
                                                                  c1="ルーム2")))
-    assert res.imported == 2 and len(res.flagged) == 1
+    assert res.imported == 2 and len(res.flagged) == 1  # 「ルーム2」 names a room: not flagged
     assert res.flagged[0]["reason"].startswith("2行目「希望テーマ（第1希望）」: 「ひきこもり支援の話がしたい」")
     with db.session(url) as s:
-        assert s.query(Registration).filter_by(choice1="一時生活支援事業").count() == 1  # room name → its theme
-        assert registrations.unmatched_choices(s, mid).to_dict("records") == [
-            {"希望テーマ": "ひきこもり支援の話がしたい", "件数": 1}]
-        assert registrations.map_choice(s, mid, "ひきこもり支援の話がしたい", THEMES[2]) == 1
+        assert s.query(Registration).filter_by(choice1="ルーム2").count() == 1  # kept as written
+        assert [(r["希望の記入"], r["人数"], r["判定"]) for r in registrations.unmatched_choices(s, mid).to_dict("records")
+                ] == [("ひきこもり支援の話がしたい", 1, "対応なし")]
+        assert registrations.summary(s, mid).unmatched_choices == 1
+        room3 = s.query(Room).filter_by(meeting_id=mid, position=3).one()
+        choice_map.map_choice(s, SECRETARIAT_LOCAL, mid, "ひきこもり支援の話がしたい", room3.id)
+    with db.session(url) as s:
         assert registrations.unmatched_choices(s, mid).empty
-    again = imp(url, mid, table(row(email="c@example.org", name="三浦 誠", c1="ひきこもり支援の話がしたい")))
-    assert again.flagged == []  # the mapping is remembered
+        assert registrations.summary(s, mid).unmatched_choices == 0
+        assert s.query(Registration).filter_by(choice1="ひきこもり支援の話がしたい").count() == 1  # not rewritten
+        with pytest.raises(AccessDenied):
+            choice_map.map_choice(s, Viewer(role=COMMITTEE), mid, "特になし", None)
+    again = imp(url, mid, table(row(email="c@example.org", name="三浦 誠", c1="ひきこもり支援の話がしたい"),
+                                row(email="d@example.org", name="工藤 健", c1="特になし")))
+    assert [f["reason"].split("」: ")[1][:6] for f in again.flagged] == ["「特になし」"]  # the mapping is remembered
+    with db.session(url) as s:
+        choice_map.map_choice(s, SECRETARIAT_LOCAL, mid, "特になし", None)  # 対象外: no room, nothing to decide
+    last = imp(url, mid, table(row(email="e@example.org", name="斉藤 学", c1="特になし")))
+    assert last.imported == 1 and last.flagged == []
+
+
+def test_choices_are_not_flagged_while_the_meeting_has_no_rooms(sqlite_url):
+    with db.session(sqlite_url) as s:
+        mid = new_meeting(s, themes=[])
+    res = imp(sqlite_url, mid, table(row(c1="ひきこもり支援の話がしたい")))
+    assert res.imported == 1 and res.flagged == []
+    with db.session(sqlite_url) as s:
+        assert registrations.unmatched_choices(s, mid).empty
 
 
 def test_unknown_organisation_imports_and_waits_for_review(setup):

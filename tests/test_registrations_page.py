@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from facilitation import db, meetings, registrations, sheets
+from facilitation import choices, db, meetings, registrations, sheets
+from facilitation.assignment import service
+from facilitation.models import Registration
 from facilitation.roles import COMMITTEE, Viewer
 from facilitation.sheets_emulator import DEMO_KEY, DEMO_URL, SheetsEmulator, demo_tabs
 
@@ -75,3 +77,32 @@ def test_committee_sees_counts_but_no_names(app_db):
     assert not {"氏名", "メールアドレス", "ふりがな", "備考"} & set(frame.columns)
     assert "example.org" not in frame.to_string()
     assert not [t for t in at.text_input if "検索" in t.label]
+
+
+def test_a_choice_mapped_on_this_page_is_what_the_rooms_page_and_the_optimiser_use(app_db):
+    with db.session(app_db) as s:
+        mid = meetings.upcoming_meeting(s).id
+        room = choices.list_rooms(s, mid)[2]
+        reg_id = registrations.add_manual(s, mid, registrations.ManualEntry(
+            name="石川 千尋", email="ishikawa@example.org", org="ＪＯＩＮ", choice1="ひきこもりの家族会の話",
+            choice2="住まいと居住支援")).id
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("ルームに対応しない希望テーマ 1 件" in w.value for w in at.warning)
+    assert "ルームに対応しない希望テーマ" in [h.value for h in at.subheader]
+    at.selectbox(key="choice_map_0").set_value(room.id)
+    at.button(key="choice_btn_0").click().run()
+    assert not at.exception
+    assert any(f"「ひきこもりの家族会の話」を{room.name}（{room.theme}）に対応付けました。" in s.value for s in at.success)
+    assert "ルームに対応しない希望テーマ" not in [h.value for h in at.subheader]
+    with db.session(app_db) as s:
+        review = {r["希望の記入"]: r for r in choices.choice_review(s, mid).to_dict("records")}
+        assert (review["ひきこもりの家族会の話"]["判定"], review["ひきこもりの家族会の話"]["ルーム"]) == ("確認済み", room.name)
+        assert service.choice_review(s, mid).equals(choices.choice_review(s, mid))  # the rooms page's table
+        built = service.build_instance(s, mid)
+        person = next(p for p, reg in built.registration.items() if reg.id == reg_id)
+        spec = next(p for p in built.instance.people if p.id == person)
+        living = next(r for r in choices.list_rooms(s, mid) if r.theme == "住まいと居住支援")
+        assert spec.choices == [f"r{room.id}", f"r{living.id}"] and built.unmatched_choices == 0
+        assert s.get(Registration, reg_id).choice1 == "ひきこもりの家族会の話"  # the registrant's text is kept

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from facilitation import db, meetings, report, rosters
+from facilitation import access, db, meetings, report, rosters
 from facilitation.models import Assignment
 from facilitation.roles import SECRETARIAT_LOCAL
 from tests.conftest import ROOT, free_port
@@ -25,6 +25,7 @@ from tests.test_rosters_pages import place_upcoming
 from ui.roster import REFRESH_SECONDS
 
 PHONE = {"width": 375, "height": 812}
+SECRET = "roster-browser-test-link-secret-0123456789"
 LIVE_WAIT_MS = REFRESH_SECONDS * 1000 + 6000  # the refresh interval + slack for a loaded 2-core machine
 
 
@@ -37,8 +38,11 @@ def roster_app(demo_url, tmp_path_factory):
         a.backup(b)
     url = f"sqlite:///{path}"
     world = place_upcoming(url)
+    with db.session(url) as s:  # the facilitator's personal link for room 1 (the access area signs it)
+        world["token"] = access.issue_link(s, SECRETARIAT_LOCAL, world["rooms"][0], SECRET.encode()).token
     port = free_port()
-    env = {**os.environ, "FACILITATION_DB_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = {**os.environ, "FACILITATION_DB_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+           access.SECRET_ENV: SECRET}
     log = home / "streamlit.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
@@ -65,9 +69,10 @@ def roster_app(demo_url, tmp_path_factory):
         proc.kill()
 
 
-def open_roster(context, base: str):
+def open_roster(context, base: str, token: str = ""):
+    """The facilitator's link (the app's entry with ?token=), or the secretariat's /roster."""
     page = context.new_page()
-    page.goto(f"{base}/roster", wait_until="domcontentloaded")
+    page.goto(f"{base}/?token={token}" if token else f"{base}/roster", wait_until="domcontentloaded")
     page.get_by_role("heading", name="ルーム名簿").first.wait_for(timeout=45_000)
     return page
 
@@ -77,10 +82,11 @@ def test_phone_roster_tap_and_live_move(roster_app, browser, output_dir):
     base, url, w = roster_app["base"], roster_app["url"], roster_app["world"]
     room1, room2 = w["rooms"][0], w["rooms"][1]
     phone = browser.new_context(viewport=PHONE, locale="ja-JP", is_mobile=True, has_touch=True, device_scale_factor=2)
-    page = open_roster(phone, base)
-    page.get_by_role("radio", name="ルームごと").click()  # the secretariat's phone: room 1 is preselected
+    page = open_roster(phone, base, w["token"])  # a facilitator opens their personal link
     page.get_by_text("Zoom表示名").first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_role("radio", name="ルームごと").count() == 0  # no room picker, no other rooms
+    assert page.get_by_role("heading", name=w["room_names"][room1], exact=False).count() == 1
 
     # Phone-first: no horizontal scroll, tap targets at least 40 px high.
     width = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")

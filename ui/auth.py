@@ -164,6 +164,25 @@ def current_viewer() -> Viewer:
     return current
 
 
+def page_viewer() -> Viewer:
+    """The viewer for a page: the one streamlit_app.py decided, never a default.
+
+    Right after a restart Streamlit treats an app with a pages/ folder as a legacy multipage app
+    until st.navigation has run once, and runs a page opened directly (/registrations) WITHOUT the
+    entry point, so nobody decided who is looking. Then switch to st.navigation mode (what
+    st.navigation itself does) and rerun, so the run goes through streamlit_app.py's gate.
+    """
+    current = st.session_state.get("viewer")
+    if isinstance(current, Viewer):
+        return current
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return current_viewer()
+
+
 def sidebar(viewer: Viewer) -> None:
     """Who is signed in, and the way out."""
     with st.sidebar:

@@ -77,11 +77,11 @@ def overview(data: activity.ChatData) -> None:
     st.caption(f"期間: {ja_date(s.first_date)} 〜 {ja_date(s.last_date)}（取り込んだトーク履歴の範囲）")
     c = st.columns(5)
     c[0].metric("投稿", f"{s.messages:,}件", help="写真・スタンプなどを除く文章の投稿")
-    c[1].metric("メンバー（推定）", f"{s.members_now}名", help="参加・退出の記録と投稿から数えた人数です")
-    c[2].metric("最近30日に投稿した人", f"{s.active_last_30_days}名")
+    c[1].metric("メンバー", f"{s.members_now}名", help="参加・退出の記録と投稿から推定した人数です")
+    c[2].metric("30日の投稿者", f"{s.active_last_30_days}名", help="最後の投稿から30日以内に投稿した人数")
     c[3].metric("質問", f"{s.questions}件")
     rate = s.answer_rate
-    c[4].metric("回答のあった質問", "—" if rate is None else f"{rate:.0%}",
+    c[4].metric("回答率", "—" if rate is None else f"{rate:.0%}",
                 help=f"質問者以外の書き込みが{activity.REPLY_WINDOW.days}日以内にあった割合（回答待ちを除く）")
     st.caption(f"写真・スタンプ等 {s.media:,}件、参加 {s.joins}件・退出 {s.leaves}件、"
                f"最初の返信までの中央値 {_minutes(s.median_reply_minutes)}、本文を削除した投稿 {s.redacted}件")
@@ -203,7 +203,9 @@ def topics(data: activity.ChatData, viewer: Viewer) -> None:
                                     height=420, x="出現回数"), width="stretch")
     with right:
         st.markdown("**一緒に出てくる言葉**")
-        if not pairs.empty:
+        if pairs.empty:
+            st.caption("一緒に出てくる言葉はまだありません（投稿が少ない月です）。")
+        else:
             st.dataframe(pairs.rename(columns={"term_a": "言葉1", "term_b": "言葉2", "count": "投稿数",
                                                "jaccard": "結びつき"}), hide_index=True, width="stretch")
     st.markdown("**会話のまとまり（3時間以上あくと別の会話として数えます）**")
@@ -228,6 +230,7 @@ def import_section(viewer: Viewer) -> None:
             st.error(str(exc))
             return
         st.session_state["openchat_last_import"] = result
+        st.rerun()  # the other tabs were drawn before the import: draw them again
     result = st.session_state.get("openchat_last_import")
     if result is not None:
         _import_result(result)
@@ -277,11 +280,11 @@ def review_queue(viewer: Viewer) -> None:
             st.markdown(f"**{item.nickname}**　投稿 {item.messages}件　"
                         f"（機関名として読んだ部分: 「{item.org_text or '—'}」）")
             options = {c.organisation_id: f"{c.name}（{c.region}・一致度{c.score:.0f}）" for c in item.candidates}
-            cols = st.columns([4, 1, 1])
+            cols = st.columns([5, 2, 2])
             if options:
                 chosen = cols[0].selectbox("機関", list(options), format_func=options.get,
                                            key=f"oc_pick_{item.member_id}", label_visibility="collapsed")
-                if cols[1].button("この機関で確定", key=f"oc_ok_{item.member_id}"):
+                if cols[1].button("確定", key=f"oc_ok_{item.member_id}", help="選んだ機関で確定します"):
                     with session() as s:
                         members.pick(s, item.member_id, chosen, viewer)
                     st.rerun()
@@ -321,8 +324,11 @@ def posts(viewer: Viewer) -> None:
             done = sum(store.redact(s, mid, viewer) for mid in chosen)
         with session() as s:
             store.scrub_storage(s)
-        st.success(f"{done}件の本文を削除しました。")
+        st.session_state.pop("openchat_posts", None)  # clear the selection
+        st.session_state["openchat_flash"] = f"{done}件の本文を削除しました。"
         st.rerun()
+    if flash := st.session_state.pop("openchat_flash", None):
+        st.success(flash)
 
 
 # --- お知らせ作成 -------------------------------------------------------------------------------

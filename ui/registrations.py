@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from facilitation import exports, forms, matching, orgs, registrations, vocab
+from facilitation import choices, exports, forms, matching, orgs, registrations, vocab
 from facilitation.dates import ja_datetime
 from facilitation.registrations import ImportResult, RegistrationError
 from facilitation.roles import AccessDenied, Viewer
@@ -281,21 +281,28 @@ def _resolve(action, message: str) -> None:
 
 
 def choice_mapping(meeting_id: int) -> None:
-    """Choices that name no room: map each to a room theme (remembered for later imports)."""
+    """Choices that name no room: pick the room (or 対象外). The decision is the same one the rooms
+    page and the optimiser use; the registrants' text is kept as written."""
     with session() as s:
         table = registrations.unmatched_choices(s, meeting_id)
-        themes = registrations.room_themes(s, meeting_id)
+        rooms = [(r.id, r.name, r.theme) for r in choices.list_rooms(s, meeting_id)]
     if table.empty:
         return
     st.subheader("ルームに対応しない希望テーマ")
-    st.caption("申込は取り込み済みです。どのルームのテーマにあたるかを選んでください。")
+    st.caption("申込は取り込み済みです（記入はそのまま残ります）。どのルームにあたるかを選ぶか、"
+               "「対象外」にしてください。ルーム割り当てページにも同じ設定が反映されます。")
+    labels = {None: "対象外（どのルームでもない）", **{r: f"{n}（{t}）" if t else n for r, n, t in rooms}}
+    ids = [r for r, _, _ in rooms]
     for i, row in table.iterrows():
-        c1, c2, c3 = st.columns([3, 3, 1])
-        c1.write(f"{row['希望テーマ']}（{row['件数']} 件）")
-        theme = c2.selectbox("ルームのテーマ", themes, key=f"choice_map_{i}", label_visibility="collapsed")
+        c1, c2, c3 = st.columns([3, 3, 1], vertical_alignment="bottom")
+        c1.write(f"「{row['希望の記入']}」（{row['人数']} 件）")
+        default = next((k for k, (_, name, _) in enumerate(rooms) if name == row["候補"]), None)
+        room_id = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
+                               format_func=labels.get, key=f"choice_map_{i}", label_visibility="collapsed")
         if c3.button("対応付け", key=f"choice_btn_{i}"):
-            _resolve(lambda s, text=row["希望テーマ"], t=theme: registrations.map_choice(s, meeting_id, text, t),
-                     f"「{row['希望テーマ']}」を「{theme}」に対応付けました。")
+            text = row["希望の記入"]
+            _resolve(lambda s, t=text, r=room_id: choices.map_choice(s, viewer(), meeting_id, t, r),
+                     f"「{text}」を{labels[room_id]}に対応付けました。")
 
 
 def kept_aside(meeting_id: int) -> None:

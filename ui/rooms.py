@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
+from facilitation import choices
 from facilitation.assignment import exports, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
 from facilitation.dates import ja_datetime
@@ -38,7 +40,7 @@ def act(action: Callable, done: str | Callable | None = None) -> None:
     try:
         with session() as s:
             out = action(s)
-    except (service.AssignmentError, AccessDenied) as exc:
+    except (service.AssignmentError, choices.ChoiceError, AccessDenied) as exc:
         st.error(str(exc))
         return
     if done:
@@ -47,6 +49,11 @@ def act(action: Callable, done: str | Callable | None = None) -> None:
 
 
 # --- header ---
+
+def japan_time(moment) -> str:
+    """Stored timestamps are UTC; people read Japan time."""
+    return ja_datetime(moment + dt.timedelta(hours=9)) if moment else ""
+
 
 def header(meeting_id: int) -> None:
     with session() as s:
@@ -60,7 +67,7 @@ def header(meeting_id: int) -> None:
     c2.caption(f"定員の合計 {capacity} 名")
     c3.metric("公開", f"第{version.number}版" if version else "未公開")
     if version:
-        c3.caption(f"{ja_datetime(version.published_at)}（UTC）")
+        c3.caption(japan_time(version.published_at))
 
 
 # --- 1. rooms ---
@@ -152,8 +159,8 @@ def facilitator_links(meeting_id: int) -> None:
 
 def choice_review(meeting_id: int) -> None:
     with session() as s:
-        table = service.choice_review(s, meeting_id)
-        rooms = [(r.id, r.name) for r in service.list_rooms(s, meeting_id)]
+        table = choices.choice_review(s, meeting_id)
+        rooms = [(r.id, r.name) for r in choices.list_rooms(s, meeting_id)]
     if table.empty:
         st.info("まだ希望の記入がありません。")
         return
@@ -172,7 +179,7 @@ def choice_review(meeting_id: int) -> None:
                                   format_func=names.get, key=f"rooms_choice_{i}", label_visibility="collapsed")
             if c3.button("決定", key=f"rooms_choice_btn_{i}"):
                 text = row["希望の記入"]
-                act(lambda s, t=text, c=choice: service.map_choice(s, viewer(), meeting_id, t, c),
+                act(lambda s, t=text, c=choice: choices.map_choice(s, viewer(), meeting_id, t, c),
                     f"「{text}」を{names[choice]}にしました。")
     st.dataframe(table, hide_index=True, width="stretch")
 
@@ -318,7 +325,7 @@ def publish_panel(meeting_id: int) -> None:
         last = service.latest_version(s, meeting_id)
         diff = service.diff_since_published(s, viewer(), meeting_id)
     if last:
-        st.write(f"最後に公開したのは第{last.number}版です（{ja_datetime(last.published_at)} UTC、{last.published_by}）。")
+        st.write(f"最後に公開したのは第{last.number}版です（{japan_time(last.published_at)}、{last.published_by}）。")
         if diff.empty:
             st.success("公開後の変更はありません。")
         else:

@@ -1,5 +1,6 @@
-"""The database side of room assignment: rooms and themes, choice mapping, running the optimiser
-for a meeting, manual moves, publishing versions, and exports of the saved assignment.
+"""The database side of room assignment: rooms and themes, running the optimiser for a meeting,
+manual moves, publishing versions, and exports of the saved assignment. Free-text choices are
+mapped to rooms by `facilitation.choices` (one implementation for both pages and the optimiser).
 
 Instance ids: a person is "p<registration id>", a room "r<room id>". Pinned assignments stay where
 they are; a pinned facilitator is that room's fixed facilitator. `Room.facilitator_id` follows the
@@ -8,21 +9,22 @@ saved answer so the roster and reports see who facilitates.
 
 from __future__ import annotations
 
-import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from rapidfuzz import fuzz, process
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import vocab
+from ..choices import ChoiceMapper, active_registrations, list_rooms
+from ..choices import choice_review as choice_review  # re-exported: the rooms page, tests
+from ..choices import map_choice as map_choice  # re-exported: the rooms page, tests
 from ..meetings import get_meeting, label
 from ..models import Assignment, Meeting, Organisation, Person, Registration, Room, Setting
-from ..models_assignment import AssignmentVersion, ChoiceMapping, SolverRun
+from ..models_assignment import AssignmentVersion, SolverRun
 from ..normalize import clean, key
 from ..roles import AccessDenied, Viewer
 from . import exports
@@ -39,8 +41,6 @@ DEFAULT_RULES: dict[str, Any] = {
 }
 PAST_MEETINGS = 6  # how many earlier meetings count for "meet new people"
 SHEET_TAB = "ルーム割り当て"
-EXCLUDED_STATUSES = (vocab.STATUS_CANCELLED, vocab.STATUS_ABSENT)
-EXCLUDED_ROLES = ("運営スタッフ",)
 
 
 class AssignmentError(ValueError):
@@ -95,10 +95,6 @@ class RoomInput:
     capacity: int | None = None
     zoom_name: str = ""
     id: int | None = None
-
-
-def list_rooms(session: Session, meeting_id: int) -> list[Room]:
-    return list(session.scalars(select(Room).where(Room.meeting_id == meeting_id).order_by(Room.position, Room.id)))
 
 
 def rooms_frame(session: Session, meeting_id: int) -> pd.DataFrame:
@@ -201,113 +197,7 @@ def add_theme(session: Session, viewer: Viewer, theme: str) -> None:
     session.flush()
 
 
-# --- free-text choices → rooms ---
-
-_NUMBERING = re.compile(r"^\s*(?:ルーム|room|R)?\s*[0-9０-９①-⑳]+\s*[.．、:：)）]?\s*", re.IGNORECASE)
-
-
-def _choice_key(text: str) -> str:
-    return key(_NUMBERING.sub("", clean(text)))
-
-
-@dataclass
-class ChoiceMatch:
-    room_id: int | None
-    how: str  # 一致 / ほぼ一致 / 確認済み / 対象外 / 対応なし
-    suggestion: int | None = None
-
-
-class ChoiceMapper:
-    """Maps a meeting's free-text choices to its rooms: exact, reviewed mapping, close match."""
-
-    AUTO = 92  # rapidfuzz score from which a choice is taken as that room without review
-    SUGGEST = 55
-
-    def __init__(self, session: Session, meeting_id: int):
-        self.rooms = list_rooms(session, meeting_id)
-        self.keys: dict[str, int] = {}
-        for r in self.rooms:
-            for text in (r.theme, r.name, r.zoom_name):
-                if clean(text):
-                    self.keys.setdefault(_choice_key(text), r.id)
-                    self.keys.setdefault(key(text), r.id)
-        self.mapped = {m.text_key: m for m in session.scalars(
-            select(ChoiceMapping).where(ChoiceMapping.meeting_id == meeting_id))}
-        # Mappings made while importing registrations (registrations area: text → room theme).
-        meeting = session.get(Meeting, meeting_id)
-        by_theme = {key(r.theme or r.name): r.id for r in self.rooms}
-        for text, theme in ((meeting.settings or {}).get("choice_mapping") or {}).items():
-            if key(theme) in by_theme:
-                self.keys.setdefault(_choice_key(text), by_theme[key(theme)])
-        self.themes = {r.id: _choice_key(r.theme or r.name) for r in self.rooms}
-
-    def match(self, text: str) -> ChoiceMatch:
-        k = _choice_key(text)
-        if not k:
-            return ChoiceMatch(None, "空欄")
-        m = self.mapped.get(k)
-        if m is not None:
-            if m.ignored or m.room_id is None:
-                return ChoiceMatch(None, "対象外")
-            return ChoiceMatch(m.room_id, "確認済み")
-        if k in self.keys:
-            return ChoiceMatch(self.keys[k], "一致")
-        if key(text) in self.keys:
-            return ChoiceMatch(self.keys[key(text)], "一致")
-        best = process.extractOne(k, self.themes, scorer=fuzz.ratio) if self.themes else None
-        if best and best[1] >= self.AUTO:
-            return ChoiceMatch(best[2], "ほぼ一致")
-        contains = [room_id for room_id, t in self.themes.items() if t and (t in k or k in t)]
-        if len(contains) == 1:
-            return ChoiceMatch(None, "対応なし", contains[0])
-        suggestion = best[2] if best and best[1] >= self.SUGGEST else None
-        return ChoiceMatch(None, "対応なし", suggestion)
-
-
-def choice_review(session: Session, meeting_id: int) -> pd.DataFrame:
-    """Every distinct choice text of the meeting with how many chose it and the room it maps to;
-    「対応なし」 rows need a decision (a room, or 対象外)."""
-    mapper = ChoiceMapper(session, meeting_id)
-    names = {r.id: r.name for r in mapper.rooms}
-    counts: Counter[str] = Counter()
-    shown: dict[str, str] = {}
-    for reg in _registrations(session, meeting_id):
-        for text in (reg.choice1, reg.choice2, reg.choice3):
-            if clean(text):
-                k = _choice_key(text)
-                counts[k] += 1
-                shown.setdefault(k, clean(text))
-    rows = []
-    for k, n in counts.most_common():
-        m = mapper.match(shown[k])
-        rows.append({"希望の記入": shown[k], "人数": n, "判定": m.how,
-                     "ルーム": names.get(m.room_id, "") if m.room_id else "",
-                     "候補": names.get(m.suggestion, "") if m.suggestion else ""})
-    frame = pd.DataFrame(rows, columns=["希望の記入", "人数", "判定", "ルーム", "候補"])
-    order = {"対応なし": 0, "ほぼ一致": 1, "確認済み": 2, "対象外": 3, "一致": 4}
-    return frame.sort_values(by="判定", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
-
-
-def map_choice(session: Session, viewer: Viewer, meeting_id: int, text: str, room_id: int | None) -> None:
-    """Record the reviewed room for a choice text (None: the text matches no room, 対象外)."""
-    _require_secretariat(viewer)
-    if room_id is not None:
-        room = session.get(Room, room_id)
-        if room is None or room.meeting_id != meeting_id:
-            raise AssignmentError(f"ルーム（ID {room_id}）はこの会にありません。")
-    k = _choice_key(text)
-    if not k:
-        raise AssignmentError("希望の記入が空欄です。")
-    m = session.scalar(select(ChoiceMapping).where(ChoiceMapping.meeting_id == meeting_id,
-                                                   ChoiceMapping.text_key == k))
-    if m is None:
-        m = ChoiceMapping(meeting_id=meeting_id, text_key=k, text=clean(text)[:300])
-        session.add(m)
-    m.room_id, m.ignored, m.updated_by = room_id, room_id is None, viewer.actor
-    session.flush()
-
-
-# --- building the instance ---
+# --- building the instance (free-text choices → rooms: facilitation.choices) ---
 
 @dataclass
 class MeetingInstance:
@@ -323,12 +213,6 @@ class MeetingInstance:
     published_version: int | None = None
 
 
-def _registrations(session: Session, meeting_id: int) -> list[Registration]:
-    regs = session.scalars(select(Registration).where(Registration.meeting_id == meeting_id)
-                           .order_by(Registration.submitted_at, Registration.id))
-    return [r for r in regs if r.status not in EXCLUDED_STATUSES and r.role not in EXCLUDED_ROLES]
-
-
 def latest_version(session: Session, meeting_id: int) -> AssignmentVersion | None:
     return session.scalar(select(AssignmentVersion).where(AssignmentVersion.meeting_id == meeting_id)
                           .order_by(AssignmentVersion.number.desc()).limit(1))
@@ -341,7 +225,7 @@ def build_instance(session: Session, meeting_id: int, rules: dict[str, Any] | No
     rooms = list_rooms(session, meeting_id)
     if not rooms:
         raise AssignmentError("この会にはまだルームがありません。先にルームを作ってください。")
-    regs = _registrations(session, meeting_id)
+    regs = active_registrations(session, meeting_id)
     if not regs:
         raise AssignmentError("この会にはまだ申込がありません。")
     mapper = ChoiceMapper(session, meeting_id)
@@ -646,7 +530,7 @@ def designate_facilitator(session: Session, viewer: Viewer, room_id: int, regist
 def registrants(session: Session, meeting_id: int) -> list[tuple[int, str]]:
     """(registration id, 「氏名（所属）★」) of the meeting's registrants, willing facilitators first."""
     out = []
-    for reg in _registrations(session, meeting_id):
+    for reg in active_registrations(session, meeting_id):
         person = session.get(Person, reg.person_id)
         org = person.organisation.name if person.organisation else clean(reg.org_text)
         willing = reg.willing_facilitator or reg.role == "ファシリテーター"

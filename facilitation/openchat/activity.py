@@ -512,12 +512,13 @@ def months(session: Session) -> list[dt.date]:
 def _month_texts(session: Session, month: dt.date, limit: int) -> list[str]:
     start = dt.datetime(month.year, month.month, 1)
     end = dt.datetime(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return list(session.scalars(
+    rows = session.scalars(
         select(ChatMessage.text)
         .where(ChatMessage.at >= start, ChatMessage.at < end, ChatMessage.kind == "message",
                ChatMessage.text.is_not(None))
         .order_by(ChatMessage.at.desc()).limit(limit)
-    ))
+    )
+    return [_URL.sub(" ", t) for t in rows]  # links are not topics
 
 
 def topics(session: Session, viewer: Viewer, month: dt.date, top: int = 15,

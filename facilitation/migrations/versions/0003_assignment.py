@@ -5,9 +5,8 @@ Revises: 0001
 Create Date: 2026-11-23 10:00:00
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0001'

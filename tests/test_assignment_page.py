@@ -1,0 +1,92 @@
+"""The ルーム割り当て page in AppTest on a private copy of the demo: copy rooms, run, publish, files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from facilitation import db, meetings
+from facilitation.assignment import service
+from facilitation.roles import Viewer
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "rooms.py")
+
+
+@pytest.fixture
+def app(demo_copy_url, monkeypatch):
+    monkeypatch.setenv(db.ENV_VAR, demo_copy_url)
+    return AppTest.from_file(PAGE, default_timeout=60)
+
+
+def texts(at, kind: str) -> list[str]:
+    return [e.value for e in getattr(at, kind)]
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_rooms_page_flow(app, demo_copy_url):
+    at = app.run()
+    assert not at.exception
+    assert texts(at, "title") == ["ルーム割り当て"]
+    assert metric(at, "申込") == "38名" and metric(at, "公開") == "未公開"
+    assert any("すべての希望がどれかのルームに対応" in s for s in texts(at, "success"))
+    assert any("まだ割り当てがありません" in s for s in texts(at, "info"))
+
+    # Copy the rooms of an earlier meeting in one click (nothing is assigned yet).
+    source = at.selectbox(key="rooms_copy_from").value
+    with db.session(demo_copy_url) as s:
+        n_source = len(service.list_rooms(s, source))
+    at.button(key="rooms_copy").click().run()
+    assert not at.exception
+    assert any(f"ルーム {n_source} 室をコピーしました" in s for s in texts(at, "success"))
+    assert metric(at, "ルーム") == f"{n_source}室"
+
+    # Run the optimiser with the rules as switched on the page.
+    at.button(key="rooms_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    messages = texts(at, "success") + texts(at, "warning")
+    assert any("割り当てを保存しました" in m for m in messages), messages
+    assert metric(at, "決まりの違反") == "0件"
+    first = next(m for m in at.metric if m.label == "第1希望")
+    assert first.delta.startswith("+")  # better than Zoom's random split
+    tables = [d.value for d in at.dataframe]
+    quality = next(t for t in tables if "指標" in t.columns)
+    assert list(quality.columns) == ["指標", "この割り当て", "ランダム（Zoomの自動割り当て）", "先着順（希望順に空きへ）"]
+    review = next(t for t in tables if "希望の記入" in t.columns)
+    assert set(review["判定"]) <= {"一致", "ほぼ一致", "対応なし"}
+    if (review["判定"] == "対応なし").any():  # the copied rooms have other themes than the form offered
+        assert any("どのルームにも当たらない希望" in w for w in texts(at, "warning"))
+
+    # Publish, then the header shows the version and nothing has moved since.
+    at.button(key="rooms_publish").click().run()
+    assert not at.exception
+    assert any("第1版として公開しました" in s for s in texts(at, "success"))
+    assert metric(at, "公開") == "第1版"
+    assert any("公開後の変更はありません" in s for s in texts(at, "success"))
+    with db.session(demo_copy_url) as s:
+        mid = meetings.upcoming_meeting(s).id
+        assert service.check(s, mid).violations == []
+
+
+def test_infeasible_rules_are_explained_on_the_page(app, demo_copy_url):
+    with db.session(demo_copy_url) as s:
+        mid = meetings.upcoming_meeting(s).id
+        for r in service.list_rooms(s, mid):
+            r.capacity = 3
+    at = app.run()
+    at.button(key="rooms_run").click().run()
+    assert not at.exception
+    warning = " ".join(texts(at, "warning"))
+    assert "決まりをすべて満たす割り当てはありません" in warning and "が参加者 38 より少ない" in warning
+
+
+def test_page_is_for_the_secretariat_only(app):
+    app.session_state["viewer"] = Viewer(role="委員会", email="iin@example.org")
+    at = app.run()
+    assert not at.exception
+    assert any("事務局のためのページ" in t for t in texts(at, "info"))
+    assert not at.button
