@@ -7,7 +7,7 @@ Starts the app (local mode, 127.0.0.1) on a fresh demo database with every regis
 upcoming meeting assigned to a room, a survey imported, and one facilitator link per room. The
 viewers are 60 % facilitators on /roster?token=… (whose live roster also reruns itself every 3 s,
 as a phone does), 20 % on /history, 20 % on /surveys. Each loads its page, then asks for a page
-update (a full rerun) every 2–4 s until the time is up. `--browsers` of them are real headless
+update (a full rerun) every 10–20 s (`--think`) until the time is up. `--browsers` of them are real headless
 Debian Chromium pages (Playwright, the R key = rerun); the others speak Streamlit's own WebSocket
 protocol (the same BackMsg / ForwardMsg the browser sends and receives), because 50 Chromium
 pages on the same two cores would measure the browsers, not the app. Meanwhile `--editors`
@@ -57,6 +57,7 @@ OBSERVE_JS = """() => {
 DONE_JS = """(t0) => (window.__states || []).some(([t, s]) => t > t0 && s === 'running') &&
   (document.querySelector('[data-testid="stApp"]') || {}).getAttribute('data-test-script-state') === 'notRunning'"""
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+THINK = (10.0, 20.0)  # seconds between a person's page updates (set by --think)
 
 
 def prepare(url: str) -> dict:
@@ -194,7 +195,7 @@ async def viewer(browser, url: str, kind: str, deadline: float, stats: dict, rng
         stats["browser_load"].append(time.perf_counter() - t0)
         await page.evaluate(OBSERVE_JS)
         while time.monotonic() < deadline:
-            await asyncio.sleep(rng.uniform(2, 4))
+            await asyncio.sleep(rng.uniform(*THINK))
             if time.monotonic() >= deadline:
                 break
             start = await page.evaluate("performance.now()")
@@ -281,7 +282,7 @@ async def protocol_viewer(base: str, page_name: str, query: str, kind: str, dead
             await ws.send(rerun())
             await asyncio.wait_for(loaded.wait(), timeout=300)
             while time.monotonic() < deadline:
-                await asyncio.sleep(rng.uniform(2, 4))
+                await asyncio.sleep(rng.uniform(*THINK))
                 if time.monotonic() >= deadline:
                     break
                 pending_full.clear()
@@ -352,14 +353,18 @@ def summarise(values: list[float]) -> dict:
 
 
 def main() -> int:
+    global THINK
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--viewers", type=int, default=50)
     ap.add_argument("--duration", type=float, default=60, help="seconds of steady load after the ramp")
     ap.add_argument("--ramp", type=float, default=25, help="seconds over which viewers arrive")
     ap.add_argument("--editors", type=int, default=2)
     ap.add_argument("--browsers", type=int, default=5, help="how many of the viewers are real Chromium pages")
+    ap.add_argument("--think", type=float, nargs=2, default=THINK, metavar=("MIN", "MAX"),
+                    help="seconds between one viewer's page updates (default 10 20)")
     ap.add_argument("--json", help="write the results here too")
     args = ap.parse_args()
+    THINK = tuple(args.think)
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"Chromium not found at {CHROMIUM}")
     with tempfile.TemporaryDirectory(prefix="facilitation-load-") as tmp:
@@ -390,7 +395,7 @@ def main() -> int:
     all_updates = [v for vs in stats["update"].values() for v in vs]
     all_loads = [v for vs in stats["load"].values() for v in vs]
     result = {
-        "viewers": args.viewers, "editors": args.editors, "seconds": round(elapsed),
+        "viewers": args.viewers, "editors": args.editors, "seconds": round(elapsed), "think_s": list(THINK),
         "load": {k: summarise(v) for k, v in stats["load"].items()} | {"all": summarise(all_loads)},
         "update": {k: summarise(v) for k, v in stats["update"].items()} | {"all": summarise(all_updates)},
         "roster_auto_refresh": summarise(stats["fragment"]),

@@ -112,12 +112,15 @@ def main() -> int:
                 "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"])
             phones = []
             t_open = time.monotonic()
-            # One context: every page is its own Streamlit session (its own websocket), but the pages
-            # share the HTTP cache, so 30 phones do not each download and parse the app's JavaScript.
-            ctx = browser.new_context(viewport={"width": 375, "height": 812}, locale="ja-JP", is_mobile=True,
-                                      has_touch=True)
+            # Pages share a context five at a time: every page is its own Streamlit session (its own
+            # websocket); sharing the HTTP cache spares re-parsing the app's JavaScript, and separate
+            # contexts keep Chromium's per-profile connection limits out of the measurement.
+            contexts = []
             for i in range(args.phones):
-                page = ctx.new_page()
+                if i % 5 == 0:
+                    contexts.append(browser.new_context(viewport={"width": 375, "height": 812}, locale="ja-JP",
+                                                        is_mobile=True, has_touch=True))
+                page = contexts[-1].new_page()
                 page.on("pageerror", lambda exc, i=i: errors.append(f"phone {i}: {exc}"))
                 t_page = time.monotonic()
                 page.goto(f"{base}/?token={world['token']}", wait_until="domcontentloaded")
@@ -125,7 +128,7 @@ def main() -> int:
                     page.get_by_text("Zoom表示名").first.wait_for(timeout=120_000)
                 except Exception:
                     page.screenshot(path=str(home / f"stuck-{i}.png"), full_page=True)
-                    raise SystemExit(f"phone {i} did not show the roster; see {home}/stuck-{i}.png and streamlit.log")
+                    raise SystemExit(f"phone {i} did not show the roster; see {home}/stuck-{i}.png and streamlit.log") from None
                 phones.append(page)
                 print(f"  phone {i} open in {time.monotonic() - t_page:.1f} s", flush=True)
             desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP").new_page()
@@ -178,7 +181,7 @@ def main() -> int:
                             seen[key] = (got - t0) / 1000
                             del pending[key]
                     time.sleep(0.2)
-                for key, page in pending.items():
+                for page in pending.values():
                     text = page.evaluate("() => document.body.innerText")
                     at = text.find("出席")
                     errors.append(f"round {round_}: change not visible within {args.timeout:.0f} s on a page showing "

@@ -83,7 +83,9 @@ def test_link_panel_issues_a_link_with_qr_and_revokes_it(tmp_path, monkeypatch, 
         m = s.scalars(select(Meeting).order_by(Meeting.starts_at.desc())).first()
         room = s.scalars(select(Room).where(Room.meeting_id == m.id).order_by(Room.position)).first()
         mid, rid = m.id, room.id
-    at = _app(tmp_path, monkeypatch, demo_copy_url, "links", f"links.render({mid})", ADMIN)
+    # As the rooms page shows it: inside an expander (so the panel must not nest expanders).
+    call = f"import streamlit as st\nwith st.expander('ファシリテーター用リンク'):\n    links.render({mid})"
+    at = _app(tmp_path, monkeypatch, demo_copy_url, "links", call, ADMIN)
     at.run()
     assert not at.exception
     at.button(key=f"link_issue_{rid}").click()
@@ -101,3 +103,4 @@ def test_link_panel_issues_a_link_with_qr_and_revokes_it(tmp_path, monkeypatch, 
     with db.session(demo_copy_url) as s:
         assert access.check_link(s, token, ("u" * 40).encode()).reason == "revoked"
     assert not at.code
+    assert "無効（取り消し済み）" in at.dataframe[0].value["状態"].tolist()

@@ -154,15 +154,11 @@ def test_facilitator_link_with_a_configured_secret_works_from_another_address(op
     assert "正しくありません" in text  # the link was checked (and this forged one refused)
 
 
-PAGES_MODE = ("Right after a restart Streamlit runs a page of the pages/ folder opened directly WITHOUT "
-              "streamlit_app.py (legacy multipage mode until st.navigation runs once). Needs ui/common.py's "
-              "viewer() to call ui.auth.page_viewer() (integrator) — see notes/issue-9.md.")
-
-
-@pytest.mark.xfail(strict=True, reason=PAGES_MODE)
 def test_a_page_opened_first_after_a_restart_still_goes_through_the_gate(fresh_server, browser):
     addr = _own_address()
     require(addr is not None, "ループバック以外の IPv4 アドレスがありません")
+    # Right after a restart Streamlit runs a page of pages/ opened directly WITHOUT streamlit_app.py
+    # (legacy multipage mode until st.navigation runs once); ui.common.viewer() must still gate it.
     text = _page_text(browser, f"http://{addr}:{fresh_server}/registrations")
     assert "@example.org" not in text  # no registrant e-mails for a client that is not local
     assert NOTICE in text

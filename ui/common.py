@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from facilitation import db, meetings
-from facilitation.roles import SECRETARIAT_LOCAL, Viewer
+from facilitation.roles import Viewer
 
 
 def db_url() -> str:
@@ -23,14 +23,17 @@ def db_url() -> str:
 
 
 def viewer() -> Viewer:
-    """Who is looking, as decided by streamlit_app.py (local mode: the secretariat)."""
-    return st.session_state.get("viewer", SECRETARIAT_LOCAL)
+    """Who is looking, as decided by streamlit_app.py's gate (never a default: see auth.page_viewer)."""
+    from . import auth
+
+    return auth.page_viewer()
 
 
 @contextmanager
 def session() -> Iterator[Session]:
     """A database unit of work on behalf of the current viewer (named in the audit log)."""
-    with db.session(db_url(), actor=viewer().actor) as s:
+    decided = st.session_state.get("viewer")  # not viewer(): the gate itself opens sessions
+    with db.session(db_url(), actor=decided.actor if isinstance(decided, Viewer) else "") as s:
         yield s
 
 

@@ -67,26 +67,32 @@ def room_link(room_id: int, room_name: str, *, key_prefix: str = "link") -> None
 
 
 def render(meeting_id: int) -> None:
-    """Links for every room of a meeting, each in an expander (the secretariat only)."""
-    if not viewer().is_secretariat:
+    """Links of a meeting's rooms: pick a room, copy or show its link; the list of links issued.
+
+    No expanders inside: the rooms page shows this inside its own expander (they cannot nest).
+    """
+    v = viewer()
+    if not v.is_secretariat:
         return
-    st.subheader("ファシリテーター用リンク")
     st.caption("リンクを開いた方は、そのルームの名簿とメモだけを見られます（ログイン不要・期限付き）。"
                "メールやチャットで担当のファシリテーターだけに送ってください。")
     if not (auth.auth_configured() or auth.link_secret_configured()):
         st.info("いまはローカルモードのため、リンクはこのパソコンでしか開けません。"
                 "スマートフォンで開けるようにするには、設定ファイルに link_secret を書いてください。")
     with session() as s:
-        rooms = [(r.id, r.name) for r in s.query(Room).filter(Room.meeting_id == meeting_id).order_by(Room.position)]
+        rooms = dict(s.query(Room.id, Room.name).filter(Room.meeting_id == meeting_id).order_by(Room.position).all())
+        issued = access.links_frame(s, v, meeting_id)
     if not rooms:
         st.info("この会にはまだルームがありません。")
         return
-    for room_id, name in rooms:
-        with st.expander(name):
-            room_link(room_id, name)
-    with st.expander("すべてのリンクを無効にする"):
-        st.write("この会のルームのリンクを、まとめて使えなくします。")
-        if st.button("この会のリンクをすべて無効にする", key=f"revoke_all_{meeting_id}"):
+    room_id = st.selectbox("ルーム", list(rooms), format_func=rooms.get, key=f"link_room_{meeting_id}")
+    with st.container(border=True):
+        room_link(room_id, rooms[room_id])
+    if not issued.empty:
+        st.caption("発行済みのリンク（リンクそのものは表示しません）")
+        st.dataframe(issued.drop(columns=["ID"]), hide_index=True, width="stretch")
+        sure = st.checkbox("この会のリンクをすべて無効にする", key=f"revoke_all_sure_{meeting_id}")
+        if st.button("すべて無効にする", disabled=not sure, key=f"revoke_all_{meeting_id}"):
             with session() as s:
-                n = access.revoke_links(s, viewer(), meeting_id=meeting_id)
+                n = access.revoke_links(s, v, meeting_id=meeting_id)
             st.success(f"{n} 件のリンクを無効にしました。")
