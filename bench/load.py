@@ -296,7 +296,8 @@ async def protocol_viewer(base: str, page_name: str, query: str, kind: str, dead
         stats["viewer_failures"].append(f"{kind}: {type(exc).__name__}: {exc}"[:300])
 
 
-async def run_viewers(base: str, world: dict, n: int, duration: float, ramp: float, browsers: int) -> dict:
+async def run_viewers(base: str, world: dict, n: int, duration: float, ramp: float, browsers: int,
+                      only: str = "") -> dict:
     from playwright.async_api import async_playwright
 
     stats = {"load": {"roster": [], "history": [], "surveys": []},
@@ -306,6 +307,8 @@ async def run_viewers(base: str, world: dict, n: int, duration: float, ramp: flo
     rng = random.Random(7)
     kinds = ["roster"] * round(n * 0.6) + ["history"] * round(n * 0.2)
     kinds += ["surveys"] * (n - len(kinds))
+    if only:
+        kinds = [only] * n
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -360,6 +363,8 @@ def main() -> int:
     ap.add_argument("--ramp", type=float, default=25, help="seconds over which viewers arrive")
     ap.add_argument("--editors", type=int, default=2)
     ap.add_argument("--browsers", type=int, default=5, help="how many of the viewers are real Chromium pages")
+    ap.add_argument("--only", choices=["roster", "history", "surveys"], default="",
+                    help="every viewer on this page (to see which page costs what)")
     ap.add_argument("--think", type=float, nargs=2, default=THINK, metavar=("MIN", "MAX"),
                     help="seconds between one viewer's page updates (default 10 20)")
     ap.add_argument("--json", help="write the results here too")
@@ -376,7 +381,8 @@ def main() -> int:
             started = time.time()
             threads = editors.start()
             warm_up(base)
-            stats = asyncio.run(run_viewers(base, world, args.viewers, args.duration, args.ramp, args.browsers))
+            stats = asyncio.run(run_viewers(base, world, args.viewers, args.duration, args.ramp, args.browsers,
+                                            args.only))
             editors.stop.set()
             for t in threads:
                 t.join(10)
@@ -395,7 +401,7 @@ def main() -> int:
     all_updates = [v for vs in stats["update"].values() for v in vs]
     all_loads = [v for vs in stats["load"].values() for v in vs]
     result = {
-        "viewers": args.viewers, "editors": args.editors, "seconds": round(elapsed), "think_s": list(THINK),
+        "viewers": args.viewers, "editors": args.editors, "seconds": round(elapsed), "think_s": list(THINK), "only": args.only,
         "load": {k: summarise(v) for k, v in stats["load"].items()} | {"all": summarise(all_loads)},
         "update": {k: summarise(v) for k, v in stats["update"].items()} | {"all": summarise(all_updates)},
         "roster_auto_refresh": summarise(stats["fragment"]),

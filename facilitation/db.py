@@ -52,8 +52,8 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def migrate(engine: Engine, revision: str = "heads") -> None:
-    """Bring the schema to `revision` (all heads by default); data is kept."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (the newest by default); data is kept."""
     command.upgrade(alembic_config(engine), revision)
 
 

@@ -15,6 +15,8 @@ from pathlib import PurePath
 
 import pandas as pd
 
+from . import uploads
+
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 
@@ -182,6 +184,10 @@ def read_table(data: bytes, filename: str, sheet: str | None = None) -> Table:
     source = PurePath(filename or "").name or "ファイル"
     if not data:
         raise TableError(f"「{source}」は空です（0バイト）。")
+    try:
+        uploads.check_size(len(data), source)
+    except uploads.UploadTooLarge as exc:
+        raise TableError(str(exc)) from None
     suffix = PurePath(source).suffix.lower()
     if data.startswith(OLE_MAGIC) or suffix == ".xls":
         raise TableError(

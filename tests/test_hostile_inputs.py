@@ -1,4 +1,4 @@
-"""A corpus of hostile or broken inputs (tests/data/hostile/, 50 files) across registrations, surveys
+"""A corpus of hostile or broken inputs (tests/data/hostile/, 52 files) across registrations, surveys
 and open-chat exports, each with its expected outcome: a clear Japanese message naming the file, or
 rows imported / kept aside with a Japanese reason — never a traceback, never a lost valid row.
 Plus property-based tests (hypothesis) for the parsers and the import invariant, and the size guard

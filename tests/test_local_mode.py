@@ -162,3 +162,34 @@ def test_a_page_opened_first_after_a_restart_still_goes_through_the_gate(fresh_s
     text = _page_text(browser, f"http://{addr}:{fresh_server}/registrations")
     assert "@example.org" not in text  # no registrant e-mails for a client that is not local
     assert NOTICE in text
+
+
+@pytest.fixture
+def fresh_server_with_link(tmp_path):
+    """A just-started server and a valid facilitator link for one room of the upcoming meeting."""
+    from facilitation import access, db, demo
+    from facilitation.models import Meeting, Room
+    from facilitation.roles import SECRETARIAT, Viewer
+
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    with db.session(url, actor="demo") as s:
+        demo.generate(s)
+    with db.session(url, actor="test") as s:
+        m = s.query(Meeting).order_by(Meeting.starts_at.desc()).first()
+        room = s.query(Room).filter(Room.meeting_id == m.id).order_by(Room.position).first()
+        link = access.issue_link(s, Viewer(role=SECRETARIAT, email="t"), room.id, b"l" * 40, hours=5)
+        room_name = room.name
+    db.dispose_all()
+    port = free_port()
+    proc = _start(tmp_path, port)
+    yield port, link.token, room_name
+    _stop(proc)
+
+
+def test_a_facilitator_link_works_as_the_first_request_after_a_restart(fresh_server_with_link, browser):
+    port, token, room_name = fresh_server_with_link
+    addr = _own_address()
+    require(addr is not None, "ループバック以外の IPv4 アドレスがありません")
+    text = _page_text(browser, f"http://{addr}:{port}/roster?token={token}")
+    assert NOTICE not in text and "入口から開いてください" not in text
+    assert f"ファシリテーター用リンクで表示中（{room_name}）" in text

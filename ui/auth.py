@@ -169,17 +169,18 @@ def page_viewer() -> Viewer:
 
     Right after a restart Streamlit treats an app with a pages/ folder as a legacy multipage app
     until st.navigation has run once, and runs a page opened directly (/registrations) WITHOUT the
-    entry point, so nobody decided who is looking. Then switch to st.navigation mode (what
-    st.navigation itself does) and rerun, so the run goes through streamlit_app.py's gate.
+    entry point: nobody decided who is looking, and a link revoked since is not checked again.
+    Then switch to st.navigation mode (what st.navigation itself does) and rerun, so the run goes
+    through streamlit_app.py's gate. (AppTest resets that mode before every run, so it shows there.)
     """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:  # this run skipped the entry point: go through it
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     current = st.session_state.get("viewer")
     if isinstance(current, Viewer):
         return current
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
     return current_viewer()
 
 

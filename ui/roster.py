@@ -19,7 +19,7 @@ from facilitation.roles import SECRETARIAT_LOCAL, AccessDenied
 
 from .common import db_url, session, show_problems, viewer
 
-REFRESH_SECONDS = 3
+REFRESH_SECONDS = 5  # 30 phones: ~6 fragment runs a second on a 2-core server (see notes/issue-5.md)
 CACHE_SECONDS = 30  # fallback for what the stamp does not cover (room names, people's details)
 JST = dt.timedelta(hours=9)
 MARK_ICONS = {"出席": "🟢", "遅刻": "🟡", "途中退室": "🟠", "欠席": "⚪", "": "・"}

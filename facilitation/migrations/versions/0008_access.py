@@ -1,14 +1,14 @@
 """access: sign-in accounts and facilitator links
 
 Revision ID: 0008
-Revises: 0001
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0001"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
