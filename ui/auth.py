@@ -18,7 +18,7 @@ from facilitation import access
 from facilitation.models import Room
 from facilitation.roles import FACILITATOR, SECRETARIAT_LOCAL, Viewer
 
-from .common import session
+from .common import leave_legacy_pages_mode, session
 
 LINK_PREFIX = "link:"
 
@@ -173,11 +173,7 @@ def page_viewer() -> Viewer:
     Then switch to st.navigation mode (what st.navigation itself does) and rerun, so the run goes
     through streamlit_app.py's gate. (AppTest resets that mode before every run, so it shows there.)
     """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:  # this run skipped the entry point: go through it
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    leave_legacy_pages_mode()  # this run may have skipped the entry point: go through it
     current = st.session_state.get("viewer")
     if isinstance(current, Viewer):
         return current

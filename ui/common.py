@@ -29,10 +29,26 @@ def viewer() -> Viewer:
     return auth.page_viewer()
 
 
+def leave_legacy_pages_mode() -> None:
+    """Make sure this run went through streamlit_app.py (its sign-in gate and database set-up).
+
+    Right after a restart Streamlit treats an app with a pages/ folder as a legacy multipage app
+    until st.navigation has run once, and runs a page opened directly (/home) without the entry
+    point. Switch to st.navigation mode (what st.navigation itself does) and rerun through the gate.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 @contextmanager
 def session() -> Iterator[Session]:
     """A database unit of work on behalf of the current viewer (named in the audit log)."""
     decided = st.session_state.get("viewer")  # not viewer(): the gate itself opens sessions
+    if not isinstance(decided, Viewer):
+        leave_legacy_pages_mode()
     with db.session(db_url(), actor=decided.actor if isinstance(decided, Viewer) else "") as s:
         yield s
 
