@@ -181,8 +181,12 @@ def _rooms_for(meeting_index: int, n_people: int, rng: random.Random) -> list[st
     return pool[:n]
 
 
-def generate(session: Session, size: DemoSize | None = None) -> dict[str, int]:
-    """Fill an empty database with the demo history; returns how many of each thing it made."""
+def generate(session: Session, size: DemoSize | None = None, *, activity: bool = True) -> dict[str, int]:
+    """Fill an empty database with the demo history; returns how many of each thing it made.
+
+    `activity` adds a survey and an open-chat history (demo_activity) to the default demo; tests
+    that build their own surveys and chats start without them.
+    """
     size = size or DemoSize()
     rng = random.Random(size.seed)
     orgs_by_no = load_master(session)
@@ -284,6 +288,10 @@ def generate(session: Session, size: DemoSize | None = None) -> dict[str, int]:
             _facilitators_and_notes(session, meeting, rooms, rng, when)
     counts["people"] = staff.serial
     session.flush()
+    if activity and size.upcoming_registrations:  # the demo, not the benchmark: survey and open chat
+        from . import demo_activity
+
+        counts.update(demo_activity.generate(session))
     return counts
 
 
