@@ -113,3 +113,22 @@ def is_empty(url: str | None = None) -> bool:
 
 
 from . import audit as _audit  # noqa: E402,F401  (registers the audit log on every Session)
+
+
+def upsert(session: Session, table, key: str, values: dict) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE the other given columns, on SQLite and PostgreSQL.
+
+    Concurrent writers of different rows never collide, and for the same row the last write wins
+    without an error (attendance taps, note fields, report sections).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = getattr(table, "__table__", table)
+    stmt = insert(table).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={name: stmt.excluded[name] for name in values if name != key},
+    )
+    session.connection().execute(stmt)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, vocab
+from . import audit, db, vocab
 from .models import Assignment, Attendance, Organisation, Person, Registration, Room, RoomNote, utcnow
 from .roles import FACILITATOR, AccessDenied, Viewer
 
@@ -131,17 +131,8 @@ def save_note(session: Session, viewer: Viewer, room_id: int, values: dict[str, 
     now = utcnow()
     if not changes:
         return now
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(RoomNote).values(room_id=room_id, **changes, updated_at=now, updated_by=viewer.actor)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[RoomNote.room_id],
-        set_={**{k: getattr(stmt.excluded, k) for k in changes},
-              "updated_at": stmt.excluded.updated_at, "updated_by": stmt.excluded.updated_by},
-    )
-    session.execute(stmt)
+    db.upsert(session, RoomNote, "room_id",
+              {"room_id": room_id, **changes, "updated_at": now, "updated_by": viewer.actor})
     audit.record(session, "update", "room_notes", str(room_id), after={k: v[:500] for k, v in changes.items()})
     return now
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, vocab
+from . import audit, db, vocab
 from .dates import ja_date, ja_datetime
 from .meetings import get_meeting, meeting_counts, time_range
 from .models import Room, utcnow
@@ -82,17 +82,8 @@ def save_sections(session: Session, viewer: Viewer, meeting_id: int, **values: s
     now = utcnow()
     if not values:
         return now
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(ReportSection).values(meeting_id=meeting_id, **values, updated_at=now, updated_by=viewer.actor)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[ReportSection.meeting_id],
-        set_={**{k: getattr(stmt.excluded, k) for k in values},
-              "updated_at": stmt.excluded.updated_at, "updated_by": stmt.excluded.updated_by},
-    )
-    session.execute(stmt)
+    db.upsert(session, ReportSection, "meeting_id",
+              {"meeting_id": meeting_id, **values, "updated_at": now, "updated_by": viewer.actor})
     audit.record(session, "update", "report_sections", str(meeting_id), after={k: v[:500] for k, v in values.items()})
     return now
 

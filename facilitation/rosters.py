@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from . import audit, vocab
+from . import audit, db, vocab
 from .meetings import get_meeting, label
 from .models import (
     Assignment,
@@ -283,15 +283,6 @@ def overview(session: Session, viewer: Viewer, meeting_id: int) -> Overview:
 
 # --- writes ---
 
-def _insert(session: Session):
-    """The dialect's INSERT with ON CONFLICT support (SQLite and PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 def _actor(by: Viewer | str) -> str:
     return by.actor if isinstance(by, Viewer) else str(by or "")
 
@@ -332,15 +323,8 @@ def mark_attendance(session: Session, registration_id: int, mark: str, by: Viewe
     # Core statements on the session's connection: single-row, no ORM bookkeeping; one audit entry below.
     conn = session.connection()
     if mark:
-        insert = _insert(session)
-        stmt = insert(Attendance.__table__).values(registration_id=registration_id, mark=mark, marked_at=now,
-                                                   marked_by=actor)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Attendance.__table__.c.registration_id],
-            set_={"mark": stmt.excluded.mark, "marked_at": stmt.excluded.marked_at,
-                  "marked_by": stmt.excluded.marked_by},
-        )
-        conn.execute(stmt)
+        db.upsert(session, Attendance, "registration_id",
+                  {"registration_id": registration_id, "mark": mark, "marked_at": now, "marked_by": actor})
     else:
         conn.execute(delete(Attendance.__table__).where(Attendance.__table__.c.registration_id == registration_id))
     status = status_for(mark)
