@@ -34,7 +34,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +44,7 @@ from sqlalchemy import select  # noqa: E402
 from facilitation import access, concurrency, db, demo, meetings  # noqa: E402
 from facilitation.models import Assignment, Registration, Room  # noqa: E402
 from facilitation.roles import SECRETARIAT, Viewer  # noqa: E402
+from tests import streamlit_process  # noqa: E402
 
 CHROMIUM = os.environ.get("FACILITATION_CHROMIUM", "/usr/bin/chromium")
 SECRET = "bench-link-secret-" + "x" * 32
@@ -91,26 +91,8 @@ def prepare(url: str) -> dict:
 
 
 def start_app(url: str, log: Path) -> tuple[subprocess.Popen, str]:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "FACILITATION_DB_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-           access.SECRET_ENV: SECRET}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
-                return proc, base
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("Streamlit did not start: " + log.read_text()[-2000:])
+    app = streamlit_process.start(url, log, env={access.SECRET_ENV: SECRET}, timeout=90)
+    return app.proc, app.base
 
 
 class Editors:

@@ -9,11 +9,8 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -21,13 +18,15 @@ from hypothesis import HealthCheck, settings
 
 from facilitation import db, demo
 
+from . import streamlit_process
+from .streamlit_process import ROOT, free_port  # noqa: F401  (re-exported for the tests)
+
 # Property tests: no wall-clock deadline (the CI machine is shared), and the same examples on every
 # run so a red CI is reproducible; each test may still ask for more examples.
 settings.register_profile("facilitation", deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile("facilitation")
 
-ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
 CHROMIUM = os.environ.get("FACILITATION_CHROMIUM", "/usr/bin/chromium")
 STRICT = os.environ.get("FACILITATION_STRICT") == "1"
@@ -39,12 +38,6 @@ def require(condition: bool, reason: str) -> None:
         if STRICT:
             pytest.fail(f"必須の環境がありません（FACILITATION_STRICT=1）: {reason}")
         pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- PostgreSQL: a throw-away cluster on loopback, one per test session (per xdist worker) ---
@@ -156,34 +149,9 @@ def app_server(tmp_path_factory):
     """`streamlit run streamlit_app.py` on a free loopback port with a fresh demo database."""
     home = tmp_path_factory.mktemp("app")
     url = f"sqlite:///{home / 'app.sqlite3'}"
-    port = free_port()
-    env = {**os.environ, "FACILITATION_DB_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=open(home / "streamlit.log", "wb"), stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    import urllib.request
-
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("Streamlit が起動しませんでした: " + (home / "streamlit.log").read_text()[-2000:])
-    yield {"base": base, "db_url": url, "log": home / "streamlit.log"}
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    app = streamlit_process.start(url, home / "streamlit.log")
+    yield {"base": app.base, "db_url": url, "log": app.log}
+    streamlit_process.stop(app)
 
 
 @pytest.fixture(scope="session")

@@ -11,18 +11,14 @@ produce is the same kind as the non-loopback case.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
 from facilitation.access import is_loopback_request
 
-from .conftest import ROOT, free_port, require
+from . import streamlit_process
+from .conftest import require
 
 
 @pytest.mark.parametrize("ip,headers,expected", [
@@ -59,41 +55,18 @@ def _own_address() -> str | None:
     return None if addr.startswith("127.") else addr
 
 
-def _start(home, port: int) -> subprocess.Popen:
-    env = {**os.environ, "FACILITATION_DB_URL": f"sqlite:///{home / 'app.sqlite3'}",
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "FACILITATION_LINK_SECRET": "l" * 40}
-    log = open(home / "streamlit.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
-         "--server.address", "0.0.0.0", "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    pytest.fail("Streamlit が起動しませんでした: " + (home / "streamlit.log").read_text()[-2000:])
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+def _start(home) -> streamlit_process.App:
+    """The app bound to every interface (so another address of this machine reaches it)."""
+    return streamlit_process.start(f"sqlite:///{home / 'app.sqlite3'}", home / "streamlit.log", address="0.0.0.0",
+                                   env={"FACILITATION_LINK_SECRET": "l" * 40})
 
 
 @pytest.fixture(scope="module")
 def open_server(tmp_path_factory):
     """The app bound to every interface, in local mode (no secrets), with the demo data."""
-    port = free_port()
-    proc = _start(tmp_path_factory.mktemp("local"), port)
-    yield port
-    _stop(proc)
+    app = _start(tmp_path_factory.mktemp("local"))
+    yield app.port
+    streamlit_process.stop(app)
 
 
 @pytest.fixture
@@ -104,10 +77,9 @@ def fresh_server(tmp_path):
     with db.session(f"sqlite:///{tmp_path / 'app.sqlite3'}", actor="demo") as s:
         demo.generate(s)
     db.dispose_all()
-    port = free_port()
-    proc = _start(tmp_path, port)
-    yield port
-    _stop(proc)
+    app = _start(tmp_path)
+    yield app.port
+    streamlit_process.stop(app)
 
 
 def _page_text(browser, url: str, headers: dict | None = None) -> str:
@@ -180,10 +152,9 @@ def fresh_server_with_link(tmp_path):
         link = access.issue_link(s, Viewer(role=SECRETARIAT, email="t"), room.id, b"l" * 40, hours=5)
         room_name = room.name
     db.dispose_all()
-    port = free_port()
-    proc = _start(tmp_path, port)
-    yield port, link.token, room_name
-    _stop(proc)
+    app = _start(tmp_path)
+    yield app.port, link.token, room_name
+    streamlit_process.stop(app)
 
 
 def test_a_facilitator_link_works_as_the_first_request_after_a_restart(fresh_server_with_link, browser):

@@ -6,12 +6,8 @@ demo, because it places people into the upcoming meeting's rooms and taps attend
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -20,7 +16,7 @@ from sqlalchemy import select
 from facilitation import access, db, meetings, report, rosters
 from facilitation.models import Assignment
 from facilitation.roles import SECRETARIAT_LOCAL
-from tests.conftest import ROOT, free_port
+from tests import streamlit_process
 from tests.test_rosters_pages import place_upcoming
 from ui.roster import REFRESH_SECONDS
 
@@ -40,33 +36,9 @@ def roster_app(demo_url, tmp_path_factory):
     world = place_upcoming(url)
     with db.session(url) as s:  # the facilitator's personal link for room 1 (the access area signs it)
         world["token"] = access.issue_link(s, SECRETARIAT_LOCAL, world["rooms"][0], SECRET.encode()).token
-    port = free_port()
-    env = {**os.environ, "FACILITATION_DB_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-           access.SECRET_ENV: SECRET}
-    log = home / "streamlit.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("Streamlit が起動しませんでした: " + log.read_text()[-2000:])
-    yield {"base": base, "url": url, "world": world, "log": log}
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    app = streamlit_process.start(url, home / "streamlit.log", env={access.SECRET_ENV: SECRET})
+    yield {"base": app.base, "url": url, "world": world, "log": app.log}
+    streamlit_process.stop(app)
 
 
 def open_roster(context, base: str, token: str = ""):
