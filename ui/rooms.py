@@ -15,6 +15,7 @@ from facilitation.dates import ja_datetime
 from facilitation.meetings import meeting_counts
 from facilitation.roles import AccessDenied
 
+from . import links
 from .common import session, show_problems, viewer
 
 FLASH = "rooms_flash"
@@ -145,12 +146,7 @@ def designate_facilitator(meeting_id: int) -> None:
 
 
 def facilitator_links(meeting_id: int) -> None:
-    """Facilitator links (copy / QR) per room: provided by the access area (ui/links.py)."""
-    try:
-        from . import links
-    except ImportError:  # pragma: no cover - the access area's module
-        st.caption("ファシリテーター用リンクは準備中です。")
-        return
+    """Facilitator links (copy / QR) per room, from the access area."""
     with st.expander("ファシリテーター用リンク（コピー・QRコード）"):
         links.render(meeting_id)
 
