@@ -17,6 +17,7 @@ from facilitation.roles import AccessDenied
 
 from . import links
 from .common import session, show_problems, viewer
+from .registrations import sheets_client
 
 FLASH = "rooms_flash"
 GROUPING = {"なし": None, "同じ立場・経験でまとめる": "homogeneous", "地域・立場を混ぜる": "mixed"}
@@ -357,9 +358,5 @@ def downloads(meeting_id: int) -> None:
 
 def sheet_button(meeting_id: int) -> None:
     if st.button("Google スプレッドシートに書き込む", key="rooms_sheet"):
-        try:  # the registrations area configures the Sheets client (secrets, emulator)
-            from .registrations import sheets_client
-            client = sheets_client()
-        except ImportError:  # pragma: no cover
-            client = None
+        client = sheets_client()  # the service account from secrets, or the emulator
         act(lambda s: service.write_to_sheet(s, viewer(), meeting_id, client), lambda msg: msg)

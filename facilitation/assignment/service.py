@@ -22,11 +22,13 @@ from .. import vocab
 from ..choices import ChoiceMapper, active_registrations, list_rooms
 from ..choices import choice_review as choice_review  # re-exported: the rooms page, tests
 from ..choices import map_choice as map_choice  # re-exported: the rooms page, tests
+from ..concurrency import explain
 from ..meetings import get_meeting, label
 from ..models import Assignment, Meeting, Organisation, Person, Registration, Room, Setting
 from ..models_assignment import AssignmentVersion, SolverRun
 from ..normalize import clean, key
 from ..roles import AccessDenied, Viewer
+from ..sheets import SheetsClient, SheetsError
 from . import exports
 from .check import Violation, violations
 from .instance import Instance, InstanceError, PersonSpec, Result, RoomSpec, _rules
@@ -490,11 +492,7 @@ def apply_edits(session: Session, viewer: Viewer, meeting_id: int, edits: pd.Dat
 
 
 def _stale_message(session: Session, a: Assignment) -> str:
-    try:
-        from ..concurrency import explain  # the shared wording for refused edits
-    except ImportError:  # pragma: no cover - module of another area
-        return "ほかの方が先にこの割り当てを変更したため、保存しませんでした。画面を更新してください。"
-    return explain(session, a.id).message
+    return explain(session, a.id).message  # the shared wording for refused edits
 
 
 def designate_facilitator(session: Session, viewer: Viewer, room_id: int, registration_id: int | None) -> None:
@@ -638,10 +636,6 @@ def write_to_sheet(session: Session, viewer: Viewer, meeting_id: int, client: An
     if not clean(meeting.sheet_url):
         raise AssignmentError("この会には Google スプレッドシートが登録されていません。申込ページでシートを登録してください。")
     frame = sheet_frame(roster(session, viewer, meeting_id))
-    try:
-        from ..sheets import SheetsClient, SheetsError
-    except ImportError:
-        raise AssignmentError("Google スプレッドシートへの書き込み機能はまだ使えません（準備中です）。") from None
     client = client or SheetsClient()
     try:
         client.write_tab(meeting.sheet_url, tab, frame)
