@@ -8,7 +8,11 @@ that room's facilitator link (?token=…, each page its own Streamlit session) a
 on the secretariat's all-rooms overview. Each round
 makes one change — a real tap on one of the phones, or a move / tap written to the database as the
 secretariat's other screens would — and records, in every page, when the change became visible
-(an in-page poller every 100 ms). Reports max / p95 latency and any error shown or logged.
+(an in-page poller every 100 ms), counted from when the change was recorded in the database (for
+a tap on a phone: the attendance row's time; how long the tap itself took is printed). Reports median / p95 / max latency, and checks that no page
+showed a refresh that began after the change without the change (each page's 「最終更新 HH:MM:SS」 is
+the time its refresh read the database), any error shown or logged, and the CPU the server and the
+browsers used while the changes were made.
 """
 
 from __future__ import annotations
@@ -29,18 +33,60 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 
 from facilitation import access, db, demo, meetings, rosters  # noqa: E402
-from facilitation.models import Assignment, Registration, Room  # noqa: E402
+from facilitation.models import Assignment, Attendance, Registration, Room  # noqa: E402
 from facilitation.roles import SECRETARIAT_LOCAL  # noqa: E402
 from tests import streamlit_process  # noqa: E402
 
 CHROMIUM = os.environ.get("FACILITATION_CHROMIUM", "/usr/bin/chromium")
 WATCH_JS = """([needle, since]) => {
   window.__seen = null;
+  window.__refreshes = [];
   clearInterval(window.__watch);
   window.__watch = setInterval(() => {
-    if (window.__seen === null && document.body.innerText.includes(needle)) window.__seen = Date.now();
+    if (window.__seen !== null) return;
+    const text = document.body.textContent;  // not innerText: that forces a layout 10 times a second
+    const m = text.match(/最終更新 (\\d\\d:\\d\\d:\\d\\d)/);
+    if (text.includes(needle)) window.__seen = Date.now();
+    else if (m && (window.__refreshes.length === 0 || window.__refreshes.at(-1) !== m[1])) window.__refreshes.push(m[1]);
   }, 100);
 }"""
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+def missed_refreshes(shown: list[str], t0_ms: float) -> int:
+    """Refreshes a page showed without the change although they read the database after it was made.
+
+    `shown` are the 「最終更新」 times (JST, whole seconds) seen before the change appeared; the first
+    is the one already on screen. A time in a later second than the change is certainly after it.
+    """
+    changed = dt.datetime.fromtimestamp(t0_ms / 1000, JST)
+    day = changed.date()
+    later = [t for t in shown[1:] if dt.datetime.combine(day, dt.time.fromisoformat(t), JST).timestamp()
+             >= int(changed.timestamp()) + 1]
+    return len(later)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def chromium_pids() -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if "chrom" in (proc / "comm").read_text():
+                    pids.append(int(proc.name))
+            except OSError:
+                pass
+    return pids
 
 
 SECRET = "bench-roster-load-secret-at-least-32-characters"
@@ -85,6 +131,8 @@ def main() -> int:
     world = prepare(url, args.in_room)
     proc, base = start_app(url, home / "streamlit.log")
     errors: list[str] = []
+    missed = 0
+    server_cpu = browser_cpu = float("nan")
     latencies: dict[str, list[float]] = {"phones": [], "overview": []}
     try:
         with sync_playwright() as p:
@@ -120,6 +168,8 @@ def main() -> int:
             print(f"{args.phones} phones + overview open in {time.monotonic() - t_open:.0f} s; "
                   f"refresh every {REFRESH_SECONDS} s")
             time.sleep(REFRESH_SECONDS)
+            browsers = chromium_pids()
+            cpu0, browser_cpu0, wall0 = cpu_seconds([proc.pid]), cpu_seconds(browsers), time.monotonic()
 
             present, total = 0, len(world["members"])
             members = list(world["members"])
@@ -134,6 +184,7 @@ def main() -> int:
                     t0 = time.time() * 1000
                     with db.session(url, actor="bench") as s:
                         s.scalar(select(Assignment).where(Assignment.registration_id == rid)).room_id = world["room"]
+                    committed = time.time() * 1000
                     members.append((rid, name))
                     what = f"move of {name}"
                 else:
@@ -147,22 +198,32 @@ def main() -> int:
                         tapper = phones[(round_ * 7) % len(phones)]
                         t0 = time.time() * 1000
                         tapper.get_by_role("radiogroup", name=f"{name}さんの出欠").get_by_role("radio", name="出席").click()
+                        committed = None  # read back below: the tap is written when the phone's message arrives
                         what = f"tap on phone {(round_ * 7) % len(phones)}"
                     else:  # the secretariat's screen taps
                         t0 = time.time() * 1000
                         with db.session(url, actor="bench") as s:
                             rosters.mark_attendance(s, rid, "出席", SECRETARIAT_LOCAL)
+                        committed = time.time() * 1000
                         what = "tap from the secretariat"
                 deadline = time.monotonic() + args.timeout
                 pending = {id(p): p for p in [*phones, desk]}
                 seen: dict[int, float] = {}
+                refreshes: dict[int, list[str]] = {}
                 while pending and time.monotonic() < deadline:
                     for key, page in list(pending.items()):
                         got = page.evaluate("() => window.__seen")
                         if got is not None:
-                            seen[key] = (got - t0) / 1000
+                            seen[key] = got
+                            refreshes[key] = page.evaluate("() => window.__refreshes")
                             del pending[key]
-                    time.sleep(0.2)
+                    time.sleep(0.5)  # the in-page poller keeps the time; this only collects it
+                if committed is None:
+                    with db.session(url, actor="bench") as s:
+                        marked = s.scalar(select(Attendance.marked_at).where(Attendance.registration_id == rid))  # UTC, naive
+                    committed = marked.replace(tzinfo=dt.UTC).timestamp() * 1000
+                missed += sum(missed_refreshes(shown, committed) for shown in refreshes.values())
+                seen = {key: (got - committed) / 1000 for key, got in seen.items()}  # from when the change was made
                 for page in pending.values():
                     text = page.evaluate("() => document.body.innerText")
                     at = text.find("出席")
@@ -173,8 +234,13 @@ def main() -> int:
                 latencies["phones"] += phone_lat
                 if desk_lat is not None:
                     latencies["overview"].append(desk_lat)
+                if committed - t0 > 500:
+                    what += f" (recorded {(committed - t0) / 1000:.1f} s after the click began)"
                 print(f"round {round_}: {what}: phones max {max(phone_lat, default=0):.1f} s, "
                       f"overview {desk_lat if desk_lat is not None else float('nan'):.1f} s, missed {len(pending)}")
+            wall = time.monotonic() - wall0
+            server_cpu = (cpu_seconds([proc.pid]) - cpu0) / wall
+            browser_cpu = (cpu_seconds(browsers) - browser_cpu0) / wall
             for i, page in enumerate([*phones, desk]):
                 if page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count():
                     errors.append(f"page {i}: an error box is shown")
@@ -194,10 +260,12 @@ def main() -> int:
         p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
         print(f"observations {len(every)}: median {statistics.median(every):.1f} s, p95 {p95:.1f} s, "
               f"max {max(every):.1f} s (refresh interval {REFRESH_SECONDS} s)")
+    print(f"refreshes that read the database after a change but did not show it: {missed}")
+    print(f"CPU while the changes were made: server {server_cpu:.2f} of a core, browsers {browser_cpu:.2f}")
     print(f"errors: {len(errors)}")
     for e in errors[:20]:
         print("  " + e)
-    return 0 if not errors else 1
+    return 0 if not errors and not missed else 1
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from facilitation.roles import SECRETARIAT_LOCAL, AccessDenied
 
 from .common import db_url, session, show_problems, viewer
 
-REFRESH_SECONDS = 5  # 30 phones: ~6 fragment runs a second on a 2-core server (see notes/issue-5.md)
+REFRESH_SECONDS = 3  # see notes/issue-5.md for what 30 phones cost at this rate
 CACHE_SECONDS = 30  # fallback for what the stamp does not cover (room names, people's details)
 JST = dt.timedelta(hours=9)
 MARK_ICONS = {"出席": "🟢", "遅刻": "🟡", "途中退室": "🟠", "欠席": "⚪", "": "・"}
@@ -31,10 +31,14 @@ NOTE_WIDGETS = {  # field → (widget, help text)
     "requests": ("area", "後方支援（事務局・道・国）への要望"),
     "summary": ("input", "全体への報告（1分30秒）で話す一言"),
 }
+PEOPLE_KEY = "roster_people"
 CSS = """
 <style>
 div[data-testid="stButtonGroup"] button { min-height: 2.9rem; min-width: 3.6rem; font-size: 1rem; }
 div[data-testid="stMarkdownContainer"] { overflow-wrap: anywhere; }
+.st-key-roster_people div[data-testid="stElementContainer"]:has(div[data-testid="stButtonGroup"]) {
+  border-bottom: 1px solid #C9D8D2; padding-bottom: 0.9rem; margin-bottom: 0.4rem;
+}
 </style>
 """
 _MD = re.compile(r"([\\`*_\[\]<>#|~$])")
@@ -45,9 +49,9 @@ def md(text: object) -> str:
     return _MD.sub(r"\\\1", str(text or ""))
 
 
-def jst_hm(t: dt.datetime | None) -> str:
-    """UTC (as stored) → Japan time 「14:05」."""
-    return "" if t is None else (t + JST).strftime("%H:%M")
+def jst_hm(t: dt.datetime | None, seconds: bool = False) -> str:
+    """UTC (as stored) → Japan time 「14:05」 (or 「14:05:32」)."""
+    return "" if t is None else (t + JST).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
 # --- cached reads (shared by every phone on the same room) ---
@@ -90,38 +94,38 @@ def counts_line(counts: dict[str, int]) -> str:
             f"・未確認 {counts['未確認']}（{counts['合計']}名）")
 
 
-def person_card(p: rosters.RosterPerson, meeting_id: int, room_id: int, tappable: bool = True) -> None:
-    """One person: name and badges, organisation line, Zoom name, and the four marks."""
-    with st.container(border=True):
-        badges = []
-        if p.is_facilitator:
-            badges.append(":blue-badge[ファシリ]")
-        if p.first_time:
-            badges.append(":orange-badge[初参加]")
-        if p.attendance_mode == "会場":
-            badges.append(":gray-badge[会場]")
-        kana = f"（{md(p.furigana)}）" if p.furigana else ""
-        meta = "・".join(x for x in (p.organisation, p.region, p.role_title, "、".join(p.programs)) if x)
-        lines = [f"**{md(p.name)}**{kana} {' '.join(badges)}", f":small[:gray[{md(meta)}]]"]
-        if p.zoom_name:
-            code = p.zoom_name.replace("`", "'")  # inside a code span nothing else needs escaping
-            lines.append(f"Zoom表示名：`{code}`")
-        # One element per person: 30 phones rerunning every few seconds make element count the cost.
-        st.markdown("  \n".join(lines))
-        if tappable:
-            key = f"mark_{p.registration_id}_{p.mark or 'none'}"
-            st.segmented_control(
-                f"{p.name}さんの出欠", rosters.MARKS, default=p.mark or None, key=key,
-                label_visibility="collapsed", width="stretch",
-                on_change=_on_tap, args=(p.registration_id, key, meeting_id, room_id),
-            )
-        else:
-            st.caption(f"{MARK_ICONS[p.mark]} {p.mark or rosters.UNMARKED}")
+def person_card(p: rosters.RosterPerson, meeting_id: int, room_id: int) -> None:
+    """One person: name and badges, organisation line, Zoom name, and the four marks.
+
+    Two elements per person and no bordered container (a CSS line separates people): 30 phones
+    re-render the list every few seconds, so each element costs (notes/issue-5.md).
+    """
+    badges = []
+    if p.is_facilitator:
+        badges.append(":blue-badge[ファシリ]")
+    if p.first_time:
+        badges.append(":orange-badge[初参加]")
+    if p.attendance_mode == "会場":
+        badges.append(":gray-badge[会場]")
+    kana = f"（{md(p.furigana)}）" if p.furigana else ""
+    meta = "・".join(x for x in (p.organisation, p.region, p.role_title, "、".join(p.programs)) if x)
+    lines = [f"**{md(p.name)}**{kana} {' '.join(badges)}", f":small[:gray[{md(meta)}]]"]
+    if p.zoom_name:
+        code = p.zoom_name.replace("`", "'")  # inside a code span nothing else needs escaping
+        lines.append(f"Zoom表示名：`{code}`")
+    st.markdown("  \n".join(lines))
+    key = f"mark_{p.registration_id}_{p.mark or 'none'}"
+    st.segmented_control(
+        f"{p.name}さんの出欠", rosters.MARKS, default=p.mark or None, key=key,
+        label_visibility="collapsed", width="stretch",
+        on_change=_on_tap, args=(p.registration_id, key, meeting_id, room_id),
+    )
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_roster(meeting_id: int, room_id: int) -> None:
     """The room's people, refreshed every few seconds; a tap records attendance at once."""
+    checked = db_now()  # before the stamp is read: every change made before this time is shown
     try:
         rosters.check_room(viewer(), meeting_id, room_id)
         roster = load_roster(db_url(), meeting_id, room_id, stamp(meeting_id))
@@ -139,9 +143,10 @@ def live_roster(meeting_id: int, room_id: int) -> None:
         st.error(flash)
     if not roster.people:
         st.info("このルームにはまだ誰も割り当てられていません。割り当てが決まると自動で表示されます。")
-    for p in roster.people:
-        person_card(p, meeting_id, room_id)
-    st.caption(f"{REFRESH_SECONDS}秒ごとに自動で更新しています（最終更新 {jst_hm(db_now())}）。")
+    with st.container(key=PEOPLE_KEY):
+        for p in roster.people:
+            person_card(p, meeting_id, room_id)
+    st.caption(f"{REFRESH_SECONDS}秒ごとに自動で更新しています（最終更新 {jst_hm(checked, seconds=True)}）。")
 
 
 def db_now() -> dt.datetime:
@@ -153,6 +158,7 @@ def db_now() -> dt.datetime:
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_overview(meeting_id: int, per_row: int = 3) -> None:
     """All rooms side by side with live counts and each person's mark."""
+    checked = db_now()
     ov = load_overview(db_url(), meeting_id, stamp(meeting_id))
     totals = ov.totals
     if totals:
@@ -175,7 +181,7 @@ def live_overview(meeting_id: int, per_row: int = 3) -> None:
                 lines = [f"{MARK_ICONS[p.mark]} {md(p.name)}（{md(p.organisation)}）" for p in room.people]
                 st.markdown("  \n".join(head))
                 st.markdown("  \n".join(lines) or "（まだ誰もいません）")
-    st.caption(f"🟢出席 🟡遅刻 🟠途中退室 ⚪欠席 ・未確認　{REFRESH_SECONDS}秒ごとに自動更新（{jst_hm(db_now())}）")
+    st.caption(f"🟢出席 🟡遅刻 🟠途中退室 ⚪欠席 ・未確認　{REFRESH_SECONDS}秒ごとに自動更新（最終更新 {jst_hm(checked, seconds=True)}）")
 
 
 def room_picker(meeting_id: int) -> int | None:
