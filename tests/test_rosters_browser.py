@@ -121,3 +121,70 @@ def test_printable_report_renders_japanese_with_a_cjk_font(roster_app, browser, 
     page.emulate_media(media="print")
     page.screenshot(path=str(output_dir / "report-print.png"), full_page=True)
     context.close()
+
+
+def note_of(url: str, room_id: int) -> dict[str, str]:
+    from facilitation import notes
+    with db.session(url) as s:
+        return notes.get_note(s, SECRETARIAT_LOCAL, room_id).values()
+
+
+def wait_for_note(page, url: str, room_id: int, field: str, text: str, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while note_of(url, room_id)[field] != text:
+        assert time.monotonic() < deadline, f"{field} not saved: {note_of(url, room_id)[field]!r} != {text!r}"
+        page.wait_for_timeout(200)  # not time.sleep: Playwright relays the websocket only while called
+
+
+@pytest.mark.timeout(300)
+def test_notes_save_while_typing_and_survive_a_dropped_connection(roster_app, browser):
+    base, url, w = roster_app["base"], roster_app["url"], roster_app["world"]
+    room1 = w["rooms"][0]
+    phone = browser.new_context(viewport=PHONE, locale="ja-JP", is_mobile=True, has_touch=True)
+    online = {"up": True}
+
+    def relay(ws):  # the phone's websocket to the app, which the test can cut like a lost signal
+        server = ws.connect_to_server()
+        ws.on_message(lambda m: server.send(m) if online["up"] else None)
+        server.on_message(lambda m: ws.send(m) if online["up"] else None)
+
+    phone.route_web_socket("**/_stcore/stream", relay)
+    page = open_roster(phone, base, w["token"])
+    issues = page.get_by_role("textbox", name="現状の課題")
+    issues.wait_for(timeout=30_000)
+
+    # Typing alone saves, after a short pause, without leaving the field.
+    issues.tap()
+    issues.press_sequentially("家族からの相談で止まってしまう。", delay=20)
+    wait_for_note(page, url, room1, "issues", "家族からの相談で止まってしまう。")
+    assert issues.evaluate("el => el.getRootNode().activeElement === el")  # still typing there
+    page.get_by_text("保存済み").wait_for(timeout=10_000)
+
+    # The signal drops while typing: nothing reaches the server...
+    online["up"] = False
+    summary = page.get_by_role("textbox", name="まとめ")
+    summary.tap()
+    summary.press_sequentially("焦らず関係を作る。", delay=20)
+    page.wait_for_timeout(2500)
+    assert note_of(url, room1)["summary"] == ""
+    # ...the phone reopens the page later (new connection): the kept draft is put back and saved.
+    online["up"] = True
+    page.reload(wait_until="domcontentloaded")
+    wait_for_note(page, url, room1, "summary", "焦らず関係を作る。")
+    assert page.get_by_role("textbox", name="まとめ").input_value() == "焦らず関係を作る。"
+
+    # Someone else's save of another field shows up on this phone at its next save.
+    with db.session(url) as s:
+        from facilitation import notes
+        notes.save_note(s, SECRETARIAT_LOCAL, room1, {"efforts": "手紙から始めている。"})
+    requests = page.get_by_role("textbox", name="後方支援への要望")
+    requests.tap()
+    requests.press_sequentially("研修を道内各地で。", delay=20)
+    wait_for_note(page, url, room1, "requests", "研修を道内各地で。")
+    deadline = time.monotonic() + 10
+    while page.get_by_role("textbox", name="取り組み・工夫").input_value() != "手紙から始めている。":
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(200)
+    assert note_of(url, room1)["issues"] == "家族からの相談で止まってしまう。"  # nothing overwritten
+    assert page.locator('[data-testid="stException"]').count() == 0
+    phone.close()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
@@ -78,26 +81,50 @@ def test_facilitator_sees_only_their_room_and_taps_attendance(app):
     assert at.segmented_control(key=f"mark_{target}_遅刻").value == "遅刻"
 
 
+def note_field(at: AppTest, key: str):
+    """A room-notes field (ui/autosave_text.py, a components v2 element) as AppTest sees it."""
+    return next(el for el in at.get("bidi_component") if el.key == key)
+
+
+def shown(at: AppTest, key: str) -> str:
+    return json.loads(note_field(at, key).proto.json)["value"]
+
+
+def type_note(at: AppTest, key: str, text: str) -> AppTest:
+    """Send what the field's JavaScript sends after a pause in typing (AppTest runs no JavaScript)."""
+    states = at._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = note_field(at, key).proto.id
+    state.json_value = json.dumps({"text": {"text": text, "at": time.time()}})
+    return at._run(states)
+
+
 def test_facilitator_notes_autosave_with_visible_time(app):
     url, w = app
     room = w["rooms"][0]
     fac = Viewer(role=FACILITATOR, email="fac@example.org", meeting_id=w["meeting_id"], room_id=room)
     at = run_as(fac)
     assert at.subheader[1].value == "ルームの記録"
-    participants = at.text_area(key=f"note_{room}_participants").value
-    assert "（ファシリ）" in participants  # prefilled from the room's organisations
+    assert [el.key for el in at.get("bidi_component")] == [f"note_{room}_{f}" for f in
+                                                          ("theme", "participants", "issues", "efforts", "requests", "summary")]
+    assert "（ファシリ）" in shown(at, f"note_{room}_participants")  # prefilled from the room's organisations
     assert "まだ保存されていません。" in [c.value for c in at.caption]
-    at.text_area(key=f"note_{room}_issues").set_value("家族からの相談で止まってしまう。").run()
+    type_note(at, f"note_{room}_issues", "家族からの相談で止まってしまう。")
     assert not at.exception
     assert any(s.value.startswith("保存済み ") for s in at.success)
-    at.text_input(key=f"note_{room}_summary").set_value("焦らず関係を作る。").run()
+    assert shown(at, f"note_{room}_issues") == "家族からの相談で止まってしまう。"
+    type_note(at, f"note_{room}_summary", "焦らず関係を作る。")
     # Meanwhile the secretariat corrects 取り組み・工夫; the facilitator's next run shows it.
     with db.session(url) as s:
         from facilitation import notes
 
         notes.save_note(s, SECRETARIAT_LOCAL, room, {"efforts": "手紙から始めている。"})
-    at.text_area(key=f"note_{room}_requests").set_value("研修を道内各地で。").run()
-    assert at.text_area(key=f"note_{room}_efforts").value == "手紙から始めている。"
+    type_note(at, f"note_{room}_requests", "研修を道内各地で。")
+    assert shown(at, f"note_{room}_efforts") == "手紙から始めている。"
+    # Someone else replaces まとめ; the facilitator types their same words back: saved again.
+    with db.session(url) as s:
+        notes.save_note(s, SECRETARIAT_LOCAL, room, {"summary": "別の内容"})
+    type_note(at, f"note_{room}_summary", "焦らず関係を作る。")
     with db.session(url) as s:
         row = s.scalar(select(RoomNote).where(RoomNote.room_id == room))
     assert (row.issues, row.summary, row.efforts, row.requests) == (

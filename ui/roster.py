@@ -17,6 +17,7 @@ import streamlit as st
 from facilitation import db, notes, report, rosters, zoom_attendance
 from facilitation.roles import SECRETARIAT_LOCAL, AccessDenied
 
+from .autosave_text import autosave_text
 from .common import db_url, session, show_problems, viewer
 
 REFRESH_SECONDS = 3  # see notes/issue-5.md for what 30 phones cost at this rate
@@ -198,12 +199,7 @@ def room_picker(meeting_id: int) -> int | None:
 
 # --- room notes ---
 
-def _note_key(room_id: int, field: str) -> str:
-    return f"note_{room_id}_{field}"
-
-
-def _save_field(room_id: int, field: str) -> None:
-    value = st.session_state.get(_note_key(room_id, field), "")
+def _save_field(room_id: int, field: str, value: str) -> None:
     try:
         with session() as s:
             saved = notes.save_note(s, viewer(), room_id, {field: value})
@@ -211,13 +207,11 @@ def _save_field(room_id: int, field: str) -> None:
         st.session_state[f"note_error_{room_id}"] = str(exc)
         return
     st.session_state[f"note_saved_{room_id}"] = saved
-    base = st.session_state.setdefault(f"note_base_{room_id}", {})
-    base[field] = value
 
 
 @st.fragment
 def notes_form(room_id: int) -> None:
-    """The room's notes; each field is saved when the facilitator leaves it (or presses Ctrl+Enter)."""
+    """The room's notes, saved as the facilitator types (see ui/autosave_text.py)."""
     try:
         with session() as s:
             note = notes.get_note(s, viewer(), room_id)
@@ -225,25 +219,13 @@ def notes_form(room_id: int) -> None:
         st.error(str(exc))
         return
     st.subheader("ルームの記録")
-    st.caption("入力欄から次の欄へ移ると自動で保存されます（スマートフォンでは「完了」でも保存されます）。")
+    st.caption("入力すると自動で保存されます。電波が切れても、この端末に残した下書きを次に開いたときに保存します。")
     current = note.values()
-    base_key = f"note_base_{room_id}"
-    base = st.session_state.get(base_key)
-    for field in notes.FIELDS:
-        k = _note_key(room_id, field)
-        # Follow the database for fields this person has not changed (someone else saved them).
-        if k not in st.session_state or (base is not None and st.session_state[k] == base.get(field)
-                                         and current[field] != base.get(field)):
-            st.session_state[k] = current[field]
-    st.session_state[base_key] = dict(current)
     for field in notes.FIELDS:
         kind, help_text = NOTE_WIDGETS[field]
-        label = notes.FIELD_LABELS[field]
-        k = _note_key(room_id, field)
-        if kind == "input":
-            st.text_input(label, key=k, help=help_text, on_change=_save_field, args=(room_id, field))
-        else:
-            st.text_area(label, key=k, help=help_text, height=110, on_change=_save_field, args=(room_id, field))
+        autosave_text(notes.FIELD_LABELS[field], key=f"note_{room_id}_{field}", value=current[field],
+                      help=help_text, rows=1 if kind == "input" else 4, draft_key=f"room{room_id}-{field}",
+                      on_save=functools.partial(_save_field, room_id, field))
     error = st.session_state.pop(f"note_error_{room_id}", None)
     if error:
         st.error(error)
