@@ -1,7 +1,8 @@
 """A room's notes in the report's structure, saved field by field as the facilitator types.
 
 Each save writes only the fields that changed (one upsert), so two people editing different fields
-of the same room never erase each other's text; for the same field the last save wins.
+of the same room never erase each other's text. For the same field, `save_field` refuses a save
+that would silently replace text someone else saved meanwhile (NoteConflict) and the editor chooses.
 """
 
 from __future__ import annotations
@@ -135,6 +136,31 @@ def save_note(session: Session, viewer: Viewer, room_id: int, values: dict[str, 
               {"room_id": room_id, **changes, "updated_at": now, "updated_by": viewer.actor})
     audit.record(session, "update", "room_notes", str(room_id), after={k: v[:500] for k, v in changes.items()})
     return now
+
+
+class NoteConflict(Exception):
+    """The field was saved by someone else after the editor started from `started_from`."""
+
+    def __init__(self, field: str, current: str) -> None:
+        super().__init__(f"「{FIELD_LABELS[field]}」はほかの方が保存しています。")
+        self.field, self.current = field, current
+
+
+def save_field(session: Session, viewer: Viewer, room_id: int, field: str, text: str,
+               started_from: str | None = None) -> dt.datetime:
+    """Save one field as an editor types it; returns the saved time (UTC).
+
+    `started_from` is the saved text the editor's typing began from. If the field now holds
+    something else (and not `text`), someone else saved in between: NoteConflict carries their
+    text and nothing is written, so the editor can choose. Without it, the save simply wins.
+    """
+    if field not in FIELDS:
+        raise NoteError(f"記録の項目「{field}」はありません。")
+    if started_from is not None:
+        current = get_note(session, viewer, room_id).values()[field]  # a prefill counts as the text
+        if current not in (started_from, text):
+            raise NoteConflict(field, current)
+    return save_note(session, viewer, room_id, {field: text})
 
 
 def notes_by_room(session: Session, meeting_id: int) -> dict[int, RoomNote]:

@@ -31,7 +31,7 @@ def rendered(at: AppTest) -> str:
 
     def walk(node) -> None:
         value = getattr(node, "value", None)
-        if hasattr(value, "to_string"):  # st.dataframe / st.table
+        if callable(getattr(value, "to_string", None)):  # st.dataframe / st.table
             parts.append(value.to_string())
         proto = getattr(node, "proto", None)
         if proto is not None:

@@ -186,5 +186,26 @@ def test_notes_save_while_typing_and_survive_a_dropped_connection(roster_app, br
         assert time.monotonic() < deadline
         page.wait_for_timeout(200)
     assert note_of(url, room1)["issues"] == "家族からの相談で止まってしまう。"  # nothing overwritten
+
+    # Same field, both at once: the phone adds to 現状の課題 while its signal is gone; the
+    # secretariat saves a correction of it. When the phone's next message arrives, its text does
+    # not replace the correction unseen: the field shows the other text and asks.
+    online["up"] = False
+    issues.click()
+    issues.press("End")
+    issues.press_sequentially("（追記）", delay=20)
+    page.wait_for_timeout(1500)
+    with db.session(url) as s:
+        notes.save_note(s, SECRETARIAT_LOCAL, room1, {"issues": "事務局で直しました。"})
+    online["up"] = True
+    summary = page.get_by_role("textbox", name="まとめ")
+    summary.click()
+    summary.press("End")
+    summary.press_sequentially("次回も。", delay=20)
+    page.get_by_text("事務局で直しました。").wait_for(timeout=15_000)
+    assert note_of(url, room1)["issues"] == "事務局で直しました。"
+    assert issues.input_value() == "家族からの相談で止まってしまう。（追記）"
+    page.get_by_role("button", name="自分の入力で保存する").click()
+    wait_for_note(page, url, room1, "issues", "家族からの相談で止まってしまう。（追記）")
     assert page.locator('[data-testid="stException"]').count() == 0
     phone.close()

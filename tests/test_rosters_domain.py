@@ -228,6 +228,33 @@ def test_two_editors_of_different_fields_do_not_lose_each_others_text(db_url):
     assert row.participants == "" and note.participants.startswith("NPO法人りんく")  # never typed: still live
 
 
+def test_a_save_never_replaces_a_newer_save_unseen(db_url):
+    with db.session(db_url) as s:
+        w = build(s)
+    room = w.rooms["R1"]
+    fac = Viewer(role=FACILITATOR, email="fac@example.org", meeting_id=w.meeting_id, room_id=room)
+    with db.session(db_url) as s:
+        notes.save_field(s, fac, room, "issues", "家族の相談", started_from="")
+    with db.session(db_url) as s:  # the secretariat edits the same field from what it saw
+        notes.save_field(s, SECRETARIAT_LOCAL, room, "issues", "家族の相談が多い", started_from="家族の相談")
+    with db.session(db_url) as s, pytest.raises(notes.NoteConflict) as refused:
+        notes.save_field(s, fac, room, "issues", "家族の相談（続き）", started_from="家族の相談")
+    assert refused.value.current == "家族の相談が多い"
+    with db.session(db_url) as s:
+        assert notes.get_note(s, fac, room).issues == "家族の相談が多い"
+        # The same text as is saved is no conflict; a choice made from the other text is saved.
+        notes.save_field(s, fac, room, "issues", "家族の相談が多い", started_from="家族の相談")
+        notes.save_field(s, fac, room, "issues", "家族の相談が多い（続き）", started_from="家族の相談が多い")
+        # A prefill counts as what the editor started from.
+        prefilled = notes.get_note(s, fac, room).participants
+        notes.save_field(s, fac, room, "participants", prefilled + "、札幌市", started_from=prefilled)
+        with pytest.raises(notes.NoteError, match="項目"):
+            notes.save_field(s, fac, room, "名前", "x")
+    with db.session(db_url) as s:
+        note = notes.get_note(s, fac, room)
+    assert note.issues == "家族の相談が多い（続き）" and note.participants.endswith("、札幌市")
+
+
 def test_notes_are_scoped_and_checked(world):
     url, w = world
     with db.session(url) as s:

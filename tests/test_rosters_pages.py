@@ -91,11 +91,12 @@ def shown(at: AppTest, key: str) -> str:
 
 
 def type_note(at: AppTest, key: str, text: str) -> AppTest:
-    """Send what the field's JavaScript sends after a pause in typing (AppTest runs no JavaScript)."""
+    """Send what the field's JavaScript sends after a pause in typing (AppTest runs no JavaScript):
+    the text and the saved text the typing began from (what the field showed)."""
     states = at._tree.get_widget_states()
     state = states.widgets.add()
     state.id = note_field(at, key).proto.id
-    state.json_value = json.dumps({"text": {"text": text, "at": time.time()}})
+    state.json_value = json.dumps({"text": {"text": text, "base": shown(at, key), "at": time.time()}})
     return at._run(states)
 
 
@@ -121,9 +122,15 @@ def test_facilitator_notes_autosave_with_visible_time(app):
         notes.save_note(s, SECRETARIAT_LOCAL, room, {"efforts": "手紙から始めている。"})
     type_note(at, f"note_{room}_requests", "研修を道内各地で。")
     assert shown(at, f"note_{room}_efforts") == "手紙から始めている。"
-    # Someone else replaces まとめ; the facilitator types their same words back: saved again.
+    # The secretariat saves まとめ while the facilitator (whose screen still shows their own text)
+    # changes it: nothing is replaced unseen; the field now shows the other text...
     with db.session(url) as s:
         notes.save_note(s, SECRETARIAT_LOCAL, room, {"summary": "別の内容"})
+    type_note(at, f"note_{room}_summary", "焦らずに関係を作る。")
+    assert shown(at, f"note_{room}_summary") == "別の内容"
+    with db.session(url) as s:
+        assert s.scalar(select(RoomNote.summary).where(RoomNote.room_id == room)) == "別の内容"
+    # ...and 「自分の入力で保存する」 sends again from what is now shown: saved.
     type_note(at, f"note_{room}_summary", "焦らず関係を作る。")
     with db.session(url) as s:
         row = s.scalar(select(RoomNote).where(RoomNote.room_id == room))

@@ -8,7 +8,9 @@ the browser's localStorage until the server has the text, so a reload or a dropp
 loses nothing: the draft is offered back and sent when the page is open again.
 
 It follows the database: a value saved elsewhere replaces the field's text when this person has
-nothing unsent; if they do, the field keeps their text and says that someone else saved this field.
+nothing unsent. If they do, their text stays, the other text is shown beside it and nothing is sent
+until they choose 「自分の入力で保存する」 or 「ほかの方の内容にする」; each send carries the saved text the
+typing began from, so the server refuses to replace a newer save unseen (notes.save_field).
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ import streamlit as st
 PAUSE_MS = 800  # send after this long without a keystroke
 
 _HTML = """<div class="field"><label></label><div class="help"></div><textarea></textarea>
-<div class="status" aria-live="polite"></div></div>"""
+<div class="status" aria-live="polite"></div>
+<div class="conflict" hidden><p>ほかの方がこの欄を保存しました。その内容：</p><blockquote></blockquote>
+<button type="button" class="mine">自分の入力で保存する</button> <button type="button" class="theirs">ほかの方の内容にする</button>
+</div></div>"""
 
 _CSS = """
 .field { font-family: var(--st-font, sans-serif); color: var(--st-text-color, #1F2A2E); margin-bottom: 0.25rem; }
@@ -34,6 +39,11 @@ textarea { box-sizing: border-box; width: 100%; font: inherit; font-size: 1rem; 
 textarea:focus { outline: 2px solid var(--st-primary-color, #2E7D6B); outline-offset: 0; }
 textarea.single { resize: none; overflow: hidden; white-space: nowrap; }
 .status { font-size: 0.8rem; color: #8a4b00; margin-top: 0.25rem; }
+.conflict { font-size: 0.875rem; border-left: 3px solid #c77700; background: #fff6e5; padding: 0.5rem 0.75rem; margin-top: 0.5rem; }
+.conflict p { margin: 0 0 0.25rem; }
+.conflict blockquote { margin: 0 0 0.5rem; white-space: pre-wrap; color: #3d3d3d; max-height: 8rem; overflow-y: auto; }
+.conflict button { font: inherit; min-height: 2.75rem; padding: 0.25rem 0.75rem; margin: 0.25rem 0.25rem 0 0;
+  border: 1px solid var(--st-border-color, #c9d8d2); border-radius: var(--st-base-radius, 0.5rem); background: white; color: inherit; }
 """
 
 # One instance per field. Its state lives on the root element because Streamlit calls this function
@@ -44,6 +54,7 @@ export default function (component) {
   const root = parentElement.querySelector(".field");
   const box = root.querySelector("textarea");
   const status = root.querySelector(".status");
+  const conflict = root.querySelector(".conflict");
   const draftKey = "facilitation-draft:" + data.draft_key;
   const server = data.value;  // the saved text, as of this rerun
   root._setState = setStateValue;
@@ -67,16 +78,27 @@ export default function (component) {
         else if (!keep || box.value === root._base) localStorage.removeItem(draftKey);
       } catch (e) { /* storage unavailable: the pause and page-hide sends still apply */ }
     };
+    // Someone else saved this field while this person had text the server did not: show theirs,
+    // hold our sends, and let the person choose.
+    root._conflict = (theirs) => {
+      conflict.querySelector("blockquote").textContent = theirs;
+      conflict.hidden = false;
+    };
+    root._resolved = () => { conflict.hidden = true; status.textContent = ""; };
+    conflict.querySelector(".mine").addEventListener("click", () => { root._resolved(); root._lastText = null; root._send(); });
+    conflict.querySelector(".theirs").addEventListener("click", () => { box.value = root._base; root._resolved(); root._draft(false); });
     root._send = () => {
       clearTimeout(root._timer);
       root._timer = null;
+      if (!conflict.hidden) return;  // waiting for the person's choice
       if (box.value === root._base) return;  // the server has it
       if (box.value === root._lastText && Date.now() - root._lastAt < 5000) return;  // just sent
       root._lastText = box.value;
       root._lastAt = Date.now();
       root._sent.add(box.value);
       // A fresh object each time, so the server sees a change even if this text was sent before.
-      root._setState("text", { text: box.value, at: root._lastAt });
+      // `base`: the saved text this typing started from; the server refuses to replace anything newer.
+      root._setState("text", { text: box.value, base: root._base, at: root._lastAt });
     };
     if (data.rows === 1) {
       box.classList.add("single");
@@ -99,23 +121,24 @@ export default function (component) {
       if (draft && draft.text !== server) {
         box.value = draft.text;
         if (draft.base === server) root._send();
-        else status.textContent = "保存できていなかった入力を戻しました。その間にほかの方がこの欄を保存しています。"
-          + "内容を確かめてください（欄を離れると、この内容で保存されます）。";
+        else {
+          status.textContent = "保存できていなかった入力を戻しました。";
+          root._conflict(server);
+        }
       } else if (draft) {
         localStorage.removeItem(draftKey);
       }
     } catch (e) {}
   } else if (server !== root._base) {  // the saved text changed since the last rerun
+    const ours = root._sent.has(server);
     if (box.value === root._base) box.value = server;  // nothing of ours pending: follow it
-    else if (box.value !== server && !root._sent.has(server)) {
-      status.textContent = "ほかの方がこの欄を保存しました。あなたの入力はこのまま残り、保存するとほかの方の内容と置き換わります。";
-    }
     root._base = server;
+    if (box.value !== server && !ours) root._conflict(server);
   }
   if (box.value === server) {
-    status.textContent = "";
+    root._resolved();
     root._draft(false);
-  } else if (!root._timer && !status.textContent) {
+  } else if (!root._timer) {
     root._send();  // text the server does not have and no typing pause pending: (re)send it
   }
 
@@ -130,9 +153,11 @@ export default function (component) {
 _FIELD = st.components.v2.component("facilitation_autosave_text", html=_HTML, css=_CSS, js=_JS)
 
 
-def autosave_text(label: str, *, key: str, value: str, on_save: Callable[[str], None], rows: int = 4,
-                  help: str = "", draft_key: str | None = None) -> None:
-    """Show a field holding `value` (the saved text); `on_save(text)` runs whenever the browser sends.
+def autosave_text(label: str, *, key: str, value: str, on_save: Callable[[str, str | None], None],
+                  rows: int = 4, help: str = "", draft_key: str | None = None) -> None:
+    """Show a field holding `value` (the saved text); `on_save(text, started_from)` runs whenever the
+    browser sends: `started_from` is the saved text the typing began from (None if unknown), so the
+    callback can refuse to replace a newer save (then this field shows the other text and asks).
 
     `rows=1` makes a one-line field (Enter sends). `draft_key` names the browser's draft (default
     `key`): make it unique per room and field.
@@ -140,7 +165,8 @@ def autosave_text(label: str, *, key: str, value: str, on_save: Callable[[str], 
     def changed() -> None:
         sent = (st.session_state.get(key) or {}).get("text")
         if isinstance(sent, dict) and isinstance(sent.get("text"), str):
-            on_save(sent["text"])
+            base = sent.get("base")
+            on_save(sent["text"], base if isinstance(base, str) else None)
 
     _FIELD(key=key, data={"label": label, "help": help, "value": value, "rows": rows, "pause_ms": PAUSE_MS,
                           "draft_key": draft_key or key},

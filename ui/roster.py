@@ -199,10 +199,12 @@ def room_picker(meeting_id: int) -> int | None:
 
 # --- room notes ---
 
-def _save_field(room_id: int, field: str, value: str) -> None:
+def _save_field(room_id: int, field: str, value: str, started_from: str | None) -> None:
     try:
         with session() as s:
-            saved = notes.save_note(s, viewer(), room_id, {field: value})
+            saved = notes.save_field(s, viewer(), room_id, field, value, started_from)
+    except notes.NoteConflict:
+        return  # the field shows the other text and asks (ui/autosave_text.py)
     except (AccessDenied, notes.NoteError, LookupError) as exc:
         st.session_state[f"note_error_{room_id}"] = str(exc)
         return
