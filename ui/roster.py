@@ -32,7 +32,7 @@ NOTE_WIDGETS = {  # field → (widget, help text)
     "requests": ("area", "後方支援（事務局・道・国）への要望"),
     "summary": ("input", "全体への報告（1分30秒）で話す一言"),
 }
-PEOPLE_KEY = "roster_people"
+PEOPLE_KEY = "roster_people"  # the container of the people; its CSS class below is st-key-<key>
 CSS = """
 <style>
 div[data-testid="stButtonGroup"] button { min-height: 2.9rem; min-width: 3.6rem; font-size: 1rem; }
