@@ -30,13 +30,14 @@ DEFAULT_DB = "sqlite:////tmp/history-bench.sqlite3"
 
 
 def build(url: str) -> None:
-    from facilitation import db, demo
+    from facilitation.demo import dataset
+    from facilitation.storage import db
 
     if not db.is_empty(url):
         return
     t = time.perf_counter()
     with db.session(url, actor="bench") as s:
-        made = demo.generate(s, demo.DemoSize.bench())
+        made = dataset.generate(s, dataset.DemoSize.bench())
     print(f"built benchmark data in {time.perf_counter() - t:.1f} s: {made}", flush=True)
 
 
@@ -90,8 +91,8 @@ def main() -> int:
 
     from sqlalchemy import func, select
 
-    from facilitation import db
-    from facilitation.models import Meeting, Registration
+    from facilitation.storage import db
+    from facilitation.storage.models import Meeting, Registration
 
     with db.session(args.db) as s:
         n_meetings = s.scalar(select(func.count()).select_from(Meeting))
@@ -127,7 +128,7 @@ def main() -> int:
     print(f"ratio cold/baseline = {ratio:.2f} (limit 3.0); cold under 1 s: {statistics.median(cold) < 1.0}")
     print(f"ratio all_tabs_cold/baseline = {statistics.median(eager) / statistics.median(base):.2f}")
 
-    from facilitation.roles import SECRETARIAT_LOCAL
+    from facilitation.access.roles import SECRETARIAT_LOCAL
     from ui.history import TAB_KEY, tab_labels
 
     print("per tab (cold cache, then warm):")
@@ -139,16 +140,16 @@ def main() -> int:
             w.append(run_page(history_page, {TAB_KEY: label})[0])
         print(f"  {label:<12} cold {stats(c)}\n  {'':<12} warm {stats(w)}")
 
-    from facilitation import committee_pack, coverage, history
-    from facilitation.roles import Viewer
+    from facilitation.access.roles import Viewer
+    from facilitation.history import committee_pack, coverage, participation
 
     with db.session(args.db) as s:
-        h = history.load(s, Viewer(role="委員会"))
+        h = participation.load(s, Viewer(role="委員会"))
         pop = coverage.population(s)
     packs = []
     for _ in range(3):
         t = time.perf_counter()
-        pack = committee_pack.build(h, history.Scope(), pop, Viewer(role="委員会"))
+        pack = committee_pack.build(h, participation.Scope(), pop, Viewer(role="委員会"))
         packs.append(time.perf_counter() - t)
     print(f"committee pack build {stats(packs)}; xlsx {len(pack.xlsx):,} B, html {len(pack.html):,} B")
     return 0

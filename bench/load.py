@@ -41,9 +41,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
-from facilitation import access, concurrency, db, demo, meetings  # noqa: E402
-from facilitation.models import Assignment, Registration, Room  # noqa: E402
-from facilitation.roles import SECRETARIAT, Viewer  # noqa: E402
+from facilitation.access import gate  # noqa: E402
+from facilitation.access.roles import SECRETARIAT, Viewer  # noqa: E402
+from facilitation.assignment import concurrency  # noqa: E402
+from facilitation.demo import dataset  # noqa: E402
+from facilitation.meetings import schedule  # noqa: E402
+from facilitation.storage import db  # noqa: E402
+from facilitation.storage.models import Assignment, Registration, Room  # noqa: E402
 from tests import streamlit_process  # noqa: E402
 
 CHROMIUM = os.environ.get("FACILITATION_CHROMIUM", "/usr/bin/chromium")
@@ -61,15 +65,15 @@ THINK = (10.0, 20.0)  # seconds between a person's page updates (set by --think)
 
 
 def prepare(url: str) -> dict:
+    from facilitation.files.tabular import read_table
     from facilitation.openchat import store as chat_store
     from facilitation.surveys import store as survey_store
-    from facilitation.tabular import read_table
 
     with db.session(url, actor="bench") as s:
-        demo.generate(s)
+        dataset.generate(s)
     admin = Viewer(role=SECRETARIAT, email="bench")
     with db.session(url, actor="bench") as s:
-        meeting = meetings.upcoming_meeting(s, now=dt.datetime(2026, 12, 1))
+        meeting = schedule.upcoming_meeting(s, now=dt.datetime(2026, 12, 1))
         rooms = s.scalars(select(Room).where(Room.meeting_id == meeting.id).order_by(Room.position)).all()
         regs = s.scalars(select(Registration).where(Registration.meeting_id == meeting.id)
                          .order_by(Registration.id)).all()
@@ -79,7 +83,7 @@ def prepare(url: str) -> dict:
             if reg.id not in existing:
                 s.add(Assignment(registration_id=reg.id, room_id=rooms[i % len(rooms)].id))
         s.flush()
-        links = [access.issue_link(s, admin, r.id, SECRET.encode(), hours=12).token for r in rooms]
+        links = [gate.issue_link(s, admin, r.id, SECRET.encode(), hours=12).token for r in rooms]
         data = ROOT / "tests" / "data"
         table = read_table((data / "surveys" / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
         survey_store.import_table(s, table, title="評価アンケート", meeting_id=None)
@@ -91,7 +95,7 @@ def prepare(url: str) -> dict:
 
 
 def start_app(url: str, log: Path) -> tuple[subprocess.Popen, str]:
-    app = streamlit_process.start(url, log, env={access.SECRET_ENV: SECRET}, timeout=90)
+    app = streamlit_process.start(url, log, env={gate.SECRET_ENV: SECRET}, timeout=90)
     return app.proc, app.base
 
 

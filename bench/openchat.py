@@ -20,14 +20,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from facilitation import db, demo  # noqa: E402
+from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer  # noqa: E402
+from facilitation.demo import dataset  # noqa: E402
 from facilitation.openchat import activity, parser, store  # noqa: E402
-from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer  # noqa: E402
+from facilitation.storage import db  # noqa: E402
 
 ORGS = ["りんく", "ステップ", "JOIN", "江別市社協", "恵庭市社協", "石狩市社協", "千歳市", "コクリ", "ぽると",
         "ベトサダ", "みんなの広場", "くらし・しごと相談処しりべし", "そらち生活サポートセンター", "当別町社協",
         "札幌市", "北広島市", "ゆうゆう塾", "れおん", "Asyl", "釧路の相談センター", "帯広市", "旭川市社協"]
-SURNAMES = [s[0] for s in demo.SURNAMES]
+SURNAMES = [s[0] for s in dataset.SURNAMES]
 PHRASES = [
     "ひきこもりの方の家族支援について、皆さんどうしていますか？",
     "うちでは家族会と連携して、訪問の前に手紙でのやりとりから始めています。",
@@ -125,7 +126,7 @@ def main() -> int:
     if Path(url.removeprefix("sqlite:///")).exists():
         Path(url.removeprefix("sqlite:///")).unlink()
     with db.session(url) as s:
-        demo.generate(s)
+        dataset.generate(s)
     raw = make_export(args.lines)
     (work / "export.txt").write_bytes(raw)
     print(f"export: {args.lines:,} lines, {len(raw) / 1e6:.1f} MB; database {url}")

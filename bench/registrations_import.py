@@ -26,10 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from facilitation import db, demo, forms, meetings, orgs, registrations, sheets  # noqa: E402
-from facilitation.models import Person, Room  # noqa: E402
-from facilitation.sheets_emulator import SheetsEmulator  # noqa: E402
-from facilitation.tabular import read_table  # noqa: E402
+from facilitation.demo import dataset  # noqa: E402
+from facilitation.files.tabular import read_table  # noqa: E402
+from facilitation.meetings import schedule  # noqa: E402
+from facilitation.orgs import directory  # noqa: E402
+from facilitation.registrations import forms, intake  # noqa: E402
+from facilitation.sheets import gsheets  # noqa: E402
+from facilitation.sheets.emulator import SheetsEmulator  # noqa: E402
+from facilitation.storage import db  # noqa: E402
+from facilitation.storage.models import Person, Room  # noqa: E402
 
 
 def form_rows(n: int, known: list[tuple[str, str]], org_names: list[str], themes: list[str], seed: int = 3):
@@ -40,7 +45,7 @@ def form_rows(n: int, known: list[tuple[str, str]], org_names: list[str], themes
         if known and rng.random() < 0.5:
             email, name = rng.choice(known)
         else:
-            sur, giv = rng.choice(demo.SURNAMES), rng.choice(demo.GIVEN)
+            sur, giv = rng.choice(dataset.SURNAMES), rng.choice(dataset.GIVEN)
             email, name = f"{sur[2]}.{giv[2]}.{i}@example.net", f"{sur[0]} {giv[0]}"
         org = rng.choice(org_names)
         org = rng.choice([org, org.replace("NPO法人", "（特非）"), org.replace("社会福祉協議会", "社協"),
@@ -69,16 +74,16 @@ def main() -> int:
     url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     with db.session(url, actor="bench") as s:
         if args.history:
-            demo.generate(s, demo.DemoSize.bench())
+            dataset.generate(s, dataset.DemoSize.bench())
         else:
-            orgs.load_master(s)
-        m = meetings.add_meeting(s, meetings.MeetingInput(title="ベンチマーク", starts_at=dt.datetime(2027, 2, 1, 14)))
-        themes = list(demo.REAL_ROOMS)
+            directory.load_master(s)
+        m = schedule.add_meeting(s, schedule.MeetingInput(title="ベンチマーク", starts_at=dt.datetime(2027, 2, 1, 14)))
+        themes = list(dataset.REAL_ROOMS)
         for i, t in enumerate(themes, start=1):
             s.add(Room(meeting_id=m.id, position=i, name=f"ルーム{i}", theme=t))
         mid = m.id
         known = [(e, n) for e, n in s.execute(select(Person.email, Person.name)) if e][:3000]
-        org_names = [o.name for o in orgs.all_organisations(s)]
+        org_names = [o.name for o in directory.all_organisations(s)]
     rows = form_rows(args.rows, known, org_names, themes)
     buf = io.StringIO()
     w = csv.writer(buf)
@@ -88,7 +93,7 @@ def main() -> int:
 
     def file_import():
         with db.session(url, actor="bench") as s:
-            return registrations.import_table(s, mid, read_table(data, "bench.csv"), source="file",
+            return intake.import_table(s, mid, read_table(data, "bench.csv"), source="file",
                                               source_ref="bench.csv")
 
     res, wall, cpu = timed(file_import)
@@ -96,22 +101,22 @@ def main() -> int:
     res, wall, cpu = timed(file_import)
     print(f"same file again (idempotent): {wall:.2f} s wall, {cpu:.2f} s CPU — {res.line()}")
 
-    sheets.clear_cache()
+    gsheets.clear_cache()
     with SheetsEmulator() as em:
         key = "benchSheetKey0123456789"
         survey = [["タイムスタンプ", "情報交換会に参加して"]] + [["2027/02/01 16:30:00", "役に立った"]] * 40
-        em.add_spreadsheet(key, {registrations.DEFAULT_TAB: [forms.STANDARD_HEADERS, *rows], "アンケート": survey})
-        client = sheets.SheetsClient(endpoint=em.url)
+        em.add_spreadsheet(key, {intake.DEFAULT_TAB: [forms.STANDARD_HEADERS, *rows], "アンケート": survey})
+        client = gsheets.SheetsClient(endpoint=em.url)
         with db.session(url, actor="bench") as s:
-            other = meetings.add_meeting(s, meetings.MeetingInput(title="ベンチマーク2",
+            other = schedule.add_meeting(s, schedule.MeetingInput(title="ベンチマーク2",
                                                                   starts_at=dt.datetime(2027, 3, 1, 14))).id
-            registrations.configure_sheet(s, other, f"https://docs.google.com/spreadsheets/d/{key}/edit",
+            intake.configure_sheet(s, other, f"https://docs.google.com/spreadsheets/d/{key}/edit",
                                           survey_tab="アンケート")
         em.reset_counts()
 
         def sync():
             with db.session(url, actor="bench") as s:
-                return registrations.sync(s, other, client=client, fresh=True)
+                return intake.sync(s, other, client=client, fresh=True)
 
         res, wall, cpu = timed(sync)
         print(f"sheet sync of {args.rows} rows via gspread + local server: {wall:.2f} s wall, {cpu:.2f} s CPU — "
@@ -119,7 +124,7 @@ def main() -> int:
         print(f"Sheets API requests for that sync (registration + survey tabs): {em.request_count}")
         em.reset_counts()
         with db.session(url, actor="bench") as s:
-            registrations.sync(s, other, client=client)  # within the cache minute
+            intake.sync(s, other, client=client)  # within the cache minute
         print(f"requests for a second sync within the cache minute: {em.request_count}")
     return 0
 

@@ -19,9 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from facilitation import db, demo, meetings, report  # noqa: E402
-from facilitation.models import Registration, Room  # noqa: E402
-from facilitation.roles import SECRETARIAT_LOCAL  # noqa: E402
+from facilitation.access.roles import SECRETARIAT_LOCAL  # noqa: E402
+from facilitation.demo import dataset  # noqa: E402
+from facilitation.meetings import schedule  # noqa: E402
+from facilitation.rosters import report  # noqa: E402
+from facilitation.storage import db  # noqa: E402
+from facilitation.storage.models import Registration, Room  # noqa: E402
 
 
 def main() -> int:
@@ -31,9 +34,9 @@ def main() -> int:
     args = parser.parse_args()
     url = args.db or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_report.sqlite3'}"
     with db.session(url, actor="bench") as s:
-        demo.generate(s, demo.DemoSize(meeting_sizes=(100,), upcoming_registrations=0))
+        dataset.generate(s, dataset.DemoSize(meeting_sizes=(100,), upcoming_registrations=0))
     with db.session(url) as s:
-        meeting = meetings.list_meetings(s)[0]
+        meeting = schedule.list_meetings(s)[0]
         n_rooms = s.scalar(select(func.count()).select_from(Room).where(Room.meeting_id == meeting.id))
         n_regs = s.scalar(select(func.count()).select_from(Registration).where(Registration.meeting_id == meeting.id))
         meeting_id = meeting.id

@@ -32,9 +32,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
-from facilitation import access, db, demo, meetings, rosters  # noqa: E402
-from facilitation.models import Assignment, Attendance, Registration, Room  # noqa: E402
-from facilitation.roles import SECRETARIAT_LOCAL  # noqa: E402
+from facilitation.access import gate  # noqa: E402
+from facilitation.access.roles import SECRETARIAT_LOCAL  # noqa: E402
+from facilitation.demo import dataset  # noqa: E402
+from facilitation.meetings import schedule  # noqa: E402
+from facilitation.rosters import live  # noqa: E402
+from facilitation.storage import db  # noqa: E402
+from facilitation.storage.models import Assignment, Attendance, Registration, Room  # noqa: E402
 from tests import streamlit_process  # noqa: E402
 
 CHROMIUM = os.environ.get("FACILITATION_CHROMIUM", "/usr/bin/chromium")
@@ -94,9 +98,9 @@ SECRET = "bench-roster-load-secret-at-least-32-characters"
 
 def prepare(url: str, in_room: int) -> dict:
     with db.session(url, actor="bench") as s:
-        demo.generate(s)
+        dataset.generate(s)
     with db.session(url, actor="bench") as s:
-        meeting = meetings.upcoming_meeting(s, now=dt.datetime(2026, 12, 1))
+        meeting = schedule.upcoming_meeting(s, now=dt.datetime(2026, 12, 1))
         rooms = s.scalars(select(Room).where(Room.meeting_id == meeting.id).order_by(Room.position)).all()
         regs = s.scalars(select(Registration).where(Registration.meeting_id == meeting.id).order_by(Registration.id)).all()
         for i, reg in enumerate(regs[:in_room]):
@@ -104,14 +108,14 @@ def prepare(url: str, in_room: int) -> dict:
         for i, reg in enumerate(regs[in_room:in_room + 8]):
             s.add(Assignment(registration_id=reg.id, room_id=rooms[1 + i % (len(rooms) - 1)].id))
         s.flush()
-        link = access.issue_link(s, SECRETARIAT_LOCAL, rooms[0].id, SECRET.encode())
+        link = gate.issue_link(s, SECRETARIAT_LOCAL, rooms[0].id, SECRET.encode())
         return {"meeting_id": meeting.id, "room": rooms[0].id, "room_name": rooms[0].name, "token": link.token,
                 "members": [(r.id, r.person.name) for r in regs[:in_room]],
                 "spare": [(r.id, r.person.name) for r in regs[in_room:in_room + 8]]}
 
 
 def start_app(url: str, log: Path) -> tuple[subprocess.Popen, str]:
-    app = streamlit_process.start(url, log, env={access.SECRET_ENV: SECRET}, timeout=60)
+    app = streamlit_process.start(url, log, env={gate.SECRET_ENV: SECRET}, timeout=60)
     return app.proc, app.base
 
 
@@ -203,7 +207,7 @@ def main() -> int:
                     else:  # the secretariat's screen taps
                         t0 = time.time() * 1000
                         with db.session(url, actor="bench") as s:
-                            rosters.mark_attendance(s, rid, "出席", SECRETARIAT_LOCAL)
+                            live.mark_attendance(s, rid, "出席", SECRETARIAT_LOCAL)
                         committed = time.time() * 1000
                         what = "tap from the secretariat"
                 deadline = time.monotonic() + args.timeout

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import select
 
-from facilitation.models import Meeting, Organisation, Person, Registration
+from facilitation.storage.models import Meeting, Organisation, Person, Registration
 from ui.common import session
 
 st.title("申込の一覧（比較用）")

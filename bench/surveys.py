@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from facilitation import textmining  # noqa: E402
+from facilitation.files.tabular import read_table  # noqa: E402
 from facilitation.surveys import summary as summary_mod  # noqa: E402
 from facilitation.surveys.summary import Survey, summarize  # noqa: E402
-from facilitation.tabular import read_table  # noqa: E402
+from facilitation.text import textmining  # noqa: E402
 
 SENTENCES = [
     "家計改善支援事業の担当者として、他の自治体の取り組みを聞けて大変参考になりました。",
@@ -122,7 +122,7 @@ def bench_database(table, first) -> None:
     """The page's path: rows stored in SQLite; a rerun checks the version and reuses the Survey object."""
     import tempfile
 
-    from facilitation import db
+    from facilitation.storage import db
     from facilitation.surveys import store
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,7 @@ import json
 import pkgutil
 import sys
 
-from . import commands
+from facilitation import commands
 
 
 def build_parser() -> argparse.ArgumentParser:

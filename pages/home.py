@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from facilitation import overview
+from facilitation.meetings import overview
 from ui.common import session
 
 st.title("ホーム")

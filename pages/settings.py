@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from facilitation import orgs
+from facilitation.orgs import directory
 from ui import meeting_form, settings_access, settings_openchat
 from ui.common import meeting_picker, session
 
@@ -23,7 +23,7 @@ with tab_meetings:
 with tab_orgs:
     search = st.text_input("機関名・略称で検索", placeholder="例: りんく、江別市社協")
     with session() as s:
-        table = orgs.master_frame(s, search)
+        table = directory.master_frame(s, search)
     st.caption(f"{len(table)} 機関（★はファシリテーター団体、集計対象○はカバー率の分母に入る機関）")
     st.dataframe(table, hide_index=True, width="stretch")
 

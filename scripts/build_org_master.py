@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from facilitation.normalize import clean, legal_forms  # noqa: E402
+from facilitation.text.normalize import clean, legal_forms  # noqa: E402
 
 SRC = Path(__file__).resolve().parents[1] / "facilitation/data/hokkaido_network_orgs_2021.csv"
 OUT = SRC.with_name("organisations.csv")

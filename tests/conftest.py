@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from facilitation import db, demo
+from facilitation.demo import dataset
+from facilitation.storage import db
 
 from . import streamlit_process
 from .streamlit_process import ROOT, free_port  # noqa: F401  (re-exported for the tests)
@@ -125,7 +126,7 @@ def demo_url(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     url = f"sqlite:///{path}"
     with db.session(url, actor="test") as s:
-        demo.generate(s, activity=False)  # tests add the surveys and chats they count on
+        dataset.generate(s, activity=False)  # tests add the surveys and chats they count on
     return url
 
 

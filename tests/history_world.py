@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from facilitation.models import Attendance, Meeting, Organisation, Person, Registration
-from facilitation.normalize import org_key, person_key
+from facilitation.storage.models import Attendance, Meeting, Organisation, Person, Registration
+from facilitation.text.normalize import org_key, person_key
 
 NOW = dt.datetime(2026, 11, 1, 12, 0)
 DATES = {
@@ -144,20 +144,22 @@ def build(s: Session) -> World:
 
 def make(url: str, *, merge: bool = True) -> World:
     """Build the world in the database at `url`; with merge=True, H is recorded as merged into A."""
-    from facilitation import db, history
-    from facilitation.roles import SECRETARIAT_LOCAL
+    from facilitation.access.roles import SECRETARIAT_LOCAL
+    from facilitation.history import participation
+    from facilitation.storage import db
 
     with db.session(url, actor="test") as s:
         world = build(s)
         if merge:
-            history.set_merge(s, world.orgs["H"], world.orgs["A"], SECRETARIAT_LOCAL)
+            participation.set_merge(s, world.orgs["H"], world.orgs["A"], SECRETARIAT_LOCAL)
     return world
 
 
 def load(url: str, viewer=None):
     """The world's History as `viewer` sees it (the secretariat by default), at NOW."""
-    from facilitation import db, history
-    from facilitation.roles import SECRETARIAT_LOCAL
+    from facilitation.access.roles import SECRETARIAT_LOCAL
+    from facilitation.history import participation
+    from facilitation.storage import db
 
     with db.session(url) as s:
-        return history.load(s, viewer or SECRETARIAT_LOCAL, now=NOW)
+        return participation.load(s, viewer or SECRETARIAT_LOCAL, now=NOW)

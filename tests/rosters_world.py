@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from facilitation.meetings import DEFAULT_PROGRAM
-from facilitation.models import Assignment, Meeting, Organisation, Person, Registration, Room
-from facilitation.normalize import org_key, person_key
+from facilitation.meetings.schedule import DEFAULT_PROGRAM
+from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room
+from facilitation.text.normalize import org_key, person_key
 
 UPCOMING = dt.datetime(2026, 12, 10, 14, 0)
 

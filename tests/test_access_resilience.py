@@ -14,9 +14,9 @@ import time
 import pytest
 import requests
 
-from facilitation import resilience, sheets
-from facilitation.resilience import LastGood, ResilientClient, classify
-from facilitation.sheets_emulator import SheetsEmulator
+from facilitation.sheets import gsheets, resilience
+from facilitation.sheets.emulator import SheetsEmulator
+from facilitation.sheets.resilience import LastGood, ResilientClient, classify
 
 KEY = "resilience-test-sheet-0001"
 TAB = "フォームの回答 1"
@@ -32,8 +32,8 @@ def emulator():
 
 @pytest.fixture
 def client(emulator):
-    sheets.clear_cache()
-    raw = sheets.SheetsClient(endpoint=emulator.url, backoff=0.01)
+    gsheets.clear_cache()
+    raw = gsheets.SheetsClient(endpoint=emulator.url, backoff=0.01)
     return ResilientClient(raw, cache=LastGood(), cooldown=0)
 
 
@@ -83,7 +83,7 @@ def test_retries_are_bounded(client, emulator):
     result = _fetch(client)
     assert not result.fresh
     # SheetsClient retries 5xx itself (bounded); the wrapper adds no second layer of retries.
-    assert emulator.request_count == 1 + sheets.RETRIES
+    assert emulator.request_count == 1 + gsheets.RETRIES
     assert time.monotonic() - started < 10
     emulator.faults.clear()
     emulator.reset_counts()
@@ -93,8 +93,8 @@ def test_retries_are_bounded(client, emulator):
 
 
 def test_cooldown_spares_a_failing_google(emulator):
-    sheets.clear_cache()
-    c = ResilientClient(sheets.SheetsClient(endpoint=emulator.url, backoff=0.01), cache=LastGood(), cooldown=60)
+    gsheets.clear_cache()
+    c = ResilientClient(gsheets.SheetsClient(endpoint=emulator.url, backoff=0.01), cache=LastGood(), cooldown=60)
     _fetch(c)
     emulator.fail(500, times=1000)
     _fetch(c)
@@ -115,14 +115,14 @@ class _Slow(http.server.BaseHTTPRequestHandler):
 
 
 def test_a_timeout_keeps_the_last_good_data(emulator):
-    sheets.clear_cache()
+    gsheets.clear_cache()
     cache = LastGood()
-    good = ResilientClient(sheets.SheetsClient(endpoint=emulator.url), cache=cache).fetch(KEY, [TAB], max_age=0)
+    good = ResilientClient(gsheets.SheetsClient(endpoint=emulator.url), cache=cache).fetch(KEY, [TAB], max_age=0)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        slow = sheets.SheetsClient(endpoint=f"http://127.0.0.1:{server.server_address[1]}", backoff=0.01,
+        slow = gsheets.SheetsClient(endpoint=f"http://127.0.0.1:{server.server_address[1]}", backoff=0.01,
                                    timeout=(0.5, 0.3))
         wrapped = ResilientClient(slow, cache=cache)
         # Same cache key (same arguments): the slow "Google" cannot answer, the old data stays.
@@ -168,8 +168,8 @@ def test_validation_failures_count_as_malformed():
     (json.JSONDecodeError("x", "doc", 0), "malformed", False),
     (KeyError("values"), "malformed", False),
     (RuntimeError("?"), "other", False),
-    (sheets.SheetsError("上限です。", "quota"), "rate", True),
-    (sheets.SheetsError("共有されていません。", "not_shared"), "forbidden", False),
+    (gsheets.SheetsError("上限です。", "quota"), "rate", True),
+    (gsheets.SheetsError("共有されていません。", "not_shared"), "forbidden", False),
 ])
 def test_classification(exc, kind, retry):
     failure = classify(exc)

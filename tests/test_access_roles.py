@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from facilitation import access, db
-from facilitation.models import Meeting, Room
-from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer
+from facilitation.access import gate
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer
+from facilitation.storage import db
+from facilitation.storage.models import Meeting, Room
 
 from .conftest import ROOT
 
@@ -22,43 +23,43 @@ LINK_SECRET = "k" * 48
 
 def test_role_table_on_both_databases(db_url):
     with db.session(db_url, actor=ADMIN.actor) as s:
-        access.set_account(s, ADMIN, " Iinkai@Example.org ", COMMITTEE, "検討委員 A")
-        access.set_account(s, ADMIN, "staff@example.org", SECRETARIAT)
+        gate.set_account(s, ADMIN, " Iinkai@Example.org ", COMMITTEE, "検討委員 A")
+        gate.set_account(s, ADMIN, "staff@example.org", SECRETARIAT)
     with db.session(db_url) as s:
-        assert access.role_for(s, "iinkai@example.org") == COMMITTEE
-        assert access.role_for(s, "IINKAI@EXAMPLE.ORG") == COMMITTEE  # e-mails compare normalised
-        assert access.role_for(s, "stranger@example.org") is None
-        assert access.role_for(s, "") is None
+        assert gate.role_for(s, "iinkai@example.org") == COMMITTEE
+        assert gate.role_for(s, "IINKAI@EXAMPLE.ORG") == COMMITTEE  # e-mails compare normalised
+        assert gate.role_for(s, "stranger@example.org") is None
+        assert gate.role_for(s, "") is None
         # The admins from secrets are the secretariat whatever the table says.
-        assert access.role_for(s, "boss@example.org", ["Boss@example.org"]) == SECRETARIAT
-        frame = access.accounts_frame(s, ADMIN, ["boss@example.org"])
+        assert gate.role_for(s, "boss@example.org", ["Boss@example.org"]) == SECRETARIAT
+        frame = gate.accounts_frame(s, ADMIN, ["boss@example.org"])
         assert frame["メールアドレス"].tolist() == ["boss@example.org", "iinkai@example.org", "staff@example.org"]
     with db.session(db_url, actor=ADMIN.actor) as s:
-        access.set_account(s, ADMIN, "iinkai@example.org", SECRETARIAT)  # a change, not a second row
-        assert access.remove_account(s, ADMIN, "staff@example.org") is True
-        assert access.remove_account(s, ADMIN, "nobody@example.org") is False
+        gate.set_account(s, ADMIN, "iinkai@example.org", SECRETARIAT)  # a change, not a second row
+        assert gate.remove_account(s, ADMIN, "staff@example.org") is True
+        assert gate.remove_account(s, ADMIN, "nobody@example.org") is False
     with db.session(db_url) as s:
-        assert access.role_for(s, "iinkai@example.org") == SECRETARIAT
-        assert access.role_for(s, "staff@example.org") is None
+        assert gate.role_for(s, "iinkai@example.org") == SECRETARIAT
+        assert gate.role_for(s, "staff@example.org") is None
 
 
 @pytest.mark.parametrize("email,role", [("not-an-email", COMMITTEE), ("a@example.org", FACILITATOR),
                                         ("a@example.org", "admin")])
 def test_bad_entries_are_refused_in_japanese(sqlite_url, email, role):
-    with db.session(sqlite_url) as s, pytest.raises(access.AccessError) as err:
-        access.set_account(s, ADMIN, email, role)
+    with db.session(sqlite_url) as s, pytest.raises(gate.AccessError) as err:
+        gate.set_account(s, ADMIN, email, role)
     assert any(ch in str(err.value) for ch in "形式役割")
 
 
 def test_only_the_secretariat_edits_and_nobody_removes_themselves(sqlite_url):
     with db.session(sqlite_url) as s:
         with pytest.raises(AccessDenied):
-            access.set_account(s, Viewer(role=COMMITTEE, email="c@example.org"), "x@example.org", COMMITTEE)
+            gate.set_account(s, Viewer(role=COMMITTEE, email="c@example.org"), "x@example.org", COMMITTEE)
         with pytest.raises(AccessDenied):
-            access.accounts_frame(s, Viewer(role=COMMITTEE))
-        access.set_account(s, ADMIN, ADMIN.email, SECRETARIAT)
-        with pytest.raises(access.AccessError):
-            access.remove_account(s, ADMIN, ADMIN.email)
+            gate.accounts_frame(s, Viewer(role=COMMITTEE))
+        gate.set_account(s, ADMIN, ADMIN.email, SECRETARIAT)
+        with pytest.raises(gate.AccessError):
+            gate.remove_account(s, ADMIN, ADMIN.email)
 
 
 # --- The gate in streamlit_app.py --------------------------------------------------------------
@@ -66,7 +67,7 @@ def test_only_the_secretariat_edits_and_nobody_removes_themselves(sqlite_url):
 @pytest.fixture
 def app(demo_copy_url, monkeypatch):
     monkeypatch.setenv(db.ENV_VAR, demo_copy_url)
-    monkeypatch.setenv(access.SECRET_ENV, LINK_SECRET)
+    monkeypatch.setenv(gate.SECRET_ENV, LINK_SECRET)
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
     return at, demo_copy_url
@@ -103,7 +104,7 @@ def test_with_auth_an_unknown_account_is_told_to_ask(app):
 def test_with_auth_roles_come_from_secrets_and_the_table(app, email, role):
     at, url = app
     with db.session(url, actor="test") as s:
-        access.set_account(s, ADMIN, "iinkai@example.org", COMMITTEE)
+        gate.set_account(s, ADMIN, "iinkai@example.org", COMMITTEE)
     at.secrets["auth"] = AUTH
     at.secrets["facilitation"] = {"admin_emails": ["office@example.org"]}
     at.user = {"is_logged_in": True, "email": email, "email_verified": True}
@@ -118,7 +119,7 @@ def _link(url: str) -> tuple[str, int, int]:
     with db.session(url, actor="test") as s:
         m = s.query(Meeting).order_by(Meeting.starts_at.desc()).first()
         room = s.query(Room).filter(Room.meeting_id == m.id).order_by(Room.position).first()
-        link = access.issue_link(s, ADMIN, room.id, LINK_SECRET.encode(), hours=5)
+        link = gate.issue_link(s, ADMIN, room.id, LINK_SECRET.encode(), hours=5)
         return link.token, m.id, room.id
 
 
@@ -131,7 +132,7 @@ def test_a_facilitator_link_opens_only_its_room_and_stops_when_revoked(app):
     v = at.session_state["viewer"]
     assert (v.role, v.meeting_id, v.room_id) == (FACILITATOR, meeting_id, room_id)
     with db.session(url, actor="test") as s:
-        access.revoke_links(s, ADMIN, room_id=room_id)
+        gate.revoke_links(s, ADMIN, room_id=room_id)
     at.query_params.pop("token", None)  # the session remembers the link: revocation still applies
     at.run()
     assert not at.exception
@@ -162,7 +163,7 @@ def test_expired_link_in_the_app(app):
     at, url = app
     with db.session(url, actor="test") as s:
         room = s.query(Room).first()
-        link = access.issue_link(s, ADMIN, room.id, LINK_SECRET.encode(), hours=1,
+        link = gate.issue_link(s, ADMIN, room.id, LINK_SECRET.encode(), hours=1,
                                  now=dt.datetime(2020, 1, 1))
     at.query_params["token"] = link.token
     at.run()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from facilitation import access, db
-from facilitation.models import Meeting, Person, Room
-from facilitation.roles import COMMITTEE, SECRETARIAT, Viewer
+from facilitation.access import gate
+from facilitation.access.roles import COMMITTEE, SECRETARIAT, Viewer
+from facilitation.storage import db
+from facilitation.storage.models import Meeting, Person, Room
 
 from .conftest import ROOT
 
@@ -21,7 +22,7 @@ from ui import {module}
 
 def _app(tmp_path, monkeypatch, url, module, call, viewer):
     monkeypatch.setenv(db.ENV_VAR, url)
-    monkeypatch.setenv(access.SECRET_ENV, "u" * 40)
+    monkeypatch.setenv(gate.SECRET_ENV, "u" * 40)
     path = tmp_path / f"{module}_script.py"
     path.write_text(SCRIPT.format(root=str(ROOT), module=module, call=call))
     at = AppTest.from_file(str(path), default_timeout=60)
@@ -44,7 +45,7 @@ def test_settings_section_for_the_secretariat(tmp_path, monkeypatch, demo_copy_u
     assert not at.exception
     assert any("委員会" in s.value for s in at.success)
     with db.session(demo_copy_url) as s:
-        assert access.role_for(s, "iinkai@example.org") == COMMITTEE
+        assert gate.role_for(s, "iinkai@example.org") == COMMITTEE
     # The audit log shows that change, by whom.
     log = at.dataframe[1].value
     assert "office@example.org" in log["操作者"].tolist() and "アカウント" in log["対象"].tolist()
@@ -95,12 +96,12 @@ def test_link_panel_issues_a_link_with_qr_and_revokes_it(tmp_path, monkeypatch, 
     assert len(codes) == 1 and "/roster?token=v1." in codes[0]
     token = codes[0].split("token=")[1]
     with db.session(demo_copy_url) as s:
-        check = access.check_link(s, token, ("u" * 40).encode())
+        check = gate.check_link(s, token, ("u" * 40).encode())
         assert check.ok and check.room_id == rid
     assert len(at.get("image")) == 1  # the QR code
     at.button(key=f"link_revoke_{rid}").click()
     at.run()
     with db.session(demo_copy_url) as s:
-        assert access.check_link(s, token, ("u" * 40).encode()).reason == "revoked"
+        assert gate.check_link(s, token, ("u" * 40).encode()).reason == "revoked"
     assert not at.code
     assert "無効（取り消し済み）" in at.dataframe[0].value["状態"].tolist()

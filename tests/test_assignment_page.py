@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from facilitation import db, meetings
+from facilitation.access.roles import Viewer
 from facilitation.assignment import service
-from facilitation.roles import Viewer
+from facilitation.meetings import schedule
+from facilitation.storage import db
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "rooms.py")
 
@@ -68,13 +69,13 @@ def test_rooms_page_flow(app, demo_copy_url):
     assert metric(at, "公開") == "第1版"
     assert any("公開後の変更はありません" in s for s in texts(at, "success"))
     with db.session(demo_copy_url) as s:
-        mid = meetings.upcoming_meeting(s).id
+        mid = schedule.upcoming_meeting(s).id
         assert service.check(s, mid).violations == []
 
 
 def test_infeasible_rules_are_explained_on_the_page(app, demo_copy_url):
     with db.session(demo_copy_url) as s:
-        mid = meetings.upcoming_meeting(s).id
+        mid = schedule.upcoming_meeting(s).id
         for r in service.list_rooms(s, mid):
             r.capacity = 3
     at = app.run()

@@ -8,12 +8,15 @@ import json
 import pytest
 from sqlalchemy import select
 
-from facilitation import choices, db, meetings, registrations, sheets
-from facilitation.assignment import service
+from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.assignment import choices, service
 from facilitation.cli import main
-from facilitation.models import Assignment, Meeting, Person, Registration, Room
-from facilitation.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
-from facilitation.sheets_emulator import SheetsEmulator
+from facilitation.meetings import schedule
+from facilitation.registrations import intake
+from facilitation.sheets import gsheets
+from facilitation.sheets.emulator import SheetsEmulator
+from facilitation.storage import db
+from facilitation.storage.models import Assignment, Meeting, Person, Registration, Room
 
 V = SECRETARIAT_LOCAL
 COMMITTEE = Viewer(role="委員会", email="iin@example.org")
@@ -21,7 +24,7 @@ COMMITTEE = Viewer(role="委員会", email="iin@example.org")
 
 def upcoming(url: str) -> int:
     with db.session(url) as s:
-        return meetings.upcoming_meeting(s).id
+        return schedule.upcoming_meeting(s).id
 
 
 def test_run_saves_a_valid_assignment_and_explains_it(demo_copy_url):
@@ -114,8 +117,8 @@ def test_infeasible_meeting_is_not_saved_and_says_why(demo_copy_url):
 
 def test_rooms_copy_theme_library_and_choice_review(db_url):
     with db.session(db_url) as s:
-        old = meetings.add_meeting(s, meetings.MeetingInput(title="第4回", starts_at=dt.datetime(2025, 11, 5, 14)))
-        new = meetings.add_meeting(s, meetings.MeetingInput(title="第5回", starts_at=dt.datetime(2026, 1, 20, 14)))
+        old = schedule.add_meeting(s, schedule.MeetingInput(title="第4回", starts_at=dt.datetime(2025, 11, 5, 14)))
+        new = schedule.add_meeting(s, schedule.MeetingInput(title="第5回", starts_at=dt.datetime(2026, 1, 20, 14)))
         service.save_rooms(s, V, old.id, [service.RoomInput("ルーム1", "引きこもり支援", 8),
                                           service.RoomInput("ルーム2", "ケース検討", 6, "R2-case")])
         with pytest.raises(service.AssignmentError, match="ルーム名「ルーム1」が重複"):
@@ -138,7 +141,7 @@ def test_rooms_copy_theme_library_and_choice_review(db_url):
         by_text = {r["希望の記入"]: r for r in review.to_dict("records")}
         assert by_text["1. 引きこもり支援"]["判定"] == "一致" and by_text["1. 引きこもり支援"]["ルーム"] == "ルーム1"
         assert by_text["ケース検討会"]["判定"] == "対応なし" and by_text["ケース検討会"]["候補"] == "ルーム2"
-        assert set(registrations.unmatched_choices(s, new.id)["希望の記入"]) == {"ケース検討会", "特になし"}
+        assert set(intake.unmatched_choices(s, new.id)["希望の記入"]) == {"ケース検討会", "特になし"}
         with pytest.raises(choices.ChoiceError, match="この会にありません"):
             choices.map_choice(s, V, new.id, "ケース検討会", service.list_rooms(s, old.id)[0].id)
         with pytest.raises(AccessDenied):
@@ -146,8 +149,8 @@ def test_rooms_copy_theme_library_and_choice_review(db_url):
         choices.map_choice(s, V, new.id, "ケース検討会", copied[1].id)
         choices.map_choice(s, V, new.id, "特になし", None)
         # Decided on the rooms page: the registrations page has nothing left to decide; texts kept.
-        assert registrations.unmatched_choices(s, new.id).empty
-        assert registrations.summary(s, new.id).unmatched_choices == 0
+        assert intake.unmatched_choices(s, new.id).empty
+        assert intake.summary(s, new.id).unmatched_choices == 0
         reg = s.scalar(select(Registration).where(Registration.meeting_id == new.id))
         assert (reg.choice1, reg.choice2, reg.choice3) == ("1. 引きこもり支援", "ケース検討会", "特になし")
         assert {r["希望の記入"]: r["判定"] for r in choices.choice_review(s, new.id).to_dict("records")} == {
@@ -166,10 +169,10 @@ def test_rooms_copy_theme_library_and_choice_review(db_url):
 def test_write_back_to_the_meetings_google_sheet(demo_copy_url, monkeypatch):
     mid = upcoming(demo_copy_url)
     key = "rooms-write-back-test-key"
-    sheets.clear_cache()
+    gsheets.clear_cache()
     with SheetsEmulator() as em:
         em.add_spreadsheet(key, {"フォームの回答 1": [["氏名"]]})
-        monkeypatch.setenv(sheets.ENDPOINT_ENV, em.url)
+        monkeypatch.setenv(gsheets.ENDPOINT_ENV, em.url)
         with db.session(demo_copy_url) as s:
             with pytest.raises(service.AssignmentError, match="スプレッドシートが登録されていません"):
                 service.write_to_sheet(s, V, mid)

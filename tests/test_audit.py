@@ -8,9 +8,10 @@ import logging
 import pytest
 from sqlalchemy import update
 
-from facilitation import audit, concurrency, db
-from facilitation.models import Assignment, AuditEntry, Meeting, Organisation, Person, Registration, Room
-from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer
+from facilitation.assignment import concurrency
+from facilitation.storage import audit, db
+from facilitation.storage.models import Assignment, AuditEntry, Meeting, Organisation, Person, Registration, Room
 
 ADMIN = Viewer(role=SECRETARIAT, email="office@example.org")
 OTHER = Viewer(role=SECRETARIAT, email="staff2@example.org")
@@ -107,7 +108,7 @@ def test_no_personal_values_reach_the_application_log(sqlite_url, caplog):
     w = _world(sqlite_url)
     with db.session(sqlite_url, actor=ADMIN.actor) as s:
         s.get(Person, w["person"]).email = "changed@example.org"
-    from facilitation import privacy
+    from facilitation.access import privacy
 
     with db.session(sqlite_url, actor=ADMIN.actor) as s:
         privacy.forget_person(s, ADMIN, w["person"])

@@ -10,8 +10,10 @@ import pytest
 from alembic import command
 from sqlalchemy import MetaData, create_engine, text
 
-from facilitation import backup, db, demo, meetings
-from facilitation.models import Meeting, Person
+from facilitation.demo import dataset
+from facilitation.meetings import schedule
+from facilitation.storage import backup, db
+from facilitation.storage.models import Meeting, Person
 
 
 def _without_restore_entries(data: dict) -> dict:
@@ -23,7 +25,7 @@ def _without_restore_entries(data: dict) -> dict:
 
 def _fill(url: str) -> None:
     with db.session(url, actor="demo") as s:
-        demo.generate(s)
+        dataset.generate(s)
 
 
 def test_round_trip_gives_identical_data(db_url, tmp_path):
@@ -56,7 +58,7 @@ def test_cross_database_restore(db_url, sqlite_url):
     assert _without_restore_entries(backup.dump(db.get_engine(db_url))) == original
     with db.session(db_url) as s:
         m = s.query(Meeting).order_by(Meeting.starts_at).first()
-        assert meetings.meeting_counts(s, m.id).people > 0
+        assert schedule.meeting_counts(s, m.id).people > 0
 
 
 def test_cli_backup_and_restore(sqlite_url, tmp_path, capsys):
@@ -112,10 +114,10 @@ def test_an_archive_from_revision_0001_restores_into_the_newest_schema(db_url, t
     result = backup.restore_bytes(archive, db_url, actor="office@example.org")
     assert result.migrated_from == ["0001"] and "変換しました" in result.message
     with db.session(db_url) as s:
-        assert [m.title for m in meetings.list_meetings(s)] == ["第1回 情報交換会"]
+        assert [m.title for m in schedule.list_meetings(s)] == ["第1回 情報交換会"]
         p = s.get(Person, 1)
         assert (p.name, p.email, p.deleted_at) == ("旧版 太郎", "taro@example.org", None)
-        counts = meetings.meeting_counts(s, 1)
+        counts = schedule.meeting_counts(s, 1)
         assert (counts.people, counts.organisations) == (1, 1)
     # The restored database is at the newest schema and works like any other.
     with db.session(db_url, actor="t") as s:

@@ -5,11 +5,12 @@ import io
 import openpyxl
 import pytest
 
-from facilitation import coverage as cov
-from facilitation import db, history
-from facilitation.exports import to_csv_bytes, to_xlsx_bytes
-from facilitation.models import Organisation
-from facilitation.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
+from facilitation.history import coverage as cov
+from facilitation.history import participation
+from facilitation.storage import db
+from facilitation.storage.models import Organisation
 from tests import history_world as hw
 
 COMMITTEE = Viewer(role="委員会")
@@ -27,7 +28,7 @@ def test_coverage_whole_history_and_one_year(world):
     # Targets: A B C D I (H merged into A is not counted on its own); reached A B C I.
     whole = cov.coverage(h, pop)
     assert (whole.reached, whole.total, whole.share) == (4, 5, 80.0)
-    last_year = cov.coverage(history.scoped(h, history.Scope(fiscal_years=(2025,))), pop)
+    last_year = cov.coverage(participation.scoped(h, participation.Scope(fiscal_years=(2025,))), pop)
     assert last_year.line == "生活困窮者自立相談支援機関 3/5（60.0%）"
 
 
@@ -40,7 +41,7 @@ def test_population_size_setting_for_an_incomplete_master(world):
     with db.session(url) as s:
         pop = cov.population(s)
     assert pop == cov.Population(label="自立相談支援機関", size=8)
-    h = history.scoped(hw.load(url), history.Scope(fiscal_years=(2025,)))
+    h = participation.scoped(hw.load(url), participation.Scope(fiscal_years=(2025,)))
     c = cov.coverage(h, pop)
     assert (c.reached, c.flagged, c.total, c.line) == (3, 5, 8, "自立相談支援機関 3/8（37.5%）")
     with db.session(url) as s:
@@ -71,7 +72,7 @@ def test_target_list_is_editable(world):
 def test_outreach_list_never_and_no_longer_reached(world):
     url, _ = world
     h = hw.load(url)
-    period = history.scoped(h, history.Scope(fiscal_years=(2025,)))
+    period = participation.scoped(h, participation.Scope(fiscal_years=(2025,)))
     out = cov.outreach_list(h, period)
     assert out[["状態", "機関名", "地域", "最終参加", "参加回数（全期間）"]].values.tolist() == [
         ["未参加", "くろ町役場", "根室振興局", "", 0],
@@ -88,7 +89,7 @@ def test_outreach_list_never_and_no_longer_reached(world):
 def test_coverage_by_region_and_year(world):
     url, _ = world
     h = hw.load(url)
-    period = history.scoped(h, history.Scope(fiscal_years=(2025,)))
+    period = participation.scoped(h, participation.Scope(fiscal_years=(2025,)))
     regions = cov.coverage_by_region(period).set_index("地域")
     assert regions.loc["石狩振興局", ["対象機関", "参加あり"]].tolist() == [1, 1]  # A (H merged in)
     assert regions.loc["根室振興局", ["対象機関", "参加あり", "参加率（%）"]].tolist() == [1, 0, 0.0]

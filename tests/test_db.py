@@ -9,8 +9,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
-from facilitation import db, meetings
-from facilitation.schema import metadata
+from facilitation.meetings import schedule
+from facilitation.storage import db
+from facilitation.storage.schema import metadata
 
 
 def test_migrated_schema_matches_the_models(db_url):
@@ -46,21 +47,21 @@ def test_upgrade_keeps_data(tmp_path, start):
         conn.execute(INSERT_MEETING)
     engine.dispose()
     with db.session(url) as s:  # get_engine migrates to the newest revision
-        titles = [m.title for m in meetings.list_meetings(s)]
+        titles = [m.title for m in schedule.list_meetings(s)]
     assert titles == ["旧版の会"]
     with db.get_engine(url).connect() as conn:
         assert MigrationContext.configure(conn).get_current_heads() == (head,)
 
 
 def test_meeting_round_trip(db_url):
-    data = meetings.MeetingInput(title="第1回 情報交換会", starts_at=dt.datetime(2027, 3, 5, 14, 0),
+    data = schedule.MeetingInput(title="第1回 情報交換会", starts_at=dt.datetime(2027, 3, 5, 14, 0),
                                  format="ハイブリッド", venue="札幌市内", capacity=100)
     with db.session(db_url) as s:
-        created = meetings.add_meeting(s, data)
+        created = schedule.add_meeting(s, data)
         mid = created.id
     with db.session(db_url) as s:
-        m = meetings.get_meeting(s, mid)
+        m = schedule.get_meeting(s, mid)
         assert (m.title, m.format, m.capacity, m.fiscal_year, m.number) == ("第1回 情報交換会", "ハイブリッド", 100, 2026, 1)
-        assert meetings.label(m) == "第1回 第1回 情報交換会（2027年3月5日（金））"
+        assert schedule.label(m) == "第1回 第1回 情報交換会（2027年3月5日（金））"
     tables = set(inspect(db.get_engine(db_url)).get_table_names())
     assert {"meetings", "organisations", "people", "registrations", "rooms", "assignments"} <= tables

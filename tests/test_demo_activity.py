@@ -1,7 +1,8 @@
 """The demo's survey and open chat: what a newcomer sees on the アンケート and オープンチャット pages."""
 
-from facilitation import db, demo
+from facilitation.demo import dataset
 from facilitation.openchat import store as chat_store
+from facilitation.storage import db
 from facilitation.surveys import store as survey_store
 from facilitation.surveys.summary import summarize
 
@@ -9,7 +10,7 @@ from facilitation.surveys.summary import summarize
 def test_demo_survey_and_chat_are_read_like_real_ones(tmp_path):
     url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
     with db.session(url) as s:
-        made = demo.generate(s)
+        made = dataset.generate(s)
     assert made["survey_responses"] > 20 and made["chat_messages"] > 20
     with db.session(url) as s:
         [info] = survey_store.list_surveys(s)

@@ -2,7 +2,9 @@
 
 import pandas as pd
 
-from facilitation import geo, orgs, vocab
+from facilitation.history import geo
+from facilitation.orgs import directory
+from facilitation.text import vocab
 
 HOKKAIDO_BOX = (41.3, 45.6, 139.7, 145.9)  # lat min/max, lon min/max
 
@@ -12,7 +14,7 @@ def _table(rows):
 
 
 def test_every_place_in_the_master_has_coordinates_inside_hokkaido():
-    for row in orgs.read_master():
+    for row in directory.read_master():
         if row.region == vocab.OUTSIDE_HOKKAIDO:
             continue
         lat, lon = geo.position(row.region, row.municipality)

@@ -2,8 +2,10 @@
 
 import pytest
 
-from facilitation import db, history, meetings
-from facilitation.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.history import participation
+from facilitation.meetings import schedule
+from facilitation.storage import db
 from tests import history_world as hw
 
 COMMITTEE = Viewer(role="委員会")
@@ -12,7 +14,7 @@ COMMITTEE = Viewer(role="委員会")
 def test_per_meeting_counts_and_report_lines(db_url):
     hw.make(db_url)
     h = hw.load(db_url)
-    table = history.meeting_table(h)
+    table = participation.meeting_table(h)
     # Only past meetings that were held: not the upcoming one, not the cancelled (中止) one.
     assert table["日付"].tolist() == ["2024年6月10日（月）", "2024年10月10日（木）", "2025年2月10日（月）",
                                     "2025年6月10日（火）"]
@@ -31,20 +33,20 @@ def test_per_meeting_counts_and_report_lines(db_url):
 
 def test_counts_by_program(sqlite_url):
     hw.make(sqlite_url)
-    table = history.meeting_table(hw.load(sqlite_url)).set_index("日付")
+    table = participation.meeting_table(hw.load(sqlite_url)).set_index("日付")
     m1 = table.loc["2024年6月10日（月）"]
     # A's people → 自立相談; C (municipality) → 自治体; p12 answered 就労準備 and 家計改善 → 家計改善
     # (the reports' order); p9 without organisation and the ministry → その他.
     assert (m1["自立相談支援事業"], m1["自治体"], m1["家計改善支援事業"], m1["就労準備支援事業"], m1["その他"]) \
         == (4, 2, 1, 0, 3)
-    assert sum(m1[p] for p in history.PROGRAM_CATEGORIES) == m1["参加者数"]
+    assert sum(m1[p] for p in participation.PROGRAM_CATEGORIES) == m1["参加者数"]
 
 
 def test_line_matches_the_meetings_module_style(sqlite_url):
-    counts = history.Counts(people=90, organisations=52, by_category={"団体": 67, "自治体": 13, "国": 6},
+    counts = participation.Counts(people=90, organisations=52, by_category={"団体": 67, "自治体": 13, "国": 6},
                             orgs_by_category={"団体": 42, "自治体": 9, "国": 1})
     assert counts.line("厚労省") == "90名（52機関：団体42(67)・自治体9(13)・厚労省(6)）"
-    reference = meetings.MeetingCounts(people=90, organisations=52, by_category={"団体": 67, "自治体": 13, "国": 6},
+    reference = schedule.MeetingCounts(people=90, organisations=52, by_category={"団体": 67, "自治体": 13, "国": 6},
                                        orgs_by_category={"団体": 42, "自治体": 9, "国": 1}, by_mode={},
                                        by_region={}, rooms=0, cancelled=0, capacity=None)
     assert counts.line() == reference.line == "90名（52機関：団体42(67)・自治体9(13)・国(6)）"
@@ -52,7 +54,7 @@ def test_line_matches_the_meetings_module_style(sqlite_url):
 
 def test_year_totals_nobe_and_distinct(sqlite_url):
     hw.make(sqlite_url)
-    years = history.year_table(hw.load(sqlite_url))
+    years = participation.year_table(hw.load(sqlite_url))
     assert years.to_dict("records") == [
         {"年度": "2024年度", "開催回数": 3, "延べ参加者数": 20, "実人数": 12, "延べ機関数": 11, "実機関数": 6,
          "団体（実機関）": 4, "自治体（実機関）": 1, "国（実機関）": 1},
@@ -64,24 +66,24 @@ def test_year_totals_nobe_and_distinct(sqlite_url):
 def test_filters_by_year_kind_and_format(sqlite_url):
     hw.make(sqlite_url)
     h = hw.load(sqlite_url)
-    assert history.period_counts(history.scoped(h, history.Scope(fiscal_years=(2025,)))) == \
+    assert participation.period_counts(participation.scoped(h, participation.Scope(fiscal_years=(2025,)))) == \
         {"meetings": 1, "total": 6, "distinct_people": 6, "distinct_orgs": 4}
-    study = history.scoped(h, history.Scope(kinds=("勉強会",)))
-    assert history.meeting_table(study)["報告の表記"].tolist() == ["4名（3機関：団体2(2)・自治体1(2)）"]
-    hybrid = history.scoped(h, history.Scope(formats=("ハイブリッド",)))
-    assert history.period_counts(hybrid)["total"] == 6
+    study = participation.scoped(h, participation.Scope(kinds=("勉強会",)))
+    assert participation.meeting_table(study)["報告の表記"].tolist() == ["4名（3機関：団体2(2)・自治体1(2)）"]
+    hybrid = participation.scoped(h, participation.Scope(formats=("ハイブリッド",)))
+    assert participation.period_counts(hybrid)["total"] == 6
 
 
 def test_organisation_at_the_time_and_merges(sqlite_url):
     world = hw.make(sqlite_url, merge=False)
-    before = history.meeting_table(hw.load(sqlite_url))
+    before = participation.meeting_table(hw.load(sqlite_url))
     # Without the merge, H (p11) is its own 機関 at m1: 5 機関.
     assert before.loc[0, "報告の表記"] == "10名（5機関：団体3(6)・自治体1(2)・厚労省(2)）"
     with db.session(sqlite_url) as s:
-        history.set_merge(s, world.orgs["H"], world.orgs["A"], SECRETARIAT_LOCAL)
+        participation.set_merge(s, world.orgs["H"], world.orgs["A"], SECRETARIAT_LOCAL)
     h = hw.load(sqlite_url)
-    assert history.meeting_table(h).loc[0, "報告の表記"] == "10名（4機関：団体2(6)・自治体1(2)・厚労省(2)）"
-    matrix = history.org_matrix(h).set_index("機関名")
+    assert participation.meeting_table(h).loc[0, "報告の表記"] == "10名（4機関：団体2(6)・自治体1(2)・厚労省(2)）"
+    matrix = participation.org_matrix(h).set_index("機関名")
     assert "NPO法人ひかり" not in matrix.index  # its history now belongs to the surviving A
     a = matrix.loc["NPOあおば"]
     # A: p1, p2 (facilitator), p10 (still at A then) and p11 (merged) at m1; p10 moved to B later.
@@ -100,22 +102,22 @@ def test_organisation_at_the_time_and_merges(sqlite_url):
 def test_merge_rules(sqlite_url):
     world = hw.make(sqlite_url, merge=False)
     with db.session(sqlite_url) as s:
-        history.set_merge(s, world.orgs["H"], world.orgs["A"], SECRETARIAT_LOCAL)
+        participation.set_merge(s, world.orgs["H"], world.orgs["A"], SECRETARIAT_LOCAL)
         with pytest.raises(ValueError, match="循環"):
-            history.set_merge(s, world.orgs["A"], world.orgs["H"], SECRETARIAT_LOCAL)
+            participation.set_merge(s, world.orgs["A"], world.orgs["H"], SECRETARIAT_LOCAL)
         with pytest.raises(ValueError, match="同じ機関"):
-            history.set_merge(s, world.orgs["A"], world.orgs["A"], SECRETARIAT_LOCAL)
+            participation.set_merge(s, world.orgs["A"], world.orgs["A"], SECRETARIAT_LOCAL)
         with pytest.raises(AccessDenied):
-            history.set_merge(s, world.orgs["G"], world.orgs["A"], COMMITTEE)
-        assert history.merges(s) == {world.orgs["H"]: world.orgs["A"]}
-        history.remove_merge(s, world.orgs["H"], SECRETARIAT_LOCAL)
-        assert history.merges(s) == {}
+            participation.set_merge(s, world.orgs["G"], world.orgs["A"], COMMITTEE)
+        assert participation.merges(s) == {world.orgs["H"]: world.orgs["A"]}
+        participation.remove_merge(s, world.orgs["H"], SECRETARIAT_LOCAL)
+        assert participation.merges(s) == {}
 
 
 def test_person_matrix_for_the_secretariat_only(sqlite_url):
     world = hw.make(sqlite_url)
     h = hw.load(sqlite_url)
-    matrix = history.person_matrix(h, SECRETARIAT_LOCAL).set_index("氏名")
+    matrix = participation.person_matrix(h, SECRETARIAT_LOCAL).set_index("氏名")
     moved = matrix.loc[hw.NAMES["p10"]]
     assert moved["所属（最新）"] == "みどり町社会福祉協議会"
     assert moved["参加回数"] == 4 and moved["最長連続"] == 4
@@ -123,47 +125,47 @@ def test_person_matrix_for_the_secretariat_only(sqlite_url):
     assert matrix.loc[hw.NAMES["p8"], "2024年10月10日"] == "講"
     assert matrix.loc[hw.NAMES["p1"], "2025年6月10日"] == "○"
     assert len(matrix) == 12
-    found = history.search(matrix.reset_index(), "転居十和", ["氏名"])  # spaces ignored
+    found = participation.search(matrix.reset_index(), "転居十和", ["氏名"])  # spaces ignored
     assert found["氏名"].tolist() == [hw.NAMES["p10"]]
 
     committee = hw.load(sqlite_url, COMMITTEE)
     assert {"name", "email"}.isdisjoint(committee.att.columns)
     with pytest.raises(AccessDenied):
-        history.person_matrix(committee, COMMITTEE)
+        participation.person_matrix(committee, COMMITTEE)
     with pytest.raises(AccessDenied):  # even with the secretariat's data, the viewer decides
-        history.person_matrix(h, Viewer(role="ファシリテーター", meeting_id=world.meetings["m1"]))
+        participation.person_matrix(h, Viewer(role="ファシリテーター", meeting_id=world.meetings["m1"]))
 
 
 def test_erased_person_keeps_counts_but_not_name(sqlite_url):
     import datetime as dt
 
-    from facilitation.models import Person
+    from facilitation.storage.models import Person
 
     world = hw.make(sqlite_url)
     with db.session(sqlite_url) as s:
         s.get(Person, world.people["p12"]).deleted_at = dt.datetime(2026, 1, 1)
     h = hw.load(sqlite_url)
-    assert history.meeting_table(h)["参加者数"].tolist() == [10, 6, 4, 6]
-    names = history.person_matrix(h, SECRETARIAT_LOCAL)["氏名"].tolist()
+    assert participation.meeting_table(h)["参加者数"].tolist() == [10, 6, 4, 6]
+    names = participation.person_matrix(h, SECRETARIAT_LOCAL)["氏名"].tolist()
     assert hw.NAMES["p12"] not in names and "（削除済み）" in names
 
 
 def test_data_version_changes_with_edits(sqlite_url):
-    from facilitation.models import Attendance, Registration
+    from facilitation.storage.models import Attendance, Registration
 
     world = hw.make(sqlite_url)
     with db.session(sqlite_url) as s:
-        v1 = history.data_version(s)
+        v1 = participation.data_version(s)
     with db.session(sqlite_url) as s:
         reg = s.query(Registration).filter_by(meeting_id=world.meetings["m4"], person_id=world.people["p1"]).one()
         s.add(Attendance(registration=reg, mark="欠席"))
     with db.session(sqlite_url) as s:
-        v2 = history.data_version(s)
+        v2 = participation.data_version(s)
     assert v1 != v2
     with db.session(sqlite_url) as s:  # a tap corrected in place, same time stamp: still noticed
         mark = s.query(Attendance).filter_by(mark="遅刻").one()
         marked_at = mark.marked_at
         mark.mark, mark.marked_at = "欠席", marked_at
     with db.session(sqlite_url) as s:
-        assert history.data_version(s) != v2
+        assert participation.data_version(s) != v2
     assert hw.load(sqlite_url).att.pipe(lambda a: len(a[a["meeting_id"] == world.meetings["m4"]])) == 5

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from facilitation import history
+from facilitation.history import participation
 from tests import history_world as hw
 
 
@@ -16,7 +16,7 @@ def world_history(tmp_path_factory):
 
 
 def test_people_flows_with_a_person_who_changes_organisation(world_history):
-    flows = history.flows(world_history, history.UNIT_PERSON, lapse_after=2)
+    flows = participation.flows(world_history, participation.UNIT_PERSON, lapse_after=2)
     assert flows["参加"].tolist() == [10, 6, 4, 6]
     assert flows["初参加"].tolist() == [10, 2, 0, 0]  # p10 moved to B but is no newcomer at m3
     assert flows["継続"].tolist() == [0, 4, 2, 3]
@@ -30,7 +30,7 @@ def test_people_flows_with_a_person_who_changes_organisation(world_history):
 
 
 def test_organisation_flows_follow_the_merge(world_history):
-    flows = history.flows(world_history, history.UNIT_ORG, lapse_after=2)
+    flows = participation.flows(world_history, participation.UNIT_ORG, lapse_after=2)
     # Units: A (with merged H), B, C, G, I and the ministry as one.
     assert flows["参加"].tolist() == [4, 4, 3, 4]
     assert flows["初参加"].tolist() == [4, 2, 0, 0]
@@ -42,31 +42,31 @@ def test_organisation_flows_follow_the_merge(world_history):
 def test_unmerged_organisation_would_count_separately(tmp_path):
     url = f"sqlite:///{tmp_path / 'w.sqlite3'}"
     hw.make(url, merge=False)
-    flows = history.flows(hw.load(url), history.UNIT_ORG, lapse_after=2)
+    flows = participation.flows(hw.load(url), participation.UNIT_ORG, lapse_after=2)
     assert flows["参加"].tolist() == [5, 5, 3, 5]  # H separately at m1, m2, m4
 
 
 def test_year_filter_keeps_earlier_meetings_as_history(world_history):
-    only_2025 = history.flows(world_history, history.UNIT_PERSON, lapse_after=2, fiscal_years=[2025])
+    only_2025 = participation.flows(world_history, participation.UNIT_PERSON, lapse_after=2, fiscal_years=[2025])
     assert only_2025["初参加"].tolist() == [0]  # everyone at m4 had come in 2024 already
     assert only_2025["再参加"].tolist() == [3]
-    scoped = history.scoped(world_history, history.Scope(fiscal_years=(2025,)))
-    naive = history.flows(scoped, history.UNIT_PERSON)
+    scoped = participation.scoped(world_history, participation.Scope(fiscal_years=(2025,)))
+    naive = participation.flows(scoped, participation.UNIT_PERSON)
     assert naive["初参加"].tolist() == [6]  # why flows run on the history without the year filter
 
 
 def test_cohort_retention_by_fiscal_year(world_history):
-    people = history.cohort_retention(world_history, history.UNIT_PERSON)
+    people = participation.cohort_retention(world_history, participation.UNIT_PERSON)
     assert people["年度"].tolist() == ["2024年度", "2025年度"]
     assert people["人数"].tolist() == [12, 0]
     assert people.loc[0, "初年度"] == 100.0
     assert people.loc[0, "2年目"] == 50.0  # p1 p3 p4 p7 p10 p11 of 12
-    orgs = history.cohort_retention(world_history, history.UNIT_ORG)
+    orgs = participation.cohort_retention(world_history, participation.UNIT_ORG)
     assert orgs.loc[0, "人数"] == 6 and orgs.loc[0, "2年目"] == 66.7  # A B C 国 of A B C G I 国
 
 
 def test_lapse_window_of_one_meeting(world_history):
-    flows = history.flows(world_history, history.UNIT_PERSON, lapse_after=1)
+    flows = participation.flows(world_history, participation.UNIT_PERSON, lapse_after=1)
     # Came at m(i-1) but not at m(i): m2 loses p2 p4 p5 p7 p9 p12; m3 loses p6 p8 p11 (p3 too).
     assert flows["離脱（新たに）"].tolist() == [0, 6, 4, 1]
 
@@ -74,6 +74,6 @@ def test_lapse_window_of_one_meeting(world_history):
 def test_empty_history(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     h = hw.load(url)
-    assert history.flows(h).empty and history.meeting_table(h).empty
-    assert history.org_matrix(h).empty
-    assert history.period_counts(h) == {"meetings": 0, "total": 0, "distinct_people": 0, "distinct_orgs": 0}
+    assert participation.flows(h).empty and participation.meeting_table(h).empty
+    assert participation.org_matrix(h).empty
+    assert participation.period_counts(h) == {"meetings": 0, "total": 0, "distinct_people": 0, "distinct_orgs": 0}

@@ -6,9 +6,9 @@ import io
 import openpyxl
 import pytest
 
-from facilitation import committee_pack, history
-from facilitation import coverage as cov
-from facilitation.roles import SECRETARIAT_LOCAL
+from facilitation.access.roles import SECRETARIAT_LOCAL
+from facilitation.history import committee_pack, participation
+from facilitation.history import coverage as cov
 from tests import history_world as hw
 
 MADE = dt.datetime(2026, 11, 1, 10, 0)
@@ -19,7 +19,7 @@ def pack(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('pack') / 'world.sqlite3'}"
     hw.make(url)
     h = hw.load(url)  # the secretariat's data, names included: the pack must still hold none
-    return committee_pack.build(h, history.Scope(), cov.Population(size=8), SECRETARIAT_LOCAL, made_at=MADE)
+    return committee_pack.build(h, participation.Scope(), cov.Population(size=8), SECRETARIAT_LOCAL, made_at=MADE)
 
 
 def _cells(wb):

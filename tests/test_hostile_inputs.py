@@ -19,14 +19,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from facilitation import db, exports, meetings, registrations, uploads
-from facilitation.models import Person, Registration
-from facilitation.models_registrations import KeptAsideRow
+from facilitation.access.roles import SECRETARIAT, Viewer
+from facilitation.files import exports, uploads
+from facilitation.files.tabular import TableError, from_values, read_table
+from facilitation.meetings import schedule
 from facilitation.openchat import parser as chat_parser
 from facilitation.openchat import store as chat_store
-from facilitation.roles import SECRETARIAT, Viewer
+from facilitation.registrations import intake
+from facilitation.registrations.models import KeptAsideRow
+from facilitation.storage import db
+from facilitation.storage.models import Person, Registration
 from facilitation.surveys import store as survey_store
-from facilitation.tabular import TableError, from_values, read_table
 
 from .conftest import ROOT
 
@@ -132,7 +135,7 @@ def corpus_url(tmp_path_factory) -> str:
 
 def _new_meeting(url: str) -> int:
     with db.session(url, actor="test") as s:
-        return meetings.add_meeting(s, meetings.MeetingInput(
+        return schedule.add_meeting(s, schedule.MeetingInput(
             title="第9回 情報交換会", starts_at=dt.datetime(2026, 12, 10, 14))).id
 
 
@@ -150,7 +153,7 @@ def test_registration_corpus(corpus_url, name):
     data = (CORPUS / name).read_bytes()
     if isinstance(expected, Refused):
         with pytest.raises(ValueError) as err, db.session(corpus_url, actor="test") as s:
-            registrations.import_file(s, meeting_id, data, name)
+            intake.import_file(s, meeting_id, data, name)
         _assert_japanese_message(err.value, name, expected.words)
         assert f"「{name}」" in str(err.value)  # the message names the file
         with db.session(corpus_url) as s:
@@ -158,7 +161,7 @@ def test_registration_corpus(corpus_url, name):
                             .where(Registration.meeting_id == meeting_id)) == 0
         return
     with db.session(corpus_url, actor="test") as s:
-        result = registrations.import_file(s, meeting_id, data, name)
+        result = intake.import_file(s, meeting_id, data, name)
     assert result.consistent  # every input row is accounted for
     assert (result.imported + result.updated, len(result.quarantined)) == (expected.n, expected.kept), result.line()
     for q in result.quarantined:
@@ -174,8 +177,8 @@ def test_registration_corpus(corpus_url, name):
 def test_formulas_are_neutralised_in_exports(corpus_url):
     meeting_id = _new_meeting(corpus_url)
     with db.session(corpus_url, actor="test") as s:
-        registrations.import_file(s, meeting_id, (CORPUS / "reg_formulas.csv").read_bytes(), "reg_formulas.csv")
-        frame = registrations.registrant_frame(s, meeting_id, ADMIN)
+        intake.import_file(s, meeting_id, (CORPUS / "reg_formulas.csv").read_bytes(), "reg_formulas.csv")
+        frame = intake.registrant_frame(s, meeting_id, ADMIN)
     assert any(str(v).startswith("=HYPERLINK") for v in frame["氏名"])  # stored as typed
     text = exports.to_csv_bytes(frame).decode("utf-8-sig")
     cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
@@ -202,7 +205,7 @@ def test_survey_corpus(corpus_url, name):
     if name == "survey_long_comment.csv":  # the 10,000-character answer is kept whole
         with db.session(corpus_url) as s:
             ids = survey_store.response_ids(s, result.survey_id)
-            from facilitation.models_surveys import SurveyResponse
+            from facilitation.surveys.models import SurveyResponse
 
             assert len(s.get(SurveyResponse, ids[0]).answers_raw[-1]) == 10_000
 
@@ -291,16 +294,16 @@ def test_import_invariant(corpus_url, data):
     meeting_id = _new_meeting(corpus_url)
     table = from_values([FORM, *[list(r) for r in data]], source="property.csv")
     with db.session(corpus_url, actor="test") as s:
-        first = registrations.import_table(s, meeting_id, table)
+        first = intake.import_table(s, meeting_id, table)
     assert first.consistent
     with db.session(corpus_url, actor="test") as s:
-        again = registrations.import_table(s, meeting_id, table)
+        again = intake.import_table(s, meeting_id, table)
         n_regs = s.scalar(select(func.count()).select_from(Registration).where(Registration.meeting_id == meeting_id))
         people = set(s.scalars(select(Person.email).join(Registration, Registration.person_id == Person.id)
                                .where(Registration.meeting_id == meeting_id)))
     assert again.consistent and again.imported == 0
     assert n_regs == first.imported
-    from facilitation.normalize import clean, email_key, person_key
+    from facilitation.text.normalize import clean, email_key, person_key
 
     kept_aside = {q["row"] for q in first.quarantined}
     for i, (_ts, email, name, _org, _note) in enumerate(data):

@@ -15,7 +15,7 @@ import socket
 
 import pytest
 
-from facilitation.access import is_loopback_request
+from facilitation.access.gate import is_loopback_request
 
 from . import streamlit_process
 from .conftest import require
@@ -72,10 +72,11 @@ def open_server(tmp_path_factory):
 @pytest.fixture
 def fresh_server(tmp_path):
     """A just-started server that no browser has opened yet (the state right after a restart)."""
-    from facilitation import db, demo
+    from facilitation.demo import dataset
+    from facilitation.storage import db
 
     with db.session(f"sqlite:///{tmp_path / 'app.sqlite3'}", actor="demo") as s:
-        demo.generate(s)
+        dataset.generate(s)
     db.dispose_all()
     app = _start(tmp_path)
     yield app.port
@@ -139,17 +140,19 @@ def test_a_page_opened_first_after_a_restart_still_goes_through_the_gate(fresh_s
 @pytest.fixture
 def fresh_server_with_link(tmp_path):
     """A just-started server and a valid facilitator link for one room of the upcoming meeting."""
-    from facilitation import access, db, demo
-    from facilitation.models import Meeting, Room
-    from facilitation.roles import SECRETARIAT, Viewer
+    from facilitation.access import gate
+    from facilitation.access.roles import SECRETARIAT, Viewer
+    from facilitation.demo import dataset
+    from facilitation.storage import db
+    from facilitation.storage.models import Meeting, Room
 
     url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
     with db.session(url, actor="demo") as s:
-        demo.generate(s)
+        dataset.generate(s)
     with db.session(url, actor="test") as s:
         m = s.query(Meeting).order_by(Meeting.starts_at.desc()).first()
         room = s.query(Room).filter(Room.meeting_id == m.id).order_by(Room.position).first()
-        link = access.issue_link(s, Viewer(role=SECRETARIAT, email="t"), room.id, b"l" * 40, hours=5)
+        link = gate.issue_link(s, Viewer(role=SECRETARIAT, email="t"), room.id, b"l" * 40, hours=5)
         room_name = room.name
     db.dispose_all()
     app = _start(tmp_path)

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from facilitation import db, matching, meetings, orgs
-from facilitation.models import Organisation, Person, Registration
-from facilitation.models_registrations import OrgReview
+from facilitation.meetings import schedule
+from facilitation.orgs import directory, matching
+from facilitation.registrations.models import OrgReview
+from facilitation.storage import db
+from facilitation.storage.models import Organisation, Person, Registration
 
 DATA = Path(__file__).parent / "data" / "registrations"
 
@@ -16,7 +18,7 @@ DATA = Path(__file__).parent / "data" / "registrations"
 @pytest.fixture
 def master(sqlite_url):
     with db.session(sqlite_url) as s:
-        by_no = {no: o.id for no, o in orgs.load_master(s).items()}
+        by_no = {no: o.id for no, o in directory.load_master(s).items()}
     return sqlite_url, by_no
 
 
@@ -66,7 +68,7 @@ def test_unknown_name_goes_to_review_and_confirming_makes_an_alias(master):
         person = Person(name="浦河 花子", name_key="うらかわはなこ")
         s.add(person)
         s.flush()
-        mt = meetings.add_meeting(s, meetings.MeetingInput(title="会", starts_at=dt.datetime(2027, 1, 5, 14)))
+        mt = schedule.add_meeting(s, schedule.MeetingInput(title="会", starts_at=dt.datetime(2027, 1, 5, 14)))
         s.add(Registration(meeting_id=mt.id, person_id=person.id, org_text="浦河の相談センター こみっと（仮）"))
         m = matching.match_org(s, "浦河の相談センター こみっと（仮）")
         assert m.needs_review and m.org_id is None

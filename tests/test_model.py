@@ -4,12 +4,16 @@ import datetime as dt
 
 import pytest
 
-from facilitation import dates, db, demo, meetings, orgs, vocab
-from facilitation.models import Organisation
+from facilitation.demo import dataset
+from facilitation.meetings import schedule
+from facilitation.orgs import directory
+from facilitation.storage import db
+from facilitation.storage.models import Organisation
+from facilitation.text import dates, vocab
 
 
 def test_master_has_the_85_organisations_with_kinds_and_regions():
-    rows = orgs.read_master()
+    rows = directory.read_master()
     assert len(rows) == 85
     assert {r.region for r in rows} <= set(vocab.ALL_AREAS)
     assert {r.kind for r in rows} <= set(vocab.ORG_KINDS)
@@ -27,16 +31,16 @@ def test_master_has_the_85_organisations_with_kinds_and_regions():
 ])
 def test_find_exact_by_name_or_alias(sqlite_url, typed, no):
     with db.session(sqlite_url) as s:
-        loaded = orgs.load_master(s)
-        found = orgs.find_exact(s, typed)
+        loaded = directory.load_master(s)
+        found = directory.find_exact(s, typed)
         assert found is not None and found.id == loaded[no].id
 
 
 def test_load_master_is_idempotent(db_url):
     with db.session(db_url) as s:
-        orgs.load_master(s)
+        directory.load_master(s)
     with db.session(db_url) as s:
-        orgs.load_master(s)
+        directory.load_master(s)
         assert s.query(Organisation).count() == 85
 
 
@@ -56,15 +60,15 @@ def test_japanese_dates_and_fiscal_years():
 
 
 def test_meeting_validation_speaks_japanese():
-    with pytest.raises(meetings.MeetingError, match="開催方法"):
-        meetings._check(meetings.MeetingInput(title="x", starts_at=dt.datetime(2026, 1, 1), format="Zoom"))
-    with pytest.raises(meetings.MeetingError, match="終了時刻"):
-        meetings._check(meetings.MeetingInput(title="x", starts_at=dt.datetime(2026, 1, 1, 14),
+    with pytest.raises(schedule.MeetingError, match="開催方法"):
+        schedule._check(schedule.MeetingInput(title="x", starts_at=dt.datetime(2026, 1, 1), format="Zoom"))
+    with pytest.raises(schedule.MeetingError, match="終了時刻"):
+        schedule._check(schedule.MeetingInput(title="x", starts_at=dt.datetime(2026, 1, 1, 14),
                                               ends_at=dt.datetime(2026, 1, 1, 13)))
 
 
 def test_counts_line_counts_the_ministry_as_one_organisation():
-    c = meetings.MeetingCounts(people=90, organisations=52, by_category={"団体": 67, "自治体": 13, "国": 6},
+    c = schedule.MeetingCounts(people=90, organisations=52, by_category={"団体": 67, "自治体": 13, "国": 6},
                                orgs_by_category={"団体": 42, "自治体": 9, "国": 1}, by_mode={}, by_region={},
                                rooms=10, cancelled=0, capacity=100)
     assert c.line == "90名（52機関：団体42(67)・自治体9(13)・国(6)）"
@@ -75,10 +79,10 @@ def test_demo_history_is_deterministic_and_believable(tmp_path):
     for name in ("a", "b"):
         url = f"sqlite:///{tmp_path / name}.sqlite3"
         with db.session(url) as s:
-            demo.generate(s)
+            dataset.generate(s)
         with db.session(url) as s:
-            ms = meetings.list_meetings(s)
-            made.append([(m.title, m.starts_at, meetings.meeting_counts(s, m.id).line) for m in ms])
+            ms = schedule.list_meetings(s)
+            made.append([(m.title, m.starts_at, schedule.meeting_counts(s, m.id).line) for m in ms])
     assert made[0] == made[1]
     assert len(made[0]) >= 7
     upcoming = [m for m in made[0] if m[1] > dt.datetime(2026, 11, 22)]
@@ -89,7 +93,7 @@ def test_demo_history_is_deterministic_and_believable(tmp_path):
 
 
 def test_demo_people_are_fictional(demo_url):
-    from facilitation.models import Person
+    from facilitation.storage.models import Person
 
     with db.session(demo_url) as s:
         emails = [p.email for p in s.query(Person)]

@@ -4,8 +4,8 @@ import csv
 
 import pytest
 
-from facilitation import normalize as n
-from facilitation.vocab import DATA_DIR
+from facilitation.text import normalize as n
+from facilitation.text.vocab import DATA_DIR
 
 ORGS = list(csv.DictReader((DATA_DIR / "hokkaido_network_orgs_2021.csv").open(encoding="utf-8")))
 

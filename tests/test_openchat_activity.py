@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from facilitation import db, vocab
-from facilitation.models import Meeting, Person, Registration
+from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.openchat import activity, store
-from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.storage import db
+from facilitation.storage.models import Meeting, Person, Registration
+from facilitation.text import vocab
 
 DATA = Path(__file__).parent / "data" / "openchat"
 SEC = SECRETARIAT_LOCAL

@@ -4,10 +4,10 @@ import pytest
 import segno
 from sqlalchemy import select
 
-from facilitation import db
-from facilitation.models import Meeting, Setting
+from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.openchat import announcements
-from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.storage import db
+from facilitation.storage.models import Meeting, Setting
 
 SEC = SECRETARIAT_LOCAL
 

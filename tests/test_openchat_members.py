@@ -5,12 +5,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from facilitation import db, orgs
-from facilitation.models import Organisation, Person
-from facilitation.models_openchat import ChatMember, ChatMessage
-from facilitation.normalize import person_key
+from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.openchat import members, store
-from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.openchat.models import ChatMember, ChatMessage
+from facilitation.orgs import directory
+from facilitation.storage import db
+from facilitation.storage.models import Organisation, Person
+from facilitation.text.normalize import person_key
 
 DATA = Path(__file__).parent / "data" / "openchat"
 SEC = SECRETARIAT_LOCAL
@@ -70,7 +71,7 @@ def test_a_confirmed_spelling_is_remembered_for_the_next_member(demo_copy_url):
         m = member(s, "千歳市&伊藤")
         members.confirm(s, m.id, SEC)
         assert (m.status, m.organisation.name) == (members.REVIEW_CONFIRMED, "千歳市役所保健福祉部福祉課生活支援係")
-        assert orgs.find_exact(s, "千歳市").id == m.organisation_id
+        assert directory.find_exact(s, "千歳市").id == m.organisation_id
     load_text(demo_copy_url, "10:00\t千歳市＆佐々木\tはじめまして。")
     with db.session(demo_copy_url) as s:
         new = member(s, "千歳市＆佐々木")
@@ -82,7 +83,7 @@ def test_a_confirmed_spelling_is_remembered_for_the_next_member(demo_copy_url):
 
 def test_people_are_matched_by_surname_in_kanji_or_kana(demo_copy_url):
     with db.session(demo_copy_url) as s:
-        linku = orgs.find_exact(s, "りんく")
+        linku = directory.find_exact(s, "りんく")
         s.add(Person(name="道下 花子", furigana="みちした はなこ", organisation_id=linku.id,
                      name_key=person_key("道下花子")))
     load_text(demo_copy_url, "10:00\tりんく&道下\tよろしくお願いします。\n10:01\tりんく&ミチシタ\t[スタンプ]")
@@ -103,8 +104,8 @@ def test_pick_create_ignore_and_reopen(demo_copy_url):
         assert created.organisation.name == "NPO法人きたみフードバンク"
         assert members.ignore(s, office.id, SEC).status == members.REVIEW_IGNORED
         assert members.review_queue(s, SEC) == []
-        other = s.scalar(select(Organisation).where(Organisation.name_key == orgs.org_key("りんく")).limit(1)) \
-            or orgs.find_exact(s, "りんく")
+        other = s.scalar(select(Organisation).where(Organisation.name_key == directory.org_key("りんく")).limit(1)) \
+            or directory.find_exact(s, "りんく")
         members.pick(s, office.id, other.id, SEC)
         assert office.organisation_id == other.id
         members.reopen(s, food.id, SEC)

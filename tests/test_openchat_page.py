@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from facilitation import db
-from facilitation.models import Meeting
+from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.openchat import store
-from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
+from facilitation.storage import db
+from facilitation.storage.models import Meeting
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "openchat"
@@ -71,7 +71,7 @@ def test_committee_sees_counts_and_topics_but_no_texts_or_names(monkeypatch, cha
 
 def test_redaction_from_the_page_data_path(monkeypatch, chat_url):
     """After a redaction the page shows 「削除済み」 in place of the text, and the counts stay."""
-    from facilitation.models_openchat import ChatMessage
+    from facilitation.openchat.models import ChatMessage
 
     with db.session(chat_url) as s:
         mid = s.scalar(select(ChatMessage.id).where(ChatMessage.text == SECRET_TEXT))

@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from facilitation import cli, db
-from facilitation.models_openchat import ChatEvent, ChatImport, ChatMember, ChatMessage
+from facilitation import cli
+from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.openchat import store
-from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.openchat.models import ChatEvent, ChatImport, ChatMember, ChatMessage
+from facilitation.storage import db
 
 DATA = Path(__file__).parent / "data" / "openchat"
 SEC = SECRETARIAT_LOCAL

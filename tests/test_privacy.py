@@ -8,9 +8,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from facilitation import backup, db, meetings, privacy
-from facilitation.models import AuditEntry, Meeting, Person, Registration
-from facilitation.roles import COMMITTEE, SECRETARIAT, AccessDenied, Viewer
+from facilitation.access import privacy
+from facilitation.access.roles import COMMITTEE, SECRETARIAT, AccessDenied, Viewer
+from facilitation.meetings import schedule
+from facilitation.storage import backup, db
+from facilitation.storage.models import AuditEntry, Meeting, Person, Registration
 
 ADMIN = Viewer(role=SECRETARIAT, email="office@example.org")
 
@@ -25,14 +27,14 @@ def _busiest_person(url: str) -> tuple[int, str, str]:
 
 def _all_counts(url: str) -> dict[int, str]:
     with db.session(url) as s:
-        return {m.id: meetings.meeting_counts(s, m.id).line for m in s.scalars(select(Meeting))}
+        return {m.id: schedule.meeting_counts(s, m.id).line for m in s.scalars(select(Meeting))}
 
 
 def _add_other_areas(url: str, person_id: int, name: str, email: str) -> None:
     """Rows in the registrations, rosters and open-chat tables that carry the person's data."""
-    from facilitation.models_openchat import ChatEvent, ChatMember, ChatMessage
-    from facilitation.models_registrations import KeptAsideRow, RegistrationSource
-    from facilitation.models_rosters import ZoomParticipant
+    from facilitation.openchat.models import ChatEvent, ChatMember, ChatMessage
+    from facilitation.registrations.models import KeptAsideRow, RegistrationSource
+    from facilitation.rosters.models import ZoomParticipant
 
     with db.session(url, actor="import") as s:
         reg = s.scalars(select(Registration).where(Registration.person_id == person_id)).first()
@@ -54,7 +56,7 @@ def _add_other_areas(url: str, person_id: int, name: str, email: str) -> None:
                           fingerprint="f2"))
         s.add(ChatEvent(at=dt.datetime(2026, 5, 1, 9), kind="join", actor=member.nickname,
                         text=f"{member.nickname}が参加しました", fingerprint="e1"))
-        from facilitation.models_surveys import SurveyResponse, SurveySheet
+        from facilitation.surveys.models import SurveyResponse, SurveySheet
 
         survey = SurveySheet(title="第3回アンケート", meeting_id=reg.meeting_id,
                              headers=["氏名", "メールアドレス", "役に立ちましたか", "ご意見"])
@@ -98,7 +100,7 @@ def test_forgetting_a_person_erases_everywhere_and_keeps_counts(demo_copy_url):
     assert "別の 人" in dump and "こんにちは" in dump  # other people's rows untouched
     assert "とても役に立った" in dump and "札幌市社協" in dump  # survey answers and organisation stay
 
-    from facilitation.models_openchat import ChatMessage
+    from facilitation.openchat.models import ChatMessage
 
     with db.session(url) as s:
         msg = s.scalars(select(ChatMessage).where(ChatMessage.fingerprint == "f1")).one()

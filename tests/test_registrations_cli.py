@@ -6,8 +6,12 @@ import sys
 import time
 from pathlib import Path
 
-from facilitation import cli, db, meetings, registrations, sheets
-from facilitation.sheets_emulator import DEMO_KEY, DEMO_URL, SheetsEmulator, demo_tabs
+from facilitation import cli
+from facilitation.meetings import schedule
+from facilitation.registrations import intake
+from facilitation.sheets import gsheets
+from facilitation.sheets.emulator import DEMO_KEY, DEMO_URL, SheetsEmulator, demo_tabs
+from facilitation.storage import db
 
 from .conftest import ROOT, free_port
 
@@ -22,7 +26,7 @@ def run(capsys, *argv):
 
 def test_import_file_json(demo_copy_url, capsys):
     with db.session(demo_copy_url) as s:
-        mid = meetings.upcoming_meeting(s).id
+        mid = schedule.upcoming_meeting(s).id
     code, out, _ = run(capsys, "--db", demo_copy_url, "registrations", "import", str(DATA / "form_problems.csv"),
                        "--meeting", str(mid), "--json")
     data = json.loads(out)
@@ -44,16 +48,16 @@ def test_import_errors_are_japanese_without_traceback(demo_copy_url, capsys):
 
 
 def test_sync_json_through_the_emulator(demo_copy_url, capsys, monkeypatch):
-    sheets.clear_cache()
+    gsheets.clear_cache()
     with SheetsEmulator() as em:
         em.add_spreadsheet(DEMO_KEY, demo_tabs(demo_copy_url))
-        monkeypatch.setenv(sheets.ENDPOINT_ENV, em.url)
+        monkeypatch.setenv(gsheets.ENDPOINT_ENV, em.url)
         with db.session(demo_copy_url) as s:
-            mid = meetings.upcoming_meeting(s).id
+            mid = schedule.upcoming_meeting(s).id
         code, _, err = run(capsys, "--db", demo_copy_url, "registrations", "sync", "--meeting", str(mid))
         assert code == 2 and "URLが設定されていません" in err
         with db.session(demo_copy_url) as s:
-            registrations.configure_sheet(s, mid, DEMO_URL)
+            intake.configure_sheet(s, mid, DEMO_URL)
         em.reset_counts()
         code, out, _ = run(capsys, "--db", demo_copy_url, "registrations", "sync", "--meeting", str(mid), "--json")
         data = json.loads(out)
@@ -69,13 +73,13 @@ def test_sheets_emulator_command_serves_demo_sheets(tmp_path):
     try:
         first = proc.stdout.readline()
         assert f"http://127.0.0.1:{port}" in first
-        client = sheets.SheetsClient(endpoint=f"http://127.0.0.1:{port}")
+        client = gsheets.SheetsClient(endpoint=f"http://127.0.0.1:{port}")
         deadline = time.time() + 30
         while True:
             try:
                 tables = client.fetch(DEMO_URL, ["フォームの回答 1", "アンケート"], max_age=0)
                 break
-            except sheets.SheetsError:
+            except gsheets.SheetsError:
                 if time.time() > deadline:
                     raise
                 time.sleep(0.2)

@@ -8,12 +8,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facilitation import choices as choice_map
-from facilitation import db, forms, matching, meetings, orgs, registrations, vocab
-from facilitation.models import Person, Registration, Room
-from facilitation.models_registrations import KeptAsideRow
-from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
-from facilitation.tabular import Table
+from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.assignment import choices as choice_map
+from facilitation.files.tabular import Table
+from facilitation.meetings import schedule
+from facilitation.orgs import directory, matching
+from facilitation.registrations import forms, intake
+from facilitation.registrations.models import KeptAsideRow
+from facilitation.storage import db
+from facilitation.storage.models import Person, Registration, Room
+from facilitation.text import vocab
 
 DATA = Path(__file__).parent / "data" / "registrations"
 H = forms.STANDARD_HEADERS
@@ -21,7 +25,7 @@ THEMES = ["就労準備支援事業", "一時生活支援事業", "テーマを�
 
 
 def new_meeting(s, day=dt.datetime(2027, 1, 15, 14), themes=THEMES):
-    m = meetings.add_meeting(s, meetings.MeetingInput(title="情報交換会", starts_at=day))
+    m = schedule.add_meeting(s, schedule.MeetingInput(title="情報交換会", starts_at=day))
     for i, t in enumerate(themes, start=1):
         s.add(Room(meeting_id=m.id, position=i, name=f"ルーム{i}", theme=t))
     s.flush()
@@ -31,7 +35,7 @@ def new_meeting(s, day=dt.datetime(2027, 1, 15, 14), themes=THEMES):
 @pytest.fixture
 def setup(sqlite_url):
     with db.session(sqlite_url) as s:
-        orgs.load_master(s)
+        directory.load_master(s)
         mid = new_meeting(s)
     return sqlite_url, mid
 
@@ -49,18 +53,18 @@ def table(*rows, name="test.csv"):
 
 def imp(url, mid, t, **kw):
     with db.session(url) as s:
-        return registrations.import_table(s, mid, t, **kw)
+        return intake.import_table(s, mid, t, **kw)
 
 
 @pytest.mark.parametrize("name", ["form_utf8.csv", "form_utf8_bom.csv", "form_cp932.csv", "form.xlsx"])
 def test_real_files_import_the_same_people(setup, name):
     url, mid = setup
     with db.session(url) as s:
-        res = registrations.import_file(s, mid, (DATA / name).read_bytes(), name)
+        res = intake.import_file(s, mid, (DATA / name).read_bytes(), name)
     assert res.consistent and res.quarantined == []
     assert res.imported == (4 if name.endswith("xlsx") else 3)
     with db.session(url) as s:
-        df = registrations.registrant_frame(s, mid, SECRETARIAT_LOCAL)
+        df = intake.registrant_frame(s, mid, SECRETARIAT_LOCAL)
         assert set(df["機関"]) >= {"NPO法人コミュニティワーク研究実践センター岩見沢市生活サポートセンターりんく",
                                    "江別市社会福祉協議会くらしサポートセンターえべつ",
                                    "社会福祉法人慧誠会帯広市自立相談支援センターふらっと"}
@@ -75,7 +79,7 @@ def test_real_files_import_the_same_people(setup, name):
 def test_header_variants_and_unknown_columns_kept_as_extra_fields(setup):
     url, mid = setup
     with db.session(url) as s:
-        res = registrations.import_file(s, mid, (DATA / "form_header_variants.csv").read_bytes(), "agency.csv")
+        res = intake.import_file(s, mid, (DATA / "form_header_variants.csv").read_bytes(), "agency.csv")
     assert (res.imported, res.quarantined) == (2, [])
     with db.session(url) as s:
         regs = {r.person.name: r for r in s.query(Registration).filter_by(meeting_id=mid)}
@@ -91,7 +95,7 @@ def test_header_variants_and_unknown_columns_kept_as_extra_fields(setup):
 def test_each_kept_aside_reason_names_row_and_column(setup):
     url, mid = setup
     with db.session(url) as s:
-        res = registrations.import_file(s, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
+        res = intake.import_file(s, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
     assert (res.rows, res.imported) == (4, 1)
     reasons = [q["reason"] for q in res.quarantined]
     assert reasons == [
@@ -100,35 +104,35 @@ def test_each_kept_aside_reason_names_row_and_column(setup):
         "4行目「氏名」: 氏名が空欄です（メールアドレス nameless@example.org）。",
     ]
     with db.session(url) as s:
-        kept = registrations.kept_aside(s, mid)
+        kept = intake.kept_aside(s, mid)
         assert [k.row_number for k in kept] == [2, 3, 4]
         assert kept[1].raw["メールアドレス"] == "not-an-email" and kept[1].column == "メールアドレス"
     # Importing the same file again keeps the same three rows aside, not six.
     with db.session(url) as s:
-        again = registrations.import_file(s, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
+        again = intake.import_file(s, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
         assert (again.duplicates, len(again.quarantined)) == (1, 3)
-        assert len(registrations.kept_aside(s, mid)) == 3
+        assert len(intake.kept_aside(s, mid)) == 3
 
 
 def test_kept_aside_row_fixed_on_the_page_goes_in_and_stays_resolved(setup):
     url, mid = setup
     imp(url, mid, table(row(email="oops@"), name="s.csv"))
     with db.session(url) as s:
-        entry = registrations.kept_aside(s, mid)[0]
+        entry = intake.kept_aside(s, mid)[0]
         fixed = dict(entry.raw, **{"メールアドレス": "fixed@example.org"})
-        res = registrations.retry_kept_aside(s, entry.id, fixed, actor="事務局")
+        res = intake.retry_kept_aside(s, entry.id, fixed, actor="事務局")
         assert res.imported == 1
-        assert registrations.kept_aside(s, mid) == []
+        assert intake.kept_aside(s, mid) == []
         assert s.get(KeptAsideRow, entry.id).resolution == "imported"
     # The bad row is still in the source: next time it is a duplicate, not a new problem.
     again = imp(url, mid, table(row(email="oops@"), name="s.csv"))
     assert (again.duplicates, again.quarantined) == (1, [])
     with db.session(url) as s:
         other = imp(url, mid, table(row(email="x@", name="誰か"), name="t.csv"))
-        entry = registrations.kept_aside(s, mid)[0]
-        registrations.dismiss_kept_aside(s, entry.id)
-        assert registrations.kept_aside(s, mid) == [] and len(other.quarantined) == 1
-        assert len(registrations.kept_aside(s, mid, include_resolved=True)) == 2
+        entry = intake.kept_aside(s, mid)[0]
+        intake.dismiss_kept_aside(s, entry.id)
+        assert intake.kept_aside(s, mid) == [] and len(other.quarantined) == 1
+        assert len(intake.kept_aside(s, mid, include_resolved=True)) == 2
 
 
 def test_resync_is_idempotent_and_later_edits_update(setup):
@@ -188,14 +192,14 @@ def test_unmatched_choices_are_flagged_not_excluded_and_can_be_mapped(setup):
     assert res.flagged[0]["reason"].startswith("2行目「希望テーマ（第1希望）」: 「ひきこもり支援の話がしたい」")
     with db.session(url) as s:
         assert s.query(Registration).filter_by(choice1="ルーム2").count() == 1  # kept as written
-        assert [(r["希望の記入"], r["人数"], r["判定"]) for r in registrations.unmatched_choices(s, mid).to_dict("records")
+        assert [(r["希望の記入"], r["人数"], r["判定"]) for r in intake.unmatched_choices(s, mid).to_dict("records")
                 ] == [("ひきこもり支援の話がしたい", 1, "対応なし")]
-        assert registrations.summary(s, mid).unmatched_choices == 1
+        assert intake.summary(s, mid).unmatched_choices == 1
         room3 = s.query(Room).filter_by(meeting_id=mid, position=3).one()
         choice_map.map_choice(s, SECRETARIAT_LOCAL, mid, "ひきこもり支援の話がしたい", room3.id)
     with db.session(url) as s:
-        assert registrations.unmatched_choices(s, mid).empty
-        assert registrations.summary(s, mid).unmatched_choices == 0
+        assert intake.unmatched_choices(s, mid).empty
+        assert intake.summary(s, mid).unmatched_choices == 0
         assert s.query(Registration).filter_by(choice1="ひきこもり支援の話がしたい").count() == 1  # not rewritten
         with pytest.raises(AccessDenied):
             choice_map.map_choice(s, Viewer(role=COMMITTEE), mid, "特になし", None)
@@ -214,7 +218,7 @@ def test_choices_are_not_flagged_while_the_meeting_has_no_rooms(sqlite_url):
     res = imp(sqlite_url, mid, table(row(c1="ひきこもり支援の話がしたい")))
     assert res.imported == 1 and res.flagged == []
     with db.session(sqlite_url) as s:
-        assert registrations.unmatched_choices(s, mid).empty
+        assert intake.unmatched_choices(s, mid).empty
 
 
 def test_unknown_organisation_imports_and_waits_for_review(setup):
@@ -225,9 +229,9 @@ def test_unknown_organisation_imports_and_waits_for_review(setup):
     with db.session(url) as s:
         review = matching.pending(s, mid)[0]
         org = matching.create_and_confirm(s, review.id, "NPO法人はまなす生活相談室", "NPO等", "渡島総合振興局")
-        df = registrations.registrant_frame(s, mid, SECRETARIAT_LOCAL)
+        df = intake.registrant_frame(s, mid, SECRETARIAT_LOCAL)
         assert set(df["機関"]) == {org.name}
-        assert registrations.summary(s, mid).by_region == {"渡島総合振興局": 2}
+        assert intake.summary(s, mid).by_region == {"渡島総合振興局": 2}
 
 
 def test_saved_column_mapping_is_used(setup):
@@ -236,35 +240,35 @@ def test_saved_column_mapping_is_used(setup):
     res = imp(url, mid, t)
     assert res.imported == 0 and "にあたる列がありません" in res.quarantined[0]["reason"]
     with db.session(url) as s:
-        registrations.save_column_mapping(s, mid, {"連絡先": "email", "参加者": "name", "ご所属": "org"})
-        assert registrations.saved_mapping(s, mid)["参加者"] == "name"
-        entry = registrations.kept_aside(s, mid)[0]
-        assert registrations.retry_kept_aside(s, entry.id, entry.raw).imported == 1
+        intake.save_column_mapping(s, mid, {"連絡先": "email", "参加者": "name", "ご所属": "org"})
+        assert intake.saved_mapping(s, mid)["参加者"] == "name"
+        entry = intake.kept_aside(s, mid)[0]
+        assert intake.retry_kept_aside(s, entry.id, entry.raw).imported == 1
 
 
 def test_manual_entry_edit_and_cancel(setup):
     url, mid = setup
     with db.session(url) as s:
-        reg = registrations.add_manual(s, mid, registrations.ManualEntry(
+        reg = intake.add_manual(s, mid, intake.ManualEntry(
             name="千葉 直子", email="chiba@example.org", org="名寄市社協", mode="会場", choice1=THEMES[0],
             programs=["自立相談支援事業"], years="2年", facilitator=True))
         rid = reg.id
         assert (reg.source, reg.attendance_mode, reg.person.organisation.name) == (
             "manual", "会場", "名寄市社会福祉協議会生活相談支援センター")
-        with pytest.raises(registrations.RegistrationError, match="すでに申込済み"):
-            registrations.add_manual(s, mid, registrations.ManualEntry(name="千葉 直子", email="CHIBA@example.org"))
-        with pytest.raises(registrations.RegistrationError, match="メールアドレスの形式"):
-            registrations.add_manual(s, mid, registrations.ManualEntry(name="誰か", email="dareka"))
-        with pytest.raises(registrations.RegistrationError, match="氏名が空欄"):
-            registrations.add_manual(s, mid, registrations.ManualEntry(name="", email="x@example.org"))
-        registrations.update_registration(s, rid, {"name": "千葉　直子", "choice2": THEMES[1], "note": "遅れて参加"})
-        with pytest.raises(registrations.RegistrationError, match="状態は"):
-            registrations.update_registration(s, rid, {"status": "不明"})
-        registrations.cancel(s, rid)
-        assert registrations.summary(s, mid).cancelled == 1
+        with pytest.raises(intake.RegistrationError, match="すでに申込済み"):
+            intake.add_manual(s, mid, intake.ManualEntry(name="千葉 直子", email="CHIBA@example.org"))
+        with pytest.raises(intake.RegistrationError, match="メールアドレスの形式"):
+            intake.add_manual(s, mid, intake.ManualEntry(name="誰か", email="dareka"))
+        with pytest.raises(intake.RegistrationError, match="氏名が空欄"):
+            intake.add_manual(s, mid, intake.ManualEntry(name="", email="x@example.org"))
+        intake.update_registration(s, rid, {"name": "千葉　直子", "choice2": THEMES[1], "note": "遅れて参加"})
+        with pytest.raises(intake.RegistrationError, match="状態は"):
+            intake.update_registration(s, rid, {"status": "不明"})
+        intake.cancel(s, rid)
+        assert intake.summary(s, mid).cancelled == 1
     # A cancelled registration stays cancelled when the same person's row is read again.
     with db.session(url) as s:
-        registrations.import_table(s, mid, table(row(email="chiba@example.org", name="千葉 直子", org="名寄市社協")),
+        intake.import_table(s, mid, table(row(email="chiba@example.org", name="千葉 直子", org="名寄市社協")),
                                    update_existing=False)
         assert s.get(Registration, rid).status == vocab.STATUS_CANCELLED
         assert s.get(Registration, rid).choice2 == THEMES[1]
@@ -274,17 +278,17 @@ def test_committee_sees_no_names_or_emails(setup):
     url, mid = setup
     imp(url, mid, table(row(note="家族のことで相談あり")))
     with db.session(url) as s:
-        df = registrations.registrant_frame(s, mid, Viewer(role=COMMITTEE))
+        df = intake.registrant_frame(s, mid, Viewer(role=COMMITTEE))
     assert len(df) == 1
     assert not {"氏名", "ふりがな", "メールアドレス", "備考"} & set(df.columns)
     assert "山田" not in df.to_string() and "example.org" not in df.to_string()
     with db.session(url) as s, pytest.raises(AccessDenied):
-        registrations.cleaned_frame(s, mid, Viewer(role=COMMITTEE))
+        intake.cleaned_frame(s, mid, Viewer(role=COMMITTEE))
 
 
 def test_storage_round_trip_on_sqlite_and_postgresql(db_url):
     with db.session(db_url) as s:
-        orgs.load_master(s)
+        directory.load_master(s)
         mid = new_meeting(s)
     t = table(row(), row(email="bad"), row(ts="2026/11/22 10:00:00", email="b@example.org", name="佐藤 花子"))
     first = imp(db_url, mid, t, source="sheet", source_ref="K/t", report_removed=True)
@@ -293,7 +297,7 @@ def test_storage_round_trip_on_sqlite_and_postgresql(db_url):
     assert (again.imported, again.updated, again.duplicates, len(again.quarantined)) == (0, 0, 2, 1)
     with db.session(db_url) as s:
         assert s.query(Registration).filter_by(meeting_id=mid).count() == 2
-        assert len(registrations.kept_aside(s, mid)) == 1
+        assert len(intake.kept_aside(s, mid)) == 1
 
 
 # --- property: no input row is ever lost or counted twice --------------------------------------
@@ -321,7 +325,7 @@ def test_property_every_row_counted_once_and_nobody_lost(setup, batches):
         assert len({q["row"] for q in res.quarantined}) == len(res.quarantined)
         with db.session(url) as s:
             regs = [(r.person.email, r.person.name) for r in s.query(Registration).filter_by(meeting_id=mid)]
-            kept = registrations.kept_aside(s, mid)
+            kept = intake.kept_aside(s, mid)
         # Every valid row's person has a registration; every invalid row is kept aside.
         for _a, b, c, _d, _e in batch:
             key = (b.strip().lower(), c.replace("　", " ").strip())

@@ -5,11 +5,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from facilitation import choices, db, meetings, registrations, sheets
-from facilitation.assignment import service
-from facilitation.models import Registration
-from facilitation.roles import COMMITTEE, Viewer
-from facilitation.sheets_emulator import DEMO_KEY, DEMO_URL, SheetsEmulator, demo_tabs
+from facilitation.access.roles import COMMITTEE, Viewer
+from facilitation.assignment import choices, service
+from facilitation.meetings import schedule
+from facilitation.registrations import intake
+from facilitation.sheets import gsheets
+from facilitation.sheets.emulator import DEMO_KEY, DEMO_URL, SheetsEmulator, demo_tabs
+from facilitation.storage import db
+from facilitation.storage.models import Registration
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "registrations.py")
 
@@ -21,13 +24,13 @@ def app_db(demo_copy_url, monkeypatch):
 
 
 def test_secretariat_sees_counts_table_and_can_sync(app_db, monkeypatch):
-    sheets.clear_cache()
+    gsheets.clear_cache()
     with SheetsEmulator() as em:
         em.add_spreadsheet(DEMO_KEY, demo_tabs(app_db))
-        monkeypatch.setenv(sheets.ENDPOINT_ENV, em.url)
+        monkeypatch.setenv(gsheets.ENDPOINT_ENV, em.url)
         with db.session(app_db) as s:
-            mid = meetings.upcoming_meeting(s).id
-            registrations.configure_sheet(s, mid, DEMO_URL)
+            mid = schedule.upcoming_meeting(s).id
+            intake.configure_sheet(s, mid, DEMO_URL)
         at = AppTest.from_file(PAGE, default_timeout=60)
         at.run()
         assert not at.exception
@@ -81,9 +84,9 @@ def test_committee_sees_counts_but_no_names(app_db):
 
 def test_a_choice_mapped_on_this_page_is_what_the_rooms_page_and_the_optimiser_use(app_db):
     with db.session(app_db) as s:
-        mid = meetings.upcoming_meeting(s).id
+        mid = schedule.upcoming_meeting(s).id
         room = choices.list_rooms(s, mid)[2]
-        reg_id = registrations.add_manual(s, mid, registrations.ManualEntry(
+        reg_id = intake.add_manual(s, mid, intake.ManualEntry(
             name="石川 千尋", email="ishikawa@example.org", org="ＪＯＩＮ", choice1="ひきこもりの家族会の話",
             choice2="住まいと居住支援")).id
     at = AppTest.from_file(PAGE, default_timeout=60)

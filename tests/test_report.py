@@ -6,8 +6,10 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from facilitation import db, meetings, notes, report, rosters
-from facilitation.roles import FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.access.roles import FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.meetings import schedule
+from facilitation.rosters import live, notes, report
+from facilitation.storage import db
 from tests.rosters_world import build, cli
 
 
@@ -18,7 +20,7 @@ def held(sqlite_url):
         w = build(s)
         for label, mark in (("sato", "出席"), ("tanaka1", "遅刻"), ("takahashi", "出席"), ("suzuki", "欠席"),
                             ("tanaka2", "出席"), ("ito", "途中退室"), ("watanabe", "出席")):
-            rosters.mark_attendance(s, w.regs[label], mark, SECRETARIAT_LOCAL)
+            live.mark_attendance(s, w.regs[label], mark, SECRETARIAT_LOCAL)
         fac = Viewer(role=FACILITATOR, email="sato@example.org", meeting_id=w.meeting_id, room_id=w.rooms["R1"])
         notes.save_note(s, fac, w.rooms["R1"], {
             "issues": "・ひきこもりの方への最初の接点づくりが難しい。\n・家族からの相談で止まってしまう。",
@@ -46,7 +48,7 @@ def test_docx_has_the_secretariats_structure_and_counts_from_attendance(held, tm
     url, w = held
     with db.session(url) as s:
         data = report.build_report(s, w.meeting_id, SECRETARIAT_LOCAL)
-        expected = meetings.meeting_counts(s, w.meeting_id, statuses=("出席",))
+        expected = schedule.meeting_counts(s, w.meeting_id, statuses=("出席",))
     texts, cells, doc = paragraphs(report.to_docx(data), tmp_path)
     assert texts[0] == "第2回 北海道生活困窮者支援ネットワーク 情報交換会 報告レポート"
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
@@ -135,9 +137,9 @@ def test_command_writes_each_format_from_the_extension(held, tmp_path, capsys):
 
 def test_report_of_a_demo_meeting_uses_its_notes(demo_url, tmp_path):
     with db.session(demo_url) as s:
-        held = [m for m in meetings.list_meetings(s) if m.status == "開催済" and len(m.rooms) >= 10][0]
+        held = [m for m in schedule.list_meetings(s) if m.status == "開催済" and len(m.rooms) >= 10][0]
         data = report.build_report(s, held.id, SECRETARIAT_LOCAL)
-        counts = meetings.meeting_counts(s, held.id, statuses=("出席",))
+        counts = schedule.meeting_counts(s, held.id, statuses=("出席",))
         n_rooms = len(held.rooms)
     assert data.total_line == f"合計{counts.line}" and counts.people > 40
     assert len(data.rooms) == n_rooms and all(r.issues and r.summary for r in data.rooms)

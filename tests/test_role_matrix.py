@@ -14,9 +14,9 @@ from google.protobuf import text_format
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from facilitation import db
-from facilitation.models import Assignment, Meeting, Person, Registration, Room
-from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
+from facilitation.storage import db
+from facilitation.storage.models import Assignment, Meeting, Person, Registration, Room
 
 from .conftest import ROOT
 
@@ -48,15 +48,15 @@ def world(tmp_path_factory):
     """The demo copy with a survey and a chat export imported; returns the facts the tests need."""
     import sqlite3
 
-    from facilitation import demo
+    from facilitation.demo import dataset
+    from facilitation.files.tabular import read_table
     from facilitation.openchat import store as chat_store
     from facilitation.surveys import store as survey_store
-    from facilitation.tabular import read_table
 
     path = tmp_path_factory.mktemp("matrix") / "m.sqlite3"
     url = f"sqlite:///{path}"
     with db.session(url, actor="demo") as s:
-        demo.generate(s, activity=False)  # this world imports its own survey and chat
+        dataset.generate(s, activity=False)  # this world imports its own survey and chat
     admin = Viewer(role=SECRETARIAT, email="office@example.org")
     with db.session(url, actor=admin.actor) as s:
         past = s.scalars(select(Meeting).order_by(Meeting.starts_at)).first()
@@ -65,7 +65,7 @@ def world(tmp_path_factory):
         chat_store.import_bytes(s, (DATA / "openchat" / "ja_ios.txt").read_bytes(), admin, "ja_ios.txt")
         respondents = [r[2] for r in table.rows if r[2]]
         comments = [r[-1] for r in table.rows if len(r[-1]) > 10]  # ご意見・ご感想 (free text)
-        from facilitation.models_openchat import ChatMessage
+        from facilitation.openchat.models import ChatMessage
 
         chat_texts = [t for t in s.scalars(select(ChatMessage.text)) if t and len(t) >= 12]
         # The room of the newest meeting that has the most assignments: the facilitator's room.

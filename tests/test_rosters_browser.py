@@ -13,9 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from facilitation import access, db, meetings, report, rosters
-from facilitation.models import Assignment
-from facilitation.roles import SECRETARIAT_LOCAL
+from facilitation.access import gate
+from facilitation.access.roles import SECRETARIAT_LOCAL
+from facilitation.meetings import schedule
+from facilitation.rosters import live, report
+from facilitation.storage import db
+from facilitation.storage.models import Assignment
 from tests import streamlit_process
 from tests.test_rosters_pages import place_upcoming
 from ui.roster import REFRESH_SECONDS
@@ -35,8 +38,8 @@ def roster_app(demo_url, tmp_path_factory):
     url = f"sqlite:///{path}"
     world = place_upcoming(url)
     with db.session(url) as s:  # the facilitator's personal link for room 1 (the access area signs it)
-        world["token"] = access.issue_link(s, SECRETARIAT_LOCAL, world["rooms"][0], SECRET.encode()).token
-    app = streamlit_process.start(url, home / "streamlit.log", env={access.SECRET_ENV: SECRET})
+        world["token"] = gate.issue_link(s, SECRETARIAT_LOCAL, world["rooms"][0], SECRET.encode()).token
+    app = streamlit_process.start(url, home / "streamlit.log", env={gate.SECRET_ENV: SECRET})
     yield {"base": app.base, "url": url, "world": world, "log": app.log}
     streamlit_process.stop(app)
 
@@ -73,7 +76,7 @@ def test_phone_roster_tap_and_live_move(roster_app, browser, output_dir):
     group.get_by_role("radio", name="出席").tap()
     page.get_by_text("出席 1・遅刻 0").first.wait_for(timeout=LIVE_WAIT_MS)
     with db.session(url) as s:
-        assert rosters.marks_of(s, w["meeting_id"]).get(target) == "出席"
+        assert live.marks_of(s, w["meeting_id"]).get(target) == "出席"
 
     # The secretariat's desktop overview in a second context shows the count.
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
@@ -102,7 +105,7 @@ def test_phone_roster_tap_and_live_move(roster_app, browser, output_dir):
 @pytest.mark.timeout(120)
 def test_printable_report_renders_japanese_with_a_cjk_font(roster_app, browser, output_dir):
     with db.session(roster_app["url"]) as s:
-        held = next(m for m in meetings.list_meetings(s) if m.status == "開催済" and len(m.rooms) >= 10)
+        held = next(m for m in schedule.list_meetings(s) if m.status == "開催済" and len(m.rooms) >= 10)
         page_html = report.to_html(report.build_report(s, held.id, SECRETARIAT_LOCAL))
     path = Path(output_dir / "report.html")
     path.write_text(page_html, encoding="utf-8")
@@ -124,7 +127,7 @@ def test_printable_report_renders_japanese_with_a_cjk_font(roster_app, browser, 
 
 
 def note_of(url: str, room_id: int) -> dict[str, str]:
-    from facilitation import notes
+    from facilitation.rosters import notes
     with db.session(url) as s:
         return notes.get_note(s, SECRETARIAT_LOCAL, room_id).values()
 
@@ -175,7 +178,7 @@ def test_notes_save_while_typing_and_survive_a_dropped_connection(roster_app, br
 
     # Someone else's save of another field shows up on this phone at its next save.
     with db.session(url) as s:
-        from facilitation import notes
+        from facilitation.rosters import notes
         notes.save_note(s, SECRETARIAT_LOCAL, room1, {"efforts": "手紙から始めている。"})
     requests = page.get_by_role("textbox", name="後方支援への要望")
     requests.tap()

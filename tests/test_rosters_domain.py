@@ -7,9 +7,10 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from facilitation import db, notes, rosters
-from facilitation.models import Attendance, AuditEntry, Registration, RoomNote
-from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.rosters import live, notes
+from facilitation.storage import db
+from facilitation.storage.models import Attendance, AuditEntry, Registration, RoomNote
 from tests.rosters_world import build, move
 
 
@@ -27,7 +28,7 @@ def facilitator(w, room="R1") -> Viewer:
 def test_facilitator_sees_their_room_with_what_they_need(world):
     url, w = world
     with db.session(url) as s:
-        roster = rosters.room_roster(s, facilitator(w), w.meeting_id, w.rooms["R1"])
+        roster = live.room_roster(s, facilitator(w), w.meeting_id, w.rooms["R1"])
     assert (roster.room_name, roster.theme, roster.zoom_prefix) == ("ルーム1", "ひきこもり支援", "R1")
     names = [p.name for p in roster.people]
     assert names == ["佐藤 陽子", "田中 誠"]  # facilitator first; the cancelled 木村 is not listed
@@ -44,7 +45,7 @@ def test_facilitator_sees_their_room_with_what_they_need(world):
 def test_absent_earlier_still_counts_as_first_time(world):
     url, w = world
     with db.session(url) as s:
-        roster = rosters.room_roster(s, SECRETARIAT_LOCAL, w.meeting_id, w.rooms["R2"])
+        roster = live.room_roster(s, SECRETARIAT_LOCAL, w.meeting_id, w.rooms["R2"])
     suzuki = next(p for p in roster.people if p.name == "鈴木 健太")
     assert suzuki.first_time  # registered in July but 欠席
 
@@ -53,27 +54,27 @@ def test_facilitator_cannot_open_another_room_or_meeting(world):
     url, w = world
     with db.session(url) as s:
         with pytest.raises(AccessDenied):
-            rosters.room_roster(s, facilitator(w), w.meeting_id, w.rooms["R2"])
+            live.room_roster(s, facilitator(w), w.meeting_id, w.rooms["R2"])
         with pytest.raises(AccessDenied):
-            rosters.room_roster(s, facilitator(w), w.earlier_meeting_id, w.rooms["R1"])
+            live.room_roster(s, facilitator(w), w.earlier_meeting_id, w.rooms["R1"])
         with pytest.raises(AccessDenied):
-            rosters.overview(s, facilitator(w), w.meeting_id)
+            live.overview(s, facilitator(w), w.meeting_id)
         with pytest.raises(AccessDenied):
-            rosters.mark_attendance(s, w.regs["suzuki"], "出席", facilitator(w))
+            live.mark_attendance(s, w.regs["suzuki"], "出席", facilitator(w))
         with pytest.raises(AccessDenied):
-            rosters.room_roster(s, Viewer(role=COMMITTEE), w.meeting_id, w.rooms["R1"])
-        assert rosters.rooms_of(s, facilitator(w), w.meeting_id) == [(w.rooms["R1"], "ルーム1：ひきこもり支援")]
+            live.room_roster(s, Viewer(role=COMMITTEE), w.meeting_id, w.rooms["R1"])
+        assert live.rooms_of(s, facilitator(w), w.meeting_id) == [(w.rooms["R1"], "ルーム1：ひきこもり支援")]
 
 
 def test_overview_counts_and_committee_sees_no_names(world):
     url, w = world
     with db.session(url) as s:
-        rosters.mark_attendance(s, w.regs["sato"], "出席", facilitator(w))
-        rosters.mark_attendance(s, w.regs["ito"], "遅刻", SECRETARIAT_LOCAL)
-        rosters.mark_attendance(s, w.regs["watanabe"], "欠席", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, w.regs["sato"], "出席", facilitator(w))
+        live.mark_attendance(s, w.regs["ito"], "遅刻", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, w.regs["watanabe"], "欠席", SECRETARIAT_LOCAL)
     with db.session(url) as s:
-        ov = rosters.overview(s, SECRETARIAT_LOCAL, w.meeting_id)
-        blind = rosters.overview(s, Viewer(role=COMMITTEE), w.meeting_id)
+        ov = live.overview(s, SECRETARIAT_LOCAL, w.meeting_id)
+        blind = live.overview(s, Viewer(role=COMMITTEE), w.meeting_id)
     r1, r2, r3 = ov.rooms
     assert r1.facilitator == "佐藤 陽子"
     assert (r1.counts["出席"], r1.counts["未確認"], r1.counts["合計"]) == (1, 1, 2)
@@ -89,20 +90,20 @@ def test_moves_and_late_registrations_show_on_the_next_read(world):
     url, w = world
     stamps = []
     with db.session(url) as s:
-        stamps.append(rosters.change_stamp(s, w.meeting_id))
+        stamps.append(live.change_stamp(s, w.meeting_id))
         move(s, w.regs["yamamoto"], w.rooms["R1"])  # late registration placed
     with db.session(url) as s:
-        stamps.append(rosters.change_stamp(s, w.meeting_id))
+        stamps.append(live.change_stamp(s, w.meeting_id))
         move(s, w.regs["tanaka1"], w.rooms["R2"])  # moved out
     with db.session(url) as s:
-        stamps.append(rosters.change_stamp(s, w.meeting_id))
-        rosters.mark_attendance(s, w.regs["sato"], "出席", SECRETARIAT_LOCAL)
+        stamps.append(live.change_stamp(s, w.meeting_id))
+        live.mark_attendance(s, w.regs["sato"], "出席", SECRETARIAT_LOCAL)
     with db.session(url) as s:
-        stamps.append(rosters.change_stamp(s, w.meeting_id))
-        assert rosters.change_stamp(s, w.earlier_meeting_id) == rosters.change_stamp(s, w.earlier_meeting_id)
+        stamps.append(live.change_stamp(s, w.meeting_id))
+        assert live.change_stamp(s, w.earlier_meeting_id) == live.change_stamp(s, w.earlier_meeting_id)
     assert len(set(stamps)) == 4  # every change moves the stamp pages poll
     with db.session(url) as s:
-        roster = rosters.room_roster(s, facilitator(w), w.meeting_id, w.rooms["R1"])
+        roster = live.room_roster(s, facilitator(w), w.meeting_id, w.rooms["R1"])
     assert [p.name for p in roster.people] == ["佐藤 陽子", "山本 翔"]
     yamamoto = roster.people[1]
     assert (yamamoto.region, yamamoto.zoom_name) == ("オホーツク", "R1_山本翔")
@@ -113,22 +114,22 @@ def test_a_tap_sets_the_mark_and_the_registration_status(db_url):
         w = build(s)
     fac = Viewer(role=FACILITATOR, email="fac@example.org", meeting_id=w.meeting_id, room_id=w.rooms["R1"])
     with db.session(db_url, actor=fac.actor) as s:
-        out = rosters.mark_attendance(s, w.regs["tanaka1"], "遅刻", fac)
+        out = live.mark_attendance(s, w.regs["tanaka1"], "遅刻", fac)
     assert (out.mark, out.status, out.marked_by) == ("遅刻", "出席", "fac@example.org")
     with db.session(db_url) as s:
         entry = s.scalar(select(AuditEntry).where(AuditEntry.entity == "attendance"))
     assert (entry.actor, entry.entity_id, entry.after["mark"]) == ("fac@example.org", str(w.regs["tanaka1"]), "遅刻")
     with db.session(db_url) as s:
-        rosters.mark_attendance(s, w.regs["tanaka1"], "欠席", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, w.regs["tanaka1"], "欠席", SECRETARIAT_LOCAL)
         assert s.get(Registration, w.regs["tanaka1"]).status == "欠席"
-        rosters.mark_attendance(s, w.regs["tanaka1"], "", SECRETARIAT_LOCAL)  # undo a mistaken tap
+        live.mark_attendance(s, w.regs["tanaka1"], "", SECRETARIAT_LOCAL)  # undo a mistaken tap
     with db.session(db_url) as s:
         assert s.get(Registration, w.regs["tanaka1"]).status == "申込"
         assert s.scalar(select(Attendance).where(Attendance.registration_id == w.regs["tanaka1"])) is None
-        with pytest.raises(rosters.AttendanceError, match="出欠の記録に使えません"):
-            rosters.mark_attendance(s, w.regs["tanaka1"], "在室", SECRETARIAT_LOCAL)
-        with pytest.raises(rosters.AttendanceError, match="見つかりません"):
-            rosters.mark_attendance(s, 999_999, "出席", SECRETARIAT_LOCAL)
+        with pytest.raises(live.AttendanceError, match="出欠の記録に使えません"):
+            live.mark_attendance(s, w.regs["tanaka1"], "在室", SECRETARIAT_LOCAL)
+        with pytest.raises(live.AttendanceError, match="見つかりません"):
+            live.mark_attendance(s, 999_999, "出席", SECRETARIAT_LOCAL)
 
 
 def test_concurrent_taps_from_phones_and_the_secretariat_are_all_recorded(db_url):
@@ -150,9 +151,9 @@ def test_concurrent_taps_from_phones_and_the_secretariat_are_all_recorded(db_url
             start.wait()
             for round_ in range(5):
                 for rid in ids:
-                    mark = final[rid] if round_ == 4 else rosters.MARKS[(round_ + rid) % 4]
+                    mark = final[rid] if round_ == 4 else live.MARKS[(round_ + rid) % 4]
                     with db.session(db_url, actor=device) as s:
-                        rosters.mark_attendance(s, rid, mark, device)
+                        live.mark_attendance(s, rid, mark, device)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -179,7 +180,7 @@ def test_concurrent_taps_from_phones_and_the_secretariat_are_all_recorded(db_url
         try:
             gate.wait()
             with db.session(db_url, actor=device) as s:
-                rosters.mark_attendance(s, target, mark, device)
+                live.mark_attendance(s, target, mark, device)
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 

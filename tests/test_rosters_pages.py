@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from facilitation import db, meetings, rosters, zoom_attendance
-from facilitation.models import Assignment, Registration, Room, RoomNote
-from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
+from facilitation.meetings import schedule
+from facilitation.rosters import live, zoom
+from facilitation.storage import db
+from facilitation.storage.models import Assignment, Registration, Room, RoomNote
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "pages" / "roster.py")
@@ -20,7 +22,7 @@ PAGE = str(ROOT / "pages" / "roster.py")
 def place_upcoming(url: str, per_room: int = 4) -> dict:
     """Put the upcoming meeting's first registrations into its rooms (what the optimiser will do)."""
     with db.session(url) as s:
-        meeting = meetings.upcoming_meeting(s, now=__import__("datetime").datetime(2026, 12, 1))
+        meeting = schedule.upcoming_meeting(s, now=__import__("datetime").datetime(2026, 12, 1))
         rooms = s.scalars(select(Room).where(Room.meeting_id == meeting.id).order_by(Room.position)).all()
         regs = s.scalars(select(Registration).where(Registration.meeting_id == meeting.id)
                          .order_by(Registration.id)).all()
@@ -75,7 +77,7 @@ def test_facilitator_sees_only_their_room_and_taps_attendance(app):
     at.segmented_control(key=f"mark_{target}_none").set_value("遅刻").run()
     assert not at.exception
     with db.session(url) as s:
-        assert rosters.marks_of(s, w["meeting_id"])[target] == "遅刻"
+        assert live.marks_of(s, w["meeting_id"])[target] == "遅刻"
         assert s.get(Registration, target).status == "出席"
     assert "遅刻 1" in texts(at)
     assert at.segmented_control(key=f"mark_{target}_遅刻").value == "遅刻"
@@ -117,7 +119,7 @@ def test_facilitator_notes_autosave_with_visible_time(app):
     type_note(at, f"note_{room}_summary", "焦らず関係を作る。")
     # Meanwhile the secretariat corrects 取り組み・工夫; the facilitator's next run shows it.
     with db.session(url) as s:
-        from facilitation import notes
+        from facilitation.rosters import notes
 
         notes.save_note(s, SECRETARIAT_LOCAL, room, {"efforts": "手紙から始めている。"})
     type_note(at, f"note_{room}_requests", "研修を道内各地で。")
@@ -143,8 +145,8 @@ def test_secretariat_overview_counts_every_room(app):
     url, w = app
     with db.session(url) as s:
         first = w["placed"][w["rooms"][0]]
-        rosters.mark_attendance(s, first[0], "出席", SECRETARIAT_LOCAL)
-        rosters.mark_attendance(s, first[1], "欠席", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, first[0], "出席", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, first[1], "欠席", SECRETARIAT_LOCAL)
     at = run_as(SECRETARIAT_LOCAL)
     assert not at.exception
     page = texts(at)
@@ -163,7 +165,7 @@ def test_secretariat_report_and_zoom_resolution(app):
     csv = ("名前（元の名前）,ユーザーメール,参加時刻,退出時刻,期間（分）,ゲスト\n"
            "どうねっと事務局,office@example.org,2026/12/10 13:45,2026/12/10 16:30,165,いいえ\n")
     with db.session(url) as s:
-        zoom_attendance.import_report(s, SECRETARIAT_LOCAL, w["meeting_id"], csv.encode(), "zoom.csv")
+        zoom.import_report(s, SECRETARIAT_LOCAL, w["meeting_id"], csv.encode(), "zoom.csv")
     at = run_as(SECRETARIAT_LOCAL)
     at.segmented_control(key="roster_view").set_value("レポート・Zoom出席").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -173,10 +175,10 @@ def test_secretariat_report_and_zoom_resolution(app):
     assert "**どうねっと事務局**" in texts(at)
     at.text_area(key=f"report_overall_{w['meeting_id']}").set_value("各ルームの意見を共有しました。").run()
     with db.session(url) as s:
-        from facilitation import report
+        from facilitation.rosters import report
 
         assert report.get_sections(s, w["meeting_id"])["overall"] == "各ルームの意見を共有しました。"
-        row_id = zoom_attendance.stored_rows(s, SECRETARIAT_LOCAL, w["meeting_id"])[0].id
+        row_id = zoom.stored_rows(s, SECRETARIAT_LOCAL, w["meeting_id"])[0].id
     at.button(key=f"zoom_skip_{row_id}").click().run()
     assert not at.exception
     assert "**どうねっと事務局**" not in texts(at)

@@ -6,9 +6,12 @@ import urllib.request
 import pandas as pd
 import pytest
 
-from facilitation import db, meetings, registrations, sheets
-from facilitation.sheets import SheetsClient, SheetsError, parse_key
-from facilitation.sheets_emulator import DEMO_KEY, DEMO_URL, REGISTRATION_TAB, SURVEY_TAB, SheetsEmulator, demo_tabs
+from facilitation.meetings import schedule
+from facilitation.registrations import intake
+from facilitation.sheets import gsheets
+from facilitation.sheets.emulator import DEMO_KEY, DEMO_URL, REGISTRATION_TAB, SURVEY_TAB, SheetsEmulator, demo_tabs
+from facilitation.sheets.gsheets import SheetsClient, SheetsError, parse_key
+from facilitation.storage import db
 
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 URL = f"https://docs.google.com/spreadsheets/d/{KEY}/edit#gid=0"
@@ -16,7 +19,7 @@ URL = f"https://docs.google.com/spreadsheets/d/{KEY}/edit#gid=0"
 
 @pytest.fixture
 def emulator():
-    sheets.clear_cache()
+    gsheets.clear_cache()
     with SheetsEmulator() as em:
         em.add_spreadsheet(KEY, {
             "フォームの回答 1": [["タイムスタンプ", "メールアドレス", "氏名"],
@@ -25,7 +28,7 @@ def emulator():
             "アンケート": [["タイムスタンプ", "情報交換会に参加して"], ["2026/12/10 16:30:00", "とても役に立った"]],
         })
         yield em
-    sheets.clear_cache()
+    gsheets.clear_cache()
 
 
 @pytest.fixture
@@ -71,7 +74,7 @@ def test_retries_are_bounded(emulator, client):
     emulator.fail(503, times=50)
     with pytest.raises(SheetsError, match="一時的なエラー"):
         client.fetch(URL, ["アンケート"])
-    assert emulator.request_count == 1 + sheets.RETRIES
+    assert emulator.request_count == 1 + gsheets.RETRIES
 
 
 def test_403_names_the_account_to_share_with(emulator, client):
@@ -89,12 +92,12 @@ def test_service_account_email_comes_from_the_credentials(tmp_path, monkeypatch)
     path.write_text(json.dumps(info), encoding="utf-8")
     assert SheetsClient(credentials_info=str(path), endpoint="").account_email == info["client_email"]
     assert SheetsClient(credentials_info=info, endpoint="").account_email == info["client_email"]
-    monkeypatch.setenv(sheets.CREDENTIALS_ENV, str(tmp_path / "missing.json"))
+    monkeypatch.setenv(gsheets.CREDENTIALS_ENV, str(tmp_path / "missing.json"))
     broken = SheetsClient(endpoint="")  # a wrong path does not break the page; reading says why
     assert broken.account_email == ""
     with pytest.raises(SheetsError, match="見つかりません"):
         broken.fetch(URL, ["アンケート"])
-    monkeypatch.delenv(sheets.CREDENTIALS_ENV, raising=False)
+    monkeypatch.delenv(gsheets.CREDENTIALS_ENV, raising=False)
     with pytest.raises(SheetsError, match="サービスアカウントが設定されていません"):
         SheetsClient(credentials_info=None, endpoint="").fetch(URL, ["アンケート"])
 
@@ -143,30 +146,30 @@ def test_emulator_speaks_the_raw_api():
 
 
 def test_one_sync_of_the_demo_sheet_is_one_request(demo_copy_url):
-    sheets.clear_cache()
+    gsheets.clear_cache()
     with SheetsEmulator() as em:
         em.add_spreadsheet(DEMO_KEY, demo_tabs(demo_copy_url))
         client = SheetsClient(endpoint=em.url)
         with db.session(demo_copy_url) as s:
-            mid = meetings.upcoming_meeting(s).id
-            registrations.configure_sheet(s, mid, DEMO_URL, REGISTRATION_TAB, SURVEY_TAB)
+            mid = schedule.upcoming_meeting(s).id
+            intake.configure_sheet(s, mid, DEMO_URL, REGISTRATION_TAB, SURVEY_TAB)
         em.reset_counts()
         with db.session(demo_copy_url) as s:
-            first = registrations.sync(s, mid, client=client, fresh=True)
+            first = intake.sync(s, mid, client=client, fresh=True)
         assert em.request_count == 1 and first.error == ""
         assert first.consistent and first.imported >= 5 and len(first.quarantined) == 2
         with db.session(demo_copy_url) as s:
-            again = registrations.sync(s, mid, client=client, fresh=True)
-            state = registrations.sheet_state(s, mid)
+            again = intake.sync(s, mid, client=client, fresh=True)
+            state = intake.sheet_state(s, mid)
             assert state.last_synced_at is not None and state.last_result["rows"] == first.rows
         assert em.request_count == 2
         assert (again.imported, again.updated) == (0, 0)
         em.forbidden.add(DEMO_KEY)
         with db.session(demo_copy_url) as s:
-            failed = registrations.sync(s, mid, client=client, fresh=True)
+            failed = intake.sync(s, mid, client=client, fresh=True)
         assert "共有" in failed.error
         with db.session(demo_copy_url) as s:
-            assert "共有" in registrations.sheet_state(s, mid).last_error
+            assert "共有" in intake.sheet_state(s, mid).last_error
 
 
 def test_a_server_that_never_answers_times_out_with_a_message():

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from facilitation import db, meetings
-from facilitation.roles import COMMITTEE, Viewer
+from facilitation.access.roles import COMMITTEE, Viewer
+from facilitation.files.tabular import read_table
+from facilitation.meetings import schedule
+from facilitation.storage import db
 from facilitation.surveys import store
-from facilitation.tabular import read_table
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "surveys"
@@ -19,7 +20,7 @@ DATA = ROOT / "tests" / "data" / "surveys"
 @pytest.fixture
 def survey_db(monkeypatch, sqlite_url):
     with db.session(sqlite_url) as s:
-        m = meetings.add_meeting(s, meetings.MeetingInput(title="第3回 情報交換会", starts_at=dt.datetime(2021, 12, 17, 14)))
+        m = schedule.add_meeting(s, schedule.MeetingInput(title="第3回 情報交換会", starts_at=dt.datetime(2021, 12, 17, 14)))
         table = read_table((DATA / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
         store.import_table(s, table, title="第3回 事後アンケート", meeting_id=m.id)
     monkeypatch.setenv("FACILITATION_DB_URL", sqlite_url)

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from facilitation.files.tabular import read_table
 from facilitation.surveys.questions import detect, learn_options, split_multi
 from facilitation.surveys.summary import Survey, summarize
-from facilitation.tabular import read_table
 
 DATA = Path(__file__).parent / "data" / "surveys"
 FILES = ["evaluation_utf8.csv", "evaluation_bom.csv", "evaluation_cp932.csv", "evaluation.xlsx"]

@@ -6,14 +6,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from facilitation import db, meetings, privacy
-from facilitation.models import Assignment, Organisation, Person, Registration, Room
-from facilitation.models_surveys import SurveyResponse
-from facilitation.normalize import org_key, person_key
-from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.access import privacy
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.files.tabular import Table, read_table
+from facilitation.meetings import schedule
+from facilitation.storage import db
+from facilitation.storage.models import Assignment, Organisation, Person, Registration, Room
 from facilitation.surveys import comments, store
+from facilitation.surveys.models import SurveyResponse
 from facilitation.surveys.summary import crosstab
-from facilitation.tabular import Table, read_table
+from facilitation.text.normalize import org_key, person_key
 
 DATA = Path(__file__).parent / "data" / "surveys"
 USEFUL = "情報交換会に参加して、いかがでしたか"
@@ -37,8 +39,8 @@ def _person(s, name, email, org):
 def network(db_url):
     """Two meetings; the second has two rooms and registrations matching the evaluation file."""
     with db.session(db_url) as s:
-        m1 = meetings.add_meeting(s, meetings.MeetingInput(title="第1回 情報交換会", starts_at=dt.datetime(2021, 6, 4, 14)))
-        m2 = meetings.add_meeting(s, meetings.MeetingInput(title="第3回 情報交換会", starts_at=dt.datetime(2021, 12, 17, 14)))
+        m1 = schedule.add_meeting(s, schedule.MeetingInput(title="第1回 情報交換会", starts_at=dt.datetime(2021, 6, 4, 14)))
+        m2 = schedule.add_meeting(s, schedule.MeetingInput(title="第3回 情報交換会", starts_at=dt.datetime(2021, 12, 17, 14)))
         rinku = _org(s, "NPO法人りんく", "NPO等", "石狩振興局")
         sapporo = _org(s, "札幌市社会福祉協議会", "社協", "石狩振興局")
         asahikawa = _org(s, "旭川市", "自治体", "上川総合振興局")
@@ -213,8 +215,8 @@ def test_unknown_meeting_is_a_japanese_error(sqlite_url):
 def test_import_from_a_google_sheet_tab_in_one_request(sqlite_url):
     import csv
 
-    from facilitation.sheets import SheetsClient
-    from facilitation.sheets_emulator import SheetsEmulator
+    from facilitation.sheets.emulator import SheetsEmulator
+    from facilitation.sheets.gsheets import SheetsClient
 
     values = list(csv.reader((DATA / "evaluation_utf8.csv").read_text(encoding="utf-8").splitlines()))
     with SheetsEmulator() as emu:

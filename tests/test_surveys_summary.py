@@ -8,9 +8,9 @@ from pathlib import Path
 import openpyxl
 
 from facilitation import cli
+from facilitation.files.tabular import read_table
 from facilitation.surveys import charts, report
 from facilitation.surveys.summary import Survey, answer_mask, crosstab, summarize
-from facilitation.tabular import read_table
 
 DATA = Path(__file__).parent / "data" / "surveys"
 USEFUL = "情報交換会に参加して、いかがでしたか"

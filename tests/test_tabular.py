@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from facilitation import forms
-from facilitation.tabular import TableError, read_table
+from facilitation.files.tabular import TableError, read_table
+from facilitation.registrations import forms
 
 DATA = Path(__file__).parent / "data" / "registrations"
 

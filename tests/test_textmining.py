@@ -2,7 +2,7 @@
 
 import threading
 
-from facilitation import textmining as tm
+from facilitation.text import textmining as tm
 
 COMMENTS = [
     "家計改善支援事業の担当者として、他の自治体の取り組みを聞けて大変参考になりました。",

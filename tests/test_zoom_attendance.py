@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from facilitation import db, rosters, zoom_attendance
-from facilitation.models import Attendance, Registration
-from facilitation.models_rosters import ZoomParticipant
-from facilitation.roles import FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.access.roles import FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.rosters import live, zoom
+from facilitation.rosters.models import ZoomParticipant
+from facilitation.storage import db
+from facilitation.storage.models import Attendance, Registration
 from tests.rosters_world import build, cli
 
 DATA = Path(__file__).parent / "data" / "zoom"
@@ -25,7 +26,7 @@ def world(sqlite_url):
 
 
 def test_reads_japanese_report_with_meeting_summary_above_the_table():
-    rows, problems = zoom_attendance.read_report((DATA / "participants_ja.csv").read_bytes(), "participants_ja.csv")
+    rows, problems = zoom.read_report((DATA / "participants_ja.csv").read_bytes(), "participants_ja.csv")
     assert problems == []
     assert len(rows) == 11 and rows[0].line == 5  # the summary block and the blank line are skipped
     sato = rows[1]
@@ -35,24 +36,24 @@ def test_reads_japanese_report_with_meeting_summary_above_the_table():
 
 
 def test_reads_english_headers_and_us_times_and_shift_jis():
-    rows, _ = zoom_attendance.read_report((DATA / "participants_en.csv").read_bytes())
+    rows, _ = zoom.read_report((DATA / "participants_en.csv").read_bytes())
     assert rows[0].joined_at.isoformat() == "2026-12-10T13:55:10" and rows[0].left_at.hour == 16
     assert rows[3].email == "kenta.suzuki@example.org"  # upper case and a trailing space in the file
-    rows, _ = zoom_attendance.read_report((DATA / "participants_sjis.csv").read_bytes())
+    rows, _ = zoom.read_report((DATA / "participants_sjis.csv").read_bytes())
     assert rows[0].display_name == "R3_田中 誠" and rows[0].minutes == 140
 
 
 def test_a_file_that_is_not_a_participant_report_is_refused_in_japanese():
-    with pytest.raises(zoom_attendance.ZoomReportError, match="not_a_report.csv.*見出し"):
-        zoom_attendance.read_report((DATA / "not_a_report.csv").read_bytes(), "not_a_report.csv")
+    with pytest.raises(zoom.ZoomReportError, match="not_a_report.csv.*見出し"):
+        zoom.read_report((DATA / "not_a_report.csv").read_bytes(), "not_a_report.csv")
 
 
 def test_matching_realistic_rows_then_filling_attendance(world):
     url, w = world
     with db.session(url) as s:  # a facilitator already tapped 伊藤 as 遅刻: the import keeps it
-        rosters.mark_attendance(s, w.regs["ito"], "遅刻", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, w.regs["ito"], "遅刻", SECRETARIAT_LOCAL)
     with db.session(url) as s:
-        result = zoom_attendance.import_report(s, SECRETARIAT_LOCAL, w.meeting_id,
+        result = zoom.import_report(s, SECRETARIAT_LOCAL, w.meeting_id,
                                                (DATA / "participants_ja.csv").read_bytes(), "participants_ja.csv")
     matched = {p.registration_id: p for p in result.matched}
     assert set(matched) == {w.regs[k] for k in ("sato", "takahashi", "suzuki", "tanaka1", "tanaka2", "ito", "watanabe")}
@@ -70,10 +71,10 @@ def test_matching_realistic_rows_then_filling_attendance(world):
     assert (result.rows, result.people, result.merged) == (11, 10, 1)
     assert (result.marked, result.already) == (6, 1)
     with db.session(url) as s:
-        marks = rosters.marks_of(s, w.meeting_id)
+        marks = live.marks_of(s, w.meeting_id)
         status = {r.id: r.status for r in s.scalars(select(Registration).where(Registration.meeting_id == w.meeting_id))}
         by = s.scalar(select(Attendance.marked_by).where(Attendance.registration_id == w.regs["sato"]))
-    assert marks[w.regs["ito"]] == "遅刻" and marks[w.regs["sato"]] == "出席" and by == zoom_attendance.ZOOM_ACTOR
+    assert marks[w.regs["ito"]] == "遅刻" and marks[w.regs["sato"]] == "出席" and by == zoom.ZOOM_ACTOR
     assert w.regs["yamamoto"] not in marks and status[w.regs["yamamoto"]] == "申込"
     assert status[w.regs["suzuki"]] == "出席"
 
@@ -81,25 +82,25 @@ def test_matching_realistic_rows_then_filling_attendance(world):
 def test_unmatched_rows_are_kept_and_resolved_by_the_secretariat(world):
     url, w = world
     with db.session(url) as s:
-        zoom_attendance.import_report(s, SECRETARIAT_LOCAL, w.meeting_id, (DATA / "participants_ja.csv").read_bytes(),
+        zoom.import_report(s, SECRETARIAT_LOCAL, w.meeting_id, (DATA / "participants_ja.csv").read_bytes(),
                                       "participants_ja.csv")
     with db.session(url) as s:
-        waiting = zoom_attendance.stored_rows(s, SECRETARIAT_LOCAL, w.meeting_id)
+        waiting = zoom.stored_rows(s, SECRETARIAT_LOCAL, w.meeting_id)
         assert [r.display_name for r in waiting] == ["どうねっと事務局", "k.yamamoto", "iPad"]
         by_name = {r.display_name: r for r in waiting}
         assert by_name["k.yamamoto"].email == "k.yamamoto@example.net" and by_name["iPad"].guest
         # 「k.yamamoto」 is 山本 翔 signed in with a private address; the office account is not a participant.
-        zoom_attendance.resolve(s, SECRETARIAT_LOCAL, by_name["k.yamamoto"].id, w.regs["yamamoto"])
-        zoom_attendance.resolve(s, SECRETARIAT_LOCAL, by_name["どうねっと事務局"].id, None)
-        choices = dict(zoom_attendance.registration_choices(s, SECRETARIAT_LOCAL, w.meeting_id))
+        zoom.resolve(s, SECRETARIAT_LOCAL, by_name["k.yamamoto"].id, w.regs["yamamoto"])
+        zoom.resolve(s, SECRETARIAT_LOCAL, by_name["どうねっと事務局"].id, None)
+        choices = dict(zoom.registration_choices(s, SECRETARIAT_LOCAL, w.meeting_id))
     assert choices[w.regs["yamamoto"]] == "山本 翔（北見市社会福祉協議会）"
     assert choices[w.regs["kimura"]].endswith("・キャンセル")
     with db.session(url) as s:
-        assert [r.display_name for r in zoom_attendance.stored_rows(s, SECRETARIAT_LOCAL, w.meeting_id)] == ["iPad"]
-        assert rosters.marks_of(s, w.meeting_id)[w.regs["yamamoto"]] == "出席"
+        assert [r.display_name for r in zoom.stored_rows(s, SECRETARIAT_LOCAL, w.meeting_id)] == ["iPad"]
+        assert live.marks_of(s, w.meeting_id)[w.regs["yamamoto"]] == "出席"
     # Importing again replaces the kept rows instead of adding to them.
     with db.session(url) as s:
-        zoom_attendance.import_report(s, SECRETARIAT_LOCAL, w.meeting_id, (DATA / "participants_en.csv").read_bytes())
+        zoom.import_report(s, SECRETARIAT_LOCAL, w.meeting_id, (DATA / "participants_en.csv").read_bytes())
         n = len(s.scalars(select(ZoomParticipant).where(ZoomParticipant.meeting_id == w.meeting_id)).all())
     assert n == 3  # 佐藤, 高橋 (rejoined), 鈴木
 
@@ -113,7 +114,7 @@ def test_shared_office_address_falls_back_to_the_name(world):
            "鈴木 健太,fukushi@city.ebetsu.example.jp,12/10/2026 02:00:00 PM,12/10/2026 04:00:00 PM,120,No\n"
            "江別市,fukushi@city.ebetsu.example.jp,12/10/2026 02:00:00 PM,12/10/2026 04:00:00 PM,120,No\n")
     with db.session(url) as s:
-        result = zoom_attendance.import_report(s, SECRETARIAT_LOCAL, w.meeting_id, csv.encode(), "shared.csv",
+        result = zoom.import_report(s, SECRETARIAT_LOCAL, w.meeting_id, csv.encode(), "shared.csv",
                                                fill=False)
     assert [(p.registration_id, p.match) for p in result.matched] == [(w.regs["suzuki"], "name")]
     assert result.marked == 0  # fill=False: matched only
@@ -126,9 +127,9 @@ def test_only_the_secretariat_imports(world):
     fac = Viewer(role=FACILITATOR, meeting_id=w.meeting_id, room_id=w.rooms["R1"])
     with db.session(url) as s:
         with pytest.raises(AccessDenied):
-            zoom_attendance.import_report(s, fac, w.meeting_id, b"", "x.csv")
+            zoom.import_report(s, fac, w.meeting_id, b"", "x.csv")
         with pytest.raises(AccessDenied):
-            zoom_attendance.stored_rows(s, fac, w.meeting_id)
+            zoom.stored_rows(s, fac, w.meeting_id)
 
 
 def test_command_prints_json_with_the_unmatched_rows(world, capsys):

@@ -14,9 +14,9 @@ import os
 
 import streamlit as st
 
-from facilitation import access
-from facilitation.models import Room
-from facilitation.roles import FACILITATOR, SECRETARIAT_LOCAL, Viewer
+from facilitation.access import gate
+from facilitation.access.roles import FACILITATOR, SECRETARIAT_LOCAL, Viewer
+from facilitation.storage.models import Room
 
 from .common import leave_legacy_pages_mode, session
 
@@ -47,12 +47,12 @@ def admin_emails() -> list[str]:
 
 
 def link_secret_configured() -> bool:
-    return bool(settings().get("link_secret") or os.environ.get(access.SECRET_ENV))
+    return bool(settings().get("link_secret") or os.environ.get(gate.SECRET_ENV))
 
 
 def link_secret() -> bytes:
     """The key that signs facilitator links (secrets, environment, or the local file)."""
-    return access.link_secret(settings().get("link_secret"))
+    return gate.link_secret(settings().get("link_secret"))
 
 
 def is_local_request() -> bool:
@@ -63,7 +63,7 @@ def is_local_request() -> bool:
         headers = {}
     ip = st.context.ip_address
     # A real server reports a str (or None for 127.0.0.1 / ::1); AppTest's mocked runtime does not.
-    return access.is_loopback_request(ip if isinstance(ip, str) else None, headers)
+    return gate.is_loopback_request(ip if isinstance(ip, str) else None, headers)
 
 
 # --- Screens for people who cannot come in (yet) -----------------------------------------------
@@ -106,9 +106,9 @@ def _link_refused(message: str) -> None:
 
 # --- The decision ----------------------------------------------------------------------------
 
-def _check_token(token: str) -> access.TokenCheck:
+def _check_token(token: str) -> gate.TokenCheck:
     with session() as s:
-        return access.check_link(s, token, link_secret())
+        return gate.check_link(s, token, link_secret())
 
 
 def _from_link() -> Viewer | None:
@@ -148,7 +148,7 @@ def current_viewer() -> Viewer:
             _no_role_screen(email)
             st.stop()
         with session() as s:
-            viewer = access.viewer_for(s, email, admin_emails())
+            viewer = gate.viewer_for(s, email, admin_emails())
         if viewer is None:
             _no_role_screen(email)
             st.stop()

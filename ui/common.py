@@ -9,8 +9,9 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from facilitation import db, meetings
-from facilitation.roles import Viewer
+from facilitation.access.roles import Viewer
+from facilitation.meetings import schedule
+from facilitation.storage import db
 
 
 def db_url() -> str:
@@ -57,11 +58,11 @@ def meeting_picker(key: str = "meeting_id", label: str = "対象の会") -> int 
     """A select box of meetings (newest first; the upcoming one preselected); returns its id."""
     v = viewer()
     with session() as s:
-        items = meetings.list_meetings(s)
+        items = schedule.list_meetings(s)
         if v.meeting_id is not None:
             items = [m for m in items if m.id == v.meeting_id]
-        options = {m.id: meetings.label(m) for m in items}
-        upcoming = meetings.upcoming_meeting(s)
+        options = {m.id: schedule.label(m) for m in items}
+        upcoming = schedule.upcoming_meeting(s)
     if not options:
         st.info("まだ会が登録されていません。設定ページから会を追加してください。")
         return None

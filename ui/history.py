@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from facilitation import committee_pack, geo, history, history_charts, vocab
-from facilitation import coverage as cov
-from facilitation.exports import to_csv_bytes, to_xlsx_bytes
-from facilitation.roles import AccessDenied, Viewer
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
+from facilitation.history import charts, committee_pack, geo, participation
+from facilitation.history import coverage as cov
+from facilitation.text import vocab
 
 from .common import db_url, session, viewer
 
@@ -24,7 +25,7 @@ NATIONAL_LABEL = "厚労省"
 
 @dataclass(frozen=True)
 class Data:
-    history: history.History
+    history: participation.History
     population: cov.Population
     key: tuple  # (database URL, data version, role): what the derived tables are cached by
 
@@ -33,17 +34,17 @@ class Data:
 
 @st.cache_data(ttl=3600, max_entries=8, show_spinner="参加履歴を読み込んでいます…")
 def _load(url: str, version: tuple, role: str) -> Data:
-    from facilitation import db
+    from facilitation.storage import db
 
     with db.session(url) as s:
-        return Data(history.load(s, Viewer(role=role)), cov.population(s), (url, version, role))
+        return Data(participation.load(s, Viewer(role=role)), cov.population(s), (url, version, role))
 
 
 def load() -> Data:
     """The history for the current viewer, re-read only when the data changed."""
     url = db_url()
     with session() as s:
-        version = history.data_version(s)
+        version = participation.data_version(s)
     return _load(url, version, viewer().role)
 
 
@@ -54,34 +55,34 @@ def refresh() -> None:
 
 
 @st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
-def _tables(url: str, version: tuple, role: str, scope: history.Scope, name: str, arg=None):
+def _tables(url: str, version: tuple, role: str, scope: participation.Scope, name: str, arg=None):
     """Derived tables, cached per scope (so changing a tab or a filter back is instant)."""
     h = _load(url, version, role).history
-    period = history.scoped(h, scope)
-    base = history.scoped(h, scope, years=False)
+    period = participation.scoped(h, scope)
+    base = participation.scoped(h, scope, years=False)
     if name == "meetings":
-        return history.meeting_table(period, NATIONAL_LABEL), history.year_table(period)
+        return participation.meeting_table(period, NATIONAL_LABEL), participation.year_table(period)
     if name == "orgs":
-        return history.org_matrix(period)
+        return participation.org_matrix(period)
     if name == "flows":
         unit, lapse = arg
-        return (history.flows(base, unit, lapse, scope.fiscal_years),
-                history.cohort_retention(base, unit))
+        return (participation.flows(base, unit, lapse, scope.fiscal_years),
+                participation.cohort_retention(base, unit))
     if name == "regions":
-        return history.region_table(period), history.municipality_table(period)
+        return participation.region_table(period), participation.municipality_table(period)
     raise ValueError(name)
 
 
-def tables(data: Data, scope: history.Scope, name: str, arg=None):
+def tables(data: Data, scope: participation.Scope, name: str, arg=None):
     return _tables(*data.key, scope, name, arg)
 
 
 # --- filters and headline -----------------------------------------------------------------------
 
-def filters(data: Data) -> history.Scope:
+def filters(data: Data) -> participation.Scope:
     """Fiscal year, meeting kind and format; empty means all."""
     h = data.history
-    years = history.fiscal_years(h)
+    years = participation.fiscal_years(h)
     kinds = [k for k in vocab.MEETING_KINDS if k in set(h.meetings["meeting_kind"])]
     formats = [f for f in vocab.MEETING_FORMATS if f in set(h.meetings["format"])]
     c1, c2, c3 = st.columns([2, 2, 2])
@@ -89,12 +90,12 @@ def filters(data: Data) -> history.Scope:
                                   placeholder="すべての年度")
     chosen_kinds = c2.multiselect("種別", kinds, key="h_kinds", placeholder="すべての種別")
     chosen_formats = c3.multiselect("開催方法", formats, key="h_formats", placeholder="すべての開催方法")
-    return history.Scope(tuple(sorted(chosen_years)), tuple(chosen_kinds), tuple(chosen_formats))
+    return participation.Scope(tuple(sorted(chosen_years)), tuple(chosen_kinds), tuple(chosen_formats))
 
 
-def headline(data: Data, scope: history.Scope) -> None:
-    period = history.scoped(data.history, scope)
-    n = history.period_counts(period)
+def headline(data: Data, scope: participation.Scope) -> None:
+    period = participation.scoped(data.history, scope)
+    n = participation.period_counts(period)
     c = cov.coverage(period, data.population)
     cols = st.columns(5)
     cols[0].metric("開催回数", f"{n['meetings']}回")
@@ -121,23 +122,23 @@ def _chart(fig) -> None:
 
 # --- tabs ---------------------------------------------------------------------------------------
 
-def meetings_tab(data: Data, scope: history.Scope) -> None:
+def meetings_tab(data: Data, scope: participation.Scope) -> None:
     table, years = tables(data, scope, "meetings")
     if table.empty:
         st.info("条件に合う会がありません。年度・種別・開催方法の選び方を変えてください。")
         return
     st.caption("出席の記録がある会は出席者を、記録のない過去の会はキャンセル以外の申込者を数えています。"
                "機関は参加した時点の所属で数え、厚生労働省は何人参加しても1機関です。")
-    _chart(history_charts.meetings_figure(table, NATIONAL_LABEL))
+    _chart(charts.meetings_figure(table, NATIONAL_LABEL))
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"報告の表記": st.column_config.TextColumn(width="large")})
     _csv_button("会ごとの集計をCSVで保存", table, "会ごとの集計.csv", "dl_meetings")
     st.subheader("年度ごとの推移")
-    _chart(history_charts.years_figure(years))
+    _chart(charts.years_figure(years))
     st.dataframe(years, hide_index=True, width="stretch")
 
 
-def orgs_tab(data: Data, scope: history.Scope) -> None:
+def orgs_tab(data: Data, scope: participation.Scope) -> None:
     matrix = tables(data, scope, "orgs")
     if matrix.empty:
         st.info("この条件で参加した機関はありません。")
@@ -145,7 +146,7 @@ def orgs_tab(data: Data, scope: history.Scope) -> None:
     c1, c2 = st.columns([3, 2])
     text = c1.text_input("機関名・地域で絞り込み", key="h_org_search", placeholder="例: 札幌、りんく、社会福祉協議会")
     only_targets = c2.checkbox("対象機関だけ", key="h_org_targets")
-    shown = history.search(matrix, text, ["機関名", "地域"])
+    shown = participation.search(matrix, text, ["機関名", "地域"])
     if only_targets:
         shown = shown[shown["対象"] == "○"]
     st.caption(f"{len(shown)}機関　数字は参加した人数、F はファシリテーター、講 は登壇者を出した回です。")
@@ -167,7 +168,7 @@ def merge_editor(data: Data) -> None:
             c1.write(f"{names.get(absorbed, absorbed)} → {names.get(surviving, surviving)}")
             if c2.button("解除", key=f"unmerge_{absorbed}"):
                 with session() as s:
-                    history.remove_merge(s, absorbed, viewer())
+                    participation.remove_merge(s, absorbed, viewer())
                 refresh()
                 st.rerun()
         ids = sorted(names, key=lambda i: names[i])
@@ -180,7 +181,7 @@ def merge_editor(data: Data) -> None:
                 else:
                     try:
                         with session() as s:
-                            history.set_merge(s, a, b, viewer())
+                            participation.set_merge(s, a, b, viewer())
                     except (ValueError, AccessDenied) as exc:
                         st.warning(str(exc))
                     else:
@@ -188,10 +189,10 @@ def merge_editor(data: Data) -> None:
                         st.rerun()
 
 
-def people_tab(data: Data, scope: history.Scope) -> None:
-    period = history.scoped(data.history, scope)
+def people_tab(data: Data, scope: participation.Scope) -> None:
+    period = participation.scoped(data.history, scope)
     try:
-        matrix = history.person_matrix(period, viewer())
+        matrix = participation.person_matrix(period, viewer())
     except AccessDenied as exc:
         st.info(str(exc))
         return
@@ -199,19 +200,19 @@ def people_tab(data: Data, scope: history.Scope) -> None:
         st.info("この条件で参加した人はいません。")
         return
     text = st.text_input("氏名・所属・メールで絞り込み", key="h_person_search", placeholder="例: 佐藤、りんく")
-    shown = history.search(matrix, text, ["氏名", "所属（最新）", "メールアドレス"])
-    st.caption(f"{len(shown):,}名　{history.ROLE_LEGEND}　（個人情報です。取り扱いにご注意ください）")
+    shown = participation.search(matrix, text, ["氏名", "所属（最新）", "メールアドレス"])
+    st.caption(f"{len(shown):,}名　{participation.ROLE_LEGEND}　（個人情報です。取り扱いにご注意ください）")
     st.dataframe(shown, hide_index=True, width="stretch", height=480,
                  column_config={"氏名": st.column_config.TextColumn(pinned=True)})
     _csv_button("個人別の参加をCSVで保存", shown, "個人別の参加.csv", "dl_people")
 
 
-def flows_tab(data: Data, scope: history.Scope) -> None:
+def flows_tab(data: Data, scope: participation.Scope) -> None:
     c1, c2 = st.columns(2)
     unit_label = c1.radio("数える単位", ["人", "機関"], horizontal=True, key="h_unit")
     lapse = c2.number_input("何回続けて参加がないと「離脱」とみなすか", min_value=1, max_value=24,
-                            value=history.DEFAULT_LAPSE, step=1, key="h_lapse")
-    unit = history.UNIT_PERSON if unit_label == "人" else history.UNIT_ORG
+                            value=participation.DEFAULT_LAPSE, step=1, key="h_lapse")
+    unit = participation.UNIT_PERSON if unit_label == "人" else participation.UNIT_ORG
     table, cohorts = tables(data, scope, "flows", (unit, int(lapse)))
     if table.empty:
         st.info("条件に合う会がありません。")
@@ -219,26 +220,26 @@ def flows_tab(data: Data, scope: history.Scope) -> None:
     st.caption("初参加: 初めて参加。継続: 前回にも参加。再参加: 以前参加したことがあり、前回は不参加。"
                f"離脱: 以前参加したが直近{int(lapse)}回続けて参加がない（その回に新たに該当した数と累計）。"
                "初参加かどうかは、選んだ年度より前の会も含めて判定しています。")
-    _chart(history_charts.flows_figure(table, unit_label))
+    _chart(charts.flows_figure(table, unit_label))
     st.dataframe(table, hide_index=True, width="stretch")
-    _chart(history_charts.retention_figure(table))
+    _chart(charts.retention_figure(table))
     st.subheader("初参加の年度ごとの継続率")
     st.caption("各年度に初めて参加した" + unit_label + "のうち、その後の年度にも参加した割合（%）です。")
     st.dataframe(cohorts, hide_index=True, width="stretch")
-    _chart(history_charts.cohort_figure(cohorts))
+    _chart(charts.cohort_figure(cohorts))
 
 
-def coverage_tab(data: Data, scope: history.Scope) -> None:
+def coverage_tab(data: Data, scope: participation.Scope) -> None:
     h = data.history
-    period = history.scoped(h, scope)
-    base = history.scoped(h, scope, years=False)
+    period = participation.scoped(h, scope)
+    base = participation.scoped(h, scope, years=False)
     pop = data.population
     c = cov.coverage(period, pop)
     st.metric(c.label, f"{c.reached}/{c.total}", f"{c.share:.1f}%", delta_color="off", delta_arrow="off")
     if c.size_is_set and c.flagged < c.total:
         st.caption(f"名簿で対象としている機関は{c.flagged}機関です。分母は設定した総数{c.total}を使っています。")
     st.dataframe(cov.coverage_by_region(period), hide_index=True, width="stretch")
-    _chart(history_charts.coverage_figure(cov.coverage_by_year(base, pop), pop.label))
+    _chart(charts.coverage_figure(cov.coverage_by_year(base, pop), pop.label))
 
     st.subheader("声かけの候補（未参加・最近参加のない対象機関）")
     st.caption("対象機関のうち、これまで一度も参加がない機関と、以前は参加していたがこの期間には参加がない機関です。")
@@ -284,7 +285,7 @@ def target_editor(data: Data) -> None:
             st.rerun()
 
 
-def regions_tab(data: Data, scope: history.Scope) -> None:
+def regions_tab(data: Data, scope: participation.Scope) -> None:
     regions, places = tables(data, scope, "regions")
     st.caption("点の位置は市町村のおおよその位置です（市町村の登録がない機関は振興局名の下に表示）。"
                "道外からの参加は右下の枠に表示しています。")
@@ -292,7 +293,7 @@ def regions_tab(data: Data, scope: history.Scope) -> None:
     st.dataframe(regions, hide_index=True, width="stretch")
 
 
-def pack_tab(data: Data, scope: history.Scope) -> None:
+def pack_tab(data: Data, scope: participation.Scope) -> None:
     st.write("検討委員会に渡す資料を作ります。選んでいる年度・種別・開催方法の範囲でまとめます。"
              "個人名やメールアドレスは含みません。")
     st.caption(f"対象: {committee_pack.scope_text(data.history, scope)}")
@@ -300,18 +301,18 @@ def pack_tab(data: Data, scope: history.Scope) -> None:
     c1, c2 = st.columns(2)
     c1.download_button("Excel（表のまとめ）をダウンロード", key="dl_pack_xlsx", on_click="ignore",
                        data=lambda: _pack(url, version, role, scope).xlsx, type="primary",
-                       file_name=f"委員会資料_参加状況_{history.now_jst():%Y%m%d}.xlsx",
+                       file_name=f"委員会資料_参加状況_{participation.now_jst():%Y%m%d}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/table:")
     c2.download_button("まとめ（HTML・グラフ付き）をダウンロード", key="dl_pack_html", on_click="ignore",
                        data=lambda: _pack(url, version, role, scope).html.encode("utf-8"), type="primary",
-                       file_name=f"委員会資料_参加状況_{history.now_jst():%Y%m%d}.html", mime="text/html",
+                       file_name=f"委員会資料_参加状況_{participation.now_jst():%Y%m%d}.html", mime="text/html",
                        icon=":material/description:")
     st.caption("HTMLはインターネットにつながっていなくても開けます。ブラウザの「印刷」から PDF に保存できます。")
 
 
 @st.cache_data(ttl=3600, max_entries=4, show_spinner=False)
-def _pack(url: str, version: tuple, role: str, scope: history.Scope) -> committee_pack.Pack:
+def _pack(url: str, version: tuple, role: str, scope: participation.Scope) -> committee_pack.Pack:
     data = _load(url, version, role)
     return committee_pack.build(data.history, scope, data.population, Viewer(role=role))
 

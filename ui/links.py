@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 import segno
 import streamlit as st
 
-from facilitation import access
-from facilitation.models import Room
+from facilitation.access import gate
+from facilitation.storage.models import Room
 
 from . import auth
 from .common import session, viewer
@@ -41,12 +41,12 @@ def room_link(room_id: int, room_name: str, *, key_prefix: str = "link") -> None
     v = viewer()
     secret = auth.link_secret()
     with session() as s:
-        link = access.current_link(s, room_id, secret)
+        link = gate.current_link(s, room_id, secret)
     if link is None:
         st.caption("まだ有効なリンクがありません。")
         if st.button("リンクを発行", key=f"{key_prefix}_issue_{room_id}"):
             with session() as s:
-                access.issue_link(s, v, room_id, secret)
+                gate.issue_link(s, v, room_id, secret)
             st.rerun()
         return
     url = link_url(link.token)
@@ -56,12 +56,12 @@ def room_link(room_id: int, room_name: str, *, key_prefix: str = "link") -> None
     if cols[0].button("無効にする", key=f"{key_prefix}_revoke_{room_id}",
                       help="このルームのリンクをすべて使えなくします（新しいリンクを発行できます）"):
         with session() as s:
-            access.revoke_links(s, v, room_id=room_id)
+            gate.revoke_links(s, v, room_id=room_id)
         st.rerun()
     if cols[1].button("新しいリンクに替える", key=f"{key_prefix}_renew_{room_id}"):
         with session() as s:
-            access.revoke_links(s, v, room_id=room_id)
-            access.issue_link(s, v, room_id, secret)
+            gate.revoke_links(s, v, room_id=room_id)
+            gate.issue_link(s, v, room_id, secret)
         st.rerun()
     st.image(qr_png(url), caption=f"{room_name} のQRコード（スマートフォンで読み取れます）", width=180)
 
@@ -81,7 +81,7 @@ def render(meeting_id: int) -> None:
                 "スマートフォンで開けるようにするには、設定ファイルに link_secret を書いてください。")
     with session() as s:
         rooms = dict(s.query(Room.id, Room.name).filter(Room.meeting_id == meeting_id).order_by(Room.position).all())
-        issued = access.links_frame(s, v, meeting_id)
+        issued = gate.links_frame(s, v, meeting_id)
     if not rooms:
         st.info("この会にはまだルームがありません。")
         return
@@ -94,5 +94,5 @@ def render(meeting_id: int) -> None:
         sure = st.checkbox("この会のリンクをすべて無効にする", key=f"revoke_all_sure_{meeting_id}")
         if st.button("すべて無効にする", disabled=not sure, key=f"revoke_all_{meeting_id}"):
             with session() as s:
-                n = access.revoke_links(s, v, meeting_id=meeting_id)
+                n = gate.revoke_links(s, v, meeting_id=meeting_id)
             st.success(f"{n} 件のリンクを無効にしました。")

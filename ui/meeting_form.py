@@ -7,8 +7,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from facilitation import meetings, vocab
-from facilitation.meetings import MeetingError, MeetingInput
+from facilitation.meetings import schedule
+from facilitation.meetings.schedule import MeetingError, MeetingInput
+from facilitation.text import vocab
 
 from .common import session
 
@@ -18,7 +19,7 @@ def render(meeting_id: int | None) -> None:
     current = None
     if meeting_id is not None:
         with session() as s:
-            m = meetings.get_meeting(s, meeting_id)
+            m = schedule.get_meeting(s, meeting_id)
             current = MeetingInput(title=m.title, starts_at=m.starts_at, ends_at=m.ends_at, number=m.number,
                                    kind=m.kind, format=m.format, venue=m.venue, capacity=m.capacity,
                                    status=m.status, registration_url=m.registration_url, program=m.program)
@@ -53,8 +54,8 @@ def render(meeting_id: int | None) -> None:
     )
     try:
         with session() as s:
-            saved = meetings.update_meeting(s, meeting_id, data) if meeting_id else meetings.add_meeting(s, data)
-            text = meetings.label(saved)
+            saved = schedule.update_meeting(s, meeting_id, data) if meeting_id else schedule.add_meeting(s, data)
+            text = schedule.label(saved)
     except MeetingError as exc:
         st.error(str(exc))
         return

@@ -9,11 +9,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from facilitation import meetings
-from facilitation.dates import ja_date
-from facilitation.exports import safe_frame
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.files.exports import safe_frame
+from facilitation.meetings import schedule
 from facilitation.openchat import activity, announcements, members, store
-from facilitation.roles import AccessDenied, Viewer
+from facilitation.text.dates import ja_date
 
 from .common import db_url, meeting_picker, session, show_problems
 
@@ -55,7 +55,7 @@ def _minutes(x) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _load(url: str, role: str, version: tuple) -> activity.ChatData:
-    from facilitation import db
+    from facilitation.storage import db
 
     with db.session(url) as s:
         data = activity.load(s, Viewer(role=role))
@@ -176,7 +176,7 @@ def questions(data: activity.ChatData, viewer: Viewer) -> None:
 
 @st.cache_data(show_spinner="話題を集計しています…", max_entries=32)
 def _topics(url: str, role: str, month: dt.date, version: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from facilitation import db
+    from facilitation.storage import db
 
     with db.session(url) as s:
         v = Viewer(role=role)
@@ -339,7 +339,7 @@ def announcement(viewer: Viewer) -> None:
         return
     with session() as s:
         ann = announcements.compose(s, meeting_id)
-        label = meetings.label(meetings.get_meeting(s, meeting_id))
+        label = schedule.label(schedule.get_meeting(s, meeting_id))
     show_problems(ann.problems)
     st.markdown(f"**{label}** のお知らせです。右上のボタンでコピーできます。")
     left, right = st.columns([3, 2])

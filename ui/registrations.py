@@ -10,12 +10,16 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from facilitation import choices, exports, forms, matching, orgs, registrations, vocab
-from facilitation.dates import ja_datetime
-from facilitation.registrations import ImportResult, RegistrationError
-from facilitation.roles import AccessDenied, Viewer
-from facilitation.sheets import SheetsClient, SheetsError
-from facilitation.tabular import TableError
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.assignment import choices
+from facilitation.files import exports
+from facilitation.files.tabular import TableError
+from facilitation.orgs import directory, matching
+from facilitation.registrations import forms, intake
+from facilitation.registrations.intake import ImportResult, RegistrationError
+from facilitation.sheets.gsheets import SheetsClient, SheetsError
+from facilitation.text import vocab
+from facilitation.text.dates import ja_datetime
 
 from .common import session, show_problems, viewer
 
@@ -83,7 +87,7 @@ def show_result(result: ImportResult) -> None:
 def header_counts(meeting_id: int) -> None:
     """The headline figures and the breakdowns (category, 事業, region, オンライン / 会場)."""
     with session() as s:
-        sm = registrations.summary(s, meeting_id)
+        sm = intake.summary(s, meeting_id)
     cols = st.columns(4)
     cols[0].metric("申込者数", f"{sm.people}名")
     cols[1].metric("キャンセル", f"{sm.cancelled}名")
@@ -115,7 +119,7 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
     search = st.text_input("検索（氏名・ふりがな・メール・所属）", key="reg_search") if v.sees_names else ""
     try:
         with session() as s:
-            df = registrations.registrant_frame(s, meeting_id, v, search=search)
+            df = intake.registrant_frame(s, meeting_id, v, search=search)
     except AccessDenied as exc:
         st.error(str(exc))
         return
@@ -158,7 +162,7 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
 
 def _themes(meeting_id: int) -> list[str]:
     with session() as s:
-        return registrations.room_themes(s, meeting_id)
+        return intake.room_themes(s, meeting_id)
 
 
 def _save_edits(before: pd.DataFrame, after: pd.DataFrame) -> None:
@@ -176,7 +180,7 @@ def _save_edits(before: pd.DataFrame, after: pd.DataFrame) -> None:
             continue
         try:
             with session() as s:
-                registrations.update_registration(s, rid, diff)
+                intake.update_registration(s, rid, diff)
             changes += 1
         except USER_ERRORS as exc:
             problems.append(f"ID {rid}（{row.get('氏名', '')}）: {exc}")
@@ -191,20 +195,20 @@ def _save_edits(before: pd.DataFrame, after: pd.DataFrame) -> None:
 def sheet_sync(meeting_id: int) -> None:
     """Sheet URL, tabs, the sync button and the last sync's time and outcome."""
     with session() as s:
-        state = registrations.sheet_state(s, meeting_id)
+        state = intake.sheet_state(s, meeting_id)
         url, tab, survey_tab = state.sheet_url, state.tab, state.survey_tab
         last, error, last_result = state.last_synced_at, state.last_error, state.last_result
     st.subheader("Google スプレッドシートから同期")
     with st.form(f"sheet_form_{meeting_id}"):
         new_url = st.text_input("シートのURL", value=url, placeholder="https://docs.google.com/spreadsheets/d/…/edit")
         c1, c2 = st.columns(2)
-        new_tab = c1.text_input("申込のタブ名", value=tab or registrations.DEFAULT_TAB)
+        new_tab = c1.text_input("申込のタブ名", value=tab or intake.DEFAULT_TAB)
         new_survey = c2.text_input("アンケートのタブ名（任意・同じ1回の読み込みで取得）", value=survey_tab)
         saved = st.form_submit_button("保存")
     if saved:
         try:
             with session() as s:
-                registrations.configure_sheet(s, meeting_id, new_url, new_tab, new_survey)
+                intake.configure_sheet(s, meeting_id, new_url, new_tab, new_survey)
             _flash("シートの設定を保存しました。")
             st.rerun()
         except USER_ERRORS as exc:
@@ -219,7 +223,7 @@ def sheet_sync(meeting_id: int) -> None:
     if st.button("いま同期する", key="sync_now", type="primary", disabled=not url):
         with st.spinner("シートを読み込んでいます…"):
             with session() as s:
-                result = registrations.sync(s, meeting_id, client=client, fresh=True)
+                result = intake.sync(s, meeting_id, client=client, fresh=True)
         _after_import(result)
 
 
@@ -231,7 +235,7 @@ def file_upload(meeting_id: int) -> None:
     if up is not None and st.button("このファイルを取り込む", key="import_file"):
         try:
             with session() as s:
-                result = registrations.import_file(s, meeting_id, up.getvalue(), up.name)
+                result = intake.import_file(s, meeting_id, up.getvalue(), up.name)
         except USER_ERRORS as exc:
             st.error(str(exc))
             return
@@ -242,7 +246,7 @@ def review_queue(meeting_id: int) -> None:
     """Organisation names waiting for a person: confirm, pick another, or create a new one."""
     with session() as s:
         items = [(r.id, r.text, list(r.candidates or []), r.seen) for r in matching.pending(s, meeting_id)]
-        all_orgs = {o.id: o.name for o in orgs.all_organisations(s)}
+        all_orgs = {o.id: o.name for o in directory.all_organisations(s)}
     st.subheader("機関名の確認待ち")
     if not items:
         st.success("確認待ちの機関名はありません。")
@@ -284,7 +288,7 @@ def choice_mapping(meeting_id: int) -> None:
     """Choices that name no room: pick the room (or 対象外). The decision is the same one the rooms
     page and the optimiser use; the registrants' text is kept as written."""
     with session() as s:
-        table = registrations.unmatched_choices(s, meeting_id)
+        table = intake.unmatched_choices(s, meeting_id)
         rooms = [(r.id, r.name, r.theme) for r in choices.list_rooms(s, meeting_id)]
     if table.empty:
         return
@@ -309,7 +313,7 @@ def kept_aside(meeting_id: int) -> None:
     """Rows kept aside: the reason, the row (editable), and fix / no-action buttons."""
     with session() as s:
         rows = [(k.id, k.reason, dict(k.raw), k.source_ref)
-                for k in registrations.kept_aside(s, meeting_id, viewer=viewer())]
+                for k in intake.kept_aside(s, meeting_id, viewer=viewer())]
     st.subheader("保留の行")
     if not rows:
         st.success("保留の行はありません。")
@@ -325,7 +329,7 @@ def kept_aside(meeting_id: int) -> None:
                 values = {str(k): ("" if pd.isna(v) else str(v)) for k, v in edited.iloc[0].items()}
                 try:
                     with session() as s:
-                        result = registrations.retry_kept_aside(s, rid, values, actor=viewer().actor)
+                        result = intake.retry_kept_aside(s, rid, values, actor=viewer().actor)
                 except USER_ERRORS as exc:
                     st.error(str(exc))
                     continue
@@ -335,7 +339,7 @@ def kept_aside(meeting_id: int) -> None:
                     _flash("修正した行を取り込みました。")
                     st.rerun()
             if c2.button("対応不要にする", key=f"kept_dismiss_{rid}"):
-                _resolve(lambda s, r=rid: registrations.dismiss_kept_aside(s, r, actor=viewer().actor),
+                _resolve(lambda s, r=rid: intake.dismiss_kept_aside(s, r, actor=viewer().actor),
                          "対応不要にしました（記録は残ります）。")
 
 
@@ -365,13 +369,13 @@ def manual_form(meeting_id: int) -> None:
         note = st.text_area("備考")
         submitted = st.form_submit_button("登録する", type="primary")
     if submitted:
-        entry = registrations.ManualEntry(
+        entry = intake.ManualEntry(
             name=name, email=email, furigana=furigana, org=org, department=department, region=region,
             programs=programs, role_title=role, years=years, mode=mode, choice1=choices[0], choice2=choices[1],
             choice3=choices[2], facilitator=facilitator, note=note)
         try:
             with session() as s:
-                registrations.add_manual(s, meeting_id, entry)
+                intake.add_manual(s, meeting_id, entry)
         except USER_ERRORS as exc:
             st.error(str(exc))
             return
@@ -384,9 +388,9 @@ def column_mapping(meeting_id: int) -> None:
     st.subheader("列の対応")
     result = st.session_state.get("registrations_last_result")
     with session() as s:
-        state = registrations.sheet_state(s, meeting_id)
+        state = intake.sheet_state(s, meeting_id)
         headers = (result.headers if result and result.headers else (state.last_result or {}).get("headers", []))
-        saved = registrations.saved_mapping(s, meeting_id)
+        saved = intake.saved_mapping(s, meeting_id)
     if not headers:
         st.info("シートを同期するかファイルを取り込むと、見出しと項目の対応をここで確認・変更できます。")
         return
@@ -400,7 +404,7 @@ def column_mapping(meeting_id: int) -> None:
     if st.button("この対応を保存", key="mapping_save"):
         back = {v: k for k, v in labels.items()}
         mapping = {row["見出し"]: back.get(row["項目"], forms.IGNORE) for _, row in edited.iterrows()}
-        _resolve(lambda s: registrations.save_column_mapping(s, meeting_id, mapping),
+        _resolve(lambda s: intake.save_column_mapping(s, meeting_id, mapping),
                  "列の対応を保存しました。次の同期・取り込みから使います（保留の行は「修正して取り込む」で再度取り込めます）。")
 
 
@@ -412,7 +416,7 @@ def write_back(meeting_id: int) -> None:
     if st.button("シートに書き出す", key="writeback"):
         try:
             with session() as s:
-                n = registrations.write_back(s, meeting_id, tab, client=sheets_client())
+                n = intake.write_back(s, meeting_id, tab, client=sheets_client())
         except USER_ERRORS as exc:
             st.error(str(exc))
             return

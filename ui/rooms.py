@@ -8,12 +8,11 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from facilitation import choices
-from facilitation.assignment import exports, service
+from facilitation.access.roles import AccessDenied
+from facilitation.assignment import choices, exports, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
-from facilitation.dates import ja_datetime
-from facilitation.meetings import meeting_counts
-from facilitation.roles import AccessDenied
+from facilitation.meetings.schedule import meeting_counts
+from facilitation.text.dates import ja_datetime
 
 from . import links
 from .common import session, show_problems, viewer

@@ -14,8 +14,9 @@ import re
 
 import streamlit as st
 
-from facilitation import db, notes, report, rosters, zoom_attendance
-from facilitation.roles import SECRETARIAT_LOCAL, AccessDenied
+from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied
+from facilitation.rosters import live, notes, report, zoom
+from facilitation.storage import db
 
 from .autosave_text import autosave_text
 from .common import db_url, session, show_problems, viewer
@@ -59,20 +60,20 @@ def jst_hm(t: dt.datetime | None, seconds: bool = False) -> str:
 
 def stamp(meeting_id: int) -> tuple:
     with db.session(db_url(), actor="roster") as s:
-        return rosters.change_stamp(s, meeting_id)
+        return live.change_stamp(s, meeting_id)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=300)
-def load_roster(url: str, meeting_id: int, room_id: int, version: tuple = ()) -> rosters.Roster:
+def load_roster(url: str, meeting_id: int, room_id: int, version: tuple = ()) -> live.Roster:
     """The room's roster for a change stamp; access is checked by the caller before this shared cache."""
     with db.session(url, actor="roster") as s:
-        return rosters.room_roster(s, SECRETARIAT_LOCAL, meeting_id, room_id)
+        return live.room_roster(s, SECRETARIAT_LOCAL, meeting_id, room_id)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=50)
-def load_overview(url: str, meeting_id: int, version: tuple = ()) -> rosters.Overview:
+def load_overview(url: str, meeting_id: int, version: tuple = ()) -> live.Overview:
     with db.session(url, actor="roster") as s:
-        return rosters.overview(s, SECRETARIAT_LOCAL, meeting_id)
+        return live.overview(s, SECRETARIAT_LOCAL, meeting_id)
 
 
 def style() -> None:
@@ -85,8 +86,8 @@ def _on_tap(registration_id: int, widget_key: str, meeting_id: int, room_id: int
     mark = st.session_state.get(widget_key) or ""
     try:
         with session() as s:
-            rosters.mark_attendance(s, registration_id, mark, viewer())
-    except (AccessDenied, rosters.AttendanceError) as exc:
+            live.mark_attendance(s, registration_id, mark, viewer())
+    except (AccessDenied, live.AttendanceError) as exc:
         st.session_state["roster_flash"] = str(exc)
 
 
@@ -95,7 +96,7 @@ def counts_line(counts: dict[str, int]) -> str:
             f"・未確認 {counts['未確認']}（{counts['合計']}名）")
 
 
-def person_card(p: rosters.RosterPerson, meeting_id: int, room_id: int) -> None:
+def person_card(p: live.RosterPerson, meeting_id: int, room_id: int) -> None:
     """One person: name and badges, organisation line, Zoom name, and the four marks.
 
     Two elements per person and no bordered container (a CSS line separates people): 30 phones
@@ -117,7 +118,7 @@ def person_card(p: rosters.RosterPerson, meeting_id: int, room_id: int) -> None:
     st.markdown("  \n".join(lines))
     key = f"mark_{p.registration_id}_{p.mark or 'none'}"
     st.segmented_control(
-        f"{p.name}さんの出欠", rosters.MARKS, default=p.mark or None, key=key,
+        f"{p.name}さんの出欠", live.MARKS, default=p.mark or None, key=key,
         label_visibility="collapsed", width="stretch",
         on_change=_on_tap, args=(p.registration_id, key, meeting_id, room_id),
     )
@@ -128,7 +129,7 @@ def live_roster(meeting_id: int, room_id: int) -> None:
     """The room's people, refreshed every few seconds; a tap records attendance at once."""
     checked = db_now()  # before the stamp is read: every change made before this time is shown
     try:
-        rosters.check_room(viewer(), meeting_id, room_id)
+        live.check_room(viewer(), meeting_id, room_id)
         roster = load_roster(db_url(), meeting_id, room_id, stamp(meeting_id))
     except AccessDenied as exc:
         st.error(str(exc))
@@ -187,7 +188,7 @@ def live_overview(meeting_id: int, per_row: int = 3) -> None:
 
 def room_picker(meeting_id: int) -> int | None:
     with session() as s:
-        options = dict(rosters.rooms_of(s, viewer(), meeting_id))
+        options = dict(live.rooms_of(s, viewer(), meeting_id))
     if not options:
         st.info("この会にはまだルームがありません。")
         return None
@@ -281,8 +282,8 @@ def zoom_panel(meeting_id: int) -> None:
     if upload is not None and st.button("取り込んで出席を記録する", type="primary", key=f"zoom_go_{meeting_id}"):
         try:
             with session() as s:
-                result = zoom_attendance.import_report(s, viewer(), meeting_id, upload.getvalue(), upload.name)
-        except zoom_attendance.ZoomReportError as exc:
+                result = zoom.import_report(s, viewer(), meeting_id, upload.getvalue(), upload.name)
+        except zoom.ZoomReportError as exc:
             st.error(str(exc))
         else:
             st.success(f"{result.rows}行（再入室をまとめて{result.people}名）を読み込みました。"
@@ -290,8 +291,8 @@ def zoom_panel(meeting_id: int) -> None:
                        f"記録済みのまま {result.already}名、未確認 {len(result.unmatched)}名。")
             show_problems(result.problems)
     with session() as s:
-        waiting = zoom_attendance.stored_rows(s, viewer(), meeting_id)
-        choices = dict(zoom_attendance.registration_choices(s, viewer(), meeting_id)) if waiting else {}
+        waiting = zoom.stored_rows(s, viewer(), meeting_id)
+        choices = dict(zoom.registration_choices(s, viewer(), meeting_id)) if waiting else {}
     if not waiting:
         return
     st.markdown(f"**申込と一致しなかった方（{len(waiting)}件）**")
@@ -311,5 +312,5 @@ def zoom_panel(meeting_id: int) -> None:
 
 def _resolve(meeting_id: int, row_id: int, registration_id: int | None) -> None:
     with session() as s:
-        zoom_attendance.resolve(s, viewer(), row_id, registration_id)
+        zoom.resolve(s, viewer(), row_id, registration_id)
     st.rerun()

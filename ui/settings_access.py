@@ -6,9 +6,10 @@ import datetime as dt
 
 import streamlit as st
 
-from facilitation import access, audit, backup, privacy
-from facilitation.access import AccessError
-from facilitation.backup import BackupError
+from facilitation.access import gate, privacy
+from facilitation.access.gate import AccessError
+from facilitation.storage import audit, backup
+from facilitation.storage.backup import BackupError
 
 from . import auth
 from .common import db_url, session, viewer
@@ -38,19 +39,19 @@ def _accounts() -> None:
         st.info("いまはローカルモード（このパソコンだけ・ログインなし）です。ここで登録した役割は、"
                 "ログインを設定すると使われます（設定方法は README の「ログインの設定」）。")
     with session() as s:
-        table = access.accounts_frame(s, v, auth.admin_emails())
+        table = gate.accounts_frame(s, v, auth.admin_emails())
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption("事務局: すべての機能。委員会: 人数・機関・グラフ・アンケート結果の集計だけ（氏名やメールアドレスは見えません）。"
                "ファシリテーターにはルーム割り当てのページからリンクを送ります。")
     with st.form("account_form", clear_on_submit=True):
         cols = st.columns([3, 1, 2])
         email = cols[0].text_input("メールアドレス", placeholder="例: tanaka@example.org")
-        role = cols[1].selectbox("役割", access.TABLE_ROLES)
+        role = cols[1].selectbox("役割", gate.TABLE_ROLES)
         label = cols[2].text_input("メモ（お名前・所属など）")
         if st.form_submit_button("登録・変更する", type="primary"):
             try:
                 with session() as s:
-                    access.set_account(s, v, email, role, label)
+                    gate.set_account(s, v, email, role, label)
                 st.success(f"{email} を「{role}」として登録しました。")
             except AccessError as exc:
                 st.error(str(exc))
@@ -61,7 +62,7 @@ def _accounts() -> None:
         if cols[1].button("登録を外す", key="account_remove"):
             try:
                 with session() as s:
-                    access.remove_account(s, v, target)
+                    gate.remove_account(s, v, target)
                 st.success(f"{target} の登録を外しました。")
                 st.rerun()
             except AccessError as exc:

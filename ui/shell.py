@@ -7,8 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from facilitation import db, demo
-from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
+from facilitation.demo import dataset
+from facilitation.storage import db
 
 from .common import db_url
 
@@ -36,7 +37,7 @@ def prepare_database(url: str) -> str:
     wanted = os.environ.get("FACILITATION_DEMO", "1" if url.startswith("sqlite") else "0") == "1"
     if wanted and db.is_empty(url):
         with db.session(url, actor="demo") as s:
-            demo.generate(s)
+            dataset.generate(s)
         return "demo"
     return "ready"
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facilitation import textmining
-from facilitation.roles import AccessDenied, Viewer
-from facilitation.sheets import SheetsClient, SheetsError
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.files.tabular import TableError, read_table
+from facilitation.sheets.gsheets import SheetsClient, SheetsError
 from facilitation.surveys import charts, comments, report, store
 from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, SINGLE, TEXT
 from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, crosstab
-from facilitation.tabular import TableError, read_table
+from facilitation.text import textmining
 
 from .common import db_url, meeting_picker, session
 
@@ -39,7 +39,7 @@ def pick_survey(v: Viewer) -> int | None:
 @st.cache_resource(max_entries=8, ttl=600, show_spinner="回答を読み込んでいます…")
 def _survey(url: str, survey_id: int, version: tuple) -> Survey:
     """One Survey object per stored version, shared by reruns and sessions (its summaries are cached)."""
-    from facilitation import db
+    from facilitation.storage import db
 
     with db.session(url) as s:
         return store.load(s, survey_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from .check import gov_bounds
-from .instance import Instance
+from facilitation.assignment.check import gov_bounds
+from facilitation.assignment.instance import Instance
 
 
 def random_split(instance: Instance, seed: int = 0) -> tuple[dict[str, str], dict[str, str]]:

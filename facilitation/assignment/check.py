@@ -10,7 +10,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from .instance import GROUP_HOMOGENEOUS, Instance, PersonSpec, experience_band
+from facilitation.assignment.instance import GROUP_HOMOGENEOUS, Instance, PersonSpec, experience_band
 
 # Rule names shared with diagnose (relaxations) and the page's rule switches.
 RULE_CAPACITY = "capacity"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from .check import (
+from facilitation.assignment.check import (
     RULE_CAPACITY,
     RULE_FACILITATOR,
     RULE_FIXED_FACILITATOR,
@@ -22,7 +22,7 @@ from .check import (
     display,
     gov_bounds,
 )
-from .instance import Instance
+from facilitation.assignment.instance import Instance
 
 
 def counting_problems(instance: Instance) -> list[str]:
@@ -140,7 +140,7 @@ def active_rules(instance: Instance) -> list[str]:
 
 def conflicting_rules(instance: Instance, time_limit: float = 3.0, backend: str | None = None) -> tuple[list[str], list[str]]:
     """(a smallest set of rules that cannot hold together, the rules whose removal alone helps)."""
-    from .solver import DEFAULT_BACKEND, feasible
+    from facilitation.assignment.solver import DEFAULT_BACKEND, feasible
 
     backend = backend or DEFAULT_BACKEND
     active = active_rules(instance)

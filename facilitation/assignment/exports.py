@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..exports import safe_cell, to_xlsx_bytes
-from ..normalize import clean, email_key
-from .instance import Instance, Result
+from facilitation.assignment.instance import Instance, Result
+from facilitation.files.exports import safe_cell, to_xlsx_bytes
+from facilitation.text.normalize import clean, email_key
 
 ZOOM_HEADER = ("Pre-assign Room Name", "Email Address")
 ZOOM_MAX_ROOMS = 100

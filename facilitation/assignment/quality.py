@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import vocab
-from .baselines import greedy_split, random_split
-from .check import Violation, gov_bounds, room_members, score, violations
-from .instance import Instance, PersonSpec
+from facilitation.assignment.baselines import greedy_split, random_split
+from facilitation.assignment.check import Violation, gov_bounds, room_members, score, violations
+from facilitation.assignment.instance import Instance, PersonSpec
+from facilitation.text import vocab
 
 RANK_NAMES = ("第1希望", "第2希望", "第3希望", "第4希望", "第5希望")
 SECTOR_ORDER = (vocab.KIND_MUNICIPALITY, vocab.KIND_NATIONAL, vocab.KIND_SHAKYO, vocab.KIND_PRIVATE)

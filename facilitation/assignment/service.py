@@ -18,22 +18,22 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import vocab
-from ..choices import ChoiceMapper, active_registrations, list_rooms
-from ..choices import choice_review as choice_review  # re-exported: the rooms page, tests
-from ..choices import map_choice as map_choice  # re-exported: the rooms page, tests
-from ..concurrency import explain
-from ..meetings import get_meeting, label
-from ..models import Assignment, Meeting, Organisation, Person, Registration, Room, Setting
-from ..models_assignment import AssignmentVersion, SolverRun
-from ..normalize import clean, key
-from ..roles import AccessDenied, Viewer
-from ..sheets import SheetsClient, SheetsError
-from . import exports
-from .check import Violation, violations
-from .instance import Instance, InstanceError, PersonSpec, Result, RoomSpec, _rules
-from .quality import QualityReport, explain_all, report
-from .solver import DEFAULT_BACKEND, solve
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.assignment import exports
+from facilitation.assignment.check import Violation, violations
+from facilitation.assignment.choices import ChoiceMapper, active_registrations, list_rooms
+from facilitation.assignment.choices import choice_review as choice_review  # re-exported: the rooms page, tests
+from facilitation.assignment.choices import map_choice as map_choice  # re-exported: the rooms page, tests
+from facilitation.assignment.concurrency import explain
+from facilitation.assignment.instance import Instance, InstanceError, PersonSpec, Result, RoomSpec, _rules
+from facilitation.assignment.models import AssignmentVersion, SolverRun
+from facilitation.assignment.quality import QualityReport, explain_all, report
+from facilitation.assignment.solver import DEFAULT_BACKEND, solve
+from facilitation.meetings.schedule import get_meeting, label
+from facilitation.sheets.gsheets import SheetsClient, SheetsError
+from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, Setting
+from facilitation.text import vocab
+from facilitation.text.normalize import clean, key
 
 RULES_SETTING = "assignment_rules"  # key in Meeting.settings
 THEMES_SETTING = "assignment.theme_library"  # Setting: themes the secretariat added

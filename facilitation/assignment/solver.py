@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .check import (
+from facilitation.assignment.check import (
     RULE_CAPACITY,
     RULE_FACILITATOR,
     RULE_FIXED_FACILITATOR,
@@ -41,7 +41,7 @@ from .check import (
     group_values,
     score,
 )
-from .instance import (
+from facilitation.assignment.instance import (
     GROUP_HOMOGENEOUS,
     STATUS_FEASIBLE,
     STATUS_INFEASIBLE,
@@ -471,7 +471,7 @@ def choices_bound(instance: Instance, time_limit: float = 5.0) -> float | None:
 
 def _hint(instance: Instance, built: Built) -> dict[int, int]:
     """A starting point for CP-SAT: previous rooms, else the greedy split."""
-    from .baselines import greedy_split
+    from facilitation.assignment.baselines import greedy_split
 
     assignment, facilitators = greedy_split(instance)
     room_index = {r.id: j for j, r in enumerate(instance.rooms)}
@@ -576,7 +576,7 @@ def solve(instance: Instance, backend: str = DEFAULT_BACKEND, time_limit: float 
                    "grouping": _round(s.grouping), "moves": s.moves},
     )
     if explain:
-        from .quality import explain_all
+        from facilitation.assignment.quality import explain_all
 
         result.why = explain_all(instance, assignment, facilitators)
     return result
@@ -607,7 +607,7 @@ def _round(x: float) -> float:
 
 def _failed(instance: Instance, sol: Solution, started: float, backend: str, reasons: list[str]) -> Result:
     if sol.status == STATUS_INFEASIBLE:
-        from .diagnose import diagnose
+        from facilitation.assignment.diagnose import diagnose
 
         reasons = reasons + diagnose(instance, backend=backend)
     else:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import random
 
-from .. import vocab
-from .instance import Instance, PersonSpec, RoomSpec, Rules
+from facilitation.assignment.instance import Instance, PersonSpec, RoomSpec, Rules
+from facilitation.text import vocab
 
 _SECTOR_MIX = ((vocab.KIND_MUNICIPALITY, 0.20), (vocab.KIND_NATIONAL, 0.03),
                (vocab.KIND_SHAKYO, 0.35), (vocab.KIND_PRIVATE, 0.42))

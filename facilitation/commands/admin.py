@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import access, audit, backup, db, privacy
-from ..cli import print_json
-from ..roles import SECRETARIAT, Viewer
+from facilitation.access import gate, privacy
+from facilitation.access.roles import SECRETARIAT, Viewer
+from facilitation.cli import print_json
+from facilitation.storage import audit, backup, db
 
 CLI_VIEWER = Viewer(role=SECRETARIAT, email="cli")
 
@@ -80,18 +81,18 @@ def cmd_forget(args) -> int:
 
 
 def cmd_token(args) -> int:
-    secret = access.link_secret()
+    secret = gate.link_secret()
     with db.session(args.db, actor="cli") as s:
-        from ..models import Room
+        from facilitation.storage.models import Room
 
         room = s.get(Room, args.room)
         if room is None or room.meeting_id != args.meeting:
             raise LookupError(f"会 {args.meeting} にルーム {args.room} はありません。")
         if args.revoke:
-            n = access.revoke_links(s, CLI_VIEWER, room_id=args.room)
+            n = gate.revoke_links(s, CLI_VIEWER, room_id=args.room)
             print(f"ルーム「{room.name}」のリンクを {n} 件無効にしました。")
             return 0
-        link = access.issue_link(s, CLI_VIEWER, args.room, secret, hours=args.hours)
+        link = gate.issue_link(s, CLI_VIEWER, args.room, secret, hours=args.hours)
         room_name = room.name
     print(f"ルーム「{room_name}」のファシリテーター用リンク（有効期限 {link.expires_text}）:")
     print(f"{args.base_url.rstrip('/')}/roster?token={link.token}")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import db
-from ..assignment import service
-from ..assignment.check import score
-from ..assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL, Instance, Result
-from ..assignment.solver import BACKENDS, DEFAULT_BACKEND, solve
-from ..cli import print_json
-from ..roles import Viewer
+from facilitation.access.roles import Viewer
+from facilitation.assignment import service
+from facilitation.assignment.check import score
+from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL, Instance, Result
+from facilitation.assignment.solver import BACKENDS, DEFAULT_BACKEND, solve
+from facilitation.cli import print_json
+from facilitation.storage import db
 
 STATUS_TEXT = {
     STATUS_OPTIMAL: "最適な割り当てが見つかりました（最適であることを証明済み）。",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import db, demo, meetings
-from ..cli import print_json
+from facilitation.cli import print_json
+from facilitation.demo import dataset
+from facilitation.meetings import schedule
+from facilitation.storage import db
 
 
 def register(sub) -> None:
@@ -40,7 +42,7 @@ def cmd_init(args) -> int:
     db.get_engine(args.db)
     if db.is_empty(args.db) and not args.no_demo:
         with db.session(args.db, actor="init") as s:
-            made = demo.generate(s)
+            made = dataset.generate(s)
         print(f"デモデータを作成しました: 会 {made['meetings']} 件、申込 {made['registrations']} 件")
     else:
         print("データベースは最新です。")
@@ -50,9 +52,9 @@ def cmd_init(args) -> int:
 def cmd_demo(args) -> int:
     if not db.is_empty(args.db):
         raise ValueError("データベースが空ではありません。新しいデータベースURLを --db で指定してください。")
-    size = demo.DemoSize.bench(years=args.years, registrations=args.registrations) if args.bench else None
+    size = dataset.DemoSize.bench(years=args.years, registrations=args.registrations) if args.bench else None
     with db.session(args.db, actor="demo") as s:
-        made = demo.generate(s, size)
+        made = dataset.generate(s, size)
     if args.json:
         print_json(made)
     else:
@@ -63,8 +65,8 @@ def cmd_demo(args) -> int:
 
 def cmd_meetings_list(args) -> int:
     with db.session(args.db) as s:
-        rows = [meetings.as_dict(m) for m in meetings.list_meetings(s)]
-        labels = [meetings.label(m) for m in meetings.list_meetings(s)]
+        rows = [schedule.as_dict(m) for m in schedule.list_meetings(s)]
+        labels = [schedule.label(m) for m in schedule.list_meetings(s)]
     if args.json:
         print_json(rows)
     else:
@@ -80,11 +82,11 @@ def cmd_meetings_add(args) -> int:
     except ValueError:
         raise ValueError(f"日付「{args.date}」または時刻「{args.time}」の形式が正しくありません（例: 2026-12-10 14:00）。") from None
     starts = dt.datetime(day.year, day.month, day.day, hour, minute)
-    data = meetings.MeetingInput(title=args.title, starts_at=starts, format=args.format, kind=args.kind,
+    data = schedule.MeetingInput(title=args.title, starts_at=starts, format=args.format, kind=args.kind,
                                  venue=args.venue, capacity=args.capacity, status="準備中")
     with db.session(args.db, actor="cli") as s:
-        meeting = meetings.add_meeting(s, data)
-        out = meetings.as_dict(meeting)
+        meeting = schedule.add_meeting(s, data)
+        out = schedule.as_dict(meeting)
     if args.json:
         print_json(out)
     else:

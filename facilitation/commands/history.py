@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import committee_pack, db, history
-from .. import coverage as cov
-from ..cli import print_json
-from ..exports import to_csv_bytes, to_xlsx_bytes
-from ..roles import COMMITTEE, Viewer
+from facilitation.access.roles import COMMITTEE, Viewer
+from facilitation.cli import print_json
+from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
+from facilitation.history import committee_pack, participation
+from facilitation.history import coverage as cov
+from facilitation.storage import db
 
 # The command line shows aggregates only, so it reads the history as the committee does.
 AGGREGATES = Viewer(role=COMMITTEE, email="cli")
@@ -40,18 +41,18 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_pack)
 
 
-def _scope(args) -> history.Scope:
-    return history.Scope(tuple(sorted(args.year)), tuple(args.kind), tuple(args.formats))
+def _scope(args) -> participation.Scope:
+    return participation.Scope(tuple(sorted(args.year)), tuple(args.kind), tuple(args.formats))
 
 
 def _load(args):
     with db.session(args.db) as s:
-        return history.load(s, AGGREGATES), cov.population(s)
+        return participation.load(s, AGGREGATES), cov.population(s)
 
 
 def cmd_meetings(args) -> int:
     h, _ = _load(args)
-    table = history.meeting_table(history.scoped(h, _scope(args)))
+    table = participation.meeting_table(participation.scoped(h, _scope(args)))
     if args.json:
         print_json(table.to_dict("records"))
     else:
@@ -63,9 +64,9 @@ def cmd_meetings(args) -> int:
 def cmd_coverage(args) -> int:
     h, pop = _load(args)
     scope = _scope(args)
-    period = history.scoped(h, scope)
+    period = participation.scoped(h, scope)
     c = cov.coverage(period, pop)
-    outreach = cov.outreach_list(history.scoped(h, scope, years=False), period)
+    outreach = cov.outreach_list(participation.scoped(h, scope, years=False), period)
     if args.output:
         out = Path(args.output)
         if out.suffix.lower() == ".csv":

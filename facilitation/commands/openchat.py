@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import db
-from ..cli import print_json
-from ..openchat import parser, store
-from ..roles import SECRETARIAT, Viewer
+from facilitation.access.roles import SECRETARIAT, Viewer
+from facilitation.cli import print_json
+from facilitation.openchat import parser, store
+from facilitation.storage import db
 
 
 def register(sub) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import db
-from ..cli import print_json
+from facilitation.cli import print_json
+from facilitation.storage import db
 
 
 def register(sub) -> None:
@@ -38,22 +38,22 @@ def _report(result, as_json: bool) -> None:
 
 
 def cmd_import(args) -> int:
-    from .. import registrations
+    from facilitation.registrations import intake
 
     path = Path(args.file)
     if not path.exists():
         raise FileNotFoundError(f"ファイル「{path}」が見つかりません。")
     with db.session(args.db, actor="cli") as s:
-        result = registrations.import_file(s, args.meeting, path.read_bytes(), path.name)
+        result = intake.import_file(s, args.meeting, path.read_bytes(), path.name)
     _report(result, args.json)
     return 0
 
 
 def cmd_sync(args) -> int:
-    from .. import registrations
+    from facilitation.registrations import intake
 
     with db.session(args.db, actor="cli") as s:
-        result = registrations.sync(s, args.meeting, fresh=True)
+        result = intake.sync(s, args.meeting, fresh=True)
     if result.error:
         if args.json:
             print_json({**result.as_dict(), "error": result.error})

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import db, report, zoom_attendance
-from ..cli import print_json
-from ..roles import SECRETARIAT_LOCAL
+from facilitation.access.roles import SECRETARIAT_LOCAL
+from facilitation.cli import print_json
+from facilitation.rosters import report, zoom
+from facilitation.storage import db
 
 
 def register(sub) -> None:
@@ -42,7 +43,7 @@ def cmd_attendance_zoom(args) -> int:
     if not path.exists():
         raise ValueError(f"ファイル「{path}」が見つかりません。")
     with db.session(args.db, actor="cli") as s:
-        result = zoom_attendance.import_report(s, SECRETARIAT_LOCAL, args.meeting, path.read_bytes(),
+        result = zoom.import_report(s, SECRETARIAT_LOCAL, args.meeting, path.read_bytes(),
                                                path.name, fill=not args.no_fill)
     if args.json:
         print_json(result.as_dict())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .. import db
+from facilitation.storage import db
 
 
 def register(sub) -> None:
@@ -17,7 +17,7 @@ def register(sub) -> None:
 
 
 def cmd_emulator(args) -> int:
-    from ..sheets_emulator import DEMO_URL, REGISTRATION_TAB, SURVEY_TAB, serve_demo
+    from facilitation.sheets.emulator import DEMO_URL, REGISTRATION_TAB, SURVEY_TAB, serve_demo
 
     url = db.resolve_url(args.db)
     exists = not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import db
-from ..cli import print_json
-from ..surveys import report, store
-from ..surveys.questions import IDENTITY
-from ..surveys.summary import Survey, summarize
-from ..tabular import read_table
+from facilitation.cli import print_json
+from facilitation.files.tabular import read_table
+from facilitation.storage import db
+from facilitation.surveys import report, store
+from facilitation.surveys.questions import IDENTITY
+from facilitation.surveys.summary import Survey, summarize
 
 KIND_LABELS = {"single": "単一選択", "scale": "段階評価", "multi": "複数選択", "number": "数値", "date": "日付",
                "grid": "グリッド", "text": "自由記述", "identity": "回答者情報"}

@@ -2,12 +2,12 @@
 
 from alembic import context
 
-from facilitation.schema import metadata
+from facilitation.storage.schema import metadata
 
 config = context.config
 engine = config.attributes.get("engine")
 if engine is None:  # the `alembic` command line: use the URL the app would use
-    from facilitation.db import get_engine
+    from facilitation.storage.db import get_engine
 
     engine = get_engine(migrate_schema=False)
 

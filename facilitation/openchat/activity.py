@@ -16,12 +16,12 @@ import pandas as pd
 from sqlalchemy import Integer, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from .. import vocab
-from ..dates import ja_date
-from ..models import Meeting, Organisation, Person, Registration
-from ..models_openchat import ChatEvent, ChatMember, ChatMessage
-from ..roles import AccessDenied, Viewer
-from .parser import KIND_MEDIA, KIND_TEXT
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.openchat.models import ChatEvent, ChatMember, ChatMessage
+from facilitation.openchat.parser import KIND_MEDIA, KIND_TEXT
+from facilitation.storage.models import Meeting, Organisation, Person, Registration
+from facilitation.text import vocab
+from facilitation.text.dates import ja_date
 
 REPLY_WINDOW = dt.timedelta(hours=72)  # a reply after this is not counted as an answer
 THREAD_GAP = dt.timedelta(hours=3)  # silence that ends a conversation thread
@@ -524,7 +524,7 @@ def _month_texts(session: Session, month: dt.date, limit: int) -> list[str]:
 def topics(session: Session, viewer: Viewer, month: dt.date, top: int = 15,
            limit: int = TOPIC_TEXTS) -> pd.DataFrame:
     """Frequent terms of one month's posts (term, count, documents). Terms only: fine for every role."""
-    from .. import textmining
+    from facilitation.text import textmining
 
     _ = viewer  # every role may see terms; texts themselves never leave this function
     texts = _month_texts(session, month, limit)
@@ -536,7 +536,7 @@ def topics(session: Session, viewer: Viewer, month: dt.date, top: int = 15,
 def topic_pairs(session: Session, viewer: Viewer, month: dt.date, top: int = 15,
                 limit: int = TOPIC_TEXTS) -> pd.DataFrame:
     """Terms that appear together in one month's posts (term_a, term_b, count, jaccard)."""
-    from .. import textmining
+    from facilitation.text import textmining
 
     _ = viewer
     texts = _month_texts(session, month, limit)

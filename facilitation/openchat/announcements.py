@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import segno
 from sqlalchemy.orm import Session
 
-from ..dates import ja_date
-from ..meetings import get_meeting, time_range
-from ..models import Meeting, Setting
-from ..roles import AccessDenied, Viewer
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.meetings.schedule import get_meeting, time_range
+from facilitation.storage.models import Meeting, Setting
+from facilitation.text.dates import ja_date
 
 TEMPLATES_KEY = "openchat.templates"
 INVITE_URL_KEY = "openchat.invite_url"

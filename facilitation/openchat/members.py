@@ -16,11 +16,11 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from .. import orgs
-from ..models import Organisation, Person, Registration
-from ..models_openchat import ChatMember, ChatMessage
-from ..normalize import clean, org_key, person_key, to_hiragana
-from ..roles import AccessDenied, Viewer
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.openchat.models import ChatMember, ChatMessage
+from facilitation.orgs import directory
+from facilitation.storage.models import Organisation, Person, Registration
+from facilitation.text.normalize import clean, org_key, person_key, to_hiragana
 
 REVIEW_AUTO = "自動一致"  # exact name or alias: no review needed
 REVIEW_PENDING = "要確認"
@@ -68,7 +68,7 @@ class _Index:
 
 def _index(session: Session) -> _Index:
     idx = _Index()
-    for org in orgs.all_organisations(session):
+    for org in directory.all_organisations(session):
         idx.orgs[org.id] = org
         names = {org.name_key, org_key(org.office), org_key(f"{org.legal_body}{org.office}")}
         names |= {a.alias_key for a in org.aliases}
@@ -140,12 +140,12 @@ def match_members(session: Session, member_ids: list[int] | None = None) -> dict
 
 def _match_one(session: Session, member: ChatMember, index: _Index | None) -> None:
     """Exact organisation (name or alias key) → 自動一致 with the person; else a suggestion to review."""
-    org = orgs.find_exact(session, member.org_text) if member.org_text else None
-    if org is None and member.surname and (swapped := orgs.find_exact(session, member.surname)):
+    org = directory.find_exact(session, member.org_text) if member.org_text else None
+    if org is None and member.surname and (swapped := directory.find_exact(session, member.surname)):
         org = swapped  # written the other way round: 名字&機関名
         member.org_text, member.surname = member.surname, member.org_text
     if org is None and member.org_text != member.nickname:
-        org = orgs.find_exact(session, member.nickname)
+        org = directory.find_exact(session, member.nickname)
     if org is not None:
         member.organisation_id, member.suggestion_id, member.score = org.id, org.id, 100.0
         member.status = REVIEW_AUTO
@@ -213,7 +213,7 @@ def _decide(session: Session, member_id: int, viewer: Viewer) -> ChatMember:
 
 def _remember(session: Session, member: ChatMember, org: Organisation) -> None:
     if member.org_text and org_key(member.org_text) != org.name_key:
-        orgs.add_alias(session, org, member.org_text)
+        directory.add_alias(session, org, member.org_text)
 
 
 def confirm(session: Session, member_id: int, viewer: Viewer) -> ChatMember:
@@ -248,7 +248,7 @@ def create(session: Session, member_id: int, viewer: Viewer, name: str, kind: st
     member = _decide(session, member_id, viewer)
     if not clean(name):
         raise ValueError("機関名を入力してください。")
-    org = orgs.create_organisation(session, name, kind=kind, region=region, municipality=municipality)
+    org = directory.create_organisation(session, name, kind=kind, region=region, municipality=municipality)
     return pick(session, member.id, org.id, viewer)
 
 

@@ -14,12 +14,20 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from ..models import AuditEntry, utcnow
-from ..models_openchat import ChatEvent, ChatImport, ChatMember, ChatMessage
-from ..roles import AccessDenied, Viewer
-from . import members as members_mod
-from .activity import is_question
-from .parser import EVENT_JOIN, EVENT_LEAVE, EVENT_OTHER, EVENT_RENAME, KIND_MEDIA, ParsedExport, parse_bytes
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.openchat import members as members_mod
+from facilitation.openchat.activity import is_question
+from facilitation.openchat.models import ChatEvent, ChatImport, ChatMember, ChatMessage
+from facilitation.openchat.parser import (
+    EVENT_JOIN,
+    EVENT_LEAVE,
+    EVENT_OTHER,
+    EVENT_RENAME,
+    KIND_MEDIA,
+    ParsedExport,
+    parse_bytes,
+)
+from facilitation.storage.models import AuditEntry, utcnow
 
 UNPARSED_KEPT = 500  # unreadable lines kept with an import for the secretariat to look at
 _BATCH = 5000

@@ -5,7 +5,7 @@ Modules: `questions` (what each column is), `summary` (counts with the right bas
 printable HTML), `store` (surveys in the database, linking to registrations, trends).
 """
 
-from .questions import KINDS, Question, detect
-from .summary import QuestionSummary, Survey, SurveySummary, crosstab, summarize
+from facilitation.surveys.questions import KINDS, Question, detect
+from facilitation.surveys.summary import QuestionSummary, Survey, SurveySummary, crosstab, summarize
 
 __all__ = ["KINDS", "Question", "QuestionSummary", "Survey", "SurveySummary", "crosstab", "detect", "summarize"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .questions import DATE, GRID, MULTI, NUMBER, SCALE, SINGLE
-from .summary import QuestionSummary
+from facilitation.surveys.questions import DATE, GRID, MULTI, NUMBER, SCALE, SINGLE
+from facilitation.surveys.summary import QuestionSummary
 
 # Labels shown on the charts (Japanese, one place).
 PERCENT = "割合（%）"

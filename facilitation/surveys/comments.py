@@ -15,14 +15,14 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import textmining
-from ..models import Assignment
-from ..models_surveys import SurveyResponse, SurveySheet
-from ..normalize import clean
-from ..roles import COMMITTEE, FACILITATOR, AccessDenied, Viewer
-from . import store
-from .questions import IDENTITY, MULTI, SCALE, SINGLE
-from .summary import Survey, SurveySummary, summarize
+from facilitation.access.roles import COMMITTEE, FACILITATOR, AccessDenied, Viewer
+from facilitation.storage.models import Assignment
+from facilitation.surveys import store
+from facilitation.surveys.models import SurveyResponse, SurveySheet
+from facilitation.surveys.questions import IDENTITY, MULTI, SCALE, SINGLE
+from facilitation.surveys.summary import Survey, SurveySummary, summarize
+from facilitation.text import textmining
+from facilitation.text.normalize import clean
 
 MIN_DOCUMENTS_FOR_COMMITTEE = 2
 

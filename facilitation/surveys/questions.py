@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from ..normalize import clean, email_key
+from facilitation.text.normalize import clean, email_key
 
 SINGLE, SCALE, MULTI, NUMBER, DATE, GRID, TEXT, IDENTITY = (
     "single", "scale", "multi", "number", "date", "grid", "text", "identity")

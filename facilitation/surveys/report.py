@@ -13,11 +13,11 @@ from collections import Counter
 
 import pandas as pd
 
-from ..dates import ja_date
-from ..exports import to_xlsx_bytes
-from .charts import BAR_COLOUR, option_colours
-from .questions import DATE, GRID, IDENTITY, MULTI, NUMBER, SCALE, SINGLE, TEXT
-from .summary import QuestionSummary, SurveySummary
+from facilitation.files.exports import to_xlsx_bytes
+from facilitation.surveys.charts import BAR_COLOUR, option_colours
+from facilitation.surveys.questions import DATE, GRID, IDENTITY, MULTI, NUMBER, SCALE, SINGLE, TEXT
+from facilitation.surveys.summary import QuestionSummary, SurveySummary
+from facilitation.text.dates import ja_date
 
 KIND_LABELS = {SINGLE: "単一選択", SCALE: "段階評価", MULTI: "複数選択", NUMBER: "数値", DATE: "日付",
                GRID: "グリッド", TEXT: "自由記述", IDENTITY: "回答者情報"}

@@ -14,13 +14,13 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from .. import vocab
-from ..dates import ja_date
-from ..models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
-from ..models_surveys import SurveyCommentTag, SurveyResponse, SurveySheet, SurveyTag
-from ..normalize import clean, email_key, key, org_key, person_key
-from .questions import EMAIL, GRID, IDENTITY, KINDS, NAME, ORG, TIMESTAMP, parse_date
-from .summary import Survey, summarize
+from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
+from facilitation.surveys.models import SurveyCommentTag, SurveyResponse, SurveySheet, SurveyTag
+from facilitation.surveys.questions import EMAIL, GRID, IDENTITY, KINDS, NAME, ORG, TIMESTAMP, parse_date
+from facilitation.surveys.summary import Survey, summarize
+from facilitation.text import vocab
+from facilitation.text.dates import ja_date
+from facilitation.text.normalize import clean, email_key, key, org_key, person_key
 
 DEFAULT_TAGS: tuple[str, ...] = ("財政面", "人材面", "連携", "研修・学び", "制度・運営", "会の運営", "要望")
 UNLINKED = "照合できず"

@@ -18,9 +18,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from .. import textmining
-from ..normalize import clean
-from .questions import (
+from facilitation.surveys.questions import (
     DATE,
     GRID,
     IDENTITY,
@@ -38,6 +36,8 @@ from .questions import (
     split_multi,
     split_single,
 )
+from facilitation.text import textmining
+from facilitation.text.normalize import clean
 
 TOP_TERMS = 30
 TOP_PAIRS = 20

@@ -1,0 +1,166 @@
+"""Free-text theme choices of registrations → the rooms of a meeting: the one place that decides.
+
+A registration keeps the text the registrant wrote (choice1/2/3); nothing is rewritten. `ChoiceMapper`
+resolves a text to a room, in this order:
+- 確認済み / 対象外: a decision of the secretariat, stored in the table `assignment_choice_mappings`
+  (`ChoiceMapping`, the only store of decisions; made with `map_choice` from either page);
+- 一致: the room's theme, name, 「name + theme」 or Zoom name, written the same way (numbering such as
+  「1.」「ルーム2：」 and width/spacing differences ignored);
+- ほぼ一致: a close spelling of a room's theme (rapidfuzz);
+- 対応なし: no room (with a suggested room when one is likely) — the secretariat decides.
+Used when importing registrations (to flag choices that need a decision), by the registrations page
+and the rooms page (review and decide), and when building the optimiser's instance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.assignment.models import ChoiceMapping
+from facilitation.storage.models import Registration, Room
+from facilitation.text import vocab
+from facilitation.text.normalize import clean, key
+
+# Registrations whose choices count: not cancelled or absent, and not the staff running the meeting.
+EXCLUDED_STATUSES = (vocab.STATUS_CANCELLED, vocab.STATUS_ABSENT)
+EXCLUDED_ROLES = ("運営スタッフ",)
+
+NO_ROOM = "対応なし"  # needs a decision
+IGNORED = "対象外"  # decided: not a room (「特になし」)
+REVIEWED = "確認済み"
+REVIEW_COLUMNS = ["希望の記入", "人数", "判定", "ルーム", "候補"]
+_ORDER = {NO_ROOM: 0, "ほぼ一致": 1, REVIEWED: 2, IGNORED: 3, "一致": 4}
+
+_NUMBERING = re.compile(r"^\s*(?:ルーム|room|R)?\s*[0-9０-９①-⑳]+\s*[.．、:：)）]?\s*", re.IGNORECASE)
+
+
+class ChoiceError(ValueError):
+    """A choice decision that cannot be saved; the message is Japanese."""
+
+
+def _choice_key(text: str) -> str:
+    return key(_NUMBERING.sub("", clean(text)))
+
+
+def list_rooms(session: Session, meeting_id: int) -> list[Room]:
+    """The meeting's rooms in their order."""
+    return list(session.scalars(select(Room).where(Room.meeting_id == meeting_id).order_by(Room.position, Room.id)))
+
+
+def active_registrations(session: Session, meeting_id: int) -> list[Registration]:
+    """The meeting's registrations that take part (not cancelled or absent, not staff), oldest first."""
+    regs = session.scalars(select(Registration).where(Registration.meeting_id == meeting_id)
+                           .order_by(Registration.submitted_at, Registration.id))
+    return [r for r in regs if r.status not in EXCLUDED_STATUSES and r.role not in EXCLUDED_ROLES]
+
+
+@dataclass
+class ChoiceMatch:
+    room_id: int | None
+    how: str  # 一致 / ほぼ一致 / 確認済み / 対象外 / 対応なし / 空欄
+    suggestion: int | None = None
+
+    @property
+    def needs_decision(self) -> bool:
+        """No room and not decided to be 対象外 (blank texts need nothing)."""
+        return self.how == NO_ROOM
+
+
+class ChoiceMapper:
+    """Maps a meeting's free-text choices to its rooms: reviewed mapping, exact, close match."""
+
+    AUTO = 92  # rapidfuzz score from which a choice is taken as that room without review
+    SUGGEST = 55
+
+    def __init__(self, session: Session, meeting_id: int):
+        self.rooms = list_rooms(session, meeting_id)
+        self.keys: dict[str, int] = {}
+        for r in self.rooms:
+            for text in (r.theme, r.name, f"{r.name}{r.theme}", r.zoom_name):
+                if clean(text):
+                    self.keys.setdefault(_choice_key(text), r.id)
+                    self.keys.setdefault(key(text), r.id)
+        self.mapped = {m.text_key: m for m in session.scalars(
+            select(ChoiceMapping).where(ChoiceMapping.meeting_id == meeting_id))}
+        self.themes = {r.id: _choice_key(r.theme or r.name) for r in self.rooms}
+        self._cache: dict[str, ChoiceMatch] = {}
+
+    def match(self, text: str) -> ChoiceMatch:
+        found = self._cache.get(text)
+        if found is None:
+            found = self._cache[text] = self._match(text)
+        return found
+
+    def _match(self, text: str) -> ChoiceMatch:
+        k = _choice_key(text)
+        if not k:
+            return ChoiceMatch(None, "空欄")
+        m = self.mapped.get(k)
+        if m is not None:
+            if m.ignored or m.room_id is None:
+                return ChoiceMatch(None, IGNORED)
+            return ChoiceMatch(m.room_id, REVIEWED)
+        if k in self.keys:
+            return ChoiceMatch(self.keys[k], "一致")
+        if key(text) in self.keys:
+            return ChoiceMatch(self.keys[key(text)], "一致")
+        best = process.extractOne(k, self.themes, scorer=fuzz.ratio) if self.themes else None
+        if best and best[1] >= self.AUTO:
+            return ChoiceMatch(best[2], "ほぼ一致")
+        contains = [room_id for room_id, t in self.themes.items() if t and (t in k or k in t)]
+        if len(contains) == 1:
+            return ChoiceMatch(None, NO_ROOM, contains[0])
+        suggestion = best[2] if best and best[1] >= self.SUGGEST else None
+        return ChoiceMatch(None, NO_ROOM, suggestion)
+
+
+def choice_review(session: Session, meeting_id: int) -> pd.DataFrame:
+    """Every distinct choice text of the meeting with how many chose it and the room it maps to
+    (希望の記入, 人数, 判定, ルーム, 候補); 「対応なし」 rows, first, need a decision (a room, or 対象外)."""
+    mapper = ChoiceMapper(session, meeting_id)
+    names = {r.id: r.name for r in mapper.rooms}
+    counts: Counter[str] = Counter()
+    shown: dict[str, str] = {}
+    for reg in active_registrations(session, meeting_id):
+        for text in (reg.choice1, reg.choice2, reg.choice3):
+            if clean(text):
+                k = _choice_key(text)
+                counts[k] += 1
+                shown.setdefault(k, clean(text))
+    rows = []
+    for k, n in counts.most_common():
+        m = mapper.match(shown[k])
+        rows.append({"希望の記入": shown[k], "人数": n, "判定": m.how,
+                     "ルーム": names.get(m.room_id, "") if m.room_id else "",
+                     "候補": names.get(m.suggestion, "") if m.suggestion else ""})
+    frame = pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+    return frame.sort_values(by="判定", key=lambda s: s.map(_ORDER), kind="stable").reset_index(drop=True)
+
+
+def map_choice(session: Session, viewer: Viewer, meeting_id: int, text: str, room_id: int | None) -> None:
+    """Record the reviewed room for a choice text (None: the text matches no room, 対象外). The
+    registrations keep their text; every later import, review and optimiser run sees the decision."""
+    if not viewer.is_secretariat:
+        raise AccessDenied("希望テーマとルームの対応は事務局だけが設定できます。")
+    if room_id is not None:
+        room = session.get(Room, room_id)
+        if room is None or room.meeting_id != meeting_id:
+            raise ChoiceError(f"ルーム（ID {room_id}）はこの会にありません。")
+    k = _choice_key(text)
+    if not k:
+        raise ChoiceError("希望の記入が空欄です。")
+    m = session.scalar(select(ChoiceMapping).where(ChoiceMapping.meeting_id == meeting_id,
+                                                   ChoiceMapping.text_key == k))
+    if m is None:
+        m = ChoiceMapping(meeting_id=meeting_id, text_key=k, text=clean(text)[:300])
+        session.add(m)
+    m.room_id, m.ignored, m.updated_by = room_id, room_id is None, viewer.actor
+    session.flush()

@@ -1,0 +1,92 @@
+"""Two people editing at once: a stale edit is refused with a Japanese message and the newer state.
+
+`Assignment.version` is SQLAlchemy's version counter. A page shows an assignment with its version;
+when the person saves, `move_assignment` refuses if the version moved on in the meantime (someone
+else saved first), and the database refuses (StaleDataError) if it moves between our read and our
+write. Either way nothing is overwritten and the caller gets a `StaleEdit` to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.storage.models import Assignment, Person, Registration, Room
+
+STALE = ("ほかの方（{who}）が {when} にこの割り当てを変更したため、保存しませんでした。"
+         "いまは「{room}」です。最新の状態を確認してから、もう一度操作してください。")
+GONE = "この割り当ては、ほかの方が削除したため保存できませんでした。画面を更新してください。"
+
+
+@dataclass
+class StaleEdit:
+    """A refused edit: what to tell the person and the state that won."""
+
+    message: str
+    current: dict = field(default_factory=dict)
+
+
+def _when(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return "少し前"
+    local = moment + dt.timedelta(hours=9)
+    return local.strftime("%H時%M分")
+
+
+def assignment_state(session: Session, assignment_id: int) -> dict | None:
+    """The assignment as it is now in the database (None when deleted)."""
+    session.expire_all()
+    a = session.get(Assignment, assignment_id, populate_existing=True)
+    if a is None:
+        return None
+    room = session.get(Room, a.room_id)
+    reg = session.get(Registration, a.registration_id)
+    person = session.get(Person, reg.person_id) if reg else None
+    return {"assignment_id": a.id, "version": a.version, "room_id": a.room_id,
+            "room": room.name if room else "", "person": person.name if person else "",
+            "updated_by": a.updated_by, "updated_at": a.updated_at, "pinned": a.pinned}
+
+
+def explain(session: Session, assignment_id: int) -> StaleEdit:
+    """The Japanese message and newer state for a refused edit of this assignment."""
+    state = assignment_state(session, assignment_id)
+    if state is None:
+        return StaleEdit(GONE, {})
+    who = state["updated_by"] or "別の担当者"
+    return StaleEdit(STALE.format(who=who, when=_when(state["updated_at"]), room=state["room"]), state)
+
+
+def move_assignment(session: Session, viewer: Viewer, assignment_id: int, room_id: int,
+                    expected_version: int, *, pinned: bool | None = None,
+                    reason: str | None = None) -> Assignment | StaleEdit:
+    """Move an assignment to another room if nobody changed it since `expected_version`.
+
+    On a stale edit the session is rolled back (call this in its own unit of work) and a StaleEdit
+    comes back instead of the Assignment.
+    """
+    if not viewer.is_secretariat:
+        raise AccessDenied("ルームの割り当ては事務局だけが変更できます。")
+    a = session.get(Assignment, assignment_id)
+    if a is None:
+        return StaleEdit(GONE, {})
+    if a.version != expected_version:
+        return explain(session, assignment_id)
+    target = session.get(Room, room_id)
+    if target is None or target.meeting_id != a.room.meeting_id:
+        raise ValueError(f"移動先のルーム（ID {room_id}）はこの会にありません。")
+    a.room_id = room_id
+    if pinned is not None:
+        a.pinned = pinned
+    if reason is not None:
+        a.reason = reason[:300]
+    a.updated_by = viewer.actor
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        return explain(session, assignment_id)
+    return a

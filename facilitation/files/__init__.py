@@ -1,0 +1,5 @@
+"""Files people upload and download.
+
+`uploads` (the size guard before any parser), `tabular` (CSV/Excel → a Table of strings),
+`exports` (CSV and Excel that cannot inject formulas into Excel).
+"""

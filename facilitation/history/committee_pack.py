@@ -1,0 +1,180 @@
+"""The committee pack: one click gives an Excel workbook of the tables and a printable HTML summary.
+
+The pack is for the 検討委員会, so it holds counts, organisations and charts only — never a
+person's name or e-mail, whoever builds it. The HTML embeds plotly.js once (inline), so it opens
+and prints (to PDF from the browser) on a machine with no internet access.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from facilitation.access.roles import Viewer
+from facilitation.files.exports import to_xlsx_bytes
+from facilitation.history import charts, geo, participation
+from facilitation.history import coverage as cov
+from facilitation.text.dates import ja_date
+
+TITLE = "北海道生活困窮者支援ネットワーク 参加状況のまとめ（検討委員会資料）"
+
+
+@dataclass(frozen=True)
+class Pack:
+    xlsx: bytes
+    html: str
+    stem: str  # file name without extension
+
+    @property
+    def xlsx_name(self) -> str:
+        return f"{self.stem}.xlsx"
+
+    @property
+    def html_name(self) -> str:
+        return f"{self.stem}.html"
+
+
+@dataclass(frozen=True)
+class PackTables:
+    """Everything the pack shows, as tables (the workbook's sheets, in order)."""
+
+    sheets: dict[str, pd.DataFrame]
+    headline: dict[str, str]
+    coverage: cov.Coverage
+
+
+def scope_text(h: participation.History, scope: participation.Scope) -> str:
+    """「2016年度〜2025年度・情報交換会・全ての開催方法」."""
+    years = sorted(scope.fiscal_years) or participation.fiscal_years(h)
+    span = f"{years[0]}年度〜{years[-1]}年度" if len(years) > 1 else (f"{years[0]}年度" if years else "（会なし）")
+    kinds = "・".join(scope.kinds) if scope.kinds else "全ての種別"
+    formats = "・".join(scope.formats) if scope.formats else "全ての開催方法"
+    return f"{span}／{kinds}／{formats}"
+
+
+def tables(h: participation.History, scope: participation.Scope, pop: cov.Population,
+           lapse_after: int = participation.DEFAULT_LAPSE) -> PackTables:
+    """The committee's tables for a scope (no personal data in any of them)."""
+    flow_base = participation.scoped(h, scope, years=False)
+    period = participation.scoped(h, scope)
+    meetings = participation.meeting_table(period)
+    years = participation.year_table(period)
+    people_flows = participation.flows(flow_base, participation.UNIT_PERSON, lapse_after, scope.fiscal_years)
+    org_flows = participation.flows(flow_base, participation.UNIT_ORG, lapse_after, scope.fiscal_years)
+    c = cov.coverage(period, pop)
+    counts = participation.period_counts(period)
+    headline = {
+        "対象期間": scope_text(h, scope),
+        "開催回数": f"{counts['meetings']}回",
+        "延べ参加者数": f"{counts['total']}名",
+        "実人数": f"{counts['distinct_people']}名",
+        "実機関数": f"{counts['distinct_orgs']}機関（厚労省は1機関）",
+        "対象機関の参加": c.line,
+    }
+    sheets = {
+        "概要": pd.DataFrame({"項目": list(headline), "内容": list(headline.values())}),
+        "会ごとの集計": meetings,
+        "年度別": years,
+        "初参加・継続・離脱（人）": people_flows,
+        "初参加・継続・離脱（機関）": org_flows,
+        "継続率（人・年度別）": participation.cohort_retention(flow_base, participation.UNIT_PERSON),
+        "継続率（機関・年度別）": participation.cohort_retention(flow_base, participation.UNIT_ORG),
+        "機関別の参加": participation.org_matrix(period),
+        "地域別": participation.region_table(period),
+        "対象機関の参加率（地域別）": cov.coverage_by_region(period),
+        "対象機関の参加率（年度別）": cov.coverage_by_year(flow_base, pop),
+        "未参加・最近参加のない対象機関": cov.outreach_list(flow_base, period),
+    }
+    return PackTables(sheets=sheets, headline=headline, coverage=c)
+
+
+def figures(h: participation.History, scope: participation.Scope, t: PackTables, pop: cov.Population) -> list[go.Figure]:
+    period = participation.scoped(h, scope)
+    return [
+        charts.meetings_figure(t.sheets["会ごとの集計"]),
+        charts.years_figure(t.sheets["年度別"]),
+        charts.flows_figure(t.sheets["初参加・継続・離脱（人）"], "人"),
+        charts.cohort_figure(t.sheets["継続率（人・年度別）"]),
+        charts.coverage_figure(t.sheets["対象機関の参加率（年度別）"], pop.label),
+        geo.figure(participation.municipality_table(period), title="地域別の延べ参加者数"),
+    ]
+
+
+_CSS = """
+body { font-family: "Noto Sans JP", "Hiragino Sans", Meiryo, sans-serif; margin: 2em; color: #222; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; border-bottom: 2px solid #1f77b4; margin-top: 2em; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
+th, td { border: 1px solid #bbb; padding: 2px 6px; text-align: left; }
+th { background: #eef3f8; }
+.headline td { text-align: left; } .chart { page-break-inside: avoid; margin: 1em 0; }
+.note { color: #555; font-size: 0.85em; }
+@media print { body { margin: 0; } h2 { page-break-before: auto; } .chart { width: 100%; } }
+"""
+
+
+def _table_html(df: pd.DataFrame, max_rows: int | None = None) -> str:
+    shown = df if max_rows is None else df.head(max_rows)
+    out = shown.to_html(index=False, escape=True, na_rep="", border=0)
+    if max_rows is not None and len(df) > max_rows:
+        out += f'<p class="note">ほか{len(df) - max_rows}行はExcelファイルをご覧ください。</p>'
+    return out
+
+
+def summary_html(h: participation.History, scope: participation.Scope, pop: cov.Population,
+                 t: PackTables, made_at: dt.datetime | None = None) -> str:
+    """A self-contained HTML page (plotly.js inline once) that prints well to PDF."""
+    made_at = made_at or participation.now_jst()
+    figs = figures(h, scope, t, pop)
+    charts = "\n".join(
+        f'<div class="chart">{fig.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True})}</div>'
+        for fig in figs
+    )
+    meetings = t.sheets["会ごとの集計"][["会", "開催方法", "参加者数", "機関数", "報告の表記"]]
+    headline = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                       for k, v in t.headline.items())
+    outreach = t.sheets["未参加・最近参加のない対象機関"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="ja"><head><meta charset="utf-8">',
+        f"<title>{html.escape(TITLE)}</title>",
+        f"<style>{_CSS}</style>",
+        f'<script type="text/javascript">{get_plotlyjs()}</script>',
+        "</head><body>",
+        f"<h1>{html.escape(TITLE)}</h1>",
+        f'<p class="note">作成日: {html.escape(ja_date(made_at))}　'
+        "ブラウザの「印刷」から PDF として保存できます。個人名・メールアドレスは含みません。</p>",
+        f'<table class="headline">{headline}</table>',
+        "<h2>会ごとの参加状況</h2>",
+        _table_html(meetings),
+        "<h2>推移</h2>",
+        charts,
+        "<h2>年度別</h2>",
+        _table_html(t.sheets["年度別"]),
+        "<h2>地域別</h2>",
+        _table_html(t.sheets["地域別"]),
+        "<h2>対象機関の参加率（地域別）</h2>",
+        f"<p>{html.escape(t.coverage.line)}</p>",
+        _table_html(t.sheets["対象機関の参加率（地域別）"]),
+        "<h2>未参加・最近参加のない対象機関</h2>",
+        _table_html(outreach, max_rows=60) if len(outreach) else "<p>該当する機関はありません。</p>",
+        '<p class="note">数え方: 出席の記録がある会は出席者を、記録のない過去の会はキャンセル以外の申込者を'
+        "数えています。機関は参加した時点の所属で数え、厚生労働省は1機関としています。</p>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def build(h: participation.History, scope: participation.Scope, pop: cov.Population, viewer: Viewer,
+          lapse_after: int = participation.DEFAULT_LAPSE, made_at: dt.datetime | None = None) -> Pack:
+    """The workbook and the HTML summary for a scope. The content is the committee's view for
+    every viewer (no names, no e-mails), so the secretariat can build it for the committee."""
+    del viewer  # the pack never depends on who builds it: it is always committee-safe
+    made_at = made_at or participation.now_jst()
+    t = tables(h, scope, pop, lapse_after)
+    stem = f"委員会資料_参加状況_{made_at:%Y%m%d}"
+    return Pack(xlsx=to_xlsx_bytes(t.sheets), html=summary_html(h, scope, pop, t, made_at), stem=stem)

@@ -1,0 +1,224 @@
+"""Coverage of the target population: e.g. 「生活困窮者自立相談支援機関 79/124」.
+
+The target population is the organisations flagged `is_target` in the master (editable here).
+When the master is incomplete, the secretariat may set the population size (setting
+``coverage.population``: label and size); the denominator is then that size (never less than the
+number of flagged organisations). Organisations merged into another are not counted on their own.
+An organisation is "reached" in a period when at least one person from it came to a meeting of
+the period (the history's "came" rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.history.participation import NO_ORG, UNKNOWN_REGION, History
+from facilitation.storage.models import Organisation, Setting
+from facilitation.text import vocab
+
+POPULATION_KEY = "coverage.population"
+DEFAULT_LABEL = "生活困窮者自立相談支援機関"
+NEVER = "未参加"
+LAPSED = "最近の参加なし"
+
+
+@dataclass(frozen=True)
+class Population:
+    """What the target population is called and, if the master is incomplete, how big it is."""
+
+    label: str = DEFAULT_LABEL
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Reached / total target organisations in a period."""
+
+    label: str
+    reached: int
+    flagged: int  # organisations flagged as targets in the master
+    total: int  # the denominator: the set size, or the flagged count
+    size_is_set: bool
+
+    @property
+    def share(self) -> float:
+        """Percent reached (0 when there is no target)."""
+        return round(100 * self.reached / self.total, 1) if self.total else 0.0
+
+    @property
+    def line(self) -> str:
+        """「生活困窮者自立相談支援機関 79/124（63.7%）」."""
+        return f"{self.label} {self.reached}/{self.total}（{self.share:.1f}%）"
+
+
+# --- the target list and the population setting -------------------------------------------------
+
+def population(session: Session) -> Population:
+    setting = session.get(Setting, POPULATION_KEY)
+    value = setting.value if setting and isinstance(setting.value, dict) else {}
+    size = value.get("size")
+    return Population(label=value.get("label") or DEFAULT_LABEL, size=int(size) if size else None)
+
+
+def set_population(session: Session, viewer: Viewer, *, label: str | None = None,
+                   size: int | None = None) -> Population:
+    """Name the target population and optionally set its true size (None: count the flags)."""
+    if not viewer.is_secretariat:
+        raise AccessDenied("対象機関の設定は事務局だけが変更できます。")
+    if size is not None and size < 0:
+        raise ValueError("対象機関の総数は0以上の数で入力してください。")
+    current = population(session)
+    new = Population(label=(label or "").strip() or current.label, size=size or None)
+    setting = session.get(Setting, POPULATION_KEY)
+    value = {"label": new.label, "size": new.size}
+    if setting is None:
+        session.add(Setting(key=POPULATION_KEY, value=value))
+    else:
+        setting.value = value
+    session.flush()
+    return new
+
+
+def set_targets(session: Session, org_ids: Iterable[int], flag: bool, viewer: Viewer) -> int:
+    """Add organisations to (flag=True) or remove them from the target population.
+
+    Returns how many organisations actually changed."""
+    if not viewer.is_secretariat:
+        raise AccessDenied("対象機関の設定は事務局だけが変更できます。")
+    ids = sorted({int(i) for i in org_ids})
+    if not ids:
+        return 0
+    found = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValueError(f"ID {', '.join(map(str, missing))} の機関はありません。")
+    changed = 0
+    for org in found.values():  # object by object, so the audit log records each change
+        if org.is_target != flag:
+            org.is_target = flag
+            changed += 1
+    session.flush()
+    return changed
+
+
+def update_targets(session: Session, flags: dict[int, bool], viewer: Viewer) -> tuple[int, int]:
+    """Apply the target editor: {organisation id: in the target population}; returns (added, removed).
+
+    Organisations not in `flags` keep their flag (e.g. merged ones the editor does not show)."""
+    if not viewer.is_secretariat:
+        raise AccessDenied("対象機関の設定は事務局だけが変更できます。")
+    added = set_targets(session, [i for i, f in flags.items() if f], True, viewer)
+    removed = set_targets(session, [i for i, f in flags.items() if not f], False, viewer)
+    return added, removed
+
+
+# --- computing ----------------------------------------------------------------------------------
+
+def _targets(history: History) -> pd.DataFrame:
+    """Flagged organisations that were not merged into another one."""
+    orgs = history.orgs
+    return orgs[orgs["is_target"].fillna(False).astype(bool) & orgs["merged_into"].isna()]
+
+
+def _reached_units(history: History) -> set[int]:
+    return {int(u) for u in history.att["org_unit"].unique() if u != NO_ORG}
+
+
+def coverage(history: History, pop: Population) -> Coverage:
+    """Reached / total for the meetings in `history` (scope it first to choose the period)."""
+    targets = _targets(history)
+    reached = len(set(targets["org_id"].astype(int)) & _reached_units(history))
+    flagged = len(targets)
+    total = max(pop.size or 0, flagged) if pop.size else flagged
+    return Coverage(label=pop.label, reached=reached, flagged=flagged, total=total,
+                    size_is_set=pop.size is not None)
+
+
+def coverage_by_region(history: History) -> pd.DataFrame:
+    """Per 振興局: target organisations reached / flagged in the period."""
+    targets = _targets(history).copy()
+    reached = _reached_units(history)
+    targets["reached"] = targets["org_id"].astype(int).isin(reached)
+    grp = targets.groupby("region")
+    table = pd.DataFrame({"対象機関": grp.size(), "参加あり": grp["reached"].sum()})
+    order = [*vocab.ALL_AREAS, UNKNOWN_REGION]
+    table = table.reindex([r for r in order if r in table.index or r in vocab.REGIONS], fill_value=0)
+    table = table.astype("int64")
+    table["参加率（%）"] = (100 * table["参加あり"] / table["対象機関"].where(table["対象機関"] > 0)).round(1)
+    table.index.name = "地域"
+    return table.reset_index()
+
+
+def coverage_by_year(history: History, pop: Population) -> pd.DataFrame:
+    """Per fiscal year: reached / total (the trend of the headline figure)."""
+    rows = []
+    for fy in sorted(history.meetings["fiscal_year"].unique()):
+        mids = history.meetings.index[history.meetings["fiscal_year"] == fy]
+        part = History(att=history.att[history.att["meeting_id"].isin(mids)],
+                       meetings=history.meetings.loc[mids], orgs=history.orgs)
+        c = coverage(part, pop)
+        rows.append({"年度": f"{int(fy)}年度", "参加あり": c.reached, "対象機関": c.total,
+                     "参加率（%）": c.share})
+    return pd.DataFrame(rows, columns=["年度", "参加あり", "対象機関", "参加率（%）"])
+
+
+def outreach_list(history: History, period: History) -> pd.DataFrame:
+    """Target organisations never reached, or reached before but not in the period.
+
+    `history`: the whole history (to know who ever came); `period`: the same history scoped to
+    the period the committee looks at (e.g. the last fiscal year). Organisation data only.
+    """
+    targets = _targets(history)
+    att = history.att[history.att["org_unit"] != NO_ORG]
+    last = att.groupby("org_unit")["starts_at"].max()
+    times = att.drop_duplicates(["org_unit", "meeting_id"]).groupby("org_unit").size()
+    in_period = _reached_units(period)
+    rows = []
+    for org in targets.itertuples():
+        oid = int(org.org_id)
+        if oid in in_period:
+            continue
+        ever = oid in last.index
+        rows.append({
+            "状態": LAPSED if ever else NEVER,
+            "機関名": org.org_name,
+            "地域": org.region,
+            "市町村": org.municipality or "",
+            "種別": org.kind,
+            "事業": "・".join(org.org_programs or []),
+            "最終参加": _ja(last.get(oid)) if ever else "",
+            "参加回数（全期間）": int(times.get(oid, 0)),
+        })
+    cols = ["状態", "機関名", "地域", "市町村", "種別", "事業", "最終参加", "参加回数（全期間）"]
+    out = pd.DataFrame(rows, columns=cols)
+    if out.empty:
+        return out
+    region_order = {r: i for i, r in enumerate([*vocab.ALL_AREAS, UNKNOWN_REGION])}
+    out["_s"] = (out["状態"] == LAPSED).astype(int)  # never reached first, then lapsed
+    out["_r"] = out["地域"].map(region_order).fillna(99)
+    return out.sort_values(["_s", "_r", "機関名"]).drop(columns=["_s", "_r"]).reset_index(drop=True)
+
+
+def _ja(value) -> str:
+    from facilitation.text.dates import ja_date
+
+    return ja_date(value) if value is not None and not pd.isna(value) else ""
+
+
+def target_table(history: History) -> pd.DataFrame:
+    """Every organisation with its target flag, for the secretariat's editor (no personal data)."""
+    orgs = history.orgs[history.orgs["merged_into"].isna()]
+    return pd.DataFrame({
+        "ID": orgs["org_id"].astype(int).to_numpy(),
+        "対象": orgs["is_target"].fillna(False).astype(bool).to_numpy(),
+        "機関名": orgs["org_name"].to_numpy(),
+        "地域": orgs["region"].to_numpy(),
+        "種別": orgs["kind"].to_numpy(),
+        "事業": ["・".join(p or []) for p in orgs["org_programs"]],
+    })

@@ -1,0 +1,767 @@
+"""Participation history: who came to which meeting, counted the way the network's reports count.
+
+Counting rules (the reports' rules, written down once):
+- "Came" (参加): a live attendance mark 出席 / 遅刻 / 途中退室 counts, a mark 欠席 does not. Without a
+  mark, status 出席 counts and キャンセル / 欠席 do not. Status 申込 counts only for a past meeting
+  that has no attendance data at all (no 出席 / 欠席 status and no mark on any registration):
+  older meetings were recorded as registrations only, and the reports counted those.
+- Only past meetings (started before `now`, Japan time) that are not 中止 are history.
+- Every role counts as a person who came (参加者, ファシリテーター, 登壇者, 運営スタッフ, オブザーバー);
+  the matrices show the role.
+- People (名): one per person per meeting. 延べ = the sum over meetings; 実人数 = distinct people.
+- Organisations (機関): the organisation the person came from *at that meeting*: the registration's
+  typed organisation when it names exactly one organisation of the master (name or alias key),
+  otherwise the person's current organisation. A person without an organisation counts as a
+  person of 団体 but as no 機関. The ministry (国) counts as one 機関 however many offices came.
+- Merged organisations: a mapping {absorbed id: surviving id} (setting ``history.merges``) sends
+  the absorbed organisation's whole history to the surviving one.
+- Flows (newcomers, returning, lapsed, retention) run over the meetings of the selected kinds and
+  formats across all years; a fiscal-year filter only chooses which rows are shown, so the first
+  meeting of a year is not full of false "newcomers".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import String, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.storage.models import Attendance, Meeting, OrgAlias, Organisation, Person, Registration, Setting
+from facilitation.text import vocab
+from facilitation.text.dates import ja_date, ja_fiscal_year
+from facilitation.text.normalize import key, org_key
+
+JST = ZoneInfo("Asia/Tokyo")
+CAME_MARKS = frozenset({"出席", "遅刻", "途中退室"})
+MERGES_KEY = "history.merges"
+UNKNOWN_REGION = "不明"
+DEFAULT_LAPSE = 3  # a unit is lapsed after missing this many meetings in a row
+
+# The reports' counting categories by program, in the reports' order (one per person and meeting).
+PROGRAM_CATEGORIES: tuple[str, ...] = (
+    "自立相談支援事業",
+    "自治体",
+    "一時生活支援事業",
+    "家計改善支援事業",
+    "就労準備支援事業",
+    "子どもの学習・生活支援事業",
+    "その他",
+    "運営スタッフ",
+)
+# When a person answers several programs, the first of these wins.
+_PROGRAM_PRIORITY = ("自立相談支援事業", "一時生活支援事業", "家計改善支援事業", "就労準備支援事業",
+                     "子どもの学習・生活支援事業")
+STAFF_ROLE = "運営スタッフ"
+
+# Marks in the attendance matrices: what a person came as.
+ROLE_MARKS: dict[str, str] = {
+    "参加者": "○",
+    "ファシリテーター": "F",
+    "登壇者": "講",
+    "運営スタッフ": "運",
+    "オブザーバー": "見",
+}
+ROLE_LEGEND = "○ 参加者　F ファシリテーター　講 登壇者　運 運営スタッフ　見 オブザーバー"
+
+
+def now_jst() -> dt.datetime:
+    """The current Japan time, naive (as meetings are stored)."""
+    return dt.datetime.now(JST).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which meetings to look at. Empty tuples mean "all"."""
+
+    fiscal_years: tuple[int, ...] = ()
+    kinds: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+
+
+@dataclass
+class History:
+    """Attendance of past meetings with the "came" rule applied, plus the lookup tables.
+
+    `att`: one row per person per meeting they came to (string columns are categoricals, org ids
+    are int with 0 for "no organisation"); `meetings`: past meetings, oldest first, with their
+    registration counts; `orgs`: the organisation master with merges resolved. The personal
+    columns (name, email) exist only when the viewer may see names.
+    """
+
+    att: pd.DataFrame
+    meetings: pd.DataFrame
+    orgs: pd.DataFrame
+    merges: dict[int, int] = field(default_factory=dict)
+    shows_names: bool = False
+
+    @property
+    def attended(self) -> pd.DataFrame:
+        return self.att
+
+
+NO_ORG = 0  # org_id / org_unit of a person without an organisation
+
+
+def _with_org(att: pd.DataFrame) -> pd.DataFrame:
+    return att[att["org_unit"].to_numpy() != NO_ORG]
+
+
+# --- settings: merges ---------------------------------------------------------------------------
+
+def merges(session: Session) -> dict[int, int]:
+    """The organisation merge mapping {absorbed id: surviving id}."""
+    setting = session.get(Setting, MERGES_KEY)
+    raw = setting.value if setting and isinstance(setting.value, dict) else {}
+    return {int(k): int(v) for k, v in raw.items()}
+
+
+def set_merge(session: Session, absorbed_id: int, surviving_id: int, viewer: Viewer) -> None:
+    """Record that one organisation merged into another (history follows the surviving one)."""
+    if not viewer.is_secretariat:
+        raise AccessDenied("統合の設定は事務局だけが変更できます。")
+    if absorbed_id == surviving_id:
+        raise ValueError("同じ機関どうしは統合できません。")
+    for org_id in (absorbed_id, surviving_id):
+        if session.get(Organisation, org_id) is None:
+            raise ValueError(f"ID {org_id} の機関はありません。")
+    current = merges(session)
+    current[absorbed_id] = surviving_id
+    if _resolve(absorbed_id, current) == absorbed_id:  # the chain came back: a cycle
+        raise ValueError("統合の設定が循環しています（A→B→A）。")
+    _save_setting(session, MERGES_KEY, {str(k): v for k, v in current.items()})
+
+
+def remove_merge(session: Session, absorbed_id: int, viewer: Viewer) -> None:
+    if not viewer.is_secretariat:
+        raise AccessDenied("統合の設定は事務局だけが変更できます。")
+    current = merges(session)
+    current.pop(absorbed_id, None)
+    _save_setting(session, MERGES_KEY, {str(k): v for k, v in current.items()})
+
+
+def _save_setting(session: Session, setting_key: str, value: object) -> None:
+    setting = session.get(Setting, setting_key)
+    if setting is None:
+        session.add(Setting(key=setting_key, value=value))
+    else:
+        setting.value = value
+    session.flush()
+
+
+def _resolve(org_id: int, mapping: dict[int, int]) -> int:
+    """Follow merges to the surviving organisation (stops on a cycle)."""
+    seen = {org_id}
+    while org_id in mapping:
+        org_id = mapping[org_id]
+        if org_id in seen:
+            return org_id
+        seen.add(org_id)
+    return org_id
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+def data_version(session: Session) -> tuple:
+    """A cheap fingerprint of everything the history reads, for cache keys.
+
+    Counts, newest timestamps and small checksums: it changes with practically every edit (the page
+    cache also expires after an hour, as a safety net for an edit that would leave it equal).
+    """
+    reg = session.execute(select(func.count(Registration.id), func.max(Registration.updated_at))).one()
+    att = session.execute(select(func.count(Attendance.id), func.max(Attendance.marked_at),
+                                 func.sum(_code(Attendance.mark, vocab.ATTENDANCE_MARKS)
+                                          * Attendance.registration_id))).one()
+    ppl = session.execute(select(func.count(Person.id), func.max(Person.id),
+                                 func.sum(Person.id * func.coalesce(Person.organisation_id, 0)),
+                                 func.count(Person.deleted_at))).one()
+    org = session.execute(select(func.count(Organisation.id), func.max(Organisation.id),
+                                 func.sum(case((Organisation.is_target, Organisation.id), else_=0)),
+                                 func.sum((_code(Organisation.kind, vocab.ORG_KINDS)
+                                           + 10 * _code(Organisation.region, vocab.ALL_AREAS)
+                                           + 1000 * func.length(Organisation.municipality))
+                                          * Organisation.id))).one()
+    ali = session.execute(select(func.count(OrgAlias.id), func.max(OrgAlias.id))).one()
+    mtg = session.execute(select(Meeting.id, Meeting.starts_at, Meeting.kind, Meeting.format,
+                                 Meeting.status, Meeting.number, Meeting.title)).all()
+    sets = session.execute(select(func.max(Setting.updated_at), func.count(Setting.key))).one()
+    return (tuple(reg), tuple(att), tuple(ppl), tuple(org), tuple(ali),
+            hash(tuple(tuple(r) for r in mtg)), tuple(sets))
+
+
+def _code(column, values: Iterable[str]):
+    """SQL: a small number per known value of a text column (for the checksums above)."""
+    return case({v: i + 1 for i, v in enumerate(values)}, value=column, else_=0)
+
+
+def _frame(session: Session, stmt, columns: list[str], categorical: Iterable[str] = (),
+           text: Iterable[str] = ()) -> pd.DataFrame:
+    """A query result as a DataFrame, built column-wise (much faster than from Row objects).
+
+    Columns named in `categorical` (short texts that repeat) become pandas categoricals; those in
+    `text` stay plain Python objects (cheaper to build and filter than Arrow strings here).
+    """
+    data = session.connection().execute(stmt).all()  # Core: no ORM row processing
+    if not data:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    cats, texts = set(categorical), set(text)
+
+    def column(name: str, values: tuple) -> object:
+        if name in cats:
+            return pd.Categorical(values)
+        if name in texts:
+            return np.array(values, dtype=object)
+        return list(values)
+
+    return pd.DataFrame({name: column(name, values) for name, values in zip(columns, zip(*data, strict=True), strict=True)})
+
+
+def _org_frame(session: Session, mapping: dict[int, int]) -> tuple[pd.DataFrame, dict[str, int]]:
+    cols = (Organisation.id, Organisation.name, Organisation.kind, Organisation.gov_mode,
+            Organisation.region, Organisation.municipality, Organisation.programs,
+            Organisation.is_target, Organisation.facilitator_body, Organisation.name_key)
+    orgs = _frame(session, select(*cols),
+                  ["org_id", "org_name", "kind", "gov_mode", "region", "municipality",
+                   "org_programs", "is_target", "facilitator_body", "name_key"])
+    # Keys that name exactly one organisation (names first, then confirmed aliases).
+    counts = orgs["name_key"].value_counts()
+    key_to_org = {k: int(i) for k, i in zip(orgs["name_key"], orgs["org_id"], strict=True) if k and counts[k] == 1}
+    for alias_key, org_id in session.execute(select(OrgAlias.alias_key, OrgAlias.organisation_id)):
+        key_to_org.setdefault(alias_key, int(org_id))
+    orgs["merged_into"] = [mapping.get(int(i)) and _resolve(int(i), mapping) for i in orgs["org_id"]]
+    orgs["category"] = orgs["kind"].map(vocab.count_category)
+    orgs["region"] = orgs["region"].replace("", UNKNOWN_REGION).fillna(UNKNOWN_REGION)
+    orgs = orgs.drop(columns=["name_key"]).set_index("org_id", drop=False)
+    for col in ("org_name", "kind", "region", "municipality", "category"):
+        # object, so that spreading them over thousands of rows is a cheap take
+        orgs[col] = orgs[col].astype(object)
+    return orgs, key_to_org
+
+
+def _meeting_label(number, kind: str, starts_at: dt.datetime) -> str:
+    n = f"第{int(number)}回 " if number is not None and not pd.isna(number) else ""
+    return f"{n}{kind}（{ja_date(starts_at)}）"
+
+
+def _short_label(kind: str, starts_at: dt.datetime) -> str:
+    suffix = "" if kind == "情報交換会" else f"・{kind}"
+    return f"{ja_date(starts_at, weekday=False)}{suffix}"
+
+
+def load(session: Session, viewer: Viewer, *, now: dt.datetime | None = None) -> History:
+    """Read the whole participation history in two queries (registrations; organisations).
+
+    Names and e-mails are loaded only for a viewer who may see names (the secretariat).
+    """
+    now = now or now_jst()
+    mapping = merges(session)
+    shows_names = viewer.is_secretariat
+    meetings = _frame(
+        session,
+        select(Meeting.id, Meeting.number, Meeting.kind, Meeting.title, Meeting.starts_at,
+               Meeting.format, Meeting.fiscal_year)
+        .where(Meeting.starts_at < now, Meeting.status != "中止")
+        .order_by(Meeting.starts_at, Meeting.id),
+        ["meeting_id", "number", "meeting_kind", "title", "starts_at", "format", "fiscal_year"],
+    )
+    meetings["label"] = [_meeting_label(n, k, s) for n, k, s in
+                         zip(meetings["number"], meetings["meeting_kind"], meetings["starts_at"], strict=True)]
+    shorts = [_short_label(k, s) for k, s in zip(meetings["meeting_kind"], meetings["starts_at"], strict=True)]
+    seen: dict[str, int] = {}
+    for i, s in enumerate(shorts):  # two meetings on one day keep distinct column names
+        seen[s] = seen.get(s, 0) + 1
+        if seen[s] > 1:
+            shorts[i] = f"{s}（{seen[s]}）"
+    meetings["short"] = shorts
+    meetings["date"] = [ja_date(s) for s in meetings["starts_at"]]
+    meetings = meetings.set_index("meeting_id", drop=False)
+
+    orgs, key_to_org = _org_frame(session, mapping)
+
+    person_cols = [Person.organisation_id, Person.deleted_at]
+    names = ["person_org_id", "deleted_at"]
+    if shows_names:
+        person_cols += [Person.name, Person.email]
+        names += ["name", "email"]
+    stmt = (
+        select(Registration.meeting_id, Registration.person_id, Registration.role, Registration.status,
+               cast(Registration.programs, String), Registration.org_text, Attendance.mark, *person_cols)
+        .join(Person, Registration.person_id == Person.id)
+        .join(Meeting, Registration.meeting_id == Meeting.id)
+        .outerjoin(Attendance, Attendance.registration_id == Registration.id)
+        .where(Meeting.starts_at < now, Meeting.status != "中止")
+    )
+    rows = _frame(session, stmt, categorical=("role", "status", "programs", "org_text", "mark"),
+                  text=("name", "email"),
+                  columns=["meeting_id", "person_id", "role", "status", "programs", "org_text", "mark",
+                           *names])
+    return _prepare(rows, meetings, orgs, key_to_org, mapping, shows_names)
+
+
+_CATEGORICAL = ("role", "status", "mark", "org_name", "kind", "region",
+                "municipality", "category", "program_category", "meeting_kind", "format")
+
+
+def _prepare(rows: pd.DataFrame, meetings: pd.DataFrame, orgs: pd.DataFrame,
+             key_to_org: dict[str, int], mapping: dict[int, int], shows_names: bool) -> History:
+    # Came: marks first, then status; 申込 only where the meeting has no attendance data at all.
+    mark, status = rows["mark"], rows["status"]
+    has_data = mark.notna() | status.isin([vocab.STATUS_ATTENDED, vocab.STATUS_ABSENT])
+    meetings_with_data = set(rows.loc[has_data, "meeting_id"])
+    meetings["has_attendance_data"] = meetings["meeting_id"].isin(meetings_with_data)
+    by_status = (status == vocab.STATUS_ATTENDED) | (
+        (status == vocab.STATUS_APPLIED) & ~rows["meeting_id"].isin(meetings_with_data))
+    came = np.where(mark.notna(), mark.isin(CAME_MARKS), by_status).astype(bool)
+    meetings["registrations"] = rows.groupby("meeting_id").size().reindex(meetings.index, fill_value=0)
+    meetings["cancelled"] = rows[status == vocab.STATUS_CANCELLED].groupby("meeting_id").size() \
+        .reindex(meetings.index, fill_value=0)
+    # One row per person and meeting: the registrations table is unique on (meeting, person).
+    rows = rows[came].reset_index(drop=True)
+
+    # Organisation at the time: the typed organisation if it names one, else the person's current one.
+    typed = {t: key_to_org.get(org_key(t)) for t in rows["org_text"].dropna().unique() if t}
+    at_time = rows["org_text"].map(typed)
+    org_id = at_time.where(at_time.notna(), rows["person_org_id"]).fillna(NO_ORG).astype("int64")
+    if mapping:
+        resolved = {i: _resolve(i, mapping) for i in org_id.unique() if i != NO_ORG}
+        org_id = org_id.map(lambda i: resolved.get(i, i)).astype("int64")
+    rows["org_id"] = org_id
+    info = orgs.reindex(org_id.to_numpy())
+    rows["org_name"] = info["org_name"].to_numpy()
+    rows["kind"] = info["kind"].to_numpy()
+    rows["region"] = info["region"].fillna(UNKNOWN_REGION).to_numpy()
+    rows["municipality"] = info["municipality"].fillna("").to_numpy()
+    rows["category"] = info["category"].fillna(vocab.CATEGORY_GROUP).to_numpy()
+    # One organisation unit per 機関; every national office is the one ministry.
+    national = orgs.loc[orgs["category"] == vocab.CATEGORY_NATIONAL, "org_id"]
+    national_unit = int(national.min()) if len(national) else NO_ORG
+    rows["org_unit"] = np.where(rows["category"].to_numpy() == vocab.CATEGORY_NATIONAL, national_unit,
+                                org_id.to_numpy()).astype("int64")
+    rows["program_category"] = _program_categories(rows, orgs)
+
+    mt = meetings.reindex(rows["meeting_id"].to_numpy())
+    for col in ("fiscal_year", "meeting_kind", "format", "starts_at"):
+        rows[col] = mt[col].to_numpy()
+    if shows_names:
+        erased = rows["deleted_at"].notna()
+        rows.loc[erased, "name"] = "（削除済み）"
+        rows.loc[erased, "email"] = ""
+    rows = rows.drop(columns=["deleted_at", "programs", "person_org_id", "org_text"])
+    for col in _CATEGORICAL:
+        rows[col] = rows[col].astype("category")
+    return History(att=rows, meetings=meetings, orgs=orgs, merges=dict(mapping), shows_names=shows_names)
+
+
+def _program_of(programs: Iterable[str]) -> str | None:
+    """The counting category of a list of programs (first by priority), None for an empty list."""
+    programs = list(programs or ())
+    if not programs:
+        return None
+    return next((p for p in _PROGRAM_PRIORITY if p in programs), "その他")
+
+
+def _program_categories(rows: pd.DataFrame, orgs: pd.DataFrame) -> np.ndarray:
+    """One counting category per registration: staff, government, else the answered program
+    (or the organisation's programs when none was answered)."""
+    answered = {t: _program_of(json.loads(t)) if isinstance(t, str) and t else None
+                for t in rows["programs"].unique()}
+    by_org = {int(i): _program_of(p if isinstance(p, list) else ()) for i, p in
+              zip(orgs["org_id"], orgs["org_programs"], strict=True)}
+    from_answer = rows["programs"].map(answered)
+    from_org = rows["org_id"].map(by_org)
+    program = from_answer.where(from_answer.notna(), from_org).fillna("その他")
+    out = np.where(rows["category"] == vocab.CATEGORY_GOVERNMENT, vocab.CATEGORY_GOVERNMENT, program)
+    return np.where(rows["role"] == STAFF_ROLE, STAFF_ROLE, out)
+
+
+# --- scoping ------------------------------------------------------------------------------------
+
+def scoped(history: History, scope: Scope, *, years: bool = True) -> History:
+    """The history restricted to the scope's kinds and formats (and fiscal years unless years=False)."""
+    m = history.meetings
+    keep = pd.Series(True, index=m.index)
+    if scope.kinds:
+        keep &= m["meeting_kind"].isin(scope.kinds)
+    if scope.formats:
+        keep &= m["format"].isin(scope.formats)
+    if years and scope.fiscal_years:
+        keep &= m["fiscal_year"].isin(scope.fiscal_years)
+    if keep.all():
+        return history
+    m = m[keep]
+    att = history.att[history.att["meeting_id"].isin(m.index)]
+    return replace(history, att=att, meetings=m)
+
+
+def fiscal_years(history: History) -> list[int]:
+    return sorted(int(y) for y in history.meetings["fiscal_year"].unique())
+
+
+# --- per meeting counts -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Counts:
+    """People and organisations of one meeting (or period), split as the reports split them."""
+
+    people: int
+    organisations: int
+    by_category: dict[str, int]  # people per 団体 / 自治体 / 国
+    orgs_by_category: dict[str, int]  # 機関 per category (国 is at most 1)
+
+    def line(self, national_label: str = vocab.CATEGORY_NATIONAL) -> str:
+        """「90名（52機関：団体42(67)・自治体9(13)・厚労省(6)）」 (national label as chosen)."""
+        parts = []
+        for cat in vocab.COUNT_CATEGORIES:
+            n = self.by_category.get(cat, 0)
+            if not n:
+                continue
+            if cat == vocab.CATEGORY_NATIONAL:  # the ministry is one 機関: people only
+                parts.append(f"{national_label}({n})")
+            else:
+                parts.append(f"{cat}{self.orgs_by_category.get(cat, 0)}({n})")
+        return f"{self.people}名（{self.organisations}機関：{'・'.join(parts)}）"
+
+
+def counts_of(attended: pd.DataFrame) -> Counts:
+    """Counts for the attendance rows of ONE meeting."""
+    people = attended.drop_duplicates("person_id")
+    by_cat = people["category"].value_counts()
+    orgs_by_cat = _with_org(people).drop_duplicates("org_unit")["category"].value_counts()
+    by_category = {c: int(by_cat.get(c, 0)) for c in vocab.COUNT_CATEGORIES if by_cat.get(c, 0)}
+    orgs_by_category = {c: int(orgs_by_cat.get(c, 0)) for c in vocab.COUNT_CATEGORIES}
+    return Counts(people=len(people), organisations=sum(orgs_by_category.values()),
+                  by_category=by_category, orgs_by_category=orgs_by_category)
+
+
+def _count_by(frame: pd.DataFrame, row: str, col: str, index: pd.Index, columns: Iterable[str]) -> pd.DataFrame:
+    """A rows × columns table of counts with every wanted row and column present (zeros filled)."""
+    table = frame.groupby([row, col], observed=True).size().unstack(fill_value=0)
+    return table.reindex(index=index, columns=list(columns), fill_value=0).fillna(0).astype("int64")
+
+
+def _org_units(att: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Distinct (by, org_unit) pairs with their category: each 機関 once per meeting / year."""
+    return _with_org(att)[[by, "org_unit", "category"]].drop_duplicates([by, "org_unit"])
+
+
+def meeting_table(history: History, national_label: str = "厚労省") -> pd.DataFrame:
+    """One row per meeting: people, 機関, the split by category and by program, the report line."""
+    att = history.att
+    m = history.meetings
+    cats = vocab.COUNT_CATEGORIES
+    cols = ["年度", "日付", "会", "種別", "開催方法", "参加者数", "機関数"]
+    cat_cols = [f"{c}（名）" for c in cats] + [f"{c}（機関）" for c in cats]
+    people = _count_by(att, "meeting_id", "category", m.index, cats)
+    orgs = _count_by(_org_units(att, "meeting_id"), "meeting_id", "category", m.index, cats)
+    orgs[vocab.CATEGORY_NATIONAL] = orgs[vocab.CATEGORY_NATIONAL].clip(upper=1)
+    programs = _count_by(att, "meeting_id", "program_category", m.index, PROGRAM_CATEGORIES)
+    out = pd.DataFrame({
+        "年度": [ja_fiscal_year(int(y)) for y in m["fiscal_year"]],
+        "日付": m["date"].to_numpy(),
+        "会": m["label"].to_numpy(),
+        "種別": m["meeting_kind"].to_numpy(),
+        "開催方法": m["format"].to_numpy(),
+        "参加者数": people.sum(axis=1).to_numpy(),
+        "機関数": orgs.sum(axis=1).to_numpy(),
+    })
+    for c in cats:
+        out[f"{c}（名）"] = people[c].to_numpy()
+    for c in cats:
+        out[f"{c}（機関）"] = orgs[c].to_numpy()
+    for p in PROGRAM_CATEGORIES:
+        out[p] = programs[p].to_numpy()
+    out["報告の表記"] = [
+        Counts(people=int(n), organisations=int(o), by_category=dict(zip(cats, pc, strict=True)),
+               orgs_by_category=dict(zip(cats, oc, strict=True))).line(national_label)
+        for n, o, pc, oc in zip(out["参加者数"], out["機関数"], people.to_numpy().tolist(),
+                                orgs.to_numpy().tolist(), strict=True)
+    ]
+    return out[[*cols, *cat_cols, *PROGRAM_CATEGORIES, "報告の表記"]]
+
+
+def year_table(history: History) -> pd.DataFrame:
+    """Per fiscal year: meetings, 延べ and 実人数, 延べ and 実 機関 (the ministry as one), by category."""
+    att = history.att
+    cats = vocab.COUNT_CATEGORIES
+    years = pd.Index(fiscal_years(history))
+    grp = att.groupby("fiscal_year")
+    units = _with_org(att)
+    distinct = _org_units(att, "fiscal_year")
+    by_cat = _count_by(distinct, "fiscal_year", "category", years, cats)
+    out = pd.DataFrame({
+        "年度": [ja_fiscal_year(int(y)) for y in years],
+        "開催回数": history.meetings.groupby("fiscal_year").size().reindex(years, fill_value=0).to_numpy(),
+        "延べ参加者数": grp.size().reindex(years, fill_value=0).to_numpy(),
+        "実人数": grp["person_id"].nunique().reindex(years, fill_value=0).to_numpy(),
+        # Σ over meetings of the 機関 that came (the ministry once per meeting).
+        "延べ機関数": units[["meeting_id", "org_unit", "fiscal_year"]].drop_duplicates(["meeting_id", "org_unit"])
+        .groupby("fiscal_year").size().reindex(years, fill_value=0).to_numpy(),
+        "実機関数": by_cat.sum(axis=1).to_numpy(),
+    })
+    for c in cats:
+        out[f"{c}（実機関）"] = by_cat[c].to_numpy()
+    return out.astype({c: "int64" for c in out.columns if c != "年度"})
+
+
+def period_counts(history: History) -> dict[str, int]:
+    """Headline figures for the scope: meetings, 延べ, 実人数, 実機関数."""
+    att = history.att
+    return {
+        "meetings": len(history.meetings),
+        "total": len(att),
+        "distinct_people": int(att["person_id"].nunique()),
+        "distinct_orgs": int(_with_org(att)["org_unit"].nunique()),
+    }
+
+
+# --- presence matrices and flows ----------------------------------------------------------------
+
+UNIT_PERSON = "person"
+UNIT_ORG = "org"
+
+
+def _presence(history: History, unit: str) -> tuple[np.ndarray, pd.Index, pd.Index]:
+    """A boolean units × meetings matrix (meetings oldest first)."""
+    col = "person_id" if unit == UNIT_PERSON else "org_unit"
+    att = history.att if unit == UNIT_PERSON else _with_org(history.att)
+    mids = history.meetings.index
+    if att.empty:
+        return np.zeros((0, len(mids)), dtype=bool), pd.Index([]), mids
+    codes, units = pd.factorize(att[col].astype("int64"), sort=True)
+    pos = pd.Index(mids).get_indexer(att["meeting_id"])
+    M = np.zeros((len(units), len(mids)), dtype=bool)
+    M[codes, pos] = True
+    return M, pd.Index(units), mids
+
+
+def _last_seen(M: np.ndarray) -> np.ndarray:
+    """For each unit and meeting i: the index of the last meeting ≤ i it came to (-1 if none)."""
+    idx = np.where(M, np.arange(M.shape[1])[None, :], -1)
+    return np.maximum.accumulate(idx, axis=1) if M.size else idx
+
+
+def _streaks(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(current streak ending at the last meeting, longest streak) per unit."""
+    run = np.zeros(M.shape[0], dtype=int)
+    longest = np.zeros(M.shape[0], dtype=int)
+    for i in range(M.shape[1]):
+        run = (run + 1) * M[:, i]
+        longest = np.maximum(longest, run)
+    return run, longest
+
+
+def flows(history: History, unit: str = UNIT_PERSON, lapse_after: int = DEFAULT_LAPSE,
+          fiscal_years: Iterable[int] = ()) -> pd.DataFrame:
+    """Per meeting: came, newcomers, continuing (also came last time), returned, newly lapsed,
+    lapsed in total, and the share of this meeting's units that came to the next one.
+
+    Lapsed: came before but not to any of the last `lapse_after` meetings (counted at meeting i
+    for units whose last meeting was i − lapse_after: "newly lapsed"). Run it on the history
+    scoped WITHOUT years; `fiscal_years` picks the rows shown.
+    """
+    M, _, mids = _presence(history, unit)
+    n = len(mids)
+    cols = ["年度", "日付", "会", "参加", "初参加", "継続", "再参加", "離脱（新たに）", "離脱（累計）",
+            "次回も参加", "次回も参加率"]
+    if n == 0:
+        return pd.DataFrame(columns=cols)
+    last = _last_seen(M)
+    before = np.zeros_like(M)
+    if n > 1:
+        before[:, 1:] = last[:, :-1] >= 0
+    prev = np.zeros_like(M)
+    prev[:, 1:] = M[:, :-1]
+    came = M.sum(axis=0)
+    newcomers = (M & ~before).sum(axis=0)
+    continuing = (M & prev).sum(axis=0)
+    returned = (M & before & ~prev).sum(axis=0)
+    steps = np.arange(n)[None, :]
+    lapsed_total = ((last >= 0) & (last <= steps - lapse_after)).sum(axis=0)
+    newly = ((last >= 0) & (last == steps - lapse_after)).sum(axis=0)
+    nxt = np.zeros(n, dtype=int)
+    if n > 1:
+        nxt[:-1] = (M[:, :-1] & M[:, 1:]).sum(axis=0)
+    m = history.meetings
+    out = pd.DataFrame({
+        "年度": [ja_fiscal_year(int(y)) for y in m["fiscal_year"]],
+        "日付": m["date"].to_numpy(),
+        "会": m["label"].to_numpy(),
+        "参加": came, "初参加": newcomers, "継続": continuing, "再参加": returned,
+        "離脱（新たに）": newly, "離脱（累計）": lapsed_total, "次回も参加": nxt,
+    })
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(came > 0, nxt / np.maximum(came, 1), np.nan)
+    rate[-1] = np.nan  # no next meeting yet
+    out["次回も参加率"] = np.round(rate * 100, 1)
+    years = set(fiscal_years)
+    if years:
+        out = out[m["fiscal_year"].isin(years).to_numpy()]
+    return out.reset_index(drop=True)
+
+
+def cohort_retention(history: History, unit: str = UNIT_PERSON) -> pd.DataFrame:
+    """Cohorts by the fiscal year of the first meeting; share (%) who came again in later years.
+
+    Columns: 年度, 人数 (cohort size), 初年度 (=100), 2年目, 3年目 … ; NaN where that year is
+    not over yet in the data.
+    """
+    M, units, mids = _presence(history, unit)
+    if M.shape[0] == 0:
+        return pd.DataFrame(columns=["年度", "人数"])
+    fy = history.meetings["fiscal_year"].to_numpy()
+    years = sorted(set(int(y) for y in fy))
+    # Per unit and fiscal year: came at least once.
+    by_year = np.stack([M[:, fy == y].any(axis=1) for y in years], axis=1)
+    first = by_year.argmax(axis=1)
+    width = len(years)
+    rows = []
+    for c, year in enumerate(years):
+        members = first == c
+        size = int(members.sum())
+        row: dict[str, object] = {"年度": ja_fiscal_year(year), "人数": size}
+        for k in range(width):
+            label = "初年度" if k == 0 else f"{k + 1}年目"
+            if c + k >= width or size == 0:
+                row[label] = np.nan
+            else:
+                row[label] = round(100 * by_year[members, c + k].sum() / size, 1)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _unit_summary(M: np.ndarray, meetings: pd.DataFrame) -> pd.DataFrame:
+    count = M.sum(axis=1)
+    any_ = count > 0
+    first_idx = np.where(any_, M.argmax(axis=1), 0)
+    last_idx = np.where(any_, M.shape[1] - 1 - M[:, ::-1].argmax(axis=1), 0)
+    current, longest = _streaks(M)
+    dates = meetings["date"].to_numpy()
+    return pd.DataFrame({
+        "参加回数": count,
+        "初参加": np.where(any_, dates[first_idx] if len(dates) else "", ""),
+        "最終参加": np.where(any_, dates[last_idx] if len(dates) else "", ""),
+        "連続参加": current,
+        "最長連続": longest,
+    })
+
+
+def _cells(att: pd.DataFrame, col: str, units: pd.Index, meetings: pd.DataFrame,
+           people_counts: bool) -> pd.DataFrame:
+    """Matrix cells: a role mark per person, or a head count plus special roles per organisation."""
+    rows = pd.Index(units).get_indexer(att[col].to_numpy())
+    cols = pd.Index(meetings.index).get_indexer(att["meeting_id"].to_numpy())
+    ok = (rows >= 0) & (cols >= 0)
+    rows, cols = rows[ok], cols[ok]
+    roles = att["role"].astype(str).to_numpy()[ok]
+    cells = np.full((len(units), len(meetings)), "", dtype=object)
+    if people_counts:
+        n = np.zeros((len(units), len(meetings)), dtype=int)
+        np.add.at(n, (rows, cols), 1)
+        special: dict[tuple[int, int], set[str]] = {}
+        for r, c, role in zip(rows, cols, roles, strict=True):
+            if role != "参加者":
+                special.setdefault((r, c), set()).add(ROLE_MARKS.get(role, ""))
+        nz = n > 0
+        cells[nz] = n[nz].astype(str)
+        for (r, c), marks in special.items():
+            cells[r, c] += "".join(sorted(marks))
+    else:
+        marks = np.array([ROLE_MARKS.get(r, "○") for r in roles], dtype=object)
+        cells[rows, cols] = marks
+    return pd.DataFrame(cells, columns=list(meetings["short"]))
+
+
+def org_matrix(history: History) -> pd.DataFrame:
+    """Per organisation (機関): attendance across the scope's meetings, first/last, streaks.
+
+    Cells: number of people who came from it, followed by F / 講 … when someone came as
+    facilitator / speaker. Organisation data only, so every role may see it.
+    """
+    M, units, _ = _presence(history, UNIT_ORG)
+    m = history.meetings
+    info = history.orgs.reindex(units.to_numpy())
+    head = pd.DataFrame({
+        "機関名": np.where(info["category"].to_numpy() == vocab.CATEGORY_NATIONAL, "厚生労働省",
+                        info["org_name"].to_numpy()),
+        "地域": info["region"].to_numpy(),
+        "区分": info["category"].to_numpy(),
+        "対象": np.where(info["is_target"].fillna(False).astype(bool).to_numpy(), "○", ""),
+    })
+    if len(units) == 0:
+        return head
+    out = pd.concat([head, _unit_summary(M, m), _cells(_with_org(history.att), "org_unit", units, m, True)],
+                    axis=1)
+    return out.sort_values(["参加回数", "機関名"], ascending=[False, True], ignore_index=True)
+
+
+def person_matrix(history: History, viewer: Viewer) -> pd.DataFrame:
+    """Per person: attendance across meetings as what (○ F 講 …), first/last meeting, streaks.
+
+    The secretariat only: anyone else gets AccessDenied (people's names are personal data).
+    """
+    if not viewer.is_secretariat or not history.shows_names:
+        raise AccessDenied("個人ごとの参加履歴は事務局だけが見られます。")
+    M, units, _ = _presence(history, UNIT_PERSON)
+    att = history.att
+    m = history.meetings
+    if len(units) == 0:
+        return pd.DataFrame(columns=["氏名", "所属（最新）", "メールアドレス"])
+    latest = att.sort_values("starts_at").drop_duplicates("person_id", keep="last").set_index("person_id")
+    latest = latest.reindex(units)
+    head = pd.DataFrame({
+        "氏名": latest["name"].to_numpy(),
+        "所属（最新）": latest["org_name"].astype(object).fillna("（所属不明）").to_numpy(),
+        "メールアドレス": latest["email"].fillna("").to_numpy(),
+    })
+    out = pd.concat([head, _unit_summary(M, m), _cells(att, "person_id", units, m, False)], axis=1)
+    return out.sort_values(["参加回数", "氏名"], ascending=[False, True], ignore_index=True)
+
+
+def search(frame: pd.DataFrame, text: str, columns: Iterable[str]) -> pd.DataFrame:
+    """Rows whose columns contain `text`, ignoring width, spaces and kana differences."""
+    k = key(text)
+    if not k:
+        return frame
+    hay = pd.Series("", index=frame.index)
+    for col in columns:
+        if col in frame:
+            hay = hay + frame[col].fillna("").map(key)
+    return frame[hay.str.contains(k, regex=False)]
+
+
+# --- regions ------------------------------------------------------------------------------------
+
+def region_table(history: History) -> pd.DataFrame:
+    """Per 振興局 (then 北海道・道外・不明): 延べ, 実人数, 実機関数."""
+    att = history.att
+    grp = att.groupby("region", observed=True)
+    table = pd.DataFrame({
+        "延べ参加者数": grp.size(),
+        "実人数": grp["person_id"].nunique(),
+        "実機関数": _with_org(att).groupby("region", observed=True)["org_unit"].nunique(),
+    })
+    order = [*vocab.ALL_AREAS, UNKNOWN_REGION]
+    table = table.reindex(order).fillna(0).astype("int64")
+    table = table[(table.index.isin(vocab.REGIONS)) | (table["延べ参加者数"] > 0)]
+    table.index.name = "地域"
+    return table.reset_index()
+
+
+def municipality_table(history: History) -> pd.DataFrame:
+    """Per (region, municipality) of the organisations: 延べ and 実機関数 (for the map)."""
+    att = history.att
+    grp = att.groupby(["region", "municipality"], observed=True)
+    orgs = _with_org(att).groupby(["region", "municipality"], observed=True)["org_unit"].nunique()
+    out = pd.DataFrame({"延べ参加者数": grp.size()})
+    out["実機関数"] = orgs.reindex(out.index).fillna(0).astype("int64")
+    out = out.reset_index()
+    out["region"] = out["region"].astype(str)
+    out["municipality"] = out["municipality"].astype(str)
+    return out

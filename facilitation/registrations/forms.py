@@ -1,0 +1,269 @@
+"""The standard registration form: its questions, the header variants real sheets drift into,
+per-meeting column mappings, and how each answer is read (dates, years, yes/no, multi-select).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from facilitation.text import vocab
+from facilitation.text.normalize import clean
+
+# field id → the question as printed on the standard form (domain data, so Japanese).
+STANDARD: dict[str, str] = {
+    "timestamp": "タイムスタンプ",
+    "email": "メールアドレス",
+    "name": "氏名",
+    "furigana": "ふりがな",
+    "org": "所属（法人・機関名）",
+    "department": "部署・事業所名",
+    "region": "地域（振興局）",
+    "programs": "担当している事業（複数選択可）",
+    "role_title": "職種・立場",
+    "years": "経験年数",
+    "mode": "参加方法",
+    "choice1": "希望テーマ（第1希望）",
+    "choice2": "希望テーマ（第2希望）",
+    "choice3": "希望テーマ（第3希望）",
+    "facilitator": "ファシリテーターの協力",
+    "note": "備考",
+}
+FIELDS: tuple[str, ...] = tuple(STANDARD)
+STANDARD_HEADERS: list[str] = list(STANDARD.values())
+IGNORE = ""  # a saved mapping value meaning "keep this column as an extra field"
+TEMPLATE_CSV = vocab.DATA_DIR / "registration_form_template.csv"
+
+# Words that name a field when a header contains them (longest match wins).
+_CONTAINS: dict[str, tuple[str, ...]] = {
+    "timestamp": ("タイムスタンプ", "timestamp", "回答日時", "送信日時", "申込日時", "申込日", "回答日"),
+    "email": ("メールアドレス", "メール", "e-mail", "email", "mail", "eメール", "アドレス"),
+    "name": ("氏名", "お名前", "名前", "参加者名", "ご芳名"),
+    "furigana": ("ふりがな", "フリガナ", "よみがな", "ヨミガナ", "読み仮名", "カナ"),
+    "org": ("所属（法人・機関名）", "法人・機関名", "所属機関", "所属団体", "団体名", "機関名", "法人名",
+            "所属先", "勤務先", "会社名", "所属"),
+    "department": ("部署・事業所名", "事業所名", "部署名", "部署", "課名", "担当課", "事業所"),
+    "region": ("地域（振興局）", "振興局", "地域", "エリア", "圏域", "管内"),
+    "programs": ("担当している事業", "担当事業", "従事している事業", "実施事業"),
+    "role_title": ("職種・立場", "職種", "立場", "役職", "職名"),
+    "years": ("経験年数", "従事年数", "勤続年数", "経験"),
+    "mode": ("参加方法", "参加形態", "参加形式", "出席方法", "参加方式"),
+    "choice1": ("第1希望", "第一希望", "希望テーマ1", "希望1"),
+    "choice2": ("第2希望", "第二希望", "希望テーマ2", "希望2"),
+    "choice3": ("第3希望", "第三希望", "希望テーマ3", "希望3"),
+    "facilitator": ("ファシリテーター", "進行役"),
+    "note": ("備考", "連絡事項", "ご質問", "質問", "ご意見", "コメント", "メッセージ"),
+}
+# Words that name a field only when they are the whole header (too common to match inside).
+_EXACT: dict[str, tuple[str, ...]] = {
+    "note": ("その他", "その他ご意見"),
+    "programs": ("事業",),
+    "name": ("名",),
+    "choice1": ("希望テーマ", "希望するテーマ", "参加希望テーマ"),
+}
+
+
+def header_key(text: str) -> str:
+    """NFKC, lower case, no spaces or brackets: 「 E-mail 」 and 「e-mail」 compare equal."""
+    s = unicodedata.normalize("NFKC", str(text)).lower()
+    return re.sub(r"[\s()（）「」【】\[\]:：・*＊?？]", "", s)
+
+
+_CONTAINS_KEYS = {f: tuple(sorted({header_key(w) for w in ws}, key=len, reverse=True)) for f, ws in _CONTAINS.items()}
+_EXACT_KEYS = {f: {header_key(w) for w in ws} for f, ws in _EXACT.items()}
+_STANDARD_KEYS = {header_key(h): f for f, h in STANDARD.items()}
+
+
+def recognise(header: str) -> tuple[str | None, int]:
+    """The field a header most likely means, with a strength (0 = unknown, 1000 = standard text)."""
+    k = header_key(header)
+    if not k:
+        return None, 0
+    if k in _STANDARD_KEYS:
+        return _STANDARD_KEYS[k], 1000
+    for f, keys in _EXACT_KEYS.items():
+        if k in keys:
+            return f, 500
+    best, strength = None, 0
+    for f, keys in _CONTAINS_KEYS.items():
+        for w in keys:
+            if w in k:
+                score = len(w) * 10 + (5 if k.startswith(w) else 0)
+                if score > strength:
+                    best, strength = f, score
+                break
+    return best, strength
+
+
+@dataclass
+class ColumnMap:
+    """Which column holds which field; everything else is kept as extra fields."""
+
+    headers: list[str]
+    columns: dict[str, int] = field(default_factory=dict)  # field → column index
+    extras: list[int] = field(default_factory=list)
+    saved: dict[str, str] = field(default_factory=dict)  # the mapping the secretariat saved
+
+    def header_of(self, field_id: str) -> str:
+        i = self.columns.get(field_id)
+        return self.headers[i] if i is not None else STANDARD[field_id]
+
+    @property
+    def has_identity(self) -> bool:
+        """A person can be told apart only with a name or an e-mail column."""
+        return "name" in self.columns or "email" in self.columns
+
+    def as_rows(self) -> list[dict[str, str]]:
+        """[{見出し, 項目}] for the mapping editor (項目 is "" for extra fields)."""
+        by_index = {i: f for f, i in self.columns.items()}
+        return [{"header": h, "field": by_index.get(i, IGNORE)} for i, h in enumerate(self.headers)]
+
+
+def map_columns(headers: list[str], saved: dict[str, str] | None = None) -> ColumnMap:
+    """Recognise each header; a saved mapping ({header: field or ""}) takes precedence.
+
+    Each field is given to at most one column: the strongest match, the leftmost on a tie.
+    """
+    saved = {str(k): v for k, v in (saved or {}).items() if v in FIELDS or v == IGNORE}
+    cmap = ColumnMap(headers=list(headers), saved=saved)
+    taken: dict[str, tuple[int, int]] = {}  # field → (strength, index)
+    for i, h in enumerate(headers):
+        if h in saved:
+            f, strength = (saved[h] or None), 10_000
+        else:
+            f, strength = recognise(h)
+        if f is None:
+            continue
+        if f not in taken or strength > taken[f][0]:
+            taken[f] = (strength, i)
+    cmap.columns = {f: i for f, (_, i) in taken.items()}
+    used = set(cmap.columns.values())
+    cmap.extras = [i for i in range(len(headers)) if i not in used]
+    return cmap
+
+
+def mapping_problems(cmap: ColumnMap) -> list[str]:
+    """Japanese notes about a mapping the secretariat should look at."""
+    out = []
+    if not cmap.has_identity:
+        out.append("「氏名」と「メールアドレス」の列が見つかりません。列の対応を設定してください。")
+    if "org" not in cmap.columns:
+        out.append("「所属（法人・機関名）」の列が見つかりません。機関別の集計ができません。")
+    return out
+
+
+# --- reading answers -------------------------------------------------------------------------
+
+_TS = re.compile(
+    r"^(\d{4})\s*[/\-.年]\s*(\d{1,2})\s*[/\-.月]\s*(\d{1,2})\s*日?"
+    r"(?:\s*[T ]?\s*(?:午(前|後))?\s*(\d{1,2})\s*[:時]\s*(\d{1,2})\s*分?(?:\s*[:]\s*(\d{1,2})(?:\.\d+)?)?)?"
+)
+
+
+def parse_timestamp(text: str) -> dt.datetime | None:
+    """「2026/11/20 9:05:03」「2026-11-20T09:05」「2026年11月20日 午後2:05」 → datetime; None otherwise."""
+    s = text.strip() if text.isascii() else clean(text)  # the usual Google / Excel text is plain ASCII
+    if not s:
+        return None
+    m = _TS.match(s)
+    if not m:
+        try:  # an Excel serial number (days since 1899-12-30)
+            serial = float(s)
+        except ValueError:
+            return None
+        if 20000 < serial < 80000:
+            return dt.datetime(1899, 12, 30) + dt.timedelta(days=serial)
+        return None
+    y, mo, d, ampm, h, mi, sec = m.groups()
+    hour = int(h or 0)
+    if ampm == "後" and hour < 12:
+        hour += 12
+    try:
+        return dt.datetime(int(y), int(mo), int(d), hour, int(mi or 0), int(sec or 0))
+    except ValueError:
+        return None
+
+
+_NUM = re.compile(r"(\d+(?:\.\d+)?)")
+
+
+@lru_cache(maxsize=4096)
+def parse_years(text: str) -> float | None:
+    """「3年」→3, 「1年未満」→0.5, 「3年6か月」→3.5, 「半年」→0.5, 「10年以上」→10; None when no number."""
+    s = clean(text)
+    if not s:
+        return None
+    if "半年" in s:
+        return 0.5
+    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*年\s*(\d+)\s*(?:か|ヶ|ケ|カ|箇)?月", s)
+    if m:
+        return round(float(m.group(1)) + int(m.group(2)) / 12, 1)
+    m = re.match(r"^\s*(\d+)\s*(?:か|ヶ|ケ|カ|箇)?月", s)
+    if m:
+        return round(int(m.group(1)) / 12, 1)
+    m = _NUM.search(s)
+    if not m:
+        return None
+    value = float(m.group(1))
+    if "未満" in s and value <= 1:
+        return 0.5
+    return value
+
+
+@lru_cache(maxsize=4096)
+def parse_mode(text: str, default: str = "オンライン") -> str:
+    """参加方法 → オンライン / 会場 (「会場（札幌）」「対面」「Zoom」…)."""
+    s = clean(text).lower()
+    if any(w in s for w in ("会場", "対面", "来場", "現地")):
+        return "会場"
+    if any(w in s for w in ("オンライン", "zoom", "web", "リモート")):
+        return "オンライン"
+    return default
+
+
+_NO = ("いいえ", "できない", "できません", "不可", "難しい", "むずかしい", "しない", "no", "×", "✕")
+_YES = ("はい", "可", "できる", "できます", "協力", "引き受け", "yes", "○", "◯", "ok")
+
+
+@lru_cache(maxsize=4096)
+def parse_yes(text: str) -> bool:
+    """ファシリテーターの協力: 「はい」「協力できる」→ True; 「いいえ」「難しい」や空欄 → False."""
+    s = clean(text).lower()
+    if not s or any(w in s for w in _NO):
+        return False
+    return any(w in s for w in _YES)
+
+
+KNOWN_PROGRAMS: tuple[str, ...] = (*vocab.PROGRAMS[:-1], "住居確保給付金", "認定就労訓練事業")
+_SPLIT = re.compile(r"\s*(?:,|、|，|;|；|/|／|\n)\s*")
+
+
+@lru_cache(maxsize=4096)
+def _split_multi_cached(text: str, options: tuple[str, ...]) -> tuple[str, ...]:
+    s = clean(text)
+    found: list[tuple[int, str]] = []
+    for opt in sorted(options, key=len, reverse=True):
+        pos = s.find(opt)
+        if pos >= 0:
+            found.append((pos, opt))
+            s = s[:pos] + "\x00" * len(opt) + s[pos + len(opt):]
+    rest = [(s.find(p), p) for p in _SPLIT.split(s.replace("\x00", ",")) if p.strip(" ・")]
+    return tuple(t for _, t in sorted(found + rest))
+
+
+def split_multi(text: str, options: tuple[str, ...] = KNOWN_PROGRAMS) -> list[str]:
+    """A checkbox answer 「A, B, その他の文」 → [A, B, その他の文]; known options may contain commas."""
+    if not text:
+        return []
+    return list(_split_multi_cached(text, tuple(options)))
+
+
+def template_headers() -> list[str]:
+    """The header row of the shipped template file (the standard questions in order)."""
+    import csv
+
+    with TEMPLATE_CSV.open(encoding="utf-8-sig") as f:
+        return next(csv.reader(f))

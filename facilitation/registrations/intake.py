@@ -1,0 +1,910 @@
+"""Registrations: import from files and Google Sheets, merge without losing anyone, manual entry.
+
+Every input row ends in exactly one of four outcomes, and `ImportResult` counts them so that
+rows = imported + updated + duplicates + len(quarantined):
+- imported: a new registration for this meeting;
+- updated: the same person's newer answer (later timestamp, or changed content without one);
+- duplicate: nothing new (the same row again, an older answer, a second row of the same person);
+- quarantined (保留): kept aside with a Japanese reason naming the row and column, visible and
+  fixable on the page. Nothing is dropped and nothing is deleted: a row that disappeared from the
+  sheet is reported, its registration kept.
+People are matched across meetings by e-mail first, then by name + organisation, so each person
+has one history. Organisation names go through `matching`; uncertain ones wait for review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.assignment import choices
+from facilitation.files.tabular import Table, read_table
+from facilitation.meetings import schedule
+from facilitation.orgs import matching
+from facilitation.registrations import forms
+from facilitation.registrations.models import KeptAsideRow, RegistrationSource, SheetSync
+from facilitation.storage import audit
+from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
+from facilitation.text import vocab
+from facilitation.text.dates import ja_datetime
+from facilitation.text.normalize import clean, email_key, key, org_key, person_key
+
+DEFAULT_TAB = "フォームの回答 1"  # the tab Google Forms creates in a Japanese account
+SOURCE_SHEET, SOURCE_FILE, SOURCE_MANUAL = "sheet", "file", "manual"
+SOURCE_LABELS = {SOURCE_SHEET: "シート", SOURCE_FILE: "ファイル", SOURCE_MANUAL: "手入力", "demo": "デモ"}
+MAX_LEN = {"name": 100, "furigana": 100, "email": 254, "org": 300, "department": 200, "role_title": 50,
+           "choice1": 300, "choice2": 300, "choice3": 300}
+
+
+class RegistrationError(ValueError):
+    """A change the user can fix (Japanese message naming the field)."""
+
+
+@dataclass
+class ImportResult:
+    """What happened to each input row; rows = imported + updated + duplicates + len(quarantined)."""
+
+    rows: int = 0
+    imported: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    quarantined: list[dict] = field(default_factory=list)  # [{"row": N, "reason": "..."}]
+    duplicate_rows: list[dict] = field(default_factory=list)
+    flagged: list[dict] = field(default_factory=list)  # imported, but a choice needs mapping
+    removed: list[dict] = field(default_factory=list)  # in the previous sync, not in the sheet now
+    reviews: int = 0  # new organisation spellings sent to the review queue
+    unmatched_orgs: int = 0  # rows whose organisation waits for review
+    source: str = ""
+    error: str = ""
+    headers: list[str] = field(default_factory=list)  # the table's headers, for the mapping editor
+    registration_ids: list[int] = field(default_factory=list)  # imported or updated, in row order
+
+    @property
+    def consistent(self) -> bool:
+        return self.rows == self.imported + self.updated + self.duplicates + len(self.quarantined)
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out.pop("registration_ids")
+        return out
+
+    def line(self) -> str:
+        """「40行: 新規 30件・更新 2件・重複 6件・保留 2件」."""
+        return (f"{self.rows}行: 新規 {self.imported}件・更新 {self.updated}件・重複 {self.duplicates}件・"
+                f"保留 {len(self.quarantined)}件")
+
+
+@dataclass
+class _Row:
+    index: int
+    row: int
+    raw: dict[str, str]
+    values: dict[str, str]
+    extra: dict[str, str]
+    timestamp: dt.datetime | None = None
+    email: str = ""
+    name_key: str = ""
+    org_key: str = ""
+    org_id: int | None = None
+    org_pending: bool = False
+    person: int = 0  # a person id (> 0) or a new person's temporary id (< 0)
+    hash: str = ""
+    choices: list[str] = field(default_factory=list)
+    programs: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=65536)
+def _clean(text: str) -> str:
+    return clean(text)
+
+
+def _clean_name(text: str) -> str:
+    """A person's name or furigana: NFKC and single spaces, but the space between surname and
+    given name is kept (normalize.clean drops spaces between Japanese characters)."""
+    return " ".join(unicodedata.normalize("NFKC", text).replace("\u200b", "").replace("\ufeff", "").split())
+
+
+def _clean_once(text: str) -> str:
+    """normalize.clean, short-cut for plain ASCII without inner spaces (e-mails, timestamps)."""
+    t = text.strip()
+    if t.isascii() and not any(c in t for c in " \t\n\r\x0b\x0c"):
+        return t
+    return clean(t)
+
+
+@lru_cache(maxsize=8192)
+def _org_key(text: str) -> str:
+    return org_key(text)
+
+
+@lru_cache(maxsize=65536)
+def _person_key(text: str) -> str:
+    return person_key(text)
+
+
+def _digest(values: dict[str, str], extra: dict[str, str] | None = None) -> str:
+    """A fingerprint of a row's content (order of columns does not matter)."""
+    parts = [f"{k}\x1e{v}" for k, v in sorted(values.items())]
+    if extra:
+        parts.append("\x1d")
+        parts.extend(f"{k}\x1e{v}" for k, v in sorted(extra.items()))
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
+
+
+_UNIQUE = frozenset({"email", "note"})  # values that rarely repeat: not cached
+
+
+def _parse(table: Table, cmap: forms.ColumnMap, default_mode: str) -> list[_Row]:
+    cols = cmap.columns
+    out = []
+    for i, cells in enumerate(table.rows):
+        raw = dict(zip(table.headers, cells, strict=True))
+        values = {f: (_clean(cells[j]) if f not in _UNIQUE else _clean_once(cells[j])) for f, j in cols.items()
+                  if f != "timestamp"}
+        if "timestamp" in cols:
+            values["timestamp"] = cells[cols["timestamp"]].strip()
+        for f in ("name", "furigana"):
+            if f in values:
+                values[f] = _clean_name(cells[cols[f]])
+        extra = {table.headers[j]: _clean(cells[j]) for j in cmap.extras if cells[j].strip()}
+        r = _Row(index=i, row=table.row_number(i), raw=raw, values=values, extra=extra)
+        r.timestamp = forms.parse_timestamp(values.get("timestamp", ""))
+        r.email = email_key(values.get("email", ""))
+        r.name_key = _person_key(values.get("name", ""))
+        r.org_key = _org_key(values.get("org", ""))
+        r.programs = forms.split_multi(values.get("programs", ""))
+        values["years"] = values.get("years", "")
+        values["mode"] = forms.parse_mode(values.get("mode", ""), default_mode)
+        out.append(r)
+    return out
+
+
+def _problem(r: _Row, cmap: forms.ColumnMap) -> tuple[str, str] | None:
+    """(reason, column) when a row cannot become a registration."""
+    name_h, email_h = cmap.header_of("name"), cmap.header_of("email")
+    if not cmap.has_identity:
+        return (f"{r.row}行目: 「氏名」「メールアドレス」にあたる列がありません。見出しを確認するか、"
+                "列の対応を設定してください。", "")
+    name, email_text = r.values.get("name", ""), r.values.get("email", "")
+    if not name and not email_text:
+        return f"{r.row}行目: 「{name_h}」と「{email_h}」がどちらも空欄です。", name_h
+    if email_text and not r.email:
+        return f"{r.row}行目「{email_h}」: 「{email_text}」はメールアドレスの形式ではありません。", email_h
+    if not name:
+        return f"{r.row}行目「{name_h}」: 氏名が空欄です（メールアドレス {email_text}）。", name_h
+    if not r.name_key:
+        return f"{r.row}行目「{name_h}」: 「{name}」を氏名として読み取れません。", name_h
+    if len(name) > MAX_LEN["name"]:
+        return f"{r.row}行目「{name_h}」: 氏名が{MAX_LEN['name']}文字を超えています。", name_h
+    if len(r.email) > MAX_LEN["email"]:
+        return f"{r.row}行目「{email_h}」: メールアドレスが長すぎます。", email_h
+    return None
+
+
+class _People:
+    """Every person's keys, preloaded once: e-mail, (name, organisation), (name, typed organisation)."""
+
+    def __init__(self, session: Session, meeting_id: int):
+        self.by_email: dict[str, int] = {}
+        self.by_name_org: dict[tuple[str, int], int] = {}
+        self.by_name_text: dict[tuple[str, str], int] = {}
+        self.email_of: dict[int, str] = {}
+        self.data: dict[int, dict] = {}
+        for pid, email, name_key, org_id, name, furigana, role_title, years in session.execute(
+            select(Person.id, Person.email, Person.name_key, Person.organisation_id, Person.name,
+                   Person.furigana, Person.role_title, Person.years_experience)
+            .where(Person.deleted_at.is_(None))
+        ):
+            ek = email_key(email)
+            if ek:
+                self.by_email.setdefault(ek, pid)
+            self.email_of[pid] = ek
+            if name_key and org_id is not None:
+                self.by_name_org.setdefault((name_key, org_id), pid)
+            self.data[pid] = {"name": name, "furigana": furigana, "role_title": role_title,
+                              "years_experience": years, "organisation_id": org_id}
+        for pid, org_text, mid, name_key in session.execute(
+            select(Registration.person_id, Registration.org_text, Registration.meeting_id, Person.name_key)
+            .join(Person, Registration.person_id == Person.id).where(Person.deleted_at.is_(None))
+        ):
+            ok = _org_key(org_text)
+            if name_key and (ok or mid == meeting_id):
+                self.by_name_text.setdefault((name_key, ok), pid)
+        self.latest: dict[int, dt.datetime] = dict(session.execute(
+            select(Registration.person_id, func.max(Meeting.starts_at))
+            .join(Meeting, Registration.meeting_id == Meeting.id).group_by(Registration.person_id)
+        ).all())
+        self._next = -1
+
+    def resolve(self, r: _Row) -> int:
+        if r.email and r.email in self.by_email:
+            return self.by_email[r.email]
+        found = None
+        if r.org_id is not None:
+            found = self.by_name_org.get((r.name_key, r.org_id))
+        if found is None:
+            found = self.by_name_text.get((r.name_key, r.org_key))
+        # The same name at the same organisation is the same person unless their e-mails differ.
+        if found is not None and not (r.email and self.email_of.get(found)):
+            if r.email:
+                self.by_email[r.email] = found
+                self.email_of[found] = r.email
+            return found
+        pid, self._next = self._next, self._next - 1
+        if r.email:
+            self.by_email[r.email] = pid
+        self.email_of[pid] = r.email
+        if r.org_id is not None:
+            self.by_name_org[(r.name_key, r.org_id)] = pid
+        self.by_name_text.setdefault((r.name_key, r.org_key), pid)
+        return pid
+
+
+def _truncate(values: dict[str, str], extra: dict[str, str], cmap: forms.ColumnMap) -> None:
+    for f, limit in MAX_LEN.items():
+        v = values.get(f, "")
+        if len(v) > limit:
+            extra[cmap.header_of(f)] = v  # the whole answer stays readable
+            values[f] = v[: limit - 1] + "…"
+
+
+def import_table(session: Session, meeting_id: int, table: Table, *, source: str = SOURCE_FILE,
+                 source_ref: str = "", mapping: dict[str, str] | None = None, keep_aside: bool = True,
+                 update_existing: bool = True, report_removed: bool = False) -> ImportResult:
+    """Merge a table of form answers into a meeting's registrations (see the module docstring).
+
+    `mapping` overrides the meeting's saved column mapping. With `keep_aside=False` problem rows are
+    only reported (manual entry shows them as errors). Bulk statements keep 10,000 rows under 2 s.
+    """
+    meeting = schedule.get_meeting(session, meeting_id)
+    saved = mapping if mapping is not None else (meeting.settings or {}).get("column_mapping", {})
+    cmap = forms.map_columns(table.headers, saved)
+    default_mode = "会場" if meeting.format == "会場" else "オンライン"
+    result = ImportResult(rows=len(table.rows), source=source_ref or table.source, headers=list(table.headers))
+    parsed = _parse(table, cmap, default_mode)
+
+    # Rows that cannot be registrations, and rows already fixed from the kept-aside list.
+    kept = {h: (rid, resolved) for rid, h, resolved in session.execute(
+        select(KeptAsideRow.id, KeptAsideRow.row_hash, KeptAsideRow.resolved)
+        .where(KeptAsideRow.meeting_id == meeting_id))}
+    good: list[_Row] = []
+    new_kept: list[dict] = []
+    refresh_kept: list[dict] = []
+    for r in parsed:
+        problem = _problem(r, cmap)
+        if problem is None:
+            good.append(r)
+            continue
+        raw_hash = _digest(r.raw)
+        if raw_hash in kept and kept[raw_hash][1]:
+            result.duplicates += 1
+            result.duplicate_rows.append({"row": r.row, "reason": f"{r.row}行目: 保留から修正済みの行です。"})
+            continue
+        result.quarantined.append({"row": r.row, "reason": problem[0]})
+        if not keep_aside:
+            continue
+        entry = {"meeting_id": meeting_id, "source": source, "source_ref": result.source, "row_number": r.row,
+                 "raw": r.raw, "reason": problem[0], "column": problem[1], "row_hash": raw_hash}
+        if raw_hash in kept:
+            refresh_kept.append({"id": kept[raw_hash][0], "row_number": r.row, "reason": problem[0],
+                                 "source_ref": result.source})
+        else:
+            kept[raw_hash] = (0, False)
+            new_kept.append(entry)
+
+    # Organisations: one match per distinct spelling.
+    matcher = matching.OrgMatcher(session)
+    to_review = []
+    for r in good:
+        if not r.org_key:
+            continue
+        m = matcher.match(r.values.get("org", ""))
+        r.org_id = m.org_id
+        r.org_pending = m.needs_review
+        if m.needs_review:
+            to_review.append(m)
+            result.unmatched_orgs += 1
+    result.reviews = matching.queue(session, to_review, meeting_id) if to_review else 0
+
+    # Choices (kept as written; facilitation.choices resolves them) and the row's fingerprint.
+    mapper = choices.ChoiceMapper(session, meeting_id)
+    for r in good:
+        _truncate(r.values, r.extra, cmap)
+        for n in (1, 2, 3):
+            text = r.values.get(f"choice{n}", "")
+            if text and mapper.rooms and mapper.match(text).needs_decision:
+                # rooms exist: the secretariat decides on the registrations or rooms page
+                h = cmap.header_of(f"choice{n}")
+                result.flagged.append({"row": r.row, "reason": (
+                    f"{r.row}行目「{h}」: 「{text}」はこの会のルームにありません（申込は取り込み済みです。"
+                    "ルームとの対応を設定してください）。")})
+            r.choices.append(text)
+        if r.values.get("region"):
+            r.extra[forms.STANDARD["region"]] = r.values["region"]
+        r.hash = _digest(r.values, r.extra)
+
+    # People, then one winner per person: the latest answer (ties: the lower row).
+    people = _People(session, meeting_id)
+    groups: dict[int, list[_Row]] = {}
+    for r in good:
+        r.person = people.resolve(r)
+        groups.setdefault(r.person, []).append(r)
+
+    existing = {pid: (rid, submitted, h, status) for rid, pid, submitted, h, status in session.execute(
+        select(Registration.id, Registration.person_id, Registration.submitted_at, RegistrationSource.row_hash,
+               Registration.status)
+        .outerjoin(RegistrationSource, RegistrationSource.registration_id == Registration.id)
+        .where(Registration.meeting_id == meeting_id))}
+    sources = dict(session.execute(
+        select(RegistrationSource.registration_id, RegistrationSource.id)
+        .join(Registration, Registration.id == RegistrationSource.registration_id)
+        .where(Registration.meeting_id == meeting_id)).all())
+
+    winners: list[tuple[_Row, str]] = []  # (row, "new" / "update")
+    for pid, rows in groups.items():
+        winner = max(rows, key=lambda r: (r.timestamp or dt.datetime.min, r.row))
+        for r in rows:
+            if r is not winner:
+                result.duplicates += 1
+                result.duplicate_rows.append({"row": r.row, "reason": (
+                    f"{r.row}行目: {winner.row}行目と同じ方の申込です（{winner.row}行目の回答を使います）。")})
+        stored = existing.get(pid)
+        if stored is None:
+            winners.append((winner, "new"))
+            continue
+        _rid, submitted, stored_hash, _status = stored
+        if stored_hash == winner.hash:
+            reason = f"{winner.row}行目: 取り込み済みの内容と同じです。"
+        elif not update_existing:
+            reason = f"{winner.row}行目: この方はすでに申込済みです。"
+        elif winner.timestamp and submitted and winner.timestamp < submitted:
+            reason = f"{winner.row}行目: 登録済みの回答（{ja_datetime(submitted)}）の方が新しいため更新しません。"
+        else:
+            winners.append((winner, "update"))
+            continue
+        result.duplicates += 1
+        result.duplicate_rows.append({"row": winner.row, "reason": reason})
+
+    _write(session, meeting, winners, people, existing, sources, source, result)
+
+    _insert(session, KeptAsideRow, [{**k, "resolved": False, "resolution": "", "created_at": utcnow(),
+                                      "resolved_by": ""} for k in new_kept])
+    _update(session, KeptAsideRow, refresh_kept)
+
+    if report_removed:
+        seen = {r.person for r in good}
+        for rid, pid, row, name, status in session.execute(
+            select(Registration.id, Registration.person_id, Registration.source_row, Person.name,
+                   Registration.status)
+            .join(Person, Registration.person_id == Person.id)
+            .where(Registration.meeting_id == meeting_id, Registration.source == source,
+                   Registration.source_ref == result.source)
+        ):
+            if pid not in seen and status != vocab.STATUS_CANCELLED:
+                result.removed.append({"row": row, "registration_id": rid, "reason": (
+                    f"前回{row}行目にあった{name}さんの行がシートにありません。申込は残しています"
+                    "（取り消す場合は「キャンセル」にしてください）。")})
+    result.quarantined.sort(key=lambda q: q["row"])
+    result.duplicate_rows.sort(key=lambda q: q["row"])
+    audit.record(session, "import", "registrations", str(meeting_id), after={
+        "source": result.source, "rows": result.rows, "imported": result.imported, "updated": result.updated,
+        "duplicates": result.duplicates, "quarantined": len(result.quarantined)})
+    session.flush()
+    assert result.consistent, result.as_dict()
+    return result
+
+
+def _insert_ids(session: Session, model, rows: list[dict]) -> list[int]:
+    """Insert many rows in a few statements and return their ids in order (Core: the ORM bulk path
+    with RETURNING is far slower on SQLite)."""
+    table = model.__table__
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.connection().execute(stmt, rows).scalars())
+
+
+def _insert(session: Session, model, rows: list[dict]) -> None:
+    if rows:
+        session.connection().execute(insert(model.__table__), rows)
+
+
+def _update(session: Session, model, rows: list[dict]) -> None:
+    """UPDATE … WHERE id = :id for many rows, grouped by the set of columns each row changes."""
+    table = model.__table__
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(k for k in row if k != "id")), []).append(row)
+    for cols, group in groups.items():
+        if not cols:
+            continue
+        stmt = (update(table).where(table.c.id == bindparam("b_id"))
+                .values({c: bindparam(f"b_{c}") for c in cols}))
+        session.connection().execute(stmt, [{"b_id": r["id"], **{f"b_{c}": r[c] for c in cols}} for r in group])
+
+
+def _person_fields(r: _Row) -> dict:
+    v = r.values
+    return {"name": v.get("name", ""), "furigana": v.get("furigana", ""), "email": r.email,
+            "organisation_id": r.org_id, "role_title": v.get("role_title", ""),
+            "years_experience": forms.parse_years(v.get("years", "")), "name_key": r.name_key}
+
+
+def _registration_fields(r: _Row, source: str, source_ref: str, now: dt.datetime) -> dict:
+    v = r.values
+    return {"choice1": r.choices[0], "choice2": r.choices[1], "choice3": r.choices[2],
+            "attendance_mode": v.get("mode", "オンライン"),
+            "willing_facilitator": forms.parse_yes(v.get("facilitator", "")),
+            "programs": r.programs, "org_text": v.get("org", ""), "department": v.get("department", ""),
+            "note": v.get("note", ""), "source": source, "source_ref": source_ref, "source_row": r.row,
+            "submitted_at": r.timestamp, "extra": r.extra, "updated_at": now}
+
+
+def _write(session: Session, meeting: Meeting, winners: list[tuple[_Row, str]], people: _People,
+           existing: dict, sources: dict, source: str, result: ImportResult) -> None:
+    now = utcnow()
+    # New people (one per temporary id), in one statement.
+    new_people = {r.person: r for r, _ in winners if r.person < 0}
+    if new_people:
+        temp_ids = list(new_people)
+        ids = _insert_ids(session, Person, [{**_person_fields(new_people[t]), "created_at": now}
+                                            for t in temp_ids])
+        real = dict(zip(temp_ids, ids, strict=True))
+        for r, _ in winners:
+            if r.person < 0:
+                r.person = real[r.person]
+    # Known people: fill blanks; overwrite when this is their newest meeting (people change jobs).
+    person_updates = []
+    for r, _ in winners:
+        old = people.data.get(r.person)
+        if old is None:
+            continue
+        newest = people.latest.get(r.person) is None or meeting.starts_at >= people.latest[r.person]
+        fresh = _person_fields(r)
+        change = {}
+        for k in ("furigana", "role_title", "years_experience", "organisation_id"):
+            if fresh[k] not in (None, "") and (newest or old[k] in (None, "")) and fresh[k] != old[k]:
+                change[k] = fresh[k]
+        if r.email and not people.email_of.get(r.person):
+            change["email"] = r.email
+        if change:
+            person_updates.append({"id": r.person, **change})
+    if person_updates:
+        _update(session, Person, person_updates)
+
+    inserts = [r for r, kind in winners if kind == "new"]
+    if inserts:
+        ids = _insert_ids(session, Registration, [
+            {**_registration_fields(r, source, result.source, now), "meeting_id": meeting.id,
+             "person_id": r.person, "role": "参加者", "status": vocab.STATUS_APPLIED, "created_at": now}
+            for r in inserts])
+        _insert(session, RegistrationSource, [
+            {"registration_id": rid, "row_hash": r.hash, "raw": r.raw, "updated_at": now}
+            for rid, r in zip(ids, inserts, strict=True)])
+        result.imported = len(inserts)
+        result.registration_ids.extend(ids)
+    updates = [r for r, kind in winners if kind == "update"]
+    if updates:
+        rows = [{"id": existing[r.person][0], **_registration_fields(r, source, result.source, now)} for r in updates]
+        _update(session, Registration, rows)
+        have = [r for r in updates if existing[r.person][0] in sources]
+        missing = [r for r in updates if existing[r.person][0] not in sources]
+        if have:
+            _update(session, RegistrationSource, [
+                {"id": sources[existing[r.person][0]], "row_hash": r.hash, "raw": r.raw, "updated_at": now}
+                for r in have])
+        if missing:
+            _insert(session, RegistrationSource, [
+                {"registration_id": existing[r.person][0], "row_hash": r.hash, "raw": r.raw, "updated_at": now}
+                for r in missing])
+        result.updated = len(updates)
+        result.registration_ids.extend(existing[r.person][0] for r in updates)
+
+
+# --- files and sheets ------------------------------------------------------------------------
+
+def import_file(session: Session, meeting_id: int, data: bytes, filename: str) -> ImportResult:
+    """Import an uploaded CSV / Excel file (TableError when it cannot be read as a table)."""
+    table = read_table(data, filename)
+    return import_table(session, meeting_id, table, source=SOURCE_FILE, source_ref=table.source)
+
+
+def sheet_state(session: Session, meeting_id: int) -> SheetSync:
+    """The meeting's sheet settings and last sync (created empty on first use)."""
+    state = session.scalar(select(SheetSync).where(SheetSync.meeting_id == meeting_id))
+    if state is None:
+        meeting = schedule.get_meeting(session, meeting_id)
+        state = SheetSync(meeting_id=meeting_id, sheet_url=meeting.sheet_url or "", tab=DEFAULT_TAB,
+                          survey_tab="", last_error="", row_count=0)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def configure_sheet(session: Session, meeting_id: int, url: str, tab: str = DEFAULT_TAB,
+                    survey_tab: str = "") -> SheetSync:
+    """Save the sheet URL (the key must be readable from it) and the tab names for a meeting."""
+    from facilitation.sheets.gsheets import SheetsError, parse_key
+
+    url = (url or "").strip()
+    try:
+        parse_key(url)
+    except SheetsError as exc:
+        raise RegistrationError(str(exc)) from exc
+    state = sheet_state(session, meeting_id)
+    state.sheet_url = url
+    state.tab = clean(tab) or DEFAULT_TAB
+    state.survey_tab = clean(survey_tab)
+    schedule.get_meeting(session, meeting_id).sheet_url = url
+    session.flush()
+    return state
+
+
+def sync(session: Session, meeting_id: int, client=None, *, fresh: bool = False) -> ImportResult:
+    """Read the meeting's sheet (one API request for all its tabs) and import the registration tab.
+
+    A Sheets problem comes back as `result.error` (Japanese) and is kept as the last error.
+    """
+    from facilitation.sheets.gsheets import SheetsClient, SheetsError, parse_key
+
+    state = sheet_state(session, meeting_id)
+    state.last_attempt_at = utcnow()
+    if not state.sheet_url:
+        state.last_error = "この会のシートのURLが設定されていません。"
+        return ImportResult(error=state.last_error)
+    tabs = [state.tab or DEFAULT_TAB] + ([state.survey_tab] if state.survey_tab else [])
+    try:
+        client = client or SheetsClient()
+        tables = client.fetch(state.sheet_url, tabs, max_age=0 if fresh else None)
+        key_ = parse_key(state.sheet_url)
+    except SheetsError as exc:
+        state.last_error = str(exc)
+        session.flush()
+        return ImportResult(error=str(exc))
+    table = tables[tabs[0]]
+    result = import_table(session, meeting_id, table, source=SOURCE_SHEET, source_ref=f"{key_}/{tabs[0]}",
+                          report_removed=True)
+    state.last_synced_at = utcnow()
+    state.last_error = ""
+    state.row_count = result.rows
+    summary = result.as_dict()
+    for k in ("quarantined", "duplicate_rows", "flagged", "removed"):
+        summary[k] = summary[k][:200]
+    state.last_result = summary
+    session.flush()
+    return result
+
+
+def write_back(session: Session, meeting_id: int, tab: str, client=None) -> int:
+    """Write the cleaned registrant list to a tab of the meeting's sheet; returns rows written."""
+    from facilitation.sheets.gsheets import SheetsClient
+
+    state = sheet_state(session, meeting_id)
+    if not state.sheet_url:
+        raise RegistrationError("この会のシートのURLが設定されていません。")
+    if not clean(tab):
+        raise RegistrationError("書き出し先のタブ名を入力してください。")
+    if clean(tab) == clean(state.tab):
+        raise RegistrationError("申込フォームの回答タブには書き出せません。別のタブ名にしてください。")
+    frame = cleaned_frame(session, meeting_id)
+    (client or SheetsClient()).write_tab(state.sheet_url, clean(tab), frame)
+    return len(frame)
+
+
+# --- manual entry, edits, cancellation -------------------------------------------------------
+
+@dataclass
+class ManualEntry:
+    """One registration typed in by the secretariat (from an e-mail, a phone call, a fax…)."""
+
+    name: str
+    email: str = ""
+    furigana: str = ""
+    org: str = ""
+    department: str = ""
+    region: str = ""
+    programs: list[str] = field(default_factory=list)
+    role_title: str = ""
+    years: str = ""
+    mode: str = "オンライン"
+    choice1: str = ""
+    choice2: str = ""
+    choice3: str = ""
+    facilitator: bool = False
+    note: str = ""
+
+
+def add_manual(session: Session, meeting_id: int, entry: ManualEntry) -> Registration:
+    """Register one person by hand; RegistrationError when the entry is incomplete or already there."""
+    values = {f: getattr(entry, f) for f in forms.FIELDS if hasattr(entry, f)}
+    values["programs"] = ", ".join(entry.programs)
+    values["facilitator"] = "はい" if entry.facilitator else "いいえ"
+    values["timestamp"] = utcnow().replace(microsecond=0) + dt.timedelta(hours=9)
+    values["timestamp"] = values["timestamp"].strftime("%Y/%m/%d %H:%M:%S")
+    table = Table(headers=forms.STANDARD_HEADERS, rows=[[str(values.get(f, "")) for f in forms.FIELDS]],
+                  source="手入力", row_numbers=[1])
+    result = import_table(session, meeting_id, table, source=SOURCE_MANUAL, source_ref="手入力",
+                          mapping={}, keep_aside=False, update_existing=False)
+    if result.quarantined:
+        raise RegistrationError(_manual_reason(result.quarantined[0]["reason"]))
+    if result.duplicates:
+        raise RegistrationError(f"{clean(entry.name)}さんはこの会にすでに申込済みです。一覧から修正してください。")
+    return session.get(Registration, result.registration_ids[0])
+
+
+def _manual_reason(reason: str) -> str:
+    """「1行目「氏名」: …」 → 「「氏名」: …」: a form has no rows."""
+    return reason.replace("1行目「", "「").replace("1行目: ", "")
+
+
+EDITABLE = {"name", "furigana", "email", "org_text", "department", "choice1", "choice2", "choice3",
+            "attendance_mode", "role", "status", "willing_facilitator", "note", "programs"}
+
+
+def update_registration(session: Session, registration_id: int, changes: dict) -> Registration:
+    """Edit one registration (and its person's name, furigana, e-mail); checked like an import."""
+    reg = session.get(Registration, registration_id)
+    if reg is None:
+        raise RegistrationError(f"申込（ID {registration_id}）が見つかりません。")
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise RegistrationError(f"変更できない項目です: {'、'.join(sorted(unknown))}")
+    person = reg.person
+    for k, value in changes.items():
+        if k == "name":
+            text = _clean_name(str(value))
+            if not person_key(text):
+                raise RegistrationError("氏名を入力してください。")
+            person.name, person.name_key = text[: MAX_LEN["name"]], person_key(text)
+        elif k == "furigana":
+            person.furigana = _clean_name(str(value))[: MAX_LEN["furigana"]]
+        elif k == "email":
+            text = clean(value)
+            if text and not email_key(text):
+                raise RegistrationError(f"「{text}」はメールアドレスの形式ではありません。")
+            other = session.scalar(select(Person.id).where(Person.email == email_key(text), Person.id != person.id)
+                                   ) if text else None
+            if other is not None:
+                raise RegistrationError(f"メールアドレス「{text}」は別の方（ID {other}）に登録されています。")
+            person.email = email_key(text)
+        elif k == "org_text":
+            reg.org_text = clean(value)[: MAX_LEN["org"]]
+            m = matching.OrgMatcher(session).match(reg.org_text)
+            person.organisation_id = m.org_id
+            if m.needs_review:
+                matching.queue(session, [m], reg.meeting_id)
+        elif k == "attendance_mode":
+            if value not in vocab.ATTENDANCE_MODES:
+                raise RegistrationError(f"参加方法は {' / '.join(vocab.ATTENDANCE_MODES)} から選んでください。")
+            reg.attendance_mode = value
+        elif k == "status":
+            if value not in vocab.REGISTRATION_STATUSES:
+                raise RegistrationError(f"状態は {' / '.join(vocab.REGISTRATION_STATUSES)} から選んでください。")
+            reg.status = value
+        elif k == "role":
+            if value not in vocab.MEETING_ROLES:
+                raise RegistrationError(f"役割は {' / '.join(vocab.MEETING_ROLES)} から選んでください。")
+            reg.role = value
+        elif k == "willing_facilitator":
+            reg.willing_facilitator = bool(value)
+        elif k == "programs":
+            reg.programs = list(value) if isinstance(value, list | tuple) else forms.split_multi(str(value))
+        elif k in ("choice1", "choice2", "choice3", "department", "note"):
+            text = clean(value)
+            setattr(reg, k, text[: MAX_LEN.get(k, 10_000)])
+    reg.updated_at = utcnow()
+    session.flush()
+    return reg
+
+
+def cancel(session: Session, registration_id: int) -> Registration:
+    """Mark a registration cancelled (kept, counted apart; a re-sync does not bring it back)."""
+    return update_registration(session, registration_id, {"status": vocab.STATUS_CANCELLED})
+
+
+def restore(session: Session, registration_id: int) -> Registration:
+    """Undo a cancellation."""
+    return update_registration(session, registration_id, {"status": vocab.STATUS_APPLIED})
+
+
+def saved_mapping(session: Session, meeting_id: int) -> dict[str, str]:
+    """The meeting's saved {header: field id or ""}."""
+    return dict((schedule.get_meeting(session, meeting_id).settings or {}).get("column_mapping", {}))
+
+
+def save_column_mapping(session: Session, meeting_id: int, mapping: dict[str, str]) -> None:
+    """Remember {header: field id or ""} for this meeting's sheet and files."""
+    bad = {v for v in mapping.values() if v and v not in forms.FIELDS}
+    if bad:
+        raise RegistrationError(f"不明な項目です: {'、'.join(sorted(bad))}")
+    meeting = schedule.get_meeting(session, meeting_id)
+    meeting.settings = {**(meeting.settings or {}), "column_mapping": dict(mapping)}
+    session.flush()
+
+
+# --- kept-aside rows and unmatched choices ---------------------------------------------------
+
+def room_themes(session: Session, meeting_id: int) -> list[str]:
+    """The meeting's room themes in room order (what a choice should name)."""
+    return [r.theme or r.name for r in session.scalars(
+        select(Room).where(Room.meeting_id == meeting_id).order_by(Room.position))]
+
+
+def _secretariat_only(viewer: Viewer) -> None:
+    if not viewer.is_secretariat:
+        raise AccessDenied("この情報は事務局だけが見られます。")
+
+
+def kept_aside(session: Session, meeting_id: int, include_resolved: bool = False,
+               viewer: Viewer = SECRETARIAT_LOCAL) -> list[KeptAsideRow]:
+    """Rows kept aside (raw personal data: the secretariat only), by source and row."""
+    _secretariat_only(viewer)
+    stmt = select(KeptAsideRow).where(KeptAsideRow.meeting_id == meeting_id)
+    if not include_resolved:
+        stmt = stmt.where(KeptAsideRow.resolved.is_(False))
+    return list(session.scalars(stmt.order_by(KeptAsideRow.source_ref, KeptAsideRow.row_number)))
+
+
+def retry_kept_aside(session: Session, row_id: int, values: dict[str, str], actor: str = "") -> ImportResult:
+    """Import a kept-aside row again with the secretariat's corrections; resolved when it goes in."""
+    entry = session.get(KeptAsideRow, row_id)
+    if entry is None:
+        raise RegistrationError(f"保留の行（ID {row_id}）が見つかりません。")
+    headers = list(values)
+    table = Table(headers=headers, rows=[[clean(values[h]) for h in headers]], source=entry.source_ref,
+                  row_numbers=[entry.row_number or 0])
+    result = import_table(session, entry.meeting_id, table, source=entry.source, source_ref=entry.source_ref,
+                          keep_aside=False)
+    if result.quarantined:
+        entry.raw, entry.reason = dict(values), result.quarantined[0]["reason"]
+    else:
+        entry.resolved, entry.resolution = True, "imported"
+        entry.resolved_at, entry.resolved_by = utcnow(), actor
+        entry.registration_id = result.registration_ids[0] if result.registration_ids else None
+    session.flush()
+    return result
+
+
+def dismiss_kept_aside(session: Session, row_id: int, actor: str = "") -> None:
+    """Mark a kept-aside row as needing nothing (a test answer, an empty line); it stays on record."""
+    entry = session.get(KeptAsideRow, row_id)
+    if entry is None:
+        raise RegistrationError(f"保留の行（ID {row_id}）が見つかりません。")
+    entry.resolved, entry.resolution = True, "dismissed"
+    entry.resolved_at, entry.resolved_by = utcnow(), actor
+    session.flush()
+
+
+def unmatched_choices(session: Session, meeting_id: int) -> pd.DataFrame:
+    """Choice texts that map to no room and wait for a decision (the 「対応なし」 rows of
+    `choices.choice_review`: 希望の記入, 人数, 判定, ルーム, 候補); empty while the meeting has no rooms."""
+    review = choices.choice_review(session, meeting_id)
+    if not choices.list_rooms(session, meeting_id):
+        return review.iloc[0:0]
+    return review[review["判定"] == choices.NO_ROOM].reset_index(drop=True)
+
+
+# --- what the page shows ---------------------------------------------------------------------
+
+COLUMNS = ["id", "氏名", "ふりがな", "メールアドレス", "所属（入力）", "機関", "区分", "地域", "担当事業", "職種・立場",
+           "経験年数", "参加方法", "第1希望", "第2希望", "第3希望", "ファシリ協力", "状態", "取込元", "備考"]
+PERSONAL = ["氏名", "ふりがな", "メールアドレス", "備考"]
+
+
+def registrant_frame(session: Session, meeting_id: int, viewer: Viewer, search: str = "",
+                     include_cancelled: bool = True) -> pd.DataFrame:
+    """The registrants of a meeting, trimmed to the viewer: the committee sees no names or e-mails.
+
+    `search` looks in name, furigana, e-mail and organisation (secretariat and facilitators only).
+    """
+    if viewer.role == FACILITATOR and viewer.meeting_id != meeting_id:
+        raise AccessDenied("この会の申込は見られません。")
+    stmt = (select(Registration, Person, Organisation)
+            .join(Person, Registration.person_id == Person.id)
+            .outerjoin(Organisation, Person.organisation_id == Organisation.id)
+            .where(Registration.meeting_id == meeting_id)
+            .order_by(Registration.submitted_at.is_(None), Registration.submitted_at, Registration.id))
+    if viewer.role == FACILITATOR and viewer.room_id is not None:
+        stmt = stmt.join(Assignment, Assignment.registration_id == Registration.id).where(
+            Assignment.room_id == viewer.room_id)
+    rows = []
+    for reg, person, org in session.execute(stmt):
+        if not include_cancelled and reg.status == vocab.STATUS_CANCELLED:
+            continue
+        rows.append({
+            "id": reg.id, "氏名": person.name, "ふりがな": person.furigana, "メールアドレス": person.email,
+            "所属（入力）": reg.org_text, "機関": org.name if org else "（確認待ち）" if reg.org_text else "",
+            "区分": vocab.count_category(org.kind) if org else "",
+            "地域": org.region if org else (reg.extra or {}).get(forms.STANDARD["region"], ""),
+            "担当事業": "、".join(reg.programs or []), "職種・立場": person.role_title,
+            "経験年数": person.years_experience, "参加方法": reg.attendance_mode,
+            "第1希望": reg.choice1, "第2希望": reg.choice2, "第3希望": reg.choice3,
+            "ファシリ協力": bool(reg.willing_facilitator), "状態": reg.status,
+            "取込元": SOURCE_LABELS.get(reg.source, reg.source), "備考": reg.note,
+        })
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    if viewer.role == COMMITTEE or not viewer.sees_names:
+        df = df.drop(columns=PERSONAL)
+    elif search.strip():
+        needle = search.strip().lower()
+        hay = (df["氏名"] + " " + df["ふりがな"] + " " + df["メールアドレス"] + " " + df["所属（入力）"] + " "
+               + df["機関"]).str.lower()
+        hay_key = hay.map(key)
+        df = df[hay.str.contains(needle, regex=False) | hay_key.str.contains(key(needle), regex=False)]
+    return df.reset_index(drop=True)
+
+
+@dataclass
+class Summary:
+    """Counts for the page's header (registrations not cancelled)."""
+
+    line: str
+    people: int
+    cancelled: int
+    by_category: dict[str, int]
+    by_program: dict[str, int]
+    by_region: dict[str, int]
+    by_mode: dict[str, int]
+    org_pending: int
+    kept_aside: int
+    reviews: int
+    unmatched_choices: int
+
+
+def summary(session: Session, meeting_id: int) -> Summary:
+    counts = schedule.meeting_counts(session, meeting_id)
+    by_program: Counter[str] = Counter()
+    by_region: Counter[str] = Counter()
+    pending_org = 0
+    for programs, extra, org_id, region in session.execute(
+        select(Registration.programs, Registration.extra, Person.organisation_id, Organisation.region)
+        .join(Person, Registration.person_id == Person.id)
+        .outerjoin(Organisation, Person.organisation_id == Organisation.id)
+        .where(Registration.meeting_id == meeting_id, Registration.status != vocab.STATUS_CANCELLED)
+    ):
+        for p in programs or ["（未回答）"]:
+            by_program[p] += 1
+        by_region[region or (extra or {}).get(forms.STANDARD["region"]) or "不明"] += 1
+        pending_org += org_id is None
+    return Summary(
+        line=counts.line, people=counts.people, cancelled=counts.cancelled, by_category=counts.by_category,
+        by_program=dict(by_program.most_common()), by_region=dict(by_region.most_common()),
+        by_mode=counts.by_mode, org_pending=pending_org, kept_aside=len(kept_aside(session, meeting_id)),
+        reviews=len(matching.pending(session, meeting_id)),
+        unmatched_choices=int(unmatched_choices(session, meeting_id)["人数"].sum()),
+    )
+
+
+def cleaned_frame(session: Session, meeting_id: int, viewer: Viewer = SECRETARIAT_LOCAL) -> pd.DataFrame:
+    """The registrant list in the form's column order, cleaned, for writing back to the sheet."""
+    _secretariat_only(viewer)
+    rows = []
+    for reg, person, org in session.execute(
+        select(Registration, Person, Organisation)
+        .join(Person, Registration.person_id == Person.id)
+        .outerjoin(Organisation, Person.organisation_id == Organisation.id)
+        .where(Registration.meeting_id == meeting_id)
+        .order_by(Registration.submitted_at.is_(None), Registration.submitted_at, Registration.id)
+    ):
+        rows.append({
+            "タイムスタンプ": reg.submitted_at.strftime("%Y/%m/%d %H:%M:%S") if reg.submitted_at else "",
+            "メールアドレス": person.email, "氏名": person.name, "ふりがな": person.furigana,
+            "所属（法人・機関名）": reg.org_text, "機関（名簿の名称）": org.name if org else "",
+            "区分": vocab.count_category(org.kind) if org else "",
+            "部署・事業所名": reg.department,
+            "地域（振興局）": org.region if org else (reg.extra or {}).get(forms.STANDARD["region"], ""),
+            "担当している事業（複数選択可）": ", ".join(reg.programs or []), "職種・立場": person.role_title,
+            "経験年数": "" if person.years_experience is None else f"{person.years_experience:g}",
+            "参加方法": reg.attendance_mode, "希望テーマ（第1希望）": reg.choice1,
+            "希望テーマ（第2希望）": reg.choice2, "希望テーマ（第3希望）": reg.choice3,
+            "ファシリテーターの協力": "はい" if reg.willing_facilitator else "いいえ", "備考": reg.note,
+            "状態": reg.status,
+        })
+    return pd.DataFrame(rows)

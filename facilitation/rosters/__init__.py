@@ -1,0 +1,6 @@
+"""The day of the meeting: live rosters, attendance, room notes, Zoom reports and the report.
+
+`live` (a room's roster, the overview, attendance taps), `notes` (room notes saved field by field),
+`zoom` (Zoom participant reports → attendance), `report` (報告レポート as Word/Markdown/HTML),
+`models` (Zoom rows and shared report sections).
+"""

@@ -1,0 +1,438 @@
+"""Attendance from Zoom's participant report (参加者レポート CSV), matched to a meeting's registrations.
+
+Zoom knows names and e-mails only of signed-in users; guests appear by the name they typed, often
+renamed to the room convention 「R3_氏名」. Matching, in order: e-mail, then the normalised name
+(display name, original name, the name inside 「R3_…」). People who left and rejoined appear on
+several rows and are merged. Rows left unmatched are kept for the secretariat to resolve.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.files.tabular import TableError, read_table
+from facilitation.meetings.schedule import get_meeting
+from facilitation.rosters.live import mark_attendance
+from facilitation.rosters.models import ZoomParticipant
+from facilitation.storage.models import Attendance, Person, Registration, Room, utcnow
+from facilitation.text import vocab
+from facilitation.text.normalize import clean, email_key, key, person_key
+
+ZOOM_ACTOR = "Zoom参加者レポート"
+
+# Header spellings (compared by normalize.key) for each column we use.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("名前（元の名前）", "名前 (元の名前)", "Name (original name)", "Name (Original Name)", "名前",
+             "Name", "ユーザー名", "User Name"),
+    "email": ("ユーザーメール", "User Email", "メール", "Email", "メールアドレス", "E-mail"),
+    "join": ("参加時刻", "入室時刻", "Join time", "Join Time"),
+    "leave": ("退出時刻", "退室時刻", "Leave time", "Leave Time"),
+    "minutes": ("期間（分）", "期間 (分)", "時間（分）", "参加時間（分）", "Duration (minutes)", "Duration (Minutes)",
+                "Duration"),
+    "guest": ("ゲスト", "Guest"),
+}
+_KEYS = {col: {key(s) for s in names} for col, names in COLUMNS.items()}
+_TIME_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
+                 "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
+                 "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M")
+_YES = {"yes", "はい", "true", "1", "y", "ゲスト"}
+_ORIGINAL = re.compile(r"^(.*?)\s*[(（]([^()（）]+)[)）]\s*$")
+_ROOM_PREFIX = re.compile(r"^\s*(?:R|ルーム|room)\s*(\d{1,2})\s*[_\-ー:・.\s]*\s*(.+)$", re.IGNORECASE)
+_SPLIT = re.compile(r"[_/・|\s]+")
+
+
+class ZoomReportError(ValueError):
+    """A file that is not a Zoom participant report we can read; Japanese message."""
+
+
+@dataclass
+class ZoomRow:
+    """One line of the report (1-based line number in the file, header included)."""
+
+    line: int
+    display_name: str
+    original_name: str
+    email: str
+    joined_at: dt.datetime | None
+    left_at: dt.datetime | None
+    minutes: int
+    guest: bool
+
+
+@dataclass
+class Presence:
+    """A person's merged rows (rejoins) and what they matched."""
+
+    rows: list[ZoomRow]
+    registration_id: int | None = None
+    match: str = ""  # email / name / room_name
+    note: str = ""  # why not matched
+    name: str = ""  # the registration's name when matched
+
+    @property
+    def display_name(self) -> str:
+        return self.rows[0].display_name
+
+    @property
+    def original_name(self) -> str:
+        return next((r.original_name for r in self.rows if r.original_name), "")
+
+    @property
+    def email(self) -> str:
+        return next((r.email for r in self.rows if r.email), "")
+
+    @property
+    def minutes(self) -> int:
+        return sum(r.minutes for r in self.rows)
+
+    @property
+    def joined_at(self) -> dt.datetime | None:
+        times = [r.joined_at for r in self.rows if r.joined_at]
+        return min(times) if times else None
+
+    @property
+    def left_at(self) -> dt.datetime | None:
+        times = [r.left_at for r in self.rows if r.left_at]
+        return max(times) if times else None
+
+    @property
+    def lines(self) -> str:
+        return ", ".join(str(r.line) for r in self.rows)
+
+
+@dataclass
+class ZoomImport:
+    """What an import did: counts, who matched, what the secretariat still has to resolve."""
+
+    rows: int
+    people: int  # after merging rejoins
+    matched: list[Presence] = field(default_factory=list)
+    unmatched: list[Presence] = field(default_factory=list)
+    marked: int = 0  # registrations newly marked 出席
+    already: int = 0  # registrations that already had a mark (left as the facilitator tapped it)
+    merged: int = 0  # rows folded into an earlier row of the same person
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        def item(p: Presence) -> dict:
+            return {"display_name": p.display_name, "original_name": p.original_name, "email": p.email,
+                    "minutes": p.minutes, "lines": p.lines, "registration_id": p.registration_id,
+                    "name": p.name, "match": p.match, "note": p.note}
+        return {"rows": self.rows, "people": self.people, "merged": self.merged, "marked": self.marked,
+                "already": self.already, "matched": [item(p) for p in self.matched],
+                "unmatched": [item(p) for p in self.unmatched], "problems": self.problems}
+
+
+# --- reading ---
+
+def _time(text: str) -> dt.datetime | None:
+    s = clean(text)
+    if not s:
+        return None
+    for fmt in _TIME_FORMATS:
+        try:
+            return dt.datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _light(text: str) -> str:
+    """NFKC and collapsed spaces, but spaces kept: they separate 「りんく 渡辺 大樹」 into parts."""
+    s = unicodedata.normalize("NFKC", str(text or "")).replace("\u200b", "").replace("\ufeff", "")
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        k = key(cell)
+        for col, keys in _KEYS.items():
+            if col not in found and k in keys:
+                found[col] = i
+    return found
+
+
+def read_report(data: bytes, file_name: str = "") -> tuple[list[ZoomRow], list[str]]:
+    """The participant rows and Japanese problems (file, line, column named).
+
+    Accepts Japanese or English headers, any encoding facilitation.tabular reads (UTF-8 with or
+    without BOM, Shift_JIS, UTF-16), and the meeting summary Zoom puts above the participant table.
+    """
+    where = file_name or "ファイル"
+    try:
+        table = read_table(data, file_name or "zoom.csv")
+    except TableError as exc:
+        raise ZoomReportError(str(exc)) from exc
+    # The participant table may sit below a meeting summary block: find its header row.
+    lines = [(1, table.headers), *((table.row_number(i), row) for i, row in enumerate(table.rows))]
+    header_at, cols = None, {}
+    for i, (_, cells) in enumerate(lines[:30]):
+        cols = _columns(cells)
+        if "name" in cols and "join" in cols:  # the meeting summary above has e-mail and minutes, no names
+            header_at = i
+            break
+    if header_at is None:
+        raise ZoomReportError(
+            f"{where}: Zoomの参加者レポートの見出し（「名前（元の名前）」「参加時刻」など）が見つかりません。")
+    rows, problems = [], []
+    for i, cells in lines[header_at + 1:]:
+
+        def cell(col: str, cells: list[str] = cells) -> str:
+            j = cols.get(col)
+            return cells[j] if j is not None and j < len(cells) else ""
+
+        raw_name = _light(cell("name"))
+        if not raw_name:
+            problems.append(f"{where} {i}行目: 名前が空欄のため読み飛ばしました。")
+            continue
+        m = _ORIGINAL.match(raw_name)
+        display, original = (m.group(1).strip(), m.group(2).strip()) if m else (raw_name, "")
+        minutes_text = clean(cell("minutes"))
+        try:
+            minutes = int(float(minutes_text)) if minutes_text else 0
+        except ValueError:
+            problems.append(f"{where} {i}行目「期間（分）」: 「{minutes_text}」を数として読めません（0分とします）。")
+            minutes = 0
+        joined, left = _time(cell("join")), _time(cell("leave"))
+        if clean(cell("join")) and joined is None:
+            problems.append(f"{where} {i}行目「参加時刻」: 「{clean(cell('join'))}」を日時として読めません。")
+        rows.append(ZoomRow(line=i, display_name=display or raw_name, original_name=original,
+                            email=email_key(cell("email")), joined_at=joined, left_at=left, minutes=minutes,
+                            guest=clean(cell("guest")).lower() in _YES))
+    return rows, problems
+
+
+# --- matching ---
+
+def _candidates(name: str) -> list[tuple[str, int | None]]:
+    """(name key, room number) pairs to try for a Zoom name: whole, without 「R3_」, and its parts."""
+    out: list[tuple[str, int | None]] = []
+    s = _light(name)
+    if not s:
+        return out
+    room = None
+    m = _ROOM_PREFIX.match(s)
+    if m:
+        room, s = int(m.group(1)), m.group(2)
+    out.append((person_key(s), room))
+    parts = [p for p in _SPLIT.split(s) if p]
+    for a, b in zip(parts, parts[1:], strict=False):  # 「りんく 佐藤 陽子」: surname + given name
+        out.append((person_key(a + b), room))
+    out += [(person_key(p), room) for p in parts]
+    return [(k, r) for k, r in dict.fromkeys(out) if k]
+
+
+@dataclass
+class _Reg:
+    id: int
+    name: str
+    email: str
+    name_key: str
+    kana_key: str  # furigana: guests often type their name in kana
+    room_number: int | None
+
+
+def _registrations(session: Session, meeting_id: int) -> list[_Reg]:
+    from facilitation.storage.models import Assignment
+
+    rooms = {r.id: r for r in session.scalars(select(Room).where(Room.meeting_id == meeting_id))}
+    rows = session.execute(
+        select(Registration.id, Person.name, Person.email, Person.name_key, Person.furigana, Assignment.room_id)
+        .join(Person, Registration.person_id == Person.id)
+        .outerjoin(Assignment, Assignment.registration_id == Registration.id)
+        .where(Registration.meeting_id == meeting_id, Person.deleted_at.is_(None))
+    ).all()
+    out = []
+    for r in rows:
+        room = rooms.get(r.room_id)
+        number = None
+        if room is not None:
+            m = re.search(r"\d+", clean(room.zoom_name))
+            number = int(m.group()) if m else room.position
+        out.append(_Reg(id=r.id, name=r.name, email=email_key(r.email), name_key=r.name_key or person_key(r.name),
+                        kana_key=person_key(r.furigana), room_number=number))
+    return out
+
+
+def match_presence(p: Presence, regs: list[_Reg]) -> None:
+    """Fill p.registration_id / match / note: e-mail first, then names (room prefix disambiguates)."""
+    if p.email:
+        by_mail = [r for r in regs if r.email and r.email == p.email]
+        if len(by_mail) == 1:
+            p.registration_id, p.match, p.name = by_mail[0].id, "email", by_mail[0].name
+            return
+        if len(by_mail) > 1:  # a shared office address: let the name decide among them
+            regs = by_mail
+    by_key: dict[str, list[_Reg]] = {}
+    for r in regs:
+        by_key.setdefault(r.name_key, []).append(r)
+        if r.kana_key and r.kana_key != r.name_key:
+            by_key.setdefault(r.kana_key, []).append(r)
+    ambiguous = False
+    for name in (p.display_name, p.original_name):
+        for k, room in _candidates(name):
+            found = by_key.get(k, [])
+            if len(found) > 1 and room is not None:
+                found = [r for r in found if r.room_number == room] or found
+            if len(found) == 1:
+                p.registration_id, p.name = found[0].id, found[0].name
+                p.match = "room_name" if room is not None else "name"
+                return
+            ambiguous = ambiguous or len(found) > 1
+    if not ambiguous:  # 「りんく渡辺大樹」 typed without spaces: a registered full name inside it
+        for name in (p.display_name, p.original_name):
+            for k, _room in _candidates(name)[:1]:
+                inside = {r.id: r for key_, rs in by_key.items() if len(key_) >= 3 and key_ in k for r in rs}
+                if len(inside) == 1:
+                    reg = next(iter(inside.values()))
+                    p.registration_id, p.name, p.match = reg.id, reg.name, "name"
+                    return
+                ambiguous = ambiguous or len(inside) > 1
+    p.note = "同じ名前の申込が複数あります" if ambiguous else "申込に一致する名前・メールがありません"
+
+
+def _merge(rows: list[ZoomRow]) -> tuple[list[Presence], int]:
+    """Group rejoins: same e-mail, else same display/original name key."""
+    groups: dict[str, Presence] = {}
+    merged = 0
+    for row in rows:
+        # The display name, not the original: many guests join as 「iPhone」 and rename themselves.
+        k = ("mail:" + row.email) if row.email else ("name:" + person_key(row.display_name))
+        if k in groups:
+            groups[k].rows.append(row)
+            merged += 1
+        else:
+            groups[k] = Presence(rows=[row])
+    return list(groups.values()), merged
+
+
+def _regroup(people: list[Presence]) -> tuple[list[Presence], int]:
+    """Fold presences that matched the same registration (e.g. signed in once, guest once)."""
+    by_reg: dict[int, Presence] = {}
+    out, merged = [], 0
+    for p in people:
+        if p.registration_id is None:
+            out.append(p)
+        elif p.registration_id in by_reg:
+            by_reg[p.registration_id].rows.extend(p.rows)
+            merged += len(p.rows)
+        else:
+            by_reg[p.registration_id] = p
+            out.append(p)
+    return out, merged
+
+
+def import_report(session: Session, viewer: Viewer, meeting_id: int, data: bytes, file_name: str = "",
+                  fill: bool = True) -> ZoomImport:
+    """Read a participant report, match it, keep its rows (replacing an earlier import), fill 出席.
+
+    Registrations that already have a mark (a facilitator's 遅刻 or 欠席 tap) keep it.
+    """
+    if not viewer.is_secretariat:
+        raise AccessDenied("Zoomの参加者レポートの取り込みは事務局が行います。")
+    get_meeting(session, meeting_id)
+    rows, problems = read_report(data, file_name)
+    people, merged = _merge(rows)
+    regs = _registrations(session, meeting_id)
+    for p in people:
+        match_presence(p, regs)
+    people, merged2 = _regroup(people)
+    result = ZoomImport(rows=len(rows), people=len(people), merged=merged + merged2, problems=problems)
+    result.matched = [p for p in people if p.registration_id is not None]
+    result.unmatched = [p for p in people if p.registration_id is None]
+
+    session.execute(delete(ZoomParticipant).where(ZoomParticipant.meeting_id == meeting_id))
+    now = utcnow()
+    session.add_all(ZoomParticipant(
+        meeting_id=meeting_id, display_name=p.display_name[:200], original_name=p.original_name[:200],
+        email=p.email[:254], joined_at=p.joined_at, left_at=p.left_at, minutes=p.minutes, sessions=len(p.rows),
+        guest=any(r.guest for r in p.rows), source_rows=p.lines[:200], registration_id=p.registration_id,
+        match=p.match, note=p.note, source_ref=file_name[:300], imported_at=now,
+    ) for p in people)
+    session.flush()
+    if fill:
+        result.marked, result.already = _fill(session, [p.registration_id for p in result.matched])
+    return result
+
+
+def _fill(session: Session, registration_ids: list[int | None]) -> tuple[int, int]:
+    ids = [i for i in registration_ids if i is not None]
+    if not ids:
+        return 0, 0
+    marked_before = set(session.scalars(select(Attendance.registration_id).where(Attendance.registration_id.in_(ids))))
+    for rid in ids:
+        if rid not in marked_before:
+            mark_attendance(session, rid, "出席", ZOOM_ACTOR)
+    return len(set(ids) - marked_before), len(marked_before)
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    id: int
+    display_name: str
+    original_name: str
+    email: str
+    minutes: int
+    sessions: int
+    guest: bool
+    source_rows: str
+    registration_id: int | None
+    match: str
+    note: str
+
+
+def stored_rows(session: Session, viewer: Viewer, meeting_id: int, unmatched_only: bool = True) -> list[StoredRow]:
+    """The kept rows of the last import (by default only those still to resolve)."""
+    if not viewer.is_secretariat:
+        raise AccessDenied("Zoomの参加者レポートは事務局だけが見られます。")
+    q = select(ZoomParticipant).where(ZoomParticipant.meeting_id == meeting_id).order_by(ZoomParticipant.id)
+    if unmatched_only:
+        q = q.where(ZoomParticipant.registration_id.is_(None), ZoomParticipant.match != "ignored")
+    return [StoredRow(id=z.id, display_name=z.display_name, original_name=z.original_name, email=z.email,
+                      minutes=z.minutes, sessions=z.sessions, guest=z.guest, source_rows=z.source_rows,
+                      registration_id=z.registration_id, match=z.match, note=z.note)
+            for z in session.scalars(q)]
+
+
+def resolve(session: Session, viewer: Viewer, row_id: int, registration_id: int | None) -> None:
+    """The secretariat decides: this Zoom row is that registration (marked 出席), or None = not a participant."""
+    if not viewer.is_secretariat:
+        raise AccessDenied("Zoomの参加者レポートの確認は事務局が行います。")
+    row = session.get(ZoomParticipant, row_id)
+    if row is None:
+        raise LookupError(f"Zoomの行（ID {row_id}）が見つかりません。")
+    if registration_id is None:
+        row.registration_id, row.match, row.note = None, "ignored", "参加者ではない（事務局が確認）"
+        return
+    reg = session.get(Registration, registration_id)
+    if reg is None or reg.meeting_id != row.meeting_id:
+        raise LookupError(f"この会の申込（ID {registration_id}）が見つかりません。")
+    row.registration_id, row.match, row.note = registration_id, "manual", ""
+    session.flush()
+    _fill(session, [registration_id])
+
+
+def registration_choices(session: Session, viewer: Viewer, meeting_id: int) -> list[tuple[int, str]]:
+    """(registration id, 「佐藤 陽子（りんく）」) of the meeting, for resolving rows by hand."""
+    if not viewer.is_secretariat:
+        raise AccessDenied("申込の一覧は事務局だけが見られます。")
+    from facilitation.storage.models import Organisation
+
+    rows = session.execute(
+        select(Registration.id, Person.name, Person.furigana, Organisation.name.label("org"), Registration.org_text,
+               Registration.status)
+        .join(Person, Registration.person_id == Person.id)
+        .outerjoin(Organisation, Person.organisation_id == Organisation.id)
+        .where(Registration.meeting_id == meeting_id)
+        .order_by(Person.furigana)
+    ).all()
+    return [(r.id, f"{r.name}（{r.org or r.org_text or '所属不明'}）"
+             + ("・キャンセル" if r.status == vocab.STATUS_CANCELLED else "")) for r in rows]

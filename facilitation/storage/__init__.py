@@ -1,0 +1,6 @@
+"""Where data lives: the engine and sessions, the core tables, the audit log and backups.
+
+`db` (URL, engine, migrations, sessions), `models` (core tables: organisations, people, meetings,
+rooms, registrations, assignments, settings, audit), `schema` (every area's tables on one MetaData),
+`audit` (every ORM change recorded), `backup` (one archive of the database and its restore).
+"""
