@@ -5,6 +5,7 @@ import pytest
 from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.history import participation
 from facilitation.meetings import schedule
+from facilitation.meetings.counts import Counts
 from facilitation.storage import db
 from tests import history_world as hw
 
@@ -43,13 +44,13 @@ def test_counts_by_program(sqlite_url):
 
 
 def test_line_matches_the_meetings_module_style(sqlite_url):
-    counts = participation.Counts(people=90, organisations=52, by_category={"団体": 67, "自治体": 13, "国": 6},
+    counts = Counts(people=90, organisations=52, by_category={"団体": 67, "自治体": 13, "国": 6},
                             orgs_by_category={"団体": 42, "自治体": 9, "国": 1})
-    assert counts.line("厚労省") == "90名（52機関：団体42(67)・自治体9(13)・厚労省(6)）"
+    assert counts.line_as("厚労省") == "90名（52機関：団体42(67)・自治体9(13)・厚労省(6)）"
     reference = schedule.MeetingCounts(people=90, organisations=52, by_category={"団体": 67, "自治体": 13, "国": 6},
                                        orgs_by_category={"団体": 42, "自治体": 9, "国": 1}, by_mode={},
                                        by_region={}, rooms=0, cancelled=0, capacity=None)
-    assert counts.line() == reference.line == "90名（52機関：団体42(67)・自治体9(13)・国(6)）"
+    assert counts.line == reference.line == "90名（52機関：団体42(67)・自治体9(13)・国(6)）"
 
 
 def test_year_totals_nobe_and_distinct(sqlite_url):
@@ -169,3 +170,20 @@ def test_data_version_changes_with_edits(sqlite_url):
     with db.session(sqlite_url) as s:
         assert participation.data_version(s) != v2
     assert hw.load(sqlite_url).att.pipe(lambda a: len(a[a["meeting_id"] == world.meetings["m4"]])) == 5
+
+
+def test_every_page_counts_a_meeting_the_same_way(sqlite_url):
+    """The home page / registrations / report count (schedule.meeting_counts) and the history page /
+    committee pack count (participation.counts_of) are one rule: no-organisation people are no 機関,
+    the organisation is the one typed at that meeting, merges follow the surviving organisation."""
+    world = hw.make(sqlite_url)
+    history = hw.load(sqlite_url)
+    checked = 0
+    with db.session(sqlite_url) as s:
+        for name, mid in world.meetings.items():
+            if name not in hw.DATES or history.meetings.loc[mid, "has_attendance_data"]:
+                continue  # registrations-only meetings: both count every registration not cancelled
+            came = history.att[history.att["meeting_id"] == mid]
+            assert schedule.meeting_counts(s, mid).line == participation.counts_of(came).line
+            checked += 1
+    assert checked >= 1

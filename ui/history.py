@@ -15,6 +15,7 @@ from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import charts, committee_pack, geo, participation
 from facilitation.history import coverage as cov
 from facilitation.text import vocab
+from facilitation.text.dates import now_jst
 
 from .common import db_url, session, viewer
 
@@ -301,12 +302,12 @@ def pack_tab(data: Data, scope: participation.Scope) -> None:
     c1, c2 = st.columns(2)
     c1.download_button("Excel（表のまとめ）をダウンロード", key="dl_pack_xlsx", on_click="ignore",
                        data=lambda: _pack(url, version, role, scope).xlsx, type="primary",
-                       file_name=f"委員会資料_参加状況_{participation.now_jst():%Y%m%d}.xlsx",
+                       file_name=f"委員会資料_参加状況_{now_jst():%Y%m%d}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/table:")
     c2.download_button("まとめ（HTML・グラフ付き）をダウンロード", key="dl_pack_html", on_click="ignore",
                        data=lambda: _pack(url, version, role, scope).html.encode("utf-8"), type="primary",
-                       file_name=f"委員会資料_参加状況_{participation.now_jst():%Y%m%d}.html", mime="text/html",
+                       file_name=f"委員会資料_参加状況_{now_jst():%Y%m%d}.html", mime="text/html",
                        icon=":material/description:")
     st.caption("HTMLはインターネットにつながっていなくても開けます。ブラウザの「印刷」から PDF に保存できます。")
 

@@ -10,6 +10,7 @@ import streamlit as st
 from facilitation.meetings import schedule
 from facilitation.meetings.schedule import MeetingError, MeetingInput
 from facilitation.text import vocab
+from facilitation.text.dates import now_jst
 
 from .common import session
 
@@ -24,7 +25,7 @@ def render(meeting_id: int | None) -> None:
                                    kind=m.kind, format=m.format, venue=m.venue, capacity=m.capacity,
                                    status=m.status, registration_url=m.registration_url, program=m.program)
     c = current or MeetingInput(title="北海道生活困窮者支援ネットワーク 情報交換会",
-                                starts_at=dt.datetime.combine(dt.date.today() + dt.timedelta(days=30), dt.time(14)))
+                                starts_at=dt.datetime.combine(now_jst().date() + dt.timedelta(days=30), dt.time(14)))
     key = f"meeting_form_{meeting_id or 'new'}"
     with st.form(key):
         title = st.text_input("タイトル", c.title)

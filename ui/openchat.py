@@ -13,7 +13,7 @@ from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.files.exports import safe_frame
 from facilitation.meetings import schedule
 from facilitation.openchat import activity, announcements, members, store
-from facilitation.text.dates import ja_date
+from facilitation.text.dates import ja_date, to_jst
 
 from .common import db_url, meeting_picker, session, show_problems
 
@@ -239,7 +239,7 @@ def import_section(viewer: Viewer) -> None:
     if imports:
         st.markdown("**これまでの取り込み**")
         st.dataframe(pd.DataFrame({
-            "取り込み日時": [_when(i.imported_at + dt.timedelta(hours=9)) for i in imports],
+            "取り込み日時": [_when(to_jst(i.imported_at)) for i in imports],
             "ファイル": [i.file_name for i in imports],
             "期間": [f"{ja_date(i.first_date, weekday=False)}〜{ja_date(i.last_date, weekday=False)}" for i in imports],
             "投稿": [i.messages_found for i in imports],

@@ -5,8 +5,6 @@ user can cause are shown, never raised.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -19,11 +17,10 @@ from facilitation.registrations import forms, intake
 from facilitation.registrations.intake import ImportResult, RegistrationError
 from facilitation.sheets.gsheets import SheetsClient, SheetsError
 from facilitation.text import vocab
-from facilitation.text.dates import ja_datetime
+from facilitation.text.dates import ja_datetime, to_jst
 
 from .common import session, show_problems, viewer
 
-JST = dt.timedelta(hours=9)
 EXTRA_LABEL = "（その他の項目として保持）"
 USER_ERRORS = (RegistrationError, TableError, SheetsError, ValueError, LookupError, AccessDenied)
 # Registrant table column → field for update_registration.
@@ -216,7 +213,7 @@ def sheet_sync(meeting_id: int) -> None:
     client = sheets_client()
     if client.account_email:
         st.caption(f"シートの「共有」に {client.account_email} を追加してください（書き戻しには「編集者」）。")
-    st.caption(f"最終同期: {ja_datetime(last + JST) if last else 'まだ同期していません'}"
+    st.caption(f"最終同期: {ja_datetime(to_jst(last)) if last else 'まだ同期していません'}"
                + (f"（{last_result.get('rows', 0)}行）" if last_result else ""))
     if error:
         st.error(f"前回の同期でエラーがありました: {error}")

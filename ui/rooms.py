@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import pandas as pd
@@ -12,7 +11,7 @@ from facilitation.access.roles import AccessDenied
 from facilitation.assignment import choices, exports, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
 from facilitation.meetings.schedule import meeting_counts
-from facilitation.text.dates import ja_datetime
+from facilitation.text.dates import ja_datetime, to_jst
 
 from . import links
 from .common import session, show_problems, viewer
@@ -53,7 +52,7 @@ def act(action: Callable, done: str | Callable | None = None) -> None:
 
 def japan_time(moment) -> str:
     """Stored timestamps are UTC; people read Japan time."""
-    return ja_datetime(moment + dt.timedelta(hours=9)) if moment else ""
+    return ja_datetime(to_jst(moment)) if moment else ""
 
 
 def header(meeting_id: int) -> None:

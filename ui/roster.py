@@ -17,13 +17,13 @@ import streamlit as st
 from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied
 from facilitation.rosters import live, notes, report, zoom
 from facilitation.storage import db
+from facilitation.text.dates import to_jst, utcnow
 
 from .autosave_text import autosave_text
 from .common import db_url, session, show_problems, viewer
 
 REFRESH_SECONDS = 3  # see notes/issue-5.md for what 30 phones cost at this rate
 CACHE_SECONDS = 30  # fallback for what the stamp does not cover (room names, people's details)
-JST = dt.timedelta(hours=9)
 MARK_ICONS = {"出席": "🟢", "遅刻": "🟡", "途中退室": "🟠", "欠席": "⚪", "": "・"}
 NOTE_WIDGETS = {  # field → (widget, help text)
     "theme": ("input", "ルームのテーマ"),
@@ -53,7 +53,7 @@ def md(text: object) -> str:
 
 def jst_hm(t: dt.datetime | None, seconds: bool = False) -> str:
     """UTC (as stored) → Japan time 「14:05」 (or 「14:05:32」)."""
-    return "" if t is None else (t + JST).strftime("%H:%M:%S" if seconds else "%H:%M")
+    return "" if t is None else to_jst(t).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
 # --- cached reads (shared by every phone on the same room) ---
@@ -127,7 +127,7 @@ def person_card(p: live.RosterPerson, meeting_id: int, room_id: int) -> None:
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_roster(meeting_id: int, room_id: int) -> None:
     """The room's people, refreshed every few seconds; a tap records attendance at once."""
-    checked = db_now()  # before the stamp is read: every change made before this time is shown
+    checked = utcnow()  # before the stamp is read: every change made before this time is shown
     try:
         live.check_room(viewer(), meeting_id, room_id)
         roster = load_roster(db_url(), meeting_id, room_id, stamp(meeting_id))
@@ -151,16 +151,12 @@ def live_roster(meeting_id: int, room_id: int) -> None:
     st.caption(f"{REFRESH_SECONDS}秒ごとに自動で更新しています（最終更新 {jst_hm(checked, seconds=True)}）。")
 
 
-def db_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 # --- the secretariat's overview ---
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def live_overview(meeting_id: int, per_row: int = 3) -> None:
     """All rooms side by side with live counts and each person's mark."""
-    checked = db_now()
+    checked = utcnow()
     ov = load_overview(db_url(), meeting_id, stamp(meeting_id))
     totals = ov.totals
     if totals:
@@ -246,7 +242,7 @@ def notes_form(room_id: int) -> None:
 def _save_section(meeting_id: int, field: str) -> None:
     with session() as s:
         report.save_sections(s, viewer(), meeting_id, **{field: st.session_state.get(f"report_{field}_{meeting_id}", "")})
-    st.session_state[f"report_saved_{meeting_id}"] = db_now()
+    st.session_state[f"report_saved_{meeting_id}"] = utcnow()
 
 
 def report_panel(meeting_id: int) -> None:

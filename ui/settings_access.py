@@ -10,11 +10,10 @@ from facilitation.access import gate, privacy
 from facilitation.access.gate import AccessError
 from facilitation.storage import audit, backup
 from facilitation.storage.backup import BackupError
+from facilitation.text.dates import jst_to_utc, now_jst
 
 from . import auth
 from .common import db_url, session, viewer
-
-JST = dt.timezone(dt.timedelta(hours=9))
 
 
 def render() -> None:
@@ -75,7 +74,7 @@ def _audit_log() -> None:
         actors = audit.actors(s)
         entities = audit.entities(s)
     cols = st.columns(4)
-    today = dt.datetime.now(JST).date()
+    today = now_jst().date()
     period = cols[0].date_input("期間", (today - dt.timedelta(days=30), today), format="YYYY/MM/DD",
                                 key="audit_period")
     actor = cols[1].selectbox("操作者", ["（すべて）", *actors], key="audit_actor")
@@ -96,7 +95,7 @@ def _audit_log() -> None:
 
 
 def _utc(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time()).replace(tzinfo=JST).astimezone(dt.UTC).replace(tzinfo=None)
+    return jst_to_utc(dt.datetime.combine(day, dt.time()))
 
 
 def _backup() -> None:

@@ -27,13 +27,12 @@ from sqlalchemy.orm import Session
 from facilitation.access.models import Account, FacilitatorLink
 from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer
 from facilitation.storage.models import Meeting, Room, utcnow
-from facilitation.text.dates import ja_date, ja_time
+from facilitation.text.dates import ja_date, ja_time, jst_to_utc, to_jst
 from facilitation.text.normalize import clean, email_key
 
 SECRET_ENV = "FACILITATION_LINK_SECRET"
 SECRET_FILE = Path(__file__).resolve().parents[2] / "data" / "link_secret"
 TABLE_ROLES: tuple[str, ...] = (SECRETARIAT, COMMITTEE)  # facilitators come in by link only
-JST = dt.timezone(dt.timedelta(hours=9))
 MIN_SECRET_BYTES = 32
 TOKEN_VERSION = "v1"
 
@@ -128,7 +127,7 @@ def _failure(reason: str, **kw) -> TokenCheck:
 
 def jst_text(moment_utc: dt.datetime) -> str:
     """「2026年12月10日（木） 18:00」 in Japan time for a naive UTC moment."""
-    local = moment_utc.replace(tzinfo=dt.UTC).astimezone(JST).replace(tzinfo=None)
+    local = to_jst(moment_utc)
     return f"{ja_date(local)} {ja_time(local)}"
 
 
@@ -172,7 +171,7 @@ def default_expiry(meeting: Meeting, now: dt.datetime | None = None) -> dt.datet
     """The end of the day after the meeting (Japan time), and at least 24 hours from now."""
     now = now or utcnow()
     day_after = dt.datetime.combine(meeting.starts_at.date() + dt.timedelta(days=2), dt.time())
-    end_utc = day_after.replace(tzinfo=JST).astimezone(dt.UTC).replace(tzinfo=None)
+    end_utc = jst_to_utc(day_after)
     return max(end_utc, now + dt.timedelta(hours=24))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.storage.models import Assignment, Person, Registration, Room
+from facilitation.text.dates import to_jst
 
 STALE = ("ほかの方（{who}）が {when} にこの割り当てを変更したため、保存しませんでした。"
          "いまは「{room}」です。最新の状態を確認してから、もう一度操作してください。")
@@ -33,7 +34,7 @@ class StaleEdit:
 def _when(moment: dt.datetime | None) -> str:
     if moment is None:
         return "少し前"
-    local = moment + dt.timedelta(hours=9)
+    local = to_jst(moment)
     return local.strftime("%H時%M分")
 
 

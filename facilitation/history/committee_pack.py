@@ -19,7 +19,7 @@ from facilitation.access.roles import Viewer
 from facilitation.files.exports import to_xlsx_bytes
 from facilitation.history import charts, geo, participation
 from facilitation.history import coverage as cov
-from facilitation.text.dates import ja_date
+from facilitation.text.dates import ja_date, now_jst
 
 TITLE = "北海道生活困窮者支援ネットワーク 参加状況のまとめ（検討委員会資料）"
 
@@ -128,7 +128,7 @@ def _table_html(df: pd.DataFrame, max_rows: int | None = None) -> str:
 def summary_html(h: participation.History, scope: participation.Scope, pop: cov.Population,
                  t: PackTables, made_at: dt.datetime | None = None) -> str:
     """A self-contained HTML page (plotly.js inline once) that prints well to PDF."""
-    made_at = made_at or participation.now_jst()
+    made_at = made_at or now_jst()
     figs = figures(h, scope, t, pop)
     charts = "\n".join(
         f'<div class="chart">{fig.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True})}</div>'
@@ -174,7 +174,7 @@ def build(h: participation.History, scope: participation.Scope, pop: cov.Populat
     """The workbook and the HTML summary for a scope. The content is the committee's view for
     every viewer (no names, no e-mails), so the secretariat can build it for the committee."""
     del viewer  # the pack never depends on who builds it: it is always committee-safe
-    made_at = made_at or participation.now_jst()
+    made_at = made_at or now_jst()
     t = tables(h, scope, pop, lapse_after)
     stem = f"委員会資料_参加状況_{made_at:%Y%m%d}"
     return Pack(xlsx=to_xlsx_bytes(t.sheets), html=summary_html(h, scope, pop, t, made_at), stem=stem)

@@ -26,7 +26,6 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -34,12 +33,12 @@ from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.meetings.counts import Counts, resolve_merge, tally, unique_org_keys
 from facilitation.storage.models import Attendance, Meeting, OrgAlias, Organisation, Person, Registration, Setting
 from facilitation.text import vocab
-from facilitation.text.dates import ja_date, ja_fiscal_year
+from facilitation.text.dates import ja_date, ja_fiscal_year, now_jst
 from facilitation.text.normalize import key, org_key
 
-JST = ZoneInfo("Asia/Tokyo")
 CAME_MARKS = frozenset({"出席", "遅刻", "途中退室"})
 MERGES_KEY = "history.merges"
 UNKNOWN_REGION = "不明"
@@ -70,11 +69,6 @@ ROLE_MARKS: dict[str, str] = {
     "オブザーバー": "見",
 }
 ROLE_LEGEND = "○ 参加者　F ファシリテーター　講 登壇者　運 運営スタッフ　見 オブザーバー"
-
-
-def now_jst() -> dt.datetime:
-    """The current Japan time, naive (as meetings are stored)."""
-    return dt.datetime.now(JST).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -134,7 +128,7 @@ def set_merge(session: Session, absorbed_id: int, surviving_id: int, viewer: Vie
             raise ValueError(f"ID {org_id} の機関はありません。")
     current = merges(session)
     current[absorbed_id] = surviving_id
-    if _resolve(absorbed_id, current) == absorbed_id:  # the chain came back: a cycle
+    if resolve_merge(absorbed_id, current) == absorbed_id:  # the chain came back: a cycle
         raise ValueError("統合の設定が循環しています（A→B→A）。")
     _save_setting(session, MERGES_KEY, {str(k): v for k, v in current.items()})
 
@@ -156,15 +150,7 @@ def _save_setting(session: Session, setting_key: str, value: object) -> None:
     session.flush()
 
 
-def _resolve(org_id: int, mapping: dict[int, int]) -> int:
-    """Follow merges to the surviving organisation (stops on a cycle)."""
-    seen = {org_id}
-    while org_id in mapping:
-        org_id = mapping[org_id]
-        if org_id in seen:
-            return org_id
-        seen.add(org_id)
-    return org_id
+
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -231,11 +217,8 @@ def _org_frame(session: Session, mapping: dict[int, int]) -> tuple[pd.DataFrame,
                   ["org_id", "org_name", "kind", "gov_mode", "region", "municipality",
                    "org_programs", "is_target", "facilitator_body", "name_key"])
     # Keys that name exactly one organisation (names first, then confirmed aliases).
-    counts = orgs["name_key"].value_counts()
-    key_to_org = {k: int(i) for k, i in zip(orgs["name_key"], orgs["org_id"], strict=True) if k and counts[k] == 1}
-    for alias_key, org_id in session.execute(select(OrgAlias.alias_key, OrgAlias.organisation_id)):
-        key_to_org.setdefault(alias_key, int(org_id))
-    orgs["merged_into"] = [mapping.get(int(i)) and _resolve(int(i), mapping) for i in orgs["org_id"]]
+    key_to_org = unique_org_keys(session)
+    orgs["merged_into"] = [mapping.get(int(i)) and resolve_merge(int(i), mapping) for i in orgs["org_id"]]
     orgs["category"] = orgs["kind"].map(vocab.count_category)
     orgs["region"] = orgs["region"].replace("", UNKNOWN_REGION).fillna(UNKNOWN_REGION)
     orgs = orgs.drop(columns=["name_key"]).set_index("org_id", drop=False)
@@ -330,7 +313,7 @@ def _prepare(rows: pd.DataFrame, meetings: pd.DataFrame, orgs: pd.DataFrame,
     at_time = rows["org_text"].map(typed)
     org_id = at_time.where(at_time.notna(), rows["person_org_id"]).fillna(NO_ORG).astype("int64")
     if mapping:
-        resolved = {i: _resolve(i, mapping) for i in org_id.unique() if i != NO_ORG}
+        resolved = {i: resolve_merge(i, mapping) for i in org_id.unique() if i != NO_ORG}
         org_id = org_id.map(lambda i: resolved.get(i, i)).astype("int64")
     rows["org_id"] = org_id
     info = orgs.reindex(org_id.to_numpy())
@@ -406,38 +389,11 @@ def fiscal_years(history: History) -> list[int]:
 
 # --- per meeting counts -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Counts:
-    """People and organisations of one meeting (or period), split as the reports split them."""
-
-    people: int
-    organisations: int
-    by_category: dict[str, int]  # people per 団体 / 自治体 / 国
-    orgs_by_category: dict[str, int]  # 機関 per category (国 is at most 1)
-
-    def line(self, national_label: str = vocab.CATEGORY_NATIONAL) -> str:
-        """「90名（52機関：団体42(67)・自治体9(13)・厚労省(6)）」 (national label as chosen)."""
-        parts = []
-        for cat in vocab.COUNT_CATEGORIES:
-            n = self.by_category.get(cat, 0)
-            if not n:
-                continue
-            if cat == vocab.CATEGORY_NATIONAL:  # the ministry is one 機関: people only
-                parts.append(f"{national_label}({n})")
-            else:
-                parts.append(f"{cat}{self.orgs_by_category.get(cat, 0)}({n})")
-        return f"{self.people}名（{self.organisations}機関：{'・'.join(parts)}）"
-
-
 def counts_of(attended: pd.DataFrame) -> Counts:
-    """Counts for the attendance rows of ONE meeting."""
-    people = attended.drop_duplicates("person_id")
-    by_cat = people["category"].value_counts()
-    orgs_by_cat = _with_org(people).drop_duplicates("org_unit")["category"].value_counts()
-    by_category = {c: int(by_cat.get(c, 0)) for c in vocab.COUNT_CATEGORIES if by_cat.get(c, 0)}
-    orgs_by_category = {c: int(orgs_by_cat.get(c, 0)) for c in vocab.COUNT_CATEGORIES}
-    return Counts(people=len(people), organisations=sum(orgs_by_category.values()),
-                  by_category=by_category, orgs_by_category=orgs_by_category)
+    """Counts for the attendance rows of ONE meeting (the rule of `meetings.counts`)."""
+    units = attended["org_unit"].to_numpy()
+    return tally(zip(attended["person_id"].tolist(), [None if u == NO_ORG else int(u) for u in units],
+                     attended["category"].astype(object).tolist(), strict=True))
 
 
 def _count_by(frame: pd.DataFrame, row: str, col: str, index: pd.Index, columns: Iterable[str]) -> pd.DataFrame:
@@ -479,7 +435,7 @@ def meeting_table(history: History, national_label: str = "厚労省") -> pd.Dat
         out[p] = programs[p].to_numpy()
     out["報告の表記"] = [
         Counts(people=int(n), organisations=int(o), by_category=dict(zip(cats, pc, strict=True)),
-               orgs_by_category=dict(zip(cats, oc, strict=True))).line(national_label)
+               orgs_by_category=dict(zip(cats, oc, strict=True))).line_as(national_label)
         for n, o, pc, oc in zip(out["参加者数"], out["機関数"], people.to_numpy().tolist(),
                                 orgs.to_numpy().tolist(), strict=True)
     ]

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from facilitation.history.participation import merges
+from facilitation.meetings.counts import Counts, org_at_meeting, tally, unique_org_keys
 from facilitation.storage.models import Meeting, Organisation, Person, Registration, Room
 from facilitation.text import vocab
-from facilitation.text.dates import fiscal_year, ja_date, ja_time
+from facilitation.text.dates import fiscal_year, ja_date, ja_time, now_jst
 
 DEFAULT_PROGRAM = [
     {"time": "14:00", "item": "開会・事務局からのお知らせ"},
@@ -114,7 +116,7 @@ def list_meetings(session: Session) -> list[Meeting]:
 
 def upcoming_meeting(session: Session, now: dt.datetime | None = None) -> Meeting | None:
     """The next meeting that has not started yet (cancelled ones excluded)."""
-    now = now or dt.datetime.now()
+    now = now or now_jst()  # meetings are stored in Japan time; the host's clock may be UTC
     return session.scalar(
         select(Meeting)
         .where(Meeting.starts_at >= now, Meeting.status != "中止")
@@ -147,42 +149,24 @@ def as_dict(meeting: Meeting) -> dict:
     }
 
 
-@dataclass
-class MeetingCounts:
-    """Headline figures for one meeting (registrations that are not cancelled)."""
+@dataclass(frozen=True)
+class MeetingCounts(Counts):
+    """Headline figures for one meeting (by default its registrations that are not cancelled)."""
 
-    people: int
-    organisations: int
-    by_category: dict[str, int]  # people per 団体 / 自治体 / 国
-    orgs_by_category: dict[str, int]
-    by_mode: dict[str, int]
-    by_region: dict[str, int]
-    rooms: int
-    cancelled: int
-    capacity: int | None
-
-    @property
-    def line(self) -> str:
-        """The reports' style: 「90名（52機関：団体42(67)・自治体9(13)・国(6)）」."""
-        parts = []
-        for cat in vocab.COUNT_CATEGORIES:
-            n_people = self.by_category.get(cat, 0)
-            if not n_people:
-                continue
-            if cat == vocab.CATEGORY_NATIONAL:  # the ministry counts as one 機関: people only
-                parts.append(f"{cat}({n_people})")
-            else:
-                parts.append(f"{cat}{self.orgs_by_category.get(cat, 0)}({n_people})")
-        return f"{self.people}名（{self.organisations}機関：{'・'.join(parts)}）"
+    by_mode: dict[str, int] = field(default_factory=dict)
+    by_region: dict[str, int] = field(default_factory=dict)
+    rooms: int = 0
+    cancelled: int = 0
+    capacity: int | None = None
 
 
 def meeting_counts(session: Session, meeting_id: int, statuses: tuple[str, ...] | None = None) -> MeetingCounts:
-    """Counts of people and organisations; by default every registration not cancelled."""
+    """Counts of people and organisations (the rule of `meetings.counts`); by default every
+    registration not cancelled, else those whose status is in `statuses`."""
     rows = session.execute(
-        select(Registration.status, Registration.attendance_mode, Person.organisation_id,
-               Organisation.kind, Organisation.region)
+        select(Registration.status, Registration.attendance_mode, Registration.org_text, Person.id,
+               Person.organisation_id)
         .join(Person, Registration.person_id == Person.id)
-        .outerjoin(Organisation, Person.organisation_id == Organisation.id)
         .where(Registration.meeting_id == meeting_id)
     ).all()
     cancelled = sum(1 for r in rows if r.status == vocab.STATUS_CANCELLED)
@@ -190,24 +174,18 @@ def meeting_counts(session: Session, meeting_id: int, statuses: tuple[str, ...] 
         rows = [r for r in rows if r.status != vocab.STATUS_CANCELLED]
     else:
         rows = [r for r in rows if r.status in statuses]
-    by_category: Counter[str] = Counter()
-    orgs: dict[str, set] = {c: set() for c in vocab.COUNT_CATEGORIES}
-    for r in rows:
-        cat = vocab.count_category(r.kind)
-        by_category[cat] += 1
-        orgs[cat].add(r.organisation_id)
-    orgs_by_category = {c: len(v) for c, v in orgs.items()}
-    if orgs_by_category[vocab.CATEGORY_NATIONAL]:
-        orgs_by_category[vocab.CATEGORY_NATIONAL] = 1
+    keys, merged = unique_org_keys(session), merges(session)
+    at_meeting = [org_at_meeting(r.org_text, r.organisation_id, keys, merged) for r in rows]
+    info = {o.id: o for o in session.scalars(select(Organisation).where(
+        Organisation.id.in_({i for i in at_meeting if i is not None})))}
+    headline = tally((r.id, org_id, vocab.count_category(info[org_id].kind if org_id in info else None))
+                     for r, org_id in zip(rows, at_meeting, strict=True))
     meeting = get_meeting(session, meeting_id)
     n_rooms = session.scalar(select(func.count()).select_from(Room).where(Room.meeting_id == meeting_id)) or 0
     return MeetingCounts(
-        people=len(rows),
-        organisations=sum(orgs_by_category.values()),
-        by_category=dict(by_category),
-        orgs_by_category=orgs_by_category,
+        **vars(headline),
         by_mode=dict(Counter(r.attendance_mode for r in rows)),
-        by_region=dict(Counter(r.region or "不明" for r in rows)),
+        by_region=dict(Counter((info[o].region if o in info else "") or "不明" for o in at_meeting)),
         rooms=n_rooms,
         cancelled=cancelled,
         capacity=meeting.capacity,

@@ -21,7 +21,7 @@ from facilitation.openchat.models import ChatEvent, ChatMember, ChatMessage
 from facilitation.openchat.parser import KIND_MEDIA, KIND_TEXT
 from facilitation.storage.models import Meeting, Organisation, Person, Registration
 from facilitation.text import vocab
-from facilitation.text.dates import ja_date
+from facilitation.text.dates import ja_date, now_jst
 
 REPLY_WINDOW = dt.timedelta(hours=72)  # a reply after this is not counted as an answer
 THREAD_GAP = dt.timedelta(hours=3)  # silence that ends a conversation thread
@@ -320,7 +320,7 @@ _CAME = (vocab.STATUS_ATTENDED, vocab.STATUS_APPLIED)
 def overlap_with_meetings(session: Session, data: ChatData, now: dt.datetime | None = None) -> Overlap:
     """Chat organisations and people that came to meetings, and per meeting how many of its
     organisations are in the chat. A registration counts unless cancelled or absent."""
-    now = now or dt.datetime.now()
+    now = now or now_jst()
     mem = data.members
     orgs_in_chat = set(int(x) for x in mem["organisation_id"].dropna())
     people_in_chat = set(int(x) for x in mem["person_id"].dropna())

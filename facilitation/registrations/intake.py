@@ -35,7 +35,7 @@ from facilitation.registrations.models import KeptAsideRow, RegistrationSource, 
 from facilitation.storage import audit
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
 from facilitation.text import vocab
-from facilitation.text.dates import ja_datetime
+from facilitation.text.dates import ja_datetime, now_jst
 from facilitation.text.normalize import clean, email_key, key, org_key, person_key
 
 DEFAULT_TAB = "フォームの回答 1"  # the tab Google Forms creates in a Japanese account
@@ -626,7 +626,7 @@ def add_manual(session: Session, meeting_id: int, entry: ManualEntry) -> Registr
     values = {f: getattr(entry, f) for f in forms.FIELDS if hasattr(entry, f)}
     values["programs"] = ", ".join(entry.programs)
     values["facilitator"] = "はい" if entry.facilitator else "いいえ"
-    values["timestamp"] = utcnow().replace(microsecond=0) + dt.timedelta(hours=9)
+    values["timestamp"] = now_jst().replace(microsecond=0)
     values["timestamp"] = values["timestamp"].strftime("%Y/%m/%d %H:%M:%S")
     table = Table(headers=forms.STANDARD_HEADERS, rows=[[str(values.get(f, "")) for f in forms.FIELDS]],
                   source="手入力", row_numbers=[1])

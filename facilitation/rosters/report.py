@@ -23,7 +23,7 @@ from facilitation.rosters.notes import FIELD_LABELS, notes_by_room, room_organis
 from facilitation.storage import audit, db
 from facilitation.storage.models import Room, utcnow
 from facilitation.text import vocab
-from facilitation.text.dates import ja_date, ja_datetime
+from facilitation.text.dates import ja_date, ja_datetime, now_jst
 
 FONT = "游ゴシック"  # Word on the secretariat's Windows PCs; LibreOffice substitutes a CJK font
 HTML_FONTS = '"Noto Sans CJK JP", "Noto Sans JP", "游ゴシック", "Yu Gothic", "Hiragino Sans", "Meiryo", sans-serif'
@@ -141,7 +141,7 @@ def build_report(session: Session, meeting_id: int, viewer: Viewer) -> ReportDat
         rooms=sections,
         overall=extra["overall"],
         next_meeting=extra["next_meeting"],
-        generated_at=ja_datetime(utcnow() + dt.timedelta(hours=9)),
+        generated_at=ja_datetime(now_jst()),
         problems=problems,
     )
 

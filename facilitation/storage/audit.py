@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import NO_VALUE
 
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.storage.models import AuditEntry, Base, utcnow
+from facilitation.text.dates import to_jst
 
 ACTION_LABELS = {"insert": "追加", "update": "変更", "delete": "削除", "bulk_update": "一括変更",
                  "bulk_delete": "一括削除", "restore": "復元", "erase": "個人情報の削除"}
@@ -233,7 +234,7 @@ def read_log(session: Session, viewer: Viewer, flt: AuditFilter | None = None) -
     for e in rows:
         if needle and needle not in f"{e.before} {e.after}":
             continue
-        local = e.at + dt.timedelta(hours=9)
+        local = to_jst(e.at)
         data.append({"日時": local.strftime("%Y/%m/%d %H:%M:%S"), "操作者": e.actor,
                      "操作": ACTION_LABELS.get(e.action, e.action),
                      "対象": ENTITY_LABELS.get(e.entity, e.entity), "ID": e.entity_id,

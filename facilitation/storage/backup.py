@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 
 from facilitation.storage import db
+from facilitation.text.dates import to_jst, utcnow
 
 FORMAT = 1
 MAX_UNCOMPRESSED = 2 * 1024**3  # refuse archives that would expand beyond 2 GB
@@ -146,7 +147,7 @@ def archive_bytes(engine: Engine, metadata: MetaData | None = None) -> bytes:
             payload = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
             zf.writestr(f"tables/{name}.json", payload)
             tables[name] = {"rows": len(rows), "sha256": hashlib.sha256(payload).hexdigest()}
-        manifest = Manifest(format=FORMAT, created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        manifest = Manifest(format=FORMAT, created_at=utcnow().replace(tzinfo=dt.UTC).isoformat(timespec="seconds"),
                             revisions=current_revisions(engine), dialect=engine.dialect.name, tables=tables)
         zf.writestr("manifest.json", json.dumps(manifest.__dict__, ensure_ascii=False, indent=2))
     return buf.getvalue()
@@ -324,7 +325,6 @@ def restore_file(path: str | Path, url: str | None = None, actor: str = "restore
 
 def archive_name(now: dt.datetime | None = None) -> str:
     """「facilitation-backup-20261210-1830.zip」 (Japan time)."""
-    now = now or dt.datetime.now(dt.UTC)
-    local = now.astimezone(dt.timezone(dt.timedelta(hours=9)))
+    local = to_jst(now or utcnow())
     return f"facilitation-backup-{local:%Y%m%d-%H%M}.zip"
 

@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from facilitation.text import dates
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -31,9 +33,7 @@ NAMING = {
 }
 
 
-def utcnow() -> dt.datetime:
-    """Timestamps are stored naive in UTC; pages convert to Japan time for display."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+utcnow = dates.utcnow  # column defaults: timestamps are stored naive in UTC (see text.dates)
 
 
 class Base(DeclarativeBase):

@@ -17,7 +17,7 @@ from facilitation.files.exports import to_xlsx_bytes
 from facilitation.surveys.charts import BAR_COLOUR, option_colours
 from facilitation.surveys.questions import DATE, GRID, IDENTITY, MULTI, NUMBER, SCALE, SINGLE, TEXT
 from facilitation.surveys.summary import QuestionSummary, SurveySummary
-from facilitation.text.dates import ja_date
+from facilitation.text.dates import ja_date, now_jst
 
 KIND_LABELS = {SINGLE: "単一選択", SCALE: "段階評価", MULTI: "複数選択", NUMBER: "数値", DATE: "日付",
                GRID: "グリッド", TEXT: "自由記述", IDENTITY: "回答者情報"}
@@ -224,7 +224,7 @@ svg .small { font-size: 11px; } svg .inbar { fill: #fff; font-size: 11px; }
 
 def html_report(summary: SurveySummary, title: str = "", generated: dt.date | None = None) -> str:
     """A self-contained printable HTML page: every question in form order with chart, table and n."""
-    generated = generated or dt.date.today()
+    generated = generated or now_jst().date()
     parts = [f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{_e(title or "アンケート結果")}</title>'
              f"<style>{CSS}</style></head><body>",
              f"<h1>{_e(title or 'アンケート結果')}</h1>",

@@ -1,8 +1,39 @@
-"""Japanese dates: 2026年12月10日（木）, fiscal years (年度, April–March) and 和暦."""
+"""Japan time and Japanese dates: "now", UTC ↔ 日本時間, 2026年12月10日（木）, 年度 and 和暦.
+
+The one clock of the package. Stored timestamps (created_at, imported_at, expiries…) are naive UTC;
+meeting start times and chat post times are naive Japan time, as people wrote them. Never use the
+server's local clock (`datetime.now()` without a zone): hosts run on UTC.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+
+JST = dt.timezone(dt.timedelta(hours=9), "JST")
+
+
+def utcnow() -> dt.datetime:
+    """The current moment as naive UTC (how timestamps are stored)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def now_jst() -> dt.datetime:
+    """The current Japan time, naive (how meetings and chat posts are stored)."""
+    return dt.datetime.now(JST).replace(tzinfo=None)
+
+
+def to_jst(moment_utc: dt.datetime | None) -> dt.datetime | None:
+    """A stored naive-UTC timestamp (or an aware one) → naive Japan time; None stays None."""
+    if moment_utc is None:
+        return None
+    if moment_utc.tzinfo is None:
+        moment_utc = moment_utc.replace(tzinfo=dt.UTC)
+    return moment_utc.astimezone(JST).replace(tzinfo=None)
+
+
+def jst_to_utc(local: dt.datetime) -> dt.datetime:
+    """A naive Japan time → naive UTC (for comparing with stored timestamps)."""
+    return local.replace(tzinfo=JST).astimezone(dt.UTC).replace(tzinfo=None)
 
 WEEKDAYS = "月火水木金土日"
 _ERAS = (  # (first day, name)
