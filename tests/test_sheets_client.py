@@ -1,6 +1,7 @@
 """The real gspread code against the local Sheets server: one request per sync, retries, errors."""
 
 import json
+import time
 import urllib.request
 
 import pandas as pd
@@ -184,3 +185,34 @@ def test_a_server_that_never_answers_times_out_with_a_message():
         with pytest.raises(SheetsError, match="時間切れ") as err:
             client.fetch(URL, ["アンケート"], max_age=0)
     assert err.value.kind == "timeout"
+
+
+def test_retries_stop_at_the_deadline_so_a_page_answers_within_seconds(emulator):
+    emulator.fail(503, times=100)
+    client = SheetsClient(endpoint=emulator.url, backoff=0.4, deadline=1.0)
+    started = time.monotonic()
+    with pytest.raises(SheetsError, match="一時的なエラー"):
+        client.fetch(KEY, ["アンケート"], max_age=0)
+    assert time.monotonic() - started < 3.0  # five attempts with backoff would take ~6 s
+
+
+def test_a_lone_surrogate_from_the_api_is_replaced_not_a_crash(emulator, client):
+    emulator.add_spreadsheet("surrogate-sheet-0001", {"T": [["氏名"], ["山田\ud800太郎"]]})
+    table = client.fetch("surrogate-sheet-0001", ["T"], max_age=0)["T"]
+    assert table.rows[0][0] == "山田\ufffd太郎"
+    table.rows[0][0].encode("utf-8")  # storable
+
+
+def test_an_erasure_request_clears_the_cached_rows(emulator, client, sqlite_url):
+    from facilitation.access import privacy
+    from facilitation.sheets import gsheets
+    from facilitation.storage import db
+
+    client.fetch(KEY, ["アンケート"])
+    assert gsheets._cache
+    assert "90_sheet_cache" in privacy.registered()
+    with db.session(sqlite_url) as s:
+        for name in privacy.registered():
+            if name == "90_sheet_cache":
+                privacy._ERASERS[name](s, None)
+    assert not gsheets._cache

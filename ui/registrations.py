@@ -15,11 +15,12 @@ from facilitation.files.tabular import TableError
 from facilitation.orgs import directory, matching
 from facilitation.registrations import forms, intake
 from facilitation.registrations.intake import ImportResult, RegistrationError
-from facilitation.sheets.gsheets import SheetsClient, SheetsError
+from facilitation.sheets.gsheets import SheetsError
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
 
 from .common import session, show_problems, viewer
+from .sheets import sheets_client
 
 EXTRA_LABEL = "（その他の項目として保持）"
 USER_ERRORS = (RegistrationError, TableError, SheetsError, ValueError, LookupError, AccessDenied)
@@ -27,15 +28,6 @@ USER_ERRORS = (RegistrationError, TableError, SheetsError, ValueError, LookupErr
 EDIT_FIELDS = {"氏名": "name", "ふりがな": "furigana", "メールアドレス": "email", "所属（入力）": "org_text",
                "参加方法": "attendance_mode", "第1希望": "choice1", "第2希望": "choice2", "第3希望": "choice3",
                "ファシリ協力": "willing_facilitator", "状態": "status", "備考": "note"}
-
-
-def sheets_client() -> SheetsClient:
-    """The Sheets client: the service account in secrets ([gcp_service_account]), else the environment."""
-    try:
-        info = dict(st.secrets["gcp_service_account"])
-    except Exception:  # no secrets file or no such section: environment / emulator
-        info = None
-    return SheetsClient(credentials_info=info)
 
 
 def _flash(message: str, kind: str = "success") -> None:

@@ -15,7 +15,7 @@ from facilitation.text.dates import ja_datetime, to_jst
 
 from . import links
 from .common import session, show_problems, viewer
-from .registrations import sheets_client
+from .sheets import sheets_client
 
 FLASH = "rooms_flash"
 GROUPING = {"なし": None, "同じ立場・経験でまとめる": "homogeneous", "地域・立場を混ぜる": "mixed"}

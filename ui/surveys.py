@@ -9,13 +9,14 @@ import streamlit as st
 
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.files.tabular import TableError, read_table
-from facilitation.sheets.gsheets import SheetsClient, SheetsError
+from facilitation.sheets.gsheets import SheetsError
 from facilitation.surveys import charts, comments, report, store
 from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, SINGLE, TEXT
 from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, crosstab
 from facilitation.text import textmining
 
 from .common import db_url, meeting_picker, session
+from .sheets import sheets_client
 
 KIND_LABELS = report.KIND_LABELS
 LABEL_TO_KIND = {v: k for k, v in KIND_LABELS.items()}
@@ -253,7 +254,7 @@ def import_section(current: int | None) -> None:
             url = st.text_input("スプレッドシートのURL", key="sv_url")
             tab = st.text_input("シート（タブ）名", value="フォームの回答 1", key="sv_tab")
             if url and st.button("取り込む", type="primary", key="sv_go_sheet"):
-                table, ref, kind = SheetsClient().fetch(url, [tab])[tab], f"{url}#{tab}", "sheet"
+                table, ref, kind = sheets_client().fetch(url, [tab])[tab], f"{url}#{tab}", "sheet"
         if table is not None:
             with session() as s:
                 result = store.import_table(s, table, title=title or ref, meeting_id=meeting_id, source=kind,
@@ -273,7 +274,7 @@ def reread_section(survey_id: int) -> None:
     if st.button("スプレッドシートから最新の回答を読み直す", key="sv_reread"):
         url, tab = info.source_ref.rsplit("#", 1)
         try:
-            table = SheetsClient().fetch(url, [tab], max_age=0)[tab]
+            table = sheets_client().fetch(url, [tab], max_age=0)[tab]
             with session() as s:
                 result = store.import_table(s, table, title="", meeting_id=info.meeting_id, source="sheet",
                                             source_ref=info.source_ref, survey_id=survey_id)

@@ -1,5 +1,6 @@
 """Google Sheets through gspread 6 with a service account.
 
-`gsheets` (the client: several tabs in one request, write-back), `resilience` (bounded retries and
-the last good data), `emulator` (a local Sheets v4 API for tests and trying the sync by hand).
+`gsheets` (the one client: several tabs in one request, a one-minute cache cleared on erasure,
+retries bounded by a deadline, write-back), `emulator` (a local Sheets v4 API for tests and for
+trying the sync by hand).
 """

@@ -3,7 +3,10 @@
 Credentials: a service account (a dict from st.secrets, a JSON text, or a JSON file path; else the
 file named by $FACILITATION_SHEETS_CREDENTIALS). When $FACILITATION_SHEETS_ENDPOINT names a local
 emulator (`python -m facilitation sheets-emulator`), requests go there and no credentials are
-needed. Reads are cached for a minute so that many viewers do not multiply API calls.
+needed. Reads are cached for a minute so that many viewers do not multiply API calls; the cache
+lives in this process only and is cleared by a privacy erasure. Retries on 429 / 5xx / timeouts are
+bounded by DEADLINE, so a failing Google answers a page within seconds (the registrations already
+imported stay in the database: they are the last good data the page keeps showing).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from gspread.spreadsheet import Spreadsheet
 from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 from gspread.utils import absolute_range_name
 
+from facilitation.access import privacy
 from facilitation.files.exports import safe_cell
 from facilitation.files.tabular import Table, TableError, from_values
 
@@ -35,7 +39,8 @@ GOOGLE_BASE = SPREADSHEETS_API_V4_BASE_URL.removesuffix("/v4/spreadsheets")  # h
 EMULATOR_ACCOUNT = "facilitation-demo@sheets-emulator.local"
 CACHE_SECONDS = 60.0
 RETRIES = 4  # attempts after the first, on 429 / 5xx / network timeouts
-TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+TIMEOUT = (5.0, 8.0)  # connect, read (seconds) of one attempt
+DEADLINE = 10.0  # seconds: no attempt starts after this, and no attempt runs past it
 
 _KEY_IN_URL = re.compile(r"/spreadsheets/(?:u/\d+/)?d/([A-Za-z0-9_-]+)")
 _KEY_PARAM = re.compile(r"[?&]key=([A-Za-z0-9_-]+)")
@@ -98,34 +103,46 @@ class _RetryingHTTPClient(HTTPClient):
     """gspread's HTTP client with bounded retries and backoff on 429, 5xx and timeouts."""
 
     retries = RETRIES
-    backoff = 0.5  # seconds, doubled each attempt, with jitter; Retry-After is honoured up to 20 s
+    backoff = 0.5  # seconds, doubled each attempt, with jitter; Retry-After is honoured up to 5 s
+    deadline = DEADLINE
 
     def request(self, *args: Any, **kwargs: Any):
-        attempt = 0
-        while True:
-            try:
-                return super().request(*args, **kwargs)
-            except APIError as exc:
-                code = exc.response.status_code
-                if attempt >= self.retries or not (code == 429 or code >= 500):
-                    raise
-                delay = self._delay(attempt, exc.response.headers.get("Retry-After"))
-            except (requests.Timeout, requests.ConnectionError):
-                if attempt >= self.retries:
-                    raise
-                delay = self._delay(attempt, None)
-            attempt += 1
-            time.sleep(delay)
+        attempt, start, per_attempt = 0, time.monotonic(), self.timeout
+        try:
+            while True:
+                left = self.deadline - (time.monotonic() - start)
+                if isinstance(per_attempt, tuple):
+                    self.timeout = tuple(max(0.1, min(x, left)) for x in per_attempt)
+                else:
+                    self.timeout = max(0.1, min(per_attempt or left, left))
+                try:
+                    return super().request(*args, **kwargs)
+                except APIError as exc:
+                    code = exc.response.status_code
+                    if attempt >= self.retries or not (code == 429 or code >= 500):
+                        raise
+                    delay = self._delay(attempt, exc.response.headers.get("Retry-After"))
+                    if time.monotonic() - start + delay >= self.deadline:
+                        raise
+                except (requests.Timeout, requests.ConnectionError):
+                    delay = self._delay(attempt, None)
+                    if attempt >= self.retries or time.monotonic() - start + delay >= self.deadline:
+                        raise
+                attempt += 1
+                time.sleep(delay)
+        finally:
+            self.timeout = per_attempt
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         if retry_after:
             try:
-                return min(20.0, float(retry_after))
+                return min(5.0, float(retry_after))
             except ValueError:
                 pass
         return self.backoff * (2 ** attempt) * (0.75 + random.random() / 2)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _cache: dict[tuple[str, str, str], tuple[float, Table]] = {}
 _cache_lock = threading.Lock()
 
@@ -135,16 +152,29 @@ def clear_cache() -> None:
         _cache.clear()
 
 
+@privacy.eraser("90_sheet_cache")
+def _forget_cached_sheets(_session, _subject) -> list:
+    clear_cache()  # cached rows may hold the person's data; the next read refills the cache
+    return []
+
+
+def _text(value: object) -> object:
+    """A cell from the API: lone surrogates (which no database stores) become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 class SheetsClient:
     """Reads and writes one account's sheets; cheap to create (no request until used)."""
 
     def __init__(self, credentials_info: dict | str | os.PathLike | None = None, endpoint: str | None = None,
-                 *, backoff: float | None = None, timeout: tuple[float, float] | float = TIMEOUT):
+                 *, backoff: float | None = None, timeout: tuple[float, float] | float = TIMEOUT,
+                 deadline: float = DEADLINE):
         self.endpoint = (endpoint if endpoint is not None else os.environ.get(ENDPOINT_ENV, "")).rstrip("/")
         self._info = credentials_info
         self._http: HTTPClient | None = None
         self._backoff = backoff
         self._timeout = timeout
+        self._deadline = deadline
         self.account_email = EMULATOR_ACCOUNT if self.endpoint else ""
         if not self.endpoint:
             try:  # a broken key shows up when the sheet is read, as a Japanese message
@@ -178,6 +208,7 @@ class SheetsClient:
         if self._backoff is not None:
             http.backoff = self._backoff
         http.set_timeout(self._timeout)
+        http.deadline = self._deadline
         self._http = http
         return http
 
@@ -242,6 +273,7 @@ class SheetsClient:
             if not isinstance(values, list) or not all(isinstance(r, list) for r in values):
                 raise SheetsError(f"タブ「{tab}」の内容を読み取れませんでした（形式が正しくありません）。", "malformed")
             try:
+                values = [[_text(v) for v in r] for r in values]
                 out[tab] = from_values(values, source=f"{tab}", encoding="sheets", sheet=tab)
             except TableError:
                 out[tab] = Table(headers=[], rows=[], source=tab, encoding="sheets", sheet=tab)
