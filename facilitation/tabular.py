@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import io
 import re
+import statistics
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -123,11 +124,16 @@ def _cells(row: list[object]) -> tuple[list[str], int]:
 
 
 def _header_index(grid: list[tuple[int, list[str], int]]) -> int:
-    """Which of the first non-blank rows is the header: the first that fills at least half as many
-    cells as the fullest row near the top (a title line 「第9回 申込一覧」 fills one)."""
-    counts = [sum(1 for c in cells if c.strip()) for _, cells, _ in grid[:HEADER_SEARCH_ROWS]]
-    need = max(2, (max(counts) + 1) // 2)
-    return next((i for i, n in enumerate(counts) if n >= need), 0)
+    """Which of the first non-blank rows is the header: the first that fills at least two cells and
+    at least half as many as the rows after it usually do (a title line 「第9回 申込一覧」 fills one,
+    「出力日, 2026/11/20」 two, against a form's dozen). The median keeps one very wide row from
+    moving the header down."""
+    counts = [sum(1 for c in cells if c.strip()) for _, cells, _ in grid[:HEADER_SEARCH_ROWS + 5]]
+    for i, n in enumerate(counts[:HEADER_SEARCH_ROWS]):
+        after = counts[i + 1:i + 6]
+        if n >= 2 and (not after or 2 * n >= statistics.median(after)):
+            return i
+    return 0
 
 
 def _cut(text: str) -> str:
@@ -222,8 +228,8 @@ def _read_text(data: bytes, source: str) -> Table:
     text, encoding = _decode(data, source)
     if not visible(text).strip():
         raise TableError(f"「{source}」は空です。")
-    first = text.lstrip().split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    top = text.lstrip()[:20_000]  # the header may sit below a title line: look at the first lines together
+    delimiter = "\t" if top.count("\t") > top.count(",") else ","
     numbered: list[tuple[int, list[object]]] = []  # blank rows are not kept: a file of newlines stays small
     reader = csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), delimiter=delimiter)
     try:
@@ -237,6 +243,13 @@ def _read_text(data: bytes, source: str) -> Table:
         raise TableError(f"「{source}」を CSV として読めませんでした（{reader.line_num}行目付近の区切りや引用符 \" "
                          "の形が崩れています）。") from exc
     return _from_numbered(numbered, source=source, encoding=encoding)
+
+
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(m: re.Match) -> str:
+    return chr(int(m.group(1), 16))
 
 
 def _check_zip(data: bytes, source: str) -> None:
@@ -284,7 +297,8 @@ def _sheet_rows(book, ws, source: str) -> list[tuple[int, list[object]]]:
                     "保存し直すか、CSV で保存してください。")
             row: list[object] = [None] * last
             for col, value in values:
-                row[col - 1] = value
+                # Excel writes characters XML cannot hold as _xHHHH_ (control characters among them).
+                row[col - 1] = _EXCEL_ESCAPE.sub(_unescape, value) if type(value) is str and "_x" in value else value
             out.append((number, row))
             width = max(width, last)
             if width * len(out) > MAX_CELLS:
@@ -324,7 +338,7 @@ def _read_xlsx(data: bytes, source: str, sheet: str | None) -> Table:
         raise TableError(broken) from exc
     try:
         candidates, visible_names = _candidates(book, sheet, source)
-        hidden = [n for n in book.sheetnames if n not in visible_names]
+        hidden = [ws.title for ws in book.worksheets if ws.title not in visible_names]
         for ws in candidates:
             try:
                 numbered = _sheet_rows(book, ws, source)
