@@ -131,7 +131,7 @@ def _header_index(grid: list[tuple[int, list[str], int]]) -> int:
     counts = [sum(1 for c in cells if c.strip()) for _, cells, _ in grid[:HEADER_SEARCH_ROWS + 5]]
     for i, n in enumerate(counts[:HEADER_SEARCH_ROWS]):
         after = counts[i + 1:i + 6]
-        if n >= 2 and (not after or 2 * n >= statistics.median(after)):
+        if n >= 2 and (not after or 2 * n >= statistics.median_low(after)):
             return i
     return 0
 
