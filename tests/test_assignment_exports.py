@@ -121,3 +121,37 @@ def test_printable_html_roster(tmp_path):
     assert "伊藤 &lt;由美&gt;" in html and "<由美>" not in html.replace("伊藤 &lt;由美&gt;", "")
     assert "@example.org" not in html  # printed rosters carry no e-mails
     assert "page-break-after" in html
+
+
+def test_zoom_csv_leaves_out_formula_looking_addresses_and_room_names_and_says_so():
+    rooms = [RosterRoom(id="r1", name="ルーム1", zoom_name="R1", position=1),
+             RosterRoom(id="r3", name="ルーム3", zoom_name="=R3", position=3),
+             RosterRoom(id="r4", name="ルーム4", zoom_name="-", position=4)]
+    entries = [RosterEntry("r1", "佐藤 陽子", email="=cmd|'/Ccalc'!A0@example.org"),
+               RosterEntry("r1", "鈴木 健太", email="+kenta@example.org"),
+               RosterEntry("r1", "高橋 美咲", email="@misaki@example.org"),
+               RosterEntry("r1", "田中 大輔", email="tanaka@example.org"),
+               RosterEntry("r3", "伊藤 由美", email="ito@example.org"),
+               RosterEntry("r4", "渡辺 翔", email="watanabe@example.org")]
+    out = zoom_csv(Roster("t", rooms, entries))
+    rows = list(csv.reader(out.data.decode("utf-8").splitlines()))
+    # Room names exactly as in Zoom: no apostrophe in front, a lone "-" kept; nothing formula-like.
+    assert rows[1:] == [["R1", "tanaka@example.org"], ["-", "watanabe@example.org"]] and out.rows == 2
+    text = "\n".join(out.warnings)
+    assert "「= + - @」などで始まる 2 名" in text and "=cmd|'/Ccalc'!A0@example.org" in text
+    assert "+kenta@example.org" in text
+    assert "ルーム「ルーム3」の Zoom のルーム名「=R3」" in text and "1 名は CSV に入っていません" in text
+
+
+def test_excel_roster_keeps_a_room_called_like_the_overview_and_rooms_with_one_name(tmp_path):
+    rooms = [RosterRoom(id="a", name="一覧", position=1), RosterRoom(id="b", name="ルームA", position=2),
+             RosterRoom(id="c", name="ルームA", position=3), RosterRoom(id="d", name="就労/家族: 支援[第1]?" * 3,
+                                                                       position=4)]
+    entries = [RosterEntry(r.id, f"参加者{k}") for k, r in enumerate(rooms)]
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(roster_xlsx(Roster("t", rooms, entries)))
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:4] == ["一覧", "一覧_2", "ルームA", "ルームA_2"] and len(wb.sheetnames) == 5
+    assert wb["一覧"]["A1"].value == "No" and wb["一覧"].max_row == 5  # the overview, not the room
+    assert [wb[n]["B2"].value for n in wb.sheetnames[1:]] == ["参加者0", "参加者1", "参加者2", "参加者3"]
+    assert len(wb.sheetnames[4]) <= 31

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -172,3 +174,62 @@ def test_broken_archives_are_refused_in_japanese_and_change_nothing(sqlite_url):
             backup.restore_bytes(data, sqlite_url)
         assert words in str(err.value), label
     assert backup.dump(db.get_engine(sqlite_url)) == before  # a refused restore deletes nothing
+
+
+HOSTILE = Path(__file__).parent / "data" / "hostile"
+
+
+@pytest.mark.parametrize("name", ["backup_null_in_required.zip", "backup_duplicate_primary_keys.zip",
+                                  "backup_nul_in_text.zip", "backup_wrong_types.zip", "backup_bad_isoformat.zip",
+                                  "backup_missing_one_table.zip", "backup_all_tables_zero_rows.zip",
+                                  "backup_unsupported_compression.zip"])
+def test_hostile_archives_change_nothing_on_either_database(db_url, name):
+    """What only the database checks (a required value missing) is rolled back on PostgreSQL too."""
+    with db.session(db_url, actor="t") as s:
+        schedule.add_meeting(s, schedule.MeetingInput(title="残る会", starts_at=dt.datetime(2026, 1, 9, 14)))
+    before = backup.dump(db.get_engine(db_url))
+    with pytest.raises(backup.BackupError) as err:
+        backup.restore_bytes((HOSTILE / name).read_bytes(), db_url)
+    assert "今のデータはそのまま" in str(err.value) or "対応していない" in str(err.value)
+    assert backup.dump(db.get_engine(db_url)) == before
+
+
+def test_an_empty_archive_restores_only_when_asked(sqlite_url, tmp_path):
+    empty = backup.backup_bytes(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    with db.session(sqlite_url, actor="t") as s:
+        schedule.add_meeting(s, schedule.MeetingInput(title="残る会", starts_at=dt.datetime(2026, 1, 9, 14)))
+    with pytest.raises(backup.BackupError, match="1行もデータがありません"):
+        backup.restore_bytes(empty, sqlite_url)
+    result = backup.restore_bytes(empty, sqlite_url, allow_empty=True)
+    assert sum(result.rows.values()) == 0
+    # Into an empty database an empty archive is no loss: no question asked.
+    backup.restore_bytes(empty, f"sqlite:///{tmp_path / 'other.sqlite3'}")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_cli_restore_without_yes_and_without_a_terminal_says_so(sqlite_url, tmp_path, capsys, monkeypatch):
+    from facilitation.cli import main
+
+    _fill(sqlite_url)
+    archive = tmp_path / "b.zip"
+    archive.write_bytes(backup.backup_bytes(sqlite_url))
+    other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    with db.session(other, actor="t") as s:
+        schedule.add_meeting(s, schedule.MeetingInput(title="残る会", starts_at=dt.datetime(2026, 1, 9, 14)))
+    before = backup.dump(db.get_engine(other))
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # CI, cron, a pipe: no terminal
+    assert main(["--db", other, "restore", str(archive)]) == 2
+    err = capsys.readouterr().err
+    assert "確認の入力ができない" in err and "--yes" in err and "Traceback" not in err
+    monkeypatch.setattr("sys.stdin", _Terminal(""))  # a terminal closed with Ctrl-D: EOF at the prompt
+    assert main(["--db", other, "restore", str(archive)]) == 1
+    assert "中止しました" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", _Terminal("y\n"))
+    assert main(["--db", other, "restore", str(archive)]) == 0
+    assert backup.dump(db.get_engine(other)) != before
+    assert main(["--db", other, "restore", str(HOSTILE / "backup_missing_one_table.zip"), "--yes"]) == 2
+    assert "あるはずの表がありません" in capsys.readouterr().err

@@ -1,6 +1,7 @@
-"""A corpus of hostile or broken inputs (tests/data/hostile/, 52 files) across registrations, surveys
-and open-chat exports, each with its expected outcome: a clear Japanese message naming the file, or
-rows imported / kept aside with a Japanese reason — never a traceback, never a lost valid row.
+"""A corpus of hostile or broken inputs (tests/data/hostile/, 119 files) across registrations, surveys,
+open-chat exports and backup archives, each with its expected outcome: a clear Japanese message
+naming the file, or rows imported / kept aside with a Japanese reason — never a traceback, never a
+lost valid row, never a control or invisible character stored; a refused backup changes nothing.
 Plus property-based tests (hypothesis) for the parsers and the import invariant, and the size guard
 for a 200 MB upload (generated at test time).
 """
@@ -68,7 +69,8 @@ REGISTRATIONS = {
     "reg_headers_only.xlsx": Refused("見出し行しかありません"),
     "reg_euc_jp.csv": Refused("文字コードを判別できませんでした"),
     "reg_broken_utf8_after_bom.csv": Refused("文字コード"),
-    "reg_nul_bytes.csv": Refused("表のファイル"),
+    # A stray NUL is removed where the file is read (PostgreSQL refuses NUL in text): both rows come in.
+    "reg_nul_bytes.csv": Imported(2, emails=frozenset({"yamada.taro@example.org", "nul@example.org"})),
     "reg_cp932.csv": Imported(2, emails=frozenset(GOOD_EMAILS)),
     "reg_utf16.csv": Imported(2, emails=frozenset(GOOD_EMAILS)),
     "reg_formulas.csv": Imported(4, emails=frozenset({"f1@example.org", "f2@example.org", "f3@example.org",
@@ -91,6 +93,47 @@ REGISTRATIONS = {
     "reg_tsv.csv": Imported(1, emails=frozenset({"yamada.taro@example.org"})),
     "reg_same_person_twice.csv": Imported(2, emails=frozenset(GOOD_EMAILS)),
     "reg_many_sheets.xlsx": Imported(1, emails=frozenset({"yamada.taro@example.org"})),
+    # Issue 14. Which sheet: the form tab, else the active one; hidden sheets only when named.
+    "reg_hidden_first_sheet.xlsx": Imported(2, emails=frozenset(GOOD_EMAILS)),
+    "reg_summary_sheet_first.xlsx": Imported(2, emails=frozenset(GOOD_EMAILS)),
+    "reg_active_sheet_second.xlsx": Imported(2, emails=frozenset(GOOD_EMAILS)),
+    "reg_very_hidden_sheet.xlsx": Imported(2, emails=frozenset(GOOD_EMAILS)),
+    "reg_chartsheet_first.xlsx": Imported(2, emails=frozenset(GOOD_EMAILS)),
+    "reg_only_hidden_data.xlsx": Refused("表示されているシートにデータがありません"),
+    # Sizes: bounded before reading; a dimension claiming the whole sheet is not believed.
+    "reg_xfd1048576.xlsx": Refused("セル XFD1048576 まで使われていて"),
+    "reg_far_column.xlsx": Refused("1,000列"),
+    "reg_far_row.xlsx": Refused("セル A500000"),
+    "reg_huge_dimension.xlsx": Imported(2, emails=frozenset(GOOD_EMAILS)),
+    "reg_shared_string_bomb.xlsx": Refused("展開すると 300MB"),
+    "reg_declared_size_bomb.xlsx": Refused("展開すると"),
+    "reg_long_shared_string.xlsx": Imported(3, emails=frozenset({"long@example.org", *GOOD_EMAILS})),
+    "reg_bad_shared_string_index.xlsx": Refused("読み取れませんでした"),
+    "reg_unsupported_compression.xlsx": Refused("Excel ファイルとして開けませんでした"),
+    "reg_billion_laughs.xlsx": Refused("読み取れませんでした"),
+    "reg_too_many_columns.csv": Refused("1,500列"),
+    "reg_trailing_commas.csv": Imported(2, emails=frozenset(GOOD_EMAILS)),
+    "reg_200000_char_note.csv": Imported(3, emails=frozenset({"huge@example.org", *GOOD_EMAILS})),
+    "reg_200000_char_name.csv": Imported(2, kept=1, emails=frozenset(GOOD_EMAILS), reason="100文字を超えています"),
+    # Control and invisible characters: removed, the rows imported with clean names and e-mails.
+    "reg_excel_escaped_controls.xlsx": Imported(3, emails=frozenset({"ctl@example.org", *GOOD_EMAILS})),
+    "reg_control_chars.csv": Imported(3, emails=frozenset(f"ctl{i}@example.org" for i in (1, 2, 3))),
+    "reg_nul_late_in_file.csv": Imported(41, emails=frozenset({"fill0@example.org", "latenul@example.org"})),
+    "reg_header_with_nul.csv": Imported(2, emails=frozenset(GOOD_EMAILS)),
+    "reg_zero_width.csv": Imported(3, emails=frozenset(f"zw{i}@example.org" for i in (1, 2, 3))),
+    "reg_bidi_marks.csv": Imported(3, emails=frozenset(f"bidi{i}@example.org" for i in (1, 2, 3))),
+    "reg_bom_inside_text.csv": Imported(2, emails=frozenset({"bom1@example.org", "bom2@example.org"})),
+    "reg_c1_and_line_separators.csv": Imported(2, emails=frozenset({"ls1@example.org", "ls2@example.org"})),
+    "reg_crlf_in_cells.csv": Imported(2, emails=frozenset({"cr1@example.org", "cr2@example.org"})),
+    "reg_fullwidth_formulas.csv": Imported(2, emails=frozenset({"fw1@example.org", "fw2@example.org"})),
+    "reg_formula_email.csv": Imported(4, emails=frozenset({"+1@example.org", *GOOD_EMAILS})),
+    # Title lines and blank lines above the header row.
+    "reg_title_line.csv": Imported(2, emails=frozenset(GOOD_EMAILS)),
+    "reg_title_and_blank_lines.csv": Imported(2, emails=frozenset(GOOD_EMAILS)),
+    "reg_blank_lines_above_header.csv": Imported(2, emails=frozenset(GOOD_EMAILS)),
+    "reg_title_line_tsv.csv": Imported(1, emails=frozenset({"yamada.taro@example.org"})),
+    "reg_title_rows.xlsx": Imported(2, emails=frozenset(GOOD_EMAILS)),
+    "reg_many_blank_lines.csv": Imported(2, emails=frozenset(GOOD_EMAILS)),
 }
 SURVEYS = {
     "survey_empty.csv": Refused("空です"),
@@ -104,6 +147,13 @@ SURVEYS = {
     "survey_emoji.csv": Imported(1),
     "survey_cp932.csv": Imported(1),
     "survey_ragged.csv": Imported(2),
+    "survey_title_line.csv": Imported(1),
+    "survey_200000_char_answer.csv": Imported(2),
+    "survey_control_chars.csv": Imported(1),
+    "survey_invisible.csv": Imported(1),
+    "survey_hidden_sheet.xlsx": Imported(1),
+    "survey_xfd1048576.xlsx": Refused("XFD1048576"),
+    "survey_shared_string_bomb.xlsx": Refused("展開すると"),
 }
 CHATS = {  # Imported(n messages, kept = unparsed lines)
     "chat_empty.txt": Imported(0),
@@ -120,10 +170,38 @@ CHATS = {  # Imported(n messages, kept = unparsed lines)
 }
 
 
+BACKUPS = {  # every archive is refused, the database left exactly as it was
+    "backup_not_a_zip.zip": "zip 形式ではありません",
+    "backup_empty.zip": "zip 形式ではありません",
+    "backup_truncated.zip": "zip 形式ではありません",
+    "backup_unsupported_compression.zip": "対応していない圧縮方式",
+    "backup_no_manifest.zip": "目録",
+    "backup_manifest_not_object.zip": "目録",
+    "backup_manifest_wrong_types.zip": "目録",
+    "backup_format_2.zip": "形式（2）には対応していません",
+    "backup_newer_revision.zip": "新しい版",
+    "backup_missing_tables.zip": "あるはずの表がありません",
+    "backup_missing_one_table.zip": "あるはずの表がありません: people",
+    "backup_all_tables_zero_rows.zip": "1行もデータがありません",
+    "backup_duplicate_primary_keys.zip": "1行目と3行目が同じID",
+    "backup_bad_isoformat.zip": "「starts_at」の値",
+    "backup_wrong_types.zip": "この列の型に合いません",
+    "backup_null_in_required.zip": "入れられませんでした",
+    "backup_rows_not_a_list.zip": "行数が目録と一致しません",
+    "backup_row_not_an_object.zip": "行の形式",
+    "backup_unknown_table.zip": "このデータベースにない表",
+    "backup_bad_base64.zip": "この列の型に合いません",
+    "backup_huge_manifest.zip": "大きすぎます",
+    "backup_huge_table.zip": "大きすぎます",
+    "backup_nul_in_text.zip": "NUL",
+}
+UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
 def test_the_corpus_is_complete():
     files = {p.name for p in CORPUS.iterdir() if p.suffix != ".py"}
-    assert files == set(REGISTRATIONS) | set(SURVEYS) | set(CHATS)
-    assert len(files) >= 40
+    assert files == set(REGISTRATIONS) | set(SURVEYS) | set(CHATS) | set(BACKUPS)
+    assert len(files) > 100
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +250,11 @@ def test_registration_corpus(corpus_url, name):
         kept = s.scalar(select(func.count()).select_from(KeptAsideRow).where(KeptAsideRow.meeting_id == meeting_id))
     assert expected.emails <= emails  # never a lost valid row
     assert kept == expected.kept  # kept aside, to fix later
+    with db.session(corpus_url) as s:  # nothing invisible or a control character reaches the database
+        stored = [*s.execute(select(Person.name, Person.email, Registration.org_text, Registration.note)
+                             .join(Registration, Registration.person_id == Person.id)
+                             .where(Registration.meeting_id == meeting_id)).all()]
+    assert not [v for row in stored for v in row if v and UNWANTED.search(v)], name
 
 
 def test_formulas_are_neutralised_in_exports(corpus_url):
@@ -208,6 +291,45 @@ def test_survey_corpus(corpus_url, name):
             from facilitation.surveys.models import SurveyResponse
 
             assert len(s.get(SurveyResponse, ids[0]).answers_raw[-1]) == 10_000
+
+
+@pytest.fixture(scope="module")
+def backup_target(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('hostile-backup') / 'b.sqlite3'}"
+    with db.session(url, actor="test") as s:
+        schedule.add_meeting(s, schedule.MeetingInput(title="消えてはいけない会", starts_at=dt.datetime(2026, 1, 9, 14)))
+    return url
+
+
+@pytest.mark.parametrize("name", sorted(BACKUPS))
+def test_backup_corpus(backup_target, name):
+    from facilitation.storage import backup
+
+    before = backup.dump(db.get_engine(backup_target))
+    with pytest.raises(backup.BackupError) as err:
+        backup.restore_bytes((CORPUS / name).read_bytes(), backup_target)
+    _assert_japanese_message(err.value, name, BACKUPS[name])
+    assert backup.dump(db.get_engine(backup_target)) == before  # exactly as it was
+
+
+NOTES = {  # what read_table tells about the file, in Japanese
+    "reg_hidden_first_sheet.xlsx": "シート「フォームの回答 1」を読みました。非表示のシート（旧データ）は読んでいません",
+    "reg_summary_sheet_first.xlsx": "シート「フォームの回答 1」を読みました。ほかのシート（集計）",
+    "reg_active_sheet_second.xlsx": "シート「申込一覧」を読みました",
+    "reg_200000_char_note.csv": "2行目「備考」は200,000文字あり、上限の50,000文字を超える",
+    "reg_200000_char_name.csv": "2行目「氏名」は200,000文字あり",
+    "reg_long_shared_string.xlsx": "4行目「備考」は100,000文字あり",
+    "reg_title_line.csv": "2行目を見出し行として読みました",
+    "reg_title_and_blank_lines.csv": "6行目を見出し行として読みました（それより上の1行目、4行目は",
+    "reg_title_rows.xlsx": "4行目を見出し行として読みました",
+    "survey_200000_char_answer.csv": "2行目「ご意見・ご感想」は200,000文字あり",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOTES))
+def test_the_table_says_what_it_did(name):
+    table = read_table((CORPUS / name).read_bytes(), name)
+    assert any(NOTES[name] in n and f"「{name}」" in n for n in table.notes), table.notes
 
 
 @pytest.mark.parametrize("name", sorted(CHATS))

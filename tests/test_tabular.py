@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from facilitation.files.tabular import TableError, read_table
+from facilitation.files.tabular import TableError, from_values, read_table
 from facilitation.registrations import forms
 
 DATA = Path(__file__).parent / "data" / "registrations"
@@ -66,3 +66,80 @@ def test_tab_separated_and_utf16_text_from_excel():
     text = "氏名\tメールアドレス\n山田 太郎\tyamada@example.org\n"
     t = read_table(text.encode("utf-16"), "unicode.txt")
     assert t.encoding == "utf-16" and t.rows == [["山田 太郎", "yamada@example.org"]]
+
+
+# --- Issue 14: which sheet, how big, what is invisible --------------------------------------------
+
+HOSTILE = Path(__file__).parent / "data" / "hostile"
+
+
+def hostile(name: str, **kw):
+    return read_table((HOSTILE / name).read_bytes(), name, **kw)
+
+
+def test_the_form_tab_is_read_not_a_summary_before_it_and_the_choice_is_exposed():
+    t = hostile("reg_summary_sheet_first.xlsx")
+    assert (t.sheet, t.sheets) == ("フォームの回答 1", ["集計", "フォームの回答 1"])
+    assert t.headers[:3] == forms.STANDARD_HEADERS[:3] and len(t.rows) == 2
+    assert "シート「フォームの回答 1」を読みました" in t.notes[0]
+    chosen = hostile("reg_summary_sheet_first.xlsx", sheet="集計")  # the caller picks another sheet
+    assert chosen.sheet == "集計" and chosen.headers == ["地域", "人数"] and chosen.rows[0] == ["石狩", "12"]
+
+
+def test_a_hidden_sheet_is_read_only_when_named():
+    t = hostile("reg_hidden_first_sheet.xlsx")
+    assert t.sheet == "フォームの回答 1" and t.sheets == ["フォームの回答 1"]
+    assert "非表示のシート（旧データ）は読んでいません" in t.notes[0]
+    hidden = hostile("reg_hidden_first_sheet.xlsx", sheet="旧データ")
+    assert hidden.rows[0][1] == "old@example.org" and "非表示のシートです" in hidden.notes[0]
+    with pytest.raises(TableError, match="シート「ない」がありません（あるシート: フォームの回答 1）"):
+        hostile("reg_hidden_first_sheet.xlsx", sheet="ない")
+
+
+def test_the_active_sheet_comes_before_the_first_one():
+    t = hostile("reg_active_sheet_second.xlsx")
+    assert t.sheet == "申込一覧" and t.sheets == ["メモ", "申込一覧"]
+
+
+def test_one_far_cell_is_refused_from_its_position_without_building_the_grid():
+    import tracemalloc
+
+    tracemalloc.start()
+    with pytest.raises(TableError) as err:
+        hostile("reg_xfd1048576.xlsx")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert "セル XFD1048576 まで使われて" in str(err.value) and "reg_xfd1048576.xlsx" in str(err.value)
+    assert peak < 50 * 1024 * 1024
+    assert len(hostile("reg_huge_dimension.xlsx").rows) == 2  # a dimension of A1:XFD1048576 alone is not believed
+
+
+def test_a_zip_that_would_expand_too_far_is_refused_before_it_is_opened():
+    with pytest.raises(TableError, match=r"展開すると 300MB になり、読み取れる上限（200MB）を超えています"):
+        hostile("reg_shared_string_bomb.xlsx")
+
+
+def test_a_200000_character_cell_is_cut_with_a_note_and_the_other_rows_are_read():
+    t = hostile("reg_200000_char_note.csv")
+    assert len(t.rows) == 3 and [r[1] for r in t.rows][1:] == ["yamada.taro@example.org", "sato.hanako@example.org"]
+    note = t.rows[0][t.headers.index("備考")]
+    assert note.startswith("備" * 50_000) and note.endswith("［以下 150,000 文字は長すぎるため読み込んでいません］")
+    assert t.notes == ["「reg_200000_char_note.csv」の2行目「備考」は200,000文字あり、上限の50,000文字を超えるため、"
+                       "先頭の50,000文字だけを読みました。"]
+
+
+def test_control_and_invisible_characters_never_leave_the_reader():
+    text = ("氏名,メール\u200bアドレス,備考\n"
+            "\u202e山田\u200b 太郎\u2066,ya\u200emada@example.org\ufeff,\"一行目\r\n二行目\x00\x07\"\n"
+            "佐藤\u200d 花子,sato@example.org,家族👨\u200d👩\u200d👧\n")
+    t = read_table(text.encode(), "inv.csv")
+    assert t.headers == ["氏名", "メールアドレス", "備考"]
+    assert t.rows == [["山田 太郎", "yamada@example.org", "一行目\n二行目"],
+                      ["佐藤 花子", "sato@example.org", "家族👨\u200d👩\u200d👧"]]  # an emoji keeps its joiner
+
+
+def test_a_title_line_and_blank_lines_above_the_header_are_skipped():
+    t = hostile("reg_title_and_blank_lines.csv")
+    assert t.headers == forms.STANDARD_HEADERS and [t.row_number(i) for i in range(2)] == [7, 8]
+    # A single very wide row does not move the header down (the median of the rows below decides).
+    assert from_values([["氏名", "メール"], ["a", "b"], ["c", "d", *"efghijklmnop"]]).headers[:2] == ["氏名", "メール"]

@@ -5,6 +5,10 @@ rooms"): a CSV with the header `Pre-assign Room Name,Email Address`; up to 100 r
 participants; it only applies to people signed in to the Zoom account of that e-mail address. So
 the CSV comes with warnings, and everyone gets a guest display name (「R3_氏名」) printed on the roster
 for renaming themselves when pre-assignment cannot apply.
+
+The Zoom CSV is written verbatim, because Zoom matches room names exactly (an apostrophe put in
+front of 「=R3」 would make another room). So nothing formula-like goes in at all: an e-mail or a
+room name that starts with = + - @, a tab or a CR is left out and reported in a warning.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from facilitation.assignment.instance import Instance, Result
-from facilitation.files.exports import safe_cell, to_xlsx_bytes
+from facilitation.files.exports import looks_like_formula, to_xlsx_bytes
 from facilitation.text.normalize import clean, email_key
 
 ZOOM_HEADER = ("Pre-assign Room Name", "Email Address")
@@ -108,7 +112,8 @@ def zoom_csv(roster: Roster) -> ZoomExport:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(ZOOM_HEADER)
     warnings: list[str] = []
-    missing, invalid = [], []
+    missing, invalid, formula = [], [], []
+    formula_rooms = [r for r in roster.rooms if looks_like_formula(r.zoom_label)]
     seen: dict[str, str] = {}
     dups: dict[str, list[str]] = {}
     rows = 0
@@ -121,11 +126,16 @@ def zoom_csv(roster: Roster) -> ZoomExport:
             if not address:
                 invalid.append(e)
                 continue
+            if looks_like_formula(address) or looks_like_formula(clean(e.email)):
+                formula.append(e)
+                continue
+            if room in formula_rooms:
+                continue
             if address in seen:
                 dups.setdefault(address, [seen[address]]).append(e.name)
                 continue
             seen[address] = e.name
-            writer.writerow([safe_cell(rooms[e.room_id].zoom_label), address])
+            writer.writerow([rooms[e.room_id].zoom_label, address])
             rows += 1
     if missing:
         warnings.append(f"メールアドレスのない {len(missing)} 名は CSV に入っていません: "
@@ -134,6 +144,16 @@ def zoom_csv(roster: Roster) -> ZoomExport:
     if invalid:
         warnings.append(f"メールアドレスの形式が正しくない {len(invalid)} 名は CSV に入っていません: "
                         + "、".join(f"{e.name}（{e.email}）" for e in invalid) + "。")
+    if formula:
+        warnings.append(f"メールアドレスが「= + - @」などで始まる {len(formula)} 名は CSV に入っていません"
+                        "（表計算ソフトで開くと式として実行されるおそれがあります）: "
+                        + "、".join(f"{e.name}（{e.email}）" for e in formula)
+                        + "。正しいアドレスを確認し、当日はホストが手動でルームに移してください。")
+    for r in formula_rooms:
+        n = len(roster.members(r.id))
+        warnings.append(f"ルーム「{r.name}」の Zoom のルーム名「{r.zoom_label}」は「= + - @」などで始まるため、"
+                        f"このルームの {n} 名は CSV に入っていません（表計算ソフトで開くと式として実行されるおそれが"
+                        "あります）。ルーム名を変えて作り直してください。")
     for address, names in dups.items():
         warnings.append(f"同じメールアドレス {address} が {len(names)} 名（{'、'.join(names)}）に使われています。"
                         f"Zoom では1つのアドレスは1つのルームにしか割り当てられないため、{names[0]}さんの分だけ入れました。")
@@ -185,10 +205,13 @@ def room_frame(roster: Roster, room: RosterRoom, with_reasons: bool = True) -> p
 
 
 def roster_xlsx(roster: Roster) -> bytes:
-    """An Excel workbook: 「一覧」 (overview) and one sheet per room."""
-    sheets = {"一覧": overview_frame(roster)}
-    for r in roster.rooms:
-        sheets[r.name] = room_frame(roster, r)
+    """An Excel workbook: 「一覧」 (overview) and one sheet per room, in room order.
+
+    Sheet names are made valid and unique (exports.sheet_name): two rooms with the same name, or a
+    room called 「一覧」, each keep their own sheet (「一覧_2」).
+    """
+    sheets = [("一覧", overview_frame(roster))]
+    sheets += [(r.name, room_frame(roster, r)) for r in roster.rooms]
     return to_xlsx_bytes(sheets)
 
 

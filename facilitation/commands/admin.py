@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from facilitation.access import gate, privacy
@@ -59,9 +60,17 @@ def cmd_restore(args) -> int:
     if manifest is None:
         raise backup.BackupError(f"ファイル「{path}」が見つかりません。")
     if not args.yes:
-        answer = input(f"{manifest.created_at} のバックアップで、今のデータベースを置き換えます。よろしいですか？ [y/N] ")
+        if not sys.stdin or not sys.stdin.isatty():
+            print("確認の入力ができないため、復元を中止しました（データベースは変わっていません）。"
+                  "確認なしで復元する場合は --yes を付けてください。", file=sys.stderr)
+            return 2
+        try:
+            answer = input(f"{manifest.created_at} のバックアップで、今のデータベースを置き換えます。よろしいですか？ [y/N] ")
+        except (EOFError, KeyboardInterrupt):
+            answer = ""
+            print()
         if answer.strip().lower() not in ("y", "yes", "はい"):
-            print("中止しました。")
+            print("中止しました（データベースは変わっていません）。")
             return 1
     result = backup.restore_file(path, args.db, actor="cli")
     db.dispose_all()

@@ -1,33 +1,67 @@
 """Files people download: CSV and Excel that cannot inject formulas into Excel.
 
 Every export in the package goes through these functions, so the neutralising rule lives here once.
+A text cell that Excel or Google Sheets would read as a formula (it starts with = + - @, a tab or
+CR, or their full-width forms) gets a leading apostrophe, shown as text by both. Values that only
+look like it stay as they are: numbers ("-3", "+81", "-1,234.5"), a lone "-" or "+" (a blank in a
+form), and non-text cells. `safe_frame` is the one function for any table offered for download,
+Streamlit's table toolbar included. Text Excel cannot store (control characters) is removed from
+.xlsx cells instead of failing the download.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 
 import pandas as pd
 
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?%?$")
+_HARMLESS = {"-", "+", "－", "＋", "--", "---"}
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+_RESERVED_SHEETS = {"history"}  # Excel keeps 「History」 for itself
+
+
+def looks_like_formula(value: object) -> bool:
+    """True for text that a spreadsheet would run as a formula when the file is opened."""
+    return (isinstance(value, str) and value.startswith(_DANGEROUS_START) and value.strip() not in _HARMLESS
+            and not (_NUMBER.match(value) and any(c.isdigit() for c in value)))
 
 
 def safe_cell(value: object) -> object:
-    """Text starting with = + - @ TAB or CR gets a leading apostrophe; plain numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_DANGEROUS_START) and not _NUMBER.match(value):
-        return "'" + value
-    return value
+    """Text that looks like a formula gets a leading apostrophe; numbers and "-" stay as they are."""
+    return "'" + value if looks_like_formula(value) else value
+
+
+def _safe_index(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        return index.set_levels([_safe_index(level) for level in index.levels])
+    if index.dtype == object or pd.api.types.is_string_dtype(index) or isinstance(index.dtype, pd.CategoricalDtype):
+        return pd.Index([safe_cell(v) for v in index], name=safe_cell(index.name), dtype=object)
+    return index
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every text cell (and column name) neutralised."""
+    """A copy for download: every text cell, column name and index label neutralised.
+
+    Text, string and categorical columns are checked cell by cell (object columns may mix text
+    with numbers, which stay numbers); numeric, date and boolean columns cannot hold formulas.
+    Use it for every table a person can download, including st.dataframe's toolbar download:
+    `st.dataframe(safe_frame(df))`.
+    """
     out = df.copy()
-    out.columns = [safe_cell(str(c)) for c in out.columns]
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(safe_cell)
+    out.columns = [safe_cell(str(c)) if not isinstance(c, tuple) else tuple(safe_cell(str(x)) for x in c)
+                   for c in out.columns]
+    out.index = _safe_index(out.index)
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype(object)
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            out.isetitem(i, col.map(safe_cell))
     return out
 
 
@@ -37,27 +71,60 @@ def to_csv_bytes(df: pd.DataFrame, *, bom: bool = True) -> bytes:
     return ("\ufeff" if bom else "").encode() + text.encode("utf-8")
 
 
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def sheet_name(name: str, used: set[str] | None = None) -> str:
-    """A valid, unique Excel sheet name (31 characters, no []:*?/\\)."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", str(name)).strip("'") or "Sheet"
-    base = base[:31]
+    """A valid Excel sheet name, unique in `used` (which it extends).
+
+    Excel allows 31 characters (UTF-16 units), none of []:*?/\\ and no control characters, no
+    apostrophe at either end, not 「History」, and compares names without regard to case.
+    """
+    base = _SHEET_BAD.sub("_", str(name)).strip().strip("'").strip() or "Sheet"
+    if base.lower() in _RESERVED_SHEETS:
+        base += "_"
+    while _utf16_len(base) > 31:
+        base = base[:-1]
     used = used if used is not None else set()
+    taken = {u.lower() for u in used}
     candidate, n = base, 2
-    while candidate in used:
+    while candidate.lower() in taken:
         suffix = f"_{n}"
-        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+        stem = base
+        while _utf16_len(stem + suffix) > 31:
+            stem = stem[:-1]
+        candidate, n = stem + suffix, n + 1
     used.add(candidate)
     return candidate
 
 
-def to_xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An .xlsx workbook with one sheet per entry, text cells neutralised, columns sized to fit."""
+def _xlsx_cell(value: object) -> object:
+    value = safe_cell(value)
+    if isinstance(value, str) and _XLSX_ILLEGAL.search(value):
+        return _XLSX_ILLEGAL.sub("", value)
+    return value
+
+
+def to_xlsx_bytes(sheets: dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]) -> bytes:
+    """An .xlsx workbook with one sheet per entry, text cells neutralised, columns sized to fit.
+
+    `sheets` is {name: frame} or (name, frame) pairs; names are made valid and unique (a room called
+    「一覧」 next to the overview 「一覧」 becomes 「一覧_2」, it does not replace it).
+    """
+    pairs = list(sheets.items()) if isinstance(sheets, dict) else list(sheets)
     buf = io.BytesIO()
     used: set[str] = set()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        for name, df in sheets.items():
+        for name, df in pairs:
             title = sheet_name(name, used)
-            safe_frame(df).to_excel(writer, sheet_name=title, index=False)
+            safe = safe_frame(df)
+            safe.columns = [_xlsx_cell(c) for c in safe.columns]
+            for i in range(safe.shape[1]):
+                col = safe.iloc[:, i]
+                if col.dtype == object or pd.api.types.is_string_dtype(col):
+                    safe.isetitem(i, col.astype(object).map(_xlsx_cell))
+            safe.to_excel(writer, sheet_name=title, index=False)
             ws = writer.sheets[title]
             for i, col in enumerate(df.columns, start=1):
                 values = [str(col), *(str(v) for v in df[col].head(200))]

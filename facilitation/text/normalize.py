@@ -44,6 +44,45 @@ LEGAL_FORM_WORDS = (
     "生活協同組合",
 )
 
+# Characters that never belong in what people type into a form: C0/C1 controls (tab and newline are
+# kept; CR LF and CR become LF), and invisible format characters — zero-width space, soft hyphen,
+# word joiner, BOM, the bidi marks and overrides (U+200E/F, U+202A–E, U+2066–9) that can make a
+# name or an e-mail look like something else. PostgreSQL refuses NUL in text, SQLite stores it.
+_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u180e\u200b-\u200f\u202a-\u202e"
+                       "\u2060-\u2064\u2066-\u2069\ufeff]")
+_CONTROL_SPACE = re.compile("[\x0b\x0c\x1c-\x1f\x85]")  # vertical tab, form feed, separators, NEL
+_DROP = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u180e\u200b\u200e\u200f"
+                   "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_JOINERS = re.compile("[\u200c\u200d]")
+
+
+def _pictographic(c: str) -> bool:
+    o = ord(c)
+    return 0x2190 <= o <= 0x2BFF or 0x1F000 <= o <= 0x1FAFF or o == 0xFE0F
+
+
+def _joiner(m: re.Match) -> str:
+    """A zero-width joiner stays only inside an emoji sequence (👩‍💼); elsewhere it is invisible noise."""
+    s, i = m.string, m.start()
+    if m.group() == "\u200d" and 0 < i < len(s) - 1 and _pictographic(s[i - 1]) and _pictographic(s[i + 1]):
+        return m.group()
+    return ""
+
+
+def visible(text: str) -> str:
+    """`text` without control characters (tab and newline kept; CR LF and CR become LF) and
+    without invisible format characters (zero-width space / joiner, BOM, bidi marks). Line-like
+    controls (vertical tab, form feed, NEL) become a space. Emoji sequences keep their joiner."""
+    if not _UNWANTED.search(text):
+        return text
+    s = text.replace("\r\n", "\n").replace("\r", "\n")
+    s = _CONTROL_SPACE.sub(" ", s)
+    s = _DROP.sub("", s)
+    if "\u200c" in s or "\u200d" in s:
+        s = _JOINERS.sub(_joiner, s)
+    return s
+
+
 _SPACE_RE = re.compile(r"\s+")
 _CJK = r"\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
@@ -56,14 +95,13 @@ _EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-
 def clean(text: object) -> str:
     """NFKC, trimmed, inner whitespace collapsed; spaces between Japanese characters removed.
 
-    None and NaN become "". Keeps the text readable: this is what we store and show.
+    Control and invisible characters are removed (see `visible`). None and NaN become "". Keeps the text readable: this is what we store and show.
     """
     if text is None:
         return ""
     if isinstance(text, float) and text != text:  # NaN from pandas
         return ""
-    s = unicodedata.normalize("NFKC", str(text))
-    s = s.replace("\u200b", "").replace("\ufeff", "")
+    s = visible(unicodedata.normalize("NFKC", str(text)))
     s = _SPACE_RE.sub(" ", s).strip()
     s = _SPACED_LATIN.sub(lambda m: m.group(0).replace(" ", ""), s)
     s = _SPACE_BETWEEN_CJK.sub("", s)

@@ -2,8 +2,9 @@
 
     .venv/bin/python tests/data/hostile/make_corpus.py
 
-reg_*: registration form answers; survey_*: survey responses; chat_*: LINE open-chat exports.
-Each file's expected outcome is in tests/test_hostile_inputs.py. The 200 MB upload is not here:
+reg_*: registration form answers; survey_*: survey responses; chat_*: LINE open-chat exports;
+backup_*: database archives to restore (all refused). Each file's expected outcome is in
+tests/test_hostile_inputs.py. The 200 MB upload is not here:
 the test generates it in a temporary directory.
 """
 
@@ -183,8 +184,316 @@ def chats() -> None:
     w("chat_no_dates.txt", "09:06\tりんく&佐藤\t日付行がない\n09:07\tりんく&佐藤\t二行目\n")
 
 
+# --- Issue 14: sheets, sizes, control and invisible characters, title lines -----------------------
+
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def patch(data: bytes, changes: dict[str, bytes | str | None], compress_type: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """The same zip with members replaced, added (bytes/str) or removed (None)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    for name, value in changes.items():
+        if value is None:
+            files.pop(name, None)
+        else:
+            files[name] = value.encode() if isinstance(value, str) else value
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compress_type) as zf:
+        for name, value in files.items():
+            zf.writestr(name, value)
+    return buf.getvalue()
+
+
+def book(sheets: list[tuple[str, list[list[object]], str]], active: int = 0) -> bytes:
+    """A workbook of (title, rows, state) sheets with the `active` one selected."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows, state in sheets:
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+        ws.sheet_state = state
+    wb.active = active
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def sheet_xml(data: bytes, n: int = 1) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return zf.read(f"xl/worksheets/sheet{n}.xml").decode()
+
+
+def with_cell(data: bytes, ref: str, value: str, dimension: str | None = None) -> bytes:
+    """One more inline-string cell at `ref` (its own row at the end of the sheet)."""
+    xml = sheet_xml(data)
+    row = int("".join(c for c in ref if c.isdigit()))
+    xml = xml.replace("</sheetData>", f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c></row>'
+                                      "</sheetData>")
+    if dimension:
+        import re
+        xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>', xml)
+    return patch(data, {"xl/worksheets/sheet1.xml": xml})
+
+
+def with_shared_strings(data: bytes, strings: list[str], cells: dict[str, int]) -> bytes:
+    """A sharedStrings part, and cells (ref → string index) appended as one more row."""
+    from xml.sax.saxutils import escape
+
+    sst = (f'<sst xmlns="{SHEET_NS}" count="{len(strings)}" uniqueCount="{len(strings)}">'
+           + "".join(f"<si><t>{escape(t)}</t></si>" for t in strings) + "</sst>")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        types = zf.read("[Content_Types].xml").decode()
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
+    types = types.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                          'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    rels = rels.replace("</Relationships>", '<Relationship Id="rIdSST" Type="http://schemas.openxmlformats.org/'
+                        'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    xml = sheet_xml(data)
+    row = max(int("".join(c for c in ref if c.isdigit())) for ref in cells)
+    xml = xml.replace("</sheetData>", f'<row r="{row}">' + "".join(
+        f'<c r="{ref}" t="s"><v>{i}</v></c>' for ref, i in cells.items()) + "</row></sheetData>")
+    return patch(data, {"xl/sharedStrings.xml": sst, "[Content_Types].xml": types,
+                        "xl/_rels/workbook.xml.rels": rels, "xl/worksheets/sheet1.xml": xml})
+
+
+def set_compression_method(data: bytes, method: int) -> bytes:
+    """Claim an unknown compression method in every local and central header (zipfile: NotImplementedError)."""
+    out = bytearray(data)
+    for sig, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        i = out.find(sig)
+        while i >= 0:
+            out[i + offset:i + offset + 2] = method.to_bytes(2, "little")
+            i = out.find(sig, i + 4)
+    return bytes(out)
+
+
+def set_declared_size(data: bytes, member: str, size: int) -> bytes:
+    """Claim `size` uncompressed bytes for `member` in the central directory (a zip bomb's header)."""
+    out = bytearray(data)
+    i = out.find(b"PK\x01\x02")
+    while i >= 0:
+        name_len = int.from_bytes(out[i + 28:i + 30], "little")
+        if out[i + 46:i + 46 + name_len].decode() == member:
+            out[i + 24:i + 28] = size.to_bytes(4, "little")
+        i = out.find(b"PK\x01\x02", i + 4)
+    return bytes(out)
+
+
+FORM = HEAD.split(",")
+GOOD_ROWS = [g.split(",") for g in GOOD]
+
+
+def registrations_more() -> None:
+    # Which sheet: hidden first sheet, a summary before the form tab, an active sheet that is not first.
+    junk = [["メモ"], ["このシートは使いません"], ["古い申込", "old@example.org"]]
+    w("reg_hidden_first_sheet.xlsx", book([("旧データ", [FORM, ["", "old@example.org", "旧 データ"]], "hidden"),
+                                           ("フォームの回答 1", [FORM, *GOOD_ROWS], "visible")]))
+    w("reg_summary_sheet_first.xlsx", book([("集計", [["地域", "人数"], ["石狩", 12], ["空知", 3]], "visible"),
+                                            ("フォームの回答 1", [FORM, *GOOD_ROWS], "visible")]))
+    w("reg_active_sheet_second.xlsx", book([("メモ", junk, "visible"), ("申込一覧", [FORM, *GOOD_ROWS], "visible")],
+                                           active=1))
+    w("reg_very_hidden_sheet.xlsx", book([("秘密", [FORM, ["", "secret@example.org", "秘密 さん"]], "veryHidden"),
+                                          ("申込", [FORM, *GOOD_ROWS], "visible")], active=1))
+    w("reg_only_hidden_data.xlsx", book([("表示", [], "visible"), ("隠し", [FORM, *GOOD_ROWS], "hidden")]))
+    wb = Workbook()
+    ws = wb.worksheets[0]
+    ws.title = "フォームの回答 1"
+    for r in [FORM, *GOOD_ROWS]:
+        ws.append(r)
+    numbers = wb.create_sheet("集計")
+    for r in [["地域", "人数"], ["石狩", 12], ["空知", 3]]:
+        numbers.append(r)
+    from openpyxl.chart import BarChart, Reference
+
+    chart = BarChart()
+    chart.add_data(Reference(numbers, min_col=2, min_row=1, max_row=3), titles_from_data=True)
+    wb.create_chartsheet("グラフ", 0).add_chart(chart)
+    wb.active = 0
+    buf = io.BytesIO()
+    wb.save(buf)
+    w("reg_chartsheet_first.xlsx", buf.getvalue())
+    # Sizes: a cell at XFD1048576, a row past the limit, a dimension claiming the whole sheet.
+    base = book([("フォームの回答 1", [FORM, *GOOD_ROWS], "visible")])
+    w("reg_xfd1048576.xlsx", with_cell(base, "XFD1048576", "x", dimension="A1:XFD1048576"))
+    w("reg_far_column.xlsx", with_cell(base, "ZZZ4", "x"))
+    w("reg_far_row.xlsx", with_cell(base, "A500000", "x"))
+    w("reg_huge_dimension.xlsx", with_cell(base, "A4", "", dimension="A1:XFD1048576"))
+    w("reg_shared_string_bomb.xlsx", with_shared_strings(base, ["A" * (300 * 1024 * 1024)], {"P4": 0}))
+    w("reg_long_shared_string.xlsx", with_shared_strings(base, ["備" * 100_000, "long@example.org", "長い 備考"],
+                                                         {"B4": 1, "C4": 2, "P4": 0}))
+    w("reg_bad_shared_string_index.xlsx", with_shared_strings(base, ["x"], {"C4": 999}))
+    w("reg_unsupported_compression.xlsx", set_compression_method(base, 99))
+    w("reg_declared_size_bomb.xlsx", set_declared_size(base, "xl/worksheets/sheet1.xml", 0xFFFFFFF0))
+    w("reg_billion_laughs.xlsx", patch(base, {"xl/worksheets/sheet1.xml": (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;'
+        '&lol;&lol;&lol;&lol;"><!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">'
+        '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;'
+        '&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;"><!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;'
+        '&lol4;&lol4;&lol4;&lol4;"><!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">'
+        '<!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;"><!ENTITY lol8 "&lol7;&lol7;'
+        '&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;"><!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;'
+        '&lol8;&lol8;&lol8;&lol8;">]>' + sheet_xml(base).replace(
+            '<is><t>yamada.taro@example.org</t></is>', '<is><t>&lol9;</t></is>'))}))
+    w("reg_excel_escaped_controls.xlsx", with_shared_strings(
+        base, ["ctl@example.org_x0000_", "制御_x0001_ 文字_x001B_"], {"B4": 0, "C4": 1}))
+    w("reg_title_rows.xlsx", book([("フォームの回答 1", [["第9回 情報交換会 申込一覧"], [], [None, "2026/11/20 現在"],
+                                                    FORM, *GOOD_ROWS], "visible")]))
+    # Characters: controls, NUL late in the file, invisible and bidi marks, BOM inside text.
+    w("reg_control_chars.csv", csv_text(
+        row("2026/11/20 10:00", "ctl1@example.org", "制御\x01 文字\x07"),
+        row("2026/11/20 10:01", "ctl2@example.org\x1b", "エス\x7fケープ 太郎", "ベル\x07と\x08BS"),
+        row("2026/11/20 10:02", "ctl3@example.org", "改\x0bページ\x0c 花子", "NEL\x85C1\x9b"),
+    ))
+    filler = [row(f"2026/11/20 10:{i:02d}", f"fill{i}@example.org", f"埋め草 {i}", "あ" * 40) for i in range(40)]
+    w("reg_nul_late_in_file.csv", csv_text(*filler, row("2026/11/21 9:00", "late\x00nul@example.org",
+                                                         "遅い\x00 NUL")))
+    w("reg_zero_width.csv", csv_text(
+        row("2026/11/20 10:00", "zw1@example.org\u200b", "\u200b山田\u200b 太郎"),
+        row("2026/11/20 10:01", "z\u200dw2@example.org", "佐藤\u200d 花子\u2060"),
+        row("2026/11/20 10:02", "\u00adzw3@example.org", "鈴木\u200c 一郎\u180e"),
+    ))
+    w("reg_bidi_marks.csv", csv_text(
+        row("2026/11/20 10:00", "bidi1@example.org\u200e", "\u202e郎太 田山\u202c"),
+        row("2026/11/20 10:01", "\u2066bidi2@example.org\u2069", "\u200f佐藤 花子\u202a"),
+        row("2026/11/20 10:02", "bidi3@exa\u202dmple.org", "\u2067鈴木\u2068 一郎\u202b"),
+    ))
+    w("reg_bom_inside_text.csv", "\ufeff" + csv_text(
+        row("2026/11/20 10:00", "\ufeffbom1@example.org", "山田\ufeff 太郎"),
+        row("2026/11/20 10:01", "bom2@example.org\ufeff", "佐藤 花子", "\ufeff備考"),
+    ).replace("メールアドレス", "メール\ufeffアドレス"))
+    w("reg_header_with_nul.csv", csv_text(*GOOD).replace("メールアドレス", "メール\x00アドレス", 1))
+    w("reg_c1_and_line_separators.csv", csv_text(
+        row("2026/11/20 10:00", "ls1@example.org", "行\u2028区切り 一", "段落\u2029区切り"),
+        row("2026/11/20 10:01", "ls2@example.org", "C1\x80\x9f 二"),
+    ))
+    w("reg_crlf_in_cells.csv", csv_text(
+        row("2026/11/20 10:00", "cr1@example.org", "改行 一", "一行目\r\n二行目\r三行目"),
+        row("2026/11/20 10:01", "cr2@example.org", "改行 二", "\r先頭が CR"),
+    ))
+    # Title lines and blank lines above the header.
+    w("reg_title_line.csv", "第9回 情報交換会 申込一覧\n" + csv_text(*GOOD))
+    w("reg_title_and_blank_lines.csv", "第9回 情報交換会 申込一覧\n\n,,,\n出力日,2026/11/20\n\n" + csv_text(*GOOD))
+    w("reg_blank_lines_above_header.csv", "\n\n,,,,\n\n" + csv_text(*GOOD), "cp932")
+    w("reg_title_line_tsv.csv", ("申込一覧（タブ区切り）\n" + HEAD + "\n" + GOOD[0]).replace(",", "\t") + "\n")
+    w("reg_many_blank_lines.csv", "\n" * 200_000 + csv_text(*GOOD))
+    # Very long and very wide.
+    w("reg_200000_char_note.csv", csv_text(row("2026/11/20 10:00", "huge@example.org", "長い 備考", "備" * 200_000),
+                                           *GOOD))
+    w("reg_200000_char_name.csv", csv_text(row("2026/11/20 10:00", "huge@example.org", "長" * 200_000), *GOOD))
+    w("reg_trailing_commas.csv", HEAD + "," * 100_000 + "\n" + "\n".join(g + "," * 100_000 for g in GOOD) + "\n")
+    w("reg_too_many_columns.csv", csv_text(*GOOD) + ",".join(["x"] * 1500) + "\n")
+    w("reg_fullwidth_formulas.csv", csv_text(
+        row("2026/11/20 10:00", "fw1@example.org", "＝HYPERLINK(\"http://evil\") 太郎", "＋1＋1"),
+        row("2026/11/20 10:01", "fw2@example.org", "－鈴木 二郎", "＠SUM(A1)"),
+    ))
+    w("reg_formula_email.csv", csv_text(
+        row("2026/11/20 10:00", "=cmd|'/Ccalc'!A0@example.org", "式 メール"),
+        row("2026/11/20 10:01", "+1@example.org", "プラス メール"),
+        *GOOD,
+    ))
+
+
+def surveys_more() -> None:
+    w("survey_title_line.csv", "第3回 アンケート 回答一覧\n\n" + SURVEY_HEAD + "\n"
+      "2021/12/17 16:30:01,t@example.jp,題名 さん,りんく,役に立った,毎月,よかった\n")
+    w("survey_200000_char_answer.csv", SURVEY_HEAD + "\n2021/12/17 16:30:01,l@example.jp,長文 さん,りんく,役に立った,"
+      "年6回," + "意" * 200_000 + "\n2021/12/17 16:31:01,s@example.jp,短文 さん,りんく,役に立った,年6回,短い\n")
+    w("survey_control_chars.csv", SURVEY_HEAD + "\n2021/12/17 16:30:01,c@example.jp,制御\x01 さん,りん\x00く,"
+      "役に立った\x1b,毎月,ベル\x07\n")
+    w("survey_invisible.csv", SURVEY_HEAD + "\n2021/12/17 16:30:01,\u200bi@example.jp\u200e,\u202e見えない\u202c さん,"
+      "り\u200dんく,役に立った\u2066,毎月,家族👨\u200d👩\u200d👧で参加\n")
+    w("survey_hidden_sheet.xlsx", book([("下書き", [["x"]], "hidden"),
+                                        ("フォームの回答 1", [SURVEY_HEAD.split(","), ["2021/12/17 16:30:01", "h@example.jp",
+                                                                              "表示 さん", "りんく", "役に立った"]],
+                                         "visible")]))
+    base = book([("フォームの回答 1", [SURVEY_HEAD.split(","), ["2021/12/17 16:30:01", "x@example.jp"]], "visible")])
+    w("survey_xfd1048576.xlsx", with_cell(base, "XFD1048576", "x", dimension="A1:XFD1048576"))
+    w("survey_shared_string_bomb.xlsx", with_shared_strings(base, ["B" * (250 * 1024 * 1024)], {"G3": 0}))
+
+
+def backups() -> None:
+    """Archives that must be refused: each leaves the database exactly as it was."""
+    import hashlib
+    import json
+    import sys
+    import tempfile
+
+    sys.path.insert(0, str(HERE.parents[2]))
+    import datetime as dt
+
+    from facilitation.meetings import schedule
+    from facilitation.storage import backup, db
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/b.sqlite3"
+        with db.session(url, actor="corpus") as s:
+            schedule.add_meeting(s, schedule.MeetingInput(title="第1回", starts_at=dt.datetime(2026, 6, 4, 14)))
+            schedule.add_meeting(s, schedule.MeetingInput(title="第2回", starts_at=dt.datetime(2026, 9, 4, 14)))
+        good = backup.backup_bytes(url)
+        db.dispose_all()
+    with zipfile.ZipFile(io.BytesIO(good)) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    manifest = json.loads(files["manifest.json"])
+
+    def archive(tables: dict[str, list] | None = None, drop: tuple[str, ...] = (), manifest_changes: dict | None = None,
+                raw: dict[str, bytes] | None = None) -> bytes:
+        m = json.loads(json.dumps(manifest))
+        out = dict(files)
+        for name, rows in (tables or {}).items():
+            payload = json.dumps(rows, ensure_ascii=False).encode()
+            out[f"tables/{name}.json"] = payload
+            m["tables"][name] = {"rows": len(rows) if isinstance(rows, list) else 0,
+                                 "sha256": hashlib.sha256(payload).hexdigest()}
+        for name in drop:
+            out.pop(f"tables/{name}.json", None)
+            m["tables"].pop(name, None)
+        m.update(manifest_changes or {})
+        out["manifest.json"] = json.dumps(m, ensure_ascii=False).encode()
+        out.update(raw or {})
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, value in out.items():
+                zf.writestr(name, value)
+        return buf.getvalue()
+
+    meetings_rows = json.loads(files["tables/meetings.json"])
+    w("backup_not_a_zip.zip", b"this is not a zip file\n")
+    w("backup_empty.zip", b"")
+    w("backup_truncated.zip", good[: len(good) // 2])
+    w("backup_unsupported_compression.zip", set_compression_method(good, 99))
+    w("backup_no_manifest.zip", patch(good, {"manifest.json": None}))
+    w("backup_manifest_not_object.zip", patch(good, {"manifest.json": "[1, 2, 3]"}))
+    w("backup_manifest_wrong_types.zip", archive(manifest_changes={"tables": "すべて", "revisions": 7}))
+    w("backup_format_2.zip", archive(manifest_changes={"format": 2}))
+    w("backup_newer_revision.zip", archive(manifest_changes={"revisions": ["9999_from_the_future"]}))
+    w("backup_missing_tables.zip", archive(drop=tuple(n for n in manifest["tables"] if n != "meetings")))
+    w("backup_missing_one_table.zip", archive(drop=("people",)))
+    w("backup_all_tables_zero_rows.zip", archive(tables={n: [] for n in manifest["tables"]}))
+    w("backup_duplicate_primary_keys.zip", archive(tables={"meetings": meetings_rows + meetings_rows[:1]}))
+    w("backup_bad_isoformat.zip", archive(tables={"meetings": [
+        {**meetings_rows[0], "starts_at": {"$dt": "2026-13-45T99:99"}}, *meetings_rows[1:]]}))
+    w("backup_wrong_types.zip", archive(tables={"meetings": [
+        {**meetings_rows[0], "id": "一", "fiscal_year": "令和八年"}, *meetings_rows[1:]]}))
+    w("backup_null_in_required.zip", archive(tables={"meetings": [{**meetings_rows[0], "title": None},
+                                                                  *meetings_rows[1:]]}))
+    w("backup_rows_not_a_list.zip", archive(tables={"meetings": {"rows": meetings_rows}}))
+    w("backup_row_not_an_object.zip", archive(tables={"meetings": [1, "二", None]}))
+    w("backup_unknown_table.zip", archive(tables={"secret_table": [{"id": 1}]}))
+    w("backup_bad_base64.zip", archive(tables={"meetings": [{**meetings_rows[0], "title": {"$b64": "***"}},
+                                                            *meetings_rows[1:]]}))
+    w("backup_huge_manifest.zip", set_declared_size(good, "manifest.json", 0xFFFFFFF0))
+    w("backup_huge_table.zip", set_declared_size(good, "tables/meetings.json", 0xFFFFFFF0))
+    w("backup_nul_in_text.zip", archive(tables={"meetings": [{**meetings_rows[0], "title": "第1回\x00"},
+                                                             *meetings_rows[1:]]}))
+
+
 if __name__ == "__main__":
     registrations()
     surveys()
     chats()
+    registrations_more()
+    surveys_more()
+    backups()
     print(len(list(HERE.glob("*_*.*"))) - 1, "files")

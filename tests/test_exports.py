@@ -1,0 +1,113 @@
+"""Downloads cannot run formulas: every CSV and Excel the app offers, opened back and scanned."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from facilitation.assignment import exports as assignment_exports
+from facilitation.assignment.exports import Roster, RosterEntry, RosterRoom
+from facilitation.files import exports
+
+HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"押して\")", "=cmd|' /C calc'!A0", "+田中 一郎", "-鈴木 二郎",
+           "@SUM(A1:A9)", "\t高橋", "\r改行", "＝1+1", "- 項目", "=", "+81 90 1234 5678"]
+LEGITIMATE = ["-", "+", "－", "-3", "+81", "-1,234.5", "-0.5", "12%", "2026/11/20", "山田 太郎", "", "a-b"]
+
+
+def injectable(cells) -> list[str]:
+    """Cells a spreadsheet would read as a formula (an apostrophe in front makes text)."""
+    return [c for c in cells if isinstance(c, str) and exports.looks_like_formula(c)]
+
+
+def csv_cells(data: bytes) -> list[str]:
+    return [c for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for c in row]
+
+
+def xlsx_cells(data: bytes) -> list[object]:
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    formulas = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert not formulas, [c.value for c in formulas]  # openpyxl stores "=…" text as a formula
+    return [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_formula_looking_text_is_neutralised(value):
+    assert exports.looks_like_formula(value) and exports.safe_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", LEGITIMATE)
+def test_legitimate_values_stay_as_they_are(value):
+    assert exports.safe_cell(value) == value
+
+
+def frame() -> pd.DataFrame:
+    n = len(HOSTILE)
+    return pd.DataFrame({
+        "=見出し": HOSTILE,
+        "区分": pd.Categorical(HOSTILE),
+        "文字列": pd.array(HOSTILE, dtype="string"),
+        "混在": [-3, "=1+1", 2.5, None, "-", "+81", "@x", dt.date(2026, 1, 2), "-鈴木", True, "ok"][:n],
+        "数": list(range(-5, n - 5)),
+        "制御文字": ["NUL\x00入り", "ベル\x07", *[""] * (n - 2)],
+    }, index=pd.Index([f"=idx{i}" for i in range(n)]))
+
+
+def test_safe_frame_is_the_one_function_for_any_download():
+    out = exports.safe_frame(frame())
+    assert not injectable(out.columns) and not injectable(out.index)
+    for col in out.columns:
+        assert not injectable(out[col].tolist()), col
+    assert out["'=見出し"].iloc[0] == "'" + HOSTILE[0]
+    assert out["数"].tolist() == list(range(-5, len(HOSTILE) - 5))  # numbers stay numbers
+    assert out["混在"].iloc[0] == -3 and out["混在"].iloc[4] == "-" and out["混在"].iloc[5] == "+81"
+    assert frame()["=見出し"].iloc[0] == HOSTILE[0]  # the original is not changed
+
+
+def test_csv_and_excel_downloads_have_no_injectable_cell():
+    assert not injectable(csv_cells(exports.to_csv_bytes(frame())))
+    cells = xlsx_cells(exports.to_xlsx_bytes({"=一覧": frame(), "一覧": frame()}))
+    assert not injectable(cells)
+    assert "NUL入り" in cells and "ベル" in cells  # characters Excel cannot hold are dropped, not the download
+
+
+def test_sheet_names_are_valid_and_unique():
+    used: set[str] = set()
+    names = [exports.sheet_name(n, used) for n in
+             ["一覧", "一覧", "Room", "room", "a/b:c*d?e[f]", "'引用'", "", "History", "長" * 40, "長" * 40,
+              "👩‍💼" * 20, "制御\x01文字"]]
+    assert len({n.lower() for n in names}) == len(names)
+    for n in names:
+        assert n and len(n.encode("utf-16-le")) // 2 <= 31 and not set("[]:*?/\\") & set(n)
+        assert not n.startswith("'") and not n.endswith("'") and not any(ord(c) < 32 for c in n)
+    assert names[:4] == ["一覧", "一覧_2", "Room", "room_2"]
+    wb = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes([(n, pd.DataFrame({"a": [1]})) for n in names])))
+    assert wb.sheetnames == names
+
+
+def _roster() -> Roster:
+    rooms = [RosterRoom(id="r1", name="一覧", zoom_name="R1", position=1),
+             RosterRoom(id="r2", name="ルーム", zoom_name="R2", position=2),
+             RosterRoom(id="r3", name="ルーム", zoom_name="=R3", position=3),
+             RosterRoom(id="r4", name="-", zoom_name="", position=4)]
+    entries = [RosterEntry("r1", "=HYPERLINK(\"x\") 太郎", org="@社協", email="ok1@example.org"),
+               RosterEntry("r2", "佐藤 花子", org="-", email="=cmd|'/Ccalc'!A0@example.org"),
+               RosterEntry("r2", "鈴木 一郎", email="+1@example.org"),
+               RosterEntry("r2", "高橋 三郎", email="-dash@example.org"),
+               RosterEntry("r3", "伊藤 四郎", email="ok3@example.org"),
+               RosterEntry("r4", "田中 五郎", email="ok4@example.org")]
+    return Roster("=第9回", rooms, entries)
+
+
+def test_every_downloadable_file_of_a_hostile_roster_is_clean():
+    roster = _roster()
+    zoom = assignment_exports.zoom_csv(roster)
+    rows = list(csv.reader(io.StringIO(zoom.data.decode("utf-8"))))
+    assert not injectable([c for r in rows for c in r])
+    assert rows[1:] == [["R1", "ok1@example.org"], ["-", "ok4@example.org"]]  # "-" is a room name, kept as is
+    cells = xlsx_cells(assignment_exports.roster_xlsx(roster))
+    assert not injectable(cells)
