@@ -238,8 +238,9 @@ def read_report_format(data: bytes, file_name: str = "") -> tuple[list[ZoomRow],
     header = lines[header_at][1]
     japanese = bool(re.search(r"[ぁ-んァ-ン一-龥]", "".join(header)))
     fmt = "Zoom参加者レポート（" + ("日本語" if japanese else "英語") + ("・会議の概要つき" if header_at else "") + "）"
-    minutes_label = clean(header[cols["minutes"]]) if "minutes" in cols else "期間（分）"
+    minutes_label = str(header[cols["minutes"]]).strip().lstrip("\ufeff") if "minutes" in cols else "期間（分）"
     rows, problems = [], []
+    blank_minutes: list[int] = []
     if "minutes" not in cols:
         problems.append(f"{where}: 参加時間（「期間（分）」「所要時間（分）」など）の列が見つかりません。"
                         "参加時間は参加時刻と退出時刻から計算しました。")
@@ -263,6 +264,9 @@ def read_report_format(data: bytes, file_name: str = "") -> tuple[list[ZoomRow],
                     else "0分とします")
         minutes_text = clean(cell("minutes"))
         minutes = 0
+        if "minutes" in cols and not minutes_text:
+            blank_minutes.append(i)
+            minutes = from_times or 0
         if "minutes" not in cols:
             minutes = from_times or 0
             if from_times is None:
@@ -286,6 +290,10 @@ def read_report_format(data: bytes, file_name: str = "") -> tuple[list[ZoomRow],
         rows.append(ZoomRow(line=i, display_name=display or raw_name, original_name=original,
                             email=email_key(cell("email")), joined_at=joined, left_at=left, minutes=minutes,
                             guest=clean(cell("guest")).lower() in _YES))
+    if blank_minutes:
+        shown = "、".join(str(n) for n in blank_minutes[:10]) + ("ほか" if len(blank_minutes) > 10 else "")
+        problems.append(f"{where} {shown}行目: 「{minutes_label}」が空欄のため、参加時間は参加時刻・退出時刻から"
+                        "計算しました（計算できない行は0分）。")
     return rows, problems, fmt
 
 

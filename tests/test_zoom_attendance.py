@@ -211,3 +211,14 @@ def test_real_japanese_ui_report_reads_its_durations():
     rows, problems = zoom_attendance.read_report(path.read_bytes(), path.name)
     assert problems == [] and len(rows) == 204
     assert rows[0].minutes == 245 and sum(r.minutes for r in rows) > 0
+
+
+def test_blank_durations_are_named_and_taken_from_the_times():
+    csv = ("名前 (元の名前),ユーザーメール,参加時刻,退出時刻,所要時間（分）\n"
+           "佐藤陽子,,2026/12/10 13:00,2026/12/10 14:30,\n"
+           "高橋美咲,,2026/12/10 13:00,,\n"
+           "鈴木健太,,2026/12/10 13:00,2026/12/10 14:00,60\n")
+    rows, problems = zoom_attendance.read_report(csv.encode(), "blank.csv")
+    assert [r.minutes for r in rows] == [90, 0, 60]
+    assert problems == ["blank.csv 2、3行目: 「所要時間（分）」が空欄のため、参加時間は参加時刻・退出時刻から計算しました"
+                        "（計算できない行は0分）。"]
