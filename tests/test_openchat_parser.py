@@ -317,3 +317,15 @@ def test_real_mobile_and_pc_exports_of_one_chat_agree_on_every_text_post():
     assert texts(mobile) <= texts(pc)
     assert (dt.datetime(2021, 1, 1, 12, 3), "A", "あいうえお") in texts(mobile)
     assert mobile.saved_at == dt.datetime(2021, 4, 30, 13, 16)
+
+
+def test_cli_import_keeps_impossible_dates_out_of_the_database_and_lists_them(sqlite_url, capsys):
+    assert cli.main(["--db", sqlite_url, "openchat", "import", str(DATA / "impossible_dates.txt"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["messages_added"], data["events_added"], data["unparsed_lines"]) == (3, 0, 4)
+    assert data["format"] == "LINE（スマートフォン・日本語）"
+    assert [u["line"] for u in data["unparsed"]] == [8, 9, 10, 13]
+    assert [w["line"] for w in data["warnings"]] == [7, 12]
+    assert cli.main(["--db", sqlite_url, "openchat", "import", str(DATA / "weekday_mismatch.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "（形式: LINE（スマートフォン・日本語））" in out and "注意: 9行目の日付 2024/02/02 の曜日が合いません" in out
