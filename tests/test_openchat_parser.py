@@ -130,7 +130,7 @@ def test_line_endings_bom_and_shift_jis_give_the_same_result():
 
 @pytest.mark.parametrize("text,expected", [
     ("9:05", "09:05"), ("09:05", "09:05"), ("午前9:05", "09:05"), ("午後1:30", "13:30"),
-    ("午前12:10", "00:10"), ("午後12:10", "12:10"), ("午後 3:00", "15:00"), ("1:30 PM", "13:30"),
+    ("午前12:10", "12:10"), ("午前0:10", "00:10"), ("午後12:10", "12:10"), ("午後 3:00", "15:00"), ("1:30 PM", "13:30"),
     ("12:05 AM", "00:05"), ("12:30 PM", "12:30"), ("9:05am", "09:05"), ("PM 1:30", "13:30"),
     ("２３：５９", "23:59"), ("23:59:10", "23:59"),
 ])
@@ -206,3 +206,126 @@ def test_parser_never_raises_and_accounts_for_every_line(lines, crlf):
 def test_parser_never_raises_on_any_bytes(data):
     p = parser.parse_bytes(data)
     assert sum(p.line_counts.values()) == p.total_lines
+
+
+# --- what real exports do (issue 15); the fixtures imitate each feature, the real files live outside ---
+
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-samples" / "line"
+
+
+def test_japanese_12_hour_apps_write_noon_as_gozen_12_and_the_saved_time_keeps_gogo():
+    p = parse("ja_noon.txt")
+    assert [m.at.strftime("%d %H:%M") for m in p.messages] == [
+        "05 11:58", "05 12:03", "05 12:40", "05 13:05", "06 00:15", "06 09:00"]
+    assert p.saved_at == dt.datetime(2024, 4, 30, 13, 16)
+    assert p.format == "LINE（スマートフォン・日本語）"
+
+
+def test_a_date_line_with_a_wrong_weekday_is_used_and_named_in_a_warning():
+    p = parse("weekday_mismatch.txt")
+    assert [(m.at.date().isoformat(), m.sender) for m in p.messages] == [
+        ("2024-01-01", "りんく&佐藤"), ("2024-01-01", "ステップ&田中"), ("2024-02-02", "りんく&佐藤"),
+        ("2024-02-02", "ステップ&田中"), ("2025-01-01", "りんく&佐藤")]
+    assert [(w.line_no, w.text) for w in p.warnings] == [(9, "2024/02/02(火)"), (14, "2025/01/01(月)")]
+    assert "金曜日" in p.warnings[0].message and "日付のほうを使いました" in p.warnings[0].message
+    # A date typed inside a message (no blank line before it, no post after it) stays text.
+    assert p.messages[1].text == "次回の日程です\n2024/03/05(月)\nよろしくお願いします"
+    assert p.messages[2].text == "研修の報告です\n資料は後ほど"
+    # The first line holds only the chat name, without 「[LINE]」.
+    assert (p.chat_name, p.line_counts["header"], p.unparsed) == ("どうねっと", 1, [])
+
+
+def test_read_date_line_returns_a_date_whose_weekday_disagrees_for_the_parser_to_judge():
+    assert parser.read_date_line("2024/02/02(火)") == (dt.date(2024, 2, 2), False)
+    assert parser.read_date_line("2024/02/02(金)") == (dt.date(2024, 2, 2), True)
+    assert parser.read_date_line("2024/02/02") == (dt.date(2024, 2, 2), True)
+    assert parser.read_date_line("2024/02/02 のご案内") == (None, False)
+
+
+def test_english_pc_bare_media_words_and_a_time_glued_to_the_name():
+    p = parse("en_pc_bare_media.txt")
+    assert p.format == "LINE（PC/Mac・英語）"
+    assert [(m.sender, m.media) for m in p.messages if m.kind == parser.KIND_MEDIA] == [
+        ("Bob", "写真"), ("Bob", "スタンプ"), ("Alice", "動画"), ("Bob", "ファイル")]
+    # A sentence that starts with the word is a message; a call line stays a post.
+    assert by_line(p, 7).kind == parser.KIND_TEXT and by_line(p, 12).text == "Canceled"
+    # 「08:16Bob …」 is not folded into the previous post: it is listed with its line number.
+    assert [(u.line_no, u.text) for u in p.unparsed] == [(8, "08:16Bob I will be late")]
+    assert by_line(p, 7).text == "Photos of the venue are in the album"
+    # A continuation that merely starts with a time (「10:00からです」) stays in its message.
+    assert by_line(p, 9).text == "The meeting starts\n10:00からです"
+
+
+def test_impossible_dates_are_kept_aside_with_their_lines_listed():
+    p = parse("impossible_dates.txt")
+    assert [(m.at.isoformat(timespec="minutes"), m.text) for m in p.messages] == [
+        ("2024-01-14T09:00", "おはようございます"), ("2024-01-15T10:00", "よろしくお願いします"),
+        ("2024-01-15T10:05", "こちらこそ")]
+    assert p.events == []
+    assert [u.line_no for u in p.unparsed] == [8, 9, 10, 13]
+    assert "9999/12/31" in p.unparsed[0].reason and "2009/01/01" in p.unparsed[3].reason
+    assert [w.line_no for w in p.warnings] == [7, 12]
+    assert (p.first_date.isoformat(), p.last_date.isoformat()) == ("2024-01-14", "2024-01-15")
+    assert sum(p.line_counts.values()) == p.total_lines
+
+
+@pytest.mark.parametrize("day,sane", [
+    (dt.date(2011, 6, 23), True), (dt.date(2010, 12, 31), False), (dt.date(9999, 12, 31), False),
+    (dt.date(2030, 1, 1), True)])
+def test_sane_dates(day, sane):
+    assert parser.sane_date(day, today=dt.date(2026, 12, 4)) is sane
+
+
+def test_chat_name_of_a_one_to_one_chat_and_of_a_group_ending_in_to():
+    one = parser.parse_text("[LINE] 佐藤とのトーク履歴\n\n2024/01/14(日)\n09:00\t佐藤\tこんにちは\n09:01\t田中\tはい\n")
+    group = parser.parse_text("[LINE] どうねっとのトーク履歴\n\n2024/01/14(日)\n09:00\tA\tこんにちは\n"
+                              "09:01\tB\tはい\n09:02\tC\tどうも\n")
+    assert (one.chat_name, group.chat_name) == ("佐藤", "どうねっと")
+
+
+@pytest.mark.parametrize("name,fmt", [
+    ("ja_ios.txt", "LINE（スマートフォン・日本語）"), ("en_android.txt", "LINE（スマートフォン・英語）"),
+    ("ja_pc.txt", "LINE（PC/Mac・日本語）")])
+def test_the_recognised_format_is_named(name, fmt):
+    assert parse(name).format == fmt
+
+
+def test_not_a_chat_names_no_format():
+    assert parser.parse_text("こんにちは\nただのメモです\n").format == ""
+
+
+def test_cli_prints_the_format_warnings_and_every_unplaced_line(capsys):
+    assert cli.main(["openchat", "parse", str(DATA / "impossible_dates.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "形式: LINE（スマートフォン・日本語）" in out
+    assert "7行目の日付 9999/12/31" in out
+    for line_no in (8, 9, 10, 13):
+        assert f"  {line_no}行目: " in out
+    assert cli.main(["openchat", "parse", str(DATA / "weekday_mismatch.txt"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["format"] == "LINE（スマートフォン・日本語）"
+    assert [w["line"] for w in data["warnings"]] == [9, 14]
+
+
+@pytest.mark.skipif(not (REAL / "line2json_talk-pc.txt").exists(), reason="real samples live beside the project")
+def test_real_mobile_and_pc_exports_of_one_chat_agree_on_every_text_post():
+    """arrow2nd/line2json's testdata: the same chat from the phone (午前/午後) and from LINE PC (24 h)."""
+    mobile = parser.parse_bytes((REAL / "line2json_talk-mobile.txt").read_bytes())
+    pc = parser.parse_bytes((REAL / "line2json_talk-pc.txt").read_bytes())
+    def texts(p):
+        return {(m.at, m.sender, m.text) for m in p.messages if m.kind == parser.KIND_TEXT}
+    assert texts(mobile) <= texts(pc)
+    assert (dt.datetime(2021, 1, 1, 12, 3), "A", "あいうえお") in texts(mobile)
+    assert mobile.saved_at == dt.datetime(2021, 4, 30, 13, 16)
+
+
+def test_cli_import_keeps_impossible_dates_out_of_the_database_and_lists_them(sqlite_url, capsys):
+    assert cli.main(["--db", sqlite_url, "openchat", "import", str(DATA / "impossible_dates.txt"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["messages_added"], data["events_added"], data["unparsed_lines"]) == (3, 0, 4)
+    assert data["format"] == "LINE（スマートフォン・日本語）"
+    assert [u["line"] for u in data["unparsed"]] == [8, 9, 10, 13]
+    assert [w["line"] for w in data["warnings"]] == [7, 12]
+    assert cli.main(["--db", sqlite_url, "openchat", "import", str(DATA / "weekday_mismatch.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "（形式: LINE（スマートフォン・日本語））" in out and "注意: 9行目の日付 2024/02/02 の曜日が合いません" in out

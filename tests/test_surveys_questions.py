@@ -1,5 +1,6 @@
 """Column typing of Google-Forms-shaped files, multi-select splitting, and the secretariat's corrections."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -86,4 +87,75 @@ def test_unknown_kind_in_corrections_is_ignored_and_grid_can_be_split():
     headers = ["評価 [講演]", "評価 [ルーム]", "感想"]
     rows = [["良い", "普通", "とても良かった"], ["普通", "悪い", "よかった"]]
     qs = detect(headers, rows, kinds={"感想": "bogus", "評価": "single"})
-    assert [(q.title, q.kind) for q in qs] == [("評価 [講演]", "single"), ("評価 [ルーム]", "single"), ("感想", "single")]
+    # 「感想」 is a comment box by its title (issue 15), whatever the bogus correction said.
+    assert [(q.title, q.kind) for q in qs] == [("評価 [講演]", "single"), ("評価 [ルーム]", "single"), ("感想", "text")]
+
+
+# --- small forms where the answers alone mislead (issue 15) ---
+
+def test_small_form_kinds_come_from_titles_and_the_forms_other_scales():
+    survey = load("small_form.csv")
+    kinds = {q.title: q.kind for q in survey.questions}
+    assert kinds == {
+        "タイムスタンプ": "identity",
+        "本日の進み具合（1〜5）": "scale",  # only 3 and 4 chosen: the title gives the scale
+        "講義のわかりやすさ": "scale",
+        "次回の参加意欲": "scale",  # only 4 and 5 chosen: the form's other questions are 1–5
+        "あなたの機関からの参加人数": "number",  # a count, even among scales
+        "ご意見・ご要望があればご自由にお書きください": "text",  # 「特になし」 twice
+        "今日いちばん役立ったこと": "text",  # the same sentence twice, no title hint
+        "ひとことメモ": "text",  # only 「特になし」
+    }
+    counts = summarize(survey).question("本日の進み具合(1〜5)").counts()
+    assert counts == {"5": 0, "4": 2, "3": 4, "2": 0, "1": 0}
+    assert survey.question("次回の参加意欲").options == ["5", "4", "3", "2", "1"]
+    assert survey.question("本日の進み具合(1〜5)").reason == "題名の「1〜5」から1〜5の段階評価としました"
+    assert survey.question("次回の参加意欲").reason == "同じフォームの1〜5の質問にそろえて段階評価としました"
+    assert "自由" in survey.question("ご意見・ご要望があればご自由にお書きください").reason
+
+
+@pytest.mark.parametrize("title,values,kind", [
+    ("質問や何かリクエストがあれば自由にお書き下さい。", ["もっと例題がほしい"], "text"),  # answered once
+    ("ご感想", ["よかった", "よかった", "特になし"], "text"),
+    ("満足度（5段階）", ["4", "4", "5"], "scale"),
+    ("進み具合はどうですか？", ["3", "4", "3"], "scale"),
+    ("参加回数", ["3", "4", "3"], "number"),
+    ("本日のご感想をお聞かせください", ["とても参考になった", "参考になった"], "scale"),  # a known scale beats the title
+    ("開催形式のご希望", ["対面", "オンライン", "対面"], "single"),
+])
+def test_kind_of_one_column(title, values, kind):
+    (q,) = detect([title], [[v] for v in values])
+    assert q.kind == kind
+
+
+def test_a_question_titled_like_a_comment_box_keeps_checkbox_answers_multi():
+    rows = [["研修, 事例検討"], ["研修"], ["事例検討, 研修"], ["研修, 交流"], ["交流, 事例検討"]]
+    (q,) = detect(["ご要望のテーマ（複数選択可）"], rows)
+    assert q.kind == "multi"
+
+
+def test_cli_names_the_format_and_why_a_kind_was_chosen(capsys):
+    from facilitation import cli
+
+    assert cli.main(["surveys", "summarize", str(DATA / "small_form.csv")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("形式: Google フォームの回答（CSV・utf-8）")
+    assert "（同じフォームの1〜5の質問にそろえて段階評価としました）" in out
+    assert cli.main(["surveys", "summarize", str(DATA / "small_form.csv"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["format"] == "Google フォームの回答（CSV・utf-8）"
+    by_title = {q["title"]: q for q in data["questions"]}
+    assert by_title["本日の進み具合（1〜5）"]["reason"].startswith("題名の")
+    assert "reason" not in by_title["講義のわかりやすさ"]  # the answers alone decided
+
+
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-samples" / "forms" / "shibatch28_ank_data.csv"
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="real samples live beside the project")
+def test_real_linear_scale_with_two_answers_is_a_scale():
+    """Shibatch28/DataAndProgramming ank_data.csv: 「進み具合はどうですか？」 was answered only 3 or 4."""
+    survey = Survey.from_table(read_table(REAL.read_bytes(), REAL.name))
+    q = survey.question("進み具合はどうですか?")
+    assert q.kind == "scale"
+    assert summarize(survey).question(q.key).counts() == {"5": 0, "4": 5, "3": 17, "2": 0, "1": 0}

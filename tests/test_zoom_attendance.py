@@ -142,3 +142,84 @@ def test_command_prints_json_with_the_unmatched_rows(world, capsys):
     assert cli(["--db", url, "attendance", "zoom", str(DATA / "not_a_report.csv"), "--meeting",
                  str(w.meeting_id)]) == 2
     assert "見出し" in capsys.readouterr().err
+
+
+# --- reports as Zoom's Japanese web UI writes them, overlapping sessions, impossible durations (issue 15) ---
+
+def test_japanese_ui_duration_header_is_read():
+    rows, problems, fmt = zoom.read_report_format((DATA / "participants_ja_ui.csv").read_bytes(),
+                                                             "participants_ja_ui.csv")
+    assert problems == [] and fmt == "Zoom参加者レポート（日本語）"
+    assert [r.minutes for r in rows] == [105, 120, 55, 50, 110]  # 「所要時間（分）」, not 0
+
+
+def test_overlapping_sessions_count_once_and_the_report_says_so(world):
+    url, w = world
+    with db.session(url) as s:
+        result = zoom.import_report(s, SECRETARIAT_LOCAL, w.meeting_id,
+                                               (DATA / "participants_ja_ui.csv").read_bytes(), "participants_ja_ui.csv",
+                                               fill=False)
+        stored = {z.display_name: z.minutes for z in s.scalars(
+            select(ZoomParticipant).where(ZoomParticipant.meeting_id == w.meeting_id))}
+    by_name = {p.display_name: p for p in result.matched + result.unmatched}
+    # 佐藤 on a computer 13:00–14:45 and a phone 13:00–15:00: present 120 minutes, not 225.
+    assert (by_name["佐藤陽子"].minutes, by_name["佐藤陽子"].listed_minutes) == (120, 225)
+    # 高橋 left and came back: two separate stretches keep their own durations.
+    assert by_name["高橋美咲"].minutes == 105
+    assert stored["佐藤陽子"] == 120 and stored["高橋美咲"] == 105
+    assert [p for p in result.problems if "重なる参加" in p] == [
+        "佐藤陽子（2, 3行目）: 同じ時間に重なる参加（複数の端末など）があるため、参加時間は重なりを1回として"
+        " 120分としました（レポートの合計は 225分）。"]
+    assert result.format == "Zoom参加者レポート（日本語）"
+
+
+def test_presence_minutes_of_rows_without_times_are_added_up():
+    row = zoom.ZoomRow(line=2, display_name="A", original_name="", email="", joined_at=None,
+                                  left_at=None, minutes=30, guest=True)
+    p = zoom.Presence(rows=[row, zoom.ZoomRow(**{**vars(row), "line": 3, "minutes": 15})])
+    assert p.minutes == 45
+
+
+def test_impossible_durations_are_named_and_the_rest_of_the_report_is_kept(world, capsys):
+    url, w = world
+    rows, problems = zoom.read_report((DATA / "participants_bad_minutes.csv").read_bytes(), "bad.csv")
+    assert [(r.display_name, r.minutes) for r in rows] == [
+        ("鈴木 健太", 120), ("田中 誠", 90), ("伊藤 直子", 0), ("渡辺 大樹", 60)]
+    assert problems == [
+        "bad.csv 2行目「Duration (minutes)」: 「99999999999」は参加時間としてありえない値です（参加時刻と退出時刻から 120分としました）。",
+        "bad.csv 3行目「Duration (minutes)」: 「-5」は参加時間としてありえない値です（参加時刻と退出時刻から 90分としました）。",
+        "bad.csv 4行目「Duration (minutes)」: 「1e400」は参加時間としてありえない値です（0分とします）。",
+    ]
+    assert cli(["--db", url, "attendance", "zoom", str(DATA / "participants_bad_minutes.csv"), "--meeting",
+                str(w.meeting_id), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rows"] == 4 and len(out["problems"]) == 3
+    assert {p["display_name"]: p["minutes"] for p in out["matched"]}["鈴木 健太"] == 120
+
+
+def test_a_report_without_durations_says_so_and_uses_join_and_leave_times():
+    rows, problems = zoom.read_report((DATA / "participants_no_minutes.csv").read_bytes(), "x.csv")
+    assert [r.minutes for r in rows] == [120, 0]
+    assert problems[0].startswith("x.csv: 参加時間（「期間（分）」「所要時間（分）」など）の列が見つかりません。")
+    assert problems[1] == "x.csv 3行目: 参加時刻・退出時刻から参加時間を計算できません（0分とします）。"
+
+
+@pytest.mark.skipif(not (Path(__file__).resolve().parents[1] / ".." / "shared" / "real-samples" / "zoom").exists(),
+                    reason="real samples live beside the project")
+def test_real_japanese_ui_report_reads_its_durations():
+    """yu-9824/zoom_participant's example: Zoom's Japanese web UI headers with 「所要時間（分）」."""
+    path = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-samples" / "zoom" / "yu9824_example_ja.csv"
+    rows, problems = zoom.read_report(path.read_bytes(), path.name)
+    assert problems == [] and len(rows) == 204
+    assert rows[0].minutes == 245 and sum(r.minutes for r in rows) > 0
+
+
+def test_blank_durations_are_named_and_taken_from_the_times():
+    csv = ("名前 (元の名前),ユーザーメール,参加時刻,退出時刻,所要時間（分）\n"
+           "佐藤陽子,,2026/12/10 13:00,2026/12/10 14:30,\n"
+           "高橋美咲,,2026/12/10 13:00,,\n"
+           "鈴木健太,,2026/12/10 13:00,2026/12/10 14:00,60\n")
+    rows, problems = zoom.read_report(csv.encode(), "blank.csv")
+    assert [r.minutes for r in rows] == [90, 0, 60]
+    assert problems == ["blank.csv 2、3行目: 「所要時間（分）」が空欄のため、参加時間は参加時刻・退出時刻から計算しました"
+                        "（計算できない行は0分）。"]

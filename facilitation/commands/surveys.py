@@ -8,7 +8,7 @@ from facilitation.cli import print_json
 from facilitation.files.tabular import read_table
 from facilitation.storage import db
 from facilitation.surveys import report, store
-from facilitation.surveys.questions import IDENTITY
+from facilitation.surveys.questions import IDENTITY, TIMESTAMP, header_role
 from facilitation.surveys.summary import Survey, summarize
 
 KIND_LABELS = {"single": "単一選択", "scale": "段階評価", "multi": "複数選択", "number": "数値", "date": "日付",
@@ -41,19 +41,38 @@ def _read(path: str):
     return read_table(Path(path).read_bytes(), Path(path).name)
 
 
+def _format(table) -> str:
+    """「Google フォームの回答（CSV・utf-8）」: what the file looked like to the reader."""
+    form = bool(table.headers) and header_role(str(table.headers[0]).strip()) == TIMESTAMP
+    kind = "Google フォームの回答" if form else "表"
+    source = Path(table.source or "").suffix.lstrip(".").upper() or "ファイル"
+    encoding = "" if table.encoding.lower() in ("", source.lower()) else f"・{table.encoding}"
+    return f"{kind}（{source}{encoding}）"
+
+
 def cmd_summarize(args) -> int:
-    survey = Survey.from_table(_read(args.file), title=Path(args.file).stem)
+    table = _read(args.file)
+    survey = Survey.from_table(table, title=Path(args.file).stem)
     result = summarize(survey)
+    reasons = {q.key: q.reason for q in survey.questions}
     if args.xlsx:
         Path(args.xlsx).write_bytes(report.workbook(result, survey.title))
     if args.html:
         Path(args.html).write_text(report.html_report(result, survey.title), encoding="utf-8")
     if args.json:
-        print_json(result.as_json())
+        data = result.as_json()
+        data["format"] = _format(table)
+        for out, q in zip(data["questions"], result.questions, strict=True):
+            if reasons.get(q.key):
+                out["reason"] = reasons[q.key]  # why the kind was chosen when the answers alone did not say
+        print_json(data)
         return 0
+    print(f"形式: {_format(table)}")
     print(f"回答者 {result.respondents}名")
     for i, q in enumerate(result.questions, start=1):
         print(f"\n{i}. {q.title}（{KIND_LABELS[q.kind]}） 回答 n={q.n}")
+        if reasons.get(q.key):
+            print(f"   （{reasons[q.key]}）")
         if q.kind == IDENTITY:
             continue
         if q.kind in ("single", "scale", "multi"):

@@ -5,7 +5,17 @@ The format differs by app version, OS and language: header lines, date lines
 "HH:MM<TAB>name<TAB>text" with 午前/午後 or AM/PM times, multi-line messages quoted with doubled
 quotes (newer apps) or simply continued on the next lines (older apps), system lines and media
 placeholders. Every line of the file is accounted for in `ParsedExport.line_counts`; lines that
-cannot be read are returned in `ParsedExport.unparsed`, never dropped.
+cannot be placed are returned in `ParsedExport.unparsed` with their line number, never dropped or
+guessed, and lines read with a doubt (a date whose weekday disagrees) are named in
+`ParsedExport.warnings`. `ParsedExport.format` says which app layout and language were recognised.
+
+Real exports differ from what one would expect in a few places, all handled here:
+- the Japanese 12-hour apps write noon as 「午前12:03」 (the PC export of the same chat says 12:03);
+- PC/Mac exports in English write media as bare words (「Photos」「Stickers」), without brackets;
+- a date line may carry a weekday that does not match its date (the date is used, with a warning);
+- a first line may hold only the chat name, without 「[LINE]」.
+Dates outside the years LINE can have written (before 2011, or far in the future) are kept aside:
+their posts are listed as unparsed, not read as posts.
 """
 
 from __future__ import annotations
@@ -45,6 +55,15 @@ MEDIA: dict[str, str] = {
     "プレゼント": "プレゼント", "gift": "プレゼント",
 }
 _MEDIA_RE = re.compile(r"^\[([^\[\]]{1,20})\]")
+# PC/Mac exports in English write some media as a bare word, the whole post (no brackets).
+BARE_MEDIA: dict[str, str] = {
+    "photos": "写真", "photo": "写真", "stickers": "スタンプ", "sticker": "スタンプ", "videos": "動画",
+    "video": "動画", "files": "ファイル", "file": "ファイル",
+}
+
+# Dates LINE can have written: the service started in June 2011; far-future dates are corrupt lines.
+FIRST_YEAR = 2011
+MAX_YEARS_AHEAD = 10
 
 _WEEKDAYS: dict[str, int] = {}
 for _i, (_ja, _en3, _en) in enumerate(zip(
@@ -78,14 +97,18 @@ _HEADER_RES = (
 )
 _CHAT_NAME_RES = (
     re.compile(r"^\[LINE\]\s*(?:chat history (?:with|in)\s+)(.+)$", re.IGNORECASE),
-    re.compile(r"^\[LINE\]\s*(.+?)(?:との|の)トーク履歴\s*$"),
+    re.compile(r"^\[LINE\]\s*(.+)のトーク履歴\s*$"),
     re.compile(r"^(?:chat history (?:with|in)\s+)(.+)$", re.IGNORECASE),
     re.compile(r"^\[LINE\]\s*(.+)$"),
+    re.compile(r"^(.+)のトーク履歴\s*$"),
 )
 _SAVED_RES = (
-    re.compile(r"(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})\D+?(\d{1,2}):(\d{2})"),
-    re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\D+?(\d{1,2}):(\d{2})"),
+    re.compile(r"(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(.*)$"),
+    re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(.*)$"),
 )
+_SAVED_TIME_RE = re.compile(r"(?:(午前|午後|am|pm)\s*)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:am|pm))?", re.IGNORECASE)
+# A PC/Mac line whose time is glued to the sender's name: 「07:28奈緒 受けるかな」.
+_GLUED_LINE_RE = re.compile(r"^(\d{1,2}:\d{2})([^\s\d:].*)$")
 
 # System lines. Each pattern names the actor (and for renames the new name).
 _Q = r"[「『\"]?"
@@ -151,6 +174,15 @@ class UnparsedLine:
 
 
 @dataclass
+class ParseWarning:
+    """A line that was read, but with a doubt the secretariat should know about."""
+
+    line_no: int  # 1-based
+    text: str
+    message: str  # Japanese
+
+
+@dataclass
 class ParsedExport:
     """Everything read from one export, with every line accounted for."""
 
@@ -162,6 +194,8 @@ class ParsedExport:
     line_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LINE_KINDS, 0))
     total_lines: int = 0
     encoding: str = "utf-8"
+    format: str = ""  # 「LINE（スマートフォン・日本語）」…; "" when no LINE layout was recognised
+    warnings: list[ParseWarning] = field(default_factory=list)
 
     @property
     def joins(self) -> list[SystemEvent]:
@@ -208,6 +242,9 @@ class ParsedExport:
             "line_counts": dict(self.line_counts),
             "unparsed_lines": len(self.unparsed),
             "unparsed": [{"line": u.line_no, "text": u.text, "reason": u.reason} for u in self.unparsed],
+            "format": self.format,
+            "encoding": self.encoding,
+            "warnings": [{"line": w.line_no, "text": w.text, "message": w.message} for w in self.warnings],
         }
 
 
@@ -240,7 +277,11 @@ def split_lines(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=8192)  # an export repeats the same few thousand time strings
 def parse_time(text: str) -> dt.time | None:
-    """「9:05」「09:05」「午後1:30」「1:30 PM」「PM 1:30」 → time; None when it is not a time."""
+    """「9:05」「09:05」「午後1:30」「1:30 PM」「PM 1:30」 → time; None when it is not a time.
+
+    LINE's Japanese 12-hour layout writes noon as 「午前12:03」 (the same chat exported from LINE PC
+    says 12:03) and midnight as 「午前0:03」, so 午前12 is noon; 「12:03 AM」 is midnight as in English.
+    """
     m = _TIME_RE.match(unicodedata.normalize("NFKC", text).strip())
     if not m:
         return None
@@ -254,7 +295,7 @@ def parse_time(text: str) -> dt.time | None:
                 return None  # 13:00 PM is tolerated as 13:00, 13:00 AM is not a time
         elif marker in ("午後", "pm") and hour < 12:
             hour += 12
-        elif marker in ("午前", "am") and hour == 12:
+        elif marker == "am" and hour == 12:
             hour = 0
     if hour > 23:
         return None
@@ -279,13 +320,24 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
 def parse_date_line(line: str) -> dt.date | None:
     """The date of a date line in any of the apps' forms; None when the line is not one.
 
-    A weekday, when written, must agree with the date (so a typed 「2024/01/14(月)」 is not taken).
+    A weekday, when written, must agree with the date (so a typed 「2024/01/14(月)」 is not taken);
+    `read_date_line` also returns dates whose weekday disagrees, for the parser to judge by context.
+    """
+    day, weekday_ok = read_date_line(line)
+    return day if weekday_ok else None
+
+
+def read_date_line(line: str) -> tuple[dt.date | None, bool]:
+    """(date, whether a written weekday agrees with it) for a date line; (None, False) otherwise.
+
+    A readable weekday that disagrees gives (date, False); an unreadable word after the date means
+    the line is no date line.
     """
     if "\t" in line or len(line) > 60:  # date lines are short and never hold a tab
-        return None
+        return None, False
     s = unicodedata.normalize("NFKC", line).strip()
     if len(s) > 40 or not s[:1].isalnum():
-        return None
+        return None, False
     day: dt.date | None = None
     wd: int | None | bool = None
     if m := _YMD_RE.match(s):
@@ -307,9 +359,15 @@ def parse_date_line(line: str) -> dt.date | None:
         month = _MONTHS.get(m.group(3).lower()[:3])
         day = _date(int(m.group(4)), month, int(m.group(2))) if month else None
         wd = _weekday(m.group(1))
-    if day is None or wd is False or (wd is not None and wd != day.weekday()):
-        return None
-    return day
+    if day is None or wd is False:
+        return None, False
+    return day, wd is None or wd == day.weekday()
+
+
+def sane_date(day: dt.date, today: dt.date | None = None) -> bool:
+    """False for dates LINE cannot have written: before 2011, or more than 10 years ahead."""
+    today = today or dt.date.today()
+    return FIRST_YEAR <= day.year <= today.year + MAX_YEARS_AHEAD
 
 
 def system_event(text: str) -> tuple[str, str, str]:
@@ -322,9 +380,14 @@ def system_event(text: str) -> tuple[str, str, str]:
     return EVENT_OTHER, "", ""
 
 
-def media_kind(text: str) -> str:
-    """「写真」 for 「[写真]」 or 「[Photo]」…; "" when the text is not a media placeholder."""
+def media_kind(text: str, bare: bool = False) -> str:
+    """「写真」 for 「[写真]」 or 「[Photo]」…; "" when the text is not a media placeholder.
+
+    With `bare` (PC/Mac layouts), the English apps' bare words 「Photos」「Stickers」… count too.
+    """
     text = text.strip()
+    if bare and (label := BARE_MEDIA.get(text.lower())):
+        return label
     if not text.startswith("["):
         return ""
     m = _MEDIA_RE.match(text)
@@ -345,15 +408,20 @@ def _chat_name(s: str) -> str:
 
 
 def _saved_at(s: str) -> dt.datetime | None:
+    """「保存日時：2021/04/30 午後1:16」「Saved on: 3/1/2024, 9:15 PM」 → datetime (午前/午後, AM/PM read)."""
     n = unicodedata.normalize("NFKC", s)
     if m := _SAVED_RES[0].search(n):
-        y, mo, d, h, mi = (int(x) for x in m.groups())
+        y, mo, d = (int(x) for x in m.groups()[:3])
     elif m := _SAVED_RES[1].search(n):
-        mo, d, y, h, mi = (int(x) for x in m.groups())
+        mo, d, y = (int(x) for x in m.groups()[:3])
     else:
         return None
+    t = _SAVED_TIME_RE.search(m.group(4))
+    when = parse_time(t.group(0)) if t else None
+    if when is None:
+        return None
     try:
-        return dt.datetime(y, mo, d, h, mi)
+        return dt.datetime(y, mo, d, when.hour, when.minute)
     except ValueError:
         return None
 
@@ -372,11 +440,16 @@ class _Parser:
         self.lines = lines
         self.out = ParsedExport(total_lines=len(lines))
         self.day: dt.date | None = None
+        self.bad_day: dt.date | None = None  # an impossible date line: its posts are kept aside
         self.last: ChatMessage | SystemEvent | None = None
         self.quote: list[tuple[int, str]] | None = None  # open quoted message: lines held after the first
         self.in_header = True
         self.prev_blank = True
+        self.blanks = self.blanks_before = 0  # blank lines just read (kept inside an unquoted message)
         self.known: set[str] = set()
+        self.today = dt.date.today()
+        self.language: Counter[str] = Counter()  # "ja" / "en" signals from headers and date lines
+        self.name_from_history = False  # the chat name came from 「…のトーク履歴」
         self.space_layout = self._detect_space_layout()
 
     def _detect_space_layout(self) -> bool:
@@ -404,6 +477,9 @@ class _Parser:
         self.count(UNPARSED)
         self.out.unparsed.append(UnparsedLine(no, text, reason))
 
+    def warn(self, no: int, text: str, message: str) -> None:
+        self.out.warnings.append(ParseWarning(no, text, message))
+
     def run(self) -> ParsedExport:
         for no, line in enumerate(self.lines, start=1):
             self._feed(no, line)
@@ -411,7 +487,35 @@ class _Parser:
             self._abandon_quote()
         self.out.messages.sort(key=lambda m: (m.at, m.line_no))
         self.out.events.sort(key=lambda e: (e.at, e.line_no))
+        self.out.format = self._format()
+        self._one_to_one_name()
         return self.out
+
+    def _one_to_one_name(self) -> None:
+        """「[LINE] 佐藤とのトーク履歴」 names a one-to-one chat with 佐藤, 「[LINE] どうねっとのトーク履歴」
+        a group called どうねっと: a name read as ending in 「と」 loses it when the chat is between two
+        people (at most two posting members and nobody joining or leaving)."""
+        name = self.out.chat_name
+        if (name.endswith("と") and len(name) > 1 and not self.in_header and len(self.out.members) <= 2
+                and not any(e.kind in (EVENT_JOIN, EVENT_LEAVE) for e in self.out.events)
+                and self.name_from_history):
+            self.out.chat_name = name[:-1]
+
+    def _format(self) -> str:
+        """「LINE（スマートフォン・日本語）」「LINE（PC/Mac・英語）」…; "" when nothing was recognised."""
+        if not (self.out.line_counts[DATE] or self.out.messages or self.out.events):
+            return ""
+        layout = "PC/Mac" if self.space_layout else "スマートフォン"
+        if not self.language:
+            return f"LINE（{layout}）"
+        language = "日本語" if self.language["ja"] >= self.language["en"] else "英語"
+        return f"LINE（{layout}・{language}）"
+
+    def _note_language(self, text: str) -> None:
+        if re.search(r"[月火水木金土日年]|トーク|保存", text):
+            self.language["ja"] += 1
+        elif re.search(r"[A-Za-z]{3}", text):
+            self.language["en"] += 1
 
     def _feed(self, no: int, line: str) -> None:
         if self.quote is not None and self._quoted_line(no, line):
@@ -420,21 +524,26 @@ class _Parser:
         if not stripped:
             self.count(BLANK)
             self.prev_blank = True
+            self.blanks += 1
             return
+        self.blanks_before, self.blanks = self.blanks, 0
         if self.in_header and self.day is None and _header_line(stripped):
             self.count(HEADER)
-            self.out.chat_name = self.out.chat_name or _chat_name(stripped)
+            self._note_language(stripped)
+            if not self.out.chat_name:
+                self.out.chat_name = _chat_name(stripped)
+                self.name_from_history = stripped.endswith("トーク履歴")
             if self.out.saved_at is None and ("保存" in stripped or "saved" in stripped.lower()):
                 self.out.saved_at = _saved_at(stripped)
             self.prev_blank = False
             return
-        day = parse_date_line(stripped)
-        # A date typed inside an old-style multi-line message must not move the calendar back.
-        if day is not None and (self.day is None or self.prev_blank or day >= self.day):
-            self.in_header = False
-            self.day = day
-            self.last = None
-            self.count(DATE)
+        day, weekday_ok = read_date_line(stripped)
+        if day is not None and self._date(no, stripped, day, weekday_ok):
+            self.prev_blank = False
+            return
+        if no == 1 and self._title_line(stripped):
+            self.count(HEADER)
+            self.out.chat_name = stripped.strip("「」")
             self.prev_blank = False
             return
         self.prev_blank = False
@@ -442,8 +551,58 @@ class _Parser:
             self._tab_line(no, line)
         elif self.space_layout and (m := _SPACE_LINE_RE.match(line)) and parse_time(m.group(1)):
             self._space_line(no, m.group(1), m.group(2))
+        elif self.space_layout and self._glued_line(no, line):
+            return
         else:
             self._continuation(no, line)
+
+    def _date(self, no: int, line: str, day: dt.date, weekday_ok: bool) -> bool:
+        """Take a date line (True), or leave it to be read as text typed in a message (False).
+
+        A date typed inside an old-style multi-line message must not move the calendar back; a date
+        line whose weekday disagrees, or whose date is impossible, is taken only where a date line
+        stands: at the start, after a blank line, or right before a post.
+        """
+        doubtful = not weekday_ok or not sane_date(day, self.today)
+        if doubtful:
+            if not ((self.day is None and self.bad_day is None) or self.prev_blank or self._post_follows(no)):
+                return False
+        elif not (self.day is None or self.prev_blank or day >= self.day):
+            return False
+        self.in_header = False
+        self.last = None
+        self.count(DATE)
+        self._note_language(line)
+        if not sane_date(day, self.today):
+            self.day, self.bad_day = None, day
+            self.warn(no, line, f"{no}行目の日付 {day:%Y/%m/%d} は LINE の記録としてありえないため、"
+                                "この日付の投稿は取り込まず、読み取れなかった行として示します。")
+            return True
+        self.day, self.bad_day = day, None
+        if not weekday_ok:
+            self.warn(no, line, f"{no}行目の日付 {day:%Y/%m/%d} の曜日が合いません"
+                                f"（{'月火水木金土日'[day.weekday()]}曜日のはずです）。日付のほうを使いました。")
+        return True
+
+    def _post_follows(self, no: int) -> bool:
+        """True when the line after line `no` is a post or system line (time, then tab or space)."""
+        if no >= len(self.lines):
+            return False
+        nxt = self.lines[no]  # lines are 1-based: line no + 1 is self.lines[no]
+        if "\t" in nxt:
+            return parse_time(nxt.split("\t", 1)[0]) is not None
+        m = _SPACE_LINE_RE.match(nxt)
+        return bool(m and parse_time(m.group(1)))
+
+    def _title_line(self, stripped: str) -> bool:
+        """The first line holds only the chat's name (no 「[LINE]」) when a header or date line follows."""
+        if "\t" in stripped or len(stripped) > 100 or _SPACE_LINE_RE.match(stripped):
+            return False
+        for nxt in self.lines[1:4]:
+            s = nxt.strip()
+            if s:
+                return _header_line(s) or read_date_line(s)[0] is not None
+        return False
 
     # each kind of line
 
@@ -451,6 +610,9 @@ class _Parser:
         t = parse_time(time_text)
         if t is None:
             self.unparsed(no, line, "時刻が読み取れません")
+            return None
+        if self.bad_day is not None:
+            self.unparsed(no, line, f"ありえない日付（{self.bad_day:%Y/%m/%d}）の投稿のため取り込みません")
             return None
         if self.day is None:
             self.unparsed(no, line, "日付の行より前にあります")
@@ -467,6 +629,7 @@ class _Parser:
             return
         at = self._when(no, line, parts[0])
         if at is None:
+            self.last = None
             return
         if len(parts) == 2 or not parts[1].strip():
             text = parts[-1].strip()
@@ -481,6 +644,7 @@ class _Parser:
     def _space_line(self, no: int, time_text: str, rest: str) -> None:
         at = self._when(no, f"{time_text} {rest}", time_text)
         if at is None:
+            self.last = None
             return
         kind, _actor, _new = system_event(rest)
         if kind != EVENT_OTHER:
@@ -494,7 +658,20 @@ class _Parser:
             self._system(no, at, rest)
             return
         self.known.add(sender)
-        self._post(no, at, sender, text)
+        self._post(no, at, sender, text, bare_media=True)
+
+    def _glued_line(self, no: int, line: str) -> bool:
+        """「07:28奈緒 受けるかな」: a post line missing the space after its time. It is listed as
+        unreadable (True) rather than guessed; a line typed in a message such as 「10:00から」 is not."""
+        m = _GLUED_LINE_RE.match(line)
+        if not m or parse_time(m.group(1)) is None:
+            return False
+        rest = m.group(2)
+        if not any(rest.startswith(n + " ") or rest == n for n in self.known):
+            return False
+        self.unparsed(no, line, "時刻と名前の間に空白がないため、投稿として読めません")
+        self.last = None
+        return True
 
     def _system(self, no: int, at: dt.datetime, text: str) -> None:
         kind, actor, new = system_event(text)
@@ -503,7 +680,7 @@ class _Parser:
         self.last = event
         self.count(SYSTEM)
 
-    def _post(self, no: int, at: dt.datetime, sender: str, text: str) -> None:
+    def _post(self, no: int, at: dt.datetime, sender: str, text: str, bare_media: bool = False) -> None:
         stripped = text.strip()
         if stripped in ("メッセージの送信を取り消しました", "メッセージの送信を取り消しました。",
                         "Message unsent.", "Message unsent", "unsent a message."):
@@ -513,7 +690,7 @@ class _Parser:
             self.count(SYSTEM)
             return
         self.count(MESSAGE)
-        media = media_kind(stripped)
+        media = media_kind(stripped, bare=bare_media)
         msg = ChatMessage(at=at, sender=sender, text=text.rstrip(), kind=KIND_MEDIA if media else KIND_TEXT,
                           media=media, line_no=no)
         self.out.messages.append(msg)
@@ -536,7 +713,7 @@ class _Parser:
             self.quote = None
             if isinstance(msg, ChatMessage):
                 body = "\n".join([msg.text[1:], *lines]).rstrip()[:-1]
-                msg.text = body.replace('""', '"')
+                msg.text = body.replace('""', '"').rstrip()  # blank lines before the closing quote
                 msg.media = media_kind(msg.text)
                 msg.kind = KIND_MEDIA if msg.media else KIND_TEXT
         return True
@@ -550,8 +727,12 @@ class _Parser:
 
     def _continuation(self, no: int, line: str) -> None:
         if isinstance(self.last, ChatMessage):
-            self.last.text = f"{self.last.text}\n{line.rstrip()}"
-            self.count(CONTINUATION)
+            gap = self.blanks_before  # blank lines typed inside the message belong to it
+            self.last.text = f"{self.last.text}\n{chr(10) * gap}{line.rstrip()}"
+            self.count(CONTINUATION, 1 + gap)
+            self.count(BLANK, -gap)
+        elif self.bad_day is not None:
+            self.unparsed(no, line, f"ありえない日付（{self.bad_day:%Y/%m/%d}）の投稿のため取り込みません")
         elif self.day is None:
             self.unparsed(no, line, "日付の行より前にあります")
         else:

@@ -3,12 +3,19 @@
 Zoom knows names and e-mails only of signed-in users; guests appear by the name they typed, often
 renamed to the room convention 「R3_氏名」. Matching, in order: e-mail, then the normalised name
 (display name, original name, the name inside 「R3_…」). People who left and rejoined appear on
-several rows and are merged. Rows left unmatched are kept for the secretariat to resolve.
+several rows and are merged; sessions that overlap (the same person on a computer and a phone at
+once) count their shared minutes once. Rows left unmatched are kept for the secretariat to resolve.
+
+Durations are read from the report's minutes column (「期間（分）」, in the Japanese web UI
+「所要時間（分）」, "Duration (minutes)"); a report without one, or a row whose value is impossible
+(negative, longer than Zoom allows), has its minutes taken from the join and leave times instead,
+and the problems say so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -34,8 +41,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "email": ("ユーザーメール", "User Email", "メール", "Email", "メールアドレス", "E-mail"),
     "join": ("参加時刻", "入室時刻", "Join time", "Join Time"),
     "leave": ("退出時刻", "退室時刻", "Leave time", "Leave Time"),
-    "minutes": ("期間（分）", "期間 (分)", "時間（分）", "参加時間（分）", "Duration (minutes)", "Duration (Minutes)",
-                "Duration"),
+    "minutes": ("期間（分）", "期間 (分)", "時間（分）", "参加時間（分）", "所要時間（分）", "所要時間 (分)", "所要時間",
+                "Duration (minutes)", "Duration (Minutes)", "Duration"),
     "guest": ("ゲスト", "Guest"),
 }
 _KEYS = {col: {key(s) for s in names} for col, names in COLUMNS.items()}
@@ -46,6 +53,7 @@ _YES = {"yes", "はい", "true", "1", "y", "ゲスト"}
 _ORIGINAL = re.compile(r"^(.*?)\s*[(（]([^()（）]+)[)）]\s*$")
 _ROOM_PREFIX = re.compile(r"^\s*(?:R|ルーム|room)\s*(\d{1,2})\s*[_\-ー:・.\s]*\s*(.+)$", re.IGNORECASE)
 _SPLIT = re.compile(r"[_/・|\s]+")
+MAX_MINUTES = 30 * 60  # Zoom ends a meeting after 30 hours: a longer row is a corrupt value
 
 
 class ZoomReportError(ValueError):
@@ -90,6 +98,34 @@ class Presence:
 
     @property
     def minutes(self) -> int:
+        """Minutes present: the rows' durations, with overlapping sessions counted once.
+
+        Rows that overlap in time (two devices at once, or a rejoin before Zoom closed the first
+        session) form one stretch of presence from the first join to the last leave; rows apart
+        keep Zoom's own rounded durations.
+        """
+        timed = sorted((r for r in self.rows if r.joined_at and r.left_at and r.left_at >= r.joined_at),
+                       key=lambda r: r.joined_at)
+        total = sum(r.minutes for r in self.rows if not (r.joined_at and r.left_at and r.left_at >= r.joined_at))
+        group: list[ZoomRow] = []
+        end: dt.datetime | None = None
+        for row in [*timed, None]:
+            if row is not None and group and row.joined_at < end:
+                group.append(row)
+                end = max(end, row.left_at)
+                continue
+            if len(group) == 1:
+                total += group[0].minutes
+            elif group:
+                span = math.ceil((end - group[0].joined_at).total_seconds() / 60)
+                total += max(span, *(r.minutes for r in group))
+            if row is not None:
+                group, end = [row], row.left_at
+        return total
+
+    @property
+    def listed_minutes(self) -> int:
+        """The rows' durations added up, as the report lists them (overlaps counted twice)."""
         return sum(r.minutes for r in self.rows)
 
     @property
@@ -119,15 +155,19 @@ class ZoomImport:
     already: int = 0  # registrations that already had a mark (left as the facilitator tapped it)
     merged: int = 0  # rows folded into an earlier row of the same person
     problems: list[str] = field(default_factory=list)
+    format: str = ""  # 「Zoom参加者レポート（日本語）」…
 
     def as_dict(self) -> dict:
         def item(p: Presence) -> dict:
+            # "minutes" keeps its meaning (the report's durations added up); "minutes_present" counts
+            # overlapping sessions once and is what is stored and shown.
             return {"display_name": p.display_name, "original_name": p.original_name, "email": p.email,
-                    "minutes": p.minutes, "lines": p.lines, "registration_id": p.registration_id,
+                    "minutes": p.listed_minutes, "minutes_present": p.minutes, "lines": p.lines, "registration_id": p.registration_id,
                     "name": p.name, "match": p.match, "note": p.note}
         return {"rows": self.rows, "people": self.people, "merged": self.merged, "marked": self.marked,
                 "already": self.already, "matched": [item(p) for p in self.matched],
-                "unmatched": [item(p) for p in self.unmatched], "problems": self.problems}
+                "unmatched": [item(p) for p in self.unmatched], "problems": self.problems,
+                "format": self.format}
 
 
 # --- reading ---
@@ -166,6 +206,19 @@ def read_report(data: bytes, file_name: str = "") -> tuple[list[ZoomRow], list[s
     Accepts Japanese or English headers, any encoding facilitation.tabular reads (UTF-8 with or
     without BOM, Shift_JIS, UTF-16), and the meeting summary Zoom puts above the participant table.
     """
+    rows, problems, _format = read_report_format(data, file_name)
+    return rows, problems
+
+
+def _minutes_between(joined: dt.datetime | None, left: dt.datetime | None) -> int | None:
+    if joined is None or left is None or left < joined:
+        return None
+    minutes = math.ceil((left - joined).total_seconds() / 60)
+    return minutes if minutes <= MAX_MINUTES else None
+
+
+def read_report_format(data: bytes, file_name: str = "") -> tuple[list[ZoomRow], list[str], str]:
+    """`read_report` plus the layout recognised (「Zoom参加者レポート（日本語・会議の概要つき）」…)."""
     where = file_name or "ファイル"
     try:
         table = read_table(data, file_name or "zoom.csv")
@@ -182,7 +235,15 @@ def read_report(data: bytes, file_name: str = "") -> tuple[list[ZoomRow], list[s
     if header_at is None:
         raise ZoomReportError(
             f"{where}: Zoomの参加者レポートの見出し（「名前（元の名前）」「参加時刻」など）が見つかりません。")
+    header = lines[header_at][1]
+    japanese = bool(re.search(r"[ぁ-んァ-ン一-龥]", "".join(header)))
+    fmt = "Zoom参加者レポート（" + ("日本語" if japanese else "英語") + ("・会議の概要つき" if header_at else "") + "）"
+    minutes_label = str(header[cols["minutes"]]).strip().lstrip("\ufeff") if "minutes" in cols else "期間（分）"
     rows, problems = [], []
+    blank_minutes: list[int] = []
+    if "minutes" not in cols:
+        problems.append(f"{where}: 参加時間（「期間（分）」「所要時間（分）」など）の列が見つかりません。"
+                        "参加時間は参加時刻と退出時刻から計算しました。")
     for i, cells in lines[header_at + 1:]:
 
         def cell(col: str, cells: list[str] = cells) -> str:
@@ -195,19 +256,45 @@ def read_report(data: bytes, file_name: str = "") -> tuple[list[ZoomRow], list[s
             continue
         m = _ORIGINAL.match(raw_name)
         display, original = (m.group(1).strip(), m.group(2).strip()) if m else (raw_name, "")
-        minutes_text = clean(cell("minutes"))
-        try:
-            minutes = int(float(minutes_text)) if minutes_text else 0
-        except ValueError:
-            problems.append(f"{where} {i}行目「期間（分）」: 「{minutes_text}」を数として読めません（0分とします）。")
-            minutes = 0
         joined, left = _time(cell("join")), _time(cell("leave"))
         if clean(cell("join")) and joined is None:
             problems.append(f"{where} {i}行目「参加時刻」: 「{clean(cell('join'))}」を日時として読めません。")
+        from_times = _minutes_between(joined, left)
+        fallback = (f"参加時刻と退出時刻から {from_times}分としました" if from_times is not None
+                    else "0分とします")
+        minutes_text = clean(cell("minutes"))
+        minutes = 0
+        if "minutes" in cols and not minutes_text:
+            blank_minutes.append(i)
+            minutes = from_times or 0
+        if "minutes" not in cols:
+            minutes = from_times or 0
+            if from_times is None:
+                problems.append(f"{where} {i}行目: 参加時刻・退出時刻から参加時間を計算できません（0分とします）。")
+        elif minutes_text:
+            try:
+                value = float(minutes_text.replace(",", ""))
+                if math.isnan(value):
+                    raise ValueError(minutes_text)
+            except ValueError:
+                problems.append(f"{where} {i}行目「{minutes_label}」: 「{minutes_text}」を数として読めません"
+                                f"（{fallback}）。")
+                minutes = from_times or 0
+            else:
+                if not 0 <= value <= MAX_MINUTES:
+                    problems.append(f"{where} {i}行目「{minutes_label}」: 「{minutes_text}」は参加時間としてありえない値です"
+                                    f"（{fallback}）。")
+                    minutes = from_times or 0
+                else:
+                    minutes = int(value)
         rows.append(ZoomRow(line=i, display_name=display or raw_name, original_name=original,
                             email=email_key(cell("email")), joined_at=joined, left_at=left, minutes=minutes,
                             guest=clean(cell("guest")).lower() in _YES))
-    return rows, problems
+    if blank_minutes:
+        shown = "、".join(str(n) for n in blank_minutes[:10]) + ("ほか" if len(blank_minutes) > 10 else "")
+        problems.append(f"{where} {shown}行目: 「{minutes_label}」が空欄のため、参加時間は参加時刻・退出時刻から"
+                        "計算しました（計算できない行は0分）。")
+    return rows, problems, fmt
 
 
 # --- matching ---
@@ -339,13 +426,19 @@ def import_report(session: Session, viewer: Viewer, meeting_id: int, data: bytes
     if not viewer.is_secretariat:
         raise AccessDenied("Zoomの参加者レポートの取り込みは事務局が行います。")
     get_meeting(session, meeting_id)
-    rows, problems = read_report(data, file_name)
+    rows, problems, fmt = read_report_format(data, file_name)
     people, merged = _merge(rows)
     regs = _registrations(session, meeting_id)
     for p in people:
         match_presence(p, regs)
     people, merged2 = _regroup(people)
-    result = ZoomImport(rows=len(rows), people=len(people), merged=merged + merged2, problems=problems)
+    result = ZoomImport(rows=len(rows), people=len(people), merged=merged + merged2, problems=problems,
+                        format=fmt)
+    for p in people:
+        if p.minutes < p.listed_minutes:
+            result.problems.append(
+                f"{p.display_name}（{p.lines}行目）: 同じ時間に重なる参加（複数の端末など）があるため、参加時間は"
+                f"重なりを1回として {p.minutes}分としました（レポートの合計は {p.listed_minutes}分）。")
     result.matched = [p for p in people if p.registration_id is not None]
     result.unmatched = [p for p in people if p.registration_id is None]
 

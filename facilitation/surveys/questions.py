@@ -4,6 +4,11 @@ Google Forms writes one column per question (a grid: one column per row, 「質�
 answer as the chosen options joined by ", " (options may themselves contain commas), and the text
 typed after 「その他」 in place of an option. `detect` turns headers + rows into `Question`s in form
 order; `parse` turns one question's cells into coded answers the summaries count.
+
+The answers alone can mislead on small forms: a comment box answered once, or twice with 「特になし」,
+looks like a single choice; a 1–5 question where only 3 and 4 were chosen looks like a number. The
+question's title (「ご自由にお書きください」「ご意見」「感想」, 「(1〜5)」「5段階」「満足度」「進み具合」)
+and the form's other 1–N questions decide then; `Question.reason` says why a kind was chosen.
 """
 
 from __future__ import annotations
@@ -64,7 +69,16 @@ _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _NUMBER_UNIT = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*(?:名|人|回|年|歳|か月|ヶ月|カ月|時間|分|件|円|%|％)?$")
 _DATE_FORMATS = ("%Y/%m/%d", "%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S",
                  "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
-_SCALE_HINT = re.compile(r"(段階|満足度|評価|点数|何点)")
+_SCALE_HINT = re.compile(r"(段階|満足度|評価|点数|何点|進み具合|難易度|難しさ|理解度|期待|おすすめ度|お勧め度|"
+                         r"わかりやすさ|分かりやすさ|役に立|参考にな)")
+# 「(1〜5)」「1-5で」「0～10」: the scale's ends written in the title.
+_RANGE_HINT = re.compile(r"([01])\s*[〜~～\-－ー]\s*(\d{1,2})(?!\d)")
+# Titles of free-text questions (comment boxes), as the network's and others' forms word them.
+_TEXT_HINT = re.compile(r"(自由|ご意見|ご感想|感想|ご要望|コメント|お書き|ご記入|記述|お聞かせ|ご質問|質問や|お気づき)")
+# Answers meaning "nothing to add"; repeated in comment boxes, never options of a choice.
+_NOTHING = {"特になし", "特に無し", "とくになし", "なし", "無し", "特にありません", "ありません", "特にない", "ない",
+            "特になし。", "なし。", "特にありません。", "none", "n/a", "na", "-", "ー", "―"}
+_SENTENCE = re.compile(r"[。！？!?]|です|ます|ました|でした|ください|下さい")
 _POINTS_HINT = re.compile(r"(\d+)\s*段階")
 _NUMBER_HINT = re.compile(r"(人数|件数|年数|年齢|何人|何名|何回|金額|歳|経験年)")
 
@@ -103,6 +117,7 @@ class Question:
     detected: str = ""  # the kind detect() chose, before the secretariat's override
     scale_points: int = 0  # numeric scales: 5, 10 …
     scale_options: bool = False  # a grid whose answers form an ordered scale
+    reason: str = ""  # Japanese: why `detected` was chosen when the answers alone did not decide
 
     @property
     def ordered(self) -> bool:
@@ -150,15 +165,24 @@ def _scale_for(values: set[str]) -> tuple[str, ...] | None:
     return None
 
 
-def _numeric_scale(header: str, values: set[str]) -> tuple[int, int] | None:
-    """(low, high) when integer answers look like a linear scale (1–5, 1–10, 0–10…)."""
+def _small_integers(values: set[str]) -> list[int] | None:
     vals = [v for v in values if not is_not_applicable(v)]
     if not vals or not all(re.fullmatch(r"\d{1,2}", v) for v in vals):
         return None
-    nums = [int(v) for v in vals]
+    return [int(v) for v in vals]
+
+
+def _numeric_scale(header: str, values: set[str]) -> tuple[int, int] | None:
+    """(low, high) when integer answers look like a linear scale (1–5, 1–10, 0–10…)."""
+    nums = _small_integers(values)
+    if nums is None:
+        return None
     hinted = _SCALE_HINT.search(header)
     if _NUMBER_HINT.search(header) and not hinted:
         return None
+    r = _RANGE_HINT.search(header)
+    if r and int(r.group(1)) <= min(nums) and max(nums) <= int(r.group(2)) <= 10:
+        return int(r.group(1)), int(r.group(2))
     if max(nums) > 10 or (not hinted and len(set(nums)) < 3):
         return None
     m = _POINTS_HINT.search(header)
@@ -280,10 +304,17 @@ def _single_options(values: list[str], known: list[str] | tuple[str, ...] = ()) 
     return options
 
 
-def _identity_role(header: str, values: list[str]) -> str:
+def header_role(header: str) -> str:
+    """The identity role a header names (timestamp / email / name / org); "" for other headers."""
     for role, pattern in _IDENTITY_HEADERS:
         if pattern.search(header):
             return role
+    return ""
+
+
+def _identity_role(header: str, values: list[str]) -> str:
+    if role := header_role(header):
+        return role
     filled = [v for v in values if v]
     if filled and all(email_key(v) for v in filled):
         return EMAIL
@@ -306,6 +337,12 @@ def _looks_multi(values: list[str]) -> bool:
 def _looks_text(values: list[str]) -> bool:
     filled = [v for v in values if v]
     if not filled:
+        return True
+    said = {v for v in filled if v.lower() not in _NOTHING}
+    if not said:  # only 「特になし」: a comment box nobody used, never a choice with one option
+        return True
+    # Sentences (「…してほしいです。」) are comments even when two people wrote the same one.
+    if said and sum(len(v) >= 15 and bool(_SENTENCE.search(v)) for v in said) * 2 >= len(said):
         return True
     distinct = len(set(filled))
     mean_len = sum(map(len, filled)) / len(filled)
@@ -330,10 +367,17 @@ def _classify(header: str, values: list[str]) -> tuple[str, dict]:
     scale = _scale_for(distinct)
     if scale:
         return SCALE, {"options": list(scale)}
+    if _TEXT_HINT.search(header) and not _SCALE_HINT.search(header) and not _looks_multi(filled):
+        return TEXT, {"reason": f"題名の「{_TEXT_HINT.search(header).group(1)}」から自由記述としました"}
     numeric = _numeric_scale(header, distinct)
     if numeric:
         low, high = numeric
-        return SCALE, {"options": [str(i) for i in range(high, low - 1, -1)], "scale_points": high - low + 1}
+        extra = {"options": [str(i) for i in range(high, low - 1, -1)], "scale_points": high - low + 1}
+        nums = set(_small_integers(distinct) or [])
+        if len(nums) < 3:  # the answers alone would not have made a scale
+            hint = _RANGE_HINT.search(header) or _SCALE_HINT.search(header)
+            extra["reason"] = f"題名の「{hint.group(0)}」から{low}〜{high}の段階評価としました"
+        return SCALE, extra
     non_na = [v for v in filled if not is_not_applicable(v)]
     if non_na and all(parse_number(v) is not None for v in non_na):
         return NUMBER, {}
@@ -387,8 +431,11 @@ def detect(headers: list[str], rows: list[list[str]], kinds: dict[str, str] | No
         key = _unique(header, used)
         values = _values(rows, i)
         kind, extra = _classify(header, values)
+        if kind == NUMBER:
+            kind, extra = _as_form_scale(header, values, headers, rows, kinds) or (kind, extra)
         q = Question(key=key, title=raw_headers[i] or header, kind=kind, columns=[i], position=len(questions), detected=kind,
-                     identity=extra.get("identity", ""), scale_points=extra.get("scale_points", 0))
+                     identity=extra.get("identity", ""), scale_points=extra.get("scale_points", 0),
+                     reason=extra.get("reason", ""))
         if kind == SCALE:
             q.options = extra["options"]
         override = kinds.get(key) or (kinds.get(m.group("stem")) if m else None)  # a grid split by the secretariat
@@ -400,6 +447,31 @@ def detect(headers: list[str], rows: list[list[str]], kinds: dict[str, str] | No
         questions.append(q)
         i += 1
     return questions
+
+
+def _as_form_scale(header: str, values: list[str], headers: list[str], rows: list[list[str]],
+                   kinds: dict[str, str]) -> tuple[str, dict] | None:
+    """A column of a few small integers, in a form whose other questions are 1–N scales: a scale too.
+
+    Google Forms' linear scales give every question of a form the same shape; a question where only
+    3 and 4 were chosen is one of them, not a count.
+    """
+    nums = _small_integers({v for v in values if v})
+    if not nums or _NUMBER_HINT.search(header):
+        return None
+    ranges: list[tuple[int, int]] = []
+    for j, other in enumerate(headers):
+        if other == header or _GRID_HEADER.match(other) or kinds.get(other, SCALE) != SCALE:
+            continue
+        found = _numeric_scale(other, {v for v in _values(rows, j) if v})
+        if found and len(set(_small_integers({v for v in _values(rows, j) if v}) or [])) >= 3:
+            ranges.append(found)
+    fitting = sorted((high - low, low, high) for low, high in ranges if low <= min(nums) and max(nums) <= high)
+    if not fitting:
+        return None
+    _, low, high = fitting[0]
+    return SCALE, {"options": [str(i) for i in range(high, low - 1, -1)], "scale_points": high - low + 1,
+                   "reason": f"同じフォームの{low}〜{high}の質問にそろえて段階評価としました"}
 
 
 def _unique(key: str, used: Counter[str]) -> str:
