@@ -11,6 +11,7 @@ import streamlit as st
 from facilitation.access.roles import AccessDenied
 from facilitation.assignment import choices, exports, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
+from facilitation.meetings import schedule
 from facilitation.meetings.schedule import meeting_counts
 from facilitation.text.dates import ja_datetime
 
@@ -120,11 +121,15 @@ def room_editor(meeting_id: int) -> None:
 def copy_rooms(meeting_id: int) -> None:
     with session() as s:
         options = service.meetings_with_rooms(s, exclude=meeting_id)
+        previous = schedule.previous_meeting(s, meeting_id, among=[mid for mid, _, _ in options])
     if not options:
         return
     labels = {mid: f"{text}（{n}室）" for mid, text, n in options}
+    ids = list(labels)
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-    source = c1.selectbox("前の会のルームをコピー", list(labels), format_func=labels.get, key="rooms_copy_from")
+    source = c1.selectbox("前の会のルームをコピー", ids, format_func=labels.get, key="rooms_copy_from",
+                          index=ids.index(previous) if previous in ids else 0,  # the meeting just before
+                          placeholder="コピー元の会を選んでください")
     if c2.button("コピー", key="rooms_copy"):
         act(lambda s: service.copy_rooms(s, viewer(), source, meeting_id), lambda n: f"ルーム {n} 室をコピーしました。")
 

@@ -22,7 +22,8 @@ def render() -> None:
     if not viewer().is_secretariat:
         st.info("この設定は事務局だけが使えます。")
         return
-    tabs = st.tabs(["アカウントと役割", "変更履歴", "バックアップと復元", "個人情報の削除"])
+    tabs = st.tabs(["アカウントと役割", "変更履歴", "バックアップと復元", "個人情報の削除"], key="settings_access_tab",
+                   on_change="rerun")
     with tabs[0]:
         _accounts()
     with tabs[1]:
