@@ -106,6 +106,13 @@ def _remember_meeting(key: str) -> None:
     st.session_state[MEETING_KEY] = st.session_state[key]
 
 
+def upload_hint(kinds: str) -> None:
+    """A Japanese line beside st.file_uploader (its own drop zone text is Streamlit's English)."""
+    limit = st.get_option("server.maxUploadSize")
+    st.caption(f"ファイルを上の枠にドラッグするか、枠の中のボタンを押して選んでください"
+               f"（形式: {kinds}・1ファイル{limit}MBまで）。")
+
+
 def show_problems(problems: list[str], title: str = "確認が必要な点があります") -> None:
     """A list of Japanese messages the user can act on (never a traceback)."""
     if problems:

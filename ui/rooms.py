@@ -102,7 +102,7 @@ def room_editor(meeting_id: int) -> None:
         act(lambda s: service.save_rooms(s, viewer(), meeting_id, rows), lambda out: f"ルーム {len(out)} 室を保存しました。")
 
     with st.expander("テーマのライブラリからルームを追加"):
-        theme = st.selectbox("テーマ（過去の会から）", library, key="rooms_library_theme")
+        theme = st.selectbox("テーマ（過去の会から）", library, key="rooms_library_theme", placeholder="選んでください")
         cap = st.number_input("定員", min_value=1, value=8, step=1, key="rooms_library_cap")
         if st.button("このテーマのルームを追加", key="rooms_add_theme"):
             def add(s):
@@ -142,10 +142,10 @@ def designate_facilitator(meeting_id: int) -> None:
         return
     with st.expander("ファシリテーターを指定する（★は希望者）"):
         c1, c2 = st.columns(2)
-        room_id = c1.selectbox("ルーム", [r for r, _ in rooms], format_func=dict(rooms).get, key="rooms_fac_room")
+        room_id = c1.selectbox("ルーム", [r for r, _ in rooms], format_func=dict(rooms).get, key="rooms_fac_room", placeholder="選んでください")
         options = [None, *(p for p, _ in people)]
         names = {None: "（指定しない）", **dict(people)}
-        reg_id = c2.selectbox("ファシリテーター", options, format_func=names.get, key="rooms_fac_person")
+        reg_id = c2.selectbox("ファシリテーター", options, format_func=names.get, key="rooms_fac_person", placeholder="選んでください")
         if st.button("指定する", key="rooms_fac_save"):
             act(lambda s: service.designate_facilitator(s, viewer(), room_id, reg_id), "ファシリテーターを指定しました。")
 
@@ -177,7 +177,7 @@ def choice_review(meeting_id: int) -> None:
             c1.write(f"「{row['希望の記入']}」（{row['人数']}件）")
             default = next((k for k, (r, n) in enumerate(rooms) if n == row["候補"]), None)
             choice = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
-                                  format_func=names.get, key=f"rooms_choice_{i}", label_visibility="collapsed")
+                                  format_func=names.get, key=f"rooms_choice_{i}", label_visibility="collapsed", placeholder="選んでください")
             if c3.button("決定", key=f"rooms_choice_btn_{i}"):
                 text = row["希望の記入"]
                 act(lambda s, t=text, c=choice: choices.map_choice(s, viewer(), meeting_id, t, c),
@@ -215,7 +215,7 @@ def rule_switches(meeting_id: int) -> dict:
         mode = GROUPING[mode_label]
         keys = ["programs", "role", "experience"] if mode == "homogeneous" else ["sector", "area"]
         by = st.multiselect("何で", keys, default=[b for b in group.get("by", keys[:1]) if b in keys] or keys[:1],
-                            format_func=GROUP_KEYS.get, key=k + "grpby")
+                            format_func=GROUP_KEYS.get, key=k + "grpby", placeholder="選んでください（複数可）")
         if by:
             out["grouping"] = {"mode": mode, "by": by, "weight": 1}
     w = rules.get("choice_weights", [3, 2, 1])

@@ -12,7 +12,7 @@ from facilitation.storage import audit, backup
 from facilitation.storage.backup import BackupError
 
 from . import auth
-from .common import db_url, session, viewer
+from .common import db_url, session, upload_hint, viewer
 
 JST = dt.timezone(dt.timedelta(hours=9))
 
@@ -47,7 +47,7 @@ def _accounts() -> None:
     with st.form("account_form", clear_on_submit=True):
         cols = st.columns([3, 1, 2])
         email = cols[0].text_input("メールアドレス", placeholder="例: tanaka@example.org")
-        role = cols[1].selectbox("役割", gate.TABLE_ROLES)
+        role = cols[1].selectbox("役割", gate.TABLE_ROLES, placeholder="選んでください")
         label = cols[2].text_input("メモ（お名前・所属など）")
         if st.form_submit_button("登録・変更する", type="primary"):
             try:
@@ -59,7 +59,7 @@ def _accounts() -> None:
     editable = table.loc[table["編集"] == "可", "メールアドレス"].tolist()
     if editable:
         cols = st.columns([3, 1])
-        target = cols[0].selectbox("登録を外すアカウント", editable, key="account_remove_target")
+        target = cols[0].selectbox("登録を外すアカウント", editable, key="account_remove_target", placeholder="選んでください")
         if cols[1].button("登録を外す", key="account_remove"):
             try:
                 with session() as s:
@@ -79,11 +79,11 @@ def _audit_log() -> None:
     today = dt.datetime.now(JST).date()
     period = cols[0].date_input("期間", (today - dt.timedelta(days=30), today), format="YYYY/MM/DD",
                                 key="audit_period")
-    actor = cols[1].selectbox("操作者", ["（すべて）", *actors], key="audit_actor")
+    actor = cols[1].selectbox("操作者", ["（すべて）", *actors], key="audit_actor", placeholder="選んでください")
     entity = cols[2].selectbox("対象", ["（すべて）", *entities], key="audit_entity",
-                               format_func=lambda e: audit.ENTITY_LABELS.get(e, e))
+                               format_func=lambda e: audit.ENTITY_LABELS.get(e, e), placeholder="選んでください")
     action = cols[3].selectbox("操作", ["（すべて）", *audit.ACTION_LABELS], key="audit_action",
-                               format_func=lambda a: audit.ACTION_LABELS.get(a, a))
+                               format_func=lambda a: audit.ACTION_LABELS.get(a, a), placeholder="選んでください")
     text = st.text_input("変更内容に含まれる語で絞り込む", key="audit_text")
     start, end = (period if isinstance(period, tuple) and len(period) == 2 else (today, today))
     flt = audit.AuditFilter(
@@ -112,6 +112,7 @@ def _backup() -> None:
     st.subheader("復元")
     st.warning("復元すると、いまのデータはすべてバックアップの内容に置き換わります。先に今の状態をバックアップしてください。")
     upload = st.file_uploader("バックアップファイル（.zip）", type=["zip"], key="restore_upload")
+    upload_hint("バックアップの .zip")
     if upload is None:
         return
     data = upload.getvalue()
