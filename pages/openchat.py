@@ -19,7 +19,7 @@ if v.is_secretariat:
     names = ["概要", "機関・地域", "質問と回答", "話題", "取り込み", "メンバー確認", "投稿と削除", "お知らせ作成"]
 else:
     names = ["概要", "機関・地域", "質問と回答", "話題"]
-tabs = dict(zip(names, st.tabs(names), strict=True))
+tabs = dict(zip(names, st.tabs(names, key="openchat_tab", on_change="rerun"), strict=True))
 
 if not data.empty:
     with tabs["概要"]:

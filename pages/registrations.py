@@ -22,7 +22,8 @@ if not v.is_secretariat:
     reg.registrant_table(meeting_id, v, editable=False)
     st.stop()
 
-tabs = st.tabs(["申込者一覧", "取り込み", "確認待ち", "保留の行", "手入力", "列の対応・書き戻し"])
+tabs = st.tabs(["申込者一覧", "取り込み", "確認待ち", "保留の行", "手入力", "列の対応・書き戻し"],
+               key="registrations_tab", on_change="rerun")  # the chosen tab survives every button
 with tabs[0]:
     reg.registrant_table(meeting_id, v, editable=True)
 with tabs[1]:

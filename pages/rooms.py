@@ -19,7 +19,8 @@ rooms.show_flash()
 rooms.header(meeting_id)
 
 tab_rooms, tab_choices, tab_run, tab_adjust, tab_publish = st.tabs(
-    ["1. ルーム", "2. 希望の確認", "3. 決まりと実行", "4. 手直し", "5. 公開・書き出し"])
+    ["1. ルーム", "2. 希望の確認", "3. 決まりと実行", "4. 手直し", "5. 公開・書き出し"],
+    key="rooms_tab", on_change="rerun")  # the chosen tab survives every button
 
 with tab_rooms:
     st.subheader("ルーム")

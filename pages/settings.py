@@ -9,16 +9,18 @@ from ui.common import meeting_picker, session
 st.title("設定")
 
 tab_meetings, tab_orgs, tab_access, tab_templates = st.tabs(
-    ["会の管理", "組織マスタ", "権限・バックアップ・記録", "お知らせテンプレート"])
+    ["会の管理", "組織マスタ", "権限・バックアップ・記録", "お知らせテンプレート"], key="settings_tab", on_change="rerun")
 
 with tab_meetings:
-    mode = st.radio("操作", ["会を追加する", "会を編集する"], horizontal=True)
+    mode = st.radio("操作", ["会を追加する", "会を編集・削除する"], horizontal=True, key="settings_meeting_mode")
     if mode == "会を追加する":
         meeting_form.render(None)
     else:
         meeting_id = meeting_picker(key="settings_meeting", label="編集する会")
         if meeting_id is not None:
             meeting_form.render(meeting_id)
+            st.divider()
+            meeting_form.delete_section(meeting_id)
 
 with tab_orgs:
     search = st.text_input("機関名・略称で検索", placeholder="例: りんく、江別市社協")

@@ -20,7 +20,7 @@ elif v.sees_names:
     names = ["結果", "自由記述", "出力"]
 else:
     names = ["結果", "クロス集計", "推移", "出力"]
-tabs = dict(zip(names, st.tabs(names), strict=False))
+tabs = dict(zip(names, st.tabs(names, key="surveys_tab", on_change="rerun"), strict=False))
 
 if survey_id is None:
     st.info("まだアンケートが取り込まれていません。"

@@ -5,6 +5,7 @@ page of pages/ without streamlit_app.py (see ui.common.leave_legacy_pages_mode).
 
 import pytest
 
+from tests.browser_checks import check_clean
 from ui.shell import PAGES
 
 
@@ -20,6 +21,7 @@ def test_every_page_opens_without_error(app_server, browser, output_dir):
         page.wait_for_function(
             "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=45_000)
         page.screenshot(path=str(output_dir / f"page-{url_path}.png"), full_page=True)
+        check_clean(page, title)  # no English error box, no "Page not found" dialog
         nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
         if "ルーム割り当て" not in nav or "streamlit" in nav.lower():
             problems.append(f"{title}: サイドバーが日本語のページ一覧ではありません（{nav[:60]!r}）")

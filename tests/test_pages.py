@@ -33,12 +33,30 @@ def test_home_shows_the_upcoming_meeting_and_counts(app_env):
     assert "内訳:" in text and "機関：" in text
 
 
-def test_settings_adds_a_meeting(app_env):
+def test_settings_adds_a_meeting_once_and_empties_the_form(app_env):
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from facilitation.storage import db
+    from facilitation.storage.models import Meeting
+
+    def count() -> int:
+        with db.session(app_env) as s:
+            return s.scalar(select(func.count()).select_from(Meeting))
+
+    before = count()
     at = AppTest.from_file(str(ROOT / "pages/settings.py"), default_timeout=60).run()
-    at.text_input[0].set_value("第4回 情報交換会（テスト）")
+    at.text_input(key="meeting_form_new_0_title").set_value("第4回 情報交換会（テスト）")
+    at.date_input(key="meeting_form_new_0_day").set_value(dt.date(2027, 3, 5))
     at.button[0].click().run()
     assert not at.exception
-    assert any("保存しました" in s.value and "第4回 情報交換会（テスト）" in s.value for s in at.success)
+    assert any("会を追加しました" in s.value and "第4回 情報交換会（テスト）" in s.value for s in at.success)
+    assert count() == before + 1
+    assert at.text_input(key="meeting_form_new_1_title").value == ""  # a fresh, empty form
+    at.button[0].click().run()  # pressed again
+    assert [e.value for e in at.error] == ["開催日を選んでください。"]
+    assert count() == before + 1
 
 
 def test_settings_organisation_search(app_env):

@@ -54,8 +54,18 @@ def session() -> Iterator[Session]:
         yield s
 
 
+MEETING_KEY = "current_meeting"  # the chosen meeting, shared by every page's picker
+MEETING_PARAM = "meeting"  # ...and in the address (?meeting=8), so a page can be linked
+_MEETING_IN_URL = "_meeting_in_url"  # the value this session last wrote to the address
+
+
 def meeting_picker(key: str = "meeting_id", label: str = "対象の会") -> int | None:
-    """A select box of meetings (newest first; the upcoming one preselected); returns its id."""
+    """The one meeting picker: a select box of meetings (newest first); returns the chosen id.
+
+    The choice follows the person from page to page (st.session_state[MEETING_KEY]) and is kept
+    in the address as ?meeting=<id>; a link with ?meeting= opens that meeting. Without either, the
+    upcoming meeting is chosen. `key` is the select box's own key (unique on its page).
+    """
     v = viewer()
     with session() as s:
         items = schedule.list_meetings(s)
@@ -66,11 +76,41 @@ def meeting_picker(key: str = "meeting_id", label: str = "対象の会") -> int 
     if not options:
         st.info("まだ会が登録されていません。設定ページから会を追加してください。")
         return None
-    ids = list(options)
-    default = ids.index(upcoming.id) if upcoming and upcoming.id in options else 0
-    if key in st.session_state and st.session_state[key] not in options:
-        del st.session_state[key]
-    return st.selectbox(label, ids, index=default, format_func=options.get, key=key)
+    chosen = _chosen_meeting(options, upcoming.id if upcoming else None)
+    st.session_state[key] = chosen  # the widget shows the shared choice (set before it is drawn)
+    return st.selectbox(label, list(options), format_func=options.get, key=key,
+                        on_change=_remember_meeting, args=(key,), placeholder="会を選んでください")
+
+
+def _chosen_meeting(options: dict[int, str], upcoming: int | None) -> int:
+    """The address's ?meeting= when it was changed from outside, else the session's, else upcoming."""
+    state = st.session_state
+    in_url = st.query_params.get(MEETING_PARAM)
+    if in_url is not None and in_url != state.get(_MEETING_IN_URL):  # a link was opened
+        try:
+            state[MEETING_KEY] = int(in_url)
+        except ValueError:
+            pass
+    chosen = state.get(MEETING_KEY)
+    if chosen not in options:
+        chosen = upcoming if upcoming in options else next(iter(options))
+    state[MEETING_KEY] = chosen
+    if in_url != str(chosen):
+        st.query_params[MEETING_PARAM] = str(chosen)
+    state[_MEETING_IN_URL] = str(chosen)
+    return chosen
+
+
+def _remember_meeting(key: str) -> None:
+    """The person picked another meeting: every page follows."""
+    st.session_state[MEETING_KEY] = st.session_state[key]
+
+
+def upload_hint(kinds: str) -> None:
+    """A Japanese line beside st.file_uploader (its own drop zone text is Streamlit's English)."""
+    limit = st.get_option("server.maxUploadSize")
+    st.caption(f"ファイルを上の枠にドラッグするか、枠の中のボタンを押して選んでください"
+               f"（形式: {kinds}・1ファイル{limit}MBまで）。")
 
 
 def show_problems(problems: list[str], title: str = "確認が必要な点があります") -> None:

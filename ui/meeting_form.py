@@ -14,9 +14,20 @@ from facilitation.text.dates import now_jst
 
 from .common import session
 
+FLASH = "meeting_form_flash"  # the message of the last save, shown after the fresh form is drawn
+_ROUND = "meeting_form_round"  # bumped after a successful add: the next form starts empty
+
 
 def render(meeting_id: int | None) -> None:
-    """Add (meeting_id None) or edit a meeting; shows Japanese errors next to the form."""
+    """Add (meeting_id None) or edit a meeting; shows Japanese errors next to the form.
+
+    After a meeting is added the form starts empty again, so a second press cannot add it twice
+    (and an exact duplicate is refused by schedule.add_meeting anyway). After an error the typed
+    values stay.
+    """
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        st.success(flash)
     current = None
     if meeting_id is not None:
         with session() as s:
@@ -24,27 +35,37 @@ def render(meeting_id: int | None) -> None:
             current = MeetingInput(title=m.title, starts_at=m.starts_at, ends_at=m.ends_at, number=m.number,
                                    kind=m.kind, format=m.format, venue=m.venue, capacity=m.capacity,
                                    status=m.status, registration_url=m.registration_url, program=m.program)
-    c = current or MeetingInput(title="北海道生活困窮者支援ネットワーク 情報交換会",
-                                starts_at=dt.datetime.combine(now_jst().date() + dt.timedelta(days=30), dt.time(14)))
-    key = f"meeting_form_{meeting_id or 'new'}"
+    c = current or MeetingInput(title="", starts_at=dt.datetime.combine(now_jst().date(), dt.time(14)))
+    key = f"meeting_form_{meeting_id}" if meeting_id else f"meeting_form_new_{st.session_state.get(_ROUND, 0)}"
     with st.form(key):
-        title = st.text_input("タイトル", c.title)
+        title = st.text_input("タイトル", c.title, key=key + "_title",
+                              placeholder="例: 北海道生活困窮者支援ネットワーク 情報交換会")
         cols = st.columns(3)
-        kind = cols[0].selectbox("種別", vocab.MEETING_KINDS, index=vocab.MEETING_KINDS.index(c.kind))
-        fmt = cols[1].selectbox("開催方法", vocab.MEETING_FORMATS, index=vocab.MEETING_FORMATS.index(c.format))
-        status = cols[2].selectbox("状態", vocab.MEETING_STATUSES, index=vocab.MEETING_STATUSES.index(c.status))
+        kind = cols[0].selectbox("種別", vocab.MEETING_KINDS, index=vocab.MEETING_KINDS.index(c.kind),
+                                 key=key + "_kind", placeholder="種別を選んでください")
+        fmt = cols[1].selectbox("開催方法", vocab.MEETING_FORMATS, index=vocab.MEETING_FORMATS.index(c.format),
+                                key=key + "_format", placeholder="開催方法を選んでください")
+        status = cols[2].selectbox("状態", vocab.MEETING_STATUSES, index=vocab.MEETING_STATUSES.index(c.status),
+                                   key=key + "_status", placeholder="状態を選んでください")
         cols = st.columns(4)
-        day = cols[0].date_input("開催日", c.starts_at.date(), format="YYYY/MM/DD")
-        start = cols[1].time_input("開始時刻", c.starts_at.time())
-        end = cols[2].time_input("終了時刻", (c.ends_at or c.starts_at + dt.timedelta(hours=2, minutes=30)).time())
-        number = cols[3].number_input("回（第N回・空欄で自動）", min_value=0, value=c.number or 0, step=1)
-        venue = st.text_input("会場・Zoom", c.venue)
-        capacity = st.number_input("定員（目安・0で未設定）", min_value=0, value=c.capacity or 0, step=5)
-        reg_url = st.text_input("申込フォームのURL", c.registration_url)
+        day = cols[0].date_input("開催日", c.starts_at.date() if current else None, format="YYYY/MM/DD",
+                                 key=key + "_day")
+        start = cols[1].time_input("開始時刻", c.starts_at.time(), key=key + "_start")
+        end = cols[2].time_input("終了時刻", (c.ends_at or c.starts_at + dt.timedelta(hours=2, minutes=30)).time(),
+                                 key=key + "_end")
+        number = cols[3].number_input("回（第N回・0で日付順に自動）", min_value=0, value=c.number or 0, step=1,
+                                      key=key + "_number")
+        venue = st.text_input("会場・Zoom", c.venue, key=key + "_venue")
+        capacity = st.number_input("定員（目安・0で未設定）", min_value=0, value=c.capacity or 0, step=5,
+                                   key=key + "_capacity")
+        reg_url = st.text_input("申込フォームのURL", c.registration_url, key=key + "_url")
         program = st.data_editor(pd.DataFrame(c.program or [], columns=["time", "item"]), num_rows="dynamic",
                                  column_config={"time": "時刻", "item": "内容"}, hide_index=True, key=key + "_prog")
         submitted = st.form_submit_button("保存する" if meeting_id else "会を追加する", type="primary")
     if not submitted:
+        return
+    if day is None:
+        st.error("開催日を選んでください。")
         return
     data = MeetingInput(
         title=title, starts_at=dt.datetime.combine(day, start), ends_at=dt.datetime.combine(day, end),
@@ -60,4 +81,32 @@ def render(meeting_id: int | None) -> None:
     except MeetingError as exc:
         st.error(str(exc))
         return
-    st.success(f"保存しました: {text}")
+    if meeting_id:
+        st.success(f"保存しました: {text}")
+        return
+    st.session_state[FLASH] = f"会を追加しました: {text}"
+    st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1  # a fresh, empty form
+    st.rerun()
+
+
+def delete_section(meeting_id: int) -> None:
+    """Delete a meeting after a confirmation; a meeting with registrations cannot be deleted."""
+    with session() as s:
+        text = schedule.label(schedule.get_meeting(s, meeting_id))
+        n = schedule.registration_count(s, meeting_id)
+    st.markdown("**この会を削除する**")
+    if n:
+        st.info(f"この会には申込が {n} 件あるため削除できません（参加の記録として残ります）。"
+                "開催しない場合は、上の「状態」を「中止」にして保存してください。")
+        return
+    st.caption("申込のない会だけを削除できます。ルームとファシリテーター用リンクも一緒に削除され、元に戻せません。")
+    sure = st.checkbox(f"「{text}」を削除します", key=f"meeting_delete_sure_{meeting_id}")
+    if st.button("削除する", key=f"meeting_delete_{meeting_id}", disabled=not sure):
+        try:
+            with session() as s:
+                deleted = schedule.delete_meeting(s, meeting_id)
+        except MeetingError as exc:
+            st.error(str(exc))
+            return
+        st.session_state[FLASH] = f"削除しました: {deleted}"
+        st.rerun()

@@ -15,7 +15,7 @@ from facilitation.meetings import schedule
 from facilitation.openchat import activity, announcements, members, store
 from facilitation.text.dates import ja_date, to_jst
 
-from .common import db_url, meeting_picker, session, show_problems
+from .common import db_url, meeting_picker, session, show_problems, upload_hint
 
 LINE_KIND_LABELS = {
     "header": "見出し", "blank": "空行", "date": "日付", "message": "投稿", "system": "システム",
@@ -190,7 +190,7 @@ def topics(data: activity.ChatData, viewer: Viewer) -> None:
     if not months:
         st.info("まだ投稿がありません。")
         return
-    month = st.selectbox("月", months, format_func=_month_label, key="openchat_topic_month")
+    month = st.selectbox("月", months, format_func=_month_label, key="openchat_topic_month", placeholder="選んでください")
     terms, pairs = _topics(db_url(), viewer.role, month, version)
     left, right = st.columns(2)
     with left:
@@ -222,6 +222,7 @@ def import_section(viewer: Viewer) -> None:
     st.markdown("LINE のオープンチャットで「トーク履歴を送信」して保存した **.txt ファイル** を選んでください。"
                 "前回と期間が重なっていても、同じ投稿は二重に取り込まれません。")
     file = st.file_uploader("トーク履歴ファイル", type=["txt"], key="openchat_upload")
+    upload_hint("LINE のトーク履歴 .txt")
     if file is not None and st.button("取り込む", type="primary"):
         try:
             with session() as s:
@@ -283,7 +284,7 @@ def review_queue(viewer: Viewer) -> None:
             cols = st.columns([5, 2, 2])
             if options:
                 chosen = cols[0].selectbox("機関", list(options), format_func=options.get,
-                                           key=f"oc_pick_{item.member_id}", label_visibility="collapsed")
+                                           key=f"oc_pick_{item.member_id}", label_visibility="collapsed", placeholder="選んでください")
                 if cols[1].button("確定", key=f"oc_ok_{item.member_id}", help="選んだ機関で確定します"):
                     with session() as s:
                         members.pick(s, item.member_id, chosen, viewer)

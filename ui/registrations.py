@@ -19,7 +19,7 @@ from facilitation.sheets.gsheets import SheetsError
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
 
-from .common import session, show_problems, viewer
+from .common import session, show_problems, upload_hint, viewer
 from .sheets import sheets_client
 
 EXTRA_LABEL = "（その他の項目として保持）"
@@ -113,9 +113,9 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
         st.error(str(exc))
         return
     c1, c2, c3 = st.columns(3)
-    cats = c1.multiselect("区分", [*vocab.COUNT_CATEGORIES, "（確認待ち）"], key="reg_cat")
-    modes = c2.multiselect("参加方法", list(vocab.ATTENDANCE_MODES), key="reg_mode")
-    statuses = c3.multiselect("状態", list(vocab.REGISTRATION_STATUSES), key="reg_status")
+    cats = c1.multiselect("区分", [*vocab.COUNT_CATEGORIES, "（確認待ち）"], key="reg_cat", placeholder="すべて（絞り込みなし）")
+    modes = c2.multiselect("参加方法", list(vocab.ATTENDANCE_MODES), key="reg_mode", placeholder="すべて（絞り込みなし）")
+    statuses = c3.multiselect("状態", list(vocab.REGISTRATION_STATUSES), key="reg_status", placeholder="すべて（絞り込みなし）")
     if cats:
         df = df[df["区分"].replace("", "（確認待ち）").isin(cats)]
     if modes:
@@ -221,6 +221,7 @@ def file_upload(meeting_id: int) -> None:
     st.subheader("ファイルから取り込み")
     st.caption("Excel（.xlsx）や CSV（Shift_JIS・UTF-8 どちらでも）をそのまま選べます。")
     up = st.file_uploader("申込のファイル", type=["csv", "xlsx", "txt", "tsv"], key=f"upload_{meeting_id}")
+    upload_hint("CSV・Excel（.xlsx）・TSV・TXT")
     if up is not None and st.button("このファイルを取り込む", key="import_file"):
         try:
             with session() as s:
@@ -247,15 +248,15 @@ def review_queue(meeting_id: int) -> None:
             options += [oid for oid in all_orgs if oid not in options]
             labels = {c["id"]: f"{c['name']}（一致度 {c['score']:.0f}）" for c in candidates}
             pick = st.selectbox("対応する機関", options, format_func=lambda o, lb=labels: lb.get(o, all_orgs[o]),
-                                key=f"review_pick_{rid}")
+                                key=f"review_pick_{rid}", placeholder="選んでください")
             c1, c2 = st.columns(2)
             if c1.button("この機関で確定", key=f"review_ok_{rid}"):
                 _resolve(lambda s, r=rid, p=pick: matching.confirm(s, r, p, actor=viewer().actor),
                          f"「{text}」を確定しました（次回からは自動で一致します）。")
             with c2.popover("新しい機関として登録"):
                 name = st.text_input("機関名", value=text, key=f"review_name_{rid}")
-                kind = st.selectbox("種別", list(vocab.ORG_KINDS), index=2, key=f"review_kind_{rid}")
-                region = st.selectbox("地域", list(vocab.ALL_AREAS), key=f"review_region_{rid}")
+                kind = st.selectbox("種別", list(vocab.ORG_KINDS), index=2, key=f"review_kind_{rid}", placeholder="選んでください")
+                region = st.selectbox("地域", list(vocab.ALL_AREAS), key=f"review_region_{rid}", placeholder="選んでください")
                 if st.button("登録する", key=f"review_new_{rid}"):
                     _resolve(lambda s, r=rid, n=name, k=kind, g=region: matching.create_and_confirm(
                         s, r, n, k, g, actor=viewer().actor),
@@ -291,7 +292,7 @@ def choice_mapping(meeting_id: int) -> None:
         c1.write(f"「{row['希望の記入']}」（{row['人数']} 件）")
         default = next((k for k, (_, name, _) in enumerate(rooms) if name == row["候補"]), None)
         room_id = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
-                               format_func=labels.get, key=f"choice_map_{i}", label_visibility="collapsed")
+                               format_func=labels.get, key=f"choice_map_{i}", label_visibility="collapsed", placeholder="選んでください")
         if c3.button("対応付け", key=f"choice_btn_{i}"):
             text = row["希望の記入"]
             _resolve(lambda s, t=text, r=room_id: choices.map_choice(s, viewer(), meeting_id, t, r),
@@ -343,15 +344,15 @@ def manual_form(meeting_id: int) -> None:
         email = c1.text_input("メールアドレス")
         org = c2.text_input("所属（法人・機関名）")
         department = c1.text_input("部署・事業所名")
-        region = c2.selectbox("地域（振興局）", ["", *vocab.ALL_AREAS])
-        programs = st.multiselect("担当している事業", list(forms.KNOWN_PROGRAMS))
-        role = c1.selectbox("職種・立場", ["", *vocab.STAFF_ROLES])
+        region = c2.selectbox("地域（振興局）", ["", *vocab.ALL_AREAS], placeholder="選んでください")
+        programs = st.multiselect("担当している事業", list(forms.KNOWN_PROGRAMS), placeholder="選んでください（複数可）")
+        role = c1.selectbox("職種・立場", ["", *vocab.STAFF_ROLES], placeholder="選んでください")
         years = c2.text_input("経験年数", placeholder="例: 3年")
         mode = st.radio("参加方法", list(vocab.ATTENDANCE_MODES), horizontal=True)
         choices = []
         for n in (1, 2, 3):
             if themes:
-                choices.append(st.selectbox(f"希望テーマ（第{n}希望）", ["", *themes], key=f"manual_choice{n}"))
+                choices.append(st.selectbox(f"希望テーマ（第{n}希望）", ["", *themes], key=f"manual_choice{n}", placeholder="選んでください"))
             else:
                 choices.append(st.text_input(f"希望テーマ（第{n}希望）", key=f"manual_choice{n}"))
         facilitator = st.checkbox("ファシリテーターに協力できる")

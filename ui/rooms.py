@@ -10,6 +10,7 @@ import streamlit as st
 from facilitation.access.roles import AccessDenied
 from facilitation.assignment import choices, exports, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
+from facilitation.meetings import schedule
 from facilitation.meetings.schedule import meeting_counts
 from facilitation.text.dates import ja_datetime, to_jst
 
@@ -100,7 +101,7 @@ def room_editor(meeting_id: int) -> None:
         act(lambda s: service.save_rooms(s, viewer(), meeting_id, rows), lambda out: f"ルーム {len(out)} 室を保存しました。")
 
     with st.expander("テーマのライブラリからルームを追加"):
-        theme = st.selectbox("テーマ（過去の会から）", library, key="rooms_library_theme")
+        theme = st.selectbox("テーマ（過去の会から）", library, key="rooms_library_theme", placeholder="選んでください")
         cap = st.number_input("定員", min_value=1, value=8, step=1, key="rooms_library_cap")
         if st.button("このテーマのルームを追加", key="rooms_add_theme"):
             def add(s):
@@ -119,11 +120,15 @@ def room_editor(meeting_id: int) -> None:
 def copy_rooms(meeting_id: int) -> None:
     with session() as s:
         options = service.meetings_with_rooms(s, exclude=meeting_id)
+        previous = schedule.previous_meeting(s, meeting_id, among=[mid for mid, _, _ in options])
     if not options:
         return
     labels = {mid: f"{text}（{n}室）" for mid, text, n in options}
+    ids = list(labels)
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-    source = c1.selectbox("前の会のルームをコピー", list(labels), format_func=labels.get, key="rooms_copy_from")
+    source = c1.selectbox("前の会のルームをコピー", ids, format_func=labels.get, key="rooms_copy_from",
+                          index=ids.index(previous) if previous in ids else 0,  # the meeting just before
+                          placeholder="コピー元の会を選んでください")
     if c2.button("コピー", key="rooms_copy"):
         act(lambda s: service.copy_rooms(s, viewer(), source, meeting_id), lambda n: f"ルーム {n} 室をコピーしました。")
 
@@ -136,10 +141,10 @@ def designate_facilitator(meeting_id: int) -> None:
         return
     with st.expander("ファシリテーターを指定する（★は希望者）"):
         c1, c2 = st.columns(2)
-        room_id = c1.selectbox("ルーム", [r for r, _ in rooms], format_func=dict(rooms).get, key="rooms_fac_room")
+        room_id = c1.selectbox("ルーム", [r for r, _ in rooms], format_func=dict(rooms).get, key="rooms_fac_room", placeholder="選んでください")
         options = [None, *(p for p, _ in people)]
         names = {None: "（指定しない）", **dict(people)}
-        reg_id = c2.selectbox("ファシリテーター", options, format_func=names.get, key="rooms_fac_person")
+        reg_id = c2.selectbox("ファシリテーター", options, format_func=names.get, key="rooms_fac_person", placeholder="選んでください")
         if st.button("指定する", key="rooms_fac_save"):
             act(lambda s: service.designate_facilitator(s, viewer(), room_id, reg_id), "ファシリテーターを指定しました。")
 
@@ -171,7 +176,7 @@ def choice_review(meeting_id: int) -> None:
             c1.write(f"「{row['希望の記入']}」（{row['人数']}件）")
             default = next((k for k, (r, n) in enumerate(rooms) if n == row["候補"]), None)
             choice = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
-                                  format_func=names.get, key=f"rooms_choice_{i}", label_visibility="collapsed")
+                                  format_func=names.get, key=f"rooms_choice_{i}", label_visibility="collapsed", placeholder="選んでください")
             if c3.button("決定", key=f"rooms_choice_btn_{i}"):
                 text = row["希望の記入"]
                 act(lambda s, t=text, c=choice: choices.map_choice(s, viewer(), meeting_id, t, c),
@@ -209,7 +214,7 @@ def rule_switches(meeting_id: int) -> dict:
         mode = GROUPING[mode_label]
         keys = ["programs", "role", "experience"] if mode == "homogeneous" else ["sector", "area"]
         by = st.multiselect("何で", keys, default=[b for b in group.get("by", keys[:1]) if b in keys] or keys[:1],
-                            format_func=GROUP_KEYS.get, key=k + "grpby")
+                            format_func=GROUP_KEYS.get, key=k + "grpby", placeholder="選んでください（複数可）")
         if by:
             out["grouping"] = {"mode": mode, "by": by, "weight": 1}
     w = rules.get("choice_weights", [3, 2, 1])

@@ -20,7 +20,7 @@ from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow
 
 from .autosave_text import autosave_text
-from .common import db_url, session, show_problems, viewer
+from .common import db_url, session, show_problems, upload_hint, viewer
 
 REFRESH_SECONDS = 3  # see notes/issue-5.md for what 30 phones cost at this rate
 CACHE_SECONDS = 30  # fallback for what the stamp does not cover (room names, people's details)
@@ -191,7 +191,7 @@ def room_picker(meeting_id: int) -> int | None:
     key = f"roster_room_{meeting_id}"
     if key in st.session_state and st.session_state[key] not in options:
         del st.session_state[key]
-    return st.selectbox("ルーム", list(options), format_func=options.get, key=key)
+    return st.selectbox("ルーム", list(options), format_func=options.get, key=key, placeholder="選んでください")
 
 
 # --- room notes ---
@@ -275,6 +275,7 @@ def zoom_panel(meeting_id: int) -> None:
     st.caption("Zoomの「レポート」→「使用状況」→「参加者」からダウンロードしたCSVを選んでください。"
                "記録済みの出欠（ファシリテーターの入力）はそのまま残ります。")
     upload = st.file_uploader("参加者レポート（CSV）", type=["csv"], key=f"zoom_file_{meeting_id}")
+    upload_hint("Zoom の参加者レポート CSV")
     if upload is not None and st.button("取り込んで出席を記録する", type="primary", key=f"zoom_go_{meeting_id}"):
         try:
             with session() as s:
@@ -298,7 +299,7 @@ def zoom_panel(meeting_id: int) -> None:
             st.markdown(f"**{md(row.display_name)}**{original}　{md(row.email)}")
             st.caption(f"{row.minutes}分・{'ゲスト' if row.guest else 'サインイン'}・ファイルの{row.source_rows}行目・{row.note}")
             pick = st.selectbox("どの申込の方ですか", [None, *choices], format_func=lambda i: "選んでください" if i is None
-                                else choices[i], key=f"zoom_pick_{row.id}")
+                                else choices[i], key=f"zoom_pick_{row.id}", placeholder="選んでください")
             cols = st.columns(2)
             if cols[0].button("この方の出席にする", key=f"zoom_ok_{row.id}", disabled=pick is None, width="stretch"):
                 _resolve(meeting_id, row.id, pick)

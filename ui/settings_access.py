@@ -13,7 +13,7 @@ from facilitation.storage.backup import BackupError
 from facilitation.text.dates import jst_to_utc, now_jst
 
 from . import auth
-from .common import db_url, session, viewer
+from .common import db_url, session, upload_hint, viewer
 
 
 def render() -> None:
@@ -21,7 +21,8 @@ def render() -> None:
     if not viewer().is_secretariat:
         st.info("この設定は事務局だけが使えます。")
         return
-    tabs = st.tabs(["アカウントと役割", "変更履歴", "バックアップと復元", "個人情報の削除"])
+    tabs = st.tabs(["アカウントと役割", "変更履歴", "バックアップと復元", "個人情報の削除"], key="settings_access_tab",
+                   on_change="rerun")
     with tabs[0]:
         _accounts()
     with tabs[1]:
@@ -45,7 +46,7 @@ def _accounts() -> None:
     with st.form("account_form", clear_on_submit=True):
         cols = st.columns([3, 1, 2])
         email = cols[0].text_input("メールアドレス", placeholder="例: tanaka@example.org")
-        role = cols[1].selectbox("役割", gate.TABLE_ROLES)
+        role = cols[1].selectbox("役割", gate.TABLE_ROLES, placeholder="選んでください")
         label = cols[2].text_input("メモ（お名前・所属など）")
         if st.form_submit_button("登録・変更する", type="primary"):
             try:
@@ -57,7 +58,7 @@ def _accounts() -> None:
     editable = table.loc[table["編集"] == "可", "メールアドレス"].tolist()
     if editable:
         cols = st.columns([3, 1])
-        target = cols[0].selectbox("登録を外すアカウント", editable, key="account_remove_target")
+        target = cols[0].selectbox("登録を外すアカウント", editable, key="account_remove_target", placeholder="選んでください")
         if cols[1].button("登録を外す", key="account_remove"):
             try:
                 with session() as s:
@@ -77,11 +78,11 @@ def _audit_log() -> None:
     today = now_jst().date()
     period = cols[0].date_input("期間", (today - dt.timedelta(days=30), today), format="YYYY/MM/DD",
                                 key="audit_period")
-    actor = cols[1].selectbox("操作者", ["（すべて）", *actors], key="audit_actor")
+    actor = cols[1].selectbox("操作者", ["（すべて）", *actors], key="audit_actor", placeholder="選んでください")
     entity = cols[2].selectbox("対象", ["（すべて）", *entities], key="audit_entity",
-                               format_func=lambda e: audit.ENTITY_LABELS.get(e, e))
+                               format_func=lambda e: audit.ENTITY_LABELS.get(e, e), placeholder="選んでください")
     action = cols[3].selectbox("操作", ["（すべて）", *audit.ACTION_LABELS], key="audit_action",
-                               format_func=lambda a: audit.ACTION_LABELS.get(a, a))
+                               format_func=lambda a: audit.ACTION_LABELS.get(a, a), placeholder="選んでください")
     text = st.text_input("変更内容に含まれる語で絞り込む", key="audit_text")
     start, end = (period if isinstance(period, tuple) and len(period) == 2 else (today, today))
     flt = audit.AuditFilter(
@@ -110,6 +111,7 @@ def _backup() -> None:
     st.subheader("復元")
     st.warning("復元すると、いまのデータはすべてバックアップの内容に置き換わります。先に今の状態をバックアップしてください。")
     upload = st.file_uploader("バックアップファイル（.zip）", type=["zip"], key="restore_upload")
+    upload_hint("バックアップの .zip")
     if upload is None:
         return
     data = upload.getvalue()

@@ -43,14 +43,53 @@ def prepare_database(url: str) -> str:
 
 
 def pages_for(viewer: Viewer) -> list:
-    """st.Page objects this viewer may open, the first one being the default."""
-    out = []
-    for _name, (path, title, url_path, icon, roles) in PAGES.items():
-        if viewer.role in roles and (ROOT / path).exists():  # pages still being built are left out
-            out.append(st.Page(path, title=title, url_path=url_path, icon=icon, default=not out))
-    if not out:  # a role whose pages are not installed: say so instead of failing
-        out.append(st.Page(_nothing_here, title="お知らせ", url_path="notice", default=True))
-    return out
+    """st.Page objects for this viewer: every page of PAGES opens at its own URL.
+
+    Streamlit serves the default page at `/` only, so a visible page marked default would be
+    "not found" at its own address (/home, /roster?token=...). The default is therefore a hidden
+    start page that moves on to the viewer's first page, keeping the query string (?token=).
+    Pages the viewer may not open stay reachable by URL but hidden, and say so politely.
+    """
+    allowed, refused = [], []
+    for name, (path, title, url_path, icon, roles) in PAGES.items():
+        if not (ROOT / path).exists():  # pages still being built are left out
+            continue
+        if viewer.role in roles:
+            allowed.append(st.Page(path, title=title, url_path=url_path, icon=icon))
+        else:
+            refused.append((name, title, url_path, icon))
+    if not allowed:  # a role whose pages are not installed: say so instead of failing
+        allowed.append(st.Page(_nothing_here, title="お知らせ", url_path="notice"))
+    start = st.Page(_start(allowed[0]), title=allowed[0].title, url_path="start", default=True,
+                    visibility="hidden")
+    hidden = [st.Page(_refusal(name, title, allowed[0]), title=title, url_path=url_path, icon=icon,
+                      visibility="hidden") for name, title, url_path, icon in refused]
+    return [*allowed, *hidden, start]
+
+
+def _start(first):
+    """The default page (`/`): open the viewer's first page with the same query parameters."""
+    def start_page() -> None:
+        st.switch_page(first, query_params=st.query_params.to_dict())
+
+    return start_page
+
+
+def _refusal(name: str, title: str, first):
+    """A page the viewer's role may not open: a polite message instead of "Page not found"."""
+    def refused() -> None:
+        st.title(title)
+        st.info(f"「{title}」のページは、いまの役割（{_role_name()}）では開けません。"
+                "必要な場合は事務局にお問い合わせください。")
+        st.page_link(first, label=f"{first.title}を開く", icon=":material/arrow_forward:")
+
+    refused.__name__ = f"refused_{name}"
+    return refused
+
+
+def _role_name() -> str:
+    current = st.session_state.get("viewer")
+    return current.role if isinstance(current, Viewer) else "不明"
 
 
 def _nothing_here() -> None:

@@ -15,7 +15,7 @@ from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, 
 from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, crosstab
 from facilitation.text import textmining
 
-from .common import db_url, meeting_picker, session
+from .common import db_url, meeting_picker, session, upload_hint
 from .sheets import sheets_client
 
 KIND_LABELS = report.KIND_LABELS
@@ -34,7 +34,7 @@ def pick_survey(v: Viewer) -> int | None:
     labels = {i.id: f"{i.title} — {i.meeting_label}（回答 {i.responses}件）" for i in items}
     if st.session_state.get("survey_id") not in labels:
         st.session_state.pop("survey_id", None)
-    return st.selectbox("アンケート", list(labels), format_func=labels.get, key="survey_id")
+    return st.selectbox("アンケート", list(labels), format_func=labels.get, key="survey_id", placeholder="選んでください")
 
 
 @st.cache_resource(max_entries=8, ttl=600, show_spinner="回答を読み込んでいます…")
@@ -62,7 +62,7 @@ def filter_mask(survey: Survey, attrs: pd.DataFrame, key: str) -> list[bool] | N
         cols = st.columns(len(ATTRIBUTES))
         for col, (attr, label) in zip(cols, ATTRIBUTES.items(), strict=False):
             values = sorted(set(attrs[attr]))
-            chosen = col.multiselect(label, values, key=f"{key}_{attr}")
+            chosen = col.multiselect(label, values, key=f"{key}_{attr}", placeholder="すべて（絞り込みなし）")
             if chosen:
                 used = True
                 mask = [m and a in chosen for m, a in zip(mask, attrs[attr], strict=False)]
@@ -70,10 +70,10 @@ def filter_mask(survey: Survey, attrs: pd.DataFrame, key: str) -> list[bool] | N
         if choice_qs:
             titles = {q.key: q.title for q in choice_qs}
             qkey = st.selectbox("回答で絞り込む質問", [None, *titles], key=f"{key}_q",
-                                format_func=lambda k: "（絞り込まない）" if k is None else titles[k])
+                                format_func=lambda k: "（絞り込まない）" if k is None else titles[k], placeholder="選んでください")
             if qkey:
                 q = survey.question(qkey)
-                picked = st.multiselect("この回答をした人だけ", q.options + q.not_applicable, key=f"{key}_opts")
+                picked = st.multiselect("この回答をした人だけ", q.options + q.not_applicable, key=f"{key}_opts", placeholder="すべて（絞り込みなし）")
                 if picked:
                     used = True
                     mask = [m and a for m, a in zip(mask, answer_mask(survey, qkey, picked), strict=False)]
@@ -110,10 +110,10 @@ def crosstab_section(survey: Survey, attrs: pd.DataFrame) -> None:
         st.info("クロス集計できる選択式の質問がありません。")
         return
     titles = {q.key: q.title for q in qs}
-    key = st.selectbox("質問", list(titles), format_func=titles.get, key="ct_q")
+    key = st.selectbox("質問", list(titles), format_func=titles.get, key="ct_q", placeholder="選んでください")
     attr = st.radio("分ける観点", list(ATTRIBUTES), format_func=ATTRIBUTES.get, horizontal=True, key="ct_attr")
     q = survey.question(key)
-    row = st.selectbox("グリッドの項目", q.rows, key="ct_row") if q.kind == GRID else None
+    row = st.selectbox("グリッドの項目", q.rows, key="ct_row", placeholder="選んでください") if q.kind == GRID else None
     table = crosstab(survey, key, attrs[attr].tolist(), row=row)
     unlinked = int((attrs[attr] == store.UNLINKED).sum())
     if unlinked:
@@ -135,7 +135,7 @@ def trend_section() -> None:
     if not candidates:
         st.info("2回以上のアンケートで同じ段階評価の質問（例: 情報交換会に参加して）があると、推移を表示します。")
         return
-    title = st.selectbox("質問", candidates, key="trend_q")
+    title = st.selectbox("質問", candidates, key="trend_q", placeholder="選んでください")
     with session() as s:
         trend = store.trend(s, title)
     st.plotly_chart(charts.trend_figure(trend), key="trend_fig", config=CHART_CONFIG)
@@ -152,13 +152,13 @@ def comments_section(v: Viewer, survey_id: int, survey: Survey, attrs: pd.DataFr
         st.info("自由記述の質問がありません。")
         return
     titles = {q.key: (q.title if q.kind == TEXT else f"{q.title}（「その他」の記入）") for q in qs}
-    key = st.selectbox("質問", list(titles), format_func=titles.get, key="cm_q")
+    key = st.selectbox("質問", list(titles), format_func=titles.get, key="cm_q", placeholder="選んでください")
     with session() as s:
         tags = store.tag_names(s)
     c1, c2, c3 = st.columns([2, 2, 2])
     keyword = c1.text_input("キーワード（前後の文脈を表示）", key="cm_kw", placeholder="例: 連携、財源")
-    tag_filter = c2.multiselect("タグで絞り込み", tags, key="cm_tags")
-    room_filter = c3.multiselect("ルームで絞り込み", sorted(set(attrs.room)), key="cm_room")
+    tag_filter = c2.multiselect("タグで絞り込み", tags, key="cm_tags", placeholder="すべて（絞り込みなし）")
+    room_filter = c3.multiselect("ルームで絞り込み", sorted(set(attrs.room)), key="cm_room", placeholder="すべて（絞り込みなし）")
     with session() as s:
         frame = comments.comments(s, v, survey_id, key, keyword=keyword, tags=tag_filter,
                                   groups={"room": room_filter} if room_filter else None, survey=survey)
@@ -224,7 +224,7 @@ def types_section(survey_id: int, survey: Survey) -> None:
     options: dict[str, list[str]] = dict(survey.options)
     if choice:
         titles = {q.key: q.title for q in choice}
-        qkey = st.selectbox("選択肢を直す質問", list(titles), format_func=titles.get, key="types_optq")
+        qkey = st.selectbox("選択肢を直す質問", list(titles), format_func=titles.get, key="types_optq", placeholder="選んでください")
         q = survey.question(qkey)
         text = st.text_area("選択肢（1行に1つ。段階評価は良い方から順に）", "\n".join(q.options), key=f"types_opts_{qkey}",
                             help="複数選択で、選択肢の中に「, 」を含むものも1行に書けば1つの選択肢として扱います。")
@@ -248,6 +248,7 @@ def import_section(current: int | None) -> None:
     try:
         if source.startswith("ファイル"):
             up = st.file_uploader("回答のファイル", type=["csv", "xlsx", "tsv", "txt"], key="sv_file")
+            upload_hint("CSV・Excel（.xlsx）・TSV・TXT")
             if up is not None and st.button("取り込む", type="primary", key="sv_go_file"):
                 table, ref, kind = read_table(up.getvalue(), up.name), up.name, "file"
         else:

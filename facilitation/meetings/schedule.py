@@ -59,21 +59,38 @@ def _check(data: MeetingInput) -> None:
         raise MeetingError("終了時刻が開始時刻より前になっています。")
 
 
+def _check_not_duplicate(session: Session, data: MeetingInput, meeting_id: int | None = None) -> None:
+    """Refuse a second meeting with the same title and start (a form sent twice)."""
+    same = session.scalars(select(Meeting).where(Meeting.title == data.title.strip(),
+                                                 Meeting.starts_at == data.starts_at)).all()
+    same = [m for m in same if m.id != meeting_id]
+    if same:
+        raise MeetingError(f"同じタイトル・同じ開始日時の会がすでにあります（{label(same[0])}）。"
+                           "同じ会を二度登録しないよう、日時かタイトルを確かめてください。")
+
+
+def renumber(session: Session, fiscal_year: int, kind: str) -> None:
+    """Number the meetings of one fiscal year and kind 第1回, 第2回… in date order."""
+    series = session.scalars(select(Meeting).where(Meeting.fiscal_year == fiscal_year, Meeting.kind == kind)
+                             .order_by(Meeting.starts_at, Meeting.id)).all()
+    for n, meeting in enumerate(series, start=1):
+        meeting.number = n
+    session.flush()
+
+
 def add_meeting(session: Session, data: MeetingInput) -> Meeting:
-    """Create a meeting; its number defaults to the next one in its fiscal year and kind."""
+    """Create a meeting. Without a number, the year's meetings of its kind are numbered by date.
+
+    An exact duplicate (same title and start) is refused with a Japanese message.
+    """
     _check(data)
+    _check_not_duplicate(session, data)
     fy = fiscal_year(data.starts_at)
-    number = data.number
-    if number is None:
-        last = session.scalar(
-            select(func.max(Meeting.number)).where(Meeting.fiscal_year == fy, Meeting.kind == data.kind)
-        )
-        number = (last or 0) + 1
     meeting = Meeting(
         title=data.title.strip(),
         starts_at=data.starts_at,
         ends_at=data.ends_at,
-        number=number,
+        number=data.number,
         kind=data.kind,
         format=data.format,
         venue=data.venue,
@@ -85,20 +102,65 @@ def add_meeting(session: Session, data: MeetingInput) -> Meeting:
     )
     session.add(meeting)
     session.flush()
+    if data.number is None:
+        renumber(session, fy, data.kind)
     return meeting
 
 
-def update_meeting(session: Session, meeting_id: int, data: MeetingInput) -> Meeting:
-    """Edit a meeting's title, date, format, venue, capacity, status and program."""
-    _check(data)
+def delete_meeting(session: Session, meeting_id: int) -> str:
+    """Delete a meeting that has no registrations (with its rooms and links); returns its label.
+
+    A meeting with registrations is refused: its history counts in the reports. Set its status to
+    中止 instead. The remaining meetings of its year and kind are numbered again by date.
+    """
     meeting = get_meeting(session, meeting_id)
+    n = registration_count(session, meeting_id)
+    if n:
+        raise MeetingError(f"この会には申込が {n} 件あるため削除できません。"
+                           "開催しない場合は、状態を「中止」にしてください。")
+    text, fy, kind = label(meeting), meeting.fiscal_year, meeting.kind
+    session.delete(meeting)
+    session.flush()
+    renumber(session, fy, kind)
+    return text
+
+
+def registration_count(session: Session, meeting_id: int) -> int:
+    """How many registrations (of any status) a meeting has."""
+    return session.scalar(select(func.count()).select_from(Registration)
+                          .where(Registration.meeting_id == meeting_id)) or 0
+
+
+def previous_meeting(session: Session, meeting_id: int, among: list[int] | None = None) -> int | None:
+    """The id of the latest meeting that starts before this one (optionally among some ids)."""
+    meeting = get_meeting(session, meeting_id)
+    query = select(Meeting.id).where(Meeting.starts_at < meeting.starts_at, Meeting.id != meeting_id)
+    if among is not None:
+        query = query.where(Meeting.id.in_(among))
+    return session.scalar(query.order_by(Meeting.starts_at.desc()).limit(1))
+
+
+def update_meeting(session: Session, meeting_id: int, data: MeetingInput) -> Meeting:
+    """Edit a meeting's title, date, format, venue, capacity, status and program.
+
+    Without a number, its year's meetings of its kind are numbered again by date.
+    """
+    _check(data)
+    _check_not_duplicate(session, data, meeting_id)
+    meeting = get_meeting(session, meeting_id)
+    old_series = (meeting.fiscal_year, meeting.kind)
     for name in ("title", "starts_at", "ends_at", "kind", "format", "venue", "capacity", "status",
                  "registration_url", "program"):
         setattr(meeting, name, getattr(data, name))
+    meeting.title = data.title.strip()
+    meeting.fiscal_year = fiscal_year(data.starts_at)
     if data.number is not None:
         meeting.number = data.number
-    meeting.fiscal_year = fiscal_year(data.starts_at)
     session.flush()
+    if data.number is None:
+        renumber(session, meeting.fiscal_year, meeting.kind)
+        if old_series != (meeting.fiscal_year, meeting.kind):
+            renumber(session, *old_series)
     return meeting
 
 
