@@ -144,3 +144,10 @@ def test_importing_when_a_survey_exists_shows_it_and_the_same_file_is_not_double
         surveys = store.list_surveys(s)
     assert len(surveys) == 2
     assert at.selectbox(key="survey_id").value == min(i.id for i in surveys)
+
+
+def test_comment_word_pairs_are_labelled_without_jargon(survey_db):
+    at = run()
+    pairs = next(df.value for df in at.dataframe if "語1" in df.value.columns)
+    assert "結びつきの強さ（0〜1）" in pairs.columns
+    assert "Jaccard" not in all_text(at) and not any("Jaccard" in c for df in at.dataframe for c in df.value.columns)

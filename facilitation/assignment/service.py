@@ -10,7 +10,7 @@ saved answer so the roster and reports see who facilitates.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -25,9 +25,9 @@ from facilitation.assignment.choices import ChoiceMapper, active_registrations, 
 from facilitation.assignment.choices import choice_review as choice_review  # re-exported: the rooms page, tests
 from facilitation.assignment.choices import map_choice as map_choice  # re-exported: the rooms page, tests
 from facilitation.assignment.concurrency import explain
-from facilitation.assignment.instance import Instance, InstanceError, PersonSpec, Result, RoomSpec, _rules
+from facilitation.assignment.instance import Instance, InstanceError, PersonSpec, Result, RoomSpec, Rules, _rules
 from facilitation.assignment.models import AssignmentVersion, SolverRun
-from facilitation.assignment.quality import QualityReport, explain_all, report
+from facilitation.assignment.quality import QualityReport, explain_all, overall_explanation, report, rules_sentence
 from facilitation.assignment.solver import DEFAULT_BACKEND, solve
 from facilitation.meetings.schedule import get_meeting, label
 from facilitation.sheets.gsheets import SheetsClient, SheetsError
@@ -75,6 +75,13 @@ def get_rules(session: Session, meeting_id: int) -> dict[str, Any]:
     return dict(saved) if isinstance(saved, dict) else dict(DEFAULT_RULES)
 
 
+def parse_rules(rules: dict[str, Any]) -> Rules | None:
+    """The rules a dict of switches stands for (None when it has problems)."""
+    problems: list[str] = []
+    parsed = _rules(rules, problems)
+    return None if problems else parsed
+
+
 def set_rules(session: Session, viewer: Viewer, meeting_id: int, rules: dict[str, Any]) -> dict[str, Any]:
     """Check and save the rule switches; raises AssignmentError with Japanese problems."""
     _require_secretariat(viewer)
@@ -86,6 +93,50 @@ def set_rules(session: Session, viewer: Viewer, meeting_id: int, rules: dict[str
     meeting.settings = {**(meeting.settings or {}), RULES_SETTING: parsed.as_dict()}
     session.flush()
     return parsed.as_dict()
+
+
+def last_run(session: Session, meeting_id: int) -> SolverRun | None:
+    """The latest optimiser run whose answer was saved as the meeting's assignment."""
+    return session.scalar(select(SolverRun).where(SolverRun.meeting_id == meeting_id, SolverRun.saved.is_(True))
+                          .order_by(SolverRun.id.desc()).limit(1))
+
+
+def applied_rules(session: Session, meeting_id: int) -> Rules | None:
+    """The rules the saved assignment was made with (its last saved run); None before any run."""
+    run = last_run(session, meeting_id)
+    return _rules(run.rules or {}, []) if run is not None else None
+
+
+@dataclass
+class RulesState:
+    """What the page says about rules: those of the saved run, and whether the saved switches differ."""
+
+    run_sentence: str  # 「決まり: …」 of the saved run ("" before any run)
+    run_at: Any  # when that run was made (UTC) or None
+    changed_since_run: bool  # the meeting's switches now differ from the run's
+
+
+def rules_state(session: Session, meeting_id: int) -> RulesState:
+    run = last_run(session, meeting_id)
+    if run is None:
+        return RulesState("", None, False)
+    used = _rules(run.rules or {}, [])
+    now = _rules(get_rules(session, meeting_id), [])
+    return RulesState(rules_sentence(used), run.started_at, used.as_dict() != now.as_dict())
+
+
+def _as_run(status: Status, session: Session) -> Instance:
+    """The status's instance with the rules of the saved run, so reasons name only rules that applied."""
+    used = applied_rules(session, status.built.meeting_id)
+    return replace(status.built.instance, rules=used) if used is not None else status.built.instance
+
+
+def overview(session: Session, meeting_id: int, status: Status | None = None) -> str:
+    """The overall explanation of the saved assignment (Japanese sentences; "" when nothing is saved)."""
+    status = status or check(session, meeting_id)
+    if not status.has_assignment:
+        return ""
+    return overall_explanation(_as_run(status, session), status.assignment, status.facilitators)
 
 
 # --- rooms and themes ---
@@ -424,7 +475,7 @@ def people_frame(session: Session, viewer: Viewer, meeting_id: int, status: Stat
         raise AccessDenied("この会の割り当ては見られません。")
     status = status or check(session, meeting_id)
     built = status.built
-    why = explain_all(built.instance, status.assignment, status.facilitators)
+    why = explain_all(_as_run(status, session), status.assignment, status.facilitators)
     rows = []
     for p in built.instance.people:
         a = built.assignment_of.get(p.id)
@@ -598,7 +649,7 @@ def roster(session: Session, viewer: Viewer, meeting_id: int) -> exports.Roster:
         raise AccessDenied("名簿の書き出しは事務局だけができます。")
     status = check(session, meeting_id)
     built = status.built
-    why = explain_all(built.instance, status.assignment, status.facilitators)
+    why = explain_all(_as_run(status, session), status.assignment, status.facilitators)
     rooms = [exports.RosterRoom(id=rid(r.id), name=r.name, theme=r.theme, zoom_name=r.zoom_name,
                                 capacity=r.capacity, position=k)
              for k, r in enumerate(list_rooms(session, meeting_id), start=1)]
