@@ -149,3 +149,33 @@ def test_rules_are_saved_with_the_meeting_and_the_run_uses_them(app, demo_copy_u
 def upcoming(url: str) -> int:
     with db.session(url) as s:
         return schedule.upcoming_meeting(s).id
+
+
+def test_links_for_every_room_in_one_action_ready_for_one_email(app, demo_copy_url, monkeypatch):
+    from facilitation.access import gate
+
+    monkeypatch.setenv(gate.SECRET_ENV, "u" * 40)
+    mid = upcoming(demo_copy_url)
+    at = app.run()
+    at.button(key="rooms_run").click().run()
+    assert not at.code  # nothing issued yet
+    at.button(key=f"rooms_links_all_{mid}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with db.session(demo_copy_url) as s:
+        rooms = service.list_rooms(s, mid)
+        facilitators = {r.id: s.get(service.Person, r.facilitator_id).name for r in rooms}
+    assert any(f"{len(rooms)} 室のリンクを用意しました（新しく発行 {len(rooms)} 室）" in m for m in texts(at, "success"))
+    message = next(c.value for c in at.code if "ファシリテーター用リンク" in c.value)
+    blocks = [b for b in message.split("■ ")[1:]]
+    assert len(blocks) == len(rooms)
+    for room, block in zip(rooms, blocks, strict=True):
+        assert block.startswith(room.name) and f"ファシリテーター: {facilitators[room.id]}さん" in block
+        assert "有効期限: " in block and "年" in block.split("有効期限: ")[1]
+        token = block.split("token=")[1].split()[0]
+        with db.session(demo_copy_url) as s:
+            link = gate.check_link(s, token, ("u" * 40).encode())
+        assert link.ok and link.room_id == room.id
+    # Pressing again reuses the valid links: still one live link per room.
+    at.button(key=f"rooms_links_all_{mid}").click().run()
+    assert any("新しく発行 0 室" in m for m in texts(at, "success"))
+    assert next(c.value for c in at.code if "ファシリテーター用リンク" in c.value) == message

@@ -244,3 +244,32 @@ def test_roster_reasons_follow_the_rules_of_the_saved_run(demo_copy_url):
     with db.session(demo_copy_url) as s:
         assert service.rules_state(s, mid).changed_since_run
         assert not any("動かさない" in e.reason for e in service.roster(s, V, mid).entries)
+
+
+def test_facilitator_links_go_into_the_excel_overview(demo_copy_url, tmp_path):
+    import openpyxl
+
+    from facilitation.assignment import exports
+
+    mid = upcoming(demo_copy_url)
+    secret = b"s" * 40
+    with db.session(demo_copy_url) as s:
+        service.run_optimiser(s, V, mid)
+        rooms = service.list_rooms(s, mid)
+        first = service.facilitator_links(s, V, mid, secret, lambda t: f"https://example.org/roster?token={t}")
+        again = service.facilitator_links(s, V, mid, secret, lambda t: f"https://example.org/roster?token={t}")
+        assert [k.new for k in first] == [True] * len(rooms) and not any(k.new for k in again)
+        assert [k.url for k in again] == [k.url for k in first]
+        with pytest.raises(AccessDenied):
+            service.facilitator_links(s, COMMITTEE, mid, secret, str)
+        data = exports.roster_xlsx(service.roster(s, V, mid, links=again))
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(data)
+    sheet = openpyxl.load_workbook(path)["一覧"]
+    header = [c.value for c in sheet[1]]
+    col = header.index("ファシリテーター用リンク")
+    urls = [row[col].value for row in sheet.iter_rows(min_row=2)]
+    assert urls == [k.url for k in first] and all(u.startswith("https://example.org/roster?token=v1.") for u in urls)
+    assert all(row[header.index("リンクの有効期限")].value for row in sheet.iter_rows(min_row=2))
+    text = service.links_message("第5回 情報交換会", first)
+    assert text.count("■ ") == len(rooms) and all(k.url in text for k in first)

@@ -11,10 +11,10 @@ import streamlit as st
 from facilitation.access.roles import AccessDenied
 from facilitation.assignment import check, choices, exports, quality, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
-from facilitation.meetings.schedule import meeting_counts
+from facilitation.meetings.schedule import get_meeting, label, meeting_counts
 from facilitation.text.dates import ja_datetime
 
-from . import links
+from . import auth, links
 from .common import session, show_problems, viewer
 from .registrations import sheets_client
 
@@ -417,10 +417,31 @@ def publish_panel(meeting_id: int) -> None:
         act(lambda s: service.publish(s, viewer(), meeting_id, note), lambda v: f"第{v.number}版として公開しました。")
 
 
+def send_links(meeting_id: int) -> None:
+    """One action for every room's facilitator link, and the list to paste into one e-mail."""
+    st.caption("全ルームのファシリテーター用リンクを一度に用意します。まだ有効なリンクがあるルームは、そのリンクを使います。")
+    secret = auth.link_secret()
+    if st.button("全ルームのリンクを発行してまとめる", key=f"rooms_links_all_{meeting_id}"):
+        act(lambda s: service.facilitator_links(s, viewer(), meeting_id, secret, links.link_url),
+            lambda out: f"{len(out)} 室のリンクを用意しました（新しく発行 {sum(k.new for k in out)} 室）。")
+    with session() as s:
+        ready = service.facilitator_links(s, viewer(), meeting_id, secret, links.link_url, issue=False)
+        title = label(get_meeting(s, meeting_id))
+    if ready:
+        st.caption("下の枠の右上のボタンでコピーして、ファシリテーターの皆さんへの1通のメールに貼り付けてください。")
+        st.code(service.links_message(title, ready), language=None)
+
+
+def _roster_links(meeting_id: int) -> list:
+    """Valid facilitator links of the meeting's rooms (none issued here), for the Excel roster."""
+    with session() as s:
+        return service.facilitator_links(s, viewer(), meeting_id, auth.link_secret(), links.link_url, issue=False)
+
+
 def downloads(meeting_id: int) -> None:
     try:
         with session() as s:
-            roster = service.roster(s, viewer(), meeting_id)
+            roster = service.roster(s, viewer(), meeting_id, links=_roster_links(meeting_id))
     except (service.AssignmentError, AccessDenied) as exc:
         st.info(str(exc))
         return
@@ -438,6 +459,10 @@ def downloads(meeting_id: int) -> None:
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
     c3.download_button("印刷用の名簿（HTML）", exports.roster_html(roster).encode("utf-8"), "room_roster.html",
                        "text/html", key="dl_html")
+    if roster.links:
+        st.caption("Excel の「一覧」シートに、各ルームのファシリテーター用リンクと有効期限を入れています。")
+    st.markdown("**ファシリテーターへのリンクの送付**")
+    send_links(meeting_id)
 
 
 def sheet_button(meeting_id: int) -> None:

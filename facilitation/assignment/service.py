@@ -10,6 +10,7 @@ saved answer so the roster and reports see who facilitates.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from facilitation.access import gate
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.assignment import exports
 from facilitation.assignment.check import Violation, violations
@@ -641,10 +643,60 @@ def diff_since_published(session: Session, viewer: Viewer, meeting_id: int) -> p
     return pd.DataFrame(rows, columns=columns)
 
 
+# --- facilitator links for every room ---
+
+@dataclass
+class RoomLink:
+    room_id: int
+    room: str
+    zoom_name: str
+    facilitator: str  # "" when the room has none yet
+    url: str
+    expires: str  # Japan time, 「2026年12月10日（木） 0:00」
+    new: bool  # issued just now (False: a link still valid was reused)
+
+
+def facilitator_links(session: Session, viewer: Viewer, meeting_id: int, secret: bytes,
+                      make_url: Callable[[str], str], *, issue: bool = True) -> list[RoomLink]:
+    """A link for every room of the meeting: the room's valid link, else a new one (`issue`).
+
+    Reusing valid links keeps one live link per room when the action is repeated. `make_url`
+    turns a token into the address people open (the app knows its public base URL).
+    """
+    _require_secretariat(viewer)
+    out = []
+    for r in list_rooms(session, meeting_id):
+        link = gate.current_link(session, r.id, secret)
+        new = False
+        if link is None and issue:
+            link, new = gate.issue_link(session, viewer, r.id, secret), True
+        if link is None:
+            continue
+        fac = session.get(Person, r.facilitator_id) if r.facilitator_id else None
+        out.append(RoomLink(room_id=r.id, room=r.name, zoom_name=r.zoom_name, facilitator=fac.name if fac else "",
+                            url=make_url(link.token), expires=link.expires_text, new=new))
+    return out
+
+
+def links_message(meeting_title: str, links: list[RoomLink]) -> str:
+    """The links as plain text to paste into one e-mail to the facilitators (room, facilitator, link, expiry)."""
+    lines = [f"{meeting_title} ファシリテーター用リンク", "",
+             "担当するルームのリンクを開くと、そのルームの名簿とメモの欄が見られます（ログインは不要です）。",
+             "リンクはご自分のルームのものだけを開き、ほかの方には転送しないでください。", ""]
+    for k in links:
+        lines.append(f"■ {k.room}" + (f"（Zoom: {k.zoom_name}）" if k.zoom_name and k.zoom_name != k.room else ""))
+        lines.append(f"ファシリテーター: {k.facilitator}さん" if k.facilitator else "ファシリテーター: 未定")
+        lines.append(k.url)
+        lines.append(f"有効期限: {k.expires}まで")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 # --- exports ---
 
-def roster(session: Session, viewer: Viewer, meeting_id: int) -> exports.Roster:
-    """The saved assignment as a roster for the exports (names and e-mails: secretariat only)."""
+def roster(session: Session, viewer: Viewer, meeting_id: int, links: list[RoomLink] | None = None) -> exports.Roster:
+    """The saved assignment as a roster for the exports (names and e-mails: secretariat only);
+    `links` (facilitator_links) go into the overview sheet."""
     if not viewer.is_secretariat:
         raise AccessDenied("名簿の書き出しは事務局だけができます。")
     status = check(session, meeting_id)
@@ -666,7 +718,8 @@ def roster(session: Session, viewer: Viewer, meeting_id: int) -> exports.Roster:
             choice_rank=p.choices.index(room) + 1 if room in p.choices else None,
             reason=why.get(p.id, ""), pinned=p.pinned == room))
     meeting = get_meeting(session, meeting_id)
-    return exports.Roster(title=f"{label(meeting)} ルーム名簿", rooms=rooms, entries=entries)
+    return exports.Roster(title=f"{label(meeting)} ルーム名簿", rooms=rooms, entries=entries,
+                          links={rid(k.room_id): (k.url, k.expires) for k in links or []})
 
 
 def sheet_frame(r: exports.Roster) -> pd.DataFrame:
