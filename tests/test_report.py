@@ -145,3 +145,25 @@ def test_report_of_a_demo_meeting_uses_its_notes(demo_url, tmp_path):
     assert len(data.rooms) == n_rooms and all(r.issues and r.summary for r in data.rooms)
     texts, _, _ = paragraphs(report.to_docx(data), tmp_path)
     assert sum(t.startswith("【ルーム") for t in texts) == n_rooms
+
+
+@pytest.mark.parametrize(("fmt", "venue", "shown"), [
+    ("オンライン", "Zoom（オンライン）", "オンライン（Zoom）"), ("オンライン", "", "オンライン（Zoom）"),
+    ("オンライン", "Zoom", "オンライン（Zoom）"), ("オンライン", "オンライン", "オンライン"),
+    ("会場", "かでる2・7（会場）", "会場（かでる2・7）"), ("ハイブリッド", "札幌市", "ハイブリッド（札幌市）")])
+def test_the_method_names_the_format_once(fmt, venue, shown):
+    from types import SimpleNamespace
+
+    assert report._method(SimpleNamespace(format=fmt, venue=venue)) == shown
+
+
+def test_counts_of_an_empty_meeting_read_naturally(sqlite_url):
+    import datetime as dt
+
+    from facilitation.history.participation import Counts
+
+    with db.session(sqlite_url) as s:
+        m = schedule.add_meeting(s, schedule.MeetingInput(title="情報交換会", starts_at=dt.datetime(2027, 2, 10, 14)))
+        assert schedule.meeting_counts(s, m.id).line == "0名"  # not 「0名（0機関：）」
+    assert Counts(0, 0, {}, {}).line() == "0名"
+    assert Counts(3, 2, {}, {}).line() == "3名（2機関）"

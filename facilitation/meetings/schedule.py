@@ -173,6 +173,10 @@ class MeetingCounts:
                 parts.append(f"{cat}({n_people})")
             else:
                 parts.append(f"{cat}{self.orgs_by_category.get(cat, 0)}({n_people})")
+        if not self.people:
+            return "0名"
+        if not parts:
+            return f"{self.people}名（{self.organisations}機関）"
         return f"{self.people}名（{self.organisations}機関：{'・'.join(parts)}）"
 
 

@@ -92,10 +92,16 @@ def save_sections(session: Session, viewer: Viewer, meeting_id: int, **values: s
 # --- building ---
 
 def _method(meeting) -> str:
+    """「オンライン（Zoom）」「会場（札幌市）」: the format once, even when the venue repeats it."""
+    fmt = (meeting.format or "").strip()
     venue = (meeting.venue or "").strip()
-    if meeting.format == "オンライン":
-        return f"オンライン（{venue or 'Zoom'}）"
-    return f"{meeting.format}（{venue}）" if venue else meeting.format
+    if fmt:  # 「Zoom（オンライン）」 as the venue of an online meeting: the format is said outside
+        venue = re.sub(rf"\s*[（(]\s*{re.escape(fmt)}\s*[）)]\s*", "", venue).strip()
+    if fmt == "オンライン":
+        return f"オンライン（{venue or 'Zoom'}）" if venue != fmt else fmt
+    if not venue or venue == fmt:
+        return fmt
+    return f"{fmt}（{venue}）" if fmt else venue
 
 
 def build_report(session: Session, meeting_id: int, viewer: Viewer) -> ReportData:
