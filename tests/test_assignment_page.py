@@ -57,6 +57,14 @@ def test_rooms_page_flow(app, demo_copy_url):
     tables = [d.value for d in at.dataframe]
     quality = next(t for t in tables if "指標" in t.columns)
     assert list(quality.columns) == ["指標", "この割り当て", "ランダム（Zoomの自動割り当て）", "先着順（希望順に空きへ）"]
+    assert quality["指標"].iloc[0] == "決まりの違反（件）"  # violations stand first, beside every score
+    scores = quality.set_index("指標").loc["評価値（大きいほど良い）"]
+    for method in quality.columns[2:]:  # a baseline that breaks rules is never shown as a better score
+        if quality.set_index("指標").loc["決まりの違反（件）", method] != "0":
+            assert "比較できません" in scores[method]
+    repeats = next(m for m in at.metric if m.label == "前回までと同じ顔ぶれの重なり")
+    assert repeats.delta is None or "0.0" not in repeats.delta
+    assert any("この割り当ての説明" in m for m in texts(at, "markdown"))
     review = next(t for t in tables if "希望の記入" in t.columns)
     assert set(review["判定"]) <= {"一致", "ほぼ一致", "対応なし"}
     if (review["判定"] == "対応なし").any():  # the copied rooms have other themes than the form offered
@@ -91,3 +99,83 @@ def test_page_is_for_the_secretariat_only(app):
     assert not at.exception
     assert any("事務局のためのページ" in t for t in texts(at, "info"))
     assert not at.button
+
+
+def _toggle(at, meeting_id: int, name: str):
+    return at.toggle(key=f"rules_{meeting_id}_{name}")
+
+
+def test_rules_are_saved_with_the_meeting_and_the_run_uses_them(app, demo_copy_url):
+    mid = upcoming(demo_copy_url)
+    at = app.run()
+    at.button(key="rooms_copy").click().run()  # a flash message above the tabs, as in the report
+    assert not at.exception
+    assert _toggle(at, mid, "fac").value is True  # the meeting's default rules
+    # Switching a rule saves it with the meeting at once (not only in the page's widgets).
+    _toggle(at, mid, "fac").set_value(False).run()
+    _toggle(at, mid, "min").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    with db.session(demo_copy_url) as s:
+        saved = service.get_rules(s, mid)
+    assert "one_facilitator_per_room" not in saved and saved["min_per_room"] == 3
+
+    # Another session (or the page opened again) starts from the saved rules.
+    again = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert _toggle(again, mid, "fac").value is False and _toggle(again, mid, "min").value is True
+
+    # The run uses exactly these rules, and the page says which ones it used.
+    at.button(key="rooms_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    done = " ".join(texts(at, "success") + texts(at, "warning"))
+    assert "割り当てを保存しました" in done and "1ルーム3名以上" in done
+    assert "ファシリテーター1名" not in done  # never claimed when it was off
+    assert any("で使った決まり: ルームの定員" in c and "1ルーム3名以上" in c for c in texts(at, "caption"))
+    explanation = " ".join(texts(at, "markdown"))
+    assert "「各ルームにファシリテーター1名」の決まりは使っていません" in explanation
+    with db.session(demo_copy_url) as s:
+        run = service.last_run(s, mid)
+    assert "one_facilitator_per_room" not in run.rules and run.rules["min_per_room"] == 3
+
+    # Switching the facilitator rule on after the run: the page says the saved assignment predates it.
+    _toggle(at, mid, "fac").set_value(True).run()
+    assert any("決まりはその後に変わっています" in w for w in texts(at, "warning"))
+    at.button(key="rooms_run").click().run()
+    done = " ".join(texts(at, "success"))
+    assert "各ルームにファシリテーター1名" in done
+    with db.session(demo_copy_url) as s:
+        assert all(r.facilitator_id is not None for r in service.list_rooms(s, mid))
+
+
+def upcoming(url: str) -> int:
+    with db.session(url) as s:
+        return schedule.upcoming_meeting(s).id
+
+
+def test_links_for_every_room_in_one_action_ready_for_one_email(app, demo_copy_url, monkeypatch):
+    from facilitation.access import gate
+
+    monkeypatch.setenv(gate.SECRET_ENV, "u" * 40)
+    mid = upcoming(demo_copy_url)
+    at = app.run()
+    at.button(key="rooms_run").click().run()
+    assert not at.code  # nothing issued yet
+    at.button(key=f"rooms_links_all_{mid}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with db.session(demo_copy_url) as s:
+        rooms = service.list_rooms(s, mid)
+        facilitators = {r.id: s.get(service.Person, r.facilitator_id).name for r in rooms}
+    assert any(f"{len(rooms)} 室のリンクを用意しました（新しく発行 {len(rooms)} 室）" in m for m in texts(at, "success"))
+    message = next(c.value for c in at.code if "ファシリテーター用リンク" in c.value)
+    blocks = [b for b in message.split("■ ")[1:]]
+    assert len(blocks) == len(rooms)
+    for room, block in zip(rooms, blocks, strict=True):
+        assert block.startswith(room.name) and f"ファシリテーター: {facilitators[room.id]}さん" in block
+        assert "有効期限: " in block and "年" in block.split("有効期限: ")[1]
+        token = block.split("token=")[1].split()[0]
+        with db.session(demo_copy_url) as s:
+            link = gate.check_link(s, token, ("u" * 40).encode())
+        assert link.ok and link.room_id == room.id
+    # Pressing again reuses the valid links: still one live link per room.
+    at.button(key=f"rooms_links_all_{mid}").click().run()
+    assert any("新しく発行 0 室" in m for m in texts(at, "success"))
+    assert next(c.value for c in at.code if "ファシリテーター用リンク" in c.value) == message

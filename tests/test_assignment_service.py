@@ -222,3 +222,54 @@ def test_command_line_solve_and_meeting(tmp_path, capsys, demo_copy_url):
         assert len(service.check(s, mid).assignment) == 38
     code, _, err = run_cli(capsys, "--db", demo_copy_url, "assign", "--meeting", "9999")
     assert code == 2 and "9999" in err
+
+
+def test_roster_reasons_follow_the_rules_of_the_saved_run(demo_copy_url):
+    mid = upcoming(demo_copy_url)
+    with db.session(demo_copy_url) as s:
+        service.run_optimiser(s, V, mid)
+        service.publish(s, V, mid)
+    with db.session(demo_copy_url) as s:
+        service.run_optimiser(s, V, mid)  # after publishing, least change still off
+        reasons = [e.reason for e in service.roster(s, V, mid).entries]
+        text = service.overview(s, mid)
+        state = service.rules_state(s, mid)
+    assert len(reasons) == 38 and all(reasons)
+    assert not any("公開済み" in r or "動かさない" in r for r in reasons), reasons
+    assert "「各ルームにファシリテーター1名（希望者から）」" in text and "希望を出した" in text
+    assert state.run_sentence.startswith("決まり: ルームの定員、各ルームにファシリテーター1名") and not state.changed_since_run
+    # The switches change after the run: reasons still describe the run, the page is told they differ.
+    with db.session(demo_copy_url) as s:
+        service.set_rules(s, V, mid, {**service.get_rules(s, mid), "least_change": True})
+    with db.session(demo_copy_url) as s:
+        assert service.rules_state(s, mid).changed_since_run
+        assert not any("動かさない" in e.reason for e in service.roster(s, V, mid).entries)
+
+
+def test_facilitator_links_go_into_the_excel_overview(demo_copy_url, tmp_path):
+    import openpyxl
+
+    from facilitation.assignment import exports
+
+    mid = upcoming(demo_copy_url)
+    secret = b"s" * 40
+    with db.session(demo_copy_url) as s:
+        service.run_optimiser(s, V, mid)
+        rooms = service.list_rooms(s, mid)
+        first = service.facilitator_links(s, V, mid, secret, lambda t: f"https://example.org/roster?token={t}")
+        again = service.facilitator_links(s, V, mid, secret, lambda t: f"https://example.org/roster?token={t}")
+        assert [k.new for k in first] == [True] * len(rooms) and not any(k.new for k in again)
+        assert [k.url for k in again] == [k.url for k in first]
+        with pytest.raises(AccessDenied):
+            service.facilitator_links(s, COMMITTEE, mid, secret, str)
+        data = exports.roster_xlsx(service.roster(s, V, mid, links=again))
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(data)
+    sheet = openpyxl.load_workbook(path)["一覧"]
+    header = [c.value for c in sheet[1]]
+    col = header.index("ファシリテーター用リンク")
+    urls = [row[col].value for row in sheet.iter_rows(min_row=2)]
+    assert urls == [k.url for k in first] and all(u.startswith("https://example.org/roster?token=v1.") for u in urls)
+    assert all(row[header.index("リンクの有効期限")].value for row in sheet.iter_rows(min_row=2))
+    text = service.links_message("第5回 情報交換会", first)
+    assert text.count("■ ") == len(rooms) and all(k.url in text for k in first)

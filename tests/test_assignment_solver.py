@@ -126,7 +126,7 @@ def test_least_change_moves_as_few_placed_people_as_possible(backend):
     assert free.assignment["p1"] == "R1"
     kept = checked(two_rooms([*unhappy, late], rules, cap=3), backend)
     assert kept.assignment["p1"] == "R2" and kept.moves == 0
-    assert "公開済みの割り当てから変わっていません" in kept.why["p1"]
+    assert kept.why["p1"] == "第2希望の「就労準備」です（公開済みの割り当てからなるべく動かさないため）。"
 
 
 def test_infeasible_capacity_says_so_in_japanese():

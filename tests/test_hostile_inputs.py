@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,10 +212,14 @@ def corpus_url(tmp_path_factory) -> str:
     return url
 
 
+_meetings = itertools.count(1)
+
+
 def _new_meeting(url: str) -> int:
+    """A fresh meeting per file (one a day: the same title and start twice is refused as a duplicate)."""
+    day = dt.datetime(2026, 12, 10, 14) + dt.timedelta(days=next(_meetings))
     with db.session(url, actor="test") as s:
-        return schedule.add_meeting(s, schedule.MeetingInput(
-            title="第9回 情報交換会", starts_at=dt.datetime(2026, 12, 10, 14))).id
+        return schedule.add_meeting(s, schedule.MeetingInput(title="情報交換会", starts_at=day)).id
 
 
 def _assert_japanese_message(exc: BaseException, name: str, words: str) -> None:

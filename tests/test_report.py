@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
@@ -44,10 +46,13 @@ def paragraphs(data: bytes, tmp_path) -> tuple[list[str], list[str], Document]:
     return texts, cells, doc
 
 
+AFTER = dt.datetime(2026, 12, 11, 3)  # the day after the world's meeting (UTC)
+
+
 def test_docx_has_the_secretariats_structure_and_counts_from_attendance(held, tmp_path):
     url, w = held
     with db.session(url) as s:
-        data = report.build_report(s, w.meeting_id, SECRETARIAT_LOCAL)
+        data = report.build_report(s, w.meeting_id, SECRETARIAT_LOCAL, now=AFTER)
         expected = schedule.meeting_counts(s, w.meeting_id, statuses=("出席",))
     texts, cells, doc = paragraphs(report.to_docx(data), tmp_path)
     assert texts[0] == "第2回 北海道生活困窮者支援ネットワーク 情報交換会 報告レポート"
@@ -145,3 +150,50 @@ def test_report_of_a_demo_meeting_uses_its_notes(demo_url, tmp_path):
     assert len(data.rooms) == n_rooms and all(r.issues and r.summary for r in data.rooms)
     texts, _, _ = paragraphs(report.to_docx(data), tmp_path)
     assert sum(t.startswith("【ルーム") for t in texts) == n_rooms
+
+
+@pytest.mark.parametrize(("fmt", "venue", "shown"), [
+    ("オンライン", "Zoom（オンライン）", "オンライン（Zoom）"), ("オンライン", "", "オンライン（Zoom）"),
+    ("オンライン", "Zoom", "オンライン（Zoom）"), ("オンライン", "オンライン", "オンライン"),
+    ("会場", "かでる2・7（会場）", "会場（かでる2・7）"), ("ハイブリッド", "札幌市", "ハイブリッド（札幌市）")])
+def test_the_method_names_the_format_once(fmt, venue, shown):
+    from types import SimpleNamespace
+
+    assert report._method(SimpleNamespace(format=fmt, venue=venue)) == shown
+
+
+def test_counts_of_an_empty_meeting_read_naturally(sqlite_url):
+    from facilitation.meetings.counts import Counts
+
+    with db.session(sqlite_url) as s:
+        m = schedule.add_meeting(s, schedule.MeetingInput(title="情報交換会", starts_at=dt.datetime(2027, 2, 10, 14)))
+        assert schedule.meeting_counts(s, m.id).line == "0名"  # not 「0名（0機関：）」
+    assert Counts(0, 0, {}, {}).line == "0名"
+    assert Counts(3, 2, {}, {}).line == "3名（2機関）"
+
+
+def test_rooms_without_attendance_are_named_and_the_basis_is_printed(held, tmp_path):
+    url, w = held
+    with db.session(url) as s:  # room 3's taps are cleared: its people are listed but not counted
+        for label in ("tanaka2", "ito", "watanabe"):
+            live.mark_attendance(s, w.regs[label], "", SECRETARIAT_LOCAL)
+        data = report.build_report(s, w.meeting_id, SECRETARIAT_LOCAL, now=AFTER)
+        counted = schedule.meeting_counts(s, w.meeting_id, statuses=("出席",)).people
+    assert counted == 3 and data.total_line.startswith("合計3名")  # 佐藤・田中 (R1), 高橋 (R2); 鈴木 absent
+    assert data.count_note == ("参加者数は、出席の記録（出席・遅刻・途中退室）がある方を数えています。"
+                               "ルーム3は出席の記録がまだないため、この数に含まれていません（参加者の欄は割り当てどおりです）。")
+    assert any("出席の記録がまだないルームがあります: ルーム3。" in p for p in data.problems)
+    room3 = next(r for r in data.rooms if r.name == "ルーム3")
+    assert room3.participants.endswith("（出席の記録なし・割り当てどおり）")
+    texts, _, _ = paragraphs(report.to_docx(data), tmp_path)
+    assert f"※{data.count_note}" in texts
+    assert f"※{data.count_note}" in report.to_markdown(data)
+    assert not any("まだ先です" in p for p in data.problems)
+
+
+def test_attendance_tapped_before_the_meeting_is_flagged(held):
+    url, w = held
+    with db.session(url) as s:
+        data = report.build_report(s, w.meeting_id, SECRETARIAT_LOCAL, now=dt.datetime(2026, 11, 20))
+    assert any("この会の開催日（2026年12月10日（木））はまだ先です" in p for p in data.problems)
+    assert data.count_note.startswith("参加者数は、出席の記録")

@@ -208,6 +208,17 @@ def test_note_prefilled_from_the_room_until_saved(world):
     assert note.participants == "NPO法人りんく（ファシリ）、江別市"
 
 
+
+def test_prefilled_participants_leave_out_people_marked_absent(world):
+    url, w = world
+    with db.session(url) as s:
+        live.mark_attendance(s, w.regs["tanaka1"], "欠席", SECRETARIAT_LOCAL)  # 江別市's only person in R1
+        note = notes.get_note(s, facilitator(w), w.rooms["R1"])
+        assert note.participants == "NPO法人りんく（ファシリ）"
+        live.mark_attendance(s, w.regs["tanaka1"], "遅刻", SECRETARIAT_LOCAL)
+        assert notes.get_note(s, facilitator(w), w.rooms["R1"]).participants == "NPO法人りんく（ファシリ）、江別市"
+
+
 def test_two_editors_of_different_fields_do_not_lose_each_others_text(db_url):
     with db.session(db_url) as s:
         w = build(s)

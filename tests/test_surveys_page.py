@@ -105,3 +105,49 @@ def test_exports_are_offered(survey_db):
     labels = [b.label for b in at.get("download_button")] if at.get("download_button") else []
     assert any("Excel" in str(b.proto.label) for b in at.get("download_button"))
     assert len(labels) == 2
+
+
+def _upload_and_import(at: AppTest, name: str, data: bytes, title: str = "") -> AppTest:
+    if title:
+        at.text_input(key="sv_title").set_value(title)
+    at.file_uploader(key="sv_file").set_value((name, data, "text/csv"))
+    at.run()
+    at.button(key="sv_go_file").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_importing_when_a_survey_exists_shows_it_and_the_same_file_is_not_doubled(survey_db):
+    at = run()
+    data = (DATA / "evaluation_utf8.csv").read_bytes()
+    other = data.decode("utf-8").splitlines()
+    other = ("\n".join(other[:-1]) + "\n").encode("utf-8")  # one response fewer: another survey
+    _upload_and_import(at, "other.csv", other, title="第3回追加アンケート")
+    assert any("11件の回答を取り込みました" in s.value for s in at.success), [s.value for s in at.success]
+    with db.session(survey_db) as s:
+        surveys = store.list_surveys(s)
+    assert len(surveys) == 2
+    new_id = max(i.id for i in surveys)
+    assert at.selectbox(key="survey_id").value == new_id  # the page shows the survey just imported
+    # Pressing 取り込む again with the same file: recognised, nothing doubled, said in Japanese.
+    at.button(key="sv_go_file").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("すでに取り込まれています" in i.value and "第3回追加アンケート" in i.value for i in at.info), [
+        e.value for e in (*at.info, *at.success, *at.error)]
+    with db.session(survey_db) as s:
+        assert len(store.list_surveys(s)) == 2
+        assert len(store.response_ids(s, new_id)) == 11
+    # The file of the survey stored first, uploaded again: that survey, still one of it.
+    _upload_and_import(at, "evaluation_utf8.csv", data)
+    assert any("「第3回事後アンケート」としてすでに取り込まれています" in i.value for i in at.info)
+    with db.session(survey_db) as s:
+        surveys = store.list_surveys(s)
+    assert len(surveys) == 2
+    assert at.selectbox(key="survey_id").value == min(i.id for i in surveys)
+
+
+def test_comment_word_pairs_are_labelled_without_jargon(survey_db):
+    at = run()
+    pairs = next(df.value for df in at.dataframe if "語1" in df.value.columns)
+    assert "結びつきの強さ（0〜1）" in pairs.columns
+    assert "Jaccard" not in all_text(at) and not any("Jaccard" in c for df in at.dataframe for c in df.value.columns)

@@ -246,3 +246,43 @@ def test_cli_import_and_list(network, capsys):
     assert (out["responses"], out["linked_by_email"], out["linked_by_name"]) == (12, 2, 1)
     assert cli.main(["--db", url, "surveys", "list"]) == 0
     assert "evaluation_cp932" in capsys.readouterr().out
+
+
+def test_the_same_file_again_is_recognised_not_doubled(network):
+    url, ids = network
+    first = _import(url, ids["m2"])
+    again = _import(url, ids["m2"])
+    assert again.outcome == store.SAME and again.survey_id == first.survey_id
+    assert "すでに取り込まれています" in again.message() and "第3回アンケート" in again.message()
+    assert (again.responses, again.linked) == (12, 3)
+    with db.session(url) as s:
+        assert [i.id for i in store.list_surveys(s)] == [first.survey_id]
+        assert len(store.response_ids(s, first.survey_id)) == 12
+
+
+def test_a_file_with_responses_added_since_extends_the_stored_survey(network):
+    url, ids = network
+    table = read_table((DATA / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
+    shorter = Table(headers=table.headers, rows=table.rows[:10])
+    with db.session(url) as s:
+        first = store.import_table(s, shorter, title="第3回アンケート", meeting_id=ids["m2"])
+        rid = store.response_ids(s, first.survey_id)[0]
+        comments.set_tags(s, SECRETARIAT_LOCAL, rid, COMMENT, ["連携"])
+    later = _import(url, ids["m2"])
+    assert later.outcome == store.APPENDED and later.survey_id == first.survey_id
+    assert later.added == 2 and "新しい回答 2件を追加しました" in later.message()
+    with db.session(url) as s:
+        assert len(store.list_surveys(s)) == 1
+        assert len(store.response_ids(s, first.survey_id)) == 12
+        assert store.comment_tags(s, first.survey_id, COMMENT) == {rid: ["連携"]}
+
+
+def test_a_different_file_is_a_new_survey(network):
+    url, ids = network
+    first = _import(url, ids["m2"])
+    table = read_table((DATA / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
+    other = Table(headers=table.headers, rows=table.rows[1:])  # a stored row missing: not the same responses
+    with db.session(url) as s:
+        second = store.import_table(s, other, title="別のアンケート", meeting_id=ids["m1"])
+        assert second.outcome == store.NEW and second.survey_id != first.survey_id
+        assert len(store.list_surveys(s)) == 2

@@ -8,13 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from facilitation.access.roles import AccessDenied
-from facilitation.assignment import choices, exports, service
+from facilitation.assignment import check, choices, exports, quality, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
 from facilitation.meetings import schedule
-from facilitation.meetings.schedule import meeting_counts
+from facilitation.meetings.schedule import get_meeting, label, meeting_counts
 from facilitation.text.dates import ja_datetime, to_jst
 
-from . import links
+from . import auth, links
 from .common import session, show_problems, viewer
 from .sheets import sheets_client
 
@@ -31,9 +31,12 @@ def flash(message: str, kind: str = "success") -> None:
 
 
 def show_flash() -> None:
+    """The message of the last action, in a slot that is always drawn: the elements after it (the
+    tabs) keep their place whether or not there is a message, so the open tab stays open."""
+    slot = st.container()
     kind, message = st.session_state.pop(FLASH, (None, None))
     if message:
-        getattr(st, kind)(message)
+        getattr(slot, kind)(message)
 
 
 def act(action: Callable, done: str | Callable | None = None) -> None:
@@ -186,42 +189,105 @@ def choice_review(meeting_id: int) -> None:
 
 # --- 3. rules and the optimiser ---
 
+RULE_FIELDS = ("fac", "gov", "org", "orgn", "rep", "repn", "min", "minn", "lc", "grp", "grpby", "w0", "w1", "w2")
+
+
+def _rule_key(meeting_id: int) -> str:
+    return f"rules_{meeting_id}_"
+
+
+def _switch_values(rules: dict) -> dict:
+    """The widgets' values for saved rules (the page starts from what the meeting has saved)."""
+    group = rules.get("grouping") or {}
+    mode_label = next((lab for lab, mode in GROUPING.items() if mode == group.get("mode")), "なし")
+    w = list(rules.get("choice_weights", [3, 2, 1]))
+    return {
+        "fac": bool(rules.get("one_facilitator_per_room")), "gov": bool(rules.get("spread_government")),
+        "org": rules.get("max_per_org") is not None, "orgn": int(rules.get("max_per_org") or 1),
+        "rep": bool(rules.get("repeat_penalty")), "repn": float(rules.get("repeat_penalty") or 1),
+        "min": rules.get("min_per_room") is not None, "minn": int(rules.get("min_per_room") or 3),
+        "lc": bool(rules.get("least_change")), "grp": mode_label, "grpby": list(group.get("by") or []),
+        **{f"w{i}": int(w[i]) if i < len(w) else 0 for i in range(3)},
+    }
+
+
+def _rules_from_state(meeting_id: int, saved: dict, published: bool) -> dict:
+    """The rules as the switches show them now (values not drawn yet come from the saved rules)."""
+    k = _rule_key(meeting_id)
+    base = _switch_values(saved)
+    v = {f: st.session_state.get(k + f, base[f]) for f in RULE_FIELDS}
+    out: dict = {}
+    if v["fac"]:
+        out["one_facilitator_per_room"] = True
+    if v["gov"]:
+        out["spread_government"] = True
+    if v["org"]:
+        out["max_per_org"] = int(v["orgn"])
+    if v["rep"]:
+        out["repeat_penalty"] = float(v["repn"])
+    if v["min"]:
+        out["min_per_room"] = int(v["minn"])
+    if published and v["lc"]:
+        out["least_change"] = True
+    mode = GROUPING.get(v["grp"])
+    if mode:
+        keys = ["programs", "role", "experience"] if mode == "homogeneous" else ["sector", "area"]
+        by = [b for b in v["grpby"] if b in keys] or keys[:1]
+        out["grouping"] = {"mode": mode, "by": by, "weight": 1}
+    out["choice_weights"] = [int(v[f"w{i}"]) for i in range(3)]
+    return out
+
+
+def _save_switches(meeting_id: int, published: bool) -> None:
+    """on_change of every switch: the rules belong to the meeting, so each change is saved at once."""
+    try:
+        with session() as s:
+            saved = service.get_rules(s, meeting_id)
+            service.set_rules(s, viewer(), meeting_id, _rules_from_state(meeting_id, saved, published))
+    except (service.AssignmentError, AccessDenied) as exc:
+        flash(f"決まりを保存できませんでした: {exc}", "error")
+
+
 def rule_switches(meeting_id: int) -> dict:
+    """The rule switches, started from the meeting's saved rules; each change is saved with the meeting."""
     with session() as s:
         rules = service.get_rules(s, meeting_id)
         published = service.latest_version(s, meeting_id) is not None
-    k = f"rules_{meeting_id}_"
-    out: dict = {}
+        state = service.rules_state(s, meeting_id)
+    k = _rule_key(meeting_id)
+    for f, value in _switch_values(rules).items():
+        if k + f not in st.session_state:  # not drawn in this session yet: take the saved rule
+            st.session_state[k + f] = value
+    save = {"on_change": _save_switches, "args": (meeting_id, published)}
+    st.caption("決まりは会ごとに保存され、切り替えるとすぐに保存されます。")
     c1, c2 = st.columns(2)
-    if c1.toggle("各ルームにファシリテーター1名（希望者から）", rules.get("one_facilitator_per_room", False), key=k + "fac"):
-        out["one_facilitator_per_room"] = True
-    if c1.toggle("自治体・国の方を各ルームに均等に", rules.get("spread_government", False), key=k + "gov"):
-        out["spread_government"] = True
-    if c1.toggle("同じ機関の方は1ルームに上限まで", rules.get("max_per_org") is not None, key=k + "org"):
-        out["max_per_org"] = int(c1.number_input("上限（名）", 1, 10, int(rules.get("max_per_org") or 1), key=k + "orgn"))
-    if c2.toggle("以前同じルームだった方と重ならないように", bool(rules.get("repeat_penalty")), key=k + "rep"):
-        out["repeat_penalty"] = c2.number_input("重なり1組あたりの減点", 0.1, 10.0,
-                                                float(rules.get("repeat_penalty") or 1), 0.5, key=k + "repn")
-    if c2.toggle("1ルームの最少人数", rules.get("min_per_room") is not None, key=k + "min"):
-        out["min_per_room"] = int(c2.number_input("最少（名）", 1, 50, int(rules.get("min_per_room") or 3), key=k + "minn"))
-    if published and c2.toggle("公開済みの割り当てからなるべく動かさない", rules.get("least_change", False), key=k + "lc"):
-        out["least_change"] = True
-    group = rules.get("grouping") or {}
-    labels = list(GROUPING)
-    current = next((lab for lab, mode in GROUPING.items() if mode == group.get("mode")), "なし")
-    mode_label = st.radio("グループの作り方", labels, index=labels.index(current), horizontal=True, key=k + "grp")
+    c1.toggle("各ルームにファシリテーター1名（希望者から）", key=k + "fac", **save)
+    c1.toggle("自治体・国の方を各ルームに均等に", key=k + "gov", **save)
+    if c1.toggle("同じ機関の方は1ルームに上限まで", key=k + "org", **save):
+        c1.number_input("上限（名）", 1, 10, key=k + "orgn", **save)
+    if c2.toggle("以前同じルームだった方と重ならないように", key=k + "rep", **save):
+        c2.number_input("重なり1組あたりの減点", 0.1, 10.0, step=0.5, key=k + "repn", **save)
+    if c2.toggle("1ルームの最少人数", key=k + "min", **save):
+        c2.number_input("最少（名）", 1, 50, key=k + "minn", **save)
+    if published:
+        c2.toggle("公開済みの割り当てからなるべく動かさない", key=k + "lc", **save)
+    mode_label = st.radio("グループの作り方", list(GROUPING), horizontal=True, key=k + "grp", **save)
     if GROUPING[mode_label]:
-        mode = GROUPING[mode_label]
-        keys = ["programs", "role", "experience"] if mode == "homogeneous" else ["sector", "area"]
-        by = st.multiselect("何で", keys, default=[b for b in group.get("by", keys[:1]) if b in keys] or keys[:1],
-                            format_func=GROUP_KEYS.get, key=k + "grpby", placeholder="選んでください（複数可）")
-        if by:
-            out["grouping"] = {"mode": mode, "by": by, "weight": 1}
-    w = rules.get("choice_weights", [3, 2, 1])
+        keys = ["programs", "role", "experience"] if GROUPING[mode_label] == "homogeneous" else ["sector", "area"]
+        if not [b for b in st.session_state.get(k + "grpby", []) if b in keys]:
+            st.session_state[k + "grpby"] = keys[:1]
+        st.multiselect("何で", keys, format_func=GROUP_KEYS.get, key=k + "grpby",
+                       placeholder="選んでください（複数可）", **save)
     cols = st.columns(3)
-    out["choice_weights"] = [cols[i].number_input(f"第{i + 1}希望の点", 0, 10, int(w[i]) if i < len(w) else 0,
-                                                  key=k + f"w{i}") for i in range(3)]
-    return out
+    for i in range(3):
+        cols[i].number_input(f"第{i + 1}希望の点", 0, 10, key=k + f"w{i}", **save)
+    if state.run_sentence:
+        text = f"いまの割り当て（{japan_time(state.run_at)}の実行）で使った{state.run_sentence}"
+        if state.changed_since_run:
+            st.warning(text + "\n\n決まりはその後に変わっています。新しい決まりで割り当てるには「割り当てを実行」を押してください。")
+        else:
+            st.caption(text)
+    return _rules_from_state(meeting_id, rules, published)
 
 
 def run_panel(meeting_id: int, rules: dict) -> None:
@@ -239,10 +305,17 @@ def run_panel(meeting_id: int, rules: dict) -> None:
         text = {STATUS_OPTIMAL: "最適な割り当てを保存しました（最適であることを確認済み）。",
                 STATUS_FEASIBLE: "決まりを満たす割り当てを保存しました（時間内に最適とまでは確認できませんでした）。"}
         if result.status in text:
-            lines = [text[result.status], *result.reasons]
+            used = out.built.instance.rules
+            broken = check.violations(out.built.instance, result.assignment, result.facilitators)
+            lines = [text[result.status] if not broken else "割り当てを保存しましたが、決まりに合わない点があります。",
+                     quality.rules_sentence(used), *result.reasons, *(v.message for v in broken)]
+            asked = service.parse_rules(rules)
+            if asked is not None and asked.as_dict() != used.as_dict():  # never claim rules that were not used
+                lines.append("画面の決まりと、実行に使われた決まりが違います。決まりを確かめて、もう一度実行してください。")
+                broken = broken or [None]
             if unmatched:
                 lines.append(f"どのルームにも当たらない希望の記入が {unmatched} 件あります（「希望の確認」）。")
-            flash("\n\n".join(lines), "success" if result.status == STATUS_OPTIMAL else "warning")
+            flash("\n\n".join(lines), "success" if result.status == STATUS_OPTIMAL and not broken else "warning")
             st.rerun()
         elif result.status == STATUS_INFEASIBLE:
             show_problems(result.reasons, "決まりをすべて満たす割り当てはありません。保存していません。")
@@ -258,6 +331,7 @@ def quality_panel(meeting_id: int) -> None:
             st.info(str(exc))
             return
         q = service.quality(s, meeting_id, status)
+        summary = service.overview(s, meeting_id, status) if q is not None else ""
     if q is None:
         st.info("まだ割り当てがありません。「割り当てを実行」を押してください。")
         return
@@ -266,12 +340,20 @@ def quality_panel(meeting_id: int) -> None:
     c1.metric("第1希望", f"{o.shares[0] * 100:.0f}%", f"{(o.shares[0] - r.shares[0]) * 100:+.0f}pt（ランダム比）")
     c2.metric("第3希望まで", f"{sum(o.shares) * 100:.0f}%", f"{(sum(o.shares) - sum(r.shares)) * 100:+.0f}pt")
     c3.metric("決まりの違反", f"{len(q.violations)}件")
-    c4.metric("以前と同じ顔ぶれ", f"{o.repeats:.0f}組", f"{o.repeats - r.repeats:+.1f}組", delta_color="inverse")
+    repeat_delta = round(o.repeats - r.repeats, 1)
+    c4.metric("前回までと同じ顔ぶれの重なり", f"{o.repeats:.0f}組",
+              f"{repeat_delta:+.1f}組（ランダム比）" if repeat_delta else None, delta_color="inverse",
+              help="以前の会で同じルームだった方どうしが、また同じルームになった組の数です。")
     if status.unassigned:
         st.warning(f"まだルームに入っていない方が {status.unassigned} 名います（後から申し込んだ方など）。")
     show_problems([v.message for v in q.violations], "決まりに合わない点があります")
+    if summary:
+        st.markdown("**この割り当ての説明**")
+        st.write(summary)
     st.caption(f"希望を出した {q.with_choices} 名のうちの割合。ランダムは Zoom の自動割り当てを20回試した平均です。")
     st.dataframe(q.table(), hide_index=True, width="stretch")
+    if note := q.comparison_note():
+        st.caption(note)
     with st.expander("ルームごとの顔ぶれ（区分・地域・事業）"):
         st.dataframe(q.composition, hide_index=True, width="stretch")
 
@@ -281,14 +363,18 @@ def quality_panel(meeting_id: int) -> None:
 def people_editor(meeting_id: int) -> None:
     with session() as s:
         try:
-            frame = service.people_frame(s, viewer(), meeting_id)
+            status = service.check(s, meeting_id)
+            frame = service.people_frame(s, viewer(), meeting_id, status)
         except service.AssignmentError as exc:
             st.info(str(exc))
             return
         rooms = [r.name for r in service.list_rooms(s, meeting_id)]
+        summary = service.overview(s, meeting_id, status)
     if frame.empty:
         st.info("まだ割り当てがありません。")
         return
+    if summary:
+        st.info(summary)
     st.caption("ルームを選び直すと、その方は「固定」になり、次に実行しても動きません。保存するたびに決まりを確認します。")
     edited = st.data_editor(
         frame, key=f"people_editor_{meeting_id}", hide_index=True, width="stretch",
@@ -336,10 +422,31 @@ def publish_panel(meeting_id: int) -> None:
         act(lambda s: service.publish(s, viewer(), meeting_id, note), lambda v: f"第{v.number}版として公開しました。")
 
 
+def send_links(meeting_id: int) -> None:
+    """One action for every room's facilitator link, and the list to paste into one e-mail."""
+    st.caption("全ルームのファシリテーター用リンクを一度に用意します。まだ有効なリンクがあるルームは、そのリンクを使います。")
+    secret = auth.link_secret()
+    if st.button("全ルームのリンクを発行してまとめる", key=f"rooms_links_all_{meeting_id}"):
+        act(lambda s: service.facilitator_links(s, viewer(), meeting_id, secret, links.link_url),
+            lambda out: f"{len(out)} 室のリンクを用意しました（新しく発行 {sum(k.new for k in out)} 室）。")
+    with session() as s:
+        ready = service.facilitator_links(s, viewer(), meeting_id, secret, links.link_url, issue=False)
+        title = label(get_meeting(s, meeting_id))
+    if ready:
+        st.caption("下の枠の右上のボタンでコピーして、ファシリテーターの皆さんへの1通のメールに貼り付けてください。")
+        st.code(service.links_message(title, ready), language=None)
+
+
+def _roster_links(meeting_id: int) -> list:
+    """Valid facilitator links of the meeting's rooms (none issued here), for the Excel roster."""
+    with session() as s:
+        return service.facilitator_links(s, viewer(), meeting_id, auth.link_secret(), links.link_url, issue=False)
+
+
 def downloads(meeting_id: int) -> None:
     try:
         with session() as s:
-            roster = service.roster(s, viewer(), meeting_id)
+            roster = service.roster(s, viewer(), meeting_id, links=_roster_links(meeting_id))
     except (service.AssignmentError, AccessDenied) as exc:
         st.info(str(exc))
         return
@@ -357,6 +464,10 @@ def downloads(meeting_id: int) -> None:
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
     c3.download_button("印刷用の名簿（HTML）", exports.roster_html(roster).encode("utf-8"), "room_roster.html",
                        "text/html", key="dl_html")
+    if roster.links:
+        st.caption("Excel の「一覧」シートに、各ルームのファシリテーター用リンクと有効期限を入れています。")
+    st.markdown("**ファシリテーターへのリンクの送付**")
+    send_links(meeting_id)
 
 
 def sheet_button(meeting_id: int) -> None:

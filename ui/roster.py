@@ -258,7 +258,9 @@ def report_panel(meeting_id: int) -> None:
     saved = st.session_state.get(f"report_saved_{meeting_id}")
     if saved:
         st.caption(f"保存済み {jst_hm(saved)}")
-    st.write(f"参加者数（出席の記録から）：{data.total_line}")
+    st.write(f"参加者数：{data.total_line}")
+    if data.count_note:
+        st.caption(data.count_note)
     show_problems(data.problems, "レポートにまだ足りないところがあります")
     cols = st.columns(3)
     for col, (suffix, name) in zip(cols, report.FORMATS.items(), strict=True):

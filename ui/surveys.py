@@ -23,6 +23,9 @@ LABEL_TO_KIND = {v: k for k, v in KIND_LABELS.items()}
 ATTRIBUTES = store.ATTRIBUTES
 CHART_CONFIG = {"displayModeBar": False}
 USER_ERRORS = (TableError, SheetsError, store.SurveyError, AccessDenied, KeyError)
+# The select box's key cannot be set once it is drawn: an import leaves the survey to show here and
+# its message in IMPORT_MESSAGE, then reruns; `pick_survey` applies the choice before drawing.
+PENDING_PICK, IMPORT_MESSAGE = "sv_pending_pick", "sv_import_message"
 
 
 def pick_survey(v: Viewer) -> int | None:
@@ -32,6 +35,8 @@ def pick_survey(v: Viewer) -> int | None:
     if not items:
         return None
     labels = {i.id: f"{i.title} — {i.meeting_label}（回答 {i.responses}件）" for i in items}
+    if (chosen := st.session_state.pop(PENDING_PICK, None)) in labels:  # set by an import on the last run
+        st.session_state["survey_id"] = chosen
     if st.session_state.get("survey_id") not in labels:
         st.session_state.pop("survey_id", None)
     return st.selectbox("アンケート", list(labels), format_func=labels.get, key="survey_id", placeholder="選んでください")
@@ -240,6 +245,8 @@ def types_section(survey_id: int, survey: Survey) -> None:
 
 def import_section(current: int | None) -> None:
     """A new survey from an uploaded file or a Google Sheet tab; or re-read the current one."""
+    if (done := st.session_state.pop(IMPORT_MESSAGE, None)) is not None:
+        (st.info if done[0] == store.SAME else st.success)(done[1])
     meeting_id = meeting_picker(key="sv_meeting", label="どの会のアンケートですか")
     title = st.text_input("アンケート名", key="sv_title", placeholder="例: 第3回 情報交換会 事後アンケート")
     source = st.radio("回答の読み込み元", ["ファイル（CSV / Excel）", "Google スプレッドシート"], horizontal=True,
@@ -260,8 +267,9 @@ def import_section(current: int | None) -> None:
             with session() as s:
                 result = store.import_table(s, table, title=title or ref, meeting_id=meeting_id, source=kind,
                                             source_ref=ref)
-            st.session_state["survey_id"] = result.survey_id
-            st.success(result.message())
+            st.session_state[PENDING_PICK] = result.survey_id
+            st.session_state[IMPORT_MESSAGE] = (result.outcome, result.message())
+            st.rerun()
     except USER_ERRORS as exc:
         st.error(str(exc))
 

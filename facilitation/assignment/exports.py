@@ -69,6 +69,7 @@ class Roster:
     title: str
     rooms: list[RosterRoom]
     entries: list[RosterEntry]
+    links: dict[str, tuple[str, str]] = field(default_factory=dict)  # room id → (facilitator link, expiry)
 
     def members(self, room_id: str) -> list[RosterEntry]:
         people = [e for e in self.entries if e.room_id == room_id]
@@ -188,6 +189,9 @@ def overview_frame(roster: Roster) -> pd.DataFrame:
         rows.append({"No": r.position, "ルーム": r.name, "Zoomのルーム名": r.zoom_label, "テーマ": r.theme,
                      "定員": r.capacity if r.capacity is not None else "", "人数": len(members),
                      "ファシリテーター": "、".join(fac), "第1希望の人数": sum(1 for e in members if e.choice_rank == 1)})
+        if roster.links:
+            url, expires = roster.links.get(r.id, ("", ""))
+            rows[-1].update({"ファシリテーター用リンク": url or "（未発行）", "リンクの有効期限": expires})
     return pd.DataFrame(rows)
 
 

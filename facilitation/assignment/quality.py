@@ -10,7 +10,7 @@ import pandas as pd
 
 from facilitation.assignment.baselines import greedy_split, random_split
 from facilitation.assignment.check import Violation, gov_bounds, room_members, score, violations
-from facilitation.assignment.instance import Instance, PersonSpec
+from facilitation.assignment.instance import GROUP_HOMOGENEOUS, Instance, PersonSpec, Rules
 from facilitation.text import vocab
 
 RANK_NAMES = ("第1希望", "第2希望", "第3希望", "第4希望", "第5希望")
@@ -41,20 +41,79 @@ class QualityReport:
     notes: list[str] = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
-        """The comparison as rows of figures (Japanese labels), one column per method."""
+        """The comparison as rows of figures (Japanese labels), one column per method.
+
+        The rule violations come first and stand beside each score: a method that breaks rules gets
+        its score marked as not comparable, since breaking rules is what lets it score higher.
+        """
         rows = []
         ms = (self.optimised, self.random, self.greedy)
+        rows.append(["決まりの違反（件）", *(_num(m.violations) for m in ms)])
         for k in range(3):
             rows.append([f"{RANK_NAMES[k]}に入った割合", *(f"{m.shares[k] * 100:.0f}%" for m in ms)])
         rows.append(["希望外のルームの割合", *(f"{m.unchosen * 100:.0f}%" for m in ms)])
-        rows.append(["決まりの違反（件）", *(_num(m.violations) for m in ms)])
-        rows.append(["以前と同じ顔ぶれのペア（組）", *(_num(m.repeats) for m in ms)])
-        rows.append(["評価値（大きいほど良い）", *(_num(m.objective) for m in ms)])
+        rows.append(["前回までと同じ顔ぶれの重なり（組）", *(_num(m.repeats) for m in ms)])
+        rows.append(["評価値（大きいほど良い）", *(_score_cell(m) for m in ms)])
         return pd.DataFrame(rows, columns=["指標", *(m.label for m in ms)])
+
+    def comparison_note(self) -> str:
+        """One or two Japanese sentences on how to read the comparison (which scores count)."""
+        o = self.optimised
+        breakers = [m for m in (self.random, self.greedy) if m.violations > 0]
+        parts = []
+        if breakers:
+            names = "・".join(f"{m.label.split('（')[0]}（決まりの違反 {_num(m.violations)}件）" for m in breakers)
+            parts.append(f"{names}は決まりを守っていないため、評価値が高くても使えません。評価値を比べられるのは"
+                         "決まりを守った割り当てどうしだけです。")
+        if o.violations > 0:
+            parts.append(f"この割り当ても決まりに合わない点が {_num(o.violations)}件あります（手直しの後など）。")
+        elif breakers:
+            parts.append("この割り当ては決まりをすべて守っています。")
+        return "".join(parts)
 
 
 def _num(x: float) -> str:
     return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
+
+
+def _score_cell(m: Metrics) -> str:
+    if m.violations > 0:
+        return f"{_num(m.objective)}（決まりの違反 {_num(m.violations)}件のため比較できません）"
+    return _num(m.objective)
+
+
+# --- the rules, in words ---
+
+GROUP_BY_LABELS = {"programs": "担当事業", "role": "職種", "experience": "経験年数", "sector": "区分", "area": "地域"}
+
+
+def describe_rules(rules: Rules) -> list[str]:
+    """The rules an assignment was made with, one Japanese phrase each (room capacity always)."""
+    out = ["ルームの定員"]
+    if rules.one_facilitator_per_room:
+        out.append("各ルームにファシリテーター1名（希望者から）")
+    if rules.spread_government:
+        out.append("自治体・国の方を各ルームに均等に")
+    if rules.max_per_org is not None:
+        out.append(f"同じ機関の方は1ルームに{rules.max_per_org}名まで")
+    if rules.min_per_room is not None:
+        out.append(f"1ルーム{rules.min_per_room}名以上")
+    if rules.repeat_penalty:
+        out.append("以前同じルームだった方となるべく重ならないように")
+    if rules.grouping is not None:
+        how = "同じ立場・経験でまとめる" if rules.grouping.mode == GROUP_HOMOGENEOUS else "地域・立場を混ぜる"
+        by = "・".join(GROUP_BY_LABELS.get(b, b) for b in rules.grouping.by)
+        out.append(f"{how}（{by}）")
+    if rules.least_change:
+        out.append("公開済みの割り当てからなるべく動かさない")
+    return out
+
+
+def rules_sentence(rules: Rules) -> str:
+    """「決まり: …。希望の点: …」 for the page and the roster."""
+    w = list(rules.choice_weights)
+    points = "・".join(f"第{k + 1}希望 {_num(float(x))}点" for k, x in enumerate(w[:3]))
+    return f"決まり: {'、'.join(describe_rules(rules))}。希望の点: {points}。"
 
 
 def metrics(instance: Instance, assignment: dict[str, str], facilitators: dict[str, str], label: str) -> Metrics:
@@ -118,6 +177,53 @@ def composition(instance: Instance, assignment: dict[str, str], facilitators: di
 
 # --- why each person is where they are ---
 
+CAUSE_CAPACITY, CAUSE_ORG, CAUSE_GOV, CAUSE_FACILITATOR = "capacity", "org", "gov", "facilitator"
+CAUSE_PAST, CAUSE_LEAST_CHANGE, CAUSE_GROUPING, CAUSE_BALANCE = "past", "least_change", "grouping", "balance"
+CAUSE_LABELS = {CAUSE_CAPACITY: "定員", CAUSE_ORG: "同じ機関の上限", CAUSE_GOV: "自治体・国の方を均等に",
+                CAUSE_FACILITATOR: "ファシリテーターの配置", CAUSE_PAST: "以前同じルームだった方との重なり",
+                CAUSE_LEAST_CHANGE: "公開済みの割り当てからなるべく動かさない",
+                CAUSE_GROUPING: "グループの作り方", CAUSE_BALANCE: "全体で希望がかなう人を増やすため"}
+
+
+def overall_explanation(instance: Instance, assignment: dict[str, str], facilitators: dict[str, str]) -> str:
+    """A few Japanese sentences on the whole assignment: the rules it used, how many got their 1st,
+    2nd and 3rd choice, what was traded off for whom, facilitators, and whether every rule holds."""
+    rules = instance.rules
+    placed = [p for p in instance.people if p.id in assignment]
+    ctx = _Context(instance, assignment, facilitators)
+    s = score(instance, {p.id: assignment[p.id] for p in placed}, facilitators)
+    chose = [p for p in placed if p.choices]
+    out = [f"この割り当ては「{'」「'.join(describe_rules(rules))}」の決まりで作りました。"]
+    if chose:
+        ranks = "、".join(f"{RANK_NAMES[k]} {s.by_rank[k]}名" for k in range(3))
+        out.append(f"希望を出した {len(chose)}名のうち、{ranks}、希望外 {s.unchosen}名です。")
+    blocked = Counter(ctx.cause(p, p.choices[0])[0] for p in chose
+                      if assignment[p.id] != p.choices[0] and p.pinned != assignment[p.id]
+                      and instance.room(assignment[p.id]).facilitator != p.id)
+    if blocked:
+        why = "、".join(f"{CAUSE_LABELS[c]}（{n}名）" for c, n in blocked.most_common())
+        out.append(f"第1希望に入れなかった {sum(blocked.values())}名は、主に次のために調整しました: {why}。")
+    elif chose:
+        out.append("希望を出した方は全員が第1希望のルームです。")
+    no_choice = sum(1 for p in placed if not p.choices)
+    if no_choice:
+        out.append(f"希望の記入がない {no_choice}名は、決まりを満たす空きのあるルームに入っています。")
+    with_fac = sum(1 for r in instance.rooms if r.id in facilitators)
+    if rules.one_facilitator_per_room:
+        out.append(f"ファシリテーターは {len(instance.rooms)}室すべてに1名ずついます。" if with_fac == len(instance.rooms)
+                   else f"ファシリテーターがいるのは {len(instance.rooms)}室中 {with_fac}室です。")
+    else:
+        out.append("「各ルームにファシリテーター1名」の決まりは使っていません"
+                   + (f"（ファシリテーターがいるのは {len(instance.rooms)}室中 {with_fac}室）。"
+                      if with_fac < len(instance.rooms) else "。"))
+    if rules.repeat_penalty and instance.past_rooms:
+        out.append(f"以前同じルームだった方どうしの重なりは {s.repeats}組です。" if s.repeats
+                   else "以前同じルームだった方どうしは、同じルームになっていません。")
+    broken = violations(instance, assignment, facilitators)
+    out.append(f"決まりに合わない点が {len(broken)}件あります（下の一覧を確認してください）。" if broken
+               else "決まりはすべて守られています。")
+    return "".join(out)
+
 def explain_all(instance: Instance, assignment: dict[str, str], facilitators: dict[str, str]) -> dict[str, str]:
     """Person id → one Japanese sentence on why they are in their room."""
     ctx = _Context(instance, assignment, facilitators)
@@ -147,21 +253,27 @@ class _Context:
 
     def blocked(self, p: PersonSpec, rid: str) -> str:
         """Why the first choice did not work out, best guess from the final rooms."""
+        return self.cause(p, rid)[1]
+
+    def cause(self, p: PersonSpec, rid: str) -> tuple[str, str]:
+        """(cause key, Japanese clause) of a first choice not granted; only rules that were on count."""
         rules, r = self.instance.rules, self.rooms[rid]
         first = f"第1希望の{r.label}"
         if r.capacity is not None and self.size[rid] >= r.capacity:
-            return f"{first}は定員 {r.capacity} 名に達しているため"
+            return CAUSE_CAPACITY, f"{first}は定員 {r.capacity} 名に達しているため"
         if rules.max_per_org is not None and p.org and self.org[p.org, rid] >= rules.max_per_org:
-            return f"{first}には同じ機関の方がすでに {self.org[p.org, rid]} 名いるため"
+            return CAUSE_ORG, f"{first}には同じ機関の方がすでに {self.org[p.org, rid]} 名いるため"
         if rules.spread_government and p.government and self.gov[rid] >= self.gov_hi:
-            return f"{first}には自治体・国の方がすでに {self.gov[rid]} 名いて、各ルームに均等に分けるため"
-        if p.id in self.fac_of:
-            return "ファシリテーターが必要なルームに入っていただくため"
-        if self.past.get(p.id, set()) & self.members[rid]:
-            return f"{first}には以前同じルームだった方がいるため"
-        if p.previous is not None and p.previous == self.assignment.get(p.id):
-            return "公開済みの割り当てからなるべく動かさないため"
-        return "全体で希望がなるべく多くかなうように調整したため"
+            return CAUSE_GOV, f"{first}には自治体・国の方がすでに {self.gov[rid]} 名いて、各ルームに均等に分けるため"
+        if p.id in self.fac_of and rules.one_facilitator_per_room:
+            return CAUSE_FACILITATOR, "ファシリテーターが必要なルームに入っていただくため"
+        if rules.repeat_penalty and self.past.get(p.id, set()) & self.members[rid]:
+            return CAUSE_PAST, f"{first}には以前同じルームだった方がいるため"
+        if rules.least_change and p.previous is not None and p.previous == self.assignment.get(p.id):
+            return CAUSE_LEAST_CHANGE, "公開済みの割り当てからなるべく動かさないため"
+        if rules.grouping is not None:
+            return CAUSE_GROUPING, "グループの作り方（まとめる・混ぜる）と希望の両方を考えて調整したため"
+        return CAUSE_BALANCE, "全体で希望がなるべく多くかなうように調整したため"
 
     def explain(self, p: PersonSpec) -> str:
         rid = self.assignment[p.id]
@@ -184,6 +296,7 @@ class _Context:
                 parts.append(f"希望のルームに入れませんでした（{self.blocked(p, p.choices[0])}）。")
         else:
             parts.append("希望の記入がないため、決まりを満たす空きのあるルームにしました。")
-        if p.previous is not None and p.previous == rid and p.pinned != rid:
-            parts.append("公開済みの割り当てから変わっていません。")
+        if (self.instance.rules.least_change and p.previous is not None and p.previous == rid and p.pinned != rid
+                and not any("動かさない" in x for x in parts)):
+            parts.append("公開済みの割り当てから動かしていません（なるべく動かさない決まり）。")
         return "".join(parts)

@@ -10,7 +10,8 @@ saved answer so the roster and reports see who facilitates.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from facilitation.access import gate
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.assignment import exports
 from facilitation.assignment.check import Violation, violations
@@ -25,9 +27,9 @@ from facilitation.assignment.choices import ChoiceMapper, active_registrations, 
 from facilitation.assignment.choices import choice_review as choice_review  # re-exported: the rooms page, tests
 from facilitation.assignment.choices import map_choice as map_choice  # re-exported: the rooms page, tests
 from facilitation.assignment.concurrency import explain
-from facilitation.assignment.instance import Instance, InstanceError, PersonSpec, Result, RoomSpec, _rules
+from facilitation.assignment.instance import Instance, InstanceError, PersonSpec, Result, RoomSpec, Rules, _rules
 from facilitation.assignment.models import AssignmentVersion, SolverRun
-from facilitation.assignment.quality import QualityReport, explain_all, report
+from facilitation.assignment.quality import QualityReport, explain_all, overall_explanation, report, rules_sentence
 from facilitation.assignment.solver import DEFAULT_BACKEND, solve
 from facilitation.meetings.schedule import get_meeting, label
 from facilitation.sheets.gsheets import SheetsClient, SheetsError
@@ -75,6 +77,13 @@ def get_rules(session: Session, meeting_id: int) -> dict[str, Any]:
     return dict(saved) if isinstance(saved, dict) else dict(DEFAULT_RULES)
 
 
+def parse_rules(rules: dict[str, Any]) -> Rules | None:
+    """The rules a dict of switches stands for (None when it has problems)."""
+    problems: list[str] = []
+    parsed = _rules(rules, problems)
+    return None if problems else parsed
+
+
 def set_rules(session: Session, viewer: Viewer, meeting_id: int, rules: dict[str, Any]) -> dict[str, Any]:
     """Check and save the rule switches; raises AssignmentError with Japanese problems."""
     _require_secretariat(viewer)
@@ -86,6 +95,50 @@ def set_rules(session: Session, viewer: Viewer, meeting_id: int, rules: dict[str
     meeting.settings = {**(meeting.settings or {}), RULES_SETTING: parsed.as_dict()}
     session.flush()
     return parsed.as_dict()
+
+
+def last_run(session: Session, meeting_id: int) -> SolverRun | None:
+    """The latest optimiser run whose answer was saved as the meeting's assignment."""
+    return session.scalar(select(SolverRun).where(SolverRun.meeting_id == meeting_id, SolverRun.saved.is_(True))
+                          .order_by(SolverRun.id.desc()).limit(1))
+
+
+def applied_rules(session: Session, meeting_id: int) -> Rules | None:
+    """The rules the saved assignment was made with (its last saved run); None before any run."""
+    run = last_run(session, meeting_id)
+    return _rules(run.rules or {}, []) if run is not None else None
+
+
+@dataclass
+class RulesState:
+    """What the page says about rules: those of the saved run, and whether the saved switches differ."""
+
+    run_sentence: str  # 「決まり: …」 of the saved run ("" before any run)
+    run_at: Any  # when that run was made (UTC) or None
+    changed_since_run: bool  # the meeting's switches now differ from the run's
+
+
+def rules_state(session: Session, meeting_id: int) -> RulesState:
+    run = last_run(session, meeting_id)
+    if run is None:
+        return RulesState("", None, False)
+    used = _rules(run.rules or {}, [])
+    now = _rules(get_rules(session, meeting_id), [])
+    return RulesState(rules_sentence(used), run.started_at, used.as_dict() != now.as_dict())
+
+
+def _as_run(status: Status, session: Session) -> Instance:
+    """The status's instance with the rules of the saved run, so reasons name only rules that applied."""
+    used = applied_rules(session, status.built.meeting_id)
+    return replace(status.built.instance, rules=used) if used is not None else status.built.instance
+
+
+def overview(session: Session, meeting_id: int, status: Status | None = None) -> str:
+    """The overall explanation of the saved assignment (Japanese sentences; "" when nothing is saved)."""
+    status = status or check(session, meeting_id)
+    if not status.has_assignment:
+        return ""
+    return overall_explanation(_as_run(status, session), status.assignment, status.facilitators)
 
 
 # --- rooms and themes ---
@@ -424,7 +477,7 @@ def people_frame(session: Session, viewer: Viewer, meeting_id: int, status: Stat
         raise AccessDenied("この会の割り当ては見られません。")
     status = status or check(session, meeting_id)
     built = status.built
-    why = explain_all(built.instance, status.assignment, status.facilitators)
+    why = explain_all(_as_run(status, session), status.assignment, status.facilitators)
     rows = []
     for p in built.instance.people:
         a = built.assignment_of.get(p.id)
@@ -590,15 +643,65 @@ def diff_since_published(session: Session, viewer: Viewer, meeting_id: int) -> p
     return pd.DataFrame(rows, columns=columns)
 
 
+# --- facilitator links for every room ---
+
+@dataclass
+class RoomLink:
+    room_id: int
+    room: str
+    zoom_name: str
+    facilitator: str  # "" when the room has none yet
+    url: str
+    expires: str  # Japan time, 「2026年12月10日（木） 0:00」
+    new: bool  # issued just now (False: a link still valid was reused)
+
+
+def facilitator_links(session: Session, viewer: Viewer, meeting_id: int, secret: bytes,
+                      make_url: Callable[[str], str], *, issue: bool = True) -> list[RoomLink]:
+    """A link for every room of the meeting: the room's valid link, else a new one (`issue`).
+
+    Reusing valid links keeps one live link per room when the action is repeated. `make_url`
+    turns a token into the address people open (the app knows its public base URL).
+    """
+    _require_secretariat(viewer)
+    out = []
+    for r in list_rooms(session, meeting_id):
+        link = gate.current_link(session, r.id, secret)
+        new = False
+        if link is None and issue:
+            link, new = gate.issue_link(session, viewer, r.id, secret), True
+        if link is None:
+            continue
+        fac = session.get(Person, r.facilitator_id) if r.facilitator_id else None
+        out.append(RoomLink(room_id=r.id, room=r.name, zoom_name=r.zoom_name, facilitator=fac.name if fac else "",
+                            url=make_url(link.token), expires=link.expires_text, new=new))
+    return out
+
+
+def links_message(meeting_title: str, links: list[RoomLink]) -> str:
+    """The links as plain text to paste into one e-mail to the facilitators (room, facilitator, link, expiry)."""
+    lines = [f"{meeting_title} ファシリテーター用リンク", "",
+             "担当するルームのリンクを開くと、そのルームの名簿とメモの欄が見られます（ログインは不要です）。",
+             "リンクはご自分のルームのものだけを開き、ほかの方には転送しないでください。", ""]
+    for k in links:
+        lines.append(f"■ {k.room}" + (f"（Zoom: {k.zoom_name}）" if k.zoom_name and k.zoom_name != k.room else ""))
+        lines.append(f"ファシリテーター: {k.facilitator}さん" if k.facilitator else "ファシリテーター: 未定")
+        lines.append(k.url)
+        lines.append(f"有効期限: {k.expires}まで")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 # --- exports ---
 
-def roster(session: Session, viewer: Viewer, meeting_id: int) -> exports.Roster:
-    """The saved assignment as a roster for the exports (names and e-mails: secretariat only)."""
+def roster(session: Session, viewer: Viewer, meeting_id: int, links: list[RoomLink] | None = None) -> exports.Roster:
+    """The saved assignment as a roster for the exports (names and e-mails: secretariat only);
+    `links` (facilitator_links) go into the overview sheet."""
     if not viewer.is_secretariat:
         raise AccessDenied("名簿の書き出しは事務局だけができます。")
     status = check(session, meeting_id)
     built = status.built
-    why = explain_all(built.instance, status.assignment, status.facilitators)
+    why = explain_all(_as_run(status, session), status.assignment, status.facilitators)
     rooms = [exports.RosterRoom(id=rid(r.id), name=r.name, theme=r.theme, zoom_name=r.zoom_name,
                                 capacity=r.capacity, position=k)
              for k, r in enumerate(list_rooms(session, meeting_id), start=1)]
@@ -615,7 +718,8 @@ def roster(session: Session, viewer: Viewer, meeting_id: int) -> exports.Roster:
             choice_rank=p.choices.index(room) + 1 if room in p.choices else None,
             reason=why.get(p.id, ""), pinned=p.pinned == room))
     meeting = get_meeting(session, meeting_id)
-    return exports.Roster(title=f"{label(meeting)} ルーム名簿", rooms=rooms, entries=entries)
+    return exports.Roster(title=f"{label(meeting)} ルーム名簿", rooms=rooms, entries=entries,
+                          links={rid(k.room_id): (k.url, k.expires) for k in links or []})
 
 
 def sheet_frame(r: exports.Roster) -> pd.DataFrame:

@@ -47,6 +47,10 @@ class Counts:
                 parts.append(f"{national_label}({n})")
             else:
                 parts.append(f"{cat}{self.orgs_by_category.get(cat, 0)}({n})")
+        if not self.people:
+            return "0名"
+        if not parts:
+            return f"{self.people}名（{self.organisations}機関）"
         return f"{self.people}名（{self.organisations}機関：{'・'.join(parts)}）"
 
 

@@ -76,7 +76,8 @@ def _check(session: Session, viewer: Viewer, room_id: int) -> Room:
 def room_organisations(session: Session, room_id: int, attended_only: bool = False) -> list[str]:
     """The room's organisations in roster order, the facilitator's marked 「（ファシリ）」.
 
-    `attended_only` keeps people marked present (for the report after the meeting).
+    `attended_only` keeps people marked present (for the report after the meeting); people marked
+    欠席 are always left out.
     """
     q = (
         select(Organisation.name, Registration.org_text, Assignment.is_facilitator, Organisation.region,
@@ -88,7 +89,7 @@ def room_organisations(session: Session, room_id: int, attended_only: bool = Fal
         .outerjoin(Attendance, Attendance.registration_id == Registration.id)
         .where(Assignment.room_id == room_id, Registration.status != vocab.STATUS_CANCELLED)
     )
-    rows = session.execute(q).all()
+    rows = [r for r in session.execute(q).all() if r.mark != "欠席"]  # absent people took no part
     if attended_only:
         present = [r for r in rows if r.mark in ("出席", "遅刻", "途中退室")]
         rows = present or rows  # no marks at all: fall back to the room's placement

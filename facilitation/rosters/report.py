@@ -21,7 +21,7 @@ from facilitation.meetings.schedule import get_meeting, meeting_counts, time_ran
 from facilitation.rosters.models import ReportSection
 from facilitation.rosters.notes import FIELD_LABELS, notes_by_room, room_organisations
 from facilitation.storage import audit, db
-from facilitation.storage.models import Room, utcnow
+from facilitation.storage.models import Assignment, Attendance, Registration, Room, utcnow
 from facilitation.text import vocab
 from facilitation.text.dates import ja_date, ja_datetime, now_jst
 
@@ -62,6 +62,7 @@ class ReportData:
     next_meeting: str
     generated_at: str
     problems: list[str] = field(default_factory=list)  # what is still missing, in Japanese
+    count_note: str = ""  # the basis of 参加者数, and the rooms it leaves out (printed under it)
 
 
 # --- sections kept for the report ---
@@ -92,13 +93,19 @@ def save_sections(session: Session, viewer: Viewer, meeting_id: int, **values: s
 # --- building ---
 
 def _method(meeting) -> str:
+    """「オンライン（Zoom）」「会場（札幌市）」: the format once, even when the venue repeats it."""
+    fmt = (meeting.format or "").strip()
     venue = (meeting.venue or "").strip()
-    if meeting.format == "オンライン":
-        return f"オンライン（{venue or 'Zoom'}）"
-    return f"{meeting.format}（{venue}）" if venue else meeting.format
+    if fmt:  # 「Zoom（オンライン）」 as the venue of an online meeting: the format is said outside
+        venue = re.sub(rf"\s*[（(]\s*{re.escape(fmt)}\s*[）)]\s*", "", venue).strip()
+    if fmt == "オンライン":
+        return f"オンライン（{venue or 'Zoom'}）" if venue != fmt else fmt
+    if not venue or venue == fmt:
+        return fmt
+    return f"{fmt}（{venue}）" if fmt else venue
 
 
-def build_report(session: Session, meeting_id: int, viewer: Viewer) -> ReportData:
+def build_report(session: Session, meeting_id: int, viewer: Viewer, now: dt.datetime | None = None) -> ReportData:
     """Everything the report says, as data. Counts are of registrations marked 出席.
 
     The report names organisations, never people; facilitators (scoped to one room) are refused.
@@ -110,6 +117,7 @@ def build_report(session: Session, meeting_id: int, viewer: Viewer) -> ReportDat
     problems = []
     if counts.people == 0:
         problems.append("出席の記録がまだないため、参加者数は0名になっています。")
+    placed, marked = _rooms_with_attendance(session, meeting_id)
     categories = [(c, counts.orgs_by_category.get(c, 0), counts.by_category.get(c, 0))
                   for c in vocab.COUNT_CATEGORIES if counts.by_category.get(c, 0)]
     modes = sorted(counts.by_mode.items(), key=lambda kv: vocab.ATTENDANCE_MODES.index(kv[0])
@@ -117,10 +125,23 @@ def build_report(session: Session, meeting_id: int, viewer: Viewer) -> ReportDat
     rooms = session.scalars(select(Room).where(Room.meeting_id == meeting_id).order_by(Room.position)).all()
     notes = notes_by_room(session, meeting_id)
     sections = []
+    unmarked = [room.name for room in rooms if room.id in placed and room.id not in marked]
+    count_note = "参加者数は、出席の記録（出席・遅刻・途中退室）がある方を数えています。"
+    if unmarked and counts.people:
+        count_note += (f"{'・'.join(unmarked)}は出席の記録がまだないため、この数に含まれていません"
+                       "（参加者の欄は割り当てどおりです）。")
+        problems.append(f"出席の記録がまだないルームがあります: {'・'.join(unmarked)}。"
+                        "参加者数に含まれていないため、出席を記録してください。")
+    today = ((now or utcnow()) + dt.timedelta(hours=9)).date()  # `now`: naive UTC
+    if meeting.starts_at.date() > today:
+        problems.append(f"この会の開催日（{ja_date(meeting.starts_at)}）はまだ先です。"
+                        "いまの出席の記録は開催前に付けられたものです。")
     for room in rooms:
         note = notes.get(room.id)
         participants = (note.participants if note else "") or "、".join(
             room_organisations(session, room.id, attended_only=True))
+        if room.name in unmarked and participants and not (note and note.participants):
+            participants += "（出席の記録なし・割り当てどおり）"
         if note is None or not any(getattr(note, k) for k in NOTE_PARTS):
             problems.append(f"{room.name}の記録がまだありません。")
         sections.append(RoomSection(
@@ -143,7 +164,18 @@ def build_report(session: Session, meeting_id: int, viewer: Viewer) -> ReportDat
         next_meeting=extra["next_meeting"],
         generated_at=ja_datetime(now_jst()),
         problems=problems,
+        count_note=count_note,
     )
+
+
+def _rooms_with_attendance(session: Session, meeting_id: int) -> tuple[set[int], set[int]]:
+    """(rooms with someone placed who did not cancel, rooms where someone's attendance is marked)."""
+    rows = session.execute(
+        select(Assignment.room_id, Attendance.mark).join(Room, Assignment.room_id == Room.id)
+        .join(Registration, Assignment.registration_id == Registration.id)
+        .outerjoin(Attendance, Attendance.registration_id == Registration.id)
+        .where(Room.meeting_id == meeting_id, Registration.status != vocab.STATUS_CANCELLED)).all()
+    return {r for r, _ in rows}, {r for r, mark in rows if mark}
 
 
 def _lines(text: str) -> list[str]:
@@ -215,6 +247,8 @@ def to_docx(data: ReportData) -> bytes:
         p = doc.add_paragraph()
         p.add_run(f"【{name}】").bold = True
         p.add_run(value)
+    if data.count_note:
+        doc.add_paragraph(f"※{data.count_note}")
     if data.categories:
         table = doc.add_table(rows=1, cols=3)
         table.style = "Table Grid"
@@ -273,7 +307,7 @@ def to_markdown(data: ReportData) -> str:
     """The report as Markdown (user text escaped)."""
     out = [f"# {_md(data.title)}", "", "## 開催概要", "",
            f"- **開催日時**：{_md(data.date)}", f"- **開催方法**：{_md(data.method)}",
-           f"- **参加者数**：{_md(data.total_line)}", ""]
+           f"- **参加者数**：{_md(data.total_line)}", *([f"  - ※{_md(data.count_note)}"] if data.count_note else []), ""]
     if data.categories:
         out += ["| 区分 | 機関数 | 人数 |", "| --- | ---: | ---: |"]
         out += [f"| {c} | {o if c != vocab.CATEGORY_NATIONAL else '―'} | {n} |" for c, o, n in data.categories]
@@ -338,6 +372,7 @@ def to_html(data: ReportData) -> str:
         f"<p><strong>【開催日時】</strong>{_h(data.date)}</p>",
         f"<p><strong>【開催方法】</strong>{_h(data.method)}</p>",
         f"<p><strong>【参加者数】</strong>{_h(data.total_line)}</p>",
+        *([f"<p><small>※{_h(data.count_note)}</small></p>"] if data.count_note else []),
     ]
     if data.categories:
         rows = "".join(

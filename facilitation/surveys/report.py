@@ -23,7 +23,7 @@ KIND_LABELS = {SINGLE: "単一選択", SCALE: "段階評価", MULTI: "複数選�
                GRID: "グリッド", TEXT: "自由記述", IDENTITY: "回答者情報"}
 COLUMNS = {"option": "選択肢", "count": "件数", "percent": "割合（%）", "row": "項目", "base": "母数", "n": "回答数",
            "stat": "指標", "value": "値", "term": "語", "documents": "コメント数", "term_a": "語1", "term_b": "語2",
-           "jaccard": "共起の強さ（Jaccard）"}
+           "jaccard": "結びつきの強さ（0〜1）"}
 STATS = {"mean": "平均", "median": "中央値", "min": "最小", "max": "最大"}
 PALETTE = ("#4f7fc9", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f", "#bab0ac")
 

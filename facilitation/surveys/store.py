@@ -47,20 +47,57 @@ class SurveyInfo:
     imported_at: dt.datetime
 
 
+NEW, SAME, APPENDED, REREAD = "new", "same", "appended", "reread"
+
+
 @dataclass
 class ImportResult:
     survey_id: int
     responses: int
     linked_by_email: int
     linked_by_name: int
+    outcome: str = NEW  # NEW survey, SAME rows as a stored survey, rows APPENDED to one, or a REREAD
+    title: str = ""  # the stored survey's title (for SAME / APPENDED)
+    added: int = 0  # new rows (APPENDED)
 
     @property
     def linked(self) -> int:
         return self.linked_by_email + self.linked_by_name
 
     def message(self) -> str:
-        return (f"{self.responses}件の回答を取り込みました（申込との照合: メール {self.linked_by_email}件、"
-                f"氏名と所属 {self.linked_by_name}件、照合できず {self.responses - self.linked}件）。")
+        if self.outcome == SAME:
+            return (f"この回答（{self.responses}件）は「{self.title}」としてすでに取り込まれています。内容が同じため、"
+                    "新しいアンケートは作らず、取り込み済みのアンケートを表示します。")
+        links = (f"申込との照合: メール {self.linked_by_email}件、氏名と所属 {self.linked_by_name}件、"
+                 f"照合できず {self.responses - self.linked}件")
+        if self.outcome == APPENDED:
+            return (f"取り込み済みの「{self.title}」に新しい回答 {self.added}件を追加しました"
+                    f"（合計 {self.responses}件。{links}）。")
+        return f"{self.responses}件の回答を取り込みました（{links}）。"
+
+
+def _row_values(raw, width: int) -> list[str]:
+    return [str(c) for c in (list(raw) + [""] * width)[:width]]
+
+
+def find_stored(session: Session, table) -> tuple[int, int] | None:
+    """A stored survey holding the same responses as `table`: (survey id, its stored row count).
+
+    Same headers and the stored rows equal the table's first rows (the whole table: the same file
+    imported again; fewer: Google Forms appended responses since). None when no survey matches.
+    """
+    headers = list(table.headers)
+    width = len(headers)
+    rows = [_row_values(r, width) for r in table.rows]
+    for sheet in session.scalars(select(SurveySheet).order_by(SurveySheet.id)):
+        if list(sheet.headers) != headers:
+            continue
+        stored = [list(r) for r in session.scalars(
+            select(SurveyResponse.answers_raw).where(SurveyResponse.survey_id == sheet.id)
+            .order_by(SurveyResponse.position))]
+        if stored and len(stored) <= len(rows) and stored == rows[:len(stored)]:
+            return sheet.id, len(stored)
+    return None
 
 
 def _parse_timestamp(text: str) -> dt.datetime | None:
@@ -79,12 +116,26 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
     """Store a sheet of responses as a survey (a new one, or replacing the rows of `survey_id`).
 
     Re-reading the same sheet keeps tags on rows whose position did not change (Google Forms
-    appends). Responses are linked to the meeting's registrations at once.
+    appends). Responses are linked to the meeting's registrations at once. A new import whose rows
+    are already stored (the same file again) creates nothing and names the stored survey; one that
+    extends a stored survey's rows (responses added since) adds the new rows to that survey.
     """
     if not table.headers:
         raise SurveyError("見出し行がありません。")
     if meeting_id is not None and session.get(Meeting, meeting_id) is None:
         raise SurveyError(f"会（ID {meeting_id}）が見つかりません。")
+    outcome, added = (REREAD if survey_id is not None else NEW), 0
+    if survey_id is None and (found := find_stored(session, table)) is not None:
+        survey_id, stored_rows = found
+        stored = session.get(SurveySheet, survey_id)
+        if stored_rows == len(table.rows):
+            linked = dict(session.execute(
+                select(SurveyResponse.link_method, func.count()).where(SurveyResponse.survey_id == survey_id)
+                .group_by(SurveyResponse.link_method)).all())
+            return ImportResult(survey_id, stored_rows, linked.get("email", 0), linked.get("name_org", 0),
+                                outcome=SAME, title=stored.title)
+        outcome, added, title = APPENDED, len(table.rows) - stored_rows, ""
+        source, source_ref = stored.source, stored.source_ref  # where it was first read from stays
     if survey_id is None:
         sheet = SurveySheet(title=clean(title) or "アンケート", meeting_id=meeting_id, source=source,
                             source_ref=source_ref, headers=list(table.headers))
@@ -107,7 +158,7 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
     width = len(table.headers)
     for i, raw in enumerate(table.rows):
         resp = existing[i] if i < len(existing) else SurveyResponse(survey_id=sheet.id, position=i)
-        resp.answers_raw = [str(c) for c in (list(raw) + [""] * width)[:width]]
+        resp.answers_raw = _row_values(raw, width)
         resp.source_row = row_numbers[i] if i < len(row_numbers) else None
         resp.email = email_key(identity[EMAIL][i])
         resp.name = identity[NAME][i][:100]
@@ -119,7 +170,7 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
         session.delete(extra)
     session.flush()
     by_email, by_name = link_responses(session, sheet.id)
-    return ImportResult(sheet.id, len(table.rows), by_email, by_name)
+    return ImportResult(sheet.id, len(table.rows), by_email, by_name, outcome=outcome, title=sheet.title, added=added)
 
 
 def link_responses(session: Session, survey_id: int) -> tuple[int, int]:
