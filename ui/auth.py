@@ -56,22 +56,30 @@ def link_secret() -> bytes:
 
 
 def is_local_request() -> bool:
-    """The browser talks to this app directly over loopback (no proxy in between)."""
+    """The browser talks to this app directly over loopback (no proxy in between).
+
+    Never when `[facilitation] behind_proxy = true` (or FACILITATION_BEHIND_PROXY=1): see gate.
+    """
     try:
         headers = dict(st.context.headers)
     except Exception:
         headers = {}
     ip = st.context.ip_address
     # A real server reports a str (or None for 127.0.0.1 / ::1); AppTest's mocked runtime does not.
-    return gate.is_loopback_request(ip if isinstance(ip, str) else None, headers)
+    return gate.is_loopback_request(ip if isinstance(ip, str) else None, headers,
+                                    proxied=gate.behind_proxy(settings().get("behind_proxy")))
 
 
 # --- Screens for people who cannot come in (yet) -----------------------------------------------
 
 def _local_only_notice() -> None:
     st.title("このツールは、いまはこのパソコンからだけ使えます")
-    st.write("ログインの設定がないため「ローカルモード」で動いています。名簿などの個人情報を守るため、"
-             "アプリを起動したパソコン以外からは開けません。")
+    if gate.behind_proxy(settings().get("behind_proxy")):
+        st.write("このアプリはプロキシの後ろで動かす設定（`behind_proxy`）になっているため、ローカルモードは"
+                 "使えません。名簿などの個人情報を守るため、ログインの設定が必要です。")
+    else:
+        st.write("ログインの設定がないため「ローカルモード」で動いています。名簿などの個人情報を守るため、"
+                 "アプリを起動したパソコン以外からは開けません。")
     st.subheader("ほかのパソコンやスマートフォンから使うには")
     st.markdown(
         "1. Google Cloud コンソールで OAuth クライアント（ウェブアプリケーション）を作り、"
