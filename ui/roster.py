@@ -82,6 +82,17 @@ def style() -> None:
 
 # --- the roster ---
 
+def _refused(exc: AccessDenied) -> None:
+    """A refusal inside a fragment or after a callback: for a link whose access ended meanwhile
+    (revoked, expired), rerun the whole page so the gate replaces it with its polite message and
+    the fragments stop refreshing; otherwise show the reason."""
+    v = viewer()
+    if v.link_id is not None and not st.session_state.get("link_recheck"):
+        st.session_state["link_recheck"] = True
+        st.rerun(scope="app")
+    st.error(str(exc))
+
+
 def _on_tap(registration_id: int, widget_key: str, meeting_id: int, room_id: int) -> None:
     mark = st.session_state.get(widget_key) or ""
     try:
@@ -129,14 +140,16 @@ def live_roster(meeting_id: int, room_id: int) -> None:
     """The room's people, refreshed every few seconds; a tap records attendance at once."""
     checked = db_now()  # before the stamp is read: every change made before this time is shown
     try:
-        live.check_room(viewer(), meeting_id, room_id)
+        with session() as s:  # on every refresh: a link revoked or expired meanwhile stops here
+            live.check_room(viewer(), meeting_id, room_id, s)
         roster = load_roster(db_url(), meeting_id, room_id, stamp(meeting_id))
     except AccessDenied as exc:
-        st.error(str(exc))
+        _refused(exc)
         return
     except LookupError as exc:
         st.warning(str(exc))
         return
+    st.session_state.pop("link_recheck", None)
     st.subheader(f"{roster.room_name}：{roster.theme}" if roster.theme else roster.room_name)
     st.caption(f"{roster.meeting_label}　Zoomでは「{roster.zoom_prefix}_氏名」に名前を変えてもらいます。")
     st.markdown(f"**{counts_line(roster.counts)}**")
@@ -218,7 +231,10 @@ def notes_form(room_id: int) -> None:
     try:
         with session() as s:
             note = notes.get_note(s, viewer(), room_id)
-    except (AccessDenied, LookupError) as exc:
+    except AccessDenied as exc:
+        _refused(exc)
+        return
+    except LookupError as exc:
         st.error(str(exc))
         return
     st.subheader("ルームの記録")

@@ -261,6 +261,28 @@ def check_link(session: Session, token: str | None, secret: bytes,
     return result
 
 
+def require_current(session: Session, viewer: Viewer, now: dt.datetime | None = None) -> None:
+    """Raise AccessDenied (Japanese, polite) when a link viewer's link is revoked, expired or gone.
+
+    Every domain function that reads a room's people or writes for a facilitator calls this, so a
+    tab opened before the link was revoked stops at its next refresh, tap or note save, not only at
+    the next page load. Viewers who did not come in by a link (signed-in, local) pass; one indexed
+    query per call.
+    """
+    jti = viewer.link_id
+    if jti is None:
+        return
+    row = session.scalar(select(FacilitatorLink).where(FacilitatorLink.jti == jti))
+    if row is None:
+        raise AccessDenied(MESSAGES["unknown"])
+    if row.revoked_at is not None:
+        raise AccessDenied(MESSAGES["revoked"])
+    if (now or utcnow()) >= row.expires_at:
+        raise AccessDenied(MESSAGES["expired"].format(when=jst_text(row.expires_at)))
+    if (row.meeting_id, row.room_id) != (viewer.meeting_id, viewer.room_id):
+        raise AccessDenied(MESSAGES["signature"])
+
+
 def links_frame(session: Session, viewer: Viewer, meeting_id: int,
                 now: dt.datetime | None = None) -> pd.DataFrame:
     """The links issued for a meeting, for the secretariat's list (no tokens in it)."""
