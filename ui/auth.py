@@ -18,7 +18,7 @@ from facilitation.access import gate
 from facilitation.access.roles import FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage.models import Room
 
-from .common import leave_legacy_pages_mode, session
+from .common import esc, leave_legacy_pages_mode, session
 
 LINK_PREFIX = "link:"
 
@@ -102,7 +102,7 @@ def _login_screen() -> None:
 
 def _no_role_screen(email: str) -> None:
     st.title("このアカウントには利用権限がありません")
-    st.write(f"{email or '（メールアドレス不明）'} は、まだ事務局に登録されていません。"
+    st.write(f"{esc(email) or '（メールアドレス不明）'} は、まだ事務局に登録されていません。"
              "事務局に、設定ページで役割を登録するよう依頼してください。")
     st.button("ログアウト", on_click=st.logout)
 
@@ -195,9 +195,9 @@ def sidebar(viewer: Viewer) -> None:
             with session() as s:
                 room = s.get(Room, viewer.room_id) if viewer.room_id else None
                 name = room.name if room else ""
-            st.caption(f"ファシリテーター用リンクで表示中（{name}）")
+            st.caption(f"ファシリテーター用リンクで表示中（{esc(name)}）")
         elif auth_configured() and st.user.is_logged_in:
-            st.caption(f"{viewer.email}（{viewer.role}）")
+            st.caption(f"{esc(viewer.email)}（{viewer.role}）")
             st.button("ログアウト", on_click=st.logout)
         else:
             st.caption("ローカルモード（このパソコンだけ）・事務局")

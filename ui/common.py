@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -76,4 +77,24 @@ def meeting_picker(key: str = "meeting_id", label: str = "対象の会") -> int 
 def show_problems(problems: list[str], title: str = "確認が必要な点があります") -> None:
     """A list of Japanese messages the user can act on (never a traceback)."""
     if problems:
-        st.warning(title + "\n\n" + "\n".join(f"- {p}" for p in problems))
+        st.warning(title + "\n\n" + "\n".join(f"- {esc(p)}" for p in problems))  # messages quote user text
+
+
+_MARKUP = re.compile(r"([\\`*_\[\]()#+\-.!|~<>$:&\"'=^])")
+# GFM turns bare URLs into links after escapes are resolved; an invisible word joiner breaks them.
+_AUTOLINK = re.compile(r"(?i)(:)(?=//)|(www)(?=\.)")
+
+
+def esc(text: object) -> str:
+    """User text (names, organisations, notes, chat, answers) made to show literally in Markdown.
+
+    Every character Markdown, Streamlit's extensions (colours, icons, emoji shortcodes, math) or
+    HTML could act on is backslash-escaped, so `![x](http://…)` is not fetched as an image,
+    `[a](http://…)` is not a link, bare URLs are not auto-linked (a word joiner, U+2060, is put
+    into `://` and `www.`; it does not show), and `<b>` is text.
+    Line breaks are kept as Markdown line breaks. Use it for every f-string that puts user text
+    into st.markdown / st.write / st.caption / st.info / st.success / st.warning / st.error and
+    into widget or expander labels (which are Markdown too).
+    """
+    lines = str("" if text is None else text).splitlines() or [""]
+    return "  \n".join(_MARKUP.sub(r"\\\1", _AUTOLINK.sub("\\1\\2\u2060", line)) for line in lines)

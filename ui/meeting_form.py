@@ -11,7 +11,7 @@ from facilitation.meetings import schedule
 from facilitation.meetings.schedule import MeetingError, MeetingInput
 from facilitation.text import vocab
 
-from .common import session
+from .common import esc, session
 
 
 def render(meeting_id: int | None) -> None:
@@ -59,4 +59,4 @@ def render(meeting_id: int | None) -> None:
     except MeetingError as exc:
         st.error(str(exc))
         return
-    st.success(f"保存しました: {text}")
+    st.success(f"保存しました: {esc(text)}")

@@ -12,7 +12,7 @@ from facilitation.storage import audit, backup
 from facilitation.storage.backup import BackupError
 
 from . import auth
-from .common import db_url, session, viewer
+from .common import db_url, esc, session, viewer
 
 JST = dt.timezone(dt.timedelta(hours=9))
 
@@ -52,7 +52,7 @@ def _accounts() -> None:
             try:
                 with session() as s:
                     gate.set_account(s, v, email, role, label)
-                st.success(f"{email} を「{role}」として登録しました。")
+                st.success(f"{esc(email)} を「{role}」として登録しました。")
             except AccessError as exc:
                 st.error(str(exc))
     editable = table.loc[table["編集"] == "可", "メールアドレス"].tolist()
@@ -63,7 +63,7 @@ def _accounts() -> None:
             try:
                 with session() as s:
                     gate.remove_account(s, v, target)
-                st.success(f"{target} の登録を外しました。")
+                st.success(f"{esc(target)} の登録を外しました。")
                 st.rerun()
             except AccessError as exc:
                 st.error(str(exc))
