@@ -112,7 +112,9 @@ def test_markup_from_people_is_shown_as_text(hostile_app, browser, pixel, path, 
 
 
 def test_escape_helper_shows_text_literally():
-    assert esc(LINK) == "\\[link\\]\\(http\\:\u2060//evil\\.example\\)"
+    assert esc(LINK) == "\\[link\\](http\\:\u2060//evil.example)"
+    assert esc("1. 一番目") == "1\\. 一番目"  # would become a numbered list
+    assert esc("stranger@example.org（株）") == "stranger@example.org（株）"  # ordinary text unchanged
     assert esc("佐藤 陽子") == "佐藤 陽子"
     assert esc("一行目\n- 二行目") == "一行目  \n\\- 二行目"
     assert esc(None) == ""

@@ -80,7 +80,8 @@ def show_problems(problems: list[str], title: str = "確認が必要な点があ
         st.warning(title + "\n\n" + "\n".join(f"- {esc(p)}" for p in problems))  # messages quote user text
 
 
-_MARKUP = re.compile(r"([\\`*_\[\]()#+\-.!|~<>$:&\"'=^])")
+_MARKUP = re.compile(r"([\\`*_\[\]#<>$:|~&!])")
+_LINE_START = re.compile(r"^(\s*)(\d+(?=[.)])|[-+=])")  # lists, setext underlines: only at a line start
 # GFM turns bare URLs into links after escapes are resolved; an invisible word joiner breaks them.
 _AUTOLINK = re.compile(r"(?i)(:)(?=//)|(www)(?=\.)")
 
@@ -97,4 +98,8 @@ def esc(text: object) -> str:
     into widget or expander labels (which are Markdown too).
     """
     lines = str("" if text is None else text).splitlines() or [""]
-    return "  \n".join(_MARKUP.sub(r"\\\1", _AUTOLINK.sub("\\1\\2\u2060", line)) for line in lines)
+    out = []
+    for line in lines:
+        line = _MARKUP.sub(r"\\\1", _AUTOLINK.sub("\\1\\2\u2060", line))
+        out.append(_LINE_START.sub(lambda m: m[1] + (m[2] + "\\" if m[2][0].isdigit() else "\\" + m[2]), line))
+    return "  \n".join(out)
