@@ -3,7 +3,7 @@
 import streamlit as st
 
 from facilitation.meetings import overview
-from ui.common import session
+from ui.common import esc, session
 
 st.title("ホーム")
 st.caption("北海道生活困窮者支援ネットワーク（どうねっと）事務局ツール")
@@ -18,8 +18,8 @@ if nxt is None:
 else:
     c = nxt.counts
     with st.container(border=True):
-        st.markdown(f"**{nxt.label}**")
-        st.write(f"{nxt.date} {nxt.time}　{nxt.format}　{nxt.venue}　（{nxt.status}）")
+        st.markdown(f"**{esc(nxt.label)}**")
+        st.write(f"{nxt.date} {nxt.time}　{esc(nxt.format)}　{esc(nxt.venue)}　（{nxt.status}）")
         cols = st.columns(4)
         cols[0].metric("申込者数", f"{c.people}名")
         cols[1].metric("機関数", f"{c.organisations}機関")

@@ -15,10 +15,11 @@ import socket
 
 import pytest
 
+from facilitation.access import gate
 from facilitation.access.gate import is_loopback_request
 
 from . import streamlit_process
-from .conftest import require
+from .conftest import CHROMIUM, require
 
 
 @pytest.mark.parametrize("ip,headers,expected", [
@@ -39,9 +40,47 @@ from .conftest import require
     (None, {"CF-Connecting-IP": "203.0.113.9"}, False),  # a tunnel
     (None, {"Host": "dounet.example.org"}, False),  # a public name pointing at loopback (rebinding)
     (None, {"Host": "192.168.1.20:8501"}, False),
+    (None, {"Host": "localhost"}, True),
+    (None, {"Host": "LocalHost:8501"}, True),
+    (None, {"Host": "127.0.0.1"}, True),
+    (None, {"Host": "127.0.0.2:8501"}, True),  # all of 127/8 is loopback
+    (None, {"Host": "[::1]"}, True),
+    (None, {"Host": "[::ffff:127.0.0.1]:8501"}, True),
+    # DNS rebinding: names that only start like a loopback address, or end like localhost
+    (None, {"Host": "127.attacker.example"}, False),
+    (None, {"Host": "127.attacker.example:8501"}, False),
+    (None, {"Host": "127.0.0.1.attacker.example:8501"}, False),
+    (None, {"Host": "127.0.0.1.nip.io"}, False),
+    (None, {"Host": "localhost.attacker.example"}, False),
+    (None, {"Host": "attacker.localhost.example:8501"}, False),
+    (None, {"Host": "127.1:8501"}, False),  # not a dotted address; refused rather than guessed
+    (None, {"Host": "[::1].attacker.example"}, False),
+    (None, {"Host": "[::1]:x"}, False),
+    (None, {"Host": "localhost:"}, False),
+    (None, {"Host": ""}, False),
+    (None, {"Host": "localhost:8501", "X-Forwarded-Proto": "https"}, False),
 ])
 def test_the_loopback_rule(ip, headers, expected):
     assert is_loopback_request(ip, headers) is expected
+
+
+@pytest.mark.parametrize("headers", [{}, {"Host": "localhost:8501"}, {"Host": "127.0.0.1:8501"}])
+def test_behind_a_proxy_nothing_is_local(headers):
+    """A proxy that forwards without X-Forwarded-* looks exactly like a local browser: declared, refuse."""
+    assert is_loopback_request(None, headers) is True
+    assert is_loopback_request(None, headers, proxied=True) is False
+
+
+@pytest.mark.parametrize("configured,env,expected", [
+    (None, None, False), (None, "1", True), (None, "true", True), (None, "0", False),
+    (True, None, True), ("true", None, True), (False, "1", False), ("", "1", True),
+])
+def test_behind_proxy_setting(monkeypatch, configured, env, expected):
+    if env is None:
+        monkeypatch.delenv(gate.BEHIND_PROXY_ENV, raising=False)
+    else:
+        monkeypatch.setenv(gate.BEHIND_PROXY_ENV, env)
+    assert gate.behind_proxy(configured) is expected
 
 
 def _own_address() -> str | None:
@@ -116,6 +155,40 @@ def test_a_browser_from_another_address_is_refused_with_instructions(open_server
 def test_a_proxied_request_is_refused(open_server, browser):
     text = _page_text(browser, f"http://127.0.0.1:{open_server}/", {"X-Forwarded-For": "203.0.113.9"})
     assert NOTICE in text
+
+
+def test_dns_rebinding_host_is_refused(open_server, browser):
+    """A page on `127.attacker.example` (a name the attacker resolves to 127.0.0.1) reaches the app
+    over loopback with that name as Host: Chromium, told to resolve the name to 127.0.0.1 exactly as
+    the rebinding DNS would, gets the notice and no data."""
+    b = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--host-resolver-rules=MAP *.attacker.example 127.0.0.1"])
+    try:
+        served = _page_text(b, f"http://localhost:{open_server}/")
+        rebound = _page_text(b, f"http://127.attacker.example:{open_server}/")
+    finally:
+        b.close()
+    assert NOTICE not in served and "ローカルモード" in served  # the same browser, by its real name
+    assert NOTICE in rebound
+    assert "@example.org" not in rebound and "ローカルモード（" not in rebound
+
+
+@pytest.fixture(scope="module")
+def proxied_server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("proxied")
+    app = streamlit_process.start(f"sqlite:///{home / 'app.sqlite3'}", home / "streamlit.log",
+                                  env={gate.BEHIND_PROXY_ENV: "1", "FACILITATION_LINK_SECRET": "l" * 40})
+    yield app.port
+    streamlit_process.stop(app)
+
+
+def test_behind_a_declared_proxy_even_loopback_is_refused(proxied_server, browser):
+    """FACILITATION_BEHIND_PROXY=1: a proxy on this computer that adds no forwarding header would
+    make every visitor look local; the app refuses local mode and asks for sign-in instead."""
+    text = _page_text(browser, f"http://127.0.0.1:{proxied_server}/")
+    assert NOTICE in text and "behind_proxy" in text
+    assert "ローカルモード（" not in text
 
 
 def test_facilitator_link_with_a_configured_secret_works_from_another_address(open_server, browser):

@@ -18,7 +18,7 @@ from facilitation.access import gate
 from facilitation.access.roles import FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage.models import Room
 
-from .common import leave_legacy_pages_mode, session
+from .common import esc, leave_legacy_pages_mode, session
 
 LINK_PREFIX = "link:"
 
@@ -56,22 +56,30 @@ def link_secret() -> bytes:
 
 
 def is_local_request() -> bool:
-    """The browser talks to this app directly over loopback (no proxy in between)."""
+    """The browser talks to this app directly over loopback (no proxy in between).
+
+    Never when `[facilitation] behind_proxy = true` (or FACILITATION_BEHIND_PROXY=1): see gate.
+    """
     try:
         headers = dict(st.context.headers)
     except Exception:
         headers = {}
     ip = st.context.ip_address
     # A real server reports a str (or None for 127.0.0.1 / ::1); AppTest's mocked runtime does not.
-    return gate.is_loopback_request(ip if isinstance(ip, str) else None, headers)
+    return gate.is_loopback_request(ip if isinstance(ip, str) else None, headers,
+                                    proxied=gate.behind_proxy(settings().get("behind_proxy")))
 
 
 # --- Screens for people who cannot come in (yet) -----------------------------------------------
 
 def _local_only_notice() -> None:
     st.title("このツールは、いまはこのパソコンからだけ使えます")
-    st.write("ログインの設定がないため「ローカルモード」で動いています。名簿などの個人情報を守るため、"
-             "アプリを起動したパソコン以外からは開けません。")
+    if gate.behind_proxy(settings().get("behind_proxy")):
+        st.write("このアプリはプロキシの後ろで動かす設定（`behind_proxy`）になっているため、ローカルモードは"
+                 "使えません。名簿などの個人情報を守るため、ログインの設定が必要です。")
+    else:
+        st.write("ログインの設定がないため「ローカルモード」で動いています。名簿などの個人情報を守るため、"
+                 "アプリを起動したパソコン以外からは開けません。")
     st.subheader("ほかのパソコンやスマートフォンから使うには")
     st.markdown(
         "1. Google Cloud コンソールで OAuth クライアント（ウェブアプリケーション）を作り、"
@@ -94,7 +102,7 @@ def _login_screen() -> None:
 
 def _no_role_screen(email: str) -> None:
     st.title("このアカウントには利用権限がありません")
-    st.write(f"{email or '（メールアドレス不明）'} は、まだ事務局に登録されていません。"
+    st.write(f"{esc(email) or '（メールアドレス不明）'} は、まだ事務局に登録されていません。"
              "事務局に、設定ページで役割を登録するよう依頼してください。")
     st.button("ログアウト", on_click=st.logout)
 
@@ -187,9 +195,9 @@ def sidebar(viewer: Viewer) -> None:
             with session() as s:
                 room = s.get(Room, viewer.room_id) if viewer.room_id else None
                 name = room.name if room else ""
-            st.caption(f"ファシリテーター用リンクで表示中（{name}）")
+            st.caption(f"ファシリテーター用リンクで表示中（{esc(name)}）")
         elif auth_configured() and st.user.is_logged_in:
-            st.caption(f"{viewer.email}（{viewer.role}）")
+            st.caption(f"{esc(viewer.email)}（{viewer.role}）")
             st.button("ログアウト", on_click=st.logout)
         else:
             st.caption("ローカルモード（このパソコンだけ）・事務局")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -116,4 +117,29 @@ def upload_hint(kinds: str) -> None:
 def show_problems(problems: list[str], title: str = "確認が必要な点があります") -> None:
     """A list of Japanese messages the user can act on (never a traceback)."""
     if problems:
-        st.warning(title + "\n\n" + "\n".join(f"- {p}" for p in problems))
+        st.warning(title + "\n\n" + "\n".join(f"- {esc(p)}" for p in problems))  # messages quote user text
+
+
+_MARKUP = re.compile(r"([\\`*_\[\]#<>$:|~&!])")
+_LINE_START = re.compile(r"^(\s*)(\d+(?=[.)])|[-+=])")  # lists, setext underlines: only at a line start
+# GFM turns bare URLs into links after escapes are resolved; an invisible word joiner breaks them.
+_AUTOLINK = re.compile(r"(?i)(:)(?=//)|(www)(?=\.)")
+
+
+def esc(text: object) -> str:
+    """User text (names, organisations, notes, chat, answers) made to show literally in Markdown.
+
+    Every character Markdown, Streamlit's extensions (colours, icons, emoji shortcodes, math) or
+    HTML could act on is backslash-escaped, so `![x](http://…)` is not fetched as an image,
+    `[a](http://…)` is not a link, bare URLs are not auto-linked (a word joiner, U+2060, is put
+    into `://` and `www.`; it does not show), and `<b>` is text.
+    Line breaks are kept as Markdown line breaks. Use it for every f-string that puts user text
+    into st.markdown / st.write / st.caption / st.info / st.success / st.warning / st.error and
+    into widget or expander labels (which are Markdown too).
+    """
+    lines = str("" if text is None else text).splitlines() or [""]
+    out = []
+    for line in lines:
+        line = _MARKUP.sub(r"\\\1", _AUTOLINK.sub("\\1\\2\u2060", line))
+        out.append(_LINE_START.sub(lambda m: m[1] + (m[2] + "\\" if m[2][0].isdigit() else "\\" + m[2]), line))
+    return "  \n".join(out)

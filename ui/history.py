@@ -17,7 +17,7 @@ from facilitation.history import coverage as cov
 from facilitation.text import vocab
 from facilitation.text.dates import now_jst
 
-from .common import db_url, session, viewer
+from .common import db_url, esc, session, viewer
 
 TABS = ("会ごと", "機関別", "個人別", "初参加・継続・離脱", "対象機関", "地域", "委員会資料")
 TAB_KEY = "history_tab"
@@ -166,7 +166,7 @@ def merge_editor(data: Data) -> None:
         current = data.history.merges
         for absorbed, surviving in sorted(current.items()):
             c1, c2 = st.columns([5, 1])
-            c1.write(f"{names.get(absorbed, absorbed)} → {names.get(surviving, surviving)}")
+            c1.write(f"{esc(names.get(absorbed, absorbed))} → {esc(names.get(surviving, surviving))}")
             if c2.button("解除", key=f"unmerge_{absorbed}"):
                 with session() as s:
                     participation.remove_merge(s, absorbed, viewer())

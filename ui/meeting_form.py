@@ -12,7 +12,7 @@ from facilitation.meetings.schedule import MeetingError, MeetingInput
 from facilitation.text import vocab
 from facilitation.text.dates import now_jst
 
-from .common import session
+from .common import esc, session
 
 FLASH = "meeting_form_flash"  # the message of the last save, shown after the fresh form is drawn
 _ROUND = "meeting_form_round"  # bumped after a successful add: the next form starts empty
@@ -82,9 +82,9 @@ def render(meeting_id: int | None) -> None:
         st.error(str(exc))
         return
     if meeting_id:
-        st.success(f"保存しました: {text}")
+        st.success(f"保存しました: {esc(text)}")
         return
-    st.session_state[FLASH] = f"会を追加しました: {text}"
+    st.session_state[FLASH] = f"会を追加しました: {esc(text)}"
     st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1  # a fresh, empty form
     st.rerun()
 
@@ -100,7 +100,7 @@ def delete_section(meeting_id: int) -> None:
                 "開催しない場合は、上の「状態」を「中止」にして保存してください。")
         return
     st.caption("申込のない会だけを削除できます。ルームとファシリテーター用リンクも一緒に削除され、元に戻せません。")
-    sure = st.checkbox(f"「{text}」を削除します", key=f"meeting_delete_sure_{meeting_id}")
+    sure = st.checkbox(f"「{esc(text)}」を削除します", key=f"meeting_delete_sure_{meeting_id}")
     if st.button("削除する", key=f"meeting_delete_{meeting_id}", disabled=not sure):
         try:
             with session() as s:
@@ -108,5 +108,5 @@ def delete_section(meeting_id: int) -> None:
         except MeetingError as exc:
             st.error(str(exc))
             return
-        st.session_state[FLASH] = f"削除しました: {deleted}"
+        st.session_state[FLASH] = f"削除しました: {esc(deleted)}"
         st.rerun()

@@ -15,7 +15,7 @@ from facilitation.meetings import schedule
 from facilitation.openchat import activity, announcements, members, store
 from facilitation.text.dates import ja_date, to_jst
 
-from .common import db_url, meeting_picker, session, show_problems, upload_hint
+from .common import db_url, esc, meeting_picker, session, show_problems, upload_hint
 
 LINE_KIND_LABELS = {
     "header": "見出し", "blank": "空行", "date": "日付", "message": "投稿", "system": "システム",
@@ -251,8 +251,8 @@ def import_section(viewer: Viewer) -> None:
 
 def _import_result(result: store.ImportResult) -> None:
     if result.already_imported:
-        st.info(f"「{result.file_name}」は以前にも取り込まれています。新しい投稿だけを追加しました。")
-    st.success(f"「{result.file_name}」を取り込みました: 投稿 {result.messages_found:,}件のうち新しい投稿 "
+        st.info(f"「{esc(result.file_name)}」は以前にも取り込まれています。新しい投稿だけを追加しました。")
+    st.success(f"「{esc(result.file_name)}」を取り込みました: 投稿 {result.messages_found:,}件のうち新しい投稿 "
                f"{result.messages_added:,}件（重複 {result.duplicates:,}件は除外）、システム行 "
                f"{result.events_added}件、新しいメンバー {result.new_members}名。")
     counts = {LINE_KIND_LABELS[k]: v for k, v in result.line_counts.items()}
@@ -278,8 +278,8 @@ def review_queue(viewer: Viewer) -> None:
         st.success("確認が必要なニックネームはありません。")
     for item in items[:30]:
         with st.container(border=True):
-            st.markdown(f"**{item.nickname}**　投稿 {item.messages}件　"
-                        f"（機関名として読んだ部分: 「{item.org_text or '—'}」）")
+            st.markdown(f"**{esc(item.nickname)}**　投稿 {item.messages}件　"
+                        f"（機関名として読んだ部分: 「{esc(item.org_text) or '—'}」）")
             options = {c.organisation_id: f"{c.name}（{c.region}・一致度{c.score:.0f}）" for c in item.candidates}
             cols = st.columns([5, 2, 2])
             if options:
@@ -342,7 +342,7 @@ def announcement(viewer: Viewer) -> None:
         ann = announcements.compose(s, meeting_id)
         label = schedule.label(schedule.get_meeting(s, meeting_id))
     show_problems(ann.problems)
-    st.markdown(f"**{label}** のお知らせです。右上のボタンでコピーできます。")
+    st.markdown(f"**{esc(label)}** のお知らせです。右上のボタンでコピーできます。")
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**オープンチャットへの投稿**")

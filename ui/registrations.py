@@ -19,7 +19,7 @@ from facilitation.sheets.gsheets import SheetsError
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
 
-from .common import session, show_problems, upload_hint, viewer
+from .common import esc, session, show_problems, upload_hint, viewer
 from .sheets import sheets_client
 
 EXTRA_LABEL = "（その他の項目として保持）"
@@ -57,7 +57,7 @@ def _after_import(result: ImportResult) -> None:
 def show_result(result: ImportResult) -> None:
     """What an import did, row by row where it matters."""
     if result.error:
-        st.error(result.error)
+        st.error(esc(result.error))
         return
     st.success(f"取り込みました。{result.line()}")
     if result.quarantined:
@@ -70,7 +70,7 @@ def show_result(result: ImportResult) -> None:
         st.info(f"機関名の確認待ち: {result.unmatched_orgs} 行（新しい名称 {result.reviews} 件）。「確認待ち」で確定してください。")
     if result.duplicate_rows:
         with st.expander(f"重複として数えた行（{len(result.duplicate_rows)} 件）"):
-            st.write("\n".join(f"- {d['reason']}" for d in result.duplicate_rows[:200]))
+            st.write("\n".join(f"- {esc(d['reason'])}" for d in result.duplicate_rows[:200]))
 
 
 def header_counts(meeting_id: int) -> None:
@@ -208,7 +208,7 @@ def sheet_sync(meeting_id: int) -> None:
     st.caption(f"最終同期: {ja_datetime(to_jst(last)) if last else 'まだ同期していません'}"
                + (f"（{last_result.get('rows', 0)}行）" if last_result else ""))
     if error:
-        st.error(f"前回の同期でエラーがありました: {error}")
+        st.error(f"前回の同期でエラーがありました: {esc(error)}")
     if st.button("いま同期する", key="sync_now", type="primary", disabled=not url):
         with st.spinner("シートを読み込んでいます…"):
             with session() as s:
@@ -243,7 +243,7 @@ def review_queue(meeting_id: int) -> None:
         return
     for rid, text, candidates, seen in items[:30]:
         with st.container(border=True):
-            st.markdown(f"**{text}**（{seen} 件）")
+            st.markdown(f"**{esc(text)}**（{seen} 件）")
             options = [c["id"] for c in candidates if c["id"] in all_orgs]
             options += [oid for oid in all_orgs if oid not in options]
             labels = {c["id"]: f"{c['name']}（一致度 {c['score']:.0f}）" for c in candidates}
@@ -252,7 +252,7 @@ def review_queue(meeting_id: int) -> None:
             c1, c2 = st.columns(2)
             if c1.button("この機関で確定", key=f"review_ok_{rid}"):
                 _resolve(lambda s, r=rid, p=pick: matching.confirm(s, r, p, actor=viewer().actor),
-                         f"「{text}」を確定しました（次回からは自動で一致します）。")
+                         f"「{esc(text)}」を確定しました（次回からは自動で一致します）。")
             with c2.popover("新しい機関として登録"):
                 name = st.text_input("機関名", value=text, key=f"review_name_{rid}")
                 kind = st.selectbox("種別", list(vocab.ORG_KINDS), index=2, key=f"review_kind_{rid}", placeholder="選んでください")
@@ -260,7 +260,7 @@ def review_queue(meeting_id: int) -> None:
                 if st.button("登録する", key=f"review_new_{rid}"):
                     _resolve(lambda s, r=rid, n=name, k=kind, g=region: matching.create_and_confirm(
                         s, r, n, k, g, actor=viewer().actor),
-                             f"「{name}」を新しい機関として登録しました。")
+                             f"「{esc(name)}」を新しい機関として登録しました。")
 
 
 def _resolve(action, message: str) -> None:
@@ -289,14 +289,14 @@ def choice_mapping(meeting_id: int) -> None:
     ids = [r for r, _, _ in rooms]
     for i, row in table.iterrows():
         c1, c2, c3 = st.columns([3, 3, 1], vertical_alignment="bottom")
-        c1.write(f"「{row['希望の記入']}」（{row['人数']} 件）")
+        c1.write(f"「{esc(row['希望の記入'])}」（{row['人数']} 件）")
         default = next((k for k, (_, name, _) in enumerate(rooms) if name == row["候補"]), None)
         room_id = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
                                format_func=labels.get, key=f"choice_map_{i}", label_visibility="collapsed", placeholder="選んでください")
         if c3.button("対応付け", key=f"choice_btn_{i}"):
             text = row["希望の記入"]
             _resolve(lambda s, t=text, r=room_id: choices.map_choice(s, viewer(), meeting_id, t, r),
-                     f"「{text}」を{labels[room_id]}に対応付けました。")
+                     f"「{esc(text)}」を{esc(labels[room_id])}に対応付けました。")
 
 
 def kept_aside(meeting_id: int) -> None:
@@ -311,8 +311,8 @@ def kept_aside(meeting_id: int) -> None:
     st.caption("取り込めなかった行です。内容を直して「修正して取り込む」を押してください。削除はされません。")
     for rid, reason, raw, ref in rows[:50]:
         with st.container(border=True):
-            st.markdown(f"**{reason}**")
-            st.caption(f"取込元: {ref}")
+            st.markdown(f"**{esc(reason)}**")
+            st.caption(f"取込元: {esc(ref)}")
             edited = st.data_editor(pd.DataFrame([raw], dtype=object), hide_index=True, key=f"kept_{rid}")
             c1, c2 = st.columns(2)
             if c1.button("修正して取り込む", key=f"kept_retry_{rid}", type="primary"):
@@ -324,7 +324,7 @@ def kept_aside(meeting_id: int) -> None:
                     st.error(str(exc))
                     continue
                 if result.quarantined:
-                    st.error(f"まだ取り込めません: {result.quarantined[0]['reason']}")
+                    st.error(f"まだ取り込めません: {esc(result.quarantined[0]['reason'])}")
                 else:
                     _flash("修正した行を取り込みました。")
                     st.rerun()
@@ -369,7 +369,7 @@ def manual_form(meeting_id: int) -> None:
         except USER_ERRORS as exc:
             st.error(str(exc))
             return
-        _flash(f"{name.strip()}さんの申込を登録しました。")
+        _flash(f"{esc(name.strip())}さんの申込を登録しました。")
         st.rerun()
 
 
@@ -410,4 +410,4 @@ def write_back(meeting_id: int) -> None:
         except USER_ERRORS as exc:
             st.error(str(exc))
             return
-        st.success(f"タブ「{tab}」に {n} 件を書き出しました。")
+        st.success(f"タブ「{esc(tab)}」に {n} 件を書き出しました。")

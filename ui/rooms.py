@@ -15,7 +15,7 @@ from facilitation.meetings.schedule import get_meeting, label, meeting_counts
 from facilitation.text.dates import ja_datetime, to_jst
 
 from . import auth, links
-from .common import session, show_problems, viewer
+from .common import esc, session, show_problems, viewer
 from .sheets import sheets_client
 
 FLASH = "rooms_flash"
@@ -114,10 +114,10 @@ def room_editor(meeting_id: int) -> None:
                 n = len(now) + 1
                 now.append(service.RoomInput(name=f"ルーム{n}", theme=theme, capacity=int(cap), zoom_name=f"R{n}"))
                 return service.save_rooms(s, viewer(), meeting_id, now)
-            act(add, f"「{theme}」のルームを追加しました。")
+            act(add, f"「{esc(theme)}」のルームを追加しました。")
         new_theme = st.text_input("ライブラリに新しいテーマを登録", key="rooms_new_theme")
         if st.button("登録", key="rooms_new_theme_btn"):
-            act(lambda s: service.add_theme(s, viewer(), new_theme), f"テーマ「{new_theme}」を登録しました。")
+            act(lambda s: service.add_theme(s, viewer(), new_theme), f"テーマ「{esc(new_theme)}」を登録しました。")
 
 
 def copy_rooms(meeting_id: int) -> None:
@@ -176,14 +176,14 @@ def choice_review(meeting_id: int) -> None:
         ids = [r for r, _ in rooms]
         for i, row in todo.iterrows():
             c1, c2, c3 = st.columns([4, 3, 1], vertical_alignment="bottom")
-            c1.write(f"「{row['希望の記入']}」（{row['人数']}件）")
+            c1.write(f"「{esc(row['希望の記入'])}」（{row['人数']}件）")
             default = next((k for k, (r, n) in enumerate(rooms) if n == row["候補"]), None)
             choice = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
                                   format_func=names.get, key=f"rooms_choice_{i}", label_visibility="collapsed", placeholder="選んでください")
             if c3.button("決定", key=f"rooms_choice_btn_{i}"):
                 text = row["希望の記入"]
                 act(lambda s, t=text, c=choice: choices.map_choice(s, viewer(), meeting_id, t, c),
-                    f"「{text}」を{names[choice]}にしました。")
+                    f"「{esc(text)}」を{esc(names[choice])}にしました。")
     st.dataframe(table, hide_index=True, width="stretch")
 
 
@@ -411,7 +411,7 @@ def publish_panel(meeting_id: int) -> None:
         last = service.latest_version(s, meeting_id)
         diff = service.diff_since_published(s, viewer(), meeting_id)
     if last:
-        st.write(f"最後に公開したのは第{last.number}版です（{japan_time(last.published_at)}、{last.published_by}）。")
+        st.write(f"最後に公開したのは第{last.number}版です（{japan_time(last.published_at)}、{esc(last.published_by)}）。")
         if diff.empty:
             st.success("公開後の変更はありません。")
         else:

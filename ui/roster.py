@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 
 import streamlit as st
 
@@ -20,7 +19,7 @@ from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow
 
 from .autosave_text import autosave_text
-from .common import db_url, session, show_problems, upload_hint, viewer
+from .common import db_url, esc, session, show_problems, upload_hint, viewer
 
 REFRESH_SECONDS = 3  # see notes/issue-5.md for what 30 phones cost at this rate
 CACHE_SECONDS = 30  # fallback for what the stamp does not cover (room names, people's details)
@@ -43,14 +42,6 @@ div[data-testid="stMarkdownContainer"] { overflow-wrap: anywhere; }
 }
 </style>
 """
-_MD = re.compile(r"([\\`*_\[\]<>#|~$])")
-
-
-def md(text: object) -> str:
-    """User text made safe for st.markdown (no formatting, no HTML)."""
-    return _MD.sub(r"\\\1", str(text or ""))
-
-
 def jst_hm(t: dt.datetime | None, seconds: bool = False) -> str:
     """UTC (as stored) → Japan time 「14:05」 (or 「14:05:32」)."""
     return "" if t is None else to_jst(t).strftime("%H:%M:%S" if seconds else "%H:%M")
@@ -82,6 +73,17 @@ def style() -> None:
 
 # --- the roster ---
 
+def _refused(exc: AccessDenied) -> None:
+    """A refusal inside a fragment or after a callback: for a link whose access ended meanwhile
+    (revoked, expired), rerun the whole page so the gate replaces it with its polite message and
+    the fragments stop refreshing; otherwise show the reason."""
+    v = viewer()
+    if v.link_id is not None and not st.session_state.get("link_recheck"):
+        st.session_state["link_recheck"] = True
+        st.rerun(scope="app")
+    st.error(str(exc))
+
+
 def _on_tap(registration_id: int, widget_key: str, meeting_id: int, room_id: int) -> None:
     mark = st.session_state.get(widget_key) or ""
     try:
@@ -109,16 +111,16 @@ def person_card(p: live.RosterPerson, meeting_id: int, room_id: int) -> None:
         badges.append(":orange-badge[初参加]")
     if p.attendance_mode == "会場":
         badges.append(":gray-badge[会場]")
-    kana = f"（{md(p.furigana)}）" if p.furigana else ""
+    kana = f"（{esc(p.furigana)}）" if p.furigana else ""
     meta = "・".join(x for x in (p.organisation, p.region, p.role_title, "、".join(p.programs)) if x)
-    lines = [f"**{md(p.name)}**{kana} {' '.join(badges)}", f":small[:gray[{md(meta)}]]"]
+    lines = [f"**{esc(p.name)}**{kana} {' '.join(badges)}", f":small[:gray[{esc(meta)}]]"]
     if p.zoom_name:
         code = p.zoom_name.replace("`", "'")  # inside a code span nothing else needs escaping
         lines.append(f"Zoom表示名：`{code}`")
     st.markdown("  \n".join(lines))
     key = f"mark_{p.registration_id}_{p.mark or 'none'}"
     st.segmented_control(
-        f"{p.name}さんの出欠", live.MARKS, default=p.mark or None, key=key,
+        f"{esc(p.name)}さんの出欠", live.MARKS, default=p.mark or None, key=key,
         label_visibility="collapsed", width="stretch",
         on_change=_on_tap, args=(p.registration_id, key, meeting_id, room_id),
     )
@@ -129,16 +131,18 @@ def live_roster(meeting_id: int, room_id: int) -> None:
     """The room's people, refreshed every few seconds; a tap records attendance at once."""
     checked = utcnow()  # before the stamp is read: every change made before this time is shown
     try:
-        live.check_room(viewer(), meeting_id, room_id)
+        with session() as s:  # on every refresh: a link revoked or expired meanwhile stops here
+            live.check_room(viewer(), meeting_id, room_id, s)
         roster = load_roster(db_url(), meeting_id, room_id, stamp(meeting_id))
     except AccessDenied as exc:
-        st.error(str(exc))
+        _refused(exc)
         return
     except LookupError as exc:
         st.warning(str(exc))
         return
-    st.subheader(f"{roster.room_name}：{roster.theme}" if roster.theme else roster.room_name)
-    st.caption(f"{roster.meeting_label}　Zoomでは「{roster.zoom_prefix}_氏名」に名前を変えてもらいます。")
+    st.session_state.pop("link_recheck", None)
+    st.subheader(f"{esc(roster.room_name)}：{esc(roster.theme)}" if roster.theme else esc(roster.room_name))
+    st.caption(f"{esc(roster.meeting_label)}　Zoomでは「{roster.zoom_prefix}_氏名」に名前を変えてもらいます。")
     st.markdown(f"**{counts_line(roster.counts)}**")
     flash = st.session_state.pop("roster_flash", None)
     if flash:
@@ -162,7 +166,7 @@ def live_overview(meeting_id: int, per_row: int = 3) -> None:
     if totals:
         st.markdown(f"**全体：{counts_line(totals)}**")
     if ov.unassigned_count:
-        names = "、".join(p.name for p in ov.unassigned)
+        names = "、".join(esc(p.name) for p in ov.unassigned)
         st.warning(f"まだルームが決まっていない方が {ov.unassigned_count}名 います：{names}")
     if not ov.rooms:
         st.info("この会にはまだルームがありません。「ルーム割り当て」で作成してください。")
@@ -173,10 +177,10 @@ def live_overview(meeting_id: int, per_row: int = 3) -> None:
             with col.container(border=True):
                 c = room.counts
                 present = c["出席"] + c["遅刻"] + c["途中退室"]
-                head = [f"**{md(room.name)}**　出席 {present} / {c['合計']}名", f":small[:gray[{md(room.theme)}]]"]
+                head = [f"**{esc(room.name)}**　出席 {present} / {c['合計']}名", f":small[:gray[{esc(room.theme)}]]"]
                 if room.facilitator:
-                    head.append(f":small[:gray[ファシリテーター：{md(room.facilitator)}]]")
-                lines = [f"{MARK_ICONS[p.mark]} {md(p.name)}（{md(p.organisation)}）" for p in room.people]
+                    head.append(f":small[:gray[ファシリテーター：{esc(room.facilitator)}]]")
+                lines = [f"{MARK_ICONS[p.mark]} {esc(p.name)}（{esc(p.organisation)}）" for p in room.people]
                 st.markdown("  \n".join(head))
                 st.markdown("  \n".join(lines) or "（まだ誰もいません）")
     st.caption(f"🟢出席 🟡遅刻 🟠途中退室 ⚪欠席 ・未確認　{REFRESH_SECONDS}秒ごとに自動更新（最終更新 {jst_hm(checked, seconds=True)}）")
@@ -214,7 +218,10 @@ def notes_form(room_id: int) -> None:
     try:
         with session() as s:
             note = notes.get_note(s, viewer(), room_id)
-    except (AccessDenied, LookupError) as exc:
+    except AccessDenied as exc:
+        _refused(exc)
+        return
+    except LookupError as exc:
         st.error(str(exc))
         return
     st.subheader("ルームの記録")
@@ -297,9 +304,9 @@ def zoom_panel(meeting_id: int) -> None:
     st.markdown(f"**申込と一致しなかった方（{len(waiting)}件）**")
     for row in waiting:
         with st.container(border=True):
-            original = f"（元の名前：{md(row.original_name)}）" if row.original_name else ""
-            st.markdown(f"**{md(row.display_name)}**{original}　{md(row.email)}")
-            st.caption(f"{row.minutes}分・{'ゲスト' if row.guest else 'サインイン'}・ファイルの{row.source_rows}行目・{row.note}")
+            original = f"（元の名前：{esc(row.original_name)}）" if row.original_name else ""
+            st.markdown(f"**{esc(row.display_name)}**{original}　{esc(row.email)}")
+            st.caption(f"{row.minutes}分・{'ゲスト' if row.guest else 'サインイン'}・ファイルの{row.source_rows}行目・{esc(row.note)}")
             pick = st.selectbox("どの申込の方ですか", [None, *choices], format_func=lambda i: "選んでください" if i is None
                                 else choices[i], key=f"zoom_pick_{row.id}", placeholder="選んでください")
             cols = st.columns(2)

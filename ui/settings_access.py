@@ -13,7 +13,7 @@ from facilitation.storage.backup import BackupError
 from facilitation.text.dates import jst_to_utc, now_jst
 
 from . import auth
-from .common import db_url, session, upload_hint, viewer
+from .common import db_url, esc, session, upload_hint, viewer
 
 
 def render() -> None:
@@ -52,7 +52,7 @@ def _accounts() -> None:
             try:
                 with session() as s:
                     gate.set_account(s, v, email, role, label)
-                st.success(f"{email} を「{role}」として登録しました。")
+                st.success(f"{esc(email)} を「{role}」として登録しました。")
             except AccessError as exc:
                 st.error(str(exc))
     editable = table.loc[table["編集"] == "可", "メールアドレス"].tolist()
@@ -63,7 +63,7 @@ def _accounts() -> None:
             try:
                 with session() as s:
                     gate.remove_account(s, v, target)
-                st.success(f"{target} の登録を外しました。")
+                st.success(f"{esc(target)} の登録を外しました。")
                 st.rerun()
             except AccessError as exc:
                 st.error(str(exc))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import streamlit as st
 
+from facilitation import demo
 from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
 from facilitation.demo import dataset
 from facilitation.storage import db
@@ -34,8 +34,7 @@ def prepare_database(url: str) -> str:
     empty PostgreSQL database only with FACILITATION_DEMO=1.
     """
     db.get_engine(url)
-    wanted = os.environ.get("FACILITATION_DEMO", "1" if url.startswith("sqlite") else "0") == "1"
-    if wanted and db.is_empty(url):
+    if demo.wanted(url) and db.is_empty(url):
         with db.session(url, actor="demo") as s:
             dataset.generate(s)
         return "demo"

@@ -15,7 +15,7 @@ from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, 
 from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, crosstab
 from facilitation.text import textmining
 
-from .common import db_url, meeting_picker, session, upload_hint
+from .common import db_url, esc, meeting_picker, session, upload_hint
 from .sheets import sheets_client
 
 KIND_LABELS = report.KIND_LABELS
@@ -91,7 +91,7 @@ def show_results(summary: SurveySummary, v: Viewer) -> None:
     """Every question in form order: n, the chart, the table, not-applicable answers apart."""
     st.caption(f"回答者 {summary.respondents}名。割合の母数は質問ごとに示しています。")
     for i, q in enumerate(summary.questions, start=1):
-        st.subheader(f"Q{i}. {q.title}", divider="gray")
+        st.subheader(f"Q{i}. {esc(q.title)}", divider="gray")
         if q.kind == IDENTITY:
             st.caption(f"回答者情報 回答 n={q.n}：申込との照合に使う列のため、集計やグラフにはしません。")
             continue

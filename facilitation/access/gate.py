@@ -260,6 +260,28 @@ def check_link(session: Session, token: str | None, secret: bytes,
     return result
 
 
+def require_current(session: Session, viewer: Viewer, now: dt.datetime | None = None) -> None:
+    """Raise AccessDenied (Japanese, polite) when a link viewer's link is revoked, expired or gone.
+
+    Every domain function that reads a room's people or writes for a facilitator calls this, so a
+    tab opened before the link was revoked stops at its next refresh, tap or note save, not only at
+    the next page load. Viewers who did not come in by a link (signed-in, local) pass; one indexed
+    query per call.
+    """
+    jti = viewer.link_id
+    if jti is None:
+        return
+    row = session.scalar(select(FacilitatorLink).where(FacilitatorLink.jti == jti))
+    if row is None:
+        raise AccessDenied(MESSAGES["unknown"])
+    if row.revoked_at is not None:
+        raise AccessDenied(MESSAGES["revoked"])
+    if (now or utcnow()) >= row.expires_at:
+        raise AccessDenied(MESSAGES["expired"].format(when=jst_text(row.expires_at)))
+    if (row.meeting_id, row.room_id) != (viewer.meeting_id, viewer.room_id):
+        raise AccessDenied(MESSAGES["signature"])
+
+
 def links_frame(session: Session, viewer: Viewer, meeting_id: int,
                 now: dt.datetime | None = None) -> pd.DataFrame:
     """The links issued for a meeting, for the secretariat's list (no tokens in it)."""
@@ -356,32 +378,73 @@ def accounts_frame(session: Session, viewer: Viewer, admin_emails: Iterable[str]
 
 # --- Local mode ------------------------------------------------------------------------------
 
-PROXY_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip", "x-forwarded-host", "cf-connecting-ip",
-                 "true-client-ip", "x-client-ip", "fly-client-ip")
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
+PROXY_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip", "x-forwarded-host", "x-forwarded-proto",
+                 "cf-connecting-ip", "true-client-ip", "x-client-ip", "fly-client-ip")
+BEHIND_PROXY_ENV = "FACILITATION_BEHIND_PROXY"
+_TRUE = ("1", "true", "yes", "on")
 
 
-def is_loopback_request(ip: str | None, headers: Mapping[str, str] | None = None) -> bool:
+def behind_proxy(configured: object = None) -> bool:
+    """True when the app is declared to run behind a reverse proxy or tunnel.
+
+    `[facilitation] behind_proxy = true` in secrets, or FACILITATION_BEHIND_PROXY=1. A proxy that
+    forwards without X-Forwarded-* headers makes every browser look like this computer, so with
+    this set local mode is off altogether and sign-in ([auth]) is required.
+    """
+    if configured is not None and str(configured).strip() != "":
+        return configured is True or str(configured).strip().lower() in _TRUE
+    return os.environ.get(BEHIND_PROXY_ENV, "").strip().lower() in _TRUE
+
+
+def _is_loopback_ip(text: str) -> bool:
+    try:
+        addr = ipaddress.ip_address(text.split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(addr, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
+    return (mapped or addr).is_loopback
+
+
+def is_local_host(host: str) -> bool:
+    """A Host header naming this computer: `localhost` or a loopback address, with an optional port.
+
+    Anything else is refused, e.g. `127.attacker.example` (DNS rebinding: a public name the attacker
+    points at 127.0.0.1 once the page is open) or a LAN address.
+    """
+    host = host.strip()
+    if host.startswith("["):  # [::1] or [::1]:8501
+        name, _, rest = host[1:].partition("]")
+        if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+            return False
+        return _is_loopback_ip(name)
+    if host.count(":") == 1:
+        host, port = host.split(":")
+        if not port.isdigit():
+            return False
+    elif ":" in host:  # a bare IPv6 address (not valid in a Host header, but unambiguous)
+        return _is_loopback_ip(host)
+    if host.lower() == "localhost":
+        return True
+    if not all(part.isdigit() for part in host.split(".")) or host.count(".") != 3:
+        return False  # only a dotted IPv4 address, never a name that merely starts with 127.
+    return _is_loopback_ip(host)
+
+
+def is_loopback_request(ip: str | None, headers: Mapping[str, str] | None = None, *,
+                        proxied: bool = False) -> bool:
     """True when the browser talks to the app directly over loopback.
 
     `ip` is what Streamlit reports (st.context.ip_address: None for 127.0.0.1 / ::1). A request
-    relayed by a proxy (forwarding headers) or addressed to a host name other than localhost is not
-    local, even when the TCP peer is loopback: that is how a reverse proxy or a tunnel looks.
+    relayed by a proxy (forwarding headers) or addressed to a host other than localhost or a
+    loopback address is not local, even when the TCP peer is loopback: that is how a reverse proxy,
+    a tunnel or DNS rebinding looks. `proxied` (see behind_proxy) refuses every request.
     """
-    if ip is not None:
-        try:
-            addr = ipaddress.ip_address(ip.split("%")[0])
-        except ValueError:
-            return False
-        mapped = getattr(addr, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
-        if not (mapped or addr).is_loopback:
-            return False
+    if proxied:
+        return False
+    if ip is not None and not _is_loopback_ip(ip):
+        return False
     lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     if any(h in lowered for h in PROXY_HEADERS):
         return False
     host = lowered.get("host")
-    if host is not None:
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if name.lower() not in LOCAL_HOSTS and not name.startswith("127."):
-            return False
-    return True
+    return host is None or is_local_host(host)

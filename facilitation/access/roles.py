@@ -8,6 +8,7 @@ SECRETARIAT = "事務局"
 FACILITATOR = "ファシリテーター"
 COMMITTEE = "委員会"
 ROLES: tuple[str, ...] = (SECRETARIAT, FACILITATOR, COMMITTEE)
+LINK_PREFIX = "link:"  # a facilitator who came in by a signed link is named "link:<link id>"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,11 @@ class Viewer:
     @property
     def is_secretariat(self) -> bool:
         return self.role == SECRETARIAT
+
+    @property
+    def link_id(self) -> str | None:
+        """The id (jti) of the facilitator link this viewer came in with, or None."""
+        return self.email.removeprefix(LINK_PREFIX) if self.email.startswith(LINK_PREFIX) else None
 
     @property
     def actor(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,6 +22,25 @@ from facilitation.text.dates import to_jst
 STALE = ("ほかの方（{who}）が {when} にこの割り当てを変更したため、保存しませんでした。"
          "いまは「{room}」です。最新の状態を確認してから、もう一度操作してください。")
 GONE = "この割り当ては、ほかの方が削除したため保存できませんでした。画面を更新してください。"
+CONCURRENT = "ほかの方が同時に割り当てを変更したため、今回の変更は保存しませんでした。画面を更新して、最新の状態を確認してから、もう一度操作してください。"
+# PostgreSQL: serialization failure, deadlock, lock not available
+_PG_CONFLICT_CODES = {"40001", "40P01", "55P03"}
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """True for an error that means someone else saved at the same moment (not a bug).
+
+    A version that moved between our read and our write (StaleDataError), a uniqueness rule that the
+    other save took first (IntegrityError, e.g. one facilitator per room), or a lock the database
+    gave to the other writer (SQLite busy/locked, PostgreSQL deadlock or serialization failure).
+    """
+    if isinstance(exc, (StaleDataError, IntegrityError)):
+        return True
+    if isinstance(exc, OperationalError):
+        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        text = str(getattr(exc, "orig", exc)).lower()
+        return code in _PG_CONFLICT_CODES or "locked" in text or "busy" in text
+    return False
 
 
 @dataclass
@@ -87,7 +107,9 @@ def move_assignment(session: Session, viewer: Viewer, assignment_id: int, room_i
     a.updated_by = viewer.actor
     try:
         session.flush()
-    except StaleDataError:
+    except Exception as exc:
+        if not is_conflict(exc):
+            raise
         session.rollback()
         return explain(session, assignment_id)
     return a

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from facilitation.access import gate
 from facilitation.access.roles import AccessDenied, Viewer
-from facilitation.assignment import exports
+from facilitation.assignment import concurrency, exports
 from facilitation.assignment.check import Violation, violations
 from facilitation.assignment.choices import ChoiceMapper, active_registrations, list_rooms
 from facilitation.assignment.choices import choice_review as choice_review  # re-exported: the rooms page, tests
@@ -511,35 +511,39 @@ def apply_edits(session: Session, viewer: Viewer, meeting_id: int, edits: pd.Dat
     _require_secretariat(viewer)
     rooms = {r.name: r for r in list_rooms(session, meeting_id)}
     changed, refused = 0, []
-    for row in edits.to_dict("records"):
-        a = session.get(Assignment, int(row["assignment_id"]))
-        if a is None or a.room.meeting_id != meeting_id:
-            refused.append("この割り当ては、ほかの方が削除したため保存できませんでした。画面を更新してください。")
-            continue
-        room = rooms.get(str(row["ルーム"]))
-        if room is None:
-            raise AssignmentError(f"ルーム「{row['ルーム']}」はこの会にありません。")
-        new = (room.id, bool(row["固定"]), bool(row["ファシリテーター"]))
-        if new == (a.room_id, a.pinned, a.is_facilitator):
-            continue
-        if a.version != int(row["version"]):
-            refused.append(_stale_message(session, a))
-            continue
-        moved = room.id != a.room_id
-        a.room_id, a.pinned, a.is_facilitator = new
-        if moved:
-            a.pinned = True  # a hand-placed person stays put when the optimiser runs again
-            a.reason = "事務局が手動でこのルームに移しました。"
-        if a.is_facilitator:
-            room.facilitator_id = a.registration.person_id
-        a.updated_by = viewer.actor
-        try:
+    try:
+        for row in edits.to_dict("records"):
+            a = session.get(Assignment, int(row["assignment_id"]))
+            if a is None or a.room.meeting_id != meeting_id:
+                refused.append(concurrency.GONE)
+                continue
+            room = rooms.get(str(row["ルーム"]))
+            if room is None:
+                raise AssignmentError(f"ルーム「{row['ルーム']}」はこの会にありません。")
+            new = (room.id, bool(row["固定"]), bool(row["ファシリテーター"]))
+            if new == (a.room_id, a.pinned, a.is_facilitator):
+                continue
+            if a.version != int(row["version"]):
+                refused.append(_stale_message(session, a))
+                continue
+            person_id = a.registration.person_id  # loaded before the row changes (no autoflush later)
+            moved = room.id != a.room_id
+            a.room_id, a.pinned, a.is_facilitator = new
+            if moved:
+                a.pinned = True  # a hand-placed person stays put when the optimiser runs again
+                a.reason = "事務局が手動でこのルームに移しました。"
+            if a.is_facilitator:
+                room.facilitator_id = person_id
+            a.updated_by = viewer.actor
             session.flush()
-        except StaleDataError:
-            session.rollback()
-            refused.append("ほかの方が同時に変更したため、保存しませんでした。画面を更新してください。")
-            break
-        changed += 1
+            changed += 1
+    except Exception as exc:
+        # Someone else saved at the same moment: every change of this save is undone and refused
+        # in Japanese (the page shows it) instead of an error.
+        if not concurrency.is_conflict(exc):
+            raise
+        session.rollback()
+        changed, refused = 0, [concurrency.CONCURRENT]
     status = check(session, meeting_id)
     return EditOutcome(changed=changed, refused=refused, violations=status.violations)
 
@@ -551,6 +555,18 @@ def _stale_message(session: Session, a: Assignment) -> str:
 def designate_facilitator(session: Session, viewer: Viewer, room_id: int, registration_id: int | None) -> None:
     """Make a registrant the fixed facilitator of a room (pinned there); None clears the room's."""
     _require_secretariat(viewer)
+    with session.no_autoflush:  # one flush at the end, where a concurrent save is caught
+        _designate(session, viewer, room_id, registration_id)
+    try:
+        session.flush()
+    except Exception as exc:
+        if not concurrency.is_conflict(exc):
+            raise
+        session.rollback()
+        raise AssignmentError(concurrency.CONCURRENT) from None
+
+
+def _designate(session: Session, viewer: Viewer, room_id: int, registration_id: int | None) -> None:
     room = session.get(Room, room_id)
     if room is None:
         raise AssignmentError(f"ルーム（ID {room_id}）はありません。")
@@ -575,7 +591,6 @@ def designate_facilitator(session: Session, viewer: Viewer, room_id: int, regist
         a.reason = "事務局がこのルームのファシリテーターに指定しました。"
         a.updated_by = viewer.actor
         room.facilitator_id = reg.person_id
-    session.flush()
 
 
 def registrants(session: Session, meeting_id: int) -> list[tuple[int, str]]:

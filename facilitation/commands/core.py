@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from facilitation import demo
 from facilitation.cli import print_json
 from facilitation.demo import dataset
 from facilitation.meetings import schedule
@@ -11,7 +12,8 @@ from facilitation.storage import db
 
 
 def register(sub) -> None:
-    p = sub.add_parser("init", help="データベースを作成・更新し、空ならデモデータを入れます")
+    p = sub.add_parser("init", help="データベースを作成・更新し、空の SQLite ならデモデータを入れます"
+                                    "（FACILITATION_DEMO=0 で入れない、=1 で PostgreSQL にも入れる）")
     p.add_argument("--no-demo", action="store_true", help="デモデータを入れない")
     p.set_defaults(func=cmd_init)
 
@@ -40,7 +42,7 @@ def register(sub) -> None:
 
 def cmd_init(args) -> int:
     db.get_engine(args.db)
-    if db.is_empty(args.db) and not args.no_demo:
+    if not args.no_demo and demo.wanted(db.resolve_url(args.db)) and db.is_empty(args.db):
         with db.session(args.db, actor="init") as s:
             made = dataset.generate(s)
         print(f"デモデータを作成しました: 会 {made['meetings']} 件、申込 {made['registrations']} 件")

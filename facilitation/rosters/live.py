@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from facilitation.access import gate
 from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
 from facilitation.meetings.schedule import get_meeting, label
 from facilitation.storage import audit, db
@@ -134,12 +135,17 @@ def zoom_display_name(prefix: str, name: str) -> str:
 
 # --- access ---
 
-def check_room(viewer: Viewer, meeting_id: int, room_id: int | None) -> None:
-    """Raise AccessDenied unless the viewer may see this room: the secretariat, or its own facilitator."""
+def check_room(viewer: Viewer, meeting_id: int, room_id: int | None, session: Session | None = None) -> None:
+    """Raise AccessDenied unless the viewer may see this room: the secretariat, or its own facilitator.
+
+    With a session, a facilitator's link must also still be valid (not revoked, not expired).
+    """
     if viewer.is_secretariat:
         return
     if viewer.role == FACILITATOR and viewer.meeting_id == meeting_id and room_id is not None \
             and viewer.room_id == room_id:
+        if session is not None:
+            gate.require_current(session, viewer)
         return
     raise AccessDenied("このルームの名簿を見る権限がありません。")
 
@@ -236,7 +242,7 @@ def change_stamp(session: Session, meeting_id: int) -> tuple:
 
 def room_roster(session: Session, viewer: Viewer, meeting_id: int, room_id: int) -> Roster:
     """The people in one room; a facilitator may ask only for their own meeting and room."""
-    check_room(viewer, meeting_id, room_id)
+    check_room(viewer, meeting_id, room_id, session)
     room = session.get(Room, room_id)
     if room is None or room.meeting_id != meeting_id:
         raise LookupError(f"この会にルーム（ID {room_id}）はありません。")
@@ -249,6 +255,7 @@ def room_roster(session: Session, viewer: Viewer, meeting_id: int, room_id: int)
 
 def rooms_of(session: Session, viewer: Viewer, meeting_id: int) -> list[tuple[int, str]]:
     """(room id, 「ルーム3：テーマ」) for pickers; a facilitator gets only their own room."""
+    gate.require_current(session, viewer)
     rooms = session.scalars(select(Room).where(Room.meeting_id == meeting_id).order_by(Room.position)).all()
     if not viewer.is_secretariat:
         rooms = [r for r in rooms if viewer.role == FACILITATOR and viewer.meeting_id == meeting_id
@@ -299,6 +306,7 @@ def _check_tap(session: Session, registration_id: int, by: Viewer | str) -> None
     if isinstance(by, Viewer) and not by.is_secretariat:
         if not (by.role == FACILITATOR and by.meeting_id == row.meeting_id and by.room_id == row.room_id):
             raise AccessDenied("このルームの方の出欠だけを記録できます。")
+        gate.require_current(session, by)  # a revoked or expired link records nothing
 
 
 def status_for(mark: str) -> str:

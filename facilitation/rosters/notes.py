@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from facilitation.access import gate
 from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
 from facilitation.storage import audit, db
 from facilitation.storage.models import (
@@ -69,6 +70,7 @@ def _check(session: Session, viewer: Viewer, room_id: int) -> Room:
     if viewer.is_secretariat:
         return room
     if viewer.role == FACILITATOR and viewer.meeting_id == room.meeting_id and viewer.room_id == room.id:
+        gate.require_current(session, viewer)  # a revoked or expired link neither reads nor saves
         return room
     raise AccessDenied("このルームの記録を見る・書く権限がありません。")
 

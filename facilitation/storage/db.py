@@ -58,17 +58,23 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 
 def get_engine(url: str | None = None, *, migrate_schema: bool = True) -> Engine:
-    """One engine per URL for the process, migrated on first use."""
+    """One engine per URL for the process, migrated on first use.
+
+    `hide_parameters`: a database error's text (IntegrityError…) never carries the statement's
+    values, so names and e-mails do not reach logs or stderr through an exception.
+    """
     url = resolve_url(url)
     with _lock:
         engine = _engines.get(url)
         if engine is None:
             if url.startswith("sqlite:///"):
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+                engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False},
+                                       hide_parameters=True)
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
-                engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+                engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                                       hide_parameters=True)
             if migrate_schema:
                 migrate(engine)
             _engines[url] = engine
