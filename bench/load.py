@@ -12,7 +12,7 @@ Debian Chromium pages (Playwright, the R key = rerun); the others speak Streamli
 protocol (the same BackMsg / ForwardMsg the browser sends and receives), because 50 Chromium
 pages on the same two cores would measure the browsers, not the app. Meanwhile `--editors`
 secretariat threads move assignments between rooms with the version check
-(facilitation.concurrency.move_assignment) against the same database.
+(facilitation.assignment.service.apply_edits, as the rooms page saves) against the same database.
 
 Reported: page load and page update (rerun) times (p50 / p95 / max), errors (exceptions shown
 on a page, browser errors, lost connections), the editors' writes and stale refusals, and the
@@ -39,11 +39,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import pandas as pd  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from facilitation.access import gate  # noqa: E402
 from facilitation.access.roles import SECRETARIAT, Viewer  # noqa: E402
-from facilitation.assignment import concurrency  # noqa: E402
+from facilitation.assignment import service  # noqa: E402
 from facilitation.demo import dataset  # noqa: E402
 from facilitation.meetings import schedule  # noqa: E402
 from facilitation.storage import db  # noqa: E402
@@ -91,6 +92,7 @@ def prepare(url: str) -> dict:
         assignment_ids = list(s.scalars(select(Assignment.id).join(Registration)
                                         .where(Registration.meeting_id == meeting.id)))
         return {"meeting_id": meeting.id, "rooms": [r.id for r in rooms], "links": links,
+                "room_names": {r.id: r.name for r in rooms},
                 "assignments": assignment_ids}
 
 
@@ -124,10 +126,12 @@ class Editors:
                 time.sleep(rng.uniform(0.05, 0.4))  # the person looks at the screen, then moves
                 target = rng.choice([r for r in self.world["rooms"] if r != current])  # a real move
                 t0 = time.perf_counter()
-                with db.session(self.url, actor=viewer.actor) as s:
-                    result = concurrency.move_assignment(s, viewer, aid, target, expected_version=seen)
-                    ok = not isinstance(result, concurrency.StaleEdit)
-                    version = result.version if ok else None
+                row = {"assignment_id": aid, "version": seen, "ルーム": self.world["room_names"][target],
+                       "固定": False, "ファシリテーター": False}
+                with db.session(self.url, actor=viewer.actor) as s:  # the rooms page's save
+                    result = service.apply_edits(s, viewer, self.world["meeting_id"], pd.DataFrame([row]))
+                    ok = result.changed == 1
+                    version = s.get(Assignment, aid).version if ok else None
                 with self.lock:
                     self.latencies.append(time.perf_counter() - t0)
                     if ok:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import pandas as pd
 import pytest
 from sqlalchemy import update
 
 from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer
-from facilitation.assignment import concurrency
+from facilitation.assignment import service
 from facilitation.storage import audit, db
 from facilitation.storage.models import Assignment, AuditEntry, Meeting, Organisation, Person, Registration, Room
 
@@ -116,23 +117,28 @@ def test_no_personal_values_reach_the_application_log(sqlite_url, caplog):
         assert secret not in caplog.text
 
 
-# --- Stale edits ------------------------------------------------------------------------------
+# --- Stale edits (the rooms page's one way to save moves: service.apply_edits) ------------------
+
+def _move(s, viewer, w, room: str, version: int):
+    row = {"assignment_id": w["assignment"], "version": version, "ルーム": room, "固定": False,
+           "ファシリテーター": False}
+    return service.apply_edits(s, viewer, w["meeting"], pd.DataFrame([row]))
+
 
 def test_a_stale_edit_is_refused_with_the_newer_state(db_url):
     w = _world(db_url)
     r1, r2, r3 = w["rooms"]
     # Both secretaries opened the page at version 1.
     with db.session(db_url, actor=ADMIN.actor) as s:
-        moved = concurrency.move_assignment(s, ADMIN, w["assignment"], r2, expected_version=1)
-        assert isinstance(moved, Assignment) and moved.version == 2
+        assert _move(s, ADMIN, w, "ルーム2", 1).changed == 1
     with db.session(db_url, actor=OTHER.actor) as s:
-        result = concurrency.move_assignment(s, OTHER, w["assignment"], r3, expected_version=1)
-    assert isinstance(result, concurrency.StaleEdit)
-    assert "office@example.org" in result.message and "「ルーム2」" in result.message
-    assert "保存しませんでした" in result.message
-    assert result.current["room_id"] == r2 and result.current["version"] == 2
+        result = _move(s, OTHER, w, "ルーム3", 1)
+    assert result.changed == 0 and len(result.refused) == 1
+    message = result.refused[0]
+    assert "office@example.org" in message and "「ルーム2」" in message and "保存しませんでした" in message
     with db.session(db_url) as s:
-        assert s.get(Assignment, w["assignment"]).room_id == r2  # never silently overwritten
+        a = s.get(Assignment, w["assignment"])
+        assert (a.room_id, a.version) == (r2, 2)  # never silently overwritten
 
 
 def test_a_race_between_read_and_write_is_caught_by_the_version_column(db_url):
@@ -141,10 +147,9 @@ def test_a_race_between_read_and_write_is_caught_by_the_version_column(db_url):
     with db.session(db_url, actor=OTHER.actor) as slow:
         slow.get(Assignment, w["assignment"])  # loaded at version 1, still in the identity map
         with db.session(db_url, actor=ADMIN.actor) as fast:
-            concurrency.move_assignment(fast, ADMIN, w["assignment"], r2, expected_version=1)
-        result = concurrency.move_assignment(slow, OTHER, w["assignment"], r3, expected_version=1)
-        assert isinstance(result, concurrency.StaleEdit)
-        assert result.current["room_id"] == r2
+            _move(fast, ADMIN, w, "ルーム2", 1)
+        result = _move(slow, OTHER, w, "ルーム3", 1)
+        assert result.changed == 0 and len(result.refused) == 1 and "保存しませんでした" in result.refused[0]
     with db.session(db_url) as s:
         a = s.get(Assignment, w["assignment"])
         assert (a.room_id, a.version, a.updated_by) == (r2, 2, ADMIN.actor)
@@ -155,12 +160,12 @@ def test_a_race_between_read_and_write_is_caught_by_the_version_column(db_url):
 def test_a_deleted_assignment_and_wrong_rooms(sqlite_url):
     w = _world(sqlite_url)
     with db.session(sqlite_url, actor=ADMIN.actor) as s:
-        with pytest.raises(ValueError):
-            concurrency.move_assignment(s, ADMIN, w["assignment"], 999_999, expected_version=1)
+        with pytest.raises(service.AssignmentError, match="ありません"):
+            _move(s, ADMIN, w, "ルーム99", 1)
     with db.session(sqlite_url, actor=ADMIN.actor) as s:
         s.delete(s.get(Assignment, w["assignment"]))
     with db.session(sqlite_url, actor=ADMIN.actor) as s:
-        gone = concurrency.move_assignment(s, ADMIN, w["assignment"], w["rooms"][1], expected_version=1)
-        assert isinstance(gone, concurrency.StaleEdit) and "削除" in gone.message
+        gone = _move(s, ADMIN, w, "ルーム2", 1)
+        assert gone.changed == 0 and "削除" in gone.refused[0]
         with pytest.raises(AccessDenied):
-            concurrency.move_assignment(s, Viewer(role=COMMITTEE), w["assignment"], w["rooms"][1], 1)
+            _move(s, Viewer(role=COMMITTEE), w, "ルーム2", 1)

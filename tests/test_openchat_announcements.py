@@ -5,6 +5,7 @@ import segno
 from sqlalchemy import select
 
 from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.files import qr
 from facilitation.openchat import announcements
 from facilitation.storage import db
 from facilitation.storage.models import Meeting, Setting
@@ -106,10 +107,10 @@ def _modules(png: bytes, scale: int = 8, border: int = 4) -> list[list[int]]:
 
 def test_qr_codes_encode_the_link():
     url = "https://forms.example.org/donet-registration"
-    png = announcements.qr_png(url)
+    png = qr.png(url)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     expected = [list(row) for row in segno.make(url, error="m").matrix]
     assert _modules(png) == expected
-    assert _modules(announcements.qr_png("https://line.me/ti/g2/other")) != expected
-    svg = announcements.qr_svg(url).decode()
+    assert _modules(qr.png("https://line.me/ti/g2/other")) != expected
+    svg = qr.svg(url).decode()
     assert svg.startswith("<svg") and "</svg>" in svg

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from urllib.parse import urlsplit
 
-import segno
 import streamlit as st
 
 from facilitation.access import gate
+from facilitation.files import qr
 from facilitation.storage.models import Room
 
 from . import auth
@@ -28,12 +27,6 @@ def base_url() -> str:
 
 def link_url(token: str) -> str:
     return f"{base_url()}/roster?token={token}"
-
-
-def qr_png(url: str) -> bytes:
-    buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="png", scale=5, border=2)
-    return buf.getvalue()
 
 
 def room_link(room_id: int, room_name: str, *, key_prefix: str = "link") -> None:
@@ -63,7 +56,7 @@ def room_link(room_id: int, room_name: str, *, key_prefix: str = "link") -> None
             gate.revoke_links(s, v, room_id=room_id)
             gate.issue_link(s, v, room_id, secret)
         st.rerun()
-    st.image(qr_png(url), caption=f"{room_name} のQRコード（スマートフォンで読み取れます）", width=180)
+    st.image(qr.png(url, scale=5), caption=f"{room_name} のQRコード（スマートフォンで読み取れます）", width=180)
 
 
 def render(meeting_id: int) -> None:

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.files import qr
 from facilitation.files.exports import safe_frame
 from facilitation.meetings import schedule
 from facilitation.openchat import activity, announcements, members, store
@@ -357,10 +358,10 @@ def announcement(viewer: Viewer) -> None:
             if not url:
                 st.caption("URLが未設定です。")
                 continue
-            png = announcements.qr_png(url)
+            png = qr.png(url)
             st.image(png, width=200, caption=url)
             c1, c2 = st.columns(2)
             c1.download_button("PNG", png, file_name=f"qr_{name}.png", mime="image/png", key=f"png_{name}")
-            c2.download_button("SVG", announcements.qr_svg(url), file_name=f"qr_{name}.svg",
+            c2.download_button("SVG", qr.svg(url), file_name=f"qr_{name}.svg",
                                mime="image/svg+xml", key=f"svg_{name}")
     st.caption("文面のひな形とオープンチャットの招待リンクは「設定」で変更できます。")

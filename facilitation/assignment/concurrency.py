@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.storage.models import Assignment, Person, Registration, Room
 from facilitation.text.dates import to_jst
 
@@ -79,37 +78,3 @@ def explain(session: Session, assignment_id: int) -> StaleEdit:
         return StaleEdit(GONE, {})
     who = state["updated_by"] or "別の担当者"
     return StaleEdit(STALE.format(who=who, when=_when(state["updated_at"]), room=state["room"]), state)
-
-
-def move_assignment(session: Session, viewer: Viewer, assignment_id: int, room_id: int,
-                    expected_version: int, *, pinned: bool | None = None,
-                    reason: str | None = None) -> Assignment | StaleEdit:
-    """Move an assignment to another room if nobody changed it since `expected_version`.
-
-    On a stale edit the session is rolled back (call this in its own unit of work) and a StaleEdit
-    comes back instead of the Assignment.
-    """
-    if not viewer.is_secretariat:
-        raise AccessDenied("ルームの割り当ては事務局だけが変更できます。")
-    a = session.get(Assignment, assignment_id)
-    if a is None:
-        return StaleEdit(GONE, {})
-    if a.version != expected_version:
-        return explain(session, assignment_id)
-    target = session.get(Room, room_id)
-    if target is None or target.meeting_id != a.room.meeting_id:
-        raise ValueError(f"移動先のルーム（ID {room_id}）はこの会にありません。")
-    a.room_id = room_id
-    if pinned is not None:
-        a.pinned = pinned
-    if reason is not None:
-        a.reason = reason[:300]
-    a.updated_by = viewer.actor
-    try:
-        session.flush()
-    except Exception as exc:
-        if not is_conflict(exc):
-            raise
-        session.rollback()
-        return explain(session, assignment_id)
-    return a

@@ -9,6 +9,7 @@ from pathlib import Path
 from facilitation.access import gate, privacy
 from facilitation.access.roles import SECRETARIAT, Viewer
 from facilitation.cli import print_json
+from facilitation.files.uploads import read_file
 from facilitation.storage import audit, backup, db
 
 CLI_VIEWER = Viewer(role=SECRETARIAT, email="cli")
@@ -56,9 +57,7 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     path = Path(args.file)
-    manifest = backup.read_manifest(path.read_bytes()) if path.is_file() else None
-    if manifest is None:
-        raise backup.BackupError(f"ファイル「{path}」が見つかりません。")
+    manifest = backup.read_manifest(read_file(path, backup.MAX_ARCHIVE))
     if not args.yes:
         if not sys.stdin or not sys.stdin.isatty():
             print("確認の入力ができないため、復元を中止しました（データベースは変わっていません）。"

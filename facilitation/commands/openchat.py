@@ -7,6 +7,7 @@ from pathlib import Path
 
 from facilitation.access.roles import SECRETARIAT, Viewer
 from facilitation.cli import print_json
+from facilitation.files.uploads import read_file
 from facilitation.openchat import parser, store
 from facilitation.storage import db
 
@@ -25,10 +26,7 @@ def register(sub) -> None:
 
 
 def _read(path: str) -> bytes:
-    file = Path(path)
-    if not file.is_file():
-        raise FileNotFoundError(f"ファイル「{path}」が見つかりません。")
-    return file.read_bytes()
+    return read_file(path)
 
 
 def cmd_parse(args) -> int:

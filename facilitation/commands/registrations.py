@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from facilitation.cli import print_json
+from facilitation.files.uploads import read_file
 from facilitation.storage import db
 
 
@@ -40,11 +41,9 @@ def _report(result, as_json: bool) -> None:
 def cmd_import(args) -> int:
     from facilitation.registrations import intake
 
-    path = Path(args.file)
-    if not path.exists():
-        raise FileNotFoundError(f"ファイル「{path}」が見つかりません。")
+    data = read_file(args.file)
     with db.session(args.db, actor="cli") as s:
-        result = intake.import_file(s, args.meeting, path.read_bytes(), path.name)
+        result = intake.import_file(s, args.meeting, data, Path(args.file).name)
     _report(result, args.json)
     return 0
 

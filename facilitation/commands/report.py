@@ -6,6 +6,7 @@ from pathlib import Path
 
 from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.cli import print_json
+from facilitation.files.uploads import read_file
 from facilitation.rosters import report, zoom
 from facilitation.storage import db
 
@@ -39,16 +40,14 @@ def cmd_report(args) -> int:
 
 
 def cmd_attendance_zoom(args) -> int:
-    path = Path(args.file)
-    if not path.exists():
-        raise ValueError(f"ファイル「{path}」が見つかりません。")
+    data = read_file(args.file)
     with db.session(args.db, actor="cli") as s:
-        result = zoom.import_report(s, SECRETARIAT_LOCAL, args.meeting, path.read_bytes(),
-                                               path.name, fill=not args.no_fill)
+        result = zoom.import_report(s, SECRETARIAT_LOCAL, args.meeting, data, Path(args.file).name,
+                                    fill=not args.no_fill)
     if args.json:
         print_json(result.as_dict())
         return 0
-    print(f"{path.name}: {result.rows} 行（再入室をまとめて {result.people} 名）、"
+    print(f"{Path(args.file).name}: {result.rows} 行（再入室をまとめて {result.people} 名）、"
           f"一致 {len(result.matched)} 名、出席を記録 {result.marked} 名、記録済み {result.already} 名")
     for problem in result.problems:
         print(f"注意: {problem}")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from facilitation.cli import print_json
 from facilitation.files.tabular import read_table
+from facilitation.files.uploads import read_file
 from facilitation.storage import db
 from facilitation.surveys import report, store
 from facilitation.surveys.questions import IDENTITY, TIMESTAMP, header_role
@@ -38,7 +39,7 @@ def register(sub) -> None:
 
 
 def _read(path: str):
-    return read_table(Path(path).read_bytes(), Path(path).name)
+    return read_table(read_file(path), Path(path).name)
 
 
 def _format(table) -> str:

@@ -28,6 +28,7 @@ from pathlib import PurePath
 import pandas as pd
 
 from facilitation.files import uploads
+from facilitation.files.encoding import UTF8_BOM, UTF16_BOMS, decode_bytes
 from facilitation.text.normalize import visible
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -202,23 +203,15 @@ def _looks_binary(sample: bytes) -> bool:
 
 
 def _decode(data: bytes, source: str) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise TableError(f"「{source}」の文字コードを読み取れませんでした（UTF-8 の途中に壊れた文字があります）。") from exc
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise TableError(f"「{source}」の文字コード（UTF-16）を読み取れませんでした。") from exc
-    if _looks_binary(data[:4096]):
+    if not data.startswith((UTF8_BOM, *UTF16_BOMS)) and _looks_binary(data[:4096]):
         raise TableError(f"「{source}」は表のファイル（CSV または Excel の .xlsx）ではないようです。")
-    for encoding in ("utf-8", "cp932"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
+    decoded = decode_bytes(data)
+    if decoded is not None:
+        return decoded
+    if data.startswith(UTF8_BOM):
+        raise TableError(f"「{source}」の文字コードを読み取れませんでした（UTF-8 の途中に壊れた文字があります）。")
+    if data.startswith(UTF16_BOMS):
+        raise TableError(f"「{source}」の文字コード（UTF-16）を読み取れませんでした。")
     raise TableError(
         f"「{source}」の文字コードを判別できませんでした。Excel で「CSV UTF-8（コンマ区切り）」として保存し直してください。"
     )

@@ -7,11 +7,9 @@ breaks the text.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 
-import segno
 from sqlalchemy.orm import Session
 
 from facilitation.access.roles import AccessDenied, Viewer
@@ -212,17 +210,3 @@ def compose(session: Session, meeting_id: int, templates: dict[str, str] | None 
         invite_url=invite,
         problems=problems,
     )
-
-
-def qr_png(url: str, scale: int = 8) -> bytes:
-    """A QR code for `url` as PNG bytes (error correction M, quiet zone included)."""
-    buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="png", scale=scale, border=4)
-    return buf.getvalue()
-
-
-def qr_svg(url: str, scale: int = 8) -> bytes:
-    """The same QR code as SVG (for print)."""
-    buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="svg", scale=scale, border=4, xmldecl=False)
-    return buf.getvalue()

@@ -27,6 +27,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from facilitation.files.encoding import decode_bytes
+
 # Line categories; their counts always add up to the number of lines in the file.
 HEADER, BLANK, DATE, MESSAGE, SYSTEM, CONTINUATION, UNPARSED = (
     "header", "blank", "date", "message", "system", "continuation", "unparsed",
@@ -251,17 +253,13 @@ class ParsedExport:
 # --- small readers -------------------------------------------------------------------------
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Bytes of an export as text, and the encoding used (UTF-8 with or without BOM, UTF-16, cp932)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp932"), "cp932"
-    except UnicodeDecodeError:
-        return data.decode("utf-8", errors="replace"), "utf-8 (一部読めない文字)"
+    """Bytes of an export as text, and the encoding used (files.encoding). A chat with a few broken
+    bytes is still worth reading: they become U+FFFD and the encoding name says so."""
+    decoded = decode_bytes(data)
+    if decoded is not None:
+        text, name = decoded
+        return text, "utf-8" if name == "utf-8-sig" else name
+    return data.decode("utf-8", errors="replace").removeprefix("\ufeff"), "utf-8 (一部読めない文字)"
 
 
 def split_lines(text: str) -> list[str]:

@@ -53,10 +53,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from facilitation.files.uploads import read_file
 from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow
 
 FORMAT = 1
+MAX_ARCHIVE = 1024**3  # the .zip itself, refused from its size before it is read
 MAX_UNCOMPRESSED = 2 * 1024**3  # refuse archives that would expand beyond 2 GB
 MAX_MANIFEST = 1024 * 1024  # the manifest is a few KB
 MAX_TABLE = 1024**3  # one table's JSON
@@ -475,10 +477,7 @@ def _upgrade_rows(tables: dict[str, list[dict[str, Any]]], revisions: list[str])
 
 
 def restore_file(path: str | Path, url: str | None = None, actor: str = "restore") -> RestoreResult:
-    p = Path(path)
-    if not p.is_file():
-        raise BackupError(f"ファイル「{p}」が見つかりません。")
-    return restore_bytes(p.read_bytes(), url, actor)
+    return restore_bytes(read_file(path, MAX_ARCHIVE), url, actor)
 
 
 def archive_name(now: dt.datetime | None = None) -> str:
