@@ -27,7 +27,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("forget-person", help="個人情報の削除依頼: ひとりの個人情報を全データから削除します（集計は残ります）")
     p.add_argument("--person", type=int, required=True, help="人のID")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
     p.set_defaults(func=cmd_forget)
 
     p = sub.add_parser("token", help="ファシリテーター用のリンクを発行します（会とルームを限定・期限付き）")
@@ -42,8 +42,8 @@ def register(sub) -> None:
     p = sub.add_parser("audit", help="変更履歴（監査ログ）を表示します")
     p.add_argument("--entity", default="", help="対象の表（例: assignments, people）")
     p.add_argument("--actor", default="", help="操作者（一部一致）")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50, help="表示する件数（既定 50）")
+    p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
     p.set_defaults(func=cmd_audit)
 
 

@@ -33,7 +33,7 @@ def register(sub) -> None:
     s.add_argument("instance", help="インスタンスの JSON ファイル")
     s.add_argument("--out", help="結果を書き出す JSON ファイル（省略時は画面に JSON）")
     s.add_argument("--time-limit", type=float, help="制限時間（秒）。省略時はインスタンスの time_limit_s")
-    s.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND)
+    s.add_argument("--backend", choices=BACKENDS, default=DEFAULT_BACKEND, help="使うソルバー（既定は最適化ソルバー）")
     s.set_defaults(func=cmd_solve)
 
 

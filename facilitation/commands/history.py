@@ -26,13 +26,13 @@ def register(sub) -> None:
 
     p = h.add_parser("meetings", help="会ごとの参加者数・機関数（報告の表記つき）")
     scope_args(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
     p.set_defaults(func=cmd_meetings)
 
     p = h.add_parser("coverage", help="対象機関の参加率と、声かけ候補の機関")
     scope_args(p)
     p.add_argument("-o", "--output", help="声かけ候補の一覧を保存（.csv / .xlsx）")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
     p.set_defaults(func=cmd_coverage)
 
     p = h.add_parser("pack", help="委員会資料（Excel と HTML）を作成します")

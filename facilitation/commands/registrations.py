@@ -18,8 +18,8 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="結果を JSON で出力")
     p.set_defaults(func=cmd_import)
     p = r.add_parser("sync", help="会に設定したシートから申込を取り込みます")
-    p.add_argument("--meeting", type=int, required=True)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--meeting", type=int, required=True, help="会の ID（meetings list で確認できます）")
+    p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
     p.set_defaults(func=cmd_sync)
 
 

@@ -22,7 +22,7 @@ def register(sub) -> None:
     p.add_argument("file", help="Zoomの参加者レポート（CSV）")
     p.add_argument("--meeting", type=int, required=True, help="会のID")
     p.add_argument("--no-fill", action="store_true", help="照合だけ行い、出席は記録しない")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
     p.set_defaults(func=cmd_attendance_zoom)
 
 

@@ -11,8 +11,8 @@ from facilitation.storage import db
 def register(sub) -> None:
     p = sub.add_parser("sheets-emulator",
                        help="Google スプレッドシートの代わりになるローカルサーバー（デモ用シート入り）を起動します")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765, help="待ち受けるポート（既定 8765）")
+    p.add_argument("--host", default="127.0.0.1", help="待ち受けるアドレス（既定 127.0.0.1）")
     p.set_defaults(func=cmd_emulator)
 
 

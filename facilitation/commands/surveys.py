@@ -26,15 +26,15 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_summarize)
 
     p = s.add_parser("import", help="回答ファイルを会のアンケートとして取り込みます")
-    p.add_argument("file")
+    p.add_argument("file", help="アンケート回答のファイル（CSV・Excel）")
     p.add_argument("--meeting", type=int, help="会の ID（python -m facilitation meetings list で確認）")
     p.add_argument("--title", default="", help="アンケート名（既定: ファイル名）")
     p.add_argument("--survey", type=int, help="既存のアンケート ID（その回答を読み直す）")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
     p.set_defaults(func=cmd_import)
 
     p = s.add_parser("list", help="取り込んだアンケートの一覧")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
     p.set_defaults(func=cmd_list)
 
 
