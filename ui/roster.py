@@ -55,7 +55,7 @@ def stamp(meeting_id: int) -> tuple:
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=300)
-def load_roster(url: str, meeting_id: int, room_id: int, version: tuple = ()) -> live.Roster:
+def load_roster(url: str, meeting_id: int, room_id: int, version: tuple = ()) -> live.RoomRoster:
     """The room's roster for a change stamp; access is checked by the caller before this shared cache."""
     with db.session(url, actor="roster") as s:
         return live.room_roster(s, SECRETARIAT_LOCAL, meeting_id, room_id)

@@ -282,7 +282,7 @@ def generate(session: Session, size: DemoSize | None = None, *, activity: bool =
             session.add(Assignment(registration=reg, room=room, reason="デモデータ"))
             if status == vocab.STATUS_ATTENDED:
                 session.add(Attendance(registration=reg, mark=rng.choices(
-                    ["出席", "遅刻", "途中退室"], weights=[92, 5, 3])[0], marked_at=when))
+                    list(vocab.CAME_MARKS), weights=[92, 5, 3])[0], marked_at=when))
         session.flush()
         if not is_upcoming:
             _facilitators_and_notes(session, meeting, rooms, rng, when)

@@ -39,7 +39,6 @@ from facilitation.text import vocab
 from facilitation.text.dates import ja_date, ja_fiscal_year, now_jst
 from facilitation.text.normalize import key, org_key
 
-CAME_MARKS = frozenset({"出席", "遅刻", "途中退室"})
 MERGES_KEY = "history.merges"
 UNKNOWN_REGION = "不明"
 DEFAULT_LAPSE = 3  # a unit is lapsed after missing this many meetings in a row
@@ -250,7 +249,7 @@ def load(session: Session, viewer: Viewer, *, now: dt.datetime | None = None) ->
         session,
         select(Meeting.id, Meeting.number, Meeting.kind, Meeting.title, Meeting.starts_at,
                Meeting.format, Meeting.fiscal_year)
-        .where(Meeting.starts_at < now, Meeting.status != "中止")
+        .where(Meeting.starts_at < now, Meeting.status != vocab.MEETING_CANCELLED)
         .order_by(Meeting.starts_at, Meeting.id),
         ["meeting_id", "number", "meeting_kind", "title", "starts_at", "format", "fiscal_year"],
     )
@@ -279,7 +278,7 @@ def load(session: Session, viewer: Viewer, *, now: dt.datetime | None = None) ->
         .join(Person, Registration.person_id == Person.id)
         .join(Meeting, Registration.meeting_id == Meeting.id)
         .outerjoin(Attendance, Attendance.registration_id == Registration.id)
-        .where(Meeting.starts_at < now, Meeting.status != "中止")
+        .where(Meeting.starts_at < now, Meeting.status != vocab.MEETING_CANCELLED)
     )
     rows = _frame(session, stmt, categorical=("role", "status", "programs", "org_text", "mark"),
                   text=("name", "email"),
@@ -301,7 +300,7 @@ def _prepare(rows: pd.DataFrame, meetings: pd.DataFrame, orgs: pd.DataFrame,
     meetings["has_attendance_data"] = meetings["meeting_id"].isin(meetings_with_data)
     by_status = (status == vocab.STATUS_ATTENDED) | (
         (status == vocab.STATUS_APPLIED) & ~rows["meeting_id"].isin(meetings_with_data))
-    came = np.where(mark.notna(), mark.isin(CAME_MARKS), by_status).astype(bool)
+    came = np.where(mark.notna(), mark.isin(vocab.CAME_MARKS), by_status).astype(bool)
     meetings["registrations"] = rows.groupby("meeting_id").size().reindex(meetings.index, fill_value=0)
     meetings["cancelled"] = rows[status == vocab.STATUS_CANCELLED].groupby("meeting_id").size() \
         .reindex(meetings.index, fill_value=0)

@@ -181,7 +181,7 @@ def upcoming_meeting(session: Session, now: dt.datetime | None = None) -> Meetin
     now = now or now_jst()  # meetings are stored in Japan time; the host's clock may be UTC
     return session.scalar(
         select(Meeting)
-        .where(Meeting.starts_at >= now, Meeting.status != "中止")
+        .where(Meeting.starts_at >= now, Meeting.status != vocab.MEETING_CANCELLED)
         .order_by(Meeting.starts_at)
         .limit(1)
     )

@@ -328,7 +328,7 @@ def overlap_with_meetings(session: Session, data: ChatData, now: dt.datetime | N
         select(Meeting.id, Meeting.number, Meeting.kind, Meeting.starts_at, Person.organisation_id, Person.id)
         .join(Registration, Registration.meeting_id == Meeting.id)
         .join(Person, Registration.person_id == Person.id)
-        .where(Meeting.starts_at < now, Meeting.status != "中止", Registration.status.in_(_CAME))
+        .where(Meeting.starts_at < now, Meeting.status != vocab.MEETING_CANCELLED, Registration.status.in_(_CAME))
     ).all()
     frame = pd.DataFrame(rows, columns=["meeting_id", "number", "kind", "starts_at", "organisation_id", "person_id"])
     org_came = set(int(x) for x in frame["organisation_id"].dropna())

@@ -32,7 +32,6 @@ from facilitation.text.normalize import clean
 
 MARKS = vocab.ATTENDANCE_MARKS  # 出席 / 欠席 / 遅刻 / 途中退室
 UNMARKED = "未確認"
-PRESENT_MARKS = ("出席", "遅刻", "途中退室")  # the person was in the room at some point
 
 
 class AttendanceError(ValueError):
@@ -68,7 +67,7 @@ def counts_of(people: tuple[RosterPerson, ...] | list[RosterPerson]) -> dict[str
 
 
 @dataclass(frozen=True)
-class Roster:
+class RoomRoster:
     """A room's roster: what a facilitator's phone shows."""
 
     meeting_id: int
@@ -240,7 +239,7 @@ def change_stamp(session: Session, meeting_id: int) -> tuple:
     return tuple(str(x) for x in out)
 
 
-def room_roster(session: Session, viewer: Viewer, meeting_id: int, room_id: int) -> Roster:
+def room_roster(session: Session, viewer: Viewer, meeting_id: int, room_id: int) -> RoomRoster:
     """The people in one room; a facilitator may ask only for their own meeting and room."""
     check_room(viewer, meeting_id, room_id, session)
     room = session.get(Room, room_id)
@@ -249,7 +248,7 @@ def room_roster(session: Session, viewer: Viewer, meeting_id: int, room_id: int)
     meeting = get_meeting(session, meeting_id)
     prefix = zoom_prefix(room)
     people = _people(session, meeting, [room.id], {room.id: prefix}).get(room.id, [])
-    return Roster(meeting_id=meeting.id, meeting_label=label(meeting), room_id=room.id, room_name=room.name,
+    return RoomRoster(meeting_id=meeting.id, meeting_label=label(meeting), room_id=room.id, room_name=room.name,
                   theme=room.theme, zoom_prefix=prefix, people=tuple(people))
 
 

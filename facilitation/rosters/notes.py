@@ -93,7 +93,7 @@ def room_organisations(session: Session, room_id: int, attended_only: bool = Fal
     )
     rows = [r for r in session.execute(q).all() if r.mark != "欠席"]  # absent people took no part
     if attended_only:
-        present = [r for r in rows if r.mark in ("出席", "遅刻", "途中退室")]
+        present = [r for r in rows if r.mark in vocab.CAME_MARKS]
         rows = present or rows  # no marks at all: fall back to the room's placement
     order = {a: i for i, a in enumerate(vocab.ALL_AREAS)}
     rows = sorted(rows, key=lambda r: (not r.is_facilitator, order.get(r.region or "", 99), r.name or r.org_text))

@@ -106,6 +106,7 @@ STAFF_ROLES: tuple[str, ...] = (
 MEETING_KINDS: tuple[str, ...] = ("情報交換会", "シンポジウム", "勉強会", "最終報告会")
 MEETING_FORMATS: tuple[str, ...] = ("オンライン", "会場", "ハイブリッド")
 MEETING_STATUSES: tuple[str, ...] = ("準備中", "募集中", "締切", "開催済", "中止")
+MEETING_CANCELLED = MEETING_STATUSES[-1]  # 中止: not held, so never history nor "next meeting"
 
 # Registrations.
 ATTENDANCE_MODES: tuple[str, ...] = ("オンライン", "会場")
@@ -115,6 +116,7 @@ STATUS_APPLIED, STATUS_CANCELLED, STATUS_ATTENDED, STATUS_ABSENT = REGISTRATION_
 
 # Live attendance taps in a room.
 ATTENDANCE_MARKS: tuple[str, ...] = ("出席", "欠席", "遅刻", "途中退室")
+CAME_MARKS: tuple[str, ...] = ("出席", "遅刻", "途中退室")  # the person was in the room at some point
 
 # Themes seen in past meetings (the 4th meeting's ten rooms and other meetings' groupings).
 THEME_LIBRARY: tuple[str, ...] = (
