@@ -33,7 +33,8 @@ from facilitation.assignment.quality import QualityReport, explain_all, overall_
 from facilitation.assignment.solver import DEFAULT_BACKEND, solve
 from facilitation.meetings.schedule import get_meeting, label
 from facilitation.sheets.gsheets import SheetsClient, SheetsError
-from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, Setting
+from facilitation.storage import settings
+from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room
 from facilitation.text import vocab
 from facilitation.text.normalize import clean, key
 
@@ -230,8 +231,7 @@ def theme_library(session: Session) -> list[str]:
     """Themes to choose from: the network's usual ones, those used in past meetings (most used
     first) and those the secretariat added."""
     used = session.execute(select(Room.theme, func.count()).where(Room.theme != "").group_by(Room.theme)).all()
-    setting = session.get(Setting, THEMES_SETTING)
-    added = list(setting.value) if setting and isinstance(setting.value, list) else []
+    added = list(settings.get(session, THEMES_SETTING, [], kind=list))
     out: dict[str, str] = {}
     for theme in [*vocab.THEME_LIBRARY, *(t for t, _ in sorted(used, key=lambda x: -x[1])), *added]:
         out.setdefault(key(theme), str(theme).strip())
@@ -244,12 +244,9 @@ def add_theme(session: Session, viewer: Viewer, theme: str) -> None:
     theme = clean(theme)
     if not theme:
         raise AssignmentError("テーマを入力してください。")
-    setting = session.get(Setting, THEMES_SETTING)
-    if setting is None:
-        session.add(Setting(key=THEMES_SETTING, value=[theme]))
-    elif theme not in setting.value:
-        setting.value = [*setting.value, theme]
-    session.flush()
+    added = list(settings.get(session, THEMES_SETTING, [], kind=list))
+    if theme not in added:
+        settings.put(session, THEMES_SETTING, [*added, theme])
 
 
 # --- building the instance (free-text choices → rooms: facilitation.choices) ---

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.history.participation import NO_ORG, UNKNOWN_REGION, History
-from facilitation.storage.models import Organisation, Setting
+from facilitation.storage import settings
+from facilitation.storage.models import Organisation
 from facilitation.text import vocab
 
 POPULATION_KEY = "coverage.population"
@@ -60,8 +61,7 @@ class Coverage:
 # --- the target list and the population setting -------------------------------------------------
 
 def population(session: Session) -> Population:
-    setting = session.get(Setting, POPULATION_KEY)
-    value = setting.value if setting and isinstance(setting.value, dict) else {}
+    value = settings.get(session, POPULATION_KEY, {}, kind=dict)
     size = value.get("size")
     return Population(label=value.get("label") or DEFAULT_LABEL, size=int(size) if size else None)
 
@@ -75,13 +75,7 @@ def set_population(session: Session, viewer: Viewer, *, label: str | None = None
         raise ValueError("対象機関の総数は0以上の数で入力してください。")
     current = population(session)
     new = Population(label=(label or "").strip() or current.label, size=size or None)
-    setting = session.get(Setting, POPULATION_KEY)
-    value = {"label": new.label, "size": new.size}
-    if setting is None:
-        session.add(Setting(key=POPULATION_KEY, value=value))
-    else:
-        setting.value = value
-    session.flush()
+    settings.put(session, POPULATION_KEY, {"label": new.label, "size": new.size})
     return new
 
 

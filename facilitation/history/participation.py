@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.meetings.counts import Counts, resolve_merge, tally, unique_org_keys
+from facilitation.storage import settings
 from facilitation.storage.models import Attendance, Meeting, OrgAlias, Organisation, Person, Registration, Setting
 from facilitation.text import vocab
 from facilitation.text.dates import ja_date, ja_fiscal_year, now_jst
@@ -111,8 +112,7 @@ def _with_org(att: pd.DataFrame) -> pd.DataFrame:
 
 def merges(session: Session) -> dict[int, int]:
     """The organisation merge mapping {absorbed id: surviving id}."""
-    setting = session.get(Setting, MERGES_KEY)
-    raw = setting.value if setting and isinstance(setting.value, dict) else {}
+    raw = settings.get(session, MERGES_KEY, {}, kind=dict)
     return {int(k): int(v) for k, v in raw.items()}
 
 
@@ -129,7 +129,7 @@ def set_merge(session: Session, absorbed_id: int, surviving_id: int, viewer: Vie
     current[absorbed_id] = surviving_id
     if resolve_merge(absorbed_id, current) == absorbed_id:  # the chain came back: a cycle
         raise ValueError("統合の設定が循環しています（A→B→A）。")
-    _save_setting(session, MERGES_KEY, {str(k): v for k, v in current.items()})
+    settings.put(session, MERGES_KEY, {str(k): v for k, v in current.items()})
 
 
 def remove_merge(session: Session, absorbed_id: int, viewer: Viewer) -> None:
@@ -137,16 +137,7 @@ def remove_merge(session: Session, absorbed_id: int, viewer: Viewer) -> None:
         raise AccessDenied("統合の設定は事務局だけが変更できます。")
     current = merges(session)
     current.pop(absorbed_id, None)
-    _save_setting(session, MERGES_KEY, {str(k): v for k, v in current.items()})
-
-
-def _save_setting(session: Session, setting_key: str, value: object) -> None:
-    setting = session.get(Setting, setting_key)
-    if setting is None:
-        session.add(Setting(key=setting_key, value=value))
-    else:
-        setting.value = value
-    session.flush()
+    settings.put(session, MERGES_KEY, {str(k): v for k, v in current.items()})
 
 
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.meetings.schedule import get_meeting, time_range
-from facilitation.storage.models import Meeting, Setting
+from facilitation.storage import settings
+from facilitation.storage.models import Meeting
 from facilitation.text.dates import ja_date
 
 TEMPLATES_KEY = "openchat.templates"
@@ -104,23 +105,9 @@ class Announcement:
     problems: list[str] = field(default_factory=list)  # Japanese, for the secretariat
 
 
-def _setting(session: Session, key: str):
-    row = session.get(Setting, key)
-    return row.value if row else None
-
-
-def _save(session: Session, key: str, value) -> None:
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=value))
-    else:
-        row.value = value
-    session.flush()
-
-
 def get_templates(session: Session) -> dict[str, str]:
     """The templates in use: saved ones over the defaults."""
-    saved = _setting(session, TEMPLATES_KEY) or {}
+    saved = settings.get(session, TEMPLATES_KEY) or {}
     return {k: saved.get(k) or v for k, v in DEFAULT_TEMPLATES.items()}
 
 
@@ -129,7 +116,7 @@ def save_templates(session: Session, templates: dict[str, str], viewer: Viewer) 
     if not viewer.is_secretariat:
         raise AccessDenied("お知らせのひな形を変更できるのは事務局のみです。")
     value = {k: str(templates.get(k, "")).replace("\r\n", "\n") for k in DEFAULT_TEMPLATES}
-    _save(session, TEMPLATES_KEY, value)
+    settings.put(session, TEMPLATES_KEY, value)
     return [p for k, t in value.items() for p in _unknown(t, TEMPLATE_NAMES[k])]
 
 
@@ -137,17 +124,17 @@ def reset_templates(session: Session, viewer: Viewer) -> None:
     """Back to the built-in templates."""
     if not viewer.is_secretariat:
         raise AccessDenied("お知らせのひな形を変更できるのは事務局のみです。")
-    _save(session, TEMPLATES_KEY, {})
+    settings.put(session, TEMPLATES_KEY, {})
 
 
 def get_invite_url(session: Session) -> str:
-    return str(_setting(session, INVITE_URL_KEY) or "")
+    return str(settings.get(session, INVITE_URL_KEY) or "")
 
 
 def save_invite_url(session: Session, url: str, viewer: Viewer) -> None:
     if not viewer.is_secretariat:
         raise AccessDenied("招待リンクを変更できるのは事務局のみです。")
-    _save(session, INVITE_URL_KEY, url.strip())
+    settings.put(session, INVITE_URL_KEY, url.strip())
 
 
 def _unknown(template: str, label: str) -> list[str]:
