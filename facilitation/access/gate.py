@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitation.access.models import Account, FacilitatorLink
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer, require_secretariat
 from facilitation.storage.models import Meeting, Room, utcnow
 from facilitation.text.dates import ja_date, ja_time, jst_to_utc, to_jst
 from facilitation.text.normalize import clean, email_key
@@ -175,11 +175,6 @@ def default_expiry(meeting: Meeting, now: dt.datetime | None = None) -> dt.datet
     return max(end_utc, now + dt.timedelta(hours=24))
 
 
-def _require_secretariat(viewer: Viewer) -> None:
-    if not viewer.is_secretariat:
-        raise AccessDenied("この操作は事務局だけが行えます。")
-
-
 def _as_link(row: FacilitatorLink, secret: bytes) -> IssuedLink:
     token = sign_token(secret, row.meeting_id, row.room_id, row.expires_at, row.jti)
     return IssuedLink(id=row.id, token=token, meeting_id=row.meeting_id, room_id=row.room_id,
@@ -189,7 +184,7 @@ def _as_link(row: FacilitatorLink, secret: bytes) -> IssuedLink:
 def issue_link(session: Session, viewer: Viewer, room_id: int, secret: bytes, *,
                hours: float | None = None, now: dt.datetime | None = None) -> IssuedLink:
     """A new link for the room's facilitator; `hours` from now, or the default expiry."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer)
     now = now or utcnow()
     room = session.get(Room, room_id)
     if room is None:
@@ -222,7 +217,7 @@ def revoke_links(session: Session, viewer: Viewer, *, link_id: int | None = None
                  room_id: int | None = None, meeting_id: int | None = None,
                  now: dt.datetime | None = None) -> int:
     """Revoke one link, every link of a room, or of a meeting; returns how many were revoked."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer)
     query = select(FacilitatorLink).where(FacilitatorLink.revoked_at.is_(None))
     if link_id is not None:
         query = query.where(FacilitatorLink.id == link_id)
@@ -285,7 +280,7 @@ def require_current(session: Session, viewer: Viewer, now: dt.datetime | None = 
 def links_frame(session: Session, viewer: Viewer, meeting_id: int,
                 now: dt.datetime | None = None) -> pd.DataFrame:
     """The links issued for a meeting, for the secretariat's list (no tokens in it)."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer)
     now = now or utcnow()
     rows = session.execute(
         select(FacilitatorLink, Room.name).join(Room, Room.id == FacilitatorLink.room_id)
@@ -335,7 +330,7 @@ def viewer_for(session: Session, email: str | None, admin_emails: Iterable[str] 
 
 def set_account(session: Session, viewer: Viewer, email: str, role: str, label: str = "") -> Account:
     """Add or change one account's role (the secretariat only)."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer)
     k = email_key(email)
     if not k:
         raise AccessError(f"「{clean(email)[:60]}」はメールアドレスの形式ではありません。")
@@ -354,7 +349,7 @@ def set_account(session: Session, viewer: Viewer, email: str, role: str, label: 
 
 def remove_account(session: Session, viewer: Viewer, email: str) -> bool:
     """Remove an account from the table; True when it was there. One cannot remove oneself."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer)
     k = email_key(email)
     if k and k == email_key(viewer.email):
         raise AccessError("ご自身のアカウントは削除できません（別の事務局の方に依頼してください）。")
@@ -368,7 +363,7 @@ def remove_account(session: Session, viewer: Viewer, email: str) -> bool:
 
 def accounts_frame(session: Session, viewer: Viewer, admin_emails: Iterable[str] | str | None = ()) -> pd.DataFrame:
     """The role table for 設定, with the admins from secrets listed first (not editable here)."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer)
     data = [{"メールアドレス": e, "役割": SECRETARIAT, "メモ": "設定ファイル（secrets）で指定", "編集": "不可"}
             for e in sorted(normalise_admins(admin_emails))]
     for row in session.scalars(select(Account).order_by(Account.email)):

@@ -48,3 +48,9 @@ SECRETARIAT_LOCAL = Viewer(role=SECRETARIAT, email="local")
 
 class AccessDenied(PermissionError):
     """Raised by the domain when a viewer asks for data outside their role."""
+
+
+def require_secretariat(viewer: Viewer, message: str = "この操作は事務局だけが行えます。") -> None:
+    """Raise AccessDenied (with the Japanese `message`) unless the viewer is the secretariat."""
+    if not viewer.is_secretariat:
+        raise AccessDenied(message)

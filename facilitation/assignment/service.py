@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from facilitation.access import gate
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.access.roles import AccessDenied, Viewer, require_secretariat
 from facilitation.assignment import concurrency, exports
 from facilitation.assignment.check import Violation, violations
 from facilitation.assignment.choices import ChoiceMapper, active_registrations, list_rooms
@@ -38,6 +38,8 @@ from facilitation.storage.models import Assignment, Meeting, Organisation, Perso
 from facilitation.text import vocab
 from facilitation.text.normalize import clean, key
 
+SECRETARIAT_ONLY = "ルームの割り当ては事務局だけが変更できます。"
+
 RULES_SETTING = "assignment_rules"  # key in Meeting.settings
 THEMES_SETTING = "assignment.theme_library"  # Setting: themes the secretariat added
 DEFAULT_RULES: dict[str, Any] = {
@@ -50,11 +52,6 @@ SHEET_TAB = "ルーム割り当て"
 
 class AssignmentError(ValueError):
     """Something the secretariat can fix; the message is Japanese."""
-
-
-def _require_secretariat(viewer: Viewer) -> None:
-    if not viewer.is_secretariat:
-        raise AccessDenied("ルームの割り当ては事務局だけが変更できます。")
 
 
 def pid(registration_id: int) -> str:
@@ -87,7 +84,7 @@ def parse_rules(rules: dict[str, Any]) -> Rules | None:
 
 def set_rules(session: Session, viewer: Viewer, meeting_id: int, rules: dict[str, Any]) -> dict[str, Any]:
     """Check and save the rule switches; raises AssignmentError with Japanese problems."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     problems: list[str] = []
     parsed = _rules(rules, problems)
     if problems:
@@ -169,7 +166,7 @@ def rooms_frame(session: Session, meeting_id: int) -> pd.DataFrame:
 
 def save_rooms(session: Session, viewer: Viewer, meeting_id: int, rows: list[RoomInput]) -> list[Room]:
     """Replace the meeting's rooms with `rows` (kept ids are updated, missing ones deleted)."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     problems = []
     names = [clean(r.name) for r in rows]
     for k, r in enumerate(rows, start=1):
@@ -208,7 +205,7 @@ def meetings_with_rooms(session: Session, exclude: int | None = None) -> list[tu
 
 def copy_rooms(session: Session, viewer: Viewer, from_meeting_id: int, to_meeting_id: int) -> int:
     """Copy names, themes, capacities and Zoom names of another meeting's rooms; returns how many."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     if from_meeting_id == to_meeting_id:
         raise AssignmentError("同じ会からはコピーできません。")
     source = list_rooms(session, from_meeting_id)
@@ -240,7 +237,7 @@ def theme_library(session: Session) -> list[str]:
 
 def add_theme(session: Session, viewer: Viewer, theme: str) -> None:
     """Add a theme to the library (kept in settings)."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     theme = clean(theme)
     if not theme:
         raise AssignmentError("テーマを入力してください。")
@@ -365,7 +362,7 @@ class RunOutcome:
 def run_optimiser(session: Session, viewer: Viewer, meeting_id: int, rules: dict[str, Any] | None = None,
                   time_limit_s: float = 10.0, save: bool = True, backend: str = DEFAULT_BACKEND) -> RunOutcome:
     """Solve the meeting and (when the answer is feasible and `save`) store it as the assignment."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     built = build_instance(session, meeting_id, rules, time_limit_s)
     result = solve(built.instance, backend=backend)
     saved = bool(save and result.ok)
@@ -382,7 +379,7 @@ def run_optimiser(session: Session, viewer: Viewer, meeting_id: int, rules: dict
 
 def save_result(session: Session, viewer: Viewer, built: MeetingInstance, result: Result) -> int:
     """Write an answer into the assignments table; returns how many rows changed."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     facilitators = set(result.facilitators.values())
     changed = 0
     keep_ids = set()
@@ -505,7 +502,7 @@ class EditOutcome:
 def apply_edits(session: Session, viewer: Viewer, meeting_id: int, edits: pd.DataFrame) -> EditOutcome:
     """Save rows changed in the editor (room by name, 固定, ファシリテーター), refusing rows whose
     version moved on since they were shown; then re-check the rules."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     rooms = {r.name: r for r in list_rooms(session, meeting_id)}
     changed, refused = 0, []
     try:
@@ -551,7 +548,7 @@ def _stale_message(session: Session, a: Assignment) -> str:
 
 def designate_facilitator(session: Session, viewer: Viewer, room_id: int, registration_id: int | None) -> None:
     """Make a registrant the fixed facilitator of a room (pinned there); None clears the room's."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     with session.no_autoflush:  # one flush at the end, where a concurrent save is caught
         _designate(session, viewer, room_id, registration_id)
     try:
@@ -603,7 +600,7 @@ def registrants(session: Session, meeting_id: int) -> list[tuple[int, str]]:
 
 def clear_pins(session: Session, viewer: Viewer, meeting_id: int) -> int:
     """Unpin everyone in the meeting; returns how many were pinned."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     rows = list(session.scalars(select(Assignment).join(Room).where(Room.meeting_id == meeting_id,
                                                                     Assignment.pinned.is_(True))))
     for a in rows:
@@ -617,7 +614,7 @@ def clear_pins(session: Session, viewer: Viewer, meeting_id: int) -> int:
 
 def publish(session: Session, viewer: Viewer, meeting_id: int, note: str = "") -> AssignmentVersion:
     """Freeze the saved assignment as the next published version."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     rows = session.execute(select(Assignment, Room).join(Room).where(Room.meeting_id == meeting_id)).all()
     if not rows:
         raise AssignmentError("公開する割り当てがありません。先に割り当てを作ってください。")
@@ -675,7 +672,7 @@ def facilitator_links(session: Session, viewer: Viewer, meeting_id: int, secret:
     Reusing valid links keeps one live link per room when the action is repeated. `make_url`
     turns a token into the address people open (the app knows its public base URL).
     """
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     out = []
     for r in list_rooms(session, meeting_id):
         link = gate.current_link(session, r.id, secret)
@@ -709,8 +706,7 @@ def links_message(meeting_title: str, links: list[RoomLink]) -> str:
 def roster(session: Session, viewer: Viewer, meeting_id: int, links: list[RoomLink] | None = None) -> exports.Roster:
     """The saved assignment as a roster for the exports (names and e-mails: secretariat only);
     `links` (facilitator_links) go into the overview sheet."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("名簿の書き出しは事務局だけができます。")
+    require_secretariat(viewer, "名簿の書き出しは事務局だけができます。")
     status = check(session, meeting_id)
     built = status.built
     why = explain_all(_as_run(status, session), status.assignment, status.facilitators)

@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.history.participation import NO_ORG, UNKNOWN_REGION, History
 from facilitation.storage import settings
 from facilitation.storage.models import Organisation
@@ -69,8 +69,7 @@ def population(session: Session) -> Population:
 def set_population(session: Session, viewer: Viewer, *, label: str | None = None,
                    size: int | None = None) -> Population:
     """Name the target population and optionally set its true size (None: count the flags)."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("対象機関の設定は事務局だけが変更できます。")
+    require_secretariat(viewer, "対象機関の設定は事務局だけが変更できます。")
     if size is not None and size < 0:
         raise ValueError("対象機関の総数は0以上の数で入力してください。")
     current = population(session)
@@ -83,8 +82,7 @@ def set_targets(session: Session, org_ids: Iterable[int], flag: bool, viewer: Vi
     """Add organisations to (flag=True) or remove them from the target population.
 
     Returns how many organisations actually changed."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("対象機関の設定は事務局だけが変更できます。")
+    require_secretariat(viewer, "対象機関の設定は事務局だけが変更できます。")
     ids = sorted({int(i) for i in org_ids})
     if not ids:
         return 0
@@ -105,8 +103,7 @@ def update_targets(session: Session, flags: dict[int, bool], viewer: Viewer) -> 
     """Apply the target editor: {organisation id: in the target population}; returns (added, removed).
 
     Organisations not in `flags` keep their flag (e.g. merged ones the editor does not show)."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("対象機関の設定は事務局だけが変更できます。")
+    require_secretariat(viewer, "対象機関の設定は事務局だけが変更できます。")
     added = set_targets(session, [i for i, f in flags.items() if f], True, viewer)
     removed = set_targets(session, [i for i, f in flags.items() if not f], False, viewer)
     return added, removed

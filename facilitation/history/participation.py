@@ -32,7 +32,7 @@ import pandas as pd
 from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.access.roles import AccessDenied, Viewer, require_secretariat
 from facilitation.meetings.counts import Counts, resolve_merge, tally, unique_org_keys
 from facilitation.storage import settings
 from facilitation.storage.models import Attendance, Meeting, OrgAlias, Organisation, Person, Registration, Setting
@@ -118,8 +118,7 @@ def merges(session: Session) -> dict[int, int]:
 
 def set_merge(session: Session, absorbed_id: int, surviving_id: int, viewer: Viewer) -> None:
     """Record that one organisation merged into another (history follows the surviving one)."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("統合の設定は事務局だけが変更できます。")
+    require_secretariat(viewer, "統合の設定は事務局だけが変更できます。")
     if absorbed_id == surviving_id:
         raise ValueError("同じ機関どうしは統合できません。")
     for org_id in (absorbed_id, surviving_id):
@@ -133,8 +132,7 @@ def set_merge(session: Session, absorbed_id: int, surviving_id: int, viewer: Vie
 
 
 def remove_merge(session: Session, absorbed_id: int, viewer: Viewer) -> None:
-    if not viewer.is_secretariat:
-        raise AccessDenied("統合の設定は事務局だけが変更できます。")
+    require_secretariat(viewer, "統合の設定は事務局だけが変更できます。")
     current = merges(session)
     current.pop(absorbed_id, None)
     settings.put(session, MERGES_KEY, {str(k): v for k, v in current.items()})

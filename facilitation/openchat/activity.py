@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Integer, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.openchat.models import ChatEvent, ChatMember, ChatMessage
 from facilitation.openchat.parser import KIND_MEDIA, KIND_TEXT
 from facilitation.storage.models import Meeting, Organisation, Person, Registration
@@ -124,8 +124,7 @@ def load(session: Session, viewer: Viewer, since: dt.date | None = None, until: 
 
 def texts(session: Session, viewer: Viewer, ids) -> dict[int, str | None]:
     """Message texts by id, for the secretariat only (None for a redacted post)."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("書き込みの本文は事務局のみが見られます。")
+    require_secretariat(viewer, "書き込みの本文は事務局のみが見られます。")
     ids = [int(i) for i in ids]
     out: dict[int, str | None] = {}
     for i in range(0, len(ids), 500):
@@ -417,8 +416,7 @@ def unanswered(session: Session, data: ChatData, viewer: Viewer) -> pd.DataFrame
 
     Secretariat only; a redacted question shows text None.
     """
-    if not viewer.is_secretariat:
-        raise AccessDenied("未回答の質問の一覧（書き込みの本文）は事務局のみが見られます。")
+    require_secretariat(viewer, "未回答の質問の一覧（書き込みの本文）は事務局のみが見られます。")
     q = questions(data)
     q = q[q["status"] == UNANSWERED].reset_index(drop=True)
     found = texts(session, viewer, q["id"])
@@ -447,8 +445,7 @@ def answer_stats_per_month(data: ChatData) -> pd.DataFrame:
 def recent_messages(session: Session, viewer: Viewer, limit: int = 200, search: str = "") -> pd.DataFrame:
     """The latest posts with their texts (secretariat only), newest first, optionally filtered
     by a word in the text or the display name."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("書き込みの本文は事務局のみが見られます。")
+    require_secretariat(viewer, "書き込みの本文は事務局のみが見られます。")
     stmt = select(ChatMessage.id, type_coerce(ChatMessage.at, String), ChatMessage.sender, ChatMessage.kind,
                   ChatMessage.text,
                   ChatMessage.redacted, ChatMessage.is_question).order_by(ChatMessage.at.desc(), ChatMessage.id.desc())

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.meetings.schedule import get_meeting, time_range
 from facilitation.storage import settings
 from facilitation.storage.models import Meeting
@@ -113,8 +113,7 @@ def get_templates(session: Session) -> dict[str, str]:
 
 def save_templates(session: Session, templates: dict[str, str], viewer: Viewer) -> list[str]:
     """Save edited templates (secretariat only); returns warnings about unknown placeholders."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("お知らせのひな形を変更できるのは事務局のみです。")
+    require_secretariat(viewer, "お知らせのひな形を変更できるのは事務局のみです。")
     value = {k: str(templates.get(k, "")).replace("\r\n", "\n") for k in DEFAULT_TEMPLATES}
     settings.put(session, TEMPLATES_KEY, value)
     return [p for k, t in value.items() for p in _unknown(t, TEMPLATE_NAMES[k])]
@@ -122,8 +121,7 @@ def save_templates(session: Session, templates: dict[str, str], viewer: Viewer) 
 
 def reset_templates(session: Session, viewer: Viewer) -> None:
     """Back to the built-in templates."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("お知らせのひな形を変更できるのは事務局のみです。")
+    require_secretariat(viewer, "お知らせのひな形を変更できるのは事務局のみです。")
     settings.put(session, TEMPLATES_KEY, {})
 
 
@@ -132,8 +130,7 @@ def get_invite_url(session: Session) -> str:
 
 
 def save_invite_url(session: Session, url: str, viewer: Viewer) -> None:
-    if not viewer.is_secretariat:
-        raise AccessDenied("招待リンクを変更できるのは事務局のみです。")
+    require_secretariat(viewer, "招待リンクを変更できるのは事務局のみです。")
     settings.put(session, INVITE_URL_KEY, url.strip())
 
 

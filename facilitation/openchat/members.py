@@ -16,11 +16,13 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.openchat.models import ChatMember, ChatMessage
 from facilitation.orgs import directory
 from facilitation.storage.models import Organisation, Person, Registration
 from facilitation.text.normalize import clean, org_key, person_key, to_hiragana
+
+SECRETARIAT_ONLY = "ニックネームの確認は事務局のみが行えます。"
 
 REVIEW_AUTO = "自動一致"  # exact name or alias: no review needed
 REVIEW_PENDING = "要確認"
@@ -175,16 +177,11 @@ class ReviewItem:
     candidates: list[Candidate]
 
 
-def _require_secretariat(viewer: Viewer) -> None:
-    if not viewer.is_secretariat:
-        raise AccessDenied("ニックネームの確認は事務局のみが行えます。")
-
-
 def review_queue(session: Session, viewer: Viewer, include_done: bool = False,
                  limit: int | None = None) -> list[ReviewItem]:
     """Members waiting for a decision (要確認), most active first; the first `limit` (all by default)
     come with up to 5 candidate organisations."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     stmt = select(ChatMember).options(selectinload(ChatMember.suggestion))
     if not include_done:
         stmt = stmt.where(ChatMember.status == REVIEW_PENDING)
@@ -203,7 +200,7 @@ def review_queue(session: Session, viewer: Viewer, include_done: bool = False,
 
 
 def _decide(session: Session, member_id: int, viewer: Viewer) -> ChatMember:
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     member = session.get(ChatMember, member_id)
     if member is None:
         raise LookupError(f"ID {member_id} のメンバーはいません。")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.openchat import members as members_mod
 from facilitation.openchat.activity import is_question
 from facilitation.openchat.models import ChatEvent, ChatImport, ChatMember, ChatMessage
@@ -28,6 +28,8 @@ from facilitation.openchat.parser import (
     parse_bytes,
 )
 from facilitation.storage.models import AuditEntry, utcnow
+
+SECRETARIAT_ONLY = "オープンチャットの取り込みと編集は事務局のみが行えます。"
 
 UNPARSED_KEPT = 500  # unreadable lines kept with an import for the secretariat to look at
 _BATCH = 5000
@@ -141,11 +143,6 @@ def _bulk_insert(session: Session, table, columns: tuple[str, ...], rows: list[t
             session.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows[i:i + _BATCH]])
 
 
-def _require_secretariat(viewer: Viewer) -> None:
-    if not viewer.is_secretariat:
-        raise AccessDenied("オープンチャットの取り込みと編集は事務局のみが行えます。")
-
-
 def _existing(session: Session, column, at_column, first: dt.datetime, last: dt.datetime) -> set[str]:
     return set(session.scalars(select(column).where(at_column >= first, at_column <= last)))
 
@@ -187,7 +184,7 @@ def _upsert_members(session: Session, parsed: ParsedExport, actor: str) -> tuple
 def import_export(session: Session, parsed: ParsedExport, viewer: Viewer, file_name: str = "",
                   file_hash: str = "") -> ImportResult:
     """Store an export: new posts and events only (by fingerprint), members matched, an import record."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     already = bool(file_hash) and session.scalar(
         select(ChatImport.id).where(ChatImport.file_hash == file_hash).limit(1)) is not None
     record = ChatImport(
@@ -249,7 +246,7 @@ def import_export(session: Session, parsed: ParsedExport, viewer: Viewer, file_n
 
 def import_bytes(session: Session, data: bytes, viewer: Viewer, file_name: str = "") -> ImportResult:
     """Parse and store an uploaded export file."""
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     parsed = parse_bytes(data)
     return import_export(session, parsed, viewer, file_name=file_name,
                          file_hash=hashlib.sha256(data).hexdigest())
@@ -266,7 +263,7 @@ def redact(session: Session, message_id: int, viewer: Viewer) -> bool:
     On SQLite the freed bytes are zeroed (secure_delete); call `scrub_storage` after the commit to
     flush the write-ahead log as well.
     """
-    _require_secretariat(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     msg = session.get(ChatMessage, message_id)
     if msg is None:
         raise LookupError(f"ID {message_id} のメッセージはありません。")

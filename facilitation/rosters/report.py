@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
+from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer, require_secretariat
 from facilitation.meetings.schedule import get_meeting, meeting_counts, time_range
 from facilitation.rosters.models import ReportSection
 from facilitation.rosters.notes import FIELD_LABELS, notes_by_room, room_organisations
@@ -75,8 +75,7 @@ def get_sections(session: Session, meeting_id: int) -> dict[str, str]:
 
 def save_sections(session: Session, viewer: Viewer, meeting_id: int, **values: str) -> dt.datetime:
     """Save 全体共有 (overall) and/or 次回について (next_meeting); only the given fields are written."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("全体共有・次回については事務局が記入します。")
+    require_secretariat(viewer, "全体共有・次回については事務局が記入します。")
     unknown = set(values) - set(SECTION_LABELS)
     if unknown:
         raise ValueError(f"レポートの項目「{'、'.join(sorted(unknown))}」はありません。")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.files.tabular import TableError, read_table
 from facilitation.meetings.schedule import get_meeting
 from facilitation.rosters.live import mark_attendance
@@ -423,8 +423,7 @@ def import_report(session: Session, viewer: Viewer, meeting_id: int, data: bytes
 
     Registrations that already have a mark (a facilitator's 遅刻 or 欠席 tap) keep it.
     """
-    if not viewer.is_secretariat:
-        raise AccessDenied("Zoomの参加者レポートの取り込みは事務局が行います。")
+    require_secretariat(viewer, "Zoomの参加者レポートの取り込みは事務局が行います。")
     get_meeting(session, meeting_id)
     rows, problems, fmt = read_report_format(data, file_name)
     people, merged = _merge(rows)
@@ -484,8 +483,7 @@ class StoredRow:
 
 def stored_rows(session: Session, viewer: Viewer, meeting_id: int, unmatched_only: bool = True) -> list[StoredRow]:
     """The kept rows of the last import (by default only those still to resolve)."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("Zoomの参加者レポートは事務局だけが見られます。")
+    require_secretariat(viewer, "Zoomの参加者レポートは事務局だけが見られます。")
     q = select(ZoomParticipant).where(ZoomParticipant.meeting_id == meeting_id).order_by(ZoomParticipant.id)
     if unmatched_only:
         q = q.where(ZoomParticipant.registration_id.is_(None), ZoomParticipant.match != "ignored")
@@ -497,8 +495,7 @@ def stored_rows(session: Session, viewer: Viewer, meeting_id: int, unmatched_onl
 
 def resolve(session: Session, viewer: Viewer, row_id: int, registration_id: int | None) -> None:
     """The secretariat decides: this Zoom row is that registration (marked 出席), or None = not a participant."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("Zoomの参加者レポートの確認は事務局が行います。")
+    require_secretariat(viewer, "Zoomの参加者レポートの確認は事務局が行います。")
     row = session.get(ZoomParticipant, row_id)
     if row is None:
         raise LookupError(f"Zoomの行（ID {row_id}）が見つかりません。")
@@ -515,8 +512,7 @@ def resolve(session: Session, viewer: Viewer, row_id: int, registration_id: int 
 
 def registration_choices(session: Session, viewer: Viewer, meeting_id: int) -> list[tuple[int, str]]:
     """(registration id, 「佐藤 陽子（りんく）」) of the meeting, for resolving rows by hand."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("申込の一覧は事務局だけが見られます。")
+    require_secretariat(viewer, "申込の一覧は事務局だけが見られます。")
     from facilitation.storage.models import Organisation
 
     rows = session.execute(
