@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from facilitation.access import privacy
 from facilitation.access.roles import COMMITTEE, SECRETARIAT, AccessDenied, Viewer
+from facilitation.errors import UserError
 from facilitation.meetings import schedule
 from facilitation.storage import backup, db
 from facilitation.storage.models import AuditEntry, Meeting, Person, Registration
@@ -114,7 +115,7 @@ def test_forget_is_for_the_secretariat_and_unknown_ids_are_explained(sqlite_url)
     with db.session(sqlite_url) as s:
         with pytest.raises(AccessDenied):
             privacy.forget_person(s, Viewer(role=COMMITTEE), 1)
-        with pytest.raises(LookupError, match="見つかりません"):
+        with pytest.raises(UserError, match="見つかりません"):
             privacy.forget_person(s, ADMIN, 424242)
 
 

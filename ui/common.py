@@ -10,7 +10,8 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer
+from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.errors import UserError
 from facilitation.meetings import schedule
 from facilitation.storage import db
 
@@ -143,3 +144,6 @@ def esc(text: object) -> str:
         line = _MARKUP.sub(r"\\\1", _AUTOLINK.sub("\\1\\2\u2060", line))
         out.append(_LINE_START.sub(lambda m: m[1] + (m[2] + "\\" if m[2][0].isdigit() else "\\" + m[2]), line))
     return "  \n".join(out)
+
+
+SHOWN_ERRORS = (UserError, AccessDenied)  # shown as their Japanese message; anything else is a bug

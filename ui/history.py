@@ -17,7 +17,7 @@ from facilitation.history import coverage as cov
 from facilitation.text import vocab
 from facilitation.text.dates import now_jst
 
-from .common import db_url, esc, session, viewer
+from .common import SHOWN_ERRORS, db_url, esc, session, viewer
 
 TABS = ("会ごと", "機関別", "個人別", "初参加・継続・離脱", "対象機関", "地域", "委員会資料")
 TAB_KEY = "history_tab"
@@ -183,7 +183,7 @@ def merge_editor(data: Data) -> None:
                     try:
                         with session() as s:
                             participation.set_merge(s, a, b, viewer())
-                    except (ValueError, AccessDenied) as exc:
+                    except SHOWN_ERRORS as exc:
                         st.warning(str(exc))
                     else:
                         refresh()

@@ -11,19 +11,16 @@ import streamlit as st
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.assignment import choices
 from facilitation.files import exports
-from facilitation.files.tabular import TableError
 from facilitation.orgs import directory, matching
 from facilitation.registrations import forms, intake
-from facilitation.registrations.intake import ImportResult, RegistrationError
-from facilitation.sheets.gsheets import SheetsError
+from facilitation.registrations.intake import ImportResult
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
 
-from .common import esc, session, show_problems, upload_hint, viewer
+from .common import SHOWN_ERRORS, esc, session, show_problems, upload_hint, viewer
 from .sheets import sheets_client
 
 EXTRA_LABEL = "（その他の項目として保持）"
-USER_ERRORS = (RegistrationError, TableError, SheetsError, ValueError, LookupError, AccessDenied)
 # Registrant table column → field for update_registration.
 EDIT_FIELDS = {"氏名": "name", "ふりがな": "furigana", "メールアドレス": "email", "所属（入力）": "org_text",
                "参加方法": "attendance_mode", "第1希望": "choice1", "第2希望": "choice2", "第3希望": "choice3",
@@ -171,7 +168,7 @@ def _save_edits(before: pd.DataFrame, after: pd.DataFrame) -> None:
             with session() as s:
                 intake.update_registration(s, rid, diff)
             changes += 1
-        except USER_ERRORS as exc:
+        except SHOWN_ERRORS as exc:
             problems.append(f"ID {rid}（{row.get('氏名', '')}）: {exc}")
     show_problems(problems, "保存できなかった変更があります")
     if changes:
@@ -200,7 +197,7 @@ def sheet_sync(meeting_id: int) -> None:
                 intake.configure_sheet(s, meeting_id, new_url, new_tab, new_survey)
             _flash("シートの設定を保存しました。")
             st.rerun()
-        except USER_ERRORS as exc:
+        except SHOWN_ERRORS as exc:
             st.error(str(exc))
     client = sheets_client()
     if client.account_email:
@@ -226,7 +223,7 @@ def file_upload(meeting_id: int) -> None:
         try:
             with session() as s:
                 result = intake.import_file(s, meeting_id, up.getvalue(), up.name)
-        except USER_ERRORS as exc:
+        except SHOWN_ERRORS as exc:
             st.error(str(exc))
             return
         _after_import(result)
@@ -267,7 +264,7 @@ def _resolve(action, message: str) -> None:
     try:
         with session() as s:
             action(s)
-    except USER_ERRORS as exc:
+    except SHOWN_ERRORS as exc:
         st.error(str(exc))
         return
     _flash(message)
@@ -320,7 +317,7 @@ def kept_aside(meeting_id: int) -> None:
                 try:
                     with session() as s:
                         result = intake.retry_kept_aside(s, rid, values, actor=viewer().actor)
-                except USER_ERRORS as exc:
+                except SHOWN_ERRORS as exc:
                     st.error(str(exc))
                     continue
                 if result.quarantined:
@@ -366,7 +363,7 @@ def manual_form(meeting_id: int) -> None:
         try:
             with session() as s:
                 intake.add_manual(s, meeting_id, entry)
-        except USER_ERRORS as exc:
+        except SHOWN_ERRORS as exc:
             st.error(str(exc))
             return
         _flash(f"{esc(name.strip())}さんの申込を登録しました。")
@@ -407,7 +404,7 @@ def write_back(meeting_id: int) -> None:
         try:
             with session() as s:
                 n = intake.write_back(s, meeting_id, tab, client=sheets_client())
-        except USER_ERRORS as exc:
+        except SHOWN_ERRORS as exc:
             st.error(str(exc))
             return
         st.success(f"タブ「{esc(tab)}」に {n} 件を書き出しました。")

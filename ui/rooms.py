@@ -7,7 +7,6 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied
 from facilitation.assignment import check, choices, exports, quality, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
 from facilitation.meetings import schedule
@@ -15,7 +14,7 @@ from facilitation.meetings.schedule import get_meeting, label, meeting_counts
 from facilitation.text.dates import ja_datetime, to_jst
 
 from . import auth, links
-from .common import esc, session, show_problems, viewer
+from .common import SHOWN_ERRORS, esc, session, show_problems, viewer
 from .sheets import sheets_client
 
 FLASH = "rooms_flash"
@@ -44,7 +43,7 @@ def act(action: Callable, done: str | Callable | None = None) -> None:
     try:
         with session() as s:
             out = action(s)
-    except (service.AssignmentError, choices.ChoiceError, AccessDenied) as exc:
+    except SHOWN_ERRORS as exc:
         st.error(str(exc))
         return
     if done:
@@ -244,7 +243,7 @@ def _save_switches(meeting_id: int, published: bool) -> None:
         with session() as s:
             saved = service.get_rules(s, meeting_id)
             service.set_rules(s, viewer(), meeting_id, _rules_from_state(meeting_id, saved, published))
-    except (service.AssignmentError, AccessDenied) as exc:
+    except SHOWN_ERRORS as exc:
         flash(f"決まりを保存できませんでした: {exc}", "error")
 
 
@@ -299,7 +298,7 @@ def run_panel(meeting_id: int, rules: dict) -> None:
                 with st.spinner("最適な割り当てを計算しています…"):
                     out = service.run_optimiser(s, viewer(), meeting_id, time_limit_s=float(limit))
                 result, unmatched = out.result, out.built.unmatched_choices
-        except (service.AssignmentError, AccessDenied) as exc:
+        except SHOWN_ERRORS as exc:
             st.error(str(exc))
             return
         text = {STATUS_OPTIMAL: "最適な割り当てを保存しました（最適であることを確認済み）。",
@@ -390,7 +389,7 @@ def people_editor(meeting_id: int) -> None:
         try:
             with session() as s:
                 out = service.apply_edits(s, viewer(), meeting_id, changed)
-        except (service.AssignmentError, AccessDenied) as exc:
+        except SHOWN_ERRORS as exc:
             st.error(str(exc))
             return
         lines = [f"{out.changed} 件を保存しました。", *out.refused]
@@ -447,7 +446,7 @@ def downloads(meeting_id: int) -> None:
     try:
         with session() as s:
             roster = service.roster(s, viewer(), meeting_id, links=_roster_links(meeting_id))
-    except (service.AssignmentError, AccessDenied) as exc:
+    except SHOWN_ERRORS as exc:
         st.info(str(exc))
         return
     if not roster.entries:

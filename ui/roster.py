@@ -14,12 +14,13 @@ import functools
 import streamlit as st
 
 from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied
+from facilitation.errors import UserError
 from facilitation.rosters import live, notes, report, zoom
 from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow
 
 from .autosave_text import autosave_text
-from .common import db_url, esc, session, show_problems, upload_hint, viewer
+from .common import SHOWN_ERRORS, db_url, esc, session, show_problems, upload_hint, viewer
 
 REFRESH_SECONDS = 3  # see notes/issue-5.md for what 30 phones cost at this rate
 CACHE_SECONDS = 30  # fallback for what the stamp does not cover (room names, people's details)
@@ -89,7 +90,7 @@ def _on_tap(registration_id: int, widget_key: str, meeting_id: int, room_id: int
     try:
         with session() as s:
             live.mark_attendance(s, registration_id, mark, viewer())
-    except (AccessDenied, live.AttendanceError) as exc:
+    except SHOWN_ERRORS as exc:
         st.session_state["roster_flash"] = str(exc)
 
 
@@ -137,7 +138,7 @@ def live_roster(meeting_id: int, room_id: int) -> None:
     except AccessDenied as exc:
         _refused(exc)
         return
-    except LookupError as exc:
+    except UserError as exc:
         st.warning(str(exc))
         return
     st.session_state.pop("link_recheck", None)
@@ -206,7 +207,7 @@ def _save_field(room_id: int, field: str, value: str, started_from: str | None) 
             saved = notes.save_field(s, viewer(), room_id, field, value, started_from)
     except notes.NoteConflict:
         return  # the field shows the other text and asks (ui/autosave_text.py)
-    except (AccessDenied, notes.NoteError, LookupError) as exc:
+    except SHOWN_ERRORS as exc:
         st.session_state[f"note_error_{room_id}"] = str(exc)
         return
     st.session_state[f"note_saved_{room_id}"] = saved
@@ -221,7 +222,7 @@ def notes_form(room_id: int) -> None:
     except AccessDenied as exc:
         _refused(exc)
         return
-    except LookupError as exc:
+    except UserError as exc:
         st.error(str(exc))
         return
     st.subheader("ルームの記録")

@@ -7,22 +7,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied, Viewer
-from facilitation.files.tabular import TableError, read_table
-from facilitation.sheets.gsheets import SheetsError
+from facilitation.access.roles import Viewer
+from facilitation.files.tabular import read_table
 from facilitation.surveys import charts, comments, report, store
 from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, SINGLE, TEXT
 from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, crosstab
 from facilitation.text import textmining
 
-from .common import db_url, esc, meeting_picker, session, upload_hint
+from .common import SHOWN_ERRORS, db_url, esc, meeting_picker, session, upload_hint
 from .sheets import sheets_client
 
 KIND_LABELS = report.KIND_LABELS
 LABEL_TO_KIND = {v: k for k, v in KIND_LABELS.items()}
 ATTRIBUTES = store.ATTRIBUTES
 CHART_CONFIG = {"displayModeBar": False}
-USER_ERRORS = (TableError, SheetsError, store.SurveyError, AccessDenied, KeyError)
 # The select box's key cannot be set once it is drawn: an import leaves the survey to show here and
 # its message in IMPORT_MESSAGE, then reruns; `pick_survey` applies the choice before drawing.
 PENDING_PICK, IMPORT_MESSAGE = "sv_pending_pick", "sv_import_message"
@@ -270,7 +268,7 @@ def import_section(current: int | None) -> None:
             st.session_state[PENDING_PICK] = result.survey_id
             st.session_state[IMPORT_MESSAGE] = (result.outcome, result.message())
             st.rerun()
-    except USER_ERRORS as exc:
+    except SHOWN_ERRORS as exc:
         st.error(str(exc))
 
 
@@ -288,7 +286,7 @@ def reread_section(survey_id: int) -> None:
                 result = store.import_table(s, table, title="", meeting_id=info.meeting_id, source="sheet",
                                             source_ref=info.source_ref, survey_id=survey_id)
             st.success(result.message())
-        except USER_ERRORS as exc:
+        except SHOWN_ERRORS as exc:
             st.error(str(exc))
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from facilitation.access.models import Account, FacilitatorLink
 from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer, require_secretariat
+from facilitation.errors import UserError
 from facilitation.storage.models import Meeting, Room, utcnow
 from facilitation.text.dates import ja_date, ja_time, jst_to_utc, to_jst
 from facilitation.text.normalize import clean, email_key
@@ -46,7 +47,7 @@ MESSAGES = {
 }
 
 
-class AccessError(ValueError):
+class AccessError(UserError):
     """A request the secretariat can correct (bad e-mail, unknown role…); the message is Japanese."""
 
 

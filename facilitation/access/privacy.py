@@ -19,6 +19,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.errors import UserError
 from facilitation.storage.models import AuditEntry, Person, Registration, utcnow
 from facilitation.text.normalize import clean, email_key
 
@@ -273,7 +274,7 @@ def _erase_surveys(session: Session, subject: Subject) -> Iterable[Erased]:
 def subject_for(session: Session, person_id: int) -> Subject:
     p = session.get(Person, person_id)
     if p is None:
-        raise LookupError(f"ID {person_id} の人は見つかりません。")
+        raise UserError(f"ID {person_id} の人は見つかりません。")
     reg_ids = list(session.scalars(select(Registration.id).where(Registration.person_id == person_id)))
     return Subject(person_id=p.id, registration_ids=reg_ids, name=p.name or "", email=email_key(p.email),
                    furigana=p.furigana or "")

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.assignment.models import ChoiceMapping
+from facilitation.errors import UserError
 from facilitation.storage.models import Registration, Room
 from facilitation.text import vocab
 from facilitation.text.normalize import clean, key
@@ -42,7 +43,7 @@ _ORDER = {NO_ROOM: 0, "ほぼ一致": 1, REVIEWED: 2, IGNORED: 3, "一致": 4}
 _NUMBERING = re.compile(r"^\s*(?:ルーム|room|R)?\s*[0-9０-９①-⑳]+\s*[.．、:：)）]?\s*", re.IGNORECASE)
 
 
-class ChoiceError(ValueError):
+class ChoiceError(UserError):
     """A choice decision that cannot be saved; the message is Japanese."""
 
 

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from facilitation.errors import UserError
+
 STATUS_OPTIMAL = "optimal"
 STATUS_FEASIBLE = "feasible"
 STATUS_INFEASIBLE = "infeasible"
@@ -40,7 +42,7 @@ def experience_band(years: float | None) -> str:
     return ""
 
 
-class InstanceError(ValueError):
+class InstanceError(UserError):
     """An instance the user must fix; the message is Japanese and names the field."""
 
 

@@ -31,6 +31,7 @@ from facilitation.assignment.instance import Instance, InstanceError, PersonSpec
 from facilitation.assignment.models import AssignmentVersion, SolverRun
 from facilitation.assignment.quality import QualityReport, explain_all, overall_explanation, report, rules_sentence
 from facilitation.assignment.solver import DEFAULT_BACKEND, solve
+from facilitation.errors import UserError
 from facilitation.meetings.schedule import get_meeting, label
 from facilitation.sheets.gsheets import SheetsClient, SheetsError
 from facilitation.storage import settings
@@ -50,7 +51,7 @@ PAST_MEETINGS = 6  # how many earlier meetings count for "meet new people"
 SHEET_TAB = "ルーム割り当て"
 
 
-class AssignmentError(ValueError):
+class AssignmentError(UserError):
     """Something the secretariat can fix; the message is Japanese."""
 
 

@@ -50,6 +50,7 @@ from facilitation.assignment.instance import (
     Instance,
     Result,
 )
+from facilitation.errors import UserError
 
 BACKEND_CPSAT = "cp-sat"
 BACKEND_HIGHS = "highs"
@@ -370,7 +371,7 @@ def run(model: LinearModel, backend: str, time_limit: float, workers: int | None
         return _solve_cpsat(model, time_limit, workers, hint, feasibility)
     if backend == BACKEND_HIGHS:
         return _solve_highs(model, time_limit, feasibility)
-    raise ValueError(f"ソルバー「{backend}」は使えません（{' / '.join(BACKENDS)}）。")
+    raise UserError(f"ソルバー「{backend}」は使えません（{' / '.join(BACKENDS)}）。")
 
 
 def feasible(instance: Instance, relax: frozenset[str] = frozenset(), time_limit: float = 5.0,

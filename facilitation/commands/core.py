@@ -7,6 +7,7 @@ import datetime as dt
 from facilitation import demo
 from facilitation.cli import print_json
 from facilitation.demo import dataset
+from facilitation.errors import UserError
 from facilitation.meetings import schedule
 from facilitation.storage import db
 
@@ -53,7 +54,7 @@ def cmd_init(args) -> int:
 
 def cmd_demo(args) -> int:
     if not db.is_empty(args.db):
-        raise ValueError("データベースが空ではありません。新しいデータベースURLを --db で指定してください。")
+        raise UserError("データベースが空ではありません。新しいデータベースURLを --db で指定してください。")
     size = dataset.DemoSize.bench(years=args.years, registrations=args.registrations) if args.bench else None
     with db.session(args.db, actor="demo") as s:
         made = dataset.generate(s, size)
@@ -82,7 +83,7 @@ def cmd_meetings_add(args) -> int:
         day = dt.date.fromisoformat(args.date)
         hour, minute = (int(x) for x in args.time.split(":"))
     except ValueError:
-        raise ValueError(f"日付「{args.date}」または時刻「{args.time}」の形式が正しくありません（例: 2026-12-10 14:00）。") from None
+        raise UserError(f"日付「{args.date}」または時刻「{args.time}」の形式が正しくありません（例: 2026-12-10 14:00）。") from None
     starts = dt.datetime(day.year, day.month, day.day, hour, minute)
     data = schedule.MeetingInput(title=args.title, starts_at=starts, format=args.format, kind=args.kind,
                                  venue=args.venue, capacity=args.capacity, status="準備中")

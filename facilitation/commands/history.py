@@ -6,6 +6,7 @@ from pathlib import Path
 
 from facilitation.access.roles import COMMITTEE, Viewer
 from facilitation.cli import print_json
+from facilitation.errors import UserError
 from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import committee_pack, participation
 from facilitation.history import coverage as cov
@@ -74,7 +75,7 @@ def cmd_coverage(args) -> int:
         elif out.suffix.lower() == ".xlsx":
             out.write_bytes(to_xlsx_bytes({"声かけ候補": outreach}))
         else:
-            raise ValueError(f"出力ファイル「{out.name}」の拡張子は .csv か .xlsx にしてください。")
+            raise UserError(f"出力ファイル「{out.name}」の拡張子は .csv か .xlsx にしてください。")
     if args.json:
         print_json({"label": c.label, "reached": c.reached, "total": c.total, "share": c.share,
                     "outreach": outreach.to_dict("records")})

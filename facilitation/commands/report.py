@@ -6,6 +6,7 @@ from pathlib import Path
 
 from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.cli import print_json
+from facilitation.errors import UserError
 from facilitation.files.uploads import read_file
 from facilitation.rosters import report, zoom
 from facilitation.storage import db
@@ -29,7 +30,7 @@ def register(sub) -> None:
 def cmd_report(args) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in (*report.FORMATS, ".htm"):
-        raise ValueError(f"出力ファイル「{out.name}」の拡張子は .docx / .md / .html のいずれかにしてください。")
+        raise UserError(f"出力ファイル「{out.name}」の拡張子は .docx / .md / .html のいずれかにしてください。")
     with db.session(args.db, actor="cli") as s:
         data = report.build_report(s, args.meeting, SECRETARIAT_LOCAL)
     out.write_bytes(report.render(data, out.suffix))

@@ -27,6 +27,7 @@ from pathlib import PurePath
 
 import pandas as pd
 
+from facilitation.errors import UserError
 from facilitation.files import uploads
 from facilitation.files.encoding import UTF8_BOM, UTF16_BOMS, decode_bytes
 from facilitation.text.normalize import visible
@@ -50,7 +51,7 @@ if csv.field_size_limit() < uploads.MAX_UPLOAD_BYTES:
     csv.field_size_limit(uploads.MAX_UPLOAD_BYTES)
 
 
-class TableError(ValueError):
+class TableError(UserError):
     """A file we cannot read as a table; the message is Japanese and names the file."""
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from facilitation.errors import UserError
+
 MAX_UPLOAD_MB = 50
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
 
-class UploadTooLarge(ValueError):
+class UploadTooLarge(UserError):
     """A file over the limit; the message is Japanese and names the file."""
 
 

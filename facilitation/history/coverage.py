@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitation.access.roles import Viewer, require_secretariat
+from facilitation.errors import UserError
 from facilitation.history.participation import NO_ORG, UNKNOWN_REGION, History
 from facilitation.storage import settings
 from facilitation.storage.models import Organisation
@@ -71,7 +72,7 @@ def set_population(session: Session, viewer: Viewer, *, label: str | None = None
     """Name the target population and optionally set its true size (None: count the flags)."""
     require_secretariat(viewer, "対象機関の設定は事務局だけが変更できます。")
     if size is not None and size < 0:
-        raise ValueError("対象機関の総数は0以上の数で入力してください。")
+        raise UserError("対象機関の総数は0以上の数で入力してください。")
     current = population(session)
     new = Population(label=(label or "").strip() or current.label, size=size or None)
     settings.put(session, POPULATION_KEY, {"label": new.label, "size": new.size})
@@ -89,7 +90,7 @@ def set_targets(session: Session, org_ids: Iterable[int], flag: bool, viewer: Vi
     found = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise ValueError(f"ID {', '.join(map(str, missing))} の機関はありません。")
+        raise UserError(f"ID {', '.join(map(str, missing))} の機関はありません。")
     changed = 0
     for org in found.values():  # object by object, so the audit log records each change
         if org.is_target != flag:

@@ -33,6 +33,7 @@ from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from facilitation.access.roles import AccessDenied, Viewer, require_secretariat
+from facilitation.errors import UserError
 from facilitation.meetings.counts import Counts, resolve_merge, tally, unique_org_keys
 from facilitation.storage import settings
 from facilitation.storage.models import Attendance, Meeting, OrgAlias, Organisation, Person, Registration, Setting
@@ -120,14 +121,14 @@ def set_merge(session: Session, absorbed_id: int, surviving_id: int, viewer: Vie
     """Record that one organisation merged into another (history follows the surviving one)."""
     require_secretariat(viewer, "統合の設定は事務局だけが変更できます。")
     if absorbed_id == surviving_id:
-        raise ValueError("同じ機関どうしは統合できません。")
+        raise UserError("同じ機関どうしは統合できません。")
     for org_id in (absorbed_id, surviving_id):
         if session.get(Organisation, org_id) is None:
-            raise ValueError(f"ID {org_id} の機関はありません。")
+            raise UserError(f"ID {org_id} の機関はありません。")
     current = merges(session)
     current[absorbed_id] = surviving_id
     if resolve_merge(absorbed_id, current) == absorbed_id:  # the chain came back: a cycle
-        raise ValueError("統合の設定が循環しています（A→B→A）。")
+        raise UserError("統合の設定が循環しています（A→B→A）。")
     settings.put(session, MERGES_KEY, {str(k): v for k, v in current.items()})
 
 

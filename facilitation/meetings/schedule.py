@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from facilitation.errors import UserError
 from facilitation.history.participation import merges
 from facilitation.meetings.counts import Counts, org_at_meeting, tally, unique_org_keys
 from facilitation.storage.models import Meeting, Organisation, Person, Registration, Room
@@ -25,7 +26,7 @@ DEFAULT_PROGRAM = [
 ]
 
 
-class MeetingError(ValueError):
+class MeetingError(UserError):
     """A meeting input the user can fix; the message is Japanese and names the field."""
 
 

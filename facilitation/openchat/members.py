@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from facilitation.access.roles import Viewer, require_secretariat
+from facilitation.errors import UserError
 from facilitation.openchat.models import ChatMember, ChatMessage
 from facilitation.orgs import directory
 from facilitation.storage.models import Organisation, Person, Registration
@@ -203,7 +204,7 @@ def _decide(session: Session, member_id: int, viewer: Viewer) -> ChatMember:
     require_secretariat(viewer, SECRETARIAT_ONLY)
     member = session.get(ChatMember, member_id)
     if member is None:
-        raise LookupError(f"ID {member_id} のメンバーはいません。")
+        raise UserError(f"ID {member_id} のメンバーはいません。")
     member.updated_by = viewer.actor
     return member
 
@@ -217,7 +218,7 @@ def confirm(session: Session, member_id: int, viewer: Viewer) -> ChatMember:
     """Accept the suggested organisation (and remember the spelling as an alias)."""
     member = _decide(session, member_id, viewer)
     if member.suggestion_id is None and member.organisation_id is None:
-        raise ValueError(f"「{member.nickname}」には候補の機関がありません。機関を選ぶか新しく登録してください。")
+        raise UserError(f"「{member.nickname}」には候補の機関がありません。機関を選ぶか新しく登録してください。")
     return pick(session, member_id, member.organisation_id or member.suggestion_id, viewer)
 
 
@@ -227,7 +228,7 @@ def pick(session: Session, member_id: int, organisation_id: int, viewer: Viewer,
     member = _decide(session, member_id, viewer)
     org = session.get(Organisation, organisation_id)
     if org is None:
-        raise LookupError(f"ID {organisation_id} の機関はありません。")
+        raise UserError(f"ID {organisation_id} の機関はありません。")
     member.organisation_id, member.suggestion_id = org.id, org.id
     if person_id is None:
         person = find_person(session, org.id, member.surname)
@@ -244,7 +245,7 @@ def create(session: Session, member_id: int, viewer: Viewer, name: str, kind: st
     """Register a new organisation from the member's 機関名 and link the member to it."""
     member = _decide(session, member_id, viewer)
     if not clean(name):
-        raise ValueError("機関名を入力してください。")
+        raise UserError("機関名を入力してください。")
     org = directory.create_organisation(session, name, kind=kind, region=region, municipality=municipality)
     return pick(session, member.id, org.id, viewer)
 

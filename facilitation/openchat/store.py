@@ -15,6 +15,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from facilitation.access.roles import Viewer, require_secretariat
+from facilitation.errors import UserError
 from facilitation.openchat import members as members_mod
 from facilitation.openchat.activity import is_question
 from facilitation.openchat.models import ChatEvent, ChatImport, ChatMember, ChatMessage
@@ -266,7 +267,7 @@ def redact(session: Session, message_id: int, viewer: Viewer) -> bool:
     require_secretariat(viewer, SECRETARIAT_ONLY)
     msg = session.get(ChatMessage, message_id)
     if msg is None:
-        raise LookupError(f"ID {message_id} のメッセージはありません。")
+        raise UserError(f"ID {message_id} のメッセージはありません。")
     if msg.redacted and msg.text is None:
         return False
     if session.get_bind().dialect.name == "sqlite":

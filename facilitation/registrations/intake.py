@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.assignment import choices
+from facilitation.errors import UserError
 from facilitation.files.tabular import Table, read_table
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
@@ -45,7 +46,7 @@ MAX_LEN = {"name": 100, "furigana": 100, "email": 254, "org": 300, "department":
            "choice1": 300, "choice2": 300, "choice3": 300}
 
 
-class RegistrationError(ValueError):
+class RegistrationError(UserError):
     """A change the user can fix (Japanese message naming the field)."""
 
 

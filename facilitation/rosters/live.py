@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from facilitation.access import gate
 from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
+from facilitation.errors import UserError
 from facilitation.meetings.schedule import get_meeting, label
 from facilitation.storage import audit, db
 from facilitation.storage.models import (
@@ -34,7 +35,7 @@ MARKS = vocab.ATTENDANCE_MARKS  # 出席 / 欠席 / 遅刻 / 途中退室
 UNMARKED = "未確認"
 
 
-class AttendanceError(ValueError):
+class AttendanceError(UserError):
     """A tap that cannot be recorded (unknown mark or registration); Japanese message."""
 
 
@@ -244,7 +245,7 @@ def room_roster(session: Session, viewer: Viewer, meeting_id: int, room_id: int)
     check_room(viewer, meeting_id, room_id, session)
     room = session.get(Room, room_id)
     if room is None or room.meeting_id != meeting_id:
-        raise LookupError(f"この会にルーム（ID {room_id}）はありません。")
+        raise UserError(f"この会にルーム（ID {room_id}）はありません。")
     meeting = get_meeting(session, meeting_id)
     prefix = zoom_prefix(room)
     people = _people(session, meeting, [room.id], {room.id: prefix}).get(room.id, [])

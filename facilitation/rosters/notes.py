@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from facilitation.access import gate
 from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
+from facilitation.errors import UserError
 from facilitation.storage import audit, db
 from facilitation.storage.models import (
     Assignment,
@@ -42,7 +43,7 @@ MAX_CHARS = 20_000
 FACILITATOR_MARK = "（ファシリ）"
 
 
-class NoteError(ValueError):
+class NoteError(UserError):
     """A note that cannot be saved; Japanese message."""
 
 
@@ -66,7 +67,7 @@ class Note:
 def _check(session: Session, viewer: Viewer, room_id: int) -> Room:
     room = session.get(Room, room_id)
     if room is None:
-        raise LookupError(f"ルーム（ID {room_id}）が見つかりません。")
+        raise UserError(f"ルーム（ID {room_id}）が見つかりません。")
     if viewer.is_secretariat:
         return room
     if viewer.role == FACILITATOR and viewer.meeting_id == room.meeting_id and viewer.room_id == room.id:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer, require_secretariat
+from facilitation.errors import UserError
 from facilitation.meetings.schedule import get_meeting, meeting_counts, time_range
 from facilitation.rosters.models import ReportSection
 from facilitation.rosters.notes import FIELD_LABELS, notes_by_room, room_organisations
@@ -78,7 +79,7 @@ def save_sections(session: Session, viewer: Viewer, meeting_id: int, **values: s
     require_secretariat(viewer, "全体共有・次回については事務局が記入します。")
     unknown = set(values) - set(SECTION_LABELS)
     if unknown:
-        raise ValueError(f"レポートの項目「{'、'.join(sorted(unknown))}」はありません。")
+        raise UserError(f"レポートの項目「{'、'.join(sorted(unknown))}」はありません。")
     get_meeting(session, meeting_id)
     now = utcnow()
     if not values:
@@ -404,7 +405,7 @@ def render(data: ReportData, suffix: str) -> bytes:
         return to_markdown(data).encode("utf-8")
     if suffix in (".html", ".htm"):
         return to_html(data).encode("utf-8")
-    raise ValueError(f"報告レポートの形式「{suffix or '（拡張子なし）'}」には対応していません（.docx / .md / .html）。")
+    raise UserError(f"報告レポートの形式「{suffix or '（拡張子なし）'}」には対応していません（.docx / .md / .html）。")
 
 
 def file_name(data: ReportData, suffix: str) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from facilitation.access.roles import Viewer, require_secretariat
+from facilitation.errors import UserError
 from facilitation.files.tabular import TableError, read_table
 from facilitation.meetings.schedule import get_meeting
 from facilitation.rosters.live import mark_attendance
@@ -56,7 +57,7 @@ _SPLIT = re.compile(r"[_/・|\s]+")
 MAX_MINUTES = 30 * 60  # Zoom ends a meeting after 30 hours: a longer row is a corrupt value
 
 
-class ZoomReportError(ValueError):
+class ZoomReportError(UserError):
     """A file that is not a Zoom participant report we can read; Japanese message."""
 
 
@@ -498,13 +499,13 @@ def resolve(session: Session, viewer: Viewer, row_id: int, registration_id: int 
     require_secretariat(viewer, "Zoomの参加者レポートの確認は事務局が行います。")
     row = session.get(ZoomParticipant, row_id)
     if row is None:
-        raise LookupError(f"Zoomの行（ID {row_id}）が見つかりません。")
+        raise UserError(f"Zoomの行（ID {row_id}）が見つかりません。")
     if registration_id is None:
         row.registration_id, row.match, row.note = None, "ignored", "参加者ではない（事務局が確認）"
         return
     reg = session.get(Registration, registration_id)
     if reg is None or reg.meeting_id != row.meeting_id:
-        raise LookupError(f"この会の申込（ID {registration_id}）が見つかりません。")
+        raise UserError(f"この会の申込（ID {registration_id}）が見つかりません。")
     row.registration_id, row.match, row.note = registration_id, "manual", ""
     session.flush()
     _fill(session, [registration_id])

@@ -29,6 +29,7 @@ from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 from gspread.utils import absolute_range_name
 
 from facilitation.access import privacy
+from facilitation.errors import UserError
 from facilitation.files.exports import safe_cell
 from facilitation.files.tabular import Table, TableError, from_values
 
@@ -47,7 +48,7 @@ _KEY_PARAM = re.compile(r"[?&]key=([A-Za-z0-9_-]+)")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{10,}$")
 
 
-class SheetsError(RuntimeError):
+class SheetsError(UserError):
     """A Sheets problem the secretariat can act on; the message is Japanese."""
 
     def __init__(self, message: str, kind: str = "error"):

@@ -53,6 +53,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from facilitation.errors import UserError
 from facilitation.files.uploads import read_file
 from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow
@@ -68,7 +69,7 @@ SKIP = {"alembic_version"}
 CHUNK = 2000
 
 
-class BackupError(ValueError):
+class BackupError(UserError):
     """An archive we cannot restore; the message is Japanese."""
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from facilitation.errors import UserError
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
 from facilitation.surveys.models import SurveyCommentTag, SurveyResponse, SurveySheet, SurveyTag
 from facilitation.surveys.questions import EMAIL, GRID, IDENTITY, KINDS, NAME, ORG, TIMESTAMP, parse_date
@@ -29,7 +30,7 @@ ATTRIBUTES: dict[str, str] = {"room": "ルーム", "sector": "所属の種別", 
                               "category": "参加区分"}
 
 
-class SurveyError(ValueError):
+class SurveyError(UserError):
     """Something the secretariat can fix (Japanese message)."""
 
 

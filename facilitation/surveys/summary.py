@@ -18,6 +18,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from facilitation.errors import UserError
 from facilitation.surveys.questions import (
     DATE,
     GRID,
@@ -81,7 +82,7 @@ class Survey:
         for q in self.questions:
             if q.key == key:
                 return q
-        raise KeyError(f"質問「{key}」はこのアンケートにありません。")
+        raise UserError(f"質問「{key}」はこのアンケートにありません。")
 
     @cached_property
     def fingerprint(self) -> str:
@@ -355,7 +356,7 @@ def crosstab(survey: Survey, key: str, groups: Sequence[str], mask: Sequence[boo
     elif q.kind in (SINGLE, SCALE, MULTI):
         chosen = survey.choices(q)
     else:
-        raise ValueError(f"「{q.title}」は選択式の質問ではないため、クロス集計できません。")
+        raise UserError(f"「{q.title}」は選択式の質問ではないため、クロス集計できません。")
     if mask is not None:
         chosen = [c for c, m in zip(chosen, mask, strict=False) if m]
         groups = [g for g, m in zip(groups, mask, strict=False) if m]
