@@ -40,7 +40,7 @@ def test_rooms_page_flow(app, demo_copy_url):
     # Copy the rooms of an earlier meeting in one click (nothing is assigned yet).
     source = at.selectbox(key="rooms_copy_from").value
     with db.session(demo_copy_url) as s:
-        n_source = len(service.list_rooms(s, source))
+        n_source = len(schedule.list_rooms(s, source))
     at.button(key="rooms_copy").click().run()
     assert not at.exception
     assert any(f"ルーム {n_source} 室をコピーしました" in s for s in texts(at, "success"))
@@ -84,7 +84,7 @@ def test_rooms_page_flow(app, demo_copy_url):
 def test_infeasible_rules_are_explained_on_the_page(app, demo_copy_url):
     with db.session(demo_copy_url) as s:
         mid = schedule.upcoming_meeting(s).id
-        for r in service.list_rooms(s, mid):
+        for r in schedule.list_rooms(s, mid):
             r.capacity = 3
     at = app.run()
     at.button(key="rooms_run").click().run()
@@ -143,7 +143,7 @@ def test_rules_are_saved_with_the_meeting_and_the_run_uses_them(app, demo_copy_u
     done = " ".join(texts(at, "success"))
     assert "各ルームにファシリテーター1名" in done
     with db.session(demo_copy_url) as s:
-        assert all(r.facilitator_id is not None for r in service.list_rooms(s, mid))
+        assert all(r.facilitator_id is not None for r in schedule.list_rooms(s, mid))
 
 
 def upcoming(url: str) -> int:
@@ -162,7 +162,7 @@ def test_links_for_every_room_in_one_action_ready_for_one_email(app, demo_copy_u
     at.button(key=f"rooms_links_all_{mid}").click().run()
     assert not at.exception, [e.value for e in at.exception]
     with db.session(demo_copy_url) as s:
-        rooms = service.list_rooms(s, mid)
+        rooms = schedule.list_rooms(s, mid)
         facilitators = {r.id: s.get(service.Person, r.facilitator_id).name for r in rooms}
     assert any(f"{len(rooms)} 室のリンクを用意しました（新しく発行 {len(rooms)} 室）" in m for m in texts(at, "success"))
     message = next(c.value for c in at.code if "ファシリテーター用リンク" in c.value)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from facilitation.access import gate
 from facilitation.files import qr
-from facilitation.storage.models import Room
+from facilitation.meetings import schedule
 
 from . import auth
 from .common import session, viewer
@@ -73,7 +73,7 @@ def render(meeting_id: int) -> None:
         st.info("いまはローカルモードのため、リンクはこのパソコンでしか開けません。"
                 "スマートフォンで開けるようにするには、設定ファイルに link_secret を書いてください。")
     with session() as s:
-        rooms = dict(s.query(Room.id, Room.name).filter(Room.meeting_id == meeting_id).order_by(Room.position).all())
+        rooms = {r.id: r.name for r in schedule.list_rooms(s, meeting_id)}
         issued = gate.links_frame(s, v, meeting_id)
     if not rooms:
         st.info("この会にはまだルームがありません。")

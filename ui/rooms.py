@@ -61,7 +61,7 @@ def japan_time(moment) -> str:
 def header(meeting_id: int) -> None:
     with session() as s:
         counts = meeting_counts(s, meeting_id)
-        rooms = service.list_rooms(s, meeting_id)
+        rooms = schedule.list_rooms(s, meeting_id)
         version = service.latest_version(s, meeting_id)
         capacity = sum(r.capacity or 0 for r in rooms)
     c1, c2, c3 = st.columns(3)
@@ -137,7 +137,7 @@ def copy_rooms(meeting_id: int) -> None:
 
 def designate_facilitator(meeting_id: int) -> None:
     with session() as s:
-        rooms = [(r.id, r.name) for r in service.list_rooms(s, meeting_id)]
+        rooms = [(r.id, r.name) for r in schedule.list_rooms(s, meeting_id)]
         people = service.registrants(s, meeting_id)
     if not rooms or not people:
         return
@@ -162,7 +162,7 @@ def facilitator_links(meeting_id: int) -> None:
 def choice_review(meeting_id: int) -> None:
     with session() as s:
         table = choices.choice_review(s, meeting_id)
-        rooms = [(r.id, r.name) for r in choices.list_rooms(s, meeting_id)]
+        rooms = [(r.id, r.name) for r in schedule.list_rooms(s, meeting_id)]
     if table.empty:
         st.info("まだ希望の記入がありません。")
         return
@@ -367,7 +367,7 @@ def people_editor(meeting_id: int) -> None:
         except service.AssignmentError as exc:
             st.info(str(exc))
             return
-        rooms = [r.name for r in service.list_rooms(s, meeting_id)]
+        rooms = [r.name for r in schedule.list_rooms(s, meeting_id)]
         summary = service.overview(s, meeting_id, status)
     if frame.empty:
         st.info("まだ割り当てがありません。")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.assignment.models import ChoiceMapping
 from facilitation.errors import UserError
+from facilitation.meetings.schedule import list_rooms
 from facilitation.storage.models import Registration, Room
 from facilitation.text import vocab
 from facilitation.text.normalize import clean, key
@@ -49,11 +50,6 @@ class ChoiceError(UserError):
 
 def _choice_key(text: str) -> str:
     return key(_NUMBERING.sub("", clean(text)))
-
-
-def list_rooms(session: Session, meeting_id: int) -> list[Room]:
-    """The meeting's rooms in their order."""
-    return list(session.scalars(select(Room).where(Room.meeting_id == meeting_id).order_by(Room.position, Room.id)))
 
 
 def active_registrations(session: Session, meeting_id: int) -> list[Registration]:

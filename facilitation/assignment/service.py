@@ -23,7 +23,7 @@ from facilitation.access import gate
 from facilitation.access.roles import AccessDenied, Viewer, require_secretariat
 from facilitation.assignment import concurrency, exports
 from facilitation.assignment.check import Violation, violations
-from facilitation.assignment.choices import ChoiceMapper, active_registrations, list_rooms
+from facilitation.assignment.choices import ChoiceMapper, active_registrations
 from facilitation.assignment.choices import choice_review as choice_review  # re-exported: the rooms page, tests
 from facilitation.assignment.choices import map_choice as map_choice  # re-exported: the rooms page, tests
 from facilitation.assignment.concurrency import explain
@@ -32,7 +32,7 @@ from facilitation.assignment.models import AssignmentVersion, SolverRun
 from facilitation.assignment.quality import QualityReport, explain_all, overall_explanation, report, rules_sentence
 from facilitation.assignment.solver import DEFAULT_BACKEND, solve
 from facilitation.errors import UserError
-from facilitation.meetings.schedule import get_meeting, label
+from facilitation.meetings.schedule import get_meeting, label, list_rooms
 from facilitation.sheets.gsheets import SheetsClient, SheetsError
 from facilitation.storage import settings
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room

@@ -177,6 +177,11 @@ def list_meetings(session: Session) -> list[Meeting]:
     return list(session.scalars(select(Meeting).order_by(Meeting.starts_at.desc())))
 
 
+def list_rooms(session: Session, meeting_id: int) -> list[Room]:
+    """The meeting's rooms in their order (position, then id): the one query for them."""
+    return list(session.scalars(select(Room).where(Room.meeting_id == meeting_id).order_by(Room.position, Room.id)))
+
+
 def upcoming_meeting(session: Session, now: dt.datetime | None = None) -> Meeting | None:
     """The next meeting that has not started yet (cancelled ones excluded)."""
     now = now or now_jst()  # meetings are stored in Japan time; the host's clock may be UTC

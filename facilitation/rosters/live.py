@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from facilitation.access import gate
 from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
 from facilitation.errors import UserError
-from facilitation.meetings.schedule import get_meeting, label
+from facilitation.meetings.schedule import get_meeting, label, list_rooms
 from facilitation.storage import audit, db
 from facilitation.storage.models import (
     Assignment,
@@ -256,7 +256,7 @@ def room_roster(session: Session, viewer: Viewer, meeting_id: int, room_id: int)
 def rooms_of(session: Session, viewer: Viewer, meeting_id: int) -> list[tuple[int, str]]:
     """(room id, 「ルーム3：テーマ」) for pickers; a facilitator gets only their own room."""
     gate.require_current(session, viewer)
-    rooms = session.scalars(select(Room).where(Room.meeting_id == meeting_id).order_by(Room.position)).all()
+    rooms = list_rooms(session, meeting_id)
     if not viewer.is_secretariat:
         rooms = [r for r in rooms if viewer.role == FACILITATOR and viewer.meeting_id == meeting_id
                  and r.id == viewer.room_id]
@@ -271,7 +271,7 @@ def overview(session: Session, viewer: Viewer, meeting_id: int) -> Overview:
     if viewer.role == FACILITATOR:
         raise AccessDenied("全ルームの一覧は事務局だけが見られます。")
     meeting = get_meeting(session, meeting_id)
-    rooms = session.scalars(select(Room).where(Room.meeting_id == meeting_id).order_by(Room.position)).all()
+    rooms = list_rooms(session, meeting_id)
     prefixes = {r.id: zoom_prefix(r) for r in rooms}
     by_room = _people(session, meeting, None, prefixes, unassigned=True)
     show = viewer.is_secretariat

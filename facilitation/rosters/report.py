@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer, require_secretariat
 from facilitation.errors import UserError
-from facilitation.meetings.schedule import get_meeting, meeting_counts, time_range
+from facilitation.meetings.schedule import get_meeting, list_rooms, meeting_counts, time_range
 from facilitation.rosters.models import ReportSection
 from facilitation.rosters.notes import FIELD_LABELS, notes_by_room, room_organisations
 from facilitation.storage import audit, db
@@ -122,7 +122,7 @@ def build_report(session: Session, meeting_id: int, viewer: Viewer, now: dt.date
                   for c in vocab.COUNT_CATEGORIES if counts.by_category.get(c, 0)]
     modes = sorted(counts.by_mode.items(), key=lambda kv: vocab.ATTENDANCE_MODES.index(kv[0])
                    if kv[0] in vocab.ATTENDANCE_MODES else 9)
-    rooms = session.scalars(select(Room).where(Room.meeting_id == meeting_id).order_by(Room.position)).all()
+    rooms = list_rooms(session, meeting_id)
     notes = notes_by_room(session, meeting_id)
     sections = []
     unmarked = [room.name for room in rooms if room.id in placed and room.id not in marked]

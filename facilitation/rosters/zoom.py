@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
 from facilitation.files.tabular import TableError, read_table
-from facilitation.meetings.schedule import get_meeting
+from facilitation.meetings.schedule import get_meeting, list_rooms
 from facilitation.rosters.live import mark_attendance
 from facilitation.rosters.models import ZoomParticipant
-from facilitation.storage.models import Attendance, Person, Registration, Room, utcnow
+from facilitation.storage.models import Attendance, Person, Registration, utcnow
 from facilitation.text import vocab
 from facilitation.text.normalize import clean, email_key, key, person_key
 
@@ -331,7 +331,7 @@ class _Reg:
 def _registrations(session: Session, meeting_id: int) -> list[_Reg]:
     from facilitation.storage.models import Assignment
 
-    rooms = {r.id: r for r in session.scalars(select(Room).where(Room.meeting_id == meeting_id))}
+    rooms = {r.id: r for r in list_rooms(session, meeting_id)}
     rows = session.execute(
         select(Registration.id, Person.name, Person.email, Person.name_key, Person.furigana, Assignment.room_id)
         .join(Person, Registration.person_id == Person.id)
