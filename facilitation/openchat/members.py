@@ -9,7 +9,6 @@ so the next member of the same body is matched exactly.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -21,7 +20,7 @@ from facilitation.errors import UserError
 from facilitation.openchat.models import ChatMember, ChatMessage
 from facilitation.orgs import directory
 from facilitation.storage.models import Organisation, Person, Registration
-from facilitation.text.normalize import clean, org_key, person_key, to_hiragana
+from facilitation.text.normalize import clean, org_key, person_key, tidy, to_hiragana
 
 SECRETARIAT_ONLY = "ニックネームの確認は事務局のみが行えます。"
 
@@ -40,7 +39,7 @@ _PARENS = re.compile(r"[（(][^()（）]*[)）]")
 
 def split_nickname(nickname: str) -> tuple[str, str]:
     """(機関名, 名字) from a display name: 「りんく&佐藤」→(りんく, 佐藤); no separator → (whole, "")."""
-    s = unicodedata.normalize("NFKC", nickname or "").strip()  # split before clean() joins CJK words
+    s = tidy(nickname)  # split before clean() joins CJK words
     parts = [clean(p) for p in _SEPARATORS.split(s) if clean(p)]
     if len(parts) >= 2:
         org_text, surname = "".join(parts[:-1]), parts[-1]

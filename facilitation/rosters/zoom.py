@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
@@ -31,7 +30,7 @@ from facilitation.rosters.live import mark_attendance
 from facilitation.rosters.models import ZoomParticipant
 from facilitation.storage.models import Attendance, Person, Registration, utcnow
 from facilitation.text import vocab
-from facilitation.text.normalize import clean, email_key, key, person_key
+from facilitation.text.normalize import clean, email_key, key, person_key, tidy
 
 ZOOM_ACTOR = "Zoom参加者レポート"
 
@@ -185,12 +184,6 @@ def _time(text: str) -> dt.datetime | None:
     return None
 
 
-def _light(text: str) -> str:
-    """NFKC and collapsed spaces, but spaces kept: they separate 「りんく 渡辺 大樹」 into parts."""
-    s = unicodedata.normalize("NFKC", str(text or "")).replace("\u200b", "").replace("\ufeff", "")
-    return re.sub(r"\s+", " ", s).strip()
-
-
 def _columns(header: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for i, cell in enumerate(header):
@@ -251,7 +244,7 @@ def read_report_format(data: bytes, file_name: str = "") -> tuple[list[ZoomRow],
             j = cols.get(col)
             return cells[j] if j is not None and j < len(cells) else ""
 
-        raw_name = _light(cell("name"))
+        raw_name = tidy(cell("name"))
         if not raw_name:
             problems.append(f"{where} {i}行目: 名前が空欄のため読み飛ばしました。")
             continue
@@ -303,7 +296,7 @@ def read_report_format(data: bytes, file_name: str = "") -> tuple[list[ZoomRow],
 def _candidates(name: str) -> list[tuple[str, int | None]]:
     """(name key, room number) pairs to try for a Zoom name: whole, without 「R3_」, and its parts."""
     out: list[tuple[str, int | None]] = []
-    s = _light(name)
+    s = tidy(name)
     if not s:
         return out
     room = None

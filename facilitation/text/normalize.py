@@ -108,6 +108,14 @@ def clean(text: object) -> str:
     return s
 
 
+def tidy(text: object) -> str:
+    """NFKC, invisible characters removed, whitespace collapsed to single spaces but kept: what a
+    person wrote, made comparable without joining words (「山田　太郎」 → 「山田 太郎」)."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return _SPACE_RE.sub(" ", visible(unicodedata.normalize("NFKC", str(text)))).strip()
+
+
 def legal_forms(text: str) -> str:
     """Rewrite every legal-form variant to its canonical spelling (NPO法人, 一般社団法人…)."""
     s = clean(text)
