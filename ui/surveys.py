@@ -12,10 +12,10 @@ from facilitation.files.tabular import TableError, read_table
 from facilitation.sheets.gsheets import SheetsError
 from facilitation.surveys import charts, comments, report, store
 from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, SINGLE, TEXT
-from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, crosstab
+from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, count_text
 from facilitation.text import textmining
 
-from .common import db_url, esc, meeting_picker, session, upload_hint
+from .common import db_url, esc, meeting_picker, session, upload_hint, viewer
 from .sheets import sheets_client
 
 KIND_LABELS = report.KIND_LABELS
@@ -119,7 +119,7 @@ def crosstab_section(survey: Survey, attrs: pd.DataFrame) -> None:
     attr = st.radio("分ける観点", list(ATTRIBUTES), format_func=ATTRIBUTES.get, horizontal=True, key="ct_attr")
     q = survey.question(key)
     row = st.selectbox("グリッドの項目", q.rows, key="ct_row", placeholder="選んでください") if q.kind == GRID else None
-    table = crosstab(survey, key, attrs[attr].tolist(), row=row)
+    table = comments.crosstab_for(viewer(), survey, key, attrs[attr].tolist(), row=row)
     unlinked = int((attrs[attr] == store.UNLINKED).sum())
     if unlinked:
         st.caption(f"申込と照合できなかった回答 {unlinked}件は「{store.UNLINKED}」にまとめています。")
@@ -127,7 +127,11 @@ def crosstab_section(survey: Survey, attrs: pd.DataFrame) -> None:
         st.info("集計できる回答がありません。")
         return
     st.plotly_chart(charts.crosstab_figure(table, q.options, q.ordered), key="ct_fig", config=CHART_CONFIG)
-    wide = table.pivot_table(index="group", columns="option", values="count", aggfunc="sum", sort=False)
+    if table[["count", "base"]].isna().any().any():  # the committee: small cells read 「3未満」
+        table = table.assign(count=[count_text(c, "") for c in table["count"]],
+                             base=[count_text(b, "") for b in table.base])
+    wide = table.pivot_table(index="group", columns="option", values="count", aggfunc="first", sort=False)
+    wide = wide[[o for o in dict.fromkeys(table.option) if o in wide.columns]].fillna("—")
     wide.insert(0, "母数", table.groupby("group", sort=False).base.first())
     st.dataframe(wide.rename_axis(ATTRIBUTES[attr]).reset_index(), hide_index=True)
     if q.kind == MULTI:
