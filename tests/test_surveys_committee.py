@@ -115,3 +115,10 @@ def test_the_secretariat_still_sees_the_respondents(survey):
     heard = report.question_table(summary.question("どこで知りましたか")).set_index("選択肢")["件数"].to_dict()
     assert heard["りんくの石川さんから"] == 1
     assert summary.question("希望する開催頻度").other_texts == ["山田さんと相談して決めたい"]
+
+
+def test_a_date_question_reads_japanese_dates():
+    import pandas as pd
+
+    fig = charts.date_bars(pd.DataFrame({"option": ["2026-02-01", "2026-02-08"], "count": [3, 4]}))
+    assert fig.layout.xaxis.tickformat == "%Y年%-m月%-d日"  # not plotly's "Feb 1, 2026"

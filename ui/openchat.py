@@ -28,7 +28,24 @@ def _figure(traces: list, height: int = 320, x: str = "", y: str = "", **layout)
     fig = go.Figure(data=traces)
     fig.update_layout(height=height, margin=dict(t=10, b=10, l=10, r=10), xaxis_title=x, yaxis_title=y,
                       legend=dict(orientation="h", y=-0.2), **layout)
+    if _dates_on_x(traces):  # plotly's own date ticks are English ("Feb 2026")
+        fig.update_xaxes(type="date", tickformat=JA_MONTH, hoverformat=JA_DAY)
     return fig
+
+
+JA_MONTH, JA_DAY = "%Y年%-m月", "%Y年%-m月%-d日"
+
+
+def _dates_on_x(traces: list) -> bool:
+    import datetime as dt
+
+    for t in traces:
+        xs = getattr(t, "x", None)
+        if xs is not None and len(xs):
+            import numpy as np
+
+            return isinstance(xs[0], (dt.date, pd.Timestamp, np.datetime64))
+    return False
 
 
 def _month_label(d) -> str:

@@ -132,6 +132,7 @@ def histogram(values: list[float]) -> go.Figure:
 def date_bars(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(x=table.option.tolist(), y=table["count"].tolist(), marker_color=BAR_COLOUR))
     fig.update_yaxes(title_text=COUNT)
+    fig.update_xaxes(type="date", tickformat="%Y年%-m月%-d日", hoverformat="%Y年%-m月%-d日")  # not "Feb 2026"
     return _layout(fig, 280)
 
 
