@@ -3,7 +3,7 @@
 import streamlit as st
 
 from facilitation.meetings import overview
-from ui.common import esc, session
+from ui.common import esc, session, show_table
 
 st.title("ホーム")
 st.caption("北海道生活困窮者支援ネットワーク（どうねっと）事務局ツール")
@@ -38,4 +38,4 @@ st.subheader("最近の会")
 if recent.empty:
     st.info("まだ会の記録がありません。")
 else:
-    st.dataframe(recent, hide_index=True, width="stretch")
+    show_table(recent, hide_index=True, width="stretch")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from facilitation.orgs import directory
 from ui import meeting_form, settings_access, settings_openchat
-from ui.common import meeting_picker, session
+from ui.common import meeting_picker, session, show_table
 
 st.title("設定")
 
@@ -27,7 +27,7 @@ with tab_orgs:
     with session() as s:
         table = directory.master_frame(s, search)
     st.caption(f"{len(table)} 機関（★はファシリテーター団体、集計対象○はカバー率の分母に入る機関）")
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table, hide_index=True, width="stretch")
 
 with tab_access:
     settings_access.render()

@@ -105,3 +105,68 @@ def test_link_panel_issues_a_link_with_qr_and_revokes_it(tmp_path, monkeypatch, 
         assert gate.check_link(s, token, ("u" * 40).encode()).reason == "revoked"
     assert not at.code
     assert "無効（取り消し済み）" in at.dataframe[0].value["状態"].tolist()
+
+
+# --- 「委員会の表示で確認」: the secretariat previews the app as the committee ---------------------
+
+def _whole_app(monkeypatch, url):
+    monkeypatch.setenv(db.ENV_VAR, url)
+    monkeypatch.setenv(gate.SECRET_ENV, "u" * 40)
+    monkeypatch.chdir(ROOT)
+    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)
+
+
+def _run_through_gate(at) -> None:
+    """Run the whole app again from streamlit_app.py (its gate and sidebar), as a browser's rerun does.
+
+    AppTest 1.67 reruns only the page a multipage run finished on (no entry point, no sidebar)
+    unless the finished page is forgotten; the default page then opens the viewer's first page.
+    """
+    at._finished_page_script_hash = ""
+    at.run()
+
+
+def test_committee_preview_runs_as_the_committee_and_back(monkeypatch, demo_copy_url):
+    from ui import auth
+
+    at = _whole_app(monkeypatch, demo_copy_url)
+    at.run()
+    assert not at.exception and at.session_state["viewer"].role == SECRETARIAT
+    assert not [w for w in at.warning if auth.PREVIEW_BANNER in w.value]
+    at.toggle(key=auth.PREVIEW_TOGGLE).set_value(True)
+    _run_through_gate(at)
+    assert not at.exception
+    v = at.session_state["viewer"]
+    assert v.role == COMMITTEE and not v.sees_names and not v.is_secretariat
+    assert [w for w in at.warning if auth.PREVIEW_BANNER in w.value]
+    # The sidebar still shows the switch (the real person is the secretariat) and the way back.
+    assert at.toggle(key=auth.PREVIEW_TOGGLE).value is True
+    at.button(key="committee_preview_back").click()
+    _run_through_gate(at)
+    assert not at.exception
+    assert at.session_state["viewer"].role == SECRETARIAT
+    assert at.toggle(key=auth.PREVIEW_TOGGLE).value is False
+    assert not [w for w in at.warning if auth.PREVIEW_BANNER in w.value]
+
+
+def test_committee_preview_is_not_offered_to_the_committee(monkeypatch, demo_copy_url):
+    """A real committee account (signed in) has no switch, and the flag alone changes nothing."""
+    from ui import auth
+
+    at = _whole_app(monkeypatch, demo_copy_url)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 40,
+                          "client_id": "id.apps.googleusercontent.com", "client_secret": "placeholder",
+                          "server_metadata_url": "https://accounts.google.com/.well-known/openid-configuration"}
+    at.secrets["facilitation"] = {"admin_emails": ["office@example.org"]}
+    with db.session(demo_copy_url, actor="test") as s:
+        gate.set_account(s, ADMIN, "iinkai@example.org", COMMITTEE)
+    at.user = {"is_logged_in": True, "email": "iinkai@example.org", "email_verified": True}
+    at.run()
+    assert not at.exception
+    assert at.session_state["viewer"].role == COMMITTEE
+    assert not [t for t in at.toggle if t.key == auth.PREVIEW_TOGGLE]
+    assert not [w for w in at.warning if auth.PREVIEW_BANNER in w.value]
+    # A facilitator-looking or committee viewer is never turned into anything by the flag.
+    assert auth.previewed(Viewer(role=COMMITTEE, email="c@example.org"), True).role == COMMITTEE
+    assert auth.previewed(ADMIN, True) == Viewer(role=COMMITTEE, email=ADMIN.email)
+    assert auth.previewed(ADMIN, False) == ADMIN

@@ -188,3 +188,31 @@ def test_frames_and_answers_are_the_same_on_postgresql_and_sqlite(db_url):
         assert found["at"].iloc[0] == pd.Timestamp("2024-06-03 11:00")
         latest = activity.recent_messages(s, SEC, limit=2)
         assert latest["text"].tolist()[0].startswith("https://example.org")
+
+
+CHAT_WITH_NAMES = """[LINE] 北海道ネットワークのトーク履歴
+保存日時：2024/03/31 10:00
+
+2024/03/01(金)
+10:00	岩見沢市生活サポートセンターりんく&石川	岩見沢市生活サポートセンターりんくの石川です。家計相談の件でご相談です。
+10:05	札幌市社協&高橋	石川さん、家計相談なら札幌でも実施しています。
+10:10	札幌市社協&高橋	家計相談の研修は石川さんもいかがですか。
+10:20	旭川市&中村	家計相談の事例を共有します。山本さんから伺った件です。
+"""
+
+
+def test_names_never_become_topic_words(sqlite_url):
+    """「…りんくの石川」 made 石川 a topic word shown to the committee: chat members' names and the
+    people in the database never are."""
+    with db.session(sqlite_url) as s:
+        s.add(Person(name="山本健太", name_key="山本健太"))
+        store.import_bytes(s, CHAT_WITH_NAMES.encode("utf-8"), SEC, file_name="names.txt")
+    with db.session(sqlite_url) as s:
+        terms = set(activity.topics(s, COMM, dt.date(2024, 3, 1))["term"])
+        pairs = activity.topic_pairs(s, COMM, dt.date(2024, 3, 1))
+        per = activity.topics_per_month(s, COMM)["terms"].iloc[0]
+    assert "家計相談" in terms  # the detector still finds the real topic
+    words = terms | set(pairs.term_a) | set(pairs.term_b)
+    for name in ("石川", "高橋", "中村", "山本"):
+        assert not [t for t in words if name in t], f"{name} became a topic word: {sorted(words)}"
+        assert name not in per

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
@@ -113,3 +114,17 @@ def test_settings_section_saves_templates_and_invite_link(monkeypatch, demo_copy
         mid = s.scalar(select(Meeting.id).where(Meeting.status == "募集中"))
         text = announcements.compose(s, mid).openchat_text
     assert text == "第3回のお知らせ 2026年12月10日（木） https://line.me/ti/g2/donet-example {ふめい}"
+
+
+def test_date_axes_read_in_japanese():
+    """Plotly's own date ticks read "Feb 2026": every date axis of the page says 「2026年2月」."""
+    import datetime as dt
+
+    import plotly.graph_objects as go
+
+    from ui.openchat import _figure
+
+    for xs in (pd.Series([dt.date(2026, 2, 1)]), pd.Series([pd.Timestamp("2026-02-02")])):
+        fig = _figure([go.Bar(x=xs, y=[1])])
+        assert (fig.layout.xaxis.tickformat, fig.layout.xaxis.hoverformat) == ("%Y年%-m月", "%Y年%-m月%-d日")
+    assert _figure([go.Bar(x=[3], y=["語"], orientation="h")]).layout.xaxis.tickformat is None

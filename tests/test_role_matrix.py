@@ -110,9 +110,19 @@ def _names_in(text: str, names) -> set[str]:
     return {n for n in names if len(n.replace(" ", "")) >= 2 and n in text}
 
 
+def _preview() -> Viewer:
+    """What the secretariat's 「委員会の表示で確認」 gives the pages (ui.auth.previewed)."""
+    from facilitation.access.roles import SECRETARIAT_LOCAL
+    from ui.auth import previewed
+
+    return previewed(SECRETARIAT_LOCAL, True)
+
+
+@pytest.mark.parametrize("who", ["account", "preview"])
 @pytest.mark.parametrize("page", PAGES)
-def test_committee_sees_no_personal_data(world, monkeypatch, page):
-    at, text = _run(world, monkeypatch, page, Viewer(role=COMMITTEE, email="iinkai@example.org"))
+def test_committee_sees_no_personal_data(world, monkeypatch, page, who):
+    committee = Viewer(role=COMMITTEE, email="iinkai@example.org") if who == "account" else _preview()
+    at, text = _run(world, monkeypatch, page, committee)
     assert not at.exception, at.exception[0].value if at.exception else ""
     leaked_emails = set(EMAIL.findall(text)) - {"iinkai@example.org"}
     assert not leaked_emails, f"{page}: e-mail addresses shown to the committee: {sorted(leaked_emails)[:5]}"
@@ -120,6 +130,8 @@ def test_committee_sees_no_personal_data(world, monkeypatch, page):
     assert not _names_in(text, world["respondents"]), f"{page}: survey respondents shown to the committee"
     assert not [t for t in world["chat_texts"] if t in text], f"{page}: chat texts shown to the committee"
     assert not [c for c in world["comments"] if c in text], f"{page}: free-text comments shown to the committee"
+    # Read-only: nothing the secretariat changes data with is offered.
+    assert not [b.label for b in at.button if any(w in b.label for w in ("保存", "削除", "取り込", "実行", "登録"))]
 
 
 @pytest.mark.parametrize("page", PAGES)

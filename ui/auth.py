@@ -6,6 +6,10 @@
   設定, and `[facilitation] admin_emails` are always 事務局 (the first accounts).
 - Neither: local mode. Only a browser on this computer (loopback, no proxy) gets in, as 事務局;
   anyone else is told how to configure sign-in.
+
+The secretariat can switch on 「委員会の表示で確認」 in the sidebar: the app then runs as a committee
+Viewer (role 委員会, read-only, the committee's page list and the same domain checks as a real
+committee account) under a banner with the way back. Nobody else can switch it on.
 """
 
 from __future__ import annotations
@@ -15,12 +19,16 @@ import os
 import streamlit as st
 
 from facilitation.access import gate
-from facilitation.access.roles import FACILITATOR, SECRETARIAT_LOCAL, Viewer
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage.models import Room
 
 from .common import esc, leave_legacy_pages_mode, session
 
 LINK_PREFIX = "link:"
+PREVIEW_KEY = "committee_preview"  # the secretariat previews as the committee (plain state: it
+PREVIEW_TOGGLE = "committee_preview_toggle"  # outlives page switches; the toggle only mirrors it)
+REAL_VIEWER_KEY = "real_viewer"  # who is really looking while the preview is on
+PREVIEW_BANNER = "委員会の表示で確認中です（読み取り専用）"
 
 
 def _secrets_section(name: str) -> dict:
@@ -135,6 +143,7 @@ def _from_link() -> Viewer | None:
     if not check.ok:
         st.session_state.pop("viewer", None)
         st.session_state.pop("link_token", None)
+        st.session_state.pop(REAL_VIEWER_KEY, None)
         _link_refused(check.message)
         st.stop()
     st.session_state["link_token"] = token
@@ -142,10 +151,32 @@ def _from_link() -> Viewer | None:
 
 
 def current_viewer() -> Viewer:
-    """Decide who is looking (or show why not and stop the run)."""
+    """Decide who is looking (or show why not and stop the run); the committee preview applies."""
+    real = _real_viewer()
+    st.session_state[REAL_VIEWER_KEY] = real
+    shown = previewed(real, bool(st.session_state.get(PREVIEW_KEY)))
+    st.session_state["viewer"] = shown
+    return shown
+
+
+def previewed(real: Viewer, preview: bool) -> Viewer:
+    """The viewer the pages get: a committee Viewer while the secretariat previews, else `real`."""
+    if preview and real.is_secretariat:
+        return Viewer(role=COMMITTEE, email=real.email)
+    return real
+
+
+def previewing() -> bool:
+    """True while the secretariat looks at the app as the committee sees it."""
+    real = st.session_state.get(REAL_VIEWER_KEY)
+    shown = st.session_state.get("viewer")
+    return (isinstance(real, Viewer) and real.is_secretariat and isinstance(shown, Viewer)
+            and shown.role == COMMITTEE)
+
+
+def _real_viewer() -> Viewer:
     viewer = _from_link()
     if viewer is not None:
-        st.session_state["viewer"] = viewer
         return viewer
     if auth_configured():
         if not st.user.is_logged_in:
@@ -160,15 +191,13 @@ def current_viewer() -> Viewer:
         if viewer is None:
             _no_role_screen(email)
             st.stop()
-        st.session_state["viewer"] = viewer
         return viewer
     if not is_local_request():
         _local_only_notice()
         st.stop()
-    current = st.session_state.get("viewer")
+    current = st.session_state.get(REAL_VIEWER_KEY) or st.session_state.get("viewer")
     if not isinstance(current, Viewer) or current.email.startswith(LINK_PREFIX):
         current = SECRETARIAT_LOCAL
-    st.session_state["viewer"] = current
     return current
 
 
@@ -188,8 +217,15 @@ def page_viewer() -> Viewer:
     return current_viewer()
 
 
+def _set_preview(on: bool | None = None) -> None:
+    """The toggle or the way back changed the preview (a callback: the next run sees it)."""
+    st.session_state[PREVIEW_KEY] = bool(st.session_state.get(PREVIEW_TOGGLE)) if on is None else on
+
+
 def sidebar(viewer: Viewer) -> None:
-    """Who is signed in, and the way out."""
+    """Who is signed in, the way out, and (for the secretariat) the committee preview."""
+    real = st.session_state.get(REAL_VIEWER_KEY)
+    real = real if isinstance(real, Viewer) else viewer
     with st.sidebar:
         if viewer.role == FACILITATOR:
             with session() as s:
@@ -197,7 +233,16 @@ def sidebar(viewer: Viewer) -> None:
                 name = room.name if room else ""
             st.caption(f"ファシリテーター用リンクで表示中（{esc(name)}）")
         elif auth_configured() and st.user.is_logged_in:
-            st.caption(f"{esc(viewer.email)}（{viewer.role}）")
+            st.caption(f"{esc(real.email)}（{real.role}）")
             st.button("ログアウト", on_click=st.logout)
         else:
-            st.caption("ローカルモード（このパソコンだけ）・事務局")
+            st.caption(f"ローカルモード（このパソコンだけ）・{real.role}")
+        if real.is_secretariat:
+            st.session_state[PREVIEW_TOGGLE] = bool(st.session_state.get(PREVIEW_KEY))
+            st.toggle("委員会の表示で確認", key=PREVIEW_TOGGLE, on_change=_set_preview,
+                      help="委員会の方に見えるページと内容（件数のみ・読み取り専用）で表示します。")
+    if previewing():
+        with st.container(border=True):
+            st.warning(PREVIEW_BANNER, icon=":material/visibility:")
+            st.button("事務局の表示に戻る", key="committee_preview_back", on_click=_set_preview, args=(False,),
+                      icon=":material/undo:")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.errors import UserError
+from facilitation.files.exports import looks_like_formula, safe_frame
 from facilitation.meetings import schedule
 from facilitation.storage import db
 
@@ -147,3 +148,57 @@ def esc(text: object) -> str:
 
 
 SHOWN_ERRORS = (UserError, AccessDenied)  # shown as their Japanese message; anything else is a bug
+
+
+# --- Tables: the ONE way a page shows a frame (tests/test_tables.py checks nothing bypasses it) ---
+
+MISSING = "—"  # what an empty cell shows (never "None")
+
+
+def _shown(data):
+    """A frame as shown: formula-looking text neutralised (Streamlit's toolbar downloads the frame
+    it is given, as CSV), and a blank object cell as 「—」."""
+    import pandas as pd
+
+    if isinstance(data, pd.Series):
+        data = data.to_frame()
+    if not isinstance(data, pd.DataFrame):
+        return data
+    out = safe_frame(data)
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if (col.dtype == object or pd.api.types.is_string_dtype(col)) and col.isna().any():
+            out.isetitem(i, col.astype(object).where(col.notna(), MISSING))
+    return out
+
+
+def show_table(data, *, where=None, **kw):
+    """st.dataframe for every table of user data: formula-looking cells neutralised (the toolbar's
+    "Download as CSV" exports exactly this frame), missing values as 「—」. `where`: a column or
+    container to draw in (default: the current one). Returns what st.dataframe returns."""
+    kw.setdefault("placeholder", MISSING)
+    return (where or st).dataframe(_shown(data), **kw)
+
+
+def show_editor(data, *, where=None, **kw):
+    """st.data_editor with the same neutralised display; the edited frame comes back with the
+    original text restored in cells whose only change is that neutralising apostrophe."""
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        return (where or st).data_editor(data, **kw)
+    shown = safe_frame(data)
+    shown.columns = data.columns
+    shown.index = data.index
+    edited = (where or st).data_editor(shown, **kw)
+    if not isinstance(edited, pd.DataFrame):
+        return edited
+
+    def restore(v):
+        return v[1:] if isinstance(v, str) and v.startswith("'") and looks_like_formula(v[1:]) else v
+
+    out = edited.copy()
+    for i in range(out.shape[1]):
+        if out.iloc[:, i].dtype == object or pd.api.types.is_string_dtype(out.iloc[:, i]):
+            out.isetitem(i, out.iloc[:, i].map(restore))
+    return out

@@ -17,7 +17,7 @@ from facilitation.history import coverage as cov
 from facilitation.text import vocab
 from facilitation.text.dates import now_jst
 
-from .common import SHOWN_ERRORS, db_url, esc, session, viewer
+from .common import SHOWN_ERRORS, db_url, esc, session, show_editor, show_table, viewer
 
 TABS = ("会ごと", "機関別", "個人別", "初参加・継続・離脱", "対象機関", "地域", "委員会資料")
 TAB_KEY = "history_tab"
@@ -131,12 +131,12 @@ def meetings_tab(data: Data, scope: participation.Scope) -> None:
     st.caption("出席の記録がある会は出席者を、記録のない過去の会はキャンセル以外の申込者を数えています。"
                "機関は参加した時点の所属で数え、厚生労働省は何人参加しても1機関です。")
     _chart(charts.meetings_figure(table, NATIONAL_LABEL))
-    st.dataframe(table, hide_index=True, width="stretch",
+    show_table(table, hide_index=True, width="stretch",
                  column_config={"報告の表記": st.column_config.TextColumn(width="large")})
     _csv_button("会ごとの集計をCSVで保存", table, "会ごとの集計.csv", "dl_meetings")
     st.subheader("年度ごとの推移")
     _chart(charts.years_figure(years))
-    st.dataframe(years, hide_index=True, width="stretch")
+    show_table(years, hide_index=True, width="stretch")
 
 
 def orgs_tab(data: Data, scope: participation.Scope) -> None:
@@ -151,7 +151,7 @@ def orgs_tab(data: Data, scope: participation.Scope) -> None:
     if only_targets:
         shown = shown[shown["対象"] == "○"]
     st.caption(f"{len(shown)}機関　数字は参加した人数、F はファシリテーター、講 は登壇者を出した回です。")
-    st.dataframe(shown, hide_index=True, width="stretch", height=480,
+    show_table(shown, hide_index=True, width="stretch", height=480,
                  column_config={"機関名": st.column_config.TextColumn(pinned=True, width="medium")})
     _csv_button("機関別の参加をCSVで保存", shown, "機関別の参加.csv", "dl_orgs")
     if viewer().is_secretariat:
@@ -203,7 +203,7 @@ def people_tab(data: Data, scope: participation.Scope) -> None:
     text = st.text_input("氏名・所属・メールで絞り込み", key="h_person_search", placeholder="例: 佐藤、りんく")
     shown = participation.search(matrix, text, ["氏名", "所属（最新）", "メールアドレス"])
     st.caption(f"{len(shown):,}名　{participation.ROLE_LEGEND}　（個人情報です。取り扱いにご注意ください）")
-    st.dataframe(shown, hide_index=True, width="stretch", height=480,
+    show_table(shown, hide_index=True, width="stretch", height=480,
                  column_config={"氏名": st.column_config.TextColumn(pinned=True)})
     _csv_button("個人別の参加をCSVで保存", shown, "個人別の参加.csv", "dl_people")
 
@@ -222,11 +222,11 @@ def flows_tab(data: Data, scope: participation.Scope) -> None:
                f"離脱: 以前参加したが直近{int(lapse)}回続けて参加がない（その回に新たに該当した数と累計）。"
                "初参加かどうかは、選んだ年度より前の会も含めて判定しています。")
     _chart(charts.flows_figure(table, unit_label))
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table, hide_index=True, width="stretch")
     _chart(charts.retention_figure(table))
     st.subheader("初参加の年度ごとの継続率")
     st.caption("各年度に初めて参加した" + unit_label + "のうち、その後の年度にも参加した割合（%）です。")
-    st.dataframe(cohorts, hide_index=True, width="stretch")
+    show_table(cohorts, hide_index=True, width="stretch")
     _chart(charts.cohort_figure(cohorts))
 
 
@@ -239,7 +239,7 @@ def coverage_tab(data: Data, scope: participation.Scope) -> None:
     st.metric(c.label, f"{c.reached}/{c.total}", f"{c.share:.1f}%", delta_color="off", delta_arrow="off")
     if c.size_is_set and c.flagged < c.total:
         st.caption(f"名簿で対象としている機関は{c.flagged}機関です。分母は設定した総数{c.total}を使っています。")
-    st.dataframe(cov.coverage_by_region(period), hide_index=True, width="stretch")
+    show_table(cov.coverage_by_region(period), hide_index=True, width="stretch")
     _chart(charts.coverage_figure(cov.coverage_by_year(base, pop), pop.label))
 
     st.subheader("声かけの候補（未参加・最近参加のない対象機関）")
@@ -248,7 +248,7 @@ def coverage_tab(data: Data, scope: participation.Scope) -> None:
     if outreach.empty:
         st.success("この期間に、すべての対象機関が参加しています。")
     else:
-        st.dataframe(outreach, hide_index=True, width="stretch")
+        show_table(outreach, hide_index=True, width="stretch")
         c1, c2 = st.columns(2)
         with c1:
             _csv_button("CSVで保存", outreach, "声かけ候補の機関.csv", "dl_outreach_csv")
@@ -274,7 +274,7 @@ def target_editor(data: Data) -> None:
                 refresh()
                 st.rerun()
         table = cov.target_table(data.history)
-        edited = st.data_editor(table, hide_index=True, width="stretch", key="target_editor",
+        edited = show_editor(table, hide_index=True, width="stretch", key="target_editor",
                                 disabled=["ID", "機関名", "地域", "種別", "事業"],
                                 column_config={"対象": st.column_config.CheckboxColumn("対象")})
         if st.button("対象機関を保存", key="save_targets"):
@@ -291,7 +291,7 @@ def regions_tab(data: Data, scope: participation.Scope) -> None:
     st.caption("点の位置は市町村のおおよその位置です（市町村の登録がない機関は振興局名の下に表示）。"
                "道外からの参加は右下の枠に表示しています。")
     _chart(geo.figure(places))
-    st.dataframe(regions, hide_index=True, width="stretch")
+    show_table(regions, hide_index=True, width="stretch")
 
 
 def pack_tab(data: Data, scope: participation.Scope) -> None:

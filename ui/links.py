@@ -11,7 +11,7 @@ from facilitation.files import qr
 from facilitation.meetings import schedule
 
 from . import auth
-from .common import session, viewer
+from .common import session, show_table, viewer
 
 
 def base_url() -> str:
@@ -83,7 +83,7 @@ def render(meeting_id: int) -> None:
         room_link(room_id, rooms[room_id])
     if not issued.empty:
         st.caption("発行済みのリンク（リンクそのものは表示しません）")
-        st.dataframe(issued.drop(columns=["ID"]), hide_index=True, width="stretch")
+        show_table(issued.drop(columns=["ID"]), hide_index=True, width="stretch")
         sure = st.checkbox("この会のリンクをすべて無効にする", key=f"revoke_all_sure_{meeting_id}")
         if st.button("すべて無効にする", disabled=not sure, key=f"revoke_all_{meeting_id}"):
             with session() as s:

@@ -12,7 +12,7 @@ from facilitation.meetings.schedule import MeetingError, MeetingInput
 from facilitation.text import vocab
 from facilitation.text.dates import now_jst
 
-from .common import esc, session
+from .common import esc, session, show_editor
 
 FLASH = "meeting_form_flash"  # the message of the last save, shown after the fresh form is drawn
 _ROUND = "meeting_form_round"  # bumped after a successful add: the next form starts empty
@@ -59,7 +59,7 @@ def render(meeting_id: int | None) -> None:
         capacity = st.number_input("定員（目安・0で未設定）", min_value=0, value=c.capacity or 0, step=5,
                                    key=key + "_capacity")
         reg_url = st.text_input("申込フォームのURL", c.registration_url, key=key + "_url")
-        program = st.data_editor(pd.DataFrame(c.program or [], columns=["time", "item"]), num_rows="dynamic",
+        program = show_editor(pd.DataFrame(c.program or [], columns=["time", "item"]), num_rows="dynamic",
                                  column_config={"time": "時刻", "item": "内容"}, hide_index=True, key=key + "_prog")
         submitted = st.form_submit_button("保存する" if meeting_id else "会を追加する", type="primary")
     if not submitted:

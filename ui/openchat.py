@@ -11,12 +11,11 @@ import streamlit as st
 
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.files import qr
-from facilitation.files.exports import safe_frame
 from facilitation.meetings import schedule
 from facilitation.openchat import activity, announcements, members, store
 from facilitation.text.dates import ja_date, to_jst
 
-from .common import db_url, esc, meeting_picker, session, show_problems, upload_hint
+from .common import db_url, esc, meeting_picker, session, show_problems, show_table, upload_hint
 
 LINE_KIND_LABELS = {
     "header": "見出し", "blank": "空行", "date": "日付", "message": "投稿", "system": "システム",
@@ -30,7 +29,24 @@ def _figure(traces: list, height: int = 320, x: str = "", y: str = "", **layout)
     fig = go.Figure(data=traces)
     fig.update_layout(height=height, margin=dict(t=10, b=10, l=10, r=10), xaxis_title=x, yaxis_title=y,
                       legend=dict(orientation="h", y=-0.2), **layout)
+    if _dates_on_x(traces):  # plotly's own date ticks are English ("Feb 2026")
+        fig.update_xaxes(type="date", tickformat=JA_MONTH, hoverformat=JA_DAY)
     return fig
+
+
+JA_MONTH, JA_DAY = "%Y年%-m月", "%Y年%-m月%-d日"
+
+
+def _dates_on_x(traces: list) -> bool:
+    import datetime as dt
+
+    for t in traces:
+        xs = getattr(t, "x", None)
+        if xs is not None and len(xs):
+            import numpy as np
+
+            return isinstance(xs[0], (dt.date, pd.Timestamp, np.datetime64))
+    return False
 
 
 def _month_label(d) -> str:
@@ -122,7 +138,7 @@ def organisations(data: activity.ChatData) -> None:
         table = orgs.rename(columns={"organisation": "機関", "region": "地域", "category": "区分",
                                      "members": "メンバー", "messages": "投稿", "last_post": "最終投稿"})
         table["最終投稿"] = table["最終投稿"].map(lambda x: ja_date(x) if pd.notna(x) else "")
-        st.dataframe(table.drop(columns=["organisation_id"]), hide_index=True, width="stretch")
+        show_table(table.drop(columns=["organisation_id"]), hide_index=True, width="stretch")
     with right:
         st.markdown("**地域別**")
         if len(regs):
@@ -145,7 +161,7 @@ def organisations(data: activity.ChatData) -> None:
         table = pd.DataFrame({"会": pm["meeting"], "開催日": pm["date"], "参加機関": pm["organisations"],
                               "うちオープンチャットの機関": pm["organisations_in_chat"],
                               "割合": (pm["share"] * 100).round(0).astype(int).astype(str) + "%"})
-        st.dataframe(table, hide_index=True, width="stretch")
+        show_table(table, hide_index=True, width="stretch")
 
 
 # --- 質問 ---------------------------------------------------------------------------------------
@@ -170,7 +186,7 @@ def questions(data: activity.ChatData, viewer: Viewer) -> None:
         return
     table = pd.DataFrame({"日時": un["at"].map(_when), "投稿者": un["sender"],
                           "質問": un["text"].fillna("（本文は削除済み）")})
-    st.dataframe(safe_frame(table), hide_index=True, width="stretch")
+    show_table(table, hide_index=True, width="stretch")
 
 
 # --- 話題 ---------------------------------------------------------------------------------------
@@ -207,14 +223,14 @@ def topics(data: activity.ChatData, viewer: Viewer) -> None:
         if pairs.empty:
             st.caption("一緒に出てくる言葉はまだありません（投稿が少ない月です）。")
         else:
-            st.dataframe(pairs.rename(columns={"term_a": "言葉1", "term_b": "言葉2", "count": "投稿数",
+            show_table(pairs.rename(columns={"term_a": "言葉1", "term_b": "言葉2", "count": "投稿数",
                                                "jaccard": "結びつき"}), hide_index=True, width="stretch")
     st.markdown("**会話のまとまり（3時間以上あくと別の会話として数えます）**")
     tpm = activity.threads_per_month(data)
     if len(tpm):
         table = pd.DataFrame({"月": tpm["month"].map(_month_label), "会話の数": tpm["threads"],
                               "2人以上のやりとり": tpm["conversations"], "1会話あたりの投稿": tpm["mean_messages"]})
-        st.dataframe(table.iloc[::-1], hide_index=True, width="stretch")
+        show_table(table.iloc[::-1], hide_index=True, width="stretch")
 
 
 # --- 取り込み -----------------------------------------------------------------------------------
@@ -240,7 +256,7 @@ def import_section(viewer: Viewer) -> None:
         imports = store.list_imports(s)
     if imports:
         st.markdown("**これまでの取り込み**")
-        st.dataframe(pd.DataFrame({
+        show_table(pd.DataFrame({
             "取り込み日時": [_when(to_jst(i.imported_at)) for i in imports],
             "ファイル": [i.file_name for i in imports],
             "期間": [f"{ja_date(i.first_date, weekday=False)}〜{ja_date(i.last_date, weekday=False)}" for i in imports],
@@ -261,7 +277,7 @@ def _import_result(result: store.ImportResult) -> None:
     if result.unparsed_count:
         st.warning(f"読み取れなかった行が {result.unparsed_count}行あります（内容は下の表のとおりです。"
                    "投稿としては数えていません）。")
-        st.dataframe(safe_frame(pd.DataFrame({
+        show_table((pd.DataFrame({
             "行": [u["line"] for u in result.unparsed],
             "理由": [u["reason"] for u in result.unparsed],
             "内容": [u["text"] for u in result.unparsed],
@@ -302,7 +318,7 @@ def review_queue(viewer: Viewer) -> None:
     with st.expander("一覧（確認済みを含む）"):
         with session() as s:
             done = members.review_queue(s, viewer, include_done=True, limit=0)
-        st.dataframe(pd.DataFrame({
+        show_table(pd.DataFrame({
             "ニックネーム": [i.nickname for i in done], "状態": [i.status for i in done],
             "機関": [i.suggestion for i in done], "投稿": [i.messages for i in done],
         }), hide_index=True, width="stretch")
@@ -318,7 +334,7 @@ def posts(viewer: Viewer) -> None:
         recent = activity.recent_messages(s, viewer, limit=300, search=search)
     table = pd.DataFrame({"日時": recent["at"].map(_when), "投稿者": recent["sender"],
                           "本文": recent["text"].fillna("（削除済み）"), "質問": recent["is_question"]})
-    event = st.dataframe(safe_frame(table), hide_index=True, width="stretch", on_select="rerun",
+    event = show_table(table, hide_index=True, width="stretch", on_select="rerun",
                          selection_mode="multi-row", key="openchat_posts")
     chosen = [int(recent["id"].iloc[i]) for i in event.selection.rows] if event and event.selection else []
     if st.button(f"選んだ {len(chosen)}件の本文を削除", disabled=not chosen, type="primary"):

@@ -17,7 +17,7 @@ from facilitation.registrations.intake import ImportResult
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
 
-from .common import SHOWN_ERRORS, esc, session, show_problems, upload_hint, viewer
+from .common import SHOWN_ERRORS, esc, session, show_editor, show_problems, show_table, upload_hint, viewer
 from .sheets import sheets_client
 
 EXTRA_LABEL = "（その他の項目として保持）"
@@ -91,9 +91,9 @@ def header_counts(meeting_id: int) -> None:
         st.warning("対応が必要です: " + "、".join(todo))
     with st.expander("内訳（区分・事業・地域）"):
         c1, c2, c3 = st.columns(3)
-        c1.dataframe(_counts("区分", sm.by_category), hide_index=True)
-        c2.dataframe(_counts("担当事業", sm.by_program), hide_index=True)
-        c3.dataframe(_counts("地域", sm.by_region), hide_index=True)
+        show_table(_counts("区分", sm.by_category), hide_index=True, where=c1)
+        show_table(_counts("担当事業", sm.by_program), hide_index=True, where=c2)
+        show_table(_counts("地域", sm.by_region), hide_index=True, where=c3)
 
 
 def _counts(label: str, data: dict[str, int]) -> pd.DataFrame:
@@ -124,7 +124,7 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
         st.info("該当する申込はありません。")
         return
     if not editable:
-        st.dataframe(df.drop(columns=["id"]), hide_index=True, width="stretch")
+        show_table(df.drop(columns=["id"]), hide_index=True, width="stretch")
         return
     themes = _themes(meeting_id)
     config = {
@@ -137,7 +137,7 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
         for c in ("第1希望", "第2希望", "第3希望"):
             config[c] = st.column_config.SelectboxColumn(c, options=["", *themes, *sorted(set(df[c]) - set(themes) - {""})])
     disabled = [c for c in df.columns if c not in EDIT_FIELDS]
-    edited = st.data_editor(df, hide_index=True, width="stretch", column_config=config, disabled=disabled,
+    edited = show_editor(df, hide_index=True, width="stretch", column_config=config, disabled=disabled,
                             key=f"reg_editor_{meeting_id}")
     c1, c2 = st.columns(2)
     if c1.button("変更を保存", key="reg_save", type="primary"):
@@ -310,7 +310,7 @@ def kept_aside(meeting_id: int) -> None:
         with st.container(border=True):
             st.markdown(f"**{esc(reason)}**")
             st.caption(f"取込元: {esc(ref)}")
-            edited = st.data_editor(pd.DataFrame([raw], dtype=object), hide_index=True, key=f"kept_{rid}")
+            edited = show_editor(pd.DataFrame([raw], dtype=object), hide_index=True, key=f"kept_{rid}")
             c1, c2 = st.columns(2)
             if c1.button("修正して取り込む", key=f"kept_retry_{rid}", type="primary"):
                 values = {str(k): ("" if pd.isna(v) else str(v)) for k, v in edited.iloc[0].items()}
@@ -386,7 +386,7 @@ def column_mapping(meeting_id: int) -> None:
     labels = {f: forms.STANDARD[f] for f in forms.FIELDS}
     options = [EXTRA_LABEL, *labels.values()]
     frame = pd.DataFrame([{"見出し": r["header"], "項目": labels.get(r["field"], EXTRA_LABEL)} for r in cmap.as_rows()])
-    edited = st.data_editor(frame, hide_index=True, disabled=["見出し"], key=f"mapping_{meeting_id}",
+    edited = show_editor(frame, hide_index=True, disabled=["見出し"], key=f"mapping_{meeting_id}",
                             column_config={"項目": st.column_config.SelectboxColumn("項目", options=options, required=True)})
     if st.button("この対応を保存", key="mapping_save"):
         back = {v: k for k, v in labels.items()}

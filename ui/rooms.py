@@ -14,7 +14,7 @@ from facilitation.meetings.schedule import get_meeting, label, meeting_counts
 from facilitation.text.dates import ja_datetime, to_jst
 
 from . import auth, links
-from .common import SHOWN_ERRORS, esc, session, show_problems, viewer
+from .common import SHOWN_ERRORS, esc, session, show_editor, show_problems, show_table, viewer
 from .sheets import sheets_client
 
 FLASH = "rooms_flash"
@@ -80,7 +80,7 @@ def room_editor(meeting_id: int) -> None:
         frame = service.rooms_frame(s, meeting_id)
         library = service.theme_library(s)
     st.caption("テーマ・定員・Zoom のルーム名は表の中で直せます。行の追加・削除もできます。")
-    edited = st.data_editor(
+    edited = show_editor(
         frame, key=f"rooms_editor_{meeting_id}", num_rows="dynamic", hide_index=True, width="stretch",
         column_config={
             "id": None,
@@ -183,7 +183,7 @@ def choice_review(meeting_id: int) -> None:
                 text = row["希望の記入"]
                 act(lambda s, t=text, c=choice: choices.map_choice(s, viewer(), meeting_id, t, c),
                     f"「{esc(text)}」を{esc(names[choice])}にしました。")
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table, hide_index=True, width="stretch")
 
 
 # --- 3. rules and the optimiser ---
@@ -350,11 +350,11 @@ def quality_panel(meeting_id: int) -> None:
         st.markdown("**この割り当ての説明**")
         st.write(summary)
     st.caption(f"希望を出した {q.with_choices} 名のうちの割合。ランダムは Zoom の自動割り当てを20回試した平均です。")
-    st.dataframe(q.table(), hide_index=True, width="stretch")
+    show_table(q.table(), hide_index=True, width="stretch")
     if note := q.comparison_note():
         st.caption(note)
     with st.expander("ルームごとの顔ぶれ（区分・地域・事業）"):
-        st.dataframe(q.composition, hide_index=True, width="stretch")
+        show_table(q.composition, hide_index=True, width="stretch")
 
 
 # --- 4. manual moves ---
@@ -375,7 +375,7 @@ def people_editor(meeting_id: int) -> None:
     if summary:
         st.info(summary)
     st.caption("ルームを選び直すと、その方は「固定」になり、次に実行しても動きません。保存するたびに決まりを確認します。")
-    edited = st.data_editor(
+    edited = show_editor(
         frame, key=f"people_editor_{meeting_id}", hide_index=True, width="stretch",
         disabled=["氏名", "所属", "区分", "希望", "理由"],
         column_config={"assignment_id": None, "version": None,
@@ -415,7 +415,7 @@ def publish_panel(meeting_id: int) -> None:
             st.success("公開後の変更はありません。")
         else:
             st.warning(f"公開後に {len(diff)} 名の割り当てが変わりました。")
-            st.dataframe(diff, hide_index=True, width="stretch")
+            show_table(diff, hide_index=True, width="stretch")
     note = st.text_input("公開メモ（任意）", key="rooms_publish_note")
     if st.button("この割り当てを公開する", key="rooms_publish"):
         act(lambda s: service.publish(s, viewer(), meeting_id, note), lambda v: f"第{v.number}版として公開しました。")

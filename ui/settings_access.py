@@ -13,7 +13,7 @@ from facilitation.storage.backup import BackupError
 from facilitation.text.dates import jst_to_utc, now_jst
 
 from . import auth
-from .common import db_url, esc, session, upload_hint, viewer
+from .common import db_url, esc, session, show_table, upload_hint, viewer
 
 
 def render() -> None:
@@ -40,7 +40,7 @@ def _accounts() -> None:
                 "ログインを設定すると使われます（設定方法は README の「ログインの設定」）。")
     with session() as s:
         table = gate.accounts_frame(s, v, auth.admin_emails())
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table, hide_index=True, width="stretch")
     st.caption("事務局: すべての機能。委員会: 人数・機関・グラフ・アンケート結果の集計だけ（氏名やメールアドレスは見えません）。"
                "ファシリテーターにはルーム割り当てのページからリンクを送ります。")
     with st.form("account_form", clear_on_submit=True):
@@ -92,7 +92,7 @@ def _audit_log() -> None:
     with session() as s:
         log = audit.read_log(s, v, flt)
     st.caption(f"{len(log)} 件（新しい順、最大1000件）。時刻は日本時間です。")
-    st.dataframe(log.drop(columns=["entry_id"]), hide_index=True, width="stretch")
+    show_table(log.drop(columns=["entry_id"]), hide_index=True, width="stretch")
 
 
 def _utc(day: dt.date) -> dt.datetime:

@@ -11,10 +11,10 @@ from facilitation.access.roles import Viewer
 from facilitation.files.tabular import read_table
 from facilitation.surveys import charts, comments, report, store
 from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, SINGLE, TEXT
-from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, crosstab
+from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, count_text
 from facilitation.text import textmining
 
-from .common import SHOWN_ERRORS, db_url, esc, meeting_picker, session, upload_hint
+from .common import SHOWN_ERRORS, db_url, esc, meeting_picker, session, show_editor, show_table, upload_hint, viewer
 from .sheets import sheets_client
 
 KIND_LABELS = report.KIND_LABELS
@@ -101,10 +101,10 @@ def show_results(summary: SurveySummary, v: Viewer) -> None:
         if fig is not None:
             st.plotly_chart(fig, key=f"fig_{i}", config=CHART_CONFIG)
         if q.kind != TEXT:
-            st.dataframe(report.question_table(q), hide_index=True)
+            show_table(report.question_table(q), hide_index=True)
         if q.other_texts and v.is_secretariat:
             with st.expander(f"「その他」の記入 {len(q.other_texts)}件"):
-                st.dataframe(pd.DataFrame({"記入内容": q.other_texts}), hide_index=True)
+                show_table(pd.DataFrame({"記入内容": q.other_texts}), hide_index=True)
 
 
 def crosstab_section(survey: Survey, attrs: pd.DataFrame) -> None:
@@ -117,7 +117,7 @@ def crosstab_section(survey: Survey, attrs: pd.DataFrame) -> None:
     attr = st.radio("分ける観点", list(ATTRIBUTES), format_func=ATTRIBUTES.get, horizontal=True, key="ct_attr")
     q = survey.question(key)
     row = st.selectbox("グリッドの項目", q.rows, key="ct_row", placeholder="選んでください") if q.kind == GRID else None
-    table = crosstab(survey, key, attrs[attr].tolist(), row=row)
+    table = comments.crosstab_for(viewer(), survey, key, attrs[attr].tolist(), row=row)
     unlinked = int((attrs[attr] == store.UNLINKED).sum())
     if unlinked:
         st.caption(f"申込と照合できなかった回答 {unlinked}件は「{store.UNLINKED}」にまとめています。")
@@ -125,9 +125,13 @@ def crosstab_section(survey: Survey, attrs: pd.DataFrame) -> None:
         st.info("集計できる回答がありません。")
         return
     st.plotly_chart(charts.crosstab_figure(table, q.options, q.ordered), key="ct_fig", config=CHART_CONFIG)
-    wide = table.pivot_table(index="group", columns="option", values="count", aggfunc="sum", sort=False)
+    if table[["count", "base"]].isna().any().any():  # the committee: small cells read 「3未満」
+        table = table.assign(count=[count_text(c, "") for c in table["count"]],
+                             base=[count_text(b, "") for b in table.base])
+    wide = table.pivot_table(index="group", columns="option", values="count", aggfunc="first", sort=False)
+    wide = wide[[o for o in dict.fromkeys(table.option) if o in wide.columns]].fillna("—")
     wide.insert(0, "母数", table.groupby("group", sort=False).base.first())
-    st.dataframe(wide.rename_axis(ATTRIBUTES[attr]).reset_index(), hide_index=True)
+    show_table(wide.rename_axis(ATTRIBUTES[attr]).reset_index(), hide_index=True)
     if q.kind == MULTI:
         st.caption("複数選択のため、割合は各グループの回答者に対する％です。")
 
@@ -142,7 +146,7 @@ def trend_section() -> None:
     with session() as s:
         trend = store.trend(s, title)
     st.plotly_chart(charts.trend_figure(trend), key="trend_fig", config=CHART_CONFIG)
-    st.dataframe(trend[["meeting", "survey", "n", "base", "positive", "positive_share"]].rename(columns={
+    show_table(trend[["meeting", "survey", "n", "base", "positive", "positive_share"]].rename(columns={
         "meeting": "会", "survey": "アンケート", "n": "回答数", "base": "母数", "positive": f"「{trend.label.iloc[0]}」",
         "positive_share": "割合（%）"}), hide_index=True)
 
@@ -170,11 +174,11 @@ def comments_section(v: Viewer, survey_id: int, survey: Survey, attrs: pd.DataFr
         hits = textmining.keyword_in_context(frame.text.tolist(), keyword, 20)
         if hits:
             st.markdown("**キーワードの前後**")
-            st.dataframe(pd.DataFrame([(int(frame.row.iloc[i]), left, m, right) for i, left, m, right in hits],
+            show_table(pd.DataFrame([(int(frame.row.iloc[i]), left, m, right) for i, left, m, right in hits],
                                       columns=["回答No.", "前", "キーワード", "後"]), hide_index=True)
     show = frame.rename(columns={"row": "回答No.", "text": "コメント", "tags": "タグ", "room": "ルーム",
                                  "sector": "所属の種別", "region": "地域", "first_time": "初参加"})
-    edited = st.data_editor(
+    edited = show_editor(
         show.drop(columns=["response_id"]), hide_index=True, key=f"cm_editor_{key}",
         disabled=[c for c in show.columns if c != "タグ"] if v.is_secretariat else True,
         column_config={"タグ": st.column_config.MultiselectColumn("タグ", options=tags, accept_new_options=False),
@@ -198,11 +202,11 @@ def comments_section(v: Viewer, survey_id: int, survey: Survey, attrs: pd.DataFr
         with right:
             st.markdown("**一緒に出てくる語（共起）**")
             pairs = textmining.cooccurrence(texts, top=20)
-            st.dataframe(pairs.rename(columns=report.COLUMNS), hide_index=True)
+            show_table(pairs.rename(columns=report.COLUMNS), hide_index=True)
     with session() as s:
         counts = comments.tag_counts(s, survey_id, key)
     st.markdown("**タグ別の件数**")
-    st.dataframe(counts.rename(columns={"tag": "タグ", "count": "件数"}), hide_index=True)
+    show_table(counts.rename(columns={"tag": "タグ", "count": "件数"}), hide_index=True)
     if v.is_secretariat:
         with st.expander("タグの一覧を編集"):
             text = st.text_area("1行に1つ", "\n".join(tags), key="cm_taglist")
@@ -220,7 +224,7 @@ def types_section(survey_id: int, survey: Survey) -> None:
                           "自動判定": [KIND_LABELS[q.detected or q.kind] for q in survey.questions],
                           "種類": [KIND_LABELS[q.kind] for q in survey.questions],
                           "選択肢": [" / ".join(q.options + q.not_applicable) for q in survey.questions]})
-    edited = st.data_editor(frame, hide_index=True, key="types_editor", disabled=["質問", "自動判定", "選択肢"],
+    edited = show_editor(frame, hide_index=True, key="types_editor", disabled=["質問", "自動判定", "選択肢"],
                             column_config={"種類": st.column_config.SelectboxColumn(
                                 "種類", options=[KIND_LABELS[k] for k in KINDS], required=True)})
     choice = [q for q in survey.questions if q.kind in (SINGLE, SCALE, MULTI)]

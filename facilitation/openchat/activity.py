@@ -518,16 +518,43 @@ def _month_texts(session: Session, month: dt.date, limit: int) -> list[str]:
     return [_URL.sub(" ", t) for t in rows]  # links are not topics
 
 
+def people_names(session: Session):
+    """The names a topic word must never be: chat members' display names and their parts, and the
+    people in the database (full names; the first two characters as a surname guess)."""
+    from facilitation.storage.models import Person
+    from facilitation.text import textmining
+
+    whole: set[str] = set()
+    for nickname, surname in session.execute(select(ChatMember.nickname, ChatMember.surname)):
+        whole.update(x for x in (nickname, surname) if x)
+        whole.update(p for p in re.split(r"[\s　&＆/／・@＠()（）]+", nickname or "") if p)
+    exact: set[str] = set()
+    for name, furigana in session.execute(select(Person.name, Person.furigana).where(Person.deleted_at.is_(None))):
+        if name:
+            whole.add(name)
+            parts = re.split(r"[\s　]+", name.strip())
+            if len(parts) > 1:
+                whole.update(parts)
+            elif len(name) >= 3:
+                exact.add(name[:2])
+        if furigana:
+            whole.update(p for p in re.split(r"[\s　]+", furigana.strip()) if len(p) >= 3)
+    return textmining.Names(whole, exact)
+
+
 def topics(session: Session, viewer: Viewer, month: dt.date, top: int = 15,
-           limit: int = TOPIC_TEXTS) -> pd.DataFrame:
-    """Frequent terms of one month's posts (term, count, documents). Terms only: fine for every role."""
+           limit: int = TOPIC_TEXTS, names=None) -> pd.DataFrame:
+    """Frequent terms of one month's posts (term, count, documents). Terms only: fine for every role.
+
+    People's names (people_names) never become terms, for any role.
+    """
     from facilitation.text import textmining
 
     _ = viewer  # every role may see terms; texts themselves never leave this function
     texts = _month_texts(session, month, limit)
     if not texts:
         return pd.DataFrame(columns=["term", "count", "documents"])
-    return textmining.term_frequencies(texts, top)
+    return textmining.term_frequencies(texts, top, names=names or people_names(session))
 
 
 def topic_pairs(session: Session, viewer: Viewer, month: dt.date, top: int = 15,
@@ -539,14 +566,15 @@ def topic_pairs(session: Session, viewer: Viewer, month: dt.date, top: int = 15,
     texts = _month_texts(session, month, limit)
     if not texts:
         return pd.DataFrame(columns=["term_a", "term_b", "count", "jaccard"])
-    return textmining.cooccurrence(texts, top)
+    return textmining.cooccurrence(texts, top, names=people_names(session))
 
 
 def topics_per_month(session: Session, viewer: Viewer, top: int = 5, last: int = 12,
                      limit: int = 500) -> pd.DataFrame:
     """The `top` terms of each of the last `last` months: month, terms (「引きこもり(12)・家族支援(8)…」)."""
     rows = []
+    names = people_names(session)
     for month in months(session)[:last]:
-        tf = topics(session, viewer, month, top=top, limit=limit)
+        tf = topics(session, viewer, month, top=top, limit=limit, names=names)
         rows.append({"month": month, "terms": "・".join(f"{t}({c})" for t, c in zip(tf["term"], tf["count"], strict=True))})
     return pd.DataFrame(rows, columns=["month", "terms"])

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from facilitation.surveys.questions import DATE, GRID, MULTI, NUMBER, SCALE, SINGLE
-from facilitation.surveys.summary import QuestionSummary
+from facilitation.surveys.summary import QuestionSummary, count_text, share_text
 
 # Labels shown on the charts (Japanese, one place).
 PERCENT = "割合（%）"
@@ -46,6 +46,15 @@ def option_colours(options: list[str]) -> dict[str, str]:
     return out
 
 
+def _pct(value) -> float:
+    """A percentage for drawing: a hidden cell (「3未満」, NaN) draws nothing."""
+    return 0.0 if value is None or value != value else float(value)
+
+
+def _cell(count, percent) -> str:
+    return share_text(count, percent if percent is not None else 0.0)
+
+
 def diverging(rows: list[tuple[str, dict[str, float], dict[str, int]]], options: list[str]) -> go.Figure:
     """A diverging stacked bar per row: (label, option → percent, option → count); options best first."""
     half = len(options) // 2
@@ -56,13 +65,13 @@ def diverging(rows: list[tuple[str, dict[str, float], dict[str, int]]], options:
     fig = go.Figure()
 
     def add(option: str, sign: int, share: float = 1.0) -> None:
-        xs = [sign * r[1].get(option, 0.0) * share for r in rows]
-        text = [f"{r[1].get(option, 0.0):.0f}%" if r[1].get(option, 0.0) >= 5 and share == 1.0 else "" for r in rows]
-        custom = [[r[2].get(option, 0), r[1].get(option, 0.0)] for r in rows]
+        xs = [sign * _pct(r[1].get(option)) * share for r in rows]
+        text = [f"{_pct(r[1].get(option)):.0f}%" if _pct(r[1].get(option)) >= 5 and share == 1.0 else "" for r in rows]
+        custom = [[_cell(r[2].get(option, 0), r[1].get(option, 0.0))] for r in rows]
         fig.add_trace(go.Bar(
             y=labels, x=xs, orientation="h", name=option, marker_color=colours[option], text=text,
             textposition="inside", customdata=custom, legendgroup=option, showlegend=share == 1.0 or sign < 0,
-            hovertemplate=f"{option}: %{{customdata[0]}}件（%{{customdata[1]:.1f}}%）<extra></extra>"))
+            hovertemplate=f"{option}: %{{customdata[0]}}<extra></extra>"))
 
     # Stack outward from zero: the mildest answers next to the axis.
     if neutral:
@@ -86,10 +95,10 @@ def diverging(rows: list[tuple[str, dict[str, float], dict[str, int]]], options:
 def choice_bars(table: pd.DataFrame) -> go.Figure:
     """Horizontal bars sorted by count (most chosen on top), labelled 「n件（x%）」."""
     t = table.sort_values(["count", "option"], ascending=[False, True], kind="stable")
+    texts = [share_text(c, p) for c, p in zip(t["count"], t.percent, strict=False)]
     fig = go.Figure(go.Bar(
-        y=t.option.tolist(), x=t["count"].tolist(), orientation="h", marker_color=BAR_COLOUR,
-        text=[f"{c}件（{p:.1f}%）" for c, p in zip(t["count"], t.percent, strict=False)], textposition="auto",
-        hovertemplate="%{y}: %{x}件<extra></extra>"))
+        y=t.option.tolist(), x=t["count"].fillna(0).tolist(), orientation="h", marker_color=BAR_COLOUR,
+        text=texts, textposition="auto", customdata=texts, hovertemplate="%{y}: %{customdata}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text=COUNT, rangemode="tozero")
     return _layout(fig, 90 + 32 * len(t))
@@ -102,11 +111,11 @@ def stacked_shares(rows: list[tuple[str, dict[str, float], dict[str, int]]], opt
     labels = [r[0] for r in rows]
     for i, o in enumerate(options):
         fig.add_trace(go.Bar(
-            y=labels, x=[r[1].get(o, 0.0) for r in rows], orientation="h", name=o,
+            y=labels, x=[_pct(r[1].get(o)) for r in rows], orientation="h", name=o,
             marker_color=palette[i % len(palette)],
-            text=[f"{r[1].get(o, 0.0):.0f}%" if r[1].get(o, 0.0) >= 5 else "" for r in rows], textposition="inside",
-            customdata=[[r[2].get(o, 0)] for r in rows],
-            hovertemplate=f"{o}: %{{customdata[0]}}件（%{{x:.1f}}%）<extra></extra>"))
+            text=[f"{_pct(r[1].get(o)):.0f}%" if _pct(r[1].get(o)) >= 5 else "" for r in rows], textposition="inside",
+            customdata=[[_cell(r[2].get(o, 0), r[1].get(o, 0.0))] for r in rows],
+            hovertemplate=f"{o}: %{{customdata[0]}}<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text=PERCENT, range=[0, 100])
     fig.update_yaxes(autorange="reversed")
@@ -123,6 +132,7 @@ def histogram(values: list[float]) -> go.Figure:
 def date_bars(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(x=table.option.tolist(), y=table["count"].tolist(), marker_color=BAR_COLOUR))
     fig.update_yaxes(title_text=COUNT)
+    fig.update_xaxes(type="date", tickformat="%Y年%-m月%-d日", hoverformat="%Y年%-m月%-d日")  # not "Feb 2026"
     return _layout(fig, 280)
 
 
@@ -158,7 +168,7 @@ def crosstab_figure(table: pd.DataFrame, options: list[str], ordered: bool) -> g
     """A cross-tab (summary.crosstab) as one bar per group: diverging for scales, else 100% stacked."""
     rows = []
     for g, part in table.groupby("group", sort=False):
-        base = int(part.base.iloc[0]) if len(part) else 0
+        base = count_text(part.base.iloc[0], "") if len(part) else "0"
         rows.append((f"{g}（n={base}）", dict(zip(part.option, part.percent, strict=False)), dict(zip(part.option, part["count"], strict=False))))
     opts = options + [o for o in dict.fromkeys(table.option) if o not in options]
     return diverging(rows, options) if ordered and len(options) >= 2 else stacked_shares(rows, opts)

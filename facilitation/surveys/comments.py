@@ -1,7 +1,8 @@
 """What each role may see of a survey, and the free-text comments with filters, tags and keyword search.
 
 The committee sees counts, percentages, charts and word frequencies (only words found in two
-comments or more), never names, e-mails, comments or 「その他」 texts. A facilitator sees the
+comments or more), never names, e-mails, comments or 「その他」 texts, and no count below 3
+(summary.protect: rare answers pooled, small counts shown 「3未満」; see summary's module doc). A facilitator sees the
 surveys of their own meeting, and comments only from respondents of their own room. The
 secretariat sees everything.
 """
@@ -20,7 +21,7 @@ from facilitation.storage.models import Assignment
 from facilitation.surveys import store
 from facilitation.surveys.models import SurveyResponse, SurveySheet
 from facilitation.surveys.questions import IDENTITY, MULTI, SCALE, SINGLE
-from facilitation.surveys.summary import Survey, SurveySummary, summarize
+from facilitation.surveys.summary import Survey, SurveySummary, crosstab, protect, protect_crosstab, summarize
 from facilitation.text import textmining
 from facilitation.text.normalize import clean
 
@@ -55,13 +56,20 @@ def trim(summary: SurveySummary, viewer: Viewer) -> SurveySummary:
         if q.kind == IDENTITY and not viewer.is_secretariat:
             continue
         if viewer.role == COMMITTEE:
-            q = replace(q, other_texts=[])
+            q = protect(q)
             if q.terms is not None:
                 q = replace(q, terms=q.terms[q.terms.documents >= MIN_DOCUMENTS_FOR_COMMITTEE].reset_index(drop=True))
             if q.pairs is not None:
                 q = replace(q, pairs=q.pairs[q.pairs["count"] >= MIN_DOCUMENTS_FOR_COMMITTEE].reset_index(drop=True))
         out.append(q)
     return SurveySummary(summary.respondents, out)
+
+
+def crosstab_for(viewer: Viewer, survey: Survey, key: str, groups: Sequence[str],
+                 mask: Sequence[bool] | None = None, row: str | None = None) -> pd.DataFrame:
+    """summary.crosstab as `viewer` may see it (the committee: small groups pooled, counts below 3 hidden)."""
+    table = crosstab(survey, key, groups, mask, row)
+    return protect_crosstab(table) if viewer.role == COMMITTEE else table
 
 
 def _visible_rows(session: Session, viewer: Viewer, survey_id: int) -> list[bool]:

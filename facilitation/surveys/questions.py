@@ -27,13 +27,24 @@ KINDS: tuple[str, ...] = (SINGLE, SCALE, MULTI, NUMBER, DATE, GRID, TEXT, IDENTI
 CHOICE_KINDS = (SINGLE, SCALE, MULTI, GRID)
 
 # Identity roles: used to link a response to a registration, never counted or charted.
-TIMESTAMP, EMAIL, NAME, ORG = "timestamp", "email", "name", "org"
+# Any column that could name a respondent is one (記入者, ご担当者名, 連絡先, 電話…): a column
+# typed as a choice would list the respondents in the committee's results and exports.
+TIMESTAMP, EMAIL, NAME, ORG, CONTACT = "timestamp", "email", "name", "org", "contact"
 _IDENTITY_HEADERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (TIMESTAMP, re.compile(r"^(タイムスタンプ|timestamp|回答日時|送信日時)", re.I)),
-    (EMAIL, re.compile(r"(メールアドレス|^e-?mail|^メール$)", re.I)),
-    (NAME, re.compile(r"(氏名|お名前|名前|ご芳名|ニックネーム)")),
+    (EMAIL, re.compile(r"(メールアドレス|^e-?mail|^メール|mail\s*address)", re.I)),
+    (NAME, re.compile(r"(氏名|お名前|名前|ご芳名|ニックネーム"
+                     r"|^ご?(記入|担当|回答|申込|報告)者(様|名|の?お?名前)?\s*([（(][^）)]*[）)])?$)")),
+    (CONTACT, re.compile(r"(連絡先|電話|^tel\b|^fax\b|携帯|ファックス|ご住所|^住所)", re.I)),
     (ORG, re.compile(r"(所属|機関名|団体名|法人名|事業所名|勤務先)")),
 )
+# 「山田太郎」「山田太郎様」「やまださん」「Taro Yamada」: a person's name as a clean cell reads (clean()
+# drops the space between surname and given name). Kanji words ending like a place or an agency
+# (札幌市, 社会福祉協議会, 相談室) are not names.
+_NAME_LIKE = re.compile(r"^[一-龥々ヶ]{2,6}$|^[一-龥々ぁ-んァ-ヶー]{2,8}(様|さん|氏)$|^[A-Z][a-z]+ [A-Z][a-z]+$")
+_NOT_A_NAME_END = re.compile(r"[市町村区都道府県郡会所課部局館室係園校院庁署省社団]$|センター$|法人$")
+_PHONE_LIKE = re.compile(r"^(\+81[- ]?)?0?\d{1,4}[-(（ ]?\d{1,4}[-)） ]?\d{3,4}$")
+NEARLY_ALL_DISTINCT = 0.9  # identity by the answers: this share of answers differ from each other
 
 # Ordered answer scales seen in the network's forms, best answer first (domain data).
 SCALES: tuple[tuple[str, ...], ...] = (
@@ -305,7 +316,7 @@ def _single_options(values: list[str], known: list[str] | tuple[str, ...] = ()) 
 
 
 def header_role(header: str) -> str:
-    """The identity role a header names (timestamp / email / name / org); "" for other headers."""
+    """The identity role a header names (timestamp / email / name / contact / org); "" for others."""
     for role, pattern in _IDENTITY_HEADERS:
         if pattern.search(header):
             return role
@@ -318,6 +329,13 @@ def _identity_role(header: str, values: list[str]) -> str:
     filled = [v for v in values if v]
     if filled and all(email_key(v) for v in filled):
         return EMAIL
+    if len(filled) < 2 or len(set(filled)) < NEARLY_ALL_DISTINCT * len(filled):
+        return ""
+    # Answers that look like people's names / phone numbers, nearly all different: someone's details.
+    if sum(bool(_PHONE_LIKE.match(v.replace("−", "-"))) for v in filled) >= 0.8 * len(filled):
+        return CONTACT
+    if sum(bool(_NAME_LIKE.match(v)) and not _NOT_A_NAME_END.search(v) for v in filled) >= 0.8 * len(filled):
+        return NAME
     return ""
 
 

@@ -16,7 +16,14 @@ import pandas as pd
 from facilitation.files.exports import to_xlsx_bytes
 from facilitation.surveys.charts import BAR_COLOUR, option_colours
 from facilitation.surveys.questions import DATE, GRID, IDENTITY, MULTI, NUMBER, SCALE, SINGLE, TEXT
-from facilitation.surveys.summary import QuestionSummary, SurveySummary
+from facilitation.surveys.summary import (
+    SMALL_LABEL,
+    QuestionSummary,
+    SurveySummary,
+    count_text,
+    is_hidden,
+    share_text,
+)
 from facilitation.text.dates import ja_date, now_jst
 
 KIND_LABELS = {SINGLE: "単一選択", SCALE: "段階評価", MULTI: "複数選択", NUMBER: "数値", DATE: "日付",
@@ -34,10 +41,10 @@ def base_note(q: QuestionSummary) -> str:
     if q.kind == MULTI:
         text += f"（割合は回答者 {q.base}名に対する％。複数選択のため合計は100％を超えます）"
     elif q.kind in (SINGLE, SCALE) and q.base != q.n:
-        na = "、".join(f"{r.option} {r.count}件" for r in q.not_applicable.itertuples())
+        na = "、".join(f"{r.option} {count_text(r.count)}" for r in q.not_applicable.itertuples())
         text += f"（割合の母数 {q.base}：{na}を除く）" if na else f"（割合の母数 {q.base}）"
     elif q.kind == GRID and len(q.not_applicable):
-        na = "、".join(f"{r.row}：{r.option} {r.count}件" for r in q.not_applicable.itertuples())
+        na = "、".join(f"{r.row}：{r.option} {count_text(r.count)}" for r in q.not_applicable.itertuples())
         text += f"（割合の母数から除外：{na}）"
     if q.positive_share is not None:
         text += f"　「{q.positive_label}」{q.positive_share:.1f}%"
@@ -63,7 +70,20 @@ def question_table(q: QuestionSummary) -> pd.DataFrame:
         t = q.terms.copy()
     else:
         t = pd.DataFrame({"n": [q.n]})
-    return t.rename(columns=COLUMNS)
+    return _shown(t).rename(columns=COLUMNS)
+
+
+def _shown(t: pd.DataFrame) -> pd.DataFrame:
+    """Counts as whole numbers, a hidden count as 「3未満」 and its percentage (and blanks) as 「—」."""
+    if "count" not in t or not t["count"].map(is_hidden).any():
+        return t.astype(object).fillna("—") if t.isna().any().any() else t
+    t = t.copy()
+    hidden = t["count"].map(is_hidden)
+    t["count"] = [SMALL_LABEL if h else int(c) for c, h in zip(t["count"], hidden, strict=True)]
+    for col in ("percent", "base"):
+        if col in t:
+            t[col] = [("—" if v is None or v != v else v) for v in t[col]]
+    return t
 
 
 def workbook(summary: SurveySummary, title: str = "", comments: dict[str, pd.DataFrame] | None = None) -> bytes:
@@ -154,21 +174,26 @@ def _svg_stacked(rows: list[tuple[str, dict[str, float]]], options: list[str], o
     return "".join(parts)
 
 
+def _shares(t: pd.DataFrame) -> dict[str, float]:
+    """option → percent; a hidden cell (「3未満」) draws no bar."""
+    return {o: (0.0 if is_hidden(p) else p) for o, p in zip(t.option, t.percent, strict=False)}
+
+
 def svg_chart(q: QuestionSummary) -> str:
     """The chart of one question as inline SVG ("" for identity columns or no answers)."""
     if q.kind in (SINGLE, SCALE, MULTI):
         if q.base == 0:
             return ""
         if q.ordered and len(q.options) >= 2:
-            return _svg_stacked([(f"n={q.base}", dict(zip(q.table.option, q.table.percent, strict=False)))], q.options, True)
+            return _svg_stacked([(f"n={q.base}", _shares(q.table))], q.options, True)
         t = q.table.sort_values(["count", "option"], ascending=[False, True], kind="stable")
-        return _svg_hbars(t.option.tolist(), t["count"].tolist(),
-                          [f"{c}件（{p:.1f}%）" for c, p in zip(t["count"], t.percent, strict=False)])
+        return _svg_hbars(t.option.tolist(), t["count"].fillna(0).tolist(),
+                          [share_text(c, p) for c, p in zip(t["count"], t.percent, strict=False)])
     if q.kind == GRID:
         rows = []
         for row in q.rows:
             part = q.table[q.table.row == row]
-            rows.append((f"{row}（n={int(part.base.iloc[0]) if len(part) else 0}）", dict(zip(part.option, part.percent, strict=False))))
+            rows.append((f"{row}（n={int(part.base.iloc[0]) if len(part) else 0}）", _shares(part)))
         options = q.options if q.ordered else list(dict.fromkeys(q.table.option))
         return _svg_stacked(rows, options, q.ordered)
     if q.kind == NUMBER and q.values:
@@ -186,7 +211,7 @@ def svg_chart(q: QuestionSummary) -> str:
         return _svg_hbars([f"{k:g}" for k in keys], [counts[k] for k in keys], [f"{counts[k]}件" for k in keys])
     if q.kind == DATE and len(q.table):
         labels = [ja_date(dt.date.fromisoformat(d)) for d in q.table.option]
-        return _svg_hbars(labels, q.table["count"].tolist(), [f"{c}件" for c in q.table["count"]])
+        return _svg_hbars(labels, q.table["count"].fillna(0).tolist(), [count_text(c) for c in q.table["count"]])
     if q.kind == TEXT and q.terms is not None and len(q.terms):
         t = q.terms.head(15)
         return _svg_hbars(t.term.tolist(), t["count"].tolist(), [f"{c}回" for c in t["count"]])

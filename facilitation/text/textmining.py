@@ -245,20 +245,44 @@ def terms(text: str) -> list[str]:
     return list(_terms_cached(str(text)))
 
 
-def _documents(texts: Iterable[object]) -> list[tuple[str, ...]]:
-    """Terms per non-blank text."""
-    return [_terms_cached(t if isinstance(t, str) else clean(t)) for t in texts
+class Names:
+    """People's names a term must never show (chat display names, surnames, registrants).
+
+    `whole`: names that drop any term containing them (「りんくの石川」 with 石川 a chat member's
+    surname); `exact`: short guesses (a registrant's first two characters, 「石川」 of 「石川太郎」)
+    that drop a term equal to them or ending with them.
+    """
+
+    def __init__(self, whole: Iterable[str] = (), exact: Iterable[str] = ()):
+        whole_set = {w for w in (clean(x) for x in whole) if len(w) >= 2}
+        self.exact = {e for e in (clean(x) for x in exact) if len(e) >= 2}
+        self._re = re.compile("|".join(re.escape(w) for w in sorted(whole_set, key=len, reverse=True))) \
+            if whole_set else None
+
+    def hides(self, term: str) -> bool:
+        if self._re is not None and self._re.search(term):
+            return True
+        return term in self.exact or any(term.endswith(e) for e in self.exact if len(term) > len(e))
+
+
+def _documents(texts: Iterable[object], names: Names | None = None) -> list[tuple[str, ...]]:
+    """Terms per non-blank text (without the terms `names` hides)."""
+    docs = [_terms_cached(t if isinstance(t, str) else clean(t)) for t in texts
             if t is not None and not (isinstance(t, float) and t != t) and str(t).strip()]
+    if names is None:
+        return docs
+    hidden: dict[str, bool] = {}
+    return [tuple(t for t in d if not hidden.setdefault(t, names.hides(t))) for d in docs]
 
 
-def term_frequencies(texts: Sequence[object], top: int = 50) -> pd.DataFrame:
+def term_frequencies(texts: Sequence[object], top: int = 50, *, names: Names | None = None) -> pd.DataFrame:
     """The `top` most frequent terms: columns term, count (occurrences), documents (texts containing it).
 
-    Sorted by count, then documents, then term; blank texts are ignored.
+    Sorted by count, then documents, then term; blank texts are ignored; `names` are never terms.
     """
     counts: Counter[str] = Counter()
     docs: Counter[str] = Counter()
-    for ts in _documents(texts):
+    for ts in _documents(texts, names):
         counts.update(ts)
         docs.update(set(ts))
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], -docs[kv[0]], kv[0]))[:top]
@@ -268,13 +292,14 @@ def term_frequencies(texts: Sequence[object], top: int = 50) -> pd.DataFrame:
     ).astype({"term": object, "count": "int64", "documents": "int64"})
 
 
-def cooccurrence(texts: Sequence[object], top: int = 30, *, vocabulary: int = 60) -> pd.DataFrame:
+def cooccurrence(texts: Sequence[object], top: int = 30, *, vocabulary: int = 60,
+                 names: Names | None = None) -> pd.DataFrame:
     """Pairs of terms that appear in the same text: columns term_a, term_b, count (texts with both), jaccard.
 
     Only the `vocabulary` terms found in the most texts are paired (so rare words don't flood the
     list); pairs seen in a single text are left out; the `top` pairs by count are returned.
     """
-    doc_sets = [set(ts) for ts in _documents(texts)]
+    doc_sets = [set(ts) for ts in _documents(texts, names)]
     df: Counter[str] = Counter()
     for s in doc_sets:
         df.update(s)

@@ -1,0 +1,97 @@
+"""Every table a page shows goes through ui.common.show_table / show_editor.
+
+Streamlit's own toolbar on st.dataframe offers "Download as CSV" of exactly the frame it was given:
+a registrant named `=HYPERLINK("http://x")` would become a live formula in Excel. The helpers give
+Streamlit a neutralised frame (facilitation.files.exports.safe_frame) and show empty cells as 「—」.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import pandas as pd
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from facilitation.access.roles import SECRETARIAT, Viewer
+from facilitation.storage import db
+from facilitation.storage.models import Meeting, Person, Registration
+
+from .conftest import ROOT
+
+HOSTILE = '=HYPERLINK("http://x")'
+
+
+def _calls(path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [(n.lineno, n.func.attr) for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and (n.func.attr in ("dataframe", "data_editor")
+                 or (n.func.attr == "table" and isinstance(n.func.value, ast.Name) and n.func.value.id == "st"))]
+
+
+def test_no_page_calls_st_dataframe_directly():
+    files = sorted([*(ROOT / "ui").glob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "streamlit_app.py"])
+    assert len(files) > 10
+    bypass = {f"{p.relative_to(ROOT)}:{line} .{name}()" for p in files if p.name != "common.py"
+              for line, name in _calls(p)}
+    assert not bypass, f"tables drawn without ui.common.show_table/show_editor: {sorted(bypass)}"
+    # The detector finds the helpers' own calls (it can fail).
+    assert {name for _, name in _calls(ROOT / "ui" / "common.py")} == {"dataframe", "data_editor"}
+
+
+def _frames(at: AppTest) -> list[pd.DataFrame]:
+    out = []
+
+    def walk(node) -> None:
+        value = getattr(node, "value", None)
+        if isinstance(value, pd.DataFrame):
+            out.append(value)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return out
+
+
+def test_a_formula_named_registrant_reaches_streamlit_neutralised(monkeypatch, demo_copy_url):
+    with db.session(demo_copy_url, actor="test") as s:
+        upcoming = s.scalars(select(Meeting).order_by(Meeting.starts_at.desc())).first()
+        person = s.scalars(select(Person).join(Registration, Registration.person_id == Person.id)
+                           .where(Registration.meeting_id == upcoming.id).order_by(Person.id)).first()
+        person.name = HOSTILE
+    monkeypatch.setenv(db.ENV_VAR, demo_copy_url)
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "pages" / "registrations.py"), default_timeout=90)
+    at.session_state["viewer"] = Viewer(role=SECRETARIAT, email="office@example.org")
+    at.run()
+    assert not at.exception
+    cells = [v for f in _frames(at) for col in f.columns for v in f[col].tolist() if isinstance(v, str)]
+    assert "'" + HOSTILE in cells, "the registrant's row is not in any table on the page"
+    assert HOSTILE not in cells
+
+
+SCRIPT = """
+import sys
+sys.path.insert(0, {root!r})
+import pandas as pd
+import streamlit as st
+from ui.common import show_editor, show_table
+df = pd.DataFrame({{"氏名": [{hostile!r}, "-", None], "人数": [1.0, -2.0, None]}})
+show_table(df, key="shown")
+st.session_state["edited"] = show_editor(df, key="edited_frame")
+"""
+
+
+def test_editor_gives_back_the_original_text_and_tables_show_dashes(tmp_path):
+    path = tmp_path / "tables_script.py"
+    path.write_text(SCRIPT.format(root=str(ROOT), hostile=HOSTILE))
+    at = AppTest.from_file(str(path), default_timeout=30)
+    at.run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert shown["氏名"].tolist() == ["'" + HOSTILE, "-", "—"]  # "-" is not a formula; None reads 「—」
+    assert shown["人数"].tolist()[:2] == [1.0, -2.0]  # numbers stay numbers
+    assert at.dataframe[0].proto.placeholder == "—"  # a missing number reads 「—」 too, not "None"
+    edited = at.session_state["edited"]
+    assert edited["氏名"].tolist()[:2] == [HOSTILE, "-"]  # saved back exactly as it was
