@@ -14,7 +14,7 @@ from facilitation.meetings import schedule
 from facilitation.meetings.schedule import get_meeting, label, meeting_counts
 from facilitation.text.dates import ja_datetime, to_jst
 
-from . import auth, links
+from . import auth, links, mail
 from .common import esc, session, show_problems, viewer
 from .sheets import sheets_client
 
@@ -420,6 +420,7 @@ def publish_panel(meeting_id: int) -> None:
     note = st.text_input("公開メモ（任意）", key="rooms_publish_note")
     if st.button("この割り当てを公開する", key="rooms_publish"):
         act(lambda s: service.publish(s, viewer(), meeting_id, note), lambda v: f"第{v.number}版として公開しました。")
+    mail.render(meeting_id)
 
 
 def send_links(meeting_id: int) -> None:
