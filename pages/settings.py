@@ -3,7 +3,7 @@
 import streamlit as st
 
 from facilitation.orgs import directory
-from ui import meeting_form, settings_access, settings_mail, settings_openchat
+from ui import meeting_form, settings_access, settings_calendar, settings_mail, settings_openchat
 from ui.common import meeting_picker, session
 
 st.title("設定")
@@ -22,6 +22,8 @@ with tab_meetings:
             meeting_form.render(meeting_id)
             st.divider()
             meeting_form.delete_section(meeting_id)
+    st.divider()
+    settings_calendar.render()
 
 with tab_orgs:
     search = st.text_input("機関名・略称で検索", placeholder="例: りんく、江別市社協")

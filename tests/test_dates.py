@@ -81,3 +81,58 @@ def test_the_meeting_form_warns_beside_a_holiday(monkeypatch, sqlite_url):
     at.selectbox(key="settings_meeting").set_value(holiday.id).run()
     assert not at.exception
     assert any("祝日（天皇誕生日）" in w.value for w in at.warning)
+
+
+def test_the_wareki_setting_reaches_the_report_and_the_committee_pack(tmp_path):
+    import io
+
+    import openpyxl
+
+    from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
+    from facilitation.history import committee_pack, participation
+    from facilitation.history import coverage as cov
+    from facilitation.rosters import report
+    from facilitation.text.dates import set_wareki, use_wareki
+    from tests import history_world as hw
+
+    url = f"sqlite:///{tmp_path / 'world.sqlite3'}"
+    hw.make(url)
+    with db.session(url) as s:
+        mid = schedule.add_meeting(s, schedule.MeetingInput(
+            title="情報交換会", number=3, starts_at=dt.datetime(2026, 12, 10, 14),
+            ends_at=dt.datetime(2026, 12, 10, 16, 30))).id
+        assert use_wareki(s) is False  # 西暦 until the secretariat chooses otherwise
+        assert report.build_report(s, mid, SECRETARIAT_LOCAL).date == "2026年12月10日（木） 14:00〜16:30"
+        with pytest.raises(AccessDenied):
+            set_wareki(s, Viewer(role="委員会", email="iin@example.org"), True)
+        set_wareki(s, SECRETARIAT_LOCAL, True)
+    with db.session(url) as s:
+        assert use_wareki(s) is True
+        data = report.build_report(s, mid, SECRETARIAT_LOCAL)
+    assert data.date == "令和8年12月10日（木） 14:00〜16:30" and data.generated_at.startswith("令和")
+    assert "令和8年12月10日（木） 14:00〜16:30" in report.to_html(data)
+
+    h = hw.load(url)
+    scope = participation.Scope(fiscal_years=(2024, 2025))
+    made = dt.datetime(2026, 11, 1, 10, 0)
+    pack = committee_pack.build(h, scope, cov.Population(size=8), SECRETARIAT_LOCAL, made_at=made, wareki=True)
+    assert "作成日: 令和8年11月1日（日）" in pack.html and "令和6年度〜令和7年度" in pack.html
+    cells = [str(v) for ws in openpyxl.load_workbook(io.BytesIO(pack.xlsx)).worksheets
+             for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    assert any(c.startswith("令和6年度〜令和7年度") for c in cells)
+    plain = committee_pack.build(h, scope, cov.Population(size=8), SECRETARIAT_LOCAL, made_at=made)
+    assert "作成日: 2026年11月1日（日）" in plain.html and "2024年度〜2025年度" in plain.html
+
+
+def test_the_calendar_is_chosen_in_settings(monkeypatch, sqlite_url):
+    from facilitation.text.dates import use_wareki
+
+    monkeypatch.setenv("FACILITATION_DB_URL", sqlite_url)
+    at = AppTest.from_file(str(ROOT / "pages/settings.py"), default_timeout=60).run()
+    choice = at.radio(key="settings_wareki")
+    assert choice.value is False and choice.options[1].startswith("和暦（令和")
+    choice.set_value(True).run()
+    assert not at.exception
+    assert "報告レポートと委員会資料の日付を和暦で書くようにしました。" in [m.value for m in at.success]
+    with db.session(sqlite_url) as s:
+        assert use_wareki(s) is True
