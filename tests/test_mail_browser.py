@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import openpyxl
 import pytest
 
 from facilitation.access import gate
@@ -60,6 +61,14 @@ def test_preview_test_send_and_send_from_the_rooms_page(mail_app, browser, outpu
     assert sorted(server.handler.recipients()[1:]) == sorted(email_of(k) for k in range(12))
     assert page.get_by_role("button", name="未送信の 0 通を送信する").is_disabled()
     page.screenshot(path=str(output_dir / "mail_rooms_sent.png"), full_page=True)
+
+    # Paper for the venue, from the same tab: the reception list downloads as an A4 workbook.
+    with page.expect_download() as got:
+        page.get_by_role("button", name="受付名簿（Excel）").click()
+    with open(got.value.path(), "rb") as fh:  # a download has no file extension
+        book = openpyxl.load_workbook(fh)
+    assert book["受付名簿"].max_row == 3 + 12
+    settle_and_check(page, "paper download")
 
     page.goto(f"{mail_app['base']}/settings", wait_until="domcontentloaded")
     page.get_by_role("heading", name="設定").first.wait_for(timeout=45_000)

@@ -14,7 +14,7 @@ from facilitation.meetings import schedule
 from facilitation.meetings.schedule import get_meeting, label, meeting_counts
 from facilitation.text.dates import ja_datetime, to_jst
 
-from . import auth, links, mail
+from . import auth, links, mail, paper
 from .common import esc, session, show_problems, viewer
 from .sheets import sheets_client
 
@@ -467,6 +467,10 @@ def downloads(meeting_id: int) -> None:
                        "text/html", key="dl_html")
     if roster.links:
         st.caption("Excel の「一覧」シートに、各ルームのファシリテーター用リンクと有効期限を入れています。")
+    with session() as s:
+        meeting = get_meeting(s, meeting_id)
+        line, fmt = label(meeting), meeting.format
+    paper.render(roster, line, fmt)
     st.markdown("**ファシリテーターへのリンクの送付**")
     send_links(meeting_id)
 
