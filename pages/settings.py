@@ -1,15 +1,16 @@
-"""設定: meetings, the organisation master, access and backups, announcement templates."""
+"""設定: meetings, the organisation master, access and backups, announcement and room e-mail templates."""
 
 import streamlit as st
 
 from facilitation.orgs import directory
-from ui import meeting_form, settings_access, settings_openchat
+from ui import meeting_form, settings_access, settings_calendar, settings_mail, settings_openchat
 from ui.common import meeting_picker, session, show_table
 
 st.title("設定")
 
-tab_meetings, tab_orgs, tab_access, tab_templates = st.tabs(
-    ["会の管理", "組織マスタ", "権限・バックアップ・記録", "お知らせテンプレート"], key="settings_tab", on_change="rerun")
+tab_meetings, tab_orgs, tab_access, tab_templates, tab_mail = st.tabs(
+    ["会の管理", "組織マスタ", "権限・バックアップ・記録", "お知らせテンプレート", "ルームのご案内メール"],
+    key="settings_tab", on_change="rerun")
 
 with tab_meetings:
     mode = st.radio("操作", ["会を追加する", "会を編集・削除する"], horizontal=True, key="settings_meeting_mode")
@@ -21,6 +22,8 @@ with tab_meetings:
             meeting_form.render(meeting_id)
             st.divider()
             meeting_form.delete_section(meeting_id)
+    st.divider()
+    settings_calendar.render()
 
 with tab_orgs:
     search = st.text_input("機関名・略称で検索", placeholder="例: りんく、江別市社協")
@@ -34,3 +37,6 @@ with tab_access:
 
 with tab_templates:
     settings_openchat.render()
+
+with tab_mail:
+    settings_mail.render()

@@ -15,7 +15,7 @@ from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import charts, committee_pack, geo, participation
 from facilitation.history import coverage as cov
 from facilitation.text import vocab
-from facilitation.text.dates import now_jst
+from facilitation.text.dates import now_jst, use_wareki
 
 from .common import SHOWN_ERRORS, db_url, esc, session, show_editor, show_table, viewer
 
@@ -297,25 +297,27 @@ def regions_tab(data: Data, scope: participation.Scope) -> None:
 def pack_tab(data: Data, scope: participation.Scope) -> None:
     st.write("検討委員会に渡す資料を作ります。選んでいる年度・種別・開催方法の範囲でまとめます。"
              "個人名やメールアドレスは含みません。")
-    st.caption(f"対象: {committee_pack.scope_text(data.history, scope)}")
+    with session() as s:
+        wareki = use_wareki(s)  # 和暦 or 西暦: the secretariat's setting in 設定
+    st.caption(f"対象: {committee_pack.scope_text(data.history, scope, wareki)}")
     url, version, role = data.key
     c1, c2 = st.columns(2)
     c1.download_button("Excel（表のまとめ）をダウンロード", key="dl_pack_xlsx", on_click="ignore",
-                       data=lambda: _pack(url, version, role, scope).xlsx, type="primary",
+                       data=lambda: _pack(url, version, role, scope, wareki).xlsx, type="primary",
                        file_name=f"委員会資料_参加状況_{now_jst():%Y%m%d}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/table:")
     c2.download_button("まとめ（HTML・グラフ付き）をダウンロード", key="dl_pack_html", on_click="ignore",
-                       data=lambda: _pack(url, version, role, scope).html.encode("utf-8"), type="primary",
+                       data=lambda: _pack(url, version, role, scope, wareki).html.encode("utf-8"), type="primary",
                        file_name=f"委員会資料_参加状況_{now_jst():%Y%m%d}.html", mime="text/html",
                        icon=":material/description:")
     st.caption("HTMLはインターネットにつながっていなくても開けます。ブラウザの「印刷」から PDF に保存できます。")
 
 
 @st.cache_data(ttl=3600, max_entries=4, show_spinner=False)
-def _pack(url: str, version: tuple, role: str, scope: participation.Scope) -> committee_pack.Pack:
+def _pack(url: str, version: tuple, role: str, scope: participation.Scope, wareki: bool) -> committee_pack.Pack:
     data = _load(url, version, role)
-    return committee_pack.build(data.history, scope, data.population, Viewer(role=role))
+    return committee_pack.build(data.history, scope, data.population, Viewer(role=role), wareki=wareki)
 
 
 # What each tab shows (the page runs only the chosen one).

@@ -10,11 +10,12 @@ import streamlit as st
 from facilitation.meetings import schedule
 from facilitation.meetings.schedule import MeetingError, MeetingInput
 from facilitation.text import vocab
-from facilitation.text.dates import now_jst
+from facilitation.text.dates import date_notice, now_jst
 
 from .common import esc, session, show_editor
 
 FLASH = "meeting_form_flash"  # the message of the last save, shown after the fresh form is drawn
+FLASH_DATE = "meeting_form_flash_date"  # the holiday / weekend notice of the meeting just added
 _ROUND = "meeting_form_round"  # bumped after a successful add: the next form starts empty
 
 
@@ -28,6 +29,9 @@ def render(meeting_id: int | None) -> None:
     flash = st.session_state.pop(FLASH, None)
     if flash:
         st.success(flash)
+    date_flash = st.session_state.pop(FLASH_DATE, None)
+    if date_flash:
+        st.warning(date_flash)
     current = None
     if meeting_id is not None:
         with session() as s:
@@ -55,6 +59,9 @@ def render(meeting_id: int | None) -> None:
                                  key=key + "_end")
         number = cols[3].number_input("回（第N回・0で日付順に自動）", min_value=0, value=c.number or 0, step=1,
                                       key=key + "_number")
+        notice = date_notice(day)  # a public holiday, a weekend or 年末年始: beside the date
+        if notice:
+            st.warning(notice)
         venue = st.text_input("会場・Zoom", c.venue, key=key + "_venue")
         capacity = st.number_input("定員（目安・0で未設定）", min_value=0, value=c.capacity or 0, step=5,
                                    key=key + "_capacity")
@@ -85,6 +92,7 @@ def render(meeting_id: int | None) -> None:
         st.success(f"保存しました: {esc(text)}")
         return
     st.session_state[FLASH] = f"会を追加しました: {esc(text)}"
+    st.session_state[FLASH_DATE] = notice  # the fresh form starts without a date
     st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1  # a fresh, empty form
     st.rerun()
 

@@ -13,7 +13,7 @@ from facilitation.meetings import schedule
 from facilitation.meetings.schedule import get_meeting, label, meeting_counts
 from facilitation.text.dates import ja_datetime, to_jst
 
-from . import auth, links
+from . import auth, links, mail, paper
 from .common import SHOWN_ERRORS, esc, session, show_editor, show_problems, show_table, viewer
 from .sheets import sheets_client
 
@@ -419,6 +419,7 @@ def publish_panel(meeting_id: int) -> None:
     note = st.text_input("公開メモ（任意）", key="rooms_publish_note")
     if st.button("この割り当てを公開する", key="rooms_publish"):
         act(lambda s: service.publish(s, viewer(), meeting_id, note), lambda v: f"第{v.number}版として公開しました。")
+    mail.render(meeting_id)
 
 
 def send_links(meeting_id: int) -> None:
@@ -465,6 +466,10 @@ def downloads(meeting_id: int) -> None:
                        "text/html", key="dl_html")
     if roster.links:
         st.caption("Excel の「一覧」シートに、各ルームのファシリテーター用リンクと有効期限を入れています。")
+    with session() as s:
+        meeting = get_meeting(s, meeting_id)
+        line, fmt = label(meeting), meeting.format
+    paper.render(roster, line, fmt)
     st.markdown("**ファシリテーターへのリンクの送付**")
     send_links(meeting_id)
 

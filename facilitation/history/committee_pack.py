@@ -19,7 +19,7 @@ from facilitation.access.roles import Viewer
 from facilitation.files.exports import to_xlsx_bytes
 from facilitation.history import charts, geo, participation
 from facilitation.history import coverage as cov
-from facilitation.text.dates import ja_date, now_jst
+from facilitation.text.dates import format_date, format_fiscal_year, now_jst
 
 TITLE = "北海道生活困窮者支援ネットワーク 参加状況のまとめ（検討委員会資料）"
 
@@ -48,17 +48,18 @@ class PackTables:
     coverage: cov.Coverage
 
 
-def scope_text(h: participation.History, scope: participation.Scope) -> str:
-    """「2016年度〜2025年度・情報交換会・全ての開催方法」."""
+def scope_text(h: participation.History, scope: participation.Scope, wareki: bool = False) -> str:
+    """「2016年度〜2025年度・情報交換会・全ての開催方法」 (「平成28年度〜令和7年度…」 in 和暦)."""
     years = sorted(scope.fiscal_years) or participation.fiscal_years(h)
-    span = f"{years[0]}年度〜{years[-1]}年度" if len(years) > 1 else (f"{years[0]}年度" if years else "（会なし）")
+    fy = [format_fiscal_year(y, wareki) for y in years]
+    span = f"{fy[0]}〜{fy[-1]}" if len(fy) > 1 else (fy[0] if fy else "（会なし）")
     kinds = "・".join(scope.kinds) if scope.kinds else "全ての種別"
     formats = "・".join(scope.formats) if scope.formats else "全ての開催方法"
     return f"{span}／{kinds}／{formats}"
 
 
 def tables(h: participation.History, scope: participation.Scope, pop: cov.Population,
-           lapse_after: int = participation.DEFAULT_LAPSE) -> PackTables:
+           lapse_after: int = participation.DEFAULT_LAPSE, wareki: bool = False) -> PackTables:
     """The committee's tables for a scope (no personal data in any of them)."""
     flow_base = participation.scoped(h, scope, years=False)
     period = participation.scoped(h, scope)
@@ -69,7 +70,7 @@ def tables(h: participation.History, scope: participation.Scope, pop: cov.Popula
     c = cov.coverage(period, pop)
     counts = participation.period_counts(period)
     headline = {
-        "対象期間": scope_text(h, scope),
+        "対象期間": scope_text(h, scope, wareki),
         "開催回数": f"{counts['meetings']}回",
         "延べ参加者数": f"{counts['total']}名",
         "実人数": f"{counts['distinct_people']}名",
@@ -126,7 +127,7 @@ def _table_html(df: pd.DataFrame, max_rows: int | None = None) -> str:
 
 
 def summary_html(h: participation.History, scope: participation.Scope, pop: cov.Population,
-                 t: PackTables, made_at: dt.datetime | None = None) -> str:
+                 t: PackTables, made_at: dt.datetime | None = None, wareki: bool = False) -> str:
     """A self-contained HTML page (plotly.js inline once) that prints well to PDF."""
     made_at = made_at or now_jst()
     figs = figures(h, scope, t, pop)
@@ -146,7 +147,7 @@ def summary_html(h: participation.History, scope: participation.Scope, pop: cov.
         f'<script type="text/javascript">{get_plotlyjs()}</script>',
         "</head><body>",
         f"<h1>{html.escape(TITLE)}</h1>",
-        f'<p class="note">作成日: {html.escape(ja_date(made_at))}　'
+        f'<p class="note">作成日: {html.escape(format_date(made_at, wareki))}　'
         "ブラウザの「印刷」から PDF として保存できます。個人名・メールアドレスは含みません。</p>",
         f'<table class="headline">{headline}</table>',
         "<h2>会ごとの参加状況</h2>",
@@ -170,11 +171,12 @@ def summary_html(h: participation.History, scope: participation.Scope, pop: cov.
 
 
 def build(h: participation.History, scope: participation.Scope, pop: cov.Population, viewer: Viewer,
-          lapse_after: int = participation.DEFAULT_LAPSE, made_at: dt.datetime | None = None) -> Pack:
+          lapse_after: int = participation.DEFAULT_LAPSE, made_at: dt.datetime | None = None,
+          wareki: bool = False) -> Pack:
     """The workbook and the HTML summary for a scope. The content is the committee's view for
     every viewer (no names, no e-mails), so the secretariat can build it for the committee."""
     del viewer  # the pack never depends on who builds it: it is always committee-safe
     made_at = made_at or now_jst()
-    t = tables(h, scope, pop, lapse_after)
+    t = tables(h, scope, pop, lapse_after, wareki)
     stem = f"委員会資料_参加状況_{made_at:%Y%m%d}"
-    return Pack(xlsx=to_xlsx_bytes(t.sheets), html=summary_html(h, scope, pop, t, made_at), stem=stem)
+    return Pack(xlsx=to_xlsx_bytes(t.sheets), html=summary_html(h, scope, pop, t, made_at, wareki), stem=stem)

@@ -24,7 +24,7 @@ from facilitation.rosters.notes import FIELD_LABELS, notes_by_room, room_organis
 from facilitation.storage import audit, db
 from facilitation.storage.models import Assignment, Attendance, Registration, Room, utcnow
 from facilitation.text import vocab
-from facilitation.text.dates import ja_date, ja_datetime, now_jst
+from facilitation.text.dates import format_date, ja_date, ja_time, now_jst, use_wareki
 
 FONT = "游ゴシック"  # Word on the secretariat's Windows PCs; LibreOffice substitutes a CJK font
 HTML_FONTS = '"Noto Sans CJK JP", "Noto Sans JP", "游ゴシック", "Yu Gothic", "Hiragino Sans", "Meiryo", sans-serif'
@@ -150,9 +150,10 @@ def build_report(session: Session, meeting_id: int, viewer: Viewer, now: dt.date
         ))
     extra = get_sections(session, meeting_id)
     number = f"第{meeting.number}回 " if meeting.number else ""
+    wareki, made = use_wareki(session), now_jst()  # 和暦 or 西暦: the secretariat's setting in 設定
     return ReportData(
         title=f"{number}{meeting.title} 報告レポート",
-        date=f"{ja_date(meeting.starts_at)} {time_range(meeting)}",
+        date=f"{format_date(meeting.starts_at, wareki)} {time_range(meeting)}",
         method=_method(meeting),
         total_line=f"合計{counts.line}",
         categories=categories,
@@ -162,7 +163,7 @@ def build_report(session: Session, meeting_id: int, viewer: Viewer, now: dt.date
         rooms=sections,
         overall=extra["overall"],
         next_meeting=extra["next_meeting"],
-        generated_at=ja_datetime(now_jst()),
+        generated_at=format_date(made, wareki) + ja_time(made),
         problems=problems,
         count_note=count_note,
     )

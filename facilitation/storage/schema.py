@@ -4,6 +4,7 @@
 # table on Base.metadata. A new area with tables adds its module to this list.
 from facilitation.access import models as _access  # noqa: F401
 from facilitation.assignment import models as _assignment  # noqa: F401
+from facilitation.mail import models as _mail  # noqa: F401
 from facilitation.openchat import models as _openchat  # noqa: F401
 from facilitation.registrations import models as _registrations  # noqa: F401
 from facilitation.rosters import models as _rosters  # noqa: F401

@@ -82,5 +82,89 @@ def wareki_year(year: int, month: int = 4, day: int = 1) -> str:
 
 
 def wareki_fiscal_year(year: int) -> str:
-    """2026 → 「令和8年度」."""
+    """2026 → 「令和8年度」. A fiscal year in which the era changed is named in the new era when
+    the new era's first year is the year the fiscal year starts in (2019 → 令和元年度, as the
+    government writes it since May 2019); otherwise in the era it started in (1988 → 昭和63年度)."""
+    end = dt.date(year + 1, 3, 31)
+    for start, era in _ERAS:
+        if end >= start:
+            if start.year == year:
+                return f"{era}元年度"
+            break
     return wareki_year(year)[:-1] + "年度"
+
+
+def wareki_date(d: dt.date | dt.datetime | None, weekday: bool = True) -> str:
+    """令和8年12月10日（木） (令和元年 for 2019); "" for None."""
+    if d is None:
+        return ""
+    s = f"{wareki_year(d.year, d.month, d.day)}{d.month}月{d.day}日"
+    return f"{s}（{WEEKDAYS[d.weekday()]}）" if weekday else s
+
+
+def format_date(d: dt.date | dt.datetime | None, wareki: bool = False, weekday: bool = True) -> str:
+    """The date as official papers want it: 和暦 (令和8年12月10日（木）) or 西暦 (2026年12月10日（木）)."""
+    return wareki_date(d, weekday) if wareki else ja_date(d, weekday)
+
+
+def format_fiscal_year(year: int, wareki: bool = False) -> str:
+    """2026 → 「令和8年度」 or 「2026年度」."""
+    return wareki_fiscal_year(year) if wareki else ja_fiscal_year(year)
+
+
+# --- Japanese public holidays (the `holidays` package, kept up to date by its maintainers) ---
+
+_HOLIDAYS: dict[int, dict[dt.date, str]] = {}
+YEAR_END = ((12, 29), (1, 3))  # 年末年始: government offices are closed (行政機関の休日に関する法律)
+
+
+def holiday_name(d: dt.date | dt.datetime) -> str:
+    """The name of the Japanese public holiday on that day (「天皇誕生日」「振替休日」…), else ""."""
+    day = d.date() if isinstance(d, dt.datetime) else d
+    if day.year not in _HOLIDAYS:
+        import holidays  # imported on first use: the package is large
+
+        _HOLIDAYS[day.year] = dict(holidays.country_holidays("JP", years=day.year, language="ja"))
+    return _HOLIDAYS[day.year].get(day, "")
+
+
+def date_notice(d: dt.date | dt.datetime | None) -> str:
+    """A Japanese warning when a meeting date falls on a public holiday, a weekend or 年末年始
+    (when the municipal staff who take part are off), else ""."""
+    if d is None:
+        return ""
+    day = d.date() if isinstance(d, dt.datetime) else d
+    name = holiday_name(day)
+    reasons = []
+    if name:
+        reasons.append(f"祝日（{name}）")
+    if day.weekday() >= 5:
+        reasons.append("土曜日" if day.weekday() == 5 else "日曜日")
+    (m1, d1), (m2, d2) = YEAR_END
+    if (day.month, day.day) >= (m1, d1) or (day.month, day.day) <= (m2, d2):
+        reasons.append("年末年始（12月29日〜1月3日、役所の閉庁期間）")
+    if not reasons:
+        return ""
+    return (f"{ja_date(day)}は{'・'.join(reasons)}です。自治体や相談支援機関の方が参加しにくい日かもしれません。"
+            "この日でよいか、ご確認ください。")
+
+
+# --- the secretariat's choice of calendar for official papers (report, committee pack) ---
+
+WAREKI_SETTING = "calendar.wareki"  # key in the settings table: True → 和暦 on papers
+
+
+def use_wareki(session) -> bool:
+    """Whether the report and the committee pack print 和暦 (a setting in 設定; 西暦 by default)."""
+    from facilitation.storage import settings  # here: storage.models imports this module
+
+    return settings.get(session, WAREKI_SETTING) is True
+
+
+def set_wareki(session, viewer, on: bool) -> None:
+    """Choose 和暦 (True) or 西暦 for official papers; secretariat only."""
+    from facilitation.access.roles import require_secretariat
+    from facilitation.storage import settings
+
+    require_secretariat(viewer, "暦の表記は事務局だけが変更できます。")
+    settings.put(session, WAREKI_SETTING, bool(on))

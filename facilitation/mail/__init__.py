@@ -1,0 +1,6 @@
+"""E-mails after a published assignment: where each registrant goes, and each facilitator's link.
+
+models (the send log) → templates (named fields, editable in 設定) → smtp (settings, encoding,
+the connection, a per-minute limit) → outbox (drafts from the published version, sending that
+records every message before and after, retries, counts for the committee).
+"""

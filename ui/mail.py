@@ -1,0 +1,186 @@
+"""Room e-mails on the rooms page (公開 tab) and their templates in 設定."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from facilitation.access.roles import AccessDenied
+from facilitation.mail import outbox
+from facilitation.mail.smtp import MailError, SmtpSettings, Transport, load_settings
+
+from . import auth, links
+from .common import SHOWN_ERRORS, esc, session, show_problems, show_table, viewer
+
+FLASH = "mail_flash"
+
+
+def smtp_settings() -> tuple[SmtpSettings | None, str]:
+    """The `[mail]` section of secrets (else FACILITATION_SMTP_* variables), and a Japanese problem."""
+    try:
+        section = st.secrets.get("mail")
+    except Exception:  # no secrets.toml at all: the normal local case
+        section = None
+    try:
+        return load_settings(dict(section) if section else None), ""
+    except MailError as exc:
+        return None, str(exc)
+
+
+def _flash(message: str, kind: str = "success") -> None:
+    st.session_state[FLASH] = (kind, message)
+
+
+def _show_flash() -> None:
+    kind, message = st.session_state.pop(FLASH, (None, None))
+    if message:
+        getattr(st, kind)(esc(message))
+
+
+def render(meeting_id: int) -> None:
+    """Zoom details, counts, a preview for anyone, a test send, sending, failures and retries."""
+    v = viewer()
+    st.subheader("ルームのご案内メール")
+    if not v.is_secretariat:
+        with session() as s:
+            counts = outbox.summary(s, v, meeting_id)
+        st.write("送信状況: " + "、".join(f"{k} {n}通" for k, n in counts.items()))
+        return
+    _show_flash()
+    details_form(meeting_id)
+    settings, problem = smtp_settings()
+    secret = auth.link_secret()
+    try:
+        with session() as s:
+            plan = outbox.plan(s, v, meeting_id, secret=secret, make_url=links.link_url,
+                               sender_name=settings.from_name if settings else "")
+    except AccessDenied as exc:
+        st.info(str(exc))
+        return
+    if plan.version is None:
+        st.info(plan.problems[0])
+        return
+    st.caption(f"公開済みの第{plan.version.number}版をもとに、参加者には「ルームのご案内」、"
+               "ファシリテーターには「担当ルームと名簿リンク」のメールを1人1通お送りします。"
+               "同じ版で同じ方に2通送ることはありません。新しい版を公開したときは、ルームが変わった方にだけ送ります。")
+    show_problems(plan.problems)
+    counts = plan.counts()
+    cols = st.columns(5)
+    for col, state in zip(cols, (outbox.PENDING, outbox.DONE, outbox.UNCHANGED, outbox.FAILED_TEXT, outbox.NO_ADDRESS),
+                          strict=True):
+        col.metric(state.replace("（ルームの変更なし）", "（変更なし）"), f"{counts.get(state, 0)}通")
+    if counts.get(outbox.UNKNOWN):
+        st.warning(f"{counts[outbox.UNKNOWN]} 通は送信中のまま止まっています（下の「確認が必要なメール」をご覧ください）。")
+
+    preview(meeting_id, plan, settings)
+    if settings is None:
+        st.info(problem or "メールを送るには、メールサーバーの設定（secrets の [mail]）が必要です。"
+                "設定のしかたは README の「メールの設定」をご覧ください。プレビューは設定がなくても確認できます。")
+    else:
+        pace = f"1分あたり最大 {settings.per_minute} 通" if settings.per_minute else "送信数の上限なし"
+        st.caption(f"差出人: {esc(settings.sender_label)}（{pace}）")
+        send_buttons(meeting_id, plan, settings)
+    failures(meeting_id)
+
+
+def details_form(meeting_id: int) -> None:
+    v = viewer()
+    with session() as s:
+        details = outbox.meeting_details(s, meeting_id)
+    with st.expander("Zoom の情報とご準備いただきたいこと（メールに入ります）", expanded=not details["zoom_url"]):
+        with st.form(f"mail_details_{meeting_id}"):
+            values = {"zoom_url": st.text_input("Zoom の URL", value=details["zoom_url"],
+                                                placeholder="https://us02web.zoom.us/j/…"),
+                      "zoom_id": st.text_input("ミーティングID", value=details["zoom_id"], placeholder="812 3456 7890"),
+                      "passcode": st.text_input("パスコード", value=details["passcode"]),
+                      "prepare": st.text_area("ご準備いただきたいこと", value=details["prepare"], height=100)}
+            if st.form_submit_button("保存"):
+                with session() as s:
+                    warnings = outbox.save_meeting_details(s, v, meeting_id, values)
+                _flash("メールに入れる Zoom の情報を保存しました。" + (" " + " ".join(warnings) if warnings else ""),
+                       "warning" if warnings else "success")
+                st.rerun()
+
+
+def preview(meeting_id: int, plan: outbox.Plan, settings: SmtpSettings | None) -> None:
+    if not plan.drafts:
+        st.info("公開済みの割り当てに、メールを送れる方がいません。")
+        return
+    with st.expander("メールのプレビュー・テスト送信"):
+        options = {d.registration_id: d for d in plan.drafts}
+        chosen = st.selectbox("プレビューする方", list(options), format_func=lambda k: f"{options[k].label}　{options[k].state}",
+                              key=f"mail_preview_{meeting_id}")
+        d = options[chosen]
+        st.markdown(f"**宛先**: {esc(d.email or 'メールアドレスがありません')}")
+        st.markdown(f"**件名**: {esc(d.subject)}")
+        st.code(d.body, language=None, wrap_lines=True)
+        if settings is not None:
+            to = settings.from_address
+            if st.button(f"このメールを事務局のアドレス（{to}）にテスト送信する", key=f"mail_test_{meeting_id}"):
+                try:
+                    with Transport(settings) as t:
+                        message = outbox.send_test(session, viewer(), meeting_id, settings, t, chosen)
+                except MailError as exc:
+                    st.error(str(exc))
+                else:
+                    _flash(message)
+                    st.rerun()
+
+
+def send_buttons(meeting_id: int, plan: outbox.Plan, settings: SmtpSettings) -> None:
+    pending = plan.to_send()
+    failed = [d for d in plan.drafts if d.state == outbox.FAILED_TEXT]
+    c1, c2 = st.columns(2)
+    go = c1.button(f"未送信の {len(pending)} 通を送信する", type="primary", disabled=not pending,
+                   key=f"mail_send_{meeting_id}")
+    retry = c2.button(f"送信できなかった {len(failed)} 通を再送する", disabled=not failed, key=f"mail_retry_{meeting_id}")
+    if not (go or retry):
+        return
+    bar = st.progress(0.0, text="送信しています…（このページを閉じても、送った分は記録されています）")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"{done} / {total} 通")
+
+    try:
+        with Transport(settings) as t:
+            report = outbox.send(session, viewer(), meeting_id, settings, t, secret=auth.link_secret(),
+                                 make_url=links.link_url, retry=retry,
+                                 only=[d.registration_id for d in failed] if retry else None, on_progress=progress)
+    except SHOWN_ERRORS as exc:
+        st.error(str(exc))
+        return
+    _flash(report.message, "warning" if (report.failed or report.stopped) else "success")
+    st.rerun()
+
+
+def failures(meeting_id: int) -> None:
+    v = viewer()
+    with session() as s:
+        log = outbox.log_frame(s, v, meeting_id)
+        stuck = set(outbox.stale_sending(s, v, meeting_id))
+    if log.empty:
+        return
+    problems = log[log["結果"] != outbox.DONE]
+    if not problems.empty:
+        st.markdown("**送信できなかったメール・確認が必要なメール**")
+        show_table(problems.drop(columns=["id"]), hide_index=True, width="stretch")
+    for send_id in sorted(stuck):
+        row = log[log["id"] == send_id].iloc[0]
+        st.warning(f"{esc(row['氏名'])}さん（{esc(row['宛先'])}）へのメールは、送信の途中で止まりました。"
+                   "届いたかどうかをご本人か送信済みフォルダでご確認ください。")
+        c1, c2 = st.columns(2)
+        if c1.button("届いていた（送信済みにする）", key=f"mail_ok_{send_id}"):
+            _resolve(send_id, True)
+        if c2.button("届いていない（再送の対象にする）", key=f"mail_ng_{send_id}"):
+            _resolve(send_id, False)
+    with st.expander(f"送信の記録（{len(log)}件）"):
+        show_table(log.drop(columns=["id"]), hide_index=True, width="stretch")
+
+
+def _resolve(send_id: int, delivered: bool) -> None:
+    try:
+        with session() as s:
+            outbox.resolve_unknown(s, viewer(), send_id, delivered)
+    except MailError as exc:
+        st.error(str(exc))
+        return
+    st.rerun()
