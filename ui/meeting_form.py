@@ -12,7 +12,7 @@ from facilitation.meetings.schedule import MeetingError, MeetingInput
 from facilitation.text import vocab
 from facilitation.text.dates import now_jst
 
-from .common import esc, session
+from .common import MEETING_KEY, esc, session
 
 FLASH = "meeting_form_flash"  # the message of the last save, shown after the fresh form is drawn
 _ROUND = "meeting_form_round"  # bumped after a successful add: the next form starts empty
@@ -77,7 +77,7 @@ def render(meeting_id: int | None) -> None:
     try:
         with session() as s:
             saved = schedule.update_meeting(s, meeting_id, data) if meeting_id else schedule.add_meeting(s, data)
-            text = schedule.label(saved)
+            text, saved_id = schedule.label(saved), saved.id
     except MeetingError as exc:
         st.error(str(exc))
         return
@@ -86,6 +86,7 @@ def render(meeting_id: int | None) -> None:
         return
     st.session_state[FLASH] = f"会を追加しました: {esc(text)}"
     st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1  # a fresh, empty form
+    st.session_state[MEETING_KEY] = saved_id  # the meeting just added is the one the next pages show
     st.rerun()
 
 
