@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied
+from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied
 from facilitation.assignment import check, choices, exports, quality, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
 from facilitation.meetings import schedule
@@ -411,7 +411,8 @@ def publish_panel(meeting_id: int) -> None:
         last = service.latest_version(s, meeting_id)
         diff = service.diff_since_published(s, viewer(), meeting_id)
     if last:
-        st.write(f"最後に公開したのは第{last.number}版です（{japan_time(last.published_at)}、{esc(last.published_by)}）。")
+        who = "事務局（ローカルモード）" if last.published_by == SECRETARIAT_LOCAL.actor else last.published_by
+        st.write(f"最後に公開したのは第{last.number}版です（{japan_time(last.published_at)}、{esc(who)}）。")
         if diff.empty:
             st.success("公開後の変更はありません。")
         else:
