@@ -8,17 +8,20 @@ box and no "Page not found" (tests/browser_checks.py).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 
 import pytest
+from sqlalchemy import select
 
 from facilitation.access import gate
 from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import live, notes
 from facilitation.storage import db
+from facilitation.storage.models import Organisation, Person
 from tests import streamlit_process
-from tests.browser_checks import settle_and_check
+from tests.browser_checks import english_on_screen, settle_and_check
 from tests.test_rosters_pages import place_upcoming
 
 PHONE = {"width": 390, "height": 844}
@@ -44,6 +47,20 @@ def room_link(demo_url, tmp_path_factory):
     app = streamlit_process.start(url, home / "streamlit.log", env={gate.SECRET_ENV: SECRET})
     yield {"link": f"{app.base}/roster?token={token}", "url": url, "world": world, "room": room}
     streamlit_process.stop(app)
+
+
+def data_words(url: str) -> set[str]:
+    """Latin-letter words of the demo's own names (organisations such as 「CoCo-BuLa」)."""
+    with db.session(url) as s:
+        names = s.scalars(select(Organisation.name)).all() + s.scalars(select(Person.name)).all()
+    return set(re.findall(r"[A-Za-z]{3,}", " ".join(names)))
+
+
+def check(page, step: str, allowed: set[str]) -> None:
+    """No English error box, no "Page not found", no English words on the phone's screen."""
+    settle_and_check(page, step)
+    english = english_on_screen(page, allowed)
+    assert not english, f"{step}: 英語の表示 {english}"
 
 
 def phone_context(browser):
@@ -73,6 +90,8 @@ def test_facilitator_journey_on_a_phone(room_link, browser, output_dir):
     phone = phone_context(browser)
     page = open_link(phone, room_link["link"], room_name)
     started = time.monotonic()
+    allowed = data_words(url)
+    check(page, "リンクを開く", allowed)
 
     # The room's roster is the first thing shown: no dialog, no picker, the people on the first screen.
     assert page.get_by_role("dialog").count() == 0
@@ -87,10 +106,10 @@ def test_facilitator_journey_on_a_phone(room_link, browser, output_dir):
     # Two taps: one present, one late.
     page.get_by_role("radiogroup", name=f"{w['names'][first]}さんの出欠").get_by_role("radio", name="出席").tap()
     page.get_by_text("出席 1・遅刻 0").first.wait_for(timeout=WAIT)
-    settle_and_check(page, "出席をタップ")
+    check(page, "出席をタップ", allowed)
     page.get_by_role("radiogroup", name=f"{w['names'][second]}さんの出欠").get_by_role("radio", name="遅刻").tap()
     page.get_by_text("出席 1・遅刻 1").first.wait_for(timeout=WAIT)
-    settle_and_check(page, "遅刻をタップ")
+    check(page, "遅刻をタップ", allowed)
     assert mark_of(page, w["names"][first]) == ["出席"] and mark_of(page, w["names"][second]) == ["遅刻"]
 
     # A note, typed on the phone: it saves itself after a pause (no button).
@@ -98,7 +117,7 @@ def test_facilitator_journey_on_a_phone(room_link, browser, output_dir):
     issues.tap()
     issues.press_sequentially(NOTE, delay=15)
     page.get_by_text("保存済み").first.wait_for(timeout=WAIT)
-    settle_and_check(page, "記録を入力")
+    check(page, "記録を入力", allowed)
     deadline = time.monotonic() + 15
     while True:
         with db.session(url) as s:
@@ -114,13 +133,12 @@ def test_facilitator_journey_on_a_phone(room_link, browser, output_dir):
     again.get_by_text("出席 1・遅刻 1").first.wait_for(timeout=WAIT)
     assert mark_of(again, w["names"][first]) == ["出席"] and mark_of(again, w["names"][second]) == ["遅刻"]
     assert again.get_by_role("textbox", name="現状の課題").input_value() == NOTE
-    settle_and_check(again, "2台目の端末")
+    check(again, "2台目の端末", allowed)
     with db.session(url) as s:
         marks = live.marks_of(s, w["meeting_id"])
     assert marks[first] == "出席" and marks[second] == "遅刻"
     print(f"\nファシリテーターの流れ: リンクを開いてから出欠2件と記録1件の保存まで {seconds:.1f} 秒（タップ2回・入力1回）")
     again.get_by_role("radiogroup", name=f"{w['names'][second]}さんの出欠").scroll_into_view_if_needed()
     again.screenshot(path=str(output_dir / "journey_facilitator_second_phone.png"))
-    print(again.get_by_role("radiogroup", name=f"{w['names'][first]}さんの出欠").aria_snapshot())
     other.close()
     phone.close()

@@ -32,7 +32,7 @@ from facilitation.meetings import schedule
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Meeting, Registration, Room
 from tests import streamlit_process
-from tests.browser_checks import settle_and_check
+from tests.browser_checks import DATE_PLACEHOLDERS, english_on_screen, settle_and_check
 
 DESKTOP = {"width": 1280, "height": 900}
 SECRET = "journey-secretariat-test-link-secret-0123456789"
@@ -117,33 +117,6 @@ class Person:
     @property
     def interactions(self) -> int:
         return sum(self.counts.values())
-
-
-# Words a Japanese page may show in Latin letters: products, file kinds and the Zoom CSV's header.
-LATIN_OK = {"Zoom", "CSV", "Excel", "Google", "URL", "HTML", "XLSX", "TSV", "TXT", "UTF", "Shift", "JIS", "NPO",
-            "QR", "csv", "xlsx", "html", "Pre", "assign", "Room", "Name", "Email", "Address"}
-DATE_PLACEHOLDERS = {"yyyy"}  # an empty st.date_input's "yyyy/mm/dd" (Streamlit offers no Japanese one)
-VISIBLE_TEXT = """() => {
-  const out = [];
-  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-    const el = n.parentElement;
-    if (!el || !n.textContent.trim()) continue;
-    if (el.closest('[data-testid="stIconMaterial"], [data-testid="stCode"], script, style')) continue;
-    if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
-    const r = el.getBoundingClientRect();
-    if (r.width <= 2 || r.height <= 2) continue;  // visually hidden (skip links, live regions)
-    out.push(n.textContent);
-  }
-  return out.join("\\n");
-}"""
-
-
-def english_on_screen(page) -> list[str]:
-    """Latin-letter words a person can see on the page, other than LATIN_OK, e-mails, links and files."""
-    text = page.evaluate(VISIBLE_TEXT)
-    text = re.sub(r"\S+@\S+|https?://\S+|\S+\.(?:csv|xlsx|txt|tsv|html|zip)\b", " ", text)
-    return sorted({w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in LATIN_OK})
 
 
 def edit_cell(page, grid, row: int, column: int, text: str) -> None:
