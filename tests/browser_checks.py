@@ -3,9 +3,13 @@
 Streamlit shows an uncaught exception as an English box ("This app has encountered an error",
 [data-testid=stException]) and an address it does not know as an English "Page not found" dialog.
 Neither may ever reach a user: `settle_and_check` fails the journey at the step that showed one.
+`english_on_screen` lists the Latin-letter words a person can see (Streamlit's own English labels
+show up there), for journeys that assert a page is Japanese throughout.
 """
 
 from __future__ import annotations
+
+import re
 
 ENGLISH_PROBLEMS = ("This app has encountered an error", "Page not found")
 
@@ -27,3 +31,31 @@ def check_clean(page, step: str) -> None:
 def settle_and_check(page, step: str) -> None:
     settle(page)
     check_clean(page, step)
+
+
+# Words a Japanese page may show in Latin letters: products, file kinds and the Zoom CSV's header.
+LATIN_OK = {"Zoom", "CSV", "Excel", "Google", "URL", "HTML", "XLSX", "TSV", "TXT", "UTF", "Shift", "JIS", "NPO",
+            "QR", "csv", "xlsx", "html", "Pre", "assign", "Room", "Name", "Email", "Address"}
+DATE_PLACEHOLDERS = {"yyyy"}  # an empty st.date_input's "yyyy/mm/dd" (Streamlit offers no Japanese one)
+VISIBLE_TEXT = """() => {
+  const out = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const el = n.parentElement;
+    if (!el || !n.textContent.trim()) continue;
+    if (el.closest('[data-testid="stIconMaterial"], [data-testid$="DynamicIcon"], [translate="no"], [data-testid="stCode"], script, style')) continue;
+    if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width <= 2 || r.height <= 2) continue;  // visually hidden (skip links, live regions)
+    out.push(n.textContent);
+  }
+  return out.join("\\n");
+}"""
+
+
+def english_on_screen(page, data_words: set[str] = frozenset()) -> list[str]:
+    """Latin-letter words a person can see on the page, other than LATIN_OK, e-mails, links, file
+    names and `data_words` (words of the data shown, such as an organisation called 「CoCo-BuLa」)."""
+    text = page.evaluate(VISIBLE_TEXT)
+    text = re.sub(r"\S+@\S+|https?://\S+|\S+\.(?:csv|xlsx|txt|tsv|html|zip)\b", " ", text)
+    return sorted({w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in LATIN_OK | data_words})

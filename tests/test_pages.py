@@ -54,6 +54,9 @@ def test_settings_adds_a_meeting_once_and_empties_the_form(app_env):
     assert any("会を追加しました" in s.value and "第4回 情報交換会（テスト）" in s.value for s in at.success)
     assert count() == before + 1
     assert at.text_input(key="meeting_form_new_1_title").value == ""  # a fresh, empty form
+    with db.session(app_env) as s:  # the meeting just added is the one the other pages open with
+        added = s.scalar(select(Meeting.id).where(Meeting.title == "第4回 情報交換会（テスト）"))
+    assert at.session_state["current_meeting"] == added
     at.button[0].click().run()  # pressed again
     assert [e.value for e in at.error] == ["開催日を選んでください。"]
     assert count() == before + 1

@@ -73,8 +73,14 @@ def render(meeting_id: int) -> None:
 
     preview(meeting_id, plan, settings)
     if settings is None:
-        st.info(problem or "メールを送るには、メールサーバーの設定（secrets の [mail]）が必要です。"
-                "設定のしかたは README の「メールの設定」をご覧ください。プレビューは設定がなくても確認できます。")
+        if problem:
+            st.info(problem)
+        else:
+            st.info("メールを送るには、メールサーバーの設定が必要です。秘密の設定ファイルに"
+                    "次の欄を書き加えてください（手順は説明書の「ルームのご案内メール」にあります）。"
+                    "プレビューは設定がなくても確認できます。")
+            st.code('# .streamlit/secrets.toml\n[mail]\nhost = "smtp.gmail.com"\nport = 587\nsecurity = "starttls"\n'
+                    'user = "jimukyoku@example.org"\npassword = "アプリ パスワード"', language="toml")
     else:
         pace = f"1分あたり最大 {settings.per_minute} 通" if settings.per_minute else "送信数の上限なし"
         st.caption(f"差出人: {esc(settings.sender_label)}（{pace}）")

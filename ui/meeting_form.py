@@ -12,7 +12,7 @@ from facilitation.meetings.schedule import MeetingError, MeetingInput
 from facilitation.text import vocab
 from facilitation.text.dates import date_notice, now_jst
 
-from .common import esc, session, show_editor
+from .common import MEETING_KEY, esc, session, show_editor
 
 FLASH = "meeting_form_flash"  # the message of the last save, shown after the fresh form is drawn
 FLASH_DATE = "meeting_form_flash_date"  # the holiday / weekend notice of the meeting just added
@@ -84,7 +84,7 @@ def render(meeting_id: int | None) -> None:
     try:
         with session() as s:
             saved = schedule.update_meeting(s, meeting_id, data) if meeting_id else schedule.add_meeting(s, data)
-            text = schedule.label(saved)
+            text, saved_id = schedule.label(saved), saved.id
     except MeetingError as exc:
         st.error(str(exc))
         return
@@ -94,6 +94,7 @@ def render(meeting_id: int | None) -> None:
     st.session_state[FLASH] = f"会を追加しました: {esc(text)}"
     st.session_state[FLASH_DATE] = notice  # the fresh form starts without a date
     st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1  # a fresh, empty form
+    st.session_state[MEETING_KEY] = saved_id  # the meeting just added is the one the next pages show
     st.rerun()
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.assignment import check, choices, exports, quality, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
 from facilitation.meetings import schedule
@@ -162,7 +163,7 @@ def facilitator_links(meeting_id: int) -> None:
 def choice_review(meeting_id: int) -> None:
     with session() as s:
         table = choices.choice_review(s, meeting_id)
-        rooms = [(r.id, r.name) for r in schedule.list_rooms(s, meeting_id)]
+        rooms = [(r.id, r.name, r.theme) for r in schedule.list_rooms(s, meeting_id)]
     if table.empty:
         st.info("まだ希望の記入がありません。")
         return
@@ -171,12 +172,12 @@ def choice_review(meeting_id: int) -> None:
         st.success("すべての希望がどれかのルームに対応しています。")
     else:
         st.warning(f"どのルームにも当たらない希望が {len(todo)} 種類あります。ルームを選ぶか「対象外」にしてください。")
-        names = {None: "対象外（どのルームでもない）", **dict(rooms)}
-        ids = [r for r, _ in rooms]
+        names = {None: "対象外（どのルームでもない）", **{r: f"{n}（{t}）" if t else n for r, n, t in rooms}}
+        ids = [r for r, _, _ in rooms]
         for i, row in todo.iterrows():
             c1, c2, c3 = st.columns([4, 3, 1], vertical_alignment="bottom")
             c1.write(f"「{esc(row['希望の記入'])}」（{row['人数']}件）")
-            default = next((k for k, (r, n) in enumerate(rooms) if n == row["候補"]), None)
+            default = next((k for k, (_, n, _) in enumerate(rooms) if n == row["候補"]), None)
             choice = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
                                   format_func=names.get, key=f"rooms_choice_{i}", label_visibility="collapsed", placeholder="選んでください")
             if c3.button("決定", key=f"rooms_choice_btn_{i}"):
@@ -410,7 +411,8 @@ def publish_panel(meeting_id: int) -> None:
         last = service.latest_version(s, meeting_id)
         diff = service.diff_since_published(s, viewer(), meeting_id)
     if last:
-        st.write(f"最後に公開したのは第{last.number}版です（{japan_time(last.published_at)}、{esc(last.published_by)}）。")
+        who = "事務局（ローカルモード）" if last.published_by == SECRETARIAT_LOCAL.actor else last.published_by
+        st.write(f"最後に公開したのは第{last.number}版です（{japan_time(last.published_at)}、{esc(who)}）。")
         if diff.empty:
             st.success("公開後の変更はありません。")
         else:

@@ -95,7 +95,20 @@ def _nothing_here() -> None:
     st.info("この役割で開けるページは、いまはありません。事務局にお問い合わせください。")
 
 
+# Streamlit writes a few words of its own in English on the page; these static rules put Japanese in
+# their place (the file uploader's button and size line; "Press Enter to submit form" under a text
+# field, whose meaning the form's own button already says). No user text goes in here.
+JAPANESE_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p { display: none; }
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"]::after { content: "ファイルを選ぶ"; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after { content: "ここにファイルをドラッグしても選べます"; font-size: 0.875rem; }
+[data-testid="InputInstructions"] { display: none; }
+</style>"""
+
+
 def start() -> None:
-    """Page config and database; call first in streamlit_app.py."""
+    """Page config, the Japanese wording rules and the database; call first in streamlit_app.py."""
     st.set_page_config(page_title="どうねっと 事務局ツール", page_icon=":material/diversity_3:", layout="wide")
+    st.html(JAPANESE_CSS)  # static CSS only (a style-only st.html takes no space on the page)
     prepare_database(db_url())
