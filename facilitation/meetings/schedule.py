@@ -147,6 +147,9 @@ def as_dict(meeting: Meeting) -> dict:
     }
 
 
+NO_ORGANISATION = "所属未確認"  # registrants whose organisation is blank or waits for review
+
+
 @dataclass
 class MeetingCounts:
     """Headline figures for one meeting (registrations that are not cancelled)."""
@@ -173,6 +176,8 @@ class MeetingCounts:
                 parts.append(f"{cat}({n_people})")
             else:
                 parts.append(f"{cat}{self.orgs_by_category.get(cat, 0)}({n_people})")
+        if self.by_category.get(NO_ORGANISATION):
+            parts.append(f"{NO_ORGANISATION}({self.by_category[NO_ORGANISATION]})")
         return f"{self.people}名（{self.organisations}機関：{'・'.join(parts)}）"
 
 
@@ -193,6 +198,9 @@ def meeting_counts(session: Session, meeting_id: int, statuses: tuple[str, ...] 
     by_category: Counter[str] = Counter()
     orgs: dict[str, set] = {c: set() for c in vocab.COUNT_CATEGORIES}
     for r in rows:
+        if r.organisation_id is None:  # no organisation (yet): a person, not an organisation of any kind
+            by_category[NO_ORGANISATION] += 1
+            continue
         cat = vocab.count_category(r.kind)
         by_category[cat] += 1
         orgs[cat].add(r.organisation_id)

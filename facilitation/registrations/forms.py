@@ -267,3 +267,22 @@ def template_headers() -> list[str]:
 
     with TEMPLATE_CSV.open(encoding="utf-8-sig") as f:
         return next(csv.reader(f))
+
+
+# --- what is stored and shown ----------------------------------------------------------------
+
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+
+
+def tidy(text: object) -> str:
+    """What a person wrote, as stored and shown: trimmed, control and zero-width characters removed.
+
+    Nothing else changes (full-width brackets, spaces inside a name stay as typed); matching
+    compares the keys of `facilitation.text.normalize`, never this text.
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    s = _INVISIBLE.sub("", str(text))
+    s = "".join(c for c in s if c in "\n\t" or unicodedata.category(c) != "Cc")
+    s = s.replace("\t", " ")
+    return "\n".join(line.strip() for line in s.strip().split("\n"))
