@@ -515,7 +515,8 @@ def import_table(session: Session, meeting_id: int, table: Table, *, source: str
     for r in good:
         if not r.org_key:
             continue
-        m = matcher.match(r.values.get("org", ""))
+        m = matcher.match(r.values.get("org", ""), matching.Evidence(
+            region=r.values.get("region", ""), department=r.values.get("department", ""), email=r.email))
         r.org_id = m.org_id
         r.org_pending = m.needs_review
         if m.needs_review:
@@ -891,7 +892,9 @@ def update_registration(session: Session, registration_id: int, changes: dict) -
             person.email = email_key(text)
         elif k == "org_text":
             reg.org_text = forms.tidy(value)[: MAX_LEN["org"]]
-            m = matching.OrgMatcher(session).match(reg.org_text)
+            m = matching.OrgMatcher(session).match(reg.org_text, matching.Evidence(
+                region=(reg.extra or {}).get(forms.STANDARD["region"], ""), department=reg.department,
+                email=person.email))
             person.organisation_id = m.org_id
             if m.needs_review:
                 matching.queue(session, [m], reg.meeting_id)
