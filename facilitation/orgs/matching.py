@@ -93,7 +93,7 @@ def _kind_sector(kind: str) -> str:
 
 def email_domain(email: str) -> str:
     """The domain of an e-mail address, "" for free mail (it says nothing about the organisation)."""
-    k = email_key(email)
+    k = email if email.isascii() and email == email.strip().lower() else email_key(email)
     domain = k.rsplit("@", 1)[1] if "@" in k else ""
     return "" if domain in _FREE_MAIL else domain
 
@@ -202,7 +202,8 @@ class OrgMatcher:
         """Match one typed organisation name; the evidence ranks the candidates of an inexact name.
         Cached by text, and by key and what the evidence says."""
         ev = evidence or Evidence()
-        done = self._by_text.get((text, ev))
+        seen = (text, ev.region, ev.department, email_domain(ev.email) if ev.email else "")
+        done = self._by_text.get(seen)
         if done is not None:
             return done
         k = org_key(text)
@@ -212,7 +213,7 @@ class OrgMatcher:
             hit = self._cache[(k, facts)] = self._match_key(clean(text), k, facts)
         result = OrgMatch(text=clean(text), key=k, org_id=hit.org_id, method=hit.method, score=hit.score,
                           candidates=hit.candidates)
-        self._by_text[(text, ev)] = result
+        self._by_text[seen] = result
         return result
 
     def _municipality(self, *texts: str) -> str:

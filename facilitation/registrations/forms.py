@@ -271,7 +271,15 @@ def template_headers() -> list[str]:
 
 # --- what is stored and shown ----------------------------------------------------------------
 
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+# Control characters (but line breaks and tabs) and zero-width / direction marks.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+_LINE_EDGES = re.compile(r"[ \t\u3000]*\n[ \t\u3000]*")
+
+
+@lru_cache(maxsize=65536)
+def _tidy(s: str) -> str:
+    s = _INVISIBLE.sub("", s).replace("\t", " ").strip()
+    return _LINE_EDGES.sub("\n", s) if "\n" in s else s
 
 
 def tidy(text: object) -> str:
@@ -282,7 +290,7 @@ def tidy(text: object) -> str:
     """
     if text is None or (isinstance(text, float) and text != text):
         return ""
-    s = _INVISIBLE.sub("", str(text))
-    s = "".join(c for c in s if c in "\n\t" or unicodedata.category(c) != "Cc")
-    s = s.replace("\t", " ")
-    return "\n".join(line.strip() for line in s.strip().split("\n"))
+    s = str(text)
+    if len(s) > 500:
+        return _tidy.__wrapped__(s)
+    return _tidy(s)

@@ -379,27 +379,25 @@ class _People:
                 if email and not self.email_of.get(pid):
                     self.new_email[pid] = email
             person[ci] = pid
+        taken = set(person.values())
+        first_of = {ci: next((r for r in clusters[ci] if r.email), None) for ci in order}
+        by_email: dict[str, list[int]] = {}
         for ci in order:  # shared addresses: the same e-mail, a clearly different name
-            rows = clusters[ci]
-            first = next((r for r in rows if r.email), None)
+            first = first_of[ci]
             if first is None:
                 continue
-            taken = set(person.values())
             others = [p for p in self.by_email.get(first.email, []) if p not in taken
                       and not self._compatible(p, first.name_key)]
             for p in others[:3]:
                 notes.setdefault(ci, []).append(
                     f"{first.row}行目の{first.values.get('name', '')}さんのメールアドレス（{first.email}）は、"
                     f"登録済みの{self.name_of[p][2]}さん（ID {p}）と同じです。")
-            for cj in order:
-                other = clusters[cj]
-                if cj == ci or min(r.row for r in other) > min(r.row for r in rows):
-                    continue
-                o = next((r for r in other if r.email == first.email), None)
-                if o is not None and not same_name(o.name_key, first.name_key):
-                    notes.setdefault(ci, []).append(
-                        f"{first.row}行目の{first.values.get('name', '')}さんと{o.row}行目の"
-                        f"{o.values.get('name', '')}さんは同じメールアドレス（{first.email}）です。")
+            for cj in by_email.get(first.email, []):  # earlier groups with this address
+                o = first_of[cj]
+                notes.setdefault(ci, []).append(
+                    f"{first.row}行目の{first.values.get('name', '')}さんと{o.row}行目の"
+                    f"{o.values.get('name', '')}さんは同じメールアドレス（{first.email}）です。")
+            by_email.setdefault(first.email, []).append(ci)
         return person, notes
 
 
