@@ -76,7 +76,8 @@ def test_unknown_name_goes_to_review_and_confirming_makes_an_alias(master):
         assert matching.queue(s, [m], mt.id) == 0  # the same spelling is one entry, seen twice
         review = s.query(OrgReview).one()
         assert review.seen == 2
-        assert list(matching.pending_frame(s, mt.id)["入力された名称"]) == ["浦河の相談センターこみっと(仮)"]
+        # shown as typed (brackets and space kept); matched by key
+        assert list(matching.pending_frame(s, mt.id)["入力された名称"]) == ["浦河の相談センター こみっと（仮）"]
         assert matching.confirm(s, review.id, org.id, actor="事務局") == 1
         assert s.get(Person, person.id).organisation_id == org.id
         assert matching.pending(s) == []

@@ -121,7 +121,7 @@ def test_review_tab_confirms_sure_suggestions_at_once_and_lists_rows_to_check(ap
             intake.add_manual(s, mid, intake.ManualEntry(name=f"確認 {i}太郎", email=f"kakunin{i}@example.org",
                                                          org=org, region=region))
         sure = {r.text for r in matching.above(s, 85, mid)}
-        assert {"千歳市福祉課", "恵庭市社会福祉課"} <= sure and "石狩市" not in sure
+        assert {"千歳市 福祉課", "恵庭市社会福祉課"} <= sure and "石狩市" not in sure
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
     assert not at.exception

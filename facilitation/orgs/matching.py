@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitation.orgs import directory
+from facilitation.registrations.forms import tidy
 from facilitation.registrations.models import OrgReview
 from facilitation.storage.models import OrgAlias, Organisation, Person, Registration, utcnow
 from facilitation.text import vocab
@@ -211,7 +212,7 @@ class OrgMatcher:
         hit = self._cache.get((k, facts))
         if hit is None:
             hit = self._cache[(k, facts)] = self._match_key(clean(text), k, facts)
-        result = OrgMatch(text=clean(text), key=k, org_id=hit.org_id, method=hit.method, score=hit.score,
+        result = OrgMatch(text=tidy(text), key=k, org_id=hit.org_id, method=hit.method, score=hit.score,
                           candidates=hit.candidates)
         self._by_text[seen] = result
         return result
@@ -307,7 +308,7 @@ def match_org(session: Session, text: str) -> OrgMatch:
     """Match one name: orgs.find_exact (name or alias key), else the fuzzy matcher."""
     found = directory.find_exact(session, text)
     if found is not None:
-        return OrgMatch(text=clean(text), key=org_key(text), org_id=found.id, method="exact", score=100.0,
+        return OrgMatch(text=tidy(text), key=org_key(text), org_id=found.id, method="exact", score=100.0,
                         candidates=[{"id": found.id, "name": found.name, "score": 100.0}])
     return OrgMatcher(session).match(text)
 
