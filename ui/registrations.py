@@ -292,16 +292,14 @@ def _confirm_above(meeting_id: int) -> None:
         n = len(matching.above(s, float(threshold), meeting_id))
     if c2.button(f"一致度 {threshold}% 以上の候補 {n} 件をまとめて確定", key="review_confirm_above",
                  disabled=not n):
-        def action(s):
-            names, people = matching.confirm_above(s, float(threshold), meeting_id, actor=viewer().actor)
-            _flash(f"一致度 {threshold}% 以上の {names} 件をまとめて確定しました（{people} 名の所属が決まりました）。"
-                   "種別の異なる候補（市役所と社協など）は確定していません。")
         try:
             with session() as s:
-                action(s)
+                names, people = matching.confirm_above(s, float(threshold), meeting_id, actor=viewer().actor)
         except USER_ERRORS as exc:
             st.error(str(exc))
             return
+        _flash(f"一致度 {threshold}% 以上の {names} 件をまとめて確定しました（{people} 名の所属が決まりました）。"
+               "種別の異なる候補（市役所と社協など）は確定していません。")
         st.rerun()
     st.caption("種別の異なる候補（市役所の課と社会福祉協議会など）は、一致度にかかわらずまとめて確定しません。")
 

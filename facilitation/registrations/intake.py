@@ -789,7 +789,7 @@ def sync(session: Session, meeting_id: int, client=None, *, fresh: bool = False)
     state.last_error = ""
     state.row_count = result.rows
     summary = result.as_dict()
-    for k in ("quarantined", "duplicate_rows", "flagged", "removed"):
+    for k in ("quarantined", "duplicate_rows", "flagged", "removed", "checks"):
         summary[k] = summary[k][:200]
     state.last_result = summary
     session.flush()
