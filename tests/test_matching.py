@@ -202,3 +202,14 @@ def test_confirm_every_suggestion_above_a_threshold_at_once(master):
             no = next(n for t, _e, n in EIGHT if t == r.org_text)
             if r.person.organisation_id is not None:
                 assert r.person.organisation_id == by_no[no]
+
+
+@pytest.mark.parametrize("typed, municipality, kind", [
+    ("恵庭市社会福祉課", "恵庭市", matching.GOV), ("千歳市役所", "千歳市", matching.GOV), ("石狩市", "石狩市", matching.GOV),
+    ("北海道保健福祉部福祉局地域福祉課", "", matching.GOV), ("日高振興局 社会福祉課", "", matching.GOV),
+    ("江別市社協", "江別市", matching.SHAKYO), ("北海道社会福祉協議会 困窮者支援部", "", matching.SHAKYO),
+    ("旭川市自立サポートセンター", "旭川市", ""), ("NPO法人ワークフェア北見市生活困窮者就労準備支援事業所", "北見市", ""),
+    ("小樽市福祉総合相談室たるさぼ", "小樽市", ""),
+])
+def test_the_kind_of_office_a_typed_name_names(typed, municipality, kind):
+    assert matching.typed_kind(typed, municipality) == kind

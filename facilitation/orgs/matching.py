@@ -81,6 +81,8 @@ def typed_kind(text: str, municipality: str = "") -> str:
         return SHAKYO
     if re.search(r"(?:市|町|村)(?:役所|役場)|道庁|振興局", s):
         return GOV
+    if s.startswith("北海道") and _OFFICE_END.search(s) and not any(w in s for w in _PRIVATE_WORDS):
+        return GOV  # 北海道保健福祉部…課: the prefecture's own office
     if municipality and municipality in s:
         rest = s.replace(municipality, "", 1)
         if not rest or (_OFFICE_END.search(rest) and not any(w in rest for w in _PRIVATE_WORDS)):
