@@ -57,5 +57,5 @@ def english_on_screen(page, data_words: set[str] = frozenset()) -> list[str]:
     """Latin-letter words a person can see on the page, other than LATIN_OK, e-mails, links, file
     names and `data_words` (words of the data shown, such as an organisation called 「CoCo-BuLa」)."""
     text = page.evaluate(VISIBLE_TEXT)
-    text = re.sub(r"\S+@\S+|https?://\S+|\S+\.(?:csv|xlsx|txt|tsv|html|zip)\b", " ", text)
+    text = re.sub(r"\S+[@＠]\S+|https?://\S+|\S+\.(?:csv|xlsx|txt|tsv|html|zip)\b", " ", text)
     return sorted({w for w in re.findall(r"[A-Za-z]{3,}", text) if w not in LATIN_OK | data_words})

@@ -252,7 +252,8 @@ def test_registration_corpus(corpus_url, name):
     with db.session(corpus_url) as s:
         emails = set(s.scalars(select(Person.email).join(Registration, Registration.person_id == Person.id)
                                .where(Registration.meeting_id == meeting_id)))
-        kept = s.scalar(select(func.count()).select_from(KeptAsideRow).where(KeptAsideRow.meeting_id == meeting_id))
+        kept = s.scalar(select(func.count()).select_from(KeptAsideRow).where(  # not imported rows to look at
+            KeptAsideRow.meeting_id == meeting_id, KeptAsideRow.resolution.not_in(("flagged", "checked"))))
     assert expected.emails <= emails  # never a lost valid row
     assert kept == expected.kept  # kept aside, to fix later
     with db.session(corpus_url) as s:  # nothing invisible or a control character reaches the database

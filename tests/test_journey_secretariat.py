@@ -39,7 +39,7 @@ SECRET = "journey-secretariat-test-link-secret-0123456789"
 FORM = Path(__file__).parent / "data" / "registrations" / "journey_form_cp932.csv"
 TITLE = "北海道生活困窮者支援ネットワーク 年度末の情報交換会"
 ROWS = 20  # rows in FORM; one has a bad e-mail address
-BAD_EMAIL, FIXED_EMAIL = "nakamura.t@example", "nakamura.t@example.org"
+BAD_EMAIL, FIXED_EMAIL = "nakamura.t＠example", "nakamura.t@example.org"  # shown as the person typed it
 # Wishes no room matches, and the theme of the room the secretariat picks (None: 対象外); the form's
 # 「住まい・居住支援」 is close enough to 「住まいと居住支援」 to be matched without a person.
 UNMATCHED = {"ひきこもり": "自立相談支援事業【支援に関する事】（引きこもり）", "フードバンクと食の支援": None}

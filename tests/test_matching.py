@@ -76,7 +76,8 @@ def test_unknown_name_goes_to_review_and_confirming_makes_an_alias(master):
         assert matching.queue(s, [m], mt.id) == 0  # the same spelling is one entry, seen twice
         review = s.query(OrgReview).one()
         assert review.seen == 2
-        assert list(matching.pending_frame(s, mt.id)["入力された名称"]) == ["浦河の相談センターこみっと(仮)"]
+        # shown as typed (brackets and space kept); matched by key
+        assert list(matching.pending_frame(s, mt.id)["入力された名称"]) == ["浦河の相談センター こみっと（仮）"]
         assert matching.confirm(s, review.id, org.id, actor="事務局") == 1
         assert s.get(Person, person.id).organisation_id == org.id
         assert matching.pending(s) == []
@@ -101,3 +102,114 @@ def test_create_new_organisation_from_review(master):
             matching.confirm(s, lone.id)
         with pytest.raises(ValueError, match="名称を入力"):
             matching.create_and_confirm(s, lone.id, " ", "NPO等", "石狩振興局")
+
+
+# --- a city office is never its 社協; evidence ranks the candidates (issue 14) -------------------
+
+AREAS = Path(__file__).resolve().parent.parent / "facilitation" / "data" / "hokkaido_areas.csv"
+
+
+def cities():
+    with AREAS.open(encoding="utf-8") as f:
+        return [c for r in csv.DictReader(f) for c in r["cities_with_welfare_office"].split(";") if c]
+
+
+def test_a_city_office_and_its_shakyo_are_never_matched_to_each_other(master):
+    url, by_no = master
+    with db.session(url) as s:
+        kinds = {o.id: o.kind for o in s.query(Organisation)}
+        m = matching.OrgMatcher(s)
+        reported = {t: m.match(t) for t in ("恵庭市社会福祉課", "石狩市", "江別市")}
+        assert all(r.org_id is None and r.needs_review for r in reported.values())
+        assert reported["恵庭市社会福祉課"].candidates[0]["id"] == by_no[24]  # 恵庭市役所, not its 社協
+        wrong = []
+        for city in cities():  # every city with a welfare office, typed the ways city staff type it
+            for typed in (city, f"{city}役所", f"{city} 福祉課", f"{city}社会福祉課", f"{city}役所 生活支援係"):
+                got = m.match(typed)
+                if got.org_id is not None and kinds[got.org_id] != "自治体":
+                    wrong.append((typed, kinds[got.org_id]))
+            got = m.match(f"{city}社協 自立相談支援センター")
+            if got.org_id is not None and kinds[got.org_id] != "社協":
+                wrong.append((f"{city}社協", kinds[got.org_id]))
+        assert len(cities()) == 35 and wrong == []
+
+
+@pytest.mark.parametrize("typed, evidence, no", [
+    ("千歳市 福祉課", {}, 23),  # 赤平市役所社会福祉課 was preselected, 千歳市役所 not in the first five
+    ("ウィルワーク", {"region": "十勝総合振興局"}, 76),  # not るもい, though the names tie
+    ("ウィルワーク", {"region": "留萌振興局"}, 66),
+    ("ウィルワーク", {"email": "soudan@willwork-kamikawa.example.jp", "region": "上川総合振興局"}, 54),
+    ("福祉課", {"email": "fukushi@city.chitose.lg.jp"}, 23),  # the lg.jp domain names the city
+    ("市役所", {"department": "恵庭市 保健福祉部福祉課"}, 24),
+    ("社会福祉協議会", {"region": "根室振興局"}, 85),
+])
+def test_municipality_region_department_and_domain_rank_the_candidates(master, typed, evidence, no):
+    url, by_no = master
+    with db.session(url) as s:
+        got = matching.OrgMatcher(s).match(typed, matching.Evidence(**evidence))
+    assert got.candidates[0]["id"] == by_no[no], got.candidates[:3]
+
+
+def test_colleagues_with_the_same_email_domain_point_to_their_organisation(master):
+    url, by_no = master
+    with db.session(url) as s:
+        s.add(Person(name="上川 一郎", name_key="かみかわいちろう", email="ichiro@ww-k.example.jp",
+                     organisation_id=by_no[54]))
+        s.flush()
+        m = matching.OrgMatcher(s)
+        assert m.match("ウィルワーク", matching.Evidence(email="jiro@ww-k.example.jp")).candidates[0]["id"] == by_no[54]
+        # Free mail says nothing: the tie stays a tie for the secretariat.
+        free = m.match("ウィルワーク", matching.Evidence(email="jiro@gmail.com"))
+        assert free.needs_review and {c["id"] for c in free.candidates[:3]} == {by_no[54], by_no[66], by_no[76]}
+
+
+EIGHT = [  # the names of one meeting's review queue, with what each registrant also wrote
+    ("千歳市 福祉課", {"region": "石狩振興局"}, 23),
+    ("ウィルワーク", {"region": "十勝総合振興局"}, 76),
+    ("恵庭市社会福祉課", {"region": "石狩振興局"}, 24),
+    ("旭川市 生活支援課", {"email": "a@city.asahikawa.lg.jp"}, 55),
+    ("名寄 社協 生活相談", {}, 61),
+    ("北見の自立支援センター", {"region": "オホーツク総合振興局"}, 71),
+    ("石狩市", {"region": "石狩振興局"}, None),  # the city office is not in the list: no sure candidate
+    ("江別市", {}, None),
+]
+
+
+def test_confirm_every_suggestion_above_a_threshold_at_once(master):
+    url, by_no = master
+    with db.session(url) as s:
+        mt = schedule.add_meeting(s, schedule.MeetingInput(title="会", starts_at=dt.datetime(2027, 1, 5, 14)))
+        m = matching.OrgMatcher(s)
+        found = [m.match(t, matching.Evidence(**ev)) for t, ev, _ in EIGHT]
+        for i, (typed, _ev, _no) in enumerate(EIGHT):
+            p = Person(name=f"参加 {i}", name_key=f"さんか{i}")
+            s.add(p)
+            s.flush()
+            s.add(Registration(meeting_id=mt.id, person_id=p.id, org_text=typed))
+        matching.queue(s, [f for f in found if f.needs_review], mt.id)
+        waiting = len(matching.pending(s, mt.id))
+        assert waiting == sum(f.needs_review for f in found) == 5  # three were sure: no review
+        # The first suggestion is right for every name that has a right answer.
+        for f, (_t, _ev, no) in zip(found, EIGHT, strict=True):
+            if no is not None:
+                assert (f.org_id or f.candidates[0]["id"]) == by_no[no], (f.text, f.candidates[:2])
+        sure = matching.above(s, 85, mt.id)
+        names, people = matching.confirm_above(s, 85, mt.id, actor="事務局")
+        assert names == len(sure) == people == 3
+        left = {r.text for r in matching.pending(s, mt.id)}
+        assert left == {"石狩市", "江別市"}  # never a 社協 or a private body for a city's name
+        for r in s.query(Registration).filter_by(meeting_id=mt.id):
+            no = next(n for t, _e, n in EIGHT if t == r.org_text)
+            if r.person.organisation_id is not None:
+                assert r.person.organisation_id == by_no[no]
+
+
+@pytest.mark.parametrize("typed, municipality, kind", [
+    ("恵庭市社会福祉課", "恵庭市", matching.GOV), ("千歳市役所", "千歳市", matching.GOV), ("石狩市", "石狩市", matching.GOV),
+    ("北海道保健福祉部福祉局地域福祉課", "", matching.GOV), ("日高振興局 社会福祉課", "", matching.GOV),
+    ("江別市社協", "江別市", matching.SHAKYO), ("北海道社会福祉協議会 困窮者支援部", "", matching.SHAKYO),
+    ("旭川市自立サポートセンター", "旭川市", ""), ("NPO法人ワークフェア北見市生活困窮者就労準備支援事業所", "北見市", ""),
+    ("小樽市福祉総合相談室たるさぼ", "小樽市", ""),
+])
+def test_the_kind_of_office_a_typed_name_names(typed, municipality, kind):
+    assert matching.typed_kind(typed, municipality) == kind

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from facilitation.access.roles import COMMITTEE, Viewer
 from facilitation.assignment import choices, service
 from facilitation.meetings import schedule
+from facilitation.orgs import matching
 from facilitation.registrations import intake
 from facilitation.sheets import gsheets
 from facilitation.sheets.emulator import DEMO_KEY, DEMO_URL, SheetsEmulator, demo_tabs
@@ -109,3 +110,36 @@ def test_a_choice_mapped_on_this_page_is_what_the_rooms_page_and_the_optimiser_u
         living = next(r for r in choices.list_rooms(s, mid) if r.theme == "住まいと居住支援")
         assert spec.choices == [f"r{room.id}", f"r{living.id}"] and built.unmatched_choices == 0
         assert s.get(Registration, reg_id).choice1 == "ひきこもりの家族会の話"  # the registrant's text is kept
+
+
+def test_review_tab_confirms_sure_suggestions_at_once_and_lists_rows_to_check(app_db):
+    with db.session(app_db) as s:
+        mid = schedule.upcoming_meeting(s).id
+        before = {r.text for r in matching.pending(s, mid)}
+        for i, (org, region) in enumerate([("千歳市 福祉課", "石狩振興局"), ("恵庭市社会福祉課", "石狩振興局"),
+                                           ("石狩市", "石狩振興局"), ("", "")]):
+            intake.add_manual(s, mid, intake.ManualEntry(name=f"確認 {i}太郎", email=f"kakunin{i}@example.org",
+                                                         org=org, region=region))
+        sure = {r.text for r in matching.above(s, 85, mid)}
+        assert {"千歳市 福祉課", "恵庭市社会福祉課"} <= sure and "石狩市" not in sure
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "確認が必要な申込" in [h.value for h in at.subheader]
+    assert any("確認 3太郎さんの所属が空欄です" in m.value for m in at.markdown)
+    at.number_input(key="review_threshold").set_value(85).run()
+    button = at.button(key="review_confirm_above")
+    assert button.label == f"一致度 85% 以上の候補 {len(sure)} 件をまとめて確定"
+    button.click().run()
+    assert not at.exception
+    assert any(f"一致度 85% 以上の {len(sure)} 件をまとめて確定しました" in m.value for m in at.success)
+    with db.session(app_db) as s:
+        left = {r.text for r in matching.pending(s, mid)}
+        assert left == (before | {"石狩市"}) - sure
+        chitose = s.query(Registration).filter_by(meeting_id=mid, org_text="千歳市 福祉課").one()
+        assert chitose.person.organisation.name == "千歳市役所保健福祉部福祉課生活支援係"
+        check = intake.to_check(s, mid)[0]
+    at.button(key=f"check_done_{check.id}").click().run()
+    assert not at.exception
+    with db.session(app_db) as s:
+        assert intake.to_check(s, mid) == []

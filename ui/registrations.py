@@ -11,6 +11,7 @@ import streamlit as st
 from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.assignment import choices
 from facilitation.files import exports
+from facilitation.meetings import schedule
 from facilitation.orgs import directory, matching
 from facilitation.registrations import forms, intake
 from facilitation.registrations.intake import ImportResult
@@ -63,6 +64,9 @@ def show_result(result: ImportResult) -> None:
         show_problems([f["reason"] for f in result.flagged[:30]], "ルームに対応しない希望テーマがあります（取り込みは済んでいます）")
     if result.removed:
         show_problems([r["reason"] for r in result.removed], "前回の同期にあってシートから消えた行があります")
+    if result.checks:
+        show_problems([c["reason"] for c in result.checks[:30]],
+                      f"確認が必要な申込が {len(result.checks)} 件あります（取り込みは済んでいます。「確認待ち」で確認できます）")
     if result.reviews or result.unmatched_orgs:
         st.info(f"機関名の確認待ち: {result.unmatched_orgs} 行（新しい名称 {result.reviews} 件）。「確認待ち」で確定してください。")
     if result.duplicate_rows:
@@ -85,6 +89,8 @@ def header_counts(meeting_id: int) -> None:
         todo.append(f"機関名の確認待ち {sm.reviews} 件")
     if sm.kept_aside:
         todo.append(f"保留の行 {sm.kept_aside} 件")
+    if sm.to_check:
+        todo.append(f"確認が必要な申込 {sm.to_check} 件")
     if sm.unmatched_choices:
         todo.append(f"ルームに対応しない希望テーマ {sm.unmatched_choices} 件")
     if todo and viewer().is_secretariat:
@@ -230,20 +236,24 @@ def file_upload(meeting_id: int) -> None:
 
 
 def review_queue(meeting_id: int) -> None:
-    """Organisation names waiting for a person: confirm, pick another, or create a new one."""
+    """Organisation names waiting for a person: confirm, pick another, create a new one, or confirm
+    every suggestion above a threshold at once; then imported rows to look at (shared e-mails,
+    registrants without an organisation)."""
     with session() as s:
         items = [(r.id, r.text, list(r.candidates or []), r.seen) for r in matching.pending(s, meeting_id)]
         all_orgs = {o.id: o.name for o in directory.all_organisations(s)}
     st.subheader("機関名の確認待ち")
     if not items:
         st.success("確認待ちの機関名はありません。")
-        return
+    else:
+        _confirm_above(meeting_id)
     for rid, text, candidates, seen in items[:30]:
         with st.container(border=True):
             st.markdown(f"**{esc(text)}**（{seen} 件）")
             options = [c["id"] for c in candidates if c["id"] in all_orgs]
             options += [oid for oid in all_orgs if oid not in options]
-            labels = {c["id"]: f"{c['name']}（一致度 {c['score']:.0f}）" for c in candidates}
+            labels = {c["id"]: f"{c['name']}（一致度 {c['score']:.0f}%"
+                      + ("・種別が異なります）" if c.get("kind_ok") is False else "）") for c in candidates}
             pick = st.selectbox("対応する機関", options, format_func=lambda o, lb=labels: lb.get(o, all_orgs[o]),
                                 key=f"review_pick_{rid}", placeholder="選んでください")
             c1, c2 = st.columns(2)
@@ -258,6 +268,45 @@ def review_queue(meeting_id: int) -> None:
                     _resolve(lambda s, r=rid, n=name, k=kind, g=region: matching.create_and_confirm(
                         s, r, n, k, g, actor=viewer().actor),
                              f"「{esc(name)}」を新しい機関として登録しました。")
+    rows_to_check(meeting_id)
+
+
+def _confirm_above(meeting_id: int) -> None:
+    """「一致度 N% 以上の候補をまとめて確定」: one click for every sure suggestion."""
+    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
+    threshold = c1.number_input("一致度（%）", min_value=50, max_value=100, value=int(matching.BULK_SCORE), step=5,
+                                key="review_threshold")
+    with session() as s:
+        n = len(matching.above(s, float(threshold), meeting_id))
+    if c2.button(f"一致度 {threshold}% 以上の候補 {n} 件をまとめて確定", key="review_confirm_above",
+                 disabled=not n):
+        try:
+            with session() as s:
+                names, people = matching.confirm_above(s, float(threshold), meeting_id, actor=viewer().actor)
+        except SHOWN_ERRORS as exc:
+            st.error(str(exc))
+            return
+        _flash(f"一致度 {threshold}% 以上の {names} 件をまとめて確定しました（{people} 名の所属が決まりました）。"
+               "種別の異なる候補（市役所と社協など）は確定していません。")
+        st.rerun()
+    st.caption("種別の異なる候補（市役所の課と社会福祉協議会など）は、一致度にかかわらずまとめて確定しません。")
+
+
+def rows_to_check(meeting_id: int) -> None:
+    """Imported rows the secretariat should look at, each with its reason and a 「確認しました」 button."""
+    with session() as s:
+        rows = [(k.id, k.reason, k.source_ref) for k in intake.to_check(s, meeting_id, viewer=viewer())]
+    st.subheader("確認が必要な申込")
+    if not rows:
+        st.success("確認が必要な申込はありません。")
+        return
+    st.caption("取り込みは済んでいます。内容を確かめて、必要なら一覧で直してから「確認しました」を押してください。")
+    for rid, reason, ref in rows[:50]:
+        with st.container(border=True):
+            st.markdown(esc(reason))
+            st.caption(f"取込元: {ref}")
+            if st.button("確認しました", key=f"check_done_{rid}"):
+                _resolve(lambda s, r=rid: intake.mark_checked(s, r, actor=viewer().actor), "確認済みにしました。")
 
 
 def _resolve(action, message: str) -> None:
@@ -276,7 +325,7 @@ def choice_mapping(meeting_id: int) -> None:
     page and the optimiser use; the registrants' text is kept as written."""
     with session() as s:
         table = intake.unmatched_choices(s, meeting_id)
-        rooms = [(r.id, r.name, r.theme) for r in choices.list_rooms(s, meeting_id)]
+        rooms = [(r.id, r.name, r.theme) for r in schedule.list_rooms(s, meeting_id)]
     if table.empty:
         return
     st.subheader("ルームに対応しない希望テーマ")

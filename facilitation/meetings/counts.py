@@ -5,7 +5,8 @@ Used by the home page, the registrations page, the report, the history page and 
 - Organisations (機関): the organisation the person came from *at that meeting*: the registration's
   typed organisation when it names exactly one organisation of the master (name or alias key),
   otherwise the person's current organisation; merged organisations count as the surviving one.
-- A person without an organisation counts as a person of 団体 but as no 機関.
+- A person without an organisation (blank, or still waiting for review) counts as a person of 団体
+  but as no 機関, and the line says how many: 「…（うち所属未確認 2名）」.
 - The ministry (国) counts as one 機関 however many offices came.
 """
 
@@ -30,6 +31,7 @@ class Counts:
     organisations: int
     by_category: dict[str, int]  # people per 団体 / 自治体 / 国
     orgs_by_category: dict[str, int]  # 機関 per category (国 is at most 1)
+    no_organisation: int = 0  # people counted without an organisation (included in 団体)
 
     @property
     def line(self) -> str:
@@ -49,9 +51,10 @@ class Counts:
                 parts.append(f"{cat}{self.orgs_by_category.get(cat, 0)}({n})")
         if not self.people:
             return "0名"
+        unknown = f"（うち所属未確認 {self.no_organisation}名）" if self.no_organisation else ""
         if not parts:
-            return f"{self.people}名（{self.organisations}機関）"
-        return f"{self.people}名（{self.organisations}機関：{'・'.join(parts)}）"
+            return f"{self.people}名（{self.organisations}機関）{unknown}"
+        return f"{self.people}名（{self.organisations}機関：{'・'.join(parts)}）{unknown}"
 
 
 def tally(people: Iterable[tuple[int, int | None, str]]) -> Counts:
@@ -61,6 +64,7 @@ def tally(people: Iterable[tuple[int, int | None, str]]) -> Counts:
     office shares one unit, or is capped at one 機関 here.
     """
     seen: set[int] = set()
+    no_organisation = 0
     by_category: dict[str, int] = {}
     units: dict[str, set[int]] = {c: set() for c in vocab.COUNT_CATEGORIES}
     for person_id, unit, category in people:
@@ -70,11 +74,13 @@ def tally(people: Iterable[tuple[int, int | None, str]]) -> Counts:
         by_category[category] = by_category.get(category, 0) + 1
         if unit is not None:
             units.setdefault(category, set()).add(unit)
+        else:
+            no_organisation += 1
     orgs_by_category = {c: len(units.get(c, ())) for c in vocab.COUNT_CATEGORIES}
     orgs_by_category[vocab.CATEGORY_NATIONAL] = min(orgs_by_category[vocab.CATEGORY_NATIONAL], 1)
     return Counts(people=len(seen), organisations=sum(orgs_by_category.values()),
                   by_category={c: by_category[c] for c in vocab.COUNT_CATEGORIES if by_category.get(c)},
-                  orgs_by_category=orgs_by_category)
+                  orgs_by_category=orgs_by_category, no_organisation=no_organisation)
 
 
 def unique_org_keys(session: Session) -> dict[str, int]:

@@ -16,16 +16,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
 import pandas as pd
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.access.roles import (
+    COMMITTEE,
+    FACILITATOR,
+    SECRETARIAT_LOCAL,
+    AccessDenied,
+    Viewer,
+    require_secretariat,
+)
 from facilitation.assignment import choices
 from facilitation.errors import UserError
 from facilitation.files.tabular import Table, read_table
@@ -34,10 +41,10 @@ from facilitation.orgs import matching
 from facilitation.registrations import forms
 from facilitation.registrations.models import KeptAsideRow, RegistrationSource, SheetSync
 from facilitation.storage import audit
-from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
+from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, utcnow
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, now_jst
-from facilitation.text.normalize import clean, email_key, key, org_key, person_key
+from facilitation.text.normalize import as_typed, clean, email_key, key, org_key, person_key, tidy
 
 DEFAULT_TAB = "フォームの回答 1"  # the tab Google Forms creates in a Japanese account
 SOURCE_SHEET, SOURCE_FILE, SOURCE_MANUAL = "sheet", "file", "manual"
@@ -61,6 +68,7 @@ class ImportResult:
     quarantined: list[dict] = field(default_factory=list)  # [{"row": N, "reason": "..."}]
     duplicate_rows: list[dict] = field(default_factory=list)
     flagged: list[dict] = field(default_factory=list)  # imported, but a choice needs mapping
+    checks: list[dict] = field(default_factory=list)  # imported, but the secretariat should look (確認)
     removed: list[dict] = field(default_factory=list)  # in the previous sync, not in the sheet now
     reviews: int = 0  # new organisation spellings sent to the review queue
     unmatched_orgs: int = 0  # rows whose organisation waits for review
@@ -108,10 +116,6 @@ def _clean(text: str) -> str:
     return clean(text)
 
 
-def _clean_name(text: str) -> str:
-    """A person's name or furigana: NFKC and single spaces, but the space between surname and
-    given name is kept (normalize.clean drops spaces between Japanese characters)."""
-    return " ".join(unicodedata.normalize("NFKC", text).replace("\u200b", "").replace("\ufeff", "").split())
 
 
 def _clean_once(text: str) -> str:
@@ -145,18 +149,15 @@ _UNIQUE = frozenset({"email", "note"})  # values that rarely repeat: not cached
 
 
 def _parse(table: Table, cmap: forms.ColumnMap, default_mode: str) -> list[_Row]:
+    """Rows as written (normalize.as_typed: what is stored and shown) with their matching keys."""
     cols = cmap.columns
     out = []
     for i, cells in enumerate(table.rows):
         raw = dict(zip(table.headers, cells, strict=True))
-        values = {f: (_clean(cells[j]) if f not in _UNIQUE else _clean_once(cells[j])) for f, j in cols.items()
-                  if f != "timestamp"}
+        values = {f: as_typed(cells[j]) for f, j in cols.items() if f != "timestamp"}
         if "timestamp" in cols:
             values["timestamp"] = cells[cols["timestamp"]].strip()
-        for f in ("name", "furigana"):
-            if f in values:
-                values[f] = _clean_name(cells[cols[f]])
-        extra = {table.headers[j]: _clean(cells[j]) for j in cmap.extras if cells[j].strip()}
+        extra = {table.headers[j]: as_typed(cells[j]) for j in cmap.extras if cells[j].strip()}
         r = _Row(index=i, row=table.row_number(i), raw=raw, values=values, extra=extra)
         r.timestamp = forms.parse_timestamp(values.get("timestamp", ""))
         r.email = email_key(values.get("email", ""))
@@ -167,6 +168,21 @@ def _parse(table: Table, cmap: forms.ColumnMap, default_mode: str) -> list[_Row]
         values["mode"] = forms.parse_mode(values.get("mode", ""), default_mode)
         out.append(r)
     return out
+
+
+def _hash_form(f: str, v: str) -> str:
+    """The normalised text a row's fingerprint is made of: the same answer typed with other widths
+    or spaces is the same content (and fingerprints stay those of earlier versions)."""
+    if f in ("name", "furigana"):
+        return tidy(v)  # NFKC, but the space between surname and given name kept
+    if f in ("timestamp", "years", "mode"):
+        return v
+    return _clean_once(v) if f in _UNIQUE else _clean(v)
+
+
+def _row_hash(r: _Row) -> str:
+    return _digest({f: _hash_form(f, v) for f, v in r.values.items()},
+                   {h: _clean(v) for h, v in r.extra.items()})
 
 
 def _problem(r: _Row, cmap: forms.ColumnMap) -> tuple[str, str] | None:
@@ -191,63 +207,255 @@ def _problem(r: _Row, cmap: forms.ColumnMap) -> tuple[str, str] | None:
     return None
 
 
+def same_name(a: str, b: str) -> bool:
+    """Two name keys (normalize.person_key) that may be one person: equal, a surname alone, or one
+    character apart (斉藤/斎藤, 太郎/太朗). 「山田太郎」 and 「佐藤花子」 are clearly two people."""
+    if not a or not b or a == b:
+        return a == b
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 2 and long_.startswith(short):
+        return True
+    return min(len(a), len(b)) >= 3 and Levenshtein.distance(a, b) <= 1
+
+
+def _clusters(rows: list[_Row]) -> list[list[_Row]]:
+    """The batch's rows grouped by person, from the rows alone (never from the database, so reading
+    the same rows again groups them the same way).
+
+    The same e-mail with a compatible name is one person; the same e-mail with a clearly different
+    name is another person (a shared office address). A row without e-mail joins the first group with
+    the same name at the same organisation (by matched organisation, else by the typed name).
+    """
+    clusters: list[list[_Row]] = []
+    by_email: dict[str, list[int]] = {}
+    for r in rows:
+        if not r.email:
+            continue
+        for ci in by_email.get(r.email, []):
+            if same_name(clusters[ci][0].name_key, r.name_key):
+                clusters[ci].append(r)
+                break
+        else:
+            by_email.setdefault(r.email, []).append(len(clusters))
+            clusters.append([r])
+    by_name: dict[tuple, int] = {}
+    for ci, group in enumerate(clusters):
+        for r in group:
+            if r.org_id is not None:
+                by_name.setdefault((r.name_key, "id", r.org_id), ci)
+            by_name.setdefault((r.name_key, "text", r.org_key), ci)
+    for r in rows:
+        if r.email:
+            continue
+        ci = by_name.get((r.name_key, "id", r.org_id)) if r.org_id is not None else None
+        if ci is None:
+            ci = by_name.get((r.name_key, "text", r.org_key))
+        if ci is None:
+            ci = len(clusters)
+            clusters.append([])
+            if r.org_id is not None:
+                by_name[(r.name_key, "id", r.org_id)] = ci
+            by_name[(r.name_key, "text", r.org_key)] = ci
+        clusters[ci].append(r)
+    return clusters
+
+
+def _winner(rows: list[_Row]) -> _Row:
+    """A person's answer that counts: the latest (ties: the lower row)."""
+    return max(rows, key=lambda r: (r.timestamp or dt.datetime.min, r.row))
+
+
 class _People:
-    """Every person's keys, preloaded once: e-mail, (name, organisation), (name, typed organisation)."""
+    """Every person's keys, preloaded once: e-mail, (name, organisation), (name, typed organisation),
+    and which person each of this meeting's stored rows went to."""
 
     def __init__(self, session: Session, meeting_id: int):
-        self.by_email: dict[str, int] = {}
-        self.by_name_org: dict[tuple[str, int], int] = {}
-        self.by_name_text: dict[tuple[str, str], int] = {}
+        self.by_email: dict[str, list[int]] = {}
+        self.by_name_org: dict[tuple[str, int], list[int]] = {}
+        self.by_name_text: dict[tuple[str, str], list[int]] = {}
         self.email_of: dict[int, str] = {}
+        self.name_of: dict[int, tuple[str, str, str]] = {}  # name key, furigana key, name as stored
         self.data: dict[int, dict] = {}
         for pid, email, name_key, org_id, name, furigana, role_title, years in session.execute(
             select(Person.id, Person.email, Person.name_key, Person.organisation_id, Person.name,
                    Person.furigana, Person.role_title, Person.years_experience)
-            .where(Person.deleted_at.is_(None))
+            .where(Person.deleted_at.is_(None)).order_by(Person.id)
         ):
             ek = email_key(email)
             if ek:
-                self.by_email.setdefault(ek, pid)
+                self.by_email.setdefault(ek, []).append(pid)
             self.email_of[pid] = ek
+            self.name_of[pid] = (name_key, _person_key(furigana or ""), name)
             if name_key and org_id is not None:
-                self.by_name_org.setdefault((name_key, org_id), pid)
+                self.by_name_org.setdefault((name_key, org_id), []).append(pid)
             self.data[pid] = {"name": name, "furigana": furigana, "role_title": role_title,
                               "years_experience": years, "organisation_id": org_id}
         for pid, org_text, mid, name_key in session.execute(
             select(Registration.person_id, Registration.org_text, Registration.meeting_id, Person.name_key)
             .join(Person, Registration.person_id == Person.id).where(Person.deleted_at.is_(None))
+            .order_by(Registration.person_id)
         ):
             ok = _org_key(org_text)
             if name_key and (ok or mid == meeting_id):
-                self.by_name_text.setdefault((name_key, ok), pid)
+                ids = self.by_name_text.setdefault((name_key, ok), [])
+                if pid not in ids:
+                    ids.append(pid)
+        self.registered: set[int] = set()
+        self.sticky: dict[str, int] = {}  # this meeting's stored row fingerprints → person
+        for pid, h in session.execute(
+            select(Registration.person_id, RegistrationSource.row_hash)
+            .outerjoin(RegistrationSource, RegistrationSource.registration_id == Registration.id)
+            .where(Registration.meeting_id == meeting_id).order_by(Registration.id)
+        ):
+            self.registered.add(pid)
+            if h:
+                self.sticky.setdefault(h, pid)
         self.latest: dict[int, dt.datetime] = dict(session.execute(
             select(Registration.person_id, func.max(Meeting.starts_at))
             .join(Meeting, Registration.meeting_id == Meeting.id).group_by(Registration.person_id)
         ).all())
+        self.claimed: set[int] = set()
+        self.new_email: dict[int, str] = {}  # a person found by name gets the e-mail they gave now
         self._next = -1
 
-    def resolve(self, r: _Row) -> int:
-        if r.email and r.email in self.by_email:
-            return self.by_email[r.email]
-        found = None
-        if r.org_id is not None:
-            found = self.by_name_org.get((r.name_key, r.org_id))
-        if found is None:
-            found = self.by_name_text.get((r.name_key, r.org_key))
-        # The same name at the same organisation is the same person unless their e-mails differ.
-        if found is not None and not (r.email and self.email_of.get(found)):
-            if r.email:
-                self.by_email[r.email] = found
-                self.email_of[found] = r.email
-            return found
-        pid, self._next = self._next, self._next - 1
-        if r.email:
-            self.by_email[r.email] = pid
-        self.email_of[pid] = r.email
-        if r.org_id is not None:
-            self.by_name_org[(r.name_key, r.org_id)] = pid
-        self.by_name_text.setdefault((r.name_key, r.org_key), pid)
-        return pid
+    def _compatible(self, pid: int, name_key: str) -> bool:
+        known, furigana, _ = self.name_of.get(pid, ("", "", ""))
+        return same_name(known, name_key) or (bool(furigana) and furigana == name_key)
+
+    def _pick(self, ids) -> int | None:
+        """This meeting's registrants first, then the oldest person: the same choice on every run."""
+        free = [p for p in dict.fromkeys(ids) if p not in self.claimed]
+        if not free:
+            return None
+        return min(free, key=lambda p: (p not in self.registered, p))
+
+    def resolve_all(self, clusters: list[list[_Row]]) -> tuple[dict[int, int], dict[int, list[str]]]:
+        """Give each group of rows a person (a person id, or a new person's temporary id < 0).
+
+        In this order, each person going to one group only: the person a row of the group went to
+        last time (reading the same rows again changes nothing, whatever happened since), then the
+        e-mail (with a compatible name), then the same name at the same organisation (no other
+        e-mail). Returns {group index: person} and, per group index, notes on shared addresses.
+        """
+        person: dict[int, int] = {}
+        notes: dict[int, list[str]] = {}
+        order = sorted(range(len(clusters)), key=lambda ci: min(r.row for r in clusters[ci]))
+        for ci in order:  # 1. rows read before
+            rows = clusters[ci]
+            win = _winner(rows)
+            for r in [win, *sorted((r for r in rows if r is not win), key=lambda r: r.row)]:
+                pid = self.sticky.get(r.hash)
+                if pid is not None and pid not in self.claimed:
+                    person[ci] = pid
+                    self.claimed.add(pid)
+                    break
+        for ci in order:  # 2. e-mail
+            rows = clusters[ci]
+            email = next((r.email for r in rows if r.email), "")
+            if ci in person or not email:
+                continue
+            name_key = next(r.name_key for r in rows if r.email)
+            same = [p for p in self.by_email.get(email, []) if self._compatible(p, name_key)]
+            pid = self._pick(same)
+            if pid is not None:
+                person[ci] = pid
+                self.claimed.add(pid)
+        for ci in order:  # 3. name and organisation
+            rows = clusters[ci]
+            if ci in person:
+                continue
+            email = next((r.email for r in rows if r.email), "")
+            ids = []
+            for r in rows:
+                if r.org_id is not None:
+                    ids += self.by_name_org.get((r.name_key, r.org_id), [])
+                ids += self.by_name_text.get((r.name_key, r.org_key), [])
+            if email:  # the same name with another e-mail is another person
+                ids = [p for p in ids if not self.email_of.get(p)]
+            pid = self._pick(ids)
+            if pid is None:
+                pid, self._next = self._next, self._next - 1
+                if email:
+                    self.new_email[pid] = email
+            else:
+                self.claimed.add(pid)
+                if email and not self.email_of.get(pid):
+                    self.new_email[pid] = email
+            person[ci] = pid
+        taken = set(person.values())
+        first_of = {ci: next((r for r in clusters[ci] if r.email), None) for ci in order}
+        by_email: dict[str, list[int]] = {}
+        for ci in order:  # shared addresses: the same e-mail, a clearly different name
+            first = first_of[ci]
+            if first is None:
+                continue
+            others = [p for p in self.by_email.get(first.email, []) if p not in taken
+                      and not self._compatible(p, first.name_key)]
+            for p in others[:3]:
+                notes.setdefault(ci, []).append(
+                    f"{first.row}行目の{first.values.get('name', '')}さんのメールアドレス（{first.email}）は、"
+                    f"登録済みの{self.name_of[p][2]}さん（ID {p}）と同じです。")
+            for cj in by_email.get(first.email, []):  # earlier groups with this address
+                o = first_of[cj]
+                notes.setdefault(ci, []).append(
+                    f"{first.row}行目の{first.values.get('name', '')}さんと{o.row}行目の"
+                    f"{o.values.get('name', '')}さんは同じメールアドレス（{first.email}）です。")
+            by_email.setdefault(first.email, []).append(ci)
+        return person, notes
+
+
+CHECK_OPEN, CHECK_DONE = "flagged", "checked"  # KeptAsideRow.resolution of imported rows to look at
+CHECK_EMAIL, CHECK_NO_ORG = "check:email", "check:no_org"  # KeptAsideRow.column: what to look at
+
+
+def _checks(clusters: list[list[_Row]], notes: dict[int, list[str]], people: _People,
+            cmap: forms.ColumnMap) -> list[tuple[int, _Row, str, str]]:
+    """(group, row, kind, Japanese reason) for imported rows the secretariat should look at."""
+    out = []
+    org_h = cmap.header_of("org")
+    for ci, rows in enumerate(clusters):
+        if ci in notes:
+            first = next(r for r in rows if r.email)
+            out.append((ci, first, CHECK_EMAIL, "".join(notes[ci]) + (
+                "氏名が異なるため別の方として取り込みました。同じ方の場合は、どちらかの申込をキャンセルしてください。")))
+        w = _winner(rows)
+        known = people.data.get(w.person, {}).get("organisation_id") if w.person > 0 else None
+        if not w.org_key and known is None:
+            out.append((ci, w, CHECK_NO_ORG, (
+                f"{w.row}行目「{org_h}」: {w.values.get('name', '')}さんの所属が空欄です。"
+                "機関別の集計（団体・自治体）には数えていません。所属が分かったら一覧の「所属（入力）」に入力してください。")))
+    return out
+
+
+def _save_checks(session: Session, meeting_id: int, checks: list[tuple[int, _Row, str, str]],
+                 clusters: list[list[_Row]], source: str, result: ImportResult) -> None:
+    """Report each check and keep it on the review list once (a checked one is not raised again)."""
+    if not checks:
+        return
+    reg_of = dict(session.execute(select(Registration.person_id, Registration.id)
+                                  .where(Registration.meeting_id == meeting_id)).all())
+    stored = {h: (kid, res) for kid, h, res in session.execute(
+        select(KeptAsideRow.id, KeptAsideRow.row_hash, KeptAsideRow.resolution)
+        .where(KeptAsideRow.meeting_id == meeting_id, KeptAsideRow.resolution.in_((CHECK_OPEN, CHECK_DONE))))}
+    new, refresh = [], []
+    for ci, r, kind, reason in checks:
+        h = hashlib.sha1(f"{kind}\x1d{_digest(r.raw)}".encode()).hexdigest()
+        have = stored.get(h)
+        if have is not None and have[1] == CHECK_DONE:
+            continue
+        result.checks.append({"row": r.row, "reason": reason})
+        reg = reg_of.get(_winner(clusters[ci]).person)
+        if have is not None:
+            refresh.append({"id": have[0], "reason": reason, "row_number": r.row, "registration_id": reg})
+        else:
+            stored[h] = (0, CHECK_OPEN)
+            new.append({"meeting_id": meeting_id, "source": source, "source_ref": result.source,
+                        "row_number": r.row, "raw": r.raw, "reason": reason, "column": kind, "row_hash": h,
+                        "resolved": False, "resolution": CHECK_OPEN, "registration_id": reg,
+                        "created_at": utcnow(), "resolved_by": ""})
+    _insert(session, KeptAsideRow, new)
+    _update(session, KeptAsideRow, refresh)
+    result.checks.sort(key=lambda c: c["row"])
 
 
 def _truncate(values: dict[str, str], extra: dict[str, str], cmap: forms.ColumnMap) -> None:
@@ -308,7 +516,8 @@ def import_table(session: Session, meeting_id: int, table: Table, *, source: str
     for r in good:
         if not r.org_key:
             continue
-        m = matcher.match(r.values.get("org", ""))
+        m = matcher.match(r.values.get("org", ""), matching.Evidence(
+            region=r.values.get("region", ""), department=r.values.get("department", ""), email=r.email))
         r.org_id = m.org_id
         r.org_pending = m.needs_review
         if m.needs_review:
@@ -331,14 +540,18 @@ def import_table(session: Session, meeting_id: int, table: Table, *, source: str
             r.choices.append(text)
         if r.values.get("region"):
             r.extra[forms.STANDARD["region"]] = r.values["region"]
-        r.hash = _digest(r.values, r.extra)
+        r.hash = _row_hash(r)
 
-    # People, then one winner per person: the latest answer (ties: the lower row).
+    # People: the rows grouped by person, each group given a person; one winner per person.
     people = _People(session, meeting_id)
+    clusters = _clusters(good)
+    person_of, notes = people.resolve_all(clusters)
     groups: dict[int, list[_Row]] = {}
-    for r in good:
-        r.person = people.resolve(r)
-        groups.setdefault(r.person, []).append(r)
+    for ci, rows in enumerate(clusters):
+        for r in rows:
+            r.person = person_of[ci]
+        groups[person_of[ci]] = rows
+    checks = _checks(clusters, notes, people, cmap)
 
     existing = {pid: (rid, submitted, h, status) for rid, pid, submitted, h, status in session.execute(
         select(Registration.id, Registration.person_id, Registration.submitted_at, RegistrationSource.row_hash,
@@ -352,7 +565,7 @@ def import_table(session: Session, meeting_id: int, table: Table, *, source: str
 
     winners: list[tuple[_Row, str]] = []  # (row, "new" / "update")
     for pid, rows in groups.items():
-        winner = max(rows, key=lambda r: (r.timestamp or dt.datetime.min, r.row))
+        winner = _winner(rows)
         for r in rows:
             if r is not winner:
                 result.duplicates += 1
@@ -376,6 +589,7 @@ def import_table(session: Session, meeting_id: int, table: Table, *, source: str
         result.duplicate_rows.append({"row": winner.row, "reason": reason})
 
     _write(session, meeting, winners, people, existing, sources, source, result)
+    _save_checks(session, meeting_id, checks, clusters, source, result)
 
     _insert(session, KeptAsideRow, [{**k, "resolved": False, "resolution": "", "created_at": utcnow(),
                                       "resolved_by": ""} for k in new_kept])
@@ -455,8 +669,9 @@ def _write(session: Session, meeting: Meeting, winners: list[tuple[_Row, str]], 
     new_people = {r.person: r for r, _ in winners if r.person < 0}
     if new_people:
         temp_ids = list(new_people)
-        ids = _insert_ids(session, Person, [{**_person_fields(new_people[t]), "created_at": now}
-                                            for t in temp_ids])
+        ids = _insert_ids(session, Person, [
+            {**_person_fields(new_people[t]), "email": new_people[t].email or people.new_email.get(t, ""),
+             "created_at": now} for t in temp_ids])
         real = dict(zip(temp_ids, ids, strict=True))
         for r, _ in winners:
             if r.person < 0:
@@ -473,8 +688,9 @@ def _write(session: Session, meeting: Meeting, winners: list[tuple[_Row, str]], 
         for k in ("furigana", "role_title", "years_experience", "organisation_id"):
             if fresh[k] not in (None, "") and (newest or old[k] in (None, "")) and fresh[k] != old[k]:
                 change[k] = fresh[k]
-        if r.email and not people.email_of.get(r.person):
-            change["email"] = r.email
+        email = r.email or people.new_email.get(r.person, "")
+        if email and not people.email_of.get(r.person):
+            change["email"] = email
         if change:
             person_updates.append({"id": r.person, **change})
     if person_updates:
@@ -576,7 +792,7 @@ def sync(session: Session, meeting_id: int, client=None, *, fresh: bool = False)
     state.last_error = ""
     state.row_count = result.rows
     summary = result.as_dict()
-    for k in ("quarantined", "duplicate_rows", "flagged", "removed"):
+    for k in ("quarantined", "duplicate_rows", "flagged", "removed", "checks"):
         summary[k] = summary[k][:200]
     state.last_result = summary
     session.flush()
@@ -660,12 +876,12 @@ def update_registration(session: Session, registration_id: int, changes: dict) -
     person = reg.person
     for k, value in changes.items():
         if k == "name":
-            text = _clean_name(str(value))
+            text = as_typed(value)
             if not person_key(text):
                 raise RegistrationError("氏名を入力してください。")
             person.name, person.name_key = text[: MAX_LEN["name"]], person_key(text)
         elif k == "furigana":
-            person.furigana = _clean_name(str(value))[: MAX_LEN["furigana"]]
+            person.furigana = as_typed(value)[: MAX_LEN["furigana"]]
         elif k == "email":
             text = clean(value)
             if text and not email_key(text):
@@ -676,8 +892,10 @@ def update_registration(session: Session, registration_id: int, changes: dict) -
                 raise RegistrationError(f"メールアドレス「{text}」は別の方（ID {other}）に登録されています。")
             person.email = email_key(text)
         elif k == "org_text":
-            reg.org_text = clean(value)[: MAX_LEN["org"]]
-            m = matching.OrgMatcher(session).match(reg.org_text)
+            reg.org_text = as_typed(value)[: MAX_LEN["org"]]
+            m = matching.OrgMatcher(session).match(reg.org_text, matching.Evidence(
+                region=(reg.extra or {}).get(forms.STANDARD["region"], ""), department=reg.department,
+                email=person.email))
             person.organisation_id = m.org_id
             if m.needs_review:
                 matching.queue(session, [m], reg.meeting_id)
@@ -698,7 +916,7 @@ def update_registration(session: Session, registration_id: int, changes: dict) -
         elif k == "programs":
             reg.programs = list(value) if isinstance(value, list | tuple) else forms.split_multi(str(value))
         elif k in ("choice1", "choice2", "choice3", "department", "note"):
-            text = clean(value)
+            text = as_typed(value)
             setattr(reg, k, text[: MAX_LEN.get(k, 10_000)])
     reg.updated_at = utcnow()
     session.flush()
@@ -734,23 +952,47 @@ def save_column_mapping(session: Session, meeting_id: int, mapping: dict[str, st
 
 def room_themes(session: Session, meeting_id: int) -> list[str]:
     """The meeting's room themes in room order (what a choice should name)."""
-    return [r.theme or r.name for r in session.scalars(
-        select(Room).where(Room.meeting_id == meeting_id).order_by(Room.position))]
+    return [r.theme or r.name for r in schedule.list_rooms(session, meeting_id)]
 
 
-def _secretariat_only(viewer: Viewer) -> None:
-    if not viewer.is_secretariat:
-        raise AccessDenied("この情報は事務局だけが見られます。")
+SECRETARIAT_ONLY = "この情報は事務局だけが見られます。"
 
 
 def kept_aside(session: Session, meeting_id: int, include_resolved: bool = False,
                viewer: Viewer = SECRETARIAT_LOCAL) -> list[KeptAsideRow]:
     """Rows kept aside (raw personal data: the secretariat only), by source and row."""
-    _secretariat_only(viewer)
-    stmt = select(KeptAsideRow).where(KeptAsideRow.meeting_id == meeting_id)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
+    stmt = select(KeptAsideRow).where(KeptAsideRow.meeting_id == meeting_id,
+                                      KeptAsideRow.resolution.not_in((CHECK_OPEN, CHECK_DONE)))
     if not include_resolved:
         stmt = stmt.where(KeptAsideRow.resolved.is_(False))
     return list(session.scalars(stmt.order_by(KeptAsideRow.source_ref, KeptAsideRow.row_number)))
+
+
+def to_check(session: Session, meeting_id: int, viewer: Viewer = SECRETARIAT_LOCAL) -> list[KeptAsideRow]:
+    """Imported rows the secretariat should look at (a shared e-mail, no organisation), by row.
+
+    A registrant without an organisation drops off the list once their organisation is known.
+    """
+    require_secretariat(viewer, SECRETARIAT_ONLY)
+    rows = list(session.scalars(
+        select(KeptAsideRow).where(KeptAsideRow.meeting_id == meeting_id, KeptAsideRow.resolution == CHECK_OPEN)
+        .order_by(KeptAsideRow.source_ref, KeptAsideRow.row_number, KeptAsideRow.id)))
+    known = {rid for rid, in session.execute(
+        select(Registration.id).join(Person, Registration.person_id == Person.id)
+        .where(Registration.meeting_id == meeting_id,
+               (Person.organisation_id.is_not(None)) | (Registration.org_text != "")))}
+    return [k for k in rows if not (k.column == CHECK_NO_ORG and k.registration_id in known)]
+
+
+def mark_checked(session: Session, row_id: int, actor: str = "") -> None:
+    """The secretariat has looked at an imported row: off the list, and not raised again."""
+    entry = session.get(KeptAsideRow, row_id)
+    if entry is None or entry.resolution not in (CHECK_OPEN, CHECK_DONE):
+        raise RegistrationError(f"確認が必要な申込（ID {row_id}）が見つかりません。")
+    entry.resolved, entry.resolution = True, CHECK_DONE
+    entry.resolved_at, entry.resolved_by = utcnow(), actor
+    session.flush()
 
 
 def retry_kept_aside(session: Session, row_id: int, values: dict[str, str], actor: str = "") -> ImportResult:
@@ -759,7 +1001,7 @@ def retry_kept_aside(session: Session, row_id: int, values: dict[str, str], acto
     if entry is None:
         raise RegistrationError(f"保留の行（ID {row_id}）が見つかりません。")
     headers = list(values)
-    table = Table(headers=headers, rows=[[clean(values[h]) for h in headers]], source=entry.source_ref,
+    table = Table(headers=headers, rows=[[as_typed(values[h]) for h in headers]], source=entry.source_ref,
                   row_numbers=[entry.row_number or 0])
     result = import_table(session, entry.meeting_id, table, source=entry.source, source_ref=entry.source_ref,
                           keep_aside=False)
@@ -787,7 +1029,7 @@ def unmatched_choices(session: Session, meeting_id: int) -> pd.DataFrame:
     """Choice texts that map to no room and wait for a decision (the 「対応なし」 rows of
     `choices.choice_review`: 希望の記入, 人数, 判定, ルーム, 候補); empty while the meeting has no rooms."""
     review = choices.choice_review(session, meeting_id)
-    if not choices.list_rooms(session, meeting_id):
+    if not schedule.list_rooms(session, meeting_id):
         return review.iloc[0:0]
     return review[review["判定"] == choices.NO_ROOM].reset_index(drop=True)
 
@@ -857,6 +1099,7 @@ class Summary:
     kept_aside: int
     reviews: int
     unmatched_choices: int
+    to_check: int = 0
 
 
 def summary(session: Session, meeting_id: int) -> Summary:
@@ -880,12 +1123,13 @@ def summary(session: Session, meeting_id: int) -> Summary:
         by_mode=counts.by_mode, org_pending=pending_org, kept_aside=len(kept_aside(session, meeting_id)),
         reviews=len(matching.pending(session, meeting_id)),
         unmatched_choices=int(unmatched_choices(session, meeting_id)["人数"].sum()),
+        to_check=len(to_check(session, meeting_id)),
     )
 
 
 def cleaned_frame(session: Session, meeting_id: int, viewer: Viewer = SECRETARIAT_LOCAL) -> pd.DataFrame:
     """The registrant list in the form's column order, cleaned, for writing back to the sheet."""
-    _secretariat_only(viewer)
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     rows = []
     for reg, person, org in session.execute(
         select(Registration, Person, Organisation)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Legal-form variants, longest first, mapped to one canonical spelling.
 _LEGAL_FORMS: list[tuple[str, str]] = [
@@ -84,6 +85,7 @@ def visible(text: str) -> str:
 
 
 _SPACE_RE = re.compile(r"\s+")
+_LINE_EDGES = re.compile(r"[ \t\u3000]*\n[ \t\u3000]*")
 _CJK = r"\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _SPACE_AROUND_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])\s+(?=[{_CJK}])")
@@ -106,6 +108,24 @@ def clean(text: object) -> str:
     s = _SPACED_LATIN.sub(lambda m: m.group(0).replace(" ", ""), s)
     s = _SPACE_BETWEEN_CJK.sub("", s)
     return s
+
+
+@lru_cache(maxsize=65536)
+def _as_typed(s: str) -> str:
+    s = visible(s).replace("\t", " ").strip()
+    return _LINE_EDGES.sub("\n", s) if "\n" in s else s
+
+
+def as_typed(text: object) -> str:
+    """What a person wrote, as stored and shown: trimmed, control and invisible characters removed.
+
+    Nothing else changes (full-width brackets, spaces inside a name stay as typed); matching
+    compares the keys below (`key`, `org_key`, `person_key`), never this text.
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    s = str(text)
+    return _as_typed.__wrapped__(s) if len(s) > 500 else _as_typed(s)
 
 
 def tidy(text: object) -> str:
