@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The two set-up commands of the README, for a fresh machine with only Python 3.11 and git.
 
-    python3 dev.py run    # venv + pinned requirements + database (demo on first start) + app on :8501
-    python3 dev.py test   # venv + pinned requirements + the whole test suite
+    python3 dev.py run    # venv + requirements.txt + database (demo on first start) + app on :8501
+    python3 dev.py test   # venv + requirements-dev.txt (app + test tools) + the whole test suite
 
 Extra arguments after `test` go to pytest (e.g. `python3 dev.py test tests/test_model.py -x`).
 """
@@ -20,21 +20,33 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-REQUIREMENTS = ROOT / "requirements.txt"
+REQUIREMENTS = ROOT / "requirements.txt"  # what the app needs
+DEV_REQUIREMENTS = ROOT / "requirements-dev.txt"  # the app plus the test tools
+CONSTRAINTS = ROOT / "constraints.txt"  # every transitive version, as tested
 STAMP = VENV / ".requirements.sha256"
 
 
-def ensure_venv() -> None:
-    """Create .venv and install requirements.txt when it is new or has changed."""
+def _digest(requirements: Path) -> str:
+    files = [requirements, CONSTRAINTS] + ([REQUIREMENTS] if requirements != REQUIREMENTS else [])
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
+def ensure_venv(requirements: Path = REQUIREMENTS) -> None:
+    """Create .venv and install `requirements` (with constraints.txt) when new or changed.
+
+    A venv set up for the tests also serves `run` (the test set includes the app's).
+    """
     if not PYTHON.exists():
         print("仮想環境 .venv を作成しています…", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
-    if not STAMP.exists() or STAMP.read_text().strip() != digest:
-        print("必要なパッケージをインストールしています（初回は数分かかります）…", flush=True)
-        subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r",
-                        REQUIREMENTS], check=True)
-        STAMP.write_text(digest)
+    installed = STAMP.read_text().split() if STAMP.exists() else []
+    wanted = _digest(requirements)
+    if wanted in installed or (requirements == REQUIREMENTS and _digest(DEV_REQUIREMENTS) in installed):
+        return
+    print("必要なパッケージをインストールしています（初回は数分かかります）…", flush=True)
+    subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements,
+                    "-c", CONSTRAINTS], check=True)
+    STAMP.write_text(wanted)
 
 
 def run(args: list[str]) -> int:
@@ -51,7 +63,7 @@ def run(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
-    ensure_venv()
+    ensure_venv(DEV_REQUIREMENTS)
     return subprocess.call([PYTHON, "-m", "pytest", *(args or ["-n", "2"])], cwd=ROOT)
 
 
