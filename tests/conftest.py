@@ -130,17 +130,21 @@ def demo_url(tmp_path_factory) -> str:
     return url
 
 
+def copy_database(src_url: str, directory: Path, name: str = "app.sqlite3") -> str:
+    """A private copy of a SQLite database (e.g. the shared demo) that a test or its app may change."""
+    import sqlite3
+
+    db.get_engine(src_url).dispose()
+    dst = directory / name
+    with sqlite3.connect(src_url.removeprefix("sqlite:///")) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    return f"sqlite:///{dst}"
+
+
 @pytest.fixture
 def demo_copy_url(demo_url, tmp_path) -> str:
     """A private copy of the demo database that a test may change."""
-    src = Path(demo_url.removeprefix("sqlite:///"))
-    db.get_engine(demo_url).dispose()
-    dst = tmp_path / "demo.sqlite3"
-    import sqlite3
-
-    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
-        a.backup(b)
-    return f"sqlite:///{dst}"
+    return copy_database(demo_url, tmp_path, "demo.sqlite3")
 
 
 # --- The app in a real server, and a real browser ---

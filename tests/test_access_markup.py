@@ -9,7 +9,6 @@ the pixel server must record no request and no link to evil.example may exist; t
 from __future__ import annotations
 
 import http.server
-import sqlite3
 import threading
 
 import pytest
@@ -21,6 +20,7 @@ from facilitation.registrations.models import KeptAsideRow
 from facilitation.storage import db
 from facilitation.storage.models import Person, Registration
 from tests import streamlit_process
+from tests.conftest import copy_database
 from tests.test_rosters_pages import place_upcoming
 from ui.common import esc
 
@@ -51,11 +51,7 @@ def pixel():
 @pytest.fixture(scope="module")
 def hostile_app(demo_url, pixel, tmp_path_factory):
     home = tmp_path_factory.mktemp("markup")
-    path = home / "app.sqlite3"
-    db.get_engine(demo_url).dispose()
-    with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as a, sqlite3.connect(path) as b:
-        a.backup(b)
-    url = f"sqlite:///{path}"
+    url = copy_database(demo_url, home)
     w = place_upcoming(url)
     image = f"![x](http://127.0.0.1:{pixel}/pixel.png)"
     with db.session(url, actor="test") as s:

@@ -9,7 +9,6 @@ box and no "Page not found" (tests/browser_checks.py).
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 
 import pytest
@@ -22,6 +21,7 @@ from facilitation.storage import db
 from facilitation.storage.models import Organisation, Person
 from tests import streamlit_process
 from tests.browser_checks import english_on_screen, settle_and_check
+from tests.conftest import copy_database
 from tests.test_rosters_pages import place_upcoming
 
 PHONE = {"width": 390, "height": 844}
@@ -35,11 +35,7 @@ def room_link(demo_url, tmp_path_factory):
     """The app on a private copy of the demo whose upcoming meeting has people in its rooms, and
     the facilitator link of its first room (issued as the secretariat's rooms page issues it)."""
     home = tmp_path_factory.mktemp("journey_facilitator")
-    path = home / "app.sqlite3"
-    db.get_engine(demo_url).dispose()
-    with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as a, sqlite3.connect(path) as b:
-        a.backup(b)
-    url = f"sqlite:///{path}"
+    url = copy_database(demo_url, home)
     world = place_upcoming(url)
     room = world["rooms"][0]
     with db.session(url) as s:

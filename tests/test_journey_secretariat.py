@@ -17,7 +17,6 @@ import csv
 import io
 import json
 import re
-import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
@@ -33,6 +32,7 @@ from facilitation.storage import db
 from facilitation.storage.models import Assignment, Meeting, Registration, Room
 from tests import streamlit_process
 from tests.browser_checks import DATE_PLACEHOLDERS, english_on_screen, settle_and_check
+from tests.conftest import copy_database
 
 DESKTOP = {"width": 1280, "height": 900}
 SECRET = "journey-secretariat-test-link-secret-0123456789"
@@ -51,11 +51,7 @@ WAIT = 60_000
 def journey_app(demo_url, tmp_path_factory):
     """The app on a private copy of the demo, with a link secret (facilitator links can be issued)."""
     home = tmp_path_factory.mktemp("journey_secretariat")
-    path = home / "app.sqlite3"
-    db.get_engine(demo_url).dispose()
-    with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as a, sqlite3.connect(path) as b:
-        a.backup(b)
-    url = f"sqlite:///{path}"
+    url = copy_database(demo_url, home)
     app = streamlit_process.start(url, home / "streamlit.log", env={gate.SECRET_ENV: SECRET})
     yield {"base": app.base, "url": url}
     streamlit_process.stop(app)

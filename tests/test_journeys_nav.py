@@ -7,8 +7,6 @@ tests.browser_checks.settle_and_check (no English error box, no "Page not found"
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from sqlalchemy import func, select
 
@@ -19,6 +17,7 @@ from facilitation.storage import db
 from facilitation.storage.models import Meeting
 from tests import streamlit_process
 from tests.browser_checks import settle_and_check
+from tests.conftest import copy_database
 from tests.test_rosters_pages import place_upcoming
 from ui.shell import PAGES
 
@@ -30,11 +29,7 @@ SECRET = "journeys-nav-test-link-secret-0123456789"
 @pytest.fixture(scope="module")
 def nav_app(demo_url, tmp_path_factory):
     home = tmp_path_factory.mktemp("nav_app")
-    path = home / "app.sqlite3"
-    db.get_engine(demo_url).dispose()
-    with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as a, sqlite3.connect(path) as b:
-        a.backup(b)
-    url = f"sqlite:///{path}"
+    url = copy_database(demo_url, home)
     world = place_upcoming(url)
     with db.session(url) as s:
         world["token"] = gate.issue_link(s, SECRETARIAT_LOCAL, world["rooms"][0], SECRET.encode()).token

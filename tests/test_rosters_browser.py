@@ -6,7 +6,6 @@ demo, because it places people into the upcoming meeting's rooms and taps attend
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from facilitation.rosters import live, report
 from facilitation.storage import db
 from facilitation.storage.models import Assignment
 from tests import streamlit_process
+from tests.conftest import copy_database
 from tests.test_rosters_pages import place_upcoming
 from ui.roster import REFRESH_SECONDS
 
@@ -31,11 +31,7 @@ LIVE_WAIT_MS = REFRESH_SECONDS * 1000 + 6000  # the refresh interval + slack for
 @pytest.fixture(scope="module")
 def roster_app(demo_url, tmp_path_factory):
     home = tmp_path_factory.mktemp("roster_app")
-    path = home / "app.sqlite3"
-    db.get_engine(demo_url).dispose()
-    with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as a, sqlite3.connect(path) as b:
-        a.backup(b)
-    url = f"sqlite:///{path}"
+    url = copy_database(demo_url, home)
     world = place_upcoming(url)
     with db.session(url) as s:  # the facilitator's personal link for room 1 (the access area signs it)
         world["token"] = gate.issue_link(s, SECRETARIAT_LOCAL, world["rooms"][0], SECRET.encode()).token
