@@ -51,14 +51,10 @@ def pages_for(viewer: Viewer) -> list:
     """
     allowed, refused = [], []
     for name, (path, title, url_path, icon, roles) in PAGES.items():
-        if not (ROOT / path).exists():  # pages still being built are left out
-            continue
         if viewer.role in roles:
             allowed.append(st.Page(path, title=title, url_path=url_path, icon=icon))
         else:
             refused.append((name, title, url_path, icon))
-    if not allowed:  # a role whose pages are not installed: say so instead of failing
-        allowed.append(st.Page(_nothing_here, title="お知らせ", url_path="notice"))
     start = st.Page(_start(allowed[0]), title=allowed[0].title, url_path="start", default=True,
                     visibility="hidden")
     hidden = [st.Page(_refusal(name, title, allowed[0]), title=title, url_path=url_path, icon=icon,
@@ -89,10 +85,6 @@ def _refusal(name: str, title: str, first):
 def _role_name() -> str:
     current = st.session_state.get("viewer")
     return current.role if isinstance(current, Viewer) else "不明"
-
-
-def _nothing_here() -> None:
-    st.info("この役割で開けるページは、いまはありません。事務局にお問い合わせください。")
 
 
 # Streamlit writes a few words of its own in English on the page; these static rules put Japanese in
