@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from facilitation import demo
@@ -13,7 +11,6 @@ from facilitation.storage import db
 
 from .common import db_url
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGES = {  # file, title, url path, icon, roles that see it
     "home": ("pages/home.py", "ホーム", "home", ":material/home:", (SECRETARIAT, COMMITTEE)),
     "registrations": ("pages/registrations.py", "申込管理", "registrations", ":material/how_to_reg:", (SECRETARIAT,)),
