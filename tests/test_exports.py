@@ -111,3 +111,19 @@ def test_every_downloadable_file_of_a_hostile_roster_is_clean():
     assert rows[1:] == [["R1", "ok1@example.org"], ["-", "ok4@example.org"]]  # "-" is a room name, kept as is
     cells = xlsx_cells(assignment_exports.roster_xlsx(roster))
     assert not injectable(cells)
+
+
+def test_every_workbook_prints_on_a4_in_a_japanese_font(tmp_path):
+    """Rosters, committee tables and the survey workbook all come from to_xlsx_bytes: a Japanese
+    font, A4 fitted to the width, and the header row repeated on every printed page."""
+
+    wide = pd.DataFrame([{f"列{i}": f"値{i}" for i in range(12)}] * 3)
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(exports.to_xlsx_bytes({"一覧": pd.DataFrame({"氏名": ["山田 太郎"], "所属": ["りんく"]}), "表": wide}))
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth == 1 and ws.print_title_rows == "$1:$1"
+        assert {c.font.name for row in ws.iter_rows() for c in row} == {"游ゴシック"}
+        assert ws["A1"].font.bold
+    assert wb["表"].page_setup.orientation == "landscape" and wb["一覧"].page_setup.orientation == "portrait"

@@ -22,9 +22,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from facilitation.assignment.exports import Roster, RosterEntry
-from facilitation.files.exports import safe_cell, sheet_name
+from facilitation.files.exports import FONT, a4_page, safe_cell, sheet_name
 
-FONT = "游ゴシック"  # Windows 8.1+ and macOS; Excel substitutes a Japanese font elsewhere
 _CSS_FONT = "'BIZ UDPGothic','Yu Gothic','游ゴシック','Hiragino Sans','Noto Sans JP',sans-serif"
 _THIN = Side(style="thin", color="666666")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -148,15 +147,7 @@ def _a4_sheet(ws: Worksheet, title: str, meta: str, columns: Sequence[str], widt
             cell.alignment = Alignment(vertical="center", wrap_text=True)
         if tall:
             ws.row_dimensions[r].height = 28  # room to sign
-    ws.print_title_rows = "3:3"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.oddFooter.center.text = "&P / &N"
+    a4_page(ws, "3:3")
 
 
 def _save(wb: Workbook) -> bytes:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 
 import pandas as pd
+from openpyxl.styles import Font
 
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?%?$")
@@ -106,11 +107,15 @@ def _xlsx_cell(value: object) -> object:
     return value
 
 
+FONT = "游ゴシック"  # a Japanese font (Windows 8.1+ and macOS; Excel substitutes one elsewhere)
+
+
 def to_xlsx_bytes(sheets: dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]) -> bytes:
     """An .xlsx workbook with one sheet per entry, text cells neutralised, columns sized to fit.
 
     `sheets` is {name: frame} or (name, frame) pairs; names are made valid and unique (a room called
-    「一覧」 next to the overview 「一覧」 becomes 「一覧_2」, it does not replace it).
+    「一覧」 next to the overview 「一覧」 becomes 「一覧_2」, it does not replace it). Every sheet is in a
+    Japanese font and prints on A4 fitted to the width with its header row on every page.
     """
     pairs = list(sheets.items()) if isinstance(sheets, dict) else list(sheets)
     buf = io.BytesIO()
@@ -131,4 +136,22 @@ def to_xlsx_bytes(sheets: dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataF
                 width = min(60, max(8, max(len(v) for v in values) * 2))
                 ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
             ws.freeze_panes = "A2"
+            for row in ws.iter_rows():
+                for cell in row:
+                    cell.font = Font(name=FONT, size=10.5, bold=cell.row == 1)
+            a4_page(ws, "1:1", landscape=df.shape[1] > 8)
     return buf.getvalue()
+
+
+def a4_page(ws, title_rows: str, *, landscape: bool = False) -> None:
+    """Print set-up for Japanese offices: A4 fitted to the page width, the header rows repeated on
+    every page, centred, page numbers in the footer."""
+    ws.print_title_rows = title_rows
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "&P / &N"
