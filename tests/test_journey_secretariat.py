@@ -192,6 +192,7 @@ def test_secretariat_journey(journey_app, desk, output_dir):
 
     # --- 確認待ち: confirm each organisation name (the best candidate is the right one) ---
     me.open_tab("確認待ち")
+    page.get_by_role("button", name="この機関で確定").first.wait_for(timeout=WAIT)  # the queue is drawn
     confirmed = 0
     while page.get_by_role("button", name="この機関で確定").count():
         me.click(page.get_by_role("button", name="この機関で確定").first, f"機関名を確定（{confirmed + 1}件目）")
