@@ -21,7 +21,7 @@ from facilitation.surveys.questions import EMAIL, GRID, IDENTITY, KINDS, NAME, O
 from facilitation.surveys.summary import Survey, summarize
 from facilitation.text import vocab
 from facilitation.text.dates import ja_date
-from facilitation.text.normalize import clean, email_key, key, org_key, person_key
+from facilitation.text.normalize import as_typed, clean, email_key, key, org_key, person_key
 
 DEFAULT_TAGS: tuple[str, ...] = ("財政面", "人材面", "連携", "研修・学び", "制度・運営", "会の運営", "要望")
 UNLINKED = "照合できず"
@@ -138,7 +138,7 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
         outcome, added, title = APPENDED, len(table.rows) - stored_rows, ""
         source, source_ref = stored.source, stored.source_ref  # where it was first read from stays
     if survey_id is None:
-        sheet = SurveySheet(title=clean(title) or "アンケート", meeting_id=meeting_id, source=source,
+        sheet = SurveySheet(title=as_typed(title) or "アンケート", meeting_id=meeting_id, source=source,
                             source_ref=source_ref, headers=list(table.headers))
         session.add(sheet)
         session.flush()
@@ -147,8 +147,8 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
         sheet = session.get(SurveySheet, survey_id)
         if sheet is None:
             raise SurveyError(f"アンケート（ID {survey_id}）が見つかりません。")
-        if title:
-            sheet.title = clean(title)
+        if as_typed(title):
+            sheet.title = as_typed(title)  # shown as typed (spaces kept)
         sheet.headers, sheet.source, sheet.source_ref = list(table.headers), source, source_ref or sheet.source_ref
         sheet.imported_at = utcnow()
         existing = list(session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == sheet.id)
