@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from facilitation.errors import UserError
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
+from facilitation.surveys import questions
 from facilitation.surveys.models import SurveyCommentTag, SurveyResponse, SurveySheet, SurveyTag
 from facilitation.surveys.questions import EMAIL, GRID, IDENTITY, KINDS, NAME, ORG, TIMESTAMP, parse_date
 from facilitation.surveys.summary import Survey, summarize
@@ -142,6 +143,7 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
                             source_ref=source_ref, headers=list(table.headers))
         session.add(sheet)
         session.flush()
+        sheet.kinds, sheet.options = remembered_kinds(session, table, exclude=sheet.id)
         existing: list[SurveyResponse] = []
     else:
         sheet = session.get(SurveySheet, survey_id)
@@ -172,6 +174,20 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
     session.flush()
     by_email, by_name = link_responses(session, sheet.id)
     return ImportResult(sheet.id, len(table.rows), by_email, by_name, outcome=outcome, title=sheet.title, added=added)
+
+
+def remembered_kinds(session: Session, table, exclude: int | None = None
+                     ) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Kinds (and scale options) for `table`'s questions that earlier surveys asked under the same
+    title: what the secretariat set in 「質問の種類」, or a scale / free text detected there. Stored as
+    the new survey's corrections, so 「質問の種類」 shows them and they can be changed."""
+    memory: dict[str, questions.Remembered] = {}
+    for sheet in session.scalars(select(SurveySheet).order_by(SurveySheet.imported_at, SurveySheet.id)):
+        if sheet.id != exclude:
+            questions.remember(memory, load(session, sheet.id).questions, set(sheet.kinds or {}), sheet.title)
+    if not memory:
+        return {}, {}
+    return questions.carried_kinds(Survey.from_table(table).questions, memory)
 
 
 def link_responses(session: Session, survey_id: int) -> tuple[int, int]:
