@@ -128,3 +128,21 @@ def test_date_axes_read_in_japanese():
         fig = _figure([go.Bar(x=xs, y=[1])])
         assert (fig.layout.xaxis.tickformat, fig.layout.xaxis.hoverformat) == ("%Y年%-m月", "%Y年%-m月%-d日")
     assert _figure([go.Bar(x=[3], y=["語"], orientation="h")]).layout.xaxis.tickformat is None
+
+
+def test_after_an_import_the_format_and_the_doubtful_lines_are_shown_with_line_numbers(monkeypatch, sqlite_url):
+    with db.session(sqlite_url) as s:
+        result = store.import_bytes(s, (DATA / "weekday_mismatch.txt").read_bytes(), SECRETARIAT_LOCAL,
+                                    file_name="weekday_mismatch.txt")
+    monkeypatch.setenv("FACILITATION_DB_URL", sqlite_url)
+    at = AppTest.from_file(str(ROOT / "pages" / "openchat.py"), default_timeout=60)
+    at.session_state["openchat_last_import"] = result  # what 取り込む leaves for the rerun
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = all_text(at)
+    assert "読み取った形式: LINE（スマートフォン・日本語）" in text
+    assert any("確認してほしい行が 2行あります" in w.value for w in at.warning)
+    shown = next(df.value for df in at.dataframe if "確認してほしいこと" in df.value.columns)
+    assert shown["行"].tolist() == [9, 14] and "曜日が合いません" in shown["確認してほしいこと"].iloc[0]
+    history = next(df.value for df in at.dataframe if "形式" in df.value.columns)  # kept with the import
+    assert history["形式"].tolist() == ["LINE（スマートフォン・日本語）"] and history["確認してほしい行"].tolist() == [2]

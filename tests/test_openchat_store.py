@@ -140,3 +140,15 @@ def test_cli_import_twice(sqlite_url, capsys):
     assert '"messages_added": 7' in capsys.readouterr().out
     assert cli.main(["--db", sqlite_url, "openchat", "import", str(DATA / "overlap_b.txt")]) == 0
     assert "新しい投稿 2 件（重複 3 件は除外）" in capsys.readouterr().out
+
+
+def test_the_format_and_the_lines_read_with_a_doubt_are_kept_with_the_import(sqlite_url):
+    result = load(sqlite_url, "weekday_mismatch.txt")
+    assert result.format == "LINE（スマートフォン・日本語）"
+    assert [w["line"] for w in result.warnings] == [9, 14]
+    assert "曜日が合いません" in result.warnings[0]["reason"] and result.unparsed == []
+    with db.session(sqlite_url) as s:
+        fmt, unparsed, warnings = store.import_notes(store.list_imports(s)[0])
+    assert (fmt, unparsed, [w["line"] for w in warnings]) == ("LINE（スマートフォン・日本語）", [], [9, 14])
+    broken = load(sqlite_url, "broken.txt")  # unreadable lines stay apart from the warnings
+    assert [u["line"] for u in broken.unparsed] == [3, 4, 8, 9, 11] and broken.warnings == []

@@ -152,6 +152,10 @@ def test_secretariat_overview_counts_every_room(app):
     page = texts(at)
     assert f"**{w['room_names'][w['rooms'][0]]}**　出席 1 / 4名" in page
     assert "全体：出席 1・遅刻 0・途中退室 0・欠席 1" in page
+    names = w["names"]  # each person's mark is a word (no colour-emoji font needed), never an emoji alone
+    assert f"**出席**]　{names[first[0]]}" in page and f":gray[欠席]　{names[first[1]]}" in page
+    assert f":gray[未確認]　{names[first[2]]}" in page
+    assert not any(e in page for e in "🟢🟡🟠⚪")
     assert any("まだルームが決まっていない方が" in x.value for x in at.warning)  # 38 − 20 placed
 
     at.segmented_control(key="roster_view").set_value("ルームごと").run()

@@ -139,7 +139,7 @@ def test_importing_when_a_survey_exists_shows_it_and_the_same_file_is_not_double
         assert len(store.response_ids(s, new_id)) == 11
     # The file of the survey stored first, uploaded again: that survey, still one of it.
     _upload_and_import(at, "evaluation_utf8.csv", data)
-    assert any("「第3回事後アンケート」としてすでに取り込まれています" in i.value for i in at.info)
+    assert any("「第3回 事後アンケート」としてすでに取り込まれています" in i.value for i in at.info)
     with db.session(survey_db) as s:
         surveys = store.list_surveys(s)
     assert len(surveys) == 2

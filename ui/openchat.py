@@ -256,6 +256,7 @@ def import_section(viewer: Viewer) -> None:
         imports = store.list_imports(s)
     if imports:
         st.markdown("**これまでの取り込み**")
+        notes = [store.import_notes(i) for i in imports]
         show_table(pd.DataFrame({
             "取り込み日時": [_when(to_jst(i.imported_at)) for i in imports],
             "ファイル": [i.file_name for i in imports],
@@ -263,7 +264,16 @@ def import_section(viewer: Viewer) -> None:
             "投稿": [i.messages_found for i in imports],
             "新しく追加": [i.messages_added for i in imports],
             "読み取れない行": [i.unparsed_count for i in imports],
+            "確認してほしい行": [len(n[2]) for n in notes],
+            "形式": [n[0] or "—" for n in notes],
         }), hide_index=True, width="stretch")
+        doubtful = [(i, n[2]) for i, n in zip(imports, notes, strict=True) if n[2]]
+        if doubtful:
+            with st.expander("確認してほしい行（取り込みごと）"):
+                show_table(pd.DataFrame([
+                    {"取り込み日時": _when(to_jst(i.imported_at)), "ファイル": i.file_name, "行": w["line"],
+                     "確認してほしいこと": w["reason"]} for i, ws in doubtful for w in ws]),
+                    hide_index=True, width="stretch")
 
 
 def _import_result(result: store.ImportResult) -> None:
@@ -273,7 +283,16 @@ def _import_result(result: store.ImportResult) -> None:
                f"{result.messages_added:,}件（重複 {result.duplicates:,}件は除外）、システム行 "
                f"{result.events_added}件、新しいメンバー {result.new_members}名。")
     counts = {LINE_KIND_LABELS[k]: v for k, v in result.line_counts.items()}
-    st.caption(f"全 {result.total_lines:,}行: " + "、".join(f"{k} {v:,}" for k, v in counts.items()))
+    st.caption(f"読み取った形式: {esc(result.format) or '不明（LINE の書き出し形式と分かりませんでした）'}。"
+               f"全 {result.total_lines:,}行: " + "、".join(f"{k} {v:,}" for k, v in counts.items()))
+    if result.warnings:
+        st.warning(f"読み取りましたが、確認してほしい行が {len(result.warnings)}行あります（下の表の行番号で"
+                   "ファイルを確かめてください）。")
+        show_table(pd.DataFrame({
+            "行": [w["line"] for w in result.warnings],
+            "確認してほしいこと": [w["reason"] for w in result.warnings],
+            "内容": [w["text"] for w in result.warnings],
+        }), hide_index=True, width="stretch")
     if result.unparsed_count:
         st.warning(f"読み取れなかった行が {result.unparsed_count}行あります（内容は下の表のとおりです。"
                    "投稿としては数えていません）。")

@@ -24,7 +24,9 @@ from .common import SHOWN_ERRORS, db_url, esc, session, show_problems, upload_hi
 
 REFRESH_SECONDS = 3  # see notes/issue-5.md for what 30 phones cost at this rate
 CACHE_SECONDS = 30  # fallback for what the stamp does not cover (room names, people's details)
-MARK_ICONS = {"出席": "🟢", "遅刻": "🟡", "途中退室": "🟠", "欠席": "⚪", "": "・"}
+# Attendance marks as words (no colour-emoji font is needed), coloured where Streamlit can.
+MARK_WORDS = {"出席": ":green[**出席**]", "遅刻": ":orange[**遅刻**]", "途中退室": ":orange[**途中退室**]",
+              "欠席": ":gray[欠席]", "": ":gray[未確認]"}
 NOTE_WIDGETS = {  # field → (widget, help text)
     "theme": ("input", "ルームのテーマ"),
     "participants": ("area", "参加した機関（自動で入っています。必要なら直してください）"),
@@ -181,10 +183,10 @@ def live_overview(meeting_id: int, per_row: int = 3) -> None:
                 head = [f"**{esc(room.name)}**　出席 {present} / {c['合計']}名", f":small[:gray[{esc(room.theme)}]]"]
                 if room.facilitator:
                     head.append(f":small[:gray[ファシリテーター：{esc(room.facilitator)}]]")
-                lines = [f"{MARK_ICONS[p.mark]} {esc(p.name)}（{esc(p.organisation)}）" for p in room.people]
+                lines = [f"{MARK_WORDS[p.mark]}　{esc(p.name)}（{esc(p.organisation)}）" for p in room.people]
                 st.markdown("  \n".join(head))
                 st.markdown("  \n".join(lines) or "（まだ誰もいません）")
-    st.caption(f"🟢出席 🟡遅刻 🟠途中退室 ⚪欠席 ・未確認　{REFRESH_SECONDS}秒ごとに自動更新（最終更新 {jst_hm(checked, seconds=True)}）")
+    st.caption(f"{REFRESH_SECONDS}秒ごとに自動更新（最終更新 {jst_hm(checked, seconds=True)}）")
 
 
 def room_picker(meeting_id: int) -> int | None:

@@ -48,8 +48,56 @@ class ChoiceError(UserError):
     """A choice decision that cannot be saved; the message is Japanese."""
 
 
-def _choice_key(text: str) -> str:
+# Spellings of the network's vocabulary that mean the same thing. SPELLINGS are replaced inside a
+# text (「自立相談（ひきこもり）」 meets 「…（引きこもり）」); THEME_VARIANTS name the same theme only as
+# a whole choice (「就労準備支援」 is the room 「就労準備」, but 「就労準備支援の立ち上げ」 is not rewritten).
+SPELLINGS: dict[str, tuple[str, ...]] = {
+    "引きこもり": ("ひきこもり", "ヒキコモリ", "引き籠もり", "引き篭もり", "引籠もり", "引篭もり", "引籠り", "引きこもり"),
+    "子ども": ("子供", "こども"),
+    "社会福祉協議会": ("社協",),
+    "取り組み": ("取組み", "取組"),
+    "ブレイクアウトルーム": ("ブレークアウトルーム", "ブレイクアウト・ルーム"),
+}
+THEME_VARIANTS: dict[str, tuple[str, ...]] = {
+    "引きこもり": ("引きこもり支援", "引きこもりの支援", "引きこもり支援について"),
+    "就労準備": ("就労準備支援", "就労準備支援事業"),
+    "就労支援": ("就労支援事業",),
+    "家計改善": ("家計改善支援", "家計改善支援事業", "家計相談", "家計相談支援"),
+    "一時生活": ("一時生活支援", "一時生活支援事業"),
+    "学習支援": ("子どもの学習支援", "子どもの学習・生活支援", "子どもの学習・生活支援事業", "学習・生活支援"),
+    "居住支援": ("住まい支援", "住居支援"),
+    "家族支援": ("家族への支援", "家族の支援"),
+    "8050問題": ("8050",),
+}
+
+
+def _plain_key(text: str) -> str:
     return key(_NUMBERING.sub("", clean(text)))
+
+
+def _spelling_table() -> tuple[list[tuple[str, str]], dict[str, str]]:
+    inside = sorted(((key(v), key(c)) for c, vs in SPELLINGS.items() for v in vs if key(v) != key(c)),
+                    key=lambda p: -len(p[0]))  # the longest spelling first
+    whole: dict[str, str] = {}
+    for canonical, variants in THEME_VARIANTS.items():
+        for v in variants:
+            whole[_respell(key(v), inside)] = _respell(key(canonical), inside)
+    return inside, whole
+
+
+def _respell(k: str, inside: list[tuple[str, str]]) -> str:
+    for variant, canonical in inside:
+        k = k.replace(variant, canonical)
+    return k
+
+
+def _choice_key(text: str) -> str:
+    """The key a choice and a room's theme are compared by: numbering dropped, known spellings unified."""
+    k = _respell(_plain_key(text), _INSIDE)
+    return _WHOLE.get(k, k)
+
+
+_INSIDE, _WHOLE = _spelling_table()
 
 
 def active_registrations(session: Session, meeting_id: int) -> list[Registration]:
@@ -100,7 +148,7 @@ class ChoiceMapper:
         k = _choice_key(text)
         if not k:
             return ChoiceMatch(None, "空欄")
-        m = self.mapped.get(k)
+        m = self.mapped.get(k) or self.mapped.get(_plain_key(text))  # decisions stored before SPELLINGS
         if m is not None:
             if m.ignored or m.room_id is None:
                 return ChoiceMatch(None, IGNORED)

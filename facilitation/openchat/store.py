@@ -52,10 +52,32 @@ class ImportResult:
     total_lines: int = 0
     first_date: dt.date | None = None
     last_date: dt.date | None = None
+    format: str = ""  # the layout recognised, 「LINE（スマートフォン・日本語）」…; "" when none was
+    warnings: list[dict] = field(default_factory=list)  # [{"line", "text", "reason"}]: read, with a doubt
 
     @property
     def duplicates(self) -> int:
         return self.messages_found - self.messages_added
+
+
+# The import record's JSON list `unparsed_lines` holds the unreadable lines (plain entries, first),
+# then the lines read with a doubt ({"kind": "warning"}) and the recognised layout ({"kind": "format"}).
+WARNING, FORMAT = "warning", "format"
+
+
+def _notes(parsed: ParsedExport) -> list[dict]:
+    unparsed = [{"line": u.line_no, "text": u.text[:500], "reason": u.reason} for u in parsed.unparsed[:UNPARSED_KEPT]]
+    warnings = [{"kind": WARNING, "line": w.line_no, "text": w.text[:500], "reason": w.message}
+                for w in parsed.warnings[:UNPARSED_KEPT]]
+    return unparsed + warnings + ([{"kind": FORMAT, "text": parsed.format}] if parsed.format else [])
+
+
+def import_notes(record: ChatImport) -> tuple[str, list[dict], list[dict]]:
+    """(format, unreadable lines, lines read with a doubt) stored with an import."""
+    notes = list(record.unparsed_lines or [])
+    fmt = next((n["text"] for n in notes if n.get("kind") == FORMAT), "")
+    return (fmt, [n for n in notes if "kind" not in n],
+            [{k: n[k] for k in ("line", "text", "reason")} for n in notes if n.get("kind") == WARNING])
 
 
 def _minute(at: dt.datetime) -> str:
@@ -193,8 +215,7 @@ def import_export(session: Session, parsed: ParsedExport, viewer: Viewer, file_n
         saved_at=parsed.saved_at, first_date=parsed.first_date, last_date=parsed.last_date,
         total_lines=parsed.total_lines, messages_found=len(parsed.messages), events_found=len(parsed.events),
         unparsed_count=len(parsed.unparsed),
-        unparsed_lines=[{"line": u.line_no, "text": u.text[:500], "reason": u.reason}
-                        for u in parsed.unparsed[:UNPARSED_KEPT]],
+        unparsed_lines=_notes(parsed),
         imported_by=viewer.actor,
     )
     session.add(record)
@@ -239,9 +260,10 @@ def import_export(session: Session, parsed: ParsedExport, viewer: Viewer, file_n
         import_id=record.id, file_name=file_name, already_imported=already,
         messages_found=len(parsed.messages), messages_added=added,
         events_found=len(parsed.events), events_added=events_added, new_members=len(new_ids),
-        unparsed_count=len(parsed.unparsed), unparsed=list(record.unparsed_lines),
+        unparsed_count=len(parsed.unparsed), unparsed=import_notes(record)[1],
         line_counts=dict(parsed.line_counts), total_lines=parsed.total_lines,
         first_date=parsed.first_date, last_date=parsed.last_date,
+        format=parsed.format, warnings=import_notes(record)[2],
     )
 
 

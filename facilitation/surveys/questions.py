@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from facilitation.text.normalize import clean, email_key
+from facilitation.text.normalize import key as _key
 
 SINGLE, SCALE, MULTI, NUMBER, DATE, GRID, TEXT, IDENTITY = (
     "single", "scale", "multi", "number", "date", "grid", "text", "identity")
@@ -538,3 +539,59 @@ def _fill_grid(q: Question, rows: list[list[str]], given: list[str] | None) -> N
 def with_kind(q: Question, kind: str) -> Question:
     """A copy of `q` with another kind (for previews of a correction)."""
     return replace(q, kind=kind)
+
+
+# --- The same question in earlier surveys ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Remembered:
+    """The kind a question had in an earlier survey (by its normalised title) and that scale's options."""
+
+    kind: str
+    options: tuple[str, ...] = ()
+    by_secretariat: bool = False  # set in 「質問の種類」, not detected
+    survey_title: str = ""
+
+
+def remember(memory: dict[str, Remembered], questions: list[Question], corrected: set[str],
+             survey_title: str = "") -> None:
+    """Add one stored survey's questions to `memory` (call oldest survey first: newer ones win).
+
+    Kept: a kind the secretariat set (`corrected` holds those question keys) and a question detected
+    as a scale or as free text. A detected kind never replaces one the secretariat set.
+    """
+    for q in questions:
+        if q.kind == GRID or q.detected == IDENTITY:
+            continue
+        by_secretariat = q.key in corrected
+        if not by_secretariat and q.kind not in (SCALE, TEXT):
+            continue
+        k = title_key(q.title)
+        before = memory.get(k)
+        if before is not None and before.by_secretariat and not by_secretariat:
+            continue
+        memory[k] = Remembered(q.kind, tuple(q.options) if q.kind == SCALE else (), by_secretariat, survey_title)
+
+
+def carried_kinds(questions: list[Question], memory: dict[str, Remembered]
+                  ) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(kinds, options) corrections for a new survey: each question asked before under the same
+    title takes the kind it had then (a scale its options too, when today's answers fit them).
+    Columns that could name a respondent (identity) are never changed."""
+    kinds: dict[str, str] = {}
+    options: dict[str, list[str]] = {}
+    for q in questions:
+        if q.kind in (GRID, IDENTITY):
+            continue
+        found = memory.get(title_key(q.title))
+        if found is None or found.kind == q.kind or found.kind == GRID:
+            continue
+        kinds[q.key] = found.kind
+        if found.kind == SCALE and found.options:
+            options[q.key] = list(found.options)
+    return kinds, options
+
+
+def title_key(title: str) -> str:
+    """Questions with the same title in different surveys meet on this key."""
+    return _key(title)

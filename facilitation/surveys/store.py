@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from facilitation.errors import UserError
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
+from facilitation.surveys import questions
 from facilitation.surveys.models import SurveyCommentTag, SurveyResponse, SurveySheet, SurveyTag
 from facilitation.surveys.questions import EMAIL, GRID, IDENTITY, KINDS, NAME, ORG, TIMESTAMP, parse_date
 from facilitation.surveys.summary import Survey, summarize
 from facilitation.text import vocab
 from facilitation.text.dates import ja_date
-from facilitation.text.normalize import clean, email_key, key, org_key, person_key
+from facilitation.text.normalize import as_typed, clean, email_key, key, org_key, person_key
 
 DEFAULT_TAGS: tuple[str, ...] = ("財政面", "人材面", "連携", "研修・学び", "制度・運営", "会の運営", "要望")
 UNLINKED = "照合できず"
@@ -138,17 +139,18 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
         outcome, added, title = APPENDED, len(table.rows) - stored_rows, ""
         source, source_ref = stored.source, stored.source_ref  # where it was first read from stays
     if survey_id is None:
-        sheet = SurveySheet(title=clean(title) or "アンケート", meeting_id=meeting_id, source=source,
+        sheet = SurveySheet(title=as_typed(title) or "アンケート", meeting_id=meeting_id, source=source,
                             source_ref=source_ref, headers=list(table.headers))
         session.add(sheet)
         session.flush()
+        sheet.kinds, sheet.options = remembered_kinds(session, table, exclude=sheet.id)
         existing: list[SurveyResponse] = []
     else:
         sheet = session.get(SurveySheet, survey_id)
         if sheet is None:
             raise SurveyError(f"アンケート（ID {survey_id}）が見つかりません。")
-        if title:
-            sheet.title = clean(title)
+        if as_typed(title):
+            sheet.title = as_typed(title)  # shown as typed (spaces kept)
         sheet.headers, sheet.source, sheet.source_ref = list(table.headers), source, source_ref or sheet.source_ref
         sheet.imported_at = utcnow()
         existing = list(session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == sheet.id)
@@ -172,6 +174,20 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
     session.flush()
     by_email, by_name = link_responses(session, sheet.id)
     return ImportResult(sheet.id, len(table.rows), by_email, by_name, outcome=outcome, title=sheet.title, added=added)
+
+
+def remembered_kinds(session: Session, table, exclude: int | None = None
+                     ) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Kinds (and scale options) for `table`'s questions that earlier surveys asked under the same
+    title: what the secretariat set in 「質問の種類」, or a scale / free text detected there. Stored as
+    the new survey's corrections, so 「質問の種類」 shows them and they can be changed."""
+    memory: dict[str, questions.Remembered] = {}
+    for sheet in session.scalars(select(SurveySheet).order_by(SurveySheet.imported_at, SurveySheet.id)):
+        if sheet.id != exclude:
+            questions.remember(memory, load(session, sheet.id).questions, set(sheet.kinds or {}), sheet.title)
+    if not memory:
+        return {}, {}
+    return questions.carried_kinds(Survey.from_table(table).questions, memory)
 
 
 def link_responses(session: Session, survey_id: int) -> tuple[int, int]:
