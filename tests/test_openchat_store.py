@@ -80,7 +80,7 @@ def test_redaction_removes_the_text_from_the_sqlite_file_for_good(sqlite_url):
         mid = s.scalar(select(ChatMessage.id).where(ChatMessage.text == secret))
         assert store.redact(s, mid, SEC)
     with db.session(sqlite_url) as s:
-        store.scrub_storage(s)
+        store.scrub_storage(s, SEC)
     path = sqlite_url.removeprefix("sqlite:///")
     # Read the files while the app still holds the database open (write-ahead log included).
     raw = b"".join(p.read_bytes() for p in Path(path).parent.glob(Path(path).name + "*"))
@@ -102,7 +102,7 @@ def test_redaction_is_not_undone_by_reimporting(db_url):
         assert store.redact(s, mid, SEC)
         assert not store.redact(s, mid, SEC)  # a second click changes nothing
     with db.session(db_url) as s:
-        store.scrub_storage(s)
+        store.scrub_storage(s, SEC)
     again = load(db_url, "ja_ios.txt")
     assert again.messages_added == 0
     with db.session(db_url) as s:
@@ -140,3 +140,11 @@ def test_cli_import_twice(sqlite_url, capsys):
     assert '"messages_added": 7' in capsys.readouterr().out
     assert cli.main(["--db", sqlite_url, "openchat", "import", str(DATA / "overlap_b.txt")]) == 0
     assert "新しい投稿 2 件（重複 3 件は除外）" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("other", [Viewer(role=COMMITTEE, email="iinkai@example.org"),
+                                   Viewer(role="ファシリテーター", email="link:abc", meeting_id=1, room_id=1)],
+                         ids=["committee", "facilitator"])
+def test_only_the_secretariat_scrubs_the_storage(db_url, other):
+    with db.session(db_url) as s, pytest.raises(AccessDenied, match="事務局のみ"):
+        store.scrub_storage(s, other)

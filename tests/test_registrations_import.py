@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.assignment import choices as choice_map
 from facilitation.files.tabular import Table
 from facilitation.meetings import schedule
@@ -20,6 +20,8 @@ from facilitation.storage import db
 from facilitation.storage.models import Person, Registration, Room
 from facilitation.text import vocab
 from facilitation.text.normalize import person_key
+
+SEC = SECRETARIAT_LOCAL  # the secretariat on this machine
 
 DATA = Path(__file__).parent / "data" / "registrations"
 H = forms.STANDARD_HEADERS
@@ -125,7 +127,7 @@ def test_kept_aside_row_fixed_on_the_page_goes_in_and_stays_resolved(setup):
     with db.session(url) as s:
         entry = intake.kept_aside(s, mid)[0]
         fixed = dict(entry.raw, **{"メールアドレス": "fixed@example.org"})
-        res = intake.retry_kept_aside(s, entry.id, fixed, actor="事務局")
+        res = intake.retry_kept_aside(s, SEC, entry.id, fixed)
         assert res.imported == 1
         assert intake.kept_aside(s, mid) == []
         assert s.get(KeptAsideRow, entry.id).resolution == "imported"
@@ -135,7 +137,7 @@ def test_kept_aside_row_fixed_on_the_page_goes_in_and_stays_resolved(setup):
     with db.session(url) as s:
         other = imp(url, mid, table(row(email="x@", name="誰か"), name="t.csv"))
         entry = intake.kept_aside(s, mid)[0]
-        intake.dismiss_kept_aside(s, entry.id)
+        intake.dismiss_kept_aside(s, SEC, entry.id)
         assert intake.kept_aside(s, mid) == [] and len(other.quarantined) == 1
         assert len(intake.kept_aside(s, mid, include_resolved=True)) == 2
 
@@ -232,8 +234,8 @@ def test_unknown_organisation_imports_and_waits_for_review(setup):
                                                                    org="ＮＰＯ法人はまなす生活相談室")))
     assert (res.imported, res.reviews, res.unmatched_orgs) == (2, 1, 2)
     with db.session(url) as s:
-        review = matching.pending(s, mid)[0]
-        org = matching.create_and_confirm(s, review.id, "NPO法人はまなす生活相談室", "NPO等", "渡島総合振興局")
+        review = matching.pending(s, SEC, mid)[0]
+        org = matching.create_and_confirm(s, SEC, review.id, "NPO法人はまなす生活相談室", "NPO等", "渡島総合振興局")
         df = intake.registrant_frame(s, mid, SECRETARIAT_LOCAL)
         assert set(df["機関"]) == {org.name}
         assert intake.summary(s, mid).by_region == {"渡島総合振興局": 2}
@@ -248,28 +250,28 @@ def test_saved_column_mapping_is_used(setup):
         intake.save_column_mapping(s, mid, {"連絡先": "email", "参加者": "name", "ご所属": "org"})
         assert intake.saved_mapping(s, mid)["参加者"] == "name"
         entry = intake.kept_aside(s, mid)[0]
-        assert intake.retry_kept_aside(s, entry.id, entry.raw).imported == 1
+        assert intake.retry_kept_aside(s, SEC, entry.id, entry.raw).imported == 1
 
 
 def test_manual_entry_edit_and_cancel(setup):
     url, mid = setup
     with db.session(url) as s:
-        reg = intake.add_manual(s, mid, intake.ManualEntry(
+        reg = intake.add_manual(s, SEC, mid, intake.ManualEntry(
             name="千葉 直子", email="chiba@example.org", org="名寄市社協", mode="会場", choice1=THEMES[0],
             programs=["自立相談支援事業"], years="2年", facilitator=True))
         rid = reg.id
         assert (reg.source, reg.attendance_mode, reg.person.organisation.name) == (
             "manual", "会場", "名寄市社会福祉協議会生活相談支援センター")
         with pytest.raises(intake.RegistrationError, match="すでに申込済み"):
-            intake.add_manual(s, mid, intake.ManualEntry(name="千葉 直子", email="CHIBA@example.org"))
+            intake.add_manual(s, SEC, mid, intake.ManualEntry(name="千葉 直子", email="CHIBA@example.org"))
         with pytest.raises(intake.RegistrationError, match="メールアドレスの形式"):
-            intake.add_manual(s, mid, intake.ManualEntry(name="誰か", email="dareka"))
+            intake.add_manual(s, SEC, mid, intake.ManualEntry(name="誰か", email="dareka"))
         with pytest.raises(intake.RegistrationError, match="氏名が空欄"):
-            intake.add_manual(s, mid, intake.ManualEntry(name="", email="x@example.org"))
-        intake.update_registration(s, rid, {"name": "千葉　直子", "choice2": THEMES[1], "note": "遅れて参加"})
+            intake.add_manual(s, SEC, mid, intake.ManualEntry(name="", email="x@example.org"))
+        intake.update_registration(s, SEC, rid, {"name": "千葉　直子", "choice2": THEMES[1], "note": "遅れて参加"})
         with pytest.raises(intake.RegistrationError, match="状態は"):
-            intake.update_registration(s, rid, {"status": "不明"})
-        intake.cancel(s, rid)
+            intake.update_registration(s, SEC, rid, {"status": "不明"})
+        intake.cancel(s, SEC, rid)
         assert intake.summary(s, mid).cancelled == 1
     # A cancelled registration stays cancelled when the same person's row is read again.
     with db.session(url) as s:
@@ -345,3 +347,32 @@ def test_property_every_row_counted_once_and_nobody_lost(setup, batches):
         assert len(kept) >= len({tuple(r) for r in t.rows if not r[2] or (r[1] and "@" not in r[1])})
         again = imp(url, mid, t, source="sheet", source_ref="K/t", report_removed=True)
         assert again.imported == 0 and again.updated == 0  # re-reading the same rows changes nothing
+
+
+@pytest.mark.parametrize("other", [Viewer(role=COMMITTEE, email="iinkai@example.org"),
+                                   Viewer(role=FACILITATOR, email="link:abc", meeting_id=1, room_id=1)],
+                         ids=["committee", "facilitator"])
+def test_only_the_secretariat_changes_registrations(setup, other):
+    """The domain refuses every change by another role, whatever page or command asks (issue 14)."""
+    url, mid = setup
+    imp(url, mid, table(row(), row(email="", name="", org="")))  # one registration, one row kept aside
+    with db.session(url) as s:
+        rid = s.query(Registration).one().id
+        kept = intake.kept_aside(s, mid)[0].id
+        before = (s.get(Registration, rid).status, s.get(Registration, rid).person.name)
+        attempts = [
+            lambda: intake.add_manual(s, other, mid, intake.ManualEntry(name="侵入 太郎", email="x@example.org")),
+            lambda: intake.update_registration(s, other, rid, {"name": "書き換え"}),
+            lambda: intake.cancel(s, other, rid),
+            lambda: intake.restore(s, other, rid),
+            lambda: intake.retry_kept_aside(s, other, kept, {"氏名": "侵入 太郎", "メールアドレス": "x@example.org"}),
+            lambda: intake.dismiss_kept_aside(s, other, kept),
+            lambda: intake.mark_checked(s, other, kept),
+        ]
+        for attempt in attempts:
+            with pytest.raises(AccessDenied, match="事務局だけ"):
+                attempt()
+        assert (s.get(Registration, rid).status, s.get(Registration, rid).person.name) == before
+        assert s.query(Registration).count() == 1 and len(intake.kept_aside(s, mid)) == 1
+        intake.dismiss_kept_aside(s, SEC, kept)
+        assert intake.kept_aside(s, mid, include_resolved=True)[0].resolved_by == SEC.actor

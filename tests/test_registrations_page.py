@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import COMMITTEE, Viewer
+from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.assignment import choices, service
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
@@ -14,6 +14,8 @@ from facilitation.sheets import gsheets
 from facilitation.sheets.emulator import DEMO_KEY, DEMO_URL, SheetsEmulator, demo_tabs
 from facilitation.storage import db
 from facilitation.storage.models import Registration
+
+SEC = SECRETARIAT_LOCAL  # the secretariat on this machine
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "registrations.py")
 
@@ -87,7 +89,7 @@ def test_a_choice_mapped_on_this_page_is_what_the_rooms_page_and_the_optimiser_u
     with db.session(app_db) as s:
         mid = schedule.upcoming_meeting(s).id
         room = choices.list_rooms(s, mid)[2]
-        reg_id = intake.add_manual(s, mid, intake.ManualEntry(
+        reg_id = intake.add_manual(s, SEC, mid, intake.ManualEntry(
             name="石川 千尋", email="ishikawa@example.org", org="ＪＯＩＮ", choice1="ひきこもりの家族会の話",
             choice2="住まいと居住支援")).id
     at = AppTest.from_file(PAGE, default_timeout=60)
@@ -115,12 +117,12 @@ def test_a_choice_mapped_on_this_page_is_what_the_rooms_page_and_the_optimiser_u
 def test_review_tab_confirms_sure_suggestions_at_once_and_lists_rows_to_check(app_db):
     with db.session(app_db) as s:
         mid = schedule.upcoming_meeting(s).id
-        before = {r.text for r in matching.pending(s, mid)}
+        before = {r.text for r in matching.pending(s, SEC, mid)}
         for i, (org, region) in enumerate([("千歳市 福祉課", "石狩振興局"), ("恵庭市社会福祉課", "石狩振興局"),
                                            ("石狩市", "石狩振興局"), ("", "")]):
-            intake.add_manual(s, mid, intake.ManualEntry(name=f"確認 {i}太郎", email=f"kakunin{i}@example.org",
+            intake.add_manual(s, SEC, mid, intake.ManualEntry(name=f"確認 {i}太郎", email=f"kakunin{i}@example.org",
                                                          org=org, region=region))
-        sure = {r.text for r in matching.above(s, 85, mid)}
+        sure = {r.text for r in matching.above(s, SEC, 85, mid)}
         assert {"千歳市 福祉課", "恵庭市社会福祉課"} <= sure and "石狩市" not in sure
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
@@ -134,7 +136,7 @@ def test_review_tab_confirms_sure_suggestions_at_once_and_lists_rows_to_check(ap
     assert not at.exception
     assert any(f"一致度 85% 以上の {len(sure)} 件をまとめて確定しました" in m.value for m in at.success)
     with db.session(app_db) as s:
-        left = {r.text for r in matching.pending(s, mid)}
+        left = {r.text for r in matching.pending(s, SEC, mid)}
         assert left == (before | {"石狩市"}) - sure
         chitose = s.query(Registration).filter_by(meeting_id=mid, org_text="千歳市 福祉課").one()
         assert chitose.person.organisation.name == "千歳市役所保健福祉部福祉課生活支援係"

@@ -341,7 +341,7 @@ def posts(viewer: Viewer) -> None:
         with session() as s:
             done = sum(store.redact(s, mid, viewer) for mid in chosen)
         with session() as s:
-            store.scrub_storage(s)
+            store.scrub_storage(s, viewer)
         st.session_state.pop("openchat_posts", None)  # clear the selection
         st.session_state["openchat_flash"] = f"{done}件の本文を削除しました。"
         st.rerun()

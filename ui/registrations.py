@@ -172,7 +172,7 @@ def _save_edits(before: pd.DataFrame, after: pd.DataFrame) -> None:
             continue
         try:
             with session() as s:
-                intake.update_registration(s, rid, diff)
+                intake.update_registration(s, viewer(), rid, diff)
             changes += 1
         except SHOWN_ERRORS as exc:
             problems.append(f"ID {rid}（{row.get('氏名', '')}）: {exc}")
@@ -240,7 +240,7 @@ def review_queue(meeting_id: int) -> None:
     every suggestion above a threshold at once; then imported rows to look at (shared e-mails,
     registrants without an organisation)."""
     with session() as s:
-        items = [(r.id, r.text, list(r.candidates or []), r.seen) for r in matching.pending(s, meeting_id)]
+        items = [(r.id, r.text, list(r.candidates or []), r.seen) for r in matching.pending(s, viewer(), meeting_id)]
         all_orgs = {o.id: o.name for o in directory.all_organisations(s)}
     st.subheader("機関名の確認待ち")
     if not items:
@@ -258,7 +258,7 @@ def review_queue(meeting_id: int) -> None:
                                 key=f"review_pick_{rid}", placeholder="選んでください")
             c1, c2 = st.columns(2)
             if c1.button("この機関で確定", key=f"review_ok_{rid}"):
-                _resolve(lambda s, r=rid, p=pick: matching.confirm(s, r, p, actor=viewer().actor),
+                _resolve(lambda s, r=rid, p=pick: matching.confirm(s, viewer(), r, p),
                          f"「{esc(text)}」を確定しました（次回からは自動で一致します）。")
             with c2.popover("新しい機関として登録"):
                 name = st.text_input("機関名", value=text, key=f"review_name_{rid}")
@@ -266,7 +266,7 @@ def review_queue(meeting_id: int) -> None:
                 region = st.selectbox("地域", list(vocab.ALL_AREAS), key=f"review_region_{rid}", placeholder="選んでください")
                 if st.button("登録する", key=f"review_new_{rid}"):
                     _resolve(lambda s, r=rid, n=name, k=kind, g=region: matching.create_and_confirm(
-                        s, r, n, k, g, actor=viewer().actor),
+                        s, viewer(), r, n, k, g),
                              f"「{esc(name)}」を新しい機関として登録しました。")
     rows_to_check(meeting_id)
 
@@ -277,12 +277,12 @@ def _confirm_above(meeting_id: int) -> None:
     threshold = c1.number_input("一致度（%）", min_value=50, max_value=100, value=int(matching.BULK_SCORE), step=5,
                                 key="review_threshold")
     with session() as s:
-        n = len(matching.above(s, float(threshold), meeting_id))
+        n = len(matching.above(s, viewer(), float(threshold), meeting_id))
     if c2.button(f"一致度 {threshold}% 以上の候補 {n} 件をまとめて確定", key="review_confirm_above",
                  disabled=not n):
         try:
             with session() as s:
-                names, people = matching.confirm_above(s, float(threshold), meeting_id, actor=viewer().actor)
+                names, people = matching.confirm_above(s, viewer(), float(threshold), meeting_id)
         except SHOWN_ERRORS as exc:
             st.error(str(exc))
             return
@@ -306,7 +306,7 @@ def rows_to_check(meeting_id: int) -> None:
             st.markdown(esc(reason))
             st.caption(f"取込元: {ref}")
             if st.button("確認しました", key=f"check_done_{rid}"):
-                _resolve(lambda s, r=rid: intake.mark_checked(s, r, actor=viewer().actor), "確認済みにしました。")
+                _resolve(lambda s, r=rid: intake.mark_checked(s, viewer(), r), "確認済みにしました。")
 
 
 def _resolve(action, message: str) -> None:
@@ -365,7 +365,7 @@ def kept_aside(meeting_id: int) -> None:
                 values = {str(k): ("" if pd.isna(v) else str(v)) for k, v in edited.iloc[0].items()}
                 try:
                     with session() as s:
-                        result = intake.retry_kept_aside(s, rid, values, actor=viewer().actor)
+                        result = intake.retry_kept_aside(s, viewer(), rid, values)
                 except SHOWN_ERRORS as exc:
                     st.error(str(exc))
                     continue
@@ -375,7 +375,7 @@ def kept_aside(meeting_id: int) -> None:
                     _flash("修正した行を取り込みました。")
                     st.rerun()
             if c2.button("対応不要にする", key=f"kept_dismiss_{rid}"):
-                _resolve(lambda s, r=rid: intake.dismiss_kept_aside(s, r, actor=viewer().actor),
+                _resolve(lambda s, r=rid: intake.dismiss_kept_aside(s, viewer(), r),
                          "対応不要にしました（記録は残ります）。")
 
 
@@ -411,7 +411,7 @@ def manual_form(meeting_id: int) -> None:
             choice3=choices[2], facilitator=facilitator, note=note)
         try:
             with session() as s:
-                intake.add_manual(s, meeting_id, entry)
+                intake.add_manual(s, viewer(), meeting_id, entry)
         except SHOWN_ERRORS as exc:
             st.error(str(exc))
             return

@@ -212,7 +212,7 @@ def comments_section(v: Viewer, survey_id: int, survey: Survey, attrs: pd.DataFr
             text = st.text_area("1行に1つ", "\n".join(tags), key="cm_taglist")
             if st.button("タグの一覧を保存", key="cm_taglist_save"):
                 with session() as s:
-                    saved = store.set_tag_names(s, text.splitlines())
+                    saved = store.set_tag_names(s, v, text.splitlines())
                 st.success(f"タグを{len(saved)}個保存しました。")
 
 

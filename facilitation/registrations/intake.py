@@ -838,8 +838,9 @@ class ManualEntry:
     note: str = ""
 
 
-def add_manual(session: Session, meeting_id: int, entry: ManualEntry) -> Registration:
+def add_manual(session: Session, viewer: Viewer, meeting_id: int, entry: ManualEntry) -> Registration:
     """Register one person by hand; RegistrationError when the entry is incomplete or already there."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     values = {f: getattr(entry, f) for f in forms.FIELDS if hasattr(entry, f)}
     values["programs"] = ", ".join(entry.programs)
     values["facilitator"] = "はい" if entry.facilitator else "いいえ"
@@ -865,8 +866,9 @@ EDITABLE = {"name", "furigana", "email", "org_text", "department", "choice1", "c
             "attendance_mode", "role", "status", "willing_facilitator", "note", "programs"}
 
 
-def update_registration(session: Session, registration_id: int, changes: dict) -> Registration:
+def update_registration(session: Session, viewer: Viewer, registration_id: int, changes: dict) -> Registration:
     """Edit one registration (and its person's name, furigana, e-mail); checked like an import."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     reg = session.get(Registration, registration_id)
     if reg is None:
         raise RegistrationError(f"申込（ID {registration_id}）が見つかりません。")
@@ -923,14 +925,14 @@ def update_registration(session: Session, registration_id: int, changes: dict) -
     return reg
 
 
-def cancel(session: Session, registration_id: int) -> Registration:
+def cancel(session: Session, viewer: Viewer, registration_id: int) -> Registration:
     """Mark a registration cancelled (kept, counted apart; a re-sync does not bring it back)."""
-    return update_registration(session, registration_id, {"status": vocab.STATUS_CANCELLED})
+    return update_registration(session, viewer, registration_id, {"status": vocab.STATUS_CANCELLED})
 
 
-def restore(session: Session, registration_id: int) -> Registration:
+def restore(session: Session, viewer: Viewer, registration_id: int) -> Registration:
     """Undo a cancellation."""
-    return update_registration(session, registration_id, {"status": vocab.STATUS_APPLIED})
+    return update_registration(session, viewer, registration_id, {"status": vocab.STATUS_APPLIED})
 
 
 def saved_mapping(session: Session, meeting_id: int) -> dict[str, str]:
@@ -956,6 +958,7 @@ def room_themes(session: Session, meeting_id: int) -> list[str]:
 
 
 SECRETARIAT_ONLY = "この情報は事務局だけが見られます。"
+EDIT_SECRETARIAT_ONLY = "申込の登録・修正は事務局だけが行えます。"
 
 
 def kept_aside(session: Session, meeting_id: int, include_resolved: bool = False,
@@ -985,18 +988,20 @@ def to_check(session: Session, meeting_id: int, viewer: Viewer = SECRETARIAT_LOC
     return [k for k in rows if not (k.column == CHECK_NO_ORG and k.registration_id in known)]
 
 
-def mark_checked(session: Session, row_id: int, actor: str = "") -> None:
+def mark_checked(session: Session, viewer: Viewer, row_id: int) -> None:
     """The secretariat has looked at an imported row: off the list, and not raised again."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     entry = session.get(KeptAsideRow, row_id)
     if entry is None or entry.resolution not in (CHECK_OPEN, CHECK_DONE):
         raise RegistrationError(f"確認が必要な申込（ID {row_id}）が見つかりません。")
     entry.resolved, entry.resolution = True, CHECK_DONE
-    entry.resolved_at, entry.resolved_by = utcnow(), actor
+    entry.resolved_at, entry.resolved_by = utcnow(), viewer.actor
     session.flush()
 
 
-def retry_kept_aside(session: Session, row_id: int, values: dict[str, str], actor: str = "") -> ImportResult:
+def retry_kept_aside(session: Session, viewer: Viewer, row_id: int, values: dict[str, str]) -> ImportResult:
     """Import a kept-aside row again with the secretariat's corrections; resolved when it goes in."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     entry = session.get(KeptAsideRow, row_id)
     if entry is None:
         raise RegistrationError(f"保留の行（ID {row_id}）が見つかりません。")
@@ -1009,19 +1014,20 @@ def retry_kept_aside(session: Session, row_id: int, values: dict[str, str], acto
         entry.raw, entry.reason = dict(values), result.quarantined[0]["reason"]
     else:
         entry.resolved, entry.resolution = True, "imported"
-        entry.resolved_at, entry.resolved_by = utcnow(), actor
+        entry.resolved_at, entry.resolved_by = utcnow(), viewer.actor
         entry.registration_id = result.registration_ids[0] if result.registration_ids else None
     session.flush()
     return result
 
 
-def dismiss_kept_aside(session: Session, row_id: int, actor: str = "") -> None:
+def dismiss_kept_aside(session: Session, viewer: Viewer, row_id: int) -> None:
     """Mark a kept-aside row as needing nothing (a test answer, an empty line); it stays on record."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     entry = session.get(KeptAsideRow, row_id)
     if entry is None:
         raise RegistrationError(f"保留の行（ID {row_id}）が見つかりません。")
     entry.resolved, entry.resolution = True, "dismissed"
-    entry.resolved_at, entry.resolved_by = utcnow(), actor
+    entry.resolved_at, entry.resolved_by = utcnow(), viewer.actor
     session.flush()
 
 
@@ -1121,7 +1127,7 @@ def summary(session: Session, meeting_id: int) -> Summary:
         line=counts.line, people=counts.people, cancelled=counts.cancelled, by_category=counts.by_category,
         by_program=dict(by_program.most_common()), by_region=dict(by_region.most_common()),
         by_mode=counts.by_mode, org_pending=pending_org, kept_aside=len(kept_aside(session, meeting_id)),
-        reviews=len(matching.pending(session, meeting_id)),
+        reviews=matching.pending_count(session, meeting_id),
         unmatched_choices=int(unmatched_choices(session, meeting_id)["人数"].sum()),
         to_check=len(to_check(session, meeting_id)),
     )

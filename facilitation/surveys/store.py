@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
 from facilitation.surveys.models import SurveyCommentTag, SurveyResponse, SurveySheet, SurveyTag
@@ -371,8 +372,12 @@ def tag_names(session: Session) -> list[str]:
     return names or list(DEFAULT_TAGS)
 
 
-def set_tag_names(session: Session, names: list[str]) -> list[str]:
+TAGS_SECRETARIAT_ONLY = "コメントのタグ付けは事務局のみ行えます。"
+
+
+def set_tag_names(session: Session, viewer: Viewer, names: list[str]) -> list[str]:
     """Replace the tag list (blank and repeated names dropped). Tags already on comments stay."""
+    require_secretariat(viewer, TAGS_SECRETARIAT_ONLY)
     cleaned: list[str] = []
     for n in names:
         c = clean(n)[:50]
@@ -397,8 +402,10 @@ def comment_tags(session: Session, survey_id: int, question_key: str) -> dict[in
     return out
 
 
-def set_comment_tags(session: Session, response_id: int, question_key: str, tags: list[str]) -> None:
-    """Replace the tags of one answer."""
+def set_comment_tags(session: Session, viewer: Viewer, response_id: int, question_key: str,
+                     tags: list[str]) -> None:
+    """Replace the tags of one answer (the secretariat only)."""
+    require_secretariat(viewer, TAGS_SECRETARIAT_ONLY)
     session.execute(delete(SurveyCommentTag).where(SurveyCommentTag.response_id == response_id,
                                                    SurveyCommentTag.question_key == question_key))
     for t in dict.fromkeys(clean(t)[:50] for t in tags if clean(t)):
