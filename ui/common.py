@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,6 +14,7 @@ from facilitation.errors import UserError
 from facilitation.files.exports import looks_like_formula, safe_frame
 from facilitation.meetings import schedule
 from facilitation.storage import db
+from facilitation.text.markup import escape_markdown
 
 
 def db_url() -> str:
@@ -122,12 +122,6 @@ def show_problems(problems: list[str], title: str = "確認が必要な点があ
         st.warning(title + "\n\n" + "\n".join(f"- {esc(p)}" for p in problems))  # messages quote user text
 
 
-_MARKUP = re.compile(r"([\\`*_\[\]#<>$:|~&!])")
-_LINE_START = re.compile(r"^(\s*)(\d+(?=[.)])|[-+=])")  # lists, setext underlines: only at a line start
-# GFM turns bare URLs into links after escapes are resolved; an invisible word joiner breaks them.
-_AUTOLINK = re.compile(r"(?i)(:)(?=//)|(www)(?=\.)")
-
-
 def esc(text: object) -> str:
     """User text (names, organisations, notes, chat, answers) made to show literally in Markdown.
 
@@ -139,15 +133,17 @@ def esc(text: object) -> str:
     into st.markdown / st.write / st.caption / st.info / st.success / st.warning / st.error and
     into widget or expander labels (which are Markdown too).
     """
-    lines = str("" if text is None else text).splitlines() or [""]
-    out = []
-    for line in lines:
-        line = _MARKUP.sub(r"\\\1", _AUTOLINK.sub("\\1\\2\u2060", line))
-        out.append(_LINE_START.sub(lambda m: m[1] + (m[2] + "\\" if m[2][0].isdigit() else "\\" + m[2]), line))
-    return "  \n".join(out)
+    return escape_markdown(text)  # the one rule, shared with the Markdown report (text.markup)
 
 
 SHOWN_ERRORS = (UserError, AccessDenied)  # shown as their Japanese message; anything else is a bug
+
+
+def show_error(exc: BaseException | str, kind: str = "error", *, where=None) -> None:
+    """The ONE way a page shows a refusal or a problem: its Japanese message, escaped (domain
+    messages quote what people typed: a name with `![](http://…)` must not fetch an image).
+    `kind`: "error", "warning" or "info"; `where`: a column or container (default: the current one)."""
+    getattr(where or st, kind)(esc(str(exc)))
 
 
 # --- Tables: the ONE way a page shows a frame (tests/test_tables.py checks nothing bypasses it) ---

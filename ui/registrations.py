@@ -18,7 +18,7 @@ from facilitation.registrations.intake import ImportResult
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
 
-from .common import SHOWN_ERRORS, esc, session, show_editor, show_problems, show_table, upload_hint, viewer
+from .common import SHOWN_ERRORS, esc, session, show_editor, show_error, show_problems, show_table, upload_hint, viewer
 from .sheets import sheets_client
 
 EXTRA_LABEL = "（その他の項目として保持）"
@@ -113,7 +113,7 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
         with session() as s:
             df = intake.registrant_frame(s, meeting_id, v, search=search)
     except AccessDenied as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     c1, c2, c3 = st.columns(3)
     cats = c1.multiselect("区分", [*vocab.COUNT_CATEGORIES, "（確認待ち）"], key="reg_cat", placeholder="すべて（絞り込みなし）")
@@ -204,7 +204,7 @@ def sheet_sync(meeting_id: int) -> None:
             _flash("シートの設定を保存しました。")
             st.rerun()
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
     client = sheets_client()
     if client.account_email:
         st.caption(f"シートの「共有」に {client.account_email} を追加してください（書き戻しには「編集者」）。")
@@ -230,7 +230,7 @@ def file_upload(meeting_id: int) -> None:
             with session() as s:
                 result = intake.import_file(s, meeting_id, up.getvalue(), up.name)
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         _after_import(result)
 
@@ -284,7 +284,7 @@ def _confirm_above(meeting_id: int) -> None:
             with session() as s:
                 names, people = matching.confirm_above(s, viewer(), float(threshold), meeting_id)
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         _flash(f"一致度 {threshold}% 以上の {names} 件をまとめて確定しました（{people} 名の所属が決まりました）。"
                "種別の異なる候補（市役所と社協など）は確定していません。")
@@ -304,7 +304,7 @@ def rows_to_check(meeting_id: int) -> None:
     for rid, reason, ref in rows[:50]:
         with st.container(border=True):
             st.markdown(esc(reason))
-            st.caption(f"取込元: {ref}")
+            st.caption(f"取込元: {esc(ref)}")
             if st.button("確認しました", key=f"check_done_{rid}"):
                 _resolve(lambda s, r=rid: intake.mark_checked(s, viewer(), r), "確認済みにしました。")
 
@@ -314,7 +314,7 @@ def _resolve(action, message: str) -> None:
         with session() as s:
             action(s)
     except SHOWN_ERRORS as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     _flash(message)
     st.rerun()
@@ -367,7 +367,7 @@ def kept_aside(meeting_id: int) -> None:
                     with session() as s:
                         result = intake.retry_kept_aside(s, viewer(), rid, values)
                 except SHOWN_ERRORS as exc:
-                    st.error(str(exc))
+                    show_error(exc)
                     continue
                 if result.quarantined:
                     st.error(f"まだ取り込めません: {esc(result.quarantined[0]['reason'])}")
@@ -413,7 +413,7 @@ def manual_form(meeting_id: int) -> None:
             with session() as s:
                 intake.add_manual(s, viewer(), meeting_id, entry)
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         _flash(f"{esc(name.strip())}さんの申込を登録しました。")
         st.rerun()
@@ -454,6 +454,6 @@ def write_back(meeting_id: int) -> None:
             with session() as s:
                 n = intake.write_back(s, meeting_id, tab, client=sheets_client())
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         st.success(f"タブ「{esc(tab)}」に {n} 件を書き出しました。")

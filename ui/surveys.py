@@ -14,7 +14,18 @@ from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, 
 from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, count_text
 from facilitation.text import textmining
 
-from .common import SHOWN_ERRORS, db_url, esc, meeting_picker, session, show_editor, show_table, upload_hint, viewer
+from .common import (
+    SHOWN_ERRORS,
+    db_url,
+    esc,
+    meeting_picker,
+    session,
+    show_editor,
+    show_error,
+    show_table,
+    upload_hint,
+    viewer,
+)
 from .sheets import sheets_client
 
 KIND_LABELS = report.KIND_LABELS
@@ -93,7 +104,7 @@ def show_results(summary: SurveySummary, v: Viewer) -> None:
         if q.kind == IDENTITY:
             st.caption(f"回答者情報 回答 n={q.n}：申込との照合に使う列のため、集計やグラフにはしません。")
             continue
-        st.caption(f"{KIND_LABELS[q.kind]}　{report.base_note(q)}")
+        st.caption(f"{KIND_LABELS[q.kind]}　{esc(report.base_note(q))}")
         fig = charts.figure(q)
         if q.kind == TEXT and q.terms is not None and len(q.terms):
             fig = charts.terms_figure(q.terms)
@@ -273,7 +284,7 @@ def import_section(current: int | None) -> None:
             st.session_state[IMPORT_MESSAGE] = (result.outcome, result.message())
             st.rerun()
     except SHOWN_ERRORS as exc:
-        st.error(str(exc))
+        show_error(exc)
 
 
 def reread_section(survey_id: int) -> None:
@@ -291,7 +302,7 @@ def reread_section(survey_id: int) -> None:
                                             source_ref=info.source_ref, survey_id=survey_id)
             st.success(result.message())
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
 
 
 def export_section(v: Viewer, survey_id: int, survey: Survey, summary: SurveySummary) -> None:
