@@ -376,3 +376,54 @@ def test_only_the_secretariat_changes_registrations(setup, other):
         assert s.query(Registration).count() == 1 and len(intake.kept_aside(s, mid)) == 1
         intake.dismiss_kept_aside(s, SEC, kept)
         assert intake.kept_aside(s, mid, include_resolved=True)[0].resolved_by == SEC.actor
+
+
+@pytest.mark.parametrize("column", ["メールアドレス", "氏名", "所属（法人・機関名）", "備考"])
+def test_a_cell_cut_by_the_reader_keeps_its_row_aside(setup, column):
+    """A 200,000-character cell is cut by tabular (issue 14 item 16): the row is kept aside with a
+    Japanese reason naming row and column, never imported half-written; the other rows go in."""
+    import csv
+    import io
+
+    url, mid = setup
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(H)
+    values = {"タイムスタンプ": "2026/11/20 10:00:00", "メールアドレス": "huge@example.org", "氏名": "長文 太郎",
+              "所属（法人・機関名）": "りんく", "備考": ""}
+    values[column] = ("x" * 200_000 + "@example.org") if column == "メールアドレス" else "あ" * 200_000
+    w.writerow([values.get(h, "") for h in H])
+    w.writerow(row(email="fine@example.org", name="普通 花子"))
+    with db.session(url) as s:
+        res = intake.import_file(s, mid, buf.getvalue().encode("utf-8"), "長い.csv")
+        assert (res.imported, len(res.quarantined)) == (1, 1), res.line()
+        reason = res.quarantined[0]["reason"]
+        assert reason.startswith(f"2行目「{column}」") and "途中までしか読み込めません" in reason
+        assert any(f"「{column}」は200,0" in n for n in res.notes)  # the reader's note reaches the page
+        kept = intake.kept_aside(s, mid)
+        assert [k.column for k in kept] == [column]
+        assert {r.person.email for r in s.query(Registration)} == {"fine@example.org"}
+
+
+def test_import_file_reads_the_sheet_asked_for_and_says_which(setup):
+    import io
+
+    import openpyxl
+
+    url, mid = setup
+    book = openpyxl.Workbook()
+    book.active.title = "集計"
+    book.active.append(["区分", "人数"])
+    book.active.append(["団体", "12"])
+    form = book.create_sheet("申込一覧")
+    form.append(list(H))
+    form.append(row(email="sheet@example.org", name="シート 読子"))
+    buf = io.BytesIO()
+    book.save(buf)
+    with db.session(url) as s:
+        first = intake.import_file(s, mid, buf.getvalue(), "book.xlsx")  # the active sheet: no names there
+        assert first.sheet == "集計" and first.sheets == ["集計", "申込一覧"]
+        assert first.imported == 0 and any("シート「集計」を読みました" in n for n in first.notes)
+        second = intake.import_file(s, mid, buf.getvalue(), "book.xlsx", sheet="申込一覧")
+        assert second.imported == 1 and second.sheet == "申込一覧"
+        assert any("シート「申込一覧」を読みました" in n for n in second.notes)

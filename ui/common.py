@@ -116,6 +116,45 @@ def upload_hint(kinds: str) -> None:
                f"（形式: {kinds}・1ファイル{limit}MBまで）。")
 
 
+_SHEET_PROBE = "_sheet_probe"  # {upload id: (the sheet read_table picks, the visible sheets, its notes)}
+
+
+def sheet_picker(upload, key: str) -> str | None:
+    """For an uploaded .xlsx with several visible sheets: a select box of them, set to the sheet
+    read_table would read (a 「フォームの回答 N」 tab, else the active sheet), and a line saying
+    which. Returns the chosen sheet name, or None (a CSV, or a workbook with one sheet)."""
+    from facilitation.files.tabular import XLSX_MAGIC, read_table
+
+    data = upload.getvalue()
+    if not data.startswith(XLSX_MAGIC):
+        return None
+    probes = st.session_state.setdefault(_SHEET_PROBE, {})
+    upload_id = getattr(upload, "file_id", None) or f"{upload.name}:{len(data)}"
+    if upload_id not in probes:
+        try:
+            table = read_table(data, upload.name)
+            probe = (table.sheet, list(table.sheets))
+        except SHOWN_ERRORS:  # the import itself will say what is wrong
+            probe = ("", [])
+        probes.clear()  # one upload at a time is enough to remember
+        probes[upload_id] = probe
+    default, sheets = probes[upload_id]
+    if len(sheets) < 2:
+        return None
+    chosen = st.selectbox("読み込むシート", sheets, index=sheets.index(default) if default in sheets else 0,
+                          key=key, placeholder="シートを選んでください")
+    st.caption(f"このファイルにはシートが{len(sheets)}枚あります。" + esc(
+        f"「{default}」を読む設定にしています。" if chosen == default else f"「{chosen}」を読みます。")
+        + "別のシートを取り込む場合は、ここで選び直してください。")
+    return chosen
+
+
+def show_notes(notes: list[str]) -> None:
+    """What the file reader noticed (which sheet was read, a cell cut short), each line escaped."""
+    for note in notes:
+        st.info(esc(note))
+
+
 def show_problems(problems: list[str], title: str = "確認が必要な点があります") -> None:
     """A list of Japanese messages the user can act on (never a traceback)."""
     if problems:

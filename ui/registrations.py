@@ -18,7 +18,19 @@ from facilitation.registrations.intake import ImportResult
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
 
-from .common import SHOWN_ERRORS, esc, session, show_editor, show_error, show_problems, show_table, upload_hint, viewer
+from .common import (
+    SHOWN_ERRORS,
+    esc,
+    session,
+    sheet_picker,
+    show_editor,
+    show_error,
+    show_notes,
+    show_problems,
+    show_table,
+    upload_hint,
+    viewer,
+)
 from .sheets import sheets_client
 
 EXTRA_LABEL = "（その他の項目として保持）"
@@ -58,6 +70,7 @@ def show_result(result: ImportResult) -> None:
         st.error(esc(result.error))
         return
     st.success(f"取り込みました。{result.line()}")
+    show_notes(result.notes)  # 「シート「…」を読みました」, a cell cut short
     if result.quarantined:
         show_problems([q["reason"] for q in result.quarantined], f"保留にした行が {len(result.quarantined)} 件あります（「保留の行」で直せます）")
     if result.flagged:
@@ -225,10 +238,13 @@ def file_upload(meeting_id: int) -> None:
     st.caption("Excel（.xlsx）や CSV（Shift_JIS・UTF-8 どちらでも）をそのまま選べます。")
     up = st.file_uploader("申込のファイル", type=["csv", "xlsx", "txt", "tsv"], key=f"upload_{meeting_id}")
     upload_hint("CSV・Excel（.xlsx）・TSV・TXT")
-    if up is not None and st.button("このファイルを取り込む", key="import_file"):
+    if up is None:
+        return
+    sheet = sheet_picker(up, key=f"upload_sheet_{meeting_id}")
+    if st.button("このファイルを取り込む", key="import_file"):
         try:
             with session() as s:
-                result = intake.import_file(s, meeting_id, up.getvalue(), up.name)
+                result = intake.import_file(s, meeting_id, up.getvalue(), up.name, sheet=sheet)
         except SHOWN_ERRORS as exc:
             show_error(exc)
             return

@@ -20,8 +20,10 @@ from .common import (
     esc,
     meeting_picker,
     session,
+    sheet_picker,
     show_editor,
     show_error,
+    show_notes,
     show_table,
     upload_hint,
     viewer,
@@ -259,7 +261,8 @@ def types_section(survey_id: int, survey: Survey) -> None:
 def import_section(current: int | None) -> None:
     """A new survey from an uploaded file or a Google Sheet tab; or re-read the current one."""
     if (done := st.session_state.pop(IMPORT_MESSAGE, None)) is not None:
-        (st.info if done[0] == store.SAME else st.success)(done[1])
+        (st.info if done[0] == store.SAME else st.success)(esc(done[1]))  # it names the survey's title
+        show_notes(done[2] if len(done) > 2 else [])
     meeting_id = meeting_picker(key="sv_meeting", label="どの会のアンケートですか")
     title = st.text_input("アンケート名", key="sv_title", placeholder="例: 第3回 情報交換会 事後アンケート")
     source = st.radio("回答の読み込み元", ["ファイル（CSV / Excel）", "Google スプレッドシート"], horizontal=True,
@@ -269,8 +272,9 @@ def import_section(current: int | None) -> None:
         if source.startswith("ファイル"):
             up = st.file_uploader("回答のファイル", type=["csv", "xlsx", "tsv", "txt"], key="sv_file")
             upload_hint("CSV・Excel（.xlsx）・TSV・TXT")
+            sheet = sheet_picker(up, key="sv_sheet") if up is not None else None
             if up is not None and st.button("取り込む", type="primary", key="sv_go_file"):
-                table, ref, kind = read_table(up.getvalue(), up.name), up.name, "file"
+                table, ref, kind = read_table(up.getvalue(), up.name, sheet=sheet), up.name, "file"
         else:
             url = st.text_input("スプレッドシートのURL", key="sv_url")
             tab = st.text_input("シート（タブ）名", value="フォームの回答 1", key="sv_tab")
@@ -281,7 +285,7 @@ def import_section(current: int | None) -> None:
                 result = store.import_table(s, table, title=title or ref, meeting_id=meeting_id, source=kind,
                                             source_ref=ref)
             st.session_state[PENDING_PICK] = result.survey_id
-            st.session_state[IMPORT_MESSAGE] = (result.outcome, result.message())
+            st.session_state[IMPORT_MESSAGE] = (result.outcome, result.message(), result.notes)
             st.rerun()
     except SHOWN_ERRORS as exc:
         show_error(exc)
@@ -300,7 +304,7 @@ def reread_section(survey_id: int) -> None:
             with session() as s:
                 result = store.import_table(s, table, title="", meeting_id=info.meeting_id, source="sheet",
                                             source_ref=info.source_ref, survey_id=survey_id)
-            st.success(result.message())
+            st.success(esc(result.message()))
         except SHOWN_ERRORS as exc:
             show_error(exc)
 

@@ -35,7 +35,7 @@ from facilitation.access.roles import (
 )
 from facilitation.assignment import choices
 from facilitation.errors import UserError
-from facilitation.files.tabular import Table, read_table
+from facilitation.files.tabular import MAX_CELL_CHARS, Table, read_table
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
 from facilitation.registrations import forms
@@ -75,6 +75,9 @@ class ImportResult:
     source: str = ""
     error: str = ""
     headers: list[str] = field(default_factory=list)  # the table's headers, for the mapping editor
+    notes: list[str] = field(default_factory=list)  # Japanese, from the reader: which sheet was read, cut cells
+    sheet: str = ""  # the workbook sheet that was read (.xlsx)
+    sheets: list[str] = field(default_factory=list)  # the workbook's visible sheets, to pick another
     registration_ids: list[int] = field(default_factory=list)  # imported or updated, in row order
 
     @property
@@ -191,6 +194,10 @@ def _problem(r: _Row, cmap: forms.ColumnMap) -> tuple[str, str] | None:
     if not cmap.has_identity:
         return (f"{r.row}行目: 「氏名」「メールアドレス」にあたる列がありません。見出しを確認するか、"
                 "列の対応を設定してください。", "")
+    cut = next((h for h, v in r.raw.items() if len(v) > MAX_CELL_CHARS), None)
+    if cut is not None:  # tabular cut this cell: importing it would keep part of what was written
+        return (f"{r.row}行目「{cut}」: 記入が長すぎるため（上限 {MAX_CELL_CHARS:,}文字）、途中までしか読み込めません"
+                "でした。元のファイルで内容を確かめ、短くしてから「修正して取り込む」を押してください。", cut)
     name, email_text = r.values.get("name", ""), r.values.get("email", "")
     if not name and not email_text:
         return f"{r.row}行目: 「{name_h}」と「{email_h}」がどちらも空欄です。", name_h
@@ -478,7 +485,8 @@ def import_table(session: Session, meeting_id: int, table: Table, *, source: str
     saved = mapping if mapping is not None else (meeting.settings or {}).get("column_mapping", {})
     cmap = forms.map_columns(table.headers, saved)
     default_mode = "会場" if meeting.format == "会場" else "オンライン"
-    result = ImportResult(rows=len(table.rows), source=source_ref or table.source, headers=list(table.headers))
+    result = ImportResult(rows=len(table.rows), source=source_ref or table.source, headers=list(table.headers),
+                          notes=list(table.notes), sheet=table.sheet, sheets=list(table.sheets))
     parsed = _parse(table, cmap, default_mode)
 
     # Rows that cannot be registrations, and rows already fixed from the kept-aside list.
@@ -727,9 +735,13 @@ def _write(session: Session, meeting: Meeting, winners: list[tuple[_Row, str]], 
 
 # --- files and sheets ------------------------------------------------------------------------
 
-def import_file(session: Session, meeting_id: int, data: bytes, filename: str) -> ImportResult:
-    """Import an uploaded CSV / Excel file (TableError when it cannot be read as a table)."""
-    table = read_table(data, filename)
+def import_file(session: Session, meeting_id: int, data: bytes, filename: str,
+                sheet: str | None = None) -> ImportResult:
+    """Import an uploaded CSV / Excel file (TableError when it cannot be read as a table).
+
+    `sheet` names the workbook sheet to read (else tabular picks one); the result's `notes` say
+    which sheet was read, and `sheets` lists the others to choose from."""
+    table = read_table(data, filename, sheet=sheet)
     return import_table(session, meeting_id, table, source=SOURCE_FILE, source_ref=table.source)
 
 

@@ -8,7 +8,7 @@ A response links to a registration of the same meeting by e-mail first, then by 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import delete, func, select
@@ -61,6 +61,7 @@ class ImportResult:
     outcome: str = NEW  # NEW survey, SAME rows as a stored survey, rows APPENDED to one, or a REREAD
     title: str = ""  # the stored survey's title (for SAME / APPENDED)
     added: int = 0  # new rows (APPENDED)
+    notes: list[str] = field(default_factory=list)  # Japanese, from the reader: which sheet was read, cut cells
 
     @property
     def linked(self) -> int:
@@ -135,7 +136,7 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
                 select(SurveyResponse.link_method, func.count()).where(SurveyResponse.survey_id == survey_id)
                 .group_by(SurveyResponse.link_method)).all())
             return ImportResult(survey_id, stored_rows, linked.get("email", 0), linked.get("name_org", 0),
-                                outcome=SAME, title=stored.title)
+                                outcome=SAME, title=stored.title, notes=list(getattr(table, "notes", [])))
         outcome, added, title = APPENDED, len(table.rows) - stored_rows, ""
         source, source_ref = stored.source, stored.source_ref  # where it was first read from stays
     if survey_id is None:
@@ -172,7 +173,8 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
         session.delete(extra)
     session.flush()
     by_email, by_name = link_responses(session, sheet.id)
-    return ImportResult(sheet.id, len(table.rows), by_email, by_name, outcome=outcome, title=sheet.title, added=added)
+    return ImportResult(sheet.id, len(table.rows), by_email, by_name, outcome=outcome, title=sheet.title, added=added,
+                        notes=list(getattr(table, "notes", [])))
 
 
 def link_responses(session: Session, survey_id: int) -> tuple[int, int]:
