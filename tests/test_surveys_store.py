@@ -106,7 +106,7 @@ def test_corrections_are_stored_and_reimport_keeps_tags(network):
     url, ids = network
     sid = _import(url, ids["m2"]).survey_id
     with db.session(url) as s:
-        store.set_corrections(s, sid, kinds={"希望する開催頻度": "text"})
+        store.set_corrections(s, SEC, sid, kinds={"希望する開催頻度": "text"})
         rid = store.response_ids(s, sid)[0]
         comments.set_tags(s, SECRETARIAT_LOCAL, rid, COMMENT, ["財政面", "連携", "財政面"])
     _import(url, ids["m2"], survey_id=sid)
@@ -115,7 +115,7 @@ def test_corrections_are_stored_and_reimport_keeps_tags(network):
         assert store.comment_tags(s, sid, COMMENT) == {rid: ["財政面", "連携"]}
         assert len(store.response_ids(s, sid)) == 12
         with pytest.raises(store.SurveyError):
-            store.set_corrections(s, sid, kinds={"希望する開催頻度": "なんでも"})
+            store.set_corrections(s, SEC, sid, kinds={"希望する開催頻度": "なんでも"})
 
 
 def test_comments_filters_tags_and_keyword_in_context(network):
@@ -308,6 +308,11 @@ def test_only_the_secretariat_tags_and_reads_every_other_text(network):
                 store.set_comment_tags(s, other, rid, COMMENT, ["連携"])
             with pytest.raises(AccessDenied, match="事務局のみ"):
                 comments.set_tags(s, other, rid, COMMENT, ["連携"])
+            with pytest.raises(AccessDenied, match="事務局のみ"):
+                store.set_corrections(s, other, sid, kinds={"希望する開催頻度": "text"})
+            with pytest.raises(AccessDenied, match="事務局のみ"):
+                store.delete_survey(s, other, sid)
         assert store.tag_names(s)[:3] == ["財政面", "人材面", "連携"]
-        assert store.comment_tags(s, sid, COMMENT) == {}
+        assert store.comment_tags(s, sid, COMMENT) == {} and store.load(s, sid).kinds == {}
+        assert [i.id for i in store.list_surveys(s)].count(sid) == 1
         assert comments.results(s, SEC, sid).question("希望する開催頻度").other_texts == ["年度初めに1回"]

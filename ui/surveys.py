@@ -253,7 +253,7 @@ def types_section(survey_id: int, survey: Survey) -> None:
         kinds = {q.key: LABEL_TO_KIND[label] for q, label in zip(survey.questions, edited["種類"], strict=False)
                  if LABEL_TO_KIND[label] != (q.detected or q.kind)}
         with session() as s:
-            store.set_corrections(s, survey_id, kinds=kinds, options=options)
+            store.set_corrections(s, viewer(), survey_id, kinds=kinds, options=options)
         st.success("保存しました。結果に反映されます。")
         st.rerun()
 

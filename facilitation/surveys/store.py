@@ -270,10 +270,16 @@ def response_ids(session: Session, survey_id: int) -> list[int]:
                                 .order_by(SurveyResponse.position)))
 
 
-def set_corrections(session: Session, survey_id: int, kinds: dict[str, str] | None = None,
+EDIT_SECRETARIAT_ONLY = "アンケートの設定の変更は事務局のみ行えます。"
+
+
+def set_corrections(session: Session, viewer: Viewer, survey_id: int, kinds: dict[str, str] | None = None,
                     options: dict[str, list[str]] | None = None) -> None:
     """Replace the secretariat's kind corrections and/or option sets (keys: question keys)."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     sheet = session.get(SurveySheet, survey_id)
+    if sheet is None:
+        raise SurveyError(f"アンケート（ID {survey_id}）が見つかりません。")
     if kinds is not None:
         bad = [k for k, v in kinds.items() if v not in KINDS]
         if bad:
@@ -283,7 +289,8 @@ def set_corrections(session: Session, survey_id: int, kinds: dict[str, str] | No
         sheet.options = {k: [clean(o) for o in v if clean(o)] for k, v in options.items() if v}
 
 
-def delete_survey(session: Session, survey_id: int) -> None:
+def delete_survey(session: Session, viewer: Viewer, survey_id: int) -> None:
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     session.execute(delete(SurveySheet).where(SurveySheet.id == survey_id))
 
 
