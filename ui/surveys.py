@@ -305,6 +305,7 @@ def reread_section(survey_id: int) -> None:
                 result = store.import_table(s, table, title="", meeting_id=info.meeting_id, source="sheet",
                                             source_ref=info.source_ref, survey_id=survey_id)
             st.success(esc(result.message()))
+            show_notes(result.notes)
         except SHOWN_ERRORS as exc:
             show_error(exc)
 
