@@ -5,7 +5,7 @@ import streamlit as st
 from facilitation.access.roles import AccessDenied
 from facilitation.surveys import comments
 from ui import surveys as sv
-from ui.common import session, viewer
+from ui.common import session, show_error, viewer
 
 st.title("アンケート")
 v = viewer()
@@ -51,7 +51,7 @@ else:
                 st.caption("「結果」タブの絞り込みを反映した内容を出力します。")
             sv.export_section(v, survey_id, survey, summary)
     except AccessDenied as exc:
-        st.error(str(exc))
+        show_error(exc)
 
 if v.is_secretariat:
     with tabs["取り込み"]:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.openchat import store as chat_store
 from facilitation.registrations.models import KeptAsideRow
+from facilitation.rosters import notes, report
 from facilitation.storage import db
 from facilitation.storage.models import Person, Registration
 from tests import streamlit_process
@@ -70,6 +71,11 @@ def hostile_app(demo_url, pixel, tmp_path_factory):
                 f"09:06\t{image}&佐藤\tはじめまして。{LINK} を見てください？\n"
                 f"09:07\t{LINK}&田中\t{image} よろしくお願いします。\n")
         chat_store.import_bytes(s, chat.encode(), SECRETARIAT_LOCAL, f"{LINK}.txt")
+        # The report's own fields and a room's notes (the report preview renders them as Markdown).
+        report.save_sections(s, SECRETARIAT_LOCAL, w["meeting_id"], overall=f"{image} {LINK}",
+                             next_meeting=f"- {image}\nhttp://127.0.0.1:{pixel}/bare.png")
+        notes.save_note(s, SECRETARIAT_LOCAL, room, {"issues": f"・{image}\n{LINK}",
+                                                     "summary": f"<img src=http://127.0.0.1:{pixel}/html.png>"})
         names = list(s.scalars(select(Person.name).where(Person.name.contains("evil"))))
     assert names
     app = streamlit_process.start(url, home / "streamlit.log")
@@ -105,6 +111,33 @@ def test_markup_from_people_is_shown_as_text(hostile_app, browser, pixel, path, 
     html = page.content()
     context.close()
     assert "evil.example" in html or path == "rooms"  # the text is there, as text
+
+
+@pytest.mark.timeout(300)
+def test_report_preview_shows_notes_as_text(hostile_app, browser, pixel):
+    """ルーム名簿 → レポート・Zoom出席 → 「レポートの内容を確認する」: the report rendered as Markdown,
+    with the notes, 全体共有 and 次回について people typed; nothing fetched, no link."""
+    _Pixel.hits.clear()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{hostile_app}/roster", wait_until="domcontentloaded")
+    page.locator("h1").first.wait_for(timeout=45_000)
+    page.get_by_text("レポート・Zoom出席", exact=True).click()
+    page.get_by_text("レポートの内容を確認する").click()
+    preview = page.locator('[data-testid="stExpander"]').filter(has_text="レポートの内容を確認する")
+    preview.get_by_text("全体共有").wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    text = preview.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert f"![x](http://127.0.0.1:{pixel}/pixel.png)" in text.replace("\u2060", "")  # shown as typed
+    assert "[link](http://evil.example)" in text.replace("\u2060", "")
+    external = preview.locator('a[href*="//"]')  # headings carry their own #anchor links
+    assert preview.locator("img").count() == 0
+    assert external.count() == 0, [external.nth(i).get_attribute("href") for i in range(external.count())]
+    assert page.locator('a[href*="evil.example"]').count() == 0
+    page.wait_for_timeout(1000)
+    context.close()
+    assert _Pixel.hits == [], f"the report preview fetched {_Pixel.hits}"
 
 
 def test_escape_helper_shows_text_literally():

@@ -6,11 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from facilitation.access.roles import COMMITTEE, FACILITATOR, AccessDenied, Viewer
 from facilitation.meetings import schedule
 from facilitation.orgs import directory, matching
 from facilitation.registrations.models import OrgReview
 from facilitation.storage import db
 from facilitation.storage.models import Organisation, Person, Registration
+
+SEC = Viewer(role="事務局", email="sec@example.org")
+OTHERS = [Viewer(role=COMMITTEE, email="iinkai@example.org"), Viewer(role=FACILITATOR, meeting_id=1, room_id=1)]
 
 DATA = Path(__file__).parent / "data" / "registrations"
 
@@ -77,10 +81,19 @@ def test_unknown_name_goes_to_review_and_confirming_makes_an_alias(master):
         review = s.query(OrgReview).one()
         assert review.seen == 2
         # shown as typed (brackets and space kept); matched by key
-        assert list(matching.pending_frame(s, mt.id)["入力された名称"]) == ["浦河の相談センター こみっと（仮）"]
-        assert matching.confirm(s, review.id, org.id, actor="事務局") == 1
+        assert list(matching.pending_frame(s, SEC, mt.id)["入力された名称"]) == ["浦河の相談センター こみっと（仮）"]
+        for other in OTHERS:  # the domain refuses, whatever page or command asks
+            for refused in (lambda v: matching.pending(s, v), lambda v: matching.pending_frame(s, v, mt.id),
+                            lambda v: matching.confirm(s, v, review.id, org.id),
+                            lambda v: matching.confirm_above(s, v, 0),
+                            lambda v: matching.create_and_confirm(s, v, review.id, "新しい機関", "NPO等", "日高振興局")):
+                with pytest.raises(AccessDenied, match="事務局だけ"):
+                    refused(other)
+        assert s.get(Person, person.id).organisation_id is None and matching.pending_count(s, mt.id) == 1
+        assert matching.confirm(s, SEC, review.id, org.id) == 1
+        assert review.resolved_by == "sec@example.org"
         assert s.get(Person, person.id).organisation_id == org.id
-        assert matching.pending(s) == []
+        assert matching.pending(s, SEC) == []
         # The confirmed spelling is now an alias: it matches exactly, without review.
         assert matching.match_org(s, "浦河の相談センター　こみっと（仮）").org_id == org.id
 
@@ -92,16 +105,16 @@ def test_create_new_organisation_from_review(master):
         assert m.needs_review
         matching.queue(s, [m])
         review = s.query(OrgReview).one()
-        org = matching.create_and_confirm(s, review.id, "NPO法人はまなす生活相談室", "NPO等", "渡島総合振興局")
+        org = matching.create_and_confirm(s, SEC, review.id, "NPO法人はまなす生活相談室", "NPO等", "渡島総合振興局")
         assert org.region == "渡島総合振興局"
         assert matching.match_org(s, "（特非）はまなす生活相談室").org_id == org.id
         lone = OrgReview(text="どこにも似ていない名前", text_key="どこにもにていないなまえ", candidates=[], score=0)
         s.add(lone)
         s.flush()
         with pytest.raises(ValueError, match="候補がありません"):
-            matching.confirm(s, lone.id)
+            matching.confirm(s, SEC, lone.id)
         with pytest.raises(ValueError, match="名称を入力"):
-            matching.create_and_confirm(s, lone.id, " ", "NPO等", "石狩振興局")
+            matching.create_and_confirm(s, SEC, lone.id, " ", "NPO等", "石狩振興局")
 
 
 # --- a city office is never its 社協; evidence ranks the candidates (issue 14) -------------------
@@ -187,16 +200,16 @@ def test_confirm_every_suggestion_above_a_threshold_at_once(master):
             s.flush()
             s.add(Registration(meeting_id=mt.id, person_id=p.id, org_text=typed))
         matching.queue(s, [f for f in found if f.needs_review], mt.id)
-        waiting = len(matching.pending(s, mt.id))
+        waiting = len(matching.pending(s, SEC, mt.id))
         assert waiting == sum(f.needs_review for f in found) == 5  # three were sure: no review
         # The first suggestion is right for every name that has a right answer.
         for f, (_t, _ev, no) in zip(found, EIGHT, strict=True):
             if no is not None:
                 assert (f.org_id or f.candidates[0]["id"]) == by_no[no], (f.text, f.candidates[:2])
-        sure = matching.above(s, 85, mt.id)
-        names, people = matching.confirm_above(s, 85, mt.id, actor="事務局")
+        sure = matching.above(s, SEC, 85, mt.id)
+        names, people = matching.confirm_above(s, SEC, 85, mt.id)
         assert names == len(sure) == people == 3
-        left = {r.text for r in matching.pending(s, mt.id)}
+        left = {r.text for r in matching.pending(s, SEC, mt.id)}
         assert left == {"石狩市", "江別市"}  # never a 社協 or a private body for a city's name
         for r in s.query(Registration).filter_by(meeting_id=mt.id):
             no = next(n for t, _e, n in EIGHT if t == r.org_text)

@@ -80,7 +80,7 @@ def test_redaction_removes_the_text_from_the_sqlite_file_for_good(sqlite_url):
         mid = s.scalar(select(ChatMessage.id).where(ChatMessage.text == secret))
         assert store.redact(s, mid, SEC)
     with db.session(sqlite_url) as s:
-        store.scrub_storage(s)
+        store.scrub_storage(s, SEC)
     path = sqlite_url.removeprefix("sqlite:///")
     # Read the files while the app still holds the database open (write-ahead log included).
     raw = b"".join(p.read_bytes() for p in Path(path).parent.glob(Path(path).name + "*"))
@@ -102,7 +102,7 @@ def test_redaction_is_not_undone_by_reimporting(db_url):
         assert store.redact(s, mid, SEC)
         assert not store.redact(s, mid, SEC)  # a second click changes nothing
     with db.session(db_url) as s:
-        store.scrub_storage(s)
+        store.scrub_storage(s, SEC)
     again = load(db_url, "ja_ios.txt")
     assert again.messages_added == 0
     with db.session(db_url) as s:
@@ -152,3 +152,11 @@ def test_the_format_and_the_lines_read_with_a_doubt_are_kept_with_the_import(sql
     assert (fmt, unparsed, [w["line"] for w in warnings]) == ("LINE（スマートフォン・日本語）", [], [9, 14])
     broken = load(sqlite_url, "broken.txt")  # unreadable lines stay apart from the warnings
     assert [u["line"] for u in broken.unparsed] == [3, 4, 8, 9, 11] and broken.warnings == []
+
+
+@pytest.mark.parametrize("other", [Viewer(role=COMMITTEE, email="iinkai@example.org"),
+                                   Viewer(role="ファシリテーター", email="link:abc", meeting_id=1, room_id=1)],
+                         ids=["committee", "facilitator"])
+def test_only_the_secretariat_scrubs_the_storage(db_url, other):
+    with db.session(db_url) as s, pytest.raises(AccessDenied, match="事務局のみ"):
+        store.scrub_storage(s, other)

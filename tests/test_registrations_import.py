@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.assignment import choices as choice_map
 from facilitation.files.tabular import Table
 from facilitation.meetings import schedule
@@ -20,6 +20,8 @@ from facilitation.storage import db
 from facilitation.storage.models import Person, Registration, Room
 from facilitation.text import vocab
 from facilitation.text.normalize import person_key
+
+SEC = SECRETARIAT_LOCAL  # the secretariat on this machine
 
 DATA = Path(__file__).parent / "data" / "registrations"
 H = forms.STANDARD_HEADERS
@@ -125,7 +127,7 @@ def test_kept_aside_row_fixed_on_the_page_goes_in_and_stays_resolved(setup):
     with db.session(url) as s:
         entry = intake.kept_aside(s, mid)[0]
         fixed = dict(entry.raw, **{"メールアドレス": "fixed@example.org"})
-        res = intake.retry_kept_aside(s, entry.id, fixed, actor="事務局")
+        res = intake.retry_kept_aside(s, SEC, entry.id, fixed)
         assert res.imported == 1
         assert intake.kept_aside(s, mid) == []
         assert s.get(KeptAsideRow, entry.id).resolution == "imported"
@@ -135,7 +137,7 @@ def test_kept_aside_row_fixed_on_the_page_goes_in_and_stays_resolved(setup):
     with db.session(url) as s:
         other = imp(url, mid, table(row(email="x@", name="誰か"), name="t.csv"))
         entry = intake.kept_aside(s, mid)[0]
-        intake.dismiss_kept_aside(s, entry.id)
+        intake.dismiss_kept_aside(s, SEC, entry.id)
         assert intake.kept_aside(s, mid) == [] and len(other.quarantined) == 1
         assert len(intake.kept_aside(s, mid, include_resolved=True)) == 2
 
@@ -232,8 +234,8 @@ def test_unknown_organisation_imports_and_waits_for_review(setup):
                                                                    org="ＮＰＯ法人はまなす生活相談室")))
     assert (res.imported, res.reviews, res.unmatched_orgs) == (2, 1, 2)
     with db.session(url) as s:
-        review = matching.pending(s, mid)[0]
-        org = matching.create_and_confirm(s, review.id, "NPO法人はまなす生活相談室", "NPO等", "渡島総合振興局")
+        review = matching.pending(s, SEC, mid)[0]
+        org = matching.create_and_confirm(s, SEC, review.id, "NPO法人はまなす生活相談室", "NPO等", "渡島総合振興局")
         df = intake.registrant_frame(s, mid, SECRETARIAT_LOCAL)
         assert set(df["機関"]) == {org.name}
         assert intake.summary(s, mid).by_region == {"渡島総合振興局": 2}
@@ -248,28 +250,28 @@ def test_saved_column_mapping_is_used(setup):
         intake.save_column_mapping(s, mid, {"連絡先": "email", "参加者": "name", "ご所属": "org"})
         assert intake.saved_mapping(s, mid)["参加者"] == "name"
         entry = intake.kept_aside(s, mid)[0]
-        assert intake.retry_kept_aside(s, entry.id, entry.raw).imported == 1
+        assert intake.retry_kept_aside(s, SEC, entry.id, entry.raw).imported == 1
 
 
 def test_manual_entry_edit_and_cancel(setup):
     url, mid = setup
     with db.session(url) as s:
-        reg = intake.add_manual(s, mid, intake.ManualEntry(
+        reg = intake.add_manual(s, SEC, mid, intake.ManualEntry(
             name="千葉 直子", email="chiba@example.org", org="名寄市社協", mode="会場", choice1=THEMES[0],
             programs=["自立相談支援事業"], years="2年", facilitator=True))
         rid = reg.id
         assert (reg.source, reg.attendance_mode, reg.person.organisation.name) == (
             "manual", "会場", "名寄市社会福祉協議会生活相談支援センター")
         with pytest.raises(intake.RegistrationError, match="すでに申込済み"):
-            intake.add_manual(s, mid, intake.ManualEntry(name="千葉 直子", email="CHIBA@example.org"))
+            intake.add_manual(s, SEC, mid, intake.ManualEntry(name="千葉 直子", email="CHIBA@example.org"))
         with pytest.raises(intake.RegistrationError, match="メールアドレスの形式"):
-            intake.add_manual(s, mid, intake.ManualEntry(name="誰か", email="dareka"))
+            intake.add_manual(s, SEC, mid, intake.ManualEntry(name="誰か", email="dareka"))
         with pytest.raises(intake.RegistrationError, match="氏名が空欄"):
-            intake.add_manual(s, mid, intake.ManualEntry(name="", email="x@example.org"))
-        intake.update_registration(s, rid, {"name": "千葉　直子", "choice2": THEMES[1], "note": "遅れて参加"})
+            intake.add_manual(s, SEC, mid, intake.ManualEntry(name="", email="x@example.org"))
+        intake.update_registration(s, SEC, rid, {"name": "千葉　直子", "choice2": THEMES[1], "note": "遅れて参加"})
         with pytest.raises(intake.RegistrationError, match="状態は"):
-            intake.update_registration(s, rid, {"status": "不明"})
-        intake.cancel(s, rid)
+            intake.update_registration(s, SEC, rid, {"status": "不明"})
+        intake.cancel(s, SEC, rid)
         assert intake.summary(s, mid).cancelled == 1
     # A cancelled registration stays cancelled when the same person's row is read again.
     with db.session(url) as s:
@@ -345,3 +347,83 @@ def test_property_every_row_counted_once_and_nobody_lost(setup, batches):
         assert len(kept) >= len({tuple(r) for r in t.rows if not r[2] or (r[1] and "@" not in r[1])})
         again = imp(url, mid, t, source="sheet", source_ref="K/t", report_removed=True)
         assert again.imported == 0 and again.updated == 0  # re-reading the same rows changes nothing
+
+
+@pytest.mark.parametrize("other", [Viewer(role=COMMITTEE, email="iinkai@example.org"),
+                                   Viewer(role=FACILITATOR, email="link:abc", meeting_id=1, room_id=1)],
+                         ids=["committee", "facilitator"])
+def test_only_the_secretariat_changes_registrations(setup, other):
+    """The domain refuses every change by another role, whatever page or command asks (issue 14)."""
+    url, mid = setup
+    imp(url, mid, table(row(), row(email="", name="", org="")))  # one registration, one row kept aside
+    with db.session(url) as s:
+        rid = s.query(Registration).one().id
+        kept = intake.kept_aside(s, mid)[0].id
+        before = (s.get(Registration, rid).status, s.get(Registration, rid).person.name)
+        attempts = [
+            lambda: intake.add_manual(s, other, mid, intake.ManualEntry(name="侵入 太郎", email="x@example.org")),
+            lambda: intake.update_registration(s, other, rid, {"name": "書き換え"}),
+            lambda: intake.cancel(s, other, rid),
+            lambda: intake.restore(s, other, rid),
+            lambda: intake.retry_kept_aside(s, other, kept, {"氏名": "侵入 太郎", "メールアドレス": "x@example.org"}),
+            lambda: intake.dismiss_kept_aside(s, other, kept),
+            lambda: intake.mark_checked(s, other, kept),
+        ]
+        for attempt in attempts:
+            with pytest.raises(AccessDenied, match="事務局だけ"):
+                attempt()
+        assert (s.get(Registration, rid).status, s.get(Registration, rid).person.name) == before
+        assert s.query(Registration).count() == 1 and len(intake.kept_aside(s, mid)) == 1
+        intake.dismiss_kept_aside(s, SEC, kept)
+        assert intake.kept_aside(s, mid, include_resolved=True)[0].resolved_by == SEC.actor
+
+
+@pytest.mark.parametrize("column", ["メールアドレス", "氏名", "所属（法人・機関名）", "備考"])
+def test_a_cell_cut_by_the_reader_keeps_its_row_aside(setup, column):
+    """A 200,000-character cell is cut by tabular (issue 14 item 16): the row is kept aside with a
+    Japanese reason naming row and column, never imported half-written; the other rows go in."""
+    import csv
+    import io
+
+    url, mid = setup
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(H)
+    values = {"タイムスタンプ": "2026/11/20 10:00:00", "メールアドレス": "huge@example.org", "氏名": "長文 太郎",
+              "所属（法人・機関名）": "りんく", "備考": ""}
+    values[column] = ("x" * 200_000 + "@example.org") if column == "メールアドレス" else "あ" * 200_000
+    w.writerow([values.get(h, "") for h in H])
+    w.writerow(row(email="fine@example.org", name="普通 花子"))
+    with db.session(url) as s:
+        res = intake.import_file(s, mid, buf.getvalue().encode("utf-8"), "長い.csv")
+        assert (res.imported, len(res.quarantined)) == (1, 1), res.line()
+        reason = res.quarantined[0]["reason"]
+        assert reason.startswith(f"2行目「{column}」") and "途中までしか読み込めません" in reason
+        assert any(f"「{column}」は200,0" in n for n in res.notes)  # the reader's note reaches the page
+        kept = intake.kept_aside(s, mid)
+        assert [k.column for k in kept] == [column]
+        assert {r.person.email for r in s.query(Registration)} == {"fine@example.org"}
+
+
+def test_import_file_reads_the_sheet_asked_for_and_says_which(setup):
+    import io
+
+    import openpyxl
+
+    url, mid = setup
+    book = openpyxl.Workbook()
+    book.active.title = "集計"
+    book.active.append(["区分", "人数"])
+    book.active.append(["団体", "12"])
+    form = book.create_sheet("申込一覧")
+    form.append(list(H))
+    form.append(row(email="sheet@example.org", name="シート 読子"))
+    buf = io.BytesIO()
+    book.save(buf)
+    with db.session(url) as s:
+        first = intake.import_file(s, mid, buf.getvalue(), "book.xlsx")  # the active sheet: no names there
+        assert first.sheet == "集計" and first.sheets == ["集計", "申込一覧"]
+        assert first.imported == 0 and any("シート「集計」を読みました" in n for n in first.notes)
+        second = intake.import_file(s, mid, buf.getvalue(), "book.xlsx", sheet="申込一覧")
+        assert second.imported == 1 and second.sheet == "申込一覧"
+        assert any("シート「申込一覧」を読みました" in n for n in second.notes)

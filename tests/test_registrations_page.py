@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import COMMITTEE, Viewer
+from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.assignment import choices, service
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
@@ -14,6 +14,8 @@ from facilitation.sheets import gsheets
 from facilitation.sheets.emulator import DEMO_KEY, DEMO_URL, SheetsEmulator, demo_tabs
 from facilitation.storage import db
 from facilitation.storage.models import Registration
+
+SEC = SECRETARIAT_LOCAL  # the secretariat on this machine
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "registrations.py")
 
@@ -87,7 +89,7 @@ def test_a_choice_mapped_on_this_page_is_what_the_rooms_page_and_the_optimiser_u
     with db.session(app_db) as s:
         mid = schedule.upcoming_meeting(s).id
         room = choices.list_rooms(s, mid)[2]
-        reg_id = intake.add_manual(s, mid, intake.ManualEntry(
+        reg_id = intake.add_manual(s, SEC, mid, intake.ManualEntry(
             name="石川 千尋", email="ishikawa@example.org", org="ＪＯＩＮ", choice1="ひきこもりの家族会の話",
             choice2="住まいと居住支援")).id
     at = AppTest.from_file(PAGE, default_timeout=60)
@@ -115,12 +117,12 @@ def test_a_choice_mapped_on_this_page_is_what_the_rooms_page_and_the_optimiser_u
 def test_review_tab_confirms_sure_suggestions_at_once_and_lists_rows_to_check(app_db):
     with db.session(app_db) as s:
         mid = schedule.upcoming_meeting(s).id
-        before = {r.text for r in matching.pending(s, mid)}
+        before = {r.text for r in matching.pending(s, SEC, mid)}
         for i, (org, region) in enumerate([("千歳市 福祉課", "石狩振興局"), ("恵庭市社会福祉課", "石狩振興局"),
                                            ("石狩市", "石狩振興局"), ("", "")]):
-            intake.add_manual(s, mid, intake.ManualEntry(name=f"確認 {i}太郎", email=f"kakunin{i}@example.org",
+            intake.add_manual(s, SEC, mid, intake.ManualEntry(name=f"確認 {i}太郎", email=f"kakunin{i}@example.org",
                                                          org=org, region=region))
-        sure = {r.text for r in matching.above(s, 85, mid)}
+        sure = {r.text for r in matching.above(s, SEC, 85, mid)}
         assert {"千歳市 福祉課", "恵庭市社会福祉課"} <= sure and "石狩市" not in sure
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
@@ -134,7 +136,7 @@ def test_review_tab_confirms_sure_suggestions_at_once_and_lists_rows_to_check(ap
     assert not at.exception
     assert any(f"一致度 85% 以上の {len(sure)} 件をまとめて確定しました" in m.value for m in at.success)
     with db.session(app_db) as s:
-        left = {r.text for r in matching.pending(s, mid)}
+        left = {r.text for r in matching.pending(s, SEC, mid)}
         assert left == (before | {"石狩市"}) - sure
         chitose = s.query(Registration).filter_by(meeting_id=mid, org_text="千歳市 福祉課").one()
         assert chitose.person.organisation.name == "千歳市役所保健福祉部福祉課生活支援係"
@@ -143,3 +145,62 @@ def test_review_tab_confirms_sure_suggestions_at_once_and_lists_rows_to_check(ap
     assert not at.exception
     with db.session(app_db) as s:
         assert intake.to_check(s, mid) == []
+
+
+def _workbook(sheets: dict[str, list[list[str]]], active: int = 0) -> bytes:
+    """An .xlsx written by openpyxl: {sheet title: rows (the first is the header row)}."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        ws = book.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    book.active = active
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def test_upload_of_a_two_sheet_workbook_says_which_sheet_and_can_read_the_other(app_db):
+    """Issue 14 item 8: the page says which sheet it read and lets the person pick another."""
+    from facilitation.registrations import forms
+
+    headers = list(forms.STANDARD_HEADERS)
+
+    def rows(*people):
+        out = [headers]
+        for name, email in people:
+            values = {"氏名": name, "メールアドレス": email, "タイムスタンプ": "2026/11/20 10:00:00"}
+            out.append([values.get(h, "") for h in headers])
+        return out
+
+    data = _workbook({"第1回の申込": rows(("一枚目 一郎", "ichimai1@example.org")),
+                      "追加の申込": rows(("二枚目 二郎", "nimai2@example.org"), ("二枚目 三郎", "nimai3@example.org"))})
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    with db.session(app_db) as s:
+        mid = schedule.upcoming_meeting(s).id
+    before = [m.value for m in at.metric][0]
+    at.file_uploader(key=f"upload_{mid}").set_value(("申込.xlsx", data, "application/vnd.ms-excel")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    picker = at.selectbox(key=f"upload_sheet_{mid}")
+    assert picker.options == ["第1回の申込", "追加の申込"] and picker.value == "第1回の申込"  # the active sheet
+    at.button(key="import_file").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("1行: 新規 1件" in s.value for s in at.success), [s.value for s in at.success]
+    notes = [i.value for i in at.info]
+    assert any("シート「第1回の申込」を読みました" in n and "追加の申込" in n for n in notes), notes
+    # The other sheet: picked, read again, imported; the note names it.
+    at.selectbox(key=f"upload_sheet_{mid}").set_value("追加の申込").run()
+    at.button(key="import_file").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("2行: 新規 2件" in s.value for s in at.success), [s.value for s in at.success]
+    assert any("シート「追加の申込」を読みました" in i.value for i in at.info), [i.value for i in at.info]
+    with db.session(app_db) as s:
+        emails = {r.person.email for r in s.query(Registration).filter_by(meeting_id=mid)}
+    assert {"ichimai1@example.org", "nimai2@example.org", "nimai3@example.org"} <= emails
+    assert [m.value for m in at.metric][0] != before

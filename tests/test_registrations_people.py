@@ -15,6 +15,8 @@ from facilitation.registrations import forms, intake
 from facilitation.storage import db
 from facilitation.storage.models import Person, Registration
 
+SEC = SECRETARIAT_LOCAL  # the secretariat on this machine
+
 H = forms.STANDARD_HEADERS
 
 
@@ -121,7 +123,7 @@ def test_a_shared_office_email_never_merges_two_people(master):
     assert (again.imported, again.updated, again.duplicates) == (0, 0, 2)
     with db.session(url) as s:
         assert len(intake.to_check(s, mid)) == 1  # the same check, not a second one
-        intake.mark_checked(s, intake.to_check(s, mid)[0].id, actor="事務局")
+        intake.mark_checked(s, SEC, intake.to_check(s, mid)[0].id)
         assert intake.to_check(s, mid) == []
     # A later meeting: the address is already on record for 山田 太郎; 佐藤 花子 is still herself.
     with db.session(url) as s:
@@ -168,7 +170,7 @@ def test_a_registrant_without_an_organisation_is_flagged_not_counted_as_a_group(
         assert counts.line.endswith("（うち所属未確認 1名）")
         assert len(intake.to_check(s, mid)) == 1
         reg = s.query(Registration).filter_by(meeting_id=mid).join(Person).filter(Person.name == "山田 太郎").one()
-        intake.update_registration(s, reg.id, {"org_text": "りんく"})
+        intake.update_registration(s, SEC, reg.id, {"org_text": "りんく"})
         assert intake.to_check(s, mid) == []  # the organisation is known now: nothing left to look at
         assert intake.summary(s, mid).to_check == 0
 
@@ -183,14 +185,14 @@ def test_what_people_typed_is_stored_as_typed(master):
         reg = s.query(Registration).filter_by(meeting_id=mid).one()
         assert (reg.person.name, reg.choice1, reg.org_text) == ("山田　太郎", theme, "ＮＰＯ法人　りんく")
         assert reg.person.organisation.name.endswith("りんく")  # matching still sees through the widths
-        intake.update_registration(s, reg.id, {"choice2": " 就労準備支援事業（分科会） ", "name": "山田 太郎"})
+        intake.update_registration(s, SEC, reg.id, {"choice2": " 就労準備支援事業（分科会） ", "name": "山田 太郎"})
         assert (reg.choice2, reg.person.name) == ("就労準備支援事業（分科会）", "山田 太郎")
     # A kept-aside row fixed on the page keeps the spaces of the name typed there.
     imp(url, mid, table(row(email="bad@", name="", org="りんく")))
     with db.session(url) as s:
         entry = intake.kept_aside(s, mid)[0]
         fixed = dict(entry.raw, **{"メールアドレス": "kimura@example.org", "氏名": "木村 一郎"})
-        assert intake.retry_kept_aside(s, entry.id, fixed).imported == 1
+        assert intake.retry_kept_aside(s, SEC, entry.id, fixed).imported == 1
         assert s.query(Person).filter_by(email="kimura@example.org").one().name == "木村 一郎"
     with db.session(url) as s:
         assert intake.registrant_frame(s, mid, SECRETARIAT_LOCAL)["第1希望"].tolist()[0] == theme

@@ -107,7 +107,7 @@ def test_markdown_and_html_escape_what_people_typed(held):
     assert "- **参加者数**：合計6名（4機関：団体2(4)・自治体1(1)・国(1)）" in md
     assert "### 【ルーム1】ひきこもり支援" in md
     assert "- ひきこもりの方への最初の接点づくりが難しい。" in md
-    assert r"\<b\>相談が少ない\</b\> & 町村部の課題" in md
+    assert r"\<b\>相談が少ない\</b\> \& 町村部の課題" in md
     page = report.to_html(data)
     assert "&lt;b&gt;相談が少ない&lt;/b&gt; &amp; 町村部の課題" in page and "<b>相談" not in page
     assert "@media print" in page and '<html lang="ja">' in page

@@ -8,6 +8,7 @@ those kinds, stored as its corrections so 「質問の種類」 shows them and t
 
 from __future__ import annotations
 
+from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.files.tabular import Table
 from facilitation.storage import db
 from facilitation.surveys import questions, store
@@ -43,7 +44,7 @@ def test_a_later_survey_keeps_the_kinds_of_the_same_titles(sqlite_url):
     with db.session(sqlite_url) as s:
         first = store.import_table(s, EARLIER, title="1月の事後アンケート", meeting_id=None).survey_id
         assert kinds_of_session(s, first)["参加の形"] == MULTI
-        store.set_corrections(s, first, kinds={"参加の形": SINGLE})  # the secretariat's choice
+        store.set_corrections(s, SECRETARIAT_LOCAL, first, kinds={"参加の形": SINGLE})  # the secretariat's choice
     with db.session(sqlite_url) as s:
         later = store.import_table(s, LATER, title="2月の事後アンケート", meeting_id=None).survey_id
     got = kinds_of(sqlite_url, later)
@@ -53,7 +54,7 @@ def test_a_later_survey_keeps_the_kinds_of_the_same_titles(sqlite_url):
         survey = store.load(s, later)
         scale = next(q for q in survey.questions if q.title.strip() == "講義の印象")
         assert scale.options == ["5", "4", "3", "2", "1"] and scale.detected == NUMBER  # 5 points, not 3 and 4
-        store.set_corrections(s, later, kinds={})  # changed back in 「質問の種類」: the detection again
+        store.set_corrections(s, SECRETARIAT_LOCAL, later, kinds={})  # changed back in 「質問の種類」: the detection again
     assert kinds_of(sqlite_url, later)["講義の印象"] == NUMBER
 
 

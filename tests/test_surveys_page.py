@@ -151,3 +151,37 @@ def test_comment_word_pairs_are_labelled_without_jargon(survey_db):
     pairs = next(df.value for df in at.dataframe if "語1" in df.value.columns)
     assert "結びつきの強さ（0〜1）" in pairs.columns
     assert "Jaccard" not in all_text(at) and not any("Jaccard" in c for df in at.dataframe for c in df.value.columns)
+
+
+def test_survey_upload_of_a_workbook_picks_the_form_tab_and_can_read_another(survey_db):
+    """Issue 14 item 8: a summary sheet before the 「フォームの回答 1」 tab; the form tab is read, the
+    page says so, and the other sheet can be chosen."""
+    import csv
+    import io
+
+    import openpyxl
+
+    rows = list(csv.reader(io.StringIO((DATA / "evaluation_utf8.csv").read_bytes().decode("utf-8-sig"))))
+    book = openpyxl.Workbook()
+    book.active.title = "集計"
+    book.active.append(["項目", "件数"])
+    book.active.append(["回答数", len(rows) - 1])
+    form = book.create_sheet("フォームの回答 1")
+    for r in rows[:6]:
+        form.append(r)
+    buf = io.BytesIO()
+    book.save(buf)
+    at = run()
+    at.text_input(key="sv_title").set_value("ブックのアンケート")
+    at.file_uploader(key="sv_file").set_value(("回答.xlsx", buf.getvalue(), "application/vnd.ms-excel")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    picker = at.selectbox(key="sv_sheet")
+    assert picker.options == ["集計", "フォームの回答 1"] and picker.value == "フォームの回答 1"
+    at.button(key="sv_go_file").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("5件の回答を取り込みました" in s.value for s in at.success), [s.value for s in at.success]
+    assert any("シート「フォームの回答 1」を読みました" in i.value for i in at.info), [i.value for i in at.info]
+    at.selectbox(key="sv_sheet").set_value("集計").run()
+    at.button(key="sv_go_file").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("シート「集計」を読みました" in i.value for i in at.info), [i.value for i in at.info]

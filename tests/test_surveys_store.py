@@ -21,6 +21,7 @@ DATA = Path(__file__).parent / "data" / "surveys"
 USEFUL = "情報交換会に参加して、いかがでしたか"
 COMMENT = "ご意見・ご感想"
 COMMITTEE_VIEWER = Viewer(role=COMMITTEE, email="iin@example.jp")
+SEC = SECRETARIAT_LOCAL
 
 
 def _org(s, name, kind, region):
@@ -105,7 +106,7 @@ def test_corrections_are_stored_and_reimport_keeps_tags(network):
     url, ids = network
     sid = _import(url, ids["m2"]).survey_id
     with db.session(url) as s:
-        store.set_corrections(s, sid, kinds={"希望する開催頻度": "text"})
+        store.set_corrections(s, SEC, sid, kinds={"希望する開催頻度": "text"})
         rid = store.response_ids(s, sid)[0]
         comments.set_tags(s, SECRETARIAT_LOCAL, rid, COMMENT, ["財政面", "連携", "財政面"])
     _import(url, ids["m2"], survey_id=sid)
@@ -114,7 +115,7 @@ def test_corrections_are_stored_and_reimport_keeps_tags(network):
         assert store.comment_tags(s, sid, COMMENT) == {rid: ["財政面", "連携"]}
         assert len(store.response_ids(s, sid)) == 12
         with pytest.raises(store.SurveyError):
-            store.set_corrections(s, sid, kinds={"希望する開催頻度": "なんでも"})
+            store.set_corrections(s, SEC, sid, kinds={"希望する開催頻度": "なんでも"})
 
 
 def test_comments_filters_tags_and_keyword_in_context(network):
@@ -122,7 +123,7 @@ def test_comments_filters_tags_and_keyword_in_context(network):
     sid = _import(url, ids["m2"]).survey_id
     with db.session(url) as s:
         assert store.tag_names(s)[:3] == ["財政面", "人材面", "連携"]
-        assert store.set_tag_names(s, ["財源", " 人材 ", "財源", ""]) == ["財源", "人材"]
+        assert store.set_tag_names(s, SEC, ["財源", " 人材 ", "財源", ""]) == ["財源", "人材"]
         rids = store.response_ids(s, sid)
         comments.set_tags(s, SECRETARIAT_LOCAL, rids[10], COMMENT, ["財源"])
         all_comments = comments.comments(s, SECRETARIAT_LOCAL, sid, COMMENT)
@@ -289,3 +290,29 @@ def test_a_different_file_is_a_new_survey(network):
         second = store.import_table(s, other, title="別のアンケート", meeting_id=ids["m1"])
         assert second.outcome == store.NEW and second.survey_id != first.survey_id
         assert len(store.list_surveys(s)) == 2
+
+
+def test_only_the_secretariat_tags_and_reads_every_other_text(network):
+    """Tags and the 「その他」 texts of every room are the secretariat's: the domain trims and refuses
+    (issue 14), not only the page."""
+    url, ids = network
+    sid = _import(url, ids["m2"]).survey_id
+    facilitator = Viewer(role=FACILITATOR, email="link:f1", meeting_id=ids["m2"], room_id=ids["room1"])
+    with db.session(url) as s:
+        rid = store.response_ids(s, sid)[0]
+        for other in (COMMITTEE_VIEWER, facilitator):
+            assert comments.results(s, other, sid).question("希望する開催頻度").other_texts == []
+            with pytest.raises(AccessDenied, match="事務局のみ"):
+                store.set_tag_names(s, other, ["書き換え"])
+            with pytest.raises(AccessDenied, match="事務局のみ"):
+                store.set_comment_tags(s, other, rid, COMMENT, ["連携"])
+            with pytest.raises(AccessDenied, match="事務局のみ"):
+                comments.set_tags(s, other, rid, COMMENT, ["連携"])
+            with pytest.raises(AccessDenied, match="事務局のみ"):
+                store.set_corrections(s, other, sid, kinds={"希望する開催頻度": "text"})
+            with pytest.raises(AccessDenied, match="事務局のみ"):
+                store.delete_survey(s, other, sid)
+        assert store.tag_names(s)[:3] == ["財政面", "人材面", "連携"]
+        assert store.comment_tags(s, sid, COMMENT) == {} and store.load(s, sid).kinds == {}
+        assert [i.id for i in store.list_surveys(s)].count(sid) == 1
+        assert comments.results(s, SEC, sid).question("希望する開催頻度").other_texts == ["年度初めに1回"]

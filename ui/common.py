@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,6 +14,7 @@ from facilitation.errors import UserError
 from facilitation.files.exports import looks_like_formula, safe_frame
 from facilitation.meetings import schedule
 from facilitation.storage import db
+from facilitation.text.markup import escape_markdown
 
 
 def db_url() -> str:
@@ -116,16 +116,49 @@ def upload_hint(kinds: str) -> None:
                f"（形式: {kinds}・1ファイル{limit}MBまで）。")
 
 
+_SHEET_PROBE = "_sheet_probe"  # {upload id: (the sheet read_table picks, the visible sheets, its notes)}
+
+
+def sheet_picker(upload, key: str) -> str | None:
+    """For an uploaded .xlsx with several visible sheets: a select box of them, set to the sheet
+    read_table would read (a 「フォームの回答 N」 tab, else the active sheet), and a line saying
+    which. Returns the chosen sheet name, or None (a CSV, or a workbook with one sheet)."""
+    from facilitation.files.tabular import XLSX_MAGIC, read_table
+
+    data = upload.getvalue()
+    if not data.startswith(XLSX_MAGIC):
+        return None
+    probes = st.session_state.setdefault(_SHEET_PROBE, {})
+    upload_id = getattr(upload, "file_id", None) or f"{upload.name}:{len(data)}"
+    if upload_id not in probes:
+        try:
+            table = read_table(data, upload.name)
+            probe = (table.sheet, list(table.sheets))
+        except SHOWN_ERRORS:  # the import itself will say what is wrong
+            probe = ("", [])
+        probes.clear()  # one upload at a time is enough to remember
+        probes[upload_id] = probe
+    default, sheets = probes[upload_id]
+    if len(sheets) < 2:
+        return None
+    chosen = st.selectbox("読み込むシート", sheets, index=sheets.index(default) if default in sheets else 0,
+                          key=key, placeholder="シートを選んでください")
+    st.caption(f"このファイルにはシートが{len(sheets)}枚あります。" + esc(
+        f"「{default}」を読む設定にしています。" if chosen == default else f"「{chosen}」を読みます。")
+        + "別のシートを取り込む場合は、ここで選び直してください。")
+    return chosen
+
+
+def show_notes(notes: list[str]) -> None:
+    """What the file reader noticed (which sheet was read, a cell cut short), each line escaped."""
+    for note in notes:
+        st.info(esc(note))
+
+
 def show_problems(problems: list[str], title: str = "確認が必要な点があります") -> None:
     """A list of Japanese messages the user can act on (never a traceback)."""
     if problems:
         st.warning(title + "\n\n" + "\n".join(f"- {esc(p)}" for p in problems))  # messages quote user text
-
-
-_MARKUP = re.compile(r"([\\`*_\[\]#<>$:|~&!])")
-_LINE_START = re.compile(r"^(\s*)(\d+(?=[.)])|[-+=])")  # lists, setext underlines: only at a line start
-# GFM turns bare URLs into links after escapes are resolved; an invisible word joiner breaks them.
-_AUTOLINK = re.compile(r"(?i)(:)(?=//)|(www)(?=\.)")
 
 
 def esc(text: object) -> str:
@@ -139,15 +172,17 @@ def esc(text: object) -> str:
     into st.markdown / st.write / st.caption / st.info / st.success / st.warning / st.error and
     into widget or expander labels (which are Markdown too).
     """
-    lines = str("" if text is None else text).splitlines() or [""]
-    out = []
-    for line in lines:
-        line = _MARKUP.sub(r"\\\1", _AUTOLINK.sub("\\1\\2\u2060", line))
-        out.append(_LINE_START.sub(lambda m: m[1] + (m[2] + "\\" if m[2][0].isdigit() else "\\" + m[2]), line))
-    return "  \n".join(out)
+    return escape_markdown(text)  # the one rule, shared with the Markdown report (text.markup)
 
 
 SHOWN_ERRORS = (UserError, AccessDenied)  # shown as their Japanese message; anything else is a bug
+
+
+def show_error(exc: BaseException | str, kind: str = "error", *, where=None) -> None:
+    """The ONE way a page shows a refusal or a problem: its Japanese message, escaped (domain
+    messages quote what people typed: a name with `![](http://…)` must not fetch an image).
+    `kind`: "error", "warning" or "info"; `where`: a column or container (default: the current one)."""
+    getattr(where or st, kind)(esc(str(exc)))
 
 
 # --- Tables: the ONE way a page shows a frame (tests/test_tables.py checks nothing bypasses it) ---

@@ -17,7 +17,7 @@ from facilitation.history import coverage as cov
 from facilitation.text import vocab
 from facilitation.text.dates import now_jst, use_wareki
 
-from .common import SHOWN_ERRORS, db_url, esc, session, show_editor, show_table, viewer
+from .common import SHOWN_ERRORS, db_url, esc, session, show_editor, show_error, show_table, viewer
 
 TABS = ("会ごと", "機関別", "個人別", "初参加・継続・離脱", "対象機関", "地域", "委員会資料")
 TAB_KEY = "history_tab"
@@ -184,7 +184,7 @@ def merge_editor(data: Data) -> None:
                         with session() as s:
                             participation.set_merge(s, a, b, viewer())
                     except SHOWN_ERRORS as exc:
-                        st.warning(str(exc))
+                        show_error(exc, "warning")
                     else:
                         refresh()
                         st.rerun()
@@ -195,7 +195,7 @@ def people_tab(data: Data, scope: participation.Scope) -> None:
     try:
         matrix = participation.person_matrix(period, viewer())
     except AccessDenied as exc:
-        st.info(str(exc))
+        show_error(exc, "info")
         return
     if matrix.empty:
         st.info("この条件で参加した人はいません。")

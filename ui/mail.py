@@ -9,7 +9,7 @@ from facilitation.mail import outbox
 from facilitation.mail.smtp import MailError, SmtpSettings, Transport, load_settings
 
 from . import auth, links
-from .common import SHOWN_ERRORS, esc, session, show_problems, show_table, viewer
+from .common import SHOWN_ERRORS, esc, session, show_error, show_problems, show_table, viewer
 
 FLASH = "mail_flash"
 
@@ -54,7 +54,7 @@ def render(meeting_id: int) -> None:
             plan = outbox.plan(s, v, meeting_id, secret=secret, make_url=links.link_url,
                                sender_name=settings.from_name if settings else "")
     except AccessDenied as exc:
-        st.info(str(exc))
+        show_error(exc, "info")
         return
     if plan.version is None:
         st.info(plan.problems[0])
@@ -126,7 +126,7 @@ def preview(meeting_id: int, plan: outbox.Plan, settings: SmtpSettings | None) -
                     with Transport(settings) as t:
                         message = outbox.send_test(session, viewer(), meeting_id, settings, t, chosen)
                 except MailError as exc:
-                    st.error(str(exc))
+                    show_error(exc)
                 else:
                     _flash(message)
                     st.rerun()
@@ -152,7 +152,7 @@ def send_buttons(meeting_id: int, plan: outbox.Plan, settings: SmtpSettings) -> 
                                  make_url=links.link_url, retry=retry,
                                  only=[d.registration_id for d in failed] if retry else None, on_progress=progress)
     except SHOWN_ERRORS as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     _flash(report.message, "warning" if (report.failed or report.stopped) else "success")
     st.rerun()
@@ -187,6 +187,6 @@ def _resolve(send_id: int, delivered: bool) -> None:
         with session() as s:
             outbox.resolve_unknown(s, viewer(), send_id, delivered)
     except MailError as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     st.rerun()

@@ -12,7 +12,7 @@ from facilitation.meetings.schedule import MeetingError, MeetingInput
 from facilitation.text import vocab
 from facilitation.text.dates import date_notice, now_jst
 
-from .common import MEETING_KEY, esc, session, show_editor
+from .common import MEETING_KEY, esc, session, show_editor, show_error
 
 FLASH = "meeting_form_flash"  # the message of the last save, shown after the fresh form is drawn
 FLASH_DATE = "meeting_form_flash_date"  # the holiday / weekend notice of the meeting just added
@@ -86,7 +86,7 @@ def render(meeting_id: int | None) -> None:
             saved = schedule.update_meeting(s, meeting_id, data) if meeting_id else schedule.add_meeting(s, data)
             text, saved_id = schedule.label(saved), saved.id
     except MeetingError as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     if meeting_id:
         st.success(f"保存しました: {esc(text)}")
@@ -115,7 +115,7 @@ def delete_section(meeting_id: int) -> None:
             with session() as s:
                 deleted = schedule.delete_meeting(s, meeting_id)
         except MeetingError as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         st.session_state[FLASH] = f"削除しました: {esc(deleted)}"
         st.rerun()

@@ -15,7 +15,7 @@ from facilitation.meetings import schedule
 from facilitation.openchat import activity, announcements, members, store
 from facilitation.text.dates import ja_date, to_jst
 
-from .common import db_url, esc, meeting_picker, session, show_problems, show_table, upload_hint
+from .common import db_url, esc, meeting_picker, session, show_error, show_problems, show_table, upload_hint
 
 LINE_KIND_LABELS = {
     "header": "見出し", "blank": "空行", "date": "日付", "message": "投稿", "system": "システム",
@@ -245,7 +245,7 @@ def import_section(viewer: Viewer) -> None:
             with session() as s:
                 result = store.import_bytes(s, file.getvalue(), viewer, file_name=file.name)
         except AccessDenied as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         st.session_state["openchat_last_import"] = result
         st.rerun()  # the other tabs were drawn before the import: draw them again
@@ -360,7 +360,7 @@ def posts(viewer: Viewer) -> None:
         with session() as s:
             done = sum(store.redact(s, mid, viewer) for mid in chosen)
         with session() as s:
-            store.scrub_storage(s)
+            store.scrub_storage(s, viewer)
         st.session_state.pop("openchat_posts", None)  # clear the selection
         st.session_state["openchat_flash"] = f"{done}件の本文を削除しました。"
         st.rerun()

@@ -18,7 +18,19 @@ from facilitation.registrations.intake import ImportResult
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
 
-from .common import SHOWN_ERRORS, esc, session, show_editor, show_problems, show_table, upload_hint, viewer
+from .common import (
+    SHOWN_ERRORS,
+    esc,
+    session,
+    sheet_picker,
+    show_editor,
+    show_error,
+    show_notes,
+    show_problems,
+    show_table,
+    upload_hint,
+    viewer,
+)
 from .sheets import sheets_client
 
 EXTRA_LABEL = "（その他の項目として保持）"
@@ -58,6 +70,7 @@ def show_result(result: ImportResult) -> None:
         st.error(esc(result.error))
         return
     st.success(f"取り込みました。{result.line()}")
+    show_notes(result.notes)  # 「シート「…」を読みました」, a cell cut short
     if result.quarantined:
         show_problems([q["reason"] for q in result.quarantined], f"保留にした行が {len(result.quarantined)} 件あります（「保留の行」で直せます）")
     if result.flagged:
@@ -113,7 +126,7 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
         with session() as s:
             df = intake.registrant_frame(s, meeting_id, v, search=search)
     except AccessDenied as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     c1, c2, c3 = st.columns(3)
     cats = c1.multiselect("区分", [*vocab.COUNT_CATEGORIES, "（確認待ち）"], key="reg_cat", placeholder="すべて（絞り込みなし）")
@@ -172,7 +185,7 @@ def _save_edits(before: pd.DataFrame, after: pd.DataFrame) -> None:
             continue
         try:
             with session() as s:
-                intake.update_registration(s, rid, diff)
+                intake.update_registration(s, viewer(), rid, diff)
             changes += 1
         except SHOWN_ERRORS as exc:
             problems.append(f"ID {rid}（{row.get('氏名', '')}）: {exc}")
@@ -204,7 +217,7 @@ def sheet_sync(meeting_id: int) -> None:
             _flash("シートの設定を保存しました。")
             st.rerun()
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
     client = sheets_client()
     if client.account_email:
         st.caption(f"シートの「共有」に {client.account_email} を追加してください（書き戻しには「編集者」）。")
@@ -225,12 +238,15 @@ def file_upload(meeting_id: int) -> None:
     st.caption("Excel（.xlsx）や CSV（Shift_JIS・UTF-8 どちらでも）をそのまま選べます。")
     up = st.file_uploader("申込のファイル", type=["csv", "xlsx", "txt", "tsv"], key=f"upload_{meeting_id}")
     upload_hint("CSV・Excel（.xlsx）・TSV・TXT")
-    if up is not None and st.button("このファイルを取り込む", key="import_file"):
+    if up is None:
+        return
+    sheet = sheet_picker(up, key=f"upload_sheet_{meeting_id}")
+    if st.button("このファイルを取り込む", key="import_file"):
         try:
             with session() as s:
-                result = intake.import_file(s, meeting_id, up.getvalue(), up.name)
+                result = intake.import_file(s, meeting_id, up.getvalue(), up.name, sheet=sheet)
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         _after_import(result)
 
@@ -240,7 +256,7 @@ def review_queue(meeting_id: int) -> None:
     every suggestion above a threshold at once; then imported rows to look at (shared e-mails,
     registrants without an organisation)."""
     with session() as s:
-        items = [(r.id, r.text, list(r.candidates or []), r.seen) for r in matching.pending(s, meeting_id)]
+        items = [(r.id, r.text, list(r.candidates or []), r.seen) for r in matching.pending(s, viewer(), meeting_id)]
         all_orgs = {o.id: o.name for o in directory.all_organisations(s)}
     st.subheader("機関名の確認待ち")
     if not items:
@@ -258,7 +274,7 @@ def review_queue(meeting_id: int) -> None:
                                 key=f"review_pick_{rid}", placeholder="選んでください")
             c1, c2 = st.columns(2)
             if c1.button("この機関で確定", key=f"review_ok_{rid}"):
-                _resolve(lambda s, r=rid, p=pick: matching.confirm(s, r, p, actor=viewer().actor),
+                _resolve(lambda s, r=rid, p=pick: matching.confirm(s, viewer(), r, p),
                          f"「{esc(text)}」を確定しました（次回からは自動で一致します）。")
             with c2.popover("新しい機関として登録"):
                 name = st.text_input("機関名", value=text, key=f"review_name_{rid}")
@@ -266,7 +282,7 @@ def review_queue(meeting_id: int) -> None:
                 region = st.selectbox("地域", list(vocab.ALL_AREAS), key=f"review_region_{rid}", placeholder="選んでください")
                 if st.button("登録する", key=f"review_new_{rid}"):
                     _resolve(lambda s, r=rid, n=name, k=kind, g=region: matching.create_and_confirm(
-                        s, r, n, k, g, actor=viewer().actor),
+                        s, viewer(), r, n, k, g),
                              f"「{esc(name)}」を新しい機関として登録しました。")
     rows_to_check(meeting_id)
 
@@ -277,14 +293,14 @@ def _confirm_above(meeting_id: int) -> None:
     threshold = c1.number_input("一致度（%）", min_value=50, max_value=100, value=int(matching.BULK_SCORE), step=5,
                                 key="review_threshold")
     with session() as s:
-        n = len(matching.above(s, float(threshold), meeting_id))
+        n = len(matching.above(s, viewer(), float(threshold), meeting_id))
     if c2.button(f"一致度 {threshold}% 以上の候補 {n} 件をまとめて確定", key="review_confirm_above",
                  disabled=not n):
         try:
             with session() as s:
-                names, people = matching.confirm_above(s, float(threshold), meeting_id, actor=viewer().actor)
+                names, people = matching.confirm_above(s, viewer(), float(threshold), meeting_id)
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         _flash(f"一致度 {threshold}% 以上の {names} 件をまとめて確定しました（{people} 名の所属が決まりました）。"
                "種別の異なる候補（市役所と社協など）は確定していません。")
@@ -304,9 +320,9 @@ def rows_to_check(meeting_id: int) -> None:
     for rid, reason, ref in rows[:50]:
         with st.container(border=True):
             st.markdown(esc(reason))
-            st.caption(f"取込元: {ref}")
+            st.caption(f"取込元: {esc(ref)}")
             if st.button("確認しました", key=f"check_done_{rid}"):
-                _resolve(lambda s, r=rid: intake.mark_checked(s, r, actor=viewer().actor), "確認済みにしました。")
+                _resolve(lambda s, r=rid: intake.mark_checked(s, viewer(), r), "確認済みにしました。")
 
 
 def _resolve(action, message: str) -> None:
@@ -314,7 +330,7 @@ def _resolve(action, message: str) -> None:
         with session() as s:
             action(s)
     except SHOWN_ERRORS as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     _flash(message)
     st.rerun()
@@ -365,9 +381,9 @@ def kept_aside(meeting_id: int) -> None:
                 values = {str(k): ("" if pd.isna(v) else str(v)) for k, v in edited.iloc[0].items()}
                 try:
                     with session() as s:
-                        result = intake.retry_kept_aside(s, rid, values, actor=viewer().actor)
+                        result = intake.retry_kept_aside(s, viewer(), rid, values)
                 except SHOWN_ERRORS as exc:
-                    st.error(str(exc))
+                    show_error(exc)
                     continue
                 if result.quarantined:
                     st.error(f"まだ取り込めません: {esc(result.quarantined[0]['reason'])}")
@@ -375,7 +391,7 @@ def kept_aside(meeting_id: int) -> None:
                     _flash("修正した行を取り込みました。")
                     st.rerun()
             if c2.button("対応不要にする", key=f"kept_dismiss_{rid}"):
-                _resolve(lambda s, r=rid: intake.dismiss_kept_aside(s, r, actor=viewer().actor),
+                _resolve(lambda s, r=rid: intake.dismiss_kept_aside(s, viewer(), r),
                          "対応不要にしました（記録は残ります）。")
 
 
@@ -411,9 +427,9 @@ def manual_form(meeting_id: int) -> None:
             choice3=choices[2], facilitator=facilitator, note=note)
         try:
             with session() as s:
-                intake.add_manual(s, meeting_id, entry)
+                intake.add_manual(s, viewer(), meeting_id, entry)
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         _flash(f"{esc(name.strip())}さんの申込を登録しました。")
         st.rerun()
@@ -454,6 +470,6 @@ def write_back(meeting_id: int) -> None:
             with session() as s:
                 n = intake.write_back(s, meeting_id, tab, client=sheets_client())
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         st.success(f"タブ「{esc(tab)}」に {n} 件を書き出しました。")

@@ -15,7 +15,7 @@ from facilitation.meetings.schedule import get_meeting, label, meeting_counts
 from facilitation.text.dates import ja_datetime, to_jst
 
 from . import auth, links, mail, paper
-from .common import SHOWN_ERRORS, esc, session, show_editor, show_problems, show_table, viewer
+from .common import SHOWN_ERRORS, esc, session, show_editor, show_error, show_problems, show_table, viewer
 from .sheets import sheets_client
 
 FLASH = "rooms_flash"
@@ -45,7 +45,7 @@ def act(action: Callable, done: str | Callable | None = None) -> None:
         with session() as s:
             out = action(s)
     except SHOWN_ERRORS as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     if done:
         flash(done(out) if callable(done) else done)
@@ -245,7 +245,7 @@ def _save_switches(meeting_id: int, published: bool) -> None:
             saved = service.get_rules(s, meeting_id)
             service.set_rules(s, viewer(), meeting_id, _rules_from_state(meeting_id, saved, published))
     except SHOWN_ERRORS as exc:
-        flash(f"決まりを保存できませんでした: {exc}", "error")
+        flash(f"決まりを保存できませんでした: {esc(str(exc))}", "error")
 
 
 def rule_switches(meeting_id: int) -> dict:
@@ -300,7 +300,7 @@ def run_panel(meeting_id: int, rules: dict) -> None:
                     out = service.run_optimiser(s, viewer(), meeting_id, time_limit_s=float(limit))
                 result, unmatched = out.result, out.built.unmatched_choices
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         text = {STATUS_OPTIMAL: "最適な割り当てを保存しました（最適であることを確認済み）。",
                 STATUS_FEASIBLE: "決まりを満たす割り当てを保存しました（時間内に最適とまでは確認できませんでした）。"}
@@ -328,7 +328,7 @@ def quality_panel(meeting_id: int) -> None:
         try:
             status = service.check(s, meeting_id)
         except service.AssignmentError as exc:
-            st.info(str(exc))
+            show_error(exc, "info")
             return
         q = service.quality(s, meeting_id, status)
         summary = service.overview(s, meeting_id, status) if q is not None else ""
@@ -366,7 +366,7 @@ def people_editor(meeting_id: int) -> None:
             status = service.check(s, meeting_id)
             frame = service.people_frame(s, viewer(), meeting_id, status)
         except service.AssignmentError as exc:
-            st.info(str(exc))
+            show_error(exc, "info")
             return
         rooms = [r.name for r in schedule.list_rooms(s, meeting_id)]
         summary = service.overview(s, meeting_id, status)
@@ -391,7 +391,7 @@ def people_editor(meeting_id: int) -> None:
             with session() as s:
                 out = service.apply_edits(s, viewer(), meeting_id, changed)
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         lines = [f"{out.changed} 件を保存しました。", *out.refused]
         if out.violations:
@@ -450,7 +450,7 @@ def downloads(meeting_id: int) -> None:
         with session() as s:
             roster = service.roster(s, viewer(), meeting_id, links=_roster_links(meeting_id))
     except SHOWN_ERRORS as exc:
-        st.info(str(exc))
+        show_error(exc, "info")
         return
     if not roster.entries:
         st.info("まだ割り当てがありません。")

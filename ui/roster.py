@@ -20,7 +20,7 @@ from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow
 
 from .autosave_text import autosave_text
-from .common import SHOWN_ERRORS, db_url, esc, session, show_problems, upload_hint, viewer
+from .common import SHOWN_ERRORS, db_url, esc, session, show_error, show_problems, upload_hint, viewer
 
 REFRESH_SECONDS = 3  # see notes/issue-5.md for what 30 phones cost at this rate
 CACHE_SECONDS = 30  # fallback for what the stamp does not cover (room names, people's details)
@@ -84,7 +84,7 @@ def _refused(exc: AccessDenied) -> None:
     if v.link_id is not None and not st.session_state.get("link_recheck"):
         st.session_state["link_recheck"] = True
         st.rerun(scope="app")
-    st.error(str(exc))
+    show_error(exc)
 
 
 def _on_tap(registration_id: int, widget_key: str, meeting_id: int, room_id: int) -> None:
@@ -141,7 +141,7 @@ def live_roster(meeting_id: int, room_id: int) -> None:
         _refused(exc)
         return
     except UserError as exc:
-        st.warning(str(exc))
+        show_error(exc, "warning")
         return
     st.session_state.pop("link_recheck", None)
     st.subheader(f"{esc(roster.room_name)}：{esc(roster.theme)}" if roster.theme else esc(roster.room_name))
@@ -149,7 +149,7 @@ def live_roster(meeting_id: int, room_id: int) -> None:
     st.markdown(f"**{counts_line(roster.counts)}**")
     flash = st.session_state.pop("roster_flash", None)
     if flash:
-        st.error(flash)
+        show_error(flash)
     if not roster.people:
         st.info("このルームにはまだ誰も割り当てられていません。割り当てが決まると自動で表示されます。")
     with st.container(key=PEOPLE_KEY):
@@ -225,7 +225,7 @@ def notes_form(room_id: int) -> None:
         _refused(exc)
         return
     except UserError as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     st.subheader("ルームの記録")
     st.caption("入力すると自動で保存されます。電波が切れても、この端末に残した下書きを次に開いたときに保存します。")
@@ -237,7 +237,7 @@ def notes_form(room_id: int) -> None:
                       on_save=functools.partial(_save_field, room_id, field))
     error = st.session_state.pop(f"note_error_{room_id}", None)
     if error:
-        st.error(error)
+        show_error(error)
     saved = st.session_state.get(f"note_saved_{room_id}") or note.updated_at
     if saved and note.updated_at and note.updated_at > saved:
         saved = note.updated_at
@@ -270,7 +270,7 @@ def report_panel(meeting_id: int) -> None:
         st.caption(f"保存済み {jst_hm(saved)}")
     st.write(f"参加者数：{data.total_line}")
     if data.count_note:
-        st.caption(data.count_note)
+        st.caption(esc(data.count_note))
     show_problems(data.problems, "レポートにまだ足りないところがあります")
     cols = st.columns(3)
     for col, (suffix, name) in zip(cols, report.FORMATS.items(), strict=True):
@@ -293,7 +293,7 @@ def zoom_panel(meeting_id: int) -> None:
             with session() as s:
                 result = zoom.import_report(s, viewer(), meeting_id, upload.getvalue(), upload.name)
         except zoom.ZoomReportError as exc:
-            st.error(str(exc))
+            show_error(exc)
         else:
             st.success(f"{result.rows}行（再入室をまとめて{result.people}名）を読み込みました。"
                        f"申込と一致 {len(result.matched)}名、出席を記録 {result.marked}名、"

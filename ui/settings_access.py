@@ -13,7 +13,7 @@ from facilitation.storage.backup import BackupError
 from facilitation.text.dates import jst_to_utc, now_jst
 
 from . import auth
-from .common import db_url, esc, session, show_table, upload_hint, viewer
+from .common import db_url, esc, session, show_error, show_table, upload_hint, viewer
 
 
 def render() -> None:
@@ -54,7 +54,7 @@ def _accounts() -> None:
                     gate.set_account(s, v, email, role, label)
                 st.success(f"{esc(email)} を「{role}」として登録しました。")
             except AccessError as exc:
-                st.error(str(exc))
+                show_error(exc)
     editable = table.loc[table["編集"] == "可", "メールアドレス"].tolist()
     if editable:
         cols = st.columns([3, 1])
@@ -66,7 +66,7 @@ def _accounts() -> None:
                 st.success(f"{esc(target)} の登録を外しました。")
                 st.rerun()
             except AccessError as exc:
-                st.error(str(exc))
+                show_error(exc)
 
 
 def _audit_log() -> None:
@@ -118,7 +118,7 @@ def _backup() -> None:
     try:
         manifest = backup.read_manifest(data)
     except BackupError as exc:
-        st.error(str(exc))
+        show_error(exc)
         return
     rows = sum(t["rows"] for t in manifest.tables.values())
     st.write(f"作成日時: {manifest.created_at}　表: {len(manifest.tables)}　行: {rows}　"
@@ -128,7 +128,7 @@ def _backup() -> None:
         try:
             result = backup.restore_bytes(data, url, actor=viewer().actor)
         except BackupError as exc:
-            st.error(str(exc))
+            show_error(exc)
             return
         st.cache_data.clear()
         st.success(result.message)

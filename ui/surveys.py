@@ -14,7 +14,20 @@ from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, 
 from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, count_text
 from facilitation.text import textmining
 
-from .common import SHOWN_ERRORS, db_url, esc, meeting_picker, session, show_editor, show_table, upload_hint, viewer
+from .common import (
+    SHOWN_ERRORS,
+    db_url,
+    esc,
+    meeting_picker,
+    session,
+    sheet_picker,
+    show_editor,
+    show_error,
+    show_notes,
+    show_table,
+    upload_hint,
+    viewer,
+)
 from .sheets import sheets_client
 
 KIND_LABELS = report.KIND_LABELS
@@ -93,7 +106,7 @@ def show_results(summary: SurveySummary, v: Viewer) -> None:
         if q.kind == IDENTITY:
             st.caption(f"回答者情報 回答 n={q.n}：申込との照合に使う列のため、集計やグラフにはしません。")
             continue
-        st.caption(f"{KIND_LABELS[q.kind]}　{report.base_note(q)}")
+        st.caption(f"{KIND_LABELS[q.kind]}　{esc(report.base_note(q))}")
         fig = charts.figure(q)
         if q.kind == TEXT and q.terms is not None and len(q.terms):
             fig = charts.terms_figure(q.terms)
@@ -212,7 +225,7 @@ def comments_section(v: Viewer, survey_id: int, survey: Survey, attrs: pd.DataFr
             text = st.text_area("1行に1つ", "\n".join(tags), key="cm_taglist")
             if st.button("タグの一覧を保存", key="cm_taglist_save"):
                 with session() as s:
-                    saved = store.set_tag_names(s, text.splitlines())
+                    saved = store.set_tag_names(s, v, text.splitlines())
                 st.success(f"タグを{len(saved)}個保存しました。")
 
 
@@ -240,7 +253,7 @@ def types_section(survey_id: int, survey: Survey) -> None:
         kinds = {q.key: LABEL_TO_KIND[label] for q, label in zip(survey.questions, edited["種類"], strict=False)
                  if LABEL_TO_KIND[label] != (q.detected or q.kind)}
         with session() as s:
-            store.set_corrections(s, survey_id, kinds=kinds, options=options)
+            store.set_corrections(s, viewer(), survey_id, kinds=kinds, options=options)
         st.success("保存しました。結果に反映されます。")
         st.rerun()
 
@@ -248,7 +261,8 @@ def types_section(survey_id: int, survey: Survey) -> None:
 def import_section(current: int | None) -> None:
     """A new survey from an uploaded file or a Google Sheet tab; or re-read the current one."""
     if (done := st.session_state.pop(IMPORT_MESSAGE, None)) is not None:
-        (st.info if done[0] == store.SAME else st.success)(done[1])
+        (st.info if done[0] == store.SAME else st.success)(esc(done[1]))  # it names the survey's title
+        show_notes(done[2] if len(done) > 2 else [])
     meeting_id = meeting_picker(key="sv_meeting", label="どの会のアンケートですか")
     title = st.text_input("アンケート名", key="sv_title", placeholder="例: 第3回 情報交換会 事後アンケート")
     source = st.radio("回答の読み込み元", ["ファイル（CSV / Excel）", "Google スプレッドシート"], horizontal=True,
@@ -258,8 +272,9 @@ def import_section(current: int | None) -> None:
         if source.startswith("ファイル"):
             up = st.file_uploader("回答のファイル", type=["csv", "xlsx", "tsv", "txt"], key="sv_file")
             upload_hint("CSV・Excel（.xlsx）・TSV・TXT")
+            sheet = sheet_picker(up, key="sv_sheet") if up is not None else None
             if up is not None and st.button("取り込む", type="primary", key="sv_go_file"):
-                table, ref, kind = read_table(up.getvalue(), up.name), up.name, "file"
+                table, ref, kind = read_table(up.getvalue(), up.name, sheet=sheet), up.name, "file"
         else:
             url = st.text_input("スプレッドシートのURL", key="sv_url")
             tab = st.text_input("シート（タブ）名", value="フォームの回答 1", key="sv_tab")
@@ -270,10 +285,10 @@ def import_section(current: int | None) -> None:
                 result = store.import_table(s, table, title=title or ref, meeting_id=meeting_id, source=kind,
                                             source_ref=ref)
             st.session_state[PENDING_PICK] = result.survey_id
-            st.session_state[IMPORT_MESSAGE] = (result.outcome, result.message())
+            st.session_state[IMPORT_MESSAGE] = (result.outcome, result.message(), result.notes)
             st.rerun()
     except SHOWN_ERRORS as exc:
-        st.error(str(exc))
+        show_error(exc)
 
 
 def reread_section(survey_id: int) -> None:
@@ -289,9 +304,10 @@ def reread_section(survey_id: int) -> None:
             with session() as s:
                 result = store.import_table(s, table, title="", meeting_id=info.meeting_id, source="sheet",
                                             source_ref=info.source_ref, survey_id=survey_id)
-            st.success(result.message())
+            st.success(esc(result.message()))
+            show_notes(result.notes)
         except SHOWN_ERRORS as exc:
-            st.error(str(exc))
+            show_error(exc)
 
 
 def export_section(v: Viewer, survey_id: int, survey: Survey, summary: SurveySummary) -> None:

@@ -306,9 +306,10 @@ def redact(session: Session, message_id: int, viewer: Viewer) -> bool:
     return True
 
 
-def scrub_storage(session: Session) -> None:
+def scrub_storage(session: Session, viewer: Viewer) -> None:
     """After redactions are committed: push SQLite's write-ahead log into the file and empty it
     (old page images would otherwise keep the text), or VACUUM the table on PostgreSQL."""
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     bind = session.get_bind()
     engine = getattr(bind, "engine", bind)
     if engine.dialect.name == "sqlite":

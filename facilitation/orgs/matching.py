@@ -20,6 +20,8 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from facilitation.access.roles import Viewer, require_secretariat
+from facilitation.errors import UserError
 from facilitation.orgs import directory
 from facilitation.registrations.models import OrgReview
 from facilitation.storage.models import OrgAlias, Organisation, Person, Registration, utcnow
@@ -336,8 +338,21 @@ def queue(session: Session, matches: list[OrgMatch], meeting_id: int | None = No
     return new
 
 
-def pending(session: Session, meeting_id: int | None = None) -> list[OrgReview]:
+SECRETARIAT_ONLY = "機関名の確認は事務局だけが行えます。"
+
+
+def pending(session: Session, viewer: Viewer, meeting_id: int | None = None) -> list[OrgReview]:
     """Reviews waiting for the secretariat (of one meeting's registrants when given), oldest first."""
+    require_secretariat(viewer, SECRETARIAT_ONLY)
+    return _pending(session, meeting_id)
+
+
+def pending_count(session: Session, meeting_id: int | None = None) -> int:
+    """How many reviews wait (a count, for every role's summary)."""
+    return len(_pending(session, meeting_id))
+
+
+def _pending(session: Session, meeting_id: int | None = None) -> list[OrgReview]:
     stmt = select(OrgReview).where(OrgReview.status == PENDING).order_by(OrgReview.id)
     rows = list(session.scalars(stmt))
     if meeting_id is None:
@@ -349,10 +364,10 @@ def pending(session: Session, meeting_id: int | None = None) -> list[OrgReview]:
     return [r for r in rows if r.text_key in keys or r.meeting_id == meeting_id]
 
 
-def pending_frame(session: Session, meeting_id: int | None = None) -> pd.DataFrame:
+def pending_frame(session: Session, viewer: Viewer, meeting_id: int | None = None) -> pd.DataFrame:
     """The review queue as a table: 入力された名称, 候補, 一致度, 件数."""
     rows = []
-    for r in pending(session, meeting_id):
+    for r in pending(session, viewer, meeting_id):
         top = r.candidates[0] if r.candidates else None
         rows.append({"id": r.id, "入力された名称": r.text, "候補": top["name"] if top else "",
                      "一致度": top["score"] if top else 0.0, "件数": r.seen})
@@ -380,20 +395,21 @@ def _apply(session: Session, review: OrgReview, org: Organisation, actor: str) -
 def _review(session: Session, review_id: int) -> OrgReview:
     review = session.get(OrgReview, review_id)
     if review is None:
-        raise LookupError(f"確認待ちの項目（ID {review_id}）が見つかりません。")
+        raise UserError(f"確認待ちの項目（ID {review_id}）が見つかりません。")
     return review
 
 
-def confirm(session: Session, review_id: int, org_id: int | None = None, actor: str = "") -> int:
+def confirm(session: Session, viewer: Viewer, review_id: int, org_id: int | None = None) -> int:
     """Accept the suggestion (or pick `org_id`); the spelling becomes an alias. Returns people updated."""
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     review = _review(session, review_id)
     target = org_id or review.suggestion_id
     if target is None:
-        raise ValueError(f"「{review.text}」の候補がありません。一覧から機関を選ぶか、新しい機関として登録してください。")
+        raise UserError(f"「{review.text}」の候補がありません。一覧から機関を選ぶか、新しい機関として登録してください。")
     org = session.get(Organisation, target)
     if org is None:
-        raise LookupError(f"機関（ID {target}）が見つかりません。")
-    return _apply(session, review, org, actor)
+        raise UserError(f"機関（ID {target}）が見つかりません。")
+    return _apply(session, review, org, viewer.actor)
 
 
 def _sure_suggestion(review: OrgReview, threshold: float) -> dict | None:
@@ -404,32 +420,34 @@ def _sure_suggestion(review: OrgReview, threshold: float) -> dict | None:
     return top
 
 
-def above(session: Session, threshold: float = BULK_SCORE, meeting_id: int | None = None) -> list[OrgReview]:
+def above(session: Session, viewer: Viewer, threshold: float = BULK_SCORE,
+          meeting_id: int | None = None) -> list[OrgReview]:
     """Pending reviews whose suggestion reaches `threshold` (what 「まとめて確定」 would confirm)."""
-    return [r for r in pending(session, meeting_id) if _sure_suggestion(r, threshold) is not None]
+    return [r for r in pending(session, viewer, meeting_id) if _sure_suggestion(r, threshold) is not None]
 
 
-def confirm_above(session: Session, threshold: float = BULK_SCORE, meeting_id: int | None = None,
-                  actor: str = "") -> tuple[int, int]:
+def confirm_above(session: Session, viewer: Viewer, threshold: float = BULK_SCORE,
+                  meeting_id: int | None = None) -> tuple[int, int]:
     """Confirm every pending suggestion that reaches `threshold` (never one of another kind, such as a
     社協 for a city office); returns (names confirmed, people updated)."""
     names = people = 0
-    for review in above(session, threshold, meeting_id):
+    for review in above(session, viewer, threshold, meeting_id):
         org = session.get(Organisation, _sure_suggestion(review, threshold)["id"])
         if org is None:
             continue
-        people += _apply(session, review, org, actor)
+        people += _apply(session, review, org, viewer.actor)
         names += 1
     return names, people
 
 
-def create_and_confirm(session: Session, review_id: int, name: str, kind: str, region: str,
-                       actor: str = "", **fields) -> Organisation:
+def create_and_confirm(session: Session, viewer: Viewer, review_id: int, name: str, kind: str, region: str,
+                       **fields) -> Organisation:
     """Register a new organisation for a reviewed spelling, and resolve the review with it."""
+    require_secretariat(viewer, SECRETARIAT_ONLY)
     review = _review(session, review_id)
     if not clean(name):
-        raise ValueError("新しい機関の名称を入力してください。")
+        raise UserError("新しい機関の名称を入力してください。")
     org = directory.find_exact(session, name) or directory.create_organisation(
         session, name, kind=kind, region=region, **fields)
-    _apply(session, review, org, actor)
+    _apply(session, review, org, viewer.actor)
     return org

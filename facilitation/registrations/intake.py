@@ -35,7 +35,7 @@ from facilitation.access.roles import (
 )
 from facilitation.assignment import choices
 from facilitation.errors import UserError
-from facilitation.files.tabular import Table, read_table
+from facilitation.files.tabular import MAX_CELL_CHARS, Table, read_table
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
 from facilitation.registrations import forms
@@ -75,6 +75,9 @@ class ImportResult:
     source: str = ""
     error: str = ""
     headers: list[str] = field(default_factory=list)  # the table's headers, for the mapping editor
+    notes: list[str] = field(default_factory=list)  # Japanese, from the reader: which sheet was read, cut cells
+    sheet: str = ""  # the workbook sheet that was read (.xlsx)
+    sheets: list[str] = field(default_factory=list)  # the workbook's visible sheets, to pick another
     registration_ids: list[int] = field(default_factory=list)  # imported or updated, in row order
 
     @property
@@ -191,6 +194,10 @@ def _problem(r: _Row, cmap: forms.ColumnMap) -> tuple[str, str] | None:
     if not cmap.has_identity:
         return (f"{r.row}行目: 「氏名」「メールアドレス」にあたる列がありません。見出しを確認するか、"
                 "列の対応を設定してください。", "")
+    cut = next((h for h, v in r.raw.items() if len(v) > MAX_CELL_CHARS), None)
+    if cut is not None:  # tabular cut this cell: importing it would keep part of what was written
+        return (f"{r.row}行目「{cut}」: 記入が長すぎるため（上限 {MAX_CELL_CHARS:,}文字）、途中までしか読み込めません"
+                "でした。元のファイルで内容を確かめ、短くしてから「修正して取り込む」を押してください。", cut)
     name, email_text = r.values.get("name", ""), r.values.get("email", "")
     if not name and not email_text:
         return f"{r.row}行目: 「{name_h}」と「{email_h}」がどちらも空欄です。", name_h
@@ -478,7 +485,8 @@ def import_table(session: Session, meeting_id: int, table: Table, *, source: str
     saved = mapping if mapping is not None else (meeting.settings or {}).get("column_mapping", {})
     cmap = forms.map_columns(table.headers, saved)
     default_mode = "会場" if meeting.format == "会場" else "オンライン"
-    result = ImportResult(rows=len(table.rows), source=source_ref or table.source, headers=list(table.headers))
+    result = ImportResult(rows=len(table.rows), source=source_ref or table.source, headers=list(table.headers),
+                          notes=list(table.notes), sheet=table.sheet, sheets=list(table.sheets))
     parsed = _parse(table, cmap, default_mode)
 
     # Rows that cannot be registrations, and rows already fixed from the kept-aside list.
@@ -727,9 +735,13 @@ def _write(session: Session, meeting: Meeting, winners: list[tuple[_Row, str]], 
 
 # --- files and sheets ------------------------------------------------------------------------
 
-def import_file(session: Session, meeting_id: int, data: bytes, filename: str) -> ImportResult:
-    """Import an uploaded CSV / Excel file (TableError when it cannot be read as a table)."""
-    table = read_table(data, filename)
+def import_file(session: Session, meeting_id: int, data: bytes, filename: str,
+                sheet: str | None = None) -> ImportResult:
+    """Import an uploaded CSV / Excel file (TableError when it cannot be read as a table).
+
+    `sheet` names the workbook sheet to read (else tabular picks one); the result's `notes` say
+    which sheet was read, and `sheets` lists the others to choose from."""
+    table = read_table(data, filename, sheet=sheet)
     return import_table(session, meeting_id, table, source=SOURCE_FILE, source_ref=table.source)
 
 
@@ -838,8 +850,9 @@ class ManualEntry:
     note: str = ""
 
 
-def add_manual(session: Session, meeting_id: int, entry: ManualEntry) -> Registration:
+def add_manual(session: Session, viewer: Viewer, meeting_id: int, entry: ManualEntry) -> Registration:
     """Register one person by hand; RegistrationError when the entry is incomplete or already there."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     values = {f: getattr(entry, f) for f in forms.FIELDS if hasattr(entry, f)}
     values["programs"] = ", ".join(entry.programs)
     values["facilitator"] = "はい" if entry.facilitator else "いいえ"
@@ -865,8 +878,9 @@ EDITABLE = {"name", "furigana", "email", "org_text", "department", "choice1", "c
             "attendance_mode", "role", "status", "willing_facilitator", "note", "programs"}
 
 
-def update_registration(session: Session, registration_id: int, changes: dict) -> Registration:
+def update_registration(session: Session, viewer: Viewer, registration_id: int, changes: dict) -> Registration:
     """Edit one registration (and its person's name, furigana, e-mail); checked like an import."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     reg = session.get(Registration, registration_id)
     if reg is None:
         raise RegistrationError(f"申込（ID {registration_id}）が見つかりません。")
@@ -923,14 +937,14 @@ def update_registration(session: Session, registration_id: int, changes: dict) -
     return reg
 
 
-def cancel(session: Session, registration_id: int) -> Registration:
+def cancel(session: Session, viewer: Viewer, registration_id: int) -> Registration:
     """Mark a registration cancelled (kept, counted apart; a re-sync does not bring it back)."""
-    return update_registration(session, registration_id, {"status": vocab.STATUS_CANCELLED})
+    return update_registration(session, viewer, registration_id, {"status": vocab.STATUS_CANCELLED})
 
 
-def restore(session: Session, registration_id: int) -> Registration:
+def restore(session: Session, viewer: Viewer, registration_id: int) -> Registration:
     """Undo a cancellation."""
-    return update_registration(session, registration_id, {"status": vocab.STATUS_APPLIED})
+    return update_registration(session, viewer, registration_id, {"status": vocab.STATUS_APPLIED})
 
 
 def saved_mapping(session: Session, meeting_id: int) -> dict[str, str]:
@@ -956,6 +970,7 @@ def room_themes(session: Session, meeting_id: int) -> list[str]:
 
 
 SECRETARIAT_ONLY = "この情報は事務局だけが見られます。"
+EDIT_SECRETARIAT_ONLY = "申込の登録・修正は事務局だけが行えます。"
 
 
 def kept_aside(session: Session, meeting_id: int, include_resolved: bool = False,
@@ -985,18 +1000,20 @@ def to_check(session: Session, meeting_id: int, viewer: Viewer = SECRETARIAT_LOC
     return [k for k in rows if not (k.column == CHECK_NO_ORG and k.registration_id in known)]
 
 
-def mark_checked(session: Session, row_id: int, actor: str = "") -> None:
+def mark_checked(session: Session, viewer: Viewer, row_id: int) -> None:
     """The secretariat has looked at an imported row: off the list, and not raised again."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     entry = session.get(KeptAsideRow, row_id)
     if entry is None or entry.resolution not in (CHECK_OPEN, CHECK_DONE):
         raise RegistrationError(f"確認が必要な申込（ID {row_id}）が見つかりません。")
     entry.resolved, entry.resolution = True, CHECK_DONE
-    entry.resolved_at, entry.resolved_by = utcnow(), actor
+    entry.resolved_at, entry.resolved_by = utcnow(), viewer.actor
     session.flush()
 
 
-def retry_kept_aside(session: Session, row_id: int, values: dict[str, str], actor: str = "") -> ImportResult:
+def retry_kept_aside(session: Session, viewer: Viewer, row_id: int, values: dict[str, str]) -> ImportResult:
     """Import a kept-aside row again with the secretariat's corrections; resolved when it goes in."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     entry = session.get(KeptAsideRow, row_id)
     if entry is None:
         raise RegistrationError(f"保留の行（ID {row_id}）が見つかりません。")
@@ -1009,19 +1026,20 @@ def retry_kept_aside(session: Session, row_id: int, values: dict[str, str], acto
         entry.raw, entry.reason = dict(values), result.quarantined[0]["reason"]
     else:
         entry.resolved, entry.resolution = True, "imported"
-        entry.resolved_at, entry.resolved_by = utcnow(), actor
+        entry.resolved_at, entry.resolved_by = utcnow(), viewer.actor
         entry.registration_id = result.registration_ids[0] if result.registration_ids else None
     session.flush()
     return result
 
 
-def dismiss_kept_aside(session: Session, row_id: int, actor: str = "") -> None:
+def dismiss_kept_aside(session: Session, viewer: Viewer, row_id: int) -> None:
     """Mark a kept-aside row as needing nothing (a test answer, an empty line); it stays on record."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     entry = session.get(KeptAsideRow, row_id)
     if entry is None:
         raise RegistrationError(f"保留の行（ID {row_id}）が見つかりません。")
     entry.resolved, entry.resolution = True, "dismissed"
-    entry.resolved_at, entry.resolved_by = utcnow(), actor
+    entry.resolved_at, entry.resolved_by = utcnow(), viewer.actor
     session.flush()
 
 
@@ -1121,7 +1139,7 @@ def summary(session: Session, meeting_id: int) -> Summary:
         line=counts.line, people=counts.people, cancelled=counts.cancelled, by_category=counts.by_category,
         by_program=dict(by_program.most_common()), by_region=dict(by_region.most_common()),
         by_mode=counts.by_mode, org_pending=pending_org, kept_aside=len(kept_aside(session, meeting_id)),
-        reviews=len(matching.pending(session, meeting_id)),
+        reviews=matching.pending_count(session, meeting_id),
         unmatched_choices=int(unmatched_choices(session, meeting_id)["人数"].sum()),
         to_check=len(to_check(session, meeting_id)),
     )

@@ -25,6 +25,7 @@ from facilitation.storage import audit, db
 from facilitation.storage.models import Assignment, Attendance, Registration, Room, utcnow
 from facilitation.text import vocab
 from facilitation.text.dates import format_date, ja_date, ja_time, now_jst, use_wareki
+from facilitation.text.markup import escape_line
 
 FONT = "游ゴシック"  # Word on the secretariat's Windows PCs; LibreOffice substitutes a CJK font
 HTML_FONTS = '"Noto Sans CJK JP", "Noto Sans JP", "游ゴシック", "Yu Gothic", "Hiragino Sans", "Meiryo", sans-serif'
@@ -292,11 +293,9 @@ def to_docx(data: ReportData) -> bytes:
 
 # --- Markdown ---
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
-
-
 def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """One line of user text, shown literally (no image fetched, no link, no HTML): text.markup."""
+    return escape_line(" ".join(str(text).splitlines()))
 
 
 def _md_block(text: str) -> list[str]:

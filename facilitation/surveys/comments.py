@@ -55,6 +55,8 @@ def trim(summary: SurveySummary, viewer: Viewer) -> SurveySummary:
     for q in summary.questions:
         if q.kind == IDENTITY and not viewer.is_secretariat:
             continue
+        if q.other_texts and not viewer.is_secretariat:  # all rooms' 「その他」 texts: the secretariat only
+            q = replace(q, other_texts=[])
         if viewer.role == COMMITTEE:
             q = protect(q)
             if q.terms is not None:
@@ -145,6 +147,4 @@ def tag_counts(session: Session, survey_id: int, question_key: str) -> pd.DataFr
 
 def set_tags(session: Session, viewer: Viewer, response_id: int, question_key: str, tags: Sequence[str]) -> None:
     """Tag one comment; the secretariat only."""
-    if not viewer.is_secretariat:
-        raise AccessDenied("コメントのタグ付けは事務局のみ行えます。")
-    store.set_comment_tags(session, response_id, question_key, list(tags))
+    store.set_comment_tags(session, viewer, response_id, question_key, list(tags))

@@ -8,12 +8,13 @@ A response links to a registration of the same meeting by e-mail first, then by 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
 from facilitation.surveys import questions
@@ -61,6 +62,7 @@ class ImportResult:
     outcome: str = NEW  # NEW survey, SAME rows as a stored survey, rows APPENDED to one, or a REREAD
     title: str = ""  # the stored survey's title (for SAME / APPENDED)
     added: int = 0  # new rows (APPENDED)
+    notes: list[str] = field(default_factory=list)  # Japanese, from the reader: which sheet was read, cut cells
 
     @property
     def linked(self) -> int:
@@ -135,7 +137,7 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
                 select(SurveyResponse.link_method, func.count()).where(SurveyResponse.survey_id == survey_id)
                 .group_by(SurveyResponse.link_method)).all())
             return ImportResult(survey_id, stored_rows, linked.get("email", 0), linked.get("name_org", 0),
-                                outcome=SAME, title=stored.title)
+                                outcome=SAME, title=stored.title, notes=list(getattr(table, "notes", [])))
         outcome, added, title = APPENDED, len(table.rows) - stored_rows, ""
         source, source_ref = stored.source, stored.source_ref  # where it was first read from stays
     if survey_id is None:
@@ -173,7 +175,8 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
         session.delete(extra)
     session.flush()
     by_email, by_name = link_responses(session, sheet.id)
-    return ImportResult(sheet.id, len(table.rows), by_email, by_name, outcome=outcome, title=sheet.title, added=added)
+    return ImportResult(sheet.id, len(table.rows), by_email, by_name, outcome=outcome, title=sheet.title, added=added,
+                        notes=list(getattr(table, "notes", [])))
 
 
 def remembered_kinds(session: Session, table, exclude: int | None = None
@@ -283,10 +286,16 @@ def response_ids(session: Session, survey_id: int) -> list[int]:
                                 .order_by(SurveyResponse.position)))
 
 
-def set_corrections(session: Session, survey_id: int, kinds: dict[str, str] | None = None,
+EDIT_SECRETARIAT_ONLY = "アンケートの設定の変更は事務局のみ行えます。"
+
+
+def set_corrections(session: Session, viewer: Viewer, survey_id: int, kinds: dict[str, str] | None = None,
                     options: dict[str, list[str]] | None = None) -> None:
     """Replace the secretariat's kind corrections and/or option sets (keys: question keys)."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     sheet = session.get(SurveySheet, survey_id)
+    if sheet is None:
+        raise SurveyError(f"アンケート（ID {survey_id}）が見つかりません。")
     if kinds is not None:
         bad = [k for k, v in kinds.items() if v not in KINDS]
         if bad:
@@ -296,7 +305,8 @@ def set_corrections(session: Session, survey_id: int, kinds: dict[str, str] | No
         sheet.options = {k: [clean(o) for o in v if clean(o)] for k, v in options.items() if v}
 
 
-def delete_survey(session: Session, survey_id: int) -> None:
+def delete_survey(session: Session, viewer: Viewer, survey_id: int) -> None:
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     session.execute(delete(SurveySheet).where(SurveySheet.id == survey_id))
 
 
@@ -387,8 +397,12 @@ def tag_names(session: Session) -> list[str]:
     return names or list(DEFAULT_TAGS)
 
 
-def set_tag_names(session: Session, names: list[str]) -> list[str]:
+TAGS_SECRETARIAT_ONLY = "コメントのタグ付けは事務局のみ行えます。"
+
+
+def set_tag_names(session: Session, viewer: Viewer, names: list[str]) -> list[str]:
     """Replace the tag list (blank and repeated names dropped). Tags already on comments stay."""
+    require_secretariat(viewer, TAGS_SECRETARIAT_ONLY)
     cleaned: list[str] = []
     for n in names:
         c = clean(n)[:50]
@@ -413,8 +427,10 @@ def comment_tags(session: Session, survey_id: int, question_key: str) -> dict[in
     return out
 
 
-def set_comment_tags(session: Session, response_id: int, question_key: str, tags: list[str]) -> None:
-    """Replace the tags of one answer."""
+def set_comment_tags(session: Session, viewer: Viewer, response_id: int, question_key: str,
+                     tags: list[str]) -> None:
+    """Replace the tags of one answer (the secretariat only)."""
+    require_secretariat(viewer, TAGS_SECRETARIAT_ONLY)
     session.execute(delete(SurveyCommentTag).where(SurveyCommentTag.response_id == response_id,
                                                    SurveyCommentTag.question_key == question_key))
     for t in dict.fromkeys(clean(t)[:50] for t in tags if clean(t)):

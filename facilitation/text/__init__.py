@@ -1,5 +1,6 @@
 """Japanese text: normalisation, dates, the network's vocabulary and the tokenizer.
 
 `normalize` (comparable keys from messy input), `dates` (和暦, 年度, Japanese date formats),
-`vocab` (fixed lists the secretariat uses), `textmining` (Japanese free text → terms).
+`vocab` (fixed lists the secretariat uses), `textmining` (Japanese free text → terms), `markup`
+(user text shown literally in Markdown).
 """
