@@ -114,8 +114,8 @@ def prepare(url: str, in_room: int) -> dict:
                 "spare": [(r.id, r.person.name) for r in regs[in_room:in_room + 8]]}
 
 
-def start_app(url: str, log: Path) -> tuple[subprocess.Popen, str]:
-    app = streamlit_process.start(url, log, env={gate.SECRET_ENV: SECRET}, timeout=60)
+def start_app(url: str, log: Path, entry: str = "streamlit_app.py") -> tuple[subprocess.Popen, str]:
+    app = streamlit_process.start(url, log, env={gate.SECRET_ENV: SECRET}, timeout=60, entry=entry)
     return app.proc, app.base
 
 
@@ -125,6 +125,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--in-room", type=int, default=12)
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds a change may take before it counts as missed")
+    parser.add_argument("--entry", default="streamlit_app.py",
+                        help="serve.py: phones wait on the change route instead of refreshing every few seconds")
+    parser.add_argument("--idle", type=float, default=0.0,
+                        help="first measure the server's CPU for this many seconds with nothing changing")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -133,7 +137,7 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="roster-load-"))
     url = f"sqlite:///{home / 'app.sqlite3'}"
     world = prepare(url, args.in_room)
-    proc, base = start_app(url, home / "streamlit.log")
+    proc, base = start_app(url, home / "streamlit.log", args.entry)
     errors: list[str] = []
     missed = 0
     server_cpu = browser_cpu = float("nan")
@@ -172,6 +176,13 @@ def main() -> int:
             print(f"{args.phones} phones + overview open in {time.monotonic() - t_open:.0f} s; "
                   f"refresh every {REFRESH_SECONDS} s")
             time.sleep(REFRESH_SECONDS)
+            idle_cpu = float("nan")
+            if args.idle:
+                cpu0, wall0 = cpu_seconds([proc.pid]), time.monotonic()
+                time.sleep(args.idle)
+                idle_cpu = (cpu_seconds([proc.pid]) - cpu0) / (time.monotonic() - wall0)
+                print(f"idle server CPU over {args.idle:.0f} s: {idle_cpu * 100:.1f} % of a core "
+                      f"({idle_cpu * 100 * 10 / (args.phones + 1):.1f} % per 10 pages)", flush=True)
             browsers = chromium_pids()
             cpu0, browser_cpu0, wall0 = cpu_seconds([proc.pid]), cpu_seconds(browsers), time.monotonic()
 

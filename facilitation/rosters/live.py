@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from facilitation.access import gate
+from facilitation.access.models import FacilitatorLink
 from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
 from facilitation.errors import UserError
 from facilitation.meetings.schedule import get_meeting, label, list_rooms
@@ -238,6 +239,16 @@ def change_stamp(session: Session, meeting_id: int) -> tuple:
     for q in (placed, taps, regs):
         out.extend(session.execute(q).one())
     return tuple(str(x) for x in out)
+
+
+def page_stamp(session: Session, meeting_id: int) -> str:
+    """`change_stamp` plus the meeting's facilitator links (how many, how many revoked, the latest
+    revocation), as one string: what a phone waits on (ui/live_stamp.py). A revocation changes it, so
+    a waiting phone reruns and its link check stops the page."""
+    links = session.execute(
+        select(func.count(FacilitatorLink.id), func.count(FacilitatorLink.revoked_at), func.max(FacilitatorLink.revoked_at))
+        .where(FacilitatorLink.meeting_id == meeting_id)).one()
+    return "|".join((*change_stamp(session, meeting_id), *(str(x) for x in links)))
 
 
 def room_roster(session: Session, viewer: Viewer, meeting_id: int, room_id: int) -> RoomRoster:
