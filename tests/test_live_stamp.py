@@ -50,6 +50,37 @@ def served(demo_url, tmp_path_factory):
     streamlit_process.stop(app)
 
 
+def test_the_room_stamp_moves_with_what_the_room_shows_only(demo_copy_url):
+    w = place_upcoming(demo_copy_url)
+    room1, room2 = w["rooms"][0], w["rooms"][1]
+    member, other = w["placed"][room1][1], w["placed"][room2][1]
+
+    def stamp() -> str:
+        with db.session(demo_copy_url) as s:
+            return live.room_stamp(s, w["meeting_id"], room1)
+
+    def moved(change) -> bool:
+        before = stamp()
+        with db.session(demo_copy_url) as s:
+            change(s)
+        return stamp() != before
+
+    from facilitation.storage.models import Room
+    assert not moved(lambda s: live.mark_attendance(s, other, "出席", SECRETARIAT_LOCAL))  # another room's tap
+    assert moved(lambda s: live.mark_attendance(s, member, "出席", SECRETARIAT_LOCAL))
+    assert moved(lambda s: live.mark_attendance(s, member, "遅刻", SECRETARIAT_LOCAL))
+    assert moved(lambda s: live.mark_attendance(s, member, "", SECRETARIAT_LOCAL))  # a cleared tap
+    assert moved(lambda s: setattr(s.scalar(select(Assignment).where(Assignment.registration_id == other)),
+                                   "room_id", room1))  # a move in
+    assert moved(lambda s: setattr(s.scalar(select(Assignment).where(Assignment.registration_id == other)),
+                                   "room_id", room2))  # and out again
+    assert moved(lambda s: setattr(s.get(Room, room1), "theme", "新しいテーマ"))
+    assert not moved(lambda s: setattr(s.get(Room, room2), "theme", "別のルームのテーマ"))
+    with db.session(demo_copy_url) as s:
+        gate.issue_link(s, SECRETARIAT_LOCAL, room1, SECRET.encode())
+    assert moved(lambda s: gate.revoke_links(s, SECRETARIAT_LOCAL, room_id=room1))
+
+
 def _get(url: str, timeout: float = 30) -> tuple[float, dict]:
     started = time.monotonic()
     with urllib.request.urlopen(url, timeout=timeout) as r:
@@ -63,7 +94,7 @@ def test_the_route_answers_at_once_for_a_bad_link_or_a_moved_stamp(served):
     took, body = _get(f"{base}{ROUTE}?token={w['token']}&since=an-old-stamp")
     assert body == {"changed": True} and took < 5
     with db.session(url) as s:
-        current = live.page_stamp(s, w["meeting_id"])
+        current = live.room_stamp(s, w["meeting_id"], w["rooms"][0])
 
     def later() -> None:
         time.sleep(1.5)
@@ -94,6 +125,8 @@ def test_an_idle_phone_does_not_rerun_and_a_change_shows_at_once(served, browser
 
     page.wait_for_timeout(1500)  # let the first render settle
     before = shown_time()
+    with db.session(url) as s:  # a tap in another room is not this phone's business
+        live.mark_attendance(s, w["placed"][room2][1], "出席", SECRETARIAT_LOCAL)
     page.wait_for_timeout((2 * REFRESH_SECONDS + 1) * 1000)  # two periodic refreshes would have happened
     assert shown_time() == before, "an idle phone reran its roster"
 

@@ -3,10 +3,10 @@
 Periodic fragment reruns cost the server ~30 ms of CPU each per phone (notes/issue-5.md), whether or
 not anything changed. When the app is started through `serve.py` (an `st.App` with the route below),
 a facilitator's roster instead holds one long-poll request open against `/_roster/stamp`: the route
-answers as soon as the meeting's change stamp (`live.page_stamp`: placements, taps, registrations,
-link revocations) differs from the one the page shows, or after WAIT_SECONDS with "unchanged". The
-stamp is read from the database at most once per POLL_SECONDS per meeting and process, shared by
-every waiting phone, so an idle phone costs one cheap request every WAIT_SECONDS and a change reaches
+answers as soon as the room's change stamp (`live.room_stamp`: placements, taps, registrations,
+the room's name and theme, link revocations) differs from the one the page shows, or after
+WAIT_SECONDS with "unchanged". The stamp is read from the database at most once per POLL_SECONDS
+per room and process, shared by every waiting phone of the room, so an idle phone costs one cheap request every WAIT_SECONDS and a change reaches
 it within about POLL_SECONDS. Several app processes each read the shared database, so a change made
 through one process is seen by phones attached to another.
 
@@ -36,32 +36,33 @@ def route_active() -> bool:
 
 # --- server side (runs in the ASGI event loop, never in a script run) ---
 
-_stamps: dict[int, tuple[float, str]] = {}  # meeting → (monotonic time read, stamp)
-_locks: dict[int, asyncio.Lock] = {}
+_stamps: dict[tuple[int, int], tuple[float, str]] = {}  # (meeting, room) → (monotonic time read, stamp)
+_locks: dict[tuple[int, int], asyncio.Lock] = {}
 
 
-def _read_stamp(meeting_id: int) -> str:
+def _read_stamp(meeting_id: int, room_id: int) -> str:
     from facilitation.rosters import live
     from facilitation.storage import db
 
     from .common import db_url
     with db.session(db_url(), actor="roster") as s:
-        return live.page_stamp(s, meeting_id)
+        return live.room_stamp(s, meeting_id, room_id)
 
 
-async def current_stamp(meeting_id: int) -> str:
-    """The meeting's stamp, read at most once per POLL_SECONDS however many phones wait."""
-    lock = _locks.setdefault(meeting_id, asyncio.Lock())
+async def current_stamp(meeting_id: int, room_id: int) -> str:
+    """The room's stamp, read at most once per POLL_SECONDS however many phones wait."""
+    key = (meeting_id, room_id)
+    lock = _locks.setdefault(key, asyncio.Lock())
     async with lock:
-        at, value = _stamps.get(meeting_id, (-1e9, ""))
+        at, value = _stamps.get(key, (-1e9, ""))
         if time.monotonic() - at >= POLL_SECONDS:
-            value = await asyncio.to_thread(_read_stamp, meeting_id)
-            _stamps[meeting_id] = (time.monotonic(), value)
+            value = await asyncio.to_thread(_read_stamp, meeting_id, room_id)
+            _stamps[key] = (time.monotonic(), value)
         return value
 
 
-def _link_ok(token: str) -> tuple[bool, int | None, float]:
-    """(valid now, meeting, seconds until expiry) from the link itself and its row."""
+def _link_ok(token: str) -> tuple[bool, tuple[int, int] | None, float]:
+    """(valid now, (meeting, room), seconds until expiry) from the link itself and its row."""
     from facilitation.access import gate
     from facilitation.storage import db
 
@@ -72,7 +73,7 @@ def _link_ok(token: str) -> tuple[bool, int | None, float]:
     if not check.ok:
         return False, None, 0.0
     from facilitation.text.dates import utcnow
-    return True, check.meeting_id, (check.expires_at - utcnow()).total_seconds()
+    return True, (check.meeting_id, check.room_id), (check.expires_at - utcnow()).total_seconds()
 
 
 async def stamp_endpoint(request):  # a Starlette endpoint; imports kept local (no starlette at script time)
@@ -82,7 +83,7 @@ async def stamp_endpoint(request):  # a Starlette endpoint; imports kept local (
     token = request.query_params.get("token", "")[:300]
     since = request.query_params.get("since", "")[:500]
     try:
-        ok, meeting_id, left = await asyncio.to_thread(_link_ok, token)
+        ok, scope, left = await asyncio.to_thread(_link_ok, token)
     except Exception:  # the database is away: let the page rerun and say so in Japanese
         return JSONResponse({"changed": True}, headers=headers)
     if not ok:
@@ -90,7 +91,7 @@ async def stamp_endpoint(request):  # a Starlette endpoint; imports kept local (
     deadline = time.monotonic() + min(WAIT_SECONDS, max(left, 0.0))
     while True:
         try:
-            now = await current_stamp(meeting_id)
+            now = await current_stamp(*scope)
         except Exception:
             return JSONResponse({"changed": True}, headers=headers)
         if now != since:
@@ -150,7 +151,7 @@ _WAITER = st.components.v2.component(
 
 
 def wait_for_change(*, key: str, token: str, since: str, fallback_seconds: float) -> None:
-    """Inside a fragment: rerun that fragment as soon as the meeting's stamp differs from `since`."""
+    """Inside a fragment: rerun that fragment as soon as the room's stamp differs from `since`."""
     _WAITER(key=key, data={"route": ROUTE, "token": token, "since": since,
                            "fallback_ms": int(fallback_seconds * 1000)},
             on_changed_change=lambda: None)

@@ -147,7 +147,7 @@ def _roster_body(meeting_id: int, room_id: int, token: str | None) -> None:
     try:
         with session() as s:  # on every rerun: a link revoked or expired meanwhile stops here
             live.check_room(viewer(), meeting_id, room_id, s)
-            version = live.page_stamp(s, meeting_id)
+            version = live.room_stamp(s, meeting_id, room_id)
         roster = load_roster(db_url(), meeting_id, room_id, version)
     except AccessDenied as exc:
         _refused(exc)
