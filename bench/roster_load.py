@@ -113,7 +113,7 @@ class ProtocolPhones:
                                           open_timeout=120, ping_interval=None) as ws:
                 async def reader() -> None:
                     first = True
-                    async for data in ws:
+                    async for data in ws:  # ends quietly when the connection closes
                         fm = ForwardMsg()
                         fm.ParseFromString(data)
                         if fm.WhichOneof("type") == "script_finished" and first:
@@ -159,7 +159,13 @@ class ProtocolPhones:
                             except TimeoutError:
                                 pass
 
-                read_task = asyncio.create_task(reader())
+                async def quiet_reader() -> None:
+                    try:
+                        await reader()
+                    except websockets.ConnectionClosed:
+                        pass
+
+                read_task = asyncio.create_task(quiet_reader())
                 await ws.send(rerun())
                 while not self.stop and not (fragments or waiter):
                     await asyncio.sleep(0.2)
@@ -312,7 +318,7 @@ def main() -> int:
                 time.sleep(args.idle)
                 idle_cpu = (cpu_seconds([proc.pid]) - cpu0) / (time.monotonic() - wall0)
                 print(f"idle server CPU over {args.idle:.0f} s: {idle_cpu * 100:.1f} % of a core "
-                      f"({idle_cpu * 100 * 10 / (args.phones + 1):.1f} % per 10 pages)", flush=True)
+                      f"({idle_cpu * 100 * 10 / (args.phones + args.protocol_phones + 1):.1f} % per 10 pages)", flush=True)
             browsers = chromium_pids()
             cpu0, browser_cpu0, wall0 = cpu_seconds([proc.pid]), cpu_seconds(browsers), time.monotonic()
 
