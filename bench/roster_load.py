@@ -57,6 +57,132 @@ WATCH_JS = """([needle, since]) => {
 JST = dt.timezone(dt.timedelta(hours=9))
 
 
+class ProtocolPhones:
+    """Phones that speak Streamlit's WebSocket protocol from a thread of this process (no browser, so
+    their rendering does not share the server's CPU): each loads the facilitator link and then does
+    what the page's JavaScript does — rerun the roster fragment every interval (streamlit_app.py), or
+    wait on /_roster/stamp and rerun it when told (serve.py). Each records when a needle first
+    appears in what the server sends it."""
+
+    def __init__(self, base: str, token: str, n: int):
+        import asyncio
+        import threading
+
+        self.base, self.token, self.n = base, token, n
+        self.needle = ""
+        self.seen: dict[int, float] = {}
+        self.loaded = 0
+        self.errors: list[str] = []
+        self.stop = False
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.tasks = [asyncio.run_coroutine_threadsafe(self.phone(i), self.loop) for i in range(n)]
+
+    def watch(self, needle: str) -> None:
+        self.seen = {}
+        self.needle = needle
+
+    async def phone(self, i: int) -> None:
+        import asyncio
+        import json
+        import urllib.parse
+        import urllib.request
+
+        import websockets
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        query = f"token={self.token}"
+
+        def rerun(fragment_id: str = "") -> bytes:
+            msg = BackMsg()
+            msg.rerun_script.query_string = query
+            msg.rerun_script.context_info.url = f"{self.base}/?{query}"
+            if fragment_id:
+                msg.rerun_script.fragment_id = fragment_id
+                msg.rerun_script.is_auto_rerun = True
+            return msg.SerializeToString()
+
+        waiter: dict = {}
+        changed_since = asyncio.Event()
+        fragments: dict[str, float] = {}
+        try:
+            async with websockets.connect(self.base.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"],
+                                          max_size=None, additional_headers={"Origin": self.base},
+                                          open_timeout=120, ping_interval=None) as ws:
+                async def reader() -> None:
+                    first = True
+                    async for data in ws:  # ends quietly when the connection closes
+                        fm = ForwardMsg()
+                        fm.ParseFromString(data)
+                        if fm.WhichOneof("type") == "script_finished" and first:
+                            first = False
+                            self.loaded += 1
+                        if fm.WhichOneof("type") == "auto_rerun" and fm.auto_rerun.fragment_id:
+                            fragments[fm.auto_rerun.fragment_id] = fm.auto_rerun.interval
+                        if fm.WhichOneof("type") != "delta" or fm.delta.WhichOneof("type") != "new_element":
+                            continue
+                        el = fm.delta.new_element
+                        kind = el.WhichOneof("type")
+                        if kind == "markdown" and self.needle and i not in self.seen and self.needle in el.markdown.body:
+                            self.seen[i] = time.time() * 1000
+                        elif kind == "exception":
+                            self.errors.append(f"protocol phone {i}: {el.exception.message}"[:300])
+                        elif kind == "bidi_component" and "live_stamp" in el.bidi_component.component_name:
+                            data = json.loads(el.bidi_component.json or "{}")
+                            if data.get("since") != waiter.get("since"):
+                                waiter.update(since=data.get("since"), fragment=fm.delta.fragment_id)
+                                changed_since.set()
+
+                async def periodic() -> None:  # st.fragment(run_every=…) in the browser
+                    while not self.stop:
+                        for fid, interval in list(fragments.items()):
+                            await ws.send(rerun(fid))
+                            await asyncio.sleep(max(1.0, interval))
+                        if not fragments:
+                            await asyncio.sleep(1)
+
+                async def waiting() -> None:  # ui/live_stamp.py's component
+                    while not self.stop:
+                        if not waiter:
+                            await asyncio.sleep(0.5)
+                            continue
+                        url = (f"{self.base}/_roster/stamp?token={urllib.parse.quote(self.token)}"
+                               f"&since={urllib.parse.quote(waiter['since'])}")
+                        body = await asyncio.to_thread(lambda u=url: json.loads(urllib.request.urlopen(u, timeout=60).read()))
+                        if body.get("changed") and not self.stop:
+                            changed_since.clear()
+                            await ws.send(rerun(waiter["fragment"]))
+                            try:
+                                await asyncio.wait_for(changed_since.wait(), 3)
+                            except TimeoutError:
+                                pass
+
+                async def quiet_reader() -> None:
+                    try:
+                        await reader()
+                    except websockets.ConnectionClosed:
+                        pass
+
+                read_task = asyncio.create_task(quiet_reader())
+                await ws.send(rerun())
+                while not self.stop and not (fragments or waiter):
+                    await asyncio.sleep(0.2)
+                await (waiting() if waiter else periodic())
+                read_task.cancel()
+        except Exception as exc:  # noqa: BLE001 - a benchmark records every failure
+            if not self.stop:
+                self.errors.append(f"protocol phone {i}: {type(exc).__name__}: {exc}"[:300])
+
+    def close(self) -> None:
+        self.stop = True
+        for task in self.tasks:
+            task.cancel()
+        time.sleep(1)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
 def missed_refreshes(shown: list[str], t0_ms: float) -> int:
     """Refreshes a page showed without the change although they read the database after it was made.
 
@@ -114,8 +240,8 @@ def prepare(url: str, in_room: int) -> dict:
                 "spare": [(r.id, r.person.name) for r in regs[in_room:in_room + 8]]}
 
 
-def start_app(url: str, log: Path) -> tuple[subprocess.Popen, str]:
-    app = streamlit_process.start(url, log, env={gate.SECRET_ENV: SECRET}, timeout=60)
+def start_app(url: str, log: Path, entry: str = "streamlit_app.py") -> tuple[subprocess.Popen, str]:
+    app = streamlit_process.start(url, log, env={gate.SECRET_ENV: SECRET}, timeout=60, entry=entry)
     return app.proc, app.base
 
 
@@ -125,6 +251,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--in-room", type=int, default=12)
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds a change may take before it counts as missed")
+    parser.add_argument("--protocol-phones", type=int, default=0,
+                        help="also this many phones speaking Streamlit's protocol from this process (no browser)")
+    parser.add_argument("--entry", default="streamlit_app.py",
+                        help="serve.py: phones wait on the change route instead of refreshing every few seconds")
+    parser.add_argument("--idle", type=float, default=0.0,
+                        help="first measure the server's CPU for this many seconds with nothing changing")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -133,11 +265,12 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="roster-load-"))
     url = f"sqlite:///{home / 'app.sqlite3'}"
     world = prepare(url, args.in_room)
-    proc, base = start_app(url, home / "streamlit.log")
+    proc, base = start_app(url, home / "streamlit.log", args.entry)
     errors: list[str] = []
     missed = 0
     server_cpu = browser_cpu = float("nan")
-    latencies: dict[str, list[float]] = {"phones": [], "overview": []}
+    latencies: dict[str, list[float]] = {"phones": [], "overview": [], "protocol": []}
+    proto = None
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
@@ -171,7 +304,21 @@ def main() -> int:
             desk.get_by_text(f"{world['room_name']}　出席").first.wait_for(timeout=90_000)
             print(f"{args.phones} phones + overview open in {time.monotonic() - t_open:.0f} s; "
                   f"refresh every {REFRESH_SECONDS} s")
+            if args.protocol_phones:
+                proto = ProtocolPhones(base, world["token"], args.protocol_phones)
+                t_proto = time.monotonic()
+                while proto.loaded < args.protocol_phones and time.monotonic() - t_proto < 180:
+                    time.sleep(0.5)
+                print(f"{proto.loaded} of {args.protocol_phones} protocol phones loaded in "
+                      f"{time.monotonic() - t_proto:.0f} s", flush=True)
             time.sleep(REFRESH_SECONDS)
+            idle_cpu = float("nan")
+            if args.idle:
+                cpu0, wall0 = cpu_seconds([proc.pid]), time.monotonic()
+                time.sleep(args.idle)
+                idle_cpu = (cpu_seconds([proc.pid]) - cpu0) / (time.monotonic() - wall0)
+                print(f"idle server CPU over {args.idle:.0f} s: {idle_cpu * 100:.1f} % of a core "
+                      f"({idle_cpu * 100 * 10 / (args.phones + args.protocol_phones + 1):.1f} % per 10 pages)", flush=True)
             browsers = chromium_pids()
             cpu0, browser_cpu0, wall0 = cpu_seconds([proc.pid]), cpu_seconds(browsers), time.monotonic()
 
@@ -185,6 +332,8 @@ def main() -> int:
                     needle_phone, needle_desk = name, f"{world['room_name']}　出席 {present} / {total}名"
                     for page in [*phones, desk]:
                         page.evaluate(WATCH_JS, [needle_desk if page is desk else needle_phone, 0])
+                    if proto:
+                        proto.watch(needle_phone)
                     t0 = time.time() * 1000
                     with db.session(url, actor="bench") as s:
                         s.scalar(select(Assignment).where(Assignment.registration_id == rid)).room_id = world["room"]
@@ -198,6 +347,8 @@ def main() -> int:
                     needle_desk = f"{world['room_name']}　出席 {present} / {total}名"
                     for page in [*phones, desk]:
                         page.evaluate(WATCH_JS, [needle_desk if page is desk else needle_phone, 0])
+                    if proto:
+                        proto.watch(needle_phone)
                     if round_ % 3 == 0:  # a real tap on one phone
                         tapper = phones[(round_ * 7) % len(phones)]
                         t0 = time.time() * 1000
@@ -214,7 +365,7 @@ def main() -> int:
                 pending = {id(p): p for p in [*phones, desk]}
                 seen: dict[int, float] = {}
                 refreshes: dict[int, list[str]] = {}
-                while pending and time.monotonic() < deadline:
+                while (pending or (proto and len(proto.seen) < proto.n)) and time.monotonic() < deadline:
                     for key, page in list(pending.items()):
                         got = page.evaluate("() => window.__seen")
                         if got is not None:
@@ -234,6 +385,11 @@ def main() -> int:
                     errors.append(f"round {round_}: change not visible within {args.timeout:.0f} s on a page showing "
                                   f"{text[max(0, at - 10):at + 40]!r}")
                 phone_lat = [seen[id(p)] for p in phones if id(p) in seen]
+                if proto:
+                    proto_lat = [(got - committed) / 1000 for got in dict(proto.seen).values()]
+                    latencies["protocol"] += proto_lat
+                    if len(proto_lat) < proto.n:
+                        errors.append(f"round {round_}: {proto.n - len(proto_lat)} protocol phones did not see the change")
                 desk_lat = seen.get(id(desk))
                 latencies["phones"] += phone_lat
                 if desk_lat is not None:
@@ -249,6 +405,9 @@ def main() -> int:
                 if page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count():
                     errors.append(f"page {i}: an error box is shown")
             browser.close()
+            if proto:
+                errors += proto.errors
+                proto.close()
     finally:
         proc.terminate()
         try:
@@ -258,7 +417,11 @@ def main() -> int:
     log = (home / "streamlit.log").read_text(errors="replace")
     if "Traceback" in log:
         errors.append("the server log has a traceback: " + log[log.index("Traceback"):][:800])
-    every = latencies["phones"] + latencies["overview"]
+    if latencies["protocol"]:
+        ordered = sorted(latencies["protocol"])
+        print(f"protocol phones: {len(ordered)} observations, median {statistics.median(ordered):.1f} s, "
+              f"p95 {ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]:.1f} s, max {ordered[-1]:.1f} s")
+    every = latencies["phones"] + latencies["overview"] + latencies["protocol"]
     if every:
         ordered = sorted(every)
         p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]

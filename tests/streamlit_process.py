@@ -29,13 +29,15 @@ def free_port() -> int:
 
 
 def start(db_url: str, log: Path, *, address: str = "127.0.0.1", env: dict | None = None,
-          timeout: float = 60) -> App:
-    """Serve the app on a free port with `db_url`; returns once /_stcore/health answers."""
-    port = free_port()
+          timeout: float = 60, entry: str = "streamlit_app.py", port: int | None = None) -> App:
+    """Serve the app on a free port with `db_url`; returns once /_stcore/health answers.
+
+    `entry="serve.py"` serves it with the live roster's change route (ui/live_stamp.py)."""
+    port = port or free_port()
     full_env = {**os.environ, "FACILITATION_DB_URL": db_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
                 **(env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / entry), "--server.port", str(port),
          "--server.address", address, "--server.headless", "true", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=full_env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
     )

@@ -90,14 +90,15 @@ def test_signed_in_viewers_are_not_asked_for_a_link(world):
 
 # --- In a real browser: the open tab stops ---
 
-@pytest.fixture
-def app(world, tmp_path):
+@pytest.fixture(params=["streamlit_app.py", "serve.py"])  # periodic refresh / waiting on the change route
+def app(world, tmp_path, request):
     path = tmp_path / "served.sqlite3"
     db.get_engine(world["url"]).dispose()
     with sqlite3.connect(world["url"].removeprefix("sqlite:///")) as a, sqlite3.connect(path) as b:
         a.backup(b)
     url = f"sqlite:///{path}"
-    served = streamlit_process.start(url, tmp_path / "streamlit.log", env={gate.SECRET_ENV: SECRET.decode()})
+    served = streamlit_process.start(url, tmp_path / "streamlit.log", env={gate.SECRET_ENV: SECRET.decode()},
+                                     entry=request.param)
     yield {**world, "url": url, "base": served.base}
     streamlit_process.stop(served)
 

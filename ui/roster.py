@@ -19,10 +19,12 @@ from facilitation.rosters import live, notes, report, zoom
 from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow
 
+from . import live_stamp
 from .autosave_text import autosave_text
 from .common import SHOWN_ERRORS, db_url, esc, session, show_error, show_problems, upload_hint, viewer
 
 REFRESH_SECONDS = 3  # see notes/issue-5.md for what 30 phones cost at this rate
+# With serve.py (the change route), a facilitator's phone reruns only on a change (ui/live_stamp.py).
 CACHE_SECONDS = 30  # fallback for what the stamp does not cover (room names, people's details)
 # Attendance marks as words (no colour-emoji font is needed), coloured where Streamlit can.
 MARK_WORDS = {"出席": ":green[**出席**]", "遅刻": ":orange[**遅刻**]", "途中退室": ":orange[**途中退室**]",
@@ -129,14 +131,26 @@ def person_card(p: live.RosterPerson, meeting_id: int, room_id: int) -> None:
     )
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
 def live_roster(meeting_id: int, room_id: int) -> None:
-    """The room's people, refreshed every few seconds; a tap records attendance at once."""
+    """The room's people, shown again on every change; a tap records attendance at once.
+
+    A facilitator's phone on a server started with serve.py waits for the meeting's change stamp
+    and reruns only when it moved; otherwise (plain `streamlit run`, the secretariat's own view) the
+    fragment reruns every REFRESH_SECONDS. Either way every rerun checks the link first."""
+    token = st.query_params.get("token") if viewer().link_id is not None else None
+    if token and live_stamp.route_active():
+        st.fragment(_roster_body)(meeting_id, room_id, token)
+    else:
+        st.fragment(_roster_body, run_every=REFRESH_SECONDS)(meeting_id, room_id, None)
+
+
+def _roster_body(meeting_id: int, room_id: int, token: str | None) -> None:
     checked = utcnow()  # before the stamp is read: every change made before this time is shown
     try:
-        with session() as s:  # on every refresh: a link revoked or expired meanwhile stops here
+        with session() as s:  # on every rerun: a link revoked or expired meanwhile stops here
             live.check_room(viewer(), meeting_id, room_id, s)
-        roster = load_roster(db_url(), meeting_id, room_id, stamp(meeting_id))
+            version = live.room_stamp(s, meeting_id, room_id)
+        roster = load_roster(db_url(), meeting_id, room_id, version)
     except AccessDenied as exc:
         _refused(exc)
         return
@@ -155,7 +169,12 @@ def live_roster(meeting_id: int, room_id: int) -> None:
     with st.container(key=PEOPLE_KEY):
         for p in roster.people:
             person_card(p, meeting_id, room_id)
-    st.caption(f"{REFRESH_SECONDS}秒ごとに自動で更新しています（最終更新 {jst_hm(checked, seconds=True)}）。")
+    if token:
+        st.caption(f"変更があるとすぐに自動で表示されます（最終更新 {jst_hm(checked, seconds=True)}）。")
+        live_stamp.wait_for_change(key=f"roster_wait_{room_id}", token=token, since=version,
+                                   fallback_seconds=REFRESH_SECONDS)
+    else:
+        st.caption(f"{REFRESH_SECONDS}秒ごとに自動で更新しています（最終更新 {jst_hm(checked, seconds=True)}）。")
 
 
 # --- the secretariat's overview ---

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from facilitation.access import gate
+from facilitation.access.models import FacilitatorLink
 from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
 from facilitation.errors import UserError
 from facilitation.meetings.schedule import get_meeting, label, list_rooms
@@ -238,6 +239,33 @@ def change_stamp(session: Session, meeting_id: int) -> tuple:
     for q in (placed, taps, regs):
         out.extend(session.execute(q).one())
     return tuple(str(x) for x in out)
+
+
+def room_stamp(session: Session, meeting_id: int, room_id: int) -> str:
+    """A cheap fingerprint of everything one room's roster shows, as one string: what a phone waits
+    on (ui/live_stamp.py), and the key of the shared roster cache.
+
+    The room's placements (count, sum of registration ids and of edit versions: a move in or out, or a
+    facilitator flag, changes it), their registrations' latest edit (a cancellation), their
+    attendance (count, latest tap), the room's name, theme and Zoom name, and the room's facilitator
+    links (count, revoked, latest revocation: a revocation makes a waiting phone rerun, and that
+    rerun's link check stops it). Other rooms' changes leave it alone, so a secretary moving people
+    between other rooms costs this room's phones nothing.
+    """
+    in_room = Assignment.room_id == room_id
+    placed = (select(func.count(Assignment.id), func.coalesce(func.sum(Assignment.version), 0),
+                     func.coalesce(func.sum(Assignment.registration_id), 0), func.max(Registration.updated_at))
+              .join(Registration, Assignment.registration_id == Registration.id).where(in_room))
+    taps = (select(func.count(Attendance.id), func.max(Attendance.marked_at))
+            .join(Assignment, Attendance.registration_id == Assignment.registration_id).where(in_room))
+    room = select(Room.meeting_id, Room.name, Room.theme, Room.zoom_name).where(Room.id == room_id)
+    links = (select(func.count(FacilitatorLink.id), func.count(FacilitatorLink.revoked_at),
+                    func.max(FacilitatorLink.revoked_at)).where(FacilitatorLink.room_id == room_id))
+    out: list = [meeting_id]
+    for q in (placed, taps, links):
+        out.extend(session.execute(q).one())
+    out.extend(session.execute(room).one_or_none() or ("no room",))
+    return "|".join(str(x) for x in out)
 
 
 def room_roster(session: Session, viewer: Viewer, meeting_id: int, room_id: int) -> RoomRoster:
