@@ -96,3 +96,11 @@ def test_command_line(tmp_path, capsys):
     assert main(["--db", url, "history", "pack", "-o", str(tmp_path / "pack")]) == 0
     assert len(list((tmp_path / "pack").glob("委員会資料_参加状況_*.xlsx"))) == 1
     assert main(["--db", url, "history", "coverage", "-o", str(tmp_path / "x.txt")]) == 2  # told, no traceback
+
+
+def test_a_year_without_meetings_gives_an_empty_pack_not_an_error(tmp_path):
+    url = f"sqlite:///{tmp_path / 'world.sqlite3'}"
+    hw.make(url)
+    empty = committee_pack.build(hw.load(url), participation.Scope(fiscal_years=(2015,)), cov.Population(size=8),
+                                 SECRETARIAT_LOCAL, made_at=MADE)
+    assert openpyxl.load_workbook(io.BytesIO(empty.xlsx)).worksheets and "<html" in empty.html.lower()

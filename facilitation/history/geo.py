@@ -131,8 +131,8 @@ def points(table: pd.DataFrame, value: str = "延べ参加者数") -> pd.DataFra
                                   "outside": region == vocab.OUTSIDE_HOKKAIDO})
         row["value"] += int(r[value])
         row["実機関数"] += int(r["実機関数"])
-    return pd.DataFrame(list(rows.values()),
-                        columns=["地点", "地域", "lat", "lon", "value", "実機関数", "outside"])
+    out = pd.DataFrame(list(rows.values()), columns=["地点", "地域", "lat", "lon", "value", "実機関数", "outside"])
+    return out.astype({"outside": bool})  # bool even when empty: a mask, not a list of column names
 
 
 def figure(table: pd.DataFrame, value: str = "延べ参加者数", unit: str = "名",
