@@ -6,7 +6,7 @@ from ui import registrations as reg
 from ui.common import meeting_picker, viewer
 
 st.title("申込管理")
-reg.show_flash()
+reg.show_messages()
 
 meeting_id = meeting_picker()
 if meeting_id is None:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import rooms
-from ui.common import meeting_picker, viewer
+from ui.common import meeting_picker, show_flash, viewer
 
 st.title("ルーム割り当て")
 v = viewer()
@@ -15,7 +15,7 @@ meeting_id = meeting_picker(key="rooms_meeting")
 if meeting_id is None:
     st.stop()
 
-rooms.show_flash()
+show_flash()
 rooms.header(meeting_id)
 
 tab_rooms, tab_choices, tab_run, tab_adjust, tab_publish = st.tabs(

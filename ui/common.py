@@ -237,3 +237,60 @@ def show_editor(data, *, where=None, **kw):
         if out.iloc[:, i].dtype == object or pd.api.types.is_string_dtype(out.iloc[:, i]):
             out.isetitem(i, out.iloc[:, i].map(restore))
     return out
+
+
+# --- Actions: the ONE way a button runs a domain change and tells the person what happened ------
+
+FLASH = "flash"  # the message of the last action, shown on the next run (after st.rerun)
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """Leave a message (already escaped Markdown) for the next run: success / info / warning / error."""
+    st.session_state[FLASH] = (kind, message)
+
+
+def show_flash() -> None:
+    """The message of the last action, in a slot that is always drawn: what follows it (the tabs)
+    keeps its place whether or not there is a message, so the open tab stays open."""
+    slot = st.container()
+    kind, message = st.session_state.pop(FLASH, (None, None))
+    if message:
+        getattr(slot, kind)(message)
+
+
+def act(action, done=None) -> None:
+    """Run `action(session)` in a unit of work; a Japanese error is shown, success flashed + rerun.
+
+    `done`: the message, or a function of the action's result giving it (escaped Markdown)."""
+    try:
+        with session() as s:
+            out = action(s)
+    except SHOWN_ERRORS as exc:
+        show_error(exc)
+        return
+    if done:
+        flash(done(out) if callable(done) else done)
+    st.rerun()
+
+
+def choice_rows(meeting_id: int, table, rooms: list[tuple[int, str, str]], *, key: str, button: str,
+                done: str) -> None:
+    """Free-text wishes that name no room: one row each with a room picker (or 対象外) and a button.
+
+    `table` has 希望の記入, 人数 and 候補 (the suggested room's name); the decision is the same one the
+    registrations page, the rooms page and the optimiser use. `done` is the message's verb phrase."""
+    from facilitation.assignment import choices
+
+    names = {None: "対象外（どのルームでもない）", **{r: f"{n}（{t}）" if t else n for r, n, t in rooms}}
+    ids = [r for r, _, _ in rooms]
+    for i, row in table.iterrows():
+        c1, c2, c3 = st.columns([4, 3, 1], vertical_alignment="bottom")
+        c1.write(f"「{esc(row['希望の記入'])}」（{row['人数']}件）")
+        default = next((k for k, (_, n, _) in enumerate(rooms) if n == row["候補"]), None)
+        choice = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
+                              format_func=names.get, key=f"{key}_{i}", label_visibility="collapsed",
+                              placeholder="選んでください")
+        if c3.button(button, key=f"{key}_btn_{i}"):
+            text = row["希望の記入"]
+            act(lambda s, t=text, c=choice: choices.map_choice(s, viewer(), meeting_id, t, c),
+                f"「{esc(text)}」を{esc(names[choice])}{done}")

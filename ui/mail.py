@@ -6,12 +6,10 @@ import streamlit as st
 
 from facilitation.access.roles import AccessDenied
 from facilitation.mail import outbox
-from facilitation.mail.smtp import MailError, SmtpSettings, Transport, load_settings
+from facilitation.mail.smtp import SmtpSettings, Transport, load_settings
 
 from . import auth, links
-from .common import SHOWN_ERRORS, esc, session, show_error, show_problems, show_table, viewer
-
-FLASH = "mail_flash"
+from .common import SHOWN_ERRORS, esc, flash, session, show_error, show_problems, show_table, viewer
 
 
 def smtp_settings() -> tuple[SmtpSettings | None, str]:
@@ -22,18 +20,8 @@ def smtp_settings() -> tuple[SmtpSettings | None, str]:
         section = None
     try:
         return load_settings(dict(section) if section else None), ""
-    except MailError as exc:
+    except SHOWN_ERRORS as exc:
         return None, str(exc)
-
-
-def _flash(message: str, kind: str = "success") -> None:
-    st.session_state[FLASH] = (kind, message)
-
-
-def _show_flash() -> None:
-    kind, message = st.session_state.pop(FLASH, (None, None))
-    if message:
-        getattr(st, kind)(esc(message))
 
 
 def render(meeting_id: int) -> None:
@@ -45,7 +33,6 @@ def render(meeting_id: int) -> None:
             counts = outbox.summary(s, v, meeting_id)
         st.write("送信状況: " + "、".join(f"{k} {n}通" for k, n in counts.items()))
         return
-    _show_flash()
     details_form(meeting_id)
     settings, problem = smtp_settings()
     secret = auth.link_secret()
@@ -102,7 +89,7 @@ def details_form(meeting_id: int) -> None:
             if st.form_submit_button("保存"):
                 with session() as s:
                     warnings = outbox.save_meeting_details(s, v, meeting_id, values)
-                _flash("メールに入れる Zoom の情報を保存しました。" + (" " + " ".join(warnings) if warnings else ""),
+                flash(esc("メールに入れる Zoom の情報を保存しました。" + (" " + " ".join(warnings) if warnings else "")),
                        "warning" if warnings else "success")
                 st.rerun()
 
@@ -125,10 +112,10 @@ def preview(meeting_id: int, plan: outbox.Plan, settings: SmtpSettings | None) -
                 try:
                     with Transport(settings) as t:
                         message = outbox.send_test(session, viewer(), meeting_id, settings, t, chosen)
-                except MailError as exc:
+                except SHOWN_ERRORS as exc:
                     show_error(exc)
                 else:
-                    _flash(message)
+                    flash(esc(message))
                     st.rerun()
 
 
@@ -154,7 +141,7 @@ def send_buttons(meeting_id: int, plan: outbox.Plan, settings: SmtpSettings) -> 
     except SHOWN_ERRORS as exc:
         show_error(exc)
         return
-    _flash(report.message, "warning" if (report.failed or report.stopped) else "success")
+    flash(esc(report.message), "warning" if (report.failed or report.stopped) else "success")
     st.rerun()
 
 
@@ -186,7 +173,7 @@ def _resolve(send_id: int, delivered: bool) -> None:
     try:
         with session() as s:
             outbox.resolve_unknown(s, viewer(), send_id, delivered)
-    except MailError as exc:
+    except SHOWN_ERRORS as exc:
         show_error(exc)
         return
     st.rerun()

@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from facilitation.access.roles import AccessDenied, Viewer
-from facilitation.assignment import choices
 from facilitation.files import exports
 from facilitation.meetings import schedule
 from facilitation.orgs import directory, matching
@@ -20,11 +19,15 @@ from facilitation.text.dates import ja_datetime, to_jst
 
 from .common import (
     SHOWN_ERRORS,
+    act,
+    choice_rows,
     esc,
+    flash,
     session,
     sheet_picker,
     show_editor,
     show_error,
+    show_flash,
     show_notes,
     show_problems,
     show_table,
@@ -40,15 +43,9 @@ EDIT_FIELDS = {"氏名": "name", "ふりがな": "furigana", "メールアドレ
                "ファシリ協力": "willing_facilitator", "状態": "status", "備考": "note"}
 
 
-def _flash(message: str, kind: str = "success") -> None:
-    st.session_state["registrations_flash"] = (kind, message)
-
-
-def show_flash() -> None:
-    """A message left by the previous run (after st.rerun)."""
-    item = st.session_state.pop("registrations_flash", None)
-    if item:
-        getattr(st, item[0])(item[1])
+def show_messages() -> None:
+    """What the previous run left: the last action's message and an import's result."""
+    show_flash()
     result = st.session_state.pop("registrations_result", None)
     if result is not None:
         show_result(result)
@@ -191,7 +188,7 @@ def _save_edits(before: pd.DataFrame, after: pd.DataFrame) -> None:
             problems.append(f"ID {rid}（{row.get('氏名', '')}）: {exc}")
     show_problems(problems, "保存できなかった変更があります")
     if changes:
-        _flash(f"{changes} 件の変更を保存しました。")
+        flash(f"{changes} 件の変更を保存しました。")
         st.rerun()
     elif not problems:
         st.info("変更はありません。")
@@ -214,7 +211,7 @@ def sheet_sync(meeting_id: int) -> None:
         try:
             with session() as s:
                 intake.configure_sheet(s, meeting_id, new_url, new_tab, new_survey)
-            _flash("シートの設定を保存しました。")
+            flash("シートの設定を保存しました。")
             st.rerun()
         except SHOWN_ERRORS as exc:
             show_error(exc)
@@ -274,14 +271,14 @@ def review_queue(meeting_id: int) -> None:
                                 key=f"review_pick_{rid}", placeholder="選んでください")
             c1, c2 = st.columns(2)
             if c1.button("この機関で確定", key=f"review_ok_{rid}"):
-                _resolve(lambda s, r=rid, p=pick: matching.confirm(s, viewer(), r, p),
+                act(lambda s, r=rid, p=pick: matching.confirm(s, viewer(), r, p),
                          f"「{esc(text)}」を確定しました（次回からは自動で一致します）。")
             with c2.popover("新しい機関として登録"):
                 name = st.text_input("機関名", value=text, key=f"review_name_{rid}")
                 kind = st.selectbox("種別", list(vocab.ORG_KINDS), index=2, key=f"review_kind_{rid}", placeholder="選んでください")
                 region = st.selectbox("地域", list(vocab.ALL_AREAS), key=f"review_region_{rid}", placeholder="選んでください")
                 if st.button("登録する", key=f"review_new_{rid}"):
-                    _resolve(lambda s, r=rid, n=name, k=kind, g=region: matching.create_and_confirm(
+                    act(lambda s, r=rid, n=name, k=kind, g=region: matching.create_and_confirm(
                         s, viewer(), r, n, k, g),
                              f"「{esc(name)}」を新しい機関として登録しました。")
     rows_to_check(meeting_id)
@@ -302,7 +299,7 @@ def _confirm_above(meeting_id: int) -> None:
         except SHOWN_ERRORS as exc:
             show_error(exc)
             return
-        _flash(f"一致度 {threshold}% 以上の {names} 件をまとめて確定しました（{people} 名の所属が決まりました）。"
+        flash(f"一致度 {threshold}% 以上の {names} 件をまとめて確定しました（{people} 名の所属が決まりました）。"
                "種別の異なる候補（市役所と社協など）は確定していません。")
         st.rerun()
     st.caption("種別の異なる候補（市役所の課と社会福祉協議会など）は、一致度にかかわらずまとめて確定しません。")
@@ -322,18 +319,7 @@ def rows_to_check(meeting_id: int) -> None:
             st.markdown(esc(reason))
             st.caption(f"取込元: {esc(ref)}")
             if st.button("確認しました", key=f"check_done_{rid}"):
-                _resolve(lambda s, r=rid: intake.mark_checked(s, viewer(), r), "確認済みにしました。")
-
-
-def _resolve(action, message: str) -> None:
-    try:
-        with session() as s:
-            action(s)
-    except SHOWN_ERRORS as exc:
-        show_error(exc)
-        return
-    _flash(message)
-    st.rerun()
+                act(lambda s, r=rid: intake.mark_checked(s, viewer(), r), "確認済みにしました。")
 
 
 def choice_mapping(meeting_id: int) -> None:
@@ -347,18 +333,7 @@ def choice_mapping(meeting_id: int) -> None:
     st.subheader("ルームに対応しない希望テーマ")
     st.caption("申込は取り込み済みです（記入はそのまま残ります）。どのルームにあたるかを選ぶか、"
                "「対象外」にしてください。ルーム割り当てページにも同じ設定が反映されます。")
-    labels = {None: "対象外（どのルームでもない）", **{r: f"{n}（{t}）" if t else n for r, n, t in rooms}}
-    ids = [r for r, _, _ in rooms]
-    for i, row in table.iterrows():
-        c1, c2, c3 = st.columns([3, 3, 1], vertical_alignment="bottom")
-        c1.write(f"「{esc(row['希望の記入'])}」（{row['人数']} 件）")
-        default = next((k for k, (_, name, _) in enumerate(rooms) if name == row["候補"]), None)
-        room_id = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
-                               format_func=labels.get, key=f"choice_map_{i}", label_visibility="collapsed", placeholder="選んでください")
-        if c3.button("対応付け", key=f"choice_btn_{i}"):
-            text = row["希望の記入"]
-            _resolve(lambda s, t=text, r=room_id: choices.map_choice(s, viewer(), meeting_id, t, r),
-                     f"「{esc(text)}」を{esc(labels[room_id])}に対応付けました。")
+    choice_rows(meeting_id, table, rooms, key="choice_map", button="対応付け", done="に対応付けました。")
 
 
 def kept_aside(meeting_id: int) -> None:
@@ -388,10 +363,10 @@ def kept_aside(meeting_id: int) -> None:
                 if result.quarantined:
                     st.error(f"まだ取り込めません: {esc(result.quarantined[0]['reason'])}")
                 else:
-                    _flash("修正した行を取り込みました。")
+                    flash("修正した行を取り込みました。")
                     st.rerun()
             if c2.button("対応不要にする", key=f"kept_dismiss_{rid}"):
-                _resolve(lambda s, r=rid: intake.dismiss_kept_aside(s, viewer(), r),
+                act(lambda s, r=rid: intake.dismiss_kept_aside(s, viewer(), r),
                          "対応不要にしました（記録は残ります）。")
 
 
@@ -431,7 +406,7 @@ def manual_form(meeting_id: int) -> None:
         except SHOWN_ERRORS as exc:
             show_error(exc)
             return
-        _flash(f"{esc(name.strip())}さんの申込を登録しました。")
+        flash(f"{esc(name.strip())}さんの申込を登録しました。")
         st.rerun()
 
 
@@ -456,7 +431,7 @@ def column_mapping(meeting_id: int) -> None:
     if st.button("この対応を保存", key="mapping_save"):
         back = {v: k for k, v in labels.items()}
         mapping = {row["見出し"]: back.get(row["項目"], forms.IGNORE) for _, row in edited.iterrows()}
-        _resolve(lambda s: intake.save_column_mapping(s, meeting_id, mapping),
+        act(lambda s: intake.save_column_mapping(s, meeting_id, mapping),
                  "列の対応を保存しました。次の同期・取り込みから使います（保留の行は「修正して取り込む」で再度取り込めます）。")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 import streamlit as st
 
@@ -15,42 +13,27 @@ from facilitation.meetings.schedule import get_meeting, label, meeting_counts
 from facilitation.text.dates import ja_datetime, to_jst
 
 from . import auth, links, mail, paper
-from .common import SHOWN_ERRORS, esc, session, show_editor, show_error, show_problems, show_table, viewer
+from .common import (
+    SHOWN_ERRORS,
+    act,
+    choice_rows,
+    esc,
+    flash,
+    session,
+    show_editor,
+    show_error,
+    show_problems,
+    show_table,
+    viewer,
+)
 from .sheets import sheets_client
 
-FLASH = "rooms_flash"
 GROUPING = {"なし": None, "同じ立場・経験でまとめる": "homogeneous", "地域・立場を混ぜる": "mixed"}
 GROUP_KEYS = {"programs": "担当事業", "role": "職種", "experience": "経験年数", "sector": "区分（自治体・社協など）",
               "area": "地域（振興局）"}
 
 
 # --- messages that survive st.rerun ---
-
-def flash(message: str, kind: str = "success") -> None:
-    st.session_state[FLASH] = (kind, message)
-
-
-def show_flash() -> None:
-    """The message of the last action, in a slot that is always drawn: the elements after it (the
-    tabs) keep their place whether or not there is a message, so the open tab stays open."""
-    slot = st.container()
-    kind, message = st.session_state.pop(FLASH, (None, None))
-    if message:
-        getattr(slot, kind)(message)
-
-
-def act(action: Callable, done: str | Callable | None = None) -> None:
-    """Run a domain action in a unit of work; Japanese errors are shown, success flashed + rerun."""
-    try:
-        with session() as s:
-            out = action(s)
-    except SHOWN_ERRORS as exc:
-        show_error(exc)
-        return
-    if done:
-        flash(done(out) if callable(done) else done)
-    st.rerun()
-
 
 # --- header ---
 
@@ -172,18 +155,7 @@ def choice_review(meeting_id: int) -> None:
         st.success("すべての希望がどれかのルームに対応しています。")
     else:
         st.warning(f"どのルームにも当たらない希望が {len(todo)} 種類あります。ルームを選ぶか「対象外」にしてください。")
-        names = {None: "対象外（どのルームでもない）", **{r: f"{n}（{t}）" if t else n for r, n, t in rooms}}
-        ids = [r for r, _, _ in rooms]
-        for i, row in todo.iterrows():
-            c1, c2, c3 = st.columns([4, 3, 1], vertical_alignment="bottom")
-            c1.write(f"「{esc(row['希望の記入'])}」（{row['人数']}件）")
-            default = next((k for k, (_, n, _) in enumerate(rooms) if n == row["候補"]), None)
-            choice = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
-                                  format_func=names.get, key=f"rooms_choice_{i}", label_visibility="collapsed", placeholder="選んでください")
-            if c3.button("決定", key=f"rooms_choice_btn_{i}"):
-                text = row["希望の記入"]
-                act(lambda s, t=text, c=choice: choices.map_choice(s, viewer(), meeting_id, t, c),
-                    f"「{esc(text)}」を{esc(names[choice])}にしました。")
+        choice_rows(meeting_id, todo, rooms, key="rooms_choice", button="決定", done="にしました。")
     show_table(table, hide_index=True, width="stretch")
 
 
