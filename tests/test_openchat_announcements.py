@@ -61,12 +61,12 @@ def test_a_past_meeting_without_a_form_says_what_is_missing(demo_url):
 def test_templates_and_invite_link_are_edited_in_settings(demo_copy_url):
     mid = upcoming_id(demo_copy_url)
     with db.session(demo_copy_url) as s:
-        announcements.save_invite_url(s, " https://line.me/ti/g2/donet-example ", SEC)
-        warnings = announcements.save_templates(s, {
+        announcements.save_invite_url(s, SEC, " https://line.me/ti/g2/donet-example ")
+        warnings = announcements.save_templates(s, SEC, {
             "openchat": "{回}のお知らせ：{日付}（{開催方法}）\n{申込URL}\n{しめきり}",
             "email_subject": "{会名}",
             "email_body": "招待: {オープンチャットURL}",
-        }, SEC)
+        })
     assert warnings == ["オープンチャットへの投稿: 「{しめきり}」は使えない差し込み項目です（そのまま表示されます）。"]
     with db.session(demo_copy_url) as s:
         stored = s.get(Setting, announcements.TEMPLATES_KEY).value
@@ -84,9 +84,9 @@ def test_templates_and_invite_link_are_edited_in_settings(demo_copy_url):
 def test_only_the_secretariat_changes_templates(demo_copy_url):
     with db.session(demo_copy_url) as s:
         with pytest.raises(AccessDenied):
-            announcements.save_templates(s, {}, Viewer(role=COMMITTEE))
+            announcements.save_templates(s, Viewer(role=COMMITTEE), {})
         with pytest.raises(AccessDenied):
-            announcements.save_invite_url(s, "https://line.me/x", Viewer(role=COMMITTEE))
+            announcements.save_invite_url(s, Viewer(role=COMMITTEE), "https://line.me/x")
 
 
 def test_fill_leaves_unknown_and_broken_braces_alone():

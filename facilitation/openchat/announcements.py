@@ -111,7 +111,7 @@ def get_templates(session: Session) -> dict[str, str]:
     return {k: saved.get(k) or v for k, v in DEFAULT_TEMPLATES.items()}
 
 
-def save_templates(session: Session, templates: dict[str, str], viewer: Viewer) -> list[str]:
+def save_templates(session: Session, viewer: Viewer, templates: dict[str, str]) -> list[str]:
     """Save edited templates (secretariat only); returns warnings about unknown placeholders."""
     require_secretariat(viewer, "お知らせのひな形を変更できるのは事務局のみです。")
     value = {k: str(templates.get(k, "")).replace("\r\n", "\n") for k in DEFAULT_TEMPLATES}
@@ -129,7 +129,7 @@ def get_invite_url(session: Session) -> str:
     return str(settings.get(session, INVITE_URL_KEY) or "")
 
 
-def save_invite_url(session: Session, url: str, viewer: Viewer) -> None:
+def save_invite_url(session: Session, viewer: Viewer, url: str) -> None:
     require_secretariat(viewer, "招待リンクを変更できるのは事務局のみです。")
     settings.put(session, INVITE_URL_KEY, url.strip())
 
