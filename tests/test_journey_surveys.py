@@ -10,7 +10,6 @@ tests.browser_checks.settle_and_check.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from facilitation.surveys import store as survey_store
 from facilitation.surveys.models import SurveyResponse, SurveySheet
 from tests import streamlit_process
 from tests.browser_checks import settle_and_check
+from tests.conftest import copy_database
 
 DATA = Path(__file__).parent / "data" / "surveys"
 FORM = DATA / "journey_form.csv"
@@ -33,11 +33,7 @@ TITLE = "第5回 情報交換会 事後アンケート"
 @pytest.fixture(scope="module")
 def surveys_app(demo_url, tmp_path_factory):
     home = tmp_path_factory.mktemp("surveys_app")
-    path = home / "app.sqlite3"
-    db.get_engine(demo_url).dispose()
-    with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as a, sqlite3.connect(path) as b:
-        a.backup(b)
-    url = f"sqlite:///{path}"
+    url = copy_database(demo_url, home)
     with db.session(url) as s:  # the survey that already exists when the journey starts
         survey_store.import_table(s, read_table(EARLIER.read_bytes(), EARLIER.name), title="前回の事後アンケート",
                                   meeting_id=None)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import threading
 import time
 import urllib.request
@@ -26,6 +25,7 @@ from facilitation.storage import db
 from facilitation.storage.models import Assignment
 from tests import streamlit_process
 from tests.browser_checks import check_clean
+from tests.conftest import copy_database
 from tests.test_rosters_pages import place_upcoming
 from ui.live_stamp import ROUTE
 from ui.roster import REFRESH_SECONDS
@@ -37,11 +37,7 @@ SECRET = "live-stamp-test-link-secret-0123456789abcdef"
 @pytest.fixture(scope="module")
 def served(demo_url, tmp_path_factory):
     home = tmp_path_factory.mktemp("live_stamp")
-    path = home / "app.sqlite3"
-    db.get_engine(demo_url).dispose()
-    with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as a, sqlite3.connect(path) as b:
-        a.backup(b)
-    url = f"sqlite:///{path}"
+    url = copy_database(demo_url, home)
     world = place_upcoming(url)
     with db.session(url) as s:
         world["token"] = gate.issue_link(s, SECRETARIAT_LOCAL, world["rooms"][0], SECRET.encode()).token

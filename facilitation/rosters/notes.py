@@ -143,12 +143,18 @@ def save_note(session: Session, viewer: Viewer, room_id: int, values: dict[str, 
     for k, v in changes.items():
         if len(v) > MAX_CHARS:
             raise NoteError(f"「{FIELD_LABELS[k]}」が長すぎます（{MAX_CHARS:,}文字まで）。")
+    return save_text_fields(session, viewer, RoomNote, "room_id", room_id, changes)
+
+
+def save_text_fields(session: Session, viewer: Viewer, model, key_column: str, key: int,
+                     values: dict[str, str]) -> dt.datetime:
+    """Upsert the given text fields of one row (a room's notes, a meeting's report sections) and
+    record them in the audit log; returns the save time (nothing is written when `values` is empty)."""
     now = utcnow()
-    if not changes:
-        return now
-    db.upsert(session, RoomNote, "room_id",
-              {"room_id": room_id, **changes, "updated_at": now, "updated_by": viewer.actor})
-    audit.record(session, "update", "room_notes", str(room_id), after={k: v[:500] for k, v in changes.items()})
+    if values:
+        db.upsert(session, model, key_column, {key_column: key, **values, "updated_at": now,
+                                               "updated_by": viewer.actor})
+        audit.record(session, "update", model.__tablename__, str(key), after={k: v[:500] for k, v in values.items()})
     return now
 
 

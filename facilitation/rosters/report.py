@@ -20,8 +20,7 @@ from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer, require
 from facilitation.errors import UserError
 from facilitation.meetings.schedule import get_meeting, list_rooms, meeting_counts, time_range
 from facilitation.rosters.models import ReportSection
-from facilitation.rosters.notes import FIELD_LABELS, notes_by_room, room_organisations
-from facilitation.storage import audit, db
+from facilitation.rosters.notes import FIELD_LABELS, notes_by_room, room_organisations, save_text_fields
 from facilitation.storage.models import Assignment, Attendance, Registration, Room, utcnow
 from facilitation.text import vocab
 from facilitation.text.dates import format_date, ja_date, ja_time, now_jst, use_wareki
@@ -82,13 +81,7 @@ def save_sections(session: Session, viewer: Viewer, meeting_id: int, **values: s
     if unknown:
         raise UserError(f"レポートの項目「{'、'.join(sorted(unknown))}」はありません。")
     get_meeting(session, meeting_id)
-    now = utcnow()
-    if not values:
-        return now
-    db.upsert(session, ReportSection, "meeting_id",
-              {"meeting_id": meeting_id, **values, "updated_at": now, "updated_by": viewer.actor})
-    audit.record(session, "update", "report_sections", str(meeting_id), after={k: v[:500] for k, v in values.items()})
-    return now
+    return save_text_fields(session, viewer, ReportSection, "meeting_id", meeting_id, values)
 
 
 # --- building ---
