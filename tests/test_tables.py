@@ -95,3 +95,35 @@ def test_editor_gives_back_the_original_text_and_tables_show_dashes(tmp_path):
     assert at.dataframe[0].proto.placeholder == "—"  # a missing number reads 「—」 too, not "None"
     edited = at.session_state["edited"]
     assert edited["氏名"].tolist()[:2] == [HOSTILE, "-"]  # saved back exactly as it was
+
+
+LABELLED = """
+import sys
+sys.path.insert(0, {root!r})
+import pandas as pd
+import streamlit as st
+from ui.common import show_editor, show_table
+df = pd.DataFrame({{"id": [7, 8], "name": ["山田", {hostile!r}], "people": [1, 2]}})
+labels = {{"name": "氏名", "people": "人数"}}
+show_table(df, labels=labels, column_config={{"id": None}}, key="shown")
+st.session_state["edited"] = show_editor(df, labels=labels, disabled=["name"], key="edited_frame",
+                                         column_config={{"id": None, "people": st.column_config.NumberColumn("人数", min_value=0)}})
+"""
+
+
+def test_domain_columns_are_shown_under_japanese_headers_and_come_back_english(tmp_path):
+    path = tmp_path / "labelled_script.py"
+    path.write_text(LABELLED.format(root=str(ROOT), hostile=HOSTILE))
+    at = AppTest.from_file(str(path), default_timeout=30)
+    at.run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert list(shown.columns) == ["id", "氏名", "人数"]
+    assert shown["氏名"].tolist() == ["山田", "'" + HOSTILE]
+    import json
+
+    config = json.loads(at.dataframe[1].proto.columns)  # the editor's options, keyed by the shown headers
+    assert config["人数"]["type_config"]["min_value"] == 0 and config["氏名"]["disabled"] is True
+    edited = at.session_state["edited"]
+    assert list(edited.columns) == ["id", "name", "people"]  # the page reads back the domain's names
+    assert edited["name"].tolist() == ["山田", HOSTILE]

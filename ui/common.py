@@ -207,21 +207,43 @@ def _shown(data):
     return out
 
 
-def show_table(data, *, where=None, **kw):
+def _labelled(labels, kw):
+    """Column names of the domain (English) → the Japanese headers a person reads, in the options
+    that name columns too (column_config, column_order, disabled)."""
+    if not labels:
+        return kw
+    kw = dict(kw)
+    if isinstance(kw.get("column_config"), dict):
+        kw["column_config"] = {labels.get(k, k): v for k, v in kw["column_config"].items()}
+    for option in ("column_order", "disabled"):
+        if isinstance(kw.get(option), (list, tuple)):
+            kw[option] = [labels.get(c, c) for c in kw[option]]
+    return kw
+
+
+def show_table(data, *, where=None, labels: dict[str, str] | None = None, **kw):
     """st.dataframe for every table of user data: formula-looking cells neutralised (the toolbar's
-    "Download as CSV" exports exactly this frame), missing values as 「—」. `where`: a column or
+    "Download as CSV" exports exactly this frame), missing values as 「—」. `labels`: the domain's
+    English column names → the Japanese headers shown (and downloaded). `where`: a column or
     container to draw in (default: the current one). Returns what st.dataframe returns."""
     kw.setdefault("placeholder", MISSING)
-    return (where or st).dataframe(_shown(data), **kw)
+    data = _shown(data)
+    if labels and hasattr(data, "columns"):
+        data = data.rename(columns=labels)
+    return (where or st).dataframe(data, **_labelled(labels, kw))
 
 
-def show_editor(data, *, where=None, **kw):
+def show_editor(data, *, where=None, labels: dict[str, str] | None = None, **kw):
     """st.data_editor with the same neutralised display; the edited frame comes back with the
-    original text restored in cells whose only change is that neutralising apostrophe."""
+    original text restored in cells whose only change is that neutralising apostrophe, and with
+    the domain's column names (`labels` as in show_table)."""
     import pandas as pd
 
+    kw = _labelled(labels, kw)
     if not isinstance(data, pd.DataFrame):
         return (where or st).data_editor(data, **kw)
+    if labels:
+        data = data.rename(columns=labels)
     shown = safe_frame(data)
     shown.columns = data.columns
     shown.index = data.index
@@ -236,6 +258,8 @@ def show_editor(data, *, where=None, **kw):
     for i in range(out.shape[1]):
         if out.iloc[:, i].dtype == object or pd.api.types.is_string_dtype(out.iloc[:, i]):
             out.isetitem(i, out.iloc[:, i].map(restore))
+    if labels:
+        out = out.rename(columns={v: k for k, v in labels.items()})
     return out
 
 
