@@ -358,7 +358,7 @@ def main() -> int:
                     else:  # the secretariat's screen taps
                         t0 = time.time() * 1000
                         with db.session(url, actor="bench") as s:
-                            live.mark_attendance(s, rid, "出席", SECRETARIAT_LOCAL)
+                            live.mark_attendance(s, SECRETARIAT_LOCAL, rid, "出席")
                         committed = time.time() * 1000
                         what = "tap from the secretariat"
                 deadline = time.monotonic() + args.timeout

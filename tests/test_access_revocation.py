@@ -46,7 +46,7 @@ def _every_use(s, w) -> dict:
         "roster": lambda: live.room_roster(s, v, w["meeting_id"], room),
         "check": lambda: live.check_room(v, w["meeting_id"], room, s),
         "rooms": lambda: live.rooms_of(s, v, w["meeting_id"]),
-        "tap": lambda: live.mark_attendance(s, member, "出席", v),
+        "tap": lambda: live.mark_attendance(s, v, member, "出席"),
         "note": lambda: notes.get_note(s, v, room),
         "save": lambda: notes.save_field(s, v, room, "issues", "書いた", None),
     }

@@ -62,10 +62,10 @@ def test_the_room_stamp_moves_with_what_the_room_shows_only(demo_copy_url):
         return stamp() != before
 
     from facilitation.storage.models import Room
-    assert not moved(lambda s: live.mark_attendance(s, other, "出席", SECRETARIAT_LOCAL))  # another room's tap
-    assert moved(lambda s: live.mark_attendance(s, member, "出席", SECRETARIAT_LOCAL))
-    assert moved(lambda s: live.mark_attendance(s, member, "遅刻", SECRETARIAT_LOCAL))
-    assert moved(lambda s: live.mark_attendance(s, member, "", SECRETARIAT_LOCAL))  # a cleared tap
+    assert not moved(lambda s: live.mark_attendance(s, SECRETARIAT_LOCAL, other, "出席"))  # another room's tap
+    assert moved(lambda s: live.mark_attendance(s, SECRETARIAT_LOCAL, member, "出席"))
+    assert moved(lambda s: live.mark_attendance(s, SECRETARIAT_LOCAL, member, "遅刻"))
+    assert moved(lambda s: live.mark_attendance(s, SECRETARIAT_LOCAL, member, ""))  # a cleared tap
     assert moved(lambda s: setattr(s.scalar(select(Assignment).where(Assignment.registration_id == other)),
                                    "room_id", room1))  # a move in
     assert moved(lambda s: setattr(s.scalar(select(Assignment).where(Assignment.registration_id == other)),
@@ -95,13 +95,13 @@ def test_the_route_answers_at_once_for_a_bad_link_or_a_moved_stamp(served):
     def later() -> None:
         time.sleep(1.5)
         with db.session(url) as s:
-            live.mark_attendance(s, w["placed"][w["rooms"][0]][1], "遅刻", SECRETARIAT_LOCAL)
+            live.mark_attendance(s, SECRETARIAT_LOCAL, w["placed"][w["rooms"][0]][1], "遅刻")
     threading.Thread(target=later).start()  # a change 1.5 s into the wait ends it
     took, body = _get(f"{base}{ROUTE}?token={w['token']}&since={urllib.request.quote(current)}")
     assert body == {"changed": True}
     assert 1.2 < took < 6, took  # it waited for the change, then answered promptly
     with db.session(url) as s:
-        live.mark_attendance(s, w["placed"][w["rooms"][0]][1], "", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w["placed"][w["rooms"][0]][1], "")
 
 
 @pytest.mark.timeout(300)
@@ -122,7 +122,7 @@ def test_an_idle_phone_does_not_rerun_and_a_change_shows_at_once(served, browser
     page.wait_for_timeout(1500)  # let the first render settle
     before = shown_time()
     with db.session(url) as s:  # a tap in another room is not this phone's business
-        live.mark_attendance(s, w["placed"][room2][1], "出席", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w["placed"][room2][1], "出席")
     page.wait_for_timeout((2 * REFRESH_SECONDS + 1) * 1000)  # two periodic refreshes would have happened
     assert shown_time() == before, "an idle phone reran its roster"
 

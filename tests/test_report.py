@@ -22,7 +22,7 @@ def held(sqlite_url):
         w = build(s)
         for label, mark in (("sato", "出席"), ("tanaka1", "遅刻"), ("takahashi", "出席"), ("suzuki", "欠席"),
                             ("tanaka2", "出席"), ("ito", "途中退室"), ("watanabe", "出席")):
-            live.mark_attendance(s, w.regs[label], mark, SECRETARIAT_LOCAL)
+            live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs[label], mark)
         fac = Viewer(role=FACILITATOR, email="sato@example.org", meeting_id=w.meeting_id, room_id=w.rooms["R1"])
         notes.save_note(s, fac, w.rooms["R1"], {
             "issues": "・ひきこもりの方への最初の接点づくりが難しい。\n・家族からの相談で止まってしまう。",
@@ -176,7 +176,7 @@ def test_rooms_without_attendance_are_named_and_the_basis_is_printed(held, tmp_p
     url, w = held
     with db.session(url) as s:  # room 3's taps are cleared: its people are listed but not counted
         for label in ("tanaka2", "ito", "watanabe"):
-            live.mark_attendance(s, w.regs[label], "", SECRETARIAT_LOCAL)
+            live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs[label], "")
         data = report.build_report(s, w.meeting_id, SECRETARIAT_LOCAL, now=AFTER)
         counted = schedule.meeting_counts(s, w.meeting_id, statuses=("出席",)).people
     assert counted == 3 and data.total_line.startswith("合計3名")  # 佐藤・田中 (R1), 高橋 (R2); 鈴木 absent

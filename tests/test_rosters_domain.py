@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.rosters import live, notes
 from facilitation.storage import db
 from facilitation.storage.models import Attendance, AuditEntry, Registration, RoomNote
@@ -60,7 +60,7 @@ def test_facilitator_cannot_open_another_room_or_meeting(world):
         with pytest.raises(AccessDenied):
             live.overview(s, facilitator(w), w.meeting_id)
         with pytest.raises(AccessDenied):
-            live.mark_attendance(s, w.regs["suzuki"], "出席", facilitator(w))
+            live.mark_attendance(s, facilitator(w), w.regs["suzuki"], "出席")
         with pytest.raises(AccessDenied):
             live.room_roster(s, Viewer(role=COMMITTEE), w.meeting_id, w.rooms["R1"])
         assert live.rooms_of(s, facilitator(w), w.meeting_id) == [(w.rooms["R1"], "ルーム1：ひきこもり支援")]
@@ -69,9 +69,9 @@ def test_facilitator_cannot_open_another_room_or_meeting(world):
 def test_overview_counts_and_committee_sees_no_names(world):
     url, w = world
     with db.session(url) as s:
-        live.mark_attendance(s, w.regs["sato"], "出席", facilitator(w))
-        live.mark_attendance(s, w.regs["ito"], "遅刻", SECRETARIAT_LOCAL)
-        live.mark_attendance(s, w.regs["watanabe"], "欠席", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, facilitator(w), w.regs["sato"], "出席")
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs["ito"], "遅刻")
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs["watanabe"], "欠席")
     with db.session(url) as s:
         ov = live.overview(s, SECRETARIAT_LOCAL, w.meeting_id)
         blind = live.overview(s, Viewer(role=COMMITTEE), w.meeting_id)
@@ -97,7 +97,7 @@ def test_moves_and_late_registrations_show_on_the_next_read(world):
         move(s, w.regs["tanaka1"], w.rooms["R2"])  # moved out
     with db.session(url) as s:
         stamps.append(live.change_stamp(s, w.meeting_id))
-        live.mark_attendance(s, w.regs["sato"], "出席", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs["sato"], "出席")
     with db.session(url) as s:
         stamps.append(live.change_stamp(s, w.meeting_id))
         assert live.change_stamp(s, w.earlier_meeting_id) == live.change_stamp(s, w.earlier_meeting_id)
@@ -114,22 +114,22 @@ def test_a_tap_sets_the_mark_and_the_registration_status(db_url):
         w = build(s)
     fac = Viewer(role=FACILITATOR, email="fac@example.org", meeting_id=w.meeting_id, room_id=w.rooms["R1"])
     with db.session(db_url, actor=fac.actor) as s:
-        out = live.mark_attendance(s, w.regs["tanaka1"], "遅刻", fac)
+        out = live.mark_attendance(s, fac, w.regs["tanaka1"], "遅刻")
     assert (out.mark, out.status, out.marked_by) == ("遅刻", "出席", "fac@example.org")
     with db.session(db_url) as s:
         entry = s.scalar(select(AuditEntry).where(AuditEntry.entity == "attendance"))
     assert (entry.actor, entry.entity_id, entry.after["mark"]) == ("fac@example.org", str(w.regs["tanaka1"]), "遅刻")
     with db.session(db_url) as s:
-        live.mark_attendance(s, w.regs["tanaka1"], "欠席", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs["tanaka1"], "欠席")
         assert s.get(Registration, w.regs["tanaka1"]).status == "欠席"
-        live.mark_attendance(s, w.regs["tanaka1"], "", SECRETARIAT_LOCAL)  # undo a mistaken tap
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs["tanaka1"], "")  # undo a mistaken tap
     with db.session(db_url) as s:
         assert s.get(Registration, w.regs["tanaka1"]).status == "申込"
         assert s.scalar(select(Attendance).where(Attendance.registration_id == w.regs["tanaka1"])) is None
         with pytest.raises(live.AttendanceError, match="出欠の記録に使えません"):
-            live.mark_attendance(s, w.regs["tanaka1"], "在室", SECRETARIAT_LOCAL)
+            live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs["tanaka1"], "在室")
         with pytest.raises(live.AttendanceError, match="見つかりません"):
-            live.mark_attendance(s, 999_999, "出席", SECRETARIAT_LOCAL)
+            live.mark_attendance(s, SECRETARIAT_LOCAL, 999_999, "出席")
 
 
 def test_concurrent_taps_from_phones_and_the_secretariat_are_all_recorded(db_url):
@@ -153,7 +153,7 @@ def test_concurrent_taps_from_phones_and_the_secretariat_are_all_recorded(db_url
                 for rid in ids:
                     mark = final[rid] if round_ == 4 else live.MARKS[(round_ + rid) % 4]
                     with db.session(db_url, actor=device) as s:
-                        live.mark_attendance(s, rid, mark, device)
+                        live.mark_attendance(s, Viewer(role=SECRETARIAT, email=device), rid, mark)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -180,7 +180,7 @@ def test_concurrent_taps_from_phones_and_the_secretariat_are_all_recorded(db_url
         try:
             gate.wait()
             with db.session(db_url, actor=device) as s:
-                live.mark_attendance(s, target, mark, device)
+                live.mark_attendance(s, Viewer(role=SECRETARIAT, email=device), target, mark)
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -212,10 +212,10 @@ def test_note_prefilled_from_the_room_until_saved(world):
 def test_prefilled_participants_leave_out_people_marked_absent(world):
     url, w = world
     with db.session(url) as s:
-        live.mark_attendance(s, w.regs["tanaka1"], "欠席", SECRETARIAT_LOCAL)  # 江別市's only person in R1
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs["tanaka1"], "欠席")  # 江別市's only person in R1
         note = notes.get_note(s, facilitator(w), w.rooms["R1"])
         assert note.participants == "NPO法人りんく（ファシリ）"
-        live.mark_attendance(s, w.regs["tanaka1"], "遅刻", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs["tanaka1"], "遅刻")
         assert notes.get_note(s, facilitator(w), w.rooms["R1"]).participants == "NPO法人りんく（ファシリ）、江別市"
 
 

@@ -145,8 +145,8 @@ def test_secretariat_overview_counts_every_room(app):
     url, w = app
     with db.session(url) as s:
         first = w["placed"][w["rooms"][0]]
-        live.mark_attendance(s, first[0], "出席", SECRETARIAT_LOCAL)
-        live.mark_attendance(s, first[1], "欠席", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, SECRETARIAT_LOCAL, first[0], "出席")
+        live.mark_attendance(s, SECRETARIAT_LOCAL, first[1], "欠席")
     at = run_as(SECRETARIAT_LOCAL)
     assert not at.exception
     page = texts(at)

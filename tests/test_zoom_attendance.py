@@ -51,7 +51,7 @@ def test_a_file_that_is_not_a_participant_report_is_refused_in_japanese():
 def test_matching_realistic_rows_then_filling_attendance(world):
     url, w = world
     with db.session(url) as s:  # a facilitator already tapped 伊藤 as 遅刻: the import keeps it
-        live.mark_attendance(s, w.regs["ito"], "遅刻", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs["ito"], "遅刻")
     with db.session(url) as s:
         result = zoom.import_report(s, SECRETARIAT_LOCAL, w.meeting_id,
                                                (DATA / "participants_ja.csv").read_bytes(), "participants_ja.csv")

@@ -93,7 +93,7 @@ def _on_tap(registration_id: int, widget_key: str, meeting_id: int, room_id: int
     mark = st.session_state.get(widget_key) or ""
     try:
         with session() as s:
-            live.mark_attendance(s, registration_id, mark, viewer())
+            live.mark_attendance(s, viewer(), registration_id, mark)
     except SHOWN_ERRORS as exc:
         st.session_state["roster_flash"] = str(exc)
 

@@ -319,11 +319,7 @@ def overview(session: Session, viewer: Viewer, meeting_id: int) -> Overview:
 
 # --- writes ---
 
-def _actor(by: Viewer | str) -> str:
-    return by.actor if isinstance(by, Viewer) else str(by or "")
-
-
-def _check_tap(session: Session, registration_id: int, by: Viewer | str) -> None:
+def _check_tap(session: Session, viewer: Viewer, registration_id: int) -> None:
     row = session.execute(
         select(Registration.meeting_id, Assignment.room_id)
         .outerjoin(Assignment, Assignment.registration_id == Registration.id)
@@ -331,10 +327,10 @@ def _check_tap(session: Session, registration_id: int, by: Viewer | str) -> None
     ).first()
     if row is None:
         raise AttendanceError(f"申込（ID {registration_id}）が見つかりません。")
-    if isinstance(by, Viewer) and not by.is_secretariat:
-        if not (by.role == FACILITATOR and by.meeting_id == row.meeting_id and by.room_id == row.room_id):
+    if not viewer.is_secretariat:
+        if not (viewer.role == FACILITATOR and viewer.meeting_id == row.meeting_id and viewer.room_id == row.room_id):
             raise AccessDenied("このルームの方の出欠だけを記録できます。")
-        gate.require_current(session, by)  # a revoked or expired link records nothing
+        gate.require_current(session, viewer)  # a revoked or expired link records nothing
 
 
 def status_for(mark: str) -> str:
@@ -344,19 +340,21 @@ def status_for(mark: str) -> str:
     return vocab.STATUS_ABSENT if mark == "欠席" else vocab.STATUS_ATTENDED
 
 
-def mark_attendance(session: Session, registration_id: int, mark: str, by: Viewer | str) -> AttendanceMark:
+def mark_attendance(session: Session, viewer: Viewer, registration_id: int, mark: str, *,
+                    recorded_as: str = "") -> AttendanceMark:
     """Record one tap (出席 / 欠席 / 遅刻 / 途中退室; "" clears it) and derive the registration status.
 
     One upsert on the person's own row: concurrent taps for different people never collide, and
-    for the same person the last one wins. `by` is the viewer (checked: a facilitator may mark only
-    their own room) or a plain name such as "Zoom".
+    for the same person the last one wins. The viewer is always checked (a facilitator may mark
+    only their own room, on a current link); `recorded_as` names the source shown instead of the
+    viewer, such as the Zoom report the secretariat imported.
     """
     mark = clean(mark)
     if mark and mark not in MARKS:
         raise AttendanceError(f"「{mark}」は出欠の記録に使えません（{' / '.join(MARKS)}）。")
-    _check_tap(session, registration_id, by)
+    _check_tap(session, viewer, registration_id)
     now = utcnow()
-    actor = _actor(by)
+    actor = recorded_as or viewer.actor
     # Core statements on the session's connection: single-row, no ORM bookkeeping; one audit entry below.
     conn = session.connection()
     if mark:

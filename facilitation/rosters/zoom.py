@@ -445,18 +445,18 @@ def import_report(session: Session, viewer: Viewer, meeting_id: int, data: bytes
     ) for p in people)
     session.flush()
     if fill:
-        result.marked, result.already = _fill(session, [p.registration_id for p in result.matched])
+        result.marked, result.already = _fill(session, viewer, [p.registration_id for p in result.matched])
     return result
 
 
-def _fill(session: Session, registration_ids: list[int | None]) -> tuple[int, int]:
+def _fill(session: Session, viewer: Viewer, registration_ids: list[int | None]) -> tuple[int, int]:
     ids = [i for i in registration_ids if i is not None]
     if not ids:
         return 0, 0
     marked_before = set(session.scalars(select(Attendance.registration_id).where(Attendance.registration_id.in_(ids))))
     for rid in ids:
         if rid not in marked_before:
-            mark_attendance(session, rid, "出席", ZOOM_ACTOR)
+            mark_attendance(session, viewer, rid, "出席", recorded_as=ZOOM_ACTOR)
     return len(set(ids) - marked_before), len(marked_before)
 
 
@@ -501,7 +501,7 @@ def resolve(session: Session, viewer: Viewer, row_id: int, registration_id: int 
         raise UserError(f"この会の申込（ID {registration_id}）が見つかりません。")
     row.registration_id, row.match, row.note = registration_id, "manual", ""
     session.flush()
-    _fill(session, [registration_id])
+    _fill(session, viewer, [registration_id])
 
 
 def registration_choices(session: Session, viewer: Viewer, meeting_id: int) -> list[tuple[int, str]]:
