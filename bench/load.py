@@ -88,7 +88,7 @@ def prepare(url: str) -> dict:
         data = ROOT / "tests" / "data"
         table = read_table((data / "surveys" / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
         survey_store.import_table(s, table, title="評価アンケート", meeting_id=None)
-        chat_store.import_bytes(s, (data / "openchat" / "ja_ios.txt").read_bytes(), admin, "ja_ios.txt")
+        chat_store.import_bytes(s, admin, (data / "openchat" / "ja_ios.txt").read_bytes(), "ja_ios.txt")
         assignment_ids = list(s.scalars(select(Assignment.id).join(Registration)
                                         .where(Registration.meeting_id == meeting.id)))
         return {"meeting_id": meeting.id, "rooms": [r.id for r in rooms], "links": links,

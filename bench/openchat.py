@@ -104,7 +104,7 @@ def page_calls(url: str, role: Viewer, r: dict[str, float]) -> None:
         timed("  overlap with meetings", lambda: activity.overlap_with_meetings(s, data), r)
         timed("  answers per month", lambda: activity.answer_stats_per_month(data), r)
         if role.is_secretariat:
-            timed("  unanswered list (with texts)", lambda: activity.unanswered(s, data, role), r)
+            timed("  unanswered list (with texts)", lambda: activity.unanswered(s, role, data), r)
             timed("  latest 300 posts (with texts)", lambda: activity.recent_messages(s, role, limit=300), r)
         timed("  threads per month", lambda: activity.threads_per_month(data), r)
         month = activity.months(s)[0]
@@ -138,7 +138,7 @@ def main() -> int:
 
     def store_it():
         with db.session(url) as s:
-            return store.import_export(s, parsed, SECRETARIAT_LOCAL, file_name="export.txt")
+            return store.import_export(s, SECRETARIAT_LOCAL, parsed, file_name="export.txt")
 
     res = timed("store (fingerprints, members, insert)", store_it, r)
     print(f"  added {res.messages_added:,} posts, {res.events_added:,} events, {res.new_members} members")
@@ -148,7 +148,7 @@ def main() -> int:
 
     def again():
         with db.session(url) as s:
-            return store.import_bytes(s, raw, SECRETARIAT_LOCAL, file_name="export.txt")
+            return store.import_bytes(s, SECRETARIAT_LOCAL, raw, file_name="export.txt")
 
     dup = timed("re-import of the same file (all duplicates)", again, r)
     assert dup.messages_added == 0

@@ -45,7 +45,7 @@ def main() -> int:
     for _ in range(args.repeat):
         t0 = time.perf_counter()
         with db.session(url) as s:
-            data = report.build_report(s, meeting_id, SECRETARIAT_LOCAL)
+            data = report.build_report(s, SECRETARIAT_LOCAL, meeting_id)
         t1 = time.perf_counter()
         timings["build"].append(t1 - t0)
         for suffix in (".docx", ".md", ".html"):

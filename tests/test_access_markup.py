@@ -70,7 +70,7 @@ def hostile_app(demo_url, pixel, tmp_path_factory):
                 f"09:05\t\t{image}&佐藤が参加しました。\n"
                 f"09:06\t{image}&佐藤\tはじめまして。{LINK} を見てください？\n"
                 f"09:07\t{LINK}&田中\t{image} よろしくお願いします。\n")
-        chat_store.import_bytes(s, chat.encode(), SECRETARIAT_LOCAL, f"{LINK}.txt")
+        chat_store.import_bytes(s, SECRETARIAT_LOCAL, chat.encode(), f"{LINK}.txt")
         # The report's own fields and a room's notes (the report preview renders them as Markdown).
         report.save_sections(s, SECRETARIAT_LOCAL, w["meeting_id"], overall=f"{image} {LINK}",
                              next_meeting=f"- {image}\nhttp://127.0.0.1:{pixel}/bare.png")

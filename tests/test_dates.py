@@ -102,13 +102,13 @@ def test_the_wareki_setting_reaches_the_report_and_the_committee_pack(tmp_path):
             title="情報交換会", number=3, starts_at=dt.datetime(2026, 12, 10, 14),
             ends_at=dt.datetime(2026, 12, 10, 16, 30))).id
         assert use_wareki(s) is False  # 西暦 until the secretariat chooses otherwise
-        assert report.build_report(s, mid, SECRETARIAT_LOCAL).date == "2026年12月10日（木） 14:00〜16:30"
+        assert report.build_report(s, SECRETARIAT_LOCAL, mid).date == "2026年12月10日（木） 14:00〜16:30"
         with pytest.raises(AccessDenied):
             set_wareki(s, Viewer(role="委員会", email="iin@example.org"), True)
         set_wareki(s, SECRETARIAT_LOCAL, True)
     with db.session(url) as s:
         assert use_wareki(s) is True
-        data = report.build_report(s, mid, SECRETARIAT_LOCAL)
+        data = report.build_report(s, SECRETARIAT_LOCAL, mid)
     assert data.date == "令和8年12月10日（木） 14:00〜16:30" and data.generated_at.startswith("令和")
     assert "令和8年12月10日（木） 14:00〜16:30" in report.to_html(data)
 

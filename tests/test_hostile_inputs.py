@@ -347,7 +347,7 @@ def test_chat_corpus(corpus_url, name):
     assert len(parsed.messages) == expected.n and len(parsed.unparsed) == expected.kept
     assert sum(parsed.line_counts.values()) == parsed.total_lines  # every line accounted for
     with db.session(corpus_url, actor="test") as s:
-        result = chat_store.import_bytes(s, data, ADMIN, file_name=name)
+        result = chat_store.import_bytes(s, ADMIN, data, file_name=name)
     assert result.messages_found == expected.n and result.unparsed_count == expected.kept
     for u in result.unparsed:
         assert JAPANESE.search(u["reason"])

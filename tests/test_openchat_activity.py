@@ -21,7 +21,7 @@ COMM = Viewer(role=COMMITTEE)
 def load(url: str, *names: str) -> None:
     with db.session(url) as s:
         for name in names:
-            store.import_bytes(s, (DATA / name).read_bytes(), SEC, file_name=name)
+            store.import_bytes(s, SEC, (DATA / name).read_bytes(), file_name=name)
 
 
 def chat(url: str, viewer=SEC) -> activity.ChatData:
@@ -73,7 +73,7 @@ def test_who_answered_and_how_fast_on_a_realistic_exchange(sqlite_url):
         ("支援調整会議は月", activity.WAITING, None, ""),
     ]
     with db.session(sqlite_url) as s:
-        un = activity.unanswered(s, chat(sqlite_url), SEC)
+        un = activity.unanswered(s, SEC, chat(sqlite_url))
     assert list(un["text"]) == ["フードバンクの寄付を受け付けている団体があれば教えてください"]
     s = activity.summary(chat(sqlite_url))
     assert (s.questions, s.answered, s.unanswered, s.median_reply_minutes) == (4, 2, 1, 46.0)
@@ -116,7 +116,7 @@ def test_the_committee_gets_counts_without_names_or_texts(sqlite_url):
     assert activity.summary(data).questions == 5
     with db.session(sqlite_url) as s:
         with pytest.raises(AccessDenied):
-            activity.unanswered(s, data, COMM)
+            activity.unanswered(s, COMM, data)
         with pytest.raises(AccessDenied):
             activity.recent_messages(s, COMM)
         with pytest.raises(AccessDenied):
@@ -206,7 +206,7 @@ def test_names_never_become_topic_words(sqlite_url):
     people in the database never are."""
     with db.session(sqlite_url) as s:
         s.add(Person(name="山本健太", name_key="山本健太"))
-        store.import_bytes(s, CHAT_WITH_NAMES.encode("utf-8"), SEC, file_name="names.txt")
+        store.import_bytes(s, SEC, CHAT_WITH_NAMES.encode("utf-8"), file_name="names.txt")
     with db.session(sqlite_url) as s:
         terms = set(activity.topics(s, COMM, dt.date(2024, 3, 1))["term"])
         pairs = activity.topic_pairs(s, COMM, dt.date(2024, 3, 1))

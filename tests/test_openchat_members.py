@@ -19,13 +19,13 @@ SEC = SECRETARIAT_LOCAL
 
 def load(url: str, name: str) -> store.ImportResult:
     with db.session(url) as s:
-        return store.import_bytes(s, (DATA / name).read_bytes(), SEC, file_name=name)
+        return store.import_bytes(s, SEC, (DATA / name).read_bytes(), file_name=name)
 
 
 def load_text(url: str, body: str) -> store.ImportResult:
     data = f"[LINE] どうねっとのトーク履歴\n\n2024/04/01(月)\n{body}\n".encode()
     with db.session(url) as s:
-        return store.import_bytes(s, data, SEC, file_name="extra.txt")
+        return store.import_bytes(s, SEC, data, file_name="extra.txt")
 
 
 def member(s, nickname: str) -> ChatMember:
@@ -69,7 +69,7 @@ def test_a_confirmed_spelling_is_remembered_for_the_next_member(demo_copy_url):
     load(demo_copy_url, "ja_android.txt")
     with db.session(demo_copy_url) as s:
         m = member(s, "千歳市&伊藤")
-        members.confirm(s, m.id, SEC)
+        members.confirm(s, SEC, m.id)
         assert (m.status, m.organisation.name) == (members.REVIEW_CONFIRMED, "千歳市役所保健福祉部福祉課生活支援係")
         assert directory.find_exact(s, "千歳市").id == m.organisation_id
     load_text(demo_copy_url, "10:00\t千歳市＆佐々木\tはじめまして。")
@@ -98,17 +98,17 @@ def test_pick_create_ignore_and_reopen(demo_copy_url):
         food = member(s, "北見のフードバンク&森")
         office = member(s, "どうねっと事務局")
         assert food.status == office.status == members.REVIEW_PENDING
-        created = members.create(s, food.id, SEC, name="NPO法人きたみフードバンク", kind="NPO等",
+        created = members.create(s, SEC, food.id, name="NPO法人きたみフードバンク", kind="NPO等",
                                  region="オホーツク総合振興局")
         assert created.status == members.REVIEW_CONFIRMED
         assert created.organisation.name == "NPO法人きたみフードバンク"
-        assert members.ignore(s, office.id, SEC).status == members.REVIEW_IGNORED
+        assert members.ignore(s, SEC, office.id).status == members.REVIEW_IGNORED
         assert members.review_queue(s, SEC) == []
         other = s.scalar(select(Organisation).where(Organisation.name_key == directory.org_key("りんく")).limit(1)) \
             or directory.find_exact(s, "りんく")
-        members.pick(s, office.id, other.id, SEC)
+        members.pick(s, SEC, office.id, other.id)
         assert office.organisation_id == other.id
-        members.reopen(s, food.id, SEC)
+        members.reopen(s, SEC, food.id)
         # the created organisation now has the spelling as an alias: matched exactly again
         assert food.status == members.REVIEW_AUTO
 
@@ -120,4 +120,4 @@ def test_the_review_queue_is_for_the_secretariat(demo_copy_url):
         with pytest.raises(AccessDenied):
             members.review_queue(s, committee)
         with pytest.raises(AccessDenied):
-            members.ignore(s, member(s, "千歳市&伊藤").id, committee)
+            members.ignore(s, committee, member(s, "千歳市&伊藤").id)

@@ -21,7 +21,7 @@ SECRET_TEXT = "フードバンクの寄付を受け付けている団体があ�
 def chat_url(demo_copy_url):
     with db.session(demo_copy_url) as s:
         for name in ("ja_ios.txt", "ja_android.txt", "questions.txt"):
-            store.import_bytes(s, (DATA / name).read_bytes(), SECRETARIAT_LOCAL, file_name=name)
+            store.import_bytes(s, SECRETARIAT_LOCAL, (DATA / name).read_bytes(), file_name=name)
     return demo_copy_url
 
 
@@ -76,7 +76,7 @@ def test_redaction_from_the_page_data_path(monkeypatch, chat_url):
 
     with db.session(chat_url) as s:
         mid = s.scalar(select(ChatMessage.id).where(ChatMessage.text == SECRET_TEXT))
-        store.redact(s, mid, SECRETARIAT_LOCAL)
+        store.redact(s, SECRETARIAT_LOCAL, mid)
     at = run_page(monkeypatch, chat_url)
     text = all_text(at)
     assert SECRET_TEXT not in text
@@ -132,7 +132,7 @@ def test_date_axes_read_in_japanese():
 
 def test_after_an_import_the_format_and_the_doubtful_lines_are_shown_with_line_numbers(monkeypatch, sqlite_url):
     with db.session(sqlite_url) as s:
-        result = store.import_bytes(s, (DATA / "weekday_mismatch.txt").read_bytes(), SECRETARIAT_LOCAL,
+        result = store.import_bytes(s, SECRETARIAT_LOCAL, (DATA / "weekday_mismatch.txt").read_bytes(),
                                     file_name="weekday_mismatch.txt")
     monkeypatch.setenv("FACILITATION_DB_URL", sqlite_url)
     at = AppTest.from_file(str(ROOT / "pages" / "openchat.py"), default_timeout=60)

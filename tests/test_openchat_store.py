@@ -18,7 +18,7 @@ SEC = SECRETARIAT_LOCAL
 
 def load(url: str, name: str) -> store.ImportResult:
     with db.session(url) as s:
-        return store.import_bytes(s, (DATA / name).read_bytes(), SEC, file_name=name)
+        return store.import_bytes(s, SEC, (DATA / name).read_bytes(), file_name=name)
 
 
 def stored(url: str) -> list[tuple]:
@@ -78,7 +78,7 @@ def test_redaction_removes_the_text_from_the_sqlite_file_for_good(sqlite_url):
     load(sqlite_url, "ja_ios.txt")
     with db.session(sqlite_url) as s:
         mid = s.scalar(select(ChatMessage.id).where(ChatMessage.text == secret))
-        assert store.redact(s, mid, SEC)
+        assert store.redact(s, SEC, mid)
     with db.session(sqlite_url) as s:
         store.scrub_storage(s, SEC)
     path = sqlite_url.removeprefix("sqlite:///")
@@ -99,8 +99,8 @@ def test_redaction_is_not_undone_by_reimporting(db_url):
     load(db_url, "ja_ios.txt")
     with db.session(db_url) as s:
         mid = s.scalar(select(ChatMessage.id).where(ChatMessage.text.like("はじめまして！%")))
-        assert store.redact(s, mid, SEC)
-        assert not store.redact(s, mid, SEC)  # a second click changes nothing
+        assert store.redact(s, SEC, mid)
+        assert not store.redact(s, SEC, mid)  # a second click changes nothing
     with db.session(db_url) as s:
         store.scrub_storage(s, SEC)
     again = load(db_url, "ja_ios.txt")
@@ -117,12 +117,12 @@ def test_only_the_secretariat_imports_and_redacts(sqlite_url):
     committee = Viewer(role=COMMITTEE)
     with db.session(sqlite_url) as s:
         with pytest.raises(AccessDenied):
-            store.import_bytes(s, (DATA / "ja_ios.txt").read_bytes(), committee)
+            store.import_bytes(s, committee, (DATA / "ja_ios.txt").read_bytes())
     load(sqlite_url, "ja_ios.txt")
     with db.session(sqlite_url) as s:
         mid = s.scalar(select(ChatMessage.id).limit(1))
         with pytest.raises(AccessDenied):
-            store.redact(s, mid, committee)
+            store.redact(s, committee, mid)
 
 
 def test_unreadable_lines_are_kept_with_the_import(sqlite_url):

@@ -52,7 +52,7 @@ AFTER = dt.datetime(2026, 12, 11, 3)  # the day after the world's meeting (UTC)
 def test_docx_has_the_secretariats_structure_and_counts_from_attendance(held, tmp_path):
     url, w = held
     with db.session(url) as s:
-        data = report.build_report(s, w.meeting_id, SECRETARIAT_LOCAL, now=AFTER)
+        data = report.build_report(s, SECRETARIAT_LOCAL, w.meeting_id, now=AFTER)
         expected = schedule.meeting_counts(s, w.meeting_id, statuses=("出席",))
     texts, cells, doc = paragraphs(report.to_docx(data), tmp_path)
     assert texts[0] == "第2回 北海道生活困窮者支援ネットワーク 情報交換会 報告レポート"
@@ -87,7 +87,7 @@ def test_docx_has_the_secretariats_structure_and_counts_from_attendance(held, tm
 def test_docx_sets_a_japanese_font_on_every_style(held):
     url, w = held
     with db.session(url) as s:
-        data = report.build_report(s, w.meeting_id, SECRETARIAT_LOCAL)
+        data = report.build_report(s, SECRETARIAT_LOCAL, w.meeting_id)
     import io
 
     doc = Document(io.BytesIO(report.to_docx(data)))
@@ -102,7 +102,7 @@ def test_docx_sets_a_japanese_font_on_every_style(held):
 def test_markdown_and_html_escape_what_people_typed(held):
     url, w = held
     with db.session(url) as s:
-        data = report.build_report(s, w.meeting_id, SECRETARIAT_LOCAL)
+        data = report.build_report(s, SECRETARIAT_LOCAL, w.meeting_id)
     md = report.to_markdown(data)
     assert "- **参加者数**：合計6名（4機関：団体2(4)・自治体1(1)・国(1)）" in md
     assert "### 【ルーム1】ひきこもり支援" in md
@@ -118,9 +118,9 @@ def test_facilitators_cannot_build_the_report_and_formats_are_checked(held):
     url, w = held
     with db.session(url) as s:
         with pytest.raises(AccessDenied):
-            report.build_report(s, w.meeting_id, Viewer(role=FACILITATOR, meeting_id=w.meeting_id,
-                                                        room_id=w.rooms["R1"]))
-        data = report.build_report(s, w.meeting_id, SECRETARIAT_LOCAL)
+            report.build_report(s, Viewer(role=FACILITATOR, meeting_id=w.meeting_id, room_id=w.rooms["R1"]),
+                                w.meeting_id)
+        data = report.build_report(s, SECRETARIAT_LOCAL, w.meeting_id)
         with pytest.raises(AccessDenied):
             report.save_sections(s, Viewer(role=FACILITATOR), w.meeting_id, overall="x")
     with pytest.raises(ValueError, match="対応していません"):
@@ -143,7 +143,7 @@ def test_command_writes_each_format_from_the_extension(held, tmp_path, capsys):
 def test_report_of_a_demo_meeting_uses_its_notes(demo_url, tmp_path):
     with db.session(demo_url) as s:
         held = [m for m in schedule.list_meetings(s) if m.status == "開催済" and len(m.rooms) >= 10][0]
-        data = report.build_report(s, held.id, SECRETARIAT_LOCAL)
+        data = report.build_report(s, SECRETARIAT_LOCAL, held.id)
         counts = schedule.meeting_counts(s, held.id, statuses=("出席",))
         n_rooms = len(held.rooms)
     assert data.total_line == f"合計{counts.line}" and counts.people > 40
@@ -177,7 +177,7 @@ def test_rooms_without_attendance_are_named_and_the_basis_is_printed(held, tmp_p
     with db.session(url) as s:  # room 3's taps are cleared: its people are listed but not counted
         for label in ("tanaka2", "ito", "watanabe"):
             live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs[label], "")
-        data = report.build_report(s, w.meeting_id, SECRETARIAT_LOCAL, now=AFTER)
+        data = report.build_report(s, SECRETARIAT_LOCAL, w.meeting_id, now=AFTER)
         counted = schedule.meeting_counts(s, w.meeting_id, statuses=("出席",)).people
     assert counted == 3 and data.total_line.startswith("合計3名")  # 佐藤・田中 (R1), 高橋 (R2); 鈴木 absent
     assert data.count_note == ("参加者数は、出席の記録（出席・遅刻・途中退室）がある方を数えています。"
@@ -194,6 +194,6 @@ def test_rooms_without_attendance_are_named_and_the_basis_is_printed(held, tmp_p
 def test_attendance_tapped_before_the_meeting_is_flagged(held):
     url, w = held
     with db.session(url) as s:
-        data = report.build_report(s, w.meeting_id, SECRETARIAT_LOCAL, now=dt.datetime(2026, 11, 20))
+        data = report.build_report(s, SECRETARIAT_LOCAL, w.meeting_id, now=dt.datetime(2026, 11, 20))
     assert any("この会の開催日（2026年12月10日（木））はまだ先です" in p for p in data.problems)
     assert data.count_note.startswith("参加者数は、出席の記録")

@@ -102,7 +102,7 @@ def test_phone_roster_tap_and_live_move(roster_app, browser, output_dir):
 def test_printable_report_renders_japanese_with_a_cjk_font(roster_app, browser, output_dir):
     with db.session(roster_app["url"]) as s:
         held = next(m for m in schedule.list_meetings(s) if m.status == "開催済" and len(m.rooms) >= 10)
-        page_html = report.to_html(report.build_report(s, held.id, SECRETARIAT_LOCAL))
+        page_html = report.to_html(report.build_report(s, SECRETARIAT_LOCAL, held.id))
     path = Path(output_dir / "report.html")
     path.write_text(page_html, encoding="utf-8")
     context = browser.new_context(viewport={"width": 900, "height": 1200}, locale="ja-JP")

@@ -180,7 +180,7 @@ def questions(data: activity.ChatData, viewer: Viewer) -> None:
         return
     st.markdown("**未回答の質問**（事務局のみ表示）")
     with session() as s:
-        un = activity.unanswered(s, data, viewer)
+        un = activity.unanswered(s, viewer, data)
     if un.empty:
         st.success("未回答の質問はありません。")
         return
@@ -243,7 +243,7 @@ def import_section(viewer: Viewer) -> None:
     if file is not None and st.button("取り込む", type="primary"):
         try:
             with session() as s:
-                result = store.import_bytes(s, file.getvalue(), viewer, file_name=file.name)
+                result = store.import_bytes(s, viewer, file.getvalue(), file_name=file.name)
         except AccessDenied as exc:
             show_error(exc)
             return
@@ -323,14 +323,14 @@ def review_queue(viewer: Viewer) -> None:
                                            key=f"oc_pick_{item.member_id}", label_visibility="collapsed", placeholder="選んでください")
                 if cols[1].button("確定", key=f"oc_ok_{item.member_id}", help="選んだ機関で確定します"):
                     with session() as s:
-                        members.pick(s, item.member_id, chosen, viewer)
+                        members.pick(s, viewer, item.member_id, chosen)
                     st.rerun()
             else:
                 cols[0].caption("候補の機関が見つかりません。")
             if cols[2].button("機関ではない", key=f"oc_ignore_{item.member_id}",
                               help="事務局のアカウントや個人の参加など"):
                 with session() as s:
-                    members.ignore(s, item.member_id, viewer)
+                    members.ignore(s, viewer, item.member_id)
                 st.rerun()
     if len(items) > 30:
         st.caption(f"ほか {len(items) - 30}件（上から確認すると次が表示されます）")
@@ -358,7 +358,7 @@ def posts(viewer: Viewer) -> None:
     chosen = [int(recent["id"].iloc[i]) for i in event.selection.rows] if event and event.selection else []
     if st.button(f"選んだ {len(chosen)}件の本文を削除", disabled=not chosen, type="primary"):
         with session() as s:
-            done = sum(store.redact(s, mid, viewer) for mid in chosen)
+            done = sum(store.redact(s, viewer, mid) for mid in chosen)
         with session() as s:
             store.scrub_storage(s, viewer)
         st.session_state.pop("openchat_posts", None)  # clear the selection

@@ -278,7 +278,7 @@ def report_panel(meeting_id: int) -> None:
     """全体共有 / 次回について (autosaved), what is still missing, and the three downloads."""
     with session() as s:
         sections = report.get_sections(s, meeting_id)
-        data = report.build_report(s, meeting_id, viewer())
+        data = report.build_report(s, viewer(), meeting_id)
     st.subheader("報告レポート")
     for field, label in report.SECTION_LABELS.items():
         k = f"report_{field}_{meeting_id}"

@@ -58,7 +58,7 @@ def cmd_import(args) -> int:
     viewer = Viewer(role=SECRETARIAT, email="cli")
     parsed = parser.parse_bytes(raw)
     with db.session(args.db, actor=viewer.actor) as s:
-        result = store.import_export(s, parsed, viewer, file_name=Path(args.file).name,
+        result = store.import_export(s, viewer, parsed, file_name=Path(args.file).name,
                                      file_hash=hashlib.sha256(raw).hexdigest())
     warnings = [{"line": w.line_no, "text": w.text, "message": w.message} for w in parsed.warnings]
     out = {

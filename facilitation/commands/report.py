@@ -32,7 +32,7 @@ def cmd_report(args) -> int:
     if out.suffix.lower() not in (*report.FORMATS, ".htm"):
         raise UserError(f"出力ファイル「{out.name}」の拡張子は .docx / .md / .html のいずれかにしてください。")
     with db.session(args.db, actor="cli") as s:
-        data = report.build_report(s, args.meeting, SECRETARIAT_LOCAL)
+        data = report.build_report(s, SECRETARIAT_LOCAL, args.meeting)
     out.write_bytes(report.render(data, out.suffix))
     print(f"報告レポートを作成しました: {out}（{data.total_line}、ルーム {len(data.rooms)} 件）")
     for problem in data.problems:

@@ -135,5 +135,5 @@ def generate(session: Session, seed: int = 2022) -> dict[str, int]:
     survey_store.import_table(session, table, title=f"第{latest.number}回 情報交換会 アンケート",
                               meeting_id=latest.id, source="demo", source_ref="demo")
     text = chat_export(session, past[-3:], rng)
-    result = chat_store.import_bytes(session, text.encode("utf-8"), SECRETARIAT_LOCAL, file_name="デモ_トーク履歴.txt")
+    result = chat_store.import_bytes(session, SECRETARIAT_LOCAL, text.encode("utf-8"), file_name="デモ_トーク履歴.txt")
     return {"survey_responses": len(table.rows), "chat_messages": result.messages_added}

@@ -411,7 +411,7 @@ def questions(data: ChatData, window: dt.timedelta = REPLY_WINDOW) -> pd.DataFra
     return data._memo[key]
 
 
-def unanswered(session: Session, data: ChatData, viewer: Viewer) -> pd.DataFrame:
+def unanswered(session: Session, viewer: Viewer, data: ChatData) -> pd.DataFrame:
     """Questions nobody else answered within the window, oldest first, with their texts.
 
     Secretariat only; a redacted question shows text None.

@@ -213,15 +213,15 @@ def _remember(session: Session, member: ChatMember, org: Organisation) -> None:
         directory.add_alias(session, org, member.org_text)
 
 
-def confirm(session: Session, member_id: int, viewer: Viewer) -> ChatMember:
+def confirm(session: Session, viewer: Viewer, member_id: int) -> ChatMember:
     """Accept the suggested organisation (and remember the spelling as an alias)."""
     member = _decide(session, member_id, viewer)
     if member.suggestion_id is None and member.organisation_id is None:
         raise UserError(f"「{member.nickname}」には候補の機関がありません。機関を選ぶか新しく登録してください。")
-    return pick(session, member_id, member.organisation_id or member.suggestion_id, viewer)
+    return pick(session, viewer, member_id, member.organisation_id or member.suggestion_id)
 
 
-def pick(session: Session, member_id: int, organisation_id: int, viewer: Viewer,
+def pick(session: Session, viewer: Viewer, member_id: int, organisation_id: int,
          person_id: int | None = None) -> ChatMember:
     """Set the member's organisation (and person); the spelling becomes an alias of that organisation."""
     member = _decide(session, member_id, viewer)
@@ -239,17 +239,17 @@ def pick(session: Session, member_id: int, organisation_id: int, viewer: Viewer,
     return member
 
 
-def create(session: Session, member_id: int, viewer: Viewer, name: str, kind: str, region: str,
+def create(session: Session, viewer: Viewer, member_id: int, name: str, kind: str, region: str,
            municipality: str = "") -> ChatMember:
     """Register a new organisation from the member's 機関名 and link the member to it."""
     member = _decide(session, member_id, viewer)
     if not clean(name):
         raise UserError("機関名を入力してください。")
     org = directory.create_organisation(session, name, kind=kind, region=region, municipality=municipality)
-    return pick(session, member.id, org.id, viewer)
+    return pick(session, viewer, member.id, org.id)
 
 
-def ignore(session: Session, member_id: int, viewer: Viewer) -> ChatMember:
+def ignore(session: Session, viewer: Viewer, member_id: int) -> ChatMember:
     """Mark a display name as not an organisation (the secretariat, an individual…)."""
     member = _decide(session, member_id, viewer)
     member.organisation_id = member.person_id = None
@@ -258,7 +258,7 @@ def ignore(session: Session, member_id: int, viewer: Viewer) -> ChatMember:
     return member
 
 
-def reopen(session: Session, member_id: int, viewer: Viewer) -> ChatMember:
+def reopen(session: Session, viewer: Viewer, member_id: int) -> ChatMember:
     """Put a decided member back in the queue."""
     member = _decide(session, member_id, viewer)
     member.status = REVIEW_PENDING

@@ -204,7 +204,7 @@ def _upsert_members(session: Session, parsed: ParsedExport, actor: str) -> tuple
     return {n: m.id for n, m in existing.items()}, [m.id for m in created]
 
 
-def import_export(session: Session, parsed: ParsedExport, viewer: Viewer, file_name: str = "",
+def import_export(session: Session, viewer: Viewer, parsed: ParsedExport, file_name: str = "",
                   file_hash: str = "") -> ImportResult:
     """Store an export: new posts and events only (by fingerprint), members matched, an import record."""
     require_secretariat(viewer, SECRETARIAT_ONLY)
@@ -267,11 +267,11 @@ def import_export(session: Session, parsed: ParsedExport, viewer: Viewer, file_n
     )
 
 
-def import_bytes(session: Session, data: bytes, viewer: Viewer, file_name: str = "") -> ImportResult:
+def import_bytes(session: Session, viewer: Viewer, data: bytes, file_name: str = "") -> ImportResult:
     """Parse and store an uploaded export file."""
     require_secretariat(viewer, SECRETARIAT_ONLY)
     parsed = parse_bytes(data)
-    return import_export(session, parsed, viewer, file_name=file_name,
+    return import_export(session, viewer, parsed, file_name=file_name,
                          file_hash=hashlib.sha256(data).hexdigest())
 
 
@@ -280,7 +280,7 @@ def list_imports(session: Session) -> list[ChatImport]:
     return list(session.scalars(select(ChatImport).order_by(ChatImport.imported_at.desc(), ChatImport.id.desc())))
 
 
-def redact(session: Session, message_id: int, viewer: Viewer) -> bool:
+def redact(session: Session, viewer: Viewer, message_id: int) -> bool:
     """Remove a post's text for good (the row, its time, sender and flags stay). False if already done.
 
     On SQLite the freed bytes are zeroed (secure_delete); call `scrub_storage` after the commit to

@@ -99,7 +99,7 @@ def _method(meeting) -> str:
     return f"{fmt}（{venue}）" if fmt else venue
 
 
-def build_report(session: Session, meeting_id: int, viewer: Viewer, now: dt.datetime | None = None) -> ReportData:
+def build_report(session: Session, viewer: Viewer, meeting_id: int, now: dt.datetime | None = None) -> ReportData:
     """Everything the report says, as data. Counts are of registrations marked 出席.
 
     The report names organisations, never people; facilitators (scoped to one room) are refused.
