@@ -43,7 +43,7 @@ import pandas as pd  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from facilitation.access import gate  # noqa: E402
-from facilitation.access.roles import SECRETARIAT, Viewer  # noqa: E402
+from facilitation.access.roles import SECRETARIAT, SECRETARIAT_LOCAL, Viewer  # noqa: E402
 from facilitation.assignment import service  # noqa: E402
 from facilitation.demo import dataset  # noqa: E402
 from facilitation.meetings import schedule  # noqa: E402
@@ -87,7 +87,7 @@ def prepare(url: str) -> dict:
         links = [gate.issue_link(s, admin, r.id, SECRET.encode(), hours=12).token for r in rooms]
         data = ROOT / "tests" / "data"
         table = read_table((data / "surveys" / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
-        survey_store.import_table(s, table, title="評価アンケート", meeting_id=None)
+        survey_store.import_table(s, SECRETARIAT_LOCAL, table, title="評価アンケート", meeting_id=None)
         chat_store.import_bytes(s, admin, (data / "openchat" / "ja_ios.txt").read_bytes(), "ja_ios.txt")
         assignment_ids = list(s.scalars(select(Assignment.id).join(Registration)
                                         .where(Registration.meeting_id == meeting.id)))

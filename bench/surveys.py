@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.files.tabular import read_table  # noqa: E402
 from facilitation.surveys import summary as summary_mod  # noqa: E402
 from facilitation.surveys.summary import Survey, summarize  # noqa: E402
@@ -129,7 +130,7 @@ def bench_database(table, first) -> None:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         t0 = time.perf_counter()
         with db.session(url) as s:
-            sid = store.import_table(s, table, title="bench", meeting_id=None).survey_id
+            sid = store.import_table(s, SECRETARIAT_LOCAL, table, title="bench", meeting_id=None).survey_id
         t1 = time.perf_counter()
         with db.session(url) as s:
             survey = store.load(s, sid)

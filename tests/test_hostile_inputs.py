@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from facilitation.access.roles import SECRETARIAT, Viewer
+from facilitation.access.roles import SECRETARIAT, SECRETARIAT_LOCAL, Viewer
 from facilitation.files import exports, uploads
 from facilitation.files.tabular import TableError, from_values, read_table
 from facilitation.meetings import schedule
@@ -287,7 +287,7 @@ def test_survey_corpus(corpus_url, name):
         return
     table = read_table(data, name)
     with db.session(corpus_url, actor="test") as s:
-        result = survey_store.import_table(s, table, title=name, meeting_id=None)
+        result = survey_store.import_table(s, SECRETARIAT_LOCAL, table, title=name, meeting_id=None)
         survey = survey_store.load(s, result.survey_id)
     assert result.responses == expected.n == len(table.rows)
     assert "件の回答を取り込みました" in result.message()

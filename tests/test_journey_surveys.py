@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.files.tabular import read_table
 from facilitation.storage import db
 from facilitation.surveys import store as survey_store
@@ -35,7 +36,7 @@ def surveys_app(demo_url, tmp_path_factory):
     home = tmp_path_factory.mktemp("surveys_app")
     url = copy_database(demo_url, home)
     with db.session(url) as s:  # the survey that already exists when the journey starts
-        survey_store.import_table(s, read_table(EARLIER.read_bytes(), EARLIER.name), title="前回の事後アンケート",
+        survey_store.import_table(s, SECRETARIAT_LOCAL, read_table(EARLIER.read_bytes(), EARLIER.name), title="前回の事後アンケート",
                                   meeting_id=None)
     app = streamlit_process.start(url, home / "streamlit.log")
     yield {"base": app.base, "url": url}

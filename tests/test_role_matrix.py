@@ -61,7 +61,7 @@ def world(tmp_path_factory):
     with db.session(url, actor=admin.actor) as s:
         past = s.scalars(select(Meeting).order_by(Meeting.starts_at)).first()
         table = read_table((DATA / "surveys" / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
-        survey_store.import_table(s, table, title="評価アンケート", meeting_id=past.id)
+        survey_store.import_table(s, admin, table, title="評価アンケート", meeting_id=past.id)
         chat_store.import_bytes(s, admin, (DATA / "openchat" / "ja_ios.txt").read_bytes(), "ja_ios.txt")
         respondents = [r[2] for r in table.rows if r[2]]
         comments = [r[-1] for r in table.rows if len(r[-1]) > 10]  # ご意見・ご感想 (free text)

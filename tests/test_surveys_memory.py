@@ -42,11 +42,11 @@ def test_alone_the_later_file_reads_otherwise():  # what the memory has to corre
 
 def test_a_later_survey_keeps_the_kinds_of_the_same_titles(sqlite_url):
     with db.session(sqlite_url) as s:
-        first = store.import_table(s, EARLIER, title="1月の事後アンケート", meeting_id=None).survey_id
+        first = store.import_table(s, SECRETARIAT_LOCAL, EARLIER, title="1月の事後アンケート", meeting_id=None).survey_id
         assert kinds_of_session(s, first)["参加の形"] == MULTI
         store.set_corrections(s, SECRETARIAT_LOCAL, first, kinds={"参加の形": SINGLE})  # the secretariat's choice
     with db.session(sqlite_url) as s:
-        later = store.import_table(s, LATER, title="2月の事後アンケート", meeting_id=None).survey_id
+        later = store.import_table(s, SECRETARIAT_LOCAL, LATER, title="2月の事後アンケート", meeting_id=None).survey_id
     got = kinds_of(sqlite_url, later)
     assert got["講義の印象"] == SCALE and got["連絡事項"] == TEXT  # detected so in January
     assert got["参加の形"] == SINGLE and got["お名前"] == IDENTITY
@@ -60,7 +60,7 @@ def test_a_later_survey_keeps_the_kinds_of_the_same_titles(sqlite_url):
 
 def test_without_earlier_surveys_nothing_changes(sqlite_url):
     with db.session(sqlite_url) as s:
-        only = store.import_table(s, LATER, title="2月", meeting_id=None).survey_id
+        only = store.import_table(s, SECRETARIAT_LOCAL, LATER, title="2月", meeting_id=None).survey_id
     assert kinds_of(sqlite_url, only)["講義の印象"] == NUMBER
 
 

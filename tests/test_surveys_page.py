@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import COMMITTEE, Viewer
+from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.files.tabular import read_table
 from facilitation.meetings import schedule
 from facilitation.storage import db
@@ -22,7 +22,7 @@ def survey_db(monkeypatch, sqlite_url):
     with db.session(sqlite_url) as s:
         m = schedule.add_meeting(s, schedule.MeetingInput(title="第3回 情報交換会", starts_at=dt.datetime(2021, 12, 17, 14)))
         table = read_table((DATA / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
-        store.import_table(s, table, title="第3回 事後アンケート", meeting_id=m.id)
+        store.import_table(s, SECRETARIAT_LOCAL, table, title="第3回 事後アンケート", meeting_id=m.id)
     monkeypatch.setenv("FACILITATION_DB_URL", sqlite_url)
     return sqlite_url
 

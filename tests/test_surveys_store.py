@@ -67,8 +67,8 @@ def network(db_url):
 def _import(url, meeting_id, name="evaluation_utf8.csv", survey_id=None):
     table = read_table((DATA / name).read_bytes(), name)
     with db.session(url) as s:
-        return store.import_table(s, table, title="第3回アンケート", meeting_id=meeting_id, source_ref=name,
-                                  survey_id=survey_id)
+        return store.import_table(s, SECRETARIAT_LOCAL, table, title="第3回アンケート", meeting_id=meeting_id,
+                                  source_ref=name, survey_id=survey_id)
 
 
 def test_import_links_by_email_then_name_and_organisation(network):
@@ -188,7 +188,7 @@ def test_trend_of_the_useful_share_across_meetings(network):
                     rows=[["2021/06/04 16:00:00", v] for v in
                           ["とても役に立った", "役に立った", "役に立たなかった", "あまり役に立たなかった", "参加できなかった"]])
     with db.session(url) as s:
-        store.import_table(s, earlier, title="第1回アンケート", meeting_id=ids["m1"])
+        store.import_table(s, SECRETARIAT_LOCAL, earlier, title="第1回アンケート", meeting_id=ids["m1"])
         trend = store.trend(s, USEFUL)
         assert USEFUL in store.trend_candidates(s)
     assert trend.survey.tolist() == ["第1回アンケート", "第3回アンケート"]  # oldest meeting first
@@ -213,7 +213,16 @@ def test_privacy_erasure_clears_survey_identity(network):
 def test_unknown_meeting_is_a_japanese_error(sqlite_url):
     table = read_table((DATA / "evaluation_utf8.csv").read_bytes(), "x.csv")
     with db.session(sqlite_url) as s, pytest.raises(store.SurveyError, match="見つかりません"):
-        store.import_table(s, table, title="x", meeting_id=999)
+        store.import_table(s, SECRETARIAT_LOCAL, table, title="x", meeting_id=999)
+
+
+def test_only_the_secretariat_imports_a_survey(sqlite_url):
+    table = read_table((DATA / "evaluation_utf8.csv").read_bytes(), "x.csv")
+    for viewer in (COMMITTEE_VIEWER, Viewer(role=FACILITATOR, meeting_id=1, room_id=1)):
+        with db.session(sqlite_url) as s, pytest.raises(AccessDenied, match="事務局のみ"):
+            store.import_table(s, viewer, table, title="x", meeting_id=None)
+    with db.session(sqlite_url) as s:
+        assert store.list_surveys(s) == []  # nothing stored by the refused imports
 
 
 def test_import_from_a_google_sheet_tab_in_one_request(sqlite_url):
@@ -230,7 +239,7 @@ def test_import_from_a_google_sheet_tab_in_one_request(sqlite_url):
         table = SheetsClient(endpoint=emu.url).fetch(url, ["フォームの回答 1"])["フォームの回答 1"]
         assert emu.request_count == 1
     with db.session(sqlite_url) as s:
-        sid = store.import_table(s, table, title="シートから", meeting_id=None, source="sheet",
+        sid = store.import_table(s, SECRETARIAT_LOCAL, table, title="シートから", meeting_id=None, source="sheet",
                                  source_ref=f"{url}#フォームの回答 1").survey_id
         result = comments.results(s, SECRETARIAT_LOCAL, sid)
     assert result.respondents == 12
@@ -269,7 +278,7 @@ def test_a_file_with_responses_added_since_extends_the_stored_survey(network):
     table = read_table((DATA / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
     shorter = Table(headers=table.headers, rows=table.rows[:10])
     with db.session(url) as s:
-        first = store.import_table(s, shorter, title="第3回アンケート", meeting_id=ids["m2"])
+        first = store.import_table(s, SECRETARIAT_LOCAL, shorter, title="第3回アンケート", meeting_id=ids["m2"])
         rid = store.response_ids(s, first.survey_id)[0]
         comments.set_tags(s, SECRETARIAT_LOCAL, rid, COMMENT, ["連携"])
     later = _import(url, ids["m2"])
@@ -287,7 +296,7 @@ def test_a_different_file_is_a_new_survey(network):
     table = read_table((DATA / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
     other = Table(headers=table.headers, rows=table.rows[1:])  # a stored row missing: not the same responses
     with db.session(url) as s:
-        second = store.import_table(s, other, title="別のアンケート", meeting_id=ids["m1"])
+        second = store.import_table(s, SECRETARIAT_LOCAL, other, title="別のアンケート", meeting_id=ids["m1"])
         assert second.outcome == store.NEW and second.survey_id != first.survey_id
         assert len(store.list_surveys(s)) == 2
 

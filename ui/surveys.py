@@ -282,7 +282,7 @@ def import_section(current: int | None) -> None:
                 table, ref, kind = sheets_client().fetch(url, [tab])[tab], f"{url}#{tab}", "sheet"
         if table is not None:
             with session() as s:
-                result = store.import_table(s, table, title=title or ref, meeting_id=meeting_id, source=kind,
+                result = store.import_table(s, viewer(), table, title=title or ref, meeting_id=meeting_id, source=kind,
                                             source_ref=ref)
             st.session_state[PENDING_PICK] = result.survey_id
             st.session_state[IMPORT_MESSAGE] = (result.outcome, result.message(), result.notes)
@@ -302,7 +302,7 @@ def reread_section(survey_id: int) -> None:
         try:
             table = sheets_client().fetch(url, [tab], max_age=0)[tab]
             with session() as s:
-                result = store.import_table(s, table, title="", meeting_id=info.meeting_id, source="sheet",
+                result = store.import_table(s, viewer(), table, title="", meeting_id=info.meeting_id, source="sheet",
                                             source_ref=info.source_ref, survey_id=survey_id)
             st.success(esc(result.message()))
             show_notes(result.notes)

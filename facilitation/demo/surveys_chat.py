@@ -132,7 +132,7 @@ def generate(session: Session, seed: int = 2022) -> dict[str, int]:
         return {"survey_responses": 0, "chat_messages": 0}
     latest = past[-1]
     table = survey_table(session, latest, rng)
-    survey_store.import_table(session, table, title=f"第{latest.number}回 情報交換会 アンケート",
+    survey_store.import_table(session, SECRETARIAT_LOCAL, table, title=f"第{latest.number}回 情報交換会 アンケート",
                               meeting_id=latest.id, source="demo", source_ref="demo")
     text = chat_export(session, past[-3:], rng)
     result = chat_store.import_bytes(session, SECRETARIAT_LOCAL, text.encode("utf-8"), file_name="デモ_トーク履歴.txt")

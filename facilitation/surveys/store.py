@@ -115,7 +115,10 @@ def _parse_timestamp(text: str) -> dt.datetime | None:
     return dt.datetime(d.year, d.month, d.day) if d else None
 
 
-def import_table(session: Session, table, *, title: str, meeting_id: int | None, source: str = "file",
+IMPORT_SECRETARIAT_ONLY = "アンケートの取り込みは事務局のみ行えます。"
+
+
+def import_table(session: Session, viewer: Viewer, table, *, title: str, meeting_id: int | None, source: str = "file",
                  source_ref: str = "", survey_id: int | None = None) -> ImportResult:
     """Store a sheet of responses as a survey (a new one, or replacing the rows of `survey_id`).
 
@@ -124,6 +127,7 @@ def import_table(session: Session, table, *, title: str, meeting_id: int | None,
     are already stored (the same file again) creates nothing and names the stored survey; one that
     extends a stored survey's rows (responses added since) adds the new rows to that survey.
     """
+    require_secretariat(viewer, IMPORT_SECRETARIAT_ONLY)
     if not table.headers:
         raise SurveyError("見出し行がありません。")
     if meeting_id is not None and session.get(Meeting, meeting_id) is None:
