@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from facilitation.text import vocab
-from facilitation.text.normalize import clean
+from facilitation.text.normalize import clean, key
 
 # field id → the question as printed on the standard form (domain data, so Japanese).
 STANDARD: dict[str, str] = {
@@ -66,10 +65,13 @@ _EXACT: dict[str, tuple[str, ...]] = {
 }
 
 
+_HEADER_DROP = re.compile(r"[:*?]")  # after NFKC: a form's 「：」「＊」「？」 are not part of what a header names
+
+
 def header_key(text: str) -> str:
-    """NFKC, lower case, no spaces or brackets: 「 E-mail 」 and 「e-mail」 compare equal."""
-    s = unicodedata.normalize("NFKC", str(text)).lower()
-    return re.sub(r"[\s()（）「」【】\[\]:：・*＊?？]", "", s)
+    """The package's comparison key (normalize.key) without question marks and required-field marks:
+    「 E-mail＊ 」, 「e-mail」 and 「Eメール？」's spellings compare as the same header."""
+    return _HEADER_DROP.sub("", key(text))
 
 
 _CONTAINS_KEYS = {f: tuple(sorted({header_key(w) for w in ws}, key=len, reverse=True)) for f, ws in _CONTAINS.items()}
