@@ -225,7 +225,7 @@ def test_the_committee_sees_counts_only(sqlite_url, server):
             with pytest.raises(AccessDenied):
                 call()
         with pytest.raises(AccessDenied):
-            templates.save_templates(s, COMMITTEE, {})
+            templates.TEMPLATES.save(s, COMMITTEE, {})
     with pytest.raises(AccessDenied):
         outbox.send(opener(sqlite_url), COMMITTEE, mid, server.settings(), None)
 
@@ -249,9 +249,9 @@ def test_a_test_send_goes_to_the_secretariat_and_does_not_count(db_url, server):
 def test_edited_templates_fill_named_fields_and_report_unknown_ones(sqlite_url):
     mid = build(sqlite_url, people=5)
     with db.session(sqlite_url) as s:
-        edited = templates.get_templates(s)
+        edited = templates.TEMPLATES.get(s)
         edited[templates.PARTICIPANT_SUBJECT] = "{氏名}様 {ルーム名}へ {へや}"
-        warnings = templates.save_templates(s, V, edited)
+        warnings = templates.TEMPLATES.save(s, V, edited)
         assert warnings == ["参加者へのメール（件名）: 「{へや}」という項目はありません（そのまま表示されます）。"]
         reg_id = next(d.registration_id for d in outbox.plan(s, V, mid).drafts if d.email == email_of(4))
         d = outbox.preview(s, V, mid, reg_id)

@@ -62,12 +62,12 @@ def test_templates_and_invite_link_are_edited_in_settings(demo_copy_url):
     mid = upcoming_id(demo_copy_url)
     with db.session(demo_copy_url) as s:
         announcements.save_invite_url(s, SEC, " https://line.me/ti/g2/donet-example ")
-        warnings = announcements.save_templates(s, SEC, {
+        warnings = announcements.TEMPLATES.save(s, SEC, {
             "openchat": "{回}のお知らせ：{日付}（{開催方法}）\n{申込URL}\n{しめきり}",
             "email_subject": "{会名}",
             "email_body": "招待: {オープンチャットURL}",
         })
-    assert warnings == ["オープンチャットへの投稿: 「{しめきり}」は使えない差し込み項目です（そのまま表示されます）。"]
+    assert warnings == ["オープンチャットへの投稿: 「{しめきり}」という項目はありません（そのまま表示されます）。"]
     with db.session(demo_copy_url) as s:
         stored = s.get(Setting, announcements.TEMPLATES_KEY).value
         assert stored["email_subject"] == "{会名}"
@@ -77,14 +77,14 @@ def test_templates_and_invite_link_are_edited_in_settings(demo_copy_url):
     assert ann.email_body == "招待: https://line.me/ti/g2/donet-example"
     assert ann.invite_url == "https://line.me/ti/g2/donet-example"
     with db.session(demo_copy_url) as s:
-        announcements.reset_templates(s, SEC)
+        announcements.TEMPLATES.reset(s, SEC)
         assert announcements.compose(s, mid).openchat_text == EXPECTED_POST
 
 
 def test_only_the_secretariat_changes_templates(demo_copy_url):
     with db.session(demo_copy_url) as s:
         with pytest.raises(AccessDenied):
-            announcements.save_templates(s, Viewer(role=COMMITTEE), {})
+            announcements.TEMPLATES.save(s, Viewer(role=COMMITTEE), {})
         with pytest.raises(AccessDenied):
             announcements.save_invite_url(s, Viewer(role=COMMITTEE), "https://line.me/x")
 

@@ -320,27 +320,26 @@ def choice_rows(meeting_id: int, table, rooms: list[tuple[int, str, str]], *, ke
                 f"「{esc(text)}」を{esc(names[choice])}{done}")
 
 
-def template_editor(names: dict[str, str], current: dict[str, str], fields: dict[str, str], *, key: str,
-                    save, reset, subject_keys: tuple[str, ...] = ()) -> None:
-    """Edit named templates (announcements, room e-mails): one text area each, save and reset.
-
-    `fields`: {field: what it holds} shown as the usable {fields}; `save(session, edited)` returns
-    Japanese warnings; `reset(session)` goes back to the built-in templates."""
+def template_editor(templates, viewer, *, key: str) -> None:
+    """Edit a storage.templates.TemplateSet (announcements, room e-mails): one text area each, save
+    (with warnings about unknown fields) and reset to the built-in texts."""
+    with session() as s:
+        current = templates.get(s)
     st.caption("{ } で囲んだ項目に、データが入ります。使える項目: "
-               + "、".join(f"{{{k}}}（{d}）" for k, d in fields.items()))
+               + "、".join(f"{{{k}}}（{d}）" for k, d in templates.fields.items()))
     edited = {}
-    for name, label in names.items():
-        edited[name] = st.text_area(label, value=current[name], height=68 if name in subject_keys else 320,
+    for name, label in templates.names.items():
+        edited[name] = st.text_area(label, value=current[name], height=68 if name in templates.subject_keys else 320,
                                     key=f"{key}_{name}")
     c1, c2 = st.columns(2)
     if c1.button("ひな形を保存", type="primary", key=f"{key}_save"):
         with session() as s:
-            warnings = save(s, edited)
+            warnings = templates.save(s, viewer, edited)
         st.success("ひな形を保存しました。")
         show_problems(warnings, "保存しましたが、確認してください")
     if c2.button("最初のひな形に戻す", key=f"{key}_reset"):
         with session() as s:
-            reset(s)
-        for name in names:
+            templates.reset(s, viewer)
+        for name in templates.names:
             st.session_state.pop(f"{key}_{name}", None)
         st.rerun()

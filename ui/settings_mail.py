@@ -6,7 +6,7 @@ import streamlit as st
 
 from facilitation.mail import templates
 
-from .common import esc, session, template_editor, viewer
+from .common import esc, template_editor, viewer
 from .mail import smtp_settings
 
 
@@ -23,11 +23,6 @@ def render() -> None:
     else:
         st.caption(f"メールサーバー: {esc(settings.host)}:{settings.port}（{settings.security}）　"
                    f"差出人: {esc(settings.sender_label)}")
-    with session() as s:
-        current = templates.get_templates(s)
     st.markdown("**ルームのご案内メールのひな形**")
-    template_editor(templates.TEMPLATE_NAMES, current, templates.FIELDS, key="mail_tpl",
-                    save=lambda s, edited: templates.save_templates(s, v, edited),
-                    reset=lambda s: templates.reset_templates(s, v),
-                    subject_keys=tuple(k for k in templates.TEMPLATE_NAMES if k.endswith("subject")))
+    template_editor(templates.TEMPLATES, v, key="mail_tpl")
     st.caption("プレビューとテスト送信は「ルーム割り当て › 5. 公開・書き出し」でできます。")

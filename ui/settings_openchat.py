@@ -16,7 +16,6 @@ def render() -> None:
         st.info("この設定は事務局のみが変更できます。")
         return
     with session() as s:
-        templates = announcements.get_templates(s)
         invite = announcements.get_invite_url(s)
     st.markdown("**オープンチャットの招待リンク**")
     new_invite = st.text_input("招待リンク（https://line.me/ti/g2/…）", value=invite, key="oc_invite_url")
@@ -26,7 +25,4 @@ def render() -> None:
         st.success("招待リンクを保存しました。")
 
     st.markdown("**お知らせのひな形**")
-    template_editor(announcements.TEMPLATE_NAMES, templates, announcements.PLACEHOLDERS, key="oc_tpl",
-                    save=lambda s, edited: announcements.save_templates(s, v, edited),
-                    reset=lambda s: announcements.reset_templates(s, v),
-                    subject_keys=(announcements.TEMPLATE_EMAIL_SUBJECT,))
+    template_editor(announcements.TEMPLATES, v, key="oc_tpl")

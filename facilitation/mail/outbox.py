@@ -36,6 +36,7 @@ from facilitation.mail.models import FAILED, SENDING, SENT, MailSend
 from facilitation.mail.smtp import MailError, RateLimit, SendFailure, SmtpSettings, build_message, valid_address
 from facilitation.meetings.schedule import get_meeting, label, time_range
 from facilitation.storage.models import Meeting, Person, Registration, Room
+from facilitation.storage.templates import fill
 from facilitation.text.dates import ja_date, to_jst, utcnow
 from facilitation.text.normalize import clean
 
@@ -167,7 +168,7 @@ def plan(session: Session, viewer: Viewer, meeting_id: int, *, secret: bytes | N
     this_version = {(m.registration_id, m.kind): m for m in log if m.version_id == version.id}
     last_sent_room = {(m.registration_id, m.kind): m.room_id for m in log
                       if m.status == SENT and m.version_number < version.number}
-    tpl = templates.get_templates(session)
+    tpl = templates.TEMPLATES.get(session)
     common = _common_values(session, meeting, sender_name)
     members: dict[int, list[tuple[Person, Registration]]] = {}
     rows = []
@@ -201,8 +202,8 @@ def plan(session: Session, viewer: Viewer, meeting_id: int, *, secret: bytes | N
             state = PENDING
         out.drafts.append(Draft(kind=kind, registration_id=reg.id, name=person.name, org=_org_name(person, reg),
                                 email=email, room_id=room.id, room_name=room.name,
-                                subject=templates.render(tpl[subject_key], values),
-                                body=templates.render(tpl[body_key], values), state=state,
+                                subject=fill(tpl[subject_key], values),
+                                body=fill(tpl[body_key], values), state=state,
                                 error=logged.error if logged is not None else "",
                                 send_id=logged.id if logged is not None else None))
     details = meeting_details(session, meeting_id)

@@ -1,17 +1,12 @@
 """The room e-mails' templates: named fields in braces (「{氏名}」「{ルーム名}」…), edited in 設定.
 
-Saved templates live in the core settings table over the built-in ones. A field the data does not
-know stays as written and is reported, so a typo never breaks a message or raises.
+Read, saved and filled through `storage.templates` (saved texts over the built-in ones; a field the
+data does not know stays as written and is reported, so a typo never breaks a message or raises).
 """
 
 from __future__ import annotations
 
-import re
-
-from sqlalchemy.orm import Session
-
-from facilitation.access.roles import Viewer, require_secretariat
-from facilitation.storage import settings
+from facilitation.storage.templates import TemplateSet
 
 SETTING_KEY = "mail.templates"
 
@@ -120,36 +115,7 @@ FIELDS: dict[str, str] = {
     "参加機関": "ルームの参加機関を1行ずつ（ファシリテーターのみ）",
     "人数": "ルームの参加予定人数（ファシリテーターのみ）",
 }
-_FIELD = re.compile(r"\{([^{}\n]{1,30})\}")
 
-
-def get_templates(session: Session) -> dict[str, str]:
-    """The templates in use: saved ones over the built-in ones."""
-    saved = settings.get(session, SETTING_KEY, {}, kind=dict)
-    return {k: str(saved.get(k) or v) for k, v in DEFAULT_TEMPLATES.items()}
-
-
-SECRETARIAT_ONLY = "メールのひな形を変更できるのは事務局のみです。"
-
-
-def save_templates(session: Session, viewer: Viewer, templates: dict[str, str]) -> list[str]:
-    """Save edited templates (secretariat only); returns Japanese warnings about unknown fields."""
-    require_secretariat(viewer, SECRETARIAT_ONLY)
-    value = {k: str(templates.get(k, "")).replace("\r\n", "\n") for k in DEFAULT_TEMPLATES}
-    settings.put(session, SETTING_KEY, value)
-    return [w for k, text in value.items() for w in unknown_fields(text, TEMPLATE_NAMES[k])]
-
-
-def reset_templates(session: Session, viewer: Viewer) -> None:
-    require_secretariat(viewer, SECRETARIAT_ONLY)
-    settings.put(session, SETTING_KEY, {})
-
-
-def unknown_fields(text: str, where: str) -> list[str]:
-    return [f"{where}: 「{{{name}}}」という項目はありません（そのまま表示されます）。"
-            for name in dict.fromkeys(_FIELD.findall(text)) if name not in FIELDS]
-
-
-def render(text: str, values: dict[str, str]) -> str:
-    """Fill the named fields; unknown ones stay as written."""
-    return _FIELD.sub(lambda m: str(values[m[1]]) if m[1] in values else m[0], text)
+TEMPLATES = TemplateSet(
+    setting_key=SETTING_KEY, names=TEMPLATE_NAMES, defaults=DEFAULT_TEMPLATES, fields=FIELDS,
+    refusal="メールのひな形を変更できるのは事務局のみです。", subject_keys=(PARTICIPANT_SUBJECT, FACILITATOR_SUBJECT))

@@ -1,13 +1,12 @@
 """Announcing a meeting: the open-chat post and the same text for e-mail, with QR codes.
 
-Templates use placeholders in braces (「{日付}」「{申込URL}」…); they are edited in 設定 and kept in the
-core settings table. Unknown placeholders stay as written and are reported, so a typo never
-breaks the text.
+Templates use placeholders in braces (「{日付}」「{申込URL}」…), edited in 設定 and read, saved and
+filled through `storage.templates`. Unknown placeholders stay as written and are reported, so a
+typo never breaks the text.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.meetings.schedule import get_meeting, time_range
 from facilitation.storage import settings
 from facilitation.storage.models import Meeting
+from facilitation.storage.templates import TemplateSet, fill
 from facilitation.text.dates import ja_date
 
 TEMPLATES_KEY = "openchat.templates"
@@ -91,7 +91,9 @@ PLACEHOLDERS: dict[str, str] = {
     "申込URL": "申込フォームのURL",
     "オープンチャットURL": "オープンチャットの招待リンク",
 }
-_FIELD = re.compile(r"\{([^{}\n]{1,30})\}")
+TEMPLATES = TemplateSet(
+    setting_key=TEMPLATES_KEY, names=TEMPLATE_NAMES, defaults=DEFAULT_TEMPLATES, fields=PLACEHOLDERS,
+    refusal="お知らせのひな形を変更できるのは事務局のみです。", subject_keys=(TEMPLATE_EMAIL_SUBJECT,))
 
 
 @dataclass
@@ -105,26 +107,6 @@ class Announcement:
     problems: list[str] = field(default_factory=list)  # Japanese, for the secretariat
 
 
-def get_templates(session: Session) -> dict[str, str]:
-    """The templates in use: saved ones over the defaults."""
-    saved = settings.get(session, TEMPLATES_KEY) or {}
-    return {k: saved.get(k) or v for k, v in DEFAULT_TEMPLATES.items()}
-
-
-def save_templates(session: Session, viewer: Viewer, templates: dict[str, str]) -> list[str]:
-    """Save edited templates (secretariat only); returns warnings about unknown placeholders."""
-    require_secretariat(viewer, "お知らせのひな形を変更できるのは事務局のみです。")
-    value = {k: str(templates.get(k, "")).replace("\r\n", "\n") for k in DEFAULT_TEMPLATES}
-    settings.put(session, TEMPLATES_KEY, value)
-    return [p for k, t in value.items() for p in _unknown(t, TEMPLATE_NAMES[k])]
-
-
-def reset_templates(session: Session, viewer: Viewer) -> None:
-    """Back to the built-in templates."""
-    require_secretariat(viewer, "お知らせのひな形を変更できるのは事務局のみです。")
-    settings.put(session, TEMPLATES_KEY, {})
-
-
 def get_invite_url(session: Session) -> str:
     return str(settings.get(session, INVITE_URL_KEY) or "")
 
@@ -132,16 +114,6 @@ def get_invite_url(session: Session) -> str:
 def save_invite_url(session: Session, viewer: Viewer, url: str) -> None:
     require_secretariat(viewer, "招待リンクを変更できるのは事務局のみです。")
     settings.put(session, INVITE_URL_KEY, url.strip())
-
-
-def _unknown(template: str, label: str) -> list[str]:
-    return [f"{label}: 「{{{name}}}」は使えない差し込み項目です（そのまま表示されます）。"
-            for name in dict.fromkeys(_FIELD.findall(template)) if name not in PLACEHOLDERS]
-
-
-def fill(template: str, values: dict[str, str]) -> str:
-    """Put values into a template's {placeholders}; unknown ones are left as written."""
-    return _FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def meeting_values(meeting: Meeting, invite_url: str = "") -> dict[str, str]:
@@ -174,7 +146,7 @@ def compose(session: Session, meeting_id: int, templates: dict[str, str] | None 
     """The announcement texts for a meeting from its data and the templates in use."""
     meeting = get_meeting(session, meeting_id)
     invite = get_invite_url(session)
-    tpl = templates or get_templates(session)
+    tpl = templates or TEMPLATES.get(session)
     values = meeting_values(meeting, invite)
     problems = []
     if not values["申込URL"]:
@@ -184,7 +156,7 @@ def compose(session: Session, meeting_id: int, templates: dict[str, str] | None 
     if not invite and "{オープンチャットURL}" in "".join(tpl.values()):
         problems.append("オープンチャットの招待リンクが未設定です（設定ページで入力できます）。")
     for k, t in tpl.items():
-        problems += _unknown(t, TEMPLATE_NAMES.get(k, k))
+        problems += TEMPLATES.unknown_fields(t, TEMPLATE_NAMES.get(k, k))
     return Announcement(
         meeting_id=meeting.id,
         openchat_text=fill(tpl[TEMPLATE_OPENCHAT], values).strip(),
