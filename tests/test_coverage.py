@@ -66,7 +66,8 @@ def test_target_list_is_editable(world):
         targets = {o.name for o in s.query(Organisation).filter_by(is_target=True)}
         assert targets == {"NPOあおば", "くろ町役場", "NPO法人ひかり"}  # H untouched
     table = cov.target_table(hw.load(url))
-    assert "NPO法人ひかり" not in table["機関名"].tolist()  # merged away: not offered for editing
+    assert "NPO法人ひかり" not in table["organisation"].tolist()  # merged away: not offered for editing
+    assert table.set_index("organisation").loc["くろ町役場", ["id", "target"]].tolist() == [w.orgs["D"], True]
 
 
 def test_outreach_list_never_and_no_longer_reached(world):
@@ -74,14 +75,15 @@ def test_outreach_list_never_and_no_longer_reached(world):
     h = hw.load(url)
     period = participation.scoped(h, participation.Scope(fiscal_years=(2025,)))
     out = cov.outreach_list(h, period)
-    assert out[["状態", "機関名", "地域", "最終参加", "参加回数（全期間）"]].values.tolist() == [
+    assert out[["status", "organisation", "region", "last_came", "times"]].values.tolist() == [
         ["未参加", "くろ町役場", "根室振興局", "", 0],
         ["最近の参加なし", "オホーツク支援センター", "オホーツク総合振興局", "2024年6月10日（月）", 1],
     ]
-    # Exported as CSV and Excel through facilitation.exports, and read back.
-    csv_text = to_csv_bytes(out).decode("utf-8-sig")
+    # Exported as CSV and Excel under the Japanese headers (as the page and the CLI save it), read back.
+    document = out.rename(columns=cov.OUTREACH_LABELS)
+    csv_text = to_csv_bytes(document).decode("utf-8-sig")
     assert "くろ町役場" in csv_text and csv_text.splitlines()[0].startswith("状態,機関名")
-    wb = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes({"声かけ候補": out})))
+    wb = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes({"声かけ候補": document})))
     rows = list(wb["声かけ候補"].values)
     assert rows[0][:3] == ("状態", "機関名", "地域") and rows[1][1] == "くろ町役場" and len(rows) == 3
 
@@ -90,10 +92,12 @@ def test_coverage_by_region_and_year(world):
     url, _ = world
     h = hw.load(url)
     period = participation.scoped(h, participation.Scope(fiscal_years=(2025,)))
-    regions = cov.coverage_by_region(period).set_index("地域")
-    assert regions.loc["石狩振興局", ["対象機関", "参加あり"]].tolist() == [1, 1]  # A (H merged in)
-    assert regions.loc["根室振興局", ["対象機関", "参加あり", "参加率（%）"]].tolist() == [1, 0, 0.0]
-    assert regions.loc["オホーツク総合振興局", "参加あり"] == 0
+    regions = cov.coverage_by_region(period).set_index("region")
+    assert regions.loc["石狩振興局", ["targets", "reached"]].tolist() == [1, 1]  # A (H merged in)
+    assert regions.loc["根室振興局", ["targets", "reached", "share"]].tolist() == [1, 0, 0.0]
+    assert regions.loc["オホーツク総合振興局", "reached"] == 0
     assert len(regions) >= 14  # every 振興局 is listed, reached or not
     years = cov.coverage_by_year(h, cov.Population())
-    assert years.values.tolist() == [["2024年度", 4, 5, 80.0], ["2025年度", 3, 5, 60.0]]
+    assert years.to_dict("records") == [
+        {"fiscal_year": "2024年度", "reached": 4, "targets": 5, "share": 80.0},
+        {"fiscal_year": "2025年度", "reached": 3, "targets": 5, "share": 60.0}]

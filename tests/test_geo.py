@@ -10,7 +10,7 @@ HOKKAIDO_BOX = (41.3, 45.6, 139.7, 145.9)  # lat min/max, lon min/max
 
 
 def _table(rows):
-    return pd.DataFrame(rows, columns=["region", "municipality", "延べ参加者数", "実機関数"])
+    return pd.DataFrame(rows, columns=["region", "municipality", "total", "distinct_orgs"])  # as municipality_table
 
 
 def test_every_place_in_the_master_has_coordinates_inside_hokkaido():
@@ -49,5 +49,5 @@ def test_figure_renders_without_map_tiles_or_geo():
 def test_points_group_by_place():
     pts = geo.points(_table([("空知総合振興局", "岩見沢市", 4, 1), ("空知総合振興局", "岩見沢市", 6, 2),
                              ("道外", "", 1, 1)]))
-    assert pts[["地点", "value", "実機関数", "outside"]].values.tolist() == [
+    assert pts[["place", "value", "distinct_orgs", "outside"]].values.tolist() == [
         ["岩見沢市", 10, 3, False], ["道外", 1, 1, True]]

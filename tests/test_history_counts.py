@@ -17,25 +17,30 @@ def test_per_meeting_counts_and_report_lines(db_url):
     h = hw.load(db_url)
     table = participation.meeting_table(h)
     # Only past meetings that were held: not the upcoming one, not the cancelled (中止) one.
-    assert table["日付"].tolist() == ["2024年6月10日（月）", "2024年10月10日（木）", "2025年2月10日（月）",
-                                    "2025年6月10日（火）"]
-    assert table["報告の表記"].tolist() == [
+    assert table["date"].tolist() == ["2024年6月10日（月）", "2024年10月10日（木）", "2025年2月10日（月）",
+                                     "2025年6月10日（火）"]
+    assert table["report_line"].tolist() == [
         "10名（4機関：団体2(6)・自治体1(2)・厚労省(2)）",  # p9 has no organisation: a person, no 機関
         "6名（4機関：団体3(5)・厚労省(1)）",
         "4名（3機関：団体2(2)・自治体1(2)）",  # no attendance data: non-cancelled registrations
         "6名（4機関：団体2(4)・自治体1(1)・厚労省(1)）",
     ]
-    assert table["参加者数"].tolist() == [10, 6, 4, 6]
-    assert table["機関数"].tolist() == [4, 4, 3, 4]
+    assert table["people"].tolist() == [10, 6, 4, 6]
+    assert table["organisations"].tolist() == [4, 4, 3, 4]
     # Two ministry offices came to m1 (2 people) and count as one 機関.
-    assert table.loc[0, ["国（名）", "国（機関）"]].tolist() == [2, 1]
-    assert table.loc[0, ["団体（名）", "団体（機関）", "自治体（名）", "自治体（機関）"]].tolist() == [6, 2, 2, 1]
+    assert table.loc[0, ["people_national", "orgs_national"]].tolist() == [2, 1]
+    assert table.loc[0, ["people_group", "orgs_group", "people_government", "orgs_government"]].tolist() \
+        == [6, 2, 2, 1]
+    # Every column has its Japanese header, in the order the page and the committee pack show them.
+    assert [participation.MEETING_LABELS[c] for c in table.columns][:10] == [
+        "年度", "日付", "会", "種別", "開催方法", "参加者数", "機関数", "団体（名）", "自治体（名）", "国（名）"]
+    assert [participation.MEETING_LABELS[c] for c in table.columns][-2:] == ["運営スタッフ", "報告の表記"]
 
 
 def test_counts_by_program(sqlite_url):
     hw.make(sqlite_url)
-    table = participation.meeting_table(hw.load(sqlite_url)).set_index("日付")
-    m1 = table.loc["2024年6月10日（月）"]
+    table = participation.meeting_table(hw.load(sqlite_url)).set_index("date")
+    m1 = table.loc["2024年6月10日（月）"].rename(participation.MEETING_LABELS)  # by the programs' names
     # A's people → 自立相談; C (municipality) → 自治体; p12 answered 就労準備 and 家計改善 → 家計改善
     # (the reports' order); p9 without organisation and the ministry → その他.
     assert (m1["自立相談支援事業"], m1["自治体"], m1["家計改善支援事業"], m1["就労準備支援事業"], m1["その他"]) \
@@ -57,11 +62,14 @@ def test_year_totals_nobe_and_distinct(sqlite_url):
     hw.make(sqlite_url)
     years = participation.year_table(hw.load(sqlite_url))
     assert years.to_dict("records") == [
-        {"年度": "2024年度", "開催回数": 3, "延べ参加者数": 20, "実人数": 12, "延べ機関数": 11, "実機関数": 6,
-         "団体（実機関）": 4, "自治体（実機関）": 1, "国（実機関）": 1},
-        {"年度": "2025年度", "開催回数": 1, "延べ参加者数": 6, "実人数": 6, "延べ機関数": 4, "実機関数": 4,
-         "団体（実機関）": 2, "自治体（実機関）": 1, "国（実機関）": 1},
+        {"fiscal_year": "2024年度", "meetings": 3, "total": 20, "distinct_people": 12, "total_orgs": 11,
+         "distinct_orgs": 6, "distinct_orgs_group": 4, "distinct_orgs_government": 1, "distinct_orgs_national": 1},
+        {"fiscal_year": "2025年度", "meetings": 1, "total": 6, "distinct_people": 6, "total_orgs": 4,
+         "distinct_orgs": 4, "distinct_orgs_group": 2, "distinct_orgs_government": 1, "distinct_orgs_national": 1},
     ]
+    assert [participation.YEAR_LABELS[c] for c in years.columns] == [
+        "年度", "開催回数", "延べ参加者数", "実人数", "延べ機関数", "実機関数", "団体（実機関）", "自治体（実機関）",
+        "国（実機関）"]
 
 
 def test_filters_by_year_kind_and_format(sqlite_url):
@@ -70,7 +78,7 @@ def test_filters_by_year_kind_and_format(sqlite_url):
     assert participation.period_counts(participation.scoped(h, participation.Scope(fiscal_years=(2025,)))) == \
         {"meetings": 1, "total": 6, "distinct_people": 6, "distinct_orgs": 4}
     study = participation.scoped(h, participation.Scope(kinds=("勉強会",)))
-    assert participation.meeting_table(study)["報告の表記"].tolist() == ["4名（3機関：団体2(2)・自治体1(2)）"]
+    assert participation.meeting_table(study)["report_line"].tolist() == ["4名（3機関：団体2(2)・自治体1(2)）"]
     hybrid = participation.scoped(h, participation.Scope(formats=("ハイブリッド",)))
     assert participation.period_counts(hybrid)["total"] == 6
 
@@ -79,12 +87,12 @@ def test_organisation_at_the_time_and_merges(sqlite_url):
     world = hw.make(sqlite_url, merge=False)
     before = participation.meeting_table(hw.load(sqlite_url))
     # Without the merge, H (p11) is its own 機関 at m1: 5 機関.
-    assert before.loc[0, "報告の表記"] == "10名（5機関：団体3(6)・自治体1(2)・厚労省(2)）"
+    assert before.loc[0, "report_line"] == "10名（5機関：団体3(6)・自治体1(2)・厚労省(2)）"
     with db.session(sqlite_url) as s:
         participation.set_merge(s, world.orgs["H"], world.orgs["A"], SECRETARIAT_LOCAL)
     h = hw.load(sqlite_url)
-    assert participation.meeting_table(h).loc[0, "報告の表記"] == "10名（4機関：団体2(6)・自治体1(2)・厚労省(2)）"
-    matrix = participation.org_matrix(h).set_index("機関名")
+    assert participation.meeting_table(h).loc[0, "report_line"] == "10名（4機関：団体2(6)・自治体1(2)・厚労省(2)）"
+    matrix = participation.org_matrix(h).set_index("organisation")
     assert "NPO法人ひかり" not in matrix.index  # its history now belongs to the surviving A
     a = matrix.loc["NPOあおば"]
     # A: p1, p2 (facilitator), p10 (still at A then) and p11 (merged) at m1; p10 moved to B later.
@@ -94,10 +102,11 @@ def test_organisation_at_the_time_and_merges(sqlite_url):
     assert [b["2024年6月10日"], b["2024年10月10日"], b["2025年2月10日・勉強会"], b["2025年6月10日"]] == \
         ["", "1", "1", "2"]  # p10 typed 「みどり町社協」 at m4: the same organisation
     assert matrix.loc["一般社団法人つばさ", "2024年10月10日"] == "1講"  # came as speaker
-    assert matrix.loc["厚生労働省", "参加回数"] == 3
+    assert matrix.loc["厚生労働省", "times"] == 3
     c = matrix.loc["しろ市役所福祉課"]
-    assert (c["参加回数"], c["初参加"], c["最終参加"], c["連続参加"], c["最長連続"]) == \
+    assert (c["times"], c["first_came"], c["last_came"], c["streak"], c["longest_streak"]) == \
         (3, "2024年6月10日（月）", "2025年6月10日（火）", 2, 2)
+    assert (c["region"], c["category"], c["target"]) == ("上川総合振興局", "自治体", "○")
 
 
 def test_merge_rules(sqlite_url):
@@ -118,16 +127,16 @@ def test_merge_rules(sqlite_url):
 def test_person_matrix_for_the_secretariat_only(sqlite_url):
     world = hw.make(sqlite_url)
     h = hw.load(sqlite_url)
-    matrix = participation.person_matrix(h, SECRETARIAT_LOCAL).set_index("氏名")
+    matrix = participation.person_matrix(h, SECRETARIAT_LOCAL).set_index("name")
     moved = matrix.loc[hw.NAMES["p10"]]
-    assert moved["所属（最新）"] == "みどり町社会福祉協議会"
-    assert moved["参加回数"] == 4 and moved["最長連続"] == 4
+    assert moved["organisation"] == "みどり町社会福祉協議会"
+    assert moved["times"] == 4 and moved["longest_streak"] == 4 and moved["email"] == hw.EMAILS["p10"]
     assert matrix.loc[hw.NAMES["p2"], "2024年6月10日"] == "F"
     assert matrix.loc[hw.NAMES["p8"], "2024年10月10日"] == "講"
     assert matrix.loc[hw.NAMES["p1"], "2025年6月10日"] == "○"
     assert len(matrix) == 12
-    found = participation.search(matrix.reset_index(), "転居十和", ["氏名"])  # spaces ignored
-    assert found["氏名"].tolist() == [hw.NAMES["p10"]]
+    found = participation.search(matrix.reset_index(), "転居十和", ["name"])  # spaces ignored
+    assert found["name"].tolist() == [hw.NAMES["p10"]]
 
     committee = hw.load(sqlite_url, COMMITTEE)
     assert {"name", "email"}.isdisjoint(committee.att.columns)
@@ -146,8 +155,8 @@ def test_erased_person_keeps_counts_but_not_name(sqlite_url):
     with db.session(sqlite_url) as s:
         s.get(Person, world.people["p12"]).deleted_at = dt.datetime(2026, 1, 1)
     h = hw.load(sqlite_url)
-    assert participation.meeting_table(h)["参加者数"].tolist() == [10, 6, 4, 6]
-    names = participation.person_matrix(h, SECRETARIAT_LOCAL)["氏名"].tolist()
+    assert participation.meeting_table(h)["people"].tolist() == [10, 6, 4, 6]
+    names = participation.person_matrix(h, SECRETARIAT_LOCAL)["name"].tolist()
     assert hw.NAMES["p12"] not in names and "（削除済み）" in names
 
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 
 import openpyxl
 import pytest
@@ -43,6 +44,11 @@ def test_workbook_read_back(pack):
     assert summary["対象機関の参加"] == "生活困窮者自立相談支援機関 4/8（50.0%）"
     outreach = list(wb[wb.sheetnames[-1]].values)
     assert {r[1] for r in outreach[1:]} == {"くろ町役場"}  # the whole history: only D never came
+    for ws in wb.worksheets:  # the domain's English column names never reach the document
+        header = next(ws.iter_rows(max_row=1, values_only=True))
+        assert not [h for h in header if re.fullmatch(r"[a-z0-9_]+", str(h))], (ws.title, header)
+    assert list(wb["年度別"].values)[0][:4] == ("年度", "開催回数", "延べ参加者数", "実人数")
+    assert list(wb["機関別の参加"].values)[0][:5] == ("機関名", "地域", "区分", "対象", "参加回数")
     texts = set(_cells(wb))
     for key in hw.NAMES:
         assert hw.NAMES[key] not in texts and hw.EMAILS[key] not in texts
@@ -59,6 +65,9 @@ def test_html_summary_is_self_contained_and_anonymous(pack):
     assert "http://" not in rest and "https://" not in rest  # nothing to fetch
     assert "10名（4機関：団体2(6)・自治体1(2)・厚労省(2)）" in page
     assert "作成日: 2026年11月1日（日）" in page
+    headers = re.findall(r"<th>([^<]*)</th>", page)
+    assert {"会", "報告の表記", "延べ参加者数", "参加率（%）", "機関名"} <= set(headers)
+    assert not [h for h in headers if re.fullmatch(r"[a-z0-9_]+", h)]
     for key in hw.NAMES:
         assert hw.NAMES[key] not in page and hw.EMAILS[key] not in page
 
@@ -89,6 +98,11 @@ def test_command_line(tmp_path, capsys):
     assert main(["--db", url, "history", "meetings", "--year", "2025", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["報告の表記"] for r in rows] == ["6名（4機関：団体2(4)・自治体1(1)・厚労省(1)）"]
+    assert main(["--db", url, "history", "meetings", "--year", "2025"]) == 0
+    assert capsys.readouterr().out == "第4回 情報交換会（2025年6月10日（火））  6名（4機関：団体2(4)・自治体1(1)・厚労省(1)）\n"
+    assert main(["--db", url, "history", "coverage", "--year", "2025", "--json"]) == 0
+    outreach = json.loads(capsys.readouterr().out)["outreach"]
+    assert [(r["状態"], r["機関名"]) for r in outreach] == [("未参加", "くろ町役場"), ("最近の参加なし", "オホーツク支援センター")]
     out = tmp_path / "outreach.csv"
     assert main(["--db", url, "history", "coverage", "--year", "2025", "-o", str(out)]) == 0
     assert "3/5" in capsys.readouterr().out

@@ -104,6 +104,19 @@ def test_tabs_render_for_the_secretariat(world_url):
     assert any("Excel" in label for label in labels) and any("HTML" in label for label in labels)
 
 
+@pytest.mark.parametrize("tab", ui.TABS)
+def test_every_table_has_japanese_headers(world_url, tab):
+    """The domain's tables have English column names; the page shows each under its Japanese header."""
+    import re
+
+    at = run(tab=tab, h_org_targets=True)
+    for df in at.dataframe:
+        columns = [str(c) for c in df.value.columns]
+        assert not [c for c in columns if re.fullmatch(r"[a-z0-9_]+", c)], (tab, columns)
+        config = json.loads(df.proto.columns or "{}")
+        assert not [c for c in config if re.fullmatch(r"[a-z][a-z0-9_]*", c)], (tab, config)  # config keys renamed too
+
+
 def test_target_editor_and_settings_are_applied(world_url):
     at = run(tab="対象機関")
     editor = at.dataframe[2].value  # region coverage, outreach list, then the editor

@@ -66,6 +66,21 @@ def check_private(page, world, step: str) -> None:
     assert not [t for t in world["chat"] if t in text], f"{step}: トークの本文が表示されました"
 
 
+CHART_TEXTS = "() => [...document.querySelectorAll('.js-plotly-plot text')].map(t => t.textContent)"
+
+
+def chart_texts(page, name: str) -> list[str]:
+    """The texts the page's plotly charts draw (titles, legends, axes): Japanese, never a column name."""
+    charts = page.locator('[data-testid="stPlotlyChart"]').count()
+    if charts:
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}", timeout=30_000)
+    texts = page.evaluate(CHART_TEXTS)
+    words = sorted({w for t in texts for w in re.findall(r"[A-Za-z]{3,}", t)})
+    assert not words, f"{name}: グラフに英語 {words}"
+    return texts
+
+
 def step(page, world, name: str) -> None:
     settle_and_check(page, name)
     check_private(page, world, name)
@@ -90,7 +105,7 @@ def test_committee_journey_through_the_preview(committee_app, browser, output_di
     assert [x.split("\n")[-1].strip() for x in links] == list(COMMITTEE_PAGES), links  # the committee's page list
     assert page.get_by_role("button", name="事務局の表示に戻る").count() == 1
 
-    visited = []
+    visited, history_charts = [], []
     for title in COMMITTEE_PAGES:
         nav.get_by_text(title, exact=True).click()
         page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
@@ -100,8 +115,12 @@ def test_committee_journey_through_the_preview(committee_app, browser, output_di
             page.get_by_role("tab", name=tab, exact=True).click()
             step(page, world, f"{title}・{tab}")
             visited.append(f"{title}・{tab}")
+            if title == "参加履歴":
+                history_charts += chart_texts(page, f"{title}・{tab}")
     assert any(v.startswith("参加履歴・") for v in visited) and any(v.startswith("アンケート・") for v in visited)
     assert any(v.startswith("オープンチャット・") for v in visited)
+    # The history's charts were drawn and checked: titles and legends under the tables' Japanese headers.
+    assert {"会ごとの参加者数と機関数", "延べ参加者数", "実機関数", "初参加", "離脱（新たに）"} <= set(history_charts)
     page.screenshot(path=str(output_dir / "committee_preview.png"), full_page=True)
 
     # The way back: the secretariat's pages again, and names are shown again (the check can fail).

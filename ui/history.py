@@ -2,6 +2,8 @@
 
 The whole history is read once per data version (two SQL queries into pandas) and cached by
 database URL + data version + role; every table below is computed from that cached frame.
+The domain's tables have English column names; they are shown (and saved as CSV / Excel) under the
+Japanese headers of their *_LABELS dict.
 """
 
 from __future__ import annotations
@@ -112,9 +114,10 @@ def tab_labels(v: Viewer) -> list[str]:
     return [t for t in TABS if t != "個人別" or v.is_secretariat]
 
 
-def _csv_button(label: str, df, file_name: str, key: str) -> None:
-    st.download_button(label, data=lambda: to_csv_bytes(df), file_name=file_name, mime="text/csv",
-                       key=key, on_click="ignore", icon=":material/download:")
+def _csv_button(label: str, df, labels: dict[str, str], file_name: str, key: str) -> None:
+    """A CSV of a domain table under its Japanese headers (the file is a document)."""
+    st.download_button(label, data=lambda: to_csv_bytes(df.rename(columns=labels)), file_name=file_name,
+                       mime="text/csv", key=key, on_click="ignore", icon=":material/download:")
 
 
 def _chart(fig) -> None:
@@ -131,12 +134,12 @@ def meetings_tab(data: Data, scope: participation.Scope) -> None:
     st.caption("出席の記録がある会は出席者を、記録のない過去の会はキャンセル以外の申込者を数えています。"
                "機関は参加した時点の所属で数え、厚生労働省は何人参加しても1機関です。")
     _chart(charts.meetings_figure(table, NATIONAL_LABEL))
-    show_table(table, hide_index=True, width="stretch",
-                 column_config={"報告の表記": st.column_config.TextColumn(width="large")})
-    _csv_button("会ごとの集計をCSVで保存", table, "会ごとの集計.csv", "dl_meetings")
+    show_table(table, labels=participation.MEETING_LABELS, hide_index=True, width="stretch",
+               column_config={"report_line": st.column_config.TextColumn(width="large")})
+    _csv_button("会ごとの集計をCSVで保存", table, participation.MEETING_LABELS, "会ごとの集計.csv", "dl_meetings")
     st.subheader("年度ごとの推移")
     _chart(charts.years_figure(years))
-    show_table(years, hide_index=True, width="stretch")
+    show_table(years, labels=participation.YEAR_LABELS, hide_index=True, width="stretch")
 
 
 def orgs_tab(data: Data, scope: participation.Scope) -> None:
@@ -147,13 +150,13 @@ def orgs_tab(data: Data, scope: participation.Scope) -> None:
     c1, c2 = st.columns([3, 2])
     text = c1.text_input("機関名・地域で絞り込み", key="h_org_search", placeholder="例: 札幌、りんく、社会福祉協議会")
     only_targets = c2.checkbox("対象機関だけ", key="h_org_targets")
-    shown = participation.search(matrix, text, ["機関名", "地域"])
+    shown = participation.search(matrix, text, ["organisation", "region"])
     if only_targets:
-        shown = shown[shown["対象"] == "○"]
+        shown = shown[shown["target"] == "○"]
     st.caption(f"{len(shown)}機関　数字は参加した人数、F はファシリテーター、講 は登壇者を出した回です。")
-    show_table(shown, hide_index=True, width="stretch", height=480,
-                 column_config={"機関名": st.column_config.TextColumn(pinned=True, width="medium")})
-    _csv_button("機関別の参加をCSVで保存", shown, "機関別の参加.csv", "dl_orgs")
+    show_table(shown, labels=participation.ORG_MATRIX_LABELS, hide_index=True, width="stretch", height=480,
+               column_config={"organisation": st.column_config.TextColumn(pinned=True, width="medium")})
+    _csv_button("機関別の参加をCSVで保存", shown, participation.ORG_MATRIX_LABELS, "機関別の参加.csv", "dl_orgs")
     if viewer().is_secretariat:
         merge_editor(data)
 
@@ -201,11 +204,11 @@ def people_tab(data: Data, scope: participation.Scope) -> None:
         st.info("この条件で参加した人はいません。")
         return
     text = st.text_input("氏名・所属・メールで絞り込み", key="h_person_search", placeholder="例: 佐藤、りんく")
-    shown = participation.search(matrix, text, ["氏名", "所属（最新）", "メールアドレス"])
+    shown = participation.search(matrix, text, ["name", "organisation", "email"])
     st.caption(f"{len(shown):,}名　{participation.ROLE_LEGEND}　（個人情報です。取り扱いにご注意ください）")
-    show_table(shown, hide_index=True, width="stretch", height=480,
-                 column_config={"氏名": st.column_config.TextColumn(pinned=True)})
-    _csv_button("個人別の参加をCSVで保存", shown, "個人別の参加.csv", "dl_people")
+    show_table(shown, labels=participation.PERSON_MATRIX_LABELS, hide_index=True, width="stretch", height=480,
+               column_config={"name": st.column_config.TextColumn(pinned=True)})
+    _csv_button("個人別の参加をCSVで保存", shown, participation.PERSON_MATRIX_LABELS, "個人別の参加.csv", "dl_people")
 
 
 def flows_tab(data: Data, scope: participation.Scope) -> None:
@@ -222,11 +225,11 @@ def flows_tab(data: Data, scope: participation.Scope) -> None:
                f"離脱: 以前参加したが直近{int(lapse)}回続けて参加がない（その回に新たに該当した数と累計）。"
                "初参加かどうかは、選んだ年度より前の会も含めて判定しています。")
     _chart(charts.flows_figure(table, unit_label))
-    show_table(table, hide_index=True, width="stretch")
+    show_table(table, labels=participation.FLOW_LABELS, hide_index=True, width="stretch")
     _chart(charts.retention_figure(table))
     st.subheader("初参加の年度ごとの継続率")
     st.caption("各年度に初めて参加した" + unit_label + "のうち、その後の年度にも参加した割合（%）です。")
-    show_table(cohorts, hide_index=True, width="stretch")
+    show_table(cohorts, labels=participation.COHORT_LABELS, hide_index=True, width="stretch")
     _chart(charts.cohort_figure(cohorts))
 
 
@@ -239,7 +242,7 @@ def coverage_tab(data: Data, scope: participation.Scope) -> None:
     st.metric(c.label, f"{c.reached}/{c.total}", f"{c.share:.1f}%", delta_color="off", delta_arrow="off")
     if c.size_is_set and c.flagged < c.total:
         st.caption(f"名簿で対象としている機関は{c.flagged}機関です。分母は設定した総数{c.total}を使っています。")
-    show_table(cov.coverage_by_region(period), hide_index=True, width="stretch")
+    show_table(cov.coverage_by_region(period), labels=cov.REGION_LABELS, hide_index=True, width="stretch")
     _chart(charts.coverage_figure(cov.coverage_by_year(base, pop), pop.label))
 
     st.subheader("声かけの候補（未参加・最近参加のない対象機関）")
@@ -248,11 +251,12 @@ def coverage_tab(data: Data, scope: participation.Scope) -> None:
     if outreach.empty:
         st.success("この期間に、すべての対象機関が参加しています。")
     else:
-        show_table(outreach, hide_index=True, width="stretch")
+        show_table(outreach, labels=cov.OUTREACH_LABELS, hide_index=True, width="stretch")
         c1, c2 = st.columns(2)
         with c1:
-            _csv_button("CSVで保存", outreach, "声かけ候補の機関.csv", "dl_outreach_csv")
-        c2.download_button("Excelで保存", data=lambda: to_xlsx_bytes({"声かけ候補": outreach}),
+            _csv_button("CSVで保存", outreach, cov.OUTREACH_LABELS, "声かけ候補の機関.csv", "dl_outreach_csv")
+        c2.download_button("Excelで保存",
+                           data=lambda: to_xlsx_bytes({"声かけ候補": outreach.rename(columns=cov.OUTREACH_LABELS)}),
                            file_name="声かけ候補の機関.xlsx", on_click="ignore", key="dl_outreach_xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:")
@@ -274,12 +278,12 @@ def target_editor(data: Data) -> None:
                 refresh()
                 st.rerun()
         table = cov.target_table(data.history)
-        edited = show_editor(table, hide_index=True, width="stretch", key="target_editor",
-                                disabled=["ID", "機関名", "地域", "種別", "事業"],
-                                column_config={"対象": st.column_config.CheckboxColumn("対象")})
+        edited = show_editor(table, labels=cov.TARGET_LABELS, hide_index=True, width="stretch", key="target_editor",
+                             disabled=["id", "organisation", "region", "kind", "programs"],
+                             column_config={"target": st.column_config.CheckboxColumn(cov.TARGET_LABELS["target"])})
         if st.button("対象機関を保存", key="save_targets"):
             with session() as s:
-                flags = dict(zip(edited["ID"].astype(int), edited["対象"].astype(bool), strict=True))
+                flags = dict(zip(edited["id"].astype(int), edited["target"].astype(bool), strict=True))
                 added, removed = cov.update_targets(s, flags, viewer())
             refresh()
             st.toast(f"対象機関を保存しました（追加 {added}・解除 {removed}）。")
@@ -291,7 +295,7 @@ def regions_tab(data: Data, scope: participation.Scope) -> None:
     st.caption("点の位置は市町村のおおよその位置です（市町村の登録がない機関は振興局名の下に表示）。"
                "道外からの参加は右下の枠に表示しています。")
     _chart(geo.figure(places))
-    show_table(regions, hide_index=True, width="stretch")
+    show_table(regions, labels=participation.REGION_TABLE_LABELS, hide_index=True, width="stretch")
 
 
 def pack_tab(data: Data, scope: participation.Scope) -> None:

@@ -1,4 +1,8 @@
-"""Subcommands: `history` (participation counts per meeting, coverage, outreach list, committee pack)."""
+"""Subcommands: `history` (participation counts per meeting, coverage, outreach list, committee pack).
+
+The domain's tables have English column names; what is printed or written carries their Japanese
+headers (the *_LABELS dicts), renamed here before output.
+"""
 
 from __future__ import annotations
 
@@ -55,10 +59,10 @@ def cmd_meetings(args) -> int:
     h, _ = _load(args)
     table = participation.meeting_table(participation.scoped(h, _scope(args)))
     if args.json:
-        print_json(table.to_dict("records"))
+        print_json(table.rename(columns=participation.MEETING_LABELS).to_dict("records"))
     else:
         for row in table.itertuples(index=False):
-            print(f"{row.会}  {row.報告の表記}")
+            print(f"{row.meeting}  {row.report_line}")
     return 0
 
 
@@ -67,7 +71,8 @@ def cmd_coverage(args) -> int:
     scope = _scope(args)
     period = participation.scoped(h, scope)
     c = cov.coverage(period, pop)
-    outreach = cov.outreach_list(participation.scoped(h, scope, years=False), period)
+    outreach = cov.outreach_list(participation.scoped(h, scope, years=False), period) \
+        .rename(columns=cov.OUTREACH_LABELS)
     if args.output:
         out = Path(args.output)
         if out.suffix.lower() == ".csv":

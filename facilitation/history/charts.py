@@ -2,6 +2,8 @@
 
 Every figure takes the tables that `facilitation.history` / `facilitation.coverage` return, so
 what the chart shows is exactly what the table next to it says. No personal data goes in.
+The tables have English column names; trace names, titles and hover texts are the tables' Japanese
+headers (their *_LABELS dicts), so a chart reads like the table next to it.
 """
 
 from __future__ import annotations
@@ -9,16 +11,18 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from facilitation.history import participation
+from facilitation.history.participation import FLOW_LABELS, MEETING_LABELS, YEAR_LABELS
 from facilitation.text import vocab
 
 COLOURS = {
     vocab.CATEGORY_GROUP: "#1f77b4",
     vocab.CATEGORY_GOVERNMENT: "#2ca02c",
     vocab.CATEGORY_NATIONAL: "#ff7f0e",
-    "初参加": "#17becf",
-    "継続": "#1f77b4",
-    "再参加": "#9467bd",
-    "離脱": "#d62728",
+    "newcomers": "#17becf",
+    "continuing": "#1f77b4",
+    "returned": "#9467bd",
+    "newly_lapsed": "#d62728",
 }
 FONT = {"family": "Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"}
 
@@ -31,8 +35,8 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
 
 
 def _dates(table: pd.DataFrame) -> pd.Series:
-    """Meeting dates from the tables' 「2024年6月10日（月）」 column, for a real time axis."""
-    return pd.to_datetime(table["日付"].str.replace(r"（.）$", "", regex=True), format="%Y年%m月%d日")
+    """Meeting dates from the tables' 「2024年6月10日（月）」 date column, for a real time axis."""
+    return pd.to_datetime(table["date"].str.replace(r"（.）$", "", regex=True), format="%Y年%m月%d日")
 
 
 def _time_axis(fig: go.Figure) -> None:
@@ -45,9 +49,11 @@ def meetings_figure(table: pd.DataFrame, national_label: str = "厚労省") -> g
     x = _dates(table)
     for cat in vocab.COUNT_CATEGORIES:
         name = national_label if cat == vocab.CATEGORY_NATIONAL else cat
-        fig.add_bar(x=x, y=table[f"{cat}（名）"], name=f"{name}（名）", marker_color=COLOURS[cat],
-                    customdata=table["会"], hovertemplate="%{customdata}<br>" + name + " %{y}名<extra></extra>")
-    fig.add_scatter(x=x, y=table["機関数"], name="機関数", mode="lines+markers", customdata=table["会"],
+        fig.add_bar(x=x, y=table[f"people_{participation.CATEGORY_KEYS[cat]}"], name=f"{name}（名）",
+                    marker_color=COLOURS[cat], customdata=table["meeting"],
+                    hovertemplate="%{customdata}<br>" + name + " %{y}名<extra></extra>")
+    fig.add_scatter(x=x, y=table["organisations"], name=MEETING_LABELS["organisations"], mode="lines+markers",
+                    customdata=table["meeting"],
                     line={"color": "#444"}, hovertemplate="%{customdata}<br>%{y}機関<extra></extra>")
     _time_axis(fig)
     return _layout(fig, "会ごとの参加者数と機関数")
@@ -56,9 +62,10 @@ def meetings_figure(table: pd.DataFrame, national_label: str = "厚労省") -> g
 def years_figure(table: pd.DataFrame) -> go.Figure:
     """Per fiscal year: 延べ and 実人数 as bars, 実機関数 as a line."""
     fig = go.Figure()
-    fig.add_bar(x=table["年度"], y=table["延べ参加者数"], name="延べ参加者数", marker_color="#aec7e8")
-    fig.add_bar(x=table["年度"], y=table["実人数"], name="実人数", marker_color="#1f77b4")
-    fig.add_scatter(x=table["年度"], y=table["実機関数"], name="実機関数", mode="lines+markers",
+    x = table["fiscal_year"]
+    fig.add_bar(x=x, y=table["total"], name=YEAR_LABELS["total"], marker_color="#aec7e8")
+    fig.add_bar(x=x, y=table["distinct_people"], name=YEAR_LABELS["distinct_people"], marker_color="#1f77b4")
+    fig.add_scatter(x=x, y=table["distinct_orgs"], name=YEAR_LABELS["distinct_orgs"], mode="lines+markers",
                     line={"color": "#ff7f0e"})
     _layout(fig, "年度ごとの延べ参加者数・実人数・実機関数")
     fig.update_layout(barmode="group")
@@ -69,10 +76,10 @@ def flows_figure(table: pd.DataFrame, unit_label: str = "人") -> go.Figure:
     """Newcomers, continuing and returning per meeting (stacked) and the newly lapsed (line)."""
     fig = go.Figure()
     x = _dates(table)
-    for col in ("初参加", "継続", "再参加"):
-        fig.add_bar(x=x, y=table[col], name=col, marker_color=COLOURS[col])
-    fig.add_scatter(x=x, y=table["離脱（新たに）"], name="離脱（新たに）", mode="lines+markers",
-                    line={"color": COLOURS["離脱"]})
+    for col in ("newcomers", "continuing", "returned"):
+        fig.add_bar(x=x, y=table[col], name=FLOW_LABELS[col], marker_color=COLOURS[col])
+    fig.add_scatter(x=x, y=table["newly_lapsed"], name=FLOW_LABELS["newly_lapsed"], mode="lines+markers",
+                    line={"color": COLOURS["newly_lapsed"]})
     _time_axis(fig)
     return _layout(fig, f"初参加・継続・再参加・離脱（{unit_label}）")
 
@@ -80,7 +87,8 @@ def flows_figure(table: pd.DataFrame, unit_label: str = "人") -> go.Figure:
 def retention_figure(table: pd.DataFrame) -> go.Figure:
     """The share of a meeting's participants who came to the next one (%)."""
     fig = go.Figure()
-    fig.add_scatter(x=_dates(table), y=table["次回も参加率"], mode="lines+markers", name="次回も参加率",
+    fig.add_scatter(x=_dates(table), y=table["came_next_rate"], mode="lines+markers",
+                    name=FLOW_LABELS["came_next_rate"],
                     hovertemplate="%{x}<br>%{y}%<extra></extra>")
     _time_axis(fig)
     fig.update_yaxes(range=[0, 100], ticksuffix="%")
@@ -89,10 +97,10 @@ def retention_figure(table: pd.DataFrame) -> go.Figure:
 
 def cohort_figure(table: pd.DataFrame) -> go.Figure:
     """Cohort retention as a heat map: rows = first fiscal year, columns = year of participation."""
-    cols = [c for c in table.columns if c not in ("年度", "人数")]
+    cols = [c for c in table.columns if c not in participation.COHORT_LABELS]  # the years of participation
     z = table[cols].to_numpy(dtype=float) if len(table) else [[]]
     fig = go.Figure(go.Heatmap(
-        z=z, x=cols, y=[f"{y}（{n}）" for y, n in zip(table["年度"], table["人数"], strict=True)],
+        z=z, x=cols, y=[f"{y}（{n}）" for y, n in zip(table["fiscal_year"], table["size"], strict=True)],
         colorscale="Blues", zmin=0, zmax=100, colorbar={"ticksuffix": "%"},
         hovertemplate="%{y} → %{x}: %{z}%<extra></extra>",
     ))
@@ -103,8 +111,8 @@ def cohort_figure(table: pd.DataFrame) -> go.Figure:
 def coverage_figure(table: pd.DataFrame, label: str) -> go.Figure:
     """Coverage of the target population per fiscal year (%)."""
     fig = go.Figure()
-    fig.add_bar(x=table["年度"], y=table["参加率（%）"], name="参加率",
-                text=[f"{a}/{b}" for a, b in zip(table["参加あり"], table["対象機関"], strict=True)],
+    fig.add_bar(x=table["fiscal_year"], y=table["share"], name="参加率",
+                text=[f"{a}/{b}" for a, b in zip(table["reached"], table["targets"], strict=True)],
                 textposition="outside", marker_color="#2ca02c")
     fig.update_yaxes(range=[0, 110], ticksuffix="%")
     return _layout(fig, f"{label}の参加率（年度別）")

@@ -3,6 +3,9 @@
 The pack is for the 検討委員会, so it holds counts, organisations and charts only — never a
 person's name or e-mail, whoever builds it. The HTML embeds plotly.js once (inline), so it opens
 and prints (to PDF from the browser) on a machine with no internet access.
+
+The domain's frames have English column names; the workbook and the HTML are documents, so their
+Japanese headers are the product: the frames are renamed here, at that edge (SHEET_LABELS).
 """
 
 from __future__ import annotations
@@ -39,13 +42,37 @@ class Pack:
         return f"{self.stem}.html"
 
 
+OVERVIEW_LABELS = {"item": "項目", "content": "内容"}
+
+# The workbook's sheets in order: sheet name → the Japanese headers of the frame it holds.
+SHEET_LABELS: dict[str, dict[str, str]] = {
+    "概要": OVERVIEW_LABELS,
+    "会ごとの集計": participation.MEETING_LABELS,
+    "年度別": participation.YEAR_LABELS,
+    "初参加・継続・離脱（人）": participation.FLOW_LABELS,
+    "初参加・継続・離脱（機関）": participation.FLOW_LABELS,
+    "継続率（人・年度別）": participation.COHORT_LABELS,
+    "継続率（機関・年度別）": participation.COHORT_LABELS,
+    "機関別の参加": participation.ORG_MATRIX_LABELS,
+    "地域別": participation.REGION_TABLE_LABELS,
+    "対象機関の参加率（地域別）": cov.REGION_LABELS,
+    "対象機関の参加率（年度別）": cov.YEAR_LABELS,
+    "未参加・最近参加のない対象機関": cov.OUTREACH_LABELS,
+}
+
+
 @dataclass(frozen=True)
 class PackTables:
-    """Everything the pack shows, as tables (the workbook's sheets, in order)."""
+    """Everything the pack shows: `frames` are the domain's tables (English column names) by sheet
+    name, in the workbook's order; `sheets` are the same with their Japanese headers (the document)."""
 
-    sheets: dict[str, pd.DataFrame]
+    frames: dict[str, pd.DataFrame]
     headline: dict[str, str]
     coverage: cov.Coverage
+
+    @property
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        return {name: df.rename(columns=SHEET_LABELS[name]) for name, df in self.frames.items()}
 
 
 def scope_text(h: participation.History, scope: participation.Scope, wareki: bool = False) -> str:
@@ -77,8 +104,8 @@ def tables(h: participation.History, scope: participation.Scope, pop: cov.Popula
         "実機関数": f"{counts['distinct_orgs']}機関（厚労省は1機関）",
         "対象機関の参加": c.line,
     }
-    sheets = {
-        "概要": pd.DataFrame({"項目": list(headline), "内容": list(headline.values())}),
+    frames = {
+        "概要": pd.DataFrame({"item": list(headline), "content": list(headline.values())}),
         "会ごとの集計": meetings,
         "年度別": years,
         "初参加・継続・離脱（人）": people_flows,
@@ -91,17 +118,17 @@ def tables(h: participation.History, scope: participation.Scope, pop: cov.Popula
         "対象機関の参加率（年度別）": cov.coverage_by_year(flow_base, pop),
         "未参加・最近参加のない対象機関": cov.outreach_list(flow_base, period),
     }
-    return PackTables(sheets=sheets, headline=headline, coverage=c)
+    return PackTables(frames=frames, headline=headline, coverage=c)
 
 
 def figures(h: participation.History, scope: participation.Scope, t: PackTables, pop: cov.Population) -> list[go.Figure]:
     period = participation.scoped(h, scope)
     return [
-        charts.meetings_figure(t.sheets["会ごとの集計"]),
-        charts.years_figure(t.sheets["年度別"]),
-        charts.flows_figure(t.sheets["初参加・継続・離脱（人）"], "人"),
-        charts.cohort_figure(t.sheets["継続率（人・年度別）"]),
-        charts.coverage_figure(t.sheets["対象機関の参加率（年度別）"], pop.label),
+        charts.meetings_figure(t.frames["会ごとの集計"]),
+        charts.years_figure(t.frames["年度別"]),
+        charts.flows_figure(t.frames["初参加・継続・離脱（人）"], "人"),
+        charts.cohort_figure(t.frames["継続率（人・年度別）"]),
+        charts.coverage_figure(t.frames["対象機関の参加率（年度別）"], pop.label),
         geo.figure(participation.municipality_table(period), title="地域別の延べ参加者数"),
     ]
 
@@ -135,10 +162,12 @@ def summary_html(h: participation.History, scope: participation.Scope, pop: cov.
         f'<div class="chart">{fig.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True})}</div>'
         for fig in figs
     )
-    meetings = t.sheets["会ごとの集計"][["会", "開催方法", "参加者数", "機関数", "報告の表記"]]
+    sheets = t.sheets  # the Japanese headers, as in the workbook
+    meetings = sheets["会ごとの集計"][[participation.MEETING_LABELS[c] for c in
+                                   ("meeting", "format", "people", "organisations", "report_line")]]
     headline = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in t.headline.items())
-    outreach = t.sheets["未参加・最近参加のない対象機関"]
+    outreach = sheets["未参加・最近参加のない対象機関"]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="ja"><head><meta charset="utf-8">',
@@ -155,12 +184,12 @@ def summary_html(h: participation.History, scope: participation.Scope, pop: cov.
         "<h2>推移</h2>",
         charts,
         "<h2>年度別</h2>",
-        _table_html(t.sheets["年度別"]),
+        _table_html(sheets["年度別"]),
         "<h2>地域別</h2>",
-        _table_html(t.sheets["地域別"]),
+        _table_html(sheets["地域別"]),
         "<h2>対象機関の参加率（地域別）</h2>",
         f"<p>{html.escape(t.coverage.line)}</p>",
-        _table_html(t.sheets["対象機関の参加率（地域別）"]),
+        _table_html(sheets["対象機関の参加率（地域別）"]),
         "<h2>未参加・最近参加のない対象機関</h2>",
         _table_html(outreach, max_rows=60) if len(outreach) else "<p>該当する機関はありません。</p>",
         '<p class="note">数え方: 出席の記録がある会は出席者を、記録のない過去の会はキャンセル以外の申込者を'

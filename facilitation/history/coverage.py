@@ -6,6 +6,9 @@ When the master is incomplete, the secretariat may set the population size (sett
 number of flagged organisations). Organisations merged into another are not counted on their own.
 An organisation is "reached" in a period when at least one person from it came to a meeting of
 the period (the history's "came" rule).
+
+Frames returned for a page or the CLI have English snake_case columns; each has its Japanese headers
+in a *_LABELS dict next to it (pages show them through show_table(labels=...), documents rename).
 """
 
 from __future__ import annotations
@@ -132,32 +135,47 @@ def coverage(history: History, pop: Population) -> Coverage:
                     size_is_set=pop.size is not None)
 
 
+REGION_LABELS: dict[str, str] = {"region": "地域", "targets": "対象機関", "reached": "参加あり",
+                                 "share": "参加率（%）"}
+
+
 def coverage_by_region(history: History) -> pd.DataFrame:
-    """Per 振興局: target organisations reached / flagged in the period."""
+    """Per 振興局: target organisations reached / flagged in the period (REGION_LABELS; share in %)."""
     targets = _targets(history).copy()
     reached = _reached_units(history)
     targets["reached"] = targets["org_id"].astype(int).isin(reached)
     grp = targets.groupby("region")
-    table = pd.DataFrame({"対象機関": grp.size(), "参加あり": grp["reached"].sum()})
+    table = pd.DataFrame({"targets": grp.size(), "reached": grp["reached"].sum()})
     order = [*vocab.ALL_AREAS, UNKNOWN_REGION]
     table = table.reindex([r for r in order if r in table.index or r in vocab.REGIONS], fill_value=0)
     table = table.astype("int64")
-    table["参加率（%）"] = (100 * table["参加あり"] / table["対象機関"].where(table["対象機関"] > 0)).round(1)
-    table.index.name = "地域"
+    table["share"] = (100 * table["reached"] / table["targets"].where(table["targets"] > 0)).round(1)
+    table.index.name = "region"
     return table.reset_index()
 
 
+YEAR_LABELS: dict[str, str] = {"fiscal_year": "年度", "reached": "参加あり", "targets": "対象機関",
+                               "share": "参加率（%）"}
+
+
 def coverage_by_year(history: History, pop: Population) -> pd.DataFrame:
-    """Per fiscal year: reached / total (the trend of the headline figure)."""
+    """Per fiscal year: reached / total (the trend of the headline figure); YEAR_LABELS, fiscal_year
+    is the text 「2024年度」, share in %."""
     rows = []
     for fy in sorted(history.meetings["fiscal_year"].unique()):
         mids = history.meetings.index[history.meetings["fiscal_year"] == fy]
         part = History(att=history.att[history.att["meeting_id"].isin(mids)],
                        meetings=history.meetings.loc[mids], orgs=history.orgs)
         c = coverage(part, pop)
-        rows.append({"年度": f"{int(fy)}年度", "参加あり": c.reached, "対象機関": c.total,
-                     "参加率（%）": c.share})
-    return pd.DataFrame(rows, columns=["年度", "参加あり", "対象機関", "参加率（%）"])
+        rows.append({"fiscal_year": f"{int(fy)}年度", "reached": c.reached, "targets": c.total,
+                     "share": c.share})
+    return pd.DataFrame(rows, columns=list(YEAR_LABELS))
+
+
+OUTREACH_LABELS: dict[str, str] = {
+    "status": "状態", "organisation": "機関名", "region": "地域", "municipality": "市町村", "kind": "種別",
+    "programs": "事業", "last_came": "最終参加", "times": "参加回数（全期間）",
+}
 
 
 def outreach_list(history: History, period: History) -> pd.DataFrame:
@@ -165,6 +183,7 @@ def outreach_list(history: History, period: History) -> pd.DataFrame:
 
     `history`: the whole history (to know who ever came); `period`: the same history scoped to
     the period the committee looks at (e.g. the last fiscal year). Organisation data only.
+    Columns: OUTREACH_LABELS (status is 未参加 or 最近の参加なし).
     """
     targets = _targets(history)
     att = history.att[history.att["org_unit"] != NO_ORG]
@@ -178,23 +197,22 @@ def outreach_list(history: History, period: History) -> pd.DataFrame:
             continue
         ever = oid in last.index
         rows.append({
-            "状態": LAPSED if ever else NEVER,
-            "機関名": org.org_name,
-            "地域": org.region,
-            "市町村": org.municipality or "",
-            "種別": org.kind,
-            "事業": "・".join(org.org_programs or []),
-            "最終参加": _ja(last.get(oid)) if ever else "",
-            "参加回数（全期間）": int(times.get(oid, 0)),
+            "status": LAPSED if ever else NEVER,
+            "organisation": org.org_name,
+            "region": org.region,
+            "municipality": org.municipality or "",
+            "kind": org.kind,
+            "programs": "・".join(org.org_programs or []),
+            "last_came": _ja(last.get(oid)) if ever else "",
+            "times": int(times.get(oid, 0)),
         })
-    cols = ["状態", "機関名", "地域", "市町村", "種別", "事業", "最終参加", "参加回数（全期間）"]
-    out = pd.DataFrame(rows, columns=cols)
+    out = pd.DataFrame(rows, columns=list(OUTREACH_LABELS))
     if out.empty:
         return out
     region_order = {r: i for i, r in enumerate([*vocab.ALL_AREAS, UNKNOWN_REGION])}
-    out["_s"] = (out["状態"] == LAPSED).astype(int)  # never reached first, then lapsed
-    out["_r"] = out["地域"].map(region_order).fillna(99)
-    return out.sort_values(["_s", "_r", "機関名"]).drop(columns=["_s", "_r"]).reset_index(drop=True)
+    out["_s"] = (out["status"] == LAPSED).astype(int)  # never reached first, then lapsed
+    out["_r"] = out["region"].map(region_order).fillna(99)
+    return out.sort_values(["_s", "_r", "organisation"]).drop(columns=["_s", "_r"]).reset_index(drop=True)
 
 
 def _ja(value) -> str:
@@ -203,14 +221,19 @@ def _ja(value) -> str:
     return ja_date(value) if value is not None and not pd.isna(value) else ""
 
 
+TARGET_LABELS: dict[str, str] = {"id": "ID", "target": "対象", "organisation": "機関名", "region": "地域",
+                                 "kind": "種別", "programs": "事業"}
+
+
 def target_table(history: History) -> pd.DataFrame:
-    """Every organisation with its target flag, for the secretariat's editor (no personal data)."""
+    """Every organisation with its target flag (bool), for the secretariat's editor (no personal
+    data). Columns: TARGET_LABELS."""
     orgs = history.orgs[history.orgs["merged_into"].isna()]
     return pd.DataFrame({
-        "ID": orgs["org_id"].astype(int).to_numpy(),
-        "対象": orgs["is_target"].fillna(False).astype(bool).to_numpy(),
-        "機関名": orgs["org_name"].to_numpy(),
-        "地域": orgs["region"].to_numpy(),
-        "種別": orgs["kind"].to_numpy(),
-        "事業": ["・".join(p or []) for p in orgs["org_programs"]],
+        "id": orgs["org_id"].astype(int).to_numpy(),
+        "target": orgs["is_target"].fillna(False).astype(bool).to_numpy(),
+        "organisation": orgs["org_name"].to_numpy(),
+        "region": orgs["region"].to_numpy(),
+        "kind": orgs["kind"].to_numpy(),
+        "programs": ["・".join(p or []) for p in orgs["org_programs"]],
     })

@@ -4,6 +4,9 @@ Plotly's geo base maps and map tiles are downloaded from the internet, so the ma
 ordinary `go.Scatter` on longitude/latitude with a fixed aspect ratio (1° of longitude is
 cos(43.5°) ≈ 0.725 of 1° of latitude), a hand-drawn coastline and region labels. Coordinates are
 approximate (town halls, rounded); that is all a participation map needs.
+
+Frames here have English snake_case columns (the municipality table of `participation`, the points);
+what a person reads on the map (hover texts, labels) is written in Japanese below.
 """
 
 from __future__ import annotations
@@ -105,10 +108,11 @@ def position(region: str, municipality: str = "") -> tuple[float, float] | None:
     return REGION_SEATS.get(region)
 
 
-def points(table: pd.DataFrame, value: str = "延べ参加者数") -> pd.DataFrame:
-    """Map points from a (region, municipality, value…) table: one point per place, 道外 apart.
+def points(table: pd.DataFrame, value: str = "total") -> pd.DataFrame:
+    """Map points from a (region, municipality, value…, distinct_orgs) table such as
+    `participation.municipality_table`: one point per place, 道外 apart.
 
-    Returns columns 地点, 地域, lat, lon, value, 実機関数, outside (bool).
+    Returns columns place, region, lat, lon, value, distinct_orgs, outside (bool).
     """
     rows: dict[tuple[str, str], dict] = {}
     for r in table.to_dict("records"):
@@ -126,16 +130,17 @@ def points(table: pd.DataFrame, value: str = "延べ参加者数") -> pd.DataFra
             else:
                 continue
         k = (region, place)
-        row = rows.setdefault(k, {"地点": place, "地域": region, "lat": lat_lon[0], "lon": lat_lon[1],
-                                  "value": 0, "実機関数": 0,
+        row = rows.setdefault(k, {"place": place, "region": region, "lat": lat_lon[0], "lon": lat_lon[1],
+                                  "value": 0, "distinct_orgs": 0,
                                   "outside": region == vocab.OUTSIDE_HOKKAIDO})
         row["value"] += int(r[value])
-        row["実機関数"] += int(r["実機関数"])
-    out = pd.DataFrame(list(rows.values()), columns=["地点", "地域", "lat", "lon", "value", "実機関数", "outside"])
+        row["distinct_orgs"] += int(r["distinct_orgs"])
+    out = pd.DataFrame(list(rows.values()),
+                       columns=["place", "region", "lat", "lon", "value", "distinct_orgs", "outside"])
     return out.astype({"outside": bool})  # bool even when empty: a mask, not a list of column names
 
 
-def figure(table: pd.DataFrame, value: str = "延べ参加者数", unit: str = "名",
+def figure(table: pd.DataFrame, value: str = "total", unit: str = "名",
            title: str = "") -> go.Figure:
     """The participation map: coastline, region labels, a marker per place sized by `value`."""
     pts = points(table, value)
@@ -162,7 +167,7 @@ def figure(table: pd.DataFrame, value: str = "延べ参加者数", unit: str = "
         marker={"size": sizes(inside["value"]), "color": "rgba(31, 119, 180, 0.65)",
                 "line": {"color": "white", "width": 1}},
         text=[f"{p}（{vocab.short_region(r)}）: {v}{unit}・{o}機関" for p, r, v, o in
-              zip(inside["地点"], inside["地域"], inside["value"], inside["実機関数"], strict=True)],
+              zip(inside["place"], inside["region"], inside["value"], inside["distinct_orgs"], strict=True)],
         hovertemplate="%{text}<extra></extra>", showlegend=False,
     ))
     outside = pts[pts["outside"]]

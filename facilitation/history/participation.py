@@ -18,6 +18,9 @@ Counting rules (the reports' rules, written down once):
 - Flows (newcomers, returning, lapsed, retention) run over the meetings of the selected kinds and
   formats across all years; a fiscal-year filter only chooses which rows are shown, so the first
   meeting of a year is not full of false "newcomers".
+
+Frames returned for a page or the CLI have English snake_case columns; each has its Japanese headers
+in a *_LABELS dict next to it (pages show them through show_table(labels=...), documents rename).
 """
 
 from __future__ import annotations
@@ -70,6 +73,23 @@ ROLE_MARKS: dict[str, str] = {
     "オブザーバー": "見",
 }
 ROLE_LEGEND = "○ 参加者　F ファシリテーター　講 登壇者　運 運営スタッフ　見 オブザーバー"
+
+# Column keys of the counting categories and of the reports' programs (the headers are the labels).
+CATEGORY_KEYS: dict[str, str] = {
+    vocab.CATEGORY_GROUP: "group",
+    vocab.CATEGORY_GOVERNMENT: "government",
+    vocab.CATEGORY_NATIONAL: "national",
+}
+PROGRAM_KEYS: dict[str, str] = {
+    "自立相談支援事業": "program_consultation",
+    "自治体": "program_government",
+    "一時生活支援事業": "program_temporary_housing",
+    "家計改善支援事業": "program_household_budget",
+    "就労準備支援事業": "program_work_readiness",
+    "子どもの学習・生活支援事業": "program_children",
+    "その他": "program_other",
+    "運営スタッフ": "program_staff",
+}
 
 
 @dataclass(frozen=True)
@@ -396,43 +416,64 @@ def _org_units(att: pd.DataFrame, by: str) -> pd.DataFrame:
     return _with_org(att)[[by, "org_unit", "category"]].drop_duplicates([by, "org_unit"])
 
 
+MEETING_LABELS: dict[str, str] = {
+    "fiscal_year": "年度", "date": "日付", "meeting": "会", "kind": "種別", "format": "開催方法",
+    "people": "参加者数", "organisations": "機関数",
+    **{f"people_{k}": f"{c}（名）" for c, k in CATEGORY_KEYS.items()},
+    **{f"orgs_{k}": f"{c}（機関）" for c, k in CATEGORY_KEYS.items()},
+    **{k: p for p, k in PROGRAM_KEYS.items()},
+    "report_line": "報告の表記",
+}
+
+
 def meeting_table(history: History, national_label: str = "厚労省") -> pd.DataFrame:
-    """One row per meeting: people, 機関, the split by category and by program, the report line."""
+    """One row per meeting: people, 機関, the split by category and by program, the report line.
+
+    Columns (MEETING_LABELS): fiscal_year (「2024年度」), date, meeting, kind, format, people,
+    organisations, people_<category> and orgs_<category> (CATEGORY_KEYS), the programs
+    (PROGRAM_KEYS), report_line."""
     att = history.att
     m = history.meetings
     cats = vocab.COUNT_CATEGORIES
-    cols = ["年度", "日付", "会", "種別", "開催方法", "参加者数", "機関数"]
-    cat_cols = [f"{c}（名）" for c in cats] + [f"{c}（機関）" for c in cats]
     people = _count_by(att, "meeting_id", "category", m.index, cats)
     orgs = _count_by(_org_units(att, "meeting_id"), "meeting_id", "category", m.index, cats)
     orgs[vocab.CATEGORY_NATIONAL] = orgs[vocab.CATEGORY_NATIONAL].clip(upper=1)
     programs = _count_by(att, "meeting_id", "program_category", m.index, PROGRAM_CATEGORIES)
     out = pd.DataFrame({
-        "年度": [ja_fiscal_year(int(y)) for y in m["fiscal_year"]],
-        "日付": m["date"].to_numpy(),
-        "会": m["label"].to_numpy(),
-        "種別": m["meeting_kind"].to_numpy(),
-        "開催方法": m["format"].to_numpy(),
-        "参加者数": people.sum(axis=1).to_numpy(),
-        "機関数": orgs.sum(axis=1).to_numpy(),
+        "fiscal_year": [ja_fiscal_year(int(y)) for y in m["fiscal_year"]],
+        "date": m["date"].to_numpy(),
+        "meeting": m["label"].to_numpy(),
+        "kind": m["meeting_kind"].to_numpy(),
+        "format": m["format"].to_numpy(),
+        "people": people.sum(axis=1).to_numpy(),
+        "organisations": orgs.sum(axis=1).to_numpy(),
     })
     for c in cats:
-        out[f"{c}（名）"] = people[c].to_numpy()
+        out[f"people_{CATEGORY_KEYS[c]}"] = people[c].to_numpy()
     for c in cats:
-        out[f"{c}（機関）"] = orgs[c].to_numpy()
+        out[f"orgs_{CATEGORY_KEYS[c]}"] = orgs[c].to_numpy()
     for p in PROGRAM_CATEGORIES:
-        out[p] = programs[p].to_numpy()
-    out["報告の表記"] = [
+        out[PROGRAM_KEYS[p]] = programs[p].to_numpy()
+    out["report_line"] = [
         Counts(people=int(n), organisations=int(o), by_category=dict(zip(cats, pc, strict=True)),
                orgs_by_category=dict(zip(cats, oc, strict=True))).line_as(national_label)
-        for n, o, pc, oc in zip(out["参加者数"], out["機関数"], people.to_numpy().tolist(),
+        for n, o, pc, oc in zip(out["people"], out["organisations"], people.to_numpy().tolist(),
                                 orgs.to_numpy().tolist(), strict=True)
     ]
-    return out[[*cols, *cat_cols, *PROGRAM_CATEGORIES, "報告の表記"]]
+    return out[list(MEETING_LABELS)]
+
+
+YEAR_LABELS: dict[str, str] = {
+    "fiscal_year": "年度", "meetings": "開催回数", "total": "延べ参加者数", "distinct_people": "実人数",
+    "total_orgs": "延べ機関数", "distinct_orgs": "実機関数",
+    **{f"distinct_orgs_{k}": f"{c}（実機関）" for c, k in CATEGORY_KEYS.items()},
+}
 
 
 def year_table(history: History) -> pd.DataFrame:
-    """Per fiscal year: meetings, 延べ and 実人数, 延べ and 実 機関 (the ministry as one), by category."""
+    """Per fiscal year: meetings, 延べ and 実人数, 延べ and 実 機関 (the ministry as one), by category.
+
+    Columns: YEAR_LABELS (fiscal_year is the text 「2024年度」)."""
     att = history.att
     cats = vocab.COUNT_CATEGORIES
     years = pd.Index(fiscal_years(history))
@@ -441,18 +482,18 @@ def year_table(history: History) -> pd.DataFrame:
     distinct = _org_units(att, "fiscal_year")
     by_cat = _count_by(distinct, "fiscal_year", "category", years, cats)
     out = pd.DataFrame({
-        "年度": [ja_fiscal_year(int(y)) for y in years],
-        "開催回数": history.meetings.groupby("fiscal_year").size().reindex(years, fill_value=0).to_numpy(),
-        "延べ参加者数": grp.size().reindex(years, fill_value=0).to_numpy(),
-        "実人数": grp["person_id"].nunique().reindex(years, fill_value=0).to_numpy(),
+        "fiscal_year": [ja_fiscal_year(int(y)) for y in years],
+        "meetings": history.meetings.groupby("fiscal_year").size().reindex(years, fill_value=0).to_numpy(),
+        "total": grp.size().reindex(years, fill_value=0).to_numpy(),
+        "distinct_people": grp["person_id"].nunique().reindex(years, fill_value=0).to_numpy(),
         # Σ over meetings of the 機関 that came (the ministry once per meeting).
-        "延べ機関数": units[["meeting_id", "org_unit", "fiscal_year"]].drop_duplicates(["meeting_id", "org_unit"])
+        "total_orgs": units[["meeting_id", "org_unit", "fiscal_year"]].drop_duplicates(["meeting_id", "org_unit"])
         .groupby("fiscal_year").size().reindex(years, fill_value=0).to_numpy(),
-        "実機関数": by_cat.sum(axis=1).to_numpy(),
+        "distinct_orgs": by_cat.sum(axis=1).to_numpy(),
     })
     for c in cats:
-        out[f"{c}（実機関）"] = by_cat[c].to_numpy()
-    return out.astype({c: "int64" for c in out.columns if c != "年度"})
+        out[f"distinct_orgs_{CATEGORY_KEYS[c]}"] = by_cat[c].to_numpy()
+    return out.astype({c: "int64" for c in out.columns if c != "fiscal_year"})
 
 
 def period_counts(history: History) -> dict[str, int]:
@@ -502,6 +543,13 @@ def _streaks(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return run, longest
 
 
+FLOW_LABELS: dict[str, str] = {
+    "fiscal_year": "年度", "date": "日付", "meeting": "会", "came": "参加", "newcomers": "初参加",
+    "continuing": "継続", "returned": "再参加", "newly_lapsed": "離脱（新たに）", "lapsed_total": "離脱（累計）",
+    "came_next": "次回も参加", "came_next_rate": "次回も参加率",
+}
+
+
 def flows(history: History, unit: str = UNIT_PERSON, lapse_after: int = DEFAULT_LAPSE,
           fiscal_years: Iterable[int] = ()) -> pd.DataFrame:
     """Per meeting: came, newcomers, continuing (also came last time), returned, newly lapsed,
@@ -509,14 +557,12 @@ def flows(history: History, unit: str = UNIT_PERSON, lapse_after: int = DEFAULT_
 
     Lapsed: came before but not to any of the last `lapse_after` meetings (counted at meeting i
     for units whose last meeting was i − lapse_after: "newly lapsed"). Run it on the history
-    scoped WITHOUT years; `fiscal_years` picks the rows shown.
+    scoped WITHOUT years; `fiscal_years` picks the rows shown. Columns: FLOW_LABELS (the rate in %).
     """
     M, _, mids = _presence(history, unit)
     n = len(mids)
-    cols = ["年度", "日付", "会", "参加", "初参加", "継続", "再参加", "離脱（新たに）", "離脱（累計）",
-            "次回も参加", "次回も参加率"]
     if n == 0:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=list(FLOW_LABELS))
     last = _last_seen(M)
     before = np.zeros_like(M)
     if n > 1:
@@ -535,31 +581,35 @@ def flows(history: History, unit: str = UNIT_PERSON, lapse_after: int = DEFAULT_
         nxt[:-1] = (M[:, :-1] & M[:, 1:]).sum(axis=0)
     m = history.meetings
     out = pd.DataFrame({
-        "年度": [ja_fiscal_year(int(y)) for y in m["fiscal_year"]],
-        "日付": m["date"].to_numpy(),
-        "会": m["label"].to_numpy(),
-        "参加": came, "初参加": newcomers, "継続": continuing, "再参加": returned,
-        "離脱（新たに）": newly, "離脱（累計）": lapsed_total, "次回も参加": nxt,
+        "fiscal_year": [ja_fiscal_year(int(y)) for y in m["fiscal_year"]],
+        "date": m["date"].to_numpy(),
+        "meeting": m["label"].to_numpy(),
+        "came": came, "newcomers": newcomers, "continuing": continuing, "returned": returned,
+        "newly_lapsed": newly, "lapsed_total": lapsed_total, "came_next": nxt,
     })
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(came > 0, nxt / np.maximum(came, 1), np.nan)
     rate[-1] = np.nan  # no next meeting yet
-    out["次回も参加率"] = np.round(rate * 100, 1)
+    out["came_next_rate"] = np.round(rate * 100, 1)
     years = set(fiscal_years)
     if years:
         out = out[m["fiscal_year"].isin(years).to_numpy()]
     return out.reset_index(drop=True)
 
 
+COHORT_LABELS: dict[str, str] = {"fiscal_year": "年度", "size": "人数"}
+
+
 def cohort_retention(history: History, unit: str = UNIT_PERSON) -> pd.DataFrame:
     """Cohorts by the fiscal year of the first meeting; share (%) who came again in later years.
 
-    Columns: 年度, 人数 (cohort size), 初年度 (=100), 2年目, 3年目 … ; NaN where that year is
-    not over yet in the data.
+    Columns: fiscal_year (「2024年度」), size (the cohort's size) (COHORT_LABELS), then one column
+    per year of participation named as shown, 初年度 (=100), 2年目, 3年目 … ; NaN where that year
+    is not over yet in the data.
     """
     M, units, mids = _presence(history, unit)
     if M.shape[0] == 0:
-        return pd.DataFrame(columns=["年度", "人数"])
+        return pd.DataFrame(columns=list(COHORT_LABELS))
     fy = history.meetings["fiscal_year"].to_numpy()
     years = sorted(set(int(y) for y in fy))
     # Per unit and fiscal year: came at least once.
@@ -570,7 +620,7 @@ def cohort_retention(history: History, unit: str = UNIT_PERSON) -> pd.DataFrame:
     for c, year in enumerate(years):
         members = first == c
         size = int(members.sum())
-        row: dict[str, object] = {"年度": ja_fiscal_year(year), "人数": size}
+        row: dict[str, object] = {"fiscal_year": ja_fiscal_year(year), "size": size}
         for k in range(width):
             label = "初年度" if k == 0 else f"{k + 1}年目"
             if c + k >= width or size == 0:
@@ -581,6 +631,10 @@ def cohort_retention(history: History, unit: str = UNIT_PERSON) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_SUMMARY_LABELS = {"times": "参加回数", "first_came": "初参加", "last_came": "最終参加",
+                   "streak": "連続参加", "longest_streak": "最長連続"}
+
+
 def _unit_summary(M: np.ndarray, meetings: pd.DataFrame) -> pd.DataFrame:
     count = M.sum(axis=1)
     any_ = count > 0
@@ -589,11 +643,11 @@ def _unit_summary(M: np.ndarray, meetings: pd.DataFrame) -> pd.DataFrame:
     current, longest = _streaks(M)
     dates = meetings["date"].to_numpy()
     return pd.DataFrame({
-        "参加回数": count,
-        "初参加": np.where(any_, dates[first_idx] if len(dates) else "", ""),
-        "最終参加": np.where(any_, dates[last_idx] if len(dates) else "", ""),
-        "連続参加": current,
-        "最長連続": longest,
+        "times": count,
+        "first_came": np.where(any_, dates[first_idx] if len(dates) else "", ""),
+        "last_came": np.where(any_, dates[last_idx] if len(dates) else "", ""),
+        "streak": current,
+        "longest_streak": longest,
     })
 
 
@@ -623,31 +677,42 @@ def _cells(att: pd.DataFrame, col: str, units: pd.Index, meetings: pd.DataFrame,
     return pd.DataFrame(cells, columns=list(meetings["short"]))
 
 
+ORG_MATRIX_LABELS: dict[str, str] = {"organisation": "機関名", "region": "地域", "category": "区分",
+                                     "target": "対象", **_SUMMARY_LABELS}
+
+
 def org_matrix(history: History) -> pd.DataFrame:
     """Per organisation (機関): attendance across the scope's meetings, first/last, streaks.
 
-    Cells: number of people who came from it, followed by F / 講 … when someone came as
-    facilitator / speaker. Organisation data only, so every role may see it.
+    Columns: ORG_MATRIX_LABELS (target is 「○」 or empty), then one column per meeting named by its
+    short label. Cells: number of people who came from it, followed by F / 講 … when someone came
+    as facilitator / speaker. Organisation data only, so every role may see it.
     """
     M, units, _ = _presence(history, UNIT_ORG)
     m = history.meetings
     info = history.orgs.reindex(units.to_numpy())
     head = pd.DataFrame({
-        "機関名": np.where(info["category"].to_numpy() == vocab.CATEGORY_NATIONAL, "厚生労働省",
-                        info["org_name"].to_numpy()),
-        "地域": info["region"].to_numpy(),
-        "区分": info["category"].to_numpy(),
-        "対象": np.where(info["is_target"].fillna(False).astype(bool).to_numpy(), "○", ""),
+        "organisation": np.where(info["category"].to_numpy() == vocab.CATEGORY_NATIONAL, "厚生労働省",
+                                 info["org_name"].to_numpy()),
+        "region": info["region"].to_numpy(),
+        "category": info["category"].to_numpy(),
+        "target": np.where(info["is_target"].fillna(False).astype(bool).to_numpy(), "○", ""),
     })
     if len(units) == 0:
         return head
     out = pd.concat([head, _unit_summary(M, m), _cells(_with_org(history.att), "org_unit", units, m, True)],
                     axis=1)
-    return out.sort_values(["参加回数", "機関名"], ascending=[False, True], ignore_index=True)
+    return out.sort_values(["times", "organisation"], ascending=[False, True], ignore_index=True)
+
+
+PERSON_MATRIX_LABELS: dict[str, str] = {"name": "氏名", "organisation": "所属（最新）", "email": "メールアドレス",
+                                        **_SUMMARY_LABELS}
 
 
 def person_matrix(history: History, viewer: Viewer) -> pd.DataFrame:
     """Per person: attendance across meetings as what (○ F 講 …), first/last meeting, streaks.
+
+    Columns: PERSON_MATRIX_LABELS, then one column per meeting named by its short label.
 
     The secretariat only: anyone else gets AccessDenied (people's names are personal data).
     """
@@ -657,16 +722,16 @@ def person_matrix(history: History, viewer: Viewer) -> pd.DataFrame:
     att = history.att
     m = history.meetings
     if len(units) == 0:
-        return pd.DataFrame(columns=["氏名", "所属（最新）", "メールアドレス"])
+        return pd.DataFrame(columns=["name", "organisation", "email"])
     latest = att.sort_values("starts_at").drop_duplicates("person_id", keep="last").set_index("person_id")
     latest = latest.reindex(units)
     head = pd.DataFrame({
-        "氏名": latest["name"].to_numpy(),
-        "所属（最新）": latest["org_name"].astype(object).fillna("（所属不明）").to_numpy(),
-        "メールアドレス": latest["email"].fillna("").to_numpy(),
+        "name": latest["name"].to_numpy(),
+        "organisation": latest["org_name"].astype(object).fillna("（所属不明）").to_numpy(),
+        "email": latest["email"].fillna("").to_numpy(),
     })
     out = pd.concat([head, _unit_summary(M, m), _cells(att, "person_id", units, m, False)], axis=1)
-    return out.sort_values(["参加回数", "氏名"], ascending=[False, True], ignore_index=True)
+    return out.sort_values(["times", "name"], ascending=[False, True], ignore_index=True)
 
 
 def search(frame: pd.DataFrame, text: str, columns: Iterable[str]) -> pd.DataFrame:
@@ -683,29 +748,34 @@ def search(frame: pd.DataFrame, text: str, columns: Iterable[str]) -> pd.DataFra
 
 # --- regions ------------------------------------------------------------------------------------
 
+REGION_TABLE_LABELS: dict[str, str] = {"region": "地域", "total": "延べ参加者数", "distinct_people": "実人数",
+                                       "distinct_orgs": "実機関数"}
+
+
 def region_table(history: History) -> pd.DataFrame:
-    """Per 振興局 (then 北海道・道外・不明): 延べ, 実人数, 実機関数."""
+    """Per 振興局 (then 北海道・道外・不明): 延べ, 実人数, 実機関数 (REGION_TABLE_LABELS)."""
     att = history.att
     grp = att.groupby("region", observed=True)
     table = pd.DataFrame({
-        "延べ参加者数": grp.size(),
-        "実人数": grp["person_id"].nunique(),
-        "実機関数": _with_org(att).groupby("region", observed=True)["org_unit"].nunique(),
+        "total": grp.size(),
+        "distinct_people": grp["person_id"].nunique(),
+        "distinct_orgs": _with_org(att).groupby("region", observed=True)["org_unit"].nunique(),
     })
     order = [*vocab.ALL_AREAS, UNKNOWN_REGION]
     table = table.reindex(order).fillna(0).astype("int64")
-    table = table[(table.index.isin(vocab.REGIONS)) | (table["延べ参加者数"] > 0)]
-    table.index.name = "地域"
+    table = table[(table.index.isin(vocab.REGIONS)) | (table["total"] > 0)]
+    table.index.name = "region"
     return table.reset_index()
 
 
 def municipality_table(history: History) -> pd.DataFrame:
-    """Per (region, municipality) of the organisations: 延べ and 実機関数 (for the map)."""
+    """Per (region, municipality) of the organisations: 延べ (total) and 実機関数 (distinct_orgs),
+    for the map."""
     att = history.att
     grp = att.groupby(["region", "municipality"], observed=True)
     orgs = _with_org(att).groupby(["region", "municipality"], observed=True)["org_unit"].nunique()
-    out = pd.DataFrame({"延べ参加者数": grp.size()})
-    out["実機関数"] = orgs.reindex(out.index).fillna(0).astype("int64")
+    out = pd.DataFrame({"total": grp.size()})
+    out["distinct_orgs"] = orgs.reindex(out.index).fillna(0).astype("int64")
     out = out.reset_index()
     out["region"] = out["region"].astype(str)
     out["municipality"] = out["municipality"].astype(str)
