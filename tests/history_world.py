@@ -151,7 +151,7 @@ def make(url: str, *, merge: bool = True) -> World:
     with db.session(url, actor="test") as s:
         world = build(s)
         if merge:
-            participation.set_merge(s, world.orgs["H"], world.orgs["A"], SECRETARIAT_LOCAL)
+            participation.set_merge(s, SECRETARIAT_LOCAL, world.orgs["H"], world.orgs["A"])
     return world
 
 

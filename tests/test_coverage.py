@@ -52,16 +52,16 @@ def test_population_size_setting_for_an_incomplete_master(world):
 def test_target_list_is_editable(world):
     url, w = world
     with db.session(url, actor="test") as s:
-        assert cov.set_targets(s, [w.orgs["G"]], True, SECRETARIAT_LOCAL) == 1
+        assert cov.set_targets(s, SECRETARIAT_LOCAL, [w.orgs["G"]], True) == 1
         with pytest.raises(AccessDenied):
-            cov.set_targets(s, [w.orgs["G"]], False, COMMITTEE)
+            cov.set_targets(s, COMMITTEE, [w.orgs["G"]], False)
         with pytest.raises(ValueError, match="ID 99999"):
-            cov.set_targets(s, [99999], True, SECRETARIAT_LOCAL)
+            cov.set_targets(s, SECRETARIAT_LOCAL, [99999], True)
     h = hw.load(url)
     assert cov.coverage(h, cov.Population()).line == "生活困窮者自立相談支援機関 5/6（83.3%）"
     with db.session(url, actor="test") as s:
         flags = {w.orgs[k]: k in ("A", "D") for k in "ABCDGI"}  # the editor's rows (H merged: not shown)
-        added, removed = cov.update_targets(s, flags, SECRETARIAT_LOCAL)
+        added, removed = cov.update_targets(s, SECRETARIAT_LOCAL, flags)
         assert (added, removed) == (0, 4)  # B C G I
         targets = {o.name for o in s.query(Organisation).filter_by(is_target=True)}
         assert targets == {"NPOあおば", "くろ町役場", "NPO法人ひかり"}  # H untouched

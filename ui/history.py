@@ -172,7 +172,7 @@ def merge_editor(data: Data) -> None:
             c1.write(f"{esc(names.get(absorbed, absorbed))} → {esc(names.get(surviving, surviving))}")
             if c2.button("解除", key=f"unmerge_{absorbed}"):
                 with session() as s:
-                    participation.remove_merge(s, absorbed, viewer())
+                    participation.remove_merge(s, viewer(), absorbed)
                 refresh()
                 st.rerun()
         ids = sorted(names, key=lambda i: names[i])
@@ -185,7 +185,7 @@ def merge_editor(data: Data) -> None:
                 else:
                     try:
                         with session() as s:
-                            participation.set_merge(s, a, b, viewer())
+                            participation.set_merge(s, viewer(), a, b)
                     except SHOWN_ERRORS as exc:
                         show_error(exc, "warning")
                     else:
@@ -284,7 +284,7 @@ def target_editor(data: Data) -> None:
         if st.button("対象機関を保存", key="save_targets"):
             with session() as s:
                 flags = dict(zip(edited["id"].astype(int), edited["target"].astype(bool), strict=True))
-                added, removed = cov.update_targets(s, flags, viewer())
+                added, removed = cov.update_targets(s, viewer(), flags)
             refresh()
             st.toast(f"対象機関を保存しました（追加 {added}・解除 {removed}）。")
             st.rerun()

@@ -82,7 +82,7 @@ def set_population(session: Session, viewer: Viewer, *, label: str | None = None
     return new
 
 
-def set_targets(session: Session, org_ids: Iterable[int], flag: bool, viewer: Viewer) -> int:
+def set_targets(session: Session, viewer: Viewer, org_ids: Iterable[int], flag: bool) -> int:
     """Add organisations to (flag=True) or remove them from the target population.
 
     Returns how many organisations actually changed."""
@@ -103,13 +103,13 @@ def set_targets(session: Session, org_ids: Iterable[int], flag: bool, viewer: Vi
     return changed
 
 
-def update_targets(session: Session, flags: dict[int, bool], viewer: Viewer) -> tuple[int, int]:
+def update_targets(session: Session, viewer: Viewer, flags: dict[int, bool]) -> tuple[int, int]:
     """Apply the target editor: {organisation id: in the target population}; returns (added, removed).
 
     Organisations not in `flags` keep their flag (e.g. merged ones the editor does not show)."""
     require_secretariat(viewer, "対象機関の設定は事務局だけが変更できます。")
-    added = set_targets(session, [i for i, f in flags.items() if f], True, viewer)
-    removed = set_targets(session, [i for i, f in flags.items() if not f], False, viewer)
+    added = set_targets(session, viewer, [i for i, f in flags.items() if f], True)
+    removed = set_targets(session, viewer, [i for i, f in flags.items() if not f], False)
     return added, removed
 
 

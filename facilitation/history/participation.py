@@ -137,7 +137,7 @@ def merges(session: Session) -> dict[int, int]:
     return {int(k): int(v) for k, v in raw.items()}
 
 
-def set_merge(session: Session, absorbed_id: int, surviving_id: int, viewer: Viewer) -> None:
+def set_merge(session: Session, viewer: Viewer, absorbed_id: int, surviving_id: int) -> None:
     """Record that one organisation merged into another (history follows the surviving one)."""
     require_secretariat(viewer, "統合の設定は事務局だけが変更できます。")
     if absorbed_id == surviving_id:
@@ -152,7 +152,7 @@ def set_merge(session: Session, absorbed_id: int, surviving_id: int, viewer: Vie
     settings.put(session, MERGES_KEY, {str(k): v for k, v in current.items()})
 
 
-def remove_merge(session: Session, absorbed_id: int, viewer: Viewer) -> None:
+def remove_merge(session: Session, viewer: Viewer, absorbed_id: int) -> None:
     require_secretariat(viewer, "統合の設定は事務局だけが変更できます。")
     current = merges(session)
     current.pop(absorbed_id, None)
