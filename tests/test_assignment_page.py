@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from facilitation.access.roles import Viewer
 from facilitation.assignment import service
 from facilitation.meetings import schedule
 from facilitation.storage import db
+from facilitation.storage.models import Assignment
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "rooms.py")
 
@@ -27,6 +30,20 @@ def texts(at, kind: str) -> list[str]:
 
 def metric(at, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
+
+
+def column_config(table) -> dict:
+    """A table's or editor's column options, keyed by the shown header."""
+    return json.loads(table.proto.columns or "{}")
+
+
+def hidden_columns(table) -> set[str]:
+    """The data columns a table or editor hides (column_config None), by their shown header."""
+    return {name for name, c in column_config(table).items() if c.get("hidden") and name != "_index"}
+
+
+def read_only_columns(table) -> set[str]:
+    return {name for name, c in column_config(table).items() if c.get("disabled")}
 
 
 def test_rooms_page_flow(app, demo_copy_url):
@@ -65,6 +82,17 @@ def test_rooms_page_flow(app, demo_copy_url):
     repeats = next(m for m in at.metric if m.label == "前回までと同じ顔ぶれの重なり")
     assert repeats.delta is None or "0.0" not in repeats.delta
     assert any("この割り当ての説明" in m for m in texts(at, "markdown"))
+    # The editors read as before: Japanese headers in the same order, the ids hidden.
+    rooms_editor = next(d for d in at.dataframe if "ルーム名" in d.value.columns)
+    assert list(rooms_editor.value.columns) == ["id", "ルーム名", "テーマ", "定員", "Zoomのルーム名", "ファシリテーター", "人数"]
+    assert hidden_columns(rooms_editor) == {"id"}
+    assert read_only_columns(rooms_editor) == {"ファシリテーター", "人数"}
+    people_editor = next(d for d in at.dataframe if "理由" in d.value.columns)
+    assert list(people_editor.value.columns) == ["assignment_id", "version", "氏名", "所属", "区分", "ルーム", "固定",
+                                                 "ファシリテーター", "希望", "理由"]
+    assert hidden_columns(people_editor) == {"assignment_id", "version"}
+    assert read_only_columns(people_editor) == {"氏名", "所属", "区分", "希望", "理由"}  # only moves are edited
+    assert len(people_editor.value) == 38 and people_editor.value["理由"].str.len().min() > 5
     review = next(t for t in tables if "希望の記入" in t.columns)
     assert set(review["判定"]) <= {"一致", "ほぼ一致", "対応なし"}
     if (review["判定"] == "対応なし").any():  # the copied rooms have other themes than the form offered
@@ -79,6 +107,20 @@ def test_rooms_page_flow(app, demo_copy_url):
     with db.session(demo_copy_url) as s:
         mid = schedule.upcoming_meeting(s).id
         assert service.check(s, mid).violations == []
+
+    # Someone moved after publishing: the page lists who, under the same headers as always.
+    with db.session(demo_copy_url) as s:
+        rooms = schedule.list_rooms(s, mid)
+        moved = s.scalars(select(Assignment).where(Assignment.room_id == rooms[0].id)).first()
+        moved.room_id = rooms[1].id
+        who = moved.registration.person.name
+    at.run()
+    assert not at.exception
+    assert any("公開後に 1 名の割り当てが変わりました" in w for w in texts(at, "warning"))
+    diff = next(d.value for d in at.dataframe if "公開時のルーム" in d.value.columns)
+    assert list(diff.columns) == ["氏名", "所属", "公開時のルーム", "現在のルーム", "変更"]
+    assert diff.iloc[0][["氏名", "公開時のルーム", "現在のルーム", "変更"]].tolist() == [
+        who, rooms[0].name, rooms[1].name, "移動"]
 
 
 def test_infeasible_rules_are_explained_on_the_page(app, demo_copy_url):
