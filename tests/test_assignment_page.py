@@ -82,6 +82,12 @@ def test_rooms_page_flow(app, demo_copy_url):
     repeats = next(m for m in at.metric if m.label == "前回までと同じ顔ぶれの重なり")
     assert repeats.delta is None or "0.0" not in repeats.delta
     assert any("この割り当ての説明" in m for m in texts(at, "markdown"))
+    make_up = next(t for t in tables if "地域の内訳" in t.columns)  # ルームごとの顔ぶれ
+    assert list(make_up.columns[:5]) == ["ルーム", "テーマ", "人数", "定員", "ファシリテーター"]
+    assert list(make_up.columns[-3:]) == ["地域数", "地域の内訳", "事業の内訳"]
+    sectors = list(make_up.columns[5:-3])  # one column per sector, named by the sector
+    assert sectors and set(sectors) <= {"自治体", "国", "社協", "NPO等"}, sectors
+    assert make_up[sectors].to_numpy().sum() == make_up["人数"].sum() == 38
     # The editors read as before: Japanese headers in the same order, the ids hidden.
     rooms_editor = next(d for d in at.dataframe if "ルーム名" in d.value.columns)
     assert list(rooms_editor.value.columns) == ["id", "ルーム名", "テーマ", "定員", "Zoomのルーム名", "ファシリテーター", "人数"]

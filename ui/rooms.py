@@ -324,11 +324,11 @@ def quality_panel(meeting_id: int) -> None:
         st.markdown("**この割り当ての説明**")
         st.write(summary)
     st.caption(f"希望を出した {q.with_choices} 名のうちの割合。ランダムは Zoom の自動割り当てを20回試した平均です。")
-    show_table(q.table(), hide_index=True, width="stretch")
+    show_table(q.table(), labels=quality.TABLE_LABELS, hide_index=True, width="stretch")
     if note := q.comparison_note():
         st.caption(note)
     with st.expander("ルームごとの顔ぶれ（区分・地域・事業）"):
-        show_table(q.composition, hide_index=True, width="stretch")
+        show_table(q.composition, labels=quality.COMPOSITION_LABELS, hide_index=True, width="stretch")
 
 
 # --- 4. manual moves ---
