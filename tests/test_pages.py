@@ -31,6 +31,9 @@ def test_home_shows_the_upcoming_meeting_and_counts(app_env):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["申込者数"].endswith("名") and int(metrics["申込者数"][:-1]) > 20
     assert "内訳:" in text and "機関：" in text
+    [recent] = [d.value for d in at.dataframe]  # 最近の会, under the same headers as always
+    assert list(recent.columns) == ["年度", "回", "種別", "開催日", "方法", "状態", "参加者（申込）", "ルーム数"]
+    assert "2026年12月10日（木）" in recent["開催日"].tolist() and recent["参加者（申込）"].str.contains("名").all()
 
 
 def test_settings_adds_a_meeting_once_and_empties_the_form(app_env):
