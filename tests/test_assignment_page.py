@@ -14,6 +14,7 @@ from facilitation.assignment import service
 from facilitation.meetings import schedule
 from facilitation.storage import db
 from facilitation.storage.models import Assignment
+from facilitation.text.normalize import clean
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "rooms.py")
 
@@ -227,3 +228,26 @@ def test_links_for_every_room_in_one_action_ready_for_one_email(app, demo_copy_u
     at.button(key=f"rooms_links_all_{mid}").click().run()
     assert any("新しく発行 0 室" in m for m in texts(at, "success"))
     assert next(c.value for c in at.code if "ファシリテーター用リンク" in c.value) == message
+
+
+def test_rooms_editor_saves_back_what_it_shows_and_adds_a_theme(app, demo_copy_url):
+    mid = upcoming(demo_copy_url)
+
+    def saved() -> list[tuple]:
+        with db.session(demo_copy_url) as s:
+            return [(r.name, r.theme, r.capacity, r.zoom_name) for r in schedule.list_rooms(s, mid)]
+
+    before = saved()
+    at = app.run()
+    at.button(key="rooms_save").click().run()  # saving the editor as shown changes nothing
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(f"ルーム {len(before)} 室を保存しました" in s for s in texts(at, "success"))
+    assert saved() == [tuple(clean(x) if isinstance(x, str) else x for x in r) for r in before]  # as typed: NFKC
+    before = saved()
+    theme = at.selectbox(key="rooms_library_theme").value
+    at.button(key="rooms_add_theme").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    n = len(before) + 1
+    assert saved() == [*before, (f"ルーム{n}", clean(theme), 8, f"R{n}")]
+    shown = next(d.value for d in at.dataframe if "ルーム名" in d.value.columns)
+    assert shown["ルーム名"].tolist() == [r[0] for r in saved()] and shown["人数"].tolist() == [0] * n
