@@ -126,8 +126,8 @@ class Editors:
                 time.sleep(rng.uniform(0.05, 0.4))  # the person looks at the screen, then moves
                 target = rng.choice([r for r in self.world["rooms"] if r != current])  # a real move
                 t0 = time.perf_counter()
-                row = {"assignment_id": aid, "version": seen, "ルーム": self.world["room_names"][target],
-                       "固定": False, "ファシリテーター": False}
+                row = {"assignment_id": aid, "version": seen, "room": self.world["room_names"][target],
+                       "pinned": False, "facilitator": False}
                 with db.session(self.url, actor=viewer.actor) as s:  # the rooms page's save
                     result = service.apply_edits(s, viewer, self.world["meeting_id"], pd.DataFrame([row]))
                     ok = result.changed == 1

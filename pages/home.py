@@ -38,4 +38,4 @@ st.subheader("最近の会")
 if recent.empty:
     st.info("まだ会の記録がありません。")
 else:
-    show_table(recent, hide_index=True, width="stretch")
+    show_table(recent, labels=overview.RECENT_LABELS, hide_index=True, width="stretch")

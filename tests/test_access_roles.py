@@ -33,7 +33,8 @@ def test_role_table_on_both_databases(db_url):
         # The admins from secrets are the secretariat whatever the table says.
         assert gate.role_for(s, "boss@example.org", ["Boss@example.org"]) == SECRETARIAT
         frame = gate.accounts_frame(s, ADMIN, ["boss@example.org"])
-        assert frame["メールアドレス"].tolist() == ["boss@example.org", "iinkai@example.org", "staff@example.org"]
+        assert frame["email"].tolist() == ["boss@example.org", "iinkai@example.org", "staff@example.org"]
+        assert frame["editable"].tolist() == ["不可", "可", "可"]  # the admins from secrets are not removed here
     with db.session(db_url, actor=ADMIN.actor) as s:
         gate.set_account(s, ADMIN, "iinkai@example.org", SECRETARIAT)  # a change, not a second row
         assert gate.remove_account(s, ADMIN, "staff@example.org") is True

@@ -112,7 +112,7 @@ def test_issue_check_and_revoke_on_both_databases(db_url):
         assert not check.ok and check.reason == "revoked" and "無効" in check.message
         assert gate.current_link(s, r1, SECRET, now=NOW) is None
         frame = gate.links_frame(s, ADMIN, m1, now=NOW)
-        assert frame["状態"].tolist() == ["無効（取り消し済み）"]
+        assert frame["status"].tolist() == ["無効（取り消し済み）"]
         assert link.token not in frame.to_csv()  # the list never shows the credential
 
 

@@ -46,6 +46,11 @@ def test_settings_section_for_the_secretariat(tmp_path, monkeypatch, demo_copy_u
     assert any("委員会" in s.value for s in at.success)
     with db.session(demo_copy_url) as s:
         assert gate.role_for(s, "iinkai@example.org") == COMMITTEE
+    at.run()  # the table is drawn above the form: the next run lists the new account
+    accounts = at.dataframe[0].value
+    assert list(accounts.columns) == ["メールアドレス", "役割", "メモ", "編集"]
+    assert accounts.set_index("メールアドレス").loc["iinkai@example.org", "役割"] == COMMITTEE
+    assert "iinkai@example.org" in at.selectbox(key="account_remove_target").options  # may be removed again
     # The audit log shows that change, by whom.
     log = at.dataframe[1].value
     assert "office@example.org" in log["操作者"].tolist() and "アカウント" in log["対象"].tolist()
@@ -104,7 +109,9 @@ def test_link_panel_issues_a_link_with_qr_and_revokes_it(tmp_path, monkeypatch, 
     with db.session(demo_copy_url) as s:
         assert gate.check_link(s, token, ("u" * 40).encode()).reason == "revoked"
     assert not at.code
-    assert "無効（取り消し済み）" in at.dataframe[0].value["状態"].tolist()
+    issued = at.dataframe[0].value
+    assert list(issued.columns) == ["ルーム", "状態", "有効期限", "発行", "発行者"]  # no id, no token
+    assert "無効（取り消し済み）" in issued["状態"].tolist()
 
 
 # --- 「委員会の表示で確認」: the secretariat previews the app as the committee ---------------------

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from facilitation.access.roles import Viewer
 from facilitation.assignment import service
 from facilitation.meetings import schedule
 from facilitation.storage import db
+from facilitation.storage.models import Assignment
+from facilitation.text.normalize import clean
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "rooms.py")
 
@@ -27,6 +31,20 @@ def texts(at, kind: str) -> list[str]:
 
 def metric(at, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
+
+
+def column_config(table) -> dict:
+    """A table's or editor's column options, keyed by the shown header."""
+    return json.loads(table.proto.columns or "{}")
+
+
+def hidden_columns(table) -> set[str]:
+    """The data columns a table or editor hides (column_config None), by their shown header."""
+    return {name for name, c in column_config(table).items() if c.get("hidden") and name != "_index"}
+
+
+def read_only_columns(table) -> set[str]:
+    return {name for name, c in column_config(table).items() if c.get("disabled")}
 
 
 def test_rooms_page_flow(app, demo_copy_url):
@@ -65,6 +83,23 @@ def test_rooms_page_flow(app, demo_copy_url):
     repeats = next(m for m in at.metric if m.label == "前回までと同じ顔ぶれの重なり")
     assert repeats.delta is None or "0.0" not in repeats.delta
     assert any("この割り当ての説明" in m for m in texts(at, "markdown"))
+    make_up = next(t for t in tables if "地域の内訳" in t.columns)  # ルームごとの顔ぶれ
+    assert list(make_up.columns[:5]) == ["ルーム", "テーマ", "人数", "定員", "ファシリテーター"]
+    assert list(make_up.columns[-3:]) == ["地域数", "地域の内訳", "事業の内訳"]
+    sectors = list(make_up.columns[5:-3])  # one column per sector, named by the sector
+    assert sectors and set(sectors) <= {"自治体", "国", "社協", "NPO等"}, sectors
+    assert make_up[sectors].to_numpy().sum() == make_up["人数"].sum() == 38
+    # The editors read as before: Japanese headers in the same order, the ids hidden.
+    rooms_editor = next(d for d in at.dataframe if "ルーム名" in d.value.columns)
+    assert list(rooms_editor.value.columns) == ["id", "ルーム名", "テーマ", "定員", "Zoomのルーム名", "ファシリテーター", "人数"]
+    assert hidden_columns(rooms_editor) == {"id"}
+    assert read_only_columns(rooms_editor) == {"ファシリテーター", "人数"}
+    people_editor = next(d for d in at.dataframe if "理由" in d.value.columns)
+    assert list(people_editor.value.columns) == ["assignment_id", "version", "氏名", "所属", "区分", "ルーム", "固定",
+                                                 "ファシリテーター", "希望", "理由"]
+    assert hidden_columns(people_editor) == {"assignment_id", "version"}
+    assert read_only_columns(people_editor) == {"氏名", "所属", "区分", "希望", "理由"}  # only moves are edited
+    assert len(people_editor.value) == 38 and people_editor.value["理由"].str.len().min() > 5
     review = next(t for t in tables if "希望の記入" in t.columns)
     assert set(review["判定"]) <= {"一致", "ほぼ一致", "対応なし"}
     if (review["判定"] == "対応なし").any():  # the copied rooms have other themes than the form offered
@@ -79,6 +114,20 @@ def test_rooms_page_flow(app, demo_copy_url):
     with db.session(demo_copy_url) as s:
         mid = schedule.upcoming_meeting(s).id
         assert service.check(s, mid).violations == []
+
+    # Someone moved after publishing: the page lists who, under the same headers as always.
+    with db.session(demo_copy_url) as s:
+        rooms = schedule.list_rooms(s, mid)
+        moved = s.scalars(select(Assignment).where(Assignment.room_id == rooms[0].id)).first()
+        moved.room_id = rooms[1].id
+        who = moved.registration.person.name
+    at.run()
+    assert not at.exception
+    assert any("公開後に 1 名の割り当てが変わりました" in w for w in texts(at, "warning"))
+    diff = next(d.value for d in at.dataframe if "公開時のルーム" in d.value.columns)
+    assert list(diff.columns) == ["氏名", "所属", "公開時のルーム", "現在のルーム", "変更"]
+    assert diff.iloc[0][["氏名", "公開時のルーム", "現在のルーム", "変更"]].tolist() == [
+        who, rooms[0].name, rooms[1].name, "移動"]
 
 
 def test_infeasible_rules_are_explained_on_the_page(app, demo_copy_url):
@@ -179,3 +228,26 @@ def test_links_for_every_room_in_one_action_ready_for_one_email(app, demo_copy_u
     at.button(key=f"rooms_links_all_{mid}").click().run()
     assert any("新しく発行 0 室" in m for m in texts(at, "success"))
     assert next(c.value for c in at.code if "ファシリテーター用リンク" in c.value) == message
+
+
+def test_rooms_editor_saves_back_what_it_shows_and_adds_a_theme(app, demo_copy_url):
+    mid = upcoming(demo_copy_url)
+
+    def saved() -> list[tuple]:
+        with db.session(demo_copy_url) as s:
+            return [(r.name, r.theme, r.capacity, r.zoom_name) for r in schedule.list_rooms(s, mid)]
+
+    before = saved()
+    at = app.run()
+    at.button(key="rooms_save").click().run()  # saving the editor as shown changes nothing
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(f"ルーム {len(before)} 室を保存しました" in s for s in texts(at, "success"))
+    assert saved() == [tuple(clean(x) if isinstance(x, str) else x for x in r) for r in before]  # as typed: NFKC
+    before = saved()
+    theme = at.selectbox(key="rooms_library_theme").value
+    at.button(key="rooms_add_theme").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    n = len(before) + 1
+    assert saved() == [*before, (f"ルーム{n}", clean(theme), 8, f"R{n}")]
+    shown = next(d.value for d in at.dataframe if "ルーム名" in d.value.columns)
+    assert shown["ルーム名"].tolist() == [r[0] for r in saved()] and shown["人数"].tolist() == [0] * n

@@ -49,8 +49,8 @@ def _world(url: str) -> dict:
 def _row(url: str, assignment_id: int, **changes) -> pd.DataFrame:
     with db.session(url) as s:
         a = s.get(Assignment, assignment_id)
-        row = {"assignment_id": a.id, "version": a.version, "ルーム": a.room.name, "固定": a.pinned,
-               "ファシリテーター": a.is_facilitator}
+        row = {"assignment_id": a.id, "version": a.version, "room": a.room.name, "pinned": a.pinned,
+               "facilitator": a.is_facilitator}
     row.update(changes)
     return pd.DataFrame([row])
 
@@ -70,10 +70,10 @@ def test_racing_edits_of_a_facilitator_never_crash(db_url):
     w = _world(db_url)
     crashes, refused, saved_both = [], 0, 0
     for n in range(ROUNDS):
-        here = _row(db_url, w["facilitator"])["ルーム"].iloc[0]
+        here = _row(db_url, w["facilitator"])["room"].iloc[0]
         others = [r for r in w["rooms"] if r != here]
-        a_edit = _row(db_url, w["facilitator"], ルーム=others[0])  # A moves the facilitator
-        b_edit = _row(db_url, w["facilitator"], ルーム=others[1], 固定=n % 2 == 0)  # B moves them elsewhere
+        a_edit = _row(db_url, w["facilitator"], room=others[0])  # A moves the facilitator
+        b_edit = _row(db_url, w["facilitator"], room=others[1], pinned=n % 2 == 0)  # B moves them elsewhere
         barrier, out = threading.Barrier(2), {}
         threads = [threading.Thread(target=_save, args=(db_url, who, w["meeting_id"], e, barrier, out))
                    for who, e in (("a@example.org", a_edit), ("b@example.org", b_edit))]

@@ -40,10 +40,10 @@ def test_run_saves_a_valid_assignment_and_explains_it(demo_copy_url):
         rooms = service.list_rooms(s, mid)
         assert all(r.facilitator_id is not None for r in rooms)  # one facilitator per room, saved
         frame = service.people_frame(s, V, mid, status)
-        assert len(frame) == 38 and frame["理由"].str.len().min() > 5
-        assert set(frame["ルーム"]) <= {r.name for r in rooms}
+        assert len(frame) == 38 and frame["reason"].str.len().min() > 5
+        assert set(frame["room"]) <= {r.name for r in rooms}
         hidden = service.people_frame(s, COMMITTEE, mid, status)
-        assert "氏名" not in hidden.columns and "理由" not in hidden.columns
+        assert "name" not in hidden.columns and "reason" not in hidden.columns
         q = service.quality(s, mid, status)
         assert q.optimised.shares[0] > q.random.shares[0] and q.optimised.violations == 0
 
@@ -55,9 +55,9 @@ def test_manual_move_pins_rechecks_and_refuses_stale_edits(demo_copy_url):
     with db.session(demo_copy_url) as s:
         shown = service.people_frame(s, V, mid)
         rooms = [r.name for r in service.list_rooms(s, mid)]
-    row = shown[~shown["ファシリテーター"]].iloc[[0]].copy()
-    target = next(r for r in rooms if r != row.iloc[0]["ルーム"])
-    row["ルーム"] = target
+    row = shown[~shown["facilitator"]].iloc[[0]].copy()
+    target = next(r for r in rooms if r != row.iloc[0]["room"])
+    row["room"] = target
     with db.session(demo_copy_url, actor="a@example.org") as s:
         out = service.apply_edits(s, Viewer(role="事務局", email="a@example.org"), mid, row)
     assert out.changed == 1 and out.refused == []
@@ -65,8 +65,8 @@ def test_manual_move_pins_rechecks_and_refuses_stale_edits(demo_copy_url):
         a = s.get(Assignment, int(row.iloc[0]["assignment_id"]))
         assert a.pinned and s.get(Room, a.room_id).name == target and a.version == int(row.iloc[0]["version"]) + 1
     # Someone else, still looking at the old screen, moves the same person back: refused.
-    stale = shown[~shown["ファシリテーター"]].iloc[[0]].copy()
-    stale["固定"] = True
+    stale = shown[~shown["facilitator"]].iloc[[0]].copy()
+    stale["pinned"] = True
     with db.session(demo_copy_url) as s:
         out = service.apply_edits(s, Viewer(role="事務局", email="b@example.org"), mid, stale)
     assert out.changed == 0 and len(out.refused) == 1 and "a@example.org" in out.refused[0]
@@ -99,7 +99,7 @@ def test_publish_then_late_registration_with_least_change(demo_copy_url):
         out = service.run_optimiser(s, V, mid)
         assert out.result.ok and out.result.moves == 0
         diff = service.diff_since_published(s, V, mid)
-        assert list(diff["変更"]) == ["追加"] and list(diff["氏名"]) == ["遅井 申子"]
+        assert list(diff["change"]) == ["追加"] and list(diff["name"]) == ["遅井 申子"]
         assert service.publish(s, V, mid).number == 2
 
 

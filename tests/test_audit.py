@@ -120,8 +120,8 @@ def test_no_personal_values_reach_the_application_log(sqlite_url, caplog):
 # --- Stale edits (the rooms page's one way to save moves: service.apply_edits) ------------------
 
 def _move(s, viewer, w, room: str, version: int):
-    row = {"assignment_id": w["assignment"], "version": version, "ルーム": room, "固定": False,
-           "ファシリテーター": False}
+    row = {"assignment_id": w["assignment"], "version": version, "room": room, "pinned": False,
+           "facilitator": False}
     return service.apply_edits(s, viewer, w["meeting"], pd.DataFrame([row]))
 
 

@@ -132,8 +132,8 @@ def test_a_refused_recipient_is_listed_with_the_reason_and_retried(db_url, serve
     assert (report.sent, report.failed) == (7, 1)
     with db.session(db_url) as s:
         failures = outbox.log_frame(s, V, mid, failures_only=True)
-        assert list(failures["宛先"]) == [email_of(6)]
-        assert "受け取りを断られました" in failures.iloc[0]["理由"] and "550" in failures.iloc[0]["理由"]
+        assert list(failures["recipient"]) == [email_of(6)]
+        assert "受け取りを断られました" in failures.iloc[0]["reason"] and "550" in failures.iloc[0]["reason"]
         assert outbox.summary(s, V, mid)[outbox.FAILED_TEXT] == 1
     # Without asking for a retry, nothing is resent; with it, only the failed one goes.
     assert send_all(db_url, mid, server).sent == 0
@@ -242,7 +242,7 @@ def test_a_test_send_goes_to_the_secretariat_and_does_not_count(db_url, server):
     assert got["To"] == "jimukyoku@example.org" and got["Subject"].startswith("【テスト送信】【ルームのご案内】")
     with db.session(db_url) as s:
         assert outbox.summary(s, V, mid)[outbox.DONE] == 0
-        assert list(outbox.log_frame(s, V, mid)["種類"]) == ["テスト送信"]
+        assert list(outbox.log_frame(s, V, mid)["kind"]) == ["テスト送信"]
     assert send_all(db_url, mid, server).sent == 6  # the person still gets their own e-mail
 
 
@@ -291,3 +291,38 @@ def test_a_message_keeps_its_id_on_a_retry():
     a = build_message(s, "a@example.org", "件名", "本文", key="1:2:participant")
     b = build_message(s, "a@example.org", "件名", "本文", key="1:2:participant")
     assert a["Message-ID"] == b["Message-ID"] and a["Message-ID"].endswith("@example.org>")
+
+
+FAILURES_SCRIPT = """
+import sys
+sys.path.insert(0, {root!r})
+from ui import mail
+mail.failures({mid})
+"""
+
+
+def test_the_rooms_page_lists_failed_and_interrupted_emails_under_japanese_headers(sqlite_url, server, tmp_path,
+                                                                                   monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    mid = build(sqlite_url, people=8)
+    server.handler.refuse.add(email_of(6))
+    send_all(sqlite_url, mid, server)
+    with db.session(sqlite_url) as s:  # one send interrupted long ago: left 「送信中」
+        row = s.scalar(select(MailSend).where(MailSend.recipient == email_of(3)))
+        row.status, row.updated_at = SENDING, outbox.utcnow() - outbox.STALE_SENDING * 3
+        stuck_name = s.get(Person, s.get(Registration, row.registration_id).person_id).name
+    monkeypatch.setenv(db.ENV_VAR, sqlite_url)
+    path = tmp_path / "mail_failures.py"
+    path.write_text(FAILURES_SCRIPT.format(root=str(ROOT), mid=mid))
+    at = AppTest.from_file(str(path), default_timeout=60)
+    at.session_state["viewer"] = V
+    at.run()
+    assert not at.exception
+    problems, log = (d.value for d in at.dataframe)
+    headers = ["送信日時", "版", "種類", "宛先", "氏名", "ルーム", "結果", "理由", "回数"]
+    assert list(problems.columns) == headers and list(log.columns) == headers
+    assert problems.set_index("宛先")["結果"].to_dict() == {email_of(6): outbox.FAILED_TEXT, email_of(3): outbox.UNKNOWN}
+    assert len(log) == 8
+    [warning] = [w.value for w in at.warning]
+    assert f"{stuck_name}さん（{email_of(3)}）へのメールは、送信の途中で止まりました" in warning

@@ -1,4 +1,8 @@
-"""Every page renders with the demo data, without an exception, under its Japanese title."""
+"""Every page renders with the demo data, without an exception, under its Japanese title, and no
+table shows a domain column name (English snake_case) as its header."""
+
+import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -22,6 +26,20 @@ def test_page_renders_with_its_title(app_env, name):
     assert not at.exception, [e.value for e in at.exception]
     assert TITLES[name] in [t.value for t in at.title]
     assert not at.error, [e.value for e in at.error]
+    assert not english_headers(at), english_headers(at)
+
+
+def english_headers(at) -> list[str]:
+    """Headers a person would see in English: a frame's snake_case column shown without its label
+    (the browser journeys cannot see these, the grid is drawn on a canvas)."""
+    out = []
+    for table in at.dataframe:
+        config = json.loads(table.proto.columns or "{}")
+        shown = [c for c in map(str, table.value.columns) if not config.get(c, {}).get("hidden")]
+        if table.proto.column_order:
+            shown = [c for c in shown if c in table.proto.column_order]
+        out += [c for c in shown if not config.get(c, {}).get("label") and re.fullmatch(r"[a-z][a-z0-9_]*", c)]
+    return out
 
 
 def test_home_shows_the_upcoming_meeting_and_counts(app_env):
@@ -31,6 +49,9 @@ def test_home_shows_the_upcoming_meeting_and_counts(app_env):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["申込者数"].endswith("名") and int(metrics["申込者数"][:-1]) > 20
     assert "内訳:" in text and "機関：" in text
+    [recent] = [d.value for d in at.dataframe]  # 最近の会, under the same headers as always
+    assert list(recent.columns) == ["年度", "回", "種別", "開催日", "方法", "状態", "参加者（申込）", "ルーム数"]
+    assert "2026年12月10日（木）" in recent["開催日"].tolist() and recent["参加者（申込）"].str.contains("名").all()
 
 
 def test_settings_adds_a_meeting_once_and_empties_the_form(app_env):

@@ -83,7 +83,7 @@ def render(meeting_id: int) -> None:
         room_link(room_id, rooms[room_id])
     if not issued.empty:
         st.caption("発行済みのリンク（リンクそのものは表示しません）")
-        show_table(issued.drop(columns=["ID"]), hide_index=True, width="stretch")
+        show_table(issued.drop(columns=["id"]), labels=gate.LINK_LABELS, hide_index=True, width="stretch")
         sure = st.checkbox("この会のリンクをすべて無効にする", key=f"revoke_all_sure_{meeting_id}")
         if st.button("すべて無効にする", disabled=not sure, key=f"revoke_all_{meeting_id}"):
             with session() as s:

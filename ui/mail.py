@@ -152,13 +152,13 @@ def failures(meeting_id: int) -> None:
         stuck = set(outbox.stale_sending(s, v, meeting_id))
     if log.empty:
         return
-    problems = log[log["結果"] != outbox.DONE]
+    problems = log[log["status"] != outbox.DONE]
     if not problems.empty:
         st.markdown("**送信できなかったメール・確認が必要なメール**")
-        show_table(problems.drop(columns=["id"]), hide_index=True, width="stretch")
+        show_table(problems.drop(columns=["id"]), labels=outbox.LOG_LABELS, hide_index=True, width="stretch")
     for send_id in sorted(stuck):
         row = log[log["id"] == send_id].iloc[0]
-        st.warning(f"{esc(row['氏名'])}さん（{esc(row['宛先'])}）へのメールは、送信の途中で止まりました。"
+        st.warning(f"{esc(row['name'])}さん（{esc(row['recipient'])}）へのメールは、送信の途中で止まりました。"
                    "届いたかどうかをご本人か送信済みフォルダでご確認ください。")
         c1, c2 = st.columns(2)
         if c1.button("届いていた（送信済みにする）", key=f"mail_ok_{send_id}"):
@@ -166,7 +166,7 @@ def failures(meeting_id: int) -> None:
         if c2.button("届いていない（再送の対象にする）", key=f"mail_ng_{send_id}"):
             _resolve(send_id, False)
     with st.expander(f"送信の記録（{len(log)}件）"):
-        show_table(log.drop(columns=["id"]), hide_index=True, width="stretch")
+        show_table(log.drop(columns=["id"]), labels=outbox.LOG_LABELS, hide_index=True, width="stretch")
 
 
 def _resolve(send_id: int, delivered: bool) -> None:

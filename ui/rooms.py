@@ -65,25 +65,26 @@ def room_editor(meeting_id: int) -> None:
         library = service.theme_library(s)
     st.caption("テーマ・定員・Zoom のルーム名は表の中で直せます。行の追加・削除もできます。")
     edited = show_editor(
-        frame, key=f"rooms_editor_{meeting_id}", num_rows="dynamic", hide_index=True, width="stretch",
+        frame, labels=service.ROOM_LABELS, key=f"rooms_editor_{meeting_id}", num_rows="dynamic", hide_index=True,
+        width="stretch",
         column_config={
             "id": None,
-            "ルーム名": st.column_config.TextColumn(required=True),
-            "テーマ": st.column_config.TextColumn(width="large"),
-            "定員": st.column_config.NumberColumn(min_value=1, step=1),
-            "ファシリテーター": st.column_config.TextColumn(disabled=True),
-            "人数": st.column_config.NumberColumn(disabled=True),
+            "name": st.column_config.TextColumn(required=True),
+            "theme": st.column_config.TextColumn(width="large"),
+            "capacity": st.column_config.NumberColumn(min_value=1, step=1),
+            "facilitator": st.column_config.TextColumn(disabled=True),
+            "people": st.column_config.NumberColumn(disabled=True),
         })
     if st.button("ルームを保存", key="rooms_save", type="primary"):
         rows = []
         for r in edited.to_dict("records"):
-            if not str(r.get("ルーム名") or "").strip() and not str(r.get("テーマ") or "").strip():
+            if not str(r.get("name") or "").strip() and not str(r.get("theme") or "").strip():
                 continue
-            cap = r.get("定員")
+            cap = r.get("capacity")
             rows.append(service.RoomInput(
-                id=int(r["id"]) if pd.notna(r.get("id")) else None, name=str(r.get("ルーム名") or ""),
-                theme=str(r.get("テーマ") or ""), capacity=int(cap) if pd.notna(cap) else None,
-                zoom_name=str(r.get("Zoomのルーム名") or "")))
+                id=int(r["id"]) if pd.notna(r.get("id")) else None, name=str(r.get("name") or ""),
+                theme=str(r.get("theme") or ""), capacity=int(cap) if pd.notna(cap) else None,
+                zoom_name=str(r.get("zoom_name") or "")))
         act(lambda s: service.save_rooms(s, viewer(), meeting_id, rows), lambda out: f"ルーム {len(out)} 室を保存しました。")
 
     with st.expander("テーマのライブラリからルームを追加"):
@@ -91,9 +92,9 @@ def room_editor(meeting_id: int) -> None:
         cap = st.number_input("定員", min_value=1, value=8, step=1, key="rooms_library_cap")
         if st.button("このテーマのルームを追加", key="rooms_add_theme"):
             def add(s):
-                now = [service.RoomInput(id=int(r["id"]), name=r["ルーム名"], theme=r["テーマ"],
-                                         capacity=int(r["定員"]) if pd.notna(r["定員"]) else None,
-                                         zoom_name=r["Zoomのルーム名"]) for r in frame.to_dict("records")]
+                now = [service.RoomInput(id=int(r["id"]), name=r["name"], theme=r["theme"],
+                                         capacity=int(r["capacity"]) if pd.notna(r["capacity"]) else None,
+                                         zoom_name=r["zoom_name"]) for r in frame.to_dict("records")]
                 n = len(now) + 1
                 now.append(service.RoomInput(name=f"ルーム{n}", theme=theme, capacity=int(cap), zoom_name=f"R{n}"))
                 return service.save_rooms(s, viewer(), meeting_id, now)
@@ -323,11 +324,11 @@ def quality_panel(meeting_id: int) -> None:
         st.markdown("**この割り当ての説明**")
         st.write(summary)
     st.caption(f"希望を出した {q.with_choices} 名のうちの割合。ランダムは Zoom の自動割り当てを20回試した平均です。")
-    show_table(q.table(), hide_index=True, width="stretch")
+    show_table(q.table(), labels=quality.TABLE_LABELS, hide_index=True, width="stretch")
     if note := q.comparison_note():
         st.caption(note)
     with st.expander("ルームごとの顔ぶれ（区分・地域・事業）"):
-        show_table(q.composition, hide_index=True, width="stretch")
+        show_table(q.composition, labels=quality.COMPOSITION_LABELS, hide_index=True, width="stretch")
 
 
 # --- 4. manual moves ---
@@ -349,13 +350,13 @@ def people_editor(meeting_id: int) -> None:
         st.info(summary)
     st.caption("ルームを選び直すと、その方は「固定」になり、次に実行しても動きません。保存するたびに決まりを確認します。")
     edited = show_editor(
-        frame, key=f"people_editor_{meeting_id}", hide_index=True, width="stretch",
-        disabled=["氏名", "所属", "区分", "希望", "理由"],
+        frame, labels=service.PEOPLE_LABELS, key=f"people_editor_{meeting_id}", hide_index=True, width="stretch",
+        disabled=["name", "organisation", "sector", "choice", "reason"],
         column_config={"assignment_id": None, "version": None,
-                       "ルーム": st.column_config.SelectboxColumn(options=rooms, required=True),
-                       "固定": st.column_config.CheckboxColumn(), "ファシリテーター": st.column_config.CheckboxColumn(),
-                       "理由": st.column_config.TextColumn(width="large")})
-    cols = ["ルーム", "固定", "ファシリテーター"]
+                       "room": st.column_config.SelectboxColumn(options=rooms, required=True),
+                       "pinned": st.column_config.CheckboxColumn(), "facilitator": st.column_config.CheckboxColumn(),
+                       "reason": st.column_config.TextColumn(width="large")})
+    cols = ["room", "pinned", "facilitator"]
     changed = edited[(edited[cols] != frame[cols]).any(axis=1)]
     c1, c2 = st.columns(2)
     if c1.button(f"変更を保存して確認（{len(changed)}件）", key="people_save", type="primary", disabled=changed.empty):
@@ -389,7 +390,7 @@ def publish_panel(meeting_id: int) -> None:
             st.success("公開後の変更はありません。")
         else:
             st.warning(f"公開後に {len(diff)} 名の割り当てが変わりました。")
-            show_table(diff, hide_index=True, width="stretch")
+            show_table(diff, labels=service.DIFF_LABELS, hide_index=True, width="stretch")
     note = st.text_input("公開メモ（任意）", key="rooms_publish_note")
     if st.button("この割り当てを公開する", key="rooms_publish"):
         act(lambda s: service.publish(s, viewer(), meeting_id, note), lambda v: f"第{v.number}版として公開しました。")

@@ -40,7 +40,7 @@ def _accounts() -> None:
                 "ログインを設定すると使われます（設定方法は README の「ログインの設定」）。")
     with session() as s:
         table = gate.accounts_frame(s, v, auth.admin_emails())
-    show_table(table, hide_index=True, width="stretch")
+    show_table(table, labels=gate.ACCOUNT_LABELS, hide_index=True, width="stretch")
     st.caption("事務局: すべての機能。委員会: 人数・機関・グラフ・アンケート結果の集計だけ（氏名やメールアドレスは見えません）。"
                "ファシリテーターにはルーム割り当てのページからリンクを送ります。")
     with st.form("account_form", clear_on_submit=True):
@@ -55,7 +55,7 @@ def _accounts() -> None:
                 st.success(f"{esc(email)} を「{role}」として登録しました。")
             except AccessError as exc:
                 show_error(exc)
-    editable = table.loc[table["編集"] == "可", "メールアドレス"].tolist()
+    editable = table.loc[table["editable"] == "可", "email"].tolist()
     if editable:
         cols = st.columns([3, 1])
         target = cols[0].selectbox("登録を外すアカウント", editable, key="account_remove_target", placeholder="選んでください")

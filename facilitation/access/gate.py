@@ -5,6 +5,9 @@ HMAC-SHA256 over everything before it with a secret that lives in st.secrets / t
 for a local installation without one, in a file under data/, which git ignores). A link is accepted
 only when its signature is right, it has not expired, and its row in `facilitator_links` exists and
 is not revoked. The functions here never log tokens, e-mails or names.
+
+Frames for a page or the CLI have English snake_case columns, shown under the Japanese headers of
+the *_LABELS dict next to each.
 """
 
 from __future__ import annotations
@@ -278,9 +281,13 @@ def require_current(session: Session, viewer: Viewer, now: dt.datetime | None = 
         raise AccessDenied(MESSAGES["signature"])
 
 
+LINK_LABELS = {"room": "ルーム", "status": "状態", "expires": "有効期限", "issued": "発行", "issued_by": "発行者"}
+
+
 def links_frame(session: Session, viewer: Viewer, meeting_id: int,
                 now: dt.datetime | None = None) -> pd.DataFrame:
-    """The links issued for a meeting, for the secretariat's list (no tokens in it)."""
+    """The links issued for a meeting, for the secretariat's list (no tokens in it): id, then
+    LINK_LABELS."""
     require_secretariat(viewer)
     now = now or utcnow()
     rows = session.execute(
@@ -296,10 +303,10 @@ def links_frame(session: Session, viewer: Viewer, meeting_id: int,
             state = "期限切れ"
         else:
             state = "有効"
-        data.append({"ID": link.id, "ルーム": room_name, "状態": state,
-                     "有効期限": jst_text(link.expires_at), "発行": jst_text(link.issued_at),
-                     "発行者": link.issued_by})
-    return pd.DataFrame(data, columns=["ID", "ルーム", "状態", "有効期限", "発行", "発行者"])
+        data.append({"id": link.id, "room": room_name, "status": state,
+                     "expires": jst_text(link.expires_at), "issued": jst_text(link.issued_at),
+                     "issued_by": link.issued_by})
+    return pd.DataFrame(data, columns=["id", *LINK_LABELS])
 
 
 # --- The e-mail → role table ---------------------------------------------------------------
@@ -362,14 +369,18 @@ def remove_account(session: Session, viewer: Viewer, email: str) -> bool:
     return True
 
 
+ACCOUNT_LABELS = {"email": "メールアドレス", "role": "役割", "note": "メモ", "editable": "編集"}
+
+
 def accounts_frame(session: Session, viewer: Viewer, admin_emails: Iterable[str] | str | None = ()) -> pd.DataFrame:
-    """The role table for 設定, with the admins from secrets listed first (not editable here)."""
+    """The role table for 設定, with the admins from secrets listed first (not editable here;
+    `editable` reads 可 / 不可). Headers: ACCOUNT_LABELS."""
     require_secretariat(viewer)
-    data = [{"メールアドレス": e, "役割": SECRETARIAT, "メモ": "設定ファイル（secrets）で指定", "編集": "不可"}
+    data = [{"email": e, "role": SECRETARIAT, "note": "設定ファイル（secrets）で指定", "editable": "不可"}
             for e in sorted(normalise_admins(admin_emails))]
     for row in session.scalars(select(Account).order_by(Account.email)):
-        data.append({"メールアドレス": row.email, "役割": row.role, "メモ": row.label, "編集": "可"})
-    return pd.DataFrame(data, columns=["メールアドレス", "役割", "メモ", "編集"])
+        data.append({"email": row.email, "role": row.role, "note": row.label, "editable": "可"})
+    return pd.DataFrame(data, columns=list(ACCOUNT_LABELS))
 
 
 # --- Local mode ------------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """How good an assignment is, at a glance, against Zoom's random split and a first-come greedy;
-and, for each person, a Japanese sentence saying why they are in their room."""
+and, for each person, a Japanese sentence saying why they are in their room.
+
+Frames for a page or the CLI have English snake_case columns, shown under the Japanese headers of
+the *_LABELS dict next to each.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from facilitation.text import vocab
 
 RANK_NAMES = ("第1希望", "第2希望", "第3希望", "第4希望", "第5希望")
 SECTOR_ORDER = (vocab.KIND_MUNICIPALITY, vocab.KIND_NATIONAL, vocab.KIND_SHAKYO, vocab.KIND_PRIVATE)
+OPTIMISED, RANDOM, GREEDY = "この割り当て", "ランダム（Zoomの自動割り当て）", "先着順（希望順に空きへ）"  # method names
+TABLE_LABELS = {"metric": "指標", "optimised": OPTIMISED, "random": RANDOM, "greedy": GREEDY}
 
 
 @dataclass
@@ -41,7 +47,8 @@ class QualityReport:
     notes: list[str] = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
-        """The comparison as rows of figures (Japanese labels), one column per method.
+        """The comparison as rows of figures (Japanese row names), one column per method (headers:
+        TABLE_LABELS).
 
         The rule violations come first and stand beside each score: a method that breaks rules gets
         its score marked as not comparable, since breaking rules is what lets it score higher.
@@ -54,7 +61,7 @@ class QualityReport:
         rows.append(["希望外のルームの割合", *(f"{m.unchosen * 100:.0f}%" for m in ms)])
         rows.append(["前回までと同じ顔ぶれの重なり（組）", *(_num(m.repeats) for m in ms)])
         rows.append(["評価値（大きいほど良い）", *(_score_cell(m) for m in ms)])
-        return pd.DataFrame(rows, columns=["指標", *(m.label for m in ms)])
+        return pd.DataFrame(rows, columns=list(TABLE_LABELS))
 
     def comparison_note(self) -> str:
         """One or two Japanese sentences on how to read the comparison (which scores count)."""
@@ -129,7 +136,7 @@ def random_metrics(instance: Instance, runs: int = 20) -> Metrics:
     ms = [metrics(instance, *random_split(instance, seed), "ランダム") for seed in range(runs)]
     n = len(ms)
     return Metrics(
-        label="ランダム（Zoomの自動割り当て）",
+        label=RANDOM,
         shares=[sum(m.shares[k] for m in ms) / n for k in range(3)],
         unchosen=sum(m.unchosen for m in ms) / n,
         violations=sum(m.violations for m in ms) / n,
@@ -143,9 +150,9 @@ def report(instance: Instance, assignment: dict[str, str], facilitators: dict[st
     """Quality of an assignment next to a random split and a first-come greedy on the same people."""
     s = score(instance, assignment, facilitators)
     return QualityReport(
-        optimised=metrics(instance, assignment, facilitators, "この割り当て"),
+        optimised=metrics(instance, assignment, facilitators, OPTIMISED),
         random=random_metrics(instance, random_runs),
-        greedy=metrics(instance, *greedy_split(instance), "先着順（希望順に空きへ）"),
+        greedy=metrics(instance, *greedy_split(instance), GREEDY),
         violations=violations(instance, assignment, facilitators),
         composition=composition(instance, assignment, facilitators),
         with_choices=len(instance.people) - s.no_choice,
@@ -153,24 +160,32 @@ def report(instance: Instance, assignment: dict[str, str], facilitators: dict[st
     )
 
 
+COMPOSITION_LABELS = {"room": "ルーム", "theme": "テーマ", "people": "人数", "capacity": "定員",
+                      "facilitator": "ファシリテーター", "regions": "地域数", "region_breakdown": "地域の内訳",
+                      "program_breakdown": "事業の内訳"}
+
+
 def composition(instance: Instance, assignment: dict[str, str], facilitators: dict[str, str]) -> pd.DataFrame:
-    """Per room: size, capacity, people by sector, regions and programs (counts only, no names)."""
+    """Per room: size, capacity, people by sector, regions and programs (counts only, no names).
+
+    Headers: COMPOSITION_LABELS; the sector columns between facilitator and regions are named by
+    the sectors themselves (自治体, 社協…: values of the data, shown as they are)."""
     members = room_members(instance, assignment)
     sectors = [s for s in SECTOR_ORDER if any(p.sector == s for p in instance.people)]
     sectors += sorted({p.sector for p in instance.people if p.sector and p.sector not in sectors})
     rows = []
     for r in instance.rooms:
         ps = members[r.id]
-        row: dict[str, object] = {"ルーム": r.label, "テーマ": r.theme, "人数": len(ps),
-                                  "定員": r.capacity if r.capacity is not None else "",
-                                  "ファシリテーター": "あり" if r.id in facilitators else "なし"}
+        row: dict[str, object] = {"room": r.label, "theme": r.theme, "people": len(ps),
+                                  "capacity": r.capacity if r.capacity is not None else "",
+                                  "facilitator": "あり" if r.id in facilitators else "なし"}
         for sec in sectors:
             row[sec] = sum(1 for p in ps if p.sector == sec)
         areas = Counter(vocab.short_region(p.area) for p in ps if p.area)
-        row["地域数"] = len(areas)
-        row["地域の内訳"] = "・".join(f"{a}{n}" for a, n in areas.most_common())
+        row["regions"] = len(areas)
+        row["region_breakdown"] = "・".join(f"{a}{n}" for a, n in areas.most_common())
         programs = Counter(x for p in ps for x in p.programs)
-        row["事業の内訳"] = "・".join(f"{a}{n}" for a, n in programs.most_common(4))
+        row["program_breakdown"] = "・".join(f"{a}{n}" for a, n in programs.most_common(4))
         rows.append(row)
     return pd.DataFrame(rows)
 

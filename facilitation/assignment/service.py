@@ -5,6 +5,9 @@ mapped to rooms by `facilitation.choices` (one implementation for both pages and
 Instance ids: a person is "p<registration id>", a room "r<room id>". Pinned assignments stay where
 they are; a pinned facilitator is that room's fixed facilitator. `Room.facilitator_id` follows the
 saved answer so the roster and reports see who facilitates.
+
+Frames for a page or the CLI have English snake_case columns, shown under the Japanese headers of
+the *_LABELS dict next to each; documents (the Google Sheet tab, exports) keep Japanese headers.
 """
 
 from __future__ import annotations
@@ -151,18 +154,23 @@ class RoomInput:
     id: int | None = None
 
 
+ROOM_LABELS = {"name": "ルーム名", "theme": "テーマ", "capacity": "定員", "zoom_name": "Zoomのルーム名",
+               "facilitator": "ファシリテーター", "people": "人数"}
+
+
 def rooms_frame(session: Session, meeting_id: int) -> pd.DataFrame:
-    """The meeting's rooms for the editor: id, name, theme, capacity, Zoom name, people placed."""
+    """The meeting's rooms for the editor: id, name, theme, capacity, Zoom name, facilitator, people
+    placed (headers: ROOM_LABELS)."""
     counts = dict(session.execute(
         select(Assignment.room_id, func.count()).join(Room).where(Room.meeting_id == meeting_id)
         .group_by(Assignment.room_id)).all())
     rows = []
     for r in list_rooms(session, meeting_id):
         fac = session.get(Person, r.facilitator_id) if r.facilitator_id else None
-        rows.append({"id": r.id, "ルーム名": r.name, "テーマ": r.theme, "定員": r.capacity,
-                     "Zoomのルーム名": r.zoom_name, "ファシリテーター": fac.name if fac else "",
-                     "人数": counts.get(r.id, 0)})
-    return pd.DataFrame(rows, columns=["id", "ルーム名", "テーマ", "定員", "Zoomのルーム名", "ファシリテーター", "人数"])
+        rows.append({"id": r.id, "name": r.name, "theme": r.theme, "capacity": r.capacity,
+                     "zoom_name": r.zoom_name, "facilitator": fac.name if fac else "",
+                     "people": counts.get(r.id, 0)})
+    return pd.DataFrame(rows, columns=["id", *ROOM_LABELS])
 
 
 def save_rooms(session: Session, viewer: Viewer, meeting_id: int, rows: list[RoomInput]) -> list[Room]:
@@ -462,12 +470,14 @@ def quality(session: Session, meeting_id: int, status: Status | None = None) -> 
     return report(status.built.instance, status.assignment, status.facilitators)
 
 
-PEOPLE_COLUMNS = ["assignment_id", "version", "氏名", "所属", "区分", "ルーム", "固定", "ファシリテーター", "希望", "理由"]
+PEOPLE_LABELS = {"name": "氏名", "organisation": "所属", "sector": "区分", "room": "ルーム", "pinned": "固定",
+                 "facilitator": "ファシリテーター", "choice": "希望", "reason": "理由"}
+PEOPLE_COLUMNS = ["assignment_id", "version", *PEOPLE_LABELS]
 
 
 def people_frame(session: Session, viewer: Viewer, meeting_id: int, status: Status | None = None) -> pd.DataFrame:
     """One line per placed person with their room, pin, role, choice rank and reason (for the
-    editor). Committee: no names; facilitator: their own room only."""
+    editor; headers: PEOPLE_LABELS). Committee: no names; facilitator: their own room only."""
     if viewer.meeting_id is not None and viewer.meeting_id != meeting_id:
         raise AccessDenied("この会の割り当ては見られません。")
     status = status or check(session, meeting_id)
@@ -483,13 +493,13 @@ def people_frame(session: Session, viewer: Viewer, meeting_id: int, status: Stat
             continue
         rank = p.choices.index(room) + 1 if room in p.choices else None
         rows.append({"assignment_id": a.id, "version": a.version,
-                     "氏名": p.name if viewer.sees_names else "", "所属": p.org, "区分": p.sector,
-                     "ルーム": built.room[room].name, "固定": a.pinned, "ファシリテーター": a.is_facilitator,
-                     "希望": f"第{rank}希望" if rank else ("希望なし" if not p.choices else "希望外"),
-                     "理由": why.get(p.id, "") if viewer.sees_names else ""})
+                     "name": p.name if viewer.sees_names else "", "organisation": p.org, "sector": p.sector,
+                     "room": built.room[room].name, "pinned": a.pinned, "facilitator": a.is_facilitator,
+                     "choice": f"第{rank}希望" if rank else ("希望なし" if not p.choices else "希望外"),
+                     "reason": why.get(p.id, "") if viewer.sees_names else ""})
     frame = pd.DataFrame(rows, columns=PEOPLE_COLUMNS)
     if not viewer.sees_names:
-        frame = frame.drop(columns=["氏名", "理由"])
+        frame = frame.drop(columns=["name", "reason"])
     return frame
 
 
@@ -501,8 +511,8 @@ class EditOutcome:
 
 
 def apply_edits(session: Session, viewer: Viewer, meeting_id: int, edits: pd.DataFrame) -> EditOutcome:
-    """Save rows changed in the editor (room by name, 固定, ファシリテーター), refusing rows whose
-    version moved on since they were shown; then re-check the rules."""
+    """Save rows changed in the editor (people_frame's room by name, pinned, facilitator), refusing
+    rows whose version moved on since they were shown; then re-check the rules."""
     require_secretariat(viewer, SECRETARIAT_ONLY)
     rooms = {r.name: r for r in list_rooms(session, meeting_id)}
     changed, refused = 0, []
@@ -512,10 +522,10 @@ def apply_edits(session: Session, viewer: Viewer, meeting_id: int, edits: pd.Dat
             if a is None or a.room.meeting_id != meeting_id:
                 refused.append(concurrency.GONE)
                 continue
-            room = rooms.get(str(row["ルーム"]))
+            room = rooms.get(str(row["room"]))
             if room is None:
-                raise AssignmentError(f"ルーム「{row['ルーム']}」はこの会にありません。")
-            new = (room.id, bool(row["固定"]), bool(row["ファシリテーター"]))
+                raise AssignmentError(f"ルーム「{row['room']}」はこの会にありません。")
+            new = (room.id, bool(row["pinned"]), bool(row["facilitator"]))
             if new == (a.room_id, a.pinned, a.is_facilitator):
                 continue
             if a.version != int(row["version"]):
@@ -630,9 +640,14 @@ def publish(session: Session, viewer: Viewer, meeting_id: int, note: str = "") -
     return version
 
 
+DIFF_LABELS = {"name": "氏名", "organisation": "所属", "published_room": "公開時のルーム", "current_room": "現在のルーム",
+               "change": "変更"}
+
+
 def diff_since_published(session: Session, viewer: Viewer, meeting_id: int) -> pd.DataFrame:
-    """Who moved, arrived or left since the last published version (empty when nothing did)."""
-    columns = ["氏名", "所属", "公開時のルーム", "現在のルーム", "変更"]
+    """Who moved, arrived or left since the last published version (empty when nothing did;
+    headers: DIFF_LABELS)."""
+    columns = list(DIFF_LABELS)
     last = latest_version(session, meeting_id)
     if last is None:
         return pd.DataFrame(columns=columns)
@@ -648,8 +663,8 @@ def diff_since_published(session: Session, viewer: Viewer, meeting_id: int) -> p
         person = reg.person if reg else None
         org = person.organisation.name if (person and person.organisation) else (reg.org_text if reg else "")
         what = "追加" if old is None else ("取り消し" if new is None else "移動")
-        rows.append({"氏名": person.name if (person and viewer.sees_names) else "", "所属": org,
-                     "公開時のルーム": old or "", "現在のルーム": new or "", "変更": what})
+        rows.append({"name": person.name if (person and viewer.sees_names) else "", "organisation": org,
+                     "published_room": old or "", "current_room": new or "", "change": what})
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -11,6 +11,9 @@ kind). A run that is started again sends only what has no row yet (and, when ask
 a row left 「送信中」 by a crash is listed for the secretariat to check, never sent again by itself.
 After a new version is published, a person whose room (and role) did not change is not written
 to again.
+
+Frames for a page or the CLI have English snake_case columns, shown under the Japanese headers of
+the *_LABELS dict next to each.
 """
 
 from __future__ import annotations
@@ -393,11 +396,14 @@ def resolve_unknown(session: Session, viewer: Viewer, send_id: int, delivered: b
 
 # --- what the pages show ---
 
-LOG_COLUMNS = ["id", "送信日時", "版", "種類", "宛先", "氏名", "ルーム", "結果", "理由", "回数"]
+LOG_LABELS = {"sent_at": "送信日時", "version": "版", "kind": "種類", "recipient": "宛先", "name": "氏名",
+              "room": "ルーム", "status": "結果", "reason": "理由", "attempts": "回数"}
+LOG_COLUMNS = ["id", *LOG_LABELS]
 
 
 def log_frame(session: Session, viewer: Viewer, meeting_id: int, *, failures_only: bool = False) -> pd.DataFrame:
-    """The send log with recipients (secretariat only), newest first."""
+    """The send log with recipients (secretariat only), newest first; `status` reads 送信済み /
+    送信できず / 確認が必要 (headers: LOG_LABELS)."""
     _require_secretariat(viewer)
     q = select(MailSend).where(MailSend.meeting_id == meeting_id).order_by(MailSend.id.desc())
     rows = []
@@ -407,10 +413,11 @@ def log_frame(session: Session, viewer: Viewer, meeting_id: int, *, failures_onl
         reg = session.get(Registration, m.registration_id) if m.registration_id else None
         person = session.get(Person, reg.person_id) if reg else None
         when = to_jst(m.sent_at or m.updated_at)
-        rows.append({"id": m.id, "送信日時": f"{ja_date(when)} {when:%H:%M}" if when else "", "版": f"第{m.version_number}版",
-                     "種類": templates.KIND_LABELS.get(m.kind, m.kind), "宛先": m.recipient,
-                     "氏名": person.name if person else ("（テスト送信）" if m.kind == "test" else ""),
-                     "ルーム": m.room_name, "結果": STATE_OF_ROW[m.status], "理由": m.error, "回数": m.attempts})
+        rows.append({"id": m.id, "sent_at": f"{ja_date(when)} {when:%H:%M}" if when else "",
+                     "version": f"第{m.version_number}版", "kind": templates.KIND_LABELS.get(m.kind, m.kind),
+                     "recipient": m.recipient,
+                     "name": person.name if person else ("（テスト送信）" if m.kind == "test" else ""),
+                     "room": m.room_name, "status": STATE_OF_ROW[m.status], "reason": m.error, "attempts": m.attempts})
     return pd.DataFrame(rows, columns=LOG_COLUMNS)
 
 

@@ -1,4 +1,8 @@
-"""What the home page shows: the upcoming meeting with its key counts, and recent meetings."""
+"""What the home page shows: the upcoming meeting with its key counts, and recent meetings.
+
+Frames for a page or the CLI have English snake_case columns, shown under the Japanese headers of
+the *_LABELS dict next to each.
+"""
 
 from __future__ import annotations
 
@@ -41,19 +45,24 @@ def upcoming(session: Session) -> Upcoming | None:
     )
 
 
+RECENT_LABELS = {"fiscal_year": "年度", "number": "回", "kind": "種別", "date": "開催日", "format": "方法",
+                 "status": "状態", "people": "参加者（申込）", "rooms": "ルーム数"}
+
+
 def recent_meetings(session: Session, limit: int = 10) -> pd.DataFrame:
-    """Recent meetings with people and organisations counted the reports' way."""
+    """Recent meetings with people and organisations counted the reports' way (`people` is the
+    line 「27名（15機関：…）」; headers: RECENT_LABELS)."""
     rows = []
     for m in schedule.list_meetings(session)[:limit]:
         c = schedule.meeting_counts(session, m.id)
         rows.append({
-            "年度": ja_fiscal_year(m.fiscal_year),
-            "回": f"第{m.number}回" if m.number else "",
-            "種別": m.kind,
-            "開催日": ja_date(m.starts_at),
-            "方法": m.format,
-            "状態": m.status,
-            "参加者（申込）": c.line,
-            "ルーム数": c.rooms,
+            "fiscal_year": ja_fiscal_year(m.fiscal_year),
+            "number": f"第{m.number}回" if m.number else "",
+            "kind": m.kind,
+            "date": ja_date(m.starts_at),
+            "format": m.format,
+            "status": m.status,
+            "people": c.line,
+            "rooms": c.rooms,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(RECENT_LABELS))
