@@ -8,6 +8,7 @@ Streamlit a neutralised frame (facilitation.files.exports.safe_frame) and show e
 from __future__ import annotations
 
 import ast
+import json
 
 import pandas as pd
 from sqlalchemy import select
@@ -71,24 +72,22 @@ def test_a_formula_named_registrant_reaches_streamlit_neutralised(monkeypatch, d
     assert HOSTILE not in cells
 
 
-SCRIPT = """
-import sys
-sys.path.insert(0, {root!r})
-import pandas as pd
-import streamlit as st
-from ui.common import show_editor, show_table
-df = pd.DataFrame({{"氏名": [{hostile!r}, "-", None], "人数": [1.0, -2.0, None]}})
-show_table(df, key="shown")
-st.session_state["edited"] = show_editor(df, key="edited_frame")
-"""
-
-
-def test_editor_gives_back_the_original_text_and_tables_show_dashes(tmp_path):
-    path = tmp_path / "tables_script.py"
-    path.write_text(SCRIPT.format(root=str(ROOT), hostile=HOSTILE))
-    at = AppTest.from_file(str(path), default_timeout=30)
+def _run(body: str) -> AppTest:
+    """A one-off page using the table helpers (`df`, `show_table`, `show_editor` and `st` are at hand)."""
+    head = (f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nimport pandas as pd\nimport streamlit as st\n"
+            "from ui.common import show_editor, show_table\n")
+    at = AppTest.from_string(head + body, default_timeout=30)
     at.run()
     assert not at.exception
+    return at
+
+
+def test_editor_gives_back_the_original_text_and_tables_show_dashes():
+    at = _run(f"""
+df = pd.DataFrame({{"氏名": [{HOSTILE!r}, "-", None], "人数": [1.0, -2.0, None]}})
+show_table(df, key="shown")
+st.session_state["edited"] = show_editor(df, key="edited_frame")
+""")
     shown = at.dataframe[0].value
     assert shown["氏名"].tolist() == ["'" + HOSTILE, "-", "—"]  # "-" is not a formula; None reads 「—」
     assert shown["人数"].tolist()[:2] == [1.0, -2.0]  # numbers stay numbers
@@ -97,31 +96,17 @@ def test_editor_gives_back_the_original_text_and_tables_show_dashes(tmp_path):
     assert edited["氏名"].tolist()[:2] == [HOSTILE, "-"]  # saved back exactly as it was
 
 
-LABELLED = """
-import sys
-sys.path.insert(0, {root!r})
-import pandas as pd
-import streamlit as st
-from ui.common import show_editor, show_table
-df = pd.DataFrame({{"id": [7, 8], "name": ["山田", {hostile!r}], "people": [1, 2]}})
+def test_domain_columns_are_shown_under_japanese_headers_and_come_back_english():
+    at = _run(f"""
+df = pd.DataFrame({{"id": [7, 8], "name": ["山田", {HOSTILE!r}], "people": [1, 2]}})
 labels = {{"name": "氏名", "people": "人数"}}
 show_table(df, labels=labels, column_config={{"id": None}}, key="shown")
 st.session_state["edited"] = show_editor(df, labels=labels, disabled=["name"], key="edited_frame",
-                                         column_config={{"id": None, "people": st.column_config.NumberColumn("人数", min_value=0)}})
-"""
-
-
-def test_domain_columns_are_shown_under_japanese_headers_and_come_back_english(tmp_path):
-    path = tmp_path / "labelled_script.py"
-    path.write_text(LABELLED.format(root=str(ROOT), hostile=HOSTILE))
-    at = AppTest.from_file(str(path), default_timeout=30)
-    at.run()
-    assert not at.exception
+    column_config={{"id": None, "people": st.column_config.NumberColumn("人数", min_value=0)}})
+""")
     shown = at.dataframe[0].value
     assert list(shown.columns) == ["id", "氏名", "人数"]
     assert shown["氏名"].tolist() == ["山田", "'" + HOSTILE]
-    import json
-
     config = json.loads(at.dataframe[1].proto.columns)  # the editor's options, keyed by the shown headers
     assert config["人数"]["type_config"]["min_value"] == 0 and config["氏名"]["disabled"] is True
     edited = at.session_state["edited"]
