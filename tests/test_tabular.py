@@ -143,3 +143,13 @@ def test_a_title_line_and_blank_lines_above_the_header_are_skipped():
     assert t.headers == forms.STANDARD_HEADERS and [t.row_number(i) for i in range(2)] == [7, 8]
     # A single very wide row does not move the header down (the median of the rows below decides).
     assert from_values([["氏名", "メール"], ["a", "b"], ["c", "d", *"efghijklmnop"]]).headers[:2] == ["氏名", "メール"]
+
+
+def test_the_shipped_form_template_is_the_standard_form():
+    """README points the secretariat to this file to build their Google Form: it must match what the import expects."""
+    import csv
+
+    with forms.TEMPLATE_CSV.open(encoding="utf-8-sig", newline="") as f:
+        headers = next(csv.reader(f))
+    assert headers == forms.STANDARD_HEADERS
+    assert [forms.recognise(h)[0] for h in headers] == list(forms.STANDARD)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from facilitation.assignment.instance import Instance, Result
 from facilitation.files.exports import looks_like_formula, to_xlsx_bytes
 from facilitation.text.normalize import clean, email_key
 
@@ -87,23 +86,6 @@ class ZoomExport:
 def guest_name(room: RosterRoom, name: str) -> str:
     """The display name a guest sets in Zoom so the host can move them: 「R3_佐藤陽子」."""
     return f"{room.code}_{clean(name).replace(' ', '')}"
-
-
-def roster_from_result(instance: Instance, result: Result, title: str = "") -> Roster:
-    """A roster from a solved instance (names and e-mails as the instance has them)."""
-    rooms = [RosterRoom(id=r.id, name=r.label, theme=r.theme, zoom_name=r.zoom_name, capacity=r.capacity,
-                        position=k + 1) for k, r in enumerate(instance.rooms)]
-    fac = set(result.facilitators.values())
-    entries = []
-    for p in instance.people:
-        room = result.assignment.get(p.id)
-        if room is None:
-            continue
-        rank = p.choices.index(room) + 1 if room in p.choices else None
-        entries.append(RosterEntry(room_id=room, name=p.name or p.id, org=p.org, email=p.email, area=p.area,
-                                   sector=p.sector, facilitator=p.id in fac, choice_rank=rank,
-                                   reason=result.why.get(p.id, ""), pinned=p.pinned == room))
-    return Roster(title=title, rooms=rooms, entries=entries)
 
 
 def zoom_csv(roster: Roster) -> ZoomExport:

@@ -261,11 +261,3 @@ def split_multi(text: str, options: tuple[str, ...] = KNOWN_PROGRAMS) -> list[st
     if not text:
         return []
     return list(_split_multi_cached(text, tuple(options)))
-
-
-def template_headers() -> list[str]:
-    """The header row of the shipped template file (the standard questions in order)."""
-    import csv
-
-    with TEMPLATE_CSV.open(encoding="utf-8-sig") as f:
-        return next(csv.reader(f))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import NO_VALUE
 
 from facilitation.access.roles import AccessDenied, Viewer
-from facilitation.storage.models import AuditEntry, Base, utcnow
+from facilitation.storage.models import AuditEntry, utcnow
 from facilitation.text.dates import to_jst
 
 ACTION_LABELS = {"insert": "追加", "update": "変更", "delete": "削除", "bulk_update": "一括変更",
@@ -256,10 +256,6 @@ def entities(session: Session) -> list[str]:
 
 def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
-
-
-def known_tables() -> list[str]:
-    return sorted(t for t in Base.metadata.tables if t not in SKIP_TABLES)
 
 
 register()

@@ -137,10 +137,6 @@ class Question:
         return self.kind == SCALE or (self.kind == GRID and self.scale_options)
 
     @property
-    def is_choice(self) -> bool:
-        return self.kind in CHOICE_KINDS
-
-    @property
     def positive(self) -> list[str]:
         """The favourable half of a scale (とても役に立った・役に立った); [] for other kinds."""
         if not self.ordered or len(self.options) < 2:

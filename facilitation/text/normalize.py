@@ -175,8 +175,3 @@ def email_key(email: object) -> str:
     s = clean(email).lower().replace(" ", "")
     s = s.removeprefix("mailto:")
     return s if _EMAIL_RE.match(s) else ""
-
-
-def is_email(text: object) -> bool:
-    """True when the text looks like one e-mail address."""
-    return bool(email_key(text))
