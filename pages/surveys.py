@@ -57,5 +57,6 @@ if v.is_secretariat:
     with tabs["取り込み"]:
         if survey_id is not None:
             sv.reread_section(survey_id)
+            sv.delete_section(survey_id)
         st.markdown("**新しいアンケートを取り込む**")
         sv.import_section(survey_id)

@@ -109,4 +109,18 @@ def test_import_a_survey_when_one_exists_and_again(surveys_app, browser, output_
     with db.session(url) as s:
         titles = sorted(s.scalars(select(SurveySheet.title)))
     assert titles == sorted(["前回の事後アンケート", TITLE])
+
+    # The trial import is deleted again: only after the confirmation, and nothing else goes with it.
+    page.get_by_text("このアンケートを削除する").click()
+    settle_and_check(page, "削除を開く")
+    delete = page.get_by_role("button", name="削除する", exact=True)
+    assert delete.is_disabled()
+    page.get_by_text("削除してよいことを確認しました").click()
+    settle_and_check(page, "削除の確認")
+    delete.click()
+    page.get_by_text(f"「{TITLE}」を削除しました。").wait_for(timeout=60_000)
+    settle_and_check(page, "削除する")
+    assert counts(url) == (surveys_before, responses_before)
+    assert shown_survey(page).startswith("前回の事後アンケート")
+    assert selected_tab(page) == ["取り込み"]
     context.close()

@@ -4,7 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from facilitation.access import privacy
 from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
@@ -13,7 +13,7 @@ from facilitation.meetings import schedule
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Organisation, Person, Registration, Room
 from facilitation.surveys import comments, store
-from facilitation.surveys.models import SurveyResponse
+from facilitation.surveys.models import SurveyCommentTag, SurveyResponse
 from facilitation.surveys.summary import crosstab
 from facilitation.text.normalize import org_key, person_key
 
@@ -299,6 +299,25 @@ def test_a_different_file_is_a_new_survey(network):
         second = store.import_table(s, SECRETARIAT_LOCAL, other, title="別のアンケート", meeting_id=ids["m1"])
         assert second.outcome == store.NEW and second.survey_id != first.survey_id
         assert len(store.list_surveys(s)) == 2
+
+
+def test_deleting_a_survey_takes_its_responses_and_tags_and_nothing_else(network):
+    url, ids = network
+    kept = _import(url, ids["m2"]).survey_id
+    table = read_table((DATA / "evaluation_utf8.csv").read_bytes(), "evaluation_utf8.csv")
+    with db.session(url) as s:
+        wrong = store.import_table(s, SEC, Table(headers=table.headers, rows=table.rows[:3]), title="試しに取り込んだもの",
+                                   meeting_id=None).survey_id
+        comments.set_tags(s, SEC, store.response_ids(s, wrong)[0], COMMENT, ["連携"])
+        comments.set_tags(s, SEC, store.response_ids(s, kept)[0], COMMENT, ["連携"])
+    with db.session(url) as s:
+        assert store.delete_survey(s, SEC, wrong) == "試しに取り込んだもの"
+    with db.session(url) as s:
+        assert [i.id for i in store.list_surveys(s)] == [kept]
+        assert s.scalar(select(func.count()).select_from(SurveyResponse)) == 12  # the kept survey's rows only
+        assert s.scalar(select(func.count()).select_from(SurveyCommentTag)) == 1
+        with pytest.raises(store.SurveyError, match="すでに削除されています"):
+            store.delete_survey(s, SEC, wrong)
 
 
 def test_only_the_secretariat_tags_and_reads_every_other_text(network):

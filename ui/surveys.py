@@ -48,8 +48,8 @@ def pick_survey(v: Viewer) -> int | None:
     labels = {i.id: f"{i.title} — {i.meeting_label}（回答 {i.responses}件）" for i in items}
     if (chosen := st.session_state.pop(PENDING_PICK, None)) in labels:  # set by an import on the last run
         st.session_state["survey_id"] = chosen
-    if st.session_state.get("survey_id") not in labels:
-        st.session_state.pop("survey_id", None)
+    if st.session_state.get("survey_id") not in labels:  # none chosen yet, or the chosen one was deleted
+        st.session_state["survey_id"] = next(iter(labels))  # set, not dropped: the browser shows it too
     return st.selectbox("アンケート", list(labels), format_func=labels.get, key="survey_id", placeholder="選んでください")
 
 
@@ -289,6 +289,27 @@ def import_section(current: int | None) -> None:
             st.rerun()
     except SHOWN_ERRORS as exc:
         show_error(exc)
+
+
+def delete_section(survey_id: int) -> None:
+    """Delete the chosen survey (a wrong file or a trial import), after an explicit confirmation."""
+    with session() as s:
+        info = next((i for i in store.list_surveys(s) if i.id == survey_id), None)
+    if info is None:
+        return
+    with st.expander("このアンケートを削除する"):
+        st.caption(f"「{esc(info.title)}」（回答 {info.responses}件）を、回答とタグごと削除します。元に戻せません。")
+        sure = st.checkbox("削除してよいことを確認しました", key=f"sv_delete_sure_{survey_id}")
+        if st.button("削除する", key=f"sv_delete_{survey_id}", disabled=not sure):
+            try:
+                with session() as s:
+                    title = store.delete_survey(s, viewer(), survey_id)
+            except SHOWN_ERRORS as exc:
+                show_error(exc)
+                return
+            st.session_state.pop("survey_id", None)
+            st.session_state[IMPORT_MESSAGE] = ("deleted", f"「{title}」を削除しました。", [])
+            st.rerun()
 
 
 def reread_section(survey_id: int) -> None:

@@ -309,9 +309,15 @@ def set_corrections(session: Session, viewer: Viewer, survey_id: int, kinds: dic
         sheet.options = {k: [clean(o) for o in v if clean(o)] for k, v in options.items() if v}
 
 
-def delete_survey(session: Session, viewer: Viewer, survey_id: int) -> None:
+def delete_survey(session: Session, viewer: Viewer, survey_id: int) -> str:
+    """Delete a survey with its responses and tags (a wrong file, a test import); its title, for the message."""
     require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
-    session.execute(delete(SurveySheet).where(SurveySheet.id == survey_id))
+    sheet = session.get(SurveySheet, survey_id)
+    if sheet is None:
+        raise SurveyError(f"アンケート（ID {survey_id}）が見つかりません。すでに削除されています。")
+    title = sheet.title
+    session.execute(delete(SurveySheet).where(SurveySheet.id == survey_id))  # responses and tags cascade
+    return title
 
 
 # --- Respondent attributes for cross-tabs ---------------------------------------------------------
