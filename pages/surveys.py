@@ -5,7 +5,7 @@ import streamlit as st
 from facilitation.access.roles import AccessDenied
 from facilitation.surveys import comments
 from ui import surveys as sv
-from ui.common import session, show_error, viewer
+from ui.common import session, show_error, show_flash, viewer
 
 st.title("アンケート")
 v = viewer()
@@ -13,6 +13,7 @@ st.caption("Google フォームの回答を、質問ごとの回答数（n）・
            + ("" if v.sees_names else "氏名・メールアドレス・自由記述の本文は表示しません（集計のみ）。"))
 
 survey_id = sv.pick_survey(v)
+show_flash()
 
 if v.is_secretariat:
     names = ["結果", "クロス集計", "推移", "自由記述", "質問の種類", "取り込み", "出力"]

@@ -9,7 +9,7 @@ from facilitation.mail import outbox
 from facilitation.mail.smtp import SmtpSettings, Transport, load_settings
 
 from . import auth, links
-from .common import SHOWN_ERRORS, esc, flash, session, show_error, show_problems, show_table, viewer
+from .common import SHOWN_ERRORS, act, esc, flash, session, show_error, show_problems, show_table, viewer
 
 
 def smtp_settings() -> tuple[SmtpSettings | None, str]:
@@ -170,10 +170,4 @@ def failures(meeting_id: int) -> None:
 
 
 def _resolve(send_id: int, delivered: bool) -> None:
-    try:
-        with session() as s:
-            outbox.resolve_unknown(s, viewer(), send_id, delivered)
-    except SHOWN_ERRORS as exc:
-        show_error(exc)
-        return
-    st.rerun()
+    act(lambda s: outbox.resolve_unknown(s, viewer(), send_id, delivered))

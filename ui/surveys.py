@@ -16,6 +16,7 @@ from facilitation.text import textmining
 
 from .common import (
     SHOWN_ERRORS,
+    act,
     db_url,
     esc,
     meeting_picker,
@@ -301,15 +302,7 @@ def delete_section(survey_id: int) -> None:
         st.caption(f"「{esc(info.title)}」（回答 {info.responses}件）を、回答とタグごと削除します。元に戻せません。")
         sure = st.checkbox("削除してよいことを確認しました", key=f"sv_delete_sure_{survey_id}")
         if st.button("削除する", key=f"sv_delete_{survey_id}", disabled=not sure):
-            try:
-                with session() as s:
-                    title = store.delete_survey(s, viewer(), survey_id)
-            except SHOWN_ERRORS as exc:
-                show_error(exc)
-                return
-            st.session_state.pop("survey_id", None)
-            st.session_state[IMPORT_MESSAGE] = ("deleted", f"「{title}」を削除しました。", [])
-            st.rerun()
+            act(lambda s: store.delete_survey(s, viewer(), survey_id), lambda title: f"「{esc(title)}」を削除しました。")
 
 
 def reread_section(survey_id: int) -> None:
