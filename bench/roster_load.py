@@ -432,15 +432,26 @@ def final_state(url: str, world: dict, phones: list, desk, proto, timeout: float
             "errors": errors}
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0.0
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    out = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+        out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    return sum(cpu_by_pid(pids).values())
+
+
+def cpu_since(before: dict[int, float]) -> float:
+    """CPU seconds used since `before` by the processes still running (one that ended, e.g. a
+    Chromium helper, no longer counts instead of making the sum negative)."""
+    now = cpu_by_pid(list(before))
+    return sum(now[pid] - before[pid] for pid in now)
 
 
 def chromium_pids() -> list[int]:
@@ -574,7 +585,7 @@ def main() -> int:
                 print(f"idle server CPU over {args.idle:.0f} s: {idle_cpu * 100:.1f} % of a core "
                       f"({idle_cpu * 100 * 10 / (args.phones + args.protocol_phones + 1):.1f} % per 10 pages)", flush=True)
             browsers = chromium_pids()
-            cpu0, browser_cpu0, wall0 = cpu_seconds([proc.pid]), cpu_seconds(browsers), time.monotonic()
+            cpu0, browser_cpu0, wall0 = cpu_seconds([proc.pid]), cpu_by_pid(browsers), time.monotonic()
 
             if secretaries:
                 secretaries.start()
@@ -658,7 +669,7 @@ def main() -> int:
                       f"overview {desk_lat if desk_lat is not None else float('nan'):.1f} s, missed {len(pending)}")
             wall = time.monotonic() - wall0
             server_cpu = (cpu_seconds([proc.pid]) - cpu0) / wall
-            browser_cpu = (cpu_seconds(browsers) - browser_cpu0) / wall
+            browser_cpu = cpu_since(browser_cpu0) / wall
             if secretaries:
                 secretaries.finish()
                 final = final_state(url, world, phones, desk, proto, args.timeout)
