@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from facilitation.access import gate
-from facilitation.access.roles import SECRETARIAT_LOCAL
+from facilitation.access.roles import SECRETARIAT_LOCAL, Viewer
 from facilitation.rosters import live
 from facilitation.storage import db
 from facilitation.storage.models import Assignment
@@ -221,6 +221,36 @@ def test_the_overview_route_serves_a_secretariat_page_only(served):
     with db.session(url) as s:
         live.mark_attendance(s, w["placed"][last_room][1], "", SECRETARIAT_LOCAL)
 
+
+
+def test_with_sign_in_the_overview_route_serves_a_current_secretariat_account_only(demo_copy_url, monkeypatch):
+    """The route's check for signed-in accounts (no OIDC provider here: the settings are patched):
+    the ticket's account must still be 事務局 in the role table or the admin list at each wait."""
+    from facilitation.access.roles import COMMITTEE, SECRETARIAT
+    from ui import auth
+
+    monkeypatch.setenv("FACILITATION_DB_URL", demo_copy_url)
+    monkeypatch.setenv(gate.SECRET_ENV, SECRET)
+    monkeypatch.setattr(auth, "auth_configured", lambda: True)
+    monkeypatch.setattr(auth, "admin_emails", lambda: ["admin@example.org"])
+    meeting = 1
+    local = {"host": "127.0.0.1:8501"}
+
+    def ok(email: str, ticket_meeting: int = meeting) -> bool:
+        ticket = live_stamp.overview_ticket(SECRET.encode(), ticket_meeting, email)
+        return live_stamp._overview_ok(ticket, meeting, "127.0.0.1", local)
+
+    with db.session(demo_copy_url) as s:
+        gate.set_account(s, SECRETARIAT_LOCAL, "staff@example.org", SECRETARIAT)
+        gate.set_account(s, SECRETARIAT_LOCAL, "iin@example.org", COMMITTEE)
+    assert ok("admin@example.org") and ok("staff@example.org")
+    assert not ok("iin@example.org")  # the committee sees counts only, never this route
+    assert not ok("stranger@example.org")
+    assert not ok("local")  # local mode ends once sign-in is configured
+    assert not ok("staff@example.org", ticket_meeting=meeting + 1)
+    with db.session(demo_copy_url) as s:  # a secretary who leaves is refused at the next wait
+        gate.remove_account(s, Viewer(role=SECRETARIAT, email="admin@example.org"), "staff@example.org")
+    assert not ok("staff@example.org")
 
 @pytest.mark.timeout(300)
 def test_an_idle_overview_does_not_rerun_and_a_tap_shows_at_once(served, browser, output_dir):
