@@ -221,6 +221,7 @@ export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".live-stamp");
   root._since = data.since;   // the stamp this rerun showed
+  root._data = data;          // this rerun's address (a fresh overview ticket on every rerun)
   root._alive = true;
   if (!root._loop) {
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -228,13 +229,14 @@ export default function (component) {
       let count = 0;
       while (root._alive) {
         let changed = false;
+        const d = root._data;
         try {
-          const url = data.route + "?" + data.query + "&since=" + encodeURIComponent(root._since);
+          const url = d.route + "?" + d.query + "&since=" + encodeURIComponent(root._since);
           const res = await fetch(url, { cache: "no-store" });
           if (!res.ok) throw new Error(String(res.status));
           changed = (await res.json()).changed;
         } catch (e) {
-          await sleep(data.fallback_ms);  // no route, or the server is away: rerun periodically
+          await sleep(d.fallback_ms);  // no route, or the server is away: rerun periodically
           changed = true;
         }
         if (!root._alive) break;
