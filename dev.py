@@ -4,7 +4,11 @@
     python3 dev.py run    # venv + requirements.txt + database (demo on first start) + app on :8501
     python3 dev.py test   # venv + requirements-dev.txt (app + test tools) + the whole test suite
 
-Extra arguments after `test` go to pytest (e.g. `python3 dev.py test tests/test_model.py -x`).
+`run` serves serve.py: the same app as streamlit_app.py plus the live roster's change route, so the
+facilitators' phones and the secretariat's overview wait for a change instead of refreshing every
+3 s (ui/live_stamp.py). `streamlit run streamlit_app.py` still works (AppTest and tests start it).
+Extra arguments after `run` go to streamlit, after `test` to pytest (e.g. `python3 dev.py test
+tests/test_model.py -x`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ REQUIREMENTS = ROOT / "requirements.txt"  # what the app needs
 DEV_REQUIREMENTS = ROOT / "requirements-dev.txt"  # the app plus the test tools
 CONSTRAINTS = ROOT / "constraints.txt"  # every transitive version, as tested
 STAMP = VENV / ".requirements.sha256"
+ENTRY = "serve.py"  # streamlit_app.py + the live roster's change route (see the README's サーバーで動かす)
 
 
 def _digest(requirements: Path) -> str:
@@ -54,7 +59,7 @@ def run(args: list[str]) -> int:
     subprocess.run([PYTHON, "-m", "facilitation", "init"], check=True, cwd=ROOT)
     port = os.environ.get("PORT", "8501")
     print(f"ブラウザで http://localhost:{port} を開いてください（終了は Ctrl+C）。", flush=True)
-    cmd = [PYTHON, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", port,
+    cmd = [PYTHON, "-m", "streamlit", "run", ENTRY, "--server.port", port,
            "--server.address", os.environ.get("ADDRESS", "localhost"), *args]
     try:
         return subprocess.call(cmd, cwd=ROOT)

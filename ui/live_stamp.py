@@ -10,6 +10,14 @@ per room and process, shared by every waiting phone of the room, so an idle phon
 it within about POLL_SECONDS. Several app processes each read the shared database, so a change made
 through one process is seen by phones attached to another.
 
+The secretariat's all-rooms overview waits the same way on `/_roster/stamp?meeting=…&ticket=…`
+(`live.meeting_stamp`, the whole meeting). The ticket is minted by the overview's own run, which only
+a secretariat session reaches: it names the meeting and the viewer, is signed with the link key and
+expires after TICKET_HOURS. The route checks it the way the room route checks a facilitator link
+(signature, expiry, then the database and the settings: an account must still be 事務局; the local
+mode's secretariat must still come over loopback without a proxy and with no sign-in configured), so
+a facilitator link, a forged or foreign ticket, or no ticket at all is refused (403) before it waits.
+
 On a change (or a link that is no longer valid) the component triggers a rerun of the fragment it is
 in; that rerun checks the link again (`live.check_room`), so a revoked link stops at once. If the
 route is missing or fails, the component falls back to a rerun every `fallback_seconds`. With plain
@@ -19,8 +27,12 @@ route is missing or fails, the component falls back to a rerun every `fallback_s
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import os
 import time
+import urllib.parse
 
 import streamlit as st
 
@@ -28,6 +40,8 @@ ROUTE = "/_roster/stamp"
 ACTIVE_ENV = "FACILITATION_LIVE_ROUTE"  # set by serve.py: this process serves ROUTE
 POLL_SECONDS = 0.5  # how often a waiting request looks at the meeting's (shared) stamp
 WAIT_SECONDS = 20.0  # longest a request is held before it answers "unchanged"
+TICKET_VERSION = "o1"  # the overview's ticket (never a facilitator link: those start with v1)
+TICKET_HOURS = 12  # a ticket is minted again on every rerun of the overview
 
 
 def route_active() -> bool:
@@ -36,21 +50,24 @@ def route_active() -> bool:
 
 # --- server side (runs in the ASGI event loop, never in a script run) ---
 
-_stamps: dict[tuple[int, int], tuple[float, str]] = {}  # (meeting, room) → (monotonic time read, stamp)
-_locks: dict[tuple[int, int], asyncio.Lock] = {}
+_stamps: dict[tuple[int, int | None], tuple[float, str]] = {}  # (meeting, room or None) → (time read, stamp)
+_locks: dict[tuple[int, int | None], asyncio.Lock] = {}
 
 
-def _read_stamp(meeting_id: int, room_id: int) -> str:
+def _read_stamp(meeting_id: int, room_id: int | None) -> str:
     from facilitation.rosters import live
     from facilitation.storage import db
 
     from .common import db_url
     with db.session(db_url(), actor="roster") as s:
+        if room_id is None:
+            return live.meeting_stamp(s, meeting_id)
         return live.room_stamp(s, meeting_id, room_id)
 
 
-async def current_stamp(meeting_id: int, room_id: int) -> str:
-    """The room's stamp, read at most once per POLL_SECONDS however many phones wait."""
+async def current_stamp(meeting_id: int, room_id: int | None) -> str:
+    """The room's stamp (None: the whole meeting's), read at most once per POLL_SECONDS however
+    many pages wait."""
     key = (meeting_id, room_id)
     lock = _locks.setdefault(key, asyncio.Lock())
     async with lock:
@@ -76,10 +93,99 @@ def _link_ok(token: str) -> tuple[bool, tuple[int, int] | None, float]:
     return True, (check.meeting_id, check.room_id), (check.expires_at - utcnow()).total_seconds()
 
 
+# --- the secretariat overview's ticket ---
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _sign(secret: bytes, body: str) -> str:
+    return _b64(hmac.new(secret, b"overview-stamp:" + body.encode(), hashlib.sha256).digest())
+
+
+def overview_ticket(secret: bytes, meeting_id: int, email: str, now: float | None = None) -> str:
+    """The ticket a secretariat overview sends with each wait: meeting, viewer, expiry, signature."""
+    expires = int((now or time.time()) + TICKET_HOURS * 3600)
+    body = f"{TICKET_VERSION}.{int(meeting_id)}.{expires}.{_b64(email.encode())}"
+    return f"{body}.{_sign(secret, body)}"
+
+
+def ticket_email(ticket: str, secret: bytes, meeting_id: int, now: float | None = None) -> str | None:
+    """The viewer's e-mail ("local" in local mode) of a valid ticket for this meeting, else None."""
+    parts = (ticket or "").split(".")
+    if len(ticket or "") > 500 or len(parts) != 5 or parts[0] != TICKET_VERSION:
+        return None
+    _, meeting, expires, email, sig = parts
+    if not (meeting.isdigit() and expires.isdigit() and len(expires) <= 12):
+        return None
+    if not hmac.compare_digest(_sign(secret, ".".join(parts[:4])).encode(), sig.encode()):
+        return None
+    if int(meeting) != meeting_id or int(expires) <= (now or time.time()):
+        return None
+    try:
+        return base64.urlsafe_b64decode(email + "=" * (-len(email) % 4)).decode()
+    except ValueError:
+        return None
+
+
+def _overview_ok(ticket: str, meeting_id: int, client_ip: str | None, headers) -> bool:
+    """Whether this request comes from a page the secretariat may still see, checked like the gate."""
+    from facilitation.access import gate
+    from facilitation.access.roles import SECRETARIAT_LOCAL
+    from facilitation.storage import db
+
+    from . import auth
+    from .common import db_url
+    email = ticket_email(ticket, auth.link_secret(), meeting_id)
+    if email is None:
+        return False
+    if email == SECRETARIAT_LOCAL.email:  # local mode: this computer only, as the gate decides it
+        return not auth.auth_configured() and gate.is_loopback_request(
+            client_ip, headers, proxied=gate.behind_proxy(auth.settings().get("behind_proxy")))
+    if not auth.auth_configured():
+        return False
+    with db.session(db_url(), actor="roster") as s:
+        viewer = gate.viewer_for(s, email, auth.admin_emails())
+    return viewer is not None and viewer.is_secretariat
+
+
+async def _overview_endpoint(request, headers: dict):
+    from starlette.responses import JSONResponse
+
+    refused = JSONResponse({"changed": True, "refused": True}, status_code=403, headers=headers)
+    meeting = request.query_params.get("meeting", "")[:12]
+    ticket = request.query_params.get("ticket", "")[:500]
+    since = request.query_params.get("since", "")[:500]
+    if not meeting.isdigit() or "token" in request.query_params:
+        return refused
+    try:
+        ok = await asyncio.to_thread(_overview_ok, ticket, int(meeting), request.client.host if request.client
+                                     else None, dict(request.headers))
+    except Exception:  # the database is away: the page's own rerun says so in Japanese
+        return JSONResponse({"changed": True}, headers=headers)
+    if not ok:
+        return refused
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            now = await current_stamp(int(meeting), None)
+        except Exception:
+            return JSONResponse({"changed": True}, headers=headers)
+        if now != since:
+            return JSONResponse({"changed": True}, headers=headers)
+        if time.monotonic() >= deadline:
+            return JSONResponse({"changed": False}, headers=headers)
+        if await request.is_disconnected():
+            return JSONResponse({"changed": False}, headers=headers)
+        await asyncio.sleep(POLL_SECONDS)
+
+
 async def stamp_endpoint(request):  # a Starlette endpoint; imports kept local (no starlette at script time)
     from starlette.responses import JSONResponse
 
     headers = {"Cache-Control": "no-store"}
+    if "meeting" in request.query_params:
+        return await _overview_endpoint(request, headers)
     token = request.query_params.get("token", "")[:300]
     since = request.query_params.get("since", "")[:500]
     try:
@@ -115,6 +221,7 @@ export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".live-stamp");
   root._since = data.since;   // the stamp this rerun showed
+  root._data = data;          // this rerun's address (a fresh overview ticket on every rerun)
   root._alive = true;
   if (!root._loop) {
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -122,13 +229,14 @@ export default function (component) {
       let count = 0;
       while (root._alive) {
         let changed = false;
+        const d = root._data;
         try {
-          const url = data.route + "?token=" + encodeURIComponent(data.token) + "&since=" + encodeURIComponent(root._since);
+          const url = d.route + "?" + d.query + "&since=" + encodeURIComponent(root._since);
           const res = await fetch(url, { cache: "no-store" });
           if (!res.ok) throw new Error(String(res.status));
           changed = (await res.json()).changed;
         } catch (e) {
-          await sleep(data.fallback_ms);  // no route, or the server is away: rerun periodically
+          await sleep(d.fallback_ms);  // no route, or the server is away: rerun periodically
           changed = true;
         }
         if (!root._alive) break;
@@ -150,8 +258,11 @@ _WAITER = st.components.v2.component(
     "facilitation_live_stamp", html='<div class="live-stamp" hidden></div>', js=_JS)
 
 
-def wait_for_change(*, key: str, token: str, since: str, fallback_seconds: float) -> None:
-    """Inside a fragment: rerun that fragment as soon as the room's stamp differs from `since`."""
-    _WAITER(key=key, data={"route": ROUTE, "token": token, "since": since,
+def wait_for_change(*, key: str, since: str, fallback_seconds: float, token: str | None = None,
+                    meeting_id: int | None = None, ticket: str | None = None) -> None:
+    """Inside a fragment: rerun that fragment as soon as the stamp differs from `since`: the room's
+    of a facilitator link (`token`), or the whole meeting's for the secretariat (`meeting_id`, `ticket`)."""
+    query = {"token": token} if token else {"meeting": meeting_id, "ticket": ticket}
+    _WAITER(key=key, data={"route": ROUTE, "query": urllib.parse.urlencode(query), "since": since,
                            "fallback_ms": int(fallback_seconds * 1000)},
             on_changed_change=lambda: None)

@@ -54,11 +54,6 @@ def jst_hm(t: dt.datetime | None, seconds: bool = False) -> str:
 
 # --- cached reads (shared by every phone on the same room) ---
 
-def stamp(meeting_id: int) -> tuple:
-    with db.session(db_url(), actor="roster") as s:
-        return live.change_stamp(s, meeting_id)
-
-
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=300)
 def load_roster(url: str, meeting_id: int, room_id: int, version: tuple = ()) -> live.RoomRoster:
     """The room's roster for a change stamp; access is checked by the caller before this shared cache."""
@@ -67,7 +62,7 @@ def load_roster(url: str, meeting_id: int, room_id: int, version: tuple = ()) ->
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=50)
-def load_overview(url: str, meeting_id: int, version: tuple = ()) -> live.Overview:
+def load_overview(url: str, meeting_id: int, version: str = "") -> live.Overview:
     with db.session(url, actor="roster") as s:
         return live.overview(s, SECRETARIAT_LOCAL, meeting_id)
 
@@ -179,11 +174,33 @@ def _roster_body(meeting_id: int, room_id: int, token: str | None) -> None:
 
 # --- the secretariat's overview ---
 
-@st.fragment(run_every=REFRESH_SECONDS)
 def live_overview(meeting_id: int, per_row: int = 3) -> None:
-    """All rooms side by side with live counts and each person's mark."""
-    checked = utcnow()
-    ov = load_overview(db_url(), meeting_id, stamp(meeting_id))
+    """All rooms side by side with live counts and each person's mark.
+
+    On a server started with serve.py the secretariat's overview waits for the meeting's change
+    stamp and reruns only when it moved (ui/live_stamp.py); otherwise it reruns every REFRESH_SECONDS."""
+    if live_stamp.route_active() and viewer().is_secretariat:
+        st.fragment(_overview_body)(meeting_id, per_row, True)
+    else:
+        st.fragment(_overview_body, run_every=REFRESH_SECONDS)(meeting_id, per_row, False)
+
+
+def _overview_body(meeting_id: int, per_row: int, waits: bool) -> None:
+    checked = utcnow()  # before the stamp is read: every change made before this time is shown
+    with session() as s:
+        version = live.meeting_stamp(s, meeting_id)
+    _overview_rooms(load_overview(db_url(), meeting_id, version), per_row)
+    if waits:
+        st.caption(f"変更があるとすぐに自動で表示されます（最終更新 {jst_hm(checked, seconds=True)}）。")
+        from .auth import link_secret
+        ticket = live_stamp.overview_ticket(link_secret(), meeting_id, viewer().email)
+        live_stamp.wait_for_change(key=f"overview_wait_{meeting_id}", meeting_id=meeting_id, ticket=ticket,
+                                   since=version, fallback_seconds=REFRESH_SECONDS)
+    else:
+        st.caption(f"{REFRESH_SECONDS}秒ごとに自動更新（最終更新 {jst_hm(checked, seconds=True)}）")
+
+
+def _overview_rooms(ov: live.Overview, per_row: int) -> None:
     totals = ov.totals
     if totals:
         st.markdown(f"**全体：{counts_line(totals)}**")
@@ -205,7 +222,6 @@ def live_overview(meeting_id: int, per_row: int = 3) -> None:
                 lines = [f"{MARK_WORDS[p.mark]}　{esc(p.name)}（{esc(p.organisation)}）" for p in room.people]
                 st.markdown("  \n".join(head))
                 st.markdown("  \n".join(lines) or "（まだ誰もいません）")
-    st.caption(f"{REFRESH_SECONDS}秒ごとに自動更新（最終更新 {jst_hm(checked, seconds=True)}）")
 
 
 def room_picker(meeting_id: int) -> int | None:

@@ -8,6 +8,7 @@ other's rows, and for the same person the last tap wins without an error.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
@@ -267,6 +268,20 @@ def room_stamp(session: Session, meeting_id: int, room_id: int) -> str:
     out.extend(session.execute(room).one_or_none() or ("no room",))
     return "|".join(str(x) for x in out)
 
+
+
+def meeting_stamp(session: Session, meeting_id: int) -> str:
+    """A cheap fingerprint of everything the secretariat's all-rooms overview shows, as one string:
+    what the overview waits on (ui/live_stamp.py), and the key of its shared cache.
+
+    `change_stamp` (placements, taps, registrations of the whole meeting) plus the meeting's rooms
+    (ids, order, names, themes, Zoom names: a room added, removed or renamed), hashed to a short
+    string. People's own details (a corrected name) are not included, as for `room_stamp`.
+    """
+    rooms = session.execute(select(Room.id, Room.position, Room.name, Room.theme, Room.zoom_name)
+                            .where(Room.meeting_id == meeting_id).order_by(Room.id)).all()
+    text = repr((meeting_id, change_stamp(session, meeting_id), [tuple(r) for r in rooms]))
+    return f"{meeting_id}-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 def room_roster(session: Session, viewer: Viewer, meeting_id: int, room_id: int) -> RoomRoster:
     """The people in one room; a facilitator may ask only for their own meeting and room."""
