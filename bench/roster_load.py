@@ -199,8 +199,8 @@ class ProtocolPhones:
 
 def move_row(assignment_id: int, version: int, room_name: str, pinned: bool, facilitator: bool) -> dict:
     """One changed line of the rooms page's people editor, as `service.apply_edits` reads it."""
-    return {"assignment_id": assignment_id, "version": version, "ルーム": room_name, "固定": pinned,
-            "ファシリテーター": facilitator}
+    return {"assignment_id": assignment_id, "version": version, "room": room_name, "pinned": pinned,
+            "facilitator": facilitator}
 
 
 NOTE_FIELDS = ("issues", "efforts", "requests", "summary")
@@ -321,7 +321,7 @@ class Secretaries:
         self._count("mark", "attempted")
         t0 = time.perf_counter()
         with db.session(self.url, actor=viewer.actor) as s:
-            live.mark_attendance(s, rid, mark, viewer)
+            live.mark_attendance(s, viewer, rid, mark)
         with self.lock:
             self.counts["mark"]["applied"] += 1
             self.seconds.append(time.perf_counter() - t0)
@@ -489,7 +489,7 @@ def prepare(url: str, in_room: int, pool: int = 16) -> dict:
             s.add(Assignment(registration_id=reg.id, room_id=rooms[i % len(rooms)].id))
         s.flush()
         for reg in spares:
-            live.mark_attendance(s, reg.id, "出席", SECRETARIAT_LOCAL)
+            live.mark_attendance(s, SECRETARIAT_LOCAL, reg.id, "出席")
         link = gate.issue_link(s, SECRETARIAT_LOCAL, rooms[0].id, SECRET.encode())
         pool_ids = [a.id for a in s.scalars(select(Assignment).where(
             Assignment.registration_id.in_([r.id for r in pooled])).order_by(Assignment.id))]
