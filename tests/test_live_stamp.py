@@ -174,8 +174,8 @@ def test_the_meeting_stamp_moves_with_any_room_and_the_rooms_themselves(demo_cop
 
     from facilitation.storage.models import Room
     assert stamp() == stamp()
-    assert moved(lambda s: live.mark_attendance(s, w["placed"][room2][1], "欠席", SECRETARIAT_LOCAL))
-    assert moved(lambda s: live.mark_attendance(s, w["placed"][room2][1], "", SECRETARIAT_LOCAL))
+    assert moved(lambda s: live.mark_attendance(s, SECRETARIAT_LOCAL, w["placed"][room2][1], "欠席"))
+    assert moved(lambda s: live.mark_attendance(s, SECRETARIAT_LOCAL, w["placed"][room2][1], ""))
     assert moved(lambda s: setattr(s.scalar(select(Assignment).where(
         Assignment.registration_id == w["placed"][room2][2])), "room_id", w["rooms"][0]))
     assert moved(lambda s: setattr(s.get(Room, room2), "name", "ルーム2（会場）"))
@@ -213,13 +213,13 @@ def test_the_overview_route_serves_a_secretariat_page_only(served):
     def later() -> None:
         time.sleep(1.5)
         with db.session(url) as s:  # a tap in any room ends the overview's wait
-            live.mark_attendance(s, w["placed"][last_room][1], "遅刻", SECRETARIAT_LOCAL)
+            live.mark_attendance(s, SECRETARIAT_LOCAL, w["placed"][last_room][1], "遅刻")
     threading.Thread(target=later).start()
     took, status, body = _status(f"{wait}&ticket={ticket}&since={urllib.request.quote(current)}")
     assert (status, body) == (200, {"changed": True})
     assert 1.2 < took < 6, took
     with db.session(url) as s:
-        live.mark_attendance(s, w["placed"][last_room][1], "", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w["placed"][last_room][1], "")
 
 
 
@@ -272,7 +272,7 @@ def test_an_idle_overview_does_not_rerun_and_a_tap_shows_at_once(served, browser
     assert shown_time() == before, "an idle overview reran"
 
     with db.session(url) as s:  # a facilitator taps in room 3
-        live.mark_attendance(s, w["placed"][room][1], "出席", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w["placed"][room][1], "出席")
         status = next(r for r in live.overview(s, SECRETARIAT_LOCAL, w["meeting_id"]).rooms if r.room_id == room)
     c = status.counts
     needle = f"{w['room_names'][room]}　出席 {c['出席'] + c['遅刻'] + c['途中退室']} / {c['合計']}名"
@@ -284,6 +284,6 @@ def test_an_idle_overview_does_not_rerun_and_a_tap_shows_at_once(served, browser
     page.screenshot(path=str(output_dir / "roster-overview-waiting.png"), full_page=True)
     desk.close()
     with db.session(url) as s:
-        live.mark_attendance(s, w["placed"][room][1], "", SECRETARIAT_LOCAL)
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w["placed"][room][1], "")
     log = served["log"].read_text(errors="replace")
     assert "Traceback" not in log, log[-2000:]
