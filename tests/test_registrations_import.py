@@ -199,7 +199,7 @@ def test_unmatched_choices_are_flagged_not_excluded_and_can_be_mapped(setup):
     assert res.flagged[0]["reason"].startswith("2行目「希望テーマ（第1希望）」: 「ひきこもり支援の話がしたい」")
     with db.session(url) as s:
         assert s.query(Registration).filter_by(choice1="ルーム2").count() == 1  # kept as written
-        assert [(r["希望の記入"], r["人数"], r["判定"]) for r in intake.unmatched_choices(s, mid).to_dict("records")
+        assert [(r["text"], r["count"], r["match"]) for r in intake.unmatched_choices(s, mid).to_dict("records")
                 ] == [("ひきこもり支援の話がしたい", 1, "対応なし")]
         assert intake.summary(s, mid).unmatched_choices == 1
         room3 = s.query(Room).filter_by(meeting_id=mid, position=3).one()

@@ -103,8 +103,8 @@ def test_a_choice_mapped_on_this_page_is_what_the_rooms_page_and_the_optimiser_u
     assert any(f"「ひきこもりの家族会の話」を{room.name}（{room.theme}）に対応付けました。" in s.value for s in at.success)
     assert "ルームに対応しない希望テーマ" not in [h.value for h in at.subheader]
     with db.session(app_db) as s:
-        review = {r["希望の記入"]: r for r in choices.choice_review(s, mid).to_dict("records")}
-        assert (review["ひきこもりの家族会の話"]["判定"], review["ひきこもりの家族会の話"]["ルーム"]) == ("確認済み", room.name)
+        review = {r["text"]: r for r in choices.choice_review(s, mid).to_dict("records")}
+        assert (review["ひきこもりの家族会の話"]["match"], review["ひきこもりの家族会の話"]["room"]) == ("確認済み", room.name)
         assert service.choice_review(s, mid).equals(choices.choice_review(s, mid))  # the rooms page's table
         built = service.build_instance(s, mid)
         person = next(p for p, reg in built.registration.items() if reg.id == reg_id)

@@ -1045,11 +1045,12 @@ def dismiss_kept_aside(session: Session, viewer: Viewer, row_id: int) -> None:
 
 def unmatched_choices(session: Session, meeting_id: int) -> pd.DataFrame:
     """Choice texts that map to no room and wait for a decision (the 「対応なし」 rows of
-    `choices.choice_review`: 希望の記入, 人数, 判定, ルーム, 候補); empty while the meeting has no rooms."""
+    `choices.choice_review`, columns and headers `choices.REVIEW_LABELS`); empty while the meeting
+    has no rooms."""
     review = choices.choice_review(session, meeting_id)
     if not schedule.list_rooms(session, meeting_id):
         return review.iloc[0:0]
-    return review[review["判定"] == choices.NO_ROOM].reset_index(drop=True)
+    return review[review["match"] == choices.NO_ROOM].reset_index(drop=True)
 
 
 # --- what the page shows ---------------------------------------------------------------------
@@ -1140,7 +1141,7 @@ def summary(session: Session, meeting_id: int) -> Summary:
         by_program=dict(by_program.most_common()), by_region=dict(by_region.most_common()),
         by_mode=counts.by_mode, org_pending=pending_org, kept_aside=len(kept_aside(session, meeting_id)),
         reviews=matching.pending_count(session, meeting_id),
-        unmatched_choices=int(unmatched_choices(session, meeting_id)["人数"].sum()),
+        unmatched_choices=int(unmatched_choices(session, meeting_id)["count"].sum()),
         to_check=len(to_check(session, meeting_id)),
     )
 
