@@ -81,6 +81,7 @@ def test_committee_sees_counts_but_no_names(app_db):
     frame = at.dataframe[-1].value
     assert len(frame) == 38
     assert not {"氏名", "メールアドレス", "ふりがな", "備考"} & set(frame.columns)
+    assert list(frame.columns[:3]) == ["所属（入力）", "機関", "区分"]  # the counts, under their Japanese headers
     assert "example.org" not in frame.to_string()
     assert not [t for t in at.text_input if "検索" in t.label]
 
