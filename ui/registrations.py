@@ -38,6 +38,7 @@ from .common import (
 from .sheets import sheets_client
 
 EXTRA_LABEL = "（その他の項目として保持）"
+SAVED_EDITS = "reg_saved_edits"  # how many times the registrant table's edits were saved (its key)
 LABELS = intake.REGISTRANT_LABELS  # the registrant table's columns → the headers shown
 # The registrant table's editable columns (named as update_registration's fields).
 EDIT_FIELDS = ("name", "furigana", "email", "org_text", "attendance_mode", "choice1", "choice2", "choice3",
@@ -157,11 +158,14 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
             config[c] = st.column_config.SelectboxColumn(
                 LABELS[c], options=["", *themes, *sorted(set(df[c]) - set(themes) - {""})])
     disabled = [c for c in df.columns if c not in EDIT_FIELDS]
+    # A new key after each save: the grid starts again from what is stored (the old one, kept by the
+    # browser with its edits, would send them once more and rerun the page over the saved message).
+    editor_key = f"reg_editor_{meeting_id}_{st.session_state.get(SAVED_EDITS, 0)}"
     edited = show_editor(df, labels=LABELS, hide_index=True, width="stretch", column_config=config,
-                         disabled=disabled, key=f"reg_editor_{meeting_id}")
+                         disabled=disabled, key=editor_key)
     c1, c2 = st.columns(2)
     if c1.button("変更を保存", key="reg_save", type="primary"):
-        _save_edits(df, edited)
+        _save_edits(df, edited, editor_key)
     c2.download_button("この一覧を Excel で保存",  # a document: the Japanese headers are the product
                        exports.to_xlsx_bytes({"申込者": df.drop(columns=["id"]).rename(columns=LABELS)}),
                        file_name="申込者一覧.xlsx", key="reg_download")
@@ -172,7 +176,7 @@ def _themes(meeting_id: int) -> list[str]:
         return intake.room_themes(s, meeting_id)
 
 
-def _save_edits(before: pd.DataFrame, after: pd.DataFrame) -> None:
+def _save_edits(before: pd.DataFrame, after: pd.DataFrame, editor_key: str) -> None:
     changes = 0
     problems = []
     old = before.set_index("id")
@@ -193,6 +197,8 @@ def _save_edits(before: pd.DataFrame, after: pd.DataFrame) -> None:
             problems.append(f"ID {rid}（{row.get('name', '')}）: {exc}")
     show_problems(problems, "保存できなかった変更があります")
     if changes:
+        st.session_state.pop(editor_key, None)
+        st.session_state[SAVED_EDITS] = st.session_state.get(SAVED_EDITS, 0) + 1
         flash(f"{changes} 件の変更を保存しました。")
         st.rerun()
     elif not problems:
