@@ -30,7 +30,7 @@ with tab_orgs:
     with session() as s:
         table = directory.master_frame(s, search)
     st.caption(f"{len(table)} 機関（★はファシリテーター団体、集計対象○はカバー率の分母に入る機関）")
-    show_table(table, hide_index=True, width="stretch")
+    show_table(table, labels=directory.MASTER_LABELS, hide_index=True, width="stretch")
 
 with tab_access:
     settings_access.render()

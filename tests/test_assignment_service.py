@@ -138,10 +138,10 @@ def test_rooms_copy_theme_library_and_choice_review(db_url):
                            choice2="ケース検討会", choice3="特になし"))
         s.flush()
         review = choices.choice_review(s, new.id)
-        by_text = {r["希望の記入"]: r for r in review.to_dict("records")}
-        assert by_text["1. 引きこもり支援"]["判定"] == "一致" and by_text["1. 引きこもり支援"]["ルーム"] == "ルーム1"
-        assert by_text["ケース検討会"]["判定"] == "対応なし" and by_text["ケース検討会"]["候補"] == "ルーム2"
-        assert set(intake.unmatched_choices(s, new.id)["希望の記入"]) == {"ケース検討会", "特になし"}
+        by_text = {r["text"]: r for r in review.to_dict("records")}
+        assert by_text["1. 引きこもり支援"]["match"] == "一致" and by_text["1. 引きこもり支援"]["room"] == "ルーム1"
+        assert by_text["ケース検討会"]["match"] == "対応なし" and by_text["ケース検討会"]["suggestion"] == "ルーム2"
+        assert set(intake.unmatched_choices(s, new.id)["text"]) == {"ケース検討会", "特になし"}
         with pytest.raises(choices.ChoiceError, match="この会にありません"):
             choices.map_choice(s, V, new.id, "ケース検討会", service.list_rooms(s, old.id)[0].id)
         with pytest.raises(AccessDenied):
@@ -153,7 +153,7 @@ def test_rooms_copy_theme_library_and_choice_review(db_url):
         assert intake.summary(s, new.id).unmatched_choices == 0
         reg = s.scalar(select(Registration).where(Registration.meeting_id == new.id))
         assert (reg.choice1, reg.choice2, reg.choice3) == ("1. 引きこもり支援", "ケース検討会", "特になし")
-        assert {r["希望の記入"]: r["判定"] for r in choices.choice_review(s, new.id).to_dict("records")} == {
+        assert {r["text"]: r["match"] for r in choices.choice_review(s, new.id).to_dict("records")} == {
             "1. 引きこもり支援": "一致", "ケース検討会": "確認済み", "特になし": "対象外"}
         built = service.build_instance(s, new.id)
         assert built.instance.people[0].choices == [f"r{copied[0].id}", f"r{copied[1].id}"]

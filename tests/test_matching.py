@@ -81,7 +81,7 @@ def test_unknown_name_goes_to_review_and_confirming_makes_an_alias(master):
         review = s.query(OrgReview).one()
         assert review.seen == 2
         # shown as typed (brackets and space kept); matched by key
-        assert list(matching.pending_frame(s, SEC, mt.id)["入力された名称"]) == ["浦河の相談センター こみっと（仮）"]
+        assert list(matching.pending_frame(s, SEC, mt.id)["text"]) == ["浦河の相談センター こみっと（仮）"]
         for other in OTHERS:  # the domain refuses, whatever page or command asks
             for refused in (lambda v: matching.pending(s, v), lambda v: matching.pending_frame(s, v, mt.id),
                             lambda v: matching.confirm(s, v, review.id, org.id),

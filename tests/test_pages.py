@@ -88,4 +88,6 @@ def test_settings_organisation_search(app_env):
     box = next(t for t in at.text_input if t.label == "機関名・略称で検索")
     box.set_value("りんく").run()
     frame = next(d.value for d in at.dataframe if "略称・別名" in d.value.columns)
+    assert list(frame.columns) == ["ID", "機関名", "種別", "直営/委託", "振興局", "市町村", "事業", "略称・別名",
+                                   "ファシリテーター団体", "集計対象"]  # every column under its Japanese header
     assert list(frame["機関名"]) == ["NPO法人コミュニティワーク研究実践センター岩見沢市生活サポートセンターりんく"]

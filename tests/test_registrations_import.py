@@ -72,15 +72,15 @@ def test_real_files_import_the_same_people(setup, name):
     assert res.imported == (4 if name.endswith("xlsx") else 3)
     with db.session(url) as s:
         df = intake.registrant_frame(s, mid, SECRETARIAT_LOCAL)
-        assert set(df["機関"]) >= {"NPO法人コミュニティワーク研究実践センター岩見沢市生活サポートセンターりんく",
+        assert set(df["organisation"]) >= {"NPO法人コミュニティワーク研究実践センター岩見沢市生活サポートセンターりんく",
                                    "江別市社会福祉協議会くらしサポートセンターえべつ",
                                    "社会福祉法人慧誠会帯広市自立相談支援センターふらっと"}
-        sato = df[df["氏名"] == "佐藤\u3000花子"].iloc[0]  # stored as typed: the full-width space stays
-        assert (sato["参加方法"], sato["経験年数"], sato["状態"]) == ("会場", 0.5, "申込")
-        kudo = df[df["氏名"] == "工藤 健"].iloc[0]
-        assert kudo["メールアドレス"] == "kudo.ken@example.org"
-        assert kudo["担当事業"] == "自立相談支援事業、子どもの学習・生活支援事業"
-        assert kudo["経験年数"] == 3.5
+        sato = df[df["name"] == "佐藤\u3000花子"].iloc[0]  # stored as typed: the full-width space stays
+        assert (sato["attendance_mode"], sato["years_experience"], sato["status"]) == ("会場", 0.5, "申込")
+        kudo = df[df["name"] == "工藤 健"].iloc[0]
+        assert kudo["email"] == "kudo.ken@example.org"
+        assert kudo["programs"] == "自立相談支援事業、子どもの学習・生活支援事業"
+        assert kudo["years_experience"] == 3.5
 
 
 def test_header_variants_and_unknown_columns_kept_as_extra_fields(setup):
@@ -199,7 +199,7 @@ def test_unmatched_choices_are_flagged_not_excluded_and_can_be_mapped(setup):
     assert res.flagged[0]["reason"].startswith("2行目「希望テーマ（第1希望）」: 「ひきこもり支援の話がしたい」")
     with db.session(url) as s:
         assert s.query(Registration).filter_by(choice1="ルーム2").count() == 1  # kept as written
-        assert [(r["希望の記入"], r["人数"], r["判定"]) for r in intake.unmatched_choices(s, mid).to_dict("records")
+        assert [(r["text"], r["count"], r["match"]) for r in intake.unmatched_choices(s, mid).to_dict("records")
                 ] == [("ひきこもり支援の話がしたい", 1, "対応なし")]
         assert intake.summary(s, mid).unmatched_choices == 1
         room3 = s.query(Room).filter_by(meeting_id=mid, position=3).one()
@@ -237,7 +237,7 @@ def test_unknown_organisation_imports_and_waits_for_review(setup):
         review = matching.pending(s, SEC, mid)[0]
         org = matching.create_and_confirm(s, SEC, review.id, "NPO法人はまなす生活相談室", "NPO等", "渡島総合振興局")
         df = intake.registrant_frame(s, mid, SECRETARIAT_LOCAL)
-        assert set(df["機関"]) == {org.name}
+        assert set(df["organisation"]) == {org.name}
         assert intake.summary(s, mid).by_region == {"渡島総合振興局": 2}
 
 
@@ -287,7 +287,8 @@ def test_committee_sees_no_names_or_emails(setup):
     with db.session(url) as s:
         df = intake.registrant_frame(s, mid, Viewer(role=COMMITTEE))
     assert len(df) == 1
-    assert not {"氏名", "ふりがな", "メールアドレス", "備考"} & set(df.columns)
+    assert not {"name", "furigana", "email", "note"} & set(df.columns)
+    assert {"organisation", "category", "region"} <= set(df.columns)  # the counts the committee reads
     assert "山田" not in df.to_string() and "example.org" not in df.to_string()
     with db.session(url) as s, pytest.raises(AccessDenied):
         intake.cleaned_frame(s, mid, Viewer(role=COMMITTEE))

@@ -81,6 +81,7 @@ def test_committee_sees_counts_but_no_names(app_db):
     frame = at.dataframe[-1].value
     assert len(frame) == 38
     assert not {"氏名", "メールアドレス", "ふりがな", "備考"} & set(frame.columns)
+    assert list(frame.columns[:3]) == ["所属（入力）", "機関", "区分"]  # the counts, under their Japanese headers
     assert "example.org" not in frame.to_string()
     assert not [t for t in at.text_input if "検索" in t.label]
 
@@ -103,8 +104,8 @@ def test_a_choice_mapped_on_this_page_is_what_the_rooms_page_and_the_optimiser_u
     assert any(f"「ひきこもりの家族会の話」を{room.name}（{room.theme}）に対応付けました。" in s.value for s in at.success)
     assert "ルームに対応しない希望テーマ" not in [h.value for h in at.subheader]
     with db.session(app_db) as s:
-        review = {r["希望の記入"]: r for r in choices.choice_review(s, mid).to_dict("records")}
-        assert (review["ひきこもりの家族会の話"]["判定"], review["ひきこもりの家族会の話"]["ルーム"]) == ("確認済み", room.name)
+        review = {r["text"]: r for r in choices.choice_review(s, mid).to_dict("records")}
+        assert (review["ひきこもりの家族会の話"]["match"], review["ひきこもりの家族会の話"]["room"]) == ("確認済み", room.name)
         assert service.choice_review(s, mid).equals(choices.choice_review(s, mid))  # the rooms page's table
         built = service.build_instance(s, mid)
         person = next(p for p, reg in built.registration.items() if reg.id == reg_id)

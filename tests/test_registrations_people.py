@@ -195,4 +195,4 @@ def test_what_people_typed_is_stored_as_typed(master):
         assert intake.retry_kept_aside(s, SEC, entry.id, fixed).imported == 1
         assert s.query(Person).filter_by(email="kimura@example.org").one().name == "木村 一郎"
     with db.session(url) as s:
-        assert intake.registrant_frame(s, mid, SECRETARIAT_LOCAL)["第1希望"].tolist()[0] == theme
+        assert intake.registrant_frame(s, mid, SECRETARIAT_LOCAL)["choice1"].tolist()[0] == theme

@@ -301,7 +301,7 @@ def choice_rows(meeting_id: int, table, rooms: list[tuple[int, str, str]], *, ke
                 done: str) -> None:
     """Free-text wishes that name no room: one row each with a room picker (or 対象外) and a button.
 
-    `table` has 希望の記入, 人数 and 候補 (the suggested room's name); the decision is the same one the
+    `table` is `choices.choice_review`'s (text, count, suggestion: the suggested room's name); the decision is the same one the
     registrations page, the rooms page and the optimiser use. `done` is the message's verb phrase."""
     from facilitation.assignment import choices
 
@@ -309,13 +309,13 @@ def choice_rows(meeting_id: int, table, rooms: list[tuple[int, str, str]], *, ke
     ids = [r for r, _, _ in rooms]
     for i, row in table.iterrows():
         c1, c2, c3 = st.columns([4, 3, 1], vertical_alignment="bottom")
-        c1.write(f"「{esc(row['希望の記入'])}」（{row['人数']}件）")
-        default = next((k for k, (_, n, _) in enumerate(rooms) if n == row["候補"]), None)
+        c1.write(f"「{esc(row['text'])}」（{row['count']}件）")
+        default = next((k for k, (_, n, _) in enumerate(rooms) if n == row["suggestion"]), None)
         choice = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
                               format_func=names.get, key=f"{key}_{i}", label_visibility="collapsed",
                               placeholder="選んでください")
         if c3.button(button, key=f"{key}_btn_{i}"):
-            text = row["希望の記入"]
+            text = row["text"]
             act(lambda s, t=text, c=choice: choices.map_choice(s, viewer(), meeting_id, t, c),
                 f"「{esc(text)}」を{esc(names[choice])}{done}")
 

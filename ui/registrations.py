@@ -1,6 +1,7 @@
 """申込管理 widgets: counts, the registrant table, sync and upload, review queue, kept-aside rows,
 manual entry, column mapping and write-back. Every message the user sees is Japanese; errors the
-user can cause are shown, never raised.
+user can cause are shown, never raised. The domain's frames have English columns; tables show them
+under the domain's LABELS (show_table / show_editor labels=), the Excel download renames at its edge.
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ from .common import (
 from .sheets import sheets_client
 
 EXTRA_LABEL = "（その他の項目として保持）"
-# Registrant table column → field for update_registration.
-EDIT_FIELDS = {"氏名": "name", "ふりがな": "furigana", "メールアドレス": "email", "所属（入力）": "org_text",
-               "参加方法": "attendance_mode", "第1希望": "choice1", "第2希望": "choice2", "第3希望": "choice3",
-               "ファシリ協力": "willing_facilitator", "状態": "status", "備考": "note"}
+SAVED_EDITS = "reg_saved_edits"  # how many times the registrant table's edits were saved (its key)
+LABELS = intake.REGISTRANT_LABELS  # the registrant table's columns → the headers shown
+# The registrant table's editable columns (named as update_registration's fields).
+EDIT_FIELDS = ("name", "furigana", "email", "org_text", "attendance_mode", "choice1", "choice2", "choice3",
+               "willing_facilitator", "status", "note")
 
 
 def show_messages() -> None:
@@ -130,35 +132,42 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
     modes = c2.multiselect("参加方法", list(vocab.ATTENDANCE_MODES), key="reg_mode", placeholder="すべて（絞り込みなし）")
     statuses = c3.multiselect("状態", list(vocab.REGISTRATION_STATUSES), key="reg_status", placeholder="すべて（絞り込みなし）")
     if cats:
-        df = df[df["区分"].replace("", "（確認待ち）").isin(cats)]
+        df = df[df["category"].replace("", "（確認待ち）").isin(cats)]
     if modes:
-        df = df[df["参加方法"].isin(modes)]
+        df = df[df["attendance_mode"].isin(modes)]
     if statuses:
-        df = df[df["状態"].isin(statuses)]
+        df = df[df["status"].isin(statuses)]
     st.caption(f"{len(df)} 件を表示しています。")
     if df.empty:
         st.info("該当する申込はありません。")
         return
     if not editable:
-        show_table(df.drop(columns=["id"]), hide_index=True, width="stretch")
+        show_table(df.drop(columns=["id"]), labels=LABELS, hide_index=True, width="stretch")
         return
     themes = _themes(meeting_id)
     config = {
         "id": st.column_config.NumberColumn("ID", disabled=True),
-        "状態": st.column_config.SelectboxColumn("状態", options=list(vocab.REGISTRATION_STATUSES), required=True),
-        "参加方法": st.column_config.SelectboxColumn("参加方法", options=list(vocab.ATTENDANCE_MODES), required=True),
-        "ファシリ協力": st.column_config.CheckboxColumn("ファシリ協力"),
+        "status": st.column_config.SelectboxColumn(LABELS["status"], options=list(vocab.REGISTRATION_STATUSES),
+                                                   required=True),
+        "attendance_mode": st.column_config.SelectboxColumn(LABELS["attendance_mode"],
+                                                            options=list(vocab.ATTENDANCE_MODES), required=True),
+        "willing_facilitator": st.column_config.CheckboxColumn(LABELS["willing_facilitator"]),
     }
     if themes:
-        for c in ("第1希望", "第2希望", "第3希望"):
-            config[c] = st.column_config.SelectboxColumn(c, options=["", *themes, *sorted(set(df[c]) - set(themes) - {""})])
+        for c in ("choice1", "choice2", "choice3"):
+            config[c] = st.column_config.SelectboxColumn(
+                LABELS[c], options=["", *themes, *sorted(set(df[c]) - set(themes) - {""})])
     disabled = [c for c in df.columns if c not in EDIT_FIELDS]
-    edited = show_editor(df, hide_index=True, width="stretch", column_config=config, disabled=disabled,
-                            key=f"reg_editor_{meeting_id}")
+    # A new key after each save: the grid starts again from what is stored (the old one, kept by the
+    # browser with its edits, would send them once more and rerun the page over the saved message).
+    editor_key = f"reg_editor_{meeting_id}_{st.session_state.get(SAVED_EDITS, 0)}"
+    edited = show_editor(df, labels=LABELS, hide_index=True, width="stretch", column_config=config,
+                         disabled=disabled, key=editor_key)
     c1, c2 = st.columns(2)
     if c1.button("変更を保存", key="reg_save", type="primary"):
-        _save_edits(df, edited)
-    c2.download_button("この一覧を Excel で保存", exports.to_xlsx_bytes({"申込者": df.drop(columns=["id"])}),
+        _save_edits(df, edited, editor_key)
+    c2.download_button("この一覧を Excel で保存",  # a document: the Japanese headers are the product
+                       exports.to_xlsx_bytes({"申込者": df.drop(columns=["id"]).rename(columns=LABELS)}),
                        file_name="申込者一覧.xlsx", key="reg_download")
 
 
@@ -167,15 +176,15 @@ def _themes(meeting_id: int) -> list[str]:
         return intake.room_themes(s, meeting_id)
 
 
-def _save_edits(before: pd.DataFrame, after: pd.DataFrame) -> None:
+def _save_edits(before: pd.DataFrame, after: pd.DataFrame, editor_key: str) -> None:
     changes = 0
     problems = []
     old = before.set_index("id")
     for _, row in after.iterrows():
         rid = int(row["id"])
         diff = {}
-        for col, f in EDIT_FIELDS.items():
-            a, b = old.at[rid, col], row[col]
+        for f in EDIT_FIELDS:
+            a, b = old.at[rid, f], row[f]
             if (a if pd.notna(a) else "") != (b if pd.notna(b) else ""):
                 diff[f] = b if pd.notna(b) else ""
         if not diff:
@@ -185,9 +194,11 @@ def _save_edits(before: pd.DataFrame, after: pd.DataFrame) -> None:
                 intake.update_registration(s, viewer(), rid, diff)
             changes += 1
         except SHOWN_ERRORS as exc:
-            problems.append(f"ID {rid}（{row.get('氏名', '')}）: {exc}")
+            problems.append(f"ID {rid}（{row.get('name', '')}）: {exc}")
     show_problems(problems, "保存できなかった変更があります")
     if changes:
+        st.session_state.pop(editor_key, None)
+        st.session_state[SAVED_EDITS] = st.session_state.get(SAVED_EDITS, 0) + 1
         flash(f"{changes} 件の変更を保存しました。")
         st.rerun()
     elif not problems:

@@ -151,13 +151,13 @@ def choice_review(meeting_id: int) -> None:
     if table.empty:
         st.info("まだ希望の記入がありません。")
         return
-    todo = table[table["判定"] == "対応なし"]
+    todo = table[table["match"] == choices.NO_ROOM]
     if todo.empty:
         st.success("すべての希望がどれかのルームに対応しています。")
     else:
         st.warning(f"どのルームにも当たらない希望が {len(todo)} 種類あります。ルームを選ぶか「対象外」にしてください。")
         choice_rows(meeting_id, todo, rooms, key="rooms_choice", button="決定", done="にしました。")
-    show_table(table, hide_index=True, width="stretch")
+    show_table(table, labels=choices.REVIEW_LABELS, hide_index=True, width="stretch")
 
 
 # --- 3. rules and the optimiser ---

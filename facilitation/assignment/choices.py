@@ -38,7 +38,9 @@ EXCLUDED_ROLES = ("運営スタッフ",)
 NO_ROOM = "対応なし"  # needs a decision
 IGNORED = "対象外"  # decided: not a room (「特になし」)
 REVIEWED = "確認済み"
-REVIEW_COLUMNS = ["希望の記入", "人数", "判定", "ルーム", "候補"]
+# choice_review's columns → the headers a person reads (the rooms page shows them in this order).
+REVIEW_LABELS = {"text": "希望の記入", "count": "人数", "match": "判定", "room": "ルーム", "suggestion": "候補"}
+REVIEW_COLUMNS = list(REVIEW_LABELS)
 _ORDER = {NO_ROOM: 0, "ほぼ一致": 1, REVIEWED: 2, IGNORED: 3, "一致": 4}
 
 _NUMBERING = re.compile(r"^\s*(?:ルーム|room|R)?\s*[0-9０-９①-⑳]+\s*[.．、:：)）]?\s*", re.IGNORECASE)
@@ -169,7 +171,8 @@ class ChoiceMapper:
 
 def choice_review(session: Session, meeting_id: int) -> pd.DataFrame:
     """Every distinct choice text of the meeting with how many chose it and the room it maps to
-    (希望の記入, 人数, 判定, ルーム, 候補); 「対応なし」 rows, first, need a decision (a room, or 対象外)."""
+    (text, count, match, room, suggestion: `REVIEW_LABELS`); 「対応なし」 rows, first, need a decision
+    (a room, or 対象外)."""
     mapper = ChoiceMapper(session, meeting_id)
     names = {r.id: r.name for r in mapper.rooms}
     counts: Counter[str] = Counter()
@@ -183,11 +186,11 @@ def choice_review(session: Session, meeting_id: int) -> pd.DataFrame:
     rows = []
     for k, n in counts.most_common():
         m = mapper.match(shown[k])
-        rows.append({"希望の記入": shown[k], "人数": n, "判定": m.how,
-                     "ルーム": names.get(m.room_id, "") if m.room_id else "",
-                     "候補": names.get(m.suggestion, "") if m.suggestion else ""})
+        rows.append({"text": shown[k], "count": n, "match": m.how,
+                     "room": names.get(m.room_id, "") if m.room_id else "",
+                     "suggestion": names.get(m.suggestion, "") if m.suggestion else ""})
     frame = pd.DataFrame(rows, columns=REVIEW_COLUMNS)
-    return frame.sort_values(by="判定", key=lambda s: s.map(_ORDER), kind="stable").reset_index(drop=True)
+    return frame.sort_values(by="match", key=lambda s: s.map(_ORDER), kind="stable").reset_index(drop=True)
 
 
 def map_choice(session: Session, viewer: Viewer, meeting_id: int, text: str, room_id: int | None) -> None:

@@ -1,4 +1,8 @@
-"""The organisation master: loading the network's list, aliases, and exact look-ups by key."""
+"""The organisation master: loading the network's list, aliases, and exact look-ups by key.
+
+Frames returned for a page or the CLI have English snake_case columns, shown under the Japanese
+headers of the LABELS dict next to the function (`MASTER_LABELS`).
+"""
 
 from __future__ import annotations
 
@@ -121,9 +125,17 @@ def all_organisations(session: Session) -> list[Organisation]:
     return sorted(session.scalars(stmt), key=lambda o: (o.region, o.name))
 
 
-def master_frame(session: Session, search: str = "") -> pd.DataFrame:
-    """The organisation master as a table for the settings page (search by name or alias)."""
+# master_frame's columns → the headers a person reads, in the order shown.
+MASTER_LABELS = {
+    "id": "ID", "name": "機関名", "kind": "種別", "gov_mode": "直営/委託", "region": "振興局",
+    "municipality": "市町村", "programs": "事業", "aliases": "略称・別名",
+    "facilitator_body": "ファシリテーター団体", "target": "集計対象",
+}
 
+
+def master_frame(session: Session, search: str = "") -> pd.DataFrame:
+    """The organisation master as a table for the settings page (search by name or alias);
+    columns and headers `MASTER_LABELS` (ファシリテーター団体 ★, 集計対象 ○ as shown)."""
     needle = key(search)
     rows = []
     for o in all_organisations(session):
@@ -131,8 +143,8 @@ def master_frame(session: Session, search: str = "") -> pd.DataFrame:
         if needle and needle not in key(o.name) and needle not in key(aliases):
             continue
         rows.append({
-            "ID": o.id, "機関名": o.name, "種別": o.kind, "直営/委託": o.gov_mode, "振興局": o.region,
-            "市町村": o.municipality, "事業": "・".join(o.programs), "略称・別名": aliases,
-            "ファシリテーター団体": "★" if o.facilitator_body else "", "集計対象": "○" if o.is_target else "",
+            "id": o.id, "name": o.name, "kind": o.kind, "gov_mode": o.gov_mode, "region": o.region,
+            "municipality": o.municipality, "programs": "・".join(o.programs), "aliases": aliases,
+            "facilitator_body": "★" if o.facilitator_body else "", "target": "○" if o.is_target else "",
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(MASTER_LABELS))

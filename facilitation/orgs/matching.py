@@ -7,6 +7,8 @@ never its 社協, nor the reverse). Only a clear fuzzy winner of a compatible ki
 asking; everything uncertain goes to the review queue, where the secretariat confirms, picks
 another, or creates a new organisation, and the answer becomes an alias so the same spelling
 matches exactly next time.
+Frames returned for a page or the CLI have English snake_case columns, shown under the Japanese
+headers of the LABELS dict next to the function (`PENDING_LABELS`).
 """
 
 from __future__ import annotations
@@ -364,14 +366,19 @@ def _pending(session: Session, meeting_id: int | None = None) -> list[OrgReview]
     return [r for r in rows if r.text_key in keys or r.meeting_id == meeting_id]
 
 
+# pending_frame's columns → the headers a person reads.
+PENDING_LABELS = {"text": "入力された名称", "candidate": "候補", "score": "一致度", "seen": "件数"}
+
+
 def pending_frame(session: Session, viewer: Viewer, meeting_id: int | None = None) -> pd.DataFrame:
-    """The review queue as a table: 入力された名称, 候補, 一致度, 件数."""
+    """The review queue as a table: id, text, candidate (the best one's name), score, seen
+    (headers `PENDING_LABELS`)."""
     rows = []
     for r in pending(session, viewer, meeting_id):
         top = r.candidates[0] if r.candidates else None
-        rows.append({"id": r.id, "入力された名称": r.text, "候補": top["name"] if top else "",
-                     "一致度": top["score"] if top else 0.0, "件数": r.seen})
-    return pd.DataFrame(rows, columns=["id", "入力された名称", "候補", "一致度", "件数"])
+        rows.append({"id": r.id, "text": r.text, "candidate": top["name"] if top else "",
+                     "score": top["score"] if top else 0.0, "seen": r.seen})
+    return pd.DataFrame(rows, columns=["id", *PENDING_LABELS])
 
 
 def _apply(session: Session, review: OrgReview, org: Organisation, actor: str) -> int:

@@ -10,6 +10,9 @@ rows = imported + updated + duplicates + len(quarantined):
   sheet is reported, its registration kept.
 People are matched across meetings by e-mail first, then by name + organisation, so each person
 has one history. Organisation names go through `matching`; uncertain ones wait for review.
+Frames returned for a page or the CLI have English snake_case columns, shown under the Japanese
+headers of the LABELS dict next to the function (`REGISTRANT_LABELS`); `cleaned_frame`, written back
+to the sheet, keeps the form's Japanese headers.
 """
 
 from __future__ import annotations
@@ -1045,23 +1048,33 @@ def dismiss_kept_aside(session: Session, viewer: Viewer, row_id: int) -> None:
 
 def unmatched_choices(session: Session, meeting_id: int) -> pd.DataFrame:
     """Choice texts that map to no room and wait for a decision (the 「対応なし」 rows of
-    `choices.choice_review`: 希望の記入, 人数, 判定, ルーム, 候補); empty while the meeting has no rooms."""
+    `choices.choice_review`, columns and headers `choices.REVIEW_LABELS`); empty while the meeting
+    has no rooms."""
     review = choices.choice_review(session, meeting_id)
     if not schedule.list_rooms(session, meeting_id):
         return review.iloc[0:0]
-    return review[review["判定"] == choices.NO_ROOM].reset_index(drop=True)
+    return review[review["match"] == choices.NO_ROOM].reset_index(drop=True)
 
 
 # --- what the page shows ---------------------------------------------------------------------
 
-COLUMNS = ["id", "氏名", "ふりがな", "メールアドレス", "所属（入力）", "機関", "区分", "地域", "担当事業", "職種・立場",
-           "経験年数", "参加方法", "第1希望", "第2希望", "第3希望", "ファシリ協力", "状態", "取込元", "備考"]
-PERSONAL = ["氏名", "ふりがな", "メールアドレス", "備考"]
+# registrant_frame's columns → the headers a person reads, in the order shown. The editable ones carry
+# update_registration's field names, so an edited row goes back as it is.
+REGISTRANT_LABELS = {
+    "name": "氏名", "furigana": "ふりがな", "email": "メールアドレス", "org_text": "所属（入力）",
+    "organisation": "機関", "category": "区分", "region": "地域", "programs": "担当事業",
+    "role_title": "職種・立場", "years_experience": "経験年数", "attendance_mode": "参加方法",
+    "choice1": "第1希望", "choice2": "第2希望", "choice3": "第3希望", "willing_facilitator": "ファシリ協力",
+    "status": "状態", "source": "取込元", "note": "備考",
+}
+COLUMNS = ["id", *REGISTRANT_LABELS]
+PERSONAL = ["name", "furigana", "email", "note"]
 
 
 def registrant_frame(session: Session, meeting_id: int, viewer: Viewer, search: str = "",
                      include_cancelled: bool = True) -> pd.DataFrame:
-    """The registrants of a meeting, trimmed to the viewer: the committee sees no names or e-mails.
+    """The registrants of a meeting, trimmed to the viewer: the committee sees no names or e-mails
+    (PERSONAL columns dropped). Columns `COLUMNS`, shown under `REGISTRANT_LABELS`.
 
     `search` looks in name, furigana, e-mail and organisation (secretariat and facilitators only).
     """
@@ -1080,23 +1093,23 @@ def registrant_frame(session: Session, meeting_id: int, viewer: Viewer, search: 
         if not include_cancelled and reg.status == vocab.STATUS_CANCELLED:
             continue
         rows.append({
-            "id": reg.id, "氏名": person.name, "ふりがな": person.furigana, "メールアドレス": person.email,
-            "所属（入力）": reg.org_text, "機関": org.name if org else "（確認待ち）" if reg.org_text else "",
-            "区分": vocab.count_category(org.kind) if org else "",
-            "地域": org.region if org else (reg.extra or {}).get(forms.STANDARD["region"], ""),
-            "担当事業": "、".join(reg.programs or []), "職種・立場": person.role_title,
-            "経験年数": person.years_experience, "参加方法": reg.attendance_mode,
-            "第1希望": reg.choice1, "第2希望": reg.choice2, "第3希望": reg.choice3,
-            "ファシリ協力": bool(reg.willing_facilitator), "状態": reg.status,
-            "取込元": SOURCE_LABELS.get(reg.source, reg.source), "備考": reg.note,
+            "id": reg.id, "name": person.name, "furigana": person.furigana, "email": person.email,
+            "org_text": reg.org_text, "organisation": org.name if org else "（確認待ち）" if reg.org_text else "",
+            "category": vocab.count_category(org.kind) if org else "",
+            "region": org.region if org else (reg.extra or {}).get(forms.STANDARD["region"], ""),
+            "programs": "、".join(reg.programs or []), "role_title": person.role_title,
+            "years_experience": person.years_experience, "attendance_mode": reg.attendance_mode,
+            "choice1": reg.choice1, "choice2": reg.choice2, "choice3": reg.choice3,
+            "willing_facilitator": bool(reg.willing_facilitator), "status": reg.status,
+            "source": SOURCE_LABELS.get(reg.source, reg.source), "note": reg.note,
         })
     df = pd.DataFrame(rows, columns=COLUMNS)
     if viewer.role == COMMITTEE or not viewer.sees_names:
         df = df.drop(columns=PERSONAL)
     elif search.strip():
         needle = search.strip().lower()
-        hay = (df["氏名"] + " " + df["ふりがな"] + " " + df["メールアドレス"] + " " + df["所属（入力）"] + " "
-               + df["機関"]).str.lower()
+        hay = (df["name"] + " " + df["furigana"] + " " + df["email"] + " " + df["org_text"] + " "
+               + df["organisation"]).str.lower()
         hay_key = hay.map(key)
         df = df[hay.str.contains(needle, regex=False) | hay_key.str.contains(key(needle), regex=False)]
     return df.reset_index(drop=True)
@@ -1140,7 +1153,7 @@ def summary(session: Session, meeting_id: int) -> Summary:
         by_program=dict(by_program.most_common()), by_region=dict(by_region.most_common()),
         by_mode=counts.by_mode, org_pending=pending_org, kept_aside=len(kept_aside(session, meeting_id)),
         reviews=matching.pending_count(session, meeting_id),
-        unmatched_choices=int(unmatched_choices(session, meeting_id)["人数"].sum()),
+        unmatched_choices=int(unmatched_choices(session, meeting_id)["count"].sum()),
         to_check=len(to_check(session, meeting_id)),
     )
 
