@@ -268,7 +268,7 @@ def test_formulas_are_neutralised_in_exports(corpus_url):
     meeting_id = _new_meeting(corpus_url)
     with db.session(corpus_url, actor="test") as s:
         intake.import_file(s, meeting_id, (CORPUS / "reg_formulas.csv").read_bytes(), "reg_formulas.csv")
-        frame = intake.registrant_frame(s, meeting_id, ADMIN)
+        frame = intake.registrant_frame(s, ADMIN, meeting_id)
     assert any(str(v).startswith("=HYPERLINK") for v in frame["name"])  # stored as typed
     text = exports.to_csv_bytes(frame.rename(columns=intake.REGISTRANT_LABELS)).decode("utf-8-sig")
     cells = [c for row in csv.reader(io.StringIO(text)) for c in row]

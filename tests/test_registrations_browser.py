@@ -91,7 +91,7 @@ def test_registrant_table_headers_edit_and_excel(reg_app, desk):
     page, url = desk, reg_app["url"]
     with db.session(url) as s:
         mid = schedule.upcoming_meeting(s).id
-        first = intake.registrant_frame(s, mid, SECRETARIAT_LOCAL).iloc[0]
+        first = intake.registrant_frame(s, SECRETARIAT_LOCAL, mid).iloc[0]
     page.goto(f"{reg_app['base']}/registrations?meeting={mid}", wait_until="domcontentloaded")
     page.get_by_role("heading", name="申込管理").first.wait_for(timeout=WAIT)
     check(page, "申込管理を開く")

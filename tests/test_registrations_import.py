@@ -71,7 +71,7 @@ def test_real_files_import_the_same_people(setup, name):
     assert res.consistent and res.quarantined == []
     assert res.imported == (4 if name.endswith("xlsx") else 3)
     with db.session(url) as s:
-        df = intake.registrant_frame(s, mid, SECRETARIAT_LOCAL)
+        df = intake.registrant_frame(s, SECRETARIAT_LOCAL, mid)
         assert set(df["organisation"]) >= {"NPO法人コミュニティワーク研究実践センター岩見沢市生活サポートセンターりんく",
                                    "江別市社会福祉協議会くらしサポートセンターえべつ",
                                    "社会福祉法人慧誠会帯広市自立相談支援センターふらっと"}
@@ -111,35 +111,35 @@ def test_each_kept_aside_reason_names_row_and_column(setup):
         "4行目「氏名」: 氏名が空欄です（メールアドレス nameless@example.org）。",
     ]
     with db.session(url) as s:
-        kept = intake.kept_aside(s, mid)
+        kept = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)
         assert [k.row_number for k in kept] == [2, 3, 4]
         assert kept[1].raw["メールアドレス"] == "not-an-email" and kept[1].column == "メールアドレス"
     # Importing the same file again keeps the same three rows aside, not six.
     with db.session(url) as s:
         again = intake.import_file(s, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
         assert (again.duplicates, len(again.quarantined)) == (1, 3)
-        assert len(intake.kept_aside(s, mid)) == 3
+        assert len(intake.kept_aside(s, SECRETARIAT_LOCAL, mid)) == 3
 
 
 def test_kept_aside_row_fixed_on_the_page_goes_in_and_stays_resolved(setup):
     url, mid = setup
     imp(url, mid, table(row(email="oops@"), name="s.csv"))
     with db.session(url) as s:
-        entry = intake.kept_aside(s, mid)[0]
+        entry = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
         fixed = dict(entry.raw, **{"メールアドレス": "fixed@example.org"})
         res = intake.retry_kept_aside(s, SEC, entry.id, fixed)
         assert res.imported == 1
-        assert intake.kept_aside(s, mid) == []
+        assert intake.kept_aside(s, SECRETARIAT_LOCAL, mid) == []
         assert s.get(KeptAsideRow, entry.id).resolution == "imported"
     # The bad row is still in the source: next time it is a duplicate, not a new problem.
     again = imp(url, mid, table(row(email="oops@"), name="s.csv"))
     assert (again.duplicates, again.quarantined) == (1, [])
     with db.session(url) as s:
         other = imp(url, mid, table(row(email="x@", name="誰か"), name="t.csv"))
-        entry = intake.kept_aside(s, mid)[0]
+        entry = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
         intake.dismiss_kept_aside(s, SEC, entry.id)
-        assert intake.kept_aside(s, mid) == [] and len(other.quarantined) == 1
-        assert len(intake.kept_aside(s, mid, include_resolved=True)) == 2
+        assert intake.kept_aside(s, SECRETARIAT_LOCAL, mid) == [] and len(other.quarantined) == 1
+        assert len(intake.kept_aside(s, SECRETARIAT_LOCAL, mid, include_resolved=True)) == 2
 
 
 def test_resync_is_idempotent_and_later_edits_update(setup):
@@ -236,7 +236,7 @@ def test_unknown_organisation_imports_and_waits_for_review(setup):
     with db.session(url) as s:
         review = matching.pending(s, SEC, mid)[0]
         org = matching.create_and_confirm(s, SEC, review.id, "NPO法人はまなす生活相談室", "NPO等", "渡島総合振興局")
-        df = intake.registrant_frame(s, mid, SECRETARIAT_LOCAL)
+        df = intake.registrant_frame(s, SECRETARIAT_LOCAL, mid)
         assert set(df["organisation"]) == {org.name}
         assert intake.summary(s, mid).by_region == {"渡島総合振興局": 2}
 
@@ -249,7 +249,7 @@ def test_saved_column_mapping_is_used(setup):
     with db.session(url) as s:
         intake.save_column_mapping(s, mid, {"連絡先": "email", "参加者": "name", "ご所属": "org"})
         assert intake.saved_mapping(s, mid)["参加者"] == "name"
-        entry = intake.kept_aside(s, mid)[0]
+        entry = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
         assert intake.retry_kept_aside(s, SEC, entry.id, entry.raw).imported == 1
 
 
@@ -285,13 +285,13 @@ def test_committee_sees_no_names_or_emails(setup):
     url, mid = setup
     imp(url, mid, table(row(note="家族のことで相談あり")))
     with db.session(url) as s:
-        df = intake.registrant_frame(s, mid, Viewer(role=COMMITTEE))
+        df = intake.registrant_frame(s, Viewer(role=COMMITTEE), mid)
     assert len(df) == 1
     assert not {"name", "furigana", "email", "note"} & set(df.columns)
     assert {"organisation", "category", "region"} <= set(df.columns)  # the counts the committee reads
     assert "山田" not in df.to_string() and "example.org" not in df.to_string()
     with db.session(url) as s, pytest.raises(AccessDenied):
-        intake.cleaned_frame(s, mid, Viewer(role=COMMITTEE))
+        intake.cleaned_frame(s, Viewer(role=COMMITTEE), mid)
 
 
 def test_storage_round_trip_on_sqlite_and_postgresql(db_url):
@@ -305,7 +305,7 @@ def test_storage_round_trip_on_sqlite_and_postgresql(db_url):
     assert (again.imported, again.updated, again.duplicates, len(again.quarantined)) == (0, 0, 2, 1)
     with db.session(db_url) as s:
         assert s.query(Registration).filter_by(meeting_id=mid).count() == 2
-        assert len(intake.kept_aside(s, mid)) == 1
+        assert len(intake.kept_aside(s, SECRETARIAT_LOCAL, mid)) == 1
 
 
 # --- property: no input row is ever lost or counted twice --------------------------------------
@@ -334,7 +334,7 @@ def test_property_every_row_counted_once_and_nobody_lost(setup, batches):
         with db.session(url) as s:
             regs = [(r.person.email, person_key(r.person.name))
                     for r in s.query(Registration).filter_by(meeting_id=mid)]
-            kept = intake.kept_aside(s, mid)
+            kept = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)
         # Every valid row's person has a registration; every invalid row is kept aside.
         for _a, b, c, _d, _e in batch:
             key = (b.strip().lower(), person_key(c))
@@ -359,7 +359,7 @@ def test_only_the_secretariat_changes_registrations(setup, other):
     imp(url, mid, table(row(), row(email="", name="", org="")))  # one registration, one row kept aside
     with db.session(url) as s:
         rid = s.query(Registration).one().id
-        kept = intake.kept_aside(s, mid)[0].id
+        kept = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0].id
         before = (s.get(Registration, rid).status, s.get(Registration, rid).person.name)
         attempts = [
             lambda: intake.add_manual(s, other, mid, intake.ManualEntry(name="侵入 太郎", email="x@example.org")),
@@ -374,9 +374,9 @@ def test_only_the_secretariat_changes_registrations(setup, other):
             with pytest.raises(AccessDenied, match="事務局だけ"):
                 attempt()
         assert (s.get(Registration, rid).status, s.get(Registration, rid).person.name) == before
-        assert s.query(Registration).count() == 1 and len(intake.kept_aside(s, mid)) == 1
+        assert s.query(Registration).count() == 1 and len(intake.kept_aside(s, SECRETARIAT_LOCAL, mid)) == 1
         intake.dismiss_kept_aside(s, SEC, kept)
-        assert intake.kept_aside(s, mid, include_resolved=True)[0].resolved_by == SEC.actor
+        assert intake.kept_aside(s, SECRETARIAT_LOCAL, mid, include_resolved=True)[0].resolved_by == SEC.actor
 
 
 @pytest.mark.parametrize("column", ["メールアドレス", "氏名", "所属（法人・機関名）", "備考"])
@@ -401,7 +401,7 @@ def test_a_cell_cut_by_the_reader_keeps_its_row_aside(setup, column):
         reason = res.quarantined[0]["reason"]
         assert reason.startswith(f"2行目「{column}」") and "途中までしか読み込めません" in reason
         assert any(f"「{column}」は200,0" in n for n in res.notes)  # the reader's note reaches the page
-        kept = intake.kept_aside(s, mid)
+        kept = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)
         assert [k.column for k in kept] == [column]
         assert {r.person.email for r in s.query(Registration)} == {"fine@example.org"}
 

@@ -141,11 +141,11 @@ def test_review_tab_confirms_sure_suggestions_at_once_and_lists_rows_to_check(ap
         assert left == (before | {"石狩市"}) - sure
         chitose = s.query(Registration).filter_by(meeting_id=mid, org_text="千歳市 福祉課").one()
         assert chitose.person.organisation.name == "千歳市役所保健福祉部福祉課生活支援係"
-        check = intake.to_check(s, mid)[0]
+        check = intake.to_check(s, SECRETARIAT_LOCAL, mid)[0]
     at.button(key=f"check_done_{check.id}").click().run()
     assert not at.exception
     with db.session(app_db) as s:
-        assert intake.to_check(s, mid) == []
+        assert intake.to_check(s, SECRETARIAT_LOCAL, mid) == []
 
 
 def _workbook(sheets: dict[str, list[list[str]]], active: int = 0) -> bytes:

@@ -115,16 +115,16 @@ def test_a_shared_office_email_never_merges_two_people(master):
     with db.session(url) as s:
         names = {r.person.name for r in s.query(Registration).filter_by(meeting_id=mid)}
         assert names == {"山田 太郎", "佐藤 花子"}
-        todo = intake.to_check(s, mid)
+        todo = intake.to_check(s, SECRETARIAT_LOCAL, mid)
         assert [t.reason for t in todo] == [reason]
     again = imp(url, mid, table(row(email="fukushi@city.example.jp", name="山田 太郎", org="江別市社協"),
                                 row(email="fukushi@city.example.jp", name="佐藤 花子", org="江別市社協",
                                     ts="2026/11/21 10:00:00")))
     assert (again.imported, again.updated, again.duplicates) == (0, 0, 2)
     with db.session(url) as s:
-        assert len(intake.to_check(s, mid)) == 1  # the same check, not a second one
-        intake.mark_checked(s, SEC, intake.to_check(s, mid)[0].id)
-        assert intake.to_check(s, mid) == []
+        assert len(intake.to_check(s, SECRETARIAT_LOCAL, mid)) == 1  # the same check, not a second one
+        intake.mark_checked(s, SEC, intake.to_check(s, SECRETARIAT_LOCAL, mid)[0].id)
+        assert intake.to_check(s, SECRETARIAT_LOCAL, mid) == []
     # A later meeting: the address is already on record for 山田 太郎; 佐藤 花子 is still herself.
     with db.session(url) as s:
         later = new_meeting(s, dt.datetime(2027, 3, 1, 14))
@@ -168,10 +168,10 @@ def test_a_registrant_without_an_organisation_is_flagged_not_counted_as_a_group(
         # counted as a person (the reports' rule), as no 機関, and named in the line
         assert counts.people == 2 and counts.organisations == 1 and counts.no_organisation == 1
         assert counts.line.endswith("（うち所属未確認 1名）")
-        assert len(intake.to_check(s, mid)) == 1
+        assert len(intake.to_check(s, SECRETARIAT_LOCAL, mid)) == 1
         reg = s.query(Registration).filter_by(meeting_id=mid).join(Person).filter(Person.name == "山田 太郎").one()
         intake.update_registration(s, SEC, reg.id, {"org_text": "りんく"})
-        assert intake.to_check(s, mid) == []  # the organisation is known now: nothing left to look at
+        assert intake.to_check(s, SECRETARIAT_LOCAL, mid) == []  # the organisation is known now: nothing left to look at
         assert intake.summary(s, mid).to_check == 0
 
 
@@ -190,9 +190,9 @@ def test_what_people_typed_is_stored_as_typed(master):
     # A kept-aside row fixed on the page keeps the spaces of the name typed there.
     imp(url, mid, table(row(email="bad@", name="", org="りんく")))
     with db.session(url) as s:
-        entry = intake.kept_aside(s, mid)[0]
+        entry = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
         fixed = dict(entry.raw, **{"メールアドレス": "kimura@example.org", "氏名": "木村 一郎"})
         assert intake.retry_kept_aside(s, SEC, entry.id, fixed).imported == 1
         assert s.query(Person).filter_by(email="kimura@example.org").one().name == "木村 一郎"
     with db.session(url) as s:
-        assert intake.registrant_frame(s, mid, SECRETARIAT_LOCAL)["choice1"].tolist()[0] == theme
+        assert intake.registrant_frame(s, SECRETARIAT_LOCAL, mid)["choice1"].tolist()[0] == theme

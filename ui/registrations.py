@@ -123,7 +123,7 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
     search = st.text_input("検索（氏名・ふりがな・メール・所属）", key="reg_search") if v.sees_names else ""
     try:
         with session() as s:
-            df = intake.registrant_frame(s, meeting_id, v, search=search)
+            df = intake.registrant_frame(s, v, meeting_id, search=search)
     except AccessDenied as exc:
         show_error(exc)
         return
@@ -319,7 +319,7 @@ def _confirm_above(meeting_id: int) -> None:
 def rows_to_check(meeting_id: int) -> None:
     """Imported rows the secretariat should look at, each with its reason and a 「確認しました」 button."""
     with session() as s:
-        rows = [(k.id, k.reason, k.source_ref) for k in intake.to_check(s, meeting_id, viewer=viewer())]
+        rows = [(k.id, k.reason, k.source_ref) for k in intake.to_check(s, viewer(), meeting_id)]
     st.subheader("確認が必要な申込")
     if not rows:
         st.success("確認が必要な申込はありません。")
@@ -351,7 +351,7 @@ def kept_aside(meeting_id: int) -> None:
     """Rows kept aside: the reason, the row (editable), and fix / no-action buttons."""
     with session() as s:
         rows = [(k.id, k.reason, dict(k.raw), k.source_ref)
-                for k in intake.kept_aside(s, meeting_id, viewer=viewer())]
+                for k in intake.kept_aside(s, viewer(), meeting_id)]
     st.subheader("保留の行")
     if not rows:
         st.success("保留の行はありません。")
@@ -454,7 +454,7 @@ def write_back(meeting_id: int) -> None:
     if st.button("シートに書き出す", key="writeback"):
         try:
             with session() as s:
-                n = intake.write_back(s, meeting_id, tab, client=sheets_client())
+                n = intake.write_back(s, viewer(), meeting_id, tab, client=sheets_client())
         except SHOWN_ERRORS as exc:
             show_error(exc)
             return

@@ -7,12 +7,9 @@ import sys
 from pathlib import Path
 
 from facilitation.access import gate, privacy
-from facilitation.access.roles import SECRETARIAT, Viewer
-from facilitation.cli import print_json
+from facilitation.cli import CLI_VIEWER, print_json
 from facilitation.files.uploads import read_file
 from facilitation.storage import audit, backup, db
-
-CLI_VIEWER = Viewer(role=SECRETARIAT, email="cli")
 
 
 def register(sub) -> None:

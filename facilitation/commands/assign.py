@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from facilitation.access.roles import Viewer
 from facilitation.assignment import service
 from facilitation.assignment.check import score
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL, Instance, Result
 from facilitation.assignment.solver import BACKENDS, DEFAULT_BACKEND, solve
-from facilitation.cli import print_json
+from facilitation.cli import CLI_VIEWER, print_json
 from facilitation.storage import db
 
 STATUS_TEXT = {
@@ -69,7 +68,7 @@ def cmd_solve(args) -> int:
 def cmd_meeting(args) -> int:
     if args.meeting is None:
         raise ValueError("会の ID を --meeting で指定するか、`assign solve INSTANCE.json` を使ってください。")
-    viewer = Viewer(role="事務局", email="cli")
+    viewer = CLI_VIEWER
     with db.session(args.db, actor="cli") as s:
         try:
             outcome = service.run_optimiser(s, viewer, args.meeting, time_limit_s=args.time_limit,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from facilitation.access.roles import SECRETARIAT, Viewer
-from facilitation.cli import print_json
+from facilitation.cli import CLI_VIEWER, print_json
 from facilitation.files.uploads import read_file
 from facilitation.openchat import parser, store
 from facilitation.storage import db
@@ -55,7 +54,7 @@ def _print_lines(warnings: list[dict], unparsed: list[dict]) -> None:
 
 def cmd_import(args) -> int:
     raw = _read(args.file)
-    viewer = Viewer(role=SECRETARIAT, email="cli")
+    viewer = CLI_VIEWER
     parsed = parser.parse_bytes(raw)
     with db.session(args.db, actor=viewer.actor) as s:
         result = store.import_export(s, viewer, parsed, file_name=Path(args.file).name,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
-from facilitation.cli import print_json
+from facilitation.cli import CLI_VIEWER, print_json
 from facilitation.errors import UserError
 from facilitation.files.uploads import read_file
 from facilitation.rosters import report, zoom
@@ -32,7 +31,7 @@ def cmd_report(args) -> int:
     if out.suffix.lower() not in (*report.FORMATS, ".htm"):
         raise UserError(f"出力ファイル「{out.name}」の拡張子は .docx / .md / .html のいずれかにしてください。")
     with db.session(args.db, actor="cli") as s:
-        data = report.build_report(s, SECRETARIAT_LOCAL, args.meeting)
+        data = report.build_report(s, CLI_VIEWER, args.meeting)
     out.write_bytes(report.render(data, out.suffix))
     print(f"報告レポートを作成しました: {out}（{data.total_line}、ルーム {len(data.rooms)} 件）")
     for problem in data.problems:
@@ -43,7 +42,7 @@ def cmd_report(args) -> int:
 def cmd_attendance_zoom(args) -> int:
     data = read_file(args.file)
     with db.session(args.db, actor="cli") as s:
-        result = zoom.import_report(s, SECRETARIAT_LOCAL, args.meeting, data, Path(args.file).name,
+        result = zoom.import_report(s, CLI_VIEWER, args.meeting, data, Path(args.file).name,
                                     fill=not args.no_fill)
     if args.json:
         print_json(result.as_dict())

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
-from facilitation.cli import print_json
+from facilitation.cli import CLI_VIEWER, print_json
 from facilitation.files.tabular import read_table
 from facilitation.files.uploads import read_file
 from facilitation.storage import db
@@ -95,7 +94,7 @@ def cmd_summarize(args) -> int:
 def cmd_import(args) -> int:
     table = _read(args.file)
     with db.session(args.db, actor="cli") as s:
-        result = store.import_table(s, SECRETARIAT_LOCAL, table, title=args.title or Path(args.file).stem, meeting_id=args.meeting,
+        result = store.import_table(s, CLI_VIEWER, table, title=args.title or Path(args.file).stem, meeting_id=args.meeting,
                                     source="file", source_ref=Path(args.file).name, survey_id=args.survey)
     if args.json:
         print_json({"survey_id": result.survey_id, "responses": result.responses,

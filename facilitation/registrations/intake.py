@@ -814,8 +814,8 @@ def sync(session: Session, meeting_id: int, client=None, *, fresh: bool = False)
     return result
 
 
-def write_back(session: Session, meeting_id: int, tab: str, client=None) -> int:
-    """Write the cleaned registrant list to a tab of the meeting's sheet; returns rows written."""
+def write_back(session: Session, viewer: Viewer, meeting_id: int, tab: str, client=None) -> int:
+    """Write the cleaned registrant list to a tab of the meeting's sheet (secretariat only); returns rows written."""
     from facilitation.sheets.gsheets import SheetsClient
 
     state = sheet_state(session, meeting_id)
@@ -825,7 +825,7 @@ def write_back(session: Session, meeting_id: int, tab: str, client=None) -> int:
         raise RegistrationError("書き出し先のタブ名を入力してください。")
     if clean(tab) == clean(state.tab):
         raise RegistrationError("申込フォームの回答タブには書き出せません。別のタブ名にしてください。")
-    frame = cleaned_frame(session, meeting_id)
+    frame = cleaned_frame(session, viewer, meeting_id)
     (client or SheetsClient()).write_tab(state.sheet_url, clean(tab), frame)
     return len(frame)
 
@@ -976,8 +976,7 @@ SECRETARIAT_ONLY = "この情報は事務局だけが見られます。"
 EDIT_SECRETARIAT_ONLY = "申込の登録・修正は事務局だけが行えます。"
 
 
-def kept_aside(session: Session, meeting_id: int, include_resolved: bool = False,
-               viewer: Viewer = SECRETARIAT_LOCAL) -> list[KeptAsideRow]:
+def kept_aside(session: Session, viewer: Viewer, meeting_id: int, include_resolved: bool = False) -> list[KeptAsideRow]:
     """Rows kept aside (raw personal data: the secretariat only), by source and row."""
     require_secretariat(viewer, SECRETARIAT_ONLY)
     stmt = select(KeptAsideRow).where(KeptAsideRow.meeting_id == meeting_id,
@@ -987,7 +986,7 @@ def kept_aside(session: Session, meeting_id: int, include_resolved: bool = False
     return list(session.scalars(stmt.order_by(KeptAsideRow.source_ref, KeptAsideRow.row_number)))
 
 
-def to_check(session: Session, meeting_id: int, viewer: Viewer = SECRETARIAT_LOCAL) -> list[KeptAsideRow]:
+def to_check(session: Session, viewer: Viewer, meeting_id: int) -> list[KeptAsideRow]:
     """Imported rows the secretariat should look at (a shared e-mail, no organisation), by row.
 
     A registrant without an organisation drops off the list once their organisation is known.
@@ -1071,7 +1070,7 @@ COLUMNS = ["id", *REGISTRANT_LABELS]
 PERSONAL = ["name", "furigana", "email", "note"]
 
 
-def registrant_frame(session: Session, meeting_id: int, viewer: Viewer, search: str = "",
+def registrant_frame(session: Session, viewer: Viewer, meeting_id: int, search: str = "",
                      include_cancelled: bool = True) -> pd.DataFrame:
     """The registrants of a meeting, trimmed to the viewer: the committee sees no names or e-mails
     (PERSONAL columns dropped). Columns `COLUMNS`, shown under `REGISTRANT_LABELS`.
@@ -1151,14 +1150,14 @@ def summary(session: Session, meeting_id: int) -> Summary:
     return Summary(
         line=counts.line, people=counts.people, cancelled=counts.cancelled, by_category=counts.by_category,
         by_program=dict(by_program.most_common()), by_region=dict(by_region.most_common()),
-        by_mode=counts.by_mode, org_pending=pending_org, kept_aside=len(kept_aside(session, meeting_id)),
+        by_mode=counts.by_mode, org_pending=pending_org, kept_aside=len(kept_aside(session, SECRETARIAT_LOCAL, meeting_id)),
         reviews=matching.pending_count(session, meeting_id),
         unmatched_choices=int(unmatched_choices(session, meeting_id)["count"].sum()),
-        to_check=len(to_check(session, meeting_id)),
+        to_check=len(to_check(session, SECRETARIAT_LOCAL, meeting_id)),
     )
 
 
-def cleaned_frame(session: Session, meeting_id: int, viewer: Viewer = SECRETARIAT_LOCAL) -> pd.DataFrame:
+def cleaned_frame(session: Session, viewer: Viewer, meeting_id: int) -> pd.DataFrame:
     """The registrant list in the form's column order, cleaned, for writing back to the sheet."""
     require_secretariat(viewer, SECRETARIAT_ONLY)
     rows = []
