@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
+from facilitation.access.roles import SECRETARIAT_LOCAL  # noqa: E402
 from facilitation.demo import dataset  # noqa: E402
 from facilitation.files.tabular import read_table  # noqa: E402
 from facilitation.meetings import schedule  # noqa: E402
@@ -93,7 +94,7 @@ def main() -> int:
 
     def file_import():
         with db.session(url, actor="bench") as s:
-            return intake.import_table(s, mid, read_table(data, "bench.csv"), source="file",
+            return intake.import_table(s, SECRETARIAT_LOCAL, mid, read_table(data, "bench.csv"), source="file",
                                               source_ref="bench.csv")
 
     res, wall, cpu = timed(file_import)
@@ -110,13 +111,13 @@ def main() -> int:
         with db.session(url, actor="bench") as s:
             other = schedule.add_meeting(s, schedule.MeetingInput(title="ベンチマーク2",
                                                                   starts_at=dt.datetime(2027, 3, 1, 14))).id
-            intake.configure_sheet(s, other, f"https://docs.google.com/spreadsheets/d/{key}/edit",
+            intake.configure_sheet(s, SECRETARIAT_LOCAL, other, f"https://docs.google.com/spreadsheets/d/{key}/edit",
                                           survey_tab="アンケート")
         em.reset_counts()
 
         def sync():
             with db.session(url, actor="bench") as s:
-                return intake.sync(s, other, client=client, fresh=True)
+                return intake.sync(s, SECRETARIAT_LOCAL, other, client=client, fresh=True)
 
         res, wall, cpu = timed(sync)
         print(f"sheet sync of {args.rows} rows via gspread + local server: {wall:.2f} s wall, {cpu:.2f} s CPU — "
@@ -124,7 +125,7 @@ def main() -> int:
         print(f"Sheets API requests for that sync (registration + survey tabs): {em.request_count}")
         em.reset_counts()
         with db.session(url, actor="bench") as s:
-            intake.sync(s, other, client=client)  # within the cache minute
+            intake.sync(s, SECRETARIAT_LOCAL, other, client=client)  # within the cache minute
         print(f"requests for a second sync within the cache minute: {em.request_count}")
     return 0
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from facilitation import cli
+from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.meetings import schedule
 from facilitation.registrations import intake
 from facilitation.sheets import gsheets
@@ -57,7 +58,7 @@ def test_sync_json_through_the_emulator(demo_copy_url, capsys, monkeypatch):
         code, _, err = run(capsys, "--db", demo_copy_url, "registrations", "sync", "--meeting", str(mid))
         assert code == 2 and "URLが設定されていません" in err
         with db.session(demo_copy_url) as s:
-            intake.configure_sheet(s, mid, DEMO_URL)
+            intake.configure_sheet(s, SECRETARIAT_LOCAL, mid, DEMO_URL)
         em.reset_counts()
         code, out, _ = run(capsys, "--db", demo_copy_url, "registrations", "sync", "--meeting", str(mid), "--json")
         data = json.loads(out)

@@ -60,14 +60,14 @@ def table(*rows, name="test.csv"):
 
 def imp(url, mid, t, **kw):
     with db.session(url) as s:
-        return intake.import_table(s, mid, t, **kw)
+        return intake.import_table(s, SECRETARIAT_LOCAL, mid, t, **kw)
 
 
 @pytest.mark.parametrize("name", ["form_utf8.csv", "form_utf8_bom.csv", "form_cp932.csv", "form.xlsx"])
 def test_real_files_import_the_same_people(setup, name):
     url, mid = setup
     with db.session(url) as s:
-        res = intake.import_file(s, mid, (DATA / name).read_bytes(), name)
+        res = intake.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / name).read_bytes(), name)
     assert res.consistent and res.quarantined == []
     assert res.imported == (4 if name.endswith("xlsx") else 3)
     with db.session(url) as s:
@@ -86,7 +86,7 @@ def test_real_files_import_the_same_people(setup, name):
 def test_header_variants_and_unknown_columns_kept_as_extra_fields(setup):
     url, mid = setup
     with db.session(url) as s:
-        res = intake.import_file(s, mid, (DATA / "form_header_variants.csv").read_bytes(), "agency.csv")
+        res = intake.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / "form_header_variants.csv").read_bytes(), "agency.csv")
     assert (res.imported, res.quarantined) == (2, [])
     with db.session(url) as s:
         regs = {r.person.name: r for r in s.query(Registration).filter_by(meeting_id=mid)}
@@ -102,7 +102,7 @@ def test_header_variants_and_unknown_columns_kept_as_extra_fields(setup):
 def test_each_kept_aside_reason_names_row_and_column(setup):
     url, mid = setup
     with db.session(url) as s:
-        res = intake.import_file(s, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
+        res = intake.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
     assert (res.rows, res.imported) == (4, 1)
     reasons = [q["reason"] for q in res.quarantined]
     assert reasons == [
@@ -116,7 +116,7 @@ def test_each_kept_aside_reason_names_row_and_column(setup):
         assert kept[1].raw["メールアドレス"] == "not-an-email" and kept[1].column == "メールアドレス"
     # Importing the same file again keeps the same three rows aside, not six.
     with db.session(url) as s:
-        again = intake.import_file(s, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
+        again = intake.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
         assert (again.duplicates, len(again.quarantined)) == (1, 3)
         assert len(intake.kept_aside(s, SECRETARIAT_LOCAL, mid)) == 3
 
@@ -247,7 +247,7 @@ def test_saved_column_mapping_is_used(setup):
     res = imp(url, mid, t)
     assert res.imported == 0 and "にあたる列がありません" in res.quarantined[0]["reason"]
     with db.session(url) as s:
-        intake.save_column_mapping(s, mid, {"連絡先": "email", "参加者": "name", "ご所属": "org"})
+        intake.save_column_mapping(s, SECRETARIAT_LOCAL, mid, {"連絡先": "email", "参加者": "name", "ご所属": "org"})
         assert intake.saved_mapping(s, mid)["参加者"] == "name"
         entry = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
         assert intake.retry_kept_aside(s, SEC, entry.id, entry.raw).imported == 1
@@ -275,7 +275,7 @@ def test_manual_entry_edit_and_cancel(setup):
         assert intake.summary(s, mid).cancelled == 1
     # A cancelled registration stays cancelled when the same person's row is read again.
     with db.session(url) as s:
-        intake.import_table(s, mid, table(row(email="chiba@example.org", name="千葉 直子", org="名寄市社協")),
+        intake.import_table(s, SECRETARIAT_LOCAL, mid, table(row(email="chiba@example.org", name="千葉 直子", org="名寄市社協")),
                                    update_existing=False)
         assert s.get(Registration, rid).status == vocab.STATUS_CANCELLED
         assert s.get(Registration, rid).choice2 == THEMES[1]
@@ -369,6 +369,15 @@ def test_only_the_secretariat_changes_registrations(setup, other):
             lambda: intake.retry_kept_aside(s, other, kept, {"氏名": "侵入 太郎", "メールアドレス": "x@example.org"}),
             lambda: intake.dismiss_kept_aside(s, other, kept),
             lambda: intake.mark_checked(s, other, kept),
+            lambda: intake.import_table(s, other, mid, table(row(email="new@example.org", name="新規 花子"))),
+            lambda: intake.import_file(s, other, mid, "氏名\n新規 花子\n".encode(), "a.csv"),
+            lambda: intake.configure_sheet(s, other, mid, "https://docs.google.com/spreadsheets/d/abc/edit"),
+            lambda: intake.sync(s, other, mid),
+            lambda: intake.save_column_mapping(s, other, mid, {"氏名": "name"}),
+            lambda: intake.write_back(s, other, mid, "整理済み"),
+            lambda: intake.kept_aside(s, other, mid),
+            lambda: intake.to_check(s, other, mid),
+            lambda: intake.cleaned_frame(s, other, mid),
         ]
         for attempt in attempts:
             with pytest.raises(AccessDenied, match="事務局だけ"):
@@ -396,7 +405,7 @@ def test_a_cell_cut_by_the_reader_keeps_its_row_aside(setup, column):
     w.writerow([values.get(h, "") for h in H])
     w.writerow(row(email="fine@example.org", name="普通 花子"))
     with db.session(url) as s:
-        res = intake.import_file(s, mid, buf.getvalue().encode("utf-8"), "長い.csv")
+        res = intake.import_file(s, SECRETARIAT_LOCAL, mid, buf.getvalue().encode("utf-8"), "長い.csv")
         assert (res.imported, len(res.quarantined)) == (1, 1), res.line()
         reason = res.quarantined[0]["reason"]
         assert reason.startswith(f"2行目「{column}」") and "途中までしか読み込めません" in reason
@@ -422,9 +431,9 @@ def test_import_file_reads_the_sheet_asked_for_and_says_which(setup):
     buf = io.BytesIO()
     book.save(buf)
     with db.session(url) as s:
-        first = intake.import_file(s, mid, buf.getvalue(), "book.xlsx")  # the active sheet: no names there
+        first = intake.import_file(s, SECRETARIAT_LOCAL, mid, buf.getvalue(), "book.xlsx")  # the active sheet: no names there
         assert first.sheet == "集計" and first.sheets == ["集計", "申込一覧"]
         assert first.imported == 0 and any("シート「集計」を読みました" in n for n in first.notes)
-        second = intake.import_file(s, mid, buf.getvalue(), "book.xlsx", sheet="申込一覧")
+        second = intake.import_file(s, SECRETARIAT_LOCAL, mid, buf.getvalue(), "book.xlsx", sheet="申込一覧")
         assert second.imported == 1 and second.sheet == "申込一覧"
         assert any("シート「申込一覧」を読みました" in n for n in second.notes)

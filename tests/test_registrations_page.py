@@ -33,7 +33,7 @@ def test_secretariat_sees_counts_table_and_can_sync(app_db, monkeypatch):
         monkeypatch.setenv(gsheets.ENDPOINT_ENV, em.url)
         with db.session(app_db) as s:
             mid = schedule.upcoming_meeting(s).id
-            intake.configure_sheet(s, mid, DEMO_URL)
+            intake.configure_sheet(s, SECRETARIAT_LOCAL, mid, DEMO_URL)
         at = AppTest.from_file(PAGE, default_timeout=60)
         at.run()
         assert not at.exception

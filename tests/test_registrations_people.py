@@ -39,7 +39,7 @@ def table(*rows):
 
 def imp(url, mid, t, **kw):
     with db.session(url) as s:
-        return intake.import_table(s, mid, t, source="sheet", source_ref="K/t", report_removed=True, **kw)
+        return intake.import_table(s, SECRETARIAT_LOCAL, mid, t, source="sheet", source_ref="K/t", report_removed=True, **kw)
 
 
 @pytest.fixture

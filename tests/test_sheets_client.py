@@ -7,6 +7,7 @@ import urllib.request
 import pandas as pd
 import pytest
 
+from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.meetings import schedule
 from facilitation.registrations import intake
 from facilitation.sheets import gsheets
@@ -153,21 +154,21 @@ def test_one_sync_of_the_demo_sheet_is_one_request(demo_copy_url):
         client = SheetsClient(endpoint=em.url)
         with db.session(demo_copy_url) as s:
             mid = schedule.upcoming_meeting(s).id
-            intake.configure_sheet(s, mid, DEMO_URL, REGISTRATION_TAB, SURVEY_TAB)
+            intake.configure_sheet(s, SECRETARIAT_LOCAL, mid, DEMO_URL, REGISTRATION_TAB, SURVEY_TAB)
         em.reset_counts()
         with db.session(demo_copy_url) as s:
-            first = intake.sync(s, mid, client=client, fresh=True)
+            first = intake.sync(s, SECRETARIAT_LOCAL, mid, client=client, fresh=True)
         assert em.request_count == 1 and first.error == ""
         assert first.consistent and first.imported >= 5 and len(first.quarantined) == 2
         with db.session(demo_copy_url) as s:
-            again = intake.sync(s, mid, client=client, fresh=True)
+            again = intake.sync(s, SECRETARIAT_LOCAL, mid, client=client, fresh=True)
             state = intake.sheet_state(s, mid)
             assert state.last_synced_at is not None and state.last_result["rows"] == first.rows
         assert em.request_count == 2
         assert (again.imported, again.updated) == (0, 0)
         em.forbidden.add(DEMO_KEY)
         with db.session(demo_copy_url) as s:
-            failed = intake.sync(s, mid, client=client, fresh=True)
+            failed = intake.sync(s, SECRETARIAT_LOCAL, mid, client=client, fresh=True)
         assert "共有" in failed.error
         with db.session(demo_copy_url) as s:
             assert "共有" in intake.sheet_state(s, mid).last_error

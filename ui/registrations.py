@@ -221,7 +221,7 @@ def sheet_sync(meeting_id: int) -> None:
     if saved:
         try:
             with session() as s:
-                intake.configure_sheet(s, meeting_id, new_url, new_tab, new_survey)
+                intake.configure_sheet(s, viewer(), meeting_id, new_url, new_tab, new_survey)
             flash("シートの設定を保存しました。")
             st.rerun()
         except SHOWN_ERRORS as exc:
@@ -236,7 +236,7 @@ def sheet_sync(meeting_id: int) -> None:
     if st.button("いま同期する", key="sync_now", type="primary", disabled=not url):
         with st.spinner("シートを読み込んでいます…"):
             with session() as s:
-                result = intake.sync(s, meeting_id, client=client, fresh=True)
+                result = intake.sync(s, viewer(), meeting_id, client=client, fresh=True)
         _after_import(result)
 
 
@@ -252,7 +252,7 @@ def file_upload(meeting_id: int) -> None:
     if st.button("このファイルを取り込む", key="import_file"):
         try:
             with session() as s:
-                result = intake.import_file(s, meeting_id, up.getvalue(), up.name, sheet=sheet)
+                result = intake.import_file(s, viewer(), meeting_id, up.getvalue(), up.name, sheet=sheet)
         except SHOWN_ERRORS as exc:
             show_error(exc)
             return
@@ -442,7 +442,7 @@ def column_mapping(meeting_id: int) -> None:
     if st.button("この対応を保存", key="mapping_save"):
         back = {v: k for k, v in labels.items()}
         mapping = {row["見出し"]: back.get(row["項目"], forms.IGNORE) for _, row in edited.iterrows()}
-        act(lambda s: intake.save_column_mapping(s, meeting_id, mapping),
+        act(lambda s: intake.save_column_mapping(s, viewer(), meeting_id, mapping),
                  "列の対応を保存しました。次の同期・取り込みから使います（保留の行は「修正して取り込む」で再度取り込めます）。")
 
 

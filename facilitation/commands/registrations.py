@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from facilitation.cli import print_json
+from facilitation.cli import CLI_VIEWER, print_json
 from facilitation.files.uploads import read_file
 from facilitation.storage import db
 
@@ -43,7 +43,7 @@ def cmd_import(args) -> int:
 
     data = read_file(args.file)
     with db.session(args.db, actor="cli") as s:
-        result = intake.import_file(s, args.meeting, data, Path(args.file).name)
+        result = intake.import_file(s, CLI_VIEWER, args.meeting, data, Path(args.file).name)
     _report(result, args.json)
     return 0
 
@@ -52,7 +52,7 @@ def cmd_sync(args) -> int:
     from facilitation.registrations import intake
 
     with db.session(args.db, actor="cli") as s:
-        result = intake.sync(s, args.meeting, fresh=True)
+        result = intake.sync(s, CLI_VIEWER, args.meeting, fresh=True)
     if result.error:
         if args.json:
             print_json({**result.as_dict(), "error": result.error})

@@ -217,6 +217,10 @@ def _problem(r: _Row, cmap: forms.ColumnMap) -> tuple[str, str] | None:
     return None
 
 
+SECRETARIAT_ONLY = "この情報は事務局だけが見られます。"
+EDIT_SECRETARIAT_ONLY = "申込の登録・修正は事務局だけが行えます。"
+
+
 def same_name(a: str, b: str) -> bool:
     """Two name keys (normalize.person_key) that may be one person: equal, a surname alone, or one
     character apart (斉藤/斎藤, 太郎/太朗). 「山田太郎」 and 「佐藤花子」 are clearly two people."""
@@ -476,7 +480,7 @@ def _truncate(values: dict[str, str], extra: dict[str, str], cmap: forms.ColumnM
             values[f] = v[: limit - 1] + "…"
 
 
-def import_table(session: Session, meeting_id: int, table: Table, *, source: str = SOURCE_FILE,
+def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table, *, source: str = SOURCE_FILE,
                  source_ref: str = "", mapping: dict[str, str] | None = None, keep_aside: bool = True,
                  update_existing: bool = True, report_removed: bool = False) -> ImportResult:
     """Merge a table of form answers into a meeting's registrations (see the module docstring).
@@ -484,6 +488,7 @@ def import_table(session: Session, meeting_id: int, table: Table, *, source: str
     `mapping` overrides the meeting's saved column mapping. With `keep_aside=False` problem rows are
     only reported (manual entry shows them as errors). Bulk statements keep 10,000 rows under 2 s.
     """
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     meeting = schedule.get_meeting(session, meeting_id)
     saved = mapping if mapping is not None else (meeting.settings or {}).get("column_mapping", {})
     cmap = forms.map_columns(table.headers, saved)
@@ -738,14 +743,14 @@ def _write(session: Session, meeting: Meeting, winners: list[tuple[_Row, str]], 
 
 # --- files and sheets ------------------------------------------------------------------------
 
-def import_file(session: Session, meeting_id: int, data: bytes, filename: str,
+def import_file(session: Session, viewer: Viewer, meeting_id: int, data: bytes, filename: str,
                 sheet: str | None = None) -> ImportResult:
     """Import an uploaded CSV / Excel file (TableError when it cannot be read as a table).
 
     `sheet` names the workbook sheet to read (else tabular picks one); the result's `notes` say
     which sheet was read, and `sheets` lists the others to choose from."""
     table = read_table(data, filename, sheet=sheet)
-    return import_table(session, meeting_id, table, source=SOURCE_FILE, source_ref=table.source)
+    return import_table(session, viewer, meeting_id, table, source=SOURCE_FILE, source_ref=table.source)
 
 
 def sheet_state(session: Session, meeting_id: int) -> SheetSync:
@@ -760,9 +765,10 @@ def sheet_state(session: Session, meeting_id: int) -> SheetSync:
     return state
 
 
-def configure_sheet(session: Session, meeting_id: int, url: str, tab: str = DEFAULT_TAB,
+def configure_sheet(session: Session, viewer: Viewer, meeting_id: int, url: str, tab: str = DEFAULT_TAB,
                     survey_tab: str = "") -> SheetSync:
     """Save the sheet URL (the key must be readable from it) and the tab names for a meeting."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     from facilitation.sheets.gsheets import SheetsError, parse_key
 
     url = (url or "").strip()
@@ -779,11 +785,12 @@ def configure_sheet(session: Session, meeting_id: int, url: str, tab: str = DEFA
     return state
 
 
-def sync(session: Session, meeting_id: int, client=None, *, fresh: bool = False) -> ImportResult:
+def sync(session: Session, viewer: Viewer, meeting_id: int, client=None, *, fresh: bool = False) -> ImportResult:
     """Read the meeting's sheet (one API request for all its tabs) and import the registration tab.
 
     A Sheets problem comes back as `result.error` (Japanese) and is kept as the last error.
     """
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     from facilitation.sheets.gsheets import SheetsClient, SheetsError, parse_key
 
     state = sheet_state(session, meeting_id)
@@ -801,7 +808,7 @@ def sync(session: Session, meeting_id: int, client=None, *, fresh: bool = False)
         session.flush()
         return ImportResult(error=str(exc))
     table = tables[tabs[0]]
-    result = import_table(session, meeting_id, table, source=SOURCE_SHEET, source_ref=f"{key_}/{tabs[0]}",
+    result = import_table(session, viewer, meeting_id, table, source=SOURCE_SHEET, source_ref=f"{key_}/{tabs[0]}",
                           report_removed=True)
     state.last_synced_at = utcnow()
     state.last_error = ""
@@ -816,6 +823,7 @@ def sync(session: Session, meeting_id: int, client=None, *, fresh: bool = False)
 
 def write_back(session: Session, viewer: Viewer, meeting_id: int, tab: str, client=None) -> int:
     """Write the cleaned registrant list to a tab of the meeting's sheet (secretariat only); returns rows written."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     from facilitation.sheets.gsheets import SheetsClient
 
     state = sheet_state(session, meeting_id)
@@ -863,7 +871,7 @@ def add_manual(session: Session, viewer: Viewer, meeting_id: int, entry: ManualE
     values["timestamp"] = values["timestamp"].strftime("%Y/%m/%d %H:%M:%S")
     table = Table(headers=forms.STANDARD_HEADERS, rows=[[str(values.get(f, "")) for f in forms.FIELDS]],
                   source="手入力", row_numbers=[1])
-    result = import_table(session, meeting_id, table, source=SOURCE_MANUAL, source_ref="手入力",
+    result = import_table(session, viewer, meeting_id, table, source=SOURCE_MANUAL, source_ref="手入力",
                           mapping={}, keep_aside=False, update_existing=False)
     if result.quarantined:
         raise RegistrationError(_manual_reason(result.quarantined[0]["reason"]))
@@ -955,8 +963,9 @@ def saved_mapping(session: Session, meeting_id: int) -> dict[str, str]:
     return dict((schedule.get_meeting(session, meeting_id).settings or {}).get("column_mapping", {}))
 
 
-def save_column_mapping(session: Session, meeting_id: int, mapping: dict[str, str]) -> None:
+def save_column_mapping(session: Session, viewer: Viewer, meeting_id: int, mapping: dict[str, str]) -> None:
     """Remember {header: field id or ""} for this meeting's sheet and files."""
+    require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     bad = {v for v in mapping.values() if v and v not in forms.FIELDS}
     if bad:
         raise RegistrationError(f"不明な項目です: {'、'.join(sorted(bad))}")
@@ -972,8 +981,6 @@ def room_themes(session: Session, meeting_id: int) -> list[str]:
     return [r.theme or r.name for r in schedule.list_rooms(session, meeting_id)]
 
 
-SECRETARIAT_ONLY = "この情報は事務局だけが見られます。"
-EDIT_SECRETARIAT_ONLY = "申込の登録・修正は事務局だけが行えます。"
 
 
 def kept_aside(session: Session, viewer: Viewer, meeting_id: int, include_resolved: bool = False) -> list[KeptAsideRow]:
@@ -1022,7 +1029,7 @@ def retry_kept_aside(session: Session, viewer: Viewer, row_id: int, values: dict
     headers = list(values)
     table = Table(headers=headers, rows=[[as_typed(values[h]) for h in headers]], source=entry.source_ref,
                   row_numbers=[entry.row_number or 0])
-    result = import_table(session, entry.meeting_id, table, source=entry.source, source_ref=entry.source_ref,
+    result = import_table(session, viewer, entry.meeting_id, table, source=entry.source, source_ref=entry.source_ref,
                           keep_aside=False)
     if result.quarantined:
         entry.raw, entry.reason = dict(values), result.quarantined[0]["reason"]
