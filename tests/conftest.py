@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -141,6 +142,62 @@ def copy_database(src_url: str, directory: Path, name: str = "app.sqlite3") -> s
     return f"sqlite:///{dst}"
 
 
+def place_upcoming(url: str, per_room: int = 4) -> dict:
+    """Put the upcoming meeting's first registrations into its rooms (what the optimiser will do)."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from facilitation.meetings import schedule
+    from facilitation.storage.models import Assignment, Registration, Room
+
+    with db.session(url) as s:
+        meeting = schedule.upcoming_meeting(s, now=dt.datetime(2026, 12, 1))
+        rooms = s.scalars(select(Room).where(Room.meeting_id == meeting.id).order_by(Room.position)).all()
+        regs = s.scalars(select(Registration).where(Registration.meeting_id == meeting.id)
+                         .order_by(Registration.id)).all()
+        placed: dict[int, list[int]] = {r.id: [] for r in rooms}
+        for i, reg in enumerate(regs[: per_room * len(rooms)]):
+            room = rooms[i // per_room]
+            s.add(Assignment(registration_id=reg.id, room_id=room.id, is_facilitator=i % per_room == 0))
+            placed[room.id].append(reg.id)
+        names = {reg.id: reg.person.name for reg in regs}
+        return {"meeting_id": meeting.id, "rooms": [r.id for r in rooms], "placed": placed, "names": names,
+                "room_names": {r.id: r.name for r in rooms}}
+
+
+LINK_SECRET = "tests-facilitator-link-secret-0123456789abcdef"  # the served apps' link key
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def upcoming_with_link(url: str) -> dict:
+    """`place_upcoming`, and the first room's facilitator link ("token") as the rooms page issues it."""
+    from facilitation.access import gate
+    from facilitation.access.roles import SECRETARIAT_LOCAL
+
+    world = place_upcoming(url)
+    with db.session(url) as s:
+        world["token"] = gate.issue_link(s, SECRETARIAT_LOCAL, world["rooms"][0], LINK_SECRET.encode()).token
+    return world
+
+
+@contextmanager
+def served_demo(demo_url: str, home: Path, *, prepare=None, entry: str = "streamlit_app.py"):
+    """The app served (`streamlit run`) on a private copy of the demo, with the link key set.
+
+    `prepare(url)` changes the copy first and returns a dict; yields {"url", "base", "log", "world":
+    what prepare returned}."""
+    from facilitation.access import gate
+
+    url = copy_database(demo_url, home)
+    world = prepare(url) if prepare else {}
+    app = streamlit_process.start(url, home / "streamlit.log", env={gate.SECRET_ENV: LINK_SECRET}, entry=entry)
+    try:
+        yield {"url": url, "base": app.base, "log": app.log, "world": world}
+    finally:
+        streamlit_process.stop(app)
+
+
 @pytest.fixture
 def demo_copy_url(demo_url, tmp_path) -> str:
     """A private copy of the demo database that a test may change."""
@@ -181,3 +238,14 @@ def output_dir() -> Path:
     """test-output/: screenshots and files a person may want to look at after a run."""
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+@pytest.fixture
+def desk(browser, output_dir, request):
+    """A desktop page (1280×900, Japanese, downloads allowed); its last screen is kept as
+    test-output/<test module>_last.png (where a failed journey stopped)."""
+    context = browser.new_context(viewport=DESKTOP, locale="ja-JP", accept_downloads=True)
+    page = context.new_page()
+    yield page
+    page.screenshot(path=str(output_dir / f"{request.module.__name__.rsplit('.', 1)[-1]}_last.png"), full_page=True)
+    context.close()

@@ -21,8 +21,7 @@ from facilitation.rosters import notes, report
 from facilitation.storage import db
 from facilitation.storage.models import Person, Registration
 from tests import streamlit_process
-from tests.conftest import copy_database
-from tests.test_rosters_pages import place_upcoming
+from tests.conftest import copy_database, place_upcoming
 from ui.common import esc
 
 LINK = "[link](http://evil.example)"

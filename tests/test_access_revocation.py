@@ -22,7 +22,7 @@ from facilitation.rosters import live, notes
 from facilitation.storage import db
 from facilitation.storage.models import AuditEntry
 from tests import streamlit_process
-from tests.test_rosters_pages import place_upcoming
+from tests.conftest import place_upcoming
 from ui.roster import REFRESH_SECONDS
 
 SECRET = b"revocation-test-link-secret-0123456789abc"

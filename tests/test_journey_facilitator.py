@@ -14,18 +14,14 @@ import time
 import pytest
 from sqlalchemy import select
 
-from facilitation.access import gate
 from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import live, notes
 from facilitation.storage import db
 from facilitation.storage.models import Organisation, Person
-from tests import streamlit_process
 from tests.browser_checks import english_on_screen, settle_and_check
-from tests.conftest import copy_database
-from tests.test_rosters_pages import place_upcoming
+from tests.conftest import served_demo, upcoming_with_link
 
 PHONE = {"width": 390, "height": 844}
-SECRET = "journey-facilitator-test-link-secret-0123456789"
 NOTE = "家族からの相談が増えている。学校との連携が課題。"
 WAIT = 45_000
 
@@ -34,15 +30,9 @@ WAIT = 45_000
 def room_link(demo_url, tmp_path_factory):
     """The app on a private copy of the demo whose upcoming meeting has people in its rooms, and
     the facilitator link of its first room (issued as the secretariat's rooms page issues it)."""
-    home = tmp_path_factory.mktemp("journey_facilitator")
-    url = copy_database(demo_url, home)
-    world = place_upcoming(url)
-    room = world["rooms"][0]
-    with db.session(url) as s:
-        token = gate.issue_link(s, SECRETARIAT_LOCAL, room, SECRET.encode()).token
-    app = streamlit_process.start(url, home / "streamlit.log", env={gate.SECRET_ENV: SECRET})
-    yield {"link": f"{app.base}/roster?token={token}", "url": url, "world": world, "room": room}
-    streamlit_process.stop(app)
+    with served_demo(demo_url, tmp_path_factory.mktemp("journey_facilitator"), prepare=upcoming_with_link) as app:
+        w = app["world"]
+        yield {**app, "link": f"{app['base']}/roster?token={w['token']}", "room": w["rooms"][0]}
 
 
 def data_words(url: str) -> set[str]:

@@ -26,16 +26,12 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
-from facilitation.access import gate
 from facilitation.meetings import schedule
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Meeting, Registration, Room
-from tests import streamlit_process
 from tests.browser_checks import DATE_PLACEHOLDERS, english_on_screen, settle_and_check
-from tests.conftest import copy_database
+from tests.conftest import served_demo
 
-DESKTOP = {"width": 1280, "height": 900}
-SECRET = "journey-secretariat-test-link-secret-0123456789"
 FORM = Path(__file__).parent / "data" / "registrations" / "journey_form_cp932.csv"
 TITLE = "北海道生活困窮者支援ネットワーク 年度末の情報交換会"
 ROWS = 20  # rows in FORM; one has a bad e-mail address
@@ -49,12 +45,9 @@ WAIT = 60_000
 
 @pytest.fixture(scope="module")
 def journey_app(demo_url, tmp_path_factory):
-    """The app on a private copy of the demo, with a link secret (facilitator links can be issued)."""
-    home = tmp_path_factory.mktemp("journey_secretariat")
-    url = copy_database(demo_url, home)
-    app = streamlit_process.start(url, home / "streamlit.log", env={gate.SECRET_ENV: SECRET})
-    yield {"base": app.base, "url": url}
-    streamlit_process.stop(app)
+    """The app on a private copy of the demo (facilitator links can be issued)."""
+    with served_demo(demo_url, tmp_path_factory.mktemp("journey_secretariat")) as app:
+        yield app
 
 
 class Person:
@@ -136,16 +129,6 @@ def edit_cell(page, grid, row: int, column: int, text: str) -> None:
     editor.fill(text)
     page.keyboard.press("Enter")
     page.wait_for_timeout(300)
-
-
-@pytest.fixture
-def desk(browser, output_dir):
-    """A desktop browser; the last screen is kept in test-output/ (where a failed journey stopped)."""
-    context = browser.new_context(viewport=DESKTOP, locale="ja-JP", accept_downloads=True)
-    page = context.new_page()
-    yield page
-    page.screenshot(path=str(output_dir / "journey_secretariat_last.png"), full_page=True)
-    context.close()
 
 
 @pytest.mark.timeout(420)

@@ -20,27 +20,27 @@ from facilitation.files.tabular import read_table
 from facilitation.storage import db
 from facilitation.surveys import store as survey_store
 from facilitation.surveys.models import SurveyResponse, SurveySheet
-from tests import streamlit_process
 from tests.browser_checks import settle_and_check
-from tests.conftest import copy_database
+from tests.conftest import DESKTOP, served_demo
 
 DATA = Path(__file__).parent / "data" / "surveys"
 FORM = DATA / "journey_form.csv"
 EARLIER = DATA / "evaluation_utf8.csv"
-DESKTOP = {"width": 1280, "height": 900}
 TITLE = "第5回 情報交換会 事後アンケート"
+
+
+def _earlier_survey(url: str) -> dict:
+    """The survey that already exists when the journey starts."""
+    with db.session(url) as s:
+        survey_store.import_table(s, SECRETARIAT_LOCAL, read_table(EARLIER.read_bytes(), EARLIER.name),
+                                  title="前回の事後アンケート", meeting_id=None)
+    return {}
 
 
 @pytest.fixture(scope="module")
 def surveys_app(demo_url, tmp_path_factory):
-    home = tmp_path_factory.mktemp("surveys_app")
-    url = copy_database(demo_url, home)
-    with db.session(url) as s:  # the survey that already exists when the journey starts
-        survey_store.import_table(s, SECRETARIAT_LOCAL, read_table(EARLIER.read_bytes(), EARLIER.name), title="前回の事後アンケート",
-                                  meeting_id=None)
-    app = streamlit_process.start(url, home / "streamlit.log")
-    yield {"base": app.base, "url": url}
-    streamlit_process.stop(app)
+    with served_demo(demo_url, tmp_path_factory.mktemp("surveys_app"), prepare=_earlier_survey) as app:
+        yield app
 
 
 def counts(url: str) -> tuple[int, int]:

@@ -10,40 +10,27 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from facilitation.access import gate
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.meetings import schedule
 from facilitation.storage import db
 from facilitation.storage.models import Meeting
-from tests import streamlit_process
 from tests.browser_checks import settle_and_check
-from tests.conftest import copy_database
-from tests.test_rosters_pages import place_upcoming
+from tests.conftest import served_demo, upcoming_with_link
 from ui.shell import PAGES
 
-DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-SECRET = "journeys-nav-test-link-secret-0123456789"
+
+
+def _with_labels(url: str) -> dict:
+    world = upcoming_with_link(url)
+    with db.session(url) as s:
+        world["labels"] = {m.id: schedule.label(m) for m in schedule.list_meetings(s)}
+    return world
 
 
 @pytest.fixture(scope="module")
 def nav_app(demo_url, tmp_path_factory):
-    home = tmp_path_factory.mktemp("nav_app")
-    url = copy_database(demo_url, home)
-    world = place_upcoming(url)
-    with db.session(url) as s:
-        world["token"] = gate.issue_link(s, SECRETARIAT_LOCAL, world["rooms"][0], SECRET.encode()).token
-        world["labels"] = {m.id: schedule.label(m) for m in schedule.list_meetings(s)}
-    app = streamlit_process.start(url, home / "streamlit.log", env={gate.SECRET_ENV: SECRET})
-    yield {"base": app.base, "url": url, "world": world}
-    streamlit_process.stop(app)
-
-
-@pytest.fixture
-def desk(browser):
-    context = browser.new_context(viewport=DESKTOP, locale="ja-JP")
-    yield context.new_page()
-    context.close()
+    with served_demo(demo_url, tmp_path_factory.mktemp("nav_app"), prepare=_with_labels) as app:
+        yield app
 
 
 def open_page(page, base: str, path: str, heading: str) -> None:

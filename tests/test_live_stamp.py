@@ -27,28 +27,21 @@ from facilitation.access.roles import SECRETARIAT_LOCAL, Viewer
 from facilitation.rosters import live
 from facilitation.storage import db
 from facilitation.storage.models import Assignment
-from tests import streamlit_process
 from tests.browser_checks import check_clean
-from tests.conftest import copy_database
-from tests.test_rosters_pages import place_upcoming
+from tests.conftest import LINK_SECRET, place_upcoming, served_demo, upcoming_with_link
 from ui import live_stamp
 from ui.live_stamp import ROUTE
 from ui.roster import REFRESH_SECONDS
 
 PHONE = {"width": 375, "height": 812}
-SECRET = "live-stamp-test-link-secret-0123456789abcdef"
+SECRET = LINK_SECRET
 
 
 @pytest.fixture(scope="module")
 def served(demo_url, tmp_path_factory):
-    home = tmp_path_factory.mktemp("live_stamp")
-    url = copy_database(demo_url, home)
-    world = place_upcoming(url)
-    with db.session(url) as s:
-        world["token"] = gate.issue_link(s, SECRETARIAT_LOCAL, world["rooms"][0], SECRET.encode()).token
-    app = streamlit_process.start(url, home / "streamlit.log", env={gate.SECRET_ENV: SECRET}, entry="serve.py")
-    yield {"base": app.base, "url": url, "world": world, "log": app.log}
-    streamlit_process.stop(app)
+    with served_demo(demo_url, tmp_path_factory.mktemp("live_stamp"), prepare=upcoming_with_link,
+                     entry="serve.py") as app:
+        yield app
 
 
 def test_the_room_stamp_moves_with_what_the_room_shows_only(demo_copy_url):

@@ -19,12 +19,10 @@ from facilitation.meetings import schedule
 from facilitation.registrations import intake
 from facilitation.storage import db
 from facilitation.storage.models import Registration
-from tests import streamlit_process
 from tests.browser_checks import DATE_PLACEHOLDERS, english_on_screen, settle_and_check
-from tests.conftest import copy_database
+from tests.conftest import served_demo
 from tests.test_journey_secretariat import edit_cell
 
-DESKTOP = {"width": 1280, "height": 900}
 WAIT = 60_000
 # What the secretariat reads above the registrant table, left to right (the Excel list: without ID).
 HEADERS = ["ID", "氏名", "ふりがな", "メールアドレス", "所属（入力）", "機関", "区分", "地域", "担当事業", "職種・立場",
@@ -34,20 +32,8 @@ NEW_FURIGANA = "てすと ふりがな"
 
 @pytest.fixture(scope="module")
 def reg_app(demo_url, tmp_path_factory):
-    home = tmp_path_factory.mktemp("registrations_browser")
-    url = copy_database(demo_url, home)
-    app = streamlit_process.start(url, home / "streamlit.log")
-    yield {"base": app.base, "url": url}
-    streamlit_process.stop(app)
-
-
-@pytest.fixture
-def desk(browser, output_dir):
-    context = browser.new_context(viewport=DESKTOP, locale="ja-JP", accept_downloads=True)
-    page = context.new_page()
-    yield page
-    page.screenshot(path=str(output_dir / "registrations_browser_last.png"), full_page=True)
-    context.close()
+    with served_demo(demo_url, tmp_path_factory.mktemp("registrations_browser")) as app:
+        yield app
 
 
 def check(page, step: str) -> None:

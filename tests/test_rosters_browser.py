@@ -12,32 +12,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from facilitation.access import gate
 from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.meetings import schedule
 from facilitation.rosters import live, report
 from facilitation.storage import db
 from facilitation.storage.models import Assignment
-from tests import streamlit_process
-from tests.conftest import copy_database
-from tests.test_rosters_pages import place_upcoming
+from tests.conftest import served_demo, upcoming_with_link
 from ui.roster import REFRESH_SECONDS
 
 PHONE = {"width": 375, "height": 812}
-SECRET = "roster-browser-test-link-secret-0123456789"
 LIVE_WAIT_MS = REFRESH_SECONDS * 1000 + 6000  # the refresh interval + slack for a loaded 2-core machine
 
 
 @pytest.fixture(scope="module")
 def roster_app(demo_url, tmp_path_factory):
-    home = tmp_path_factory.mktemp("roster_app")
-    url = copy_database(demo_url, home)
-    world = place_upcoming(url)
-    with db.session(url) as s:  # the facilitator's personal link for room 1 (the access area signs it)
-        world["token"] = gate.issue_link(s, SECRETARIAT_LOCAL, world["rooms"][0], SECRET.encode()).token
-    app = streamlit_process.start(url, home / "streamlit.log", env={gate.SECRET_ENV: SECRET})
-    yield {"base": app.base, "url": url, "world": world, "log": app.log}
-    streamlit_process.stop(app)
+    with served_demo(demo_url, tmp_path_factory.mktemp("roster_app"), prepare=upcoming_with_link) as app:
+        yield app  # world["token"]: the facilitator's personal link for room 1
 
 
 def open_roster(context, base: str, token: str = ""):

@@ -10,30 +10,12 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
-from facilitation.meetings import schedule
 from facilitation.rosters import live, zoom
 from facilitation.storage import db
-from facilitation.storage.models import Assignment, Registration, Room, RoomNote
-from tests.conftest import ROOT
+from facilitation.storage.models import Registration, RoomNote
+from tests.conftest import ROOT, place_upcoming
 
 PAGE = str(ROOT / "pages" / "roster.py")
-
-
-def place_upcoming(url: str, per_room: int = 4) -> dict:
-    """Put the upcoming meeting's first registrations into its rooms (what the optimiser will do)."""
-    with db.session(url) as s:
-        meeting = schedule.upcoming_meeting(s, now=__import__("datetime").datetime(2026, 12, 1))
-        rooms = s.scalars(select(Room).where(Room.meeting_id == meeting.id).order_by(Room.position)).all()
-        regs = s.scalars(select(Registration).where(Registration.meeting_id == meeting.id)
-                         .order_by(Registration.id)).all()
-        placed: dict[int, list[int]] = {r.id: [] for r in rooms}
-        for i, reg in enumerate(regs[: per_room * len(rooms)]):
-            room = rooms[i // per_room]
-            s.add(Assignment(registration_id=reg.id, room_id=room.id, is_facilitator=i % per_room == 0))
-            placed[room.id].append(reg.id)
-        names = {reg.id: reg.person.name for reg in regs}
-        return {"meeting_id": meeting.id, "rooms": [r.id for r in rooms], "placed": placed, "names": names,
-                "room_names": {r.id: r.name for r in rooms}}
 
 
 @pytest.fixture

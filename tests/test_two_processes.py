@@ -24,8 +24,7 @@ from facilitation.rosters import live
 from facilitation.storage import db
 from tests import streamlit_process
 from tests.browser_checks import check_clean
-from tests.conftest import require
-from tests.test_rosters_pages import place_upcoming
+from tests.conftest import place_upcoming, require
 
 PHONE = {"width": 375, "height": 812}
 SECRET = "two-processes-test-link-secret-0123456789abcdef"
