@@ -280,3 +280,39 @@ def test_an_idle_overview_does_not_rerun_and_a_tap_shows_at_once(served, browser
         live.mark_attendance(s, SECRETARIAT_LOCAL, w["placed"][room][1], "")
     log = served["log"].read_text(errors="replace")
     assert "Traceback" not in log, log[-2000:]
+
+
+def test_one_read_per_poll_wakes_every_waiting_phone_of_a_room(monkeypatch):
+    """However many phones wait on a room, the process reads its stamp once per poll, and a change
+    wakes all of them within one poll; when nobody waits, nothing is read any more."""
+    import asyncio
+
+    reads, stamp = [], {"value": "a"}
+
+    def read(meeting_id, room_id):
+        reads.append(time.monotonic())
+        return stamp["value"]
+
+    monkeypatch.setattr(live_stamp, "_read_stamp", read)
+
+    class Page:  # a waiting request whose phone stays connected
+        async def is_disconnected(self):
+            return False
+
+    async def scenario():
+        waiters = [asyncio.create_task(live_stamp.wait_for_stamp(1, 2, "a", 10, Page())) for _ in range(40)]
+        await asyncio.sleep(1.0)
+        assert not any(w.done() for w in waiters)  # nothing changed: everyone still waits
+        polls_while_idle = len(reads)
+        changed_at = time.monotonic()
+        stamp["value"] = "b"
+        results = await asyncio.gather(*waiters)
+        woken_after = time.monotonic() - changed_at
+        await asyncio.sleep(3 * live_stamp.POLL_SECONDS)  # the watcher stops once nobody waits
+        return results, polls_while_idle, woken_after, len(reads)
+
+    results, polls_while_idle, woken_after, reads_total = asyncio.run(scenario())
+    assert results == [True] * 40
+    assert polls_while_idle <= 1.0 / live_stamp.POLL_SECONDS + 1  # one read per poll, not one per phone
+    assert woken_after < 5  # all 40 woken by the change, long before their 10 s wait ends
+    assert reads_total <= polls_while_idle + 2 and live_stamp._watches[(1, 2)].task is None
