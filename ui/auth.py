@@ -22,7 +22,7 @@ from facilitation.access import gate
 from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage.models import Room
 
-from .common import esc, leave_legacy_pages_mode, session
+from .common import esc, leave_legacy_pages_mode, secrets_section, session
 
 LINK_PREFIX = "link:"
 PREVIEW_KEY = "committee_preview"  # the secretariat previews as the committee (plain state: it
@@ -31,22 +31,14 @@ REAL_VIEWER_KEY = "real_viewer"  # who is really looking while the preview is on
 PREVIEW_BANNER = "委員会の表示で確認中です（読み取り専用）"
 
 
-def _secrets_section(name: str) -> dict:
-    try:
-        section = st.secrets.get(name)
-    except Exception:  # no secrets.toml at all: the normal local case
-        return {}
-    return dict(section) if section else {}
-
-
 def auth_configured() -> bool:
     """True when `[auth]` is in secrets (sign-in with st.login is then required)."""
-    return bool(_secrets_section("auth"))
+    return bool(secrets_section("auth"))
 
 
 def settings() -> dict:
     """The `[facilitation]` section of secrets (admin_emails, link_secret, public_url)."""
-    return _secrets_section("facilitation")
+    return secrets_section("facilitation")
 
 
 def admin_emails() -> list[str]:

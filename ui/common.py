@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,14 +17,34 @@ from facilitation.meetings import schedule
 from facilitation.storage import db
 from facilitation.text.markup import escape_markdown
 
+_NO_SECRETS_FILE: dict[int, weakref.ref] = {}  # st.secrets objects without a file (AppTest brings its own)
+
+
+def secrets_section(name: str) -> dict:
+    """The ONE way to read `.streamlit/secrets.toml`: a section as a dict ({} when absent).
+
+    Without any secrets file (the normal local case) Streamlit looks for the files again on every
+    access, which a live roster does many times a second; that answer is remembered (a secrets file
+    added later is read after a restart, as the README says)."""
+    from streamlit.errors import StreamlitSecretNotFoundError
+
+    secrets = st.secrets
+    known = _NO_SECRETS_FILE.get(id(secrets))
+    if known is not None and known() is secrets:
+        return {}
+    try:
+        section = secrets.get(name)
+    except StreamlitSecretNotFoundError:
+        _NO_SECRETS_FILE[id(secrets)] = weakref.ref(secrets)
+        return {}
+    except Exception:  # an unreadable file: treated as absent (the pages say what is not configured)
+        return {}
+    return dict(section) if section else {}
+
 
 def db_url() -> str:
     """The database URL: [database] url in secrets, else $FACILITATION_DB_URL, else the SQLite file."""
-    try:
-        url = st.secrets.get("database", {}).get("url")
-    except Exception:  # no secrets.toml at all is the normal local case
-        url = None
-    return db.resolve_url(url or os.environ.get(db.ENV_VAR))
+    return db.resolve_url(secrets_section("database").get("url") or os.environ.get(db.ENV_VAR))
 
 
 def viewer() -> Viewer:

@@ -9,17 +9,25 @@ from facilitation.mail import outbox
 from facilitation.mail.smtp import SmtpSettings, Transport, load_settings
 
 from . import auth, links
-from .common import SHOWN_ERRORS, act, esc, flash, session, show_error, show_problems, show_table, viewer
+from .common import (
+    SHOWN_ERRORS,
+    act,
+    esc,
+    flash,
+    secrets_section,
+    session,
+    show_error,
+    show_problems,
+    show_table,
+    viewer,
+)
 
 
 def smtp_settings() -> tuple[SmtpSettings | None, str]:
     """The `[mail]` section of secrets (else FACILITATION_SMTP_* variables), and a Japanese problem."""
+    section = secrets_section("mail")
     try:
-        section = st.secrets.get("mail")
-    except Exception:  # no secrets.toml at all: the normal local case
-        section = None
-    try:
-        return load_settings(dict(section) if section else None), ""
+        return load_settings(section or None), ""
     except SHOWN_ERRORS as exc:
         return None, str(exc)
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from facilitation.sheets.gsheets import SheetsClient
+
+from .common import secrets_section
 
 
 def sheets_client() -> SheetsClient:
     """The service account in secrets ([gcp_service_account]), else $FACILITATION_SHEETS_CREDENTIALS
     or the local emulator ($FACILITATION_SHEETS_ENDPOINT)."""
-    try:
-        info = dict(st.secrets["gcp_service_account"])
-    except Exception:  # no secrets file or no such section: environment / emulator
-        info = None
-    return SheetsClient(credentials_info=info)
+    return SheetsClient(credentials_info=secrets_section("gcp_service_account") or None)
