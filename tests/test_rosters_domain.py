@@ -197,6 +197,17 @@ def test_concurrent_taps_from_phones_and_the_secretariat_are_all_recorded(db_url
         ("出席", "phone-r1"), ("遅刻", "phone-2"), ("途中退室", "secretariat")}
 
 
+def test_a_tap_based_on_an_old_screen_is_refused(world):
+    url, w = world
+    with db.session(url) as s:
+        live.mark_attendance(s, SECRETARIAT_LOCAL, w.regs["sato"], "欠席", shown="")
+        with pytest.raises(live.AttendanceChanged, match="「欠席」に変更していました") as refused:
+            live.mark_attendance(s, facilitator(w), w.regs["sato"], "出席", shown="")  # the phone still showed none
+        assert refused.value.current == "欠席"
+        assert live.mark_attendance(s, facilitator(w), w.regs["sato"], "出席", shown="欠席").mark == "出席"
+        assert live.marks_of(s, w.meeting_id)[w.regs["sato"]] == "出席"
+
+
 # --- room notes ---
 
 def test_note_prefilled_from_the_room_until_saved(world):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from unittest.mock import patch
 
 import pytest
 from sqlalchemy import select
@@ -63,6 +64,35 @@ def test_facilitator_sees_only_their_room_and_taps_attendance(app):
         assert s.get(Registration, target).status == "出席"
     assert "遅刻 1" in texts(at)
     assert at.segmented_control(key=f"mark_{target}_遅刻").value == "遅刻"
+
+
+def test_a_phone_never_overwrites_a_mark_it_has_not_seen(app):
+    """Under load the browser may re-send an old widget's value on a later rerun (bench/roster_load.py
+    caught a phone restoring 欠席 two seconds after the secretariat cleared it): a tap counts only
+    as a change from what that screen showed, and only while the stored mark is still that one."""
+    url, w = app
+    room = w["rooms"][1]
+    fac = Viewer(role=FACILITATOR, email="fac@example.org", meeting_id=w["meeting_id"], room_id=room)
+    target = w["placed"][room][1]
+    at = run_as(fac)
+    with db.session(url) as s:  # the secretariat records 欠席; this phone has not rerun yet
+        live.mark_attendance(s, SECRETARIAT_LOCAL, target, "欠席")
+    at.segmented_control(key=f"mark_{target}_none").set_value("出席").run()  # tapped on what it showed
+    assert not at.exception
+    with db.session(url) as s:
+        assert live.marks_of(s, w["meeting_id"])[target] == "欠席"  # the newer mark stays
+    assert any("ほかの方が「欠席」に変更していました" in e.value for e in at.error)
+    assert at.segmented_control(key=f"mark_{target}_欠席").value == "欠席"  # and the phone shows it now
+
+    with db.session(url) as s:  # cleared by the secretariat; then the old 欠席 widget's value comes back
+        live.mark_attendance(s, SECRETARIAT_LOCAL, target, "")
+    from ui import roster
+
+    key = f"mark_{target}_欠席"
+    with patch.object(roster.st, "session_state", {key: "欠席"}):
+        roster._on_tap(target, key, "欠席")  # value = what that widget showed: not a tap
+    with db.session(url) as s:
+        assert target not in live.marks_of(s, w["meeting_id"])
 
 
 def note_field(at: AppTest, key: str):

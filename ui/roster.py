@@ -84,11 +84,22 @@ def _refused(exc: AccessDenied) -> None:
     show_error(exc)
 
 
-def _on_tap(registration_id: int, widget_key: str, meeting_id: int, room_id: int) -> None:
+def _on_tap(registration_id: int, widget_key: str, shown: str) -> None:
+    """A tap: the person's marks changed from `shown` (what this screen drew) to the widget's value.
+
+    The browser may re-send an old widget's value on a later rerun (seen under load: the widget of a
+    mark the secretariat has since cleared); that is not a tap and must not overwrite the newer mark.
+    So a value equal to what was shown is ignored, and the write is refused when the stored mark is
+    no longer the one shown (someone else changed it meanwhile)."""
     mark = st.session_state.get(widget_key) or ""
+    if mark == shown:
+        return
     try:
         with session() as s:
-            live.mark_attendance(s, viewer(), registration_id, mark)
+            live.mark_attendance(s, viewer(), registration_id, mark, shown=shown)
+    except live.AttendanceChanged as exc:
+        if exc.current != mark:  # an old value coming back is dropped quietly; a real clash is said
+            st.session_state["roster_flash"] = str(exc)
     except SHOWN_ERRORS as exc:
         st.session_state["roster_flash"] = str(exc)
 
@@ -122,7 +133,7 @@ def person_card(p: live.RosterPerson, meeting_id: int, room_id: int) -> None:
     st.segmented_control(
         f"{esc(p.name)}さんの出欠", live.MARKS, default=p.mark or None, key=key,
         label_visibility="collapsed", width="stretch",
-        on_change=_on_tap, args=(p.registration_id, key, meeting_id, room_id),
+        on_change=_on_tap, args=(p.registration_id, key, p.mark or ""),
     )
 
 

@@ -41,6 +41,14 @@ class AttendanceError(UserError):
     """A tap that cannot be recorded (unknown mark or registration); Japanese message."""
 
 
+class AttendanceChanged(AttendanceError):
+    """The mark changed since the tapping screen showed it (someone else recorded another one)."""
+
+    def __init__(self, message: str, current: str):
+        super().__init__(message)
+        self.current = current
+
+
 @dataclass(frozen=True)
 class RosterPerson:
     """One person in a room as the facilitator needs to see them."""
@@ -356,18 +364,28 @@ def status_for(mark: str) -> str:
 
 
 def mark_attendance(session: Session, viewer: Viewer, registration_id: int, mark: str, *,
-                    recorded_as: str = "") -> AttendanceMark:
+                    recorded_as: str = "", shown: str | None = None) -> AttendanceMark:
     """Record one tap (出席 / 欠席 / 遅刻 / 途中退室; "" clears it) and derive the registration status.
 
     One upsert on the person's own row: concurrent taps for different people never collide, and
     for the same person the last one wins. The viewer is always checked (a facilitator may mark
     only their own room, on a current link); `recorded_as` names the source shown instead of the
     viewer, such as the Zoom report the secretariat imported.
+
+    `shown`: the mark the tapping screen showed ("" for none). When the stored mark is no longer
+    that one, someone else changed it meanwhile: AttendanceChanged, nothing written (a phone must
+    never overwrite a change it has not seen, e.g. when the browser re-sends an old value).
     """
     mark = clean(mark)
     if mark and mark not in MARKS:
         raise AttendanceError(f"「{mark}」は出欠の記録に使えません（{' / '.join(MARKS)}）。")
     _check_tap(session, viewer, registration_id)
+    if shown is not None:
+        current = session.scalar(select(Attendance.mark).where(Attendance.registration_id == registration_id)) or ""
+        if current != clean(shown):
+            raise AttendanceChanged(
+                f"この方の出欠は、ほかの方が「{current or UNMARKED}」に変更していました。"
+                "最新の表示を確認してから、必要ならもう一度押してください。", current)
     now = utcnow()
     actor = recorded_as or viewer.actor
     # Core statements on the session's connection: single-row, no ORM bookkeeping; one audit entry below.
