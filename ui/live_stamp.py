@@ -5,9 +5,9 @@ not anything changed. When the app is started through `serve.py` (an `st.App` wi
 a facilitator's roster instead holds one long-poll request open against `/_roster/stamp`: the route
 answers as soon as the room's change stamp (`live.room_stamp`: placements, taps, registrations,
 the room's name and theme, link revocations) differs from the one the page shows, or after
-WAIT_SECONDS with "unchanged". While anyone waits, one task per room and process reads the stamp every
-POLL_SECONDS and wakes all the room's waiting phones at once when it moves, so an idle phone costs one
-cheap request every WAIT_SECONDS and a change reaches every phone within one POLL_SECONDS. Several app processes each read the shared database, so a change made
+WAIT_SECONDS with "unchanged". The stamp is read from the database at most once per POLL_SECONDS
+per room and process, shared by every waiting phone of the room, so an idle phone costs one cheap request every WAIT_SECONDS and a change reaches
+it within about POLL_SECONDS. Several app processes each read the shared database, so a change made
 through one process is seen by phones attached to another.
 
 The secretariat's all-rooms overview waits the same way on `/_roster/stamp?meeting=…&ticket=…`
@@ -38,7 +38,7 @@ import streamlit as st
 
 ROUTE = "/_roster/stamp"
 ACTIVE_ENV = "FACILITATION_LIVE_ROUTE"  # set by serve.py: this process serves ROUTE
-POLL_SECONDS = 0.25  # how often a watched stamp is read (one read per stamp and process, whatever the waiters)
+POLL_SECONDS = 0.5  # how often a waiting request looks at the meeting's (shared) stamp
 WAIT_SECONDS = 20.0  # longest a request is held before it answers "unchanged"
 TICKET_VERSION = "o1"  # the overview's ticket (never a facilitator link: those start with v1)
 TICKET_HOURS = 12  # a ticket is minted again on every rerun of the overview
@@ -49,6 +49,10 @@ def route_active() -> bool:
 
 
 # --- server side (runs in the ASGI event loop, never in a script run) ---
+
+_stamps: dict[tuple[int, int | None], tuple[float, str]] = {}  # (meeting, room or None) → (time read, stamp)
+_locks: dict[tuple[int, int | None], asyncio.Lock] = {}
+
 
 def _read_stamp(meeting_id: int, room_id: int | None) -> str:
     from facilitation.rosters import live
@@ -61,64 +65,17 @@ def _read_stamp(meeting_id: int, room_id: int | None) -> str:
         return live.room_stamp(s, meeting_id, room_id)
 
 
-class _Watch:
-    """One stamp (a room, or a whole meeting) watched in this process while anyone waits on it: a single
-    task reads it every POLL_SECONDS and wakes every waiter the moment it changes, so a change reaches
-    all of a room's phones within one poll, however many there are, and an idle waiter costs nothing."""
-
-    def __init__(self, key: tuple[int, int | None]):
-        self.key = key
-        self.value: str | None = None  # None: not read since the task started
-        self.failed = False  # the last read failed (the database is away)
-        self.moved = asyncio.Event()  # replaced after each change; set = "look again"
-        self.waiters = 0
-        self.task: asyncio.Task | None = None
-
-    async def run(self) -> None:
-        meeting_id, room_id = self.key
-        try:
-            while self.waiters > 0:
-                try:
-                    value, failed = await asyncio.to_thread(_read_stamp, meeting_id, room_id), False
-                except Exception:  # reported to the waiters: their page reruns and says so in Japanese
-                    value, failed = self.value, True
-                if value != self.value or failed != self.failed:
-                    self.value, self.failed = value, failed
-                    moved, self.moved = self.moved, asyncio.Event()
-                    moved.set()
-                await asyncio.sleep(POLL_SECONDS)
-        finally:
-            self.value, self.task = None, None  # a later waiter starts afresh (no stale value)
-
-
-_watches: dict[tuple[int, int | None], _Watch] = {}
-
-
-async def wait_for_stamp(meeting_id: int, room_id: int | None, since: str, seconds: float, request) -> bool | None:
-    """Hold until the stamp differs from `since` (True), `seconds` pass (False) or the page went away
-    (False). None: the stamp cannot be read (the page should rerun and explain)."""
+async def current_stamp(meeting_id: int, room_id: int | None) -> str:
+    """The room's stamp (None: the whole meeting's), read at most once per POLL_SECONDS however
+    many pages wait."""
     key = (meeting_id, room_id)
-    watch = _watches.setdefault(key, _Watch(key))
-    watch.waiters += 1
-    if watch.task is None:
-        watch.task = asyncio.create_task(watch.run())
-    deadline = time.monotonic() + seconds
-    try:
-        while True:
-            moved = watch.moved
-            if watch.failed:
-                return None
-            if watch.value is not None and watch.value != since:
-                return True
-            left = deadline - time.monotonic()
-            if left <= 0 or await request.is_disconnected():
-                return False
-            try:  # woken by a change; every few seconds also looks whether the page is still there
-                await asyncio.wait_for(moved.wait(), timeout=min(left, 5.0))
-            except TimeoutError:
-                pass
-    finally:
-        watch.waiters -= 1
+    lock = _locks.setdefault(key, asyncio.Lock())
+    async with lock:
+        at, value = _stamps.get(key, (-1e9, ""))
+        if time.monotonic() - at >= POLL_SECONDS:
+            value = await asyncio.to_thread(_read_stamp, meeting_id, room_id)
+            _stamps[key] = (time.monotonic(), value)
+        return value
 
 
 def _link_ok(token: str) -> tuple[bool, tuple[int, int] | None, float]:
@@ -208,8 +165,19 @@ async def _overview_endpoint(request, headers: dict):
         return JSONResponse({"changed": True}, headers=headers)
     if not ok:
         return refused
-    changed = await wait_for_stamp(int(meeting), None, since, WAIT_SECONDS, request)
-    return JSONResponse({"changed": changed is not False}, headers=headers)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            now = await current_stamp(int(meeting), None)
+        except Exception:
+            return JSONResponse({"changed": True}, headers=headers)
+        if now != since:
+            return JSONResponse({"changed": True}, headers=headers)
+        if time.monotonic() >= deadline:
+            return JSONResponse({"changed": False}, headers=headers)
+        if await request.is_disconnected():
+            return JSONResponse({"changed": False}, headers=headers)
+        await asyncio.sleep(POLL_SECONDS)
 
 
 async def stamp_endpoint(request):  # a Starlette endpoint; imports kept local (no starlette at script time)
@@ -226,10 +194,19 @@ async def stamp_endpoint(request):  # a Starlette endpoint; imports kept local (
         return JSONResponse({"changed": True}, headers=headers)
     if not ok:
         return JSONResponse({"changed": True}, headers=headers)  # the rerun's gate shows why
-    changed = await wait_for_stamp(*scope, since, min(WAIT_SECONDS, max(left, 0.0)), request)
-    if changed is False and left <= WAIT_SECONDS:
-        changed = True  # the link expires now: the rerun's gate says so
-    return JSONResponse({"changed": changed is not False}, headers=headers)
+    deadline = time.monotonic() + min(WAIT_SECONDS, max(left, 0.0))
+    while True:
+        try:
+            now = await current_stamp(*scope)
+        except Exception:
+            return JSONResponse({"changed": True}, headers=headers)
+        if now != since:
+            return JSONResponse({"changed": True}, headers=headers)
+        if time.monotonic() >= deadline:
+            return JSONResponse({"changed": left <= WAIT_SECONDS}, headers=headers)  # expired: rerun
+        if await request.is_disconnected():
+            return JSONResponse({"changed": False}, headers=headers)
+        await asyncio.sleep(POLL_SECONDS)
 
 
 def routes() -> list:
