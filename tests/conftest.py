@@ -166,6 +166,23 @@ def place_upcoming(url: str, per_room: int = 4) -> dict:
                 "room_names": {r.id: r.name for r in rooms}}
 
 
+@contextmanager
+def demo_sheet(url: str, monkeypatch):
+    """The demo's Google Sheet served by the local Sheets emulator, with the app's Sheets client
+    pointed at it; yields (emulator, the upcoming meeting's id)."""
+    from facilitation.meetings import schedule
+    from facilitation.sheets import gsheets
+    from facilitation.sheets.emulator import DEMO_KEY, SheetsEmulator, demo_tabs
+
+    gsheets.clear_cache()
+    with SheetsEmulator() as em:
+        em.add_spreadsheet(DEMO_KEY, demo_tabs(url))
+        monkeypatch.setenv(gsheets.ENDPOINT_ENV, em.url)
+        with db.session(url) as s:
+            meeting_id = schedule.upcoming_meeting(s).id
+        yield em, meeting_id
+
+
 LINK_SECRET = "tests-facilitator-link-secret-0123456789abcdef"  # the served apps' link key
 DESKTOP = {"width": 1280, "height": 900}
 

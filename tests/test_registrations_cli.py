@@ -11,10 +11,10 @@ from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.meetings import schedule
 from facilitation.registrations import intake
 from facilitation.sheets import gsheets
-from facilitation.sheets.emulator import DEMO_KEY, DEMO_URL, SheetsEmulator, demo_tabs
+from facilitation.sheets.emulator import DEMO_URL
 from facilitation.storage import db
 
-from .conftest import ROOT, free_port
+from .conftest import ROOT, demo_sheet, free_port
 
 DATA = Path(__file__).parent / "data" / "registrations"
 
@@ -49,12 +49,7 @@ def test_import_errors_are_japanese_without_traceback(demo_copy_url, capsys):
 
 
 def test_sync_json_through_the_emulator(demo_copy_url, capsys, monkeypatch):
-    gsheets.clear_cache()
-    with SheetsEmulator() as em:
-        em.add_spreadsheet(DEMO_KEY, demo_tabs(demo_copy_url))
-        monkeypatch.setenv(gsheets.ENDPOINT_ENV, em.url)
-        with db.session(demo_copy_url) as s:
-            mid = schedule.upcoming_meeting(s).id
+    with demo_sheet(demo_copy_url, monkeypatch) as (em, mid):
         code, _, err = run(capsys, "--db", demo_copy_url, "registrations", "sync", "--meeting", str(mid))
         assert code == 2 and "URLが設定されていません" in err
         with db.session(demo_copy_url) as s:

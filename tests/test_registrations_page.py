@@ -10,10 +10,10 @@ from facilitation.assignment import choices, service
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
 from facilitation.registrations import intake
-from facilitation.sheets import gsheets
-from facilitation.sheets.emulator import DEMO_KEY, DEMO_URL, SheetsEmulator, demo_tabs
+from facilitation.sheets.emulator import DEMO_URL
 from facilitation.storage import db
 from facilitation.storage.models import Registration
+from tests.conftest import demo_sheet
 
 SEC = SECRETARIAT_LOCAL  # the secretariat on this machine
 
@@ -27,12 +27,8 @@ def app_db(demo_copy_url, monkeypatch):
 
 
 def test_secretariat_sees_counts_table_and_can_sync(app_db, monkeypatch):
-    gsheets.clear_cache()
-    with SheetsEmulator() as em:
-        em.add_spreadsheet(DEMO_KEY, demo_tabs(app_db))
-        monkeypatch.setenv(gsheets.ENDPOINT_ENV, em.url)
+    with demo_sheet(app_db, monkeypatch) as (em, mid):
         with db.session(app_db) as s:
-            mid = schedule.upcoming_meeting(s).id
             intake.configure_sheet(s, SECRETARIAT_LOCAL, mid, DEMO_URL)
         at = AppTest.from_file(PAGE, default_timeout=60)
         at.run()
@@ -50,25 +46,27 @@ def test_secretariat_sees_counts_table_and_can_sync(app_db, monkeypatch):
         assert [m.value for m in at.metric][:1] == ["44名"]
 
 
-def test_manual_entry_form_registers_a_person(app_db):
+def register_by_hand(**typed: str) -> AppTest:
+    """The manual entry form filled in by its labels and sent."""
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
-    at.text_input[[t.label for t in at.text_input].index("氏名（必須）")].input("石川 千尋")
-    at.text_input[[t.label for t in at.text_input].index("メールアドレス")].input("ishikawa@example.org")
-    at.text_input[[t.label for t in at.text_input].index("所属（法人・機関名）")].input("ＪＯＩＮ")
+    labels = [t.label for t in at.text_input]
+    for label, text in typed.items():
+        at.text_input[labels.index(label)].input(text)
     at.button[[b.label for b in at.button].index("登録する")].click().run()
     assert not at.exception
+    return at
+
+
+def test_manual_entry_form_registers_a_person(app_db):
+    at = register_by_hand(**{"氏名（必須）": "石川 千尋", "メールアドレス": "ishikawa@example.org",
+                             "所属（法人・機関名）": "ＪＯＩＮ"})
     assert any("石川 千尋さんの申込を登録しました" in s.value for s in at.success)
     assert [m.value for m in at.metric][:1] == ["39名"]
 
 
 def test_manual_entry_error_is_shown_in_japanese(app_db):
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
-    at.text_input[[t.label for t in at.text_input].index("氏名（必須）")].input("石川 千尋")
-    at.text_input[[t.label for t in at.text_input].index("メールアドレス")].input("ishikawa@")
-    at.button[[b.label for b in at.button].index("登録する")].click().run()
-    assert not at.exception
+    at = register_by_hand(**{"氏名（必須）": "石川 千尋", "メールアドレス": "ishikawa@"})
     assert any("メールアドレスの形式ではありません" in e.value for e in at.error)
 
 
