@@ -7,6 +7,7 @@ widget options, chart data) is collected and searched.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -36,6 +37,8 @@ def rendered(at: AppTest) -> str:
         proto = getattr(node, "proto", None)
         if proto is not None:
             parts.append(text_format.MessageToString(proto, as_utf8=True))
+            if proto.DESCRIPTOR.name == "BidiComponent" and proto.json:  # e.g. the roster's people (JSON, \u-escaped)
+                parts.append(json.dumps(json.loads(proto.json), ensure_ascii=False))
         for child in getattr(node, "children", {}).values():
             walk(child)
 

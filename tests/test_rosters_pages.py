@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from unittest.mock import patch
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from facilitation.rosters import live, zoom
 from facilitation.storage import db
 from facilitation.storage.models import Registration, RoomNote
 from tests.conftest import ROOT, place_upcoming
+from ui import roster
 
 PAGE = str(ROOT / "pages" / "roster.py")
 
@@ -22,8 +22,6 @@ PAGE = str(ROOT / "pages" / "roster.py")
 @pytest.fixture
 def app(monkeypatch, demo_copy_url):
     monkeypatch.setenv("FACILITATION_DB_URL", demo_copy_url)
-    from ui import roster
-
     roster.load_roster.clear()
     roster.load_overview.clear()
     return demo_copy_url, place_upcoming(demo_copy_url)
@@ -39,6 +37,27 @@ def texts(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
+def people(at: AppTest):
+    """The room's people and their marks (ui/roster_people.py, one components v2 element)."""
+    return next(el for el in at.get("bidi_component") if el.key == roster.PEOPLE_KEY)
+
+
+def marks(at: AppTest) -> dict[int, str]:
+    """Each person's mark as the phone is told to show it."""
+    return {p["rid"]: p["mark"] for p in json.loads(people(at).proto.json)["people"]}
+
+
+def tap(at: AppTest, rid: int, mark: str, shown: str | None = None) -> AppTest:
+    """Send what the element's JavaScript sends on a tap (AppTest runs no JavaScript): a trigger
+    value with the mark tapped and the mark the phone showed (default: what this run shows)."""
+    shown = marks(at)[rid] if shown is None else shown
+    states = at._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = f"$$STREAMLIT_INTERNAL_KEY_{people(at).proto.id}__events"
+    state.json_trigger_value = json.dumps([{"event": "tap", "value": {"rid": rid, "mark": mark, "shown": shown}}])
+    return at._run(states)
+
+
 def test_facilitator_sees_only_their_room_and_taps_attendance(app):
     url, w = app
     room = w["rooms"][1]
@@ -47,29 +66,40 @@ def test_facilitator_sees_only_their_room_and_taps_attendance(app):
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "ルーム名簿"
     assert at.subheader[0].value.startswith(w["room_names"][room] + "：")
-    page = texts(at)
+    page = texts(at) + json.dumps(json.loads(people(at).proto.json), ensure_ascii=False)
     mine = [w["names"][r] for r in w["placed"][room]]
     others = [w["names"][r] for rid, regs in w["placed"].items() if rid != room for r in regs]
     assert all(n.replace(" ", "") in page.replace(" ", "") for n in mine)
     assert not any(n in page for n in set(others) - set(mine))
-    assert "ファシリ" in page and "Zoom表示名" in page and "R2_" in page
-    assert "未確認 4（4名）" in page
+    assert "未確認 4（4名）" in texts(at)
     assert len(at.selectbox) == 0  # a facilitator picks nothing: the link decides the room
+    shown = json.loads(people(at).proto.json)  # what the phone draws, as text (ui/roster_people.py)
+    assert sorted(p["rid"] for p in shown["people"]) == sorted(w["placed"][room])
+    assert shown["marks"] == ["出席", "欠席", "遅刻", "途中退室"]
+    assert ["ファシリ", "blue"] in [b for p in shown["people"] for b in p["badges"]]
+    assert all(p["zoom"].startswith("R2_") for p in shown["people"])
 
     target = w["placed"][room][1]
-    at.segmented_control(key=f"mark_{target}_none").set_value("遅刻").run()
+    tap(at, target, "遅刻")
     assert not at.exception
     with db.session(url) as s:
         assert live.marks_of(s, w["meeting_id"])[target] == "遅刻"
         assert s.get(Registration, target).status == "出席"
     assert "遅刻 1" in texts(at)
-    assert at.segmented_control(key=f"mark_{target}_遅刻").value == "遅刻"
+    assert marks(at)[target] == "遅刻"
+    tap(at, target, "")  # tapping the selected mark clears it
+    with db.session(url) as s:
+        assert target not in live.marks_of(s, w["meeting_id"])
+    assert marks(at)[target] == "" and "未確認 4（4名）" in texts(at)
+    at.run()  # a later rerun: the tap is not sent again (a trigger value does not persist)
+    with db.session(url) as s:
+        assert target not in live.marks_of(s, w["meeting_id"])
 
 
 def test_a_phone_never_overwrites_a_mark_it_has_not_seen(app):
-    """Under load the browser may re-send an old widget's value on a later rerun (bench/roster_load.py
-    caught a phone restoring 欠席 two seconds after the secretariat cleared it): a tap counts only
-    as a change from what that screen showed, and only while the stored mark is still that one."""
+    """A tap counts only as a change from what that screen showed, and only while the stored mark is
+    still that one (bench/roster_load.py once caught a phone's old segmented-control value restoring
+    欠席 two seconds after the secretariat cleared it; taps are now trigger values carrying `shown`)."""
     url, w = app
     room = w["rooms"][1]
     fac = Viewer(role=FACILITATOR, email="fac@example.org", meeting_id=w["meeting_id"], room_id=room)
@@ -77,22 +107,23 @@ def test_a_phone_never_overwrites_a_mark_it_has_not_seen(app):
     at = run_as(fac)
     with db.session(url) as s:  # the secretariat records 欠席; this phone has not rerun yet
         live.mark_attendance(s, SECRETARIAT_LOCAL, target, "欠席")
-    at.segmented_control(key=f"mark_{target}_none").set_value("出席").run()  # tapped on what it showed
+    tap(at, target, "出席")  # tapped on what it showed (未確認)
     assert not at.exception
     with db.session(url) as s:
         assert live.marks_of(s, w["meeting_id"])[target] == "欠席"  # the newer mark stays
     assert any("ほかの方が「欠席」に変更していました" in e.value for e in at.error)
-    assert at.segmented_control(key=f"mark_{target}_欠席").value == "欠席"  # and the phone shows it now
+    assert marks(at)[target] == "欠席"  # and the phone shows it now
 
-    with db.session(url) as s:  # cleared by the secretariat; then the old 欠席 widget's value comes back
+    with db.session(url) as s:  # cleared by the secretariat; a tap still based on 欠席 changes nothing
         live.mark_attendance(s, SECRETARIAT_LOCAL, target, "")
-    from ui import roster
-
-    key = f"mark_{target}_欠席"
-    with patch.object(roster.st, "session_state", {key: "欠席"}):
-        roster._on_tap(target, key, "欠席")  # value = what that widget showed: not a tap
+    tap(at, target, "遅刻", shown="欠席")
     with db.session(url) as s:
         assert target not in live.marks_of(s, w["meeting_id"])
+    assert any("ほかの方が" in e.value for e in at.error)
+    tap(at, target, "欠席", shown="欠席")  # mark = what was shown: not a change, nothing said
+    with db.session(url) as s:
+        assert target not in live.marks_of(s, w["meeting_id"])
+    assert not at.error
 
 
 def note_field(at: AppTest, key: str):
@@ -120,7 +151,7 @@ def test_facilitator_notes_autosave_with_visible_time(app):
     fac = Viewer(role=FACILITATOR, email="fac@example.org", meeting_id=w["meeting_id"], room_id=room)
     at = run_as(fac)
     assert at.subheader[1].value == "ルームの記録"
-    assert [el.key for el in at.get("bidi_component")] == [f"note_{room}_{f}" for f in
+    assert [el.key for el in at.get("bidi_component")][1:] == [f"note_{room}_{f}" for f in
                                                           ("theme", "participants", "issues", "efforts", "requests", "summary")]
     assert "（ファシリ）" in shown(at, f"note_{room}_participants")  # prefilled from the room's organisations
     assert "まだ保存されていません。" in [c.value for c in at.caption]
@@ -173,7 +204,7 @@ def test_secretariat_overview_counts_every_room(app):
     at.segmented_control(key="roster_view").set_value("ルームごと").run()
     at.selectbox(key=f"roster_room_{w['meeting_id']}").set_value(w["rooms"][0]).run()
     assert not at.exception
-    assert at.segmented_control(key=f"mark_{first[0]}_出席").value == "出席"
+    assert marks(at)[first[0]] == "出席"
 
 
 def test_secretariat_report_and_zoom_resolution(app):

@@ -1,9 +1,10 @@
 """ルーム名簿 widgets: the live roster with one-tap attendance, room notes, the overview, report and Zoom.
 
-Phone first: one card per person (no wide table), a segmented control for the four marks, large
-tap targets. Live: fragments rerun every REFRESH_SECONDS; each run asks the database only for a
-change stamp (three tiny aggregates) and rereads the roster through a cache shared by every phone
-only when the stamp moved, so a change from anywhere shows at the next refresh.
+Phone first: one card per person (no wide table), the four marks as a full-width row, large tap
+targets; the room's people are one element (ui/roster_people.py). Live: fragments rerun every
+REFRESH_SECONDS; each run asks the database only for a change stamp (three tiny aggregates) and
+rereads the roster through a cache shared by every phone only when the stamp moved, so a change
+from anywhere shows at the next refresh.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from facilitation.text.dates import to_jst, utcnow
 from . import live_stamp
 from .autosave_text import autosave_text
 from .common import SHOWN_ERRORS, db_url, esc, session, show_error, show_problems, upload_hint, viewer
+from .roster_people import roster_people
 
 REFRESH_SECONDS = 3  # see notes/issue-5.md for what 30 phones cost at this rate
 # With serve.py (the change route), a facilitator's phone reruns only on a change (ui/live_stamp.py).
@@ -37,14 +39,11 @@ NOTE_WIDGETS = {  # field → (widget, help text)
     "requests": ("area", "後方支援（事務局・道・国）への要望"),
     "summary": ("input", "全体への報告（1分30秒）で話す一言"),
 }
-PEOPLE_KEY = "roster_people"  # the container of the people; its CSS class below is st-key-<key>
+PEOPLE_KEY = "roster_people"  # the people and their marks: one element (ui/roster_people.py)
 CSS = """
 <style>
 div[data-testid="stButtonGroup"] button { min-height: 2.9rem; min-width: 3.6rem; font-size: 1rem; }
 div[data-testid="stMarkdownContainer"] { overflow-wrap: anywhere; }
-.st-key-roster_people div[data-testid="stElementContainer"]:has(div[data-testid="stButtonGroup"]) {
-  border-bottom: 1px solid #C9D8D2; padding-bottom: 0.9rem; margin-bottom: 0.4rem;
-}
 </style>
 """
 def jst_hm(t: dt.datetime | None, seconds: bool = False) -> str:
@@ -84,21 +83,20 @@ def _refused(exc: AccessDenied) -> None:
     show_error(exc)
 
 
-def _on_tap(registration_id: int, widget_key: str, shown: str) -> None:
-    """A tap: the person's marks changed from `shown` (what this screen drew) to the widget's value.
+def _on_tap(registration_id: int, mark: str, shown: str) -> None:
+    """A tap (ui/roster_people.py): the person's mark changed from `shown` (what the phone showed
+    when it was tapped) to `mark` ("" clears it).
 
-    The browser may re-send an old widget's value on a later rerun (seen under load: the widget of a
-    mark the secretariat has since cleared); that is not a tap and must not overwrite the newer mark.
-    So a value equal to what was shown is ignored, and the write is refused when the stored mark is
-    no longer the one shown (someone else changed it meanwhile)."""
-    mark = st.session_state.get(widget_key) or ""
+    A tap counts only as a change from what was shown: a value equal to it is ignored, and the
+    write is refused when the stored mark is no longer the one shown (someone else changed it
+    meanwhile; bench/roster_load.py once caught an old widget value overwriting a newer mark)."""
     if mark == shown:
         return
     try:
         with session() as s:
             live.mark_attendance(s, viewer(), registration_id, mark, shown=shown)
     except live.AttendanceChanged as exc:
-        if exc.current != mark:  # an old value coming back is dropped quietly; a real clash is said
+        if exc.current != mark:  # the stored mark is already the tapped one: nothing to say
             st.session_state["roster_flash"] = str(exc)
     except SHOWN_ERRORS as exc:
         st.session_state["roster_flash"] = str(exc)
@@ -107,34 +105,6 @@ def _on_tap(registration_id: int, widget_key: str, shown: str) -> None:
 def counts_line(counts: dict[str, int]) -> str:
     return (f"出席 {counts['出席']}・遅刻 {counts['遅刻']}・途中退室 {counts['途中退室']}・欠席 {counts['欠席']}"
             f"・未確認 {counts['未確認']}（{counts['合計']}名）")
-
-
-def person_card(p: live.RosterPerson, meeting_id: int, room_id: int) -> None:
-    """One person: name and badges, organisation line, Zoom name, and the four marks.
-
-    Two elements per person and no bordered container (a CSS line separates people): 30 phones
-    re-render the list every few seconds, so each element costs (notes/issue-5.md).
-    """
-    badges = []
-    if p.is_facilitator:
-        badges.append(":blue-badge[ファシリ]")
-    if p.first_time:
-        badges.append(":orange-badge[初参加]")
-    if p.attendance_mode == "会場":
-        badges.append(":gray-badge[会場]")
-    kana = f"（{esc(p.furigana)}）" if p.furigana else ""
-    meta = "・".join(x for x in (p.organisation, p.region, p.role_title, "、".join(p.programs)) if x)
-    lines = [f"**{esc(p.name)}**{kana} {' '.join(badges)}", f":small[:gray[{esc(meta)}]]"]
-    if p.zoom_name:
-        code = p.zoom_name.replace("`", "'")  # inside a code span nothing else needs escaping
-        lines.append(f"Zoom表示名：`{code}`")
-    st.markdown("  \n".join(lines))
-    key = f"mark_{p.registration_id}_{p.mark or 'none'}"
-    st.segmented_control(
-        f"{esc(p.name)}さんの出欠", live.MARKS, default=p.mark or None, key=key,
-        label_visibility="collapsed", width="stretch",
-        on_change=_on_tap, args=(p.registration_id, key, p.mark or ""),
-    )
 
 
 def live_roster(meeting_id: int, room_id: int) -> None:
@@ -172,9 +142,7 @@ def _roster_body(meeting_id: int, room_id: int, token: str | None) -> None:
         show_error(flash)
     if not roster.people:
         st.info("このルームにはまだ誰も割り当てられていません。割り当てが決まると自動で表示されます。")
-    with st.container(key=PEOPLE_KEY):
-        for p in roster.people:
-            person_card(p, meeting_id, room_id)
+    roster_people(roster.people, key=PEOPLE_KEY, on_tap=_on_tap)
     if token:
         st.caption(f"変更があるとすぐに自動で表示されます（最終更新 {jst_hm(checked, seconds=True)}）。")
         live_stamp.wait_for_change(key=f"roster_wait_{room_id}", token=token, since=version,
