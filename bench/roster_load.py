@@ -57,7 +57,11 @@ WATCH_JS = """([needle, since]) => {
   clearInterval(window.__watch);
   window.__watch = setInterval(() => {
     if (window.__seen !== null) return;
-    const text = document.body.textContent;  // not innerText: that forces a layout 10 times a second
+    let text = document.body.textContent;  // not innerText: that forces a layout 10 times a second
+    // components v2 elements (the roster's people) draw inside an open shadow root
+    for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
+      if (host.shadowRoot) text += host.shadowRoot.textContent;
+    }
     const m = text.match(/最終更新 (\\d\\d:\\d\\d:\\d\\d)/);
     if (text.includes(needle)) window.__seen = Date.now();
     else if (m && (window.__refreshes.length === 0 || window.__refreshes.at(-1) !== m[1])) window.__refreshes.push(m[1]);
@@ -141,6 +145,11 @@ class ProtocolPhones:
                             self.counts_shown[i] = el.markdown.body
                         if kind == "markdown" and self.needle and i not in self.seen and self.needle in el.markdown.body:
                             self.seen[i] = time.time() * 1000
+                        elif (kind == "bidi_component" and self.needle and i not in self.seen
+                              and "roster_people" in el.bidi_component.component_name
+                              and self.needle in json.dumps(json.loads(el.bidi_component.json or "{}"),
+                                                            ensure_ascii=False)):
+                            self.seen[i] = time.time() * 1000  # a name among the people (ui/roster_people.py)
                         elif kind == "exception":
                             self.errors.append(f"protocol phone {i}: {el.exception.message}"[:300])
                         elif kind == "bidi_component" and "live_stamp" in el.bidi_component.component_name:

@@ -39,15 +39,20 @@ LATIN_OK = {"Zoom", "CSV", "Excel", "Google", "URL", "HTML", "XLSX", "TSV", "TXT
 DATE_PLACEHOLDERS = {"yyyy"}  # an empty st.date_input's "yyyy/mm/dd" (Streamlit offers no Japanese one)
 VISIBLE_TEXT = """() => {
   const out = [];
-  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-    const el = n.parentElement;
-    if (!el || !n.textContent.trim()) continue;
-    if (el.closest('[data-testid="stIconMaterial"], [data-testid$="DynamicIcon"], [translate="no"], [data-testid="stCode"], script, style')) continue;
-    if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
-    const r = el.getBoundingClientRect();
-    if (r.width <= 2 || r.height <= 2) continue;  // visually hidden (skip links, live regions)
-    out.push(n.textContent);
+  // the page, and the open shadow roots components v2 elements draw in (the roster's people)
+  const roots = [document.body, ...[...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .map((host) => host.shadowRoot).filter(Boolean)];
+  for (const root of roots) {
+    const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const el = n.parentElement;
+      if (!el || !n.textContent.trim()) continue;
+      if (el.closest('[data-testid="stIconMaterial"], [data-testid$="DynamicIcon"], [translate="no"], [data-testid="stCode"], script, style')) continue;
+      if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width <= 2 || r.height <= 2) continue;  // visually hidden (skip links, live regions)
+      out.push(n.textContent);
+    }
   }
   return out.join("\\n");
 }"""

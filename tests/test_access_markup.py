@@ -61,6 +61,7 @@ def hostile_app(demo_url, pixel, tmp_path_factory):
             reg.org_text, reg.note = LINK, f"{LINK} <img src=http://127.0.0.1:{pixel}/html.png>"
         first = s.get(Registration, w["placed"][room][0])
         s.get(Person, first.person_id).name = image + "山田"
+        s.get(Person, first.person_id).furigana = f"<img src=http://127.0.0.1:{pixel}/kana.png>やまだ"
         s.get(Person, s.get(Registration, w["placed"][room][1]).person_id).name = LINK + "佐々木"
         s.add(KeptAsideRow(meeting_id=w["meeting_id"], source="file", source_ref=f"{LINK}.csv", row_number=3,
                            raw={"氏名": image, "所属": LINK}, reason=f"「{image}」の行は所属が空です。{LINK}",
@@ -110,6 +111,32 @@ def test_markup_from_people_is_shown_as_text(hostile_app, browser, pixel, path, 
     html = page.content()
     context.close()
     assert "evil.example" in html or path == "rooms"  # the text is there, as text
+
+
+@pytest.mark.timeout(300)
+def test_room_roster_people_are_shown_as_text(hostile_app, browser, pixel):
+    """ルーム名簿 → ルームごと → the room with the markup names: the people are drawn by one
+    components v2 element (ui/roster_people.py) inside a shadow root; still no fetch, no link."""
+    _Pixel.hits.clear()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{hostile_app}/roster", wait_until="domcontentloaded")
+    page.locator("h1").first.wait_for(timeout=45_000)
+    page.get_by_text("ルームごと", exact=True).click()
+    page.get_by_role("combobox", name="ルーム").click()
+    page.get_by_role("option").first.click()
+    group = page.get_by_role("radiogroup", name=f"{LINK}佐々木さんの出欠")  # Playwright reaches into shadow roots
+    group.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text(f"{LINK}佐々木", exact=True).count() == 1  # the name, as typed
+    assert page.get_by_text(f"（<img src=http://127.0.0.1:{pixel}/kana.png>やまだ）").count() == 1
+    assert page.get_by_role("radiogroup", name=f"![x](http://127.0.0.1:{pixel}/pixel.png)山田さんの出欠").count() == 1
+    assert page.locator('a[href*="evil.example"]').count() == 0
+    assert page.locator(f'img[src*="127.0.0.1:{pixel}"]').count() == 0
+    page.wait_for_timeout(1000)
+    context.close()
+    assert _Pixel.hits == [], f"the room roster fetched {_Pixel.hits}"
 
 
 @pytest.mark.timeout(300)
