@@ -97,6 +97,13 @@ class ProtocolPhones:
         self.errors: list[str] = []
         self.stop = False
         self.loop = asyncio.new_event_loop()
+        # Each phone holds one long-poll in a thread (asyncio.to_thread). The default executor has
+        # min(32, cores + 4) threads, 6 on this machine: the other phones' polls queued behind polls
+        # held up to WAIT_SECONDS once nothing changed (after the secretaries stopped, some phones
+        # then missed the last state for 20 s). One thread per phone, as 50 phones would be.
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.loop.set_default_executor(ThreadPoolExecutor(max_workers=n + 4, thread_name_prefix="phone"))
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.tasks = [asyncio.run_coroutine_threadsafe(self.phone(i), self.loop) for i in range(n)]
