@@ -82,6 +82,16 @@ def test_phone_roster_tap_and_live_move(roster_app, browser, output_dir):
     print(f"move visible on the phone after {phone_seconds:.1f} s (refresh {REFRESH_SECONDS} s)")
     page.screenshot(path=str(output_dir / "roster-phone.png"), full_page=True)
     overview.screenshot(path=str(output_dir / "roster-overview.png"), full_page=True)
+
+    # Tapping the selected mark clears it (as Streamlit's segmented control did); two quick taps on
+    # two people both arrive (the second waits for the first's rerun, ui/roster_people.py).
+    group.get_by_role("radio", name="出席").tap()
+    page.get_by_role("radiogroup", name=f"{moved_name}さんの出欠").get_by_role("radio", name="遅刻").tap()
+    page.get_by_text("出席 0・遅刻 1").first.wait_for(timeout=LIVE_WAIT_MS)
+    assert group.get_by_role("radio", checked=True).count() == 0
+    with db.session(url) as s:
+        marks = live.marks_of(s, w["meeting_id"])
+    assert target not in marks and marks.get(moved) == "遅刻"
     assert page.locator('[data-testid="stException"]').count() == 0
     assert overview.locator('[data-testid="stException"]').count() == 0
     phone.close()
