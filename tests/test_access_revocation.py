@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -143,7 +144,12 @@ def test_an_open_tab_stops_when_its_link_is_revoked(app, browser):
             done.append(name)
         except PlaywrightError:
             pass
-    page.get_by_text("このリンクは事務局によって無効にされました").wait_for(timeout=REFRESH_SECONDS * 1000 + 6000)
+    try:  # usually 0.3 s; the slack is for a CI machine running two browser tests at once
+        page.get_by_text("このリンクは事務局によって無効にされました").wait_for(timeout=REFRESH_SECONDS * 1000 + 20000)
+    except PlaywrightError:
+        Path("test-output").mkdir(exist_ok=True)
+        page.screenshot(path="test-output/revocation_not_shown.png", full_page=True)  # for the next engineer
+        raise
     elapsed = time.monotonic() - started
     print(f"revocation shown after {elapsed:.1f} s; sent after revocation: {done}")
     assert page.get_by_text("Zoom表示名").count() == 0  # the roster is gone
