@@ -56,10 +56,17 @@ def _write_paths(tree) -> list[tuple[int, str, list[ast.AST]]]:
     for n in ast.walk(tree):
         if isinstance(n, ast.If) and _is_button_test(n.test):
             paths.append((n.lineno, "button", n.body))
-        if isinstance(n, (ast.Module, ast.FunctionDef)):  # pressed = st.button(…); what follows runs on it
-            for i, stmt in enumerate(n.body):
-                if isinstance(stmt, ast.Assign) and _is_button_test(stmt.value):
-                    paths.append((stmt.lineno, "button", n.body[i + 1:]))
+        if isinstance(n, (ast.Module, ast.FunctionDef)):  # pressed = st.button(…); later `if pressed:`
+            pressed = {t.id for a in ast.walk(n) if isinstance(a, ast.Assign) and _is_button_test(a.value)
+                       for t in a.targets if isinstance(t, ast.Name)}
+            for body in _bodies(n):
+                for i, stmt in enumerate(body):
+                    if not (isinstance(stmt, ast.If) and pressed & _names(stmt.test)):
+                        continue
+                    negated = isinstance(stmt.test, ast.UnaryOp) or (
+                        isinstance(stmt.test, ast.BoolOp) and all(isinstance(v, ast.UnaryOp) for v in stmt.test.values))
+                    if all(line != stmt.lineno for line, _, _ in paths):  # the module walks its functions too
+                        paths.append((stmt.lineno, "button", body[i + 1:] if negated else stmt.body))
         for _name, value in _callbacks(n):
             if isinstance(value, ast.Call) and getattr(value.func, "attr", getattr(value.func, "id", "")) == "partial":
                 value = value.args[0]  # functools.partial(f, …)
@@ -68,6 +75,19 @@ def _write_paths(tree) -> list[tuple[int, str, list[ast.AST]]]:
             elif isinstance(value, ast.Lambda):
                 paths.append((value.lineno, "callback lambda", [ast.Expr(value.body)]))
     return paths
+
+
+def _names(node) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _bodies(node):
+    """Every statement list inside `node` (function bodies, with/if/for/try blocks)."""
+    for n in ast.walk(node):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(n, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                yield block
 
 
 def _callbacks(n) -> list[tuple[str, ast.AST]]:
@@ -118,7 +138,10 @@ def test_the_detector_finds_a_bypass(tmp_path):
     tree = ast.parse(code)
     paths = _write_paths(tree)
     assert len(paths) == 2
-    assert len(_write_paths(ast.parse("def f():\n    go = st.form_submit_button('x')\n    save(go)\n"))) == 1
+    negated = "def f():\n    with st.form('f'):\n        go = st.form_submit_button('x')\n    if not go:\n        return\n    save(1)\n"
+    assert [len(body) for _, _, body in _write_paths(ast.parse(negated))] == [1]
+    direct = "def f():\n    go = st.button('x')\n    if go or other:\n        save(1)\n"
+    assert [len(body) for _, _, body in _write_paths(ast.parse(direct))] == [1]
     functions = {"save"}
     flagged = [line for line, _, body in paths
                if _called_names(ast.Module(body=list(body), type_ignores=[])) & functions]

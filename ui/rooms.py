@@ -300,6 +300,15 @@ def _problems(title: str, problems: list[str]) -> str:
 
 def quality_panel(meeting_id: int) -> None:
     with session() as s:
+        placed_by_hand = service.designated_only(s, meeting_id)
+    if placed_by_hand is not None:  # nothing to describe: no run yet
+        st.info("まだ割り当てを実行していません。「割り当てを実行」を押すと、ここに割り当ての質"
+                "（第1希望の割合、決まりの違反など）が表示されます。")
+        if placed_by_hand:
+            st.caption(f"いまはファシリテーターの指定など、手で決めた {placed_by_hand} 名だけがルームに入っています"
+                       "（実行しても動きません）。")
+        return
+    with session() as s:
         try:
             status = service.check(s, meeting_id)
         except service.AssignmentError as exc:

@@ -20,6 +20,7 @@ from facilitation.errors import UserError
 from facilitation.rosters import live, notes, report, zoom
 from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow
+from facilitation.text.normalize import with_note
 
 from . import live_stamp
 from .autosave_text import autosave_text
@@ -38,7 +39,7 @@ NOTE_WIDGETS = {  # field → (widget, help text)
     "issues": ("area", "話に出た現状の課題"),
     "efforts": ("area", "各機関の取り組み・工夫"),
     "requests": ("area", "後方支援（事務局・道・国）への要望"),
-    "summary": ("input", "全体への報告（1分30秒）で話す一言"),
+    "summary": ("area", "全体への報告（1分30秒）で話すこと"),
 }
 UNDO = "roster_undo"  # (registration id, the mark a tap cleared, when): offered back for a while
 UNDO_SECONDS = 30
@@ -228,7 +229,7 @@ def _overview_rooms(ov: live.Overview, per_row: int) -> None:
                 head = [f"**{esc(room.name)}**　出席 {present} / {c['合計']}名", f":small[:gray[{esc(room.theme)}]]"]
                 if room.facilitator:
                     head.append(f":small[:gray[ファシリテーター：{esc(room.facilitator)}]]")
-                lines = [f"{MARK_WORDS[p.mark]}　{esc(p.name)}（{esc(p.organisation)}）" for p in room.people]
+                lines = [f"{MARK_WORDS[p.mark]}　{esc(with_note(p.name, p.organisation))}" for p in room.people]
                 st.markdown("  \n".join(head))
                 st.markdown("  \n".join(lines) or "（まだ誰もいません）")
 

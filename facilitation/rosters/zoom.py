@@ -30,7 +30,7 @@ from facilitation.rosters.live import mark_attendance
 from facilitation.rosters.models import ZoomParticipant
 from facilitation.storage.models import Attendance, Person, Registration, utcnow
 from facilitation.text import vocab
-from facilitation.text.normalize import clean, email_key, key, person_key, tidy
+from facilitation.text.normalize import clean, email_key, key, person_key, tidy, with_note
 
 ZOOM_ACTOR = "Zoom参加者レポート"
 
@@ -517,5 +517,5 @@ def registration_choices(session: Session, viewer: Viewer, meeting_id: int) -> l
         .where(Registration.meeting_id == meeting_id)
         .order_by(Person.furigana)
     ).all()
-    return [(r.id, f"{r.name}（{r.org or r.org_text or '所属不明'}）"
+    return [(r.id, with_note(r.name, r.org or r.org_text or '所属不明')
              + ("・キャンセル" if r.status == vocab.STATUS_CANCELLED else "")) for r in rows]
