@@ -9,13 +9,23 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.access.roles import Viewer
 from facilitation.files import qr
 from facilitation.meetings import schedule
 from facilitation.openchat import activity, announcements, members, store
 from facilitation.text.dates import ja_date, to_jst
 
-from .common import db_url, esc, meeting_picker, session, show_error, show_problems, show_table, upload_hint
+from .common import (
+    SHOWN_ERRORS,
+    db_url,
+    esc,
+    meeting_picker,
+    session,
+    show_error,
+    show_problems,
+    show_table,
+    upload_hint,
+)
 
 LINE_KIND_LABELS = {
     "header": "見出し", "blank": "空行", "date": "日付", "message": "投稿", "system": "システム",
@@ -244,7 +254,7 @@ def import_section(viewer: Viewer) -> None:
         try:
             with session() as s:
                 result = store.import_bytes(s, viewer, file.getvalue(), file_name=file.name)
-        except AccessDenied as exc:
+        except SHOWN_ERRORS as exc:  # no access, or a chat exported in a language not read
             show_error(exc)
             return
         st.session_state["openchat_last_import"] = result
