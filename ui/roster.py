@@ -300,7 +300,7 @@ def zoom_panel(meeting_id: int) -> None:
     st.subheader("Zoomの参加者レポートから出席を記録")
     st.caption("Zoomの「レポート」→「使用状況」→「参加者」からダウンロードしたCSVを選んでください。"
                "記録済みの出欠（ファシリテーターの入力）はそのまま残ります。")
-    upload = st.file_uploader("参加者レポート（CSV）", type=["csv"], key=f"zoom_file_{meeting_id}")
+    upload = st.file_uploader("参加者レポート（CSV。Teams の出席レポートも可）", type=["csv"], key=f"zoom_file_{meeting_id}")
     upload_hint("Zoom の参加者レポート CSV")
     if upload is not None and st.button("取り込んで出席を記録する", type="primary", key=f"zoom_go_{meeting_id}"):
         try:
@@ -309,10 +309,12 @@ def zoom_panel(meeting_id: int) -> None:
         except zoom.ZoomReportError as exc:
             show_error(exc)
         else:
-            st.success(f"{result.rows}行（再入室をまとめて{result.people}名）を読み込みました。"
+            st.success(f"{esc(result.format_message)}{result.rows}行（再入室をまとめて{result.people}名）を読み込みました。"
                        f"申込と一致 {len(result.matched)}名、出席を記録 {result.marked}名、"
                        f"記録済みのまま {result.already}名、未確認 {len(result.unmatched)}名。")
             show_problems(result.problems)
+            show_problems([f"{x['line']}行目: {x['reason']}（{x['text'][:60]}）" for x in result.listed],
+                          title=f"出席として読まなかった行（{len(result.listed)}行）")
     with session() as s:
         waiting = zoom.stored_rows(s, viewer(), meeting_id)
         choices = dict(zoom.registration_choices(s, viewer(), meeting_id)) if waiting else {}
