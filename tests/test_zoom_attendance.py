@@ -245,6 +245,7 @@ FORMATS = {
     "webinar_attendee_ja.csv": ("Zoomウェビナー出席者レポート（日本語）", 1.0, 14, 3, 10, 0, 1),
     "teams_ja_utf16.csv": ("Microsoft Teams 出席レポート（日本語）", 1.0, 20, 4, 11, 5, 0),
     "teams_en_utf8.csv": ("Microsoft Teams 出席レポート（英語）", 1.0, 18, 3, 11, 3, 1),
+    "teams_legacy_actions_utf16.csv": ("Microsoft Teams 出席者一覧（旧形式・英語）", 0.9, 10, 4, 1, 4, 1),
 }
 
 
@@ -319,6 +320,18 @@ def test_teams_attendance_report_gives_attendance_like_zoom(world, name):
         assert matched[w.regs["takahashi"]].rows[0].guest and result.marked == 3
     else:
         assert [x["line"] for x in result.listed] == [20]  # an activity row of nobody in the participants
+
+
+def test_first_teams_attendance_list_pairs_joins_and_leaves(world):
+    url, w = world
+    with db.session(url) as s:
+        result = zoom.import_report(s, SECRETARIAT_LOCAL, w.meeting_id,
+                                    (DATA / "teams_legacy_actions_utf16.csv").read_bytes(), "legacy.csv", fill=False)
+    matched = {p.registration_id: p for p in result.matched}
+    assert matched[w.regs["takahashi"]].minutes == 64 + 87 and len(matched[w.regs["takahashi"]].rows) == 2
+    assert matched[w.regs["sato"]].minutes == 156
+    assert result.listed == [{"line": 10, "text": "鈴木 健太,Left,12/10/2026, 4:36:00 PM",
+                              "reason": "参加の記録がない退出です"}]
 
 
 def test_teams_durations():

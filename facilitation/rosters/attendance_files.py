@@ -10,7 +10,8 @@ Recognised, each named to the person in Japanese with a confidence (0–1):
   and 「Time in Session (minutes)」;
 - Microsoft Teams' attendance report (meetingAttendanceReport): 「1. Summary / 2. Participants /
   3. In-Meeting Activities」 (「1. 要約 / 2. 参加者 / 3. 会議中のアクティビティ」), older files UTF-16
-  with tabs, newer ones UTF-8 CSV.
+  with tabs, newer ones UTF-8 CSV; and the first Teams attendance list (2020), one row per join or
+  leave: 「Full Name / User Action / Timestamp」.
 
 Every non-blank row of the file is accounted for: read as attendance (a `ZoomRow`), recognised as a
 title, summary, section or header row, folded into a person already read (Teams lists each join and
@@ -56,6 +57,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "guest": ("ゲスト", "Guest", "Is Guest"),
     "attended": ("Attended", "出席", "出席済み", "出席した"),
     "role": ("Role", "役割", "ロール"),
+    "action": ("User Action", "ユーザーの操作", "ユーザー アクション", "操作"),
+    "timestamp": ("Timestamp", "タイムスタンプ", "日時"),
 }
 _KEYS = {col: {key(s) for s in names} for col, names in COLUMNS.items()}
 # A total over a person's sessions: the report was exported with "Show unique users".
@@ -346,6 +349,10 @@ class _Reader:
 
 def _read_participants(grid: Grid, where: str) -> AttendanceFile:
     """Zoom's participant report, per session or with unique users; a summary block may sit on top."""
+    for i, (_, cells) in enumerate(grid[:30]):
+        cols = _columns(cells)
+        if {"name", "action", "timestamp"} <= set(cols):
+            return _read_teams_actions(grid, i, cols, where)
     header_at, cols = None, {}
     for i, (_, cells) in enumerate(grid[:30]):
         cols = _columns(cells)
@@ -483,4 +490,48 @@ def _read_teams(grid: Grid, where: str) -> AttendanceFile:
         raise AttendanceFileError(f"{where}: Microsoft Teams の出席レポートのようですが、参加者の表"
                                   "（「2. 参加者」「2. Participants」の下の見出しと行）が見つかりません。")
     out.confidence = min(1.0, 0.4 + 0.2 * len(found))
+    return out
+
+
+def _read_teams_actions(grid: Grid, header_at: int, cols: dict[str, int], where: str) -> AttendanceFile:
+    """The first Teams attendance list: a row per join (「Joined」「Joined before」) or leave (「Left」).
+    Each join opens a session of that person, closed by their next leave (folded into the session)."""
+    header = grid[header_at][1]
+    japanese = bool(_JAPANESE.search("".join(header)))
+    out = AttendanceFile(format=f"Microsoft Teams 出席者一覧（旧形式・{'日本語' if japanese else '英語'}）",
+                         kind="teams_actions", confidence=0.9, recognised=header_at + 1)
+
+    def cell(cells: list[str], col: str) -> str:
+        j = cols[col]
+        return cells[j] if j < len(cells) else ""
+
+    open_rows: dict[str, ZoomRow] = {}
+    for i, cells in grid[header_at + 1:]:
+        display, _original, guest = split_name(tidy(cell(cells, "name")))
+        action = clean(cell(cells, "action")).lower()
+        when = _time(cell(cells, "timestamp"))
+        if not display or when is None:
+            out.listed.append(Listed(i, ",".join(cells), "名前か日時が読み取れません"))
+            continue
+        who = person_key(display)
+        if "left" in action or "退出" in action or "退室" in action:
+            row = open_rows.pop(who, None)
+            if row is None:
+                out.listed.append(Listed(i, ",".join(cells), "参加の記録がない退出です"))
+                continue
+            row.left_at = when
+            row.minutes = _minutes_between(row.joined_at, when) or 0
+            out.folded += 1
+        elif "join" in action or "参加" in action or "入室" in action:
+            if who in open_rows:  # joined again without a leave: the earlier session stays open-ended
+                out.problems.append(f"{where} {open_rows[who].line}行目: 退出の記録がないまま再び参加しています"
+                                    "（この参加は0分とします）。")
+            row = ZoomRow(line=i, display_name=display, original_name="", email="", joined_at=when, left_at=None,
+                          minutes=0, guest=guest)
+            open_rows[who] = row
+            out.rows.append(row)
+        else:
+            out.listed.append(Listed(i, ",".join(cells), f"「{cell(cells, 'action')}」は参加・退出として読めません"))
+    for row in open_rows.values():
+        out.problems.append(f"{where} {row.line}行目: {row.display_name} さんの退出の記録がありません（0分とします）。")
     return out
