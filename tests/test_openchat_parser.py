@@ -389,6 +389,9 @@ def test_a_japanese_chat_where_members_write_korean_or_chinese_is_still_read():
             "09:00\t김민수\t안녕하세요\n09:01\t王\t上午好\n09:02\t佐藤\tこんにちは\n")
     p = parser.parse_text(text)
     assert (p.language, len(p.messages)) == ("", 3)
+    named = parser.parse_text("[LINE] 한국어 교실のトーク履歴\n保存日時：2024/01/16 21:15\n\n2024/01/14(日)\n"
+                              "09:00\t김민수\t안녕하세요\n")
+    assert (named.language, named.chat_name, len(named.messages)) == ("", "한국어 교실", 1)
 
 
 def dropped_lines(p: parser.ParsedExport, lines: list[str]) -> list[int]:

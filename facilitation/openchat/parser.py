@@ -513,7 +513,9 @@ def foreign_language(lines: list[str]) -> str:
         if seen_header < 3 and "\t" not in s:  # the first lines: the header
             seen_header += 1
             lang = next((lang for lang, header, _date in _FOREIGN if header.search(s)), "")
-            if lang:  # 「[LINE] 與…的聊天記錄」 starts like a Japanese header: the words decide
+            if any(r.search(s) for r in _HEADER_RES[1:]):  # 「…のトーク履歴」「保存日時」「Chat history」
+                known += 2  # whatever the chat's name is written in
+            elif lang:  # 「[LINE] 與…的聊天記錄」 starts like a Japanese header: the words decide
                 foreign[lang] += 2
             elif _header_line(s):
                 known += 2
