@@ -58,6 +58,8 @@ def render(meeting_id: int) -> None:
                "ファシリテーターには「担当ルームと名簿リンク」のメールを1人1通お送りします。"
                "同じ版で同じ方に2通送ることはありません。新しい版を公開したときは、ルームが変わった方にだけ送ります。")
     show_problems(plan.problems)
+    if not links.phone_reachable(links.base_url()):
+        links.local_only_notice("ファシリテーターへのメールに入るリンクについて: ")
     counts = plan.counts()
     cols = st.columns(5)
     for col, state in zip(cols, (outbox.PENDING, outbox.DONE, outbox.UNCHANGED, outbox.FAILED_TEXT, outbox.NO_ADDRESS),
