@@ -329,7 +329,7 @@ def zoom_panel(meeting_id: int) -> None:
     st.subheader("Zoomの参加者レポートから出席を記録")
     st.caption("Zoomの「レポート」→「使用状況」→「参加者」からダウンロードしたCSVを選んでください。"
                "記録済みの出欠（ファシリテーターの入力）はそのまま残ります。")
-    upload = st.file_uploader("参加者レポート（CSV）", type=["csv"], key=f"zoom_file_{meeting_id}")
+    upload = st.file_uploader("参加者レポート（CSV。Teams の出席レポートも可）", type=["csv"], key=f"zoom_file_{meeting_id}")
     upload_hint("Zoom の参加者レポート CSV")
     if upload is not None and st.button("取り込んで出席を記録する", type="primary", key=f"zoom_go_{meeting_id}"):
         act(lambda s: zoom.import_report(s, viewer(), meeting_id, upload.getvalue(), upload.name), _imported)
@@ -355,11 +355,14 @@ def zoom_panel(meeting_id: int) -> None:
 
 def _imported(result) -> list[tuple[str, str]]:
     """The Zoom import's result, flashed: the page reruns, so the report above is built after it."""
-    done = [("success", f"{result.rows}行（再入室をまとめて{result.people}名）を読み込みました。"
+    done = [("success", f"{esc(result.format_message)}{result.rows}行（再入室をまとめて{result.people}名）を読み込みました。"
                         f"申込と一致 {len(result.matched)}名、出席を記録 {result.marked}名、"
                         f"記録済みのまま {result.already}名、未確認 {len(result.unmatched)}名。")]
     if result.problems:
         done.append(("warning", "確認が必要な点があります\n\n" + "\n".join(f"- {esc(p)}" for p in result.problems)))
+    if result.listed:  # rows of the file not read as attendance, each with its row and reason
+        done.append(("warning", f"出席として読まなかった行（{len(result.listed)}行）\n\n" + "\n".join(
+            f"- {x['line']}行目: {esc(x['reason'])}（{esc(x['text'][:60])}）" for x in result.listed)))
     return done
 
 
