@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import PurePath
 
 from facilitation.registrations.headers import header_key
 from facilitation.text.normalize import clean
@@ -64,11 +63,11 @@ PEATIX = Format(
             ("参加者名", "参加者名（カナ）", "参加者名(カナ)"), ("注文日時", "申込日", "申込日時", "購入日時"),
             ("アカウント名", "チケットID", "チケット番号", "割引コード", "ユーザーID")),
     required=4,
-    preset=(("販売ID", ""), ("注文ID", ""), ("注文番号", ""), ("ユーザーID", ""), ("アカウント名", ""), ("チケット名", ""),
+    preset=(("参加者名", "furigana"), ("販売ID", ""), ("注文ID", ""), ("注文番号", ""), ("ユーザーID", ""), ("アカウント名", ""), ("チケット名", ""),
             ("枚数", ""), ("チケットID", ""), ("チケット番号", ""), ("ステータス", ""), ("支払状況", ""), ("支払い状況", ""),
             ("割引コード", ""), ("注文日時", "timestamp"), ("申込日", "timestamp")),
     status=("ステータス", "支払状況", "支払い状況"))
-TABLE = Format("table", "表")
+TABLE = Format("table", "表形式のファイル")
 FORMATS: tuple[Format, ...] = (MS_FORMS, CONNPASS, PEATIX, GOOGLE_FORMS)
 SURE = 0.8  # below this the message says the headers differ from the usual ones
 
@@ -104,6 +103,8 @@ class Detected:
     def message(self, table=None) -> str:
         """「connpass の参加者CSV（CSV・cp932）として読みました。」 and, when not sure, which headers differ."""
         how = _how(table) if table is not None else ""
+        if "CSV" in self.label:
+            how = how.replace("（CSV・", "（").replace("（CSV）", "")
         text = f"{self.label}{how}として読みました。"
         if self.format is not TABLE and self.confidence < SURE:
             text = (f"{self.label}{how}とみて読みました（いつもの見出しのうち「{'」「'.join(self.missing)}」が"
@@ -124,15 +125,21 @@ class Detected:
         return {"format": self.id, "format_label": self.label, "confidence": round(self.confidence, 2)}
 
 
+ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8・BOM付き", "cp932": "Shift_JIS", "utf-16": "UTF-16"}
+DELIMITERS = {"\t": "タブ区切り", ";": "セミコロン区切り", "|": "縦棒区切り"}
+
+
 def _how(table) -> str:
-    """「（CSV・cp932）」「（Excel）」: the file kind and encoding the reader found."""
+    """「（CSV・Shift_JIS）」「（Excel）」「（CSV・UTF-8・セミコロン区切り）」: what the reader found."""
     encoding = getattr(table, "encoding", "") or ""
     if encoding == "xlsx":
         return "（Excel）"
-    suffix = PurePath(getattr(table, "source", "") or "").suffix.lstrip(".").upper()
     if not encoding:
-        return f"（{suffix}）" if suffix else ""
-    return f"（{suffix or 'CSV'}・{encoding}）"
+        return ""
+    parts = ["CSV", ENCODINGS.get(encoding, encoding)]
+    if getattr(table, "delimiter", "") in DELIMITERS:
+        parts.append(DELIMITERS[table.delimiter])
+    return f"（{'・'.join(parts)}）"
 
 
 _KEYS: dict[str, str] = {}

@@ -67,6 +67,7 @@ class Table:
     sheet: str = ""  # the sheet that was read (.xlsx, Google Sheets)
     sheets: list[str] = field(default_factory=list)  # the workbook's visible sheets, to choose from
     notes: list[str] = field(default_factory=list)  # Japanese: which sheet was read, cut cells, skipped title
+    delimiter: str = ""  # a CSV's delimiter (",", "\t", ";", "|"); "" for a sheet
 
     def row_number(self, i: int) -> int:
         """The 1-based row in the sheet (the header is row 1) of `rows[i]`."""
@@ -234,7 +235,9 @@ def _delimiter(text: str) -> tuple[str, str]:
     if m and m.group(1) in DELIMITERS:
         return m.group(1), text[m.end():]
     top = text.lstrip()[:20_000]
-    lines = top.splitlines(keepends=True)[:-1] or [top]  # the last line may be cut off in the middle
+    lines = top.splitlines(keepends=True)
+    if len(lines) > 1 and len(top) == 20_000:
+        lines.pop()  # the last line may be cut off in the middle
     best, best_key = ",", (0.0, 0, 0)
     for rank, d in enumerate(DELIMITERS):
         if d not in top:
@@ -243,12 +246,11 @@ def _delimiter(text: str) -> tuple[str, str]:
             widths = [len(r) for r in csv.reader(io.StringIO("".join(lines[:60])), delimiter=d) if any(c.strip() for c in r)]
         except csv.Error:
             continue
-        if not widths:
+        several = [w for w in widths if w >= 2]
+        if not several:
             continue
-        mode = statistics.mode(widths)
+        mode = statistics.mode(several)
         share = widths.count(mode) / len(widths)
-        if mode < 2:
-            continue
         k = (round(share, 1), mode, -rank)
         if k > best_key:
             best, best_key = d, k
@@ -272,7 +274,9 @@ def _read_text(data: bytes, source: str) -> Table:
     except csv.Error as exc:
         raise TableError(f"「{source}」を CSV として読めませんでした（{reader.line_num}行目付近の区切りや引用符 \" "
                          "の形が崩れています）。") from exc
-    return _from_numbered(numbered, source=source, encoding=encoding)
+    table = _from_numbered(numbered, source=source, encoding=encoding)
+    table.delimiter = delimiter
+    return table
 
 
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")

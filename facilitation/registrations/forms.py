@@ -91,7 +91,7 @@ def map_columns(headers: list[str], saved: dict[str, str] | None = None) -> Colu
             continue
         if f not in taken or strength > taken[f][0]:
             taken[f] = (strength, i)
-    if "name" not in taken and "furigana" in taken and headers[taken["furigana"][1]] not in saved:
+    if "name" not in taken and "furigana" in taken:
         taken["name"] = taken.pop("furigana")
     cmap.columns = {f: i for f, (_, i) in taken.items()}
     used = set(cmap.columns.values())

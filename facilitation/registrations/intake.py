@@ -369,7 +369,7 @@ class _People:
         In this order, each person going to one group only: the person a row of the group went to
         last time (reading the same rows again changes nothing, whatever happened since), then the
         e-mail (with a compatible name), then the same name at the same organisation (no other
-        e-mail). Returns {group index: person} and, per group index, notes on shared addresses.
+        e-mail), or this meeting's registrant of that name stored without an organisation. Returns {group index: person} and, per group index, notes on shared addresses.
         """
         person: dict[int, int] = {}
         notes: dict[int, list[str]] = {}
@@ -404,6 +404,9 @@ class _People:
                 if r.org_id is not None:
                     ids += self.by_name_org.get((r.name_key, r.org_id), [])
                 ids += self.by_name_text.get((r.name_key, r.org_key), [])
+            if not ids:  # this meeting's registrant of that name read without an organisation (a list
+                # without the column, a column mapped only later): the same person, not a second one
+                ids = [p for r in rows for p in self.by_name_text.get((r.name_key, ""), [])]
             if email:  # the same name with another e-mail is another person
                 ids = [p for p in ids if not self.email_of.get(p)]
             pid = self._pick(ids)

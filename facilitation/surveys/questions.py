@@ -30,9 +30,11 @@ CHOICE_KINDS = (SINGLE, SCALE, MULTI, GRID)
 # Identity roles: used to link a response to a registration, never counted or charted.
 # Any column that could name a respondent is one (記入者, ご担当者名, 連絡先, 電話…): a column
 # typed as a choice would list the respondents in the committee's results and exports.
-TIMESTAMP, EMAIL, NAME, ORG, CONTACT = "timestamp", "email", "name", "org", "contact"
+TIMESTAMP, EMAIL, NAME, ORG, CONTACT, META = "timestamp", "email", "name", "org", "contact", "meta"
 _IDENTITY_HEADERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (TIMESTAMP, re.compile(r"^(タイムスタンプ|timestamp|回答日時|送信日時)", re.I)),
+    # what a form tool adds about the response itself (Microsoft Forms: ID, 開始時刻, 最終変更時刻)
+    (META, re.compile(r"^(id|開始時刻|最終変更時刻|start time|last modified time)$", re.I)),
+    (TIMESTAMP, re.compile(r"^(タイムスタンプ|timestamp|回答日時|送信日時|完了時刻|completion time)", re.I)),
     (EMAIL, re.compile(r"(メールアドレス|^e-?mail|^メール|mail\s*address)", re.I)),
     (NAME, re.compile(r"(氏名|お名前|名前|ご芳名|ニックネーム"
                      r"|^ご?(記入|担当|回答|申込|報告)者(様|名|の?お?名前)?\s*([（(][^）)]*[）)])?$)")),
