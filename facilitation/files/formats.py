@@ -134,6 +134,8 @@ def _how(table) -> str:
     encoding = getattr(table, "encoding", "") or ""
     if encoding == "xlsx":
         return "（Excel）"
+    if encoding == "sheets":
+        return "（Google スプレッドシート）"
     if not encoding:
         return ""
     parts = ["CSV", ENCODINGS.get(encoding, encoding)]
@@ -156,6 +158,8 @@ def detect(table) -> Detected:
     """What `table` (anything with `.headers`) is: the known format whose header groups are found
     best, or TABLE (any other table, confidence 1)."""
     keys = [_key(h) for h in table.headers]
+    if not keys:
+        return Detected(TABLE, 1.0)
     have = set(keys)
     best: Detected | None = None
     for fmt in FORMATS:

@@ -522,11 +522,7 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
     meeting = schedule.get_meeting(session, meeting_id)
     detected = formats.detect(table)
     table = formats.prepare(table, detected)
-    if mapping is None:  # the format's own meanings, what was saved for that format, this meeting's
-        saved = {**detected.preset, **remembered_mapping(session, detected.id),
-                 **(meeting.settings or {}).get("column_mapping", {})}
-    else:
-        saved = mapping
+    saved = mapping if mapping is not None else mapping_for(session, meeting_id, table.headers)
     cmap = forms.map_columns(table.headers, saved)
     default_mode = "会場" if meeting.format == "会場" else "オンライン"
     result = ImportResult(rows=len(table.rows), source=source_ref or table.source, headers=list(table.headers),
@@ -1014,6 +1010,18 @@ def saved_mapping(session: Session, meeting_id: int) -> dict[str, str]:
 
 
 _REMEMBERED = {f.id for f in formats.FORMATS} - {formats.GOOGLE_FORMS.id}  # exports whose mapping any meeting reuses
+
+
+def mapping_for(session: Session, meeting_id: int, headers: list[str]) -> dict[str, str]:
+    """The {header: field or ""} an import of a table with these headers uses (and the mapping editor
+    shows): the format's own meanings, then what was saved for that format, then this meeting's."""
+    detected = formats.detect(Table(headers=list(headers), rows=[]))
+    return {**detected.preset, **remembered_mapping(session, detected.id), **saved_mapping(session, meeting_id)}
+
+
+def remembers(format_id: str) -> bool:
+    """Whether a mapping saved for a file of this format is used for that format's files of every meeting."""
+    return format_id in _REMEMBERED
 
 
 def _mapping_key(format_id: str) -> str:
