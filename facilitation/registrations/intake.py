@@ -860,7 +860,7 @@ def sync(session: Session, viewer: Viewer, meeting_id: int, client=None, *, fres
     state.last_error = ""
     state.row_count = result.rows
     summary = result.as_dict()
-    for k in ("quarantined", "duplicate_rows", "flagged", "removed", "checks"):
+    for k in ("quarantined", "duplicate_rows", "flagged", "removed", "checks", "cancelled", "unplaced"):
         summary[k] = summary[k][:200]
     state.last_result = summary
     session.flush()
