@@ -116,6 +116,24 @@ def test_a_list_without_email_comes_in_and_each_person_is_flagged_for_an_email(s
     assert (again.imported, again.duplicates) == (0, 4)
 
 
+def test_a_list_without_email_finds_people_known_from_an_earlier_meeting(setup):
+    url, mid = setup
+    t = Table(headers=["氏名", "メールアドレス", "所属（法人・機関名）"],
+              rows=[["石川 智子", "ishikawa@example.org", "千歳市"]], source="form.csv")
+    with db.session(url) as s:
+        assert intake.import_table(s, SEC, mid, t).imported == 1
+        later = new_meeting(s, dt.datetime(2027, 3, 4, 14))
+    res = import_file(url, later, "municipal_attendance_no_email.csv")
+    flagged = [c["reason"] for c in res.checks if "メールアドレスがありません" in c["reason"]]
+    assert len(flagged) == 2 and not any("石川" in r for r in flagged)  # her address is known
+    with db.session(url) as s:
+        both = intake.registrant_frame(s, SEC, mid)["id"].tolist() + intake.registrant_frame(s, SEC, later)["id"].tolist()
+        people = {s.get(Registration, rid).person_id for rid in both}
+        assert len(people) == 3  # 石川 智子 is one person in both meetings (by name and organisation)
+        ishikawa = intake.registrant_frame(s, SEC, later).query("name == '石川 智子'").iloc[0]
+        assert ishikawa["email"] == "ishikawa@example.org"
+
+
 def test_connpass_cancelled_and_waiting_rows_are_listed_not_counted(setup):
     url, mid = setup
     res = import_file(url, mid, "connpass_participants.csv")

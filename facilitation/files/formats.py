@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from facilitation.registrations.headers import header_key
 from facilitation.text.normalize import clean
@@ -144,14 +145,9 @@ def _how(table) -> str:
     return f"（{'・'.join(parts)}）"
 
 
-_KEYS: dict[str, str] = {}
-
-
+@lru_cache(maxsize=4096)
 def _key(text: str) -> str:
-    k = _KEYS.get(text)
-    if k is None:
-        k = _KEYS[text] = header_key(text)
-    return k
+    return header_key(text)
 
 
 def detect(table) -> Detected:
