@@ -58,10 +58,10 @@ def accounted(res) -> None:
 FORMATS = [
     ("ms_forms_registration.xlsx", "ms_forms", "Microsoft Forms の回答（Excel）", 5, 3, 1, 1),
     ("connpass_participants.csv", "connpass", "connpass の参加者CSV（Shift_JIS）", 6, 4, 0, 2),
-    ("peatix_attendees.csv", "peatix", "Peatix の参加者CSV（UTF-8・BOM付き）", 5, 2, 0, 3),
+    ("peatix_attendees.csv", "peatix", "Peatix の参加者CSV（UTF-8）", 5, 2, 0, 3),
     ("english_headers.csv", "table", "表形式のファイル（CSV・UTF-8）", 3, 3, 0, 0),
     ("municipal_attendance_no_email.csv", "table", "表形式のファイル（CSV・Shift_JIS）", 4, 3, 1, 0),
-    ("semicolon_separated.csv", "table", "表形式のファイル（CSV・UTF-8・BOM付き・セミコロン区切り）", 3, 3, 0, 0),
+    ("semicolon_separated.csv", "table", "表形式のファイル（CSV・UTF-8・セミコロン区切り）", 3, 3, 0, 0),
 ]
 
 

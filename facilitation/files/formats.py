@@ -126,7 +126,7 @@ class Detected:
         return {"format": self.id, "format_label": self.label, "confidence": round(self.confidence, 2)}
 
 
-ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8・BOM付き", "cp932": "Shift_JIS", "utf-16": "UTF-16"}
+ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp932": "Shift_JIS", "utf-16": "UTF-16"}
 DELIMITERS = {"\t": "タブ区切り", ";": "セミコロン区切り", "|": "縦棒区切り"}
 
 
