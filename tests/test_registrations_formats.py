@@ -149,6 +149,17 @@ def test_connpass_cancelled_and_waiting_rows_are_listed_not_counted(setup):
         assert intake.summary(s, mid).people == 4
 
 
+def test_a_connpass_questionnaire_name_beats_the_display_name(setup):
+    url, mid = setup
+    head = ["参加枠名", "ユーザー名", "表示名", "コメント", "参加ステータス", "出欠ステータス", "氏名（漢字）", "更新日時", "受付番号"]
+    t = Table(headers=head, rows=[["一般", "taro_y", "たろう", "", "参加", "", "山田 太郎", "2027/01/08 10:00:00", "1"]],
+              source="event_123_participants.csv")
+    with db.session(url) as s:
+        res = intake.import_table(s, SEC, mid, t)
+        assert (res.format, res.imported) == ("connpass", 1)
+        assert intake.registrant_frame(s, SEC, mid)["name"].tolist() == ["山田 太郎"]
+
+
 def test_a_later_connpass_file_cancels_who_cancelled_and_needs_no_questions(setup):
     url, mid = setup
     first = import_file(url, mid, "connpass_participants.csv")

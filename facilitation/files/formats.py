@@ -55,8 +55,10 @@ CONNPASS = Format(
     groups=(("参加枠名",), ("ユーザー名",), ("表示名",), ("参加ステータス",), ("出欠ステータス",), ("受付番号",),
             ("利用開始日", "コメント", "更新日時", "出席日時")),
     required=4,
-    preset=(("参加枠名", ""), ("ユーザー名", ""), ("表示名", "name"), ("利用開始日", ""), ("コメント", "note"),
-            ("参加ステータス", ""), ("出欠ステータス", ""), ("出席日時", ""), ("更新日時", "timestamp"), ("受付番号", "")),
+    # 表示名 (name) and コメント (note) come from the shared vocabulary, so a questionnaire's 「氏名」 or
+    # 「備考」 still wins; the account (ユーザー名) is never the name.
+    preset=(("参加枠名", ""), ("ユーザー名", ""), ("利用開始日", ""), ("参加ステータス", ""), ("出欠ステータス", ""),
+            ("出席日時", ""), ("更新日時", "timestamp"), ("受付番号", "")),
     status=("参加ステータス",))
 PEATIX = Format(
     "peatix", "Peatix の参加者CSV",
