@@ -160,6 +160,28 @@ def test_a_connpass_questionnaire_name_beats_the_display_name(setup):
         assert intake.registrant_frame(s, SEC, mid)["name"].tolist() == ["山田 太郎"]
 
 
+def test_connpass_checked_in_people_are_marked_present_once(setup):
+    from facilitation.rosters import live
+
+    url, mid = setup
+    head = ["参加枠名", "ユーザー名", "表示名", "コメント", "参加ステータス", "出欠ステータス", "更新日時", "受付番号"]
+    rows = [["一般", "a1", "山田 太郎", "", "参加", "出席", "2027/01/08 10:00:00", "1"],
+            ["一般", "a2", "佐藤 花子", "", "参加", "", "2027/01/08 10:05:00", "2"],
+            ["一般", "a3", "鈴木 一郎", "", "参加", "出席", "2027/01/08 10:09:00", "3"]]
+    t = Table(headers=head, rows=rows, source="event_123_participants.csv")
+    with db.session(url) as s:
+        res = intake.import_table(s, SEC, mid, t)
+        assert res.attendance == 2 and "2名の出欠を名簿に記録しました" in res.notes[-1]
+        ids = dict(zip(intake.registrant_frame(s, SEC, mid)["name"], intake.registrant_frame(s, SEC, mid)["id"],
+                       strict=True))
+        assert live.marks_of(s, mid) == {ids["山田 太郎"]: "出席", ids["鈴木 一郎"]: "出席"}
+        assert s.get(Registration, int(ids["山田 太郎"])).status == vocab.STATUS_ATTENDED
+        live.mark_attendance(s, SEC, int(ids["鈴木 一郎"]), "途中退室")  # corrected on the roster
+    with db.session(url) as s:  # the same file again: nothing overwritten
+        assert intake.import_table(s, SEC, mid, t).attendance == 0
+        assert live.marks_of(s, mid)[ids["鈴木 一郎"]] == "途中退室"
+
+
 def test_a_later_connpass_file_cancels_who_cancelled_and_needs_no_questions(setup):
     url, mid = setup
     first = import_file(url, mid, "connpass_participants.csv")

@@ -14,6 +14,7 @@ What a format changes before the rows are read:
 - A participation status column (connpass 参加ステータス, Peatix ステータス, any 「状態」) marks rows
   of people who cancelled, were not drawn or wait for a seat: `not_attending` says which and why;
   the importer lists them with that reason instead of counting them as participants.
+- connpass's 出欠ステータス (checked in at the door) gives an attendance mark: `attendance_mark`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Format:
     status: tuple[str, ...] = ()  # headers of its participation status column
     anonymous: tuple[str, ...] = ()  # headers whose 「anonymous」 means blank
     multi_join: str = ""  # how it joins the options of a multi-select answer
+    attendance: tuple[str, ...] = ()  # headers of its attendance column (checked in at the door)
 
 
 GOOGLE_FORMS = Format("google_forms", "Google フォームの回答", groups=(("タイムスタンプ", "timestamp"),))
@@ -59,7 +61,7 @@ CONNPASS = Format(
     # 「備考」 still wins; the account (ユーザー名) is never the name.
     preset=(("参加枠名", ""), ("ユーザー名", ""), ("利用開始日", ""), ("参加ステータス", ""), ("出欠ステータス", ""),
             ("出席日時", ""), ("更新日時", "timestamp"), ("受付番号", "")),
-    status=("参加ステータス",))
+    status=("参加ステータス",), attendance=("出欠ステータス",))
 PEATIX = Format(
     "peatix", "Peatix の参加者CSV",
     groups=(("販売ID", "注文ID", "注文番号"), ("チケット名", "チケット"), ("枚数",), ("ステータス", "支払状況", "支払い状況"),
@@ -79,6 +81,8 @@ STATUS_HEADERS = ("参加ステータス", "ステータス", "状態", "申込�
 _NOT_ATTENDING = re.compile(r"キャンセル|取消|取り消|cancel|期限切れ|expired|補欠|落選|抽選待ち|waitlist|waiting|辞退|不参加",
                             re.I)
 _ANONYMOUS = {"anonymous"}
+_PRESENT = re.compile(r"出席|受付済|来場|チェックイン済|checked.?in|attended", re.I)
+_ABSENT = re.compile(r"欠席|不参加|未出席|absent|no.?show", re.I)
 
 
 @dataclass
@@ -89,6 +93,7 @@ class Detected:
     confidence: float  # 0–1: the share of the format's header groups found
     missing: list[str] = field(default_factory=list)  # a header of each group not found (when not sure)
     status_column: int | None = None  # the participation status column, if any
+    attendance_column: int | None = None  # the attendance column (connpass 出欠ステータス), if any
 
     @property
     def id(self) -> str:
@@ -123,6 +128,16 @@ class Detected:
         if not value or not _NOT_ATTENDING.search(value):
             return ""
         return f"{number}行目「{headers[i]}」: 「{value}」の方です。参加者としては取り込んでいません。"
+
+    def attendance_mark(self, row: list[str]) -> str:
+        """「出席」 or 「欠席」 when the attendance column says so (「出席」「受付済」「チェックイン済」…), else ""."""
+        i = self.attendance_column
+        value = clean(row[i]) if i is not None and i < len(row) else ""
+        if not value:
+            return ""
+        if _ABSENT.search(value):
+            return "欠席"
+        return "出席" if _PRESENT.search(value) else ""
 
     def as_dict(self) -> dict:
         return {"format": self.id, "format_label": self.label, "confidence": round(self.confidence, 2)}
@@ -172,6 +187,7 @@ def detect(table) -> Detected:
     best = best or Detected(TABLE, 1.0)
     statuses = [_key(h) for h in (best.format.status or STATUS_HEADERS)]
     best.status_column = next((keys.index(s) for s in statuses if s in have), None)
+    best.attendance_column = next((keys.index(_key(h)) for h in best.format.attendance if _key(h) in have), None)
     return best
 
 

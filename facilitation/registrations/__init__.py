@@ -2,6 +2,7 @@
 
 `forms` (the standard form and its header variants), `headers` (the header vocabulary every
 importer shares), `intake` (import, merge, sync, edits, kept-aside rows, frames for the page),
-`cancellations` (rows of people who do not take part), `models` (kept-aside rows, the review
+`cancellations` (rows of people who do not take part), `checkins` (attendance a file records),
+`models` (kept-aside rows, the review
 queue, sources).
 """

@@ -47,7 +47,7 @@ from facilitation.files import formats
 from facilitation.files.tabular import MAX_CELL_CHARS, Table, read_table
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
-from facilitation.registrations import cancellations, forms
+from facilitation.registrations import cancellations, checkins, forms
 from facilitation.registrations.models import KeptAsideRow, RegistrationSource, SheetSync
 from facilitation.storage import audit, settings
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, utcnow
@@ -93,6 +93,7 @@ class ImportResult:
     format: str = ""  # formats.Format.id: google_forms / ms_forms / connpass / peatix / table
     format_label: str = ""  # 「connpass の参加者CSV」
     confidence: float = 0.0  # how sure the format is (0–1)
+    attendance: int = 0  # attendance marks the file recorded on the roster (connpass 出欠ステータス)
 
     @property
     def consistent(self) -> bool:
@@ -650,6 +651,8 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
 
     _write(session, meeting, winners, people, existing, sources, source, result)
     _save_checks(session, meeting_id, checks, clusters, source, result)
+    if detected.attendance_column is not None:  # connpass 出欠ステータス: marks on the roster
+        _checkins(session, viewer, meeting_id, groups, table, detected, result)
 
     _insert(session, KeptAsideRow, [{**k, "resolved": False, "resolution": "", "created_at": utcnow(),
                                       "resolved_by": ""} for k in new_kept])
@@ -678,6 +681,22 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
     session.flush()
     assert result.consistent, result.as_dict()
     return result
+
+
+def _checkins(session: Session, viewer: Viewer, meeting_id: int, groups: dict[int, list[_Row]], table: Table,
+              detected: formats.Detected, result: ImportResult) -> None:
+    reg_of = dict(session.execute(select(Registration.person_id, Registration.id)
+                                  .where(Registration.meeting_id == meeting_id)).all())
+    marks = {}
+    for rows in groups.values():
+        w = _winner(rows)
+        mark = next((m for r in [w, *rows] if (m := detected.attendance_mark(table.rows[r.index]))), "")
+        if mark and w.person in reg_of:
+            marks[reg_of[w.person]] = mark
+    result.attendance = checkins.apply(session, viewer, meeting_id, marks, f"{detected.label}（{result.source}）")
+    if result.attendance:
+        result.notes.append(f"{detected.label}の出欠の列から、{result.attendance}名の出欠を名簿に記録しました"
+                            "（すでに記録のある方はそのままです）。")
 
 
 def _insert_ids(session: Session, model, rows: list[dict]) -> list[int]:
