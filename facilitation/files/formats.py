@@ -68,9 +68,12 @@ PEATIX = Format(
             ("参加者名", "参加者名（カナ）", "参加者名(カナ)"), ("注文日時", "申込日", "申込日時", "購入日時"),
             ("アカウント名", "チケットID", "チケット番号", "割引コード", "ユーザーID")),
     required=4,
-    preset=(("参加者名", "furigana"), ("販売ID", ""), ("注文ID", ""), ("注文番号", ""), ("ユーザーID", ""), ("アカウント名", ""), ("チケット名", ""),
-            ("枚数", ""), ("チケットID", ""), ("チケット番号", ""), ("ステータス", ""), ("支払状況", ""), ("支払い状況", ""),
-            ("割引コード", ""), ("注文日時", "timestamp"), ("申込日", "timestamp")),
+    # 参加者名 is the name in katakana (Peatix shows no other): the reading, or the name when the
+    # event's form asked none (forms.map_columns).
+    preset=(("参加者名", "furigana"), ("販売ID", ""), ("注文ID", ""), ("注文番号", ""), ("ユーザーID", ""),
+            ("アカウント名", ""), ("チケット名", ""), ("枚数", ""), ("チケットID", ""), ("チケット番号", ""),
+            ("ステータス", ""), ("支払状況", ""), ("支払い状況", ""), ("割引コード", ""), ("注文日時", "timestamp"),
+            ("申込日", "timestamp")),
     status=("ステータス", "支払状況", "支払い状況"))
 TABLE = Format("table", "表形式のファイル")
 FORMATS: tuple[Format, ...] = (MS_FORMS, CONNPASS, PEATIX, GOOGLE_FORMS)
@@ -109,7 +112,7 @@ class Detected:
         return dict(self.format.preset)
 
     def message(self, table=None) -> str:
-        """「connpass の参加者CSV（CSV・cp932）として読みました。」 and, when not sure, which headers differ."""
+        """「connpass の参加者CSV（Shift_JIS）として読みました。」 and, when not sure, which headers differ."""
         how = _how(table) if table is not None else ""
         if "CSV" in self.label:
             how = how.replace("（CSV・", "（").replace("（CSV）", "")
