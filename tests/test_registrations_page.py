@@ -42,6 +42,8 @@ def test_secretariat_sees_counts_table_and_can_sync(app_db, monkeypatch):
         assert not at.exception
         assert any(s.value.startswith("取り込みました。") for s in at.success)
         assert any("保留にした行が 2 件" in w.value for w in at.warning)
+        assert any(i.value == "Google フォームの回答（Google スプレッドシート）として読みました。" for i in at.info), [
+            i.value for i in at.info]  # what the sheet is
         assert em.request_count == 1
         assert [m.value for m in at.metric][:1] == ["44名"]
 
