@@ -56,7 +56,6 @@ def show_messages() -> None:
 def _after_import(result: ImportResult) -> None:
     """Keep the result for the mapping editor and for the next run, which shows it (act reruns, so
     every count on the page is current)."""
-    st.session_state["registrations_last_result"] = result
     st.session_state["registrations_result"] = result
 
 
@@ -396,14 +395,14 @@ def manual_form(meeting_id: int) -> None:
 def column_mapping(meeting_id: int) -> None:
     """Which column of the sheet/file means which question; saved for this meeting."""
     st.subheader("列の対応")
-    result = st.session_state.get("registrations_last_result")
-    with session() as s:
-        state = intake.sheet_state(s, meeting_id)
-        headers = (result.headers if result and result.headers else (state.last_result or {}).get("headers", []))
+    with session() as s:  # the meeting's newest import as stored (any browser session, this meeting only)
+        last = intake.last_import(s, meeting_id)
+        headers = last.headers if last else []
         saved = intake.mapping_for(s, meeting_id, headers)
     if not headers:
         st.info("シートを同期するかファイルを取り込むと、見出しと項目の対応をここで確認・変更できます。")
         return
+    st.caption(f"この会の最新の取り込み（{esc(last.source)}）の見出しです。")
     cmap = forms.map_columns(headers, saved)
     show_problems(forms.mapping_problems(cmap), "見出しを確認してください")
     labels = {f: forms.STANDARD[f] for f in forms.FIELDS}
@@ -414,8 +413,8 @@ def column_mapping(meeting_id: int) -> None:
     if st.button("この対応を保存", key="mapping_save"):
         back = {v: k for k, v in labels.items()}
         mapping = {row["見出し"]: back.get(row["項目"], forms.IGNORE) for _, row in edited.iterrows()}
-        fmt = getattr(result, "format", "")
-        also = f"ほかの会の{result.format_label}にも使います。" if intake.remembers(fmt) else ""
+        fmt = last.format
+        also = f"ほかの会の{last.format_label}にも使います。" if intake.remembers(fmt) else ""
         act(lambda s: intake.save_column_mapping(s, viewer(), meeting_id, mapping, fmt),
                  "列の対応を保存しました。次の同期・取り込みから使います（保留の行は「修正して取り込む」で再度取り込めます）。"
                  + also)

@@ -815,7 +815,40 @@ def import_file(session: Session, viewer: Viewer, meeting_id: int, data: bytes, 
     `sheet` names the workbook sheet to read (else tabular picks one); the result's `notes` say
     which sheet was read, and `sheets` lists the others to choose from."""
     table = read_table(data, filename, sheet=sheet)
-    return import_table(session, viewer, meeting_id, table, source=SOURCE_FILE, source_ref=table.source)
+    result = import_table(session, viewer, meeting_id, table, source=SOURCE_FILE, source_ref=table.source)
+    if not result.error:  # the mapping editor shows these headers in any later browser session too
+        settings.put(session, _LAST_FILE.format(meeting_id), {
+            "headers": list(result.headers), "format": result.format, "format_label": result.format_label,
+            "file": filename, "at": utcnow().isoformat()})
+    return result
+
+
+_LAST_FILE = "registrations.last_file_import.{}"  # a meeting's last file import (its headers and format)
+
+
+@dataclass
+class LastImport:
+    """What the column-mapping editor works on: the headers of a meeting's newest import."""
+
+    headers: list[str]
+    format: str = ""
+    format_label: str = ""
+    source: str = ""  # 「ファイル「…」」 / 「スプレッドシート」
+
+
+def last_import(session: Session, meeting_id: int) -> LastImport | None:
+    """The headers (and format) of the meeting's newest import, a file or a sheet sync, as stored."""
+    found = []
+    stored = settings.get(session, _LAST_FILE.format(meeting_id), None, kind=dict)
+    if stored and stored.get("headers"):
+        found.append((stored.get("at", ""), LastImport(list(stored["headers"]), stored.get("format", ""),
+                                                       stored.get("format_label", ""), f"ファイル「{stored.get('file', '')}」")))
+    state = session.scalar(select(SheetSync).where(SheetSync.meeting_id == meeting_id))
+    if state is not None and state.last_result and state.last_result.get("headers"):
+        r = state.last_result
+        at = state.last_synced_at.isoformat() if state.last_synced_at else ""
+        found.append((at, LastImport(list(r["headers"]), r.get("format", ""), r.get("format_label", ""), "スプレッドシート")))
+    return max(found, key=lambda f: f[0])[1] if found else None
 
 
 def sheet_state(session: Session, meeting_id: int) -> SheetSync:
