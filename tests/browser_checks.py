@@ -39,7 +39,8 @@ def settle_and_check(page, step: str) -> None:
 
 # Words a Japanese page may show in Latin letters: products, file kinds and the Zoom CSV's header.
 LATIN_OK = {"Zoom", "CSV", "Excel", "Google", "URL", "HTML", "XLSX", "TSV", "TXT", "UTF", "Shift", "JIS", "NPO",
-            "QR", "README", "csv", "xlsx", "html", "Pre", "assign", "Room", "Name", "Email", "Address"}
+            "QR", "README", "csv", "xlsx", "html", "Pre", "assign", "Room", "Name", "Email", "Address",
+            "Microsoft", "Forms", "Peatix", "connpass"}  # the tools partners export from, by their names
 VISIBLE_TEXT = """() => {
   const out = [];
   // the page, and the open shadow roots components v2 elements draw in (the roster's people)
