@@ -13,7 +13,7 @@ import pkgutil
 import sys
 
 from facilitation import commands
-from facilitation.access.roles import SECRETARIAT, Viewer
+from facilitation.roles import SECRETARIAT, Viewer
 
 # Whoever runs a command at this machine has the database itself: the secretariat, named 「cli」 in records.
 CLI_VIEWER = Viewer(role=SECRETARIAT, email="cli")

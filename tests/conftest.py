@@ -190,7 +190,7 @@ DESKTOP = {"width": 1280, "height": 900}
 def upcoming_with_link(url: str) -> dict:
     """`place_upcoming`, and the first room's facilitator link ("token") as the rooms page issues it."""
     from facilitation.access import gate
-    from facilitation.access.roles import SECRETARIAT_LOCAL
+    from facilitation.roles import SECRETARIAT_LOCAL
 
     world = place_upcoming(url)
     with db.session(url) as s:

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import Viewer
 from facilitation.assignment import service
 from facilitation.meetings import schedule
+from facilitation.roles import Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Assignment
 from facilitation.text.normalize import clean

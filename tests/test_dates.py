@@ -88,9 +88,10 @@ def test_the_wareki_setting_reaches_the_report_and_the_committee_pack(tmp_path):
 
     import openpyxl
 
-    from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
+    from facilitation.errors import AccessDenied
     from facilitation.history import committee_pack, participation
     from facilitation.history import coverage as cov
+    from facilitation.roles import SECRETARIAT_LOCAL, Viewer
     from facilitation.rosters import report
     from facilitation.text.dates import set_wareki, use_wareki
     from tests import history_world as hw

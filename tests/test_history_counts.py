@@ -2,10 +2,11 @@
 
 import pytest
 
-from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.history import participation
 from facilitation.meetings import schedule
 from facilitation.meetings.counts import Counts
+from facilitation.roles import SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from tests import history_world as hw
 

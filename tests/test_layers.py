@@ -19,7 +19,7 @@ PACKAGE = ROOT / "facilitation"
 # Bottom first. A name is an area: a folder of facilitation/ or one of its top-level modules.
 TIERS: list[tuple[str, ...]] = [
     ("errors",),  # the errors a person can fix or is refused (UserError, AccessDenied)
-    ("text",),  # who is looking; the ground floor of words, dates and vocabulary
+    ("roles", "text"),  # who is looking; the ground floor of words, dates and vocabulary
     ("files",),  # reading and writing files a person gives or takes
     ("storage",),  # the database, its central tables, settings, audit, backup
     ("access",),  # sign-in, facilitator links, erasure

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from facilitation.access import gate
-from facilitation.access.roles import SECRETARIAT_LOCAL, Viewer
+from facilitation.roles import SECRETARIAT_LOCAL, Viewer
 from facilitation.rosters import live
 from facilitation.storage import db
 from facilitation.storage.models import Assignment
@@ -219,7 +219,7 @@ def test_the_overview_route_serves_a_secretariat_page_only(served):
 def test_with_sign_in_the_overview_route_serves_a_current_secretariat_account_only(demo_copy_url, monkeypatch):
     """The route's check for signed-in accounts (no OIDC provider here: the settings are patched):
     the ticket's account must still be 事務局 in the role table or the admin list at each wait."""
-    from facilitation.access.roles import COMMITTEE, SECRETARIAT
+    from facilitation.roles import COMMITTEE, SECRETARIAT
     from ui import auth
 
     monkeypatch.setenv("FACILITATION_DB_URL", demo_copy_url)

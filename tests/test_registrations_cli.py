@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from facilitation import cli
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.meetings import schedule
 from facilitation.registrations import intake
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.sheets import gsheets
 from facilitation.sheets.emulator import DEMO_URL
 from facilitation.storage import db

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from facilitation.access import privacy
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.files.tabular import Table, read_table
 from facilitation.meetings import schedule
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Organisation, Person, Registration, Room
 from facilitation.surveys import comments, store

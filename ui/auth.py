@@ -19,7 +19,7 @@ import os
 import streamlit as st
 
 from facilitation.access import gate
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage.models import Room
 
 from .common import esc, leave_legacy_pages_mode, secrets_section, session

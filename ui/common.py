@@ -10,10 +10,10 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer
-from facilitation.errors import UserError
+from facilitation.errors import SHOWN_ERRORS
 from facilitation.files.exports import looks_like_formula, safe_frame
 from facilitation.meetings import schedule
+from facilitation.roles import Viewer
 from facilitation.storage import db
 from facilitation.text.markup import escape_markdown
 
@@ -194,9 +194,6 @@ def esc(text: object) -> str:
     into widget or expander labels (which are Markdown too).
     """
     return escape_markdown(text)  # the one rule, shared with the Markdown report (text.markup)
-
-
-SHOWN_ERRORS = (UserError, AccessDenied)  # shown as their Japanese message; anything else is a bug
 
 
 def show_error(exc: BaseException | str, kind: str = "error", *, where=None) -> None:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import charts, committee_pack, geo, participation
 from facilitation.history import coverage as cov
+from facilitation.roles import Viewer
 from facilitation.text import vocab
 from facilitation.text.dates import now_jst, use_wareki
 

@@ -131,7 +131,7 @@ def ticket_email(ticket: str, secret: bytes, meeting_id: int, now: float | None 
 def _overview_ok(ticket: str, meeting_id: int, client_ip: str | None, headers) -> bool:
     """Whether this request comes from a page the secretariat may still see, checked like the gate."""
     from facilitation.access import gate
-    from facilitation.access.roles import SECRETARIAT_LOCAL
+    from facilitation.roles import SECRETARIAT_LOCAL
     from facilitation.storage import db
 
     from . import auth

@@ -9,10 +9,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.files import qr
 from facilitation.meetings import schedule
 from facilitation.openchat import activity, announcements, members, store
+from facilitation.roles import Viewer
 from facilitation.text.dates import ja_date, to_jst
 
 from .common import db_url, esc, meeting_picker, session, show_error, show_problems, show_table, upload_hint

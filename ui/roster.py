@@ -14,8 +14,8 @@ import functools
 
 import streamlit as st
 
-from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import live, notes, report, zoom
 from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow

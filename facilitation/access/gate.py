@@ -28,8 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitation.access.models import Account, FacilitatorLink
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer, require_secretariat
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer, require_secretariat
 from facilitation.storage.models import Meeting, Room, utcnow
 from facilitation.text.dates import ja_date, ja_time, jst_to_utc, to_jst
 from facilitation.text.normalize import clean, email_key

@@ -35,9 +35,9 @@ import pandas as pd
 from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer, require_secretariat
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
 from facilitation.meetings.counts import Counts, resolve_merge, tally, unique_org_keys
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.storage import settings
 from facilitation.storage.models import Attendance, Meeting, OrgAlias, Organisation, Person, Registration, Setting
 from facilitation.text import vocab

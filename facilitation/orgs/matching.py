@@ -22,10 +22,10 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
 from facilitation.orgs import directory
 from facilitation.registrations.models import OrgReview
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.storage.models import OrgAlias, Organisation, Person, Registration, utcnow
 from facilitation.text import vocab
 from facilitation.text.normalize import as_typed, clean, email_key, legal_forms, org_key

@@ -28,21 +28,14 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import (
-    COMMITTEE,
-    FACILITATOR,
-    SECRETARIAT_LOCAL,
-    AccessDenied,
-    Viewer,
-    require_secretariat,
-)
 from facilitation.assignment import choices
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
 from facilitation.files.tabular import MAX_CELL_CHARS, Table, read_table
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
 from facilitation.registrations import forms
 from facilitation.registrations.models import KeptAsideRow, RegistrationSource, SheetSync
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer, require_secretariat
 from facilitation.storage import audit
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, utcnow
 from facilitation.text import vocab

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from facilitation.access import gate
 from facilitation.access.models import FacilitatorLink
-from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
 from facilitation.meetings.schedule import get_meeting, label, list_rooms
+from facilitation.roles import FACILITATOR, Viewer
 from facilitation.storage import audit, db
 from facilitation.storage.models import (
     Assignment,

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitation.access import gate
-from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
+from facilitation.roles import FACILITATOR, Viewer
 from facilitation.storage import audit, db
 from facilitation.storage.models import (
     Assignment,

@@ -14,8 +14,8 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
 from facilitation.surveys import questions
 from facilitation.surveys.models import SurveyCommentTag, SurveyResponse, SurveySheet, SurveyTag

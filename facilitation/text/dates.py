@@ -163,7 +163,7 @@ def use_wareki(session) -> bool:
 
 def set_wareki(session, viewer, on: bool) -> None:
     """Choose 和暦 (True) or 西暦 for official papers; secretariat only."""
-    from facilitation.access.roles import require_secretariat
+    from facilitation.roles import require_secretariat
     from facilitation.storage import settings
 
     require_secretariat(viewer, "暦の表記は事務局だけが変更できます。")

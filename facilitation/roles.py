@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from facilitation.errors import AccessDenied
+
 SECRETARIAT = "事務局"
 FACILITATOR = "ファシリテーター"
 COMMITTEE = "委員会"
@@ -44,10 +46,6 @@ class Viewer:
 
 
 SECRETARIAT_LOCAL = Viewer(role=SECRETARIAT, email="local")
-
-
-class AccessDenied(PermissionError):
-    """Raised by the domain when a viewer asks for data outside their role."""
 
 
 def require_secretariat(viewer: Viewer, message: str = "この操作は事務局だけが行えます。") -> None:
