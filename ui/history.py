@@ -17,8 +17,9 @@ from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import charts, committee_pack, geo, participation
 from facilitation.history import coverage as cov
 from facilitation.roles import Viewer
+from facilitation.storage.settings import use_wareki
 from facilitation.text import vocab
-from facilitation.text.dates import now_jst, use_wareki
+from facilitation.text.dates import now_jst
 
 from .common import SHOWN_ERRORS, db_url, esc, session, show_editor, show_error, show_table, viewer
 

@@ -147,24 +147,3 @@ def date_notice(d: dt.date | dt.datetime | None) -> str:
         return ""
     return (f"{ja_date(day)}は{'・'.join(reasons)}です。自治体や相談支援機関の方が参加しにくい日かもしれません。"
             "この日でよいか、ご確認ください。")
-
-
-# --- the secretariat's choice of calendar for official papers (report, committee pack) ---
-
-WAREKI_SETTING = "calendar.wareki"  # key in the settings table: True → 和暦 on papers
-
-
-def use_wareki(session) -> bool:
-    """Whether the report and the committee pack print 和暦 (a setting in 設定; 西暦 by default)."""
-    from facilitation.storage import settings  # here: storage.models imports this module
-
-    return settings.get(session, WAREKI_SETTING) is True
-
-
-def set_wareki(session, viewer, on: bool) -> None:
-    """Choose 和暦 (True) or 西暦 for official papers; secretariat only."""
-    from facilitation.roles import require_secretariat
-    from facilitation.storage import settings
-
-    require_secretariat(viewer, "暦の表記は事務局だけが変更できます。")
-    settings.put(session, WAREKI_SETTING, bool(on))
