@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import pkgutil
 import sys
 
 from facilitation import commands
-from facilitation.roles import SECRETARIAT, Viewer
-
-# Whoever runs a command at this machine has the database itself: the secretariat, named 「cli」 in records.
-CLI_VIEWER = Viewer(role=SECRETARIAT, email="cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,11 +21,6 @@ def build_parser() -> argparse.ArgumentParser:
     for mod in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         importlib.import_module(f"{commands.__name__}.{mod.name}").register(sub)
     return parser
-
-
-def print_json(data) -> None:
-    """JSON for scripts: UTF-8 Japanese as is, dates as ISO strings."""
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from facilitation.access import gate, privacy
-from facilitation.cli import CLI_VIEWER, print_json
+from facilitation.commands import CLI_VIEWER, print_json
 from facilitation.files.uploads import read_file
 from facilitation.storage import audit, backup, db
 

@@ -9,7 +9,7 @@ from facilitation.assignment import service
 from facilitation.assignment.check import score
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL, Instance, Result
 from facilitation.assignment.solver import BACKENDS, DEFAULT_BACKEND, solve
-from facilitation.cli import CLI_VIEWER, print_json
+from facilitation.commands import CLI_VIEWER, print_json
 from facilitation.storage import db
 
 STATUS_TEXT = {

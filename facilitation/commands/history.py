@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from facilitation.cli import print_json
+from facilitation.commands import print_json
 from facilitation.errors import UserError
 from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import committee_pack, participation
