@@ -144,14 +144,14 @@ def build(s: Session) -> World:
 
 def make(url: str, *, merge: bool = True) -> World:
     """Build the world in the database at `url`; with merge=True, H is recorded as merged into A."""
-    from facilitation.history import participation
+    from facilitation.orgs import merges as org_merges
     from facilitation.roles import SECRETARIAT_LOCAL
     from facilitation.storage import db
 
     with db.session(url, actor="test") as s:
         world = build(s)
         if merge:
-            participation.set_merge(s, SECRETARIAT_LOCAL, world.orgs["H"], world.orgs["A"])
+            org_merges.set_merge(s, SECRETARIAT_LOCAL, world.orgs["H"], world.orgs["A"])
     return world
 
 

@@ -9,7 +9,7 @@ import pytest
 from facilitation.errors import AccessDenied
 from facilitation.meetings import schedule
 from facilitation.orgs import directory, matching
-from facilitation.registrations.models import OrgReview
+from facilitation.orgs.models import OrgReview
 from facilitation.roles import COMMITTEE, FACILITATOR, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Organisation, Person, Registration

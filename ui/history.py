@@ -16,6 +16,7 @@ from facilitation.errors import AccessDenied
 from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import charts, committee_pack, geo, participation
 from facilitation.history import coverage as cov
+from facilitation.orgs import merges as org_merges
 from facilitation.roles import Viewer
 from facilitation.storage.settings import use_wareki
 from facilitation.text import vocab
@@ -174,7 +175,7 @@ def merge_editor(data: Data) -> None:
             c1.write(f"{esc(names.get(absorbed, absorbed))} → {esc(names.get(surviving, surviving))}")
             if c2.button("解除", key=f"unmerge_{absorbed}"):
                 with session() as s:
-                    participation.remove_merge(s, viewer(), absorbed)
+                    org_merges.remove_merge(s, viewer(), absorbed)
                 refresh()
                 st.rerun()
         ids = sorted(names, key=lambda i: names[i])
@@ -187,7 +188,7 @@ def merge_editor(data: Data) -> None:
                 else:
                     try:
                         with session() as s:
-                            participation.set_merge(s, viewer(), a, b)
+                            org_merges.set_merge(s, viewer(), a, b)
                     except SHOWN_ERRORS as exc:
                         show_error(exc, "warning")
                     else:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from facilitation.errors import UserError
 from facilitation.orgs import directory
-from facilitation.registrations.models import OrgReview
+from facilitation.orgs.models import OrgReview
 from facilitation.roles import Viewer, require_secretariat
 from facilitation.storage.models import OrgAlias, Organisation, Person, Registration, utcnow
 from facilitation.text import vocab
