@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import ast
 
-import pytest
-
 from .conftest import ROOT
 
 PACKAGE = ROOT / "facilitation"
@@ -86,7 +84,6 @@ def test_every_area_has_a_tier():
     assert sorted(set(_tier_of()) - areas) == [], "TIERS names an area that no longer exists"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 25: the moves are under way")
 def test_areas_import_only_from_lower_tiers():
     tier = _tier_of()
     wrong = []
