@@ -34,6 +34,11 @@ class Viewer:
     def is_secretariat(self) -> bool:
         return self.role == SECRETARIAT
 
+    def facilitates(self, meeting_id: int | None, room_id: int | None) -> bool:
+        """Whether this viewer is the facilitator (by link) of this room of this meeting."""
+        return (self.role == FACILITATOR and room_id is not None
+                and (self.meeting_id, self.room_id) == (meeting_id, room_id))
+
     @property
     def link_id(self) -> str | None:
         """The id (jti) of the facilitator link this viewer came in with, or None."""

@@ -22,6 +22,16 @@ AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret":
 LINK_SECRET = "k" * 48
 
 
+def test_a_facilitator_facilitates_only_their_own_room_of_their_own_meeting():
+    """The one rule every roster, note and attendance check asks."""
+    fac = Viewer(role=FACILITATOR, email="link:abc", meeting_id=3, room_id=17)
+    assert fac.facilitates(3, 17)
+    assert not fac.facilitates(3, 18) and not fac.facilitates(4, 17) and not fac.facilitates(3, None)
+    assert not Viewer(role=FACILITATOR, email="link:x", meeting_id=3).facilitates(3, None)  # no room: none
+    assert not ADMIN.facilitates(3, 17)  # the secretariat sees every room, but is no room's facilitator
+    assert not Viewer(role=COMMITTEE, meeting_id=3, room_id=17).facilitates(3, 17)
+
+
 def test_role_table_on_both_databases(db_url):
     with db.session(db_url, actor=ADMIN.actor) as s:
         gate.set_account(s, ADMIN, " Iinkai@Example.org ", COMMITTEE, "検討委員 A")
