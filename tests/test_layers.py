@@ -21,7 +21,7 @@ TIERS: list[tuple[str, ...]] = [
     ("files",),  # reading and writing files a person gives or takes
     ("storage",),  # the database, its central tables, settings, audit, backup
     ("access",),  # sign-in, facilitator links, erasure
-    ("orgs", "sheets"),  # the organisation master; the Google Sheets client
+    ("config", "orgs", "sheets"),  # the installation's settings; the organisation master; the Sheets client
     ("meetings",),  # meetings and the way they are counted
     ("assignment", "history", "openchat", "rosters", "surveys"),  # the work around one meeting
     ("mail", "registrations"),  # what draws on several of the above

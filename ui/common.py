@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +9,7 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy.orm import Session
 
+from facilitation.config import SECTIONS, Config
 from facilitation.errors import SHOWN_ERRORS
 from facilitation.files.exports import looks_like_formula, safe_frame
 from facilitation.meetings import schedule
@@ -42,9 +42,14 @@ def secrets_section(name: str) -> dict:
     return dict(section) if section else {}
 
 
+def config() -> Config:
+    """The installation's configuration from st.secrets and the environment (the CLI builds the same)."""
+    return Config.from_sections({name: secrets_section(name) for name in SECTIONS})
+
+
 def db_url() -> str:
     """The database URL: [database] url in secrets, else $FACILITATION_DB_URL, else the SQLite file."""
-    return db.resolve_url(secrets_section("database").get("url") or os.environ.get(db.ENV_VAR))
+    return db.resolve_url(config().db_url)
 
 
 def viewer() -> Viewer:

@@ -95,13 +95,13 @@ def _overview_ok(ticket: str, meeting_id: int, client_ip: str | None, headers) -
     from facilitation.storage import db
 
     from . import auth
-    from .common import db_url
+    from .common import config, db_url
     email = gate.ticket_email(ticket, auth.link_secret(), meeting_id)
     if email is None:
         return False
     if email == SECRETARIAT_LOCAL.email:  # local mode: this computer only, as the gate decides it
         return not auth.auth_configured() and gate.is_loopback_request(
-            client_ip, headers, proxied=gate.behind_proxy(auth.settings().get("behind_proxy")))
+            client_ip, headers, proxied=gate.behind_proxy(config().behind_proxy))
     if not auth.auth_configured():
         return False
     with db.session(db_url(), actor="roster") as s:
