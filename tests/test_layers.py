@@ -9,6 +9,7 @@ one area knows what else can move: the areas above it, never the ones below. REA
 from __future__ import annotations
 
 import ast
+import re
 
 from .conftest import ROOT
 
@@ -108,3 +109,15 @@ def test_the_checker_sees_local_and_relative_imports():
     found = [m for _, m in _imports_in(source, "facilitation.storage.probe", False)]
     assert found == ["os", "facilitation.access", "facilitation.demo.dataset"]
     assert _imports_in("from facilitation import cli\n", "facilitation.x.y", False) == [(1, "facilitation.cli")]
+
+
+def test_each_area_map_names_its_modules():
+    """An area's `__init__.py` says what each of its files holds (commands/: one file per area)."""
+    missing = []
+    for init in sorted(PACKAGE.glob("*/__init__.py")):
+        if init.parent.name == "commands":
+            continue
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        missing += [f"{init.parent.name}/{p.name}" for p in sorted(init.parent.glob("*.py"))
+                    if p.stem != "__init__" and not re.search(rf"\b{p.stem}\b", doc)]
+    assert not missing, f"modules the __init__.py map does not name: {missing}"

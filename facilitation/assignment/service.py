@@ -255,7 +255,7 @@ def add_theme(session: Session, viewer: Viewer, theme: str) -> None:
         settings.put(session, THEMES_SETTING, [*added, theme])
 
 
-# --- building the instance (free-text choices → rooms: facilitation.choices) ---
+# --- building the instance (free-text choices → rooms: assignment.choices) ---
 
 @dataclass
 class MeetingInstance:

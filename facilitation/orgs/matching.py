@@ -310,7 +310,7 @@ class OrgMatcher:
 
 
 def match_org(session: Session, text: str) -> OrgMatch:
-    """Match one name: orgs.find_exact (name or alias key), else the fuzzy matcher."""
+    """Match one name: directory.find_exact (name or alias key), else the fuzzy matcher."""
     found = directory.find_exact(session, text)
     if found is not None:
         return OrgMatch(text=as_typed(text), key=org_key(text), org_id=found.id, method="exact", score=100.0,

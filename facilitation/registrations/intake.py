@@ -534,7 +534,7 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
             result.unmatched_orgs += 1
     result.reviews = matching.queue(session, to_review, meeting_id) if to_review else 0
 
-    # Choices (kept as written; facilitation.choices resolves them) and the row's fingerprint.
+    # Choices (kept as written; assignment.choices resolves them) and the row's fingerprint.
     mapper = choices.ChoiceMapper(session, meeting_id)
     for r in good:
         _truncate(r.values, r.extra, cmap)
