@@ -121,3 +121,17 @@ def test_each_area_map_names_its_modules():
         missing += [f"{init.parent.name}/{p.name}" for p in sorted(init.parent.glob("*.py"))
                     if p.stem != "__init__" and not re.search(rf"\b{p.stem}\b", doc)]
     assert not missing, f"modules the __init__.py map does not name: {missing}"
+
+
+def test_the_readme_shows_the_same_tiers():
+    """README.md's 「facilitation/ の階」 numbers each area the way TIERS does (newcomers read that one)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("### facilitation/ の階", 1)[1].split("```", 2)[1]
+    shown, floor = {}, None
+    for line in block.splitlines():
+        number, names = re.match(r"^\s*(\d*)\s*(\S*)", line).groups()
+        floor = int(number) if number else floor
+        for name in names.split("・"):
+            shown[name.removesuffix("/").removesuffix(".py")] = floor
+    expected = {area: i for i, tier in enumerate(TIERS) for area in tier if area != "__init__"}
+    assert {a: shown.get(a) for a in expected} == expected
