@@ -211,6 +211,18 @@ def test_privacy_erasure_clears_survey_identity(network):
         assert comments.results(s, SECRETARIAT_LOCAL, sid).question(USEFUL).n == 11
 
 
+def test_the_answer_time_is_kept_as_the_registrations_read_it(sqlite_url):
+    """One Google Forms timestamp reader: a survey keeps the time of day of every form of it."""
+    stamps = ["2026/12/10 16:30:00", "2026年12月10日 16:31", "2026/12/10 午後4:32:00", "2026-12-10T16:33:00",
+              "2026/12/10 16:34:00.250"]
+    table = Table(headers=["タイムスタンプ", USEFUL], rows=[[t, "役に立った"] for t in stamps])
+    with db.session(sqlite_url) as s:
+        sid = store.import_table(s, SECRETARIAT_LOCAL, table, title="時刻", meeting_id=None).survey_id
+        got = s.scalars(select(SurveyResponse.submitted_at).where(SurveyResponse.survey_id == sid)
+                        .order_by(SurveyResponse.position)).all()
+    assert got == [dt.datetime(2026, 12, 10, 16, 30 + i) for i in range(5)]
+
+
 def test_unknown_meeting_is_a_japanese_error(sqlite_url):
     table = read_table((DATA / "evaluation_utf8.csv").read_bytes(), "x.csv")
     with db.session(sqlite_url) as s, pytest.raises(store.SurveyError, match="見つかりません"):

@@ -39,7 +39,7 @@ from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import audit
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, utcnow
 from facilitation.text import vocab
-from facilitation.text.dates import ja_datetime, now_jst
+from facilitation.text.dates import ja_datetime, now_jst, parse_timestamp
 from facilitation.text.normalize import as_typed, clean, email_key, key, org_key, person_key, tidy
 
 DEFAULT_TAB = "フォームの回答 1"  # the tab Google Forms creates in a Japanese account
@@ -158,7 +158,7 @@ def _parse(table: Table, cmap: forms.ColumnMap, default_mode: str) -> list[_Row]
             values["timestamp"] = cells[cols["timestamp"]].strip()
         extra = {table.headers[j]: as_typed(cells[j]) for j in cmap.extras if cells[j].strip()}
         r = _Row(index=i, row=table.row_number(i), raw=raw, values=values, extra=extra)
-        r.timestamp = forms.parse_timestamp(values.get("timestamp", ""))
+        r.timestamp = parse_timestamp(values.get("timestamp", ""))
         r.email = email_key(values.get("email", ""))
         r.name_key = _person_key(values.get("name", ""))
         r.org_key = _org_key(values.get("org", ""))
