@@ -51,6 +51,12 @@ class Viewer:
 
 
 SECRETARIAT_LOCAL = Viewer(role=SECRETARIAT, email="local")
+LOCAL_ACTOR_LABEL = "事務局（ローカルモード）"
+
+
+def actor_label(actor: str) -> str:
+    """An audit actor as a person reads it (the local mode's "local" is not a name)."""
+    return LOCAL_ACTOR_LABEL if actor == SECRETARIAT_LOCAL.actor else actor
 
 
 def require_secretariat(viewer: Viewer, message: str = "この操作は事務局だけが行えます。") -> None:

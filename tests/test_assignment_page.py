@@ -251,3 +251,28 @@ def test_rooms_editor_saves_back_what_it_shows_and_adds_a_theme(app, demo_copy_u
     assert saved() == [*before, (f"ルーム{n}", clean(theme), 8, f"R{n}")]
     shown = next(d.value for d in at.dataframe if "ルーム名" in d.value.columns)
     assert shown["ルーム名"].tolist() == [r[0] for r in saved()] and shown["人数"].tolist() == [0] * n
+
+
+def test_before_any_run_the_page_describes_no_run(app, demo_copy_url):
+    """Designating one facilitator is not a run: no 「決まりの違反 52件」 or 「希望外」 for a run that
+    never happened (issue 22)."""
+    at = app.run()
+    at.button(key="rooms_copy").click().run()
+    with db.session(demo_copy_url) as s:
+        mid = schedule.upcoming_meeting(s).id
+        room = schedule.list_rooms(s, mid)[0]
+        person = service.registrants(s, mid)[0][0]
+    at.selectbox(key="rooms_fac_room").set_value(room.id)
+    at.selectbox(key="rooms_fac_person").set_value(person)
+    at.button(key="rooms_fac_save").click().run()
+    assert not at.exception
+    assert any("ファシリテーターを指定しました" in m for m in texts(at, "success"))
+    with db.session(demo_copy_url) as s:
+        placed = s.scalars(select(Assignment).where(Assignment.registration_id == person)).all()
+    assert [(a.room_id, a.is_facilitator) for a in placed] == [(room.id, True)]
+    assert any("まだ割り当てを実行していません" in m for m in texts(at, "info"))
+    assert any("手で決めた 1 名だけ" in m for m in texts(at, "caption"))
+    assert "決まりの違反" not in [m.label for m in at.metric]
+    assert not any("希望外" in m or "決まりに合わない点" in m for m in texts(at, "warning"))
+    at.button(key="rooms_run").click().run()  # after a run the page describes it
+    assert metric(at, "決まりの違反") == "0件"

@@ -92,6 +92,14 @@ def test_phone_roster_tap_and_live_move(roster_app, browser, output_dir):
     with db.session(url) as s:
         marks = live.marks_of(s, w["meeting_id"])
     assert target not in marks and marks.get(moved) == "遅刻"
+    # The cleared mark can be put back: the phone says what one tap erased, and 「元に戻す」 restores it.
+    page.get_by_text(f"{name}さんの「出席」を取り消しました。").wait_for(timeout=LIVE_WAIT_MS)
+    page.get_by_role("button", name="元に戻す").tap()
+    page.get_by_text("出席 1・遅刻 1").first.wait_for(timeout=LIVE_WAIT_MS)
+    with db.session(url) as s:
+        assert live.marks_of(s, w["meeting_id"]).get(target) == "出席"
+    assert group.get_by_role("radio", name="出席", checked=True).count() == 1
+    page.get_by_role("button", name="元に戻す").wait_for(state="detached", timeout=LIVE_WAIT_MS)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert overview.locator('[data-testid="stException"]').count() == 0
     phone.close()
