@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,15 +24,20 @@ _NO_SECRETS_FILE: dict[int, weakref.ref] = {}  # st.secrets objects without a fi
 def secrets_section(name: str) -> dict:
     """The ONE way to read `.streamlit/secrets.toml`: a section as a dict ({} when absent).
 
-    Without any secrets file (the normal local case) Streamlit looks for the files again on every
-    access, which a live roster does many times a second; that answer is remembered (a secrets file
-    added later is read after a restart, as the README says)."""
+    Without any secrets file (the normal local case) Streamlit parses for the files again on every
+    access, which a live roster does many times a second; that answer is remembered while none of
+    the configured files exists (one stat each), so a secrets file added later (the `[mail]` section,
+    say) is read on the next access, without a restart. Streamlit itself watches a file it has read."""
     from streamlit.errors import StreamlitSecretNotFoundError
 
     secrets = st.secrets
     known = _NO_SECRETS_FILE.get(id(secrets))
     if known is not None and known() is secrets:
-        return {}
+        from streamlit import config
+
+        if not any(os.path.exists(p) for p in config.get_option("secrets.files")):
+            return {}
+        del _NO_SECRETS_FILE[id(secrets)]  # a file appeared: read it
     try:
         section = secrets.get(name)
     except StreamlitSecretNotFoundError:
