@@ -13,10 +13,10 @@ from email import policy
 
 from aiosmtpd.controller import Controller
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.assignment import service
 from facilitation.mail.smtp import SmtpSettings
 from facilitation.meetings import schedule
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Person, Registration, Room
 from facilitation.text import vocab

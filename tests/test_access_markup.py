@@ -14,9 +14,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.openchat import store as chat_store
 from facilitation.registrations.models import KeptAsideRow
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import notes, report
 from facilitation.storage import db
 from facilitation.storage.models import Person, Registration

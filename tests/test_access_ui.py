@@ -6,7 +6,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from facilitation.access import gate
-from facilitation.access.roles import COMMITTEE, SECRETARIAT, Viewer
+from facilitation.roles import COMMITTEE, SECRETARIAT, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Meeting, Person, Room
 

@@ -21,7 +21,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from facilitation.access.roles import SECRETARIAT, SECRETARIAT_LOCAL, Viewer
 from facilitation.files import exports, uploads
 from facilitation.files.tabular import TableError, from_values, read_table
 from facilitation.meetings import schedule
@@ -29,6 +28,7 @@ from facilitation.openchat import parser as chat_parser
 from facilitation.openchat import store as chat_store
 from facilitation.registrations import intake
 from facilitation.registrations.models import KeptAsideRow
+from facilitation.roles import SECRETARIAT, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Person, Registration
 from facilitation.surveys import store as survey_store

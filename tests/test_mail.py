@@ -19,11 +19,12 @@ import pytest
 from sqlalchemy import func, select
 
 from facilitation.access import gate
-from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.assignment import service
+from facilitation.errors import AccessDenied
 from facilitation.mail import outbox, templates
 from facilitation.mail.models import SENDING, SENT, MailSend
 from facilitation.mail.smtp import RateLimit, Transport, build_message, load_settings
+from facilitation.roles import SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Person, Registration, Room
 from facilitation.text import vocab
@@ -149,7 +150,7 @@ def test_a_refused_recipient_is_listed_with_the_reason_and_retried(db_url, serve
 def test_a_send_of_100_killed_halfway_resumes_without_duplicates(sqlite_url, server):
     mid = build(sqlite_url, people=100)
     script = textwrap.dedent(f"""
-        from facilitation.access.roles import SECRETARIAT_LOCAL
+        from facilitation.roles import SECRETARIAT_LOCAL
         from facilitation.mail import outbox
         from facilitation.mail.smtp import SmtpSettings, Transport
         from facilitation.storage import db

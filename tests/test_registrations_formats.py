@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from facilitation import cli
-from facilitation.access.roles import SECRETARIAT_LOCAL as SEC
 from facilitation.files import formats
 from facilitation.files.tabular import Table, read_table
 from facilitation.meetings import schedule
 from facilitation.orgs import directory
 from facilitation.registrations import intake
+from facilitation.roles import SECRETARIAT_LOCAL as SEC
 from facilitation.storage import db
 from facilitation.storage.models import Registration
 from facilitation.surveys import store

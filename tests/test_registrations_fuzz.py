@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facilitation.access.roles import SECRETARIAT_LOCAL as SEC
 from facilitation.files.tabular import TableError, read_table
 from facilitation.meetings import schedule
 from facilitation.registrations import intake
+from facilitation.roles import SECRETARIAT_LOCAL as SEC
 from facilitation.storage import db
 from facilitation.storage.models import Registration
 

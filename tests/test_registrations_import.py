@@ -9,13 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.assignment import choices as choice_map
+from facilitation.errors import AccessDenied
 from facilitation.files.tabular import Table
 from facilitation.meetings import schedule
 from facilitation.orgs import directory, matching
 from facilitation.registrations import forms, intake
 from facilitation.registrations.models import KeptAsideRow
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Person, Registration, Room
 from facilitation.text import vocab

@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.assignment import choices, service
+from facilitation.demo.sheets import DEMO_URL
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
 from facilitation.registrations import intake
-from facilitation.sheets.emulator import DEMO_URL
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Registration
 from tests.conftest import demo_sheet

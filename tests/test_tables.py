@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import SECRETARIAT, Viewer
+from facilitation.roles import SECRETARIAT, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Meeting, Person, Registration
 

@@ -10,10 +10,11 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer
-from facilitation.errors import UserError
+from facilitation.config import SECTIONS, Config
+from facilitation.errors import SHOWN_ERRORS
 from facilitation.files.exports import looks_like_formula, safe_frame
 from facilitation.meetings import schedule
+from facilitation.roles import Viewer
 from facilitation.storage import db
 from facilitation.text.markup import escape_markdown
 
@@ -47,9 +48,14 @@ def secrets_section(name: str) -> dict:
     return dict(section) if section else {}
 
 
+def config() -> Config:
+    """The installation's configuration from st.secrets and the environment (the CLI builds the same)."""
+    return Config.from_sections({name: secrets_section(name) for name in SECTIONS})
+
+
 def db_url() -> str:
     """The database URL: [database] url in secrets, else $FACILITATION_DB_URL, else the SQLite file."""
-    return db.resolve_url(secrets_section("database").get("url") or os.environ.get(db.ENV_VAR))
+    return db.resolve_url(config().db_url)
 
 
 def viewer() -> Viewer:
@@ -199,9 +205,6 @@ def esc(text: object) -> str:
     into widget or expander labels (which are Markdown too).
     """
     return escape_markdown(text)  # the one rule, shared with the Markdown report (text.markup)
-
-
-SHOWN_ERRORS = (UserError, AccessDenied)  # shown as their Japanese message; anything else is a bug
 
 
 def show_error(exc: BaseException | str, kind: str = "error", *, where=None) -> None:

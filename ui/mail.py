@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied
+from facilitation.errors import AccessDenied
 from facilitation.mail import outbox
 from facilitation.mail.smtp import SmtpSettings, Transport, load_settings
 

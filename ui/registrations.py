@@ -9,13 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied, Viewer
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
 from facilitation.files import exports
 from facilitation.meetings import schedule
 from facilitation.orgs import directory, matching
 from facilitation.registrations import forms, intake
 from facilitation.registrations.intake import ImportResult
+from facilitation.roles import Viewer
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
 

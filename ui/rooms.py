@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facilitation.access.roles import actor_label
 from facilitation.assignment import check, choices, exports, quality, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
 from facilitation.meetings import schedule
 from facilitation.meetings.schedule import get_meeting, label, meeting_counts
+from facilitation.roles import actor_label
 from facilitation.text.dates import ja_datetime, to_jst
 
 from . import auth, links, mail, paper

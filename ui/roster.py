@@ -15,8 +15,9 @@ import time
 
 import streamlit as st
 
-from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied
-from facilitation.errors import UserError
+from facilitation.access import gate
+from facilitation.errors import AccessDenied, UserError
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import live, notes, report, zoom
 from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow
@@ -223,7 +224,7 @@ def _overview_body(meeting_id: int, per_row: int, waits: bool) -> None:
     if waits:
         st.caption(f"変更があるとすぐに自動で表示されます（最終更新 {jst_hm(checked, seconds=True)}）。")
         from .auth import link_secret
-        ticket = live_stamp.overview_ticket(link_secret(), meeting_id, viewer().email)
+        ticket = gate.overview_ticket(link_secret(), meeting_id, viewer().email)
         live_stamp.wait_for_change(key=f"overview_wait_{meeting_id}", meeting_id=meeting_id, ticket=ticket,
                                    since=version, fallback_seconds=REFRESH_SECONDS)
     else:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facilitation.access.roles import Viewer
 from facilitation.files import formats
 from facilitation.files.tabular import read_table
+from facilitation.roles import Viewer
 from facilitation.surveys import charts, comments, report, store
 from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, SINGLE, TEXT
 from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, count_text

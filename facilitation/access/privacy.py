@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
+from facilitation.roles import Viewer
 from facilitation.storage.models import AuditEntry, Person, Registration, utcnow
 from facilitation.text.normalize import clean, email_key
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from facilitation.access import gate, privacy
-from facilitation.cli import CLI_VIEWER, print_json
+from facilitation.commands import CLI_VIEWER, print_json
+from facilitation.errors import UserError
 from facilitation.files.uploads import read_file
 from facilitation.storage import audit, backup, db
 
@@ -31,8 +31,8 @@ def register(sub) -> None:
     p.add_argument("--meeting", type=int, required=True, help="会のID")
     p.add_argument("--room", type=int, required=True, help="ルームのID")
     p.add_argument("--hours", type=float, help="有効時間（既定: 会の翌日の終わりまで）")
-    p.add_argument("--base-url", default=os.environ.get("FACILITATION_PUBLIC_URL", "http://localhost:8501"),
-                   help="アプリのURL（既定: $FACILITATION_PUBLIC_URL または http://localhost:8501）")
+    p.add_argument("--base-url", help="アプリのURL（既定: secrets.toml の [facilitation] public_url、"
+                                      "$FACILITATION_PUBLIC_URL、http://localhost:8501 の順）")
     p.add_argument("--revoke", action="store_true", help="発行する代わりに、このルームのリンクをすべて無効にする")
     p.set_defaults(func=cmd_token)
 
@@ -86,13 +86,13 @@ def cmd_forget(args) -> int:
 
 
 def cmd_token(args) -> int:
-    secret = gate.link_secret()
+    secret = gate.link_secret(args.config.link_secret)
     with db.session(args.db, actor="cli") as s:
         from facilitation.storage.models import Room
 
         room = s.get(Room, args.room)
         if room is None or room.meeting_id != args.meeting:
-            raise LookupError(f"会 {args.meeting} にルーム {args.room} はありません。")
+            raise UserError(f"会 {args.meeting} にルーム {args.room} はありません。")
         if args.revoke:
             n = gate.revoke_links(s, CLI_VIEWER, room_id=args.room)
             print(f"ルーム「{room.name}」のリンクを {n} 件無効にしました。")
@@ -100,7 +100,8 @@ def cmd_token(args) -> int:
         link = gate.issue_link(s, CLI_VIEWER, args.room, secret, hours=args.hours)
         room_name = room.name
     print(f"ルーム「{room_name}」のファシリテーター用リンク（有効期限 {link.expires_text}）:")
-    print(f"{args.base_url.rstrip('/')}/roster?token={link.token}")
+    base = args.base_url or args.config.public_url or "http://localhost:8501"
+    print(f"{base.rstrip('/')}/roster?token={link.token}")
     return 0
 
 

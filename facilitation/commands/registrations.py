@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from facilitation.cli import CLI_VIEWER, print_json
+from facilitation.commands import CLI_VIEWER, print_json
+from facilitation.errors import UserError
 from facilitation.files.uploads import read_file
 from facilitation.storage import db
 
@@ -63,6 +64,6 @@ def cmd_sync(args) -> int:
     if result.error:
         if args.json:
             print_json({**result.as_dict(), "error": result.error})
-        raise ValueError(result.error)
+        raise UserError(result.error)
     _report(result, args.json)
     return 0

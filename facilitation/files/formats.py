@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from facilitation.registrations.headers import header_key
+from facilitation.text.headers import header_key
 from facilitation.text.normalize import clean
 
 

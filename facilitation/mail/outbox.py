@@ -30,14 +30,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from facilitation.access import gate
-from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.assignment.choices import EXCLUDED_ROLES, EXCLUDED_STATUSES, active_registrations
 from facilitation.assignment.exports import RosterRoom, guest_name
 from facilitation.assignment.models import AssignmentVersion
+from facilitation.errors import AccessDenied
 from facilitation.mail import templates
 from facilitation.mail.models import FAILED, SENDING, SENT, MailSend
 from facilitation.mail.smtp import MailError, RateLimit, SendFailure, SmtpSettings, build_message, valid_address
 from facilitation.meetings.schedule import get_meeting, label, time_range
+from facilitation.roles import Viewer
 from facilitation.storage.models import Meeting, Person, Registration, Room
 from facilitation.storage.templates import fill
 from facilitation.text.dates import ja_date, to_jst, utcnow

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
 from facilitation.openchat import members as members_mod
 from facilitation.openchat.activity import is_question
@@ -28,6 +27,7 @@ from facilitation.openchat.parser import (
     ParsedExport,
     parse_bytes,
 )
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.storage.models import AuditEntry, utcnow
 
 SECRETARIAT_ONLY = "オープンチャットの取り込みと編集は事務局のみが行えます。"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer
+from facilitation.roles import Viewer
 from facilitation.storage.models import Registration
 from facilitation.text import vocab
 

@@ -4,13 +4,11 @@ per-meeting column mappings, and how each answer is read (dates, years, yes/no, 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from facilitation.registrations import headers
-from facilitation.text import vocab
+from facilitation.text import headers, vocab
 from facilitation.text.normalize import clean
 
 # field id → the question as printed on the standard form (domain data, so Japanese).
@@ -110,36 +108,6 @@ def mapping_problems(cmap: ColumnMap) -> list[str]:
 
 
 # --- reading answers -------------------------------------------------------------------------
-
-_TS = re.compile(
-    r"^(\d{4})\s*[/\-.年]\s*(\d{1,2})\s*[/\-.月]\s*(\d{1,2})\s*日?"
-    r"(?:\s*[T ]?\s*(?:午(前|後))?\s*(\d{1,2})\s*[:時]\s*(\d{1,2})\s*分?(?:\s*[:]\s*(\d{1,2})(?:\.\d+)?)?)?"
-)
-
-
-def parse_timestamp(text: str) -> dt.datetime | None:
-    """「2026/11/20 9:05:03」「2026-11-20T09:05」「2026年11月20日 午後2:05」 → datetime; None otherwise."""
-    s = text.strip() if text.isascii() else clean(text)  # the usual Google / Excel text is plain ASCII
-    if not s:
-        return None
-    m = _TS.match(s)
-    if not m:
-        try:  # an Excel serial number (days since 1899-12-30)
-            serial = float(s)
-        except ValueError:
-            return None
-        if 20000 < serial < 80000:
-            return dt.datetime(1899, 12, 30) + dt.timedelta(days=serial)
-        return None
-    y, mo, d, ampm, h, mi, sec = m.groups()
-    hour = int(h or 0)
-    if ampm == "後" and hour < 12:
-        hour += 12
-    try:
-        return dt.datetime(int(y), int(mo), int(d), hour, int(mi or 0), int(sec or 0))
-    except ValueError:
-        return None
-
 
 _NUM = re.compile(r"(\d+(?:\.\d+)?)")
 

@@ -33,26 +33,19 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import (
-    COMMITTEE,
-    FACILITATOR,
-    SECRETARIAT_LOCAL,
-    AccessDenied,
-    Viewer,
-    require_secretariat,
-)
 from facilitation.assignment import choices
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
 from facilitation.files import formats
 from facilitation.files.tabular import MAX_CELL_CHARS, Table, read_table
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
 from facilitation.registrations import cancellations, checkins, forms
 from facilitation.registrations.models import KeptAsideRow, RegistrationSource, SheetSync
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer, require_secretariat
 from facilitation.storage import audit, settings
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, utcnow
 from facilitation.text import vocab
-from facilitation.text.dates import ja_datetime, now_jst
+from facilitation.text.dates import ja_datetime, now_jst, parse_timestamp
 from facilitation.text.normalize import as_typed, clean, email_key, key, org_key, person_key, tidy
 
 DEFAULT_TAB = "フォームの回答 1"  # the tab Google Forms creates in a Japanese account
@@ -186,7 +179,7 @@ def _parse(table: Table, cmap: forms.ColumnMap, default_mode: str) -> list[_Row]
             values["timestamp"] = cells[cols["timestamp"]].strip()
         extra = {table.headers[j]: as_typed(cells[j]) for j in cmap.extras if cells[j].strip()}
         r = _Row(index=i, row=table.row_number(i), raw=raw, values=values, extra=extra)
-        r.timestamp = forms.parse_timestamp(values.get("timestamp", ""))
+        r.timestamp = parse_timestamp(values.get("timestamp", ""))
         r.email = email_key(values.get("email", ""))
         r.name_key = _person_key(values.get("name", ""))
         r.org_key = _org_key(values.get("org", ""))
@@ -586,7 +579,7 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
             result.unmatched_orgs += 1
     result.reviews = matching.queue(session, to_review, meeting_id) if to_review else 0
 
-    # Choices (kept as written; facilitation.choices resolves them) and the row's fingerprint.
+    # Choices (kept as written; assignment.choices resolves them) and the row's fingerprint.
     mapper = choices.ChoiceMapper(session, meeting_id)
     for r in good:
         _truncate(r.values, r.extra, cmap)

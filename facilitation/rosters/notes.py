@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitation.access import gate
-from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
+from facilitation.roles import Viewer
 from facilitation.storage import audit, db
 from facilitation.storage.models import (
     Assignment,
@@ -70,7 +70,7 @@ def _check(session: Session, viewer: Viewer, room_id: int) -> Room:
         raise UserError(f"ルーム（ID {room_id}）が見つかりません。")
     if viewer.is_secretariat:
         return room
-    if viewer.role == FACILITATOR and viewer.meeting_id == room.meeting_id and viewer.room_id == room.id:
+    if viewer.facilitates(room.meeting_id, room.id):
         gate.require_current(session, viewer)  # a revoked or expired link neither reads nor saves
         return room
     raise AccessDenied("このルームの記録を見る・書く権限がありません。")

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
 from facilitation.meetings.schedule import get_meeting, list_rooms
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.rosters.attendance_files import AttendanceFileError, ZoomRow, read_attendance
 from facilitation.rosters.live import mark_attendance
 from facilitation.rosters.models import ZoomParticipant

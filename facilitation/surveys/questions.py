@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from facilitation.registrations import headers
+from facilitation.text import headers
 from facilitation.text.normalize import clean, email_key
 from facilitation.text.normalize import key as _key
 
@@ -320,7 +320,7 @@ def header_role(header: str) -> str:
     """The identity role a header names (timestamp / email / name / contact / org / meta); "" for others.
 
     After the survey's own patterns, the header vocabulary every importer shares
-    (registrations.headers: 「Full Name」「E-mail Address」「Organization」「フリガナ」…), for titles
+    (text.headers: 「Full Name」「E-mail Address」「Organization」「フリガナ」…), for titles
     that are little more than the word itself."""
     for role, pattern in _IDENTITY_HEADERS:
         if pattern.search(header):

@@ -14,15 +14,15 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
 from facilitation.surveys import questions
 from facilitation.surveys.models import SurveyCommentTag, SurveyResponse, SurveySheet, SurveyTag
-from facilitation.surveys.questions import EMAIL, GRID, IDENTITY, KINDS, NAME, ORG, TIMESTAMP, parse_date
+from facilitation.surveys.questions import EMAIL, GRID, IDENTITY, KINDS, NAME, ORG, TIMESTAMP
 from facilitation.surveys.summary import Survey, summarize
 from facilitation.text import vocab
-from facilitation.text.dates import ja_date
+from facilitation.text.dates import ja_date, parse_timestamp
 from facilitation.text.normalize import as_typed, clean, email_key, key, org_key, person_key
 
 DEFAULT_TAGS: tuple[str, ...] = ("財政面", "人材面", "連携", "研修・学び", "制度・運営", "会の運営", "要望")
@@ -104,17 +104,6 @@ def find_stored(session: Session, table) -> tuple[int, int] | None:
     return None
 
 
-def _parse_timestamp(text: str) -> dt.datetime | None:
-    s = clean(text)
-    for fmt in ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M"):
-        try:
-            return dt.datetime.strptime(s, fmt)
-        except ValueError:
-            continue
-    d = parse_date(s)
-    return dt.datetime(d.year, d.month, d.day) if d else None
-
-
 IMPORT_SECRETARIAT_ONLY = "アンケートの取り込みは事務局のみ行えます。"
 
 
@@ -172,7 +161,7 @@ def import_table(session: Session, viewer: Viewer, table, *, title: str, meeting
         resp.email = email_key(identity[EMAIL][i])
         resp.name = identity[NAME][i][:100]
         resp.org_text = identity[ORG][i][:300]
-        resp.submitted_at = _parse_timestamp(identity[TIMESTAMP][i])
+        resp.submitted_at = parse_timestamp(identity[TIMESTAMP][i])
         if i >= len(existing):
             session.add(resp)
     for extra in existing[len(table.rows):]:
