@@ -149,7 +149,7 @@ def send_buttons(meeting_id: int, plan: outbox.Plan, settings: SmtpSettings) -> 
     except SHOWN_ERRORS as exc:
         show_error(exc)
         return
-    flash(esc(report.message), "warning" if (report.failed or report.stopped) else "success")
+    flash(esc(report.message), "warning" if (report.failed or report.unknown or report.stopped) else "success")
     st.rerun()
 
 
