@@ -166,7 +166,8 @@ def _privacy() -> None:
     if not found:
         st.info("該当する方が見つかりません。")
         return
-    labels = {p["id"]: f"ID {p['id']}　{p['name']}　{p['organisation']}　{p['email']}" for p in found}
+    # Radio options are Markdown: a name like ![m](http://…) would be fetched as an image.
+    labels = {p["id"]: esc(f"ID {p['id']}　{p['name']}　{p['organisation']}　{p['email']}") for p in found}
     person_id = st.radio("削除する方", list(labels), format_func=labels.get, key="privacy_person")
     sure = st.checkbox("この方の個人情報を削除します（元に戻せません）", key="privacy_sure")
     if st.button("個人情報を削除する", disabled=not sure, type="primary", key="privacy_go"):
