@@ -295,6 +295,9 @@ def report_panel(meeting_id: int) -> None:
         st.markdown(report.to_markdown(data))
 
 
+SHOWN_AT_ONCE = 30  # unmatched Zoom rows (and problems) drawn at once: the page stays quick
+
+
 def zoom_panel(meeting_id: int) -> None:
     """Upload Zoom's participant report, see what matched, resolve the rest by hand."""
     st.subheader("Zoomの参加者レポートから出席を記録")
@@ -304,7 +307,7 @@ def zoom_panel(meeting_id: int) -> None:
     upload_hint("Zoom の参加者レポート CSV")
     if upload is not None and st.button("取り込んで出席を記録する", type="primary", key=f"zoom_go_{meeting_id}"):
         try:
-            with session() as s:
+            with st.spinner("参加者レポートを読み込んで、申込と照らし合わせています…"), session() as s:
                 result = zoom.import_report(s, viewer(), meeting_id, upload.getvalue(), upload.name)
         except zoom.ZoomReportError as exc:
             show_error(exc)
@@ -312,14 +315,18 @@ def zoom_panel(meeting_id: int) -> None:
             st.success(f"{result.rows}行（再入室をまとめて{result.people}名）を読み込みました。"
                        f"申込と一致 {len(result.matched)}名、出席を記録 {result.marked}名、"
                        f"記録済みのまま {result.already}名、未確認 {len(result.unmatched)}名。")
-            show_problems(result.problems)
+            more = len(result.problems) - SHOWN_AT_ONCE
+            show_problems(result.problems[:SHOWN_AT_ONCE] + ([f"ほか {more}件"] if more > 0 else []))
     with session() as s:
         waiting = zoom.stored_rows(s, viewer(), meeting_id)
         choices = dict(zoom.registration_choices(s, viewer(), meeting_id)) if waiting else {}
     if not waiting:
         return
     st.markdown(f"**申込と一致しなかった方（{len(waiting)}件）**")
-    for row in waiting:
+    if len(waiting) > SHOWN_AT_ONCE:
+        st.caption(f"上から{SHOWN_AT_ONCE}件を表示しています（ほか {len(waiting) - SHOWN_AT_ONCE}件。"
+                   "確認すると次が表示されます）。")
+    for row in waiting[:SHOWN_AT_ONCE]:
         with st.container(border=True):
             original = f"（元の名前：{esc(row.original_name)}）" if row.original_name else ""
             st.markdown(f"**{esc(row.display_name)}**{original}　{esc(row.email)}")

@@ -54,6 +54,9 @@ _ORIGINAL = re.compile(r"^(.*?)\s*[(（]([^()（）]+)[)）]\s*$")
 _ROOM_PREFIX = re.compile(r"^\s*(?:R|ルーム|room)\s*(\d{1,2})\s*[_\-ー:・.\s]*\s*(.+)$", re.IGNORECASE)
 _SPLIT = re.compile(r"[_/・|\s]+")
 MAX_MINUTES = 30 * 60  # Zoom ends a meeting after 30 hours: a longer row is a corrupt value
+# A meeting of 160 people who each rejoin a few times makes about 500 rows; a report beyond this is
+# not one meeting's (refused at once, before it is read, so the page never hangs on it).
+MAX_REPORT_ROWS = 10_000
 
 
 class ZoomReportError(UserError):
@@ -211,13 +214,22 @@ def _minutes_between(joined: dt.datetime | None, left: dt.datetime | None) -> in
     return minutes if minutes <= MAX_MINUTES else None
 
 
+def _too_many(where: str, lines: int) -> str:
+    return (f"{where}: 行が多すぎます（約{lines:,}行）。Zoomの参加者レポートは1回に{MAX_REPORT_ROWS:,}行まで読み込めます。"
+            "1回の会のレポートか確かめ、会ごとにダウンロードし直してください。")
+
+
 def read_report_format(data: bytes, file_name: str = "") -> tuple[list[ZoomRow], list[str], str]:
     """`read_report` plus the layout recognised (「Zoom参加者レポート（日本語・会議の概要つき）」…)."""
     where = file_name or "ファイル"
+    if data.count(b"\n") > MAX_REPORT_ROWS + 30:  # + the meeting summary above the table
+        raise ZoomReportError(_too_many(where, data.count(b"\n")))
     try:
         table = read_table(data, file_name or "zoom.csv")
     except TableError as exc:
         raise ZoomReportError(str(exc)) from exc
+    if len(table.rows) > MAX_REPORT_ROWS + 30:
+        raise ZoomReportError(_too_many(where, len(table.rows)))
     # The participant table may sit below a meeting summary block: find its header row.
     lines = [(1, table.headers), *((table.row_number(i), row) for i, row in enumerate(table.rows))]
     header_at, cols = None, {}
