@@ -453,3 +453,15 @@ def test_line_breaks_in_one_line_fields_become_spaces_and_notes_keep_theirs(setu
         assert regs["a@example.org"].org_text == "NPO法人 りんく" and regs["a@example.org"].note == "一行目\n二行目"
         intake.update_registration(s, SEC, regs["b@example.org"].id, {"name": "佐藤\r\n花子", "department": "a\u2028b"})
         assert (regs["b@example.org"].person.name, regs["b@example.org"].department) == ("佐藤 花子", "a b")
+
+
+def test_a_registrations_csv_of_5016_columns_and_3_rows_is_imported(setup):
+    url, mid = setup
+    headers = ["タイムスタンプ", "メールアドレス", "氏名", "所属（法人・機関名）"] + [f"質問{i}" for i in range(5_012)]
+    rows = [["2026/11/20 10:00:00", f"p{k}@example.org", f"山田 太郎{k}", "りんく"] + ["はい"] * 5_012 for k in range(3)]
+    data = "\n".join(",".join(r) for r in [headers, *rows]).encode()
+    with db.session(url) as s:
+        res = intake.import_file(s, SEC, mid, data, "wide.csv")
+        assert (res.rows, res.imported, res.quarantined) == (3, 3, [])
+        reg = s.query(Registration).filter(Registration.meeting_id == mid).first()
+        assert reg.extra["質問5011"] == "はい"  # the other answers are kept with the registration
