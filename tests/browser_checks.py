@@ -35,7 +35,7 @@ def settle_and_check(page, step: str) -> None:
 
 # Words a Japanese page may show in Latin letters: products, file kinds and the Zoom CSV's header.
 LATIN_OK = {"Zoom", "CSV", "Excel", "Google", "URL", "HTML", "XLSX", "TSV", "TXT", "UTF", "Shift", "JIS", "NPO",
-            "QR", "csv", "xlsx", "html", "Pre", "assign", "Room", "Name", "Email", "Address"}
+            "QR", "README", "csv", "xlsx", "html", "Pre", "assign", "Room", "Name", "Email", "Address"}
 DATE_PLACEHOLDERS = {"yyyy"}  # an empty st.date_input's "yyyy/mm/dd" (Streamlit offers no Japanese one)
 VISIBLE_TEXT = """() => {
   const out = [];
