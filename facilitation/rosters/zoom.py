@@ -163,11 +163,9 @@ def _too_many(where: str, lines: int) -> str:
             "1回の会のレポートか確かめ、会ごとにダウンロードし直してください。")
 
 
-def read_report_format(data: bytes, file_name: str = "") -> tuple[list[ZoomRow], list[str], str]:
-    """`read_report` plus the format recognised (「Zoom参加者レポート（日本語・会議の概要つき）」…).
-
-    A file far beyond MAX_REPORT_ROWS lines is refused before it is read (the page never hangs on
-    it); one just beyond it, once its rows are counted."""
+def _read(data: bytes, file_name: str):
+    """read_attendance, bounded: a file far beyond MAX_REPORT_ROWS lines is refused before it is
+    read (the page never hangs on it); one just beyond it, once its rows are counted."""
     where = file_name or "ファイル"
     lines = data.count(b"\n")
     if lines > 3 * MAX_REPORT_ROWS:  # UTF-16 text can hold more 0x0A bytes than lines: a wide margin
@@ -175,6 +173,12 @@ def read_report_format(data: bytes, file_name: str = "") -> tuple[list[ZoomRow],
     found = read_attendance(data, file_name)
     if len(found.rows) > MAX_REPORT_ROWS:
         raise ZoomReportError(_too_many(where, len(found.rows)))
+    return found
+
+
+def read_report_format(data: bytes, file_name: str = "") -> tuple[list[ZoomRow], list[str], str]:
+    """`read_report` plus the format recognised (「Zoom参加者レポート（日本語・会議の概要つき）」…)."""
+    found = _read(data, file_name)
     return found.rows, found.problems, found.format
 
 
@@ -306,7 +310,7 @@ def import_report(session: Session, viewer: Viewer, meeting_id: int, data: bytes
     """
     require_secretariat(viewer, "Zoomの参加者レポートの取り込みは事務局が行います。")
     get_meeting(session, meeting_id)
-    found = read_attendance(data, file_name)
+    found = _read(data, file_name)
     rows, problems = found.rows, found.problems
     people, merged = _merge(rows)
     regs = _registrations(session, meeting_id)
