@@ -7,7 +7,10 @@ options of st.radio / st.pills / st.segmented_control as Markdown: a registrant 
 st.selectbox / st.multiselect are plain text (escaping them would show backslashes), so only their
 labels are swept.
 
-The sweep reads the source of ui/, pages/ and streamlit_app.py: each label expression must be a
+A second sweep runs every page (AppTest) on the demo with every person and organisation named
+with Markdown, plus the privacy search, and reads every drawn label and radio option.
+
+The source sweep reads ui/, pages/ and streamlit_app.py: each label expression must be a
 literal, an f-string whose parts are literals, numbers or esc(...), a module constant (UPPER_CASE),
 or a name bound in the same function to such an expression (dict values included, for
 `format_func=labels.get`). What cannot be told from the source is listed in REVIEWED, with why it
@@ -153,3 +156,48 @@ def test_the_sweep_catches_a_name_in_a_radio_label():
     flagged = [ast.unparse(label) for call, scope in _scopes(tree) if isinstance(call.func, ast.Attribute)
                and call.func.attr in WIDGETS for label in _labels(call) if not _is_safe(label, scope)]
     assert flagged == ["labels.get", "f\"{found[0]['name']}さんを削除\"", "[p['name'] for p in found]"]
+
+
+HOSTILE_NAME = "![m](http://127.0.0.1:9/x)"
+HOSTILE_ORG = "[l](http://evil.example)"
+RUNTIME_WIDGETS = ["button", "checkbox", "radio", "selectbox", "multiselect", "text_input", "text_area", "expander",
+                   "tab", "metric", "toggle", "number_input", "date_input", "download_button", "segmented_control",
+                   "file_uploader", "select_slider", "slider", "time_input", "color_picker"]
+
+
+def test_no_page_draws_a_hostile_name_as_markdown_in_a_label(demo_copy_url, monkeypatch):
+    """Every page, run on the demo with every person and organisation named with Markdown: no
+    widget label (nor radio option) holds the raw Markdown; where a name shows, it is escaped."""
+    from sqlalchemy import update
+    from streamlit.testing.v1 import AppTest
+
+    from facilitation.storage import db
+    from facilitation.storage.models import Organisation, Person
+    from ui.shell import PAGES
+
+    with db.session(demo_copy_url) as s:
+        s.execute(update(Person).values(name=HOSTILE_NAME + Person.name))
+        s.execute(update(Organisation).values(name=HOSTILE_ORG + Organisation.name))
+    monkeypatch.setenv("FACILITATION_DB_URL", demo_copy_url)
+    swept, raw = 0, []
+    for name, (path, *_rest) in PAGES.items():
+        at = AppTest.from_file(str(ROOT / path), default_timeout=60).run()
+        assert not at.exception, (name, [e.value for e in at.exception])
+        for kind in RUNTIME_WIDGETS:
+            for el in at.get(kind):
+                texts = [str(getattr(el, "label", "") or "")]
+                if kind in ("radio", "segmented_control"):
+                    texts += [str(o) for o in getattr(el, "options", [])]
+                for text in texts:
+                    swept += 1
+                    if "![m](" in text or "[l](" in text:
+                        raw.append(f"{name} {kind}: {text[:80]}")
+    # The privacy search lists people in a radio (Markdown options): search for one of them.
+    at = AppTest.from_file(str(ROOT / "pages" / "settings.py"), default_timeout=60).run()
+    at.text_input(key="privacy_search").input("example.org").run()
+    options = [str(o) for o in at.radio(key="privacy_person").options]
+    swept += len(options)
+    raw += [f"privacy radio: {o[:80]}" for o in options if "![m](" in o or "[l](" in o]
+    assert len(options) > 10 and all("\\!\\[m\\]" in o for o in options)  # escaped, shown as typed
+    print(f"labels swept at run time: {swept}")
+    assert swept > 100 and raw == [], raw
