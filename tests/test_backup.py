@@ -434,3 +434,22 @@ def test_a_compressed_900_mb_audit_log_is_refused_with_little_memory(sqlite_url,
     assert int(peak.split()[1]) < 400  # MB: the archive itself and Python, never the expanded table
     print(message, peak)
     assert backup.dump(db.get_engine(sqlite_url)) == before
+
+
+def test_the_command_line_signs_with_the_apps_key_from_secrets_toml(sqlite_url, tmp_path, monkeypatch, capsys):
+    """The nightly `backup` runs outside Streamlit: it reads `[facilitation] link_secret` from
+    .streamlit/secrets.toml like the app, so the app sees its archives as its own."""
+    from facilitation.access import gate
+    from facilitation.cli import main
+
+    monkeypatch.delenv(gate.SECRET_ENV, raising=False)
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text(f'[facilitation]\nlink_secret = "{KEY.decode()}"\n')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Path, "home", lambda: tmp_path / "nohome")
+    _fill(sqlite_url)
+    out = tmp_path / "nightly.zip"
+    assert main(["--db", sqlite_url, "backup", "-o", str(out)]) == 0
+    assert backup.inspect_archive(out.read_bytes(), sqlite_url, KEY).origin == backup.OWN
+    assert main(["--db", sqlite_url, "restore", str(out), "--yes"]) == 0  # its own: no --trust needed
+    assert "復元しました" in capsys.readouterr().out

@@ -19,6 +19,7 @@ import hmac
 import ipaddress
 import os
 import secrets as pysecrets
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,21 @@ class AccessError(UserError):
 
 
 # --- Secrets -------------------------------------------------------------------------------
+
+def secrets_file_link_secret(files: Iterable[Path] | None = None) -> str | None:
+    """`[facilitation] link_secret` as Streamlit reads it (~/.streamlit/secrets.toml, then the
+    project's .streamlit/secrets.toml, the later winning): for the command line, which has no
+    st.secrets, so that its backups and links are signed with the app's own key."""
+    found = None
+    for path in files or (Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml"):
+        try:
+            section = tomllib.loads(path.read_text(encoding="utf-8")).get("facilitation") or {}
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        if isinstance(section, dict) and section.get("link_secret"):
+            found = str(section["link_secret"])
+    return found
+
 
 def link_secret(configured: str | None = None, fallback: Path | None = SECRET_FILE) -> bytes:
     """The signing key: the configured value, else $FACILITATION_LINK_SECRET, else a local file.

@@ -47,7 +47,7 @@ def register(sub) -> None:
 
 
 def cmd_backup(args) -> int:
-    manifest = backup.write_backup(args.output, args.db, gate.link_secret())
+    manifest = backup.write_backup(args.output, args.db, gate.link_secret(gate.secrets_file_link_secret()))
     rows = sum(t["rows"] for t in manifest.tables.values())
     print(f"バックアップを作成しました: {args.output}（{len(manifest.tables)}表・{rows}行、"
           f"スキーマ {', '.join(manifest.revisions)}）")
@@ -57,7 +57,7 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     path = Path(args.file)
     data = read_file(path, backup.MAX_ARCHIVE)
-    secret = gate.link_secret()
+    secret = gate.link_secret(gate.secrets_file_link_secret())
     found = backup.inspect_archive(data, args.db, secret)
     for line in found.warnings():
         print(f"注意: {line}", file=sys.stderr)
@@ -97,7 +97,7 @@ def cmd_forget(args) -> int:
 
 
 def cmd_token(args) -> int:
-    secret = gate.link_secret()
+    secret = gate.link_secret(gate.secrets_file_link_secret())
     with db.session(args.db, actor="cli") as s:
         from facilitation.storage.models import Room
 
