@@ -259,15 +259,30 @@ def show_table(data, *, where=None, labels: dict[str, str] | None = None, **kw):
     return (where or st).dataframe(data, **_labelled(labels, kw))
 
 
+def frame_digest(frame) -> str:
+    """A short fingerprint of a frame's rows and values (what an editor of it edits)."""
+    import hashlib
+
+    text = frame.to_json(orient="split", date_format="iso", default_handler=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def show_editor(data, *, where=None, labels: dict[str, str] | None = None, **kw):
     """st.data_editor with the same neutralised display; the edited frame comes back with the
     original text restored in cells whose only change is that neutralising apostrophe, and with
-    the domain's column names (`labels` as in show_table)."""
+    the domain's column names (`labels` as in show_table).
+
+    The editor's `key` is extended with a fingerprint of the frame: Streamlit keeps an editor's
+    changes as (row position, column) → value, so an editor whose rows changed underneath it (a
+    save, a change made elsewhere, another survey or meeting) must start again from what is stored,
+    never apply the kept changes to whatever row now stands at that position."""
     import pandas as pd
 
     kw = _labelled(labels, kw)
     if not isinstance(data, pd.DataFrame):
         return (where or st).data_editor(data, **kw)
+    if kw.get("key") is not None:
+        kw["key"] = f"{kw['key']}_{frame_digest(data)}"
     if labels:
         data = data.rename(columns=labels)
     shown = safe_frame(data)
