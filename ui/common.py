@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from facilitation.config import SECTIONS, Config
 from facilitation.errors import SHOWN_ERRORS
-from facilitation.files.exports import looks_like_formula, safe_frame
+from facilitation.files.exports import needs_quote, safe_frame
 from facilitation.meetings import schedule
 from facilitation.roles import Viewer
 from facilitation.storage import db
@@ -296,7 +296,7 @@ def show_editor(data, *, where=None, labels: dict[str, str] | None = None, **kw)
         return edited
 
     def restore(v):
-        return v[1:] if isinstance(v, str) and v.startswith("'") and looks_like_formula(v[1:]) else v
+        return v[1:] if isinstance(v, str) and v.startswith("'") and needs_quote(v[1:]) else v
 
     out = edited.copy()
     for i in range(out.shape[1]):

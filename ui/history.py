@@ -239,7 +239,7 @@ def coverage_tab(data: Data, scope: participation.Scope) -> None:
     base = participation.scoped(h, scope, years=False)
     pop = data.population
     c = cov.coverage(period, pop)
-    st.metric(c.label, f"{c.reached}/{c.total}", f"{c.share:.1f}%", delta_color="off", delta_arrow="off")
+    st.metric(esc(c.label), f"{c.reached}/{c.total}", f"{c.share:.1f}%", delta_color="off", delta_arrow="off")
     if c.size_is_set and c.flagged < c.total:
         st.caption(f"名簿で対象としている機関は{c.flagged}機関です。分母は設定した総数{c.total}を使っています。")
     show_table(cov.coverage_by_region(period), labels=cov.REGION_LABELS, hide_index=True, width="stretch")

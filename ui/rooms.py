@@ -336,7 +336,7 @@ def quality_panel(meeting_id: int) -> None:
     show_problems([v.message for v in q.violations], "決まりに合わない点があります")
     if summary:
         st.markdown("**この割り当ての説明**")
-        st.write(summary)
+        st.write(esc(summary))
     st.caption(f"希望を出した {q.with_choices} 名のうちの割合。ランダムは Zoom の自動割り当てを20回試した平均です。")
     show_table(q.table(), labels=quality.TABLE_LABELS, hide_index=True, width="stretch")
     if note := q.comparison_note():
@@ -361,7 +361,7 @@ def people_editor(meeting_id: int) -> None:
         st.info("まだ割り当てがありません。")
         return
     if summary:
-        st.info(summary)
+        st.info(esc(summary))
     st.caption("ルームを選び直すと、その方は「固定」になり、次に実行しても動きません。保存するたびに決まりを確認します。")
     edited = show_editor(
         frame, labels=service.PEOPLE_LABELS, key=f"people_editor_{meeting_id}", hide_index=True, width="stretch",

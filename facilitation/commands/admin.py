@@ -20,6 +20,8 @@ def register(sub) -> None:
     p = sub.add_parser("restore", help="バックアップファイルからデータベース全体を復元します（今のデータは置き換わります）")
     p.add_argument("file", help="バックアップファイル（.zip）")
     p.add_argument("--yes", action="store_true", help="確認せずに復元する")
+    p.add_argument("--trust", action="store_true",
+                   help="署名のないバックアップ・別の環境のバックアップ・アカウントの役割の変更を、確認済みとして受け入れる")
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("forget-person", help="個人情報の削除依頼: ひとりの個人情報を全データから削除します（集計は残ります）")
@@ -45,7 +47,7 @@ def register(sub) -> None:
 
 
 def cmd_backup(args) -> int:
-    manifest = backup.write_backup(args.output, args.db)
+    manifest = backup.write_backup(args.output, args.db, gate.link_secret(args.config.link_secret))
     rows = sum(t["rows"] for t in manifest.tables.values())
     print(f"バックアップを作成しました: {args.output}（{len(manifest.tables)}表・{rows}行、"
           f"スキーマ {', '.join(manifest.revisions)}）")
@@ -54,21 +56,30 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     path = Path(args.file)
-    manifest = backup.read_manifest(read_file(path, backup.MAX_ARCHIVE))
+    data = read_file(path, backup.MAX_ARCHIVE)
+    secret = gate.link_secret(args.config.link_secret)
+    found = backup.inspect_archive(data, args.db, secret)
+    for line in found.warnings():
+        print(f"注意: {line}", file=sys.stderr)
+    if found.needs_confirmation and args.yes and not args.trust:
+        print("署名や役割の変更を確かめる必要があるため、復元を中止しました（データベースは変わっていません）。"
+              "内容を確かめた上で復元する場合は --trust も付けてください。", file=sys.stderr)
+        return 2
     if not args.yes:
         if not sys.stdin or not sys.stdin.isatty():
             print("確認の入力ができないため、復元を中止しました（データベースは変わっていません）。"
                   "確認なしで復元する場合は --yes を付けてください。", file=sys.stderr)
             return 2
         try:
-            answer = input(f"{manifest.created_at} のバックアップで、今のデータベースを置き換えます。よろしいですか？ [y/N] ")
+            answer = input(f"{found.created_at} のバックアップで、今のデータベースを置き換えます。"
+                           f"{'上の注意を確かめましたか。' if found.needs_confirmation else ''}よろしいですか？ [y/N] ")
         except (EOFError, KeyboardInterrupt):
             answer = ""
             print()
         if answer.strip().lower() not in ("y", "yes", "はい"):
             print("中止しました（データベースは変わっていません）。")
             return 1
-    result = backup.restore_file(path, args.db, actor="cli")
+    result = backup.restore_bytes(data, args.db, actor="cli", secret=secret, accepted=found)
     db.dispose_all()
     print(result.message)
     return 0

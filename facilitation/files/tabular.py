@@ -36,8 +36,8 @@ XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 
 MAX_ROWS = 100_000  # rows of a sheet (the row number of its last non-blank cell) or data rows of a CSV
-MAX_COLUMNS = 1_000  # columns (Google Forms with every question ever asked stays far below)
-MAX_CELLS = 3_000_000  # non-blank rows × columns kept in memory
+MAX_COLUMNS = 16_384  # Excel's own last column (XFD); memory is bounded by MAX_CELLS, not by width
+MAX_CELLS = 3_000_000  # non-blank rows × columns kept in memory (a wide form of a few rows is fine)
 MAX_CELL_CHARS = 50_000  # longer cells are cut here (see the module docstring)
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # all parts of an .xlsx, expanded
 MAX_ZIP_MEMBERS = 10_000

@@ -46,7 +46,7 @@ from facilitation.storage import audit, settings
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, utcnow
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, now_jst, parse_timestamp
-from facilitation.text.normalize import as_typed, clean, email_key, key, org_key, person_key, tidy
+from facilitation.text.normalize import as_typed, clean, email_key, key, one_line, org_key, person_key, tidy
 
 DEFAULT_TAB = "フォームの回答 1"  # the tab Google Forms creates in a Japanese account
 SOURCE_SHEET, SOURCE_FILE, SOURCE_MANUAL = "sheet", "file", "manual"
@@ -165,6 +165,7 @@ def _digest(values: dict[str, str], extra: dict[str, str] | None = None) -> str:
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
 
 
+MULTI_LINE = frozenset({"note"})  # every other field is one line: a line break in a name would reach mail headers
 _UNIQUE = frozenset({"email", "note"})  # values that rarely repeat: not cached
 
 
@@ -174,7 +175,7 @@ def _parse(table: Table, cmap: forms.ColumnMap, default_mode: str) -> list[_Row]
     out = []
     for i, cells in enumerate(table.rows):
         raw = dict(zip(table.headers, cells, strict=True))
-        values = {f: as_typed(cells[j]) for f, j in cols.items() if f != "timestamp"}
+        values = {f: (as_typed if f in MULTI_LINE else one_line)(cells[j]) for f, j in cols.items() if f != "timestamp"}
         if "timestamp" in cols:
             values["timestamp"] = cells[cols["timestamp"]].strip()
         extra = {table.headers[j]: as_typed(cells[j]) for j in cmap.extras if cells[j].strip()}
@@ -992,12 +993,12 @@ def update_registration(session: Session, viewer: Viewer, registration_id: int, 
     person = reg.person
     for k, value in changes.items():
         if k == "name":
-            text = as_typed(value)
+            text = one_line(value)
             if not person_key(text):
                 raise RegistrationError("氏名を入力してください。")
             person.name, person.name_key = text[: MAX_LEN["name"]], person_key(text)
         elif k == "furigana":
-            person.furigana = as_typed(value)[: MAX_LEN["furigana"]]
+            person.furigana = one_line(value)[: MAX_LEN["furigana"]]
         elif k == "email":
             text = clean(value)
             if text and not email_key(text):
@@ -1008,7 +1009,7 @@ def update_registration(session: Session, viewer: Viewer, registration_id: int, 
                 raise RegistrationError(f"メールアドレス「{text}」は別の方（ID {other}）に登録されています。")
             person.email = email_key(text)
         elif k == "org_text":
-            reg.org_text = as_typed(value)[: MAX_LEN["org"]]
+            reg.org_text = one_line(value)[: MAX_LEN["org"]]
             m = matching.OrgMatcher(session).match(reg.org_text, matching.Evidence(
                 region=(reg.extra or {}).get(forms.STANDARD["region"], ""), department=reg.department,
                 email=person.email))
@@ -1032,7 +1033,7 @@ def update_registration(session: Session, viewer: Viewer, registration_id: int, 
         elif k == "programs":
             reg.programs = list(value) if isinstance(value, list | tuple) else forms.split_multi(str(value))
         elif k in ("choice1", "choice2", "choice3", "department", "note"):
-            text = as_typed(value)
+            text = (as_typed if k in MULTI_LINE else one_line)(value)
             setattr(reg, k, text[: MAX_LEN.get(k, 10_000)])
     reg.updated_at = utcnow()
     session.flush()
