@@ -311,7 +311,7 @@ def test_an_archive_from_elsewhere_or_unsigned_restores_only_when_confirmed(sqli
 
 
 def test_a_restore_never_grants_a_role_without_showing_who_gains_what(sqlite_url):
-    from facilitation.access.roles import SECRETARIAT_LOCAL
+    from facilitation.roles import SECRETARIAT_LOCAL
 
     from facilitation.access import gate
 
