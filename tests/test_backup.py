@@ -311,9 +311,8 @@ def test_an_archive_from_elsewhere_or_unsigned_restores_only_when_confirmed(sqli
 
 
 def test_a_restore_never_grants_a_role_without_showing_who_gains_what(sqlite_url):
-    from facilitation.roles import SECRETARIAT_LOCAL
-
     from facilitation.access import gate
+    from facilitation.roles import SECRETARIAT_LOCAL
 
     with db.session(sqlite_url, actor="t") as s:
         gate.set_account(s, SECRETARIAT_LOCAL, "iin@example.org", "委員会")
