@@ -139,7 +139,7 @@ def crosstab_section(survey: Survey, attrs: pd.DataFrame) -> None:
         st.info("集計できる回答がありません。")
         return
     st.plotly_chart(charts.crosstab_figure(table, q.options, q.ordered), key="ct_fig", config=CHART_CONFIG)
-    if table[["count", "base"]].isna().any().any():  # the committee: small cells read 「3未満」
+    if table[["count", "base"]].isna().any().any():  # the committee: hidden cells read 「非表示」
         table = table.assign(count=[count_text(c, "") for c in table["count"]],
                              base=[count_text(b, "") for b in table.base])
     wide = table.pivot_table(index="group", columns="option", values="count", aggfunc="first", sort=False)

@@ -47,7 +47,7 @@ def option_colours(options: list[str]) -> dict[str, str]:
 
 
 def _pct(value) -> float:
-    """A percentage for drawing: a hidden cell (「3未満」, NaN) draws nothing."""
+    """A percentage for drawing: a hidden cell (「非表示」, NaN) draws nothing."""
     return 0.0 if value is None or value != value else float(value)
 
 

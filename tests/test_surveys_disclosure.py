@@ -1,0 +1,397 @@
+"""The committee can never read or derive one respondent's survey answer (issue 23, privacy).
+
+An attacker's audit: every filter of up to two groups (a room, a sector, a region, first time or
+not, a category, an answer — rare ones included; two groups of one kind are "either", of two kinds
+"both") is asked for as the committee, on the demo survey and on a generated survey of 200. Every
+count shown is turned back into the set of respondents it counts, and so is what can be derived from
+it: the base minus the shown options (the hidden ones), "all" minus the groups of one kind, and the
+difference of any two shown sets of the same question where one contains the other. No such set may
+hold between 1 and k−1 respondents.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from facilitation.access.roles import COMMITTEE, SECRETARIAT, Viewer
+from facilitation.errors import UserError
+from facilitation.files.tabular import Table
+from facilitation.storage import db
+from facilitation.surveys import comments, store
+from facilitation.surveys.questions import (
+    DATE,
+    GRID,
+    MULTI,
+    NUMBER,
+    SCALE,
+    SINGLE,
+    TEXT,
+    is_not_applicable,
+    parse_number,
+)
+from facilitation.surveys.summary import FEW_ANSWERS, Survey, SurveySummary, is_hidden
+from facilitation.text import textmining
+
+K = 5  # the default threshold
+COMMITTEE_V = Viewer(role=COMMITTEE, email="iinkai@example.org")
+ADMIN = Viewer(role=SECRETARIAT, email="office@example.org")
+ATTRS = ("room", "sector", "region", "first_time", "category")
+
+
+# --- The attacker ---------------------------------------------------------------------------------
+
+def _bits(mask) -> int:
+    return sum(1 << i for i, m in enumerate(mask) if m)
+
+
+def candidate_groups(survey: Survey, attrs: pd.DataFrame) -> list[tuple[str, str, list[bool]]]:
+    """(family, label, mask): every attribute value and every answer option, rare ones included."""
+    out = []
+    for a in ATTRS:
+        for v in sorted(set(attrs[a])):
+            out.append((a, f"{a}={v}", [x == v for x in attrs[a]]))
+    for q in survey.questions:
+        if q.kind in (SINGLE, SCALE, MULTI):
+            chosen = survey.choices(q)
+            for o in dict.fromkeys(o for c in chosen for o in c):
+                out.append((q.key, f"{q.key}={o}", [o in c for c in chosen]))
+    return out
+
+
+def filters(groups) -> list[tuple[str, list[bool], tuple[str, ...]]]:
+    """None of them, each one, and each pair (same family: either; two families: both)."""
+    out = [("(all)", None, ())]
+    out += [(label, mask, (fam,)) for fam, label, mask in groups]
+    for (f1, l1, m1), (f2, l2, m2) in itertools.combinations(groups, 2):
+        mask = [a or b for a, b in zip(m1, m2, strict=True)] if f1 == f2 else [a and b for a, b in zip(m1, m2, strict=True)]
+        out.append((f"{l1} & {l2}", mask, (f1, f2)))
+    return out
+
+
+class Truth:
+    """Each respondent's answers as sets per shown table (the test's own reading of the survey)."""
+
+    def __init__(self, survey: Survey):
+        self.survey = survey
+        self.n = survey.respondents
+        self.cells: dict[str, dict[str, int]] = {}  # table key → category → respondents (bits)
+        self.base: dict[str, int] = {}
+        self.disjoint: dict[str, bool] = {}
+        for q in survey.questions:
+            if q.kind in (SINGLE, SCALE, MULTI):
+                chosen = survey.choices(q)
+                cats = {o for c in chosen for o in c if not is_not_applicable(o)}
+                self._add(q.key, {o: [o in c for c in chosen] for o in cats}, q.kind != MULTI)
+            elif q.kind == GRID:
+                for row, col in zip(q.rows, q.columns, strict=False):
+                    vals = survey.column(col)
+                    cats = {v for v in vals if v and not is_not_applicable(v)}
+                    self._add(f"{q.key}[{row}]", {o: [v == o for v in vals] for o in cats}, True)
+            elif q.kind == NUMBER:
+                self._add(q.key, {"answered": [parse_number(v) is not None for v in survey.column(q.columns[0])]}, False)
+            elif q.kind == DATE:
+                from facilitation.surveys.questions import parse_date
+                days = [parse_date(v) for v in survey.column(q.columns[0])]
+                cats = {d.isoformat() for d in days if d}
+                self._add(q.key, {c: [bool(d) and d.isoformat() == c for d in days] for c in cats}, True)
+            elif q.kind == TEXT:
+                docs = textmining.document_terms(survey.column(q.columns[0]))
+                terms = {t for d in docs for t in d}
+                self._add(q.key + "/terms", {t: [t in d for d in docs] for t in terms}, False)
+                self.pair_docs = getattr(self, "pair_docs", {})
+                self.pair_docs[q.key] = docs
+
+    def _add(self, key: str, cats: dict[str, list[bool]], disjoint: bool) -> None:
+        self.cells[key] = {c: _bits(m) for c, m in cats.items()}
+        base = 0
+        for b in self.cells[key].values():
+            base |= b
+        self.base[key] = base
+        self.disjoint[key] = disjoint
+
+    def shown_sets(self, summary: SurveySummary, mask) -> list[tuple[str, int, int]]:
+        """(table key and category, respondents bits, the count shown) for every count the committee
+        sees, plus the hidden remainder of a single choice (base minus the shown options)."""
+        m = (1 << self.n) - 1 if mask is None else _bits(mask)
+        out = []
+
+        def table(key: str, rows) -> None:
+            labelled = 0
+            shown_union = 0
+            cells = self.cells[key]
+            for option, count in rows:
+                if option == FEW_ANSWERS:
+                    continue
+                bits = cells.get(option, 0) & m
+                labelled |= cells.get(option, 0)
+                if not is_hidden(count):
+                    assert bin(bits).count("1") == int(count), (key, option, count)
+                    out.append((f"{key}/{option}", bits, int(count)))
+                    shown_union |= bits
+            for option, count in rows:
+                if option == FEW_ANSWERS and not is_hidden(count):
+                    bits = self.base[key] & m & ~labelled
+                    out.append((f"{key}/{FEW_ANSWERS}", bits, int(count)))
+                    shown_union |= bits
+            if self.disjoint[key]:
+                rest = self.base[key] & m & ~shown_union
+                out.append((f"{key}/(hidden)", rest, bin(rest).count("1")))
+
+        for q in summary.questions:
+            if q.kind in (SINGLE, SCALE, MULTI):
+                table(q.key, zip(q.table.option, q.table["count"], strict=True))
+            elif q.kind == GRID:
+                for row in q.rows:
+                    part = q.table[q.table.row == row]
+                    table(f"{q.key}[{row}]", zip(part.option, part["count"], strict=True))
+            elif q.kind == NUMBER and q.stats:
+                bits = self.cells[q.key]["answered"] & m
+                out.append((q.key, bits, bin(bits).count("1")))
+            elif q.kind == DATE and len(q.table):
+                table(q.key, zip(q.table.option, q.table["count"], strict=True))
+            elif q.kind == TEXT:
+                docs = self.pair_docs[q.key]
+                if q.terms is not None:
+                    for term, documents in zip(q.terms.term, q.terms.documents, strict=True):
+                        bits = self.cells[q.key + "/terms"].get(term, 0) & m
+                        assert bin(bits).count("1") == int(documents), (term, documents)
+                        out.append((f"{q.key}/terms/{term}", bits, int(documents)))
+                if q.pairs is not None:
+                    for a, b, count in zip(q.pairs.term_a, q.pairs.term_b, q.pairs["count"], strict=True):
+                        bits = _bits([a in d and b in d for d in docs]) & m
+                        out.append((f"{q.key}/pairs/{a}/{b}", bits, int(count)))
+        return out
+
+
+def audit(survey: Survey, attrs: pd.DataFrame, serve: Callable, k: int = K) -> tuple[int, int, set[int], int]:
+    """Ask for every filter as the committee: (filters tried, served, respondents derivable, refusals)."""
+    truth = Truth(survey)
+    sets: dict[str, dict[int, int]] = {}  # table key and category → bits → count
+    per_family: dict[tuple[str, str], list[int]] = {}  # (family, table key): shown sets of one-group views
+    tried, served, refused = 0, 0, 0
+    everyone = None
+    for _label, mask, fams in filters(candidate_groups(survey, attrs)):
+        tried += 1
+        try:
+            summary = serve(mask)
+        except UserError as exc:
+            refused += 1
+            assert str(exc).strip() and "名" in str(exc)
+            continue
+        served += 1
+        for key, bits, _count in truth.shown_sets(summary, mask):
+            sets.setdefault(key, {})[bits] = 1
+            if mask is None:
+                everyone = everyone or {}
+                everyone.setdefault(key, []).append(bits)
+            elif len(fams) == 1:
+                per_family.setdefault((fams[0], key), []).append(bits)
+    derivable: set[int] = set()
+
+    def small(bits: int) -> None:
+        if 0 < bin(bits).count("1") < k:
+            derivable.update(i for i in range(truth.n) if bits >> i & 1)
+
+    for found in sets.values():
+        items = sorted(found, key=lambda b: bin(b).count("1"))
+        sizes = [bin(b).count("1") for b in items]
+        for i, b in enumerate(items):
+            small(b)
+            for j in range(i + 1, len(items)):
+                if sizes[j] - sizes[i] >= k:
+                    break
+                a = items[j]
+                if b & ~a == 0:  # b inside a: a minus b is known
+                    small(a & ~b)
+    # "all" minus the shown groups of one kind (each cell of "all" against the same cells of the groups).
+    for (_fam, key), group_sets in per_family.items():
+        for whole in (everyone or {}).get(key, []):
+            inside = [g for g in group_sets if g & ~whole == 0]
+            union = 0
+            disjoint = True
+            for g in inside:
+                disjoint &= union & g == 0
+                union |= g
+            if disjoint and inside:
+                small(whole & ~union)
+    return tried, served, derivable, refused
+
+
+# --- The demo survey (through the page's own path: comments.results as the committee) ------------
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from facilitation.demo import dataset
+    from facilitation.surveys.models import SurveySheet
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('disclosure') / 'demo.sqlite3'}"
+    with db.session(url, actor="demo") as s:
+        dataset.generate(s)
+    with db.session(url) as s:
+        sid = s.scalars(select(SurveySheet.id)).one()
+        survey, attrs = store.load(s, sid), store.attributes(s, sid)
+    return url, sid, survey, attrs
+
+
+def test_no_filter_of_one_or_two_groups_lets_the_committee_derive_an_answer_on_the_demo(demo):
+    url, sid, survey, attrs = demo
+
+    def serve(mask):
+        with db.session(url) as s:
+            return comments.results(s, COMMITTEE_V, sid, mask, survey=survey)
+
+    tried, served, derivable, refused = audit(survey, attrs, serve)
+    print(f"demo: {tried} filters tried, {served} shown, {refused} refused, {len(derivable)} of "
+          f"{survey.respondents} respondents derivable")
+    assert tried > 500 and survey.respondents == 40
+    assert not derivable, f"{len(derivable)} of {survey.respondents} respondents' answers derivable"
+    assert served >= 10  # "all" and the groups of at least k (rooms of 5-8, sectors, answers) are still shown
+
+
+# --- A generated survey of 200 --------------------------------------------------------------------
+
+ROOMS = [f"ルーム{i}" for i in range(1, 13)]
+REGIONS = ["石狩", "上川", "胆振", "渡島", "十勝", "釧路", "オホーツク", "空知", "後志", "日高", "宗谷", "留萌", "根室", "檜山", "道外"]
+HEARD = ["事務局からの案内", "ホームページ", "同僚からの紹介", "同僚の〇〇さんの紹介", "岩見沢市の広報"]
+COMMENTS = ["他の自治体の家計改善支援事業の取り組みを聞けて参考になりました。", "ブレイクアウトルームの時間が短かったです。",
+            "ひきこもりの方への支援について話せて心強かったです。", "フードバンクとの連携の話が具体的でした。",
+            "支援調整会議の工夫を職場で共有します。", "一時生活支援事業の実情を初めて知りました。"]
+
+
+def generated(n: int = 200, seed: int = 23) -> tuple[Survey, pd.DataFrame]:
+    rng = random.Random(seed)
+    headers = ["タイムスタンプ", "お名前", "情報交換会に参加して、いかがでしたか", "どこで知りましたか", "希望する開催頻度",
+               "開催内容についての希望（複数選択可）", "経験年数", "ご意見・ご感想"]
+    rows, attrs = [], []
+    for i in range(n):
+        heard = rng.choices(HEARD, weights=[60, 30, 8, 1, 1])[0] if i > 1 else HEARD[3 + i]
+        picked = [c for c in ("テーマ別のディスカッション", "講師を招いた勉強会", "事例検討", "施設見学") if rng.random() < 0.4]
+        rows.append([f"2026/02/{1 + i % 28:02d} 10:{i % 60:02d}:00", f"回答者{i}",
+                     rng.choices(["とても役に立った", "役に立った", "あまり役に立たなかった", "役に立たなかった", "参加できなかった"],
+                                 weights=[36, 56, 6, 1, 1])[0],
+                     heard, rng.choices(["年1-2回", "3-4か月に1回", "年6回", "毎月"], weights=[36, 31, 25, 8])[0],
+                     ", ".join(picked), str(rng.choice(range(1, 21))),
+                     "" if rng.random() < 0.4 else "".join(rng.sample(COMMENTS, k=rng.choice([1, 2])))])
+        sector = rng.choices(["NPO等", "社協", "自治体", "国"], weights=[40, 35, 22, 3])[0]
+        attrs.append({"room": rng.choices(ROOMS, weights=[30, 25, 25, 20, 20, 20, 15, 15, 12, 8, 6, 4])[0],
+                      "sector": sector, "region": rng.choices(REGIONS, weights=[60, 25, 20, 18, 15, 12, 10, 10, 8, 6, 5, 3, 3, 2, 3])[0],
+                      "first_time": rng.choice(["初参加", "2回目以上"]), "category": "自治体" if sector == "自治体" else "団体"})
+    return Survey.from_table(Table(headers=headers, rows=rows), title="生成アンケート"), pd.DataFrame(attrs)
+
+
+def test_no_filter_of_one_or_two_groups_lets_the_committee_derive_an_answer_on_200_respondents():
+    from facilitation.surveys import disclosure
+
+    survey, attrs = generated()
+    tried, served, derivable, refused = audit(survey, attrs, lambda mask: disclosure.committee_summary(survey, attrs, K, mask))
+    print(f"200: {tried} filters tried, {served} shown, {refused} refused, {len(derivable)} derivable")
+    assert survey.respondents == 200 and tried > 1000
+    assert not derivable, f"{len(derivable)} of 200 respondents' answers derivable"
+    offered = disclosure.protection(survey, attrs, K).groups
+    labels = " ".join(g.label for g in offered)
+    assert "〇〇さん" not in labels and "岩見沢市の広報" not in labels  # rare answers are never filter options
+    assert any(g.attr == "room" for g in offered) and any(g.attr == "answer" for g in offered)
+
+
+# --- Differencing -----------------------------------------------------------------------------------
+
+def test_all_minus_every_other_room_does_not_give_one_persons_answer(demo):
+    """The issue's attack: "all" and "every room but one" (both large) differ by one person."""
+    url, sid, survey, attrs = demo
+    useful = "情報交換会に参加して、いかがでしたか"
+    rooms = sorted(set(attrs.room))
+    found = []
+    with db.session(url) as s:
+        whole = comments.results(s, COMMITTEE_V, sid, None, survey=survey).question(useful)
+        for room in rooms:
+            mask = [r != room for r in attrs.room]
+            assert sum(mask) >= K
+            try:
+                rest = comments.results(s, COMMITTEE_V, sid, mask, survey=survey).question(useful)
+            except UserError as exc:
+                assert "表示しません" in str(exc)
+                continue
+            for option in whole.options:
+                a = whole.table.set_index("option")["count"].get(option)
+                b = rest.table.set_index("option")["count"].get(option)
+                if a is not None and b is not None and not is_hidden(a) and not is_hidden(b) and 0 < a - b < K:
+                    found.append((room, option, a - b))
+    assert not found, f"differences of fewer than {K} respondents: {found}"
+
+
+def test_differences_between_shown_groups_are_never_small_on_200():
+    """Every pair of shown views where one contains the other: each option's count differs by 0 or ≥ k."""
+    from facilitation.surveys import disclosure
+
+    survey, attrs = generated()
+    p = disclosure.protection(survey, attrs, K)
+    masks = [np.asarray(m) for m in p.masks]
+    for key in p.tables:
+        for i, j in itertools.permutations(range(len(masks)), 2):
+            if (masks[j] & ~masks[i]).any():
+                continue  # j not inside i
+            diff = np.where(p.shown[key][i] & p.shown[key][j], p.counts[key][i] - p.counts[key][j], 0)
+            assert not ((diff > 0) & (diff < K)).any(), (key, i, j, diff)
+
+
+# --- Trends and word bars -------------------------------------------------------------------------
+
+def test_trend_and_word_bars_show_no_group_below_k(tmp_path):
+    import datetime as dt
+
+    from facilitation.meetings import schedule
+    from facilitation.surveys import disclosure
+
+    url = f"sqlite:///{tmp_path / 't.sqlite3'}"
+    useful = "情報交換会に参加して、いかがでしたか"
+    headers = ["タイムスタンプ", useful, "ご意見・ご感想"]
+    answers = [  # a meeting of 2 respondents, then one of 12 with 1 「あまり役に立たなかった」
+        ["とても役に立った", "役に立った"],
+        ["とても役に立った"] * 6 + ["役に立った"] * 5 + ["あまり役に立たなかった"],
+    ]
+    texts = [["フードバンクの話がよかった", "家計改善の話"],
+             ["フードバンクの連携が参考になった"] * 6 + ["家計改善支援事業の話"] * 2 + ["りんくの石川さんの話"] + [""] * 3]
+    with db.session(url) as s:
+        for i, (a, t) in enumerate(zip(answers, texts, strict=True)):
+            m = schedule.add_meeting(s, schedule.MeetingInput(title=f"第{i + 1}回", starts_at=dt.datetime(2025, 6 + i, 1, 14)))
+            rows = [[f"2025/0{6 + i}/01 1{j % 10}:00:00", x, y] for j, (x, y) in enumerate(zip(a, t, strict=True))]
+            store.import_table(s, ADMIN, Table(headers=headers, rows=rows), title=f"第{i + 1}回アンケート", meeting_id=m.id)
+    with db.session(url) as s:
+        k = disclosure.threshold(s)
+        assert k == K
+        trend = store.trend(s, useful, viewer=COMMITTEE_V)
+        assert (trend.base >= k).all(), trend  # the survey of 2 is not in the committee's trend
+        assert len(trend) == 1
+        # 11 of 12 favourable: 12 − 11 = 1 person; the share is hidden.
+        assert trend.positive.isna().all() and trend.positive_share.isna().all()
+        full = store.trend(s, useful)
+        assert list(full.base) == [2, 12]  # the secretariat's trend is whole
+        sid = store.list_surveys(s)[0].id
+        summary = comments.results(s, COMMITTEE_V, sid)
+        terms = summary.question("ご意見・ご感想").terms
+        assert {"フードバンク", "連携"} <= set(terms.term) and (terms.documents >= k).all(), terms
+        assert not {"家計改善支援事業", "石川"} & set(terms.term)  # in 2 comments and in 1
+        admin_terms = comments.results(s, ADMIN, sid).question("ご意見・ご感想").terms
+        assert {"家計改善支援事業", "フードバンク"} <= set(admin_terms.term)
+
+
+def test_the_threshold_is_a_setting_the_secretariat_changes(sqlite_url):
+    from facilitation.access.roles import AccessDenied
+    from facilitation.surveys import disclosure
+
+    with db.session(sqlite_url) as s:
+        assert disclosure.threshold(s) == 5
+        with pytest.raises(AccessDenied):
+            disclosure.set_threshold(s, COMMITTEE_V, 2)
+        with pytest.raises(UserError, match="3〜50名"):
+            disclosure.set_threshold(s, ADMIN, 2)
+        disclosure.set_threshold(s, ADMIN, 8)
+    with db.session(sqlite_url) as s:
+        assert disclosure.threshold(s) == 8
