@@ -420,14 +420,15 @@ def _compute(survey: Survey, attrs: pd.DataFrame | None, k: int) -> Protection:
 
 # --- The committee's results ----------------------------------------------------------------------
 
-def _choice_frame(q: QuestionSummary, cells: dict[str, int | None], labelled: set[str], base: int) -> pd.DataFrame:
+def _choice_frame(options: list[str], ordered: bool, cells: dict[str, int | None], labelled: set[str],
+                  base: int) -> pd.DataFrame:
     """option, count (NaN hidden), percent: rare labels pooled into FEW_ANSWERS for learned options."""
     rows, pooled, pooled_hidden, pooled_count = [], False, False, 0
-    for option in [*q.options, *(o for o in cells if o not in q.options)]:
+    for option in [*options, *(o for o in cells if o not in options)]:
         if option not in cells:
             continue
         c = cells[option]
-        if not q.ordered and option not in labelled:
+        if not ordered and option not in labelled:
             if c is None or c > 0:
                 pooled = True
                 pooled_hidden |= c is None
@@ -447,7 +448,7 @@ def _protect(q: QuestionSummary, p: Protection, view: int, survey: Survey) -> Qu
     empty_na = q.not_applicable.iloc[0:0]
     if q.kind in (SINGLE, SCALE, MULTI):
         cells = p.cells(view, q.key)
-        table = _choice_frame(q, cells, p.labelled(q.key), q.base)
+        table = _choice_frame(q.options, q.ordered, cells, p.labelled(q.key), q.base)
         share = q.positive_share
         if share is not None and any(cells.get(o) is None for o in getattr(survey.question(q.key), "positive", [])):
             share = None
@@ -459,8 +460,7 @@ def _protect(q: QuestionSummary, p: Protection, view: int, survey: Survey) -> Qu
             key = q.key + _SEP + row
             part = q.table[q.table.row == row]
             base = int(part.base.iloc[0]) if len(part) else 0
-            sub = replace(q, options=list(q.options))
-            t = _choice_frame(sub, p.cells(view, key), p.labelled(key), base)
+            t = _choice_frame(q.options, q.ordered, p.cells(view, key), p.labelled(key), base)
             t.insert(0, "row", row)
             t["base"] = base
             t["n"] = int(part.n.iloc[0]) if len(part) else 0
@@ -523,14 +523,12 @@ def crosstab(survey: Survey, attrs: pd.DataFrame | None, k: int, key: str, attr:
         return pd.DataFrame(out, columns=["group", "option", "count", "base", "percent"])
     labelled = p.labelled(tkey)
     base_all = t.ind.any(axis=1)
-    ordered = q.ordered
     for g, view in zip(p.groups, p.group_views, strict=True):
         if g.attr != attr:
             continue
         cells = p.cells(view, tkey)
         base = int((p.masks[view] & base_all).sum())
-        sub = replace(q, options=list(q.options), ordered=ordered)
-        frame = _choice_frame(sub, cells, labelled, base)
+        frame = _choice_frame(q.options, q.ordered, cells, labelled, base)
         for rec in frame.itertuples():
             out.append((g.value, rec.option, rec.count, float(base), rec.percent))
     return pd.DataFrame(out, columns=["group", "option", "count", "base", "percent"])

@@ -46,7 +46,7 @@ from facilitation.text.normalize import clean
 TOP_TERMS = 30
 TOP_PAIRS = 20
 SMALL_LABEL = "非表示"  # a count the committee may not see (disclosure)
-FEW_ANSWERS = "少数の回答（まとめて表示）"
+FEW_ANSWERS = "ほかの回答（まとめて表示）"
 
 
 def is_hidden(count) -> bool:
