@@ -30,10 +30,10 @@ else:
         survey, attrs = sv.load(survey_id)
         mask, summary = None, None
         with tabs["結果"]:
-            mask = sv.filter_mask(survey, attrs, key="res", v=v)
+            mask, by_attributes = sv.filter_mask(survey, attrs, key="res", v=v)
             try:  # the committee: a filter that could single someone out shows only that
                 with session() as s:
-                    summary = comments.results(s, v, survey_id, mask, survey=survey)
+                    summary = comments.results(s, v, survey_id, mask, survey=survey, by_attributes=by_attributes)
             except disclosure.TooFew as exc:
                 show_error(exc, kind="info")
             if summary is not None:

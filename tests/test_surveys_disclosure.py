@@ -171,7 +171,8 @@ class Truth:
 
 
 def audit(survey: Survey, attrs: pd.DataFrame, serve: Callable, k: int = K) -> tuple[int, int, set[int], int]:
-    """Ask for every filter as the committee: (filters tried, served, respondents derivable, refusals)."""
+    """Ask for every filter as the committee (`serve(mask, by_attributes)`): (filters tried, shown,
+    respondents derivable, refused)."""
     truth = Truth(survey)
     sets: dict[str, dict[int, int]] = {}  # table key and category → bits → count
     per_family: dict[tuple[str, str], list[int]] = {}  # (family, table key): shown sets of one-group views
@@ -180,7 +181,7 @@ def audit(survey: Survey, attrs: pd.DataFrame, serve: Callable, k: int = K) -> t
     for _label, mask, fams in filters(candidate_groups(survey, attrs)):
         tried += 1
         try:
-            summary = serve(mask)
+            summary = serve(mask, all(f in ATTRS for f in fams))
         except UserError as exc:
             refused += 1
             assert str(exc).strip() and "名" in str(exc)
@@ -243,9 +244,9 @@ def demo(tmp_path_factory):
 def test_no_filter_of_one_or_two_groups_lets_the_committee_derive_an_answer_on_the_demo(demo):
     url, sid, survey, attrs = demo
 
-    def serve(mask):
+    def serve(mask, by_attributes):
         with db.session(url) as s:
-            return comments.results(s, COMMITTEE_V, sid, mask, survey=survey)
+            return comments.results(s, COMMITTEE_V, sid, mask, survey=survey, by_attributes=by_attributes)
 
     tried, served, derivable, refused = audit(survey, attrs, serve)
     print(f"demo: {tried} filters tried, {served} shown, {refused} refused, {len(derivable)} of "
@@ -290,7 +291,8 @@ def test_no_filter_of_one_or_two_groups_lets_the_committee_derive_an_answer_on_2
     from facilitation.surveys import disclosure
 
     survey, attrs = generated()
-    tried, served, derivable, refused = audit(survey, attrs, lambda mask: disclosure.committee_summary(survey, attrs, K, mask))
+    tried, served, derivable, refused = audit(
+        survey, attrs, lambda mask, by_attributes: disclosure.committee_summary(survey, attrs, K, mask, by_attributes))
     print(f"200: {tried} filters tried, {served} shown, {refused} refused, {len(derivable)} derivable")
     assert survey.respondents == 200 and tried > 1000
     assert not derivable, f"{len(derivable)} of 200 respondents' answers derivable"
@@ -324,6 +326,24 @@ def test_all_minus_every_other_room_does_not_give_one_persons_answer(demo):
                 if a is not None and b is not None and not is_hidden(a) and not is_hidden(b) and 0 < a - b < K:
                     found.append((room, option, a - b))
     assert not found, f"differences of fewer than {K} respondents: {found}"
+
+
+def test_a_refused_filter_says_fewer_than_k_only_when_it_is_by_attributes(demo):
+    """Room and region leaving 1 respondent: "fewer than 5" is said. Room and an answer: only that it is
+    not shown (a "fewer than 5" would count an answer)."""
+    url, sid, survey, attrs = demo
+    room = attrs.room.value_counts().index[0]
+    region = next(r for r in attrs.region if sum((attrs.room == room) & (attrs.region == r)) == 1)
+    by_attrs = [a == room and b == region for a, b in zip(attrs.room, attrs.region, strict=True)]
+    chosen = survey.choices(survey.question("情報交換会に参加して、いかがでしたか"))
+    by_answer = [a == room and "とても役に立った" in c for a, c in zip(attrs.room, chosen, strict=True)]
+    assert sum(by_answer) < K
+    with db.session(url) as s:
+        with pytest.raises(UserError, match=f"絞り込み後の回答者が{K}名未満のため"):
+            comments.results(s, COMMITTEE_V, sid, by_attrs, survey=survey, by_attributes=True)
+        with pytest.raises(UserError, match="この絞り込みは、委員会の画面では表示しません") as refused:
+            comments.results(s, COMMITTEE_V, sid, by_answer, survey=survey, by_attributes=False)
+    assert "名未満のため" not in str(refused.value)
 
 
 def test_differences_between_shown_groups_are_never_small_on_200():

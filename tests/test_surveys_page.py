@@ -93,7 +93,7 @@ def test_committee_filters_offer_only_groups_of_k_and_refuse_a_combination(surve
     assert "Q1. 情報交換会に参加して、いかがでしたか" in [h.value for h in at.subheader]  # 6 of 12: shown
     at.multiselect(key="res_opts").set_value(["テーマ別のディスカッション", "事例検討、ケース検討"]).run()
     assert not at.exception
-    assert any("この組み合わせの絞り込みは、委員会の画面では表示しません" in i.value for i in at.info)
+    assert any("この絞り込みは、委員会の画面では表示しません" in i.value for i in at.info)
     assert not [h for h in at.subheader if h.value.startswith("Q")]  # no table, no count
     assert not [c for c in at.caption if "絞り込み後の回答者" in c.value]
 

@@ -71,8 +71,10 @@ def load(survey_id: int) -> tuple[Survey, pd.DataFrame]:
     return _survey(db_url(), survey_id, version), attrs
 
 
-def filter_mask(survey: Survey, attrs: pd.DataFrame, key: str, v: Viewer | None = None) -> list[bool] | None:
-    """Filters by group and by an answer; None when nothing is filtered.
+def filter_mask(survey: Survey, attrs: pd.DataFrame, key: str, v: Viewer | None = None
+                ) -> tuple[list[bool] | None, bool]:
+    """Filters by group and by an answer: (the mask, None when nothing is filtered; whether no answer
+    is used).
 
     The committee is offered only the groups disclosure allows (k respondents or more, and as many
     outside); whether a combination may be shown is decided by the domain, not here."""
@@ -83,7 +85,7 @@ def filter_mask(survey: Survey, attrs: pd.DataFrame, key: str, v: Viewer | None 
             k = disclosure.threshold(s)
         offered = disclosure.protection(survey, attrs, k)
     mask = [True] * survey.respondents
-    used = False
+    used = by_answer = False
     with st.expander("絞り込み（ルーム・所属の種別・地域・初参加・回答）"):
         if committee:
             st.caption(f"委員会の画面では、{offered.k}名以上のグループだけを選べます。絞り込みは1つのグループずつご覧ください。")
@@ -108,11 +110,11 @@ def filter_mask(survey: Survey, attrs: pd.DataFrame, key: str, v: Viewer | None 
                            else q.options + q.not_applicable)
                 picked = st.multiselect("この回答をした人だけ", options, key=f"{key}_opts", placeholder="すべて（絞り込みなし）")
                 if picked:
-                    used = True
+                    used = by_answer = True
                     mask = [m and a for m, a in zip(mask, answer_mask(survey, qkey, picked), strict=False)]
     if used and not committee:  # the committee's count comes with its results (or its refusal)
         st.caption(f"絞り込み後の回答者: {sum(mask)}名 / {survey.respondents}名")
-    return mask if used else None
+    return (mask if used else None), not by_answer
 
 
 def show_results(summary: SurveySummary, v: Viewer) -> None:

@@ -39,13 +39,15 @@ def sees_comments(viewer: Viewer) -> bool:
 
 
 def results(session: Session, viewer: Viewer, survey_id: int, mask: Sequence[bool] | None = None,
-            survey: Survey | None = None) -> SurveySummary:
-    """The per-question results this viewer may see (identity columns never; see module doc)."""
+            survey: Survey | None = None, by_attributes: bool = False) -> SurveySummary:
+    """The per-question results this viewer may see (identity columns never; see module doc).
+
+    `by_attributes`: the filter uses no answer (the committee may then be told it leaves fewer than k)."""
     check_survey(session, viewer, survey_id)
     survey = survey or store.load(session, survey_id)
     if viewer.role == COMMITTEE:  # TooFew (a UserError) when the filter could single someone out
         return disclosure.committee_summary(survey, store.attributes(session, survey_id),
-                                            disclosure.threshold(session), mask)
+                                            disclosure.threshold(session), mask, by_attributes)
     return trim(summarize(survey, mask), viewer)
 
 

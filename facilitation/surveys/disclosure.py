@@ -12,7 +12,9 @@ The rule, as statistical offices apply it to published tables (threshold + compl
    group). Rare answers and small groups are never offered, and their labels never shown.
 3. The committee sees one group at a time (or everything). Any other filter (two groups combined, a
    group that is not offered) shows only that it cannot be shown: its count alone, or its difference
-   from a group, could isolate fewer than k respondents.
+   from a group, could isolate fewer than k respondents. A filter by attributes that leaves fewer
+   than k says so; one by answers says only that it is not shown (its size would be a count of an
+   answer, and "5 or more of a room of 6 chose X" is nearly everyone's answer).
 4. Complementary suppression over every view the committee can see together ("all" and each offered
    group), per question: for each attribute, the offered groups and the rest (all respondents in no
    offered group of it, never shown) add up to "all". A hidden cell must never be derivable:
@@ -106,13 +108,13 @@ def set_threshold(session: Session, viewer: Viewer, k: int) -> int:
 
 def refusal_small(k: int) -> str:
     return (f"絞り込み後の回答者が{k}名未満のため、結果は表示しません。"
-            "委員会の画面では、一人ひとりの回答が分からないよう、{k}名以上のグループだけを集計しています。").replace(
-        "{k}", str(k))
+            f"委員会の画面では、一人ひとりの回答が分からないよう、{k}名以上のグループだけを集計しています。")
 
 
 def refusal_combined(k: int) -> str:
-    return ("この組み合わせの絞り込みは、委員会の画面では表示しません。ほかの表との差し引きで"
-            f"{k}名未満の回答が分かってしまうことがあるためです。絞り込みは1つのグループずつお選びください。")
+    return ("この絞り込みは、委員会の画面では表示しません。組み合わせによっては回答者が"
+            f"{k}名未満になったり、ほかの表との差し引きで{k}名未満の回答が分かってしまったりするためです。"
+            "絞り込みは1つのグループずつお選びください。")
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,9 @@ class Protection:
     group_views: list[int] = field(default_factory=list)  # per group, its view
     _index: dict[bytes, int] = field(default_factory=dict)
 
-    def view(self, mask: Sequence[bool] | None) -> int:
-        """The view a filter mask is (0 for None), or TooFew with the Japanese reason."""
+    def view(self, mask: Sequence[bool] | None, by_attributes: bool = False) -> int:
+        """The view a filter mask is (0 for None), or TooFew with the Japanese reason. `by_attributes`:
+        the filter uses no answer, so "fewer than k" may be said (of answers it would count one)."""
         if self.respondents < self.k:
             raise TooFew(f"このアンケートの回答者は{self.k}名未満のため、委員会の画面では結果を表示しません。")
         if mask is None:
@@ -169,7 +172,9 @@ class Protection:
         hit = self._index.get(m.tobytes())
         if hit is not None:
             return hit
-        raise TooFew(refusal_small(self.k) if m.sum() < self.k else refusal_combined(self.k))
+        # "Fewer than k" is said only of a filter by attributes: said of one by answers, it would tell
+        # that fewer than k gave an answer (or, with the group's size, that nearly all of it did).
+        raise TooFew(refusal_small(self.k) if by_attributes and m.sum() < self.k else refusal_combined(self.k))
 
     def cells(self, view: int, key: str) -> dict[str, int | None]:
         """category → its count in the view, None when hidden."""
@@ -350,6 +355,8 @@ _lock = threading.Lock()
 
 def _compute(survey: Survey, attrs: pd.DataFrame | None, k: int) -> Protection:
     n = survey.respondents
+    if n < k:  # nothing of it is shown (Protection.view refuses)
+        return Protection(k=k, respondents=n, groups=[], masks=[np.ones(n, dtype=bool)], tables={})
     tables = {t.key: t for t in _choice_tables(survey)}
     titles = {q.key: q.title for q in survey.questions}
     partitions = _partitions(survey, attrs)
@@ -363,7 +370,7 @@ def _compute(survey: Survey, attrs: pd.DataFrame | None, k: int) -> Protection:
             rows = []
             for value, m in classes:
                 size = int(m.sum())
-                if value and k <= size <= n - k and (attr, qkey, value) not in withdrawn and n >= k:
+                if value and k <= size <= n - k and (attr, qkey, value) not in withdrawn:
                     groups.append(Group(attr, value, qkey, titles.get(qkey, "")))
                     masks.append(m)
                     rows.append(len(masks) - 1)
@@ -404,8 +411,7 @@ def _compute(survey: Survey, attrs: pd.DataFrame | None, k: int) -> Protection:
             c = row_masks @ t.ind.astype(np.int64)
             base = row_masks[:displayed] @ t.ind.any(axis=1).astype(np.int64)
             counts[tkey] = c[:displayed]
-            shown[tkey] = _suppress(c, displayed, atom_parts, t.disjoint, k, base) if n >= k else \
-                np.zeros((displayed, len(t.categories)), dtype=bool)
+            shown[tkey] = _suppress(c, displayed, atom_parts, t.disjoint, k, base)
         # An answer group whose own count got hidden would show it as its number of respondents.
         lost = {(g.attr, g.question, g.value) for g in groups if g.attr == ANSWER
                 and not shown[g.question][0][tables[g.question].categories.index(g.value)]}
@@ -498,10 +504,11 @@ def _words(p: Protection, view: int, key: str, top: int) -> dict[str, int]:
 
 
 def committee_summary(survey: Survey, attrs: pd.DataFrame | None, k: int,
-                      mask: Sequence[bool] | None = None) -> SurveySummary:
-    """The results the committee may see for a filter (None: everyone); TooFew when it may see none."""
+                      mask: Sequence[bool] | None = None, by_attributes: bool = False) -> SurveySummary:
+    """The results the committee may see for a filter (None: everyone); TooFew when it may see none
+    (`by_attributes`: see Protection.view)."""
     p = protection(survey, attrs, k)
-    view = p.view(mask)
+    view = p.view(mask, by_attributes)
     full = summarize(survey, None if view == 0 else p.masks[view].tolist())
     out = [_protect(q, p, view, survey) for q in full.questions if q.kind != IDENTITY]
     return SurveySummary(full.respondents, out, committee_k=k)
