@@ -217,3 +217,17 @@ def test_survey_upload_of_a_workbook_picks_the_form_tab_and_can_read_another(sur
     at.button(key="sv_go_file").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("シート「集計」を読みました" in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_the_secretariat_sets_k_in_settings(survey_db):
+    from facilitation.surveys import disclosure
+
+    at = AppTest.from_file(str(ROOT / "pages/settings.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key="settings_survey_k").value == 5
+    at.number_input(key="settings_survey_k").set_value(7).run()
+    at.button(key="settings_survey_k_save").click().run()
+    assert any("最小人数を7名にしました" in s.value for s in at.success)
+    with db.session(survey_db) as s:
+        assert disclosure.threshold(s) == 7
