@@ -3,9 +3,10 @@
 import streamlit as st
 
 from ui import history as ui
-from ui.common import viewer
+from ui.common import show_flash, viewer
 
 st.title("参加履歴")
+show_flash()
 st.caption("これまでの会の参加状況を、会ごと・機関ごと・地域ごとに振り返ります。")
 
 data = ui.load()

@@ -3,9 +3,10 @@
 import streamlit as st
 
 from ui import openchat as oc
-from ui.common import viewer
+from ui.common import show_flash, viewer
 
 st.title("オープンチャット")
+show_flash()
 v = viewer()
 st.caption("LINE オープンチャットのトーク履歴から、活動の様子・質問への反応・話題を見ます。"
            + ("書き込みの本文は事務局だけに表示されます。" if v.is_secretariat else "件数と話題のみを表示しています。"))

@@ -4,9 +4,10 @@ import streamlit as st
 
 from facilitation.access.roles import FACILITATOR
 from ui import roster
-from ui.common import meeting_picker, viewer
+from ui.common import meeting_picker, show_flash, viewer
 
 st.title("ルーム名簿")
+show_flash()
 roster.style()
 v = viewer()
 

@@ -4,9 +4,10 @@ import streamlit as st
 
 from facilitation.orgs import directory
 from ui import meeting_form, settings_access, settings_calendar, settings_mail, settings_openchat, settings_surveys
-from ui.common import meeting_picker, session, show_table
+from ui.common import meeting_picker, session, show_flash, show_table
 
 st.title("設定")
+show_flash()
 
 tab_meetings, tab_orgs, tab_access, tab_templates, tab_mail = st.tabs(
     ["会の管理", "組織マスタ", "権限・バックアップ・記録", "お知らせテンプレート", "ルームのご案内メール"],

@@ -273,3 +273,32 @@ def test_facilitator_links_go_into_the_excel_overview(demo_copy_url, tmp_path):
     assert all(row[header.index("リンクの有効期限")].value for row in sheet.iter_rows(min_row=2))
     text = service.links_message("第5回 情報交換会", first)
     assert text.count("■ ") == len(rooms) and all(k.url in text for k in first)
+
+
+def test_a_theme_is_stored_and_printed_as_typed(demo_copy_url):
+    """Full-width brackets typed in a theme stay 「（…）」 in the database, the Excel roster and the
+    report (issue 22): text is folded only to match, never to store."""
+    import io
+
+    import openpyxl
+
+    from facilitation.assignment import exports
+    from facilitation.rosters import report
+
+    theme, name = "制度の運営について（自治体担当者）", "ルーム８"
+    mid = upcoming(demo_copy_url)
+    with db.session(demo_copy_url) as s:
+        service.save_rooms(s, V, mid, [service.RoomInput(name, theme, 8), service.RoomInput("ルーム2", "就労準備", 8)])
+        service.add_theme(s, V, "一時生活支援（シェルター）")
+        assert "一時生活支援（シェルター）" in service.theme_library(s)
+        with pytest.raises(service.AssignmentError, match="重複"):  # matching still folds the width
+            service.save_rooms(s, V, mid, [service.RoomInput("ルーム8"), service.RoomInput(name)])
+    with db.session(demo_copy_url) as s:
+        assert [(r.name, r.theme) for r in service.list_rooms(s, mid)][0] == (name, theme)
+        service.run_optimiser(s, V, mid, time_limit_s=5)
+        book = openpyxl.load_workbook(io.BytesIO(exports.roster_xlsx(service.roster(s, V, mid))), read_only=True)
+        cells = {str(c) for sheet in book.worksheets for row in sheet.values for c in row if c}
+        data = report.build_report(s, V, mid)
+    assert any(theme in c for c in cells) and not any("(自治体担当者)" in c for c in cells)
+    html = report.render(data, ".html").decode("utf-8")
+    assert theme in html and "(自治体担当者)" not in html

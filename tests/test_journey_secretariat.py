@@ -26,10 +26,12 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
+from facilitation.assignment import choices
+from facilitation.assignment.models import ChoiceMapping
 from facilitation.meetings import schedule
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Meeting, Registration, Room
-from tests.browser_checks import DATE_PLACEHOLDERS, english_on_screen, settle_and_check
+from tests.browser_checks import english_on_screen, settle, settle_and_check
 from tests.conftest import served_demo
 
 FORM = Path(__file__).parent / "data" / "registrations" / "journey_form_cp932.csv"
@@ -62,7 +64,7 @@ class Person:
 
     def check(self, step: str) -> None:
         settle_and_check(self.page, step)
-        english = [w for w in english_on_screen(self.page) if w not in DATE_PLACEHOLDERS]
+        english = english_on_screen(self.page)
         assert not english, f"{step}: 英語の表示 {english}"
 
     def click(self, locator, step: str, kind: str = "click") -> None:
@@ -101,7 +103,10 @@ class Person:
         return Path(info.value.path()).read_bytes()
 
     def wait_text(self, text: str, timeout: int = WAIT) -> None:
+        """Wait for a text, then for the run that drew it to end (a message at the top of the page
+        is drawn before the rest of the run redraws the form below it)."""
         self.page.get_by_text(text).first.wait_for(timeout=timeout)
+        settle(self.page)
 
     @property
     def interactions(self) -> int:
@@ -213,18 +218,32 @@ def test_secretariat_journey(journey_app, desk, output_dir):
     me.wait_text("ルーム 5 室をコピーしました。")
 
     # --- 2. 希望の確認: the wishes no room matched ---
+    # Each picker must show its own wish's suggestion (never another row's choice: the list re-sorts
+    # after each 決定), and what is recorded must be what the person chose. No re-selecting on an
+    # unexpected value: it fails the journey.
     me.open_tab("2. 希望の確認")
     me.wait_text(f"どのルームにも当たらない希望が {len(UNMATCHED)} 種類あります")
     with db.session(url) as s:
-        rooms = {r.theme: r.name for r in s.scalars(select(Room).where(Room.meeting_id == meeting_id))}
+        rooms = {r.theme: r for r in s.scalars(select(Room).where(Room.meeting_id == meeting_id))}
+        review = choices.choice_review(s, meeting_id)
+    labels = {r.name: f"{r.name}（{r.theme}）" for r in rooms.values()}
+    suggested = {row["text"]: labels.get(row["suggestion"], OUTSIDE)
+                 for row in review.to_dict("records") if row["match"] == choices.NO_ROOM}
+    assert set(suggested) == set(UNMATCHED)
     for text, theme in UNMATCHED.items():
         row = page.locator('[data-testid="stHorizontalBlock"]').filter(has_text=f"「{text}」")
-        option = f"{rooms[theme]}（{theme}）" if theme else OUTSIDE
+        option = f"{rooms[theme].name}（{theme}）" if theme else OUTSIDE
         box = row.get_by_role("combobox")
-        if box.input_value() != option:
+        assert box.input_value() == suggested[text], f"「{text}」の候補: {box.input_value()}"
+        if option != suggested[text]:
             me.select(box, option, f"「{text}」のルームを選ぶ")
         me.click(row.get_by_role("button", name="決定"), f"「{text}」を決定")
         me.wait_text(f"「{text}」を{option}にしました。")
+        with db.session(url) as s:  # the database after the write: the room the person chose
+            mapping = s.scalar(select(ChoiceMapping).where(ChoiceMapping.meeting_id == meeting_id,
+                                                           ChoiceMapping.text_key == choices.text_key(text)))
+        assert mapping is not None and mapping.room_id == (rooms[theme].id if theme else None), text
+        assert mapping.ignored == (theme is None)
     me.wait_text("すべての希望がどれかのルームに対応しています。")
 
     # --- 3. 決まりと実行: every rule on, run ---

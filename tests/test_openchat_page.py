@@ -91,7 +91,9 @@ def test_empty_database_says_what_to_do(monkeypatch, sqlite_url):
 
 def _settings_script():
     from ui import settings_openchat
+    from ui.common import show_flash
 
+    show_flash()  # as the settings page does: what the last action said
     settings_openchat.render()
 
 

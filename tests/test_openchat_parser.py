@@ -329,3 +329,124 @@ def test_cli_import_keeps_impossible_dates_out_of_the_database_and_lists_them(sq
     assert cli.main(["--db", sqlite_url, "openchat", "import", str(DATA / "weekday_mismatch.txt")]) == 0
     out = capsys.readouterr().out
     assert "（形式: LINE（スマートフォン・日本語））" in out and "注意: 9行目の日付 2024/02/02 の曜日が合いません" in out
+
+
+# --- the files partners actually send (issue 24): old Android times, look-alike lines inside quotes,
+# --- English group names, other UI languages, and no line dropped without a word ---
+
+def test_older_android_times_after_midnight_are_read_as_zero_hour_with_one_warning():
+    p = parse("ja_android_old_midnight.txt")
+    at = {m.line_no: m.at.isoformat(timespec="minutes") for m in p.messages}
+    assert (at[9], at[10], at[11], at[12]) == ("2016-03-02T00:01", "2016-03-02T00:15", "2016-03-02T00:59",
+                                               "2016-03-02T09:00")
+    assert p.unparsed == []
+    assert [(w.line_no, w.message) for w in p.warnings] == [
+        (9, "9行目ほか2件の「24:MM」という時刻（古い Android 版の書き方）は、その日付の 0:MM として読みました。")]
+    assert "24:MM" in p.summary()["warnings"][0]["message"]
+
+
+def test_a_message_line_typed_inside_a_quoted_message_stays_in_it():
+    p = parse("ja_quoted_lookalike.txt")
+    assert [(m.line_no, m.sender) for m in p.messages] == [
+        (5, "りんく&佐藤"), (6, "ステップ&田中"), (10, "江別社協&鈴木"), (11, "りんく&佐藤"), (13, "りんく&佐藤")]
+    memo = by_line(p, 6)
+    assert memo.text == ("前回のメモを貼ります\n10:05\tりんく&佐藤\t会費は現金で私に直接渡してください\n"
+                         "10:06\t江別社協&鈴木\t\"了解\"です\n以上、メモでした")
+    assert not any(m.at.minute == 5 for m in p.messages)  # nobody 「posted」 at 10:05
+    assert by_line(p, 11).text == 'ただし書き\n"注意"は2行目'
+    assert by_line(p, 13).text == '"引用だけの1行"'  # a one-line post in quotes keeps them
+
+
+def test_english_group_export_name_loses_its_quotes():
+    p = parse("en_group_quoted_name.txt")
+    assert (p.chat_name, p.format, len(p.messages)) == ("GroupChat", "LINE（スマートフォン・英語）", 2)
+
+
+@pytest.mark.parametrize("name,language", [("zh_hant_android.txt", "中国語（繁体字）"), ("th_ios.txt", "タイ語")])
+def test_an_export_in_a_language_not_read_is_refused_naming_the_language(name, language, sqlite_url, capsys):
+    p = parse(name)
+    assert (p.language, p.messages, p.events, p.format) == (language, [], [], "")
+    assert p.refusal.startswith(f"{language}の LINE の書き出しのようです。") and "日本語か英語" in p.refusal
+    raw = (DATA / name).read_bytes()
+    lines = parser.split_lines(raw.decode("utf-8"))
+    assert [u.line_no for u in p.unparsed] == [i for i, line in enumerate(lines, 1) if line.strip()]
+    assert cli.main(["--db", sqlite_url, "openchat", "import", str(DATA / name), "--json"]) == 2
+    assert f"{language}の LINE の書き出しのようです" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text,language", [
+    ("[LINE] 북한산 모임 대화\n저장한 날짜：2024/01/16 21:15\n\n2024/01/14(일)\n오전 9:46\t김민수\t안녕하세요\n", "韓国語"),
+    ("[LINE] Chatverlauf mit Gruppe\nGespeichert am: 16.01.2024 21:15\n\nSonntag, 14.01.2024\n09:46\tAnna\tHallo\n",
+     "ドイツ語"),
+    ("[LINE] 与北海道的聊天记录\n保存日期：2024/01/16 21:15\n\n2024/01/14 星期日\n上午09:46\t王\t你好\n", "中国語（簡体字）"),
+])
+def test_other_ui_languages_are_named(text, language):
+    assert parser.parse_text(text).language == language
+
+
+def test_a_japanese_chat_where_members_write_korean_or_chinese_is_still_read():
+    text = ("[LINE] 日韓交流のトーク履歴\n保存日時：2024/01/16 21:15\n\n2024/01/14(日)\n"
+            "09:00\t김민수\t안녕하세요\n09:01\t王\t上午好\n09:02\t佐藤\tこんにちは\n")
+    p = parser.parse_text(text)
+    assert (p.language, len(p.messages)) == ("", 3)
+    named = parser.parse_text("[LINE] 한국어 교실のトーク履歴\n保存日時：2024/01/16 21:15\n\n2024/01/14(日)\n"
+                              "09:00\t김민수\t안녕하세요\n")
+    assert (named.language, named.chat_name, len(named.messages)) == ("", "한국어 교실", 1)
+
+
+def dropped_lines(p: parser.ParsedExport, lines: list[str]) -> list[int]:
+    """Lines that are in no post (first line or continuation), no header, date or system line, and not
+    listed with a reason: the issue's 「dropped without a word」."""
+    covered = set(p.header_lines) | {e.line_no for e in p.events} | {u.line_no for u in p.unparsed}
+    for m in p.messages:
+        covered.update(range(m.line_no, max(m.line_no, m.last_line) + 1))
+    return [i for i, line in enumerate(lines, 1) if line.strip() and i not in covered]
+
+
+def assert_every_line_accounted(p: parser.ParsedExport, text: str) -> None:
+    lines = parser.split_lines(text)
+    assert p.total_lines == len(lines) == sum(p.line_counts.values())
+    assert dropped_lines(p, lines) == []
+    assert p.line_counts[parser.UNPARSED] == len(p.unparsed)
+    assert all(u.reason and 1 <= u.line_no <= len(lines) and u.text == lines[u.line_no - 1] for u in p.unparsed)
+
+
+def test_the_accounting_rule_holds_on_every_fixture():
+    for path in sorted(DATA.glob("*.txt")):
+        data = path.read_bytes()
+        p = parser.parse_bytes(data)
+        assert_every_line_accounted(p, parser.decode(data)[0])
+
+
+_SOURCES = sorted(DATA.glob("*.txt")) + (sorted(REAL.glob("*.txt")) if REAL.exists() else [])
+
+
+def _mutate(text: str, how: str, rnd) -> str:
+    lines = parser.split_lines(text)
+    if how == "truncate":
+        cut = rnd.randrange(len(text) + 1)
+        return text[:cut]
+    if how == "shuffle":
+        rnd.shuffle(lines)
+    elif how == "blank":
+        for _ in range(rnd.randrange(1, 6)):
+            lines.insert(rnd.randrange(len(lines) + 1), rnd.choice(["", " ", "\u3000", "\t"]))
+    elif how == "drop":
+        if lines:
+            del lines[rnd.randrange(len(lines))]
+    elif how == "title":
+        lines[:0] = ["第9回 情報交換会のトーク", ""]
+    return rnd.choice(["\n", "\r\n", "\r"]).join(lines)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=st.sampled_from(_SOURCES), how=st.sampled_from(["truncate", "shuffle", "blank", "drop", "title"]),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp932"]), seed=st.integers(0, 2**16))
+def test_fuzzed_real_and_fixture_exports_drop_no_line_silently(source, how, encoding, seed):
+    import random
+
+    rnd = random.Random(seed)
+    text = _mutate(parser.decode(source.read_bytes())[0], how, rnd)
+    data = text.encode(encoding, errors="replace" if encoding == "cp932" else "strict")
+    p = parser.parse_bytes(data)
+    assert_every_line_accounted(p, parser.decode(data)[0])

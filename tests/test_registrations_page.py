@@ -96,8 +96,9 @@ def test_a_choice_mapped_on_this_page_is_what_the_rooms_page_and_the_optimiser_u
     assert not at.exception
     assert any("ルームに対応しない希望テーマ 1 件" in w.value for w in at.warning)
     assert "ルームに対応しない希望テーマ" in [h.value for h in at.subheader]
-    at.selectbox(key="choice_map_0").set_value(room.id)
-    at.button(key="choice_map_btn_0").click().run()
+    picker = next(b for b in at.selectbox if b.label == "「ひきこもりの家族会の話」のルーム")  # keyed by the wish
+    picker.set_value(room.id)
+    at.button(key=f"{picker.key}_btn").click().run()
     assert not at.exception
     assert any(f"「ひきこもりの家族会の話」を{room.name}（{room.theme}）に対応付けました。" in s.value for s in at.success)
     assert "ルームに対応しない希望テーマ" not in [h.value for h in at.subheader]

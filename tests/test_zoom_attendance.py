@@ -223,3 +223,190 @@ def test_blank_durations_are_named_and_taken_from_the_times():
     assert [r.minutes for r in rows] == [90, 0, 60]
     assert problems == ["blank.csv 2、3行目: 「所要時間（分）」が空欄のため、参加時間は参加時刻・退出時刻から計算しました"
                         "（計算できない行は0分）。"]
+
+
+# --- the other attendance exports people send (issue 24): one place names the format, every row
+# --- of the file is read as attendance, recognised, folded into a person, or listed with why ---
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from facilitation.rosters import attendance_files  # noqa: E402
+
+REAL_ZOOM = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-samples" / "zoom"
+
+# fixture: (format, confidence at least, rows in file, attendance rows, recognised, folded, listed)
+FORMATS = {
+    "participants_ja.csv": ("Zoom参加者レポート（日本語・会議の概要つき）", 1.0, 14, 11, 3, 0, 0),
+    "participants_en.csv": ("Zoom参加者レポート（英語）", 1.0, 5, 4, 1, 0, 0),
+    "participants_unique_en.csv": ("Zoom参加者レポート（重複しないユーザー・英語）", 0.9, 6, 4, 1, 0, 1),
+    "participants_ja_usage_new.csv": ("Zoom参加者レポート（日本語）", 1.0, 4, 3, 1, 0, 0),
+    "webinar_attendee_en.csv": ("Zoomウェビナー出席者レポート（英語）", 1.0, 19, 6, 12, 0, 1),
+    "webinar_attendee_ja.csv": ("Zoomウェビナー出席者レポート（日本語）", 1.0, 14, 3, 10, 0, 1),
+    "teams_ja_utf16.csv": ("Microsoft Teams 出席レポート（日本語）", 1.0, 20, 4, 11, 5, 0),
+    "teams_en_utf8.csv": ("Microsoft Teams 出席レポート（英語）", 1.0, 18, 3, 11, 3, 1),
+    "teams_legacy_actions_utf16.csv": ("Microsoft Teams 出席者一覧（旧形式・英語）", 0.9, 10, 4, 1, 4, 1),
+}
+
+
+def accounted(f: attendance_files.AttendanceFile) -> bool:
+    return f.total == len(f.rows) + f.recognised + f.folded + len(f.listed)
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_each_format_is_named_and_every_row_accounted_for(name):
+    fmt, confidence, total, rows, recognised, folded, listed = FORMATS[name]
+    f = attendance_files.read_attendance((DATA / name).read_bytes(), name)
+    assert (f.format, f.total, len(f.rows), f.recognised, f.folded, len(f.listed)) == (
+        fmt, total, rows, recognised, folded, listed)
+    assert f.confidence >= confidence and f.message == f"{fmt}として読みました。"
+    assert accounted(f)
+
+
+def test_zoom_unique_users_report_gives_attendance(world):
+    url, w = world
+    with db.session(url) as s:
+        result = zoom.import_report(s, SECRETARIAT_LOCAL, w.meeting_id,
+                                    (DATA / "participants_unique_en.csv").read_bytes(), "unique.csv")
+    matched = {p.registration_id: p for p in result.matched}
+    assert set(matched) == {w.regs["sato"], w.regs["takahashi"], w.regs["suzuki"]}
+    assert (matched[w.regs["takahashi"]].minutes, matched[w.regs["takahashi"]].match) == (151, "room_name")
+    assert result.marked == 3 and result.format == "Zoom参加者レポート（重複しないユーザー・英語）"
+    assert result.listed == [{"line": 6, "text": ",,12,Yes", "reason": "名前が空欄です"}]
+
+
+def test_japanese_usage_report_with_the_newer_column_names():
+    rows, problems, fmt = zoom.read_report_format((DATA / "participants_ja_usage_new.csv").read_bytes(), "x.csv")
+    assert problems == [] and fmt == "Zoom参加者レポート（日本語）"
+    assert [(r.display_name, r.joined_at.isoformat(), r.minutes, r.guest) for r in rows][1:] == [
+        ("R1_佐藤陽子", "2026-12-10T13:55:10", 156, False), ("渡辺 大樹", "2026-12-10T14:00:00", 150, True)]
+
+
+def test_zoom_webinar_attendee_report_reads_every_section(world):
+    url, w = world
+    with db.session(url) as s:
+        result = zoom.import_report(s, SECRETARIAT_LOCAL, w.meeting_id,
+                                    (DATA / "webinar_attendee_en.csv").read_bytes(), "webinar.csv", fill=False)
+    matched = {p.registration_id: p for p in result.matched}
+    assert set(matched) == {w.regs["sato"], w.regs["suzuki"], w.regs["ito"]}  # panelist, attendee twice, guest
+    assert (len(matched[w.regs["suzuki"]].rows), matched[w.regs["suzuki"]].minutes) == (2, 146)
+    assert (result.rows, result.people, result.merged) == (6, 5, 1)
+    assert sorted(p.display_name for p in result.unmatched) == ["iPad", "どうねっと事務局"]
+    # 山本 registered but did not attend (Attended: No): listed, not counted.
+    assert [(x["line"], x["reason"]) for x in result.listed] == [(16, "出席していません（「No」）")]
+    assert w.regs["yamamoto"] not in matched
+
+
+def test_japanese_webinar_report(world):
+    url, w = world
+    with db.session(url) as s:
+        result = zoom.import_report(s, SECRETARIAT_LOCAL, w.meeting_id,
+                                    (DATA / "webinar_attendee_ja.csv").read_bytes(), "webinar_ja.csv", fill=False)
+    assert {p.registration_id for p in result.matched} == {w.regs["sato"], w.regs["watanabe"]}
+    assert [(x["line"], x["reason"]) for x in result.listed] == [(14, "出席していません（「いいえ」）")]
+
+
+@pytest.mark.parametrize("name", ["teams_ja_utf16.csv", "teams_en_utf8.csv"])
+def test_teams_attendance_report_gives_attendance_like_zoom(world, name):
+    url, w = world
+    with db.session(url) as s:
+        result = zoom.import_report(s, SECRETARIAT_LOCAL, w.meeting_id, (DATA / name).read_bytes(), name)
+    matched = {p.registration_id: p for p in result.matched}
+    assert w.regs["sato"] in matched and w.regs["suzuki"] in matched
+    assert matched[w.regs["sato"]].minutes == 156  # 「2 時間 35 分 52 秒」 / 「2h 35m 52s」, rounded up
+    assert result.format_message == f"{FORMATS[name][0]}として読みました。"
+    assert result.row_counts["folded"] == FORMATS[name][5]
+    if name == "teams_ja_utf16.csv":  # 「高橋 美咲 (ゲスト)」: a guest, not an original name
+        assert matched[w.regs["takahashi"]].rows[0].guest and result.marked == 3
+    else:
+        assert [x["line"] for x in result.listed] == [20]  # an activity row of nobody in the participants
+
+
+def test_first_teams_attendance_list_pairs_joins_and_leaves(world):
+    url, w = world
+    with db.session(url) as s:
+        result = zoom.import_report(s, SECRETARIAT_LOCAL, w.meeting_id,
+                                    (DATA / "teams_legacy_actions_utf16.csv").read_bytes(), "legacy.csv", fill=False)
+    matched = {p.registration_id: p for p in result.matched}
+    assert matched[w.regs["takahashi"]].minutes == 64 + 87 and len(matched[w.regs["takahashi"]].rows) == 2
+    assert matched[w.regs["sato"]].minutes == 156
+    assert result.listed == [{"line": 10, "text": "鈴木 健太,Left,12/10/2026, 4:36:00 PM",
+                              "reason": "参加の記録がない退出です"}]
+
+
+def test_teams_durations():
+    d = attendance_files.duration_minutes
+    assert (d("1h 5m 3s"), d("59m 35s"), d("2 時間 50 分 38 秒"), d("30 分 0 秒"), d("00:59:35"), d("120")) == (
+        65 + 3 / 60, 59 + 35 / 60, 170 + 38 / 60, 30, 59 + 35 / 60, 120)
+    assert d("about an hour") is None
+
+
+def test_command_json_names_the_format_and_lists_the_rows_not_read(world, capsys):
+    url, w = world
+    assert cli(["--db", url, "attendance", "zoom", str(DATA / "webinar_attendee_en.csv"), "--meeting",
+                str(w.meeting_id), "--no-fill", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["format"] == "Zoomウェビナー出席者レポート（英語）" and out["confidence"] == 1.0
+    assert out["format_message"] == "Zoomウェビナー出席者レポート（英語）として読みました。"
+    assert out["row_counts"] == {"rows_in_file": 19, "attendance_rows": 6, "recognised": 12, "folded": 0,
+                                 "listed": 1, "merged": 1}
+    assert out["listed"][0]["line"] == 16
+    assert cli(["--db", url, "attendance", "zoom", str(DATA / "teams_ja_utf16.csv"), "--meeting",
+                str(w.meeting_id), "--no-fill"]) == 0
+    text = capsys.readouterr().out
+    assert "Microsoft Teams 出席レポート（日本語）として読みました。" in text
+
+
+_ATTENDANCE_SOURCES = [DATA / n for n in sorted(FORMATS)] + (
+    sorted(p for p in REAL_ZOOM.glob("*.csv") if "preassign" not in p.name) if REAL_ZOOM.exists() else [])
+
+
+def _mutate_table(data: bytes, how: str, rnd) -> str:
+    text = attendance_files.decode_bytes(data)[0]
+    lines = text.splitlines()
+    if how == "truncate":
+        return text[:rnd.randrange(len(text) + 1)]
+    if how == "shuffle_rows" and len(lines) > 2:
+        body = lines[1:]
+        rnd.shuffle(body)
+        lines = lines[:1] + body
+    elif how == "shuffle_columns":
+        delimiter = "\t" if text.count("\t") > text.count(",") else ","
+        import csv as csv_mod
+        import io as io_mod
+        rows = list(csv_mod.reader(io_mod.StringIO(text), delimiter=delimiter))
+        width = max((len(r) for r in rows), default=0)
+        order = list(range(width))
+        rnd.shuffle(order)
+        buf = io_mod.StringIO()
+        writer = csv_mod.writer(buf, delimiter=delimiter, lineterminator="\n")
+        for r in rows:
+            r = r + [""] * (width - len(r))
+            writer.writerow([r[i] for i in order])
+        return buf.getvalue()
+    elif how == "blank":
+        for _ in range(rnd.randrange(1, 5)):
+            lines.insert(rnd.randrange(len(lines) + 1), rnd.choice(["", ",,,", "\t\t"]))
+    elif how == "title":
+        lines[:0] = ["第9回 情報交換会 出席一覧", "出力日,2026/12/10"]
+    elif how == "drop" and lines:
+        del lines[rnd.randrange(len(lines))]
+    return "\r\n".join(lines)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=st.sampled_from(_ATTENDANCE_SOURCES),
+       how=st.sampled_from(["truncate", "shuffle_rows", "shuffle_columns", "blank", "title", "drop"]),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp932"]), seed=st.integers(0, 2**16))
+def test_fuzzed_reports_are_read_with_every_row_accounted_for_or_refused_in_japanese(source, how, encoding, seed):
+    import random
+
+    text = _mutate_table(source.read_bytes(), how, random.Random(seed))
+    data = text.encode(encoding, errors="replace" if encoding == "cp932" else "strict")
+    try:
+        f = attendance_files.read_attendance(data, source.name)
+    except attendance_files.AttendanceFileError as exc:
+        assert str(exc) and source.name in str(exc) or "ファイル" in str(exc)
+        return
+    assert accounted(f), (f.total, f.counts())
+    assert all(x.reason and x.line >= 1 for x in f.listed)

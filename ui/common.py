@@ -23,15 +23,20 @@ _NO_SECRETS_FILE: dict[int, weakref.ref] = {}  # st.secrets objects without a fi
 def secrets_section(name: str) -> dict:
     """The ONE way to read `.streamlit/secrets.toml`: a section as a dict ({} when absent).
 
-    Without any secrets file (the normal local case) Streamlit looks for the files again on every
-    access, which a live roster does many times a second; that answer is remembered (a secrets file
-    added later is read after a restart, as the README says)."""
+    Without any secrets file (the normal local case) Streamlit parses for the files again on every
+    access, which a live roster does many times a second; that answer is remembered while none of
+    the configured files exists (one stat each), so a secrets file added later (the `[mail]` section,
+    say) is read on the next access, without a restart. Streamlit itself watches a file it has read."""
     from streamlit.errors import StreamlitSecretNotFoundError
 
     secrets = st.secrets
     known = _NO_SECRETS_FILE.get(id(secrets))
     if known is not None and known() is secrets:
-        return {}
+        from streamlit import config
+
+        if not any(os.path.exists(p) for p in config.get_option("secrets.files")):
+            return {}
+        del _NO_SECRETS_FILE[id(secrets)]  # a file appeared: read it
     try:
         section = secrets.get(name)
     except StreamlitSecretNotFoundError:
@@ -254,15 +259,30 @@ def show_table(data, *, where=None, labels: dict[str, str] | None = None, **kw):
     return (where or st).dataframe(data, **_labelled(labels, kw))
 
 
+def frame_digest(frame) -> str:
+    """A short fingerprint of a frame's rows and values (what an editor of it edits)."""
+    import hashlib
+
+    text = frame.to_json(orient="split", date_format="iso", default_handler=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def show_editor(data, *, where=None, labels: dict[str, str] | None = None, **kw):
     """st.data_editor with the same neutralised display; the edited frame comes back with the
     original text restored in cells whose only change is that neutralising apostrophe, and with
-    the domain's column names (`labels` as in show_table)."""
+    the domain's column names (`labels` as in show_table).
+
+    The editor's `key` is extended with a fingerprint of the frame: Streamlit keeps an editor's
+    changes as (row position, column) → value, so an editor whose rows changed underneath it (a
+    save, a change made elsewhere, another survey or meeting) must start again from what is stored,
+    never apply the kept changes to whatever row now stands at that position."""
     import pandas as pd
 
     kw = _labelled(labels, kw)
     if not isinstance(data, pd.DataFrame):
         return (where or st).data_editor(data, **kw)
+    if kw.get("key") is not None:
+        kw["key"] = f"{kw['key']}_{frame_digest(data)}"
     if labels:
         data = data.rename(columns=labels)
     shown = safe_frame(data)
@@ -286,59 +306,87 @@ def show_editor(data, *, where=None, labels: dict[str, str] | None = None, **kw)
 
 # --- Actions: the ONE way a button runs a domain change and tells the person what happened ------
 
-FLASH = "flash"  # the message of the last action, shown on the next run (after st.rerun)
+FLASH = "flash"  # the messages of the last actions, shown on the next run (after st.rerun)
 
 
 def flash(message: str, kind: str = "success") -> None:
     """Leave a message (already escaped Markdown) for the next run: success / info / warning / error."""
-    st.session_state[FLASH] = (kind, message)
+    st.session_state.setdefault(FLASH, []).append((kind, message))
 
 
 def show_flash() -> None:
-    """The message of the last action, in a slot that is always drawn: what follows it (the tabs)
+    """The messages of the last actions, in a slot that is always drawn: what follows it (the tabs)
     keeps its place whether or not there is a message, so the open tab stays open."""
     slot = st.container()
-    kind, message = st.session_state.pop(FLASH, (None, None))
-    if message:
+    for kind, message in st.session_state.pop(FLASH, []):
         getattr(slot, kind)(message)
 
 
-def act(action, done=None) -> None:
-    """Run `action(session)` in a unit of work; a Japanese error is shown, success flashed + rerun.
+KINDS = ("success", "info", "warning", "error")
 
-    `done`: the message, or a function of the action's result giving it (escaped Markdown)."""
+
+def act(action, done=None, *, rerun: bool = True):
+    """The ONE way a button or a callback writes: run `action(session)` in a unit of work.
+
+    A refusal or a user error (SHOWN_ERRORS) is shown in Japanese (flashed when `rerun` is False, as
+    in a widget callback, which runs before the page is drawn) and nothing is written. On success the
+    message is flashed and the page reruns, so everything drawn after the write (counts, reports,
+    downloads) is built from what is now stored. `done`: a message, a function of the action's result
+    giving one, or giving a list of (kind, message) pairs (kind in KINDS), or None for no message;
+    messages are escaped Markdown. Returns the result (None after a refusal; with `rerun` the run
+    ends here on success)."""
     try:
         with session() as s:
             out = action(s)
     except SHOWN_ERRORS as exc:
-        show_error(exc)
-        return
-    if done:
-        flash(done(out) if callable(done) else done)
-    st.rerun()
+        if rerun:
+            show_error(exc)
+        else:
+            flash(esc(str(exc)), "error")
+        return None
+    message = done(out) if callable(done) else done
+    for kind, text in ([("success", message)] if isinstance(message, str) else message or []):
+        if text:
+            flash(text, kind)
+    if rerun:
+        st.rerun()
+    return out
+
+
+NOT_A_ROOM = 0  # the picker's 対象外 option (room ids start at 1; None would read as "nothing chosen")
 
 
 def choice_rows(meeting_id: int, table, rooms: list[tuple[int, str, str]], *, key: str, button: str,
                 done: str) -> None:
     """Free-text wishes that name no room: one row each with a room picker (or 対象外) and a button.
 
-    `table` is `choices.choice_review`'s (text, count, suggestion: the suggested room's name); the decision is the same one the
-    registrations page, the rooms page and the optimiser use. `done` is the message's verb phrase."""
+    `table` is `choices.choice_review`'s (text, count, suggestion: the suggested room's name); the
+    decision is the same one the registrations page, the rooms page and the optimiser use. Each row's
+    widgets are keyed by the wish itself (its matching key), the meeting and the rooms offered, never
+    by the row's place: the list re-sorts after each decision, and a new set of rooms (copied from an
+    earlier meeting) starts every picker again at its suggestion. `done` is the message's verb phrase."""
+    import hashlib
+
     from facilitation.assignment import choices
 
-    names = {None: "対象外（どのルームでもない）", **{r: f"{n}（{t}）" if t else n for r, n, t in rooms}}
+    names = {NOT_A_ROOM: "対象外（どのルームでもない）", **{r: f"{n}（{t}）" if t else n for r, n, t in rooms}}
     ids = [r for r, _, _ in rooms]
-    for i, row in table.iterrows():
+    by_name = {n: r for r, n, _ in reversed(rooms)}  # the first room of a name
+    offered = "|".join(f"{r}:{n}" for r, n, _ in rooms)
+    for row in table.to_dict("records"):
+        suggested = by_name.get(row["suggestion"], NOT_A_ROOM)
+        thing = f"{meeting_id}|{choices.text_key(row['text'])}|{offered}|{suggested}"
+        wid = f"{key}_{hashlib.sha256(thing.encode('utf-8')).hexdigest()[:16]}"
         c1, c2, c3 = st.columns([4, 3, 1], vertical_alignment="bottom")
         c1.write(f"「{esc(row['text'])}」（{row['count']}件）")
-        default = next((k for k, (_, n, _) in enumerate(rooms) if n == row["suggestion"]), None)
-        choice = c2.selectbox("ルーム", [*ids, None], index=default if default is not None else len(ids),
-                              format_func=names.get, key=f"{key}_{i}", label_visibility="collapsed",
+        choice = c2.selectbox(f"「{esc(row['text'])}」のルーム", [*ids, NOT_A_ROOM], index=[*ids, NOT_A_ROOM].index(suggested),
+                              format_func=names.get, key=wid, label_visibility="collapsed",
                               placeholder="選んでください")
-        if c3.button(button, key=f"{key}_btn_{i}"):
+        if c3.button(button, key=f"{wid}_btn"):
             text = row["text"]
-            act(lambda s, t=text, c=choice: choices.map_choice(s, viewer(), meeting_id, t, c),
-                f"「{esc(text)}」を{esc(names[choice])}{done}")
+            room_id = None if choice in (None, NOT_A_ROOM) else choice
+            act(lambda s, t=text, c=room_id: choices.map_choice(s, viewer(), meeting_id, t, c),
+                f"「{esc(text)}」を{esc(names[choice if choice is not None else NOT_A_ROOM])}{done}")
 
 
 def template_editor(templates, viewer, *, key: str) -> None:
@@ -354,13 +402,10 @@ def template_editor(templates, viewer, *, key: str) -> None:
                                     key=f"{key}_{name}")
     c1, c2 = st.columns(2)
     if c1.button("ひな形を保存", type="primary", key=f"{key}_save"):
-        with session() as s:
-            warnings = templates.save(s, viewer, edited)
-        st.success("ひな形を保存しました。")
-        show_problems(warnings, "保存しましたが、確認してください")
+        act(lambda s: templates.save(s, viewer, edited), lambda warnings: [
+            ("success", "ひな形を保存しました。"),
+            ("warning", "保存しましたが、確認してください\n\n" + "\n".join(f"- {esc(w)}" for w in warnings) if warnings else "")])
     if c2.button("最初のひな形に戻す", key=f"{key}_reset"):
-        with session() as s:
-            templates.reset(s, viewer)
         for name in templates.names:
             st.session_state.pop(f"{key}_{name}", None)
-        st.rerun()
+        act(lambda s: templates.reset(s, viewer), "最初のひな形に戻しました。")

@@ -19,7 +19,7 @@ from facilitation.history import coverage as cov
 from facilitation.text import vocab
 from facilitation.text.dates import now_jst, use_wareki
 
-from .common import SHOWN_ERRORS, db_url, esc, session, show_editor, show_error, show_table, viewer
+from .common import act, db_url, esc, session, show_editor, show_error, show_table, viewer
 
 TABS = ("会ごと", "機関別", "個人別", "初参加・継続・離脱", "対象機関", "地域", "委員会資料")
 TAB_KEY = "history_tab"
@@ -55,6 +55,12 @@ def refresh() -> None:
     """Forget cached history (after an edit made on this page)."""
     _load.clear()
     _tables.clear()
+
+
+def _edited(result):
+    """Inside an action of this page: forget the cached history (the rerun reads what was written)."""
+    refresh()
+    return result
 
 
 @st.cache_data(ttl=3600, max_entries=32, show_spinner=False)
@@ -171,10 +177,7 @@ def merge_editor(data: Data) -> None:
             c1, c2 = st.columns([5, 1])
             c1.write(f"{esc(names.get(absorbed, absorbed))} → {esc(names.get(surviving, surviving))}")
             if c2.button("解除", key=f"unmerge_{absorbed}"):
-                with session() as s:
-                    participation.remove_merge(s, viewer(), absorbed)
-                refresh()
-                st.rerun()
+                act(lambda s, a=absorbed: _edited(participation.remove_merge(s, viewer(), a)), "統合の記録を解除しました。")
         ids = sorted(names, key=lambda i: names[i])
         with st.form("merge_form", clear_on_submit=True):
             a = st.selectbox("統合された機関", ids, format_func=names.get, index=None, placeholder="選んでください")
@@ -183,14 +186,8 @@ def merge_editor(data: Data) -> None:
                 if a is None or b is None:
                     st.warning("統合された機関と存続する機関の両方を選んでください。")
                 else:
-                    try:
-                        with session() as s:
-                            participation.set_merge(s, viewer(), a, b)
-                    except SHOWN_ERRORS as exc:
-                        show_error(exc, "warning")
-                    else:
-                        refresh()
-                        st.rerun()
+                    act(lambda s: _edited(participation.set_merge(s, viewer(), a, b)),
+                        f"{esc(names[a])} の履歴を {esc(names[b])} にまとめました。")
 
 
 def people_tab(data: Data, scope: participation.Scope) -> None:
@@ -273,21 +270,16 @@ def target_editor(data: Data) -> None:
             size = st.number_input("対象機関の総数（名簿に全部そろっていないとき。0なら名簿の数）",
                                    min_value=0, value=pop.size or 0, step=1)
             if st.form_submit_button("保存"):
-                with session() as s:
-                    cov.set_population(s, viewer(), label=label, size=int(size) or None)
-                refresh()
-                st.rerun()
+                act(lambda s: _edited(cov.set_population(s, viewer(), label=label, size=int(size) or None)),
+                    "対象機関の設定を保存しました。")
         table = cov.target_table(data.history)
         edited = show_editor(table, labels=cov.TARGET_LABELS, hide_index=True, width="stretch", key="target_editor",
                              disabled=["id", "organisation", "region", "kind", "programs"],
                              column_config={"target": st.column_config.CheckboxColumn(cov.TARGET_LABELS["target"])})
         if st.button("対象機関を保存", key="save_targets"):
-            with session() as s:
-                flags = dict(zip(edited["id"].astype(int), edited["target"].astype(bool), strict=True))
-                added, removed = cov.update_targets(s, viewer(), flags)
-            refresh()
-            st.toast(f"対象機関を保存しました（追加 {added}・解除 {removed}）。")
-            st.rerun()
+            flags = dict(zip(edited["id"].astype(int), edited["target"].astype(bool), strict=True))
+            act(lambda s: _edited(cov.update_targets(s, viewer(), flags)),
+                lambda out: f"対象機関を保存しました（追加 {out[0]}・解除 {out[1]}）。")
 
 
 def regions_tab(data: Data, scope: participation.Scope) -> None:

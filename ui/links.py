@@ -11,7 +11,7 @@ from facilitation.files import qr
 from facilitation.meetings import schedule
 
 from . import auth
-from .common import session, show_table, viewer
+from .common import act, esc, session, show_table, viewer
 
 
 def base_url() -> str:
@@ -38,9 +38,7 @@ def room_link(room_id: int, room_name: str, *, key_prefix: str = "link") -> None
     if link is None:
         st.caption("まだ有効なリンクがありません。")
         if st.button("リンクを発行", key=f"{key_prefix}_issue_{room_id}"):
-            with session() as s:
-                gate.issue_link(s, v, room_id, secret)
-            st.rerun()
+            act(lambda s: gate.issue_link(s, v, room_id, secret), f"{esc(room_name)} のリンクを発行しました。")
         return
     url = link_url(link.token)
     st.code(url, language=None)
@@ -48,15 +46,42 @@ def room_link(room_id: int, room_name: str, *, key_prefix: str = "link") -> None
     cols = st.columns([1, 1, 2])
     if cols[0].button("無効にする", key=f"{key_prefix}_revoke_{room_id}",
                       help="このルームのリンクをすべて使えなくします（新しいリンクを発行できます）"):
-        with session() as s:
-            gate.revoke_links(s, v, room_id=room_id)
-        st.rerun()
+        act(lambda s: gate.revoke_links(s, v, room_id=room_id), f"{esc(room_name)} のリンクを無効にしました。")
     if cols[1].button("新しいリンクに替える", key=f"{key_prefix}_renew_{room_id}"):
-        with session() as s:
+        def renew(s):
             gate.revoke_links(s, v, room_id=room_id)
-            gate.issue_link(s, v, room_id, secret)
-        st.rerun()
-    st.image(qr.png(url, scale=5), caption=f"{room_name} のQRコード（スマートフォンで読み取れます）", width=180)
+            return gate.issue_link(s, v, room_id, secret)
+        act(renew, f"{esc(room_name)} のリンクを新しいものに替えました（前のリンクは使えません）。")
+    if phone_reachable(url):
+        st.image(qr.png(url, scale=5), caption=f"{esc(room_name)} のQRコード（スマートフォンで読み取れます）", width=180)
+    else:
+        local_only_notice("QRコードは表示していません。")
+
+
+LOCAL_ONLY = ("このリンクは、このパソコンの中でしか開けないアドレスになっています。スマートフォンや他のパソコンでは"
+              "開けません。ファシリテーターのスマートフォンで開けるようにするには、アプリをサーバーで動かし、"
+              "設定ファイルに公開するアドレスを次のように書いてください（手順は README の「サーバーで動かす」にあります）。")
+PUBLIC_URL_EXAMPLE = '[facilitation]\npublic_url = "https://facilitation.example.org"'
+
+
+def local_only_notice(lead: str = "") -> None:
+    """Say that links point at this computer, and what to set so that phones can open them."""
+    st.warning(lead + LOCAL_ONLY)
+    st.code(PUBLIC_URL_EXAMPLE, language="toml")
+
+
+def phone_reachable(url: str) -> bool:
+    """False for an address only this computer can open (localhost, 127.x, ::1, 0.0.0.0)."""
+    import ipaddress
+
+    host = (urlsplit(url).hostname or "").lower()
+    if host in ("", "localhost") or host.endswith(".localhost"):
+        return False
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return not (ip.is_loopback or ip.is_unspecified)
 
 
 def render(meeting_id: int) -> None:
@@ -86,6 +111,4 @@ def render(meeting_id: int) -> None:
         show_table(issued.drop(columns=["id"]), labels=gate.LINK_LABELS, hide_index=True, width="stretch")
         sure = st.checkbox("この会のリンクをすべて無効にする", key=f"revoke_all_sure_{meeting_id}")
         if st.button("すべて無効にする", disabled=not sure, key=f"revoke_all_{meeting_id}"):
-            with session() as s:
-                n = gate.revoke_links(s, v, meeting_id=meeting_id)
-            st.success(f"{n} 件のリンクを無効にしました。")
+            act(lambda s: gate.revoke_links(s, v, meeting_id=meeting_id), lambda n: f"{n} 件のリンクを無効にしました。")

@@ -58,6 +58,8 @@ def render(meeting_id: int) -> None:
                "ファシリテーターには「担当ルームと名簿リンク」のメールを1人1通お送りします。"
                "同じ版で同じ方に2通送ることはありません。新しい版を公開したときは、ルームが変わった方にだけ送ります。")
     show_problems(plan.problems)
+    if not links.phone_reachable(links.base_url()):
+        links.local_only_notice("ファシリテーターへのメールに入るリンクについて: ")
     counts = plan.counts()
     cols = st.columns(5)
     for col, state in zip(cols, (outbox.PENDING, outbox.DONE, outbox.UNCHANGED, outbox.FAILED_TEXT, outbox.NO_ADDRESS),
@@ -95,11 +97,9 @@ def details_form(meeting_id: int) -> None:
                       "passcode": st.text_input("パスコード", value=details["passcode"]),
                       "prepare": st.text_area("ご準備いただきたいこと", value=details["prepare"], height=100)}
             if st.form_submit_button("保存"):
-                with session() as s:
-                    warnings = outbox.save_meeting_details(s, v, meeting_id, values)
-                flash(esc("メールに入れる Zoom の情報を保存しました。" + (" " + " ".join(warnings) if warnings else "")),
-                       "warning" if warnings else "success")
-                st.rerun()
+                act(lambda s: outbox.save_meeting_details(s, v, meeting_id, values), lambda warnings: [(
+                    "warning" if warnings else "success",
+                    esc("メールに入れる Zoom の情報を保存しました。" + (" " + " ".join(warnings) if warnings else "")))])
 
 
 def preview(meeting_id: int, plan: outbox.Plan, settings: SmtpSettings | None) -> None:

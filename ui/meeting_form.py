@@ -8,13 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from facilitation.meetings import schedule
-from facilitation.meetings.schedule import MeetingError, MeetingInput
+from facilitation.meetings.schedule import MeetingInput
 from facilitation.text import vocab
 from facilitation.text.dates import date_notice, now_jst
 
-from .common import MEETING_KEY, esc, session, show_editor, show_error
+from .common import MEETING_KEY, act, esc, session, show_editor
 
-FLASH = "meeting_form_flash"  # the message of the last save, shown after the fresh form is drawn
 FLASH_DATE = "meeting_form_flash_date"  # the holiday / weekend notice of the meeting just added
 _ROUND = "meeting_form_round"  # bumped after a successful add: the next form starts empty
 
@@ -26,9 +25,6 @@ def render(meeting_id: int | None) -> None:
     (and an exact duplicate is refused by schedule.add_meeting anyway). After an error the typed
     values stay.
     """
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        st.success(flash)
     date_flash = st.session_state.pop(FLASH_DATE, None)
     if date_flash:
         st.warning(date_flash)
@@ -81,21 +77,21 @@ def render(meeting_id: int | None) -> None:
         program=[{"time": str(r["time"] or ""), "item": str(r["item"] or "")}
                  for r in program.to_dict("records") if r.get("item")],
     )
-    try:
-        with session() as s:
-            saved = schedule.update_meeting(s, meeting_id, data) if meeting_id else schedule.add_meeting(s, data)
-            text, saved_id = schedule.label(saved), saved.id
-    except MeetingError as exc:
-        show_error(exc)
-        return
+    def save(s):
+        saved = schedule.update_meeting(s, meeting_id, data) if meeting_id else schedule.add_meeting(s, data)
+        return schedule.label(saved), saved.id
+
+    act(save, lambda out: _saved(meeting_id, *out, notice))
+
+
+def _saved(meeting_id: int | None, text: str, saved_id: int, notice: str | None) -> str:
+    """After a save: an added meeting starts a fresh, empty form and becomes the chosen meeting."""
     if meeting_id:
-        st.success(f"保存しました: {esc(text)}")
-        return
-    st.session_state[FLASH] = f"会を追加しました: {esc(text)}"
+        return f"保存しました: {esc(text)}"
     st.session_state[FLASH_DATE] = notice  # the fresh form starts without a date
     st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1  # a fresh, empty form
     st.session_state[MEETING_KEY] = saved_id  # the meeting just added is the one the next pages show
-    st.rerun()
+    return f"会を追加しました: {esc(text)}"
 
 
 def delete_section(meeting_id: int) -> None:
@@ -111,11 +107,4 @@ def delete_section(meeting_id: int) -> None:
     st.caption("申込のない会だけを削除できます。ルームとファシリテーター用リンクも一緒に削除され、元に戻せません。")
     sure = st.checkbox(f"「{esc(text)}」を削除します", key=f"meeting_delete_sure_{meeting_id}")
     if st.button("削除する", key=f"meeting_delete_{meeting_id}", disabled=not sure):
-        try:
-            with session() as s:
-                deleted = schedule.delete_meeting(s, meeting_id)
-        except MeetingError as exc:
-            show_error(exc)
-            return
-        st.session_state[FLASH] = f"削除しました: {esc(deleted)}"
-        st.rerun()
+        act(lambda s: schedule.delete_meeting(s, meeting_id), lambda deleted: f"削除しました: {esc(deleted)}")

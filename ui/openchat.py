@@ -4,18 +4,19 @@ posts with redaction, and the announcement composer. All texts the user sees are
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.access.roles import Viewer
 from facilitation.files import qr
 from facilitation.meetings import schedule
 from facilitation.openchat import activity, announcements, members, store
 from facilitation.text.dates import ja_date, to_jst
 
-from .common import db_url, esc, meeting_picker, session, show_error, show_problems, show_table, upload_hint
+from .common import act, db_url, esc, meeting_picker, session, show_problems, show_table, upload_hint
 
 LINE_KIND_LABELS = {
     "header": "見出し", "blank": "空行", "date": "日付", "message": "投稿", "system": "システム",
@@ -241,14 +242,9 @@ def import_section(viewer: Viewer) -> None:
     file = st.file_uploader("トーク履歴ファイル", type=["txt"], key="openchat_upload")
     upload_hint("LINE のトーク履歴 .txt")
     if file is not None and st.button("取り込む", type="primary"):
-        try:
-            with session() as s:
-                result = store.import_bytes(s, viewer, file.getvalue(), file_name=file.name)
-        except AccessDenied as exc:
-            show_error(exc)
-            return
-        st.session_state["openchat_last_import"] = result
-        st.rerun()  # the other tabs were drawn before the import: draw them again
+        # the other tabs were drawn before the import: act's rerun draws them again
+        act(lambda s: store.import_bytes(s, viewer, file.getvalue(), file_name=file.name),
+            lambda result: st.session_state.__setitem__("openchat_last_import", result))
     result = st.session_state.get("openchat_last_import")
     if result is not None:
         _import_result(result)
@@ -322,16 +318,14 @@ def review_queue(viewer: Viewer) -> None:
                 chosen = cols[0].selectbox("機関", list(options), format_func=options.get,
                                            key=f"oc_pick_{item.member_id}", label_visibility="collapsed", placeholder="選んでください")
                 if cols[1].button("確定", key=f"oc_ok_{item.member_id}", help="選んだ機関で確定します"):
-                    with session() as s:
-                        members.pick(s, viewer, item.member_id, chosen)
-                    st.rerun()
+                    act(lambda s, m=item.member_id, c=chosen: members.pick(s, viewer, m, c),
+                        f"「{esc(item.nickname)}」さんの機関を「{esc(options[chosen])}」で確定しました。")
             else:
                 cols[0].caption("候補の機関が見つかりません。")
             if cols[2].button("機関ではない", key=f"oc_ignore_{item.member_id}",
                               help="事務局のアカウントや個人の参加など"):
-                with session() as s:
-                    members.ignore(s, viewer, item.member_id)
-                st.rerun()
+                act(lambda s, m=item.member_id: members.ignore(s, viewer, m),
+                    f"「{esc(item.nickname)}」さんを機関ではない参加者にしました。")
     if len(items) > 30:
         st.caption(f"ほか {len(items) - 30}件（上から確認すると次が表示されます）")
     with st.expander("一覧（確認済みを含む）"):
@@ -353,19 +347,22 @@ def posts(viewer: Viewer) -> None:
         recent = activity.recent_messages(s, viewer, limit=300, search=search)
     table = pd.DataFrame({"日時": recent["at"].map(_when), "投稿者": recent["sender"],
                           "本文": recent["text"].fillna("（削除済み）"), "質問": recent["is_question"]})
+    ids = [int(i) for i in recent["id"]]
+    # The selection is of row positions: the table is keyed by the messages it shows, so a selection
+    # never carries over to another list (a search, an import or a deletion starts a fresh one).
+    listed = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
     event = show_table(table, hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="multi-row", key="openchat_posts")
-    chosen = [int(recent["id"].iloc[i]) for i in event.selection.rows] if event and event.selection else []
+                       selection_mode="multi-row", key=f"openchat_posts_{listed}")
+    chosen = [ids[i] for i in event.selection.rows if i < len(ids)] if event and event.selection else []
     if st.button(f"選んだ {len(chosen)}件の本文を削除", disabled=not chosen, type="primary"):
-        with session() as s:
-            done = sum(store.redact(s, viewer, mid) for mid in chosen)
-        with session() as s:
-            store.scrub_storage(s, viewer)
-        st.session_state.pop("openchat_posts", None)  # clear the selection
-        st.session_state["openchat_flash"] = f"{done}件の本文を削除しました。"
-        st.rerun()
-    if flash := st.session_state.pop("openchat_flash", None):
-        st.success(flash)
+        act(lambda s: sum(store.redact(s, viewer, mid) for mid in chosen), lambda done: _scrubbed(viewer, done))
+
+
+def _scrubbed(viewer: Viewer, done: int) -> str:
+    """After the deletion: the deleted text is also wiped from the database file (its own unit of work)."""
+    with session() as s:
+        store.scrub_storage(s, viewer)
+    return f"{done}件の本文を削除しました。"
 
 
 # --- お知らせ作成 -------------------------------------------------------------------------------

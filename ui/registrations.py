@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.errors import UserError
 from facilitation.files import exports
 from facilitation.meetings import schedule
 from facilitation.orgs import directory, matching
@@ -19,7 +20,6 @@ from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
 
 from .common import (
-    SHOWN_ERRORS,
     act,
     choice_rows,
     esc,
@@ -54,13 +54,10 @@ def show_messages() -> None:
 
 
 def _after_import(result: ImportResult) -> None:
-    """Keep the result for the mapping editor, and rerun so every count on the page is current."""
+    """Keep the result for the mapping editor and for the next run, which shows it (act reruns, so
+    every count on the page is current)."""
     st.session_state["registrations_last_result"] = result
-    if result.error:
-        show_result(result)
-        return
     st.session_state["registrations_result"] = result
-    st.rerun()
 
 
 def show_result(result: ImportResult) -> None:
@@ -177,9 +174,9 @@ def _themes(meeting_id: int) -> list[str]:
 
 
 def _save_edits(before: pd.DataFrame, after: pd.DataFrame, editor_key: str) -> None:
-    changes = 0
-    problems = []
+    """Save the changed rows, each in its own unit of work (one refused row keeps the others)."""
     old = before.set_index("id")
+    changed = []
     for _, row in after.iterrows():
         rid = int(row["id"])
         diff = {}
@@ -187,22 +184,27 @@ def _save_edits(before: pd.DataFrame, after: pd.DataFrame, editor_key: str) -> N
             a, b = old.at[rid, f], row[f]
             if (a if pd.notna(a) else "") != (b if pd.notna(b) else ""):
                 diff[f] = b if pd.notna(b) else ""
-        if not diff:
-            continue
-        try:
-            with session() as s:
-                intake.update_registration(s, viewer(), rid, diff)
-            changes += 1
-        except SHOWN_ERRORS as exc:
-            problems.append(f"ID {rid}（{row.get('name', '')}）: {exc}")
-    show_problems(problems, "保存できなかった変更があります")
-    if changes:
+        if diff:
+            changed.append((rid, str(row.get("name", "")), diff))
+    if not changed:
+        st.info("変更はありません。")
+        return
+    saved = sum(1 for rid, name, diff in changed
+                if act(lambda s, r=rid, n=name, d=diff: _save_row(s, r, n, d), rerun=False))
+    if saved:
         st.session_state.pop(editor_key, None)
         st.session_state[SAVED_EDITS] = st.session_state.get(SAVED_EDITS, 0) + 1
-        flash(f"{changes} 件の変更を保存しました。")
-        st.rerun()
-    elif not problems:
-        st.info("変更はありません。")
+        flash(f"{saved} 件の変更を保存しました。")
+    st.rerun()
+
+
+def _save_row(s, registration_id: int, name: str, diff: dict) -> bool:
+    """One registrant's edits; a refusal names the row (ID and name) it is about."""
+    try:
+        intake.update_registration(s, viewer(), registration_id, diff)
+    except UserError as exc:
+        raise UserError(f"保存できなかった変更: ID {registration_id}（{name}）: {exc}") from exc
+    return True
 
 
 def sheet_sync(meeting_id: int) -> None:
@@ -219,13 +221,8 @@ def sheet_sync(meeting_id: int) -> None:
         new_survey = c2.text_input("アンケートのタブ名（任意・同じ1回の読み込みで取得）", value=survey_tab)
         saved = st.form_submit_button("保存")
     if saved:
-        try:
-            with session() as s:
-                intake.configure_sheet(s, viewer(), meeting_id, new_url, new_tab, new_survey)
-            flash("シートの設定を保存しました。")
-            st.rerun()
-        except SHOWN_ERRORS as exc:
-            show_error(exc)
+        act(lambda s: intake.configure_sheet(s, viewer(), meeting_id, new_url, new_tab, new_survey),
+            "シートの設定を保存しました。")
     client = sheets_client()
     if client.account_email:
         st.caption(f"シートの「共有」に {client.account_email} を追加してください（書き戻しには「編集者」）。")
@@ -235,9 +232,7 @@ def sheet_sync(meeting_id: int) -> None:
         st.error(f"前回の同期でエラーがありました: {esc(error)}")
     if st.button("いま同期する", key="sync_now", type="primary", disabled=not url):
         with st.spinner("シートを読み込んでいます…"):
-            with session() as s:
-                result = intake.sync(s, viewer(), meeting_id, client=client, fresh=True)
-        _after_import(result)
+            act(lambda s: intake.sync(s, viewer(), meeting_id, client=client, fresh=True), _after_import)
 
 
 def file_upload(meeting_id: int) -> None:
@@ -250,13 +245,7 @@ def file_upload(meeting_id: int) -> None:
         return
     sheet = sheet_picker(up, key=f"upload_sheet_{meeting_id}")
     if st.button("このファイルを取り込む", key="import_file"):
-        try:
-            with session() as s:
-                result = intake.import_file(s, viewer(), meeting_id, up.getvalue(), up.name, sheet=sheet)
-        except SHOWN_ERRORS as exc:
-            show_error(exc)
-            return
-        _after_import(result)
+        act(lambda s: intake.import_file(s, viewer(), meeting_id, up.getvalue(), up.name, sheet=sheet), _after_import)
 
 
 def review_queue(meeting_id: int) -> None:
@@ -304,15 +293,9 @@ def _confirm_above(meeting_id: int) -> None:
         n = len(matching.above(s, viewer(), float(threshold), meeting_id))
     if c2.button(f"一致度 {threshold}% 以上の候補 {n} 件をまとめて確定", key="review_confirm_above",
                  disabled=not n):
-        try:
-            with session() as s:
-                names, people = matching.confirm_above(s, viewer(), float(threshold), meeting_id)
-        except SHOWN_ERRORS as exc:
-            show_error(exc)
-            return
-        flash(f"一致度 {threshold}% 以上の {names} 件をまとめて確定しました（{people} 名の所属が決まりました）。"
-               "種別の異なる候補（市役所と社協など）は確定していません。")
-        st.rerun()
+        act(lambda s: matching.confirm_above(s, viewer(), float(threshold), meeting_id),
+            lambda out: f"一致度 {threshold}% 以上の {out[0]} 件をまとめて確定しました（{out[1]} 名の所属が決まりました）。"
+                        "種別の異なる候補（市役所と社協など）は確定していません。")
     st.caption("種別の異なる候補（市役所の課と社会福祉協議会など）は、一致度にかかわらずまとめて確定しません。")
 
 
@@ -365,17 +348,9 @@ def kept_aside(meeting_id: int) -> None:
             c1, c2 = st.columns(2)
             if c1.button("修正して取り込む", key=f"kept_retry_{rid}", type="primary"):
                 values = {str(k): ("" if pd.isna(v) else str(v)) for k, v in edited.iloc[0].items()}
-                try:
-                    with session() as s:
-                        result = intake.retry_kept_aside(s, viewer(), rid, values)
-                except SHOWN_ERRORS as exc:
-                    show_error(exc)
-                    continue
-                if result.quarantined:
-                    st.error(f"まだ取り込めません: {esc(result.quarantined[0]['reason'])}")
-                else:
-                    flash("修正した行を取り込みました。")
-                    st.rerun()
+                act(lambda s, r=rid, v=values: intake.retry_kept_aside(s, viewer(), r, v),
+                    lambda result: [("error", f"まだ取り込めません: {esc(result.quarantined[0]['reason'])}")
+                                    if result.quarantined else ("success", "修正した行を取り込みました。")])
             if c2.button("対応不要にする", key=f"kept_dismiss_{rid}"):
                 act(lambda s, r=rid: intake.dismiss_kept_aside(s, viewer(), r),
                          "対応不要にしました（記録は残ります）。")
@@ -411,14 +386,7 @@ def manual_form(meeting_id: int) -> None:
             name=name, email=email, furigana=furigana, org=org, department=department, region=region,
             programs=programs, role_title=role, years=years, mode=mode, choice1=choices[0], choice2=choices[1],
             choice3=choices[2], facilitator=facilitator, note=note)
-        try:
-            with session() as s:
-                intake.add_manual(s, viewer(), meeting_id, entry)
-        except SHOWN_ERRORS as exc:
-            show_error(exc)
-            return
-        flash(f"{esc(name.strip())}さんの申込を登録しました。")
-        st.rerun()
+        act(lambda s: intake.add_manual(s, viewer(), meeting_id, entry), f"{esc(name.strip())}さんの申込を登録しました。")
 
 
 def column_mapping(meeting_id: int) -> None:
@@ -452,10 +420,5 @@ def write_back(meeting_id: int) -> None:
     st.caption("申込フォームの回答タブはそのままに、別のタブへ整理済みの一覧を書き出します（数式にならないよう処理します）。")
     tab = st.text_input("書き出し先のタブ名", value="整理済み名簿", key="writeback_tab")
     if st.button("シートに書き出す", key="writeback"):
-        try:
-            with session() as s:
-                n = intake.write_back(s, viewer(), meeting_id, tab, client=sheets_client())
-        except SHOWN_ERRORS as exc:
-            show_error(exc)
-            return
-        st.success(f"タブ「{esc(tab)}」に {n} 件を書き出しました。")
+        act(lambda s: intake.write_back(s, viewer(), meeting_id, tab, client=sheets_client()),
+            lambda n: f"タブ「{esc(tab)}」に {n} 件を書き出しました。")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
+from facilitation.access.roles import actor_label
 from facilitation.assignment import check, choices, exports, quality, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
 from facilitation.meetings import schedule
@@ -18,7 +18,6 @@ from .common import (
     act,
     choice_rows,
     esc,
-    flash,
     session,
     show_editor,
     show_error,
@@ -213,12 +212,10 @@ def _rules_from_state(meeting_id: int, saved: dict, published: bool) -> dict:
 
 def _save_switches(meeting_id: int, published: bool) -> None:
     """on_change of every switch: the rules belong to the meeting, so each change is saved at once."""
-    try:
-        with session() as s:
-            saved = service.get_rules(s, meeting_id)
-            service.set_rules(s, viewer(), meeting_id, _rules_from_state(meeting_id, saved, published))
-    except SHOWN_ERRORS as exc:
-        flash(f"決まりを保存できませんでした: {esc(str(exc))}", "error")
+    def save(s):
+        saved = service.get_rules(s, meeting_id)
+        service.set_rules(s, viewer(), meeting_id, _rules_from_state(meeting_id, saved, published))
+    act(save, rerun=False)
 
 
 def rule_switches(meeting_id: int) -> dict:
@@ -264,39 +261,56 @@ def rule_switches(meeting_id: int) -> dict:
 
 
 def run_panel(meeting_id: int, rules: dict) -> None:
+    with session() as s:
+        tensions = service.rule_tensions(s, meeting_id, rules)
+    show_problems(tensions, "この決まりでは、第1希望に入れない方が出ます（実行する前に確かめてください）")
     limit = st.slider("制限時間（秒）", 2, 60, 10, key="rooms_limit")
     if st.button("割り当てを実行", key="rooms_run", type="primary"):
-        try:
-            with session() as s:
-                service.set_rules(s, viewer(), meeting_id, rules)
-                with st.spinner("最適な割り当てを計算しています…"):
-                    out = service.run_optimiser(s, viewer(), meeting_id, time_limit_s=float(limit))
-                result, unmatched = out.result, out.built.unmatched_choices
-        except SHOWN_ERRORS as exc:
-            show_error(exc)
-            return
-        text = {STATUS_OPTIMAL: "最適な割り当てを保存しました（最適であることを確認済み）。",
-                STATUS_FEASIBLE: "決まりを満たす割り当てを保存しました（時間内に最適とまでは確認できませんでした）。"}
-        if result.status in text:
-            used = out.built.instance.rules
-            broken = check.violations(out.built.instance, result.assignment, result.facilitators)
-            lines = [text[result.status] if not broken else "割り当てを保存しましたが、決まりに合わない点があります。",
-                     quality.rules_sentence(used), *result.reasons, *(v.message for v in broken)]
-            asked = service.parse_rules(rules)
-            if asked is not None and asked.as_dict() != used.as_dict():  # never claim rules that were not used
-                lines.append("画面の決まりと、実行に使われた決まりが違います。決まりを確かめて、もう一度実行してください。")
-                broken = broken or [None]
-            if unmatched:
-                lines.append(f"どのルームにも当たらない希望の記入が {unmatched} 件あります（「希望の確認」）。")
-            flash("\n\n".join(lines), "success" if result.status == STATUS_OPTIMAL and not broken else "warning")
-            st.rerun()
-        elif result.status == STATUS_INFEASIBLE:
-            show_problems(result.reasons, "決まりをすべて満たす割り当てはありません。保存していません。")
-        else:
-            show_problems(result.reasons, "時間内に割り当てが見つかりませんでした。")
+        def run(s):
+            service.set_rules(s, viewer(), meeting_id, rules)
+            with st.spinner("最適な割り当てを計算しています…"):
+                return service.run_optimiser(s, viewer(), meeting_id, time_limit_s=float(limit))
+        act(run, lambda out: _run_messages(out, rules))
+
+
+def _run_messages(out, rules: dict) -> list[tuple[str, str]]:
+    """What a run did, as the flashed messages: saved (optimal or feasible, with the rules used and
+    anything they could not keep), or why nothing was saved."""
+    result, unmatched = out.result, out.built.unmatched_choices
+    if result.status == STATUS_INFEASIBLE:
+        return [("warning", _problems("決まりをすべて満たす割り当てはありません。保存していません。", result.reasons))]
+    if result.status not in (STATUS_OPTIMAL, STATUS_FEASIBLE):
+        return [("warning", _problems("時間内に割り当てが見つかりませんでした。", result.reasons))]
+    text = {STATUS_OPTIMAL: "最適な割り当てを保存しました（最適であることを確認済み）。",
+            STATUS_FEASIBLE: "決まりを満たす割り当てを保存しました（時間内に最適とまでは確認できませんでした）。"}
+    used = out.built.instance.rules
+    broken = check.violations(out.built.instance, result.assignment, result.facilitators)
+    lines = [text[result.status] if not broken else "割り当てを保存しましたが、決まりに合わない点があります。",
+             quality.rules_sentence(used), *result.reasons, *(v.message for v in broken)]
+    asked = service.parse_rules(rules)
+    if asked is not None and asked.as_dict() != used.as_dict():  # never claim rules that were not used
+        lines.append("画面の決まりと、実行に使われた決まりが違います。決まりを確かめて、もう一度実行してください。")
+        broken = broken or [None]
+    if unmatched:
+        lines.append(f"どのルームにも当たらない希望の記入が {unmatched} 件あります（「希望の確認」）。")
+    return [("success" if result.status == STATUS_OPTIMAL and not broken else "warning", esc("\n\n".join(lines)))]
+
+
+def _problems(title: str, problems: list[str]) -> str:
+    """A title and a list of messages, as escaped Markdown (like show_problems, for a flash)."""
+    return title + ("\n\n" + "\n".join(f"- {esc(p)}" for p in problems) if problems else "")
 
 
 def quality_panel(meeting_id: int) -> None:
+    with session() as s:
+        placed_by_hand = service.designated_only(s, meeting_id)
+    if placed_by_hand is not None:  # nothing to describe: no run yet
+        st.info("まだ割り当てを実行していません。「割り当てを実行」を押すと、ここに割り当ての質"
+                "（第1希望の割合、決まりの違反など）が表示されます。")
+        if placed_by_hand:
+            st.caption(f"いまはファシリテーターの指定など、手で決めた {placed_by_hand} 名だけがルームに入っています"
+                       "（実行しても動きません）。")
+        return
     with session() as s:
         try:
             status = service.check(s, meeting_id)
@@ -360,19 +374,14 @@ def people_editor(meeting_id: int) -> None:
     changed = edited[(edited[cols] != frame[cols]).any(axis=1)]
     c1, c2 = st.columns(2)
     if c1.button(f"変更を保存して確認（{len(changed)}件）", key="people_save", type="primary", disabled=changed.empty):
-        try:
-            with session() as s:
-                out = service.apply_edits(s, viewer(), meeting_id, changed)
-        except SHOWN_ERRORS as exc:
-            show_error(exc)
-            return
-        lines = [f"{out.changed} 件を保存しました。", *out.refused]
-        if out.violations:
-            lines.append("決まりに合わない点: " + " ".join(v.message for v in out.violations))
-        else:
-            lines.append("決まりはすべて守られています。")
-        flash("\n\n".join(lines), "warning" if (out.refused or out.violations) else "success")
-        st.rerun()
+        def saved(out) -> list[tuple[str, str]]:
+            lines = [f"{out.changed} 件を保存しました。", *out.refused]
+            if out.violations:
+                lines.append("決まりに合わない点: " + " ".join(v.message for v in out.violations))
+            else:
+                lines.append("決まりはすべて守られています。")
+            return [("warning" if (out.refused or out.violations) else "success", esc("\n\n".join(lines)))]
+        act(lambda s: service.apply_edits(s, viewer(), meeting_id, changed), saved)
     if c2.button("固定をすべて外す", key="people_unpin"):
         act(lambda s: service.clear_pins(s, viewer(), meeting_id), lambda n: f"{n} 名の固定を外しました。")
 
@@ -384,7 +393,7 @@ def publish_panel(meeting_id: int) -> None:
         last = service.latest_version(s, meeting_id)
         diff = service.diff_since_published(s, viewer(), meeting_id)
     if last:
-        who = "事務局（ローカルモード）" if last.published_by == SECRETARIAT_LOCAL.actor else last.published_by
+        who = actor_label(last.published_by)
         st.write(f"最後に公開したのは第{last.number}版です（{japan_time(last.published_at)}、{esc(who)}）。")
         if diff.empty:
             st.success("公開後の変更はありません。")
@@ -407,6 +416,8 @@ def send_links(meeting_id: int) -> None:
     with session() as s:
         ready = service.facilitator_links(s, viewer(), meeting_id, secret, links.link_url, issue=False)
         title = label(get_meeting(s, meeting_id))
+    if ready and not links.phone_reachable(links.base_url()):
+        links.local_only_notice()
     if ready:
         st.caption("下の枠の右上のボタンでコピーして、ファシリテーターの皆さんへの1通のメールに貼り付けてください。")
         st.code(service.links_message(title, ready), language=None)

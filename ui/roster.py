@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 
 import streamlit as st
 
@@ -19,10 +20,11 @@ from facilitation.errors import UserError
 from facilitation.rosters import live, notes, report, zoom
 from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow
+from facilitation.text.normalize import with_note
 
 from . import live_stamp
 from .autosave_text import autosave_text
-from .common import SHOWN_ERRORS, db_url, esc, session, show_error, show_problems, upload_hint, viewer
+from .common import act, db_url, esc, session, show_error, show_flash, show_problems, upload_hint, viewer
 from .roster_people import roster_people
 
 REFRESH_SECONDS = 3  # see notes/issue-5.md for what 30 phones cost at this rate
@@ -37,8 +39,10 @@ NOTE_WIDGETS = {  # field → (widget, help text)
     "issues": ("area", "話に出た現状の課題"),
     "efforts": ("area", "各機関の取り組み・工夫"),
     "requests": ("area", "後方支援（事務局・道・国）への要望"),
-    "summary": ("input", "全体への報告（1分30秒）で話す一言"),
+    "summary": ("area", "全体への報告（1分30秒）で話すこと"),
 }
+UNDO = "roster_undo"  # (registration id, the mark a tap cleared, when): offered back for a while
+UNDO_SECONDS = 30
 PEOPLE_KEY = "roster_people"  # the people and their marks: one element (ui/roster_people.py)
 CSS = """
 <style>
@@ -89,17 +93,45 @@ def _on_tap(registration_id: int, mark: str, shown: str) -> None:
 
     A tap counts only as a change from what was shown: a value equal to it is ignored, and the
     write is refused when the stored mark is no longer the one shown (someone else changed it
-    meanwhile; bench/roster_load.py once caught an old widget value overwriting a newer mark)."""
+    meanwhile; bench/roster_load.py once caught an old widget value overwriting a newer mark).
+    Clearing a mark can be undone for a while (UNDO_SECONDS): one tap must not silently erase a
+    出席 that came from the Zoom report."""
     if mark == shown:
         return
-    try:
-        with session() as s:
+
+    def tap(s):
+        try:
             live.mark_attendance(s, viewer(), registration_id, mark, shown=shown)
-    except live.AttendanceChanged as exc:
-        if exc.current != mark:  # the stored mark is already the tapped one: nothing to say
-            st.session_state["roster_flash"] = str(exc)
-    except SHOWN_ERRORS as exc:
-        st.session_state["roster_flash"] = str(exc)
+        except live.AttendanceChanged as exc:
+            if exc.current != mark:  # the stored mark is already the tapped one: nothing to say
+                raise
+            return False
+        return True
+
+    if act(tap, rerun=False) and not mark and shown:
+        st.session_state[UNDO] = (registration_id, shown, time.monotonic())
+
+
+def _undo_clear(registration_id: int, mark: str) -> None:
+    """「元に戻す」: put back the mark a tap cleared (refused if someone has marked the person since)."""
+    st.session_state.pop(UNDO, None)
+    act(lambda s: live.mark_attendance(s, viewer(), registration_id, mark, shown=""), rerun=False)
+
+
+def _undo_offer(people) -> None:
+    """After a tap cleared a mark: say so, with a button that puts it back (for UNDO_SECONDS)."""
+    undo = st.session_state.get(UNDO)
+    if not undo:
+        return
+    registration_id, mark, at = undo
+    person = next((p for p in people if p.registration_id == registration_id), None)
+    if person is None or person.mark or time.monotonic() - at > UNDO_SECONDS:
+        st.session_state.pop(UNDO, None)
+        return
+    c1, c2 = st.columns([3, 1], vertical_alignment="center")
+    c1.warning(f"{esc(person.name)}さんの「{mark}」を取り消しました。")
+    c2.button("元に戻す", key=f"roster_undo_{registration_id}", on_click=_undo_clear, args=(registration_id, mark),
+              width="stretch", type="primary")
 
 
 def counts_line(counts: dict[str, int]) -> str:
@@ -134,14 +166,14 @@ def _roster_body(meeting_id: int, room_id: int, token: str | None) -> None:
         show_error(exc, "warning")
         return
     st.session_state.pop("link_recheck", None)
+    _follow_absences(room_id, roster.people)
     st.subheader(f"{esc(roster.room_name)}：{esc(roster.theme)}" if roster.theme else esc(roster.room_name))
     st.caption(f"{esc(roster.meeting_label)}　Zoomでは「{roster.zoom_prefix}_氏名」に名前を変えてもらいます。")
     st.markdown(f"**{counts_line(roster.counts)}**")
-    flash = st.session_state.pop("roster_flash", None)
-    if flash:
-        show_error(flash)
+    show_flash()  # a refused tap (the page's own slot is not drawn again when only this part reruns)
     if not roster.people:
         st.info("このルームにはまだ誰も割り当てられていません。割り当てが決まると自動で表示されます。")
+    _undo_offer(roster.people)
     roster_people(roster.people, key=PEOPLE_KEY, on_tap=_on_tap)
     if token:
         st.caption(f"変更があるとすぐに自動で表示されます（最終更新 {jst_hm(checked, seconds=True)}）。")
@@ -149,6 +181,17 @@ def _roster_body(meeting_id: int, room_id: int, token: str | None) -> None:
                                    fallback_seconds=REFRESH_SECONDS)
     else:
         st.caption(f"{REFRESH_SECONDS}秒ごとに自動で更新しています（最終更新 {jst_hm(checked, seconds=True)}）。")
+
+
+def _follow_absences(room_id: int, people) -> None:
+    """The room's notes prefill 参加者 without the people marked 欠席: when that set changes (a tap
+    here, or a mark made elsewhere) the notes, drawn outside this part, are drawn again."""
+    key = f"roster_absent_{room_id}"
+    absent = frozenset(p.registration_id for p in people if p.mark == "欠席")
+    seen = st.session_state.get(key)
+    st.session_state[key] = absent
+    if seen is not None and seen != absent:
+        st.rerun(scope="app")
 
 
 # --- the secretariat's overview ---
@@ -198,7 +241,7 @@ def _overview_rooms(ov: live.Overview, per_row: int) -> None:
                 head = [f"**{esc(room.name)}**　出席 {present} / {c['合計']}名", f":small[:gray[{esc(room.theme)}]]"]
                 if room.facilitator:
                     head.append(f":small[:gray[ファシリテーター：{esc(room.facilitator)}]]")
-                lines = [f"{MARK_WORDS[p.mark]}　{esc(p.name)}（{esc(p.organisation)}）" for p in room.people]
+                lines = [f"{MARK_WORDS[p.mark]}　{esc(with_note(p.name, p.organisation))}" for p in room.people]
                 st.markdown("  \n".join(head))
                 st.markdown("  \n".join(lines) or "（まだ誰もいません）")
 
@@ -218,15 +261,15 @@ def room_picker(meeting_id: int) -> int | None:
 # --- room notes ---
 
 def _save_field(room_id: int, field: str, value: str, started_from: str | None) -> None:
-    try:
-        with session() as s:
-            saved = notes.save_field(s, viewer(), room_id, field, value, started_from)
-    except notes.NoteConflict:
-        return  # the field shows the other text and asks (ui/autosave_text.py)
-    except SHOWN_ERRORS as exc:
-        st.session_state[f"note_error_{room_id}"] = str(exc)
-        return
-    st.session_state[f"note_saved_{room_id}"] = saved
+    def save(s):
+        try:
+            return notes.save_field(s, viewer(), room_id, field, value, started_from)
+        except notes.NoteConflict:
+            return None  # the field shows the other text and asks (ui/autosave_text.py)
+
+    saved = act(save, rerun=False)
+    if saved is not None:
+        st.session_state[f"note_saved_{room_id}"] = saved
 
 
 @st.fragment
@@ -249,9 +292,7 @@ def notes_form(room_id: int) -> None:
         autosave_text(notes.FIELD_LABELS[field], key=f"note_{room_id}_{field}", value=current[field],
                       help=help_text, rows=1 if kind == "input" else 4, draft_key=f"room{room_id}-{field}",
                       on_save=functools.partial(_save_field, room_id, field))
-    error = st.session_state.pop(f"note_error_{room_id}", None)
-    if error:
-        show_error(error)
+    show_flash()  # a refused save (this part reruns alone)
     saved = st.session_state.get(f"note_saved_{room_id}") or note.updated_at
     if saved and note.updated_at and note.updated_at > saved:
         saved = note.updated_at
@@ -264,9 +305,9 @@ def notes_form(room_id: int) -> None:
 # --- report and Zoom (secretariat) ---
 
 def _save_section(meeting_id: int, field: str) -> None:
-    with session() as s:
-        report.save_sections(s, viewer(), meeting_id, **{field: st.session_state.get(f"report_{field}_{meeting_id}", "")})
-    st.session_state[f"report_saved_{meeting_id}"] = utcnow()
+    text = st.session_state.get(f"report_{field}_{meeting_id}", "")
+    if act(lambda s: report.save_sections(s, viewer(), meeting_id, **{field: text}) or True, rerun=False):
+        st.session_state[f"report_saved_{meeting_id}"] = utcnow()
 
 
 def report_panel(meeting_id: int) -> None:
@@ -300,19 +341,10 @@ def zoom_panel(meeting_id: int) -> None:
     st.subheader("Zoomの参加者レポートから出席を記録")
     st.caption("Zoomの「レポート」→「使用状況」→「参加者」からダウンロードしたCSVを選んでください。"
                "記録済みの出欠（ファシリテーターの入力）はそのまま残ります。")
-    upload = st.file_uploader("参加者レポート（CSV）", type=["csv"], key=f"zoom_file_{meeting_id}")
+    upload = st.file_uploader("参加者レポート（CSV。Teams の出席レポートも可）", type=["csv"], key=f"zoom_file_{meeting_id}")
     upload_hint("Zoom の参加者レポート CSV")
     if upload is not None and st.button("取り込んで出席を記録する", type="primary", key=f"zoom_go_{meeting_id}"):
-        try:
-            with session() as s:
-                result = zoom.import_report(s, viewer(), meeting_id, upload.getvalue(), upload.name)
-        except zoom.ZoomReportError as exc:
-            show_error(exc)
-        else:
-            st.success(f"{result.rows}行（再入室をまとめて{result.people}名）を読み込みました。"
-                       f"申込と一致 {len(result.matched)}名、出席を記録 {result.marked}名、"
-                       f"記録済みのまま {result.already}名、未確認 {len(result.unmatched)}名。")
-            show_problems(result.problems)
+        act(lambda s: zoom.import_report(s, viewer(), meeting_id, upload.getvalue(), upload.name), _imported)
     with session() as s:
         waiting = zoom.stored_rows(s, viewer(), meeting_id)
         choices = dict(zoom.registration_choices(s, viewer(), meeting_id)) if waiting else {}
@@ -328,12 +360,24 @@ def zoom_panel(meeting_id: int) -> None:
                                 else choices[i], key=f"zoom_pick_{row.id}", placeholder="選んでください")
             cols = st.columns(2)
             if cols[0].button("この方の出席にする", key=f"zoom_ok_{row.id}", disabled=pick is None, width="stretch"):
-                _resolve(meeting_id, row.id, pick)
+                _resolve(pick, row.id)
             if cols[1].button("参加者ではない", key=f"zoom_skip_{row.id}", width="stretch"):
-                _resolve(meeting_id, row.id, None)
+                _resolve(None, row.id)
 
 
-def _resolve(meeting_id: int, row_id: int, registration_id: int | None) -> None:
-    with session() as s:
-        zoom.resolve(s, viewer(), row_id, registration_id)
-    st.rerun()
+def _imported(result) -> list[tuple[str, str]]:
+    """The Zoom import's result, flashed: the page reruns, so the report above is built after it."""
+    done = [("success", f"{esc(result.format_message)}{result.rows}行（再入室をまとめて{result.people}名）を読み込みました。"
+                        f"申込と一致 {len(result.matched)}名、出席を記録 {result.marked}名、"
+                        f"記録済みのまま {result.already}名、未確認 {len(result.unmatched)}名。")]
+    if result.problems:
+        done.append(("warning", "確認が必要な点があります\n\n" + "\n".join(f"- {esc(p)}" for p in result.problems)))
+    if result.listed:  # rows of the file not read as attendance, each with its row and reason
+        done.append(("warning", f"出席として読まなかった行（{len(result.listed)}行）\n\n" + "\n".join(
+            f"- {x['line']}行目: {esc(x['reason'])}（{esc(x['text'][:60])}）" for x in result.listed)))
+    return done
+
+
+def _resolve(registration_id: int | None, row_id: int) -> None:
+    act(lambda s: zoom.resolve(s, viewer(), row_id, registration_id),
+        "出席として記録しました。" if registration_id is not None else "参加者ではない方として記録しました。")

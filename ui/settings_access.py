@@ -7,13 +7,12 @@ import datetime as dt
 import streamlit as st
 
 from facilitation.access import gate, privacy
-from facilitation.access.gate import AccessError
 from facilitation.storage import audit, backup
 from facilitation.storage.backup import BackupError
 from facilitation.text.dates import jst_to_utc, now_jst
 
 from . import auth
-from .common import db_url, esc, session, show_error, show_table, upload_hint, viewer
+from .common import act, db_url, esc, session, show_error, show_table, upload_hint, viewer
 
 
 def render() -> None:
@@ -49,24 +48,13 @@ def _accounts() -> None:
         role = cols[1].selectbox("役割", gate.TABLE_ROLES, placeholder="選んでください")
         label = cols[2].text_input("メモ（お名前・所属など）")
         if st.form_submit_button("登録・変更する", type="primary"):
-            try:
-                with session() as s:
-                    gate.set_account(s, v, email, role, label)
-                st.success(f"{esc(email)} を「{role}」として登録しました。")
-            except AccessError as exc:
-                show_error(exc)
+            act(lambda s: gate.set_account(s, v, email, role, label), f"{esc(email)} を「{role}」として登録しました。")
     editable = table.loc[table["editable"] == "可", "email"].tolist()
     if editable:
         cols = st.columns([3, 1])
         target = cols[0].selectbox("登録を外すアカウント", editable, key="account_remove_target", placeholder="選んでください")
         if cols[1].button("登録を外す", key="account_remove"):
-            try:
-                with session() as s:
-                    gate.remove_account(s, v, target)
-                st.success(f"{esc(target)} の登録を外しました。")
-                st.rerun()
-            except AccessError as exc:
-                show_error(exc)
+            act(lambda s: gate.remove_account(s, v, target), f"{esc(target)} の登録を外しました。")
 
 
 def _audit_log() -> None:
@@ -151,7 +139,10 @@ def _privacy() -> None:
     person_id = st.radio("削除する方", list(labels), format_func=labels.get, key="privacy_person")
     sure = st.checkbox("この方の個人情報を削除します（元に戻せません）", key="privacy_sure")
     if st.button("個人情報を削除する", disabled=not sure, type="primary", key="privacy_go"):
-        with session() as s:
-            report = privacy.forget_person(s, v, int(person_id))
-        st.cache_data.clear()
-        st.success(report.message)
+        act(lambda s: privacy.forget_person(s, v, int(person_id)), _forgotten)
+
+
+def _forgotten(report) -> str:
+    """After an erasure: no cached page may still show the person."""
+    st.cache_data.clear()
+    return esc(report.message)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from facilitation.openchat import announcements
 
-from .common import session, template_editor, viewer
+from .common import act, session, template_editor, viewer
 
 
 def render() -> None:
@@ -20,9 +20,7 @@ def render() -> None:
     st.markdown("**オープンチャットの招待リンク**")
     new_invite = st.text_input("招待リンク（https://line.me/ti/g2/…）", value=invite, key="oc_invite_url")
     if st.button("招待リンクを保存", key="oc_invite_save"):
-        with session() as s:
-            announcements.save_invite_url(s, v, new_invite)
-        st.success("招待リンクを保存しました。")
+        act(lambda s: announcements.save_invite_url(s, v, new_invite), "招待リンクを保存しました。")
 
     st.markdown("**お知らせのひな形**")
     template_editor(announcements.TEMPLATES, v, key="oc_tpl")

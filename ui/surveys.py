@@ -237,13 +237,14 @@ def comments_section(v: Viewer, survey_id: int, survey: Survey, attrs: pd.DataFr
         column_config={"タグ": st.column_config.MultiselectColumn("タグ", options=tags, accept_new_options=False),
                        "コメント": st.column_config.TextColumn("コメント", width="large")})
     if v.is_secretariat and st.button("タグを保存", key="cm_save"):
-        changed = 0
-        with session() as s:
-            for rid, before, after in zip(frame.response_id, frame.tags, edited["タグ"], strict=False):
-                if list(before) != list(after or []):
-                    comments.set_tags(s, v, int(rid), key, list(after or []))
-                    changed += 1
-        st.success(f"{changed}件のコメントのタグを保存しました。")
+        changes = [(int(rid), list(after or [])) for rid, before, after
+                   in zip(frame.response_id, frame.tags, edited["タグ"], strict=False) if list(before) != list(after or [])]
+
+        def save(s):
+            for rid, tags_now in changes:  # each response by its id (never by its row in the table)
+                comments.set_tags(s, v, rid, key, tags_now)
+            return len(changes)
+        act(save, lambda n: f"{n}件のコメントのタグを保存しました。")
     texts = frame.text.tolist()
     if texts:
         left, right = st.columns(2)
@@ -264,9 +265,7 @@ def comments_section(v: Viewer, survey_id: int, survey: Survey, attrs: pd.DataFr
         with st.expander("タグの一覧を編集"):
             text = st.text_area("1行に1つ", "\n".join(tags), key="cm_taglist")
             if st.button("タグの一覧を保存", key="cm_taglist_save"):
-                with session() as s:
-                    saved = store.set_tag_names(s, v, text.splitlines())
-                st.success(f"タグを{len(saved)}個保存しました。")
+                act(lambda s: store.set_tag_names(s, v, text.splitlines()), lambda saved: f"タグを{len(saved)}個保存しました。")
 
 
 def types_section(survey_id: int, survey: Survey) -> None:
@@ -292,10 +291,8 @@ def types_section(survey_id: int, survey: Survey) -> None:
     if st.button("種類と選択肢を保存", type="primary", key="types_save"):
         kinds = {q.key: LABEL_TO_KIND[label] for q, label in zip(survey.questions, edited["種類"], strict=False)
                  if LABEL_TO_KIND[label] != (q.detected or q.kind)}
-        with session() as s:
-            store.set_corrections(s, viewer(), survey_id, kinds=kinds, options=options)
-        st.success("保存しました。結果に反映されます。")
-        st.rerun()
+        act(lambda s: store.set_corrections(s, viewer(), survey_id, kinds=kinds, options=options),
+            "質問の種類と選択肢を保存しました。結果に反映されています。")
 
 
 def import_section(current: int | None) -> None:
@@ -352,15 +349,12 @@ def reread_section(survey_id: int) -> None:
         return
     if st.button("スプレッドシートから最新の回答を読み直す", key="sv_reread"):
         url, tab = info.source_ref.rsplit("#", 1)
-        try:
+
+        def reread(s):
             table = sheets_client().fetch(url, [tab], max_age=0)[tab]
-            with session() as s:
-                result = store.import_table(s, viewer(), table, title="", meeting_id=info.meeting_id, source="sheet",
-                                            source_ref=info.source_ref, survey_id=survey_id)
-            st.success(esc(result.message()))
-            show_notes(result.notes)
-        except SHOWN_ERRORS as exc:
-            show_error(exc)
+            return store.import_table(s, viewer(), table, title="", meeting_id=info.meeting_id, source="sheet",
+                                      source_ref=info.source_ref, survey_id=survey_id)
+        act(reread, lambda result: [("success", esc(result.message())), *(("info", esc(n)) for n in result.notes)])
 
 
 def export_section(v: Viewer, survey_id: int, survey: Survey, summary: SurveySummary) -> None:

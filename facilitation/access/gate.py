@@ -28,7 +28,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitation.access.models import Account, FacilitatorLink
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer, require_secretariat
+from facilitation.access.roles import (
+    COMMITTEE,
+    FACILITATOR,
+    SECRETARIAT,
+    AccessDenied,
+    Viewer,
+    actor_label,
+    require_secretariat,
+)
 from facilitation.errors import UserError
 from facilitation.storage.models import Meeting, Room, utcnow
 from facilitation.text.dates import ja_date, ja_time, jst_to_utc, to_jst
@@ -305,7 +313,7 @@ def links_frame(session: Session, viewer: Viewer, meeting_id: int,
             state = "有効"
         data.append({"id": link.id, "room": room_name, "status": state,
                      "expires": jst_text(link.expires_at), "issued": jst_text(link.issued_at),
-                     "issued_by": link.issued_by})
+                     "issued_by": actor_label(link.issued_by)})
     return pd.DataFrame(data, columns=["id", *LINK_LABELS])
 
 

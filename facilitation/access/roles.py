@@ -44,6 +44,12 @@ class Viewer:
 
 
 SECRETARIAT_LOCAL = Viewer(role=SECRETARIAT, email="local")
+LOCAL_ACTOR_LABEL = "事務局（ローカルモード）"
+
+
+def actor_label(actor: str) -> str:
+    """An audit actor as a person reads it (the local mode's "local" is not a name)."""
+    return LOCAL_ACTOR_LABEL if actor == SECRETARIAT_LOCAL.actor else actor
 
 
 class AccessDenied(PermissionError):

@@ -102,6 +102,11 @@ def _choice_key(text: str) -> str:
 _INSIDE, _WHOLE = _spelling_table()
 
 
+def text_key(text: str) -> str:
+    """The key two choice texts that mean the same wish share (what a decision is stored under)."""
+    return _choice_key(text)
+
+
 def active_registrations(session: Session, meeting_id: int) -> list[Registration]:
     """The meeting's registrations that take part (not cancelled or absent, not staff), oldest first."""
     regs = session.scalars(select(Registration).where(Registration.meeting_id == meeting_id)

@@ -40,7 +40,7 @@ from facilitation.sheets.gsheets import SheetsClient, SheetsError
 from facilitation.storage import settings
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room
 from facilitation.text import vocab
-from facilitation.text.normalize import clean, key
+from facilitation.text.normalize import as_typed, clean, key, with_note
 
 SECRETARIAT_ONLY = "ルームの割り当ては事務局だけが変更できます。"
 
@@ -103,6 +103,16 @@ def last_run(session: Session, meeting_id: int) -> SolverRun | None:
     """The latest optimiser run whose answer was saved as the meeting's assignment."""
     return session.scalar(select(SolverRun).where(SolverRun.meeting_id == meeting_id, SolverRun.saved.is_(True))
                           .order_by(SolverRun.id.desc()).limit(1))
+
+
+def designated_only(session: Session, meeting_id: int) -> int | None:
+    """Before the first run: how many people are placed (designated facilitators, moves by hand);
+    None once a run was saved or anyone was placed otherwise (then there is an assignment to describe)."""
+    if last_run(session, meeting_id) is not None:
+        return None
+    placed = session.scalars(select(Assignment).join(Room, Room.id == Assignment.room_id)
+                             .where(Room.meeting_id == meeting_id)).all()
+    return len(placed) if all(a.is_facilitator or a.pinned for a in placed) else None
 
 
 def applied_rules(session: Session, meeting_id: int) -> Rules | None:
@@ -177,13 +187,13 @@ def save_rooms(session: Session, viewer: Viewer, meeting_id: int, rows: list[Roo
     """Replace the meeting's rooms with `rows` (kept ids are updated, missing ones deleted)."""
     require_secretariat(viewer, SECRETARIAT_ONLY)
     problems = []
-    names = [clean(r.name) for r in rows]
+    names = [key(r.name) for r in rows]  # 「ルーム１」 and 「ルーム1」 are one name
     for k, r in enumerate(rows, start=1):
         if not clean(r.name):
             problems.append(f"{k}行目: ルーム名を入力してください。")
         if r.capacity is not None and r.capacity < 1:
             problems.append(f"{k}行目: 定員は1以上の数で入力してください。")
-    for dup in sorted({n for n in names if n and names.count(n) > 1}):
+    for dup in sorted({_one_line(r.name) for r, n in zip(rows, names, strict=True) if n and names.count(n) > 1}):
         problems.append(f"ルーム名「{dup}」が重複しています。")
     if problems:
         raise AssignmentError("\n".join(problems))
@@ -194,7 +204,7 @@ def save_rooms(session: Session, viewer: Viewer, meeting_id: int, rows: list[Roo
         if room is None:
             room = Room(meeting_id=meeting_id)
             session.add(room)
-        room.position, room.name, room.theme = k, clean(row.name), clean(row.theme)
+        room.position, room.name, room.theme = k, _one_line(row.name), _one_line(row.theme)  # as typed
         room.capacity = row.capacity
         room.zoom_name = clean(row.zoom_name) or f"R{k}"
         kept.append(room)
@@ -244,14 +254,19 @@ def theme_library(session: Session) -> list[str]:
     return [t for t in out.values() if t]
 
 
+def _one_line(text: object) -> str:
+    """A room's name or theme as typed (full-width brackets stay 「（…）」), on one line."""
+    return " ".join(as_typed(text).splitlines())
+
+
 def add_theme(session: Session, viewer: Viewer, theme: str) -> None:
-    """Add a theme to the library (kept in settings)."""
+    """Add a theme to the library (kept in settings), as typed."""
     require_secretariat(viewer, SECRETARIAT_ONLY)
-    theme = clean(theme)
+    theme = _one_line(theme)
     if not theme:
         raise AssignmentError("テーマを入力してください。")
     added = list(settings.get(session, THEMES_SETTING, [], kind=list))
-    if theme not in added:
+    if key(theme) not in {key(t) for t in added}:
         settings.put(session, THEMES_SETTING, [*added, theme])
 
 
@@ -274,6 +289,19 @@ class MeetingInstance:
 def latest_version(session: Session, meeting_id: int) -> AssignmentVersion | None:
     return session.scalar(select(AssignmentVersion).where(AssignmentVersion.meeting_id == meeting_id)
                           .order_by(AssignmentVersion.number.desc()).limit(1))
+
+
+def rule_tensions(session: Session, meeting_id: int, rules: dict[str, Any] | None = None) -> list[str]:
+    """Before a run: where the rules on the page will keep people from their first wish (Japanese)."""
+    from facilitation.assignment.diagnose import wishes_against_rules
+
+    if not list_rooms(session, meeting_id):
+        return []
+    try:
+        built = build_instance(session, meeting_id, rules, past_meetings=0)
+    except AssignmentError:  # nothing to assign yet: the run itself says why
+        return []
+    return wishes_against_rules(built.instance)
 
 
 def build_instance(session: Session, meeting_id: int, rules: dict[str, Any] | None = None,
@@ -605,7 +633,7 @@ def registrants(session: Session, meeting_id: int) -> list[tuple[int, str]]:
         person = session.get(Person, reg.person_id)
         org = person.organisation.name if person.organisation else clean(reg.org_text)
         willing = reg.willing_facilitator or reg.role == "ファシリテーター"
-        out.append((not willing, reg.id, f"{person.name}（{org}）" + ("★" if willing else "")))
+        out.append((not willing, reg.id, with_note(person.name, org) + ("★" if willing else "")))
     return [(rid_, text) for _, rid_, text in sorted(out)]
 
 

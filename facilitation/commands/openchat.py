@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from facilitation.cli import CLI_VIEWER, print_json
+from facilitation.errors import UserError
 from facilitation.files.uploads import read_file
 from facilitation.openchat import parser, store
 from facilitation.storage import db
@@ -28,8 +29,16 @@ def _read(path: str) -> bytes:
     return read_file(path)
 
 
+def _parse(raw: bytes) -> parser.ParsedExport:
+    """The parsed export; an export in a UI language not read is refused with its Japanese message."""
+    parsed = parser.parse_bytes(raw)
+    if parsed.refusal:
+        raise UserError(parsed.refusal)
+    return parsed
+
+
 def cmd_parse(args) -> int:
-    parsed = parser.parse_bytes(_read(args.file))
+    parsed = _parse(_read(args.file))
     data = parsed.summary()
     if args.json:
         print_json(data)
@@ -55,7 +64,7 @@ def _print_lines(warnings: list[dict], unparsed: list[dict]) -> None:
 def cmd_import(args) -> int:
     raw = _read(args.file)
     viewer = CLI_VIEWER
-    parsed = parser.parse_bytes(raw)
+    parsed = _parse(raw)
     with db.session(args.db, actor=viewer.actor) as s:
         result = store.import_export(s, viewer, parsed, file_name=Path(args.file).name,
                                      file_hash=hashlib.sha256(raw).hexdigest())

@@ -18,8 +18,9 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_report)
 
     a = sub.add_parser("attendance", help="出欠の取り込み").add_subparsers(dest="action", required=True)
-    p = a.add_parser("zoom", help="Zoomの参加者レポート（CSV）から出席を記録します")
-    p.add_argument("file", help="Zoomの参加者レポート（CSV）")
+    p = a.add_parser("zoom", help="出席の記録（Zoomの参加者レポート・ウェビナーの出席者レポート、"
+                                  "Microsoft Teams の出席レポート）から出席を記録します")
+    p.add_argument("file", help="Zoom / Teams の出席の記録（CSV）")
     p.add_argument("--meeting", type=int, required=True, help="会のID")
     p.add_argument("--no-fill", action="store_true", help="照合だけ行い、出席は記録しない")
     p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
@@ -47,10 +48,15 @@ def cmd_attendance_zoom(args) -> int:
     if args.json:
         print_json(result.as_dict())
         return 0
+    print(result.format_message)
     print(f"{Path(args.file).name}: {result.rows} 行（再入室をまとめて {result.people} 名）、"
           f"一致 {len(result.matched)} 名、出席を記録 {result.marked} 名、記録済み {result.already} 名")
     for problem in result.problems:
         print(f"注意: {problem}")
+    if result.listed:
+        print(f"出席として読まなかった行 {len(result.listed)} 行:")
+        for x in result.listed:
+            print(f"  {x['line']}行目: {x['reason']}: {x['text'][:60]}")
     if result.unmatched:
         print(f"申込と一致しなかった {len(result.unmatched)} 名（画面の「Zoom出席」で確認してください）:")
         for p in result.unmatched:

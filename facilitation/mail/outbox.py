@@ -41,7 +41,7 @@ from facilitation.meetings.schedule import get_meeting, label, time_range
 from facilitation.storage.models import Meeting, Person, Registration, Room
 from facilitation.storage.templates import fill
 from facilitation.text.dates import ja_date, to_jst, utcnow
-from facilitation.text.normalize import clean
+from facilitation.text.normalize import clean, with_note
 
 MEETING_SETTING = "mail"  # key in Meeting.settings: Zoom URL, meeting ID, passcode, what to prepare
 MEETING_FIELDS = {"zoom_url": "Zoom の URL", "zoom_id": "ミーティングID", "passcode": "パスコード",
@@ -113,7 +113,7 @@ class Draft:
 
     @property
     def label(self) -> str:
-        return f"{self.name}（{self.org}・{self.room_name}・{self.kind_label}）"
+        return with_note(self.name, self.org, self.room_name, self.kind_label)
 
 
 @dataclass

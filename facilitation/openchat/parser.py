@@ -154,6 +154,7 @@ class ChatMessage:
     kind: str = KIND_TEXT  # "message" or "media"
     media: str = ""  # 写真 / スタンプ / ファイル / ノート / 動画 …
     line_no: int = 0  # 1-based line of the file where the post starts
+    last_line: int = 0  # the post's last line (its continuation lines run from line_no to here)
 
 
 @dataclass
@@ -198,6 +199,9 @@ class ParsedExport:
     encoding: str = "utf-8"
     format: str = ""  # 「LINE（スマートフォン・日本語）」…; "" when no LINE layout was recognised
     warnings: list[ParseWarning] = field(default_factory=list)
+    header_lines: list[int] = field(default_factory=list)  # line numbers of header and date lines
+    language: str = ""  # a UI language not read (「中国語（繁体字）」…): the export is refused, nothing read
+    refusal: str = ""  # the Japanese message saying so
 
     @property
     def joins(self) -> list[SystemEvent]:
@@ -247,6 +251,8 @@ class ParsedExport:
             "format": self.format,
             "encoding": self.encoding,
             "warnings": [{"line": w.line_no, "text": w.text, "message": w.message} for w in self.warnings],
+            "refused_language": self.language,
+            "refusal": self.refusal,
         }
 
 
@@ -298,6 +304,27 @@ def parse_time(text: str) -> dt.time | None:
     if hour > 23:
         return None
     return dt.time(hour, minute)
+
+
+_AFTER_MIDNIGHT_RE = re.compile(r"^24:([0-5]\d)$")
+
+
+def line_time(text: str) -> tuple[dt.time | None, bool]:
+    """The time of a post line, and whether it was written 「24:MM」.
+
+    Older Android apps write the minutes just after midnight as 24:01 … 24:59 under the new day's
+    date line: they are 00:01 … 00:59 of that date (True says so, for one warning per file).
+    """
+    t = parse_time(text)
+    if t is not None:
+        return t, False
+    if m := _AFTER_MIDNIGHT_RE.match(unicodedata.normalize("NFKC", text).strip()):
+        return dt.time(0, int(m.group(1))), True
+    return None, False
+
+
+def _is_time(text: str) -> bool:
+    return line_time(text)[0] is not None
 
 
 def _weekday(text: str) -> int | None | bool:
@@ -401,7 +428,10 @@ def _header_line(s: str) -> bool:
 def _chat_name(s: str) -> str:
     for r in _CHAT_NAME_RES:
         if m := r.match(s):
-            return m.group(1).strip().strip("「」")
+            name = m.group(1).strip().strip("「」")
+            if len(name) > 2 and name[0] in "\"“" and name[-1] in "\"”":  # Chat history in "GroupChat"
+                name = name[1:-1].strip()
+            return name
     return ""
 
 
@@ -431,6 +461,94 @@ def _closes_quote(s: str) -> bool:
     return n % 2 == 1
 
 
+_QUOTES_RE = re.compile(r'"+')
+# LINE limits a message to 10,000 characters; doubled quotes at most double that.
+MAX_QUOTED_CHARS = 20_000
+
+
+def _paired(s: str) -> bool:
+    """True when every quote in a line of a quoted message is doubled, as the apps write them."""
+    return all(len(q) % 2 == 0 for q in _QUOTES_RE.findall(s))
+
+
+# --- languages the parser does not read ------------------------------------------------------
+
+# Words of LINE's headers, date lines and times in the UI languages that are not read here
+# (Japanese and English are). Each: (language in Japanese, pattern on a header line, pattern on a
+# date line or a time).
+_FOREIGN: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
+    ("中国語（繁体字）", re.compile(r"聊天記錄|儲存日期|與.*的聊天"), re.compile(r"^$")),
+    ("中国語（簡体字）", re.compile(r"聊天记录|保存日期|与.*的聊天"), re.compile(r"^$")),
+    ("中国語", re.compile(r"^$"), re.compile(r"星期[一二三四五六日天]|[（(][一二三四五六][)）]|^(?:上午|下午)\s*\d")),
+    ("韓国語", re.compile(r"[\uac00-\ud7a3]"), re.compile(r"[\uac00-\ud7a3]")),
+    ("タイ語", re.compile(r"[\u0e00-\u0e7f]"), re.compile(r"[\u0e00-\u0e7f]")),
+    ("ドイツ語", re.compile(r"Chatverlauf|Gespeichert am", re.IGNORECASE),
+     re.compile(r"\b(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)\b|^(?:Mo|Di|Mi|Do|Fr|Sa|So)\.,? ",
+                re.IGNORECASE)),
+    ("スペイン語", re.compile(r"Historial de(?:l)? chat|Guardado el", re.IGNORECASE),
+     re.compile(r"\b(?:lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b", re.IGNORECASE)),
+    ("フランス語", re.compile(r"Historique d|Enregistré le", re.IGNORECASE),
+     re.compile(r"\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b", re.IGNORECASE)),
+    ("インドネシア語", re.compile(r"Riwayat (?:obrolan|chat)|Disimpan pada", re.IGNORECASE),
+     re.compile(r"\b(?:Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu)\b", re.IGNORECASE)),
+]
+_DATE_LIKE_RE = re.compile(r"^(?:\d{4}\s*[/.\-年]\s*\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|[^\W\d_]{2,12}\.?,? \d)")
+_FOREIGN_TIME_RE = re.compile(r"^(?:上午|下午|오전|오후)\s*\d{1,2}:\d{2}")
+
+
+def foreign_language(lines: list[str]) -> str:
+    """The UI language of an export that is LINE's but in a language this parser does not read
+    (「中国語（繁体字）」「韓国語」…), judged from its header, date lines and times; "" otherwise.
+
+    Japanese or English header and date lines count against it, so a Japanese chat where members
+    write Korean or Chinese is still read.
+    """
+    known = 0
+    foreign: Counter[str] = Counter()
+    seen_header = 0
+    for line in lines[:400]:
+        s = line.strip()
+        if not s:
+            continue
+        if seen_header < 3 and "\t" not in s:  # the first lines: the header
+            seen_header += 1
+            lang = next((lang for lang, header, _date in _FOREIGN if header.search(s)), "")
+            if any(r.search(s) for r in _HEADER_RES[1:]):  # 「…のトーク履歴」「保存日時」「Chat history」
+                known += 2  # whatever the chat's name is written in
+            elif lang:  # 「[LINE] 與…的聊天記錄」 starts like a Japanese header: the words decide
+                foreign[lang] += 2
+            elif _header_line(s):
+                known += 2
+        if "\t" in s:
+            head = s.split("\t", 1)[0]
+            if _FOREIGN_TIME_RE.match(head):
+                foreign["韓国語" if re.search(r"[\uac00-\ud7a3]", head) else "中国語"] += 1
+            continue
+        if len(s) > 40 or not _DATE_LIKE_RE.match(s):
+            continue
+        if read_date_line(s)[0] is not None:
+            known += 1
+            continue
+        for lang, _header, date in _FOREIGN:
+            if date.search(s):
+                foreign[lang] += 1
+                break
+    if not foreign:
+        return ""
+    lang, n = foreign.most_common(1)[0]
+    if n <= known:
+        return ""
+    if lang == "中国語":  # the header may say which script
+        lang = max(("中国語（繁体字）", "中国語（簡体字）"), key=lambda k: foreign[k]) if (
+            foreign["中国語（繁体字）"] or foreign["中国語（簡体字）"]) else lang
+    return lang
+
+
+def refusal_message(language: str) -> str:
+    return (f"{language}の LINE の書き出しのようです。この読み取りは日本語と英語の表示にだけ対応しています。"
+            "LINE の表示言語を日本語か英語にしてから、もう一度「トーク履歴を送信」で書き出してください。")
+
+
 # --- the parser ----------------------------------------------------------------------------
 
 class _Parser:
@@ -441,6 +559,8 @@ class _Parser:
         self.bad_day: dt.date | None = None  # an impossible date line: its posts are kept aside
         self.last: ChatMessage | SystemEvent | None = None
         self.quote: list[tuple[int, str]] | None = None  # open quoted message: lines held after the first
+        self.quote_end = 0  # the line that closes the open quoted message
+        self.after_midnight: list[tuple[int, str]] = []  # posts written 「24:MM」 (older Android)
         self.in_header = True
         self.prev_blank = True
         self.blanks = self.blanks_before = 0  # blank lines just read (kept inside an unquoted message)
@@ -456,7 +576,7 @@ class _Parser:
         for line in self.lines[:2000]:
             if "\t" in line:
                 tabs += 1
-            elif (m := _SPACE_LINE_RE.match(line)) and parse_time(m.group(1)):
+            elif (m := _SPACE_LINE_RE.match(line)) and _is_time(m.group(1)):
                 spaces += 1
         if spaces > tabs:
             for line in self.lines:  # names from join lines help split "name text"
@@ -479,14 +599,32 @@ class _Parser:
         self.out.warnings.append(ParseWarning(no, text, message))
 
     def run(self) -> ParsedExport:
+        if language := foreign_language(self.lines):
+            return self._refuse(language)
         for no, line in enumerate(self.lines, start=1):
             self._feed(no, line)
         while self.quote is not None:
             self._abandon_quote()
+        if self.after_midnight:
+            no, line = self.after_midnight[0]
+            more = len(self.after_midnight) - 1
+            self.warn(no, line, f"{no}行目{f'ほか{more}件' if more else ''}の「24:MM」という時刻（古い Android 版の"
+                                "書き方）は、その日付の 0:MM として読みました。")
         self.out.messages.sort(key=lambda m: (m.at, m.line_no))
         self.out.events.sort(key=lambda e: (e.at, e.line_no))
         self.out.format = self._format()
         self._one_to_one_name()
+        return self.out
+
+    def _refuse(self, language: str) -> ParsedExport:
+        """An export in a UI language not read: nothing is read, every line is listed with why."""
+        self.out.language, self.out.refusal = language, refusal_message(language)
+        reason = f"{language}の表示で書き出されたファイルのため読み取りません"
+        for no, line in enumerate(self.lines, start=1):
+            if line.strip():
+                self.unparsed(no, line, reason)
+            else:
+                self.count(BLANK)
         return self.out
 
     def _one_to_one_name(self) -> None:
@@ -527,6 +665,7 @@ class _Parser:
         self.blanks_before, self.blanks = self.blanks, 0
         if self.in_header and self.day is None and _header_line(stripped):
             self.count(HEADER)
+            self.out.header_lines.append(no)
             self._note_language(stripped)
             if not self.out.chat_name:
                 self.out.chat_name = _chat_name(stripped)
@@ -541,13 +680,14 @@ class _Parser:
             return
         if no == 1 and self._title_line(stripped):
             self.count(HEADER)
+            self.out.header_lines.append(no)
             self.out.chat_name = stripped.strip("「」")
             self.prev_blank = False
             return
         self.prev_blank = False
         if "\t" in line:
             self._tab_line(no, line)
-        elif self.space_layout and (m := _SPACE_LINE_RE.match(line)) and parse_time(m.group(1)):
+        elif self.space_layout and (m := _SPACE_LINE_RE.match(line)) and _is_time(m.group(1)):
             self._space_line(no, m.group(1), m.group(2))
         elif self.space_layout and self._glued_line(no, line):
             return
@@ -570,6 +710,7 @@ class _Parser:
         self.in_header = False
         self.last = None
         self.count(DATE)
+        self.out.header_lines.append(no)
         self._note_language(line)
         if not sane_date(day, self.today):
             self.day, self.bad_day = None, day
@@ -588,9 +729,9 @@ class _Parser:
             return False
         nxt = self.lines[no]  # lines are 1-based: line no + 1 is self.lines[no]
         if "\t" in nxt:
-            return parse_time(nxt.split("\t", 1)[0]) is not None
+            return _is_time(nxt.split("\t", 1)[0])
         m = _SPACE_LINE_RE.match(nxt)
-        return bool(m and parse_time(m.group(1)))
+        return bool(m and _is_time(m.group(1)))
 
     def _title_line(self, stripped: str) -> bool:
         """The first line holds only the chat's name (no 「[LINE]」) when a header or date line follows."""
@@ -605,7 +746,7 @@ class _Parser:
     # each kind of line
 
     def _when(self, no: int, line: str, time_text: str) -> dt.datetime | None:
-        t = parse_time(time_text)
+        t, after_midnight = line_time(time_text)
         if t is None:
             self.unparsed(no, line, "時刻が読み取れません")
             return None
@@ -615,11 +756,13 @@ class _Parser:
         if self.day is None:
             self.unparsed(no, line, "日付の行より前にあります")
             return None
+        if after_midnight:
+            self.after_midnight.append((no, line))
         return dt.datetime.combine(self.day, t)
 
     def _tab_line(self, no: int, line: str) -> None:
         parts = line.split("\t", 2)
-        if parse_time(parts[0]) is None:
+        if not _is_time(parts[0]):
             if isinstance(self.last, ChatMessage):  # a tab typed inside an old-style multi-line message
                 self._continuation(no, line)
             else:
@@ -690,26 +833,44 @@ class _Parser:
         self.count(MESSAGE)
         media = media_kind(stripped, bare=bare_media)
         msg = ChatMessage(at=at, sender=sender, text=text.rstrip(), kind=KIND_MEDIA if media else KIND_TEXT,
-                          media=media, line_no=no)
+                          media=media, line_no=no, last_line=no)
         self.out.messages.append(msg)
         self.last = msg
-        if text.startswith('"') and not (len(text) > 1 and _closes_quote(text[1:])):
-            self.quote = []
+        if text.startswith('"') and (end := self._quote_end(no, text)):
+            self.quote, self.quote_end = [], end
+
+    def _quote_end(self, no: int, text: str) -> int:
+        """The line closing a quoted multi-line message opened on line `no`; 0 when the opening quote
+        was typed by the member (nothing closes it, or its quotes are not doubled as the apps write
+        them inside a quoted message). Lines up to the closing one belong to the message whatever
+        they look like: a line typed as 「12:00<TAB>佐藤<TAB>…」 inside it is text, not a post."""
+        rest = text[1:].rstrip()
+        if not _paired(rest):  # a quote of its own or an odd one: typed by the member
+            return 0
+        size = len(rest)
+        for i in range(no, len(self.lines)):  # self.lines[i] is line i + 1
+            line = self.lines[i].rstrip()
+            size += len(line) + 1
+            if size > MAX_QUOTED_CHARS:
+                return 0
+            if _closes_quote(line):
+                return i + 1 if _paired(line[:-1]) else 0
+            if not _paired(line):
+                return 0
+        return 0
 
     def _quoted_line(self, no: int, line: str) -> bool:
-        """A line inside a quoted multi-line message (newer apps); False when it ends the quote unread."""
-        parts = line.split("\t", 2)
-        if self.quote is None or (len(parts) >= 2 and parse_time(parts[0]) is not None):
-            # a new message line: the opening quote was a literal quote after all
-            self._abandon_quote()
+        """A line inside a quoted multi-line message (newer apps), up to its closing line."""
+        if self.quote is None:
             return False
         self.quote.append((no, line))
-        if _closes_quote(line):
+        if no == self.quote_end:
             msg = self.last
             lines = [text for _, text in self.quote]
             self.count(CONTINUATION, len(lines))
             self.quote = None
             if isinstance(msg, ChatMessage):
+                msg.last_line = no
                 body = "\n".join([msg.text[1:], *lines]).rstrip()[:-1]
                 msg.text = body.replace('""', '"').rstrip()  # blank lines before the closing quote
                 msg.media = media_kind(msg.text)
@@ -727,6 +888,7 @@ class _Parser:
         if isinstance(self.last, ChatMessage):
             gap = self.blanks_before  # blank lines typed inside the message belong to it
             self.last.text = f"{self.last.text}\n{chr(10) * gap}{line.rstrip()}"
+            self.last.last_line = no
             self.count(CONTINUATION, 1 + gap)
             self.count(BLANK, -gap)
         elif self.bad_day is not None:

@@ -206,8 +206,14 @@ def _upsert_members(session: Session, parsed: ParsedExport, actor: str) -> tuple
 
 def import_export(session: Session, viewer: Viewer, parsed: ParsedExport, file_name: str = "",
                   file_hash: str = "") -> ImportResult:
-    """Store an export: new posts and events only (by fingerprint), members matched, an import record."""
+    """Store an export: new posts and events only (by fingerprint), members matched, an import record.
+
+    An export in a UI language the parser does not read is refused (UserError naming the language)
+    rather than stored half-read.
+    """
     require_secretariat(viewer, SECRETARIAT_ONLY)
+    if parsed.refusal:
+        raise UserError(parsed.refusal)
     already = bool(file_hash) and session.scalar(
         select(ChatImport.id).where(ChatImport.file_hash == file_hash).limit(1)) is not None
     record = ChatImport(

@@ -1,4 +1,10 @@
-"""Attendance from Zoom's participant report (参加者レポート CSV), matched to a meeting's registrations.
+"""Attendance from a meeting's participant report, matched to the meeting's registrations.
+
+The file may be Zoom's participant report (参加者レポート, per session or with unique users), Zoom's
+webinar attendee report or Microsoft Teams' attendance report: `attendance_files` decides which
+(the format is named to the person, with a confidence) and reads its rows; every row of the file is
+attendance, recognised (title, summary, header), folded into a person already read, or listed with
+its row number and reason (`ZoomImport.listed`, `row_counts`).
 
 Zoom knows names and e-mails only of signed-in users; guests appear by the name they typed, often
 renamed to the room convention 「R3_氏名」. Matching, in order: e-mail, then the normalised name
@@ -7,9 +13,9 @@ several rows and are merged; sessions that overlap (the same person on a compute
 once) count their shared minutes once. Rows left unmatched are kept for the secretariat to resolve.
 
 Durations are read from the report's minutes column (「期間（分）」, in the Japanese web UI
-「所要時間（分）」, "Duration (minutes)"); a report without one, or a row whose value is impossible
-(negative, longer than Zoom allows), has its minutes taken from the join and leave times instead,
-and the problems say so.
+「所要時間（分）」, "Duration (minutes)", Teams' 「1h 5m 3s」); a report without one, or a row whose
+value is impossible (negative, longer than Zoom allows), has its minutes taken from the join and
+leave times instead, and the problems say so.
 """
 
 from __future__ import annotations
@@ -24,54 +30,19 @@ from sqlalchemy.orm import Session
 
 from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
-from facilitation.files.tabular import TableError, read_table
 from facilitation.meetings.schedule import get_meeting, list_rooms
+from facilitation.rosters.attendance_files import AttendanceFileError, ZoomRow, read_attendance
 from facilitation.rosters.live import mark_attendance
 from facilitation.rosters.models import ZoomParticipant
 from facilitation.storage.models import Attendance, Person, Registration, utcnow
 from facilitation.text import vocab
-from facilitation.text.normalize import clean, email_key, key, person_key, tidy
+from facilitation.text.normalize import clean, email_key, person_key, tidy, with_note
 
 ZOOM_ACTOR = "Zoom参加者レポート"
 
-# Header spellings (compared by normalize.key) for each column we use.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "name": ("名前（元の名前）", "名前 (元の名前)", "Name (original name)", "Name (Original Name)", "名前",
-             "Name", "ユーザー名", "User Name"),
-    "email": ("ユーザーメール", "User Email", "メール", "Email", "メールアドレス", "E-mail"),
-    "join": ("参加時刻", "入室時刻", "Join time", "Join Time"),
-    "leave": ("退出時刻", "退室時刻", "Leave time", "Leave Time"),
-    "minutes": ("期間（分）", "期間 (分)", "時間（分）", "参加時間（分）", "所要時間（分）", "所要時間 (分)", "所要時間",
-                "Duration (minutes)", "Duration (Minutes)", "Duration"),
-    "guest": ("ゲスト", "Guest"),
-}
-_KEYS = {col: {key(s) for s in names} for col, names in COLUMNS.items()}
-_TIME_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                 "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
-                 "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M")
-_YES = {"yes", "はい", "true", "1", "y", "ゲスト"}
-_ORIGINAL = re.compile(r"^(.*?)\s*[(（]([^()（）]+)[)）]\s*$")
 _ROOM_PREFIX = re.compile(r"^\s*(?:R|ルーム|room)\s*(\d{1,2})\s*[_\-ー:・.\s]*\s*(.+)$", re.IGNORECASE)
 _SPLIT = re.compile(r"[_/・|\s]+")
-MAX_MINUTES = 30 * 60  # Zoom ends a meeting after 30 hours: a longer row is a corrupt value
-
-
-class ZoomReportError(UserError):
-    """A file that is not a Zoom participant report we can read; Japanese message."""
-
-
-@dataclass
-class ZoomRow:
-    """One line of the report (1-based line number in the file, header included)."""
-
-    line: int
-    display_name: str
-    original_name: str
-    email: str
-    joined_at: dt.datetime | None
-    left_at: dt.datetime | None
-    minutes: int
-    guest: bool
+ZoomReportError = AttendanceFileError  # the name callers and pages have always caught
 
 
 @dataclass
@@ -155,7 +126,11 @@ class ZoomImport:
     already: int = 0  # registrations that already had a mark (left as the facilitator tapped it)
     merged: int = 0  # rows folded into an earlier row of the same person
     problems: list[str] = field(default_factory=list)
-    format: str = ""  # 「Zoom参加者レポート（日本語）」…
+    format: str = ""  # 「Zoom参加者レポート（日本語）」「Microsoft Teams 出席レポート（日本語）」…
+    confidence: float = 0.0  # how sure the format is (0–1)
+    format_message: str = ""  # 「Microsoft Teams 出席レポート（日本語）として読みました。」
+    listed: list[dict] = field(default_factory=list)  # rows not read as attendance: {"line", "text", "reason"}
+    row_counts: dict[str, int] = field(default_factory=dict)  # every row of the file, by where it went
 
     def as_dict(self) -> dict:
         def item(p: Presence) -> dict:
@@ -167,128 +142,23 @@ class ZoomImport:
         return {"rows": self.rows, "people": self.people, "merged": self.merged, "marked": self.marked,
                 "already": self.already, "matched": [item(p) for p in self.matched],
                 "unmatched": [item(p) for p in self.unmatched], "problems": self.problems,
-                "format": self.format}
+                "format": self.format, "confidence": self.confidence, "format_message": self.format_message,
+                "listed": self.listed, "row_counts": self.row_counts}
 
 
-# --- reading ---
-
-def _time(text: str) -> dt.datetime | None:
-    s = clean(text)
-    if not s:
-        return None
-    for fmt in _TIME_FORMATS:
-        try:
-            return dt.datetime.strptime(s, fmt)
-        except ValueError:
-            continue
-    return None
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for i, cell in enumerate(header):
-        k = key(cell)
-        for col, keys in _KEYS.items():
-            if col not in found and k in keys:
-                found[col] = i
-    return found
-
+# --- reading (facilitation.rosters.attendance_files decides what the file is) ---
 
 def read_report(data: bytes, file_name: str = "") -> tuple[list[ZoomRow], list[str]]:
-    """The participant rows and Japanese problems (file, line, column named).
-
-    Accepts Japanese or English headers, any encoding facilitation.tabular reads (UTF-8 with or
-    without BOM, Shift_JIS, UTF-16), and the meeting summary Zoom puts above the participant table.
-    """
+    """The attendance rows and Japanese problems (file, line, column named) of a Zoom participant
+    report, a Zoom webinar attendee report or a Microsoft Teams attendance report."""
     rows, problems, _format = read_report_format(data, file_name)
     return rows, problems
 
 
-def _minutes_between(joined: dt.datetime | None, left: dt.datetime | None) -> int | None:
-    if joined is None or left is None or left < joined:
-        return None
-    minutes = math.ceil((left - joined).total_seconds() / 60)
-    return minutes if minutes <= MAX_MINUTES else None
-
-
 def read_report_format(data: bytes, file_name: str = "") -> tuple[list[ZoomRow], list[str], str]:
-    """`read_report` plus the layout recognised (「Zoom参加者レポート（日本語・会議の概要つき）」…)."""
-    where = file_name or "ファイル"
-    try:
-        table = read_table(data, file_name or "zoom.csv")
-    except TableError as exc:
-        raise ZoomReportError(str(exc)) from exc
-    # The participant table may sit below a meeting summary block: find its header row.
-    lines = [(1, table.headers), *((table.row_number(i), row) for i, row in enumerate(table.rows))]
-    header_at, cols = None, {}
-    for i, (_, cells) in enumerate(lines[:30]):
-        cols = _columns(cells)
-        if "name" in cols and "join" in cols:  # the meeting summary above has e-mail and minutes, no names
-            header_at = i
-            break
-    if header_at is None:
-        raise ZoomReportError(
-            f"{where}: Zoomの参加者レポートの見出し（「名前（元の名前）」「参加時刻」など）が見つかりません。")
-    header = lines[header_at][1]
-    japanese = bool(re.search(r"[ぁ-んァ-ン一-龥]", "".join(header)))
-    fmt = "Zoom参加者レポート（" + ("日本語" if japanese else "英語") + ("・会議の概要つき" if header_at else "") + "）"
-    minutes_label = str(header[cols["minutes"]]).strip().lstrip("\ufeff") if "minutes" in cols else "期間（分）"
-    rows, problems = [], []
-    blank_minutes: list[int] = []
-    if "minutes" not in cols:
-        problems.append(f"{where}: 参加時間（「期間（分）」「所要時間（分）」など）の列が見つかりません。"
-                        "参加時間は参加時刻と退出時刻から計算しました。")
-    for i, cells in lines[header_at + 1:]:
-
-        def cell(col: str, cells: list[str] = cells) -> str:
-            j = cols.get(col)
-            return cells[j] if j is not None and j < len(cells) else ""
-
-        raw_name = tidy(cell("name"))
-        if not raw_name:
-            problems.append(f"{where} {i}行目: 名前が空欄のため読み飛ばしました。")
-            continue
-        m = _ORIGINAL.match(raw_name)
-        display, original = (m.group(1).strip(), m.group(2).strip()) if m else (raw_name, "")
-        joined, left = _time(cell("join")), _time(cell("leave"))
-        if clean(cell("join")) and joined is None:
-            problems.append(f"{where} {i}行目「参加時刻」: 「{clean(cell('join'))}」を日時として読めません。")
-        from_times = _minutes_between(joined, left)
-        fallback = (f"参加時刻と退出時刻から {from_times}分としました" if from_times is not None
-                    else "0分とします")
-        minutes_text = clean(cell("minutes"))
-        minutes = 0
-        if "minutes" in cols and not minutes_text:
-            blank_minutes.append(i)
-            minutes = from_times or 0
-        if "minutes" not in cols:
-            minutes = from_times or 0
-            if from_times is None:
-                problems.append(f"{where} {i}行目: 参加時刻・退出時刻から参加時間を計算できません（0分とします）。")
-        elif minutes_text:
-            try:
-                value = float(minutes_text.replace(",", ""))
-                if math.isnan(value):
-                    raise ValueError(minutes_text)
-            except ValueError:
-                problems.append(f"{where} {i}行目「{minutes_label}」: 「{minutes_text}」を数として読めません"
-                                f"（{fallback}）。")
-                minutes = from_times or 0
-            else:
-                if not 0 <= value <= MAX_MINUTES:
-                    problems.append(f"{where} {i}行目「{minutes_label}」: 「{minutes_text}」は参加時間としてありえない値です"
-                                    f"（{fallback}）。")
-                    minutes = from_times or 0
-                else:
-                    minutes = int(value)
-        rows.append(ZoomRow(line=i, display_name=display or raw_name, original_name=original,
-                            email=email_key(cell("email")), joined_at=joined, left_at=left, minutes=minutes,
-                            guest=clean(cell("guest")).lower() in _YES))
-    if blank_minutes:
-        shown = "、".join(str(n) for n in blank_minutes[:10]) + ("ほか" if len(blank_minutes) > 10 else "")
-        problems.append(f"{where} {shown}行目: 「{minutes_label}」が空欄のため、参加時間は参加時刻・退出時刻から"
-                        "計算しました（計算できない行は0分）。")
-    return rows, problems, fmt
+    """`read_report` plus the format recognised (「Zoom参加者レポート（日本語・会議の概要つき）」…)."""
+    found = read_attendance(data, file_name)
+    return found.rows, found.problems, found.format
 
 
 # --- matching ---
@@ -419,14 +289,17 @@ def import_report(session: Session, viewer: Viewer, meeting_id: int, data: bytes
     """
     require_secretariat(viewer, "Zoomの参加者レポートの取り込みは事務局が行います。")
     get_meeting(session, meeting_id)
-    rows, problems, fmt = read_report_format(data, file_name)
+    found = read_attendance(data, file_name)
+    rows, problems = found.rows, found.problems
     people, merged = _merge(rows)
     regs = _registrations(session, meeting_id)
     for p in people:
         match_presence(p, regs)
     people, merged2 = _regroup(people)
     result = ZoomImport(rows=len(rows), people=len(people), merged=merged + merged2, problems=problems,
-                        format=fmt)
+                        format=found.format, confidence=found.confidence, format_message=found.message,
+                        listed=[{"line": x.line, "text": x.text[:300], "reason": x.reason} for x in found.listed],
+                        row_counts={**found.counts(), "merged": merged + merged2 + found.folded})
     for p in people:
         if p.minutes < p.listed_minutes:
             result.problems.append(
@@ -517,5 +390,5 @@ def registration_choices(session: Session, viewer: Viewer, meeting_id: int) -> l
         .where(Registration.meeting_id == meeting_id)
         .order_by(Person.furigana)
     ).all()
-    return [(r.id, f"{r.name}（{r.org or r.org_text or '所属不明'}）"
+    return [(r.id, with_note(r.name, r.org or r.org_text or '所属不明')
              + ("・キャンセル" if r.status == vocab.STATUS_CANCELLED else "")) for r in rows]

@@ -175,3 +175,10 @@ def email_key(email: object) -> str:
     s = clean(email).lower().replace(" ", "")
     s = s.removeprefix("mailto:")
     return s if _EMAIL_RE.match(s) else ""
+
+
+def with_note(name: str, *notes: object) -> str:
+    """「西村 光（札幌市）」: a name with what identifies it in brackets, empty parts left out (never
+    「西村 光（）」)."""
+    parts = [str(n) for n in notes if n is not None and str(n).strip()]
+    return f"{name}（{'・'.join(parts)}）" if parts else name
