@@ -228,6 +228,7 @@ def test_the_secretariat_sets_k_in_settings(survey_db):
     assert at.number_input(key="settings_survey_k").value == 5
     at.number_input(key="settings_survey_k").set_value(7).run()
     at.button(key="settings_survey_k_save").click().run()
-    assert any("最小人数を7名にしました" in s.value for s in at.success)
+    assert any("最小人数を7名にしました" in s.value for s in at.success)  # flashed, shown after the rerun
+    assert at.number_input(key="settings_survey_k").value == 7
     with db.session(survey_db) as s:
         assert disclosure.threshold(s) == 7

@@ -6,7 +6,7 @@ import streamlit as st
 
 from facilitation.surveys import disclosure
 
-from .common import SHOWN_ERRORS, session, show_error, viewer
+from .common import act, session, viewer
 
 
 def render() -> None:
@@ -23,9 +23,4 @@ def render() -> None:
     k = st.number_input("最小人数（名）", min_value=disclosure.MIN_K, max_value=disclosure.MAX_K, value=current, step=1,
                         key="settings_survey_k")
     if int(k) != current and st.button("最小人数を保存", key="settings_survey_k_save"):
-        try:
-            with session() as s:
-                saved = disclosure.set_threshold(s, v, int(k))
-            st.success(f"委員会に見せる最小人数を{saved}名にしました。")
-        except SHOWN_ERRORS as exc:
-            show_error(exc)
+        act(lambda s: disclosure.set_threshold(s, v, int(k)), lambda saved: f"委員会に見せる最小人数を{saved}名にしました。")
