@@ -281,8 +281,8 @@ def _suppress(counts: np.ndarray, displayed: int, parts: list[tuple[int, list[in
     hidden[displayed:, :] = True
     hidden[:displayed] |= (counts[:displayed] > 0) & (counts[:displayed] < k)
     for r in range(displayed):
-        if 0 < bases[r] < k:  # too few answers in this view: nothing of it
-            hidden[r, :] |= counts[r] > 0
+        if 0 < bases[r] < k:  # too few answers in this view: nothing of it (zeros too: with the base
+            hidden[r, :] = True  # shown, the zeros would say which option the few chose)
 
     def hide_smallest(candidates: list[tuple[int, int]]) -> bool:
         best = min(((counts[r, c], r, c) for r, c in candidates if not hidden[r, c] and counts[r, c] > 0), default=None)
