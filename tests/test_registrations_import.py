@@ -243,12 +243,12 @@ def test_unknown_organisation_imports_and_waits_for_review(setup):
 
 def test_saved_column_mapping_is_used(setup):
     url, mid = setup
-    t = Table(headers=["連絡先", "参加者", "ご所属"], rows=[["a@example.org", "山田 太郎", "りんく"]], source="x.csv")
+    t = Table(headers=["連絡先", "ご本人", "ご所属"], rows=[["a@example.org", "山田 太郎", "りんく"]], source="x.csv")
     res = imp(url, mid, t)
     assert res.imported == 0 and "にあたる列がありません" in res.quarantined[0]["reason"]
     with db.session(url) as s:
-        intake.save_column_mapping(s, SECRETARIAT_LOCAL, mid, {"連絡先": "email", "参加者": "name", "ご所属": "org"})
-        assert intake.saved_mapping(s, mid)["参加者"] == "name"
+        intake.save_column_mapping(s, SECRETARIAT_LOCAL, mid, {"連絡先": "email", "ご本人": "name", "ご所属": "org"})
+        assert intake.saved_mapping(s, mid)["ご本人"] == "name"
         entry = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
         assert intake.retry_kept_aside(s, SEC, entry.id, entry.raw).imported == 1
 

@@ -190,8 +190,16 @@ def _follow_absences(room_id: int, people) -> None:
     absent = frozenset(p.registration_id for p in people if p.mark == "欠席")
     seen = st.session_state.get(key)
     st.session_state[key] = absent
-    if seen is not None and seen != absent:
+    if seen is not None and seen != absent and _only_this_part_reruns():  # a whole run draws the notes anyway
         st.rerun(scope="app")
+
+
+def _only_this_part_reruns() -> bool:
+    """True in a run of fragments alone (a tap, a refresh), False in a run of the whole page."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
 
 
 # --- the secretariat's overview ---

@@ -1,4 +1,7 @@
-"""`registrations import FILE --meeting ID` and `registrations sync --meeting ID`."""
+"""`registrations import FILE --meeting ID` and `registrations sync --meeting ID`.
+
+With --json the result carries what the file was read as (format, format_label, confidence), the
+counts, and `unplaced`: every row neither imported nor merged, with its number, outcome and reason."""
 
 from __future__ import annotations
 
@@ -27,9 +30,13 @@ def _report(result, as_json: bool) -> None:
     if as_json:
         print_json(result.as_dict())
         return
+    if result.format_label:
+        print(f"形式: {result.notes[0] if result.notes else result.format_label}")
     print(result.line())
     for q in result.quarantined:
         print(f"  保留: {q['reason']}")
+    for c in result.cancelled:
+        print(f"  不参加: {c['reason']}")
     for f in result.flagged:
         print(f"  要確認: {f['reason']}")
     for r in result.removed:
