@@ -30,7 +30,7 @@ from facilitation.demo import dataset  # noqa: E402
 from facilitation.files.tabular import read_table  # noqa: E402
 from facilitation.meetings import schedule  # noqa: E402
 from facilitation.orgs import directory  # noqa: E402
-from facilitation.registrations import forms, intake  # noqa: E402
+from facilitation.registrations import forms, importing, sync  # noqa: E402
 from facilitation.roles import SECRETARIAT_LOCAL  # noqa: E402
 from facilitation.sheets import gsheets  # noqa: E402
 from facilitation.sheets.emulator import SheetsEmulator  # noqa: E402
@@ -94,7 +94,7 @@ def main() -> int:
 
     def file_import():
         with db.session(url, actor="bench") as s:
-            return intake.import_table(s, SECRETARIAT_LOCAL, mid, read_table(data, "bench.csv"), source="file",
+            return importing.import_table(s, SECRETARIAT_LOCAL, mid, read_table(data, "bench.csv"), source="file",
                                               source_ref="bench.csv")
 
     res, wall, cpu = timed(file_import)
@@ -106,26 +106,26 @@ def main() -> int:
     with SheetsEmulator() as em:
         key = "benchSheetKey0123456789"
         survey = [["タイムスタンプ", "情報交換会に参加して"]] + [["2027/02/01 16:30:00", "役に立った"]] * 40
-        em.add_spreadsheet(key, {intake.DEFAULT_TAB: [forms.STANDARD_HEADERS, *rows], "アンケート": survey})
+        em.add_spreadsheet(key, {sync.DEFAULT_TAB: [forms.STANDARD_HEADERS, *rows], "アンケート": survey})
         client = gsheets.SheetsClient(endpoint=em.url)
         with db.session(url, actor="bench") as s:
             other = schedule.add_meeting(s, schedule.MeetingInput(title="ベンチマーク2",
                                                                   starts_at=dt.datetime(2027, 3, 1, 14))).id
-            intake.configure_sheet(s, SECRETARIAT_LOCAL, other, f"https://docs.google.com/spreadsheets/d/{key}/edit",
+            sync.configure_sheet(s, SECRETARIAT_LOCAL, other, f"https://docs.google.com/spreadsheets/d/{key}/edit",
                                           survey_tab="アンケート")
         em.reset_counts()
 
-        def sync():
+        def sheet_sync():
             with db.session(url, actor="bench") as s:
-                return intake.sync(s, SECRETARIAT_LOCAL, other, client=client, fresh=True)
+                return sync.sync(s, SECRETARIAT_LOCAL, other, client=client, fresh=True)
 
-        res, wall, cpu = timed(sync)
+        res, wall, cpu = timed(sheet_sync)
         print(f"sheet sync of {args.rows} rows via gspread + local server: {wall:.2f} s wall, {cpu:.2f} s CPU — "
               f"{res.line()}")
         print(f"Sheets API requests for that sync (registration + survey tabs): {em.request_count}")
         em.reset_counts()
         with db.session(url, actor="bench") as s:
-            intake.sync(s, SECRETARIAT_LOCAL, other, client=client)  # within the cache minute
+            sync.sync(s, SECRETARIAT_LOCAL, other, client=client)  # within the cache minute
         print(f"requests for a second sync within the cache minute: {em.request_count}")
     return 0
 

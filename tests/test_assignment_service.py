@@ -12,7 +12,7 @@ from facilitation.assignment import choices, service
 from facilitation.cli import main
 from facilitation.errors import AccessDenied
 from facilitation.meetings import schedule
-from facilitation.registrations import intake
+from facilitation.registrations import frames, kept_aside
 from facilitation.roles import SECRETARIAT_LOCAL, Viewer
 from facilitation.sheets import gsheets
 from facilitation.sheets.emulator import SheetsEmulator
@@ -142,7 +142,7 @@ def test_rooms_copy_theme_library_and_choice_review(db_url):
         by_text = {r["text"]: r for r in review.to_dict("records")}
         assert by_text["1. 引きこもり支援"]["match"] == "一致" and by_text["1. 引きこもり支援"]["room"] == "ルーム1"
         assert by_text["ケース検討会"]["match"] == "対応なし" and by_text["ケース検討会"]["suggestion"] == "ルーム2"
-        assert set(intake.unmatched_choices(s, new.id)["text"]) == {"ケース検討会", "特になし"}
+        assert set(kept_aside.unmatched_choices(s, new.id)["text"]) == {"ケース検討会", "特になし"}
         with pytest.raises(choices.ChoiceError, match="この会にありません"):
             choices.map_choice(s, V, new.id, "ケース検討会", service.list_rooms(s, old.id)[0].id)
         with pytest.raises(AccessDenied):
@@ -150,8 +150,8 @@ def test_rooms_copy_theme_library_and_choice_review(db_url):
         choices.map_choice(s, V, new.id, "ケース検討会", copied[1].id)
         choices.map_choice(s, V, new.id, "特になし", None)
         # Decided on the rooms page: the registrations page has nothing left to decide; texts kept.
-        assert intake.unmatched_choices(s, new.id).empty
-        assert intake.summary(s, new.id).unmatched_choices == 0
+        assert kept_aside.unmatched_choices(s, new.id).empty
+        assert frames.summary(s, new.id).unmatched_choices == 0
         reg = s.scalar(select(Registration).where(Registration.meeting_id == new.id))
         assert (reg.choice1, reg.choice2, reg.choice3) == ("1. 引きこもり支援", "ケース検討会", "特になし")
         assert {r["text"]: r["match"] for r in choices.choice_review(s, new.id).to_dict("records")} == {

@@ -26,7 +26,7 @@ from facilitation.files.tabular import TableError, from_values, read_table
 from facilitation.meetings import schedule
 from facilitation.openchat import parser as chat_parser
 from facilitation.openchat import store as chat_store
-from facilitation.registrations import intake
+from facilitation.registrations import frames, importing
 from facilitation.registrations.models import KeptAsideRow
 from facilitation.roles import SECRETARIAT, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
@@ -237,7 +237,7 @@ def test_registration_corpus(corpus_url, name):
     data = (CORPUS / name).read_bytes()
     if isinstance(expected, Refused):
         with pytest.raises(ValueError) as err, db.session(corpus_url, actor="test") as s:
-            intake.import_file(s, SECRETARIAT_LOCAL, meeting_id, data, name)
+            importing.import_file(s, SECRETARIAT_LOCAL, meeting_id, data, name)
         _assert_japanese_message(err.value, name, expected.words)
         assert f"「{name}」" in str(err.value)  # the message names the file
         with db.session(corpus_url) as s:
@@ -245,7 +245,7 @@ def test_registration_corpus(corpus_url, name):
                             .where(Registration.meeting_id == meeting_id)) == 0
         return
     with db.session(corpus_url, actor="test") as s:
-        result = intake.import_file(s, SECRETARIAT_LOCAL, meeting_id, data, name)
+        result = importing.import_file(s, SECRETARIAT_LOCAL, meeting_id, data, name)
     assert result.consistent  # every input row is accounted for
     assert (result.imported + result.updated, len(result.quarantined)) == (expected.n, expected.kept), result.line()
     for q in result.quarantined:
@@ -267,10 +267,10 @@ def test_registration_corpus(corpus_url, name):
 def test_formulas_are_neutralised_in_exports(corpus_url):
     meeting_id = _new_meeting(corpus_url)
     with db.session(corpus_url, actor="test") as s:
-        intake.import_file(s, SECRETARIAT_LOCAL, meeting_id, (CORPUS / "reg_formulas.csv").read_bytes(), "reg_formulas.csv")
-        frame = intake.registrant_frame(s, ADMIN, meeting_id)
+        importing.import_file(s, SECRETARIAT_LOCAL, meeting_id, (CORPUS / "reg_formulas.csv").read_bytes(), "reg_formulas.csv")
+        frame = frames.registrant_frame(s, ADMIN, meeting_id)
     assert any(str(v).startswith("=HYPERLINK") for v in frame["name"])  # stored as typed
-    text = exports.to_csv_bytes(frame.rename(columns=intake.REGISTRANT_LABELS)).decode("utf-8-sig")
+    text = exports.to_csv_bytes(frame.rename(columns=frames.REGISTRANT_LABELS)).decode("utf-8-sig")
     cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert "'=HYPERLINK(\"http://evil.example\",\"押して\")" in cells
@@ -425,10 +425,10 @@ def test_import_invariant(corpus_url, data):
     meeting_id = _new_meeting(corpus_url)
     table = from_values([FORM, *[list(r) for r in data]], source="property.csv")
     with db.session(corpus_url, actor="test") as s:
-        first = intake.import_table(s, SECRETARIAT_LOCAL, meeting_id, table)
+        first = importing.import_table(s, SECRETARIAT_LOCAL, meeting_id, table)
     assert first.consistent
     with db.session(corpus_url, actor="test") as s:
-        again = intake.import_table(s, SECRETARIAT_LOCAL, meeting_id, table)
+        again = importing.import_table(s, SECRETARIAT_LOCAL, meeting_id, table)
         n_regs = s.scalar(select(func.count()).select_from(Registration).where(Registration.meeting_id == meeting_id))
         people = set(s.scalars(select(Person.email).join(Registration, Registration.person_id == Person.id)
                                .where(Registration.meeting_id == meeting_id)))

@@ -1,6 +1,6 @@
 """The registrant table in a real browser: Japanese headers over the domain's English columns.
 
-The domain gives the page English column names (intake.REGISTRANT_LABELS maps them to the headers);
+The domain gives the page English column names (frames.REGISTRANT_LABELS maps them to the headers);
 a person must still read every header in Japanese, in the same order, type into a cell, save, and
 download an Excel list with the same Japanese headers. Runs its own app server on a private copy of
 the demo; every step ends with tests.browser_checks.settle_and_check.
@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from facilitation.meetings import schedule
-from facilitation.registrations import intake
+from facilitation.registrations import frames
 from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.storage import db
 from facilitation.storage.models import Registration
@@ -77,7 +77,7 @@ def test_registrant_table_headers_edit_and_excel(reg_app, desk):
     page, url = desk, reg_app["url"]
     with db.session(url) as s:
         mid = schedule.upcoming_meeting(s).id
-        first = intake.registrant_frame(s, SECRETARIAT_LOCAL, mid).iloc[0]
+        first = frames.registrant_frame(s, SECRETARIAT_LOCAL, mid).iloc[0]
     page.goto(f"{reg_app['base']}/registrations?meeting={mid}", wait_until="domcontentloaded")
     page.get_by_role("heading", name="申込管理").first.wait_for(timeout=WAIT)
     check(page, "申込管理を開く")

@@ -9,7 +9,7 @@ from pathlib import Path
 from facilitation import cli
 from facilitation.demo.sheets import DEMO_URL
 from facilitation.meetings import schedule
-from facilitation.registrations import intake
+from facilitation.registrations import sync
 from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.sheets import gsheets
 from facilitation.storage import db
@@ -53,7 +53,7 @@ def test_sync_json_through_the_emulator(demo_copy_url, capsys, monkeypatch):
         code, _, err = run(capsys, "--db", demo_copy_url, "registrations", "sync", "--meeting", str(mid))
         assert code == 2 and "URLが設定されていません" in err
         with db.session(demo_copy_url) as s:
-            intake.configure_sheet(s, SECRETARIAT_LOCAL, mid, DEMO_URL)
+            sync.configure_sheet(s, SECRETARIAT_LOCAL, mid, DEMO_URL)
         em.reset_counts()
         code, out, _ = run(capsys, "--db", demo_copy_url, "registrations", "sync", "--meeting", str(mid), "--json")
         data = json.loads(out)

@@ -15,7 +15,7 @@ from facilitation.files import formats
 from facilitation.files.tabular import Table, read_table
 from facilitation.meetings import schedule
 from facilitation.orgs import directory
-from facilitation.registrations import intake
+from facilitation.registrations import edits, frames, importing, kept_aside
 from facilitation.roles import SECRETARIAT_LOCAL as SEC
 from facilitation.storage import db
 from facilitation.storage.models import Registration
@@ -41,7 +41,7 @@ def setup(sqlite_url):
 
 def import_file(url, mid, name):
     with db.session(url) as s:
-        return intake.import_file(s, SEC, mid, (DATA / name).read_bytes(), name)
+        return importing.import_file(s, SEC, mid, (DATA / name).read_bytes(), name)
 
 
 def accounted(res) -> None:
@@ -81,10 +81,10 @@ def test_english_and_generic_headers_find_name_and_email(setup):
         t = Table(headers=[name_h, email_h, "Organization"], rows=[[f"山田 太郎{i}", f"t{i}@example.org", "りんく"]],
                   source=f"list{i}.csv")
         with db.session(url) as s:
-            res = intake.import_table(s, SEC, mid, t)
+            res = importing.import_table(s, SEC, mid, t)
         assert (res.imported, res.quarantined) == (1, []), (name_h, res.quarantined)
     with db.session(url) as s:
-        df = intake.registrant_frame(s, SEC, mid)
+        df = frames.registrant_frame(s, SEC, mid)
     assert sorted(df["email"]) == [f"t{i}@example.org" for i in range(6)]
     assert set(df["organisation"]) == {"NPO法人コミュニティワーク研究実践センター岩見沢市生活サポートセンターりんく"}
 
@@ -93,8 +93,8 @@ def test_a_reading_is_the_name_only_when_nothing_else_is(setup):
     url, mid = setup
     t = Table(headers=["フリガナ", "所属"], rows=[["ヤマダ タロウ", "江別市"]], source="kana.csv")
     with db.session(url) as s:
-        assert intake.import_table(s, SEC, mid, t).imported == 1
-        assert intake.registrant_frame(s, SEC, mid)["name"].tolist() == ["ヤマダ タロウ"]
+        assert importing.import_table(s, SEC, mid, t).imported == 1
+        assert frames.registrant_frame(s, SEC, mid)["name"].tolist() == ["ヤマダ タロウ"]
 
 
 def test_a_list_without_email_comes_in_and_each_person_is_flagged_for_an_email(setup):
@@ -106,12 +106,12 @@ def test_a_list_without_email_comes_in_and_each_person_is_flagged_for_an_email(s
     flagged = [c["reason"] for c in res.checks if "メールアドレスがありません" in c["reason"]]
     assert len(flagged) == 3 and "この名簿にはメールアドレスの列がありません" in flagged[0]
     with db.session(url) as s:
-        checks = intake.to_check(s, SEC, mid)
-        assert sum(k.column == intake.CHECK_NO_EMAIL for k in checks) == 3
+        checks = kept_aside.to_check(s, SEC, mid)
+        assert sum(k.column == importing.CHECK_NO_EMAIL for k in checks) == 3
         reg = next(r for r in s.query(Registration).filter_by(meeting_id=mid) if r.person.name == "岡田 誠")
-        intake.update_registration(s, SEC, reg.id, {"email": "okada@example.org"})
+        edits.update_registration(s, SEC, reg.id, {"email": "okada@example.org"})
     with db.session(url) as s:  # once the e-mail is known, the person is off the list
-        assert sum(k.column == intake.CHECK_NO_EMAIL for k in intake.to_check(s, SEC, mid)) == 2
+        assert sum(k.column == importing.CHECK_NO_EMAIL for k in kept_aside.to_check(s, SEC, mid)) == 2
     again = import_file(url, mid, "municipal_attendance_no_email.csv")  # the same list again: nothing new
     assert (again.imported, again.duplicates) == (0, 4)
 
@@ -121,16 +121,16 @@ def test_a_list_without_email_finds_people_known_from_an_earlier_meeting(setup):
     t = Table(headers=["氏名", "メールアドレス", "所属（法人・機関名）"],
               rows=[["石川 智子", "ishikawa@example.org", "千歳市"]], source="form.csv")
     with db.session(url) as s:
-        assert intake.import_table(s, SEC, mid, t).imported == 1
+        assert importing.import_table(s, SEC, mid, t).imported == 1
         later = new_meeting(s, dt.datetime(2027, 3, 4, 14))
     res = import_file(url, later, "municipal_attendance_no_email.csv")
     flagged = [c["reason"] for c in res.checks if "メールアドレスがありません" in c["reason"]]
     assert len(flagged) == 2 and not any("石川" in r for r in flagged)  # her address is known
     with db.session(url) as s:
-        both = intake.registrant_frame(s, SEC, mid)["id"].tolist() + intake.registrant_frame(s, SEC, later)["id"].tolist()
+        both = frames.registrant_frame(s, SEC, mid)["id"].tolist() + frames.registrant_frame(s, SEC, later)["id"].tolist()
         people = {s.get(Registration, rid).person_id for rid in both}
         assert len(people) == 3  # 石川 智子 is one person in both meetings (by name and organisation)
-        ishikawa = intake.registrant_frame(s, SEC, later).query("name == '石川 智子'").iloc[0]
+        ishikawa = frames.registrant_frame(s, SEC, later).query("name == '石川 智子'").iloc[0]
         assert ishikawa["email"] == "ishikawa@example.org"
 
 
@@ -142,11 +142,11 @@ def test_connpass_cancelled_and_waiting_rows_are_listed_not_counted(setup):
         (6, "6行目「参加ステータス」: 「補欠」の方です。参加者としては取り込んでいません。")]
     assert res.line() == "6行: 新規 4件・更新 0件・重複 0件・保留 0件・不参加 2件"
     with db.session(url) as s:
-        df = intake.registrant_frame(s, SEC, mid)
+        df = frames.registrant_frame(s, SEC, mid)
         assert sorted(df["name"]) == sorted(["高橋 修", "森 早苗", "吉田 博", "松本 健太"])  # 表示名, not the account
         taka = df[df["name"] == "高橋 修"].iloc[0]
         assert (taka["email"], taka["note"]) == ("takahashi@example.org", "よろしくお願いします")
-        assert intake.summary(s, mid).people == 4
+        assert frames.summary(s, mid).people == 4
 
 
 def test_a_connpass_questionnaire_name_beats_the_display_name(setup):
@@ -155,9 +155,9 @@ def test_a_connpass_questionnaire_name_beats_the_display_name(setup):
     t = Table(headers=head, rows=[["一般", "taro_y", "たろう", "", "参加", "", "山田 太郎", "2027/01/08 10:00:00", "1"]],
               source="event_123_participants.csv")
     with db.session(url) as s:
-        res = intake.import_table(s, SEC, mid, t)
+        res = importing.import_table(s, SEC, mid, t)
         assert (res.format, res.imported) == ("connpass", 1)
-        assert intake.registrant_frame(s, SEC, mid)["name"].tolist() == ["山田 太郎"]
+        assert frames.registrant_frame(s, SEC, mid)["name"].tolist() == ["山田 太郎"]
 
 
 def test_connpass_checked_in_people_are_marked_present_once(setup):
@@ -170,15 +170,15 @@ def test_connpass_checked_in_people_are_marked_present_once(setup):
             ["一般", "a3", "鈴木 一郎", "", "参加", "出席", "2027/01/08 10:09:00", "3"]]
     t = Table(headers=head, rows=rows, source="event_123_participants.csv")
     with db.session(url) as s:
-        res = intake.import_table(s, SEC, mid, t)
+        res = importing.import_table(s, SEC, mid, t)
         assert res.attendance == 2 and "2名の出欠を名簿に記録しました" in res.notes[-1]
-        ids = dict(zip(intake.registrant_frame(s, SEC, mid)["name"], intake.registrant_frame(s, SEC, mid)["id"],
+        ids = dict(zip(frames.registrant_frame(s, SEC, mid)["name"], frames.registrant_frame(s, SEC, mid)["id"],
                        strict=True))
         assert live.marks_of(s, mid) == {ids["山田 太郎"]: "出席", ids["鈴木 一郎"]: "出席"}
         assert s.get(Registration, int(ids["山田 太郎"])).status == vocab.STATUS_ATTENDED
         live.mark_attendance(s, SEC, int(ids["鈴木 一郎"]), "途中退室")  # corrected on the roster
     with db.session(url) as s:  # the same file again: nothing overwritten
-        assert intake.import_table(s, SEC, mid, t).attendance == 0
+        assert importing.import_table(s, SEC, mid, t).attendance == 0
         assert live.marks_of(s, mid)[ids["鈴木 一郎"]] == "途中退室"
 
 
@@ -187,7 +187,7 @@ def test_a_later_connpass_file_cancels_who_cancelled_and_needs_no_questions(setu
     first = import_file(url, mid, "connpass_participants.csv")
     assert "お勤め先" in first.headers
     with db.session(url) as s:  # the secretariat says once what 「お勤め先」 is, for this connpass file
-        intake.save_column_mapping(s, SEC, mid, {"お勤め先": "org"}, source_format=first.format)
+        importing.save_column_mapping(s, SEC, mid, {"お勤め先": "org"}, source_format=first.format)
         other = new_meeting(s, dt.datetime(2027, 3, 4, 14))
     later = import_file(url, mid, "connpass_participants_later.csv")
     accounted(later)
@@ -197,12 +197,12 @@ def test_a_later_connpass_file_cancels_who_cancelled_and_needs_no_questions(setu
     assert "登録済みの森 早苗さんの申込" in mori["reason"] and "をキャンセルにしました" in mori["reason"]
     with db.session(url) as s:
         assert s.get(Registration, mori["registration_id"]).status == vocab.STATUS_CANCELLED
-        assert intake.summary(s, mid).people == 4  # 高橋, 吉田, 松本, 小林
+        assert frames.summary(s, mid).people == 4  # 高橋, 吉田, 松本, 小林
     # Another meeting's connpass file: 「お勤め先」 is the organisation without being asked again.
     res = import_file(url, other, "connpass_participants_later.csv")
     assert (res.imported, len(res.cancelled)) == (4, 3)
     with db.session(url) as s:
-        df = intake.registrant_frame(s, SEC, other)
+        df = frames.registrant_frame(s, SEC, other)
         assert df[df["name"] == "小林 彩"].iloc[0]["org_text"] == "名寄市 保健福祉部"
 
 
@@ -213,7 +213,7 @@ def test_peatix_cancelled_and_expired_orders_are_listed_and_the_form_gives_name_
     assert "「キャンセル」の方です" in res.unplaced[0]["reason"] and "「期限切れ」の方です" in res.unplaced[1]["reason"]
     assert res.unplaced[2]["reason"].startswith("6行目")  # no form answers: kept aside, fixable
     with db.session(url) as s:
-        df = intake.registrant_frame(s, SEC, mid)
+        df = frames.registrant_frame(s, SEC, mid)
         assert sorted(zip(df["name"], df["email"], strict=True)) == [
             ("山口 大輔", "yamaguchi@example.org"), ("渡辺 優子", "watanabe@example.org")]
         assert df.iloc[0]["furigana"] in ("ワタナベ ユウコ", "ヤマグチ ダイスケ")  # 参加者名（カナ）: the reading
@@ -224,7 +224,7 @@ def test_ms_forms_registration_reads_its_columns(setup):
     res = import_file(url, mid, "ms_forms_registration.xlsx")
     assert res.unplaced[0]["row"] == 4 and "どちらも空欄" in res.unplaced[0]["reason"]  # 「anonymous」 is blank
     with db.session(url) as s:
-        df = intake.registrant_frame(s, SEC, mid)
+        df = frames.registrant_frame(s, SEC, mid)
         kato = df[df["name"] == "加藤 美咲"].iloc[0]
         assert (kato["attendance_mode"], kato["programs"], kato["note"]) == (
             "会場", "自立相談支援事業、家計改善支援事業", "会場参加に変更します")  # the later answer (完了時刻)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from facilitation.files.tabular import TableError, read_table
 from facilitation.meetings import schedule
-from facilitation.registrations import intake
+from facilitation.registrations import importing
 from facilitation.roles import SECRETARIAT_LOCAL as SEC
 from facilitation.storage import db
 from facilitation.storage.models import Registration
@@ -81,7 +81,7 @@ def _import(url: str, data: bytes, name: str):
         mid = schedule.add_meeting(s, schedule.MeetingInput(title=f"ファズ（{next(_MEETINGS)}）",
                                                             starts_at=dt.datetime(2027, 2, 1, 14))).id
     with db.session(url) as s:
-        res = intake.import_file(s, SEC, mid, data, name)
+        res = importing.import_file(s, SEC, mid, data, name)
         return res, [s.get(Registration, rid).source_row for rid in res.registration_ids]
 
 

@@ -14,7 +14,7 @@ from facilitation.errors import AccessDenied
 from facilitation.files.tabular import Table
 from facilitation.meetings import schedule
 from facilitation.orgs import directory, matching
-from facilitation.registrations import forms, intake
+from facilitation.registrations import edits, forms, frames, importing, kept_aside, manual, sync
 from facilitation.registrations.models import KeptAsideRow
 from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
@@ -61,18 +61,18 @@ def table(*rows, name="test.csv"):
 
 def imp(url, mid, t, **kw):
     with db.session(url) as s:
-        return intake.import_table(s, SECRETARIAT_LOCAL, mid, t, **kw)
+        return importing.import_table(s, SECRETARIAT_LOCAL, mid, t, **kw)
 
 
 @pytest.mark.parametrize("name", ["form_utf8.csv", "form_utf8_bom.csv", "form_cp932.csv", "form.xlsx"])
 def test_real_files_import_the_same_people(setup, name):
     url, mid = setup
     with db.session(url) as s:
-        res = intake.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / name).read_bytes(), name)
+        res = importing.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / name).read_bytes(), name)
     assert res.consistent and res.quarantined == []
     assert res.imported == (4 if name.endswith("xlsx") else 3)
     with db.session(url) as s:
-        df = intake.registrant_frame(s, SECRETARIAT_LOCAL, mid)
+        df = frames.registrant_frame(s, SECRETARIAT_LOCAL, mid)
         assert set(df["organisation"]) >= {"NPO法人コミュニティワーク研究実践センター岩見沢市生活サポートセンターりんく",
                                    "江別市社会福祉協議会くらしサポートセンターえべつ",
                                    "社会福祉法人慧誠会帯広市自立相談支援センターふらっと"}
@@ -87,7 +87,7 @@ def test_real_files_import_the_same_people(setup, name):
 def test_header_variants_and_unknown_columns_kept_as_extra_fields(setup):
     url, mid = setup
     with db.session(url) as s:
-        res = intake.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / "form_header_variants.csv").read_bytes(), "agency.csv")
+        res = importing.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / "form_header_variants.csv").read_bytes(), "agency.csv")
     assert (res.imported, res.quarantined) == (2, [])
     with db.session(url) as s:
         regs = {r.person.name: r for r in s.query(Registration).filter_by(meeting_id=mid)}
@@ -103,7 +103,7 @@ def test_header_variants_and_unknown_columns_kept_as_extra_fields(setup):
 def test_each_kept_aside_reason_names_row_and_column(setup):
     url, mid = setup
     with db.session(url) as s:
-        res = intake.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
+        res = importing.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
     assert (res.rows, res.imported) == (4, 1)
     reasons = [q["reason"] for q in res.quarantined]
     assert reasons == [
@@ -112,35 +112,35 @@ def test_each_kept_aside_reason_names_row_and_column(setup):
         "4行目「氏名」: 氏名が空欄です（メールアドレス nameless@example.org）。",
     ]
     with db.session(url) as s:
-        kept = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)
+        kept = kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid)
         assert [k.row_number for k in kept] == [2, 3, 4]
         assert kept[1].raw["メールアドレス"] == "not-an-email" and kept[1].column == "メールアドレス"
     # Importing the same file again keeps the same three rows aside, not six.
     with db.session(url) as s:
-        again = intake.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
+        again = importing.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
         assert (again.duplicates, len(again.quarantined)) == (1, 3)
-        assert len(intake.kept_aside(s, SECRETARIAT_LOCAL, mid)) == 3
+        assert len(kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid)) == 3
 
 
 def test_kept_aside_row_fixed_on_the_page_goes_in_and_stays_resolved(setup):
     url, mid = setup
     imp(url, mid, table(row(email="oops@"), name="s.csv"))
     with db.session(url) as s:
-        entry = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
+        entry = kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
         fixed = dict(entry.raw, **{"メールアドレス": "fixed@example.org"})
-        res = intake.retry_kept_aside(s, SEC, entry.id, fixed)
+        res = kept_aside.retry_kept_aside(s, SEC, entry.id, fixed)
         assert res.imported == 1
-        assert intake.kept_aside(s, SECRETARIAT_LOCAL, mid) == []
+        assert kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid) == []
         assert s.get(KeptAsideRow, entry.id).resolution == "imported"
     # The bad row is still in the source: next time it is a duplicate, not a new problem.
     again = imp(url, mid, table(row(email="oops@"), name="s.csv"))
     assert (again.duplicates, again.quarantined) == (1, [])
     with db.session(url) as s:
         other = imp(url, mid, table(row(email="x@", name="誰か"), name="t.csv"))
-        entry = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
-        intake.dismiss_kept_aside(s, SEC, entry.id)
-        assert intake.kept_aside(s, SECRETARIAT_LOCAL, mid) == [] and len(other.quarantined) == 1
-        assert len(intake.kept_aside(s, SECRETARIAT_LOCAL, mid, include_resolved=True)) == 2
+        entry = kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
+        kept_aside.dismiss_kept_aside(s, SEC, entry.id)
+        assert kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid) == [] and len(other.quarantined) == 1
+        assert len(kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid, include_resolved=True)) == 2
 
 
 def test_resync_is_idempotent_and_later_edits_update(setup):
@@ -200,14 +200,14 @@ def test_unmatched_choices_are_flagged_not_excluded_and_can_be_mapped(setup):
     assert res.flagged[0]["reason"].startswith("2行目「希望テーマ（第1希望）」: 「ひきこもり支援の話がしたい」")
     with db.session(url) as s:
         assert s.query(Registration).filter_by(choice1="ルーム2").count() == 1  # kept as written
-        assert [(r["text"], r["count"], r["match"]) for r in intake.unmatched_choices(s, mid).to_dict("records")
+        assert [(r["text"], r["count"], r["match"]) for r in kept_aside.unmatched_choices(s, mid).to_dict("records")
                 ] == [("ひきこもり支援の話がしたい", 1, "対応なし")]
-        assert intake.summary(s, mid).unmatched_choices == 1
+        assert frames.summary(s, mid).unmatched_choices == 1
         room3 = s.query(Room).filter_by(meeting_id=mid, position=3).one()
         choice_map.map_choice(s, SECRETARIAT_LOCAL, mid, "ひきこもり支援の話がしたい", room3.id)
     with db.session(url) as s:
-        assert intake.unmatched_choices(s, mid).empty
-        assert intake.summary(s, mid).unmatched_choices == 0
+        assert kept_aside.unmatched_choices(s, mid).empty
+        assert frames.summary(s, mid).unmatched_choices == 0
         assert s.query(Registration).filter_by(choice1="ひきこもり支援の話がしたい").count() == 1  # not rewritten
         with pytest.raises(AccessDenied):
             choice_map.map_choice(s, Viewer(role=COMMITTEE), mid, "特になし", None)
@@ -226,7 +226,7 @@ def test_choices_are_not_flagged_while_the_meeting_has_no_rooms(sqlite_url):
     res = imp(sqlite_url, mid, table(row(c1="ひきこもり支援の話がしたい")))
     assert res.imported == 1 and res.flagged == []
     with db.session(sqlite_url) as s:
-        assert intake.unmatched_choices(s, mid).empty
+        assert kept_aside.unmatched_choices(s, mid).empty
 
 
 def test_unknown_organisation_imports_and_waits_for_review(setup):
@@ -237,9 +237,9 @@ def test_unknown_organisation_imports_and_waits_for_review(setup):
     with db.session(url) as s:
         review = matching.pending(s, SEC, mid)[0]
         org = matching.create_and_confirm(s, SEC, review.id, "NPO法人はまなす生活相談室", "NPO等", "渡島総合振興局")
-        df = intake.registrant_frame(s, SECRETARIAT_LOCAL, mid)
+        df = frames.registrant_frame(s, SECRETARIAT_LOCAL, mid)
         assert set(df["organisation"]) == {org.name}
-        assert intake.summary(s, mid).by_region == {"渡島総合振興局": 2}
+        assert frames.summary(s, mid).by_region == {"渡島総合振興局": 2}
 
 
 def test_saved_column_mapping_is_used(setup):
@@ -248,35 +248,35 @@ def test_saved_column_mapping_is_used(setup):
     res = imp(url, mid, t)
     assert res.imported == 0 and "にあたる列がありません" in res.quarantined[0]["reason"]
     with db.session(url) as s:
-        intake.save_column_mapping(s, SECRETARIAT_LOCAL, mid, {"連絡先": "email", "ご本人": "name", "ご所属": "org"})
-        assert intake.saved_mapping(s, mid)["ご本人"] == "name"
-        entry = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
-        assert intake.retry_kept_aside(s, SEC, entry.id, entry.raw).imported == 1
+        importing.save_column_mapping(s, SECRETARIAT_LOCAL, mid, {"連絡先": "email", "ご本人": "name", "ご所属": "org"})
+        assert importing.saved_mapping(s, mid)["ご本人"] == "name"
+        entry = kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
+        assert kept_aside.retry_kept_aside(s, SEC, entry.id, entry.raw).imported == 1
 
 
 def test_manual_entry_edit_and_cancel(setup):
     url, mid = setup
     with db.session(url) as s:
-        reg = intake.add_manual(s, SEC, mid, intake.ManualEntry(
+        reg = manual.add_manual(s, SEC, mid, manual.ManualEntry(
             name="千葉 直子", email="chiba@example.org", org="名寄市社協", mode="会場", choice1=THEMES[0],
             programs=["自立相談支援事業"], years="2年", facilitator=True))
         rid = reg.id
         assert (reg.source, reg.attendance_mode, reg.person.organisation.name) == (
             "manual", "会場", "名寄市社会福祉協議会生活相談支援センター")
-        with pytest.raises(intake.RegistrationError, match="すでに申込済み"):
-            intake.add_manual(s, SEC, mid, intake.ManualEntry(name="千葉 直子", email="CHIBA@example.org"))
-        with pytest.raises(intake.RegistrationError, match="メールアドレスの形式"):
-            intake.add_manual(s, SEC, mid, intake.ManualEntry(name="誰か", email="dareka"))
-        with pytest.raises(intake.RegistrationError, match="氏名が空欄"):
-            intake.add_manual(s, SEC, mid, intake.ManualEntry(name="", email="x@example.org"))
-        intake.update_registration(s, SEC, rid, {"name": "千葉　直子", "choice2": THEMES[1], "note": "遅れて参加"})
-        with pytest.raises(intake.RegistrationError, match="状態は"):
-            intake.update_registration(s, SEC, rid, {"status": "不明"})
-        intake.cancel(s, SEC, rid)
-        assert intake.summary(s, mid).cancelled == 1
+        with pytest.raises(importing.RegistrationError, match="すでに申込済み"):
+            manual.add_manual(s, SEC, mid, manual.ManualEntry(name="千葉 直子", email="CHIBA@example.org"))
+        with pytest.raises(importing.RegistrationError, match="メールアドレスの形式"):
+            manual.add_manual(s, SEC, mid, manual.ManualEntry(name="誰か", email="dareka"))
+        with pytest.raises(importing.RegistrationError, match="氏名が空欄"):
+            manual.add_manual(s, SEC, mid, manual.ManualEntry(name="", email="x@example.org"))
+        edits.update_registration(s, SEC, rid, {"name": "千葉　直子", "choice2": THEMES[1], "note": "遅れて参加"})
+        with pytest.raises(importing.RegistrationError, match="状態は"):
+            edits.update_registration(s, SEC, rid, {"status": "不明"})
+        edits.cancel(s, SEC, rid)
+        assert frames.summary(s, mid).cancelled == 1
     # A cancelled registration stays cancelled when the same person's row is read again.
     with db.session(url) as s:
-        intake.import_table(s, SECRETARIAT_LOCAL, mid, table(row(email="chiba@example.org", name="千葉 直子", org="名寄市社協")),
+        importing.import_table(s, SECRETARIAT_LOCAL, mid, table(row(email="chiba@example.org", name="千葉 直子", org="名寄市社協")),
                                    update_existing=False)
         assert s.get(Registration, rid).status == vocab.STATUS_CANCELLED
         assert s.get(Registration, rid).choice2 == THEMES[1]
@@ -286,13 +286,13 @@ def test_committee_sees_no_names_or_emails(setup):
     url, mid = setup
     imp(url, mid, table(row(note="家族のことで相談あり")))
     with db.session(url) as s:
-        df = intake.registrant_frame(s, Viewer(role=COMMITTEE), mid)
+        df = frames.registrant_frame(s, Viewer(role=COMMITTEE), mid)
     assert len(df) == 1
     assert not {"name", "furigana", "email", "note"} & set(df.columns)
     assert {"organisation", "category", "region"} <= set(df.columns)  # the counts the committee reads
     assert "山田" not in df.to_string() and "example.org" not in df.to_string()
     with db.session(url) as s, pytest.raises(AccessDenied):
-        intake.cleaned_frame(s, Viewer(role=COMMITTEE), mid)
+        frames.cleaned_frame(s, Viewer(role=COMMITTEE), mid)
 
 
 def test_storage_round_trip_on_sqlite_and_postgresql(db_url):
@@ -306,7 +306,7 @@ def test_storage_round_trip_on_sqlite_and_postgresql(db_url):
     assert (again.imported, again.updated, again.duplicates, len(again.quarantined)) == (0, 0, 2, 1)
     with db.session(db_url) as s:
         assert s.query(Registration).filter_by(meeting_id=mid).count() == 2
-        assert len(intake.kept_aside(s, SECRETARIAT_LOCAL, mid)) == 1
+        assert len(kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid)) == 1
 
 
 # --- property: no input row is ever lost or counted twice --------------------------------------
@@ -335,7 +335,7 @@ def test_property_every_row_counted_once_and_nobody_lost(setup, batches):
         with db.session(url) as s:
             regs = [(r.person.email, person_key(r.person.name))
                     for r in s.query(Registration).filter_by(meeting_id=mid)]
-            kept = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)
+            kept = kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid)
         # Every valid row's person has a registration; every invalid row is kept aside.
         for _a, b, c, _d, _e in batch:
             key = (b.strip().lower(), person_key(c))
@@ -360,33 +360,33 @@ def test_only_the_secretariat_changes_registrations(setup, other):
     imp(url, mid, table(row(), row(email="", name="", org="")))  # one registration, one row kept aside
     with db.session(url) as s:
         rid = s.query(Registration).one().id
-        kept = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0].id
+        kept = kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid)[0].id
         before = (s.get(Registration, rid).status, s.get(Registration, rid).person.name)
         attempts = [
-            lambda: intake.add_manual(s, other, mid, intake.ManualEntry(name="侵入 太郎", email="x@example.org")),
-            lambda: intake.update_registration(s, other, rid, {"name": "書き換え"}),
-            lambda: intake.cancel(s, other, rid),
-            lambda: intake.restore(s, other, rid),
-            lambda: intake.retry_kept_aside(s, other, kept, {"氏名": "侵入 太郎", "メールアドレス": "x@example.org"}),
-            lambda: intake.dismiss_kept_aside(s, other, kept),
-            lambda: intake.mark_checked(s, other, kept),
-            lambda: intake.import_table(s, other, mid, table(row(email="new@example.org", name="新規 花子"))),
-            lambda: intake.import_file(s, other, mid, "氏名\n新規 花子\n".encode(), "a.csv"),
-            lambda: intake.configure_sheet(s, other, mid, "https://docs.google.com/spreadsheets/d/abc/edit"),
-            lambda: intake.sync(s, other, mid),
-            lambda: intake.save_column_mapping(s, other, mid, {"氏名": "name"}),
-            lambda: intake.write_back(s, other, mid, "整理済み"),
-            lambda: intake.kept_aside(s, other, mid),
-            lambda: intake.to_check(s, other, mid),
-            lambda: intake.cleaned_frame(s, other, mid),
+            lambda: manual.add_manual(s, other, mid, manual.ManualEntry(name="侵入 太郎", email="x@example.org")),
+            lambda: edits.update_registration(s, other, rid, {"name": "書き換え"}),
+            lambda: edits.cancel(s, other, rid),
+            lambda: edits.restore(s, other, rid),
+            lambda: kept_aside.retry_kept_aside(s, other, kept, {"氏名": "侵入 太郎", "メールアドレス": "x@example.org"}),
+            lambda: kept_aside.dismiss_kept_aside(s, other, kept),
+            lambda: kept_aside.mark_checked(s, other, kept),
+            lambda: importing.import_table(s, other, mid, table(row(email="new@example.org", name="新規 花子"))),
+            lambda: importing.import_file(s, other, mid, "氏名\n新規 花子\n".encode(), "a.csv"),
+            lambda: sync.configure_sheet(s, other, mid, "https://docs.google.com/spreadsheets/d/abc/edit"),
+            lambda: sync.sync(s, other, mid),
+            lambda: importing.save_column_mapping(s, other, mid, {"氏名": "name"}),
+            lambda: sync.write_back(s, other, mid, "整理済み"),
+            lambda: kept_aside.kept_aside(s, other, mid),
+            lambda: kept_aside.to_check(s, other, mid),
+            lambda: frames.cleaned_frame(s, other, mid),
         ]
         for attempt in attempts:
             with pytest.raises(AccessDenied, match="事務局だけ"):
                 attempt()
         assert (s.get(Registration, rid).status, s.get(Registration, rid).person.name) == before
-        assert s.query(Registration).count() == 1 and len(intake.kept_aside(s, SECRETARIAT_LOCAL, mid)) == 1
-        intake.dismiss_kept_aside(s, SEC, kept)
-        assert intake.kept_aside(s, SECRETARIAT_LOCAL, mid, include_resolved=True)[0].resolved_by == SEC.actor
+        assert s.query(Registration).count() == 1 and len(kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid)) == 1
+        kept_aside.dismiss_kept_aside(s, SEC, kept)
+        assert kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid, include_resolved=True)[0].resolved_by == SEC.actor
 
 
 @pytest.mark.parametrize("column", ["メールアドレス", "氏名", "所属（法人・機関名）", "備考"])
@@ -406,12 +406,12 @@ def test_a_cell_cut_by_the_reader_keeps_its_row_aside(setup, column):
     w.writerow([values.get(h, "") for h in H])
     w.writerow(row(email="fine@example.org", name="普通 花子"))
     with db.session(url) as s:
-        res = intake.import_file(s, SECRETARIAT_LOCAL, mid, buf.getvalue().encode("utf-8"), "長い.csv")
+        res = importing.import_file(s, SECRETARIAT_LOCAL, mid, buf.getvalue().encode("utf-8"), "長い.csv")
         assert (res.imported, len(res.quarantined)) == (1, 1), res.line()
         reason = res.quarantined[0]["reason"]
         assert reason.startswith(f"2行目「{column}」") and "途中までしか読み込めません" in reason
         assert any(f"「{column}」は200,0" in n for n in res.notes)  # the reader's note reaches the page
-        kept = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)
+        kept = kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid)
         assert [k.column for k in kept] == [column]
         assert {r.person.email for r in s.query(Registration)} == {"fine@example.org"}
 
@@ -432,10 +432,10 @@ def test_import_file_reads_the_sheet_asked_for_and_says_which(setup):
     buf = io.BytesIO()
     book.save(buf)
     with db.session(url) as s:
-        first = intake.import_file(s, SECRETARIAT_LOCAL, mid, buf.getvalue(), "book.xlsx")  # the active sheet: no names there
+        first = importing.import_file(s, SECRETARIAT_LOCAL, mid, buf.getvalue(), "book.xlsx")  # the active sheet: no names there
         assert first.sheet == "集計" and first.sheets == ["集計", "申込一覧"]
         assert first.imported == 0 and any("シート「集計」を読みました" in n for n in first.notes)
-        second = intake.import_file(s, SECRETARIAT_LOCAL, mid, buf.getvalue(), "book.xlsx", sheet="申込一覧")
+        second = importing.import_file(s, SECRETARIAT_LOCAL, mid, buf.getvalue(), "book.xlsx", sheet="申込一覧")
         assert second.imported == 1 and second.sheet == "申込一覧"
         assert any("シート「申込一覧」を読みました" in n for n in second.notes)
 
@@ -446,13 +446,13 @@ def test_line_breaks_in_one_line_fields_become_spaces_and_notes_keep_theirs(setu
            '2026/11/20 10:00:00,a@example.org,"山田\u2028太郎","NPO法人\r\nりんく","一行目\r\n二行目"\r\n'
            '2026/11/20 10:01:00,b@example.org,"佐藤\u2029\n花子",江別市社会福祉協議会,\r\n').encode()
     with db.session(url) as s:
-        res = intake.import_file(s, SEC, mid, csv, "regs.csv")
+        res = importing.import_file(s, SEC, mid, csv, "regs.csv")
         assert res.imported == 2
         people = {p.email: p.name for p in s.query(Person)}
         regs = {r.person.email: r for r in s.query(Registration)}
         assert people == {"a@example.org": "山田 太郎", "b@example.org": "佐藤 花子"}
         assert regs["a@example.org"].org_text == "NPO法人 りんく" and regs["a@example.org"].note == "一行目\n二行目"
-        intake.update_registration(s, SEC, regs["b@example.org"].id, {"name": "佐藤\r\n花子", "department": "a\u2028b"})
+        edits.update_registration(s, SEC, regs["b@example.org"].id, {"name": "佐藤\r\n花子", "department": "a\u2028b"})
         assert (regs["b@example.org"].person.name, regs["b@example.org"].department) == ("佐藤 花子", "a b")
 
 
@@ -462,7 +462,7 @@ def test_a_registrations_csv_of_5016_columns_and_3_rows_is_imported(setup):
     rows = [["2026/11/20 10:00:00", f"p{k}@example.org", f"山田 太郎{k}", "りんく"] + ["はい"] * 5_012 for k in range(3)]
     data = "\n".join(",".join(r) for r in [headers, *rows]).encode()
     with db.session(url) as s:
-        res = intake.import_file(s, SEC, mid, data, "wide.csv")
+        res = importing.import_file(s, SEC, mid, data, "wide.csv")
         assert (res.rows, res.imported, res.quarantined) == (3, 3, [])
         reg = s.query(Registration).filter(Registration.meeting_id == mid).first()
         assert reg.extra["質問5011"] == "はい"  # the other answers are kept with the registration

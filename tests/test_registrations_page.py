@@ -9,7 +9,7 @@ from facilitation.assignment import choices, service
 from facilitation.demo.sheets import DEMO_URL
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
-from facilitation.registrations import intake
+from facilitation.registrations import importing, kept_aside, manual, sync
 from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Registration
@@ -29,7 +29,7 @@ def app_db(demo_copy_url, monkeypatch):
 def test_secretariat_sees_counts_table_and_can_sync(app_db, monkeypatch):
     with demo_sheet(app_db, monkeypatch) as (em, mid):
         with db.session(app_db) as s:
-            intake.configure_sheet(s, SECRETARIAT_LOCAL, mid, DEMO_URL)
+            sync.configure_sheet(s, SECRETARIAT_LOCAL, mid, DEMO_URL)
         at = AppTest.from_file(PAGE, default_timeout=60)
         at.run()
         assert not at.exception
@@ -90,7 +90,7 @@ def test_a_choice_mapped_on_this_page_is_what_the_rooms_page_and_the_optimiser_u
     with db.session(app_db) as s:
         mid = schedule.upcoming_meeting(s).id
         room = choices.list_rooms(s, mid)[2]
-        reg_id = intake.add_manual(s, SEC, mid, intake.ManualEntry(
+        reg_id = manual.add_manual(s, SEC, mid, manual.ManualEntry(
             name="石川 千尋", email="ishikawa@example.org", org="ＪＯＩＮ", choice1="ひきこもりの家族会の話",
             choice2="住まいと居住支援")).id
     at = AppTest.from_file(PAGE, default_timeout=60)
@@ -122,7 +122,7 @@ def test_review_tab_confirms_sure_suggestions_at_once_and_lists_rows_to_check(ap
         before = {r.text for r in matching.pending(s, SEC, mid)}
         for i, (org, region) in enumerate([("千歳市 福祉課", "石狩振興局"), ("恵庭市社会福祉課", "石狩振興局"),
                                            ("石狩市", "石狩振興局"), ("", "")]):
-            intake.add_manual(s, SEC, mid, intake.ManualEntry(name=f"確認 {i}太郎", email=f"kakunin{i}@example.org",
+            manual.add_manual(s, SEC, mid, manual.ManualEntry(name=f"確認 {i}太郎", email=f"kakunin{i}@example.org",
                                                          org=org, region=region))
         sure = {r.text for r in matching.above(s, SEC, 85, mid)}
         assert {"千歳市 福祉課", "恵庭市社会福祉課"} <= sure and "石狩市" not in sure
@@ -142,11 +142,11 @@ def test_review_tab_confirms_sure_suggestions_at_once_and_lists_rows_to_check(ap
         assert left == (before | {"石狩市"}) - sure
         chitose = s.query(Registration).filter_by(meeting_id=mid, org_text="千歳市 福祉課").one()
         assert chitose.person.organisation.name == "千歳市役所保健福祉部福祉課生活支援係"
-        check = intake.to_check(s, SECRETARIAT_LOCAL, mid)[0]
+        check = kept_aside.to_check(s, SECRETARIAT_LOCAL, mid)[0]
     at.button(key=f"check_done_{check.id}").click().run()
     assert not at.exception
     with db.session(app_db) as s:
-        assert intake.to_check(s, SECRETARIAT_LOCAL, mid) == []
+        assert kept_aside.to_check(s, SECRETARIAT_LOCAL, mid) == []
 
 
 def _workbook(sheets: dict[str, list[list[str]]], active: int = 0) -> bytes:
@@ -216,7 +216,7 @@ def test_column_mapping_shows_the_meetings_last_file_import_in_a_new_browser_ses
         mid = schedule.upcoming_meeting(s).id
         other = schedule.add_meeting(s, schedule.MeetingInput(title="別の会", starts_at=__import__("datetime").datetime(
             2027, 2, 1, 14))).id
-        result = intake.import_file(s, SEC, mid, data, "english_headers.csv")
+        result = importing.import_file(s, SEC, mid, data, "english_headers.csv")
         assert not result.error and result.headers
     at = AppTest.from_file(PAGE, default_timeout=60)  # a new browser session: nothing imported in it
     at.run()

@@ -10,7 +10,8 @@ import pytest
 from facilitation.files.tabular import Table
 from facilitation.meetings import schedule
 from facilitation.orgs import directory
-from facilitation.registrations import forms, intake
+from facilitation.registrations import edits, forms, frames, importing, kept_aside
+from facilitation.registrations.people import same_name
 from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.storage import db
 from facilitation.storage.models import Person, Registration
@@ -39,7 +40,7 @@ def table(*rows):
 
 def imp(url, mid, t, **kw):
     with db.session(url) as s:
-        return intake.import_table(s, SECRETARIAT_LOCAL, mid, t, source="sheet", source_ref="K/t", report_removed=True, **kw)
+        return importing.import_table(s, SECRETARIAT_LOCAL, mid, t, source="sheet", source_ref="K/t", report_removed=True, **kw)
 
 
 @pytest.fixture
@@ -115,16 +116,16 @@ def test_a_shared_office_email_never_merges_two_people(master):
     with db.session(url) as s:
         names = {r.person.name for r in s.query(Registration).filter_by(meeting_id=mid)}
         assert names == {"山田 太郎", "佐藤 花子"}
-        todo = intake.to_check(s, SECRETARIAT_LOCAL, mid)
+        todo = kept_aside.to_check(s, SECRETARIAT_LOCAL, mid)
         assert [t.reason for t in todo] == [reason]
     again = imp(url, mid, table(row(email="fukushi@city.example.jp", name="山田 太郎", org="江別市社協"),
                                 row(email="fukushi@city.example.jp", name="佐藤 花子", org="江別市社協",
                                     ts="2026/11/21 10:00:00")))
     assert (again.imported, again.updated, again.duplicates) == (0, 0, 2)
     with db.session(url) as s:
-        assert len(intake.to_check(s, SECRETARIAT_LOCAL, mid)) == 1  # the same check, not a second one
-        intake.mark_checked(s, SEC, intake.to_check(s, SECRETARIAT_LOCAL, mid)[0].id)
-        assert intake.to_check(s, SECRETARIAT_LOCAL, mid) == []
+        assert len(kept_aside.to_check(s, SECRETARIAT_LOCAL, mid)) == 1  # the same check, not a second one
+        kept_aside.mark_checked(s, SEC, kept_aside.to_check(s, SECRETARIAT_LOCAL, mid)[0].id)
+        assert kept_aside.to_check(s, SECRETARIAT_LOCAL, mid) == []
     # A later meeting: the address is already on record for 山田 太郎; 佐藤 花子 is still herself.
     with db.session(url) as s:
         later = new_meeting(s, dt.datetime(2027, 3, 1, 14))
@@ -151,8 +152,8 @@ def test_the_same_email_and_the_same_name_written_differently_is_one_person(mast
     assert (res.imported, res.checks) == (1, [])
     with db.session(url) as s:
         assert s.query(Person).count() == 1
-    assert intake.same_name("さとうはなこ", "さとうはなこ") and intake.same_name("斉藤学", "斎藤学")
-    assert intake.same_name("山田", "山田太郎") and not intake.same_name("山田太郎", "山田花子")
+    assert same_name("さとうはなこ", "さとうはなこ") and same_name("斉藤学", "斎藤学")
+    assert same_name("山田", "山田太郎") and not same_name("山田太郎", "山田花子")
 
 
 def test_a_registrant_without_an_organisation_is_flagged_not_counted_as_a_group(master):
@@ -168,11 +169,11 @@ def test_a_registrant_without_an_organisation_is_flagged_not_counted_as_a_group(
         # counted as a person (the reports' rule), as no 機関, and named in the line
         assert counts.people == 2 and counts.organisations == 1 and counts.no_organisation == 1
         assert counts.line.endswith("（うち所属未確認 1名）")
-        assert len(intake.to_check(s, SECRETARIAT_LOCAL, mid)) == 1
+        assert len(kept_aside.to_check(s, SECRETARIAT_LOCAL, mid)) == 1
         reg = s.query(Registration).filter_by(meeting_id=mid).join(Person).filter(Person.name == "山田 太郎").one()
-        intake.update_registration(s, SEC, reg.id, {"org_text": "りんく"})
-        assert intake.to_check(s, SECRETARIAT_LOCAL, mid) == []  # the organisation is known now: nothing left to look at
-        assert intake.summary(s, mid).to_check == 0
+        edits.update_registration(s, SEC, reg.id, {"org_text": "りんく"})
+        assert kept_aside.to_check(s, SECRETARIAT_LOCAL, mid) == []  # the organisation is known now: nothing left to look at
+        assert frames.summary(s, mid).to_check == 0
 
 
 def test_what_people_typed_is_stored_as_typed(master):
@@ -185,14 +186,14 @@ def test_what_people_typed_is_stored_as_typed(master):
         reg = s.query(Registration).filter_by(meeting_id=mid).one()
         assert (reg.person.name, reg.choice1, reg.org_text) == ("山田　太郎", theme, "ＮＰＯ法人　りんく")
         assert reg.person.organisation.name.endswith("りんく")  # matching still sees through the widths
-        intake.update_registration(s, SEC, reg.id, {"choice2": " 就労準備支援事業（分科会） ", "name": "山田 太郎"})
+        edits.update_registration(s, SEC, reg.id, {"choice2": " 就労準備支援事業（分科会） ", "name": "山田 太郎"})
         assert (reg.choice2, reg.person.name) == ("就労準備支援事業（分科会）", "山田 太郎")
     # A kept-aside row fixed on the page keeps the spaces of the name typed there.
     imp(url, mid, table(row(email="bad@", name="", org="りんく")))
     with db.session(url) as s:
-        entry = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
+        entry = kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
         fixed = dict(entry.raw, **{"メールアドレス": "kimura@example.org", "氏名": "木村 一郎"})
-        assert intake.retry_kept_aside(s, SEC, entry.id, fixed).imported == 1
+        assert kept_aside.retry_kept_aside(s, SEC, entry.id, fixed).imported == 1
         assert s.query(Person).filter_by(email="kimura@example.org").one().name == "木村 一郎"
     with db.session(url) as s:
-        assert intake.registrant_frame(s, SECRETARIAT_LOCAL, mid)["choice1"].tolist()[0] == theme
+        assert frames.registrant_frame(s, SECRETARIAT_LOCAL, mid)["choice1"].tolist()[0] == theme

@@ -9,7 +9,7 @@ import pytest
 
 from facilitation.demo.sheets import DEMO_KEY, DEMO_URL, REGISTRATION_TAB, SURVEY_TAB, demo_tabs
 from facilitation.meetings import schedule
-from facilitation.registrations import intake
+from facilitation.registrations import sync
 from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.sheets import gsheets
 from facilitation.sheets.emulator import SheetsEmulator
@@ -155,24 +155,24 @@ def test_one_sync_of_the_demo_sheet_is_one_request(demo_copy_url):
         client = SheetsClient(endpoint=em.url)
         with db.session(demo_copy_url) as s:
             mid = schedule.upcoming_meeting(s).id
-            intake.configure_sheet(s, SECRETARIAT_LOCAL, mid, DEMO_URL, REGISTRATION_TAB, SURVEY_TAB)
+            sync.configure_sheet(s, SECRETARIAT_LOCAL, mid, DEMO_URL, REGISTRATION_TAB, SURVEY_TAB)
         em.reset_counts()
         with db.session(demo_copy_url) as s:
-            first = intake.sync(s, SECRETARIAT_LOCAL, mid, client=client, fresh=True)
+            first = sync.sync(s, SECRETARIAT_LOCAL, mid, client=client, fresh=True)
         assert em.request_count == 1 and first.error == ""
         assert first.consistent and first.imported >= 5 and len(first.quarantined) == 2
         with db.session(demo_copy_url) as s:
-            again = intake.sync(s, SECRETARIAT_LOCAL, mid, client=client, fresh=True)
-            state = intake.sheet_state(s, mid)
+            again = sync.sync(s, SECRETARIAT_LOCAL, mid, client=client, fresh=True)
+            state = sync.sheet_state(s, mid)
             assert state.last_synced_at is not None and state.last_result["rows"] == first.rows
         assert em.request_count == 2
         assert (again.imported, again.updated) == (0, 0)
         em.forbidden.add(DEMO_KEY)
         with db.session(demo_copy_url) as s:
-            failed = intake.sync(s, SECRETARIAT_LOCAL, mid, client=client, fresh=True)
+            failed = sync.sync(s, SECRETARIAT_LOCAL, mid, client=client, fresh=True)
         assert "共有" in failed.error
         with db.session(demo_copy_url) as s:
-            assert "共有" in intake.sheet_state(s, mid).last_error
+            assert "共有" in sync.sheet_state(s, mid).last_error
 
 
 def test_a_server_that_never_answers_times_out_with_a_message():

@@ -13,8 +13,9 @@ from facilitation.errors import AccessDenied, UserError
 from facilitation.files import exports
 from facilitation.meetings import schedule
 from facilitation.orgs import directory, matching
-from facilitation.registrations import forms, intake
-from facilitation.registrations.intake import ImportResult
+from facilitation.registrations import edits, forms, frames, importing, manual, sync
+from facilitation.registrations import kept_aside as aside
+from facilitation.registrations.importing import ImportResult
 from facilitation.roles import Viewer
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
@@ -39,7 +40,7 @@ from .sheets import sheets_client
 
 EXTRA_LABEL = "（その他の項目として保持）"
 SAVED_EDITS = "reg_saved_edits"  # how many times the registrant table's edits were saved (its key)
-LABELS = intake.REGISTRANT_LABELS  # the registrant table's columns → the headers shown
+LABELS = frames.REGISTRANT_LABELS  # the registrant table's columns → the headers shown
 # The registrant table's editable columns (named as update_registration's fields).
 EDIT_FIELDS = ("name", "furigana", "email", "org_text", "attendance_mode", "choice1", "choice2", "choice3",
                "willing_facilitator", "status", "note")
@@ -88,7 +89,7 @@ def show_result(result: ImportResult) -> None:
 def header_counts(meeting_id: int) -> None:
     """The headline figures and the breakdowns (category, 事業, region, オンライン / 会場)."""
     with session() as s:
-        sm = intake.summary(s, meeting_id)
+        sm = frames.summary(s, meeting_id)
     cols = st.columns(4)
     cols[0].metric("申込者数", f"{sm.people}名")
     cols[1].metric("キャンセル", f"{sm.cancelled}名")
@@ -122,7 +123,7 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
     search = st.text_input("検索（氏名・ふりがな・メール・所属）", key="reg_search") if v.sees_names else ""
     try:
         with session() as s:
-            df = intake.registrant_frame(s, v, meeting_id, search=search)
+            df = frames.registrant_frame(s, v, meeting_id, search=search)
     except AccessDenied as exc:
         show_error(exc)
         return
@@ -172,7 +173,7 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
 
 def _themes(meeting_id: int) -> list[str]:
     with session() as s:
-        return intake.room_themes(s, meeting_id)
+        return aside.room_themes(s, meeting_id)
 
 
 def _save_edits(before: pd.DataFrame, after: pd.DataFrame, editor_key: str) -> None:
@@ -203,7 +204,7 @@ def _save_edits(before: pd.DataFrame, after: pd.DataFrame, editor_key: str) -> N
 def _save_row(s, registration_id: int, name: str, diff: dict) -> bool:
     """One registrant's edits; a refusal names the row (ID and name) it is about."""
     try:
-        intake.update_registration(s, viewer(), registration_id, diff)
+        edits.update_registration(s, viewer(), registration_id, diff)
     except UserError as exc:
         raise UserError(f"保存できなかった変更: ID {registration_id}（{name}）: {exc}") from exc
     return True
@@ -212,18 +213,18 @@ def _save_row(s, registration_id: int, name: str, diff: dict) -> bool:
 def sheet_sync(meeting_id: int) -> None:
     """Sheet URL, tabs, the sync button and the last sync's time and outcome."""
     with session() as s:
-        state = intake.sheet_state(s, meeting_id)
+        state = sync.sheet_state(s, meeting_id)
         url, tab, survey_tab = state.sheet_url, state.tab, state.survey_tab
         last, error, last_result = state.last_synced_at, state.last_error, state.last_result
     st.subheader("Google スプレッドシートから同期")
     with st.form(f"sheet_form_{meeting_id}"):
         new_url = st.text_input("シートのURL", value=url, placeholder="https://docs.google.com/spreadsheets/d/…/edit")
         c1, c2 = st.columns(2)
-        new_tab = c1.text_input("申込のタブ名", value=tab or intake.DEFAULT_TAB)
+        new_tab = c1.text_input("申込のタブ名", value=tab or sync.DEFAULT_TAB)
         new_survey = c2.text_input("アンケートのタブ名（任意・同じ1回の読み込みで取得）", value=survey_tab)
         saved = st.form_submit_button("保存")
     if saved:
-        act(lambda s: intake.configure_sheet(s, viewer(), meeting_id, new_url, new_tab, new_survey),
+        act(lambda s: sync.configure_sheet(s, viewer(), meeting_id, new_url, new_tab, new_survey),
             "シートの設定を保存しました。")
     client = sheets_client()
     if client.account_email:
@@ -234,7 +235,7 @@ def sheet_sync(meeting_id: int) -> None:
         st.error(f"前回の同期でエラーがありました: {esc(error)}")
     if st.button("いま同期する", key="sync_now", type="primary", disabled=not url):
         with st.spinner("シートを読み込んでいます…"):
-            act(lambda s: intake.sync(s, viewer(), meeting_id, client=client, fresh=True), _after_import)
+            act(lambda s: sync.sync(s, viewer(), meeting_id, client=client, fresh=True), _after_import)
 
 
 def file_upload(meeting_id: int) -> None:
@@ -248,7 +249,7 @@ def file_upload(meeting_id: int) -> None:
         return
     sheet = sheet_picker(up, key=f"upload_sheet_{meeting_id}")
     if st.button("このファイルを取り込む", key="import_file"):
-        act(lambda s: intake.import_file(s, viewer(), meeting_id, up.getvalue(), up.name, sheet=sheet), _after_import)
+        act(lambda s: importing.import_file(s, viewer(), meeting_id, up.getvalue(), up.name, sheet=sheet), _after_import)
 
 
 def review_queue(meeting_id: int) -> None:
@@ -305,7 +306,7 @@ def _confirm_above(meeting_id: int) -> None:
 def rows_to_check(meeting_id: int) -> None:
     """Imported rows the secretariat should look at, each with its reason and a 「確認しました」 button."""
     with session() as s:
-        rows = [(k.id, k.reason, k.source_ref) for k in intake.to_check(s, viewer(), meeting_id)]
+        rows = [(k.id, k.reason, k.source_ref) for k in aside.to_check(s, viewer(), meeting_id)]
     st.subheader("確認が必要な申込")
     if not rows:
         st.success("確認が必要な申込はありません。")
@@ -316,14 +317,14 @@ def rows_to_check(meeting_id: int) -> None:
             st.markdown(esc(reason))
             st.caption(f"取込元: {esc(ref)}")
             if st.button("確認しました", key=f"check_done_{rid}"):
-                act(lambda s, r=rid: intake.mark_checked(s, viewer(), r), "確認済みにしました。")
+                act(lambda s, r=rid: aside.mark_checked(s, viewer(), r), "確認済みにしました。")
 
 
 def choice_mapping(meeting_id: int) -> None:
     """Choices that name no room: pick the room (or 対象外). The decision is the same one the rooms
     page and the optimiser use; the registrants' text is kept as written."""
     with session() as s:
-        table = intake.unmatched_choices(s, meeting_id)
+        table = aside.unmatched_choices(s, meeting_id)
         rooms = [(r.id, r.name, r.theme) for r in schedule.list_rooms(s, meeting_id)]
     if table.empty:
         return
@@ -337,7 +338,7 @@ def kept_aside(meeting_id: int) -> None:
     """Rows kept aside: the reason, the row (editable), and fix / no-action buttons."""
     with session() as s:
         rows = [(k.id, k.reason, dict(k.raw), k.source_ref)
-                for k in intake.kept_aside(s, viewer(), meeting_id)]
+                for k in aside.kept_aside(s, viewer(), meeting_id)]
     st.subheader("保留の行")
     if not rows:
         st.success("保留の行はありません。")
@@ -351,11 +352,11 @@ def kept_aside(meeting_id: int) -> None:
             c1, c2 = st.columns(2)
             if c1.button("修正して取り込む", key=f"kept_retry_{rid}", type="primary"):
                 values = {str(k): ("" if pd.isna(v) else str(v)) for k, v in edited.iloc[0].items()}
-                act(lambda s, r=rid, v=values: intake.retry_kept_aside(s, viewer(), r, v),
+                act(lambda s, r=rid, v=values: aside.retry_kept_aside(s, viewer(), r, v),
                     lambda result: [("error", f"まだ取り込めません: {esc(result.quarantined[0]['reason'])}")
                                     if result.quarantined else ("success", "修正した行を取り込みました。")])
             if c2.button("対応不要にする", key=f"kept_dismiss_{rid}"):
-                act(lambda s, r=rid: intake.dismiss_kept_aside(s, viewer(), r),
+                act(lambda s, r=rid: aside.dismiss_kept_aside(s, viewer(), r),
                          "対応不要にしました（記録は残ります）。")
 
 
@@ -385,20 +386,20 @@ def manual_form(meeting_id: int) -> None:
         note = st.text_area("備考")
         submitted = st.form_submit_button("登録する", type="primary")
     if submitted:
-        entry = intake.ManualEntry(
+        entry = manual.ManualEntry(
             name=name, email=email, furigana=furigana, org=org, department=department, region=region,
             programs=programs, role_title=role, years=years, mode=mode, choice1=choices[0], choice2=choices[1],
             choice3=choices[2], facilitator=facilitator, note=note)
-        act(lambda s: intake.add_manual(s, viewer(), meeting_id, entry), f"{esc(name.strip())}さんの申込を登録しました。")
+        act(lambda s: manual.add_manual(s, viewer(), meeting_id, entry), f"{esc(name.strip())}さんの申込を登録しました。")
 
 
 def column_mapping(meeting_id: int) -> None:
     """Which column of the sheet/file means which question; saved for this meeting."""
     st.subheader("列の対応")
     with session() as s:  # the meeting's newest import as stored (any browser session, this meeting only)
-        last = intake.last_import(s, meeting_id)
+        last = sync.last_import(s, meeting_id)
         headers = last.headers if last else []
-        saved = intake.mapping_for(s, meeting_id, headers)
+        saved = importing.mapping_for(s, meeting_id, headers)
     if not headers:
         st.info("シートを同期するかファイルを取り込むと、見出しと項目の対応をここで確認・変更できます。")
         return
@@ -414,8 +415,8 @@ def column_mapping(meeting_id: int) -> None:
         back = {v: k for k, v in labels.items()}
         mapping = {row["見出し"]: back.get(row["項目"], forms.IGNORE) for _, row in edited.iterrows()}
         fmt = last.format
-        also = f"ほかの会の{last.format_label}にも使います。" if intake.remembers(fmt) else ""
-        act(lambda s: intake.save_column_mapping(s, viewer(), meeting_id, mapping, fmt),
+        also = f"ほかの会の{last.format_label}にも使います。" if importing.remembers(fmt) else ""
+        act(lambda s: importing.save_column_mapping(s, viewer(), meeting_id, mapping, fmt),
                  "列の対応を保存しました。次の同期・取り込みから使います（保留の行は「修正して取り込む」で再度取り込めます）。"
                  + also)
 
@@ -426,5 +427,5 @@ def write_back(meeting_id: int) -> None:
     st.caption("申込フォームの回答タブはそのままに、別のタブへ整理済みの一覧を書き出します（数式にならないよう処理します）。")
     tab = st.text_input("書き出し先のタブ名", value="整理済み名簿", key="writeback_tab")
     if st.button("シートに書き出す", key="writeback"):
-        act(lambda s: intake.write_back(s, viewer(), meeting_id, tab, client=sheets_client()),
+        act(lambda s: sync.write_back(s, viewer(), meeting_id, tab, client=sheets_client()),
             lambda n: f"タブ「{esc(tab)}」に {n} 件を書き出しました。")

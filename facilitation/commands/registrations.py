@@ -47,20 +47,20 @@ def _report(result, as_json: bool) -> None:
 
 
 def cmd_import(args) -> int:
-    from facilitation.registrations import intake
+    from facilitation.registrations import importing
 
     data = read_file(args.file)
     with db.session(args.db, actor="cli") as s:
-        result = intake.import_file(s, CLI_VIEWER, args.meeting, data, Path(args.file).name)
+        result = importing.import_file(s, CLI_VIEWER, args.meeting, data, Path(args.file).name)
     _report(result, args.json)
     return 0
 
 
 def cmd_sync(args) -> int:
-    from facilitation.registrations import intake
+    from facilitation.registrations import sync
 
     with db.session(args.db, actor="cli") as s:
-        result = intake.sync(s, CLI_VIEWER, args.meeting, fresh=True)
+        result = sync.sync(s, CLI_VIEWER, args.meeting, fresh=True)
     if result.error:
         if args.json:
             print_json({**result.as_dict(), "error": result.error})
