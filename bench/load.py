@@ -12,7 +12,7 @@ Debian Chromium pages (Playwright, the R key = rerun); the others speak Streamli
 protocol (the same BackMsg / ForwardMsg the browser sends and receives), because 50 Chromium
 pages on the same two cores would measure the browsers, not the app. Meanwhile `--editors`
 secretariat threads move assignments between rooms with the version check
-(facilitation.assignment.service.apply_edits, as the rooms page saves) against the same database.
+(facilitation.assignment.manual_moves.apply_edits, as the rooms page saves) against the same database.
 
 Reported: page load and page update (rerun) times (p50 / p95 / max), errors (exceptions shown
 on a page, browser errors, lost connections), the editors' writes and stale refusals, and the
@@ -43,7 +43,7 @@ import pandas as pd  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from facilitation.access import gate  # noqa: E402
-from facilitation.assignment import service  # noqa: E402
+from facilitation.assignment import manual_moves  # noqa: E402
 from facilitation.demo import dataset  # noqa: E402
 from facilitation.meetings import schedule  # noqa: E402
 from facilitation.roles import SECRETARIAT, SECRETARIAT_LOCAL, Viewer  # noqa: E402
@@ -129,7 +129,7 @@ class Editors:
                 row = {"assignment_id": aid, "version": seen, "room": self.world["room_names"][target],
                        "pinned": False, "facilitator": False}
                 with db.session(self.url, actor=viewer.actor) as s:  # the rooms page's save
-                    result = service.apply_edits(s, viewer, self.world["meeting_id"], pd.DataFrame([row]))
+                    result = manual_moves.apply_edits(s, viewer, self.world["meeting_id"], pd.DataFrame([row]))
                     ok = result.changed == 1
                     version = s.get(Assignment, aid).version if ok else None
                 with self.lock:

@@ -222,7 +222,7 @@ class ProtocolPhones:
 
 
 def move_row(assignment_id: int, version: int, room_name: str, pinned: bool, facilitator: bool) -> dict:
-    """One changed line of the rooms page's people editor, as `service.apply_edits` reads it."""
+    """One changed line of the rooms page's people editor, as `manual_moves.apply_edits` reads it."""
     return {"assignment_id": assignment_id, "version": version, "room": room_name, "pinned": pinned,
             "facilitator": facilitator}
 
@@ -232,7 +232,7 @@ NOTE_FIELDS = ("issues", "efforts", "requests", "summary")
 
 class Secretaries:
     """N secretaries editing continuously, in threads of this process, through the domain functions
-    the pages call: moves between rooms as the rooms page saves them (`service.apply_edits`, refused
+    the pages call: moves between rooms as the rooms page saves them (`manual_moves.apply_edits`, refused
     when the version moved on: the secretary then looks again and redoes the move), attendance
     marks as the overview's room view records them (`live.mark_attendance`), and room notes as the
     autosaving fields save them (`notes.save_field` with the text the typing began from, refused
@@ -313,7 +313,7 @@ class Secretaries:
     def _move(self, viewer, rng) -> None:
         import pandas as pd
 
-        from facilitation.assignment import service
+        from facilitation.assignment import manual_moves
 
         aid = rng.choice(self.world["pool"][:6])  # a few hot rows: the two secretaries do collide
         target = None
@@ -328,7 +328,7 @@ class Secretaries:
             t0 = time.perf_counter()
             row = move_row(aid, seen, self.world["room_names"][target], pinned, fac)
             with db.session(self.url, actor=viewer.actor) as s:  # the rooms page's save
-                out = service.apply_edits(s, viewer, self.world["meeting_id"], pd.DataFrame([row]))
+                out = manual_moves.apply_edits(s, viewer, self.world["meeting_id"], pd.DataFrame([row]))
             if out.changed == 1:
                 with self.lock:
                     self.counts["move"]["applied"] += 1

@@ -13,7 +13,7 @@ from email import policy
 
 from aiosmtpd.controller import Controller
 
-from facilitation.assignment import service
+from facilitation.assignment import publishing
 from facilitation.mail.smtp import SmtpSettings
 from facilitation.meetings import schedule
 from facilitation.roles import SECRETARIAT_LOCAL
@@ -118,5 +118,5 @@ def build(url: str, people: int = 12) -> int:
             if first:
                 room.facilitator_id = person.id
         s.flush()
-        service.publish(s, SECRETARIAT_LOCAL, m.id)
+        publishing.publish(s, SECRETARIAT_LOCAL, m.id)
         return m.id

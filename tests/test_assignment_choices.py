@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from facilitation.assignment import choices, service
+from facilitation.assignment import choices, room_setup
 from facilitation.assignment.models import ChoiceMapping
 from facilitation.meetings import schedule
 from facilitation.roles import SECRETARIAT_LOCAL
@@ -38,8 +38,8 @@ def test_other_texts_stay_apart(a, b):
 def test_room_suggestions_for_other_spellings(db_url):
     with db.session(db_url) as s:
         m = schedule.add_meeting(s, schedule.MeetingInput(title="第6回", starts_at=dt.datetime(2027, 3, 5, 14)))
-        service.save_rooms(s, V, m.id, [service.RoomInput(f"ルーム{i + 1}", t, 8) for i, t in enumerate(THEMES)])
-        rooms = dict(zip(THEMES, (r.id for r in service.list_rooms(s, m.id)), strict=True))
+        room_setup.save_rooms(s, V, m.id, [room_setup.RoomInput(f"ルーム{i + 1}", t, 8) for i, t in enumerate(THEMES)])
+        rooms = dict(zip(THEMES, (r.id for r in schedule.list_rooms(s, m.id)), strict=True))
         mapper = choices.ChoiceMapper(s, m.id)
         got = mapper.match("ひきこもり")
         assert (got.room_id, got.how) == (rooms["引きこもり"], "一致")

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from facilitation.assignment import choices, service
+from facilitation.assignment import checking, choices, manual_moves, room_setup, rule_settings
 from facilitation.meetings import schedule
 from facilitation.roles import SECRETARIAT_LOCAL as V
 from facilitation.roles import Viewer
 from facilitation.storage import db
-from facilitation.storage.models import Assignment
+from facilitation.storage.models import Assignment, Person
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "rooms.py")
 
@@ -113,7 +113,7 @@ def test_rooms_page_flow(app, demo_copy_url):
     assert any("公開後の変更はありません" in s for s in texts(at, "success"))
     with db.session(demo_copy_url) as s:
         mid = schedule.upcoming_meeting(s).id
-        assert service.check(s, mid).violations == []
+        assert checking.check(s, mid).violations == []
 
     # Someone moved after publishing: the page lists who, under the same headers as always.
     with db.session(demo_copy_url) as s:
@@ -165,7 +165,7 @@ def test_rules_are_saved_with_the_meeting_and_the_run_uses_them(app, demo_copy_u
     _toggle(at, mid, "min").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     with db.session(demo_copy_url) as s:
-        saved = service.get_rules(s, mid)
+        saved = rule_settings.get_rules(s, mid)
     assert "one_facilitator_per_room" not in saved and saved["min_per_room"] == 3
 
     # Another session (or the page opened again) starts from the saved rules.
@@ -182,7 +182,7 @@ def test_rules_are_saved_with_the_meeting_and_the_run_uses_them(app, demo_copy_u
     explanation = " ".join(texts(at, "markdown"))
     assert "「各ルームにファシリテーター1名」の決まりは使っていません" in explanation
     with db.session(demo_copy_url) as s:
-        run = service.last_run(s, mid)
+        run = rule_settings.last_run(s, mid)
     assert "one_facilitator_per_room" not in run.rules and run.rules["min_per_room"] == 3
 
     # Switching the facilitator rule on after the run: the page says the saved assignment predates it.
@@ -212,7 +212,7 @@ def test_links_for_every_room_in_one_action_ready_for_one_email(app, demo_copy_u
     assert not at.exception, [e.value for e in at.exception]
     with db.session(demo_copy_url) as s:
         rooms = schedule.list_rooms(s, mid)
-        facilitators = {r.id: s.get(service.Person, r.facilitator_id).name for r in rooms}
+        facilitators = {r.id: s.get(Person, r.facilitator_id).name for r in rooms}
     assert any(f"{len(rooms)} 室のリンクを用意しました（新しく発行 {len(rooms)} 室）" in m for m in texts(at, "success"))
     message = next(c.value for c in at.code if "ファシリテーター用リンク" in c.value)
     blocks = [b for b in message.split("■ ")[1:]]
@@ -261,7 +261,7 @@ def test_before_any_run_the_page_describes_no_run(app, demo_copy_url):
     with db.session(demo_copy_url) as s:
         mid = schedule.upcoming_meeting(s).id
         room = schedule.list_rooms(s, mid)[0]
-        person = service.registrants(s, mid)[0][0]
+        person = manual_moves.registrants(s, mid)[0][0]
     at.selectbox(key="rooms_fac_room").set_value(room.id)
     at.selectbox(key="rooms_fac_person").set_value(person)
     at.button(key="rooms_fac_save").click().run()
@@ -286,18 +286,18 @@ def test_a_room_for_officials_with_the_spread_rule_is_pointed_out_before_the_run
     theme = "制度の運営について（自治体担当者）"
     with db.session(demo_copy_url) as s:
         mid = schedule.upcoming_meeting(s).id
-        service.save_rooms(s, V, mid, [
-            service.RoomInput(f"ルーム{k}", t, 12) for k, t in enumerate([theme, "就労準備", "一時生活", "家計改善"], 1)])
+        room_setup.save_rooms(s, V, mid, [
+            room_setup.RoomInput(f"ルーム{k}", t, 12) for k, t in enumerate([theme, "就労準備", "一時生活", "家計改善"], 1)])
         regs = [r for r in choices.active_registrations(s, mid)
                 if r.person.organisation and vocab.is_government(r.person.organisation.kind)]
         for r in regs:
             r.choice1 = theme
-        service.set_rules(s, V, mid, {"spread_government": True})
+        rule_settings.set_rules(s, V, mid, {"spread_government": True})
     assert len(regs) >= 3
     at = app.run()
     warned = [w.value for w in at.warning if "第1希望に入れない方が出ます" in w.value]
     assert len(warned) == 1 and f"ルーム1を第1希望にした自治体・国の方は {len(regs)} 名" in warned[0], warned
     with db.session(demo_copy_url) as s:
-        service.set_rules(s, V, mid, {})
+        rule_settings.set_rules(s, V, mid, {})
     at = AppTest.from_file(PAGE, default_timeout=60).run()  # a new visit: the switches start from the saved rules
     assert not [w.value for w in at.warning if "第1希望に入れない方が出ます" in w.value]

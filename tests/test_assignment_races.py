@@ -14,7 +14,7 @@ import threading
 import pandas as pd
 import pytest
 
-from facilitation.assignment import service
+from facilitation.assignment import errors, manual_moves
 from facilitation.roles import Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Meeting, Person, Registration, Room
@@ -60,7 +60,7 @@ def _save(url: str, who: str, meeting_id: int, edits: pd.DataFrame, barrier: thr
     try:
         barrier.wait()
         with db.session(url, actor=who) as s:
-            out[who] = service.apply_edits(s, Viewer(role="事務局", email=who), meeting_id, edits)
+            out[who] = manual_moves.apply_edits(s, Viewer(role="事務局", email=who), meeting_id, edits)
     except Exception as exc:  # the crash this test is about
         out[who] = exc
 
@@ -83,7 +83,7 @@ def test_racing_edits_of_a_facilitator_never_crash(db_url):
             t.join(120)
         results = list(out.values())
         crashes += [repr(r)[:200] for r in results if isinstance(r, Exception)]
-        outcomes = [r for r in results if isinstance(r, service.EditOutcome)]
+        outcomes = [r for r in results if isinstance(r, manual_moves.EditOutcome)]
         if len(outcomes) == 2:
             assert sum(o.changed for o in outcomes) >= 1, "one of the two saves must win"
             if sum(o.changed for o in outcomes) == 2:
@@ -102,9 +102,9 @@ def _designate(url, who, room_id, reg_id, barrier, out):
     try:
         barrier.wait()
         with db.session(url, actor=who) as s:
-            service.designate_facilitator(s, Viewer(role="事務局", email=who), room_id, reg_id)
+            manual_moves.designate_facilitator(s, Viewer(role="事務局", email=who), room_id, reg_id)
             out[who] = "saved"
-    except service.AssignmentError as exc:  # what the rooms page shows (ui/rooms.act)
+    except errors.AssignmentError as exc:  # what the rooms page shows (ui/rooms.act)
         out[who] = str(exc)
     except Exception as exc:
         out[who] = exc
@@ -138,7 +138,7 @@ def test_a_move_racing_a_new_facilitator_for_the_same_room_never_crashes(db_url)
             if isinstance(r, str) and r != "saved":
                 assert "ほかの方" in r
         with db.session(db_url, actor="test") as s:  # back to the start: the facilitator at home
-            service.designate_facilitator(s, Viewer(role="事務局", email="t"), home,
+            manual_moves.designate_facilitator(s, Viewer(role="事務局", email="t"), home,
                                           s.get(Assignment, w["facilitator"]).registration_id)
     assert crashes == []
 

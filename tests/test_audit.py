@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import update
 
-from facilitation.assignment import service
+from facilitation.assignment import errors, manual_moves
 from facilitation.errors import AccessDenied
 from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
 from facilitation.storage import audit, db
@@ -118,12 +118,12 @@ def test_no_personal_values_reach_the_application_log(sqlite_url, caplog):
         assert secret not in caplog.text
 
 
-# --- Stale edits (the rooms page's one way to save moves: service.apply_edits) ------------------
+# --- Stale edits (the rooms page's one way to save moves: manual_moves.apply_edits) ------------------
 
 def _move(s, viewer, w, room: str, version: int):
     row = {"assignment_id": w["assignment"], "version": version, "room": room, "pinned": False,
            "facilitator": False}
-    return service.apply_edits(s, viewer, w["meeting"], pd.DataFrame([row]))
+    return manual_moves.apply_edits(s, viewer, w["meeting"], pd.DataFrame([row]))
 
 
 def test_a_stale_edit_is_refused_with_the_newer_state(db_url):
@@ -161,7 +161,7 @@ def test_a_race_between_read_and_write_is_caught_by_the_version_column(db_url):
 def test_a_deleted_assignment_and_wrong_rooms(sqlite_url):
     w = _world(sqlite_url)
     with db.session(sqlite_url, actor=ADMIN.actor) as s:
-        with pytest.raises(service.AssignmentError, match="ありません"):
+        with pytest.raises(errors.AssignmentError, match="ありません"):
             _move(s, ADMIN, w, "ルーム99", 1)
     with db.session(sqlite_url, actor=ADMIN.actor) as s:
         s.delete(s.get(Assignment, w["assignment"]))

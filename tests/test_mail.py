@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from facilitation.access import gate
-from facilitation.assignment import service
+from facilitation.assignment import publishing
 from facilitation.errors import AccessDenied
 from facilitation.mail import outbox, templates
 from facilitation.mail.models import SENDING, SENT, MailSend
@@ -114,7 +114,7 @@ def test_after_a_change_only_who_moved_gets_a_new_email(db_url, server):
         old_room = s.get(Room, a.room_id).name
         a.room_id = other.id
         s.flush()
-        service.publish(s, V, mid)
+        publishing.publish(s, V, mid)
         drafts = outbox.plan(s, V, mid)
     states = {d.email: d.state for d in drafts.drafts}
     assert states[email_of(9)] == outbox.PENDING

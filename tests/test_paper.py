@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from facilitation.assignment import paper, service
+from facilitation.assignment import export_roster, paper
 from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.storage import db
 from facilitation.storage.models import Person
@@ -29,7 +29,7 @@ def roster(tmp_path_factory):
             k = int(p.email[6:9])
             p.furigana = READINGS.get(k, "")
         s.flush()
-        return service.roster(s, SECRETARIAT_LOCAL, mid)
+        return export_roster.roster(s, SECRETARIAT_LOCAL, mid)
 
 
 def test_reception_list_is_in_kana_order_with_the_unread_last(roster):

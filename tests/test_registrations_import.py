@@ -122,6 +122,27 @@ def test_each_kept_aside_reason_names_row_and_column(setup):
         assert len(kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid)) == 3
 
 
+def test_an_import_whose_rows_do_not_add_up_is_refused_and_writes_nothing(setup, monkeypatch):
+    """The bookkeeping check (every row imported, updated, merged, kept aside or cancelled) is an
+    error the page shows in Japanese, not an assert that `python -O` drops: nothing is written."""
+    url, mid = setup
+    set_aside = importing._set_aside_problem_rows
+
+    def losing_a_row(*args):  # a stage that forgets a row it set aside
+        out = set_aside(*args)
+        args[-1].quarantined.pop()
+        return out
+
+    monkeypatch.setattr(importing, "_set_aside_problem_rows", losing_a_row)
+    with pytest.raises(importing.RegistrationError, match="取り込みの集計が合わない") as caught:
+        with db.session(url) as s:
+            importing.import_file(s, SECRETARIAT_LOCAL, mid, (DATA / "form_problems.csv").read_bytes(), "problems.csv")
+    assert "4行に対して" in str(caught.value) and "何も保存していません" in str(caught.value)
+    with db.session(url) as s:
+        assert s.query(Registration).filter_by(meeting_id=mid).count() == 0
+        assert kept_aside.kept_aside(s, SECRETARIAT_LOCAL, mid) == []
+
+
 def test_kept_aside_row_fixed_on_the_page_goes_in_and_stays_resolved(setup):
     url, mid = setup
     imp(url, mid, table(row(email="oops@"), name="s.csv"))

@@ -5,7 +5,22 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facilitation.assignment import check, choices, exports, quality, service
+from facilitation.assignment import (
+    building,
+    check,
+    checking,
+    choices,
+    errors,
+    export_roster,
+    exports,
+    manual_moves,
+    publishing,
+    quality,
+    room_links,
+    room_setup,
+    rule_settings,
+    running,
+)
 from facilitation.assignment.instance import (
     GROUP_HOMOGENEOUS,
     GROUP_MIXED,
@@ -55,7 +70,7 @@ def header(meeting_id: int) -> None:
     with session() as s:
         counts = meeting_counts(s, meeting_id)
         rooms = schedule.list_rooms(s, meeting_id)
-        version = service.latest_version(s, meeting_id)
+        version = publishing.latest_version(s, meeting_id)
         capacity = sum(r.capacity or 0 for r in rooms)
     c1, c2, c3 = st.columns(3)
     c1.metric("申込", f"{counts.people}名")
@@ -70,11 +85,11 @@ def header(meeting_id: int) -> None:
 
 def room_editor(meeting_id: int) -> None:
     with session() as s:
-        frame = service.rooms_frame(s, meeting_id)
-        library = service.theme_library(s)
+        frame = room_setup.rooms_frame(s, meeting_id)
+        library = room_setup.theme_library(s)
     st.caption("テーマ・定員・Zoom のルーム名は表の中で直せます。行の追加・削除もできます。")
     edited = show_editor(
-        frame, labels=service.ROOM_LABELS, key=f"rooms_editor_{meeting_id}", num_rows="dynamic", hide_index=True,
+        frame, labels=room_setup.ROOM_LABELS, key=f"rooms_editor_{meeting_id}", num_rows="dynamic", hide_index=True,
         width="stretch",
         column_config={
             "id": None,
@@ -90,32 +105,32 @@ def room_editor(meeting_id: int) -> None:
             if not str(r.get("name") or "").strip() and not str(r.get("theme") or "").strip():
                 continue
             cap = r.get("capacity")
-            rows.append(service.RoomInput(
+            rows.append(room_setup.RoomInput(
                 id=int(r["id"]) if pd.notna(r.get("id")) else None, name=str(r.get("name") or ""),
                 theme=str(r.get("theme") or ""), capacity=int(cap) if pd.notna(cap) else None,
                 zoom_name=str(r.get("zoom_name") or "")))
-        act(lambda s: service.save_rooms(s, viewer(), meeting_id, rows), lambda out: f"ルーム {len(out)} 室を保存しました。")
+        act(lambda s: room_setup.save_rooms(s, viewer(), meeting_id, rows), lambda out: f"ルーム {len(out)} 室を保存しました。")
 
     with st.expander("テーマのライブラリからルームを追加"):
         theme = st.selectbox("テーマ（過去の会から）", library, key="rooms_library_theme", placeholder="選んでください")
         cap = st.number_input("定員", min_value=1, value=8, step=1, key="rooms_library_cap")
         if st.button("このテーマのルームを追加", key="rooms_add_theme"):
             def add(s):
-                now = [service.RoomInput(id=int(r["id"]), name=r["name"], theme=r["theme"],
+                now = [room_setup.RoomInput(id=int(r["id"]), name=r["name"], theme=r["theme"],
                                          capacity=int(r["capacity"]) if pd.notna(r["capacity"]) else None,
                                          zoom_name=r["zoom_name"]) for r in frame.to_dict("records")]
                 n = len(now) + 1
-                now.append(service.RoomInput(name=f"ルーム{n}", theme=theme, capacity=int(cap), zoom_name=f"R{n}"))
-                return service.save_rooms(s, viewer(), meeting_id, now)
+                now.append(room_setup.RoomInput(name=f"ルーム{n}", theme=theme, capacity=int(cap), zoom_name=f"R{n}"))
+                return room_setup.save_rooms(s, viewer(), meeting_id, now)
             act(add, f"「{esc(theme)}」のルームを追加しました。")
         new_theme = st.text_input("ライブラリに新しいテーマを登録", key="rooms_new_theme")
         if st.button("登録", key="rooms_new_theme_btn"):
-            act(lambda s: service.add_theme(s, viewer(), new_theme), f"テーマ「{esc(new_theme)}」を登録しました。")
+            act(lambda s: room_setup.add_theme(s, viewer(), new_theme), f"テーマ「{esc(new_theme)}」を登録しました。")
 
 
 def copy_rooms(meeting_id: int) -> None:
     with session() as s:
-        options = service.meetings_with_rooms(s, exclude=meeting_id)
+        options = room_setup.meetings_with_rooms(s, exclude=meeting_id)
         previous = schedule.previous_meeting(s, meeting_id, among=[mid for mid, _, _ in options])
     if not options:
         return
@@ -126,13 +141,13 @@ def copy_rooms(meeting_id: int) -> None:
                           index=ids.index(previous) if previous in ids else 0,  # the meeting just before
                           placeholder="コピー元の会を選んでください")
     if c2.button("コピー", key="rooms_copy"):
-        act(lambda s: service.copy_rooms(s, viewer(), source, meeting_id), lambda n: f"ルーム {n} 室をコピーしました。")
+        act(lambda s: room_setup.copy_rooms(s, viewer(), source, meeting_id), lambda n: f"ルーム {n} 室をコピーしました。")
 
 
 def designate_facilitator(meeting_id: int) -> None:
     with session() as s:
         rooms = [(r.id, r.name) for r in schedule.list_rooms(s, meeting_id)]
-        people = service.registrants(s, meeting_id)
+        people = manual_moves.registrants(s, meeting_id)
     if not rooms or not people:
         return
     with st.expander("ファシリテーターを指定する（★は希望者）"):
@@ -142,7 +157,7 @@ def designate_facilitator(meeting_id: int) -> None:
         names = {None: "（指定しない）", **dict(people)}
         reg_id = c2.selectbox("ファシリテーター", options, format_func=names.get, key="rooms_fac_person", placeholder="選んでください")
         if st.button("指定する", key="rooms_fac_save"):
-            act(lambda s: service.designate_facilitator(s, viewer(), room_id, reg_id), "ファシリテーターを指定しました。")
+            act(lambda s: manual_moves.designate_facilitator(s, viewer(), room_id, reg_id), "ファシリテーターを指定しました。")
 
 
 def facilitator_links(meeting_id: int) -> None:
@@ -218,17 +233,17 @@ def _rules_from_state(meeting_id: int, saved: Rules, published: bool) -> Rules:
 def _save_switches(meeting_id: int, published: bool) -> None:
     """on_change of every switch: the rules belong to the meeting, so each change is saved at once."""
     def save(s):
-        saved = service.saved_rules(s, meeting_id)
-        service.set_rules(s, viewer(), meeting_id, _rules_from_state(meeting_id, saved, published))
+        saved = rule_settings.saved_rules(s, meeting_id)
+        rule_settings.set_rules(s, viewer(), meeting_id, _rules_from_state(meeting_id, saved, published))
     act(save, rerun=False)
 
 
 def rule_switches(meeting_id: int) -> Rules:
     """The rule switches, started from the meeting's saved rules; each change is saved with the meeting."""
     with session() as s:
-        rules = service.saved_rules(s, meeting_id)
-        published = service.latest_version(s, meeting_id) is not None
-        state = service.rules_state(s, meeting_id)
+        rules = rule_settings.saved_rules(s, meeting_id)
+        published = publishing.latest_version(s, meeting_id) is not None
+        state = rule_settings.rules_state(s, meeting_id)
     k = _rule_key(meeting_id)
     for f, value in _switch_values(rules).items():
         if k + f not in st.session_state:  # not drawn in this session yet: take the saved rule
@@ -267,14 +282,14 @@ def rule_switches(meeting_id: int) -> Rules:
 
 def run_panel(meeting_id: int, rules: Rules) -> None:
     with session() as s:
-        tensions = service.rule_tensions(s, meeting_id, rules)
+        tensions = building.rule_tensions(s, meeting_id, rules)
     show_problems(tensions, "この決まりでは、第1希望に入れない方が出ます（実行する前に確かめてください）")
     limit = st.slider("制限時間（秒）", 2, 60, 10, key="rooms_limit")
     if st.button("割り当てを実行", key="rooms_run", type="primary"):
         def run(s):
-            service.set_rules(s, viewer(), meeting_id, rules)
+            rule_settings.set_rules(s, viewer(), meeting_id, rules)
             with st.spinner("最適な割り当てを計算しています…"):
-                return service.run_optimiser(s, viewer(), meeting_id, time_limit_s=float(limit))
+                return running.run_optimiser(s, viewer(), meeting_id, time_limit_s=float(limit))
         act(run, lambda out: _run_messages(out, rules))
 
 
@@ -307,7 +322,7 @@ def _problems(title: str, problems: list[str]) -> str:
 
 def quality_panel(meeting_id: int) -> None:
     with session() as s:
-        placed_by_hand = service.designated_only(s, meeting_id)
+        placed_by_hand = rule_settings.designated_only(s, meeting_id)
     if placed_by_hand is not None:  # nothing to describe: no run yet
         st.info("まだ割り当てを実行していません。「割り当てを実行」を押すと、ここに割り当ての質"
                 "（第1希望の割合、決まりの違反など）が表示されます。")
@@ -317,12 +332,12 @@ def quality_panel(meeting_id: int) -> None:
         return
     with session() as s:
         try:
-            status = service.check(s, meeting_id)
-        except service.AssignmentError as exc:
+            status = checking.check(s, meeting_id)
+        except errors.AssignmentError as exc:
             show_error(exc, "info")
             return
-        q = service.quality(s, meeting_id, status)
-        summary = service.overview(s, meeting_id, status) if q is not None else ""
+        q = checking.quality(s, meeting_id, status)
+        summary = checking.overview(s, meeting_id, status) if q is not None else ""
     if q is None:
         st.info("まだ割り当てがありません。「割り当てを実行」を押してください。")
         return
@@ -354,13 +369,13 @@ def quality_panel(meeting_id: int) -> None:
 def people_editor(meeting_id: int) -> None:
     with session() as s:
         try:
-            status = service.check(s, meeting_id)
-            frame = service.people_frame(s, viewer(), meeting_id, status)
-        except service.AssignmentError as exc:
+            status = checking.check(s, meeting_id)
+            frame = checking.people_frame(s, viewer(), meeting_id, status)
+        except errors.AssignmentError as exc:
             show_error(exc, "info")
             return
         rooms = [r.name for r in schedule.list_rooms(s, meeting_id)]
-        summary = service.overview(s, meeting_id, status)
+        summary = checking.overview(s, meeting_id, status)
     if frame.empty:
         st.info("まだ割り当てがありません。")
         return
@@ -368,7 +383,7 @@ def people_editor(meeting_id: int) -> None:
         st.info(esc(summary))
     st.caption("ルームを選び直すと、その方は「固定」になり、次に実行しても動きません。保存するたびに決まりを確認します。")
     edited = show_editor(
-        frame, labels=service.PEOPLE_LABELS, key=f"people_editor_{meeting_id}", hide_index=True, width="stretch",
+        frame, labels=checking.PEOPLE_LABELS, key=f"people_editor_{meeting_id}", hide_index=True, width="stretch",
         disabled=["name", "organisation", "sector", "choice", "reason"],
         column_config={"assignment_id": None, "version": None,
                        "room": st.column_config.SelectboxColumn(options=rooms, required=True),
@@ -385,17 +400,17 @@ def people_editor(meeting_id: int) -> None:
             else:
                 lines.append("決まりはすべて守られています。")
             return [("warning" if (out.refused or out.violations) else "success", esc("\n\n".join(lines)))]
-        act(lambda s: service.apply_edits(s, viewer(), meeting_id, changed), saved)
+        act(lambda s: manual_moves.apply_edits(s, viewer(), meeting_id, changed), saved)
     if c2.button("固定をすべて外す", key="people_unpin"):
-        act(lambda s: service.clear_pins(s, viewer(), meeting_id), lambda n: f"{n} 名の固定を外しました。")
+        act(lambda s: manual_moves.clear_pins(s, viewer(), meeting_id), lambda n: f"{n} 名の固定を外しました。")
 
 
 # --- 5. publish and files ---
 
 def publish_panel(meeting_id: int) -> None:
     with session() as s:
-        last = service.latest_version(s, meeting_id)
-        diff = service.diff_since_published(s, viewer(), meeting_id)
+        last = publishing.latest_version(s, meeting_id)
+        diff = publishing.diff_since_published(s, viewer(), meeting_id)
     if last:
         who = actor_label(last.published_by)
         st.write(f"最後に公開したのは第{last.number}版です（{japan_time(last.published_at)}、{esc(who)}）。")
@@ -403,10 +418,10 @@ def publish_panel(meeting_id: int) -> None:
             st.success("公開後の変更はありません。")
         else:
             st.warning(f"公開後に {len(diff)} 名の割り当てが変わりました。")
-            show_table(diff, labels=service.DIFF_LABELS, hide_index=True, width="stretch")
+            show_table(diff, labels=publishing.DIFF_LABELS, hide_index=True, width="stretch")
     note = st.text_input("公開メモ（任意）", key="rooms_publish_note")
     if st.button("この割り当てを公開する", key="rooms_publish"):
-        act(lambda s: service.publish(s, viewer(), meeting_id, note), lambda v: f"第{v.number}版として公開しました。")
+        act(lambda s: publishing.publish(s, viewer(), meeting_id, note), lambda v: f"第{v.number}版として公開しました。")
     mail.render(meeting_id)
 
 
@@ -415,28 +430,28 @@ def send_links(meeting_id: int) -> None:
     st.caption("全ルームのファシリテーター用リンクを一度に用意します。まだ有効なリンクがあるルームは、そのリンクを使います。")
     secret = auth.link_secret()
     if st.button("全ルームのリンクを発行してまとめる", key=f"rooms_links_all_{meeting_id}"):
-        act(lambda s: service.facilitator_links(s, viewer(), meeting_id, secret, links.link_url),
+        act(lambda s: room_links.facilitator_links(s, viewer(), meeting_id, secret, links.link_url),
             lambda out: f"{len(out)} 室のリンクを用意しました（新しく発行 {sum(k.new for k in out)} 室）。")
     with session() as s:
-        ready = service.facilitator_links(s, viewer(), meeting_id, secret, links.link_url, issue=False)
+        ready = room_links.facilitator_links(s, viewer(), meeting_id, secret, links.link_url, issue=False)
         title = label(get_meeting(s, meeting_id))
     if ready and not links.phone_reachable(links.base_url()):
         links.local_only_notice()
     if ready:
         st.caption("下の枠の右上のボタンでコピーして、ファシリテーターの皆さんへの1通のメールに貼り付けてください。")
-        st.code(service.links_message(title, ready), language=None)
+        st.code(room_links.links_message(title, ready), language=None)
 
 
 def _roster_links(meeting_id: int) -> list:
     """Valid facilitator links of the meeting's rooms (none issued here), for the Excel roster."""
     with session() as s:
-        return service.facilitator_links(s, viewer(), meeting_id, auth.link_secret(), links.link_url, issue=False)
+        return room_links.facilitator_links(s, viewer(), meeting_id, auth.link_secret(), links.link_url, issue=False)
 
 
 def downloads(meeting_id: int) -> None:
     try:
         with session() as s:
-            roster = service.roster(s, viewer(), meeting_id, links=_roster_links(meeting_id))
+            roster = export_roster.roster(s, viewer(), meeting_id, links=_roster_links(meeting_id))
     except SHOWN_ERRORS as exc:
         show_error(exc, "info")
         return
@@ -467,4 +482,4 @@ def downloads(meeting_id: int) -> None:
 def sheet_button(meeting_id: int) -> None:
     if st.button("Google スプレッドシートに書き込む", key="rooms_sheet"):
         client = sheets_client()  # the service account from secrets, or the emulator
-        act(lambda s: service.write_to_sheet(s, viewer(), meeting_id, client), lambda msg: msg)
+        act(lambda s: export_roster.write_to_sheet(s, viewer(), meeting_id, client), lambda msg: msg)

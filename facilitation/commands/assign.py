@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from facilitation.assignment import service
+from facilitation.assignment import running
 from facilitation.assignment.check import score
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL, Instance, Result
 from facilitation.assignment.solver import BACKENDS, DEFAULT_BACKEND, solve
@@ -71,7 +71,7 @@ def cmd_meeting(args) -> int:
         raise UserError("会の ID を --meeting で指定するか、`assign solve INSTANCE.json` を使ってください。")
     viewer = CLI_VIEWER
     with db.session(args.db, actor="cli") as s:
-        outcome = service.run_optimiser(s, viewer, args.meeting, time_limit_s=args.time_limit,
+        outcome = running.run_optimiser(s, viewer, args.meeting, time_limit_s=args.time_limit,
                                         save=args.save, backend=args.backend)
         instance, result = outcome.built.instance, outcome.result
         unmatched = outcome.built.unmatched_choices

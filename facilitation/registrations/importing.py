@@ -168,6 +168,11 @@ def _save_checks(session: Session, meeting_id: int, checks: list[tuple[int, _Row
     result.checks.sort(key=lambda c: c["row"])
 
 
+class ImportCountError(RegistrationError):
+    """The import's own bookkeeping did not add up (a row neither imported, updated, merged, kept aside
+    nor cancelled): a bug, refused so that nothing is written and no row is lost silently."""
+
+
 def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table, *, source: str = SOURCE_FILE,
                  source_ref: str = "", mapping: dict[str, str] | None = None, keep_aside: bool = True,
                  update_existing: bool = True, report_removed: bool = False) -> ImportResult:
@@ -188,7 +193,41 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
                           format=detected.id, format_label=detected.label, confidence=round(detected.confidence, 2))
     if source != SOURCE_MANUAL:
         result.notes.insert(0, detected.message(table))
-    not_attending, keep = [], []  # rows of people the status column says do not take part
+    table, not_attending = _set_aside_not_attending(table, detected)
+    parsed = _parse(table, cmap, default_mode)
+    good, new_kept, refresh_kept = _set_aside_problem_rows(session, meeting_id, parsed, cmap, source, keep_aside,
+                                                           result)
+    _match_organisations(session, meeting_id, good, result)
+    _flag_unknown_choices(session, meeting_id, good, cmap, result)
+    people = _People(session, meeting_id)
+    clusters, groups, checks = _group_by_person(people, good, cmap)
+    winners, existing, sources = _pick_one_row_per_person(session, meeting_id, groups, update_existing, result)
+
+    _write(session, meeting, winners, people, existing, sources, source, result)
+    _save_checks(session, meeting_id, checks, clusters, source, result)
+    if detected.attendance_column is not None:  # connpass 出欠ステータス: marks on the roster
+        _checkins(session, viewer, meeting_id, groups, table, detected, result)
+    _insert(session, KeptAsideRow, [{**k, "resolved": False, "resolution": "", "created_at": utcnow(),
+                                      "resolved_by": ""} for k in new_kept])
+    _update(session, KeptAsideRow, refresh_kept)
+    result.cancelled = cancellations.apply(session, meeting_id, not_attending, cmap, set(result.registration_ids))
+    if report_removed:
+        _report_removed(session, meeting_id, good, source, result)
+    result.quarantined.sort(key=lambda q: q["row"])
+    result.duplicate_rows.sort(key=lambda q: q["row"])
+    audit.record(session, "import", "registrations", str(meeting_id), after={
+        "source": result.source, "rows": result.rows, "imported": result.imported, "updated": result.updated,
+        "duplicates": result.duplicates, "quarantined": len(result.quarantined), "cancelled": len(result.cancelled),
+        "format": result.format})
+    session.flush()
+    _check_every_row_accounted(result)
+    return result
+
+
+def _set_aside_not_attending(table: Table, detected: formats.Detected) -> tuple[Table, list[tuple[int, list[str], str]]]:
+    """The table without the rows of people its status column says do not take part, and those rows
+    as (row number, cells, reason)."""
+    not_attending, keep = [], []
     for i, cells in enumerate(table.rows):
         reason = detected.not_attending(cells, table.headers, table.row_number(i))
         if reason:
@@ -197,9 +236,14 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
             keep.append(i)
     if not_attending:
         table = replace(table, rows=[table.rows[i] for i in keep], row_numbers=[table.row_number(i) for i in keep])
-    parsed = _parse(table, cmap, default_mode)
+    return table, not_attending
 
-    # Rows that cannot be registrations, and rows already fixed from the kept-aside list.
+
+def _set_aside_problem_rows(session: Session, meeting_id: int, parsed: list[_Row], cmap: forms.ColumnMap,
+                            source: str, keep_aside: bool,
+                            result: ImportResult) -> tuple[list[_Row], list[dict], list[dict]]:
+    """Rows that cannot be registrations, and rows already fixed from the kept-aside list: (the good
+    rows, kept-aside rows to insert, kept-aside rows to refresh)."""
     kept = {h: (rid, resolved) for rid, h, resolved in session.execute(
         select(KeptAsideRow.id, KeptAsideRow.row_hash, KeptAsideRow.resolved)
         .where(KeptAsideRow.meeting_id == meeting_id))}
@@ -227,8 +271,11 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
         else:
             kept[raw_hash] = (0, False)
             new_kept.append(entry)
+    return good, new_kept, refresh_kept
 
-    # Organisations: one match per distinct spelling.
+
+def _match_organisations(session: Session, meeting_id: int, good: list[_Row], result: ImportResult) -> None:
+    """One match per distinct spelling; uncertain ones go to the review queue."""
     matcher = matching.OrgMatcher(session)
     to_review = []
     for r in good:
@@ -243,7 +290,10 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
             result.unmatched_orgs += 1
     result.reviews = matching.queue(session, to_review, meeting_id) if to_review else 0
 
-    # Choices (kept as written; assignment.choices resolves them) and the row's fingerprint.
+
+def _flag_unknown_choices(session: Session, meeting_id: int, good: list[_Row], cmap: forms.ColumnMap,
+                          result: ImportResult) -> None:
+    """Choices (kept as written; assignment.choices resolves them) and the row's fingerprint."""
     mapper = choices.ChoiceMapper(session, meeting_id)
     for r in good:
         _truncate(r.values, r.extra, cmap)
@@ -260,8 +310,10 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
             r.extra[forms.STANDARD["region"]] = r.values["region"]
         r.hash = _row_hash(r)
 
-    # People: the rows grouped by person, each group given a person; one winner per person.
-    people = _People(session, meeting_id)
+
+def _group_by_person(people: _People, good: list[_Row], cmap: forms.ColumnMap):
+    """The rows grouped by person, each group given a person: (the groups, {person: rows}, the checks
+    for the secretariat)."""
     clusters = _clusters(good)
     person_of, notes = people.resolve_all(clusters)
     groups: dict[int, list[_Row]] = {}
@@ -269,8 +321,14 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
         for r in rows:
             r.person = person_of[ci]
         groups[person_of[ci]] = rows
-    checks = _checks(clusters, notes, people, cmap)
+    return clusters, groups, _checks(clusters, notes, people, cmap)
 
+
+def _pick_one_row_per_person(session: Session, meeting_id: int, groups: dict[int, list[_Row]],
+                             update_existing: bool, result: ImportResult):
+    """One winner per person, new or updating the stored registration; every other row is counted as a
+    duplicate with its reason. Returns (winners as (row, "new" / "update"), {person: stored
+    registration}, {registration: source row id})."""
     existing = {pid: (rid, submitted, h, status) for rid, pid, submitted, h, status in session.execute(
         select(Registration.id, Registration.person_id, Registration.submitted_at, RegistrationSource.row_hash,
                Registration.status)
@@ -305,39 +363,34 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
             continue
         result.duplicates += 1
         result.duplicate_rows.append({"row": winner.row, "reason": reason})
+    return winners, existing, sources
 
-    _write(session, meeting, winners, people, existing, sources, source, result)
-    _save_checks(session, meeting_id, checks, clusters, source, result)
-    if detected.attendance_column is not None:  # connpass 出欠ステータス: marks on the roster
-        _checkins(session, viewer, meeting_id, groups, table, detected, result)
 
-    _insert(session, KeptAsideRow, [{**k, "resolved": False, "resolution": "", "created_at": utcnow(),
-                                      "resolved_by": ""} for k in new_kept])
-    _update(session, KeptAsideRow, refresh_kept)
-    result.cancelled = cancellations.apply(session, meeting_id, not_attending, cmap, set(result.registration_ids))
+def _report_removed(session: Session, meeting_id: int, good: list[_Row], source: str, result: ImportResult) -> None:
+    """Rows of the previous sync no longer in the sheet: reported, their registrations kept."""
+    seen = {r.person for r in good}
+    for rid, pid, row, name, status in session.execute(
+        select(Registration.id, Registration.person_id, Registration.source_row, Person.name,
+               Registration.status)
+        .join(Person, Registration.person_id == Person.id)
+        .where(Registration.meeting_id == meeting_id, Registration.source == source,
+               Registration.source_ref == result.source)
+    ):
+        if pid not in seen and status != vocab.STATUS_CANCELLED:
+            result.removed.append({"row": row, "registration_id": rid, "reason": (
+                f"前回{row}行目にあった{name}さんの行がシートにありません。申込は残しています"
+                "（取り消す場合は「キャンセル」にしてください）。")})
 
-    if report_removed:
-        seen = {r.person for r in good}
-        for rid, pid, row, name, status in session.execute(
-            select(Registration.id, Registration.person_id, Registration.source_row, Person.name,
-                   Registration.status)
-            .join(Person, Registration.person_id == Person.id)
-            .where(Registration.meeting_id == meeting_id, Registration.source == source,
-                   Registration.source_ref == result.source)
-        ):
-            if pid not in seen and status != vocab.STATUS_CANCELLED:
-                result.removed.append({"row": row, "registration_id": rid, "reason": (
-                    f"前回{row}行目にあった{name}さんの行がシートにありません。申込は残しています"
-                    "（取り消す場合は「キャンセル」にしてください）。")})
-    result.quarantined.sort(key=lambda q: q["row"])
-    result.duplicate_rows.sort(key=lambda q: q["row"])
-    audit.record(session, "import", "registrations", str(meeting_id), after={
-        "source": result.source, "rows": result.rows, "imported": result.imported, "updated": result.updated,
-        "duplicates": result.duplicates, "quarantined": len(result.quarantined), "cancelled": len(result.cancelled),
-        "format": result.format})
-    session.flush()
-    assert result.consistent, result.as_dict()
-    return result
+
+def _check_every_row_accounted(result: ImportResult) -> None:
+    """rows = imported + updated + duplicates + kept aside + cancelled, else ImportCountError."""
+    if not result.consistent:
+        placed = (result.imported + result.updated + result.duplicates + len(result.quarantined)
+                  + len(result.cancelled))
+        raise ImportCountError(
+            f"取り込みの集計が合わないため、取り込みを中止しました（{result.rows}行に対して、新規・更新・重複・保留・"
+            f"不参加の合計が{placed}行です）。何も保存していません。お手数ですが、このファイルを添えて担当者に"
+            "お知らせください。")
 
 
 def _checkins(session: Session, viewer: Viewer, meeting_id: int, groups: dict[int, list[_Row]], table: Table,
