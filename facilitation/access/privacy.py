@@ -315,6 +315,8 @@ def forget_person(session: Session, viewer: Viewer, person_id: int,
     if not viewer.is_secretariat:
         raise AccessDenied("個人情報の削除は事務局だけが行えます。")
     subject = subject_for(session, person_id)
+    from facilitation.search import index as _search  # noqa: F401  (its eraser takes erased text out of the index)
+
     previous = session.info.get("audit_action")
     session.info["audit_action"] = "erase"  # the entries of this erasure keep no values
     try:

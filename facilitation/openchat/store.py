@@ -259,6 +259,9 @@ def import_export(session: Session, viewer: Viewer, parsed: ParsedExport, file_n
         events_added = len(rows)
 
     record.messages_added, record.events_added = added, events_added
+    from facilitation.search import index as search_index
+
+    search_index.refresh_chat_import(session, record.id)
     if new_ids:
         members_mod.match_members(session, new_ids)
     session.flush()
@@ -309,6 +312,9 @@ def redact(session: Session, viewer: Viewer, message_id: int) -> bool:
     session.add(AuditEntry(actor=viewer.actor, action="redact", entity="openchat_messages",
                            entity_id=str(message_id), before=None, after={"redacted": True}))
     session.flush()
+    from facilitation.search import index as search_index
+
+    search_index.refresh_chat(session, [message_id], purge=True)
     return True
 
 

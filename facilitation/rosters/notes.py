@@ -155,6 +155,9 @@ def save_text_fields(session: Session, viewer: Viewer, model, key_column: str, k
         db.upsert(session, model, key_column, {key_column: key, **values, "updated_at": now,
                                                "updated_by": viewer.actor})
         audit.record(session, "update", model.__tablename__, str(key), after={k: v[:500] for k, v in values.items()})
+        from facilitation.search import index as search_index
+
+        search_index.refresh_saved(session, model.__tablename__, key)
     return now
 
 

@@ -179,6 +179,7 @@ def import_table(session: Session, viewer: Viewer, table, *, title: str, meeting
         session.delete(extra)
     session.flush()
     by_email, by_name = link_responses(session, sheet.id)
+    _search_index().refresh_survey(session, sheet.id)
     return ImportResult(sheet.id, len(table.rows), by_email, by_name, outcome=outcome, title=sheet.title, added=added,
                         notes=list(getattr(table, "notes", [])))
 
@@ -307,6 +308,8 @@ def set_corrections(session: Session, viewer: Viewer, survey_id: int, kinds: dic
         sheet.kinds = dict(kinds)
     if options is not None:
         sheet.options = {k: [clean(o) for o in v if clean(o)] for k, v in options.items() if v}
+    session.flush()
+    _search_index().refresh_survey(session, survey_id)  # a question that became free text is searchable
 
 
 def delete_survey(session: Session, viewer: Viewer, survey_id: int) -> str:
@@ -317,7 +320,14 @@ def delete_survey(session: Session, viewer: Viewer, survey_id: int) -> str:
         raise SurveyError(f"アンケート（ID {survey_id}）が見つかりません。すでに削除されています。")
     title = sheet.title
     session.execute(delete(SurveySheet).where(SurveySheet.id == survey_id))  # responses and tags cascade
+    _search_index().refresh_survey(session, survey_id)
     return title
+
+
+def _search_index():
+    from facilitation.search import index
+
+    return index
 
 
 # --- Respondent attributes for cross-tabs ---------------------------------------------------------
