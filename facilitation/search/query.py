@@ -70,6 +70,7 @@ class Result:
     counts: dict[str, int]  # matching passages per source (all, not only those shown)
     shown_counts: dict[str, str] = field(default_factory=dict)  # what the viewer may read of `counts`
     limited: bool = False  # more passages matched than are shown
+    threshold: int = MIN_GROUP_DEFAULT  # the small-group rule the committee's counts follow
 
     @property
     def total(self) -> int:
@@ -236,7 +237,7 @@ def search(session: Session, viewer: Viewer, query: str, filters: Filters = Filt
             break
     shown_total = sum(counts[s] for s in visible)
     result = Result(query=query, hits=hits, counts=counts, limited=shown_total > len(hits))
-    threshold = min_group(session)
+    threshold = result.threshold = min_group(session)
     result.shown_counts = {s: (shown_count(n, threshold) if committee and s in COUNT_ONLY_SOURCES else f"{n:,}件")
                            for s, n in counts.items()}
     return result

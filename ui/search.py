@@ -1,0 +1,118 @@
+"""Streamlit parts of the 横断検索 page: the search box, filters, counts and the passages found."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from facilitation.access.roles import Viewer
+from facilitation.search import index, query
+from facilitation.text import vocab
+
+from .common import SHOWN_ERRORS, act, esc, session, show_error, show_table
+
+STATE = "search_request"  # (words, Filters) of the last search submitted
+MORE = "search_limit"
+PAGE = 30
+
+
+def _area_order(values: list[str]) -> list[str]:
+    order = {a: i for i, a in enumerate(vocab.ALL_AREAS)}
+    return sorted(values, key=lambda v: (order.get(v, len(order)), v))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _options(url: str) -> dict[str, list]:
+    with session() as s:
+        return query.filter_options(s)
+
+
+def search_form(v: Viewer) -> None:
+    """The box and the filters; a submitted search is kept in the session for the results below."""
+    from .common import db_url
+
+    try:
+        opts = _options(db_url())
+    except SHOWN_ERRORS as exc:
+        show_error(exc)
+        return
+    sources = list(index.SOURCES) if v.is_secretariat else list(query.COMMITTEE_SOURCES)
+    with st.form("search_form"):
+        words = st.text_input("検索する言葉", placeholder="例: ひきこもり 家族支援（空白で区切るとすべてを含むもの）",
+                              max_chars=query.MAX_QUERY, key="search_words")
+        with st.expander("絞り込み", expanded=False):
+            c1, c2 = st.columns(2)
+            chosen_sources = c1.multiselect("対象", sources, format_func=index.SOURCES.get, key="search_sources",
+                                            placeholder="すべて")
+            years = c2.multiselect("年度", opts["fiscal_years"], format_func=lambda y: f"{y}年度",
+                                   key="search_years", placeholder="すべて")
+            themes = st.multiselect("テーマ（ルームのテーマ・アンケートの質問）", opts["themes"], key="search_themes",
+                                    placeholder="すべて")
+            c3, c4, c5 = st.columns(3)
+            regions = c3.multiselect("振興局", _area_order(opts["regions"]), key="search_regions", placeholder="すべて")
+            cities = c4.multiselect("市町村", opts["municipalities"], key="search_cities", placeholder="すべて")
+            kinds = c5.multiselect("機関の種類", opts["org_kinds"], key="search_kinds", placeholder="すべて")
+        if st.form_submit_button("検索", type="primary"):
+            st.session_state[STATE] = (words, query.Filters(
+                themes=tuple(themes), regions=tuple(regions), municipalities=tuple(cities),
+                org_kinds=tuple(kinds), fiscal_years=tuple(years), sources=tuple(chosen_sources)))
+            st.session_state[MORE] = PAGE
+
+
+def _passage(hit: query.Hit) -> str:
+    """The passage as Markdown: every piece escaped, the hits in bold."""
+    out = []
+    for text, is_hit in hit.parts:
+        piece = esc(text)
+        out.append(f"**{piece}**" if is_hit and text.strip() == text and text else piece)
+    return "".join(out)
+
+
+def results(v: Viewer) -> None:
+    request = st.session_state.get(STATE)
+    if not request:
+        st.caption("ルームの記録（現状の課題・取り組み・後方支援への要望・まとめ）、報告レポート、"
+                   + ("アンケートの自由記述、オープンチャットの投稿" if v.is_secretariat else "アンケート・チャットの件数")
+                   + "を、年度をまたいで検索します。「ひきこもり」で「引きこもり」「引き籠り」も見つかります。")
+        return
+    words, filters = request
+    limit = st.session_state.get(MORE, PAGE)
+    try:
+        with session() as s:
+            result = query.search(s, v, words, filters, limit=limit)
+    except SHOWN_ERRORS as exc:
+        show_error(exc, "warning")
+        return
+    counts = pd.DataFrame({"source": [index.SOURCES[k] for k in result.counts],
+                           "count": [result.shown_counts[k] for k in result.counts]})
+    st.subheader(f"「{esc(words.strip())}」の検索結果")
+    show_table(counts, labels={"source": "対象", "count": "見つかった件数"}, hide_index=True)
+    if not v.is_secretariat:
+        st.caption(f"委員会の画面では、ルームの記録と報告レポートの本文（氏名は「{query.NAME_MARK}」に置き換え）を表示します。"
+                   f"アンケートとオープンチャットは件数のみで、{result.threshold}件に満たない件数は"
+                   f"「{result.threshold}未満」と表示します。")
+    if not result.hits:
+        st.info("表示できる結果はありません。言葉を短くするか、絞り込みを外してみてください。")
+        return
+    for hit in result.hits:
+        with st.container(border=True):
+            where = " ｜ ".join(esc(x) for x in (hit.source_label, hit.date, hit.place, hit.section) if x)
+            st.caption(where + (f" ｜ テーマ: {esc(hit.theme)}" if hit.theme and hit.source == "note" else ""))
+            st.markdown(_passage(hit))
+            if hit.link:
+                st.markdown(f"[このページを開く]({hit.link})")
+    if result.limited:
+        if st.button("さらに表示", key="search_more"):
+            st.session_state[MORE] = limit + PAGE
+            st.rerun()
+
+
+def maintenance(v: Viewer) -> None:
+    """The secretariat's button to build the index again (after a restore or a direct import)."""
+    if not v.is_secretariat:
+        return
+    with st.expander("検索用の索引"):
+        st.caption("記録の保存・アンケートやチャットの取り込み・個人情報の削除のたびに自動で更新されます。"
+                   "バックアップから復元した後などに、作り直すこともできます。")
+        if st.button("索引を作り直す", key="search_rebuild"):
+            act(lambda s: index.rebuild(s), lambda r: esc(r.message))
