@@ -8,6 +8,7 @@ import streamlit as st
 from facilitation.access.roles import Viewer
 from facilitation.search import index, query
 from facilitation.text import vocab
+from facilitation.text.dates import ja_date
 
 from .common import SHOWN_ERRORS, act, esc, session, show_error, show_table
 
@@ -116,3 +117,85 @@ def maintenance(v: Viewer) -> None:
                    "バックアップから復元した後などに、作り直すこともできます。")
         if st.button("索引を作り直す", key="search_rebuild"):
             act(lambda s: index.rebuild(s), lambda r: esc(r.message))
+
+
+# --- 何度も出てくる課題・要望 / 次回のテーマ候補 ------------------------------------------------------
+
+def recurring_section(v: Viewer) -> None:
+    from facilitation.search import recurring
+
+    from .common import db_url
+
+    st.caption("ルームの記録の「現状の課題」「後方支援への要望」に、2回以上の会で出てきた言葉です"
+               "（人の名前は数えません）。" + ("例は最新の記録です。" if v.is_secretariat else ""))
+    try:
+        opts = _options(db_url())
+    except SHOWN_ERRORS as exc:
+        show_error(exc)
+        return
+    c1, c2, c3 = st.columns(3)
+    sections = c1.multiselect("項目", list(recurring.NEED_SECTIONS), default=list(recurring.NEED_SECTIONS),
+                              key="recurring_sections")
+    years = c2.multiselect("年度", opts["fiscal_years"], format_func=lambda y: f"{y}年度", key="recurring_years",
+                           placeholder="すべて")
+    region = c3.selectbox("振興局", ["", *_area_order(opts["regions"])], format_func=lambda r: r or "すべて",
+                          key="recurring_region")
+    if not sections:
+        st.info("項目を1つ以上選んでください。")
+        return
+    try:
+        with session() as s:
+            frame = recurring.recurring(s, v, sections=tuple(sections), fiscal_years=tuple(years), region=region)
+    except SHOWN_ERRORS as exc:
+        show_error(exc)
+        return
+    if frame.empty:
+        st.info("2回以上の会で出てきた言葉はまだありません。")
+        return
+    st.bar_chart(frame.head(15).set_index("term")["meetings"], x_label="言葉", y_label="出てきた会の数",
+                 horizontal=False)
+    show_table(frame, labels=recurring.RECURRING_LABELS, hide_index=True)
+    term = st.selectbox("言葉ごとの内訳", frame["term"].tolist(), key="recurring_term")
+    by = st.radio("内訳の列", ["region", "theme"], format_func={"region": "振興局", "theme": "ルームのテーマ"}.get,
+                  horizontal=True, key="recurring_by")
+    with session() as s:
+        table = recurring.breakdown(s, v, term, by=by, sections=tuple(sections))
+    st.caption(f"「{esc(term)}」が出てきた記録の件数（年度 × {'振興局' if by == 'region' else 'ルームのテーマ'}）。"
+               "一つの記録に複数の振興局の参加者がいるときは、それぞれに数えます。")
+    show_table(table, hide_index=True)
+
+
+def candidates_section(v: Viewer) -> None:
+    from facilitation.search import recurring
+
+    st.caption("「後方支援への要望」、アンケートの要望・テーマの回答、オープンチャットの未回答の質問に"
+               "2回以上出てきた言葉のうち、最近3回の会と準備中の会のルームのテーマにないものです。")
+    try:
+        with session() as s:
+            found = recurring.theme_candidates(s, v)
+            drafts = [(m.id, m.title, m.starts_at) for m in recurring.draft_meetings(s)]
+    except SHOWN_ERRORS as exc:
+        show_error(exc)
+        return
+    if not found:
+        st.info("いまのところテーマ候補はありません。")
+        return
+    target = None
+    if drafts:
+        labels = {mid: f"{title}（{ja_date(at, weekday=False)}）" for mid, title, at in drafts}
+        target = st.selectbox("ルームを追加する会", list(labels), format_func=labels.get, key="candidate_meeting")
+    else:
+        st.info("準備中・募集中の会がないため、ルームの追加はできません（設定ページで会を追加してください）。")
+    for c in found:
+        with st.container(border=True):
+            st.markdown(f"**{esc(c.term)}**")
+            st.caption(f"要望 {c.wishes}件・アンケート {c.survey}件・未回答の質問 {c.unanswered}件"
+                       f"（{c.meetings}回の会、最新: {esc(c.last) or '—'}）")
+            if c.examples:
+                with st.expander("根拠の例"):
+                    for e in c.examples:
+                        st.markdown(f"- {esc(e)}")
+            if target is not None and st.button(f"「{c.term}」のルームを追加", key=f"candidate_add_{c.term}"):
+                act(lambda s, term=c.term: recurring.add_room(s, v, target, term),
+                    lambda name, term=c.term: f"「{esc(term)}」のルーム（{esc(name)}）を追加しました。"
+                                              "ルーム割り当てのページで確認できます。")
