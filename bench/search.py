@@ -174,7 +174,8 @@ def main() -> int:
     ap.add_argument("--lines", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--skip-postgres", action="store_true")
-    ap.add_argument("--keep", help="keep the SQLite database in this directory")
+    ap.add_argument("--keep", help="keep the SQLite database in this directory (a kept one is used again)")
+    ap.add_argument("--no-rebuild", action="store_true", help="do not time a rebuild of the index")
     args = ap.parse_args()
     work = Path(args.keep or tempfile.mkdtemp(prefix="search-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -185,9 +186,11 @@ def main() -> int:
     labelled()
     if not path.exists():
         build(url, args.lines, out)
-    with db.session(url) as s:
-        rebuilt = timed("SQLite: rebuild the whole index", lambda: index.rebuild(s), out)
-    print(f"  {rebuilt.message}\n  size: {index_size(url)}; database file {path.stat().st_size / 1e6:.0f} MB")
+    if not args.no_rebuild:
+        with db.session(url) as s:
+            rebuilt = timed("SQLite: rebuild the whole index", lambda: index.rebuild(s), out)
+        print(f"  {rebuilt.message}")
+    print(f"  size: {index_size(url)}; database file {path.stat().st_size / 1e6:.0f} MB")
     run_queries(url, args.repeat, out, "SQLite")
     if args.skip_postgres:
         return 0
@@ -201,11 +204,11 @@ def main() -> int:
         timed("PostgreSQL: restore it (index rows included)", lambda: backup.restore_bytes(archive, pg), out)
         with db.session(pg) as s:
             s.execute(text("ANALYZE search_passages"))
-        run_queries(pg, args.repeat, out, "PostgreSQL")
-        with db.session(pg) as s:
-            timed("PostgreSQL: rebuild the whole index", lambda: index.rebuild(s), out)
         print(f"  size: {index_size(pg)}")
-        run_queries(pg, args.repeat, out, "PostgreSQL (after rebuild)")
+        run_queries(pg, args.repeat, out, "PostgreSQL")
+        if not args.no_rebuild:
+            with db.session(pg) as s:
+                timed("PostgreSQL: rebuild the whole index", lambda: index.rebuild(s), out)
     finally:
         db.dispose_all()
         cluster.stop()

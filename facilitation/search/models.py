@@ -2,7 +2,7 @@
 
 The tokens (`terms`, space-separated, see search.terms) are what both engines match: SQLite through
 the FTS5 table `search_fts` (external content, kept in sync by triggers), PostgreSQL through a GIN
-index on to_tsvector('simple', terms). Both are created by migration 0010, not by this metadata.
+index on the generated column terms_tsv = to_tsvector('simple', terms). Both are created by migration 0010, not by this metadata.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from facilitation.storage.models import Base
 
 FTS_TABLE = "search_fts"  # SQLite only; with its shadow tables search_fts_data, _idx, _docsize, _config
-GIN_INDEX = "search_passages_terms_gin"  # PostgreSQL only
+GIN_INDEX = "search_passages_terms_gin"  # PostgreSQL only, on the generated column below
+TSV_COLUMN = "terms_tsv"  # PostgreSQL only: to_tsvector('simple', terms), generated and stored
 
 
 def engine_owned(name: str | None) -> bool:
     """The engine-specific parts of the index, made by the migration, not by the models (alembic's
-    comparison leaves them out)."""
+    comparison leaves them out; backups never read them: the engine makes them again)."""
     name = name or ""
-    return name in (FTS_TABLE, GIN_INDEX) or name.startswith(FTS_TABLE + "_")
+    return name in (FTS_TABLE, GIN_INDEX, TSV_COLUMN) or name.startswith(FTS_TABLE + "_")
 
 
 class SearchPassage(Base):

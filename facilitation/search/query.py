@@ -6,7 +6,7 @@ numbers) replaced by 「（氏名）」, and a passage is shown only if it still
 search for a name finds nothing); from surveys and the open chat it sees how many passages match,
 never the passages, and a count below the small-group threshold reads 「5未満」. Facilitators do not
 search. Both databases match the same folded tokens (see search.terms): SQLite through FTS5
-phrases, PostgreSQL through phraseto_tsquery on the GIN-indexed to_tsvector('simple', terms).
+phrases, PostgreSQL through phraseto_tsquery on the GIN-indexed terms_tsv (to_tsvector('simple', terms)).
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def query_phrases(query: str) -> list[list[str]]:
 
 def _match(session: Session, phrases: list[list[str]]):
     if session.get_bind().dialect.name == "postgresql":
-        conds = [text(f"to_tsvector('simple', search_passages.terms) @@ phraseto_tsquery('simple', :p{i})")
+        conds = [text(f"search_passages.terms_tsv @@ phraseto_tsquery('simple', :p{i})")
                  .bindparams(**{f"p{i}": " ".join(p)}) for i, p in enumerate(phrases)]
         return and_(*conds)
     expr = " AND ".join('"' + " ".join(p) + '"' for p in phrases)
@@ -158,9 +158,10 @@ def _name_pattern(names: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(sorted(alts, key=len, reverse=True)))
 
 
-def without_names(text_: str, names: list[str]) -> str:
-    """`text_` with the given people's names, e-mail addresses and phone numbers replaced."""
-    pattern = _name_pattern(names)
+def without_names(text_: str, names: list[str] | re.Pattern[str] | None) -> str:
+    """`text_` with the given people's names (a list, or the pattern `_name_pattern` made of one),
+    e-mail addresses and phone numbers replaced."""
+    pattern = _name_pattern(names) if isinstance(names, list) else names
     out = pattern.sub(NAME_MARK, text_) if pattern else text_
     out = _EMAIL.sub("（メール）", out)
     return _PHONE.sub("（電話）", out)
@@ -168,8 +169,22 @@ def without_names(text_: str, names: list[str]) -> str:
 
 # --- the search -----------------------------------------------------------------------------------
 
-def _snippet(passage: str, phrases: list[list[str]]) -> list[tuple[str, bool]]:
-    spans = sorted(s for p in phrases for s in T.spans(passage, p))
+def _hit_spans(passage: str, phrases: list[list[str]]) -> list[tuple[int, int]] | None:
+    """Where every phrase occurs in `passage` (one tokenization), or None when one does not."""
+    toks = T.tokens(passage)
+    out: list[tuple[int, int]] = []
+    for p in phrases:
+        n = len(p)
+        found = [(toks[i].start, toks[i + n - 1].end) for i in range(len(toks) - n + 1)
+                 if all(toks[i + j].term == p[j] for j in range(n))]
+        if not found:
+            return None
+        out += found
+    return out
+
+
+def _snippet(passage: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    spans = sorted(spans)
     merged: list[tuple[int, int]] = []
     for a, b in spans:
         if merged and a <= merged[-1][1]:
@@ -197,10 +212,6 @@ def _snippet(passage: str, phrases: list[list[str]]) -> list[tuple[str, bool]]:
     return parts
 
 
-def _still_matches(passage: str, phrases: list[list[str]]) -> bool:
-    return all(T.spans(passage, p) for p in phrases)
-
-
 def search(session: Session, viewer: Viewer, query: str, filters: Filters = Filters(), *,
            limit: int = 50) -> Result:
     """Passages matching every part of `query` (newest first), with counts per source."""
@@ -221,18 +232,19 @@ def search(session: Session, viewer: Viewer, query: str, filters: Filters = Filt
          .order_by(SearchPassage.at.desc().nulls_last(), SearchPassage.id.desc()))
     rows = session.scalars(q.limit(limit * 2 if committee else limit)).all()
     hits: list[Hit] = []
-    names: dict[int | None, list[str]] = {}
+    names: dict[int | None, re.Pattern[str] | None] = {}
     for p in rows:
         passage = p.passage
         if committee:
             if p.meeting_id not in names:
-                names[p.meeting_id] = names_of_meeting(session, p.meeting_id)
+                names[p.meeting_id] = _name_pattern(names_of_meeting(session, p.meeting_id))
             passage = without_names(passage, names[p.meeting_id])
-            if not _still_matches(passage, phrases):
-                continue
+        spans = _hit_spans(passage, phrases)
+        if spans is None:  # a name was the match: the passage without it is not found
+            continue
         hits.append(Hit(id=p.id, source=p.source, source_label=index.SOURCES[p.source], section=p.section,
                         theme=p.theme, place=p.place, date=ja_date(p.at, weekday=False) if p.at else "",
-                        link=_link(p, viewer), parts=_snippet(passage, phrases)))
+                        link=_link(p, viewer), parts=_snippet(passage, spans)))
         if len(hits) >= limit:
             break
     shown_total = sum(counts[s] for s in visible)
