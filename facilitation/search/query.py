@@ -11,6 +11,7 @@ phrases, PostgreSQL through phraseto_tsquery on the GIN-indexed terms_tsv (to_ts
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -145,6 +146,11 @@ def names_of_meeting(session: Session, meeting_id: int | None) -> list[str]:
 
 
 def _name_pattern(names: list[str]) -> re.Pattern[str] | None:
+    return _compiled_names(tuple(names))
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled_names(names: tuple[str, ...]) -> re.Pattern[str] | None:
     alts: set[str] = set()
     for n in names:
         n = n.strip()
@@ -169,28 +175,8 @@ def without_names(text_: str, names: list[str] | re.Pattern[str] | None) -> str:
 
 # --- the search -----------------------------------------------------------------------------------
 
-def _hit_spans(passage: str, phrases: list[list[str]]) -> list[tuple[int, int]] | None:
-    """Where every phrase occurs in `passage` (one tokenization), or None when one does not."""
-    toks = T.tokens(passage)
-    out: list[tuple[int, int]] = []
-    for p in phrases:
-        n = len(p)
-        found = [(toks[i].start, toks[i + n - 1].end) for i in range(len(toks) - n + 1)
-                 if all(toks[i + j].term == p[j] for j in range(n))]
-        if not found:
-            return None
-        out += found
-    return out
-
-
 def _snippet(passage: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
-    spans = sorted(spans)
-    merged: list[tuple[int, int]] = []
-    for a, b in spans:
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
+    merged = spans
     lo, hi = 0, len(passage)
     if merged and len(passage) > 2 * SNIPPET + 40:
         lo = max(0, merged[0][0] - SNIPPET)
@@ -239,7 +225,7 @@ def search(session: Session, viewer: Viewer, query: str, filters: Filters = Filt
             if p.meeting_id not in names:
                 names[p.meeting_id] = _name_pattern(names_of_meeting(session, p.meeting_id))
             passage = without_names(passage, names[p.meeting_id])
-        spans = _hit_spans(passage, phrases)
+        spans = T.phrase_spans(passage, phrases)
         if spans is None:  # a name was the match: the passage without it is not found
             continue
         hits.append(Hit(id=p.id, source=p.source, source_label=index.SOURCES[p.source], section=p.section,

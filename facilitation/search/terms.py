@@ -154,18 +154,20 @@ def terms(text: str) -> str:
     return " ".join(t.term for t in tokens(text))
 
 
-def spans(text: str, query_terms: list[str]) -> list[tuple[int, int]]:
-    """Where the query's tokens occur in `text` in a row (the highlighted parts), merged."""
-    if not query_terms:
-        return []
+def phrase_spans(text: str, phrases: list[list[str]]) -> list[tuple[int, int]] | None:
+    """Where each phrase (a query part's tokens) occurs in `text`, as merged spans of the original
+    text (what is highlighted); None when one of the phrases does not occur. One tokenization."""
     toks = tokens(text)
-    n = len(query_terms)
     found: list[tuple[int, int]] = []
-    for i in range(len(toks) - n + 1):
-        if all(toks[i + j].term == query_terms[j] for j in range(n)):
-            found.append((toks[i].start, toks[i + n - 1].end))
+    for p in phrases:
+        n = len(p)
+        here = [(toks[i].start, toks[i + n - 1].end) for i in range(len(toks) - n + 1)
+                if all(toks[i + j].term == p[j] for j in range(n))]
+        if not here:
+            return None
+        found += here
     merged: list[tuple[int, int]] = []
-    for a, b in found:
+    for a, b in sorted(found):
         if merged and a <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
         else:
