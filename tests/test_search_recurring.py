@@ -53,6 +53,10 @@ def test_recurring_terms_across_meetings_with_years_and_regions(world):
         assert "フードバンク" not in set(recurring.recurring(s, SEC, sections=("後方支援への要望",)).term)
         committee = recurring.recurring(s, COM)
         assert "example" not in committee.columns and "フードバンク" in set(committee.term)
+        regions = recurring.by_region(s, COM)
+        food = regions.set_index("言葉").loc["フードバンク"]
+        assert (food["記録の件数"], food["石狩"], food["（不明）"]) == (2, 1, 1)  # the older room had no one placed
+        assert "オホーツク" not in regions.columns
         table = recurring.breakdown(s, SEC, "フードバンク")
         assert table.columns[0] == "年度" and table.iloc[0]["年度"] == "2026年度" and table.iloc[0]["石狩"] == 1
         with pytest.raises(AccessDenied):

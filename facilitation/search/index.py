@@ -38,6 +38,7 @@ from facilitation.storage.models import (
     RoomNote,
     utcnow,
 )
+from facilitation.text import vocab
 from facilitation.text.dates import fiscal_year
 
 NOTE_FIELDS = {"issues": "現状の課題", "efforts": "取り組み・工夫", "requests": "後方支援への要望", "summary": "まとめ"}
@@ -87,7 +88,8 @@ def _room_orgs(session: Session, room_ids: list[int]) -> dict[int, list[Organisa
             .join(Registration, Assignment.registration_id == Registration.id)
             .join(Person, Registration.person_id == Person.id)
             .join(Organisation, Person.organisation_id == Organisation.id)
-            .where(Assignment.room_id.in_(room_ids[i:i + 500]))).all()
+            .where(Assignment.room_id.in_(room_ids[i:i + 500]),
+                   Registration.status != vocab.STATUS_CANCELLED)).all()
         for room_id, org in rows:
             out.setdefault(room_id, []).append(org)
     return out

@@ -134,6 +134,27 @@ def breakdown(session: Session, viewer: Viewer, term: str, by: str = "region",
     return frame.reset_index()
 
 
+def by_region(session: Session, viewer: Viewer, *, sections: tuple[str, ...] = NEED_SECTIONS,
+              fiscal_years: tuple[int, ...] = (), top: int = 20) -> pd.DataFrame:
+    """For the committee's pack: the recurring terms (rows) × 振興局 (columns), passages counted
+    (a passage of a room with several regions counts in each), and the passages in all. Terms and
+    counts only: no passage, no name."""
+    _check(viewer)
+    top_terms = recurring(session, viewer, sections=sections, fiscal_years=fiscal_years, top=top)
+    wanted = set(top_terms["term"])
+    counts: Counter = Counter()
+    for r in _need_rows(session, sections):
+        if fiscal_years and r.fiscal_year not in fiscal_years:
+            continue
+        for term in _noun_terms(r.passage) & wanted:
+            for area in _areas(r.regions) or ["（不明）"]:
+                counts[(term, area)] += 1
+    order = [vocab.short_region(a) for a in vocab.ALL_AREAS]
+    areas = sorted({a for _, a in counts}, key=lambda a: order.index(a) if a in order else len(order))
+    rows = [[t, n, *(counts[(t, a)] for a in areas)] for t, n in zip(top_terms["term"], top_terms["passages"], strict=True)]
+    return pd.DataFrame(rows, columns=["言葉", "記録の件数", *areas])
+
+
 # --- themes for the next meeting ------------------------------------------------------------------
 
 @dataclass
