@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from facilitation.access.roles import SECRETARIAT_LOCAL as V
 from facilitation.access.roles import Viewer
-from facilitation.assignment import service
+from facilitation.assignment import choices, service
 from facilitation.meetings import schedule
 from facilitation.storage import db
 from facilitation.storage.models import Assignment
-from facilitation.text.normalize import clean
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "rooms.py")
 
@@ -242,13 +242,13 @@ def test_rooms_editor_saves_back_what_it_shows_and_adds_a_theme(app, demo_copy_u
     at.button(key="rooms_save").click().run()  # saving the editor as shown changes nothing
     assert not at.exception, [e.value for e in at.exception]
     assert any(f"ルーム {len(before)} 室を保存しました" in s for s in texts(at, "success"))
-    assert saved() == [tuple(clean(x) if isinstance(x, str) else x for x in r) for r in before]  # as typed: NFKC
+    assert saved() == before  # stored as typed: full-width brackets stay (issue 22)
     before = saved()
     theme = at.selectbox(key="rooms_library_theme").value
     at.button(key="rooms_add_theme").click().run()
     assert not at.exception, [e.value for e in at.exception]
     n = len(before) + 1
-    assert saved() == [*before, (f"ルーム{n}", clean(theme), 8, f"R{n}")]
+    assert saved() == [*before, (f"ルーム{n}", theme, 8, f"R{n}")]
     shown = next(d.value for d in at.dataframe if "ルーム名" in d.value.columns)
     assert shown["ルーム名"].tolist() == [r[0] for r in saved()] and shown["人数"].tolist() == [0] * n
 
@@ -276,3 +276,28 @@ def test_before_any_run_the_page_describes_no_run(app, demo_copy_url):
     assert not any("希望外" in m or "決まりに合わない点" in m for m in texts(at, "warning"))
     at.button(key="rooms_run").click().run()  # after a run the page describes it
     assert metric(at, "決まりの違反") == "0件"
+
+
+def test_a_room_for_officials_with_the_spread_rule_is_pointed_out_before_the_run(app, demo_copy_url):
+    """A room for 自治体担当者 and 「自治体・国の方を各ルームに均等に」 pull against each other: the page
+    says so before the run, with the numbers (issue 22), and not when the rule is off."""
+    from facilitation.text import vocab
+
+    theme = "制度の運営について（自治体担当者）"
+    with db.session(demo_copy_url) as s:
+        mid = schedule.upcoming_meeting(s).id
+        service.save_rooms(s, V, mid, [
+            service.RoomInput(f"ルーム{k}", t, 12) for k, t in enumerate([theme, "就労準備", "一時生活", "家計改善"], 1)])
+        regs = [r for r in choices.active_registrations(s, mid)
+                if r.person.organisation and vocab.is_government(r.person.organisation.kind)]
+        for r in regs:
+            r.choice1 = theme
+        service.set_rules(s, V, mid, {"spread_government": True})
+    assert len(regs) >= 3
+    at = app.run()
+    warned = [w.value for w in at.warning if "第1希望に入れない方が出ます" in w.value]
+    assert len(warned) == 1 and f"ルーム1を第1希望にした自治体・国の方は {len(regs)} 名" in warned[0], warned
+    with db.session(demo_copy_url) as s:
+        service.set_rules(s, V, mid, {})
+    at = AppTest.from_file(PAGE, default_timeout=60).run()  # a new visit: the switches start from the saved rules
+    assert not [w.value for w in at.warning if "第1希望に入れない方が出ます" in w.value]

@@ -34,3 +34,16 @@ def test_every_subcommand_is_in_the_readme_and_has_help(words, help_text, parser
     for action in parser._actions:
         if action.option_strings and action.dest != "help":
             assert action.help, f"{' '.join(words)} {action.option_strings[0]} に説明がありません"
+
+
+def test_every_environment_variable_of_the_set_up_commands_is_in_the_readme():
+    """`dev.py` reads PORT and ADDRESS (issue 22 found them undocumented): each one it reads is named
+    in the README."""
+    import re
+
+    from .conftest import ROOT
+
+    read = set(re.findall(r"os\.environ\.get\(\"([A-Z_]+)\"", (ROOT / "dev.py").read_text(encoding="utf-8")))
+    assert {"PORT", "ADDRESS"} <= read
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not [v for v in sorted(read) if f"`{v}`" not in readme]

@@ -31,7 +31,7 @@ from facilitation.assignment.models import ChoiceMapping
 from facilitation.meetings import schedule
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Meeting, Registration, Room
-from tests.browser_checks import DATE_PLACEHOLDERS, english_on_screen, settle_and_check
+from tests.browser_checks import english_on_screen, settle, settle_and_check
 from tests.conftest import served_demo
 
 FORM = Path(__file__).parent / "data" / "registrations" / "journey_form_cp932.csv"
@@ -64,7 +64,7 @@ class Person:
 
     def check(self, step: str) -> None:
         settle_and_check(self.page, step)
-        english = [w for w in english_on_screen(self.page) if w not in DATE_PLACEHOLDERS]
+        english = english_on_screen(self.page)
         assert not english, f"{step}: 英語の表示 {english}"
 
     def click(self, locator, step: str, kind: str = "click") -> None:
@@ -103,7 +103,10 @@ class Person:
         return Path(info.value.path()).read_bytes()
 
     def wait_text(self, text: str, timeout: int = WAIT) -> None:
+        """Wait for a text, then for the run that drew it to end (a message at the top of the page
+        is drawn before the rest of the run redraws the form below it)."""
         self.page.get_by_text(text).first.wait_for(timeout=timeout)
+        settle(self.page)
 
     @property
     def interactions(self) -> int:

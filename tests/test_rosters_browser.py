@@ -216,3 +216,34 @@ def test_notes_save_while_typing_and_survive_a_dropped_connection(roster_app, br
     wait_for_note(page, url, room1, "issues", "家族からの相談で止まってしまう。（追記）")
     assert page.locator('[data-testid="stException"]').count() == 0
     phone.close()
+
+
+@pytest.mark.timeout(300)
+def test_a_person_marked_absent_leaves_the_prefilled_participants_on_the_phone(roster_app, browser):
+    """ルームの記録 › 参加者 is prefilled with the room's organisations; a person marked 欠席 took no
+    part, so their organisation leaves the field at once, as it does in the Word report (issue 22)."""
+    from facilitation.rosters import notes
+
+    base, url, w = roster_app["base"], roster_app["url"], roster_app["world"]
+    room1 = w["rooms"][0]
+    with db.session(url) as s:
+        roster = live.room_roster(s, SECRETARIAT_LOCAL, w["meeting_id"], room1)
+        orgs = [p.organisation for p in roster.people]
+        target = next(p for p in roster.people if p.mark != "欠席" and p.organisation and orgs.count(p.organisation) == 1)
+        assert notes.get_note(s, SECRETARIAT_LOCAL, room1).prefilled  # nobody saved the participants yet
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP", is_mobile=True, has_touch=True)
+    page = open_roster(phone, base, w["token"])
+    field = page.get_by_role("textbox", name="参加者")
+    field.wait_for(timeout=30_000)
+    assert target.organisation in field.input_value()
+    page.get_by_role("radiogroup", name=f"{target.name}さんの出欠").get_by_role("radio", name="欠席").tap()
+    deadline = time.monotonic() + LIVE_WAIT_MS / 1000
+    while target.organisation in field.input_value():
+        assert time.monotonic() < deadline, field.input_value()
+        page.wait_for_timeout(200)
+    with db.session(url) as s:
+        assert live.marks_of(s, w["meeting_id"]).get(target.registration_id) == "欠席"
+        docx_participants = notes.room_organisations(s, room1, attended_only=True)
+    assert target.organisation not in field.input_value() and target.organisation not in "".join(docx_participants)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    phone.close()

@@ -67,3 +67,21 @@ def test_secrets_are_read_one_way_and_a_missing_file_is_looked_for_once(tmp_path
 
     assert reads([str(missing)]) == ([{}] * 5, 1)  # looked for once, then remembered as absent
     assert reads([str(present)]) == ([{"url": "sqlite:///x.sqlite3"}] * 5, 1)  # Streamlit keeps a file it found
+
+
+def test_a_secrets_file_added_while_the_app_runs_is_read_without_a_restart(tmp_path, monkeypatch):
+    """Issue 22: after `[mail]` was added to .streamlit/secrets.toml the app needed a restart (the
+    absence of the file was remembered for good). The next access reads the new file."""
+    from streamlit import config
+    from streamlit.runtime.secrets import Secrets
+
+    from ui import common
+
+    path = tmp_path / "secrets.toml"
+    real_get = config.get_option
+    monkeypatch.setattr(config, "get_option", lambda key: [str(path)] if key == "secrets.files" else real_get(key))
+    monkeypatch.setattr(common.st, "secrets", Secrets())
+    assert common.secrets_section("mail") == {}
+    assert common.secrets_section("mail") == {}  # remembered as absent
+    path.write_text('[mail]\nhost = "smtp.example.org"\nport = 587\n')
+    assert common.secrets_section("mail") == {"host": "smtp.example.org", "port": 587}

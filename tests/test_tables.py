@@ -112,3 +112,20 @@ st.session_state["edited"] = show_editor(df, labels=labels, disabled=["name"], k
     edited = at.session_state["edited"]
     assert list(edited.columns) == ["id", "name", "people"]  # the page reads back the domain's names
     assert edited["name"].tolist() == ["山田", HOSTILE]
+
+
+def test_an_editor_whose_rows_changed_starts_from_what_is_stored(monkeypatch):
+    """Streamlit keeps an editor's changes by row position under its key: the same key over other
+    rows (a save, a change made elsewhere, another survey) would write one row's edit into another
+    (issue 22). show_editor keys each editor by the rows it edits."""
+    from ui import common
+
+    keys = []
+    monkeypatch.setattr(common.st, "data_editor", lambda data, **kw: keys.append(kw["key"]) or data)
+    rooms = pd.DataFrame({"id": [1, 2, 3], "name": ["ルーム1", "ルーム2", "ルーム3"]})
+    common.show_editor(rooms, key="rooms_editor_8")
+    common.show_editor(rooms.copy(), key="rooms_editor_8")  # the same rows: the person's edits stay
+    common.show_editor(rooms.iloc[[1, 0, 2]].reset_index(drop=True), key="rooms_editor_8")  # re-sorted
+    common.show_editor(rooms.iloc[1:].reset_index(drop=True), key="rooms_editor_8")  # one deleted elsewhere
+    assert keys[0] == keys[1] and len(set(keys)) == 3
+    assert all(k.startswith("rooms_editor_8_") for k in keys)

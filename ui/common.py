@@ -23,15 +23,20 @@ _NO_SECRETS_FILE: dict[int, weakref.ref] = {}  # st.secrets objects without a fi
 def secrets_section(name: str) -> dict:
     """The ONE way to read `.streamlit/secrets.toml`: a section as a dict ({} when absent).
 
-    Without any secrets file (the normal local case) Streamlit looks for the files again on every
-    access, which a live roster does many times a second; that answer is remembered (a secrets file
-    added later is read after a restart, as the README says)."""
+    Without any secrets file (the normal local case) Streamlit parses for the files again on every
+    access, which a live roster does many times a second; that answer is remembered while none of
+    the configured files exists (one stat each), so a secrets file added later (the `[mail]` section,
+    say) is read on the next access, without a restart. Streamlit itself watches a file it has read."""
     from streamlit.errors import StreamlitSecretNotFoundError
 
     secrets = st.secrets
     known = _NO_SECRETS_FILE.get(id(secrets))
     if known is not None and known() is secrets:
-        return {}
+        from streamlit import config
+
+        if not any(os.path.exists(p) for p in config.get_option("secrets.files")):
+            return {}
+        del _NO_SECRETS_FILE[id(secrets)]  # a file appeared: read it
     try:
         section = secrets.get(name)
     except StreamlitSecretNotFoundError:
@@ -254,15 +259,30 @@ def show_table(data, *, where=None, labels: dict[str, str] | None = None, **kw):
     return (where or st).dataframe(data, **_labelled(labels, kw))
 
 
+def frame_digest(frame) -> str:
+    """A short fingerprint of a frame's rows and values (what an editor of it edits)."""
+    import hashlib
+
+    text = frame.to_json(orient="split", date_format="iso", default_handler=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def show_editor(data, *, where=None, labels: dict[str, str] | None = None, **kw):
     """st.data_editor with the same neutralised display; the edited frame comes back with the
     original text restored in cells whose only change is that neutralising apostrophe, and with
-    the domain's column names (`labels` as in show_table)."""
+    the domain's column names (`labels` as in show_table).
+
+    The editor's `key` is extended with a fingerprint of the frame: Streamlit keeps an editor's
+    changes as (row position, column) → value, so an editor whose rows changed underneath it (a
+    save, a change made elsewhere, another survey or meeting) must start again from what is stored,
+    never apply the kept changes to whatever row now stands at that position."""
     import pandas as pd
 
     kw = _labelled(labels, kw)
     if not isinstance(data, pd.DataFrame):
         return (where or st).data_editor(data, **kw)
+    if kw.get("key") is not None:
+        kw["key"] = f"{kw['key']}_{frame_digest(data)}"
     if labels:
         data = data.rename(columns=labels)
     shown = safe_frame(data)

@@ -261,6 +261,9 @@ def rule_switches(meeting_id: int) -> dict:
 
 
 def run_panel(meeting_id: int, rules: dict) -> None:
+    with session() as s:
+        tensions = service.rule_tensions(s, meeting_id, rules)
+    show_problems(tensions, "この決まりでは、第1希望に入れない方が出ます（実行する前に確かめてください）")
     limit = st.slider("制限時間（秒）", 2, 60, 10, key="rooms_limit")
     if st.button("割り当てを実行", key="rooms_run", type="primary"):
         def run(s):

@@ -166,6 +166,7 @@ def _roster_body(meeting_id: int, room_id: int, token: str | None) -> None:
         show_error(exc, "warning")
         return
     st.session_state.pop("link_recheck", None)
+    _follow_absences(room_id, roster.people)
     st.subheader(f"{esc(roster.room_name)}：{esc(roster.theme)}" if roster.theme else esc(roster.room_name))
     st.caption(f"{esc(roster.meeting_label)}　Zoomでは「{roster.zoom_prefix}_氏名」に名前を変えてもらいます。")
     st.markdown(f"**{counts_line(roster.counts)}**")
@@ -180,6 +181,17 @@ def _roster_body(meeting_id: int, room_id: int, token: str | None) -> None:
                                    fallback_seconds=REFRESH_SECONDS)
     else:
         st.caption(f"{REFRESH_SECONDS}秒ごとに自動で更新しています（最終更新 {jst_hm(checked, seconds=True)}）。")
+
+
+def _follow_absences(room_id: int, people) -> None:
+    """The room's notes prefill 参加者 without the people marked 欠席: when that set changes (a tap
+    here, or a mark made elsewhere) the notes, drawn outside this part, are drawn again."""
+    key = f"roster_absent_{room_id}"
+    absent = frozenset(p.registration_id for p in people if p.mark == "欠席")
+    seen = st.session_state.get(key)
+    st.session_state[key] = absent
+    if seen is not None and seen != absent:
+        st.rerun(scope="app")
 
 
 # --- the secretariat's overview ---

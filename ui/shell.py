@@ -9,6 +9,7 @@ from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewe
 from facilitation.demo import dataset
 from facilitation.storage import db
 
+from . import japanese_chrome
 from .common import db_url
 
 PAGES = {  # file, title, url path, icon, roles that see it
@@ -101,4 +102,5 @@ def start() -> None:
     """Page config, the Japanese wording rules and the database; call first in streamlit_app.py."""
     st.set_page_config(page_title="どうねっと 事務局ツール", page_icon=":material/diversity_3:", layout="wide")
     st.html(JAPANESE_CSS)  # static CSS only (a style-only st.html takes no space on the page)
+    japanese_chrome.render()  # Streamlit's own tooltips and field hints in Japanese
     prepare_database(db_url())

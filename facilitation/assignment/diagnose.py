@@ -117,6 +117,33 @@ def counting_problems(instance: Instance) -> list[str]:
     return out
 
 
+def wishes_against_rules(instance: Instance) -> list[str]:
+    """Switched-on rules that will move people off their first wish, said before a run (a room for
+    自治体担当者 with 「自治体・国の方を各ルームに均等に」 on sends most of them elsewhere, silently)."""
+    rules = instance.rules
+    out: list[str] = []
+    first = defaultdict(list)
+    for p in instance.people:
+        if p.choices and not p.pinned:
+            first[p.choices[0]].append(p)
+    if rules.spread_government and instance.rooms:
+        _lo, hi = gov_bounds(instance)
+        for r in instance.rooms:
+            m = sum(1 for p in first.get(r.id, []) if p.government)
+            if m > hi:
+                out.append(f"{r.label}を第1希望にした自治体・国の方は {m} 名ですが、「{RULE_LABELS[RULE_GOV]}」では"
+                           f"1ルーム {hi} 名までのため、{m - hi} 名以上は第1希望のルームに入れません。このルームを自治体・"
+                           "国の方のためのルームにするときは、この決まりをオフにしてください。")
+    if rules.max_per_org is not None:
+        k = rules.max_per_org
+        for r in instance.rooms:
+            for org, m in Counter(p.org for p in first.get(r.id, []) if p.org).items():
+                if m > k:
+                    out.append(f"「{org}」の {m} 名が{r.label}を第1希望にしていますが、「{RULE_LABELS[RULE_ORG]}」"
+                               f"（{k} 名まで）のため、{m - k} 名は第1希望のルームに入れません。")
+    return out
+
+
 def active_rules(instance: Instance) -> list[str]:
     """The hard rules this instance switches on (the candidates for relaxation)."""
     rules = instance.rules

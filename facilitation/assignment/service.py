@@ -291,6 +291,19 @@ def latest_version(session: Session, meeting_id: int) -> AssignmentVersion | Non
                           .order_by(AssignmentVersion.number.desc()).limit(1))
 
 
+def rule_tensions(session: Session, meeting_id: int, rules: dict[str, Any] | None = None) -> list[str]:
+    """Before a run: where the rules on the page will keep people from their first wish (Japanese)."""
+    from facilitation.assignment.diagnose import wishes_against_rules
+
+    if not list_rooms(session, meeting_id):
+        return []
+    try:
+        built = build_instance(session, meeting_id, rules, past_meetings=0)
+    except AssignmentError:  # nothing to assign yet: the run itself says why
+        return []
+    return wishes_against_rules(built.instance)
+
+
 def build_instance(session: Session, meeting_id: int, rules: dict[str, Any] | None = None,
                    time_limit_s: float = 10.0, past_meetings: int = PAST_MEETINGS) -> MeetingInstance:
     """The meeting's registrations (not cancelled or absent) and rooms as an optimiser instance."""
