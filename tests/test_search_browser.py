@@ -39,7 +39,7 @@ def written_variants(url: str) -> dict:
 def search(page, words: str) -> str:
     box = page.get_by_label("検索する言葉")
     box.fill(words)
-    page.get_by_role("button", name="検索").click()
+    page.get_by_role("button", name="検索", exact=True).click()
     page.get_by_text("の検索結果").first.wait_for(timeout=60_000)
     settle_and_check(page, f"検索「{words}」")
     return page.locator("body").inner_text()
