@@ -45,16 +45,23 @@ def _spellings() -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile("|".join(re.escape(w) for w in words)), table
 
 
+@functools.lru_cache(maxsize=16384)
+def _char(c: str) -> str:
+    return visible(unicodedata.normalize("NFKC", c))
+
+
 def prepare(text: str) -> tuple[str, list[int]]:
     """The text normalised for the tokenizer, and for each of its characters the index of the
     original character it came from."""
     out: list[str] = []
     origin: list[int] = []
     for i, c in enumerate(text):
-        n = unicodedata.normalize("NFKC", c) if ord(c) > 0x7F else c
-        n = visible(n)
+        n = _char(c) if c > "\x7e" or c < " " else c  # ASCII letters and digits as they are
         out.append(n)
-        origin.extend([i] * len(n))
+        if len(n) == 1:
+            origin.append(i)
+        else:
+            origin.extend([i] * len(n))
     s = "".join(out)
     pattern, table = _spellings()
     if not table:
@@ -106,6 +113,7 @@ def _dropped_pos() -> frozenset[int]:
     return frozenset(out)
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """One token as stored: hiragana for katakana, lower case, no inner punctuation."""
     return _NON_WORD.sub("", to_hiragana(unicodedata.normalize("NFKC", word)).lower())
