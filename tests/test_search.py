@@ -190,3 +190,15 @@ def test_the_index_is_built_on_first_search_and_by_the_command(sqlite_url, capsy
     assert main(["--db", sqlite_url, "search", "統計システム", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["counts"]["note"] == 1 and "【統計】【システム】" in out["hits"][0]["text"] or "【統計システム】" in out["hits"][0]["text"]
+
+
+def test_the_last_word_is_also_a_beginning(db_url):
+    """Typing 「シェル」 already finds 「シェルター」 (highlighted whole), on both engines."""
+    with db.session(db_url) as s:
+        w = rosters_world.build(s)
+        notes.save_note(s, SEC, w.rooms["R1"], {"issues": "シェルターの空きが少ない。", "efforts": "シェル型の相談窓口。"})
+    r = found(db_url, "シェル")
+    assert len(r.hits) == 2 and "シェルター" in marked(r)
+    assert len(found(db_url, "少ない シェル").hits) == 1
+    assert texts(found(db_url, "シェルター")) == ["シェルターの空きが少ない。"]
+    assert found(db_url, "ェルター").hits == []  # a beginning, not any part

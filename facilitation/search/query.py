@@ -89,17 +89,28 @@ def shown_count(n: int, threshold: int) -> str:
 
 
 def query_phrases(query: str) -> list[list[str]]:
-    """The query's parts (split at spaces) as token lists; parts without a word are dropped."""
+    """The query's parts (split at spaces) as token lists; parts without a word are dropped. The
+    last word of the query is also a beginning (T.PREFIX): 「シェル」 finds 「シェルター」."""
     q = (query or "").strip()[:MAX_QUERY]
-    return [ts for part in re.split(r"[\s\u3000]+", q) if (ts := [t.term for t in T.tokens(part)])]
+    phrases = [ts for part in re.split(r"[\s\u3000]+", q) if (ts := [t.term for t in T.tokens(part)])]
+    if phrases and len(phrases[-1][-1]) >= 2:
+        phrases[-1][-1] += T.PREFIX
+    return phrases
 
 
 def _match(session: Session, phrases: list[list[str]]):
     if session.get_bind().dialect.name == "postgresql":
-        conds = [text(f"search_passages.terms_tsv @@ phraseto_tsquery('simple', :p{i})")
-                 .bindparams(**{f"p{i}": " ".join(p)}) for i, p in enumerate(phrases)]
+        conds = []
+        for i, p in enumerate(phrases):
+            if p[-1].endswith(T.PREFIX):  # 'a' <-> 'b':* (tokens hold word characters only)
+                q = " <-> ".join(f"'{t}'" for t in p[:-1]) + (" <-> " if len(p) > 1 else "") + f"'{p[-1][:-1]}':*"
+                conds.append(text(f"search_passages.terms_tsv @@ to_tsquery('simple', :p{i})").bindparams(**{f"p{i}": q}))
+            else:
+                conds.append(text(f"search_passages.terms_tsv @@ phraseto_tsquery('simple', :p{i})")
+                             .bindparams(**{f"p{i}": " ".join(p)}))
         return and_(*conds)
-    expr = " AND ".join('"' + " ".join(p) + '"' for p in phrases)
+    expr = " AND ".join('"' + " ".join(p).removesuffix(T.PREFIX) + '"' + (" *" if p[-1].endswith(T.PREFIX) else "")
+                        for p in phrases)
     return SearchPassage.id.in_(text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q")
                                 .bindparams(q=expr).columns(column("rowid", Integer)))
 

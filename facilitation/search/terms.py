@@ -162,15 +162,23 @@ def terms(text: str) -> str:
     return " ".join(t.term for t in tokens(text))
 
 
+PREFIX = "*"  # a query token ending so matches every token it begins (tokens never hold it)
+
+
+def _same(term: str, wanted: str) -> bool:
+    return term.startswith(wanted[:-1]) if wanted.endswith(PREFIX) else term == wanted
+
+
 def phrase_spans(text: str, phrases: list[list[str]]) -> list[tuple[int, int]] | None:
-    """Where each phrase (a query part's tokens) occurs in `text`, as merged spans of the original
-    text (what is highlighted); None when one of the phrases does not occur. One tokenization."""
+    """Where each phrase (a query part's tokens; one ending in PREFIX is a beginning) occurs in
+    `text`, as merged spans of the original text (what is highlighted); None when one of the phrases
+    does not occur. One tokenization."""
     toks = tokens(text)
     found: list[tuple[int, int]] = []
     for p in phrases:
         n = len(p)
         here = [(toks[i].start, toks[i + n - 1].end) for i in range(len(toks) - n + 1)
-                if all(toks[i + j].term == p[j] for j in range(n))]
+                if all(_same(toks[i + j].term, p[j]) for j in range(n))]
         if not here:
             return None
         found += here
