@@ -158,8 +158,9 @@ def test_the_committee_sees_note_passages_without_names_and_only_counts_elsewher
     assert "（氏名）さんの機関では" in shown and "（メール）" in shown
     assert r.shown_counts["survey"] == "5未満" and r.shown_counts["chat"] == "5未満"
     assert all(h.link == "" for h in r.hits)  # the roster page is not theirs
-    assert found(db_url, "佐藤", COM).hits == []  # a name finds nothing
-    assert found(db_url, "sato.yoko@example.org", COM).hits == []
+    for words in ("佐藤", "陽子 支援", "高橋", "sato.yoko@example.org"):  # not even a count
+        with pytest.raises(UserError, match="人の名前"):
+            found(db_url, words, COM)
     assert found(db_url, "家族会", COM).hits == []  # chat text never
     assert len(found(db_url, "佐藤").hits) == 1  # the secretariat sees everything
     assert found(db_url, "家族会").counts["chat"] == 2

@@ -184,6 +184,36 @@ def without_names(text_: str, names: list[str] | re.Pattern[str] | None) -> str:
     return _PHONE.sub("（電話）", out)
 
 
+def name_tokens(session: Session) -> frozenset[str]:
+    """The tokens of every person's name (surnames and given names), cached until people change."""
+    signature = tuple(session.execute(select(func.count(Person.id), func.max(Person.id))).one())
+    key = (str(session.get_bind().url), signature)
+    found = _NAME_TOKENS.get(key)
+    if found is None:
+        out: set[str] = set()
+        for name in session.scalars(select(Person.name).where(Person.deleted_at.is_(None))):
+            for part in re.split(r"[\s\u3000]+", name or ""):
+                out.update(t.term for t in T.tokens(part))
+        found = _NAME_TOKENS[key] = frozenset(out)
+    return found
+
+
+_NAME_TOKENS: dict[tuple, frozenset[str]] = {}
+NAMES_REFUSED = "委員会の画面では、人の名前やメールアドレス（名前と同じ言葉を含みます）では検索できません。"
+
+
+def refuse_names(session: Session, query: str, phrases: list[list[str]]) -> None:
+    """The committee never searches by a person's name or an e-mail: even a count would say that a
+    passage names them. UserError when a word of the query is (or begins) a name."""
+    if "@" in query or "＠" in query:
+        raise UserError(NAMES_REFUSED)
+    names = name_tokens(session)
+    for p in phrases:
+        for t in p:
+            if t in names or (t.endswith(T.PREFIX) and any(n.startswith(t[:-1]) for n in names)):
+                raise UserError(NAMES_REFUSED)
+
+
 # --- the search -----------------------------------------------------------------------------------
 
 def _snippet(passage: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
@@ -217,6 +247,8 @@ def search(session: Session, viewer: Viewer, query: str, filters: Filters = Filt
     phrases = query_phrases(query)
     if not phrases:
         raise UserError("検索する言葉を入力してください（助詞や記号だけでは検索できません）。")
+    if not viewer.is_secretariat:
+        refuse_names(session, query, phrases)
     index.ensure(session)
     conds = [_match(session, phrases), *_filtered(filters)]
     counts = {k: 0 for k in index.SOURCES}
