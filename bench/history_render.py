@@ -128,7 +128,7 @@ def main() -> int:
     print(f"ratio cold/baseline = {ratio:.2f} (limit 3.0); cold under 1 s: {statistics.median(cold) < 1.0}")
     print(f"ratio all_tabs_cold/baseline = {statistics.median(eager) / statistics.median(base):.2f}")
 
-    from facilitation.access.roles import SECRETARIAT_LOCAL
+    from facilitation.roles import SECRETARIAT_LOCAL
     from ui.history import TAB_KEY, tab_labels
 
     print("per tab (cold cache, then warm):")
@@ -140,8 +140,8 @@ def main() -> int:
             w.append(run_page(history_page, {TAB_KEY: label})[0])
         print(f"  {label:<12} cold {stats(c)}\n  {'':<12} warm {stats(w)}")
 
-    from facilitation.access.roles import Viewer
     from facilitation.history import committee_pack, coverage, participation
+    from facilitation.roles import Viewer
 
     with db.session(args.db) as s:
         h = participation.load(s, Viewer(role="委員会"))

@@ -43,10 +43,10 @@ import pandas as pd  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from facilitation.access import gate  # noqa: E402
-from facilitation.access.roles import SECRETARIAT, SECRETARIAT_LOCAL, Viewer  # noqa: E402
 from facilitation.assignment import service  # noqa: E402
 from facilitation.demo import dataset  # noqa: E402
 from facilitation.meetings import schedule  # noqa: E402
+from facilitation.roles import SECRETARIAT, SECRETARIAT_LOCAL, Viewer  # noqa: E402
 from facilitation.storage import db  # noqa: E402
 from facilitation.storage.models import Assignment, Registration, Room  # noqa: E402
 from tests import streamlit_process  # noqa: E402

@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer  # noqa: E402
 from facilitation.demo import dataset  # noqa: E402
 from facilitation.openchat import activity, parser, store  # noqa: E402
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer  # noqa: E402
 from facilitation.storage import db  # noqa: E402
 
 ORGS = ["りんく", "ステップ", "JOIN", "江別市社協", "恵庭市社協", "石狩市社協", "千歳市", "コクリ", "ぽると",

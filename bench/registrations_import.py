@@ -26,12 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from facilitation.access.roles import SECRETARIAT_LOCAL  # noqa: E402
 from facilitation.demo import dataset  # noqa: E402
 from facilitation.files.tabular import read_table  # noqa: E402
 from facilitation.meetings import schedule  # noqa: E402
 from facilitation.orgs import directory  # noqa: E402
 from facilitation.registrations import forms, intake  # noqa: E402
+from facilitation.roles import SECRETARIAT_LOCAL  # noqa: E402
 from facilitation.sheets import gsheets  # noqa: E402
 from facilitation.sheets.emulator import SheetsEmulator  # noqa: E402
 from facilitation.storage import db  # noqa: E402

@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from facilitation.access.roles import SECRETARIAT_LOCAL  # noqa: E402
 from facilitation.demo import dataset  # noqa: E402
 from facilitation.meetings import schedule  # noqa: E402
+from facilitation.roles import SECRETARIAT_LOCAL  # noqa: E402
 from facilitation.rosters import report  # noqa: E402
 from facilitation.storage import db  # noqa: E402
 from facilitation.storage.models import Registration, Room  # noqa: E402

@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 
 from facilitation.access import gate  # noqa: E402
-from facilitation.access.roles import SECRETARIAT_LOCAL  # noqa: E402
 from facilitation.demo import dataset  # noqa: E402
 from facilitation.meetings import schedule  # noqa: E402
+from facilitation.roles import SECRETARIAT_LOCAL  # noqa: E402
 from facilitation.rosters import live, notes  # noqa: E402
 from facilitation.storage import db  # noqa: E402
 from facilitation.storage.models import Assignment, Attendance, Registration, Room  # noqa: E402
@@ -287,7 +287,7 @@ class Secretaries:
     def _run(self, who: int) -> None:
         import random
 
-        from facilitation.access.roles import SECRETARIAT, Viewer
+        from facilitation.roles import SECRETARIAT, Viewer
 
         viewer = Viewer(role=SECRETARIAT, email=f"editor{who}@example.org")
         rng = random.Random(1000 + who)

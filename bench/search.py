@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer  # noqa: E402
 from facilitation.demo import dataset  # noqa: E402
 from facilitation.files.tabular import Table  # noqa: E402
 from facilitation.openchat import store as chat_store  # noqa: E402
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer  # noqa: E402
 from facilitation.search import index, query  # noqa: E402
 from facilitation.search.models import SearchPassage  # noqa: E402
 from facilitation.storage import backup, db  # noqa: E402

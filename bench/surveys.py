@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.files.tabular import read_table  # noqa: E402
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.surveys import summary as summary_mod  # noqa: E402
 from facilitation.surveys.summary import Survey, summarize  # noqa: E402
 from facilitation.text import textmining  # noqa: E402

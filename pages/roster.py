@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from facilitation.access.roles import FACILITATOR
+from facilitation.roles import FACILITATOR
 from ui import roster
 from ui.common import meeting_picker, show_flash, viewer
 

@@ -3,7 +3,7 @@ coming back; themes for the next meeting's rooms (the secretariat)."""
 
 import streamlit as st
 
-from facilitation.access.roles import COMMITTEE
+from facilitation.roles import COMMITTEE
 from ui import search
 from ui.common import show_flash, viewer
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied
+from facilitation.errors import AccessDenied
 from facilitation.surveys import comments
 from ui import surveys as sv
 from ui.common import session, show_error, show_flash, viewer

@@ -18,6 +18,8 @@ def settle(page, timeout: int = 45_000) -> None:
     """Wait until the app has finished its run (the "running" indicator is gone)."""
     page.wait_for_timeout(700)  # a click's rerun may take a moment to start
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    # ...and nothing of the run before is still on the screen (Streamlit marks such elements stale)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout)
     # ...and Streamlit's own words are in Japanese (ui/japanese_chrome.py, loaded with the page)
     page.wait_for_function("() => document.documentElement.dataset.jaChrome === 'ready'", timeout=timeout)
 
@@ -37,7 +39,8 @@ def settle_and_check(page, step: str) -> None:
 
 # Words a Japanese page may show in Latin letters: products, file kinds and the Zoom CSV's header.
 LATIN_OK = {"Zoom", "CSV", "Excel", "Google", "URL", "HTML", "XLSX", "TSV", "TXT", "UTF", "Shift", "JIS", "NPO",
-            "QR", "README", "csv", "xlsx", "html", "Pre", "assign", "Room", "Name", "Email", "Address"}
+            "QR", "README", "csv", "xlsx", "html", "Pre", "assign", "Room", "Name", "Email", "Address",
+            "Microsoft", "Forms", "Peatix", "connpass"}  # the tools partners export from, by their names
 VISIBLE_TEXT = """() => {
   const out = [];
   // the page, and the open shadow roots components v2 elements draw in (the roster's people)

@@ -170,9 +170,10 @@ def place_upcoming(url: str, per_room: int = 4) -> dict:
 def demo_sheet(url: str, monkeypatch):
     """The demo's Google Sheet served by the local Sheets emulator, with the app's Sheets client
     pointed at it; yields (emulator, the upcoming meeting's id)."""
+    from facilitation.demo.sheets import DEMO_KEY, demo_tabs
     from facilitation.meetings import schedule
     from facilitation.sheets import gsheets
-    from facilitation.sheets.emulator import DEMO_KEY, SheetsEmulator, demo_tabs
+    from facilitation.sheets.emulator import SheetsEmulator
 
     gsheets.clear_cache()
     with SheetsEmulator() as em:
@@ -190,7 +191,7 @@ DESKTOP = {"width": 1280, "height": 900}
 def upcoming_with_link(url: str) -> dict:
     """`place_upcoming`, and the first room's facilitator link ("token") as the rooms page issues it."""
     from facilitation.access import gate
-    from facilitation.access.roles import SECRETARIAT_LOCAL
+    from facilitation.roles import SECRETARIAT_LOCAL
 
     world = place_upcoming(url)
     with db.session(url) as s:

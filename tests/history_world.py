@@ -144,21 +144,21 @@ def build(s: Session) -> World:
 
 def make(url: str, *, merge: bool = True) -> World:
     """Build the world in the database at `url`; with merge=True, H is recorded as merged into A."""
-    from facilitation.access.roles import SECRETARIAT_LOCAL
-    from facilitation.history import participation
+    from facilitation.orgs import merges as org_merges
+    from facilitation.roles import SECRETARIAT_LOCAL
     from facilitation.storage import db
 
     with db.session(url, actor="test") as s:
         world = build(s)
         if merge:
-            participation.set_merge(s, SECRETARIAT_LOCAL, world.orgs["H"], world.orgs["A"])
+            org_merges.set_merge(s, SECRETARIAT_LOCAL, world.orgs["H"], world.orgs["A"])
     return world
 
 
 def load(url: str, viewer=None):
     """The world's History as `viewer` sees it (the secretariat by default), at NOW."""
-    from facilitation.access.roles import SECRETARIAT_LOCAL
     from facilitation.history import participation
+    from facilitation.roles import SECRETARIAT_LOCAL
     from facilitation.storage import db
 
     with db.session(url) as s:

@@ -13,10 +13,10 @@ from email import policy
 
 from aiosmtpd.controller import Controller
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.assignment import service
 from facilitation.mail.smtp import SmtpSettings
 from facilitation.meetings import schedule
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Person, Registration, Room
 from facilitation.text import vocab
@@ -41,6 +41,7 @@ class Handler:
     messages: list[tuple[list[str], bytes]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     kill_pid_at: tuple[int, int] | None = None  # (pid, n): SIGKILL pid once n messages arrived
+    drop_at: set[int] = field(default_factory=set)  # keep the nth message, then hang up before "250"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -56,6 +57,8 @@ class Handler:
         if self.kill_pid_at and n == self.kill_pid_at[1]:
             # The message is in; the sender dies before it hears "250" (the worst moment).
             os.kill(self.kill_pid_at[0], signal.SIGKILL)
+        if n in self.drop_at:  # the message is in; the connection breaks before the sender hears so
+            server.transport.close()
         return "250 Message accepted for delivery"
 
     def parsed(self) -> list[email.message.EmailMessage]:

@@ -14,9 +14,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.openchat import store as chat_store
 from facilitation.registrations.models import KeptAsideRow
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import notes, report
 from facilitation.storage import db
 from facilitation.storage.models import Person, Registration
@@ -173,3 +173,27 @@ def test_escape_helper_shows_text_literally():
     assert esc("佐藤 陽子") == "佐藤 陽子"
     assert esc("一行目\n- 二行目") == "一行目  \n\\- 二行目"
     assert esc(None) == ""
+
+
+@pytest.mark.timeout(300)
+def test_privacy_search_lists_people_as_text(hostile_app, browser, pixel):
+    """設定 › 権限・バックアップ・記録 › 個人情報の削除: the search lists registrants as radio options,
+    which Streamlit draws as Markdown; the image name is shown as typed and nothing is fetched."""
+    _Pixel.hits.clear()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{hostile_app}/settings", wait_until="domcontentloaded")
+    page.locator("h1").first.wait_for(timeout=45_000)
+    page.get_by_role("tab", name="権限・バックアップ・記録").click()
+    page.get_by_role("tab", name="個人情報の削除").click()
+    search = page.get_by_label("氏名・ふりがな・メールアドレスで検索")
+    search.fill("山田")
+    search.press("Enter")
+    radios = page.get_by_role("radiogroup", name="削除する方")
+    radios.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert f"![x](http://127.0.0.1:{pixel}/pixel.png)山田" in radios.inner_text().replace("\u2060", "")
+    assert page.locator(f'img[src*="127.0.0.1:{pixel}"]').count() == 0
+    context.close()
+    assert _Pixel.hits == [], f"the privacy search fetched {_Pixel.hits}"

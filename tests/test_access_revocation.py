@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from facilitation.access import gate
 from facilitation.access.models import FacilitatorLink
-from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied
+from facilitation.errors import AccessDenied
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import live, notes
 from facilitation.storage import db
 from facilitation.storage.models import AuditEntry

@@ -8,7 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from facilitation.access import gate
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Meeting, Room
 
@@ -19,6 +20,16 @@ AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret":
         "client_id": "id.apps.googleusercontent.com", "client_secret": "placeholder",
         "server_metadata_url": "https://accounts.google.com/.well-known/openid-configuration"}
 LINK_SECRET = "k" * 48
+
+
+def test_a_facilitator_facilitates_only_their_own_room_of_their_own_meeting():
+    """The one rule every roster, note and attendance check asks."""
+    fac = Viewer(role=FACILITATOR, email="link:abc", meeting_id=3, room_id=17)
+    assert fac.facilitates(3, 17)
+    assert not fac.facilitates(3, 18) and not fac.facilitates(4, 17) and not fac.facilitates(3, None)
+    assert not Viewer(role=FACILITATOR, email="link:x", meeting_id=3).facilitates(3, None)  # no room: none
+    assert not ADMIN.facilitates(3, 17)  # the secretariat sees every room, but is no room's facilitator
+    assert not Viewer(role=COMMITTEE, meeting_id=3, room_id=17).facilitates(3, 17)
 
 
 def test_role_table_on_both_databases(db_url):

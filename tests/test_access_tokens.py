@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from facilitation.access import gate
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Meeting, Room
 
@@ -67,6 +68,19 @@ def test_malformed_tokens_are_refused_politely(junk):
 @given(st.text(max_size=200))
 def test_no_random_text_is_ever_accepted_and_none_crashes(text):
     assert not gate.verify_token(text, SECRET, now=NOW).ok
+
+
+def test_an_overview_ticket_and_a_facilitator_link_are_never_taken_for_each_other():
+    """The secretariat overview's ticket is signed with the same key as the links, for another purpose."""
+    at = 1_800_000_000.0
+    ticket = gate.overview_ticket(SECRET, 3, "office@example.org", now=at)
+    assert gate.ticket_email(ticket, SECRET, 3, now=at + 60) == "office@example.org"
+    assert gate.ticket_email(ticket, OTHER, 3, now=at + 60) is None  # another key
+    assert gate.ticket_email(ticket, SECRET, 4, now=at + 60) is None  # another meeting
+    assert gate.ticket_email(ticket, SECRET, 3, now=at + gate.TICKET_HOURS * 3600 + 1) is None  # expired
+    assert not gate.verify_token(ticket, SECRET).ok
+    link = gate.sign_token(SECRET, 3, 17, NOW + dt.timedelta(hours=2), "abc123")
+    assert gate.ticket_email(link, SECRET, 3, now=at) is None
 
 
 def test_secret_must_be_long_enough(monkeypatch, tmp_path):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from facilitation.access import gate
-from facilitation.access.roles import COMMITTEE, SECRETARIAT, Viewer
+from facilitation.roles import COMMITTEE, SECRETARIAT, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Meeting, Person, Room
 
@@ -182,3 +182,51 @@ def test_committee_preview_is_not_offered_to_the_committee(monkeypatch, demo_cop
     assert auth.previewed(Viewer(role=COMMITTEE, email="c@example.org"), True).role == COMMITTEE
     assert auth.previewed(ADMIN, True) == Viewer(role=COMMITTEE, email=ADMIN.email)
     assert auth.previewed(ADMIN, False) == ADMIN
+
+
+def test_the_restore_screen_shows_who_gains_which_role_and_asks_before_trusting(tmp_path, monkeypatch, demo_copy_url):
+    """A forged archive (unsigned, a made-up 事務局 account, Markdown in its creation time) is shown
+    for what it is; restoring it takes two ticks, the second one about the warnings."""
+    import io
+    import json
+    import zipfile
+
+    from facilitation.storage import backup
+
+    with db.session(demo_copy_url) as s:
+        gate.set_account(s, ADMIN, "iin@example.org", COMMITTEE)
+    real = io.BytesIO(backup.backup_bytes(demo_copy_url, b"u" * 40))
+    with zipfile.ZipFile(real) as zf:
+        files = {n: zf.read(n) for n in zf.namelist() if n != backup.SIGNATURE}
+    rows = json.loads(files["tables/access_accounts.json"])
+    rows.append({**rows[0], "id": rows[0]["id"] + 100, "email": "attacker@example.net", "role": SECRETARIAT})
+    payload = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
+    manifest = json.loads(files["manifest.json"])
+    manifest["created_at"] = "![m](http://127.0.0.1:9/x)2026"
+    import hashlib
+
+    manifest["tables"]["access_accounts"] = {"rows": len(rows), "sha256": hashlib.sha256(payload).hexdigest()}
+    files["tables/access_accounts.json"] = payload
+    files["manifest.json"] = json.dumps(manifest).encode()
+    forged = io.BytesIO()
+    with zipfile.ZipFile(forged, "w") as zf:
+        for n, d in files.items():
+            zf.writestr(n, d)
+
+    at = _app(tmp_path, monkeypatch, demo_copy_url, "settings_access", "settings_access._backup()", ADMIN)
+    at.run()
+    at.file_uploader(key="restore_upload").set_value(("b.zip", forged.getvalue(), "application/zip")).run()
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    assert "![m](" not in shown and "\\!\\[m\\]" in shown  # escaped: shown as text, never fetched
+    errors = [e.value for e in at.error]
+    assert any("署名がありません" in e for e in errors) and any("attacker@example.net" in e for e in errors)
+    changes = at.dataframe[0].value
+    assert changes.set_index("メールアドレス").loc["attacker@example.net"].tolist() == ["（なし）", SECRETARIAT]
+    at.checkbox(key="restore_sure").check().run()
+    assert at.button(key="restore_go").disabled  # the second tick is still missing
+    at.checkbox(key="restore_trust").check().run()
+    at.button(key="restore_go").click().run()
+    assert not at.exception and any("復元しました" in s.value for s in at.success)
+    with db.session(demo_copy_url) as s:
+        assert gate.role_for(s, "attacker@example.net") == SECRETARIAT

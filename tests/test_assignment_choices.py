@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.assignment import choices, service
 from facilitation.assignment.models import ChoiceMapping
 from facilitation.meetings import schedule
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.storage import db
 
 V = SECRETARIAT_LOCAL

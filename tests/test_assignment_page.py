@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import SECRETARIAT_LOCAL as V
-from facilitation.access.roles import Viewer
 from facilitation.assignment import choices, service
 from facilitation.meetings import schedule
+from facilitation.roles import SECRETARIAT_LOCAL as V
+from facilitation.roles import Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Assignment
 

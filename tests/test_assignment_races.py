@@ -14,8 +14,8 @@ import threading
 import pandas as pd
 import pytest
 
-from facilitation.access.roles import Viewer
 from facilitation.assignment import service
+from facilitation.roles import Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Meeting, Person, Registration, Room
 

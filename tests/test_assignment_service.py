@@ -8,11 +8,12 @@ import json
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.assignment import choices, service
 from facilitation.cli import main
+from facilitation.errors import AccessDenied
 from facilitation.meetings import schedule
 from facilitation.registrations import intake
+from facilitation.roles import SECRETARIAT_LOCAL, Viewer
 from facilitation.sheets import gsheets
 from facilitation.sheets.emulator import SheetsEmulator
 from facilitation.storage import db

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import update
 
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, AccessDenied, Viewer
 from facilitation.assignment import service
+from facilitation.errors import AccessDenied
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
 from facilitation.storage import audit, db
 from facilitation.storage.models import Assignment, AuditEntry, Meeting, Organisation, Person, Registration, Room
 

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from facilitation.access.roles import COMMITTEE, Viewer
 from facilitation.history import participation
 from facilitation.meetings import schedule
+from facilitation.roles import COMMITTEE, Viewer
 from facilitation.storage import db
 from facilitation.text.dates import jst_to_utc, now_jst, to_jst, utcnow
 

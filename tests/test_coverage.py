@@ -5,10 +5,11 @@ import io
 import openpyxl
 import pytest
 
-from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import coverage as cov
 from facilitation.history import participation
+from facilitation.roles import SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Organisation
 from tests import history_world as hw

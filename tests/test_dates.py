@@ -88,11 +88,12 @@ def test_the_wareki_setting_reaches_the_report_and_the_committee_pack(tmp_path):
 
     import openpyxl
 
-    from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
+    from facilitation.errors import AccessDenied
     from facilitation.history import committee_pack, participation
     from facilitation.history import coverage as cov
+    from facilitation.roles import SECRETARIAT_LOCAL, Viewer
     from facilitation.rosters import report
-    from facilitation.text.dates import set_wareki, use_wareki
+    from facilitation.storage.settings import set_wareki, use_wareki
     from tests import history_world as hw
 
     url = f"sqlite:///{tmp_path / 'world.sqlite3'}"
@@ -125,7 +126,7 @@ def test_the_wareki_setting_reaches_the_report_and_the_committee_pack(tmp_path):
 
 
 def test_the_calendar_is_chosen_in_settings(monkeypatch, sqlite_url):
-    from facilitation.text.dates import use_wareki
+    from facilitation.storage.settings import use_wareki
 
     monkeypatch.setenv("FACILITATION_DB_URL", sqlite_url)
     at = AppTest.from_file(str(ROOT / "pages/settings.py"), default_timeout=60).run()

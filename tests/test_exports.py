@@ -15,8 +15,10 @@ from facilitation.assignment.exports import Roster, RosterEntry, RosterRoom
 from facilitation.files import exports
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"押して\")", "=cmd|' /C calc'!A0", "+田中 一郎", "-鈴木 二郎",
-           "@SUM(A1:A9)", "\t高橋", "\r改行", "＝1+1", "- 項目", "=", "+81 90 1234 5678"]
-LEGITIMATE = ["-", "+", "－", "-3", "+81", "-1,234.5", "-0.5", "12%", "2026/11/20", "山田 太郎", "", "a-b"]
+           "@SUM(A1:A9)", "\t高橋", "\r改行", "＝1+1", "- 項目", "=", "+81 90 1234 5678", "-2+3", "-1+cmd|' /C calc'!A0"]
+# Text that starts like a formula but would not run: quoted all the same (OWASP), never refused.
+LOOKS_HARMLESS = ["-", "+", "－", "＋", "-3", "+81", "-1,234.5", "-0.5", "@", "＠"]
+LEGITIMATE = ["12%", "2026/11/20", "山田 太郎", "", "a-b", "1-2", "−5", " -3"]
 
 
 def injectable(cells) -> list[str]:
@@ -40,9 +42,20 @@ def test_formula_looking_text_is_neutralised(value):
     assert exports.looks_like_formula(value) and exports.safe_cell(value) == "'" + value
 
 
+@pytest.mark.parametrize("value", LOOKS_HARMLESS)
+def test_text_starting_like_a_formula_is_quoted_even_when_it_would_not_run(value):
+    assert exports.safe_cell(value) == "'" + value
+    assert value in ("@", "＠") or not exports.looks_like_formula(value)  # not refused where a value is refused
+
+
 @pytest.mark.parametrize("value", LEGITIMATE)
 def test_legitimate_values_stay_as_they_are(value):
     assert exports.safe_cell(value) == value
+
+
+@pytest.mark.parametrize("value", [-5, -0.5, 3, dt.date(2026, 1, 2), True, None])
+def test_cells_that_are_not_text_are_never_changed(value):
+    assert exports.safe_cell(value) is value
 
 
 def frame() -> pd.DataFrame:
@@ -51,7 +64,7 @@ def frame() -> pd.DataFrame:
         "=見出し": HOSTILE,
         "区分": pd.Categorical(HOSTILE),
         "文字列": pd.array(HOSTILE, dtype="string"),
-        "混在": [-3, "=1+1", 2.5, None, "-", "+81", "@x", dt.date(2026, 1, 2), "-鈴木", True, "ok"][:n],
+        "混在": [-3, "=1+1", 2.5, None, "-", "+81", "@x", dt.date(2026, 1, 2), "-鈴木", True, "ok", -4, "+"][:n],
         "数": list(range(-5, n - 5)),
         "制御文字": ["NUL\x00入り", "ベル\x07", *[""] * (n - 2)],
     }, index=pd.Index([f"=idx{i}" for i in range(n)]))
@@ -64,12 +77,16 @@ def test_safe_frame_is_the_one_function_for_any_download():
         assert not injectable(out[col].tolist()), col
     assert out["'=見出し"].iloc[0] == "'" + HOSTILE[0]
     assert out["数"].tolist() == list(range(-5, len(HOSTILE) - 5))  # numbers stay numbers
-    assert out["混在"].iloc[0] == -3 and out["混在"].iloc[4] == "-" and out["混在"].iloc[5] == "+81"
+    assert out["混在"].iloc[0] == -3 and out["混在"].iloc[2] == 2.5  # numbers among text stay numbers
+    assert out["混在"].iloc[4] == "'-" and out["混在"].iloc[5] == "'+81"  # text starting like a formula: quoted
+    assert not [c for col in out.columns for c in out[col] if exports.needs_quote(c)]
     assert frame()["=見出し"].iloc[0] == HOSTILE[0]  # the original is not changed
 
 
 def test_csv_and_excel_downloads_have_no_injectable_cell():
     assert not injectable(csv_cells(exports.to_csv_bytes(frame())))
+    assert not [c for c in csv_cells(exports.to_csv_bytes(frame())) if exports.needs_quote(c) and c not in
+                [str(n) for n in range(-5, 0)]]  # only the numeric column's own numbers start with "-"
     cells = xlsx_cells(exports.to_xlsx_bytes({"=一覧": frame(), "一覧": frame()}))
     assert not injectable(cells)
     assert "NUL入り" in cells and "ベル" in cells  # characters Excel cannot hold are dropped, not the download

@@ -2,10 +2,12 @@
 
 import pytest
 
-from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.history import participation
 from facilitation.meetings import schedule
 from facilitation.meetings.counts import Counts
+from facilitation.orgs import merges as org_merges
+from facilitation.roles import SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from tests import history_world as hw
 
@@ -89,7 +91,7 @@ def test_organisation_at_the_time_and_merges(sqlite_url):
     # Without the merge, H (p11) is its own 機関 at m1: 5 機関.
     assert before.loc[0, "report_line"] == "10名（5機関：団体3(6)・自治体1(2)・厚労省(2)）"
     with db.session(sqlite_url) as s:
-        participation.set_merge(s, SECRETARIAT_LOCAL, world.orgs["H"], world.orgs["A"])
+        org_merges.set_merge(s, SECRETARIAT_LOCAL, world.orgs["H"], world.orgs["A"])
     h = hw.load(sqlite_url)
     assert participation.meeting_table(h).loc[0, "report_line"] == "10名（4機関：団体2(6)・自治体1(2)・厚労省(2)）"
     matrix = participation.org_matrix(h).set_index("organisation")
@@ -112,16 +114,16 @@ def test_organisation_at_the_time_and_merges(sqlite_url):
 def test_merge_rules(sqlite_url):
     world = hw.make(sqlite_url, merge=False)
     with db.session(sqlite_url) as s:
-        participation.set_merge(s, SECRETARIAT_LOCAL, world.orgs["H"], world.orgs["A"])
+        org_merges.set_merge(s, SECRETARIAT_LOCAL, world.orgs["H"], world.orgs["A"])
         with pytest.raises(ValueError, match="循環"):
-            participation.set_merge(s, SECRETARIAT_LOCAL, world.orgs["A"], world.orgs["H"])
+            org_merges.set_merge(s, SECRETARIAT_LOCAL, world.orgs["A"], world.orgs["H"])
         with pytest.raises(ValueError, match="同じ機関"):
-            participation.set_merge(s, SECRETARIAT_LOCAL, world.orgs["A"], world.orgs["A"])
+            org_merges.set_merge(s, SECRETARIAT_LOCAL, world.orgs["A"], world.orgs["A"])
         with pytest.raises(AccessDenied):
-            participation.set_merge(s, COMMITTEE, world.orgs["G"], world.orgs["A"])
-        assert participation.merges(s) == {world.orgs["H"]: world.orgs["A"]}
-        participation.remove_merge(s, SECRETARIAT_LOCAL, world.orgs["H"])
-        assert participation.merges(s) == {}
+            org_merges.set_merge(s, COMMITTEE, world.orgs["G"], world.orgs["A"])
+        assert org_merges.merges(s) == {world.orgs["H"]: world.orgs["A"]}
+        org_merges.remove_merge(s, SECRETARIAT_LOCAL, world.orgs["H"])
+        assert org_merges.merges(s) == {}
 
 
 def test_person_matrix_for_the_secretariat_only(sqlite_url):

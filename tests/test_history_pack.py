@@ -7,9 +7,9 @@ import re
 import openpyxl
 import pytest
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.history import committee_pack, participation
 from facilitation.history import coverage as cov
+from facilitation.roles import SECRETARIAT_LOCAL
 from tests import history_world as hw
 
 MADE = dt.datetime(2026, 11, 1, 10, 0)

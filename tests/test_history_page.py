@@ -6,7 +6,7 @@ import pytest
 from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import Viewer
+from facilitation.roles import Viewer
 from tests import history_world as hw
 from ui import history as ui
 
@@ -123,8 +123,8 @@ def test_target_editor_and_settings_are_applied(world_url):
     assert editor["対象"].sum() == 5 and "NPO法人ひかり" not in editor["機関名"].tolist()
     next(b for b in at.button if b.label == "対象機関を保存").click().run()
     assert any(s.value == "対象機関を保存しました（追加 0・解除 0）。" for s in at.success)  # nothing changed by itself
-    from facilitation.access.roles import SECRETARIAT_LOCAL
     from facilitation.history import coverage as cov
+    from facilitation.roles import SECRETARIAT_LOCAL
     from facilitation.storage import db
 
     with db.session(world_url) as s:

@@ -14,7 +14,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import live, notes
 from facilitation.storage import db
 from facilitation.storage.models import Organisation, Person

@@ -176,6 +176,7 @@ def test_secretariat_journey(journey_app, desk, output_dir):
     me.click(page.get_by_role("button", name="このファイルを取り込む"), "ファイルを取り込む")
     me.wait_text(f"{ROWS}行: 新規 {ROWS - 1}件")
     assert page.get_by_text("保留にした行が 1 件あります").count() == 1
+    assert page.get_by_text("Google フォームの回答（CSV・Shift_JIS）として読みました。").count() == 1  # what the file is
     assert page.get_by_text("機関名の確認待ち").count() >= 1
 
     # --- 確認待ち: confirm each organisation name (the best candidate is the right one) ---

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.files.tabular import read_table
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.storage import db
 from facilitation.surveys import store as survey_store
 from facilitation.surveys.models import SurveyResponse, SurveySheet

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from facilitation.access import gate
-from facilitation.access.roles import SECRETARIAT_LOCAL, Viewer
+from facilitation.roles import SECRETARIAT_LOCAL, Viewer
 from facilitation.rosters import live
 from facilitation.storage import db
 from facilitation.storage.models import Assignment
@@ -177,18 +177,18 @@ def test_the_meeting_stamp_moves_with_any_room_and_the_rooms_themselves(demo_cop
 def test_the_overview_route_serves_a_secretariat_page_only(served):
     base, url, w = served["base"], served["url"], served["world"]
     meeting = w["meeting_id"]
-    ticket = live_stamp.overview_ticket(SECRET.encode(), meeting, SECRETARIAT_LOCAL.email)
+    ticket = gate.overview_ticket(SECRET.encode(), meeting, SECRETARIAT_LOCAL.email)
     wait = f"{base}{ROUTE}?meeting={meeting}"
     refused = {
         "no session (no ticket)": f"{wait}&since=",
         "a facilitator link": f"{wait}&token={w['token']}&since=",
         "a facilitator link as the ticket": f"{wait}&ticket={w['token']}&since=",
-        "a forged ticket": f"{wait}&ticket={live_stamp.overview_ticket(b'x' * 40, meeting, 'local')}&since=",
+        "a forged ticket": f"{wait}&ticket={gate.overview_ticket(b'x' * 40, meeting, 'local')}&since=",
         "another meeting's ticket": f"{base}{ROUTE}?meeting={meeting + 1}&ticket={ticket}&since=",
         "an expired ticket": f"{wait}&ticket="
-                             f"{live_stamp.overview_ticket(SECRET.encode(), meeting, 'local', time.time() - 13 * 3600)}&since=",
+                             f"{gate.overview_ticket(SECRET.encode(), meeting, 'local', time.time() - 13 * 3600)}&since=",
         "an account while no sign-in is configured": f"{wait}&ticket="
-                             f"{live_stamp.overview_ticket(SECRET.encode(), meeting, 'jimukyoku@example.org')}&since=",
+                             f"{gate.overview_ticket(SECRET.encode(), meeting, 'jimukyoku@example.org')}&since=",
     }
     for why, address in refused.items():
         took, status, body = _status(address)
@@ -219,7 +219,7 @@ def test_the_overview_route_serves_a_secretariat_page_only(served):
 def test_with_sign_in_the_overview_route_serves_a_current_secretariat_account_only(demo_copy_url, monkeypatch):
     """The route's check for signed-in accounts (no OIDC provider here: the settings are patched):
     the ticket's account must still be 事務局 in the role table or the admin list at each wait."""
-    from facilitation.access.roles import COMMITTEE, SECRETARIAT
+    from facilitation.roles import COMMITTEE, SECRETARIAT
     from ui import auth
 
     monkeypatch.setenv("FACILITATION_DB_URL", demo_copy_url)
@@ -230,7 +230,7 @@ def test_with_sign_in_the_overview_route_serves_a_current_secretariat_account_on
     local = {"host": "127.0.0.1:8501"}
 
     def ok(email: str, ticket_meeting: int = meeting) -> bool:
-        ticket = live_stamp.overview_ticket(SECRET.encode(), ticket_meeting, email)
+        ticket = gate.overview_ticket(SECRET.encode(), ticket_meeting, email)
         return live_stamp._overview_ok(ticket, meeting, "127.0.0.1", local)
 
     with db.session(demo_copy_url) as s:

@@ -214,8 +214,8 @@ def test_a_page_opened_first_after_a_restart_still_goes_through_the_gate(fresh_s
 def fresh_server_with_link(tmp_path):
     """A just-started server and a valid facilitator link for one room of the upcoming meeting."""
     from facilitation.access import gate
-    from facilitation.access.roles import SECRETARIAT, Viewer
     from facilitation.demo import dataset
+    from facilitation.roles import SECRETARIAT, Viewer
     from facilitation.storage import db
     from facilitation.storage.models import Meeting, Room
 

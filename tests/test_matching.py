@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from facilitation.access.roles import COMMITTEE, FACILITATOR, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.meetings import schedule
 from facilitation.orgs import directory, matching
-from facilitation.registrations.models import OrgReview
+from facilitation.orgs.models import OrgReview
+from facilitation.roles import COMMITTEE, FACILITATOR, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Organisation, Person, Registration
 

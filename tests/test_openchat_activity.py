@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.openchat import activity, store
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Meeting, Person, Registration
 from facilitation.text import vocab

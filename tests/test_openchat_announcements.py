@@ -4,9 +4,10 @@ import pytest
 import segno
 from sqlalchemy import select
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.files import qr
 from facilitation.openchat import announcements
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Meeting, Setting
 

@@ -5,10 +5,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.openchat import members, store
 from facilitation.openchat.models import ChatMember, ChatMessage
 from facilitation.orgs import directory
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Organisation, Person
 from facilitation.text.normalize import person_key

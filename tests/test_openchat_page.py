@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.openchat import store
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Meeting
 

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from facilitation import cli
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.openchat import store
 from facilitation.openchat.models import ChatEvent, ChatImport, ChatMember, ChatMessage
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 
 DATA = Path(__file__).parent / "data" / "openchat"

@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.assignment import paper, service
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.storage import db
 from facilitation.storage.models import Person
 from tests.mail_world import build

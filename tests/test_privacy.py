@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from facilitation.access import privacy
-from facilitation.access.roles import COMMITTEE, SECRETARIAT, AccessDenied, Viewer
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
 from facilitation.meetings import schedule
+from facilitation.roles import COMMITTEE, SECRETARIAT, Viewer
 from facilitation.storage import backup, db
 from facilitation.storage.models import AuditEntry, Meeting, Person, Registration
 

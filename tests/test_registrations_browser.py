@@ -14,9 +14,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.meetings import schedule
 from facilitation.registrations import intake
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.storage import db
 from facilitation.storage.models import Registration
 from tests.browser_checks import english_on_screen, settle_and_check

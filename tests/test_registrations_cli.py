@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 from facilitation import cli
-from facilitation.access.roles import SECRETARIAT_LOCAL
+from facilitation.demo.sheets import DEMO_URL
 from facilitation.meetings import schedule
 from facilitation.registrations import intake
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.sheets import gsheets
-from facilitation.sheets.emulator import DEMO_URL
 from facilitation.storage import db
 
 from .conftest import ROOT, demo_sheet, free_port

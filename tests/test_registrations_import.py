@@ -9,13 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.assignment import choices as choice_map
+from facilitation.errors import AccessDenied
 from facilitation.files.tabular import Table
 from facilitation.meetings import schedule
 from facilitation.orgs import directory, matching
 from facilitation.registrations import forms, intake
 from facilitation.registrations.models import KeptAsideRow
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Person, Registration, Room
 from facilitation.text import vocab
@@ -243,12 +244,12 @@ def test_unknown_organisation_imports_and_waits_for_review(setup):
 
 def test_saved_column_mapping_is_used(setup):
     url, mid = setup
-    t = Table(headers=["連絡先", "参加者", "ご所属"], rows=[["a@example.org", "山田 太郎", "りんく"]], source="x.csv")
+    t = Table(headers=["連絡先", "ご本人", "ご所属"], rows=[["a@example.org", "山田 太郎", "りんく"]], source="x.csv")
     res = imp(url, mid, t)
     assert res.imported == 0 and "にあたる列がありません" in res.quarantined[0]["reason"]
     with db.session(url) as s:
-        intake.save_column_mapping(s, SECRETARIAT_LOCAL, mid, {"連絡先": "email", "参加者": "name", "ご所属": "org"})
-        assert intake.saved_mapping(s, mid)["参加者"] == "name"
+        intake.save_column_mapping(s, SECRETARIAT_LOCAL, mid, {"連絡先": "email", "ご本人": "name", "ご所属": "org"})
+        assert intake.saved_mapping(s, mid)["ご本人"] == "name"
         entry = intake.kept_aside(s, SECRETARIAT_LOCAL, mid)[0]
         assert intake.retry_kept_aside(s, SEC, entry.id, entry.raw).imported == 1
 
@@ -437,3 +438,31 @@ def test_import_file_reads_the_sheet_asked_for_and_says_which(setup):
         second = intake.import_file(s, SECRETARIAT_LOCAL, mid, buf.getvalue(), "book.xlsx", sheet="申込一覧")
         assert second.imported == 1 and second.sheet == "申込一覧"
         assert any("シート「申込一覧」を読みました" in n for n in second.notes)
+
+
+def test_line_breaks_in_one_line_fields_become_spaces_and_notes_keep_theirs(setup):
+    url, mid = setup
+    csv = ("タイムスタンプ,メールアドレス,氏名,所属（法人・機関名）,備考\r\n"
+           '2026/11/20 10:00:00,a@example.org,"山田\u2028太郎","NPO法人\r\nりんく","一行目\r\n二行目"\r\n'
+           '2026/11/20 10:01:00,b@example.org,"佐藤\u2029\n花子",江別市社会福祉協議会,\r\n').encode()
+    with db.session(url) as s:
+        res = intake.import_file(s, SEC, mid, csv, "regs.csv")
+        assert res.imported == 2
+        people = {p.email: p.name for p in s.query(Person)}
+        regs = {r.person.email: r for r in s.query(Registration)}
+        assert people == {"a@example.org": "山田 太郎", "b@example.org": "佐藤 花子"}
+        assert regs["a@example.org"].org_text == "NPO法人 りんく" and regs["a@example.org"].note == "一行目\n二行目"
+        intake.update_registration(s, SEC, regs["b@example.org"].id, {"name": "佐藤\r\n花子", "department": "a\u2028b"})
+        assert (regs["b@example.org"].person.name, regs["b@example.org"].department) == ("佐藤 花子", "a b")
+
+
+def test_a_registrations_csv_of_5016_columns_and_3_rows_is_imported(setup):
+    url, mid = setup
+    headers = ["タイムスタンプ", "メールアドレス", "氏名", "所属（法人・機関名）"] + [f"質問{i}" for i in range(5_012)]
+    rows = [["2026/11/20 10:00:00", f"p{k}@example.org", f"山田 太郎{k}", "りんく"] + ["はい"] * 5_012 for k in range(3)]
+    data = "\n".join(",".join(r) for r in [headers, *rows]).encode()
+    with db.session(url) as s:
+        res = intake.import_file(s, SEC, mid, data, "wide.csv")
+        assert (res.rows, res.imported, res.quarantined) == (3, 3, [])
+        reg = s.query(Registration).filter(Registration.meeting_id == mid).first()
+        assert reg.extra["質問5011"] == "はい"  # the other answers are kept with the registration

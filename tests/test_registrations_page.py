@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.assignment import choices, service
+from facilitation.demo.sheets import DEMO_URL
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
 from facilitation.registrations import intake
-from facilitation.sheets.emulator import DEMO_URL
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Registration
 from tests.conftest import demo_sheet
@@ -42,6 +42,8 @@ def test_secretariat_sees_counts_table_and_can_sync(app_db, monkeypatch):
         assert not at.exception
         assert any(s.value.startswith("取り込みました。") for s in at.success)
         assert any("保留にした行が 2 件" in w.value for w in at.warning)
+        assert any(i.value == "Google フォームの回答（Google スプレッドシート）として読みました。" for i in at.info), [
+            i.value for i in at.info]  # what the sheet is
         assert em.request_count == 1
         assert [m.value for m in at.metric][:1] == ["44名"]
 
@@ -204,3 +206,25 @@ def test_upload_of_a_two_sheet_workbook_says_which_sheet_and_can_read_the_other(
         emails = {r.person.email for r in s.query(Registration).filter_by(meeting_id=mid)}
     assert {"ichimai1@example.org", "nimai2@example.org", "nimai3@example.org"} <= emails
     assert [m.value for m in at.metric][0] != before
+
+
+def test_column_mapping_shows_the_meetings_last_file_import_in_a_new_browser_session(app_db):
+    """Issue 22: 列の対応・書き戻し forgot a file import in a new browser session (the headers were kept
+    in the session only), and showed one meeting's headers for another. They come from the database."""
+    data = (Path(__file__).parent / "data" / "formats" / "english_headers.csv").read_bytes()
+    with db.session(app_db) as s:
+        mid = schedule.upcoming_meeting(s).id
+        other = schedule.add_meeting(s, schedule.MeetingInput(title="別の会", starts_at=__import__("datetime").datetime(
+            2027, 2, 1, 14))).id
+        result = intake.import_file(s, SEC, mid, data, "english_headers.csv")
+        assert not result.error and result.headers
+    at = AppTest.from_file(PAGE, default_timeout=60)  # a new browser session: nothing imported in it
+    at.run()
+    assert not at.exception
+    mapping = next(d.value for d in at.dataframe if "見出し" in d.value.columns)
+    assert mapping["見出し"].tolist() == list(result.headers)
+    assert any("ファイル「english_headers.csv」" in c.value.replace("\\", "") for c in at.caption)  # escaped Markdown
+    at.selectbox(key="meeting_id").set_value(other).run()  # another meeting: not this file's headers
+    assert not at.exception
+    assert not [d for d in at.dataframe if "見出し" in d.value.columns]
+    assert any("ファイルを取り込むと、見出しと項目の対応" in i.value for i in at.info)

@@ -7,11 +7,11 @@ import itertools
 
 import pytest
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.files.tabular import Table
 from facilitation.meetings import schedule
 from facilitation.orgs import directory
 from facilitation.registrations import forms, intake
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.storage import db
 from facilitation.storage.models import Person, Registration
 

@@ -8,8 +8,9 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from facilitation.access.roles import FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.meetings import schedule
+from facilitation.roles import FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.rosters import live, notes, report
 from facilitation.storage import db
 from tests.rosters_world import build, cli

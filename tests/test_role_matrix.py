@@ -15,7 +15,7 @@ from google.protobuf import text_format
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Meeting, Person, Registration, Room
 
@@ -115,7 +115,7 @@ def _names_in(text: str, names) -> set[str]:
 
 def _preview() -> Viewer:
     """What the secretariat's 「委員会の表示で確認」 gives the pages (ui.auth.previewed)."""
-    from facilitation.access.roles import SECRETARIAT_LOCAL
+    from facilitation.roles import SECRETARIAT_LOCAL
     from ui.auth import previewed
 
     return previewed(SECRETARIAT_LOCAL, True)

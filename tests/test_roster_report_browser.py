@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import live, report
 from facilitation.storage import db
 from facilitation.storage.models import Registration

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.meetings import schedule
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import live, report
 from facilitation.storage import db
 from facilitation.storage.models import Assignment

@@ -7,7 +7,8 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, SECRETARIAT_LOCAL, Viewer
 from facilitation.rosters import live, notes
 from facilitation.storage import db
 from facilitation.storage.models import Attendance, AuditEntry, Registration, RoomNote

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.rosters import live, zoom
 from facilitation.storage import db
 from facilitation.storage.models import Registration, RoomNote
@@ -241,3 +241,37 @@ def test_other_viewers_get_a_polite_message(app):
     at = run_as(Viewer(role=FACILITATOR, meeting_id=w["meeting_id"], room_id=999_999))
     assert not at.exception and "このルームの名簿を見る権限がありません" not in texts(at)
     assert at.warning or at.error
+
+
+def _zoom_report(n: int) -> bytes:
+    lines = ["名前（元の名前）,ユーザーメール,参加時刻,退出時刻,期間（分）,ゲスト"]
+    lines += [f"ゲスト{i:05d},,2026/12/10 13:55:10,2026/12/10 16:31:00,156,はい" for i in range(n)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_50000_row_zoom_report_is_refused_at_once_with_the_limit_named(app):
+    url, w = app
+    at = run_as(SECRETARIAT_LOCAL)
+    at.segmented_control(key="roster_view").set_value("レポート・Zoom出席").run()
+    at.file_uploader(key=f"zoom_file_{w['meeting_id']}").set_value(("participants.csv", _zoom_report(50_000),
+                                                                    "text/csv")).run()
+    at.button(key=f"zoom_go_{w['meeting_id']}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [error] = [e.value for e in at.error]
+    assert "行が多すぎます（約50,001行）" in error and "10,000行まで" in error and "participants.csv" in error
+    with db.session(url) as s:  # nothing was imported
+        assert zoom.stored_rows(s, SECRETARIAT_LOCAL, w["meeting_id"]) == []
+
+
+def test_many_unmatched_zoom_rows_are_shown_a_few_at_a_time(app):
+    url, w = app
+    with db.session(url) as s:
+        result = zoom.import_report(s, SECRETARIAT_LOCAL, w["meeting_id"], _zoom_report(200), "zoom.csv")
+    assert len(result.unmatched) == 200
+    at = run_as(SECRETARIAT_LOCAL)
+    at.segmented_control(key="roster_view").set_value("レポート・Zoom出席").run()
+    assert not at.exception
+    picks = [b for b in at.selectbox if str(b.key).startswith("zoom_pick_")]
+    assert len(picks) == roster.SHOWN_AT_ONCE
+    assert "**申込と一致しなかった方（200件）**" in texts(at)
+    assert any("ほか 170件" in c.value for c in at.caption)

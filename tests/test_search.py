@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from facilitation.access import privacy
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.errors import UserError
 from facilitation.files.tabular import Table
 from facilitation.openchat import store as chat_store
 from facilitation.openchat.models import ChatMessage
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.rosters import notes, report
 from facilitation.search import index, query
 from facilitation.search.models import SearchPassage

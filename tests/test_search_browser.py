@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.openchat import store as chat_store
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import notes
 from facilitation.storage import db
 from facilitation.storage.models import Meeting, Person, Registration, Room

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.errors import UserError
 from facilitation.openchat import store as chat_store
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, AccessDenied, Viewer
 from facilitation.rosters import notes
 from facilitation.search import recurring
 from facilitation.storage import db

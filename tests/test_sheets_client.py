@@ -7,11 +7,12 @@ import urllib.request
 import pandas as pd
 import pytest
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
+from facilitation.demo.sheets import DEMO_KEY, DEMO_URL, REGISTRATION_TAB, SURVEY_TAB, demo_tabs
 from facilitation.meetings import schedule
 from facilitation.registrations import intake
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.sheets import gsheets
-from facilitation.sheets.emulator import DEMO_KEY, DEMO_URL, REGISTRATION_TAB, SURVEY_TAB, SheetsEmulator, demo_tabs
+from facilitation.sheets.emulator import SheetsEmulator
 from facilitation.sheets.gsheets import SheetsClient, SheetsError, parse_key
 from facilitation.storage import db
 

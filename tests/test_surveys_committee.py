@@ -13,8 +13,8 @@ import io
 import openpyxl
 import pytest
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT, Viewer
 from facilitation.files.tabular import Table
+from facilitation.roles import COMMITTEE, SECRETARIAT, Viewer
 from facilitation.surveys import charts, comments, report
 from facilitation.surveys.questions import CONTACT, IDENTITY, NAME, SINGLE, detect
 from facilitation.surveys.summary import SMALL_LABEL, Survey, crosstab, summarize

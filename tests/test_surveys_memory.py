@@ -8,8 +8,8 @@ those kinds, stored as its corrections so 「質問の種類」 shows them and t
 
 from __future__ import annotations
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.files.tabular import Table
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.storage import db
 from facilitation.surveys import questions, store
 from facilitation.surveys.questions import IDENTITY, MULTI, NUMBER, SCALE, SINGLE, TEXT

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.files.tabular import read_table
 from facilitation.meetings import schedule
+from facilitation.roles import COMMITTEE, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.surveys import store
 

@@ -139,11 +139,11 @@ def test_cli_names_the_format_and_why_a_kind_was_chosen(capsys):
 
     assert cli.main(["surveys", "summarize", str(DATA / "small_form.csv")]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("形式: Google フォームの回答（CSV・utf-8）")
+    assert out.startswith("形式: Google フォームの回答（CSV・UTF-8）")
     assert "（同じフォームの1〜5の質問にそろえて段階評価としました）" in out
     assert cli.main(["surveys", "summarize", str(DATA / "small_form.csv"), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["format"] == "Google フォームの回答（CSV・utf-8）"
+    assert data["format"] == "Google フォームの回答（CSV・UTF-8）"
     by_title = {q["title"]: q for q in data["questions"]}
     assert by_title["本日の進み具合（1〜5）"]["reason"].startswith("題名の")
     assert "reason" not in by_title["講義のわかりやすさ"]  # the answers alone decided

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from facilitation.access import privacy
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.files.tabular import Table, read_table
 from facilitation.meetings import schedule
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Organisation, Person, Registration, Room
 from facilitation.surveys import comments, store
@@ -208,6 +209,18 @@ def test_privacy_erasure_clears_survey_identity(network):
         assert "kato@example.jp" not in first.answers_raw and "加藤 花子" not in first.answers_raw
         # The answers still count.
         assert comments.results(s, SECRETARIAT_LOCAL, sid).question(USEFUL).n == 11
+
+
+def test_the_answer_time_is_kept_as_the_registrations_read_it(sqlite_url):
+    """One Google Forms timestamp reader: a survey keeps the time of day of every form of it."""
+    stamps = ["2026/12/10 16:30:00", "2026年12月10日 16:31", "2026/12/10 午後4:32:00", "2026-12-10T16:33:00",
+              "2026/12/10 16:34:00.250"]
+    table = Table(headers=["タイムスタンプ", USEFUL], rows=[[t, "役に立った"] for t in stamps])
+    with db.session(sqlite_url) as s:
+        sid = store.import_table(s, SECRETARIAT_LOCAL, table, title="時刻", meeting_id=None).survey_id
+        got = s.scalars(select(SurveyResponse.submitted_at).where(SurveyResponse.survey_id == sid)
+                        .order_by(SurveyResponse.position)).all()
+    assert got == [dt.datetime(2026, 12, 10, 16, 30 + i) for i in range(5)]
 
 
 def test_unknown_meeting_is_a_japanese_error(sqlite_url):

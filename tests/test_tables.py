@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from facilitation.access.roles import SECRETARIAT, Viewer
+from facilitation.roles import SECRETARIAT, Viewer
 from facilitation.storage import db
 from facilitation.storage.models import Meeting, Person, Registration
 
@@ -84,16 +84,17 @@ def _run(body: str) -> AppTest:
 
 def test_editor_gives_back_the_original_text_and_tables_show_dashes():
     at = _run(f"""
-df = pd.DataFrame({{"氏名": [{HOSTILE!r}, "-", None], "人数": [1.0, -2.0, None]}})
+df = pd.DataFrame({{"氏名": [{HOSTILE!r}, "-", None, "-5"], "人数": [1.0, -2.0, None, -5]}})
 show_table(df, key="shown")
 st.session_state["edited"] = show_editor(df, key="edited_frame")
 """)
     shown = at.dataframe[0].value
-    assert shown["氏名"].tolist() == ["'" + HOSTILE, "-", "—"]  # "-" is not a formula; None reads 「—」
-    assert shown["人数"].tolist()[:2] == [1.0, -2.0]  # numbers stay numbers
+    # Text starting with = + - @ is quoted (the toolbar's CSV is this frame); None reads 「—」.
+    assert shown["氏名"].tolist() == ["'" + HOSTILE, "'-", "—", "'-5"]
+    assert shown["人数"].tolist()[:2] == [1.0, -2.0] and shown["人数"].tolist()[3] == -5  # numbers stay numbers
     assert at.dataframe[0].proto.placeholder == "—"  # a missing number reads 「—」 too, not "None"
     edited = at.session_state["edited"]
-    assert edited["氏名"].tolist()[:2] == [HOSTILE, "-"]  # saved back exactly as it was
+    assert edited["氏名"].tolist()[:2] == [HOSTILE, "-"] and edited["氏名"].tolist()[3] == "-5"  # saved back as it was
 
 
 def test_domain_columns_are_shown_under_japanese_headers_and_come_back_english():

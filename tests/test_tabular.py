@@ -153,3 +153,18 @@ def test_the_shipped_form_template_is_the_standard_form():
         headers = next(csv.reader(f))
     assert headers == forms.STANDARD_HEADERS
     assert [forms.recognise(h)[0] for h in headers] == list(forms.STANDARD)
+
+
+def test_a_wide_form_of_few_rows_is_read_bounded_by_cells_not_by_columns():
+    """A registrations CSV of 5,016 columns × 3 rows (about 15,000 cells) is read: the limit is
+    the number of cells kept in memory; a file beyond that is refused with both limits named."""
+    from facilitation.files import tabular
+
+    headers = ["タイムスタンプ", "メールアドレス", "氏名", "所属（法人・機関名）"] + [f"質問{i}" for i in range(5_012)]
+    rows = [["2026/11/20 10:00:00", f"p{k}@example.org", f"山田 太郎{k}", "りんく"] + [str(k)] * 5_012 for k in range(3)]
+    data = "\n".join(",".join(r) for r in [headers, *rows]).encode()
+    table = tabular.read_table(data, "wide.csv")
+    assert len(table.headers) == 5_016 and len(table.rows) == 3 and table.rows[2][-1] == "2"
+    too_many = "\n".join(",".join(["x"] * 2_000) for _ in range(tabular.MAX_CELLS // 2_000 + 2)).encode()
+    with pytest.raises(tabular.TableError, match="合計3,000,000セル"):
+        tabular.read_table(too_many, "big.csv")

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from facilitation.access import gate
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.demo import dataset
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import live
 from facilitation.storage import db
 from tests import streamlit_process

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from facilitation.access.roles import FACILITATOR, SECRETARIAT_LOCAL, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
+from facilitation.roles import FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.rosters import live, zoom
 from facilitation.rosters.models import ZoomParticipant
 from facilitation.storage import db

@@ -14,15 +14,13 @@ committee account) under a banner with the way back. Nobody else can switch it o
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
 from facilitation.access import gate
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer
 from facilitation.storage.models import Room
 
-from .common import esc, leave_legacy_pages_mode, secrets_section, session
+from .common import config, esc, leave_legacy_pages_mode, secrets_section, session
 
 LINK_PREFIX = "link:"
 PREVIEW_KEY = "committee_preview"  # the secretariat previews as the committee (plain state: it
@@ -36,23 +34,17 @@ def auth_configured() -> bool:
     return bool(secrets_section("auth"))
 
 
-def settings() -> dict:
-    """The `[facilitation]` section of secrets (admin_emails, link_secret, public_url)."""
-    return secrets_section("facilitation")
-
-
 def admin_emails() -> list[str]:
-    value = settings().get("admin_emails", [])
-    return [value] if isinstance(value, str) else list(value)
+    return list(config().admin_emails)
 
 
 def link_secret_configured() -> bool:
-    return bool(settings().get("link_secret") or os.environ.get(gate.SECRET_ENV))
+    return bool(config().link_secret)
 
 
 def link_secret() -> bytes:
     """The key that signs facilitator links (secrets, environment, or the local file)."""
-    return gate.link_secret(settings().get("link_secret"))
+    return gate.link_secret(config().link_secret)
 
 
 def is_local_request() -> bool:
@@ -67,14 +59,14 @@ def is_local_request() -> bool:
     ip = st.context.ip_address
     # A real server reports a str (or None for 127.0.0.1 / ::1); AppTest's mocked runtime does not.
     return gate.is_loopback_request(ip if isinstance(ip, str) else None, headers,
-                                    proxied=gate.behind_proxy(settings().get("behind_proxy")))
+                                    proxied=gate.behind_proxy(config().behind_proxy))
 
 
 # --- Screens for people who cannot come in (yet) -----------------------------------------------
 
 def _local_only_notice() -> None:
     st.title("このツールは、いまはこのパソコンからだけ使えます")
-    if gate.behind_proxy(settings().get("behind_proxy")):
+    if gate.behind_proxy(config().behind_proxy):
         st.write("このアプリはプロキシの後ろで動かす設定（`behind_proxy`）になっているため、ローカルモードは"
                  "使えません。名簿などの個人情報を守るため、ログインの設定が必要です。")
     else:

@@ -10,10 +10,11 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer
-from facilitation.errors import UserError
-from facilitation.files.exports import looks_like_formula, safe_frame
+from facilitation.config import SECTIONS, Config
+from facilitation.errors import SHOWN_ERRORS
+from facilitation.files.exports import needs_quote, safe_frame
 from facilitation.meetings import schedule
+from facilitation.roles import Viewer
 from facilitation.storage import db
 from facilitation.text.markup import escape_markdown
 
@@ -47,9 +48,14 @@ def secrets_section(name: str) -> dict:
     return dict(section) if section else {}
 
 
+def config() -> Config:
+    """The installation's configuration from st.secrets and the environment (the CLI builds the same)."""
+    return Config.from_sections({name: secrets_section(name) for name in SECTIONS})
+
+
 def db_url() -> str:
     """The database URL: [database] url in secrets, else $FACILITATION_DB_URL, else the SQLite file."""
-    return db.resolve_url(secrets_section("database").get("url") or os.environ.get(db.ENV_VAR))
+    return db.resolve_url(config().db_url)
 
 
 def viewer() -> Viewer:
@@ -201,9 +207,6 @@ def esc(text: object) -> str:
     return escape_markdown(text)  # the one rule, shared with the Markdown report (text.markup)
 
 
-SHOWN_ERRORS = (UserError, AccessDenied)  # shown as their Japanese message; anything else is a bug
-
-
 def show_error(exc: BaseException | str, kind: str = "error", *, where=None) -> None:
     """The ONE way a page shows a refusal or a problem: its Japanese message, escaped (domain
     messages quote what people typed: a name with `![](http://…)` must not fetch an image).
@@ -293,7 +296,7 @@ def show_editor(data, *, where=None, labels: dict[str, str] | None = None, **kw)
         return edited
 
     def restore(v):
-        return v[1:] if isinstance(v, str) and v.startswith("'") and looks_like_formula(v[1:]) else v
+        return v[1:] if isinstance(v, str) and v.startswith("'") and needs_quote(v[1:]) else v
 
     out = edited.copy()
     for i in range(out.shape[1]):

@@ -12,12 +12,15 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.errors import AccessDenied
 from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import charts, committee_pack, geo, participation
 from facilitation.history import coverage as cov
+from facilitation.orgs import merges as org_merges
+from facilitation.roles import Viewer
+from facilitation.storage.settings import use_wareki
 from facilitation.text import vocab
-from facilitation.text.dates import now_jst, use_wareki
+from facilitation.text.dates import now_jst
 
 from .common import act, db_url, esc, session, show_editor, show_error, show_table, viewer
 
@@ -177,7 +180,7 @@ def merge_editor(data: Data) -> None:
             c1, c2 = st.columns([5, 1])
             c1.write(f"{esc(names.get(absorbed, absorbed))} → {esc(names.get(surviving, surviving))}")
             if c2.button("解除", key=f"unmerge_{absorbed}"):
-                act(lambda s, a=absorbed: _edited(participation.remove_merge(s, viewer(), a)), "統合の記録を解除しました。")
+                act(lambda s, a=absorbed: _edited(org_merges.remove_merge(s, viewer(), a)), "統合の記録を解除しました。")
         ids = sorted(names, key=lambda i: names[i])
         with st.form("merge_form", clear_on_submit=True):
             a = st.selectbox("統合された機関", ids, format_func=names.get, index=None, placeholder="選んでください")
@@ -186,7 +189,7 @@ def merge_editor(data: Data) -> None:
                 if a is None or b is None:
                     st.warning("統合された機関と存続する機関の両方を選んでください。")
                 else:
-                    act(lambda s: _edited(participation.set_merge(s, viewer(), a, b)),
+                    act(lambda s: _edited(org_merges.set_merge(s, viewer(), a, b)),
                         f"{esc(names[a])} の履歴を {esc(names[b])} にまとめました。")
 
 
@@ -236,7 +239,7 @@ def coverage_tab(data: Data, scope: participation.Scope) -> None:
     base = participation.scoped(h, scope, years=False)
     pop = data.population
     c = cov.coverage(period, pop)
-    st.metric(c.label, f"{c.reached}/{c.total}", f"{c.share:.1f}%", delta_color="off", delta_arrow="off")
+    st.metric(esc(c.label), f"{c.reached}/{c.total}", f"{c.share:.1f}%", delta_color="off", delta_arrow="off")
     if c.size_is_set and c.flagged < c.total:
         st.caption(f"名簿で対象としている機関は{c.flagged}機関です。分母は設定した総数{c.total}を使っています。")
     show_table(cov.coverage_by_region(period), labels=cov.REGION_LABELS, hide_index=True, width="stretch")

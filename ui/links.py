@@ -11,14 +11,14 @@ from facilitation.files import qr
 from facilitation.meetings import schedule
 
 from . import auth
-from .common import act, esc, session, show_table, viewer
+from .common import act, config, esc, session, show_table, viewer
 
 
 def base_url() -> str:
     """The app's address as people reach it: [facilitation] public_url, else this browser's URL."""
-    configured = auth.settings().get("public_url")
+    configured = config().public_url
     if configured:
-        return str(configured).rstrip("/")
+        return configured
     url = st.context.url or "http://localhost:8501"
     parts = urlsplit(url)
     base_path = (st.get_option("server.baseUrlPath") or "").strip("/")

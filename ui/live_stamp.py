@@ -12,8 +12,8 @@ through one process is seen by phones attached to another.
 
 The secretariat's all-rooms overview waits the same way on `/_roster/stamp?meeting=…&ticket=…`
 (`live.meeting_stamp`, the whole meeting). The ticket is minted by the overview's own run, which only
-a secretariat session reaches: it names the meeting and the viewer, is signed with the link key and
-expires after TICKET_HOURS. The route checks it the way the room route checks a facilitator link
+a secretariat session reaches (`gate.overview_ticket`): it names the meeting and the viewer, is signed
+with the link key and expires after gate.TICKET_HOURS. The route checks it the way the room route checks a facilitator link
 (signature, expiry, then the database and the settings: an account must still be 事務局; the local
 mode's secretariat must still come over loopback without a proxy and with no sign-in configured), so
 a facilitator link, a forged or foreign ticket, or no ticket at all is refused (403) before it waits.
@@ -27,9 +27,6 @@ route is missing or fails, the component falls back to a rerun every `fallback_s
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 import os
 import time
 import urllib.parse
@@ -40,8 +37,6 @@ ROUTE = "/_roster/stamp"
 ACTIVE_ENV = "FACILITATION_LIVE_ROUTE"  # set by serve.py: this process serves ROUTE
 POLL_SECONDS = 0.5  # how often a waiting request looks at the meeting's (shared) stamp
 WAIT_SECONDS = 20.0  # longest a request is held before it answers "unchanged"
-TICKET_VERSION = "o1"  # the overview's ticket (never a facilitator link: those start with v1)
-TICKET_HOURS = 12  # a ticket is minted again on every rerun of the overview
 
 
 def route_active() -> bool:
@@ -93,55 +88,20 @@ def _link_ok(token: str) -> tuple[bool, tuple[int, int] | None, float]:
     return True, (check.meeting_id, check.room_id), (check.expires_at - utcnow()).total_seconds()
 
 
-# --- the secretariat overview's ticket ---
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _sign(secret: bytes, body: str) -> str:
-    return _b64(hmac.new(secret, b"overview-stamp:" + body.encode(), hashlib.sha256).digest())
-
-
-def overview_ticket(secret: bytes, meeting_id: int, email: str, now: float | None = None) -> str:
-    """The ticket a secretariat overview sends with each wait: meeting, viewer, expiry, signature."""
-    expires = int((now or time.time()) + TICKET_HOURS * 3600)
-    body = f"{TICKET_VERSION}.{int(meeting_id)}.{expires}.{_b64(email.encode())}"
-    return f"{body}.{_sign(secret, body)}"
-
-
-def ticket_email(ticket: str, secret: bytes, meeting_id: int, now: float | None = None) -> str | None:
-    """The viewer's e-mail ("local" in local mode) of a valid ticket for this meeting, else None."""
-    parts = (ticket or "").split(".")
-    if len(ticket or "") > 500 or len(parts) != 5 or parts[0] != TICKET_VERSION:
-        return None
-    _, meeting, expires, email, sig = parts
-    if not (meeting.isdigit() and expires.isdigit() and len(expires) <= 12):
-        return None
-    if not hmac.compare_digest(_sign(secret, ".".join(parts[:4])).encode(), sig.encode()):
-        return None
-    if int(meeting) != meeting_id or int(expires) <= (now or time.time()):
-        return None
-    try:
-        return base64.urlsafe_b64decode(email + "=" * (-len(email) % 4)).decode()
-    except ValueError:
-        return None
-
-
 def _overview_ok(ticket: str, meeting_id: int, client_ip: str | None, headers) -> bool:
     """Whether this request comes from a page the secretariat may still see, checked like the gate."""
     from facilitation.access import gate
-    from facilitation.access.roles import SECRETARIAT_LOCAL
+    from facilitation.roles import SECRETARIAT_LOCAL
     from facilitation.storage import db
 
     from . import auth
-    from .common import db_url
-    email = ticket_email(ticket, auth.link_secret(), meeting_id)
+    from .common import config, db_url
+    email = gate.ticket_email(ticket, auth.link_secret(), meeting_id)
     if email is None:
         return False
     if email == SECRETARIAT_LOCAL.email:  # local mode: this computer only, as the gate decides it
         return not auth.auth_configured() and gate.is_loopback_request(
-            client_ip, headers, proxied=gate.behind_proxy(auth.settings().get("behind_proxy")))
+            client_ip, headers, proxied=gate.behind_proxy(config().behind_proxy))
     if not auth.auth_configured():
         return False
     with db.session(db_url(), actor="roster") as s:

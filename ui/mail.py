@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied
+from facilitation.errors import AccessDenied
 from facilitation.mail import outbox
 from facilitation.mail.smtp import SmtpSettings, Transport, load_settings
 
@@ -116,7 +116,7 @@ def preview(meeting_id: int, plan: outbox.Plan, settings: SmtpSettings | None) -
         st.code(d.body, language=None, wrap_lines=True)
         if settings is not None:
             to = settings.from_address
-            if st.button(f"このメールを事務局のアドレス（{to}）にテスト送信する", key=f"mail_test_{meeting_id}"):
+            if st.button(f"このメールを事務局のアドレス（{esc(to)}）にテスト送信する", key=f"mail_test_{meeting_id}"):
                 try:
                     with Transport(settings) as t:
                         message = outbox.send_test(session, viewer(), meeting_id, settings, t, chosen)
@@ -149,7 +149,7 @@ def send_buttons(meeting_id: int, plan: outbox.Plan, settings: SmtpSettings) -> 
     except SHOWN_ERRORS as exc:
         show_error(exc)
         return
-    flash(esc(report.message), "warning" if (report.failed or report.stopped) else "success")
+    flash(esc(report.message), "warning" if (report.failed or report.unknown or report.stopped) else "success")
     st.rerun()
 
 

@@ -10,10 +10,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from facilitation.access.roles import Viewer
 from facilitation.files import qr
 from facilitation.meetings import schedule
 from facilitation.openchat import activity, announcements, members, store
+from facilitation.roles import Viewer
 from facilitation.text.dates import ja_date, to_jst
 
 from .common import act, db_url, esc, meeting_picker, session, show_problems, show_table, upload_hint

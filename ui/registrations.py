@@ -9,13 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facilitation.access.roles import AccessDenied, Viewer
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
 from facilitation.files import exports
 from facilitation.meetings import schedule
 from facilitation.orgs import directory, matching
 from facilitation.registrations import forms, intake
 from facilitation.registrations.intake import ImportResult
+from facilitation.roles import Viewer
 from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
 
@@ -56,7 +56,6 @@ def show_messages() -> None:
 def _after_import(result: ImportResult) -> None:
     """Keep the result for the mapping editor and for the next run, which shows it (act reruns, so
     every count on the page is current)."""
-    st.session_state["registrations_last_result"] = result
     st.session_state["registrations_result"] = result
 
 
@@ -69,6 +68,9 @@ def show_result(result: ImportResult) -> None:
     show_notes(result.notes)  # 「シート「…」を読みました」, a cell cut short
     if result.quarantined:
         show_problems([q["reason"] for q in result.quarantined], f"保留にした行が {len(result.quarantined)} 件あります（「保留の行」で直せます）")
+    if result.cancelled:
+        show_problems([c["reason"] for c in result.cancelled[:50]],
+                      f"参加者として取り込まなかった行が {len(result.cancelled)} 件あります（キャンセル・補欠など）")
     if result.flagged:
         show_problems([f["reason"] for f in result.flagged[:30]], "ルームに対応しない希望テーマがあります（取り込みは済んでいます）")
     if result.removed:
@@ -238,7 +240,8 @@ def sheet_sync(meeting_id: int) -> None:
 def file_upload(meeting_id: int) -> None:
     """CSV / Excel upload (UTF-8, BOM, Shift_JIS, .xlsx)."""
     st.subheader("ファイルから取り込み")
-    st.caption("Excel（.xlsx）や CSV（Shift_JIS・UTF-8 どちらでも）をそのまま選べます。")
+    st.caption("Excel（.xlsx）や CSV（Shift_JIS・UTF-8 どちらでも）をそのまま選べます。Microsoft Forms・connpass・"
+               "Peatix から書き出したファイルも、そのまま取り込めます。")
     up = st.file_uploader("申込のファイル", type=["csv", "xlsx", "txt", "tsv"], key=f"upload_{meeting_id}")
     upload_hint("CSV・Excel（.xlsx）・TSV・TXT")
     if up is None:
@@ -392,14 +395,14 @@ def manual_form(meeting_id: int) -> None:
 def column_mapping(meeting_id: int) -> None:
     """Which column of the sheet/file means which question; saved for this meeting."""
     st.subheader("列の対応")
-    result = st.session_state.get("registrations_last_result")
-    with session() as s:
-        state = intake.sheet_state(s, meeting_id)
-        headers = (result.headers if result and result.headers else (state.last_result or {}).get("headers", []))
-        saved = intake.saved_mapping(s, meeting_id)
+    with session() as s:  # the meeting's newest import as stored (any browser session, this meeting only)
+        last = intake.last_import(s, meeting_id)
+        headers = last.headers if last else []
+        saved = intake.mapping_for(s, meeting_id, headers)
     if not headers:
         st.info("シートを同期するかファイルを取り込むと、見出しと項目の対応をここで確認・変更できます。")
         return
+    st.caption(f"この会の最新の取り込み（{esc(last.source)}）の見出しです。")
     cmap = forms.map_columns(headers, saved)
     show_problems(forms.mapping_problems(cmap), "見出しを確認してください")
     labels = {f: forms.STANDARD[f] for f in forms.FIELDS}
@@ -410,8 +413,11 @@ def column_mapping(meeting_id: int) -> None:
     if st.button("この対応を保存", key="mapping_save"):
         back = {v: k for k, v in labels.items()}
         mapping = {row["見出し"]: back.get(row["項目"], forms.IGNORE) for _, row in edited.iterrows()}
-        act(lambda s: intake.save_column_mapping(s, viewer(), meeting_id, mapping),
-                 "列の対応を保存しました。次の同期・取り込みから使います（保留の行は「修正して取り込む」で再度取り込めます）。")
+        fmt = last.format
+        also = f"ほかの会の{last.format_label}にも使います。" if intake.remembers(fmt) else ""
+        act(lambda s: intake.save_column_mapping(s, viewer(), meeting_id, mapping, fmt),
+                 "列の対応を保存しました。次の同期・取り込みから使います（保留の行は「修正して取り込む」で再度取り込めます）。"
+                 + also)
 
 
 def write_back(meeting_id: int) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facilitation.access.roles import actor_label
 from facilitation.assignment import check, choices, exports, quality, service
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
 from facilitation.meetings import schedule
 from facilitation.meetings.schedule import get_meeting, label, meeting_counts
+from facilitation.roles import actor_label
 from facilitation.text.dates import ja_datetime, to_jst
 
 from . import auth, links, mail, paper
@@ -336,7 +336,7 @@ def quality_panel(meeting_id: int) -> None:
     show_problems([v.message for v in q.violations], "決まりに合わない点があります")
     if summary:
         st.markdown("**この割り当ての説明**")
-        st.write(summary)
+        st.write(esc(summary))
     st.caption(f"希望を出した {q.with_choices} 名のうちの割合。ランダムは Zoom の自動割り当てを20回試した平均です。")
     show_table(q.table(), labels=quality.TABLE_LABELS, hide_index=True, width="stretch")
     if note := q.comparison_note():
@@ -361,7 +361,7 @@ def people_editor(meeting_id: int) -> None:
         st.info("まだ割り当てがありません。")
         return
     if summary:
-        st.info(summary)
+        st.info(esc(summary))
     st.caption("ルームを選び直すと、その方は「固定」になり、次に実行しても動きません。保存するたびに決まりを確認します。")
     edited = show_editor(
         frame, labels=service.PEOPLE_LABELS, key=f"people_editor_{meeting_id}", hide_index=True, width="stretch",

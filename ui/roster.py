@@ -15,8 +15,9 @@ import time
 
 import streamlit as st
 
-from facilitation.access.roles import SECRETARIAT_LOCAL, AccessDenied
-from facilitation.errors import UserError
+from facilitation.access import gate
+from facilitation.errors import AccessDenied, UserError
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.rosters import live, notes, report, zoom
 from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow
@@ -190,8 +191,16 @@ def _follow_absences(room_id: int, people) -> None:
     absent = frozenset(p.registration_id for p in people if p.mark == "欠席")
     seen = st.session_state.get(key)
     st.session_state[key] = absent
-    if seen is not None and seen != absent:
+    if seen is not None and seen != absent and _only_this_part_reruns():  # a whole run draws the notes anyway
         st.rerun(scope="app")
+
+
+def _only_this_part_reruns() -> bool:
+    """True in a run of fragments alone (a tap, a refresh), False in a run of the whole page."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
 
 
 # --- the secretariat's overview ---
@@ -215,7 +224,7 @@ def _overview_body(meeting_id: int, per_row: int, waits: bool) -> None:
     if waits:
         st.caption(f"変更があるとすぐに自動で表示されます（最終更新 {jst_hm(checked, seconds=True)}）。")
         from .auth import link_secret
-        ticket = live_stamp.overview_ticket(link_secret(), meeting_id, viewer().email)
+        ticket = gate.overview_ticket(link_secret(), meeting_id, viewer().email)
         live_stamp.wait_for_change(key=f"overview_wait_{meeting_id}", meeting_id=meeting_id, ticket=ticket,
                                    since=version, fallback_seconds=REFRESH_SECONDS)
     else:
@@ -336,6 +345,9 @@ def report_panel(meeting_id: int) -> None:
         st.markdown(report.to_markdown(data))
 
 
+SHOWN_AT_ONCE = 30  # unmatched Zoom rows (and problems) drawn at once: the page stays quick
+
+
 def zoom_panel(meeting_id: int) -> None:
     """Upload Zoom's participant report, see what matched, resolve the rest by hand."""
     st.subheader("Zoomの参加者レポートから出席を記録")
@@ -344,14 +356,18 @@ def zoom_panel(meeting_id: int) -> None:
     upload = st.file_uploader("参加者レポート（CSV。Teams の出席レポートも可）", type=["csv"], key=f"zoom_file_{meeting_id}")
     upload_hint("Zoom の参加者レポート CSV")
     if upload is not None and st.button("取り込んで出席を記録する", type="primary", key=f"zoom_go_{meeting_id}"):
-        act(lambda s: zoom.import_report(s, viewer(), meeting_id, upload.getvalue(), upload.name), _imported)
+        with st.spinner("参加者レポートを読み込んで、申込と照らし合わせています…"):
+            act(lambda s: zoom.import_report(s, viewer(), meeting_id, upload.getvalue(), upload.name), _imported)
     with session() as s:
         waiting = zoom.stored_rows(s, viewer(), meeting_id)
         choices = dict(zoom.registration_choices(s, viewer(), meeting_id)) if waiting else {}
     if not waiting:
         return
     st.markdown(f"**申込と一致しなかった方（{len(waiting)}件）**")
-    for row in waiting:
+    if len(waiting) > SHOWN_AT_ONCE:
+        st.caption(f"上から{SHOWN_AT_ONCE}件を表示しています（ほか {len(waiting) - SHOWN_AT_ONCE}件。"
+                   "確認すると次が表示されます）。")
+    for row in waiting[:SHOWN_AT_ONCE]:
         with st.container(border=True):
             original = f"（元の名前：{esc(row.original_name)}）" if row.original_name else ""
             st.markdown(f"**{esc(row.display_name)}**{original}　{esc(row.email)}")
@@ -371,11 +387,17 @@ def _imported(result) -> list[tuple[str, str]]:
                         f"申込と一致 {len(result.matched)}名、出席を記録 {result.marked}名、"
                         f"記録済みのまま {result.already}名、未確認 {len(result.unmatched)}名。")]
     if result.problems:
-        done.append(("warning", "確認が必要な点があります\n\n" + "\n".join(f"- {esc(p)}" for p in result.problems)))
+        done.append(("warning", "確認が必要な点があります\n\n" + "\n".join(
+            f"- {esc(p)}" for p in result.problems[:SHOWN_AT_ONCE]) + _more(result.problems)))
     if result.listed:  # rows of the file not read as attendance, each with its row and reason
         done.append(("warning", f"出席として読まなかった行（{len(result.listed)}行）\n\n" + "\n".join(
-            f"- {x['line']}行目: {esc(x['reason'])}（{esc(x['text'][:60])}）" for x in result.listed)))
+            f"- {x['line']}行目: {esc(x['reason'])}（{esc(x['text'][:60])}）" for x in result.listed[:SHOWN_AT_ONCE])
+            + _more(result.listed)))
     return done
+
+
+def _more(items: list) -> str:
+    return f"\n- ほか {len(items) - SHOWN_AT_ONCE}件" if len(items) > SHOWN_AT_ONCE else ""
 
 
 def _resolve(registration_id: int | None, row_id: int) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facilitation.access.roles import Viewer
 from facilitation.files.exports import to_xlsx_bytes
+from facilitation.roles import Viewer
 from facilitation.search import index, query
 from facilitation.text import vocab
 from facilitation.text.dates import ja_date

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from facilitation.access import gate, privacy
@@ -90,9 +91,10 @@ def _utc(day: dt.date) -> dt.datetime:
 def _backup() -> None:
     st.subheader("バックアップ")
     st.write("データベース全体（会・申込・割り当て・アンケート・変更履歴など）を、ひとつのファイルに保存します。"
-             "個人情報を含むので、保存先に気をつけてください。")
+             "個人情報を含むので、保存先に気をつけてください。ファイルにはこの環境の署名が付き、復元のときに"
+             "この環境で作ったものかどうかを確かめます。")
     url = db_url()
-    st.download_button("バックアップをダウンロード", data=lambda: backup.backup_bytes(url),
+    st.download_button("バックアップをダウンロード", data=lambda: backup.backup_bytes(url, auth.link_secret()),
                        file_name=backup.archive_name(), mime="application/zip", type="primary",
                        on_click="ignore")
     st.divider()
@@ -103,18 +105,35 @@ def _backup() -> None:
     if upload is None:
         return
     data = upload.getvalue()
+    secret = auth.link_secret()
     try:
-        manifest = backup.read_manifest(data)
+        found = backup.inspect_archive(data, url, secret)
     except BackupError as exc:
         show_error(exc)
         return
+    manifest = found.manifest
     rows = sum(t["rows"] for t in manifest.tables.values())
-    st.write(f"作成日時: {manifest.created_at}　表: {len(manifest.tables)}　行: {rows}　"
-             f"スキーマ: {', '.join(manifest.revisions)}")
+    st.write(esc(f"作成日時: {manifest.created_at}　表: {len(manifest.tables)}　行: {rows}　"
+                 f"スキーマ: {', '.join(manifest.revisions)}"))
+    if found.origin == backup.OWN:
+        st.success("この環境で作られたバックアップです（署名を確かめました）。")
+    for line in found.warnings():
+        st.error(esc(line))
+    if found.role_changes:
+        st.markdown("**復元すると変わるアカウントの役割**")
+        show_table(pd.DataFrame([{"email": c.email, "before": c.before or "（なし）", "after": c.after or "（なし）"}
+                                 for c in found.role_changes]),
+                   labels={"email": "メールアドレス", "before": "いまの役割", "after": "復元後の役割"},
+                   hide_index=True, width="stretch")
     sure = st.checkbox("いまのデータが置き換わることを理解しました", key="restore_sure")
-    if st.button("復元する", disabled=not sure, type="primary", key="restore_go"):
+    trusted = True
+    if found.needs_confirmation:
+        trusted = st.checkbox("上の注意（署名・別の環境・役割の変更）を確かめ、このバックアップを信頼して復元します",
+                              key="restore_trust")
+    if st.button("復元する", disabled=not (sure and trusted), type="primary", key="restore_go"):
         try:
-            result = backup.restore_bytes(data, url, actor=viewer().actor)
+            result = backup.restore_bytes(data, url, actor=viewer().actor, secret=secret,
+                                          accepted=found if found.needs_confirmation else None)
         except BackupError as exc:
             show_error(exc)
             return
@@ -135,7 +154,8 @@ def _privacy() -> None:
     if not found:
         st.info("該当する方が見つかりません。")
         return
-    labels = {p["id"]: f"ID {p['id']}　{p['name']}　{p['organisation']}　{p['email']}" for p in found}
+    # Radio options are Markdown: a name like ![m](http://…) would be fetched as an image.
+    labels = {p["id"]: esc(f"ID {p['id']}　{p['name']}　{p['organisation']}　{p['email']}") for p in found}
     person_id = st.radio("削除する方", list(labels), format_func=labels.get, key="privacy_person")
     sure = st.checkbox("この方の個人情報を削除します（元に戻せません）", key="privacy_sure")
     if st.button("個人情報を削除する", disabled=not sure, type="primary", key="privacy_go"):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from facilitation.text.dates import format_date, format_fiscal_year, now_jst, set_wareki, use_wareki
+from facilitation.storage.settings import set_wareki, use_wareki
+from facilitation.text.dates import format_date, format_fiscal_year, now_jst
 
 from .common import session, viewer
 

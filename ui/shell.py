@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from facilitation import demo
-from facilitation.access.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
 from facilitation.demo import dataset
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer
 from facilitation.storage import db
 
 from . import japanese_chrome

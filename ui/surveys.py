@@ -7,8 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facilitation.access.roles import Viewer
+from facilitation.files import formats
 from facilitation.files.tabular import read_table
+from facilitation.roles import Viewer
 from facilitation.surveys import charts, comments, report, store
 from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, SINGLE, TEXT
 from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, count_text
@@ -272,12 +273,12 @@ def import_section(current: int | None) -> None:
             upload_hint("CSV・Excel（.xlsx）・TSV・TXT")
             sheet = sheet_picker(up, key="sv_sheet") if up is not None else None
             if up is not None and st.button("取り込む", type="primary", key="sv_go_file"):
-                table, ref, kind = read_table(up.getvalue(), up.name, sheet=sheet), up.name, "file"
+                table, ref, kind = formats.for_survey(read_table(up.getvalue(), up.name, sheet=sheet)), up.name, "file"
         else:
             url = st.text_input("スプレッドシートのURL", key="sv_url")
             tab = st.text_input("シート（タブ）名", value="フォームの回答 1", key="sv_tab")
             if url and st.button("取り込む", type="primary", key="sv_go_sheet"):
-                table, ref, kind = sheets_client().fetch(url, [tab])[tab], f"{url}#{tab}", "sheet"
+                table, ref, kind = formats.for_survey(sheets_client().fetch(url, [tab])[tab]), f"{url}#{tab}", "sheet"
         if table is not None:
             with session() as s:
                 result = store.import_table(s, viewer(), table, title=title or ref, meeting_id=meeting_id, source=kind,
@@ -312,7 +313,7 @@ def reread_section(survey_id: int) -> None:
         url, tab = info.source_ref.rsplit("#", 1)
 
         def reread(s):
-            table = sheets_client().fetch(url, [tab], max_age=0)[tab]
+            table = formats.for_survey(sheets_client().fetch(url, [tab], max_age=0)[tab])
             return store.import_table(s, viewer(), table, title="", meeting_id=info.meeting_id, source="sheet",
                                       source_ref=info.source_ref, survey_id=survey_id)
         act(reread, lambda result: [("success", esc(result.message())), *(("info", esc(n)) for n in result.notes)])

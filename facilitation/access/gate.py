@@ -4,7 +4,10 @@ Facilitator links carry `v1.<meeting>.<room>.<expiry>.<jti>.<signature>` where t
 HMAC-SHA256 over everything before it with a secret that lives in st.secrets / the environment (or,
 for a local installation without one, in a file under data/, which git ignores). A link is accepted
 only when its signature is right, it has not expired, and its row in `facilitator_links` exists and
-is not revoked. The functions here never log tokens, e-mails or names.
+is not revoked. The secretariat's all-rooms overview waits for changes with a ticket of the same
+kind (`o1.<meeting>.<expiry>.<e-mail>.<signature>`, `overview_ticket`), signed with the same key
+for another purpose, so neither is ever valid as the other. The functions here never log tokens,
+e-mails or names.
 
 Frames for a page or the CLI have English snake_case columns, shown under the Japanese headers of
 the *_LABELS dict next to each.
@@ -19,6 +22,7 @@ import hmac
 import ipaddress
 import os
 import secrets as pysecrets
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,16 +32,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitation.access.models import Account, FacilitatorLink
-from facilitation.access.roles import (
-    COMMITTEE,
-    FACILITATOR,
-    SECRETARIAT,
-    AccessDenied,
-    Viewer,
-    actor_label,
-    require_secretariat,
-)
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT, Viewer, actor_label, require_secretariat
 from facilitation.storage.models import Meeting, Room, utcnow
 from facilitation.text.dates import ja_date, ja_time, jst_to_utc, to_jst
 from facilitation.text.normalize import clean, email_key
@@ -47,6 +43,8 @@ SECRET_FILE = Path(__file__).resolve().parents[2] / "data" / "link_secret"
 TABLE_ROLES: tuple[str, ...] = (SECRETARIAT, COMMITTEE)  # facilitators come in by link only
 MIN_SECRET_BYTES = 32
 TOKEN_VERSION = "v1"
+TICKET_VERSION = "o1"  # the overview's ticket (never a facilitator link: those start with v1)
+TICKET_HOURS = 12  # a ticket is minted again on every rerun of the overview
 
 MESSAGES = {
     "malformed": "リンクの形式が正しくありません。事務局から届いたリンクを、途中で切れないようにそのまま開いてください。",
@@ -161,6 +159,37 @@ def verify_token(token: str | None, secret: bytes, now: dt.datetime | None = Non
     if now >= expires:
         return _failure("expired", when=jst_text(expires), **scope)
     return TokenCheck(ok=True, **scope)
+
+
+# --- The secretariat overview's ticket (the live roster's wait route) ----------------------
+
+def _sign(secret: bytes, body: str) -> str:
+    return _signature(secret, "overview-stamp:" + body)  # never valid as a link's signature
+
+
+def overview_ticket(secret: bytes, meeting_id: int, email: str, now: float | None = None) -> str:
+    """The ticket a secretariat overview sends with each wait: meeting, viewer, expiry, signature."""
+    expires = int((now or time.time()) + TICKET_HOURS * 3600)
+    body = f"{TICKET_VERSION}.{int(meeting_id)}.{expires}.{_b64(email.encode())}"
+    return f"{body}.{_sign(secret, body)}"
+
+
+def ticket_email(ticket: str, secret: bytes, meeting_id: int, now: float | None = None) -> str | None:
+    """The viewer's e-mail ("local" in local mode) of a valid ticket for this meeting, else None."""
+    parts = (ticket or "").split(".")
+    if len(ticket or "") > 500 or len(parts) != 5 or parts[0] != TICKET_VERSION:
+        return None
+    _, meeting, expires, email, sig = parts
+    if not (meeting.isdigit() and expires.isdigit() and len(expires) <= 12):
+        return None
+    if not hmac.compare_digest(_sign(secret, ".".join(parts[:4])).encode(), sig.encode()):
+        return None
+    if int(meeting) != meeting_id or int(expires) <= (now or time.time()):
+        return None
+    try:
+        return base64.urlsafe_b64decode(email + "=" * (-len(email) % 4)).decode()
+    except ValueError:
+        return None
 
 
 # --- Links in the database -----------------------------------------------------------------

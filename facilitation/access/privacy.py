@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
+from facilitation.roles import Viewer
 from facilitation.storage.models import AuditEntry, Person, Registration, utcnow
 from facilitation.text.normalize import clean, email_key
 
@@ -315,8 +315,6 @@ def forget_person(session: Session, viewer: Viewer, person_id: int,
     if not viewer.is_secretariat:
         raise AccessDenied("個人情報の削除は事務局だけが行えます。")
     subject = subject_for(session, person_id)
-    from facilitation.search import index as _search  # noqa: F401  (its eraser takes erased text out of the index)
-
     previous = session.info.get("audit_action")
     session.info["audit_action"] = "erase"  # the entries of this erasure keep no values
     try:

@@ -23,10 +23,10 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.assignment.models import ChoiceMapping
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
 from facilitation.meetings.schedule import list_rooms
+from facilitation.roles import Viewer
 from facilitation.storage.models import Registration, Room
 from facilitation.text import vocab
 from facilitation.text.normalize import clean, key

@@ -28,11 +28,23 @@ from facilitation.assignment.instance import Instance
 def counting_problems(instance: Instance) -> list[str]:
     """Plain arithmetic reasons an instance cannot be solved (empty when none are found)."""
     rules = instance.rules
-    rooms = {r.id: r for r in instance.rooms}
-    people = {p.id: p for p in instance.people}
+    out = _capacity_problems(instance)
+    fixed_room, placed, fixed_out = _fixed_places(instance)
+    out += fixed_out
+    if rules.one_facilitator_per_room:
+        out += _facilitator_problems(instance, fixed_room, placed)
+    if rules.max_per_org is not None:
+        out += _organisation_problems(instance, placed)
+    if rules.spread_government:
+        out += _government_problems(instance, placed)
+    return out
+
+
+def _capacity_problems(instance: Instance) -> list[str]:
+    """Seats against people, and the minimum per room against rooms and their capacities."""
+    rules = instance.rules
     n, n_rooms = len(instance.people), len(instance.rooms)
     out: list[str] = []
-
     if all(r.capacity is not None for r in instance.rooms):
         total = sum(r.capacity for r in instance.rooms)
         if total < n:
@@ -45,8 +57,15 @@ def counting_problems(instance: Instance) -> list[str]:
         for r in instance.rooms:
             if r.capacity is not None and r.capacity < rules.min_per_room:
                 out.append(f"{r.label}の定員 {r.capacity} が、1ルームの最少人数 {rules.min_per_room} より少なくなっています。")
+    return out
 
-    # Pins: where people must be.
+
+def _fixed_places(instance: Instance) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
+    """Where people must be: {facilitator: their fixed room}, {room: people pinned or fixed there},
+    and the contradictions among those pins."""
+    rooms = {r.id: r for r in instance.rooms}
+    people = {p.id: p for p in instance.people}
+    out: list[str] = []
     fixed_room: dict[str, str] = {}
     for r in instance.rooms:
         if r.facilitator is None:
@@ -68,52 +87,73 @@ def counting_problems(instance: Instance) -> list[str]:
         k = len(placed[r.id])
         if r.capacity is not None and k > r.capacity:
             out.append(f"{r.label}に固定した {k} 名が定員 {r.capacity} を超えています。")
+    return fixed_room, placed, out
 
-    if rules.one_facilitator_per_room:
-        willing = {p.id for p in instance.people if p.facilitator} | set(fixed_room)
-        if len(willing) < n_rooms:
-            out.append(f"ファシリテーター希望者が {len(willing)} 名でルーム {n_rooms} 室に足りません。")
-        else:
-            for r in instance.rooms:
-                if r.facilitator is not None:
-                    continue
-                free = [pid for pid in willing if pid not in fixed_room
-                        and people[pid].pinned in (None, r.id)]
-                if not free:
-                    out.append(f"{r.label}に入れるファシリテーター希望者がいません"
-                               f"（希望者は全員ほかのルームに固定されています）。")
-        for rid, pids in placed.items():
-            fac_here = [pid for pid in pids if pid in fixed_room and fixed_room[pid] == rid]
-            if len(fac_here) > 1:
-                out.append(f"{rooms[rid].label}にファシリテーターが {len(fac_here)} 名固定されています（1名まで）。")
 
-    if rules.max_per_org is not None:
-        k = rules.max_per_org
-        by_org = Counter(p.org for p in instance.people if p.org)
-        for org, m in by_org.most_common():
-            if m > k * n_rooms:
-                out.append(f"「{org}」の参加者 {m} 名は、1ルーム {k} 名までの決まりでは"
-                           f"ルーム {n_rooms} 室（最大 {k * n_rooms} 名）に入りきりません。")
-        for rid, pids in placed.items():
-            for org, m in Counter(people[pid].org for pid in pids if people[pid].org).items():
-                if m > k:
-                    out.append(f"{rooms[rid].label}に固定した「{org}」の方が {m} 名で、上限 {k} 名を超えています。")
-
-    if rules.spread_government:
-        lo, hi = gov_bounds(instance)
-        g = sum(1 for p in instance.people if p.government)
-        for rid, pids in placed.items():
-            m = sum(1 for pid in pids if people[pid].government)
-            if m > hi:
-                out.append(f"{rooms[rid].label}に固定した自治体・国の方 {m} 名が、均等に分けたときの上限 "
-                           f"{hi} 名（{g} 名を {n_rooms} 室に）を超えています。")
+def _facilitator_problems(instance: Instance, fixed_room: dict[str, str], placed: dict[str, list[str]]) -> list[str]:
+    """Not enough willing facilitators, or none free for a room, or two fixed in one room."""
+    rooms = {r.id: r for r in instance.rooms}
+    people = {p.id: p for p in instance.people}
+    n_rooms = len(instance.rooms)
+    out: list[str] = []
+    willing = {p.id for p in instance.people if p.facilitator} | set(fixed_room)
+    if len(willing) < n_rooms:
+        out.append(f"ファシリテーター希望者が {len(willing)} 名でルーム {n_rooms} 室に足りません。")
+    else:
         for r in instance.rooms:
-            if r.capacity is not None and r.capacity < lo:
-                out.append(f"{r.label}の定員 {r.capacity} では、自治体・国の方を各ルーム {lo} 名ずつ入れられません。")
-        if g:
-            room_slots = sum(min(hi, r.capacity if r.capacity is not None else hi) for r in instance.rooms)
-            if room_slots < g:
-                out.append(f"自治体・国の方 {g} 名を各ルーム {hi} 名までに分けると、定員が足りません。")
+            if r.facilitator is not None:
+                continue
+            free = [pid for pid in willing if pid not in fixed_room
+                    and people[pid].pinned in (None, r.id)]
+            if not free:
+                out.append(f"{r.label}に入れるファシリテーター希望者がいません"
+                           f"（希望者は全員ほかのルームに固定されています）。")
+    for rid, pids in placed.items():
+        fac_here = [pid for pid in pids if pid in fixed_room and fixed_room[pid] == rid]
+        if len(fac_here) > 1:
+            out.append(f"{rooms[rid].label}にファシリテーターが {len(fac_here)} 名固定されています（1名まで）。")
+    return out
+
+
+def _organisation_problems(instance: Instance, placed: dict[str, list[str]]) -> list[str]:
+    """An organisation too large for the rooms, or too many of it pinned in one room."""
+    rooms = {r.id: r for r in instance.rooms}
+    people = {p.id: p for p in instance.people}
+    n_rooms = len(instance.rooms)
+    out: list[str] = []
+    k = instance.rules.max_per_org
+    by_org = Counter(p.org for p in instance.people if p.org)
+    for org, m in by_org.most_common():
+        if m > k * n_rooms:
+            out.append(f"「{org}」の参加者 {m} 名は、1ルーム {k} 名までの決まりでは"
+                       f"ルーム {n_rooms} 室（最大 {k * n_rooms} 名）に入りきりません。")
+    for rid, pids in placed.items():
+        for org, m in Counter(people[pid].org for pid in pids if people[pid].org).items():
+            if m > k:
+                out.append(f"{rooms[rid].label}に固定した「{org}」の方が {m} 名で、上限 {k} 名を超えています。")
+    return out
+
+
+def _government_problems(instance: Instance, placed: dict[str, list[str]]) -> list[str]:
+    """Officials that cannot be spread evenly: too many pinned in a room, or too few seats."""
+    rooms = {r.id: r for r in instance.rooms}
+    people = {p.id: p for p in instance.people}
+    n_rooms = len(instance.rooms)
+    out: list[str] = []
+    lo, hi = gov_bounds(instance)
+    g = sum(1 for p in instance.people if p.government)
+    for rid, pids in placed.items():
+        m = sum(1 for pid in pids if people[pid].government)
+        if m > hi:
+            out.append(f"{rooms[rid].label}に固定した自治体・国の方 {m} 名が、均等に分けたときの上限 "
+                       f"{hi} 名（{g} 名を {n_rooms} 室に）を超えています。")
+    for r in instance.rooms:
+        if r.capacity is not None and r.capacity < lo:
+            out.append(f"{r.label}の定員 {r.capacity} では、自治体・国の方を各ルーム {lo} 名ずつ入れられません。")
+    if g:
+        room_slots = sum(min(hi, r.capacity if r.capacity is not None else hi) for r in instance.rooms)
+        if room_slots < g:
+            out.append(f"自治体・国の方 {g} 名を各ルーム {hi} 名までに分けると、定員が足りません。")
     return out
 
 

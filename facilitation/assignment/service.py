@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from facilitation.access import gate
-from facilitation.access.roles import AccessDenied, Viewer, require_secretariat
 from facilitation.assignment import concurrency, exports
 from facilitation.assignment.check import Violation, violations
 from facilitation.assignment.choices import ChoiceMapper, active_registrations
@@ -34,8 +33,9 @@ from facilitation.assignment.instance import Instance, InstanceError, PersonSpec
 from facilitation.assignment.models import AssignmentVersion, SolverRun
 from facilitation.assignment.quality import QualityReport, explain_all, overall_explanation, report, rules_sentence
 from facilitation.assignment.solver import DEFAULT_BACKEND, solve
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
 from facilitation.meetings.schedule import get_meeting, label, list_rooms
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.sheets.gsheets import SheetsClient, SheetsError
 from facilitation.storage import settings
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room
@@ -270,7 +270,7 @@ def add_theme(session: Session, viewer: Viewer, theme: str) -> None:
         settings.put(session, THEMES_SETTING, [*added, theme])
 
 
-# --- building the instance (free-text choices → rooms: facilitation.choices) ---
+# --- building the instance (free-text choices → rooms: assignment.choices) ---
 
 @dataclass
 class MeetingInstance:

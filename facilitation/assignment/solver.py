@@ -118,15 +118,33 @@ def build(instance: Instance, relax: frozenset[str] = frozenset(), objective: bo
     `candidates` limits each person to some rooms (a restricted model for large instances)."""
     rules = instance.rules
     m = LinearModel()
+    room_index = {r.id: j for j, r in enumerate(instance.rooms)}
+    scale = _scale(instance)
+    x, in_room = _placements(instance, m, relax, candidates)
+    size = _room_sizes(instance, m, relax, x, in_room)
+    f: dict[tuple[int, int], int] = {}
+    if rules.one_facilitator_per_room and RULE_FACILITATOR not in relax:
+        f = _one_facilitator_per_room(instance, m, relax, x, in_room)
+    if rules.max_per_org is not None and RULE_ORG not in relax:
+        _few_per_organisation(instance, m, x)
+    if rules.spread_government and RULE_GOV not in relax:
+        _government_spread(instance, m, x)
+    stay = [x[i][room_index[p.previous]] for i, p in enumerate(instance.people)
+            if p.previous is not None and room_index[p.previous] in x[i]]
+    if objective:
+        _objective(instance, m, x, size, scale)
+    return Built(model=m, x=x, f=f, scale=scale, stay=stay)
+
+
+def _placements(instance: Instance, m: LinearModel, relax: frozenset[str],
+                candidates: list[set[int]] | None) -> tuple[list[dict[int, int]], list[list[int]]]:
+    """x[i][j]: person i in room j, one room each; pinned people and fixed facilitators have one
+    room. Also, for each room, the persons who may be in it."""
     rooms, people = instance.rooms, instance.people
     room_index = {r.id: j for j, r in enumerate(rooms)}
-    n_rooms, n_people = len(rooms), len(people)
-    scale = _scale(instance)
     pins = RULE_PINS not in relax
     fixed_fac = RULE_FIXED_FACILITATOR not in relax
     fixed_by_person = {r.facilitator: room_index[r.id] for r in rooms if r.facilitator is not None}
-
-    # Where each person may go: pinned people and fixed facilitators have one room.
     x: list[dict[int, int]] = []
     for i, p in enumerate(people):
         only = None
@@ -139,7 +157,7 @@ def build(instance: Instance, relax: frozenset[str] = frozenset(), objective: bo
         elif candidates is not None:
             allowed = sorted(candidates[i])
         else:
-            allowed = list(range(n_rooms))
+            allowed = list(range(len(rooms)))
         row = {j: m.var(1 if only == j else 0, 1) for j in allowed}
         x.append(row)
         if row:
@@ -150,63 +168,74 @@ def build(instance: Instance, relax: frozenset[str] = frozenset(), objective: bo
     for i, row in enumerate(x):
         for j in row:
             in_room[j].append(i)
+    return x, in_room
 
-    size = [m.var(0, n_people, integer=False) for _ in rooms]  # people in each room
-    for j, r in enumerate(rooms):
+
+def _room_sizes(instance: Instance, m: LinearModel, relax: frozenset[str], x: list[dict[int, int]],
+                in_room: list[list[int]]) -> list[int]:
+    """size[j]: the people in room j, between the minimum per room and the room's capacity."""
+    rules, n_people = instance.rules, len(instance.people)
+    size = [m.var(0, n_people, integer=False) for _ in instance.rooms]
+    for j, r in enumerate(instance.rooms):
         m.row([x[i][j] for i in in_room[j]] + [size[j]], [1] * len(in_room[j]) + [-1], 0, 0)
         hi = r.capacity if (r.capacity is not None and RULE_CAPACITY not in relax) else n_people
         lo = rules.min_per_room if (rules.min_per_room and RULE_MIN not in relax) else 0
         m.lb[size[j]], m.ub[size[j]] = min(lo, hi), hi
         if lo > hi:
             m.lb[size[j]] = lo  # keeps the contradiction visible to the solver (infeasible)
+    return size
 
+
+def _one_facilitator_per_room(instance: Instance, m: LinearModel, relax: frozenset[str], x: list[dict[int, int]],
+                              in_room: list[list[int]]) -> dict[tuple[int, int], int]:
+    """f[i, j]: willing person i facilitates room j (a fixed facilitator is the only candidate)."""
+    fixed_fac = RULE_FIXED_FACILITATOR not in relax
     f: dict[tuple[int, int], int] = {}
-    if rules.one_facilitator_per_room and RULE_FACILITATOR not in relax:
-        for j, r in enumerate(rooms):
-            cands = []
-            for i in in_room[j]:
-                p = people[i]
-                fixed_here = fixed_fac and r.facilitator == p.id
-                if fixed_fac and r.facilitator is not None and not fixed_here:
-                    continue
-                if p.facilitator or fixed_here:
-                    v = m.var(1 if fixed_here else 0, 1)
-                    f[i, j] = v
-                    m.row([v, x[i][j]], [1, -1], -math.inf, 0)
-                    cands.append(v)
-            if cands:
-                m.row(cands, [1] * len(cands), 1, 1)
-            else:
-                m.row([m.var(0, 0)], [1], 1, 1)  # no candidate: infeasible, diagnose says why
+    for j, r in enumerate(instance.rooms):
+        cands = []
+        for i in in_room[j]:
+            p = instance.people[i]
+            fixed_here = fixed_fac and r.facilitator == p.id
+            if fixed_fac and r.facilitator is not None and not fixed_here:
+                continue
+            if p.facilitator or fixed_here:
+                v = m.var(1 if fixed_here else 0, 1)
+                f[i, j] = v
+                m.row([v, x[i][j]], [1, -1], -math.inf, 0)
+                cands.append(v)
+        if cands:
+            m.row(cands, [1] * len(cands), 1, 1)
+        else:
+            m.row([m.var(0, 0)], [1], 1, 1)  # no candidate: infeasible, diagnose says why
+    return f
 
-    if rules.max_per_org is not None and RULE_ORG not in relax:
-        orgs: dict[str, list[int]] = defaultdict(list)
-        for i, p in enumerate(people):
-            if p.org:
-                orgs[p.org].append(i)
-        for members in orgs.values():
-            if len(members) > rules.max_per_org:
-                for j in range(n_rooms):
-                    here = [x[i][j] for i in members if j in x[i]]
-                    if len(here) > rules.max_per_org:
-                        m.row(here, [1] * len(here), 0, rules.max_per_org)
 
-    if rules.spread_government and RULE_GOV not in relax:
-        gov = [i for i, p in enumerate(people) if p.government]
-        if gov:
-            lo, hi = gov_bounds(instance)
-            for j in range(n_rooms):
-                here = [x[i][j] for i in gov if j in x[i]]
-                if here:
-                    m.row(here, [1] * len(here), lo, hi)
-                elif lo > 0:
-                    m.row([m.var(0, 0)], [1], lo, hi)
+def _few_per_organisation(instance: Instance, m: LinearModel, x: list[dict[int, int]]) -> None:
+    """At most `max_per_org` people of one organisation in a room."""
+    limit = instance.rules.max_per_org
+    orgs: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(instance.people):
+        if p.org:
+            orgs[p.org].append(i)
+    for members in orgs.values():
+        if len(members) > limit:
+            for j in range(len(instance.rooms)):
+                here = [x[i][j] for i in members if j in x[i]]
+                if len(here) > limit:
+                    m.row(here, [1] * len(here), 0, limit)
 
-    stay = [x[i][room_index[p.previous]] for i, p in enumerate(people)
-            if p.previous is not None and room_index[p.previous] in x[i]]
-    if objective:
-        _objective(instance, m, x, size, scale)
-    return Built(model=m, x=x, f=f, scale=scale, stay=stay)
+
+def _government_spread(instance: Instance, m: LinearModel, x: list[dict[int, int]]) -> None:
+    """Officials spread evenly over the rooms (gov_bounds per room)."""
+    gov = [i for i, p in enumerate(instance.people) if p.government]
+    if gov:
+        lo, hi = gov_bounds(instance)
+        for j in range(len(instance.rooms)):
+            here = [x[i][j] for i in gov if j in x[i]]
+            if here:
+                m.row(here, [1] * len(here), lo, hi)
+            elif lo > 0:
+                m.row([m.var(0, 0)], [1], lo, hi)
 
 
 def _objective(instance: Instance, m: LinearModel, x: list[dict[int, int]], size: list[int], scale: int) -> None:

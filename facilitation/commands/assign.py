@@ -9,7 +9,8 @@ from facilitation.assignment import service
 from facilitation.assignment.check import score
 from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL, Instance, Result
 from facilitation.assignment.solver import BACKENDS, DEFAULT_BACKEND, solve
-from facilitation.cli import CLI_VIEWER, print_json
+from facilitation.commands import CLI_VIEWER, print_json
+from facilitation.errors import UserError
 from facilitation.storage import db
 
 STATUS_TEXT = {
@@ -67,14 +68,11 @@ def cmd_solve(args) -> int:
 
 def cmd_meeting(args) -> int:
     if args.meeting is None:
-        raise ValueError("会の ID を --meeting で指定するか、`assign solve INSTANCE.json` を使ってください。")
+        raise UserError("会の ID を --meeting で指定するか、`assign solve INSTANCE.json` を使ってください。")
     viewer = CLI_VIEWER
     with db.session(args.db, actor="cli") as s:
-        try:
-            outcome = service.run_optimiser(s, viewer, args.meeting, time_limit_s=args.time_limit,
-                                            save=args.save, backend=args.backend)
-        except service.AssignmentError as exc:
-            raise ValueError(str(exc)) from None
+        outcome = service.run_optimiser(s, viewer, args.meeting, time_limit_s=args.time_limit,
+                                        save=args.save, backend=args.backend)
         instance, result = outcome.built.instance, outcome.result
         unmatched = outcome.built.unmatched_choices
     if args.json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from facilitation import demo
-from facilitation.cli import print_json
+from facilitation.commands import print_json
 from facilitation.demo import dataset
 from facilitation.errors import UserError
 from facilitation.meetings import schedule

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from facilitation.access.roles import COMMITTEE, Viewer
-from facilitation.cli import print_json
+from facilitation.commands import print_json
 from facilitation.errors import UserError
 from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import committee_pack, participation
 from facilitation.history import coverage as cov
+from facilitation.roles import COMMITTEE, Viewer
 from facilitation.storage import db
 
 # The command line shows aggregates only, so it reads the history as the committee does.

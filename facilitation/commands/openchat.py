@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from facilitation.cli import CLI_VIEWER, print_json
+from facilitation.commands import CLI_VIEWER, print_json
 from facilitation.errors import UserError
 from facilitation.files.uploads import read_file
 from facilitation.openchat import parser, store

@@ -1,10 +1,14 @@
-"""`registrations import FILE --meeting ID` and `registrations sync --meeting ID`."""
+"""`registrations import FILE --meeting ID` and `registrations sync --meeting ID`.
+
+With --json the result carries what the file was read as (format, format_label, confidence), the
+counts, and `unplaced`: every row neither imported nor merged, with its number, outcome and reason."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from facilitation.cli import CLI_VIEWER, print_json
+from facilitation.commands import CLI_VIEWER, print_json
+from facilitation.errors import UserError
 from facilitation.files.uploads import read_file
 from facilitation.storage import db
 
@@ -27,9 +31,13 @@ def _report(result, as_json: bool) -> None:
     if as_json:
         print_json(result.as_dict())
         return
+    if result.format_label:
+        print(f"形式: {result.notes[0] if result.notes else result.format_label}")
     print(result.line())
     for q in result.quarantined:
         print(f"  保留: {q['reason']}")
+    for c in result.cancelled:
+        print(f"  不参加: {c['reason']}")
     for f in result.flagged:
         print(f"  要確認: {f['reason']}")
     for r in result.removed:
@@ -56,6 +64,6 @@ def cmd_sync(args) -> int:
     if result.error:
         if args.json:
             print_json({**result.as_dict(), "error": result.error})
-        raise ValueError(result.error)
+        raise UserError(result.error)
     _report(result, args.json)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from facilitation.cli import CLI_VIEWER, print_json
+from facilitation.commands import CLI_VIEWER, print_json
 from facilitation.errors import UserError
 from facilitation.files.uploads import read_file
 from facilitation.rosters import report, zoom

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from facilitation.cli import CLI_VIEWER, print_json
+from facilitation.commands import CLI_VIEWER, print_json
 from facilitation.search import index, query
 from facilitation.storage import db
 

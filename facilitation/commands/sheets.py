@@ -17,7 +17,7 @@ def register(sub) -> None:
 
 
 def cmd_emulator(args) -> int:
-    from facilitation.sheets.emulator import DEMO_URL, REGISTRATION_TAB, SURVEY_TAB, serve_demo
+    from facilitation.demo.sheets import DEMO_URL, REGISTRATION_TAB, SURVEY_TAB, serve_demo
 
     url = db.resolve_url(args.db)
     exists = not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists()

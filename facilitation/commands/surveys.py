@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from facilitation.cli import CLI_VIEWER, print_json
+from facilitation.commands import CLI_VIEWER, print_json
+from facilitation.files import formats
 from facilitation.files.tabular import read_table
 from facilitation.files.uploads import read_file
 from facilitation.storage import db
 from facilitation.surveys import report, store
-from facilitation.surveys.questions import IDENTITY, TIMESTAMP, header_role
+from facilitation.surveys.questions import IDENTITY
 from facilitation.surveys.summary import Survey, summarize
 
 KIND_LABELS = {"single": "単一選択", "scale": "段階評価", "multi": "複数選択", "number": "数値", "date": "日付",
@@ -39,16 +40,13 @@ def register(sub) -> None:
 
 
 def _read(path: str):
-    return read_table(read_file(path), Path(path).name)
+    """The responses file, read and prepared as the export it is (formats.for_survey)."""
+    return formats.for_survey(read_table(read_file(path), Path(path).name))
 
 
 def _format(table) -> str:
-    """「Google フォームの回答（CSV・utf-8）」: what the file looked like to the reader."""
-    form = bool(table.headers) and header_role(str(table.headers[0]).strip()) == TIMESTAMP
-    kind = "Google フォームの回答" if form else "表"
-    source = Path(table.source or "").suffix.lstrip(".").upper() or "ファイル"
-    encoding = "" if table.encoding.lower() in ("", source.lower()) else f"・{table.encoding}"
-    return f"{kind}（{source}{encoding}）"
+    """「Google フォームの回答（CSV・UTF-8）」: what the file looked like to the reader (formats.detect)."""
+    return table.notes[0].removesuffix("として読みました。") if table.notes else formats.detect(table).label
 
 
 def cmd_summarize(args) -> int:
@@ -98,7 +96,8 @@ def cmd_import(args) -> int:
                                     source="file", source_ref=Path(args.file).name, survey_id=args.survey)
     if args.json:
         print_json({"survey_id": result.survey_id, "responses": result.responses,
-                    "linked_by_email": result.linked_by_email, "linked_by_name": result.linked_by_name})
+                    "linked_by_email": result.linked_by_email, "linked_by_name": result.linked_by_name,
+                    **formats.detect(table).as_dict()})
     else:
         print(f"アンケート ID {result.survey_id}: " + result.message())
     return 0

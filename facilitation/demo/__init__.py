@@ -1,7 +1,8 @@
 """Believable, deterministic demo data for the app, the tests and the benchmarks.
 
 `dataset` (organisations, people, past meetings with rooms, attendance and notes),
-`surveys_chat` (demo survey answers and a demo open-chat history).
+`surveys_chat` (demo survey answers and a demo open-chat history), `sheets` (the demo spreadsheet
+the local Sheets emulator serves).
 """
 
 from __future__ import annotations

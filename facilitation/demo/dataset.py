@@ -217,72 +217,15 @@ def generate(session: Session, size: DemoSize | None = None, *, activity: bool =
         if not is_upcoming and n_people < 20 and index % 5 == 4:
             kind = "勉強会"
         number = numbers[kind] = numbers.get(kind, 0) + 1
-        meeting = Meeting(
-            number=number,
-            kind=kind,
-            title=f"{'北海道生活困窮者支援ネットワーク ' if kind == '情報交換会' else ''}{kind}",
-            starts_at=when,
-            ends_at=when + dt.timedelta(hours=2, minutes=30),
-            format="ハイブリッド" if n_people > 80 else "オンライン",
-            venue="札幌市内会場＋Zoom" if n_people > 80 else "Zoom",
-            capacity=100 if n_people > 60 else 60,
-            fiscal_year=fy,
-            program=[dict(p) for p in DEFAULT_PROGRAM],
-            status="募集中" if is_upcoming else "開催済",
-            registration_url="https://forms.example.org/donet-registration" if is_upcoming else "",
-        )
+        meeting = _meeting(number, kind, when, n_people, fy, bool(is_upcoming))
         session.add(meeting)
-        themes = _rooms_for(index, n_people, rng)
-        rooms = [
-            Room(meeting=meeting, position=i + 1, name=f"ルーム{i + 1}", theme=t,
-                 capacity=max(6, round(n_people / len(themes)) + 2), zoom_name=f"R{i + 1}")
-            for i, t in enumerate(themes)
-        ]
+        rooms = _rooms(meeting, _rooms_for(index, n_people, rng), n_people)
         session.add_all(rooms)
         counts["meetings"] += 1
         counts["rooms"] += len(rooms)
-
-        # Who comes: the ministry sends a few to big meetings; the rest drawn by engagement.
-        n_ministry = min(6, n_people // 15) if n_people >= 45 else 0
-        people: list[Person] = []
-        seen: set[int] = set()
-        weights = [weight[o.id] for o in orgs]
-        while len(people) < n_people:
-            org = ministry if len(people) < n_ministry else rng.choices(orgs, weights=weights)[0]
-            p = staff.pick(org)
-            if id(p) in seen:  # everyone already picked: a colleague comes along
-                p = staff.add(org)
-            seen.add(id(p))
-            people.append(p)
+        people = _who_comes(rng, staff, orgs, [weight[o.id] for o in orgs], ministry, n_people)
         session.flush()
-
-        for p in people:
-            org = p.organisation
-            picks = rng.sample(range(len(rooms)), k=min(3, len(rooms)))
-            status = vocab.STATUS_APPLIED
-            if not is_upcoming:
-                status = rng.choices([vocab.STATUS_ATTENDED, vocab.STATUS_ABSENT, vocab.STATUS_CANCELLED],
-                                     weights=[90, 5, 5])[0]
-            reg = Registration(
-                meeting=meeting, person=p,
-                choice1=rooms[picks[0]].theme,
-                choice2=rooms[picks[1]].theme if len(picks) > 1 else "",
-                choice3=rooms[picks[2]].theme if len(picks) > 2 else "",
-                attendance_mode="会場" if meeting.format == "ハイブリッド" and rng.random() < 0.3 else "オンライン",
-                role="参加者", status=status,
-                willing_facilitator=bool(org and org.facilitator_body and rng.random() < 0.6),
-                programs=list(org.programs) if org else [], org_text=org.name if org else "",
-                source="demo", source_ref="demo", submitted_at=when - dt.timedelta(days=rng.randint(3, 30)),
-            )
-            session.add(reg)
-            counts["registrations"] += 1
-            if is_upcoming or status == vocab.STATUS_CANCELLED:
-                continue
-            room = rooms[picks[0]] if rng.random() < 0.75 else rng.choice(rooms)
-            session.add(Assignment(registration=reg, room=room, reason="デモデータ"))
-            if status == vocab.STATUS_ATTENDED:
-                session.add(Attendance(registration=reg, mark=rng.choices(
-                    list(vocab.CAME_MARKS), weights=[92, 5, 3])[0], marked_at=when))
+        counts["registrations"] += _register(session, rng, meeting, rooms, people, when, bool(is_upcoming))
         session.flush()
         if not is_upcoming:
             _facilitators_and_notes(session, meeting, rooms, rng, when)
@@ -293,6 +236,80 @@ def generate(session: Session, size: DemoSize | None = None, *, activity: bool =
 
         counts.update(surveys_chat.generate(session))
     return counts
+
+
+def _meeting(number: int, kind: str, when: dt.datetime, n_people: int, fy: int, is_upcoming: bool) -> Meeting:
+    """One meeting of the plan: online, or hybrid in Sapporo when it is big."""
+    return Meeting(
+        number=number,
+        kind=kind,
+        title=f"{'北海道生活困窮者支援ネットワーク ' if kind == '情報交換会' else ''}{kind}",
+        starts_at=when,
+        ends_at=when + dt.timedelta(hours=2, minutes=30),
+        format="ハイブリッド" if n_people > 80 else "オンライン",
+        venue="札幌市内会場＋Zoom" if n_people > 80 else "Zoom",
+        capacity=100 if n_people > 60 else 60,
+        fiscal_year=fy,
+        program=[dict(p) for p in DEFAULT_PROGRAM],
+        status="募集中" if is_upcoming else "開催済",
+        registration_url="https://forms.example.org/donet-registration" if is_upcoming else "",
+    )
+
+
+def _rooms(meeting: Meeting, themes: list[str], n_people: int) -> list[Room]:
+    return [
+        Room(meeting=meeting, position=i + 1, name=f"ルーム{i + 1}", theme=t,
+             capacity=max(6, round(n_people / len(themes)) + 2), zoom_name=f"R{i + 1}")
+        for i, t in enumerate(themes)
+    ]
+
+
+def _who_comes(rng: random.Random, staff: _Staff, orgs: list[Organisation], weights: list[float],
+               ministry: Organisation, n_people: int) -> list[Person]:
+    """The ministry sends a few to big meetings; the rest are drawn by engagement."""
+    n_ministry = min(6, n_people // 15) if n_people >= 45 else 0
+    people: list[Person] = []
+    seen: set[int] = set()
+    while len(people) < n_people:
+        org = ministry if len(people) < n_ministry else rng.choices(orgs, weights=weights)[0]
+        p = staff.pick(org)
+        if id(p) in seen:  # everyone already picked: a colleague comes along
+            p = staff.add(org)
+        seen.add(id(p))
+        people.append(p)
+    return people
+
+
+def _register(session: Session, rng: random.Random, meeting: Meeting, rooms: list[Room], people: list[Person],
+              when: dt.datetime, is_upcoming: bool) -> int:
+    """Each person's registration with three choices; for a past meeting, a room and attendance too."""
+    for p in people:
+        org = p.organisation
+        picks = rng.sample(range(len(rooms)), k=min(3, len(rooms)))
+        status = vocab.STATUS_APPLIED
+        if not is_upcoming:
+            status = rng.choices([vocab.STATUS_ATTENDED, vocab.STATUS_ABSENT, vocab.STATUS_CANCELLED],
+                                 weights=[90, 5, 5])[0]
+        reg = Registration(
+            meeting=meeting, person=p,
+            choice1=rooms[picks[0]].theme,
+            choice2=rooms[picks[1]].theme if len(picks) > 1 else "",
+            choice3=rooms[picks[2]].theme if len(picks) > 2 else "",
+            attendance_mode="会場" if meeting.format == "ハイブリッド" and rng.random() < 0.3 else "オンライン",
+            role="参加者", status=status,
+            willing_facilitator=bool(org and org.facilitator_body and rng.random() < 0.6),
+            programs=list(org.programs) if org else [], org_text=org.name if org else "",
+            source="demo", source_ref="demo", submitted_at=when - dt.timedelta(days=rng.randint(3, 30)),
+        )
+        session.add(reg)
+        if is_upcoming or status == vocab.STATUS_CANCELLED:
+            continue
+        room = rooms[picks[0]] if rng.random() < 0.75 else rng.choice(rooms)
+        session.add(Assignment(registration=reg, room=room, reason="デモデータ"))
+        if status == vocab.STATUS_ATTENDED:
+            session.add(Attendance(registration=reg, mark=rng.choices(
+                list(vocab.CAME_MARKS), weights=[92, 5, 3])[0], marked_at=when))
+    return len(people)
 
 
 def _facilitators_and_notes(session: Session, meeting: Meeting, rooms: list[Room],

@@ -13,8 +13,8 @@ import random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import SECRETARIAT_LOCAL
 from facilitation.files.tabular import Table
+from facilitation.roles import SECRETARIAT_LOCAL
 from facilitation.storage.models import Meeting, Organisation, Person, Registration
 from facilitation.text import vocab
 

@@ -1,12 +1,15 @@
 """Files people download: CSV and Excel that cannot inject formulas into Excel.
 
 Every export in the package goes through these functions, so the neutralising rule lives here once.
-A text cell that Excel or Google Sheets would read as a formula (it starts with = + - @, a tab or
-CR, or their full-width forms) gets a leading apostrophe, shown as text by both. Values that only
-look like it stay as they are: numbers ("-3", "+81", "-1,234.5"), a lone "-" or "+" (a blank in a
-form), and non-text cells. `safe_frame` is the one function for any table offered for download,
-Streamlit's table toolbar included. Text Excel cannot store (control characters) is removed from
-.xlsx cells instead of failing the download.
+The rule is OWASP's (CSV injection): every *text* cell that starts with = + - @, a tab or a CR, or
+their full-width forms ＝ ＋ － ＠, gets a leading apostrophe, whatever follows: "-5", "-", "+81 90…"
+and "-2+3" alike (a spreadsheet runs "-2+3" and "-1+cmd|…" as formulas, and telling those from
+harmless text is exactly what attackers aim at). Cells that are not text are never changed: a
+number in a numeric column (or a number among text) stays a number in Excel, and so do dates and
+booleans. `safe_frame` is the one function for any table offered for download, Streamlit's table
+toolbar included. Text Excel cannot store (control characters) is removed from .xlsx cells
+instead of failing the download. `looks_like_formula` is the narrower question "would a
+spreadsheet run this?", for checks that refuse a value (the Zoom CSV) rather than quote it.
 """
 
 from __future__ import annotations
@@ -26,15 +29,21 @@ _SHEET_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 _RESERVED_SHEETS = {"history"}  # Excel keeps 「History」 for itself
 
 
+def needs_quote(value: object) -> bool:
+    """True for text that starts like a formula (OWASP's list: = + - @ tab CR, and ＝ ＋ － ＠)."""
+    return isinstance(value, str) and value.startswith(_DANGEROUS_START)
+
+
 def looks_like_formula(value: object) -> bool:
-    """True for text that a spreadsheet would run as a formula when the file is opened."""
-    return (isinstance(value, str) and value.startswith(_DANGEROUS_START) and value.strip() not in _HARMLESS
+    """True for text that a spreadsheet would run as a formula when the file is opened (not a plain
+    number such as "-3" or a lone "-"): for checks that refuse a value instead of quoting it."""
+    return (needs_quote(value) and value.strip() not in _HARMLESS
             and not (_NUMBER.match(value) and any(c.isdigit() for c in value)))
 
 
 def safe_cell(value: object) -> object:
-    """Text that looks like a formula gets a leading apostrophe; numbers and "-" stay as they are."""
-    return "'" + value if looks_like_formula(value) else value
+    """Text that starts like a formula gets a leading apostrophe; anything not text stays as it is."""
+    return "'" + value if needs_quote(value) else value
 
 
 def _safe_index(index: pd.Index) -> pd.Index:

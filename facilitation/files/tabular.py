@@ -36,8 +36,8 @@ XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 
 MAX_ROWS = 100_000  # rows of a sheet (the row number of its last non-blank cell) or data rows of a CSV
-MAX_COLUMNS = 1_000  # columns (Google Forms with every question ever asked stays far below)
-MAX_CELLS = 3_000_000  # non-blank rows × columns kept in memory
+MAX_COLUMNS = 16_384  # Excel's own last column (XFD); memory is bounded by MAX_CELLS, not by width
+MAX_CELLS = 3_000_000  # non-blank rows × columns kept in memory (a wide form of a few rows is fine)
 MAX_CELL_CHARS = 50_000  # longer cells are cut here (see the module docstring)
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # all parts of an .xlsx, expanded
 MAX_ZIP_MEMBERS = 10_000
@@ -67,6 +67,7 @@ class Table:
     sheet: str = ""  # the sheet that was read (.xlsx, Google Sheets)
     sheets: list[str] = field(default_factory=list)  # the workbook's visible sheets, to choose from
     notes: list[str] = field(default_factory=list)  # Japanese: which sheet was read, cut cells, skipped title
+    delimiter: str = ""  # a CSV's delimiter (",", "\t", ";", "|"); "" for a sheet
 
     def row_number(self, i: int) -> int:
         """The 1-based row in the sheet (the header is row 1) of `rows[i]`."""
@@ -218,12 +219,49 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
     )
 
 
+DELIMITERS = (",", "\t", ";", "|")  # comma first: it wins a tie
+_SEP_LINE = re.compile(r"^\ufeff?sep=(.)\r?\n", re.I)  # Excel's own hint on the first line: 「sep=;」
+
+
+def _delimiter(text: str) -> tuple[str, str]:
+    """The delimiter of a CSV text (comma, TAB, semicolon — what Excel writes in locales whose decimal
+    mark is a comma — or a vertical bar), and the text without an Excel 「sep=」 line.
+
+    Each candidate splits the first lines (quotes respected); the one under which most lines have
+    the same number of cells, at least two, wins, then the one giving more cells, then comma.
+    A title line above the header only lowers every candidate alike.
+    """
+    m = _SEP_LINE.match(text)
+    if m and m.group(1) in DELIMITERS:
+        return m.group(1), text[m.end():]
+    top = text.lstrip()[:20_000]
+    lines = top.splitlines(keepends=True)
+    if len(lines) > 1 and len(top) == 20_000:
+        lines.pop()  # the last line may be cut off in the middle
+    best, best_key = ",", (0.0, 0, 0)
+    for rank, d in enumerate(DELIMITERS):
+        if d not in top:
+            continue
+        try:
+            widths = [len(r) for r in csv.reader(io.StringIO("".join(lines[:60])), delimiter=d) if any(c.strip() for c in r)]
+        except csv.Error:
+            continue
+        several = [w for w in widths if w >= 2]
+        if not several:
+            continue
+        mode = statistics.mode(several)
+        share = widths.count(mode) / len(widths)
+        k = (round(share, 1), mode, -rank)
+        if k > best_key:
+            best, best_key = d, k
+    return best, text
+
+
 def _read_text(data: bytes, source: str) -> Table:
     text, encoding = _decode(data, source)
     if not visible(text).strip():
         raise TableError(f"「{source}」は空です。")
-    top = text.lstrip()[:20_000]  # the header may sit below a title line: look at the first lines together
-    delimiter = "\t" if top.count("\t") > top.count(",") else ","
+    delimiter, text = _delimiter(text)
     numbered: list[tuple[int, list[object]]] = []  # blank rows are not kept: a file of newlines stays small
     reader = csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), delimiter=delimiter)
     try:
@@ -236,7 +274,9 @@ def _read_text(data: bytes, source: str) -> Table:
     except csv.Error as exc:
         raise TableError(f"「{source}」を CSV として読めませんでした（{reader.line_num}行目付近の区切りや引用符 \" "
                          "の形が崩れています）。") from exc
-    return _from_numbered(numbered, source=source, encoding=encoding)
+    table = _from_numbered(numbered, source=source, encoding=encoding)
+    table.delimiter = delimiter
+    return table
 
 
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")

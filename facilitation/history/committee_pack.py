@@ -18,10 +18,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from facilitation.access.roles import Viewer
 from facilitation.files.exports import to_xlsx_bytes
 from facilitation.history import charts, geo, participation
 from facilitation.history import coverage as cov
+from facilitation.roles import Viewer
 from facilitation.text.dates import format_date, format_fiscal_year, now_jst
 
 TITLE = "北海道生活困窮者支援ネットワーク 参加状況のまとめ（検討委員会資料）"

@@ -20,9 +20,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
 from facilitation.history.participation import NO_ORG, UNKNOWN_REGION, History
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.storage import settings
 from facilitation.storage.models import Organisation
 from facilitation.text import vocab

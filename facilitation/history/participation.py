@@ -13,7 +13,7 @@ Counting rules (the reports' rules, written down once):
   typed organisation when it names exactly one organisation of the master (name or alias key),
   otherwise the person's current organisation. A person without an organisation counts as a
   person of 団体 but as no 機関. The ministry (国) counts as one 機関 however many offices came.
-- Merged organisations: a mapping {absorbed id: surviving id} (setting ``history.merges``) sends
+- Merged organisations: a mapping {absorbed id: surviving id} (orgs.merges) sends
   the absorbed organisation's whole history to the surviving one.
 - Flows (newcomers, returning, lapsed, retention) run over the meetings of the selected kinds and
   formats across all years; a fiscal-year filter only chooses which rows are shown, so the first
@@ -35,16 +35,15 @@ import pandas as pd
 from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import AccessDenied, Viewer, require_secretariat
-from facilitation.errors import UserError
-from facilitation.meetings.counts import Counts, resolve_merge, tally, unique_org_keys
-from facilitation.storage import settings
+from facilitation.errors import AccessDenied
+from facilitation.meetings.counts import Counts, tally, unique_org_keys
+from facilitation.orgs.merges import merges, resolve_merge
+from facilitation.roles import Viewer
 from facilitation.storage.models import Attendance, Meeting, OrgAlias, Organisation, Person, Registration, Setting
 from facilitation.text import vocab
 from facilitation.text.dates import ja_date, ja_fiscal_year, now_jst
 from facilitation.text.normalize import key, org_key
 
-MERGES_KEY = "history.merges"
 UNKNOWN_REGION = "不明"
 DEFAULT_LAPSE = 3  # a unit is lapsed after missing this many meetings in a row
 
@@ -127,39 +126,6 @@ NO_ORG = 0  # org_id / org_unit of a person without an organisation
 
 def _with_org(att: pd.DataFrame) -> pd.DataFrame:
     return att[att["org_unit"].to_numpy() != NO_ORG]
-
-
-# --- settings: merges ---------------------------------------------------------------------------
-
-def merges(session: Session) -> dict[int, int]:
-    """The organisation merge mapping {absorbed id: surviving id}."""
-    raw = settings.get(session, MERGES_KEY, {}, kind=dict)
-    return {int(k): int(v) for k, v in raw.items()}
-
-
-def set_merge(session: Session, viewer: Viewer, absorbed_id: int, surviving_id: int) -> None:
-    """Record that one organisation merged into another (history follows the surviving one)."""
-    require_secretariat(viewer, "統合の設定は事務局だけが変更できます。")
-    if absorbed_id == surviving_id:
-        raise UserError("同じ機関どうしは統合できません。")
-    for org_id in (absorbed_id, surviving_id):
-        if session.get(Organisation, org_id) is None:
-            raise UserError(f"ID {org_id} の機関はありません。")
-    current = merges(session)
-    current[absorbed_id] = surviving_id
-    if resolve_merge(absorbed_id, current) == absorbed_id:  # the chain came back: a cycle
-        raise UserError("統合の設定が循環しています（A→B→A）。")
-    settings.put(session, MERGES_KEY, {str(k): v for k, v in current.items()})
-
-
-def remove_merge(session: Session, viewer: Viewer, absorbed_id: int) -> None:
-    require_secretariat(viewer, "統合の設定は事務局だけが変更できます。")
-    current = merges(session)
-    current.pop(absorbed_id, None)
-    settings.put(session, MERGES_KEY, {str(k): v for k, v in current.items()})
-
-
-
 
 
 # --- loading ------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 A row is written as 「送信中」 (sending) and committed before the message goes out, and set to
 「送信済み」 (sent) after the server accepted it. The unique key (version, registration, kind)
 makes a second send of the same e-mail impossible, even after a crash: a row left in 「送信中」 is
-shown as "unknown" for the secretariat to check, never sent again by itself.
+shown as "unknown" for the secretariat to check, never sent again by itself; so is a row whose
+connection broke after the message was handed over (UNCONFIRMED).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from facilitation.storage.models import Base, utcnow
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
-STATUSES = (SENDING, SENT, FAILED)
+UNCONFIRMED = "unknown"  # handed to the server, the answer never came: it may have arrived
+STATUSES = (SENDING, SENT, FAILED, UNCONFIRMED)
 
 
 class MailSend(Base):
@@ -38,7 +40,7 @@ class MailSend(Base):
     recipient: Mapped[str] = mapped_column(String(254))
     room_id: Mapped[int | None] = mapped_column(Integer)
     room_name: Mapped[str] = mapped_column(String(100), default="")
-    status: Mapped[str] = mapped_column(String(10))  # SENDING / SENT / FAILED
+    status: Mapped[str] = mapped_column(String(10))  # SENDING / SENT / FAILED / UNCONFIRMED
     error: Mapped[str] = mapped_column(String(500), default="")  # Japanese reason of a failure
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -8,7 +8,10 @@ prepare). Only registrations of this meeting that still take part are written to
 Sending is safe to interrupt: each message is logged as 「送信中」 and committed before it goes
 out, and marked sent after the server accepted it, under a unique key (version, registration,
 kind). A run that is started again sends only what has no row yet (and, when asked, what failed);
-a row left 「送信中」 by a crash is listed for the secretariat to check, never sent again by itself.
+a row left 「送信中」 by a crash, or one whose connection broke after the message was handed over
+(「不明」: it may have arrived), is listed for the secretariat to check, never sent again by itself.
+A message that cannot even be written (a name the mail library refuses) is marked failed with its
+reason and the run goes on.
 After a new version is published, a person whose room (and role) did not change is not written
 to again.
 
@@ -30,14 +33,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from facilitation.access import gate
-from facilitation.access.roles import AccessDenied, Viewer
 from facilitation.assignment.choices import EXCLUDED_ROLES, EXCLUDED_STATUSES, active_registrations
 from facilitation.assignment.exports import RosterRoom, guest_name
 from facilitation.assignment.models import AssignmentVersion
+from facilitation.errors import AccessDenied
 from facilitation.mail import templates
-from facilitation.mail.models import FAILED, SENDING, SENT, MailSend
+from facilitation.mail.models import FAILED, SENDING, SENT, UNCONFIRMED, MailSend
 from facilitation.mail.smtp import MailError, RateLimit, SendFailure, SmtpSettings, build_message, valid_address
 from facilitation.meetings.schedule import get_meeting, label, time_range
+from facilitation.roles import Viewer
 from facilitation.storage.models import Meeting, Person, Registration, Room
 from facilitation.storage.templates import fill
 from facilitation.text.dates import ja_date, to_jst, utcnow
@@ -58,7 +62,7 @@ DONE = "送信済み"
 FAILED_TEXT = "送信できませんでした"
 UNKNOWN = "送信中または不明"
 NO_ADDRESS = "メールアドレスなし"
-STATE_OF_ROW = {SENT: DONE, FAILED: FAILED_TEXT, SENDING: UNKNOWN}
+STATE_OF_ROW = {SENT: DONE, FAILED: FAILED_TEXT, SENDING: UNKNOWN, UNCONFIRMED: UNKNOWN}
 STALE_SENDING = dt.timedelta(minutes=10)  # a 「送信中」 row older than this is not being sent any more
 
 OpenSession = Callable[[], AbstractContextManager[Session]]
@@ -251,6 +255,7 @@ class SendReport:
     sent: int = 0
     failed: int = 0
     skipped: int = 0  # someone else logged it first
+    unknown: int = 0  # handed over, no answer: listed for checking, never resent by itself
     waited_s: float = 0.0
     stopped: str = ""  # Japanese: why the run stopped early (the connection), "" when it finished
 
@@ -259,6 +264,9 @@ class SendReport:
         text = f"{self.sent} 通を送信しました。"
         if self.failed:
             text += f" {self.failed} 通は送信できませんでした（下の一覧に理由があります。再送できます）。"
+        if self.unknown:
+            text += (f" {self.unknown} 通は届いたかどうか分かりません（自動では再送しません。"
+                     "下の「確認が必要なメール」で確かめてください）。")
         if self.stopped:
             text += f" 途中で止まりました: {self.stopped}"
         return text
@@ -294,10 +302,10 @@ def _claim(s: Session, viewer: Viewer, meeting_id: int, version: AssignmentVersi
     return row.id
 
 
-def _finish(open_session: OpenSession, send_id: int, error: str = "") -> None:
+def _finish(open_session: OpenSession, send_id: int, error: str = "", status: str = FAILED) -> None:
     with open_session() as s:
         row = s.get(MailSend, send_id)
-        row.status, row.error = (FAILED, error[:500]) if error else (SENT, "")
+        row.status, row.error = (status, error[:500]) if error else (SENT, "")
         if not error:
             row.sent_at = utcnow()
 
@@ -334,12 +342,15 @@ def send(open_session: OpenSession, viewer: Viewer, meeting_id: int, settings: S
         if send_id is None:
             report.skipped += 1
             continue
-        msg = build_message(settings, d.email, d.subject, d.body, key=f"{version.id}:{d.registration_id}:{d.kind}")
         try:
-            transport.send(msg)
+            transport.send(build_message(settings, d.email, d.subject, d.body,
+                                         key=f"{version.id}:{d.registration_id}:{d.kind}"))
         except SendFailure as exc:
-            _finish(open_session, send_id, exc.reason)
-            report.failed += 1
+            _finish(open_session, send_id, exc.reason, UNCONFIRMED if exc.unknown else FAILED)
+            if exc.unknown:
+                report.unknown += 1
+            else:
+                report.failed += 1
         except MailError as exc:  # the connection or the settings: every later message would fail too
             _finish(open_session, send_id, str(exc))
             report.failed += 1
@@ -381,11 +392,11 @@ def send_test(open_session: OpenSession, viewer: Viewer, meeting_id: int, settin
 
 
 def resolve_unknown(session: Session, viewer: Viewer, send_id: int, delivered: bool) -> None:
-    """The secretariat checked a message left 「送信中」 by an interrupted run: mark it sent, or
-    failed (so that 「再送」 sends it)."""
+    """The secretariat checked a message left 「送信中」 by an interrupted run (or 「不明」 after a
+    broken connection): mark it sent, or failed (so that 「再送」 sends it)."""
     _require_secretariat(viewer)
     row = session.get(MailSend, send_id)
-    if row is None or row.status != SENDING:
+    if row is None or row.status not in (SENDING, UNCONFIRMED):
         raise MailError("このメールの状態はすでに変わっています。画面を更新してください。")
     if delivered:
         row.status, row.sent_at = SENT, row.sent_at or utcnow()
@@ -422,11 +433,13 @@ def log_frame(session: Session, viewer: Viewer, meeting_id: int, *, failures_onl
 
 
 def stale_sending(session: Session, viewer: Viewer, meeting_id: int, now: dt.datetime | None = None) -> list[int]:
-    """Ids of rows left 「送信中」 longer than a run takes: an interrupted run, to be checked."""
+    """Ids of the messages to be checked: rows left 「送信中」 longer than a run takes (an interrupted
+    run), and rows whose connection broke after the message was handed over."""
     _require_secretariat(viewer)
     limit = (now or utcnow()) - STALE_SENDING
-    return list(session.scalars(select(MailSend.id).where(MailSend.meeting_id == meeting_id,
-                                                          MailSend.status == SENDING, MailSend.updated_at < limit)))
+    return list(session.scalars(select(MailSend.id).where(
+        MailSend.meeting_id == meeting_id,
+        ((MailSend.status == SENDING) & (MailSend.updated_at < limit)) | (MailSend.status == UNCONFIRMED))))
 
 
 def summary(session: Session, viewer: Viewer, meeting_id: int) -> dict[str, int]:

@@ -9,8 +9,10 @@ Japanese mail client reads.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
+import io
 import os
 import smtplib
 import ssl
@@ -18,13 +20,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.generator import BytesGenerator
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from facilitation.errors import UserError
 from facilitation.text.dates import JST
-from facilitation.text.normalize import clean, email_key
+from facilitation.text.normalize import clean, email_key, one_line
 
 ENV_PREFIX = "FACILITATION_SMTP_"
 SECURITY = ("starttls", "ssl", "none")
@@ -81,15 +84,32 @@ def load_settings(section: Mapping | None = None, env: Mapping[str, str] | None 
                         reply_to=clean(data.get("reply_to")), per_minute=max(per_minute, 0))
 
 
+def header_text(text: str) -> str:
+    """Text for a header: one line (CR, LF, U+2028… become a space), so a name typed with a line
+    break can neither add a header nor break the message."""
+    return one_line(text)
+
+
 def build_message(settings: SmtpSettings, to: str, subject: str, body: str, *, key: str = "") -> EmailMessage:
-    """A UTF-8 message; `key` makes the Message-ID stable for one log row (the same on a retry)."""
+    """A UTF-8 message; `key` makes the Message-ID stable for one log row (the same on a retry).
+
+    Raises SendFailure (permanent) when this one message cannot be written (an address the mail
+    library refuses): the run goes on with the others."""
+    try:
+        return _build(settings, to, subject, body, key)
+    except (ValueError, TypeError, UnicodeError, IndexError) as exc:
+        raise SendFailure(f"このメールを組み立てられませんでした（{type(exc).__name__}）。宛先のアドレスと"
+                          "氏名・所属に使えない文字がないか確かめてください。", permanent=True) from None
+
+
+def _build(settings: SmtpSettings, to: str, subject: str, body: str, key: str) -> EmailMessage:
     msg = EmailMessage()
     domain = settings.from_address.rsplit("@", 1)[-1]
-    msg["From"] = Address(display_name=settings.from_name, addr_spec=settings.from_address)
-    msg["To"] = to
+    msg["From"] = Address(display_name=header_text(settings.from_name), addr_spec=settings.from_address)
+    msg["To"] = header_text(to)
     if settings.reply_to:
-        msg["Reply-To"] = settings.reply_to
-    msg["Subject"] = subject.replace("\n", " ").strip()
+        msg["Reply-To"] = header_text(settings.reply_to)
+    msg["Subject"] = header_text(subject)
     msg["Date"] = format_datetime(dt.datetime.now(JST))
     if key:
         digest = hashlib.sha256(key.encode()).hexdigest()[:24]
@@ -101,12 +121,35 @@ def build_message(settings: SmtpSettings, to: str, subject: str, body: str, *, k
 
 
 class SendFailure(Exception):
-    """One message was not accepted; `reason` is Japanese, `permanent` when retrying now cannot help."""
+    """One message was not accepted; `reason` is Japanese, `permanent` when retrying now cannot help,
+    `unknown` when it may have arrived (the connection broke after the message was handed over)."""
 
-    def __init__(self, reason: str, permanent: bool = False):
+    def __init__(self, reason: str, permanent: bool = False, unknown: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.unknown = unknown
+
+
+UNKNOWN_REASON = ("本文を渡した後でメールサーバーとの接続が切れ、届いたかどうか分かりません。自動では再送しません。"
+                  "ご本人か送信済みフォルダで確かめてから、「届いていた」か「届いていない」を選んでください。")
+
+
+def _wire_bytes(msg: EmailMessage) -> bytes:
+    """The message as smtplib.send_message would send it (Bcc and Resent-Bcc removed)."""
+    m = copy.copy(msg)
+    del m["Bcc"]
+    del m["Resent-Bcc"]
+    with io.BytesIO() as out:
+        BytesGenerator(out).flatten(m, linesep="\r\n")
+        return out.getvalue()
+
+
+def _reset(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.rset()
+    except (OSError, smtplib.SMTPException):
+        pass
 
 
 def _code_text(code: int, text: bytes | str) -> str:
@@ -159,21 +202,52 @@ class Transport:
         if self._smtp is None:
             self._smtp = self._connect()
         try:
-            refused = self._smtp.send_message(msg)
+            data = _wire_bytes(msg)
+        except (ValueError, TypeError, UnicodeError) as exc:
+            raise SendFailure(f"このメールを送れる形にできませんでした（{type(exc).__name__}）。宛先と本文を"
+                              "確かめてください。", permanent=True) from None
+        smtp = self._smtp
+        # The envelope first (MAIL, RCPT): a break here means the message did not go out. Then DATA:
+        # a break after the message was handed over means nobody knows whether it arrived.
+        try:
+            recipients = [a.addr_spec for a in msg["To"].addresses]
+            smtp.ehlo_or_helo_if_needed()
+            code, resp = smtp.mail(self.settings.from_address)
+            if code != 250:
+                _reset(smtp)
+                raise smtplib.SMTPSenderRefused(code, resp, self.settings.from_address)
+            refused = {}
+            for r in recipients:
+                code, resp = smtp.rcpt(r)
+                if code not in (250, 251):
+                    refused[r] = (code, resp)
+            if len(refused) == len(recipients):
+                _reset(smtp)
+                raise smtplib.SMTPRecipientsRefused(refused)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             raise SendFailure(f"宛先のメールサーバーに受け取りを断られました（{_code_text(code, text)}）。"
                               "アドレスに誤りがないか確かめてください。", permanent=code >= 500) from None
-        except smtplib.SMTPDataError as exc:
-            raise SendFailure(f"メールサーバーが本文の受け取りを断りました（{_code_text(exc.smtp_code, exc.smtp_error)}）。",
-                              permanent=exc.smtp_code >= 500) from None
         except smtplib.SMTPSenderRefused as exc:
             raise MailError(f"メールサーバーが差出人アドレスを断りました（{_code_text(exc.smtp_code, exc.smtp_error)}）。"
                             "from_address の設定を確かめてください。") from None
         except (TimeoutError, smtplib.SMTPException, OSError):
-            self.close()
-            raise SendFailure("送信の途中でメールサーバーとの接続が切れました。届いていない可能性があります"
-                              "（届いている場合もあります）。受信を確かめてから再送してください。") from None
+            self.close()  # before the message itself went out: it has not arrived
+            raise SendFailure("送信の前にメールサーバーとの接続が切れました（このメールは届いていません）。"
+                              "再送できます。") from None
+        try:
+            code, resp = smtp.data(data)
+        except smtplib.SMTPDataError as exc:  # the server answered DATA with a refusal: nothing went out
+            _reset(smtp)
+            raise SendFailure(f"メールサーバーが本文の受け取りを断りました（{_code_text(exc.smtp_code, exc.smtp_error)}）。",
+                              permanent=exc.smtp_code >= 500) from None
+        except (TimeoutError, smtplib.SMTPException, OSError):
+            self.close()  # the message was handed over, the answer never came: it may have arrived
+            raise SendFailure(UNKNOWN_REASON, unknown=True) from None
+        if code != 250:
+            _reset(smtp)
+            raise SendFailure(f"メールサーバーが本文の受け取りを断りました（{_code_text(code, resp)}）。",
+                              permanent=code >= 500)
         if refused:
             code, text = next(iter(refused.values()))
             raise SendFailure(f"宛先のメールサーバーに受け取りを断られました（{_code_text(code, text)}）。")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from facilitation.orgs.merges import resolve_merge
 from facilitation.storage.models import OrgAlias, Organisation
 from facilitation.text import vocab
 from facilitation.text.normalize import org_key
@@ -94,17 +95,6 @@ def unique_org_keys(session: Session) -> dict[str, int]:
     for alias_key, org_id in session.execute(select(OrgAlias.alias_key, OrgAlias.organisation_id)):
         out.setdefault(alias_key, int(org_id))
     return out
-
-
-def resolve_merge(org_id: int, merges: dict[int, int]) -> int:
-    """Follow merges to the surviving organisation (stops on a cycle)."""
-    seen = {org_id}
-    while org_id in merges:
-        org_id = merges[org_id]
-        if org_id in seen:
-            return org_id
-        seen.add(org_id)
-    return org_id
 
 
 def org_at_meeting(typed: str | None, current_org_id: int | None, keys: dict[str, int],

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from facilitation.errors import UserError
-from facilitation.history.participation import merges
 from facilitation.meetings.counts import Counts, org_at_meeting, tally, unique_org_keys
+from facilitation.orgs.merges import merges
 from facilitation.storage.models import Meeting, Organisation, Person, Registration, Room
 from facilitation.text import vocab
 from facilitation.text.dates import fiscal_year, ja_date, ja_time, now_jst

@@ -16,9 +16,9 @@ import pandas as pd
 from sqlalchemy import Integer, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.openchat.models import ChatEvent, ChatMember, ChatMessage
 from facilitation.openchat.parser import KIND_MEDIA, KIND_TEXT
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.storage.models import Meeting, Organisation, Person, Registration
 from facilitation.text import vocab
 from facilitation.text.dates import ja_date, now_jst

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.meetings.schedule import get_meeting, time_range
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.storage import settings
 from facilitation.storage.models import Meeting
 from facilitation.storage.templates import TemplateSet, fill

@@ -15,10 +15,10 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
 from facilitation.openchat.models import ChatMember, ChatMessage
 from facilitation.orgs import directory
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.storage.models import Organisation, Person, Registration
 from facilitation.text.normalize import clean, org_key, person_key, tidy, to_hiragana
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
 from facilitation.openchat import members as members_mod
 from facilitation.openchat.activity import is_question
@@ -28,6 +27,8 @@ from facilitation.openchat.parser import (
     ParsedExport,
     parse_bytes,
 )
+from facilitation.roles import Viewer, require_secretariat
+from facilitation.storage import hooks
 from facilitation.storage.models import AuditEntry, utcnow
 
 SECRETARIAT_ONLY = "オープンチャットの取り込みと編集は事務局のみが行えます。"
@@ -259,9 +260,7 @@ def import_export(session: Session, viewer: Viewer, parsed: ParsedExport, file_n
         events_added = len(rows)
 
     record.messages_added, record.events_added = added, events_added
-    from facilitation.search import index as search_index
-
-    search_index.refresh_chat_import(session, record.id)
+    hooks.emit(session, hooks.CHAT_IMPORTED, import_id=record.id)
     if new_ids:
         members_mod.match_members(session, new_ids)
     session.flush()
@@ -312,9 +311,7 @@ def redact(session: Session, viewer: Viewer, message_id: int) -> bool:
     session.add(AuditEntry(actor=viewer.actor, action="redact", entity="openchat_messages",
                            entity_id=str(message_id), before=None, after={"redacted": True}))
     session.flush()
-    from facilitation.search import index as search_index
-
-    search_index.refresh_chat(session, [message_id], purge=True)
+    hooks.emit(session, hooks.CHAT_REDACTED, message_ids=[message_id])
     return True
 
 

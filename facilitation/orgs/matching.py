@@ -22,10 +22,10 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
 from facilitation.orgs import directory
-from facilitation.registrations.models import OrgReview
+from facilitation.orgs.models import OrgReview
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.storage.models import OrgAlias, Organisation, Person, Registration, utcnow
 from facilitation.text import vocab
 from facilitation.text.normalize import as_typed, clean, email_key, legal_forms, org_key
@@ -310,7 +310,7 @@ class OrgMatcher:
 
 
 def match_org(session: Session, text: str) -> OrgMatch:
-    """Match one name: orgs.find_exact (name or alias key), else the fuzzy matcher."""
+    """Match one name: directory.find_exact (name or alias key), else the fuzzy matcher."""
     found = directory.find_exact(session, text)
     if found is not None:
         return OrgMatch(text=as_typed(text), key=org_key(text), org_id=found.id, method="exact", score=100.0,

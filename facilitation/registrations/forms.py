@@ -4,13 +4,12 @@ per-meeting column mappings, and how each answer is read (dates, years, yes/no, 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from facilitation.text import vocab
-from facilitation.text.normalize import clean, key
+from facilitation.text import headers, vocab
+from facilitation.text.normalize import clean
 
 # field id → the question as printed on the standard form (domain data, so Japanese).
 STANDARD: dict[str, str] = {
@@ -36,68 +35,15 @@ STANDARD_HEADERS: list[str] = list(STANDARD.values())
 IGNORE = ""  # a saved mapping value meaning "keep this column as an extra field"
 TEMPLATE_CSV = vocab.DATA_DIR / "registration_form_template.csv"
 
-# Words that name a field when a header contains them (longest match wins).
-_CONTAINS: dict[str, tuple[str, ...]] = {
-    "timestamp": ("タイムスタンプ", "timestamp", "回答日時", "送信日時", "申込日時", "申込日", "回答日"),
-    "email": ("メールアドレス", "メール", "e-mail", "email", "mail", "eメール", "アドレス"),
-    "name": ("氏名", "お名前", "名前", "参加者名", "ご芳名"),
-    "furigana": ("ふりがな", "フリガナ", "よみがな", "ヨミガナ", "読み仮名", "カナ"),
-    "org": ("所属（法人・機関名）", "法人・機関名", "所属機関", "所属団体", "団体名", "機関名", "法人名",
-            "所属先", "勤務先", "会社名", "所属"),
-    "department": ("部署・事業所名", "事業所名", "部署名", "部署", "課名", "担当課", "事業所"),
-    "region": ("地域（振興局）", "振興局", "地域", "エリア", "圏域", "管内"),
-    "programs": ("担当している事業", "担当事業", "従事している事業", "実施事業"),
-    "role_title": ("職種・立場", "職種", "立場", "役職", "職名"),
-    "years": ("経験年数", "従事年数", "勤続年数", "経験"),
-    "mode": ("参加方法", "参加形態", "参加形式", "出席方法", "参加方式"),
-    "choice1": ("第1希望", "第一希望", "希望テーマ1", "希望1"),
-    "choice2": ("第2希望", "第二希望", "希望テーマ2", "希望2"),
-    "choice3": ("第3希望", "第三希望", "希望テーマ3", "希望3"),
-    "facilitator": ("ファシリテーター", "進行役"),
-    "note": ("備考", "連絡事項", "ご質問", "質問", "ご意見", "コメント", "メッセージ"),
-}
-# Words that name a field only when they are the whole header (too common to match inside).
-_EXACT: dict[str, tuple[str, ...]] = {
-    "note": ("その他", "その他ご意見"),
-    "programs": ("事業",),
-    "name": ("名",),
-    "choice1": ("希望テーマ", "希望するテーマ", "参加希望テーマ"),
-}
-
-
-_HEADER_DROP = re.compile(r"[:*?]")  # after NFKC: a form's 「：」「＊」「？」 are not part of what a header names
-
-
 def header_key(text: str) -> str:
-    """The package's comparison key (normalize.key) without question marks and required-field marks:
-    「 E-mail＊ 」, 「e-mail」 and 「Eメール？」's spellings compare as the same header."""
-    return _HEADER_DROP.sub("", key(text))
-
-
-_CONTAINS_KEYS = {f: tuple(sorted({header_key(w) for w in ws}, key=len, reverse=True)) for f, ws in _CONTAINS.items()}
-_EXACT_KEYS = {f: {header_key(w) for w in ws} for f, ws in _EXACT.items()}
-_STANDARD_KEYS = {header_key(h): f for f, h in STANDARD.items()}
+    """See headers.header_key (the one vocabulary every importer shares)."""
+    return headers.header_key(text)
 
 
 def recognise(header: str) -> tuple[str | None, int]:
-    """The field a header most likely means, with a strength (0 = unknown, 1000 = standard text)."""
-    k = header_key(header)
-    if not k:
-        return None, 0
-    if k in _STANDARD_KEYS:
-        return _STANDARD_KEYS[k], 1000
-    for f, keys in _EXACT_KEYS.items():
-        if k in keys:
-            return f, 500
-    best, strength = None, 0
-    for f, keys in _CONTAINS_KEYS.items():
-        for w in keys:
-            if w in k:
-                score = len(w) * 10 + (5 if k.startswith(w) else 0)
-                if score > strength:
-                    best, strength = f, score
-                break
-    return best, strength
+    """The field a header most likely means, with a strength (0 = unknown, 1000 = standard text);
+    the words are headers.CONTAINS / headers.EXACT, shared with the surveys and format detection."""
+    return headers.recognise(header, STANDARD)
 
 
 @dataclass
@@ -127,7 +73,9 @@ class ColumnMap:
 def map_columns(headers: list[str], saved: dict[str, str] | None = None) -> ColumnMap:
     """Recognise each header; a saved mapping ({header: field or ""}) takes precedence.
 
-    Each field is given to at most one column: the strongest match, the leftmost on a tie.
+    Each field is given to at most one column: the strongest match, the leftmost on a tie. A list
+    whose only name column is a reading (「参加者名（カナ）」 from Peatix, 「フリガナ」 alone) reads it as
+    the name: it is the only way to tell those people apart.
     """
     saved = {str(k): v for k, v in (saved or {}).items() if v in FIELDS or v == IGNORE}
     cmap = ColumnMap(headers=list(headers), saved=saved)
@@ -141,6 +89,8 @@ def map_columns(headers: list[str], saved: dict[str, str] | None = None) -> Colu
             continue
         if f not in taken or strength > taken[f][0]:
             taken[f] = (strength, i)
+    if "name" not in taken and "furigana" in taken:
+        taken["name"] = taken.pop("furigana")
     cmap.columns = {f: i for f, (_, i) in taken.items()}
     used = set(cmap.columns.values())
     cmap.extras = [i for i in range(len(headers)) if i not in used]
@@ -158,36 +108,6 @@ def mapping_problems(cmap: ColumnMap) -> list[str]:
 
 
 # --- reading answers -------------------------------------------------------------------------
-
-_TS = re.compile(
-    r"^(\d{4})\s*[/\-.年]\s*(\d{1,2})\s*[/\-.月]\s*(\d{1,2})\s*日?"
-    r"(?:\s*[T ]?\s*(?:午(前|後))?\s*(\d{1,2})\s*[:時]\s*(\d{1,2})\s*分?(?:\s*[:]\s*(\d{1,2})(?:\.\d+)?)?)?"
-)
-
-
-def parse_timestamp(text: str) -> dt.datetime | None:
-    """「2026/11/20 9:05:03」「2026-11-20T09:05」「2026年11月20日 午後2:05」 → datetime; None otherwise."""
-    s = text.strip() if text.isascii() else clean(text)  # the usual Google / Excel text is plain ASCII
-    if not s:
-        return None
-    m = _TS.match(s)
-    if not m:
-        try:  # an Excel serial number (days since 1899-12-30)
-            serial = float(s)
-        except ValueError:
-            return None
-        if 20000 < serial < 80000:
-            return dt.datetime(1899, 12, 30) + dt.timedelta(days=serial)
-        return None
-    y, mo, d, ampm, h, mi, sec = m.groups()
-    hour = int(h or 0)
-    if ampm == "後" and hour < 12:
-        hour += 12
-    try:
-        return dt.datetime(int(y), int(mo), int(d), hour, int(mi or 0), int(sec or 0))
-    except ValueError:
-        return None
-
 
 _NUM = re.compile(r"(\d+(?:\.\d+)?)")
 

@@ -1,12 +1,17 @@
 """Registrations: import from files and Google Sheets, merge without losing anyone, manual entry.
 
-Every input row ends in exactly one of four outcomes, and `ImportResult` counts them so that
-rows = imported + updated + duplicates + len(quarantined):
+Every input row ends in exactly one of five outcomes, and `ImportResult` counts them so that
+rows = imported + updated + duplicates + len(quarantined) + len(cancelled):
 - imported: a new registration for this meeting;
 - updated: the same person's newer answer (later timestamp, or changed content without one);
 - duplicate: nothing new (the same row again, an older answer, a second row of the same person);
 - quarantined (保留): kept aside with a Japanese reason naming the row and column, visible and
-  fixable on the page. Nothing is dropped and nothing is deleted: a row that disappeared from the
+  fixable on the page;
+- cancelled (不参加): a person the file's status column says does not take part (connpass / Peatix
+  キャンセル, 補欠…), listed with the reason; their earlier registration is cancelled (cancellations).
+What the file is (Google フォーム, Microsoft Forms, connpass, Peatix, any table) is decided once by
+facilitation.files.formats and named in the result; a format's own column meanings come first,
+then what the secretariat saved for that format (any meeting), then this meeting's mapping. Nothing is dropped and nothing is deleted: a row that disappeared from the
   sheet is reported, its registration kept.
 People are matched across meetings by e-mail first, then by name + organisation, so each person
 has one history. Organisation names go through `matching`; uncertain ones wait for review.
@@ -20,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 
 import pandas as pd
@@ -28,26 +33,20 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import (
-    COMMITTEE,
-    FACILITATOR,
-    SECRETARIAT_LOCAL,
-    AccessDenied,
-    Viewer,
-    require_secretariat,
-)
 from facilitation.assignment import choices
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
+from facilitation.files import formats
 from facilitation.files.tabular import MAX_CELL_CHARS, Table, read_table
 from facilitation.meetings import schedule
 from facilitation.orgs import matching
-from facilitation.registrations import forms
+from facilitation.registrations import cancellations, checkins, forms
 from facilitation.registrations.models import KeptAsideRow, RegistrationSource, SheetSync
-from facilitation.storage import audit
+from facilitation.roles import COMMITTEE, FACILITATOR, SECRETARIAT_LOCAL, Viewer, require_secretariat
+from facilitation.storage import audit, settings
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, utcnow
 from facilitation.text import vocab
-from facilitation.text.dates import ja_datetime, now_jst
-from facilitation.text.normalize import as_typed, clean, email_key, key, org_key, person_key, tidy
+from facilitation.text.dates import ja_datetime, now_jst, parse_timestamp
+from facilitation.text.normalize import as_typed, clean, email_key, key, one_line, org_key, person_key, tidy
 
 DEFAULT_TAB = "フォームの回答 1"  # the tab Google Forms creates in a Japanese account
 SOURCE_SHEET, SOURCE_FILE, SOURCE_MANUAL = "sheet", "file", "manual"
@@ -62,7 +61,8 @@ class RegistrationError(UserError):
 
 @dataclass
 class ImportResult:
-    """What happened to each input row; rows = imported + updated + duplicates + len(quarantined)."""
+    """What happened to each input row; rows = imported + updated + duplicates + len(quarantined)
+    + len(cancelled)."""
 
     rows: int = 0
     imported: int = 0
@@ -82,20 +82,34 @@ class ImportResult:
     sheet: str = ""  # the workbook sheet that was read (.xlsx)
     sheets: list[str] = field(default_factory=list)  # the workbook's visible sheets, to pick another
     registration_ids: list[int] = field(default_factory=list)  # imported or updated, in row order
+    cancelled: list[dict] = field(default_factory=list)  # [{"row", "reason", "registration_id"}]: not taking part
+    format: str = ""  # formats.Format.id: google_forms / ms_forms / connpass / peatix / table
+    format_label: str = ""  # 「connpass の参加者CSV」
+    confidence: float = 0.0  # how sure the format is (0–1)
+    attendance: int = 0  # attendance marks the file recorded on the roster (connpass 出欠ステータス)
 
     @property
     def consistent(self) -> bool:
-        return self.rows == self.imported + self.updated + self.duplicates + len(self.quarantined)
+        return self.rows == (self.imported + self.updated + self.duplicates + len(self.quarantined)
+                             + len(self.cancelled))
+
+    @property
+    def unplaced(self) -> list[dict]:
+        """Every row not imported, updated or merged, by row: [{row, outcome (保留 / 不参加), reason}]."""
+        out = [{"row": q["row"], "outcome": "保留", "reason": q["reason"]} for q in self.quarantined]
+        out += [{"row": c["row"], "outcome": "不参加", "reason": c["reason"]} for c in self.cancelled]
+        return sorted(out, key=lambda u: u["row"] or 0)
 
     def as_dict(self) -> dict:
         out = asdict(self)
         out.pop("registration_ids")
+        out["unplaced"] = self.unplaced
         return out
 
     def line(self) -> str:
-        """「40行: 新規 30件・更新 2件・重複 6件・保留 2件」."""
+        """「40行: 新規 30件・更新 2件・重複 6件・保留 2件」（不参加の行があれば「・不参加 3件」）."""
         return (f"{self.rows}行: 新規 {self.imported}件・更新 {self.updated}件・重複 {self.duplicates}件・"
-                f"保留 {len(self.quarantined)}件")
+                f"保留 {len(self.quarantined)}件" + (f"・不参加 {len(self.cancelled)}件" if self.cancelled else ""))
 
 
 @dataclass
@@ -151,6 +165,7 @@ def _digest(values: dict[str, str], extra: dict[str, str] | None = None) -> str:
     return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
 
 
+MULTI_LINE = frozenset({"note"})  # every other field is one line: a line break in a name would reach mail headers
 _UNIQUE = frozenset({"email", "note"})  # values that rarely repeat: not cached
 
 
@@ -160,12 +175,12 @@ def _parse(table: Table, cmap: forms.ColumnMap, default_mode: str) -> list[_Row]
     out = []
     for i, cells in enumerate(table.rows):
         raw = dict(zip(table.headers, cells, strict=True))
-        values = {f: as_typed(cells[j]) for f, j in cols.items() if f != "timestamp"}
+        values = {f: (as_typed if f in MULTI_LINE else one_line)(cells[j]) for f, j in cols.items() if f != "timestamp"}
         if "timestamp" in cols:
             values["timestamp"] = cells[cols["timestamp"]].strip()
         extra = {table.headers[j]: as_typed(cells[j]) for j in cmap.extras if cells[j].strip()}
         r = _Row(index=i, row=table.row_number(i), raw=raw, values=values, extra=extra)
-        r.timestamp = forms.parse_timestamp(values.get("timestamp", ""))
+        r.timestamp = parse_timestamp(values.get("timestamp", ""))
         r.email = email_key(values.get("email", ""))
         r.name_key = _person_key(values.get("name", ""))
         r.org_key = _org_key(values.get("org", ""))
@@ -349,7 +364,7 @@ class _People:
         In this order, each person going to one group only: the person a row of the group went to
         last time (reading the same rows again changes nothing, whatever happened since), then the
         e-mail (with a compatible name), then the same name at the same organisation (no other
-        e-mail). Returns {group index: person} and, per group index, notes on shared addresses.
+        e-mail), or this meeting's registrant of that name stored without an organisation. Returns {group index: person} and, per group index, notes on shared addresses.
         """
         person: dict[int, int] = {}
         notes: dict[int, list[str]] = {}
@@ -384,6 +399,9 @@ class _People:
                 if r.org_id is not None:
                     ids += self.by_name_org.get((r.name_key, r.org_id), [])
                 ids += self.by_name_text.get((r.name_key, r.org_key), [])
+            if not ids:  # this meeting's registrant of that name read without an organisation (a list
+                # without the column, a column mapped only later): the same person, not a second one
+                ids = [p for r in rows for p in self.by_name_text.get((r.name_key, ""), [])]
             if email:  # the same name with another e-mail is another person
                 ids = [p for p in ids if not self.email_of.get(p)]
             pid = self._pick(ids)
@@ -419,7 +437,7 @@ class _People:
 
 
 CHECK_OPEN, CHECK_DONE = "flagged", "checked"  # KeptAsideRow.resolution of imported rows to look at
-CHECK_EMAIL, CHECK_NO_ORG = "check:email", "check:no_org"  # KeptAsideRow.column: what to look at
+CHECK_EMAIL, CHECK_NO_ORG, CHECK_NO_EMAIL = "check:email", "check:no_org", "check:no_email"  # KeptAsideRow.column
 
 
 def _checks(clusters: list[list[_Row]], notes: dict[int, list[str]], people: _People,
@@ -427,6 +445,7 @@ def _checks(clusters: list[list[_Row]], notes: dict[int, list[str]], people: _Pe
     """(group, row, kind, Japanese reason) for imported rows the secretariat should look at."""
     out = []
     org_h = cmap.header_of("org")
+    no_email_column = "email" not in cmap.columns
     for ci, rows in enumerate(clusters):
         if ci in notes:
             first = next(r for r in rows if r.email)
@@ -438,6 +457,12 @@ def _checks(clusters: list[list[_Row]], notes: dict[int, list[str]], people: _Pe
             out.append((ci, w, CHECK_NO_ORG, (
                 f"{w.row}行目「{org_h}」: {w.values.get('name', '')}さんの所属が空欄です。"
                 "機関別の集計（団体・自治体）には数えていません。所属が分かったら一覧の「所属（入力）」に入力してください。")))
+        if not any(r.email for r in rows) and not people.email_of.get(w.person) and not people.new_email.get(w.person):
+            out.append((ci, w, CHECK_NO_EMAIL, (
+                f"{w.row}行目: {w.values.get('name', '')}さんのメールアドレスがありません"
+                + ("（この名簿にはメールアドレスの列がありません）" if no_email_column else "")
+                + "。申込は取り込みました。案内の送付や Zoom の事前割り当てに使うので、分かったら一覧の"
+                "「メールアドレス」に入力してください。")))
     return out
 
 
@@ -490,11 +515,25 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
     """
     require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     meeting = schedule.get_meeting(session, meeting_id)
-    saved = mapping if mapping is not None else (meeting.settings or {}).get("column_mapping", {})
+    detected = formats.detect(table)
+    table = formats.prepare(table, detected)
+    saved = mapping if mapping is not None else mapping_for(session, meeting_id, table.headers)
     cmap = forms.map_columns(table.headers, saved)
     default_mode = "会場" if meeting.format == "会場" else "オンライン"
     result = ImportResult(rows=len(table.rows), source=source_ref or table.source, headers=list(table.headers),
-                          notes=list(table.notes), sheet=table.sheet, sheets=list(table.sheets))
+                          notes=list(table.notes), sheet=table.sheet, sheets=list(table.sheets),
+                          format=detected.id, format_label=detected.label, confidence=round(detected.confidence, 2))
+    if source != SOURCE_MANUAL:
+        result.notes.insert(0, detected.message(table))
+    not_attending, keep = [], []  # rows of people the status column says do not take part
+    for i, cells in enumerate(table.rows):
+        reason = detected.not_attending(cells, table.headers, table.row_number(i))
+        if reason:
+            not_attending.append((table.row_number(i), cells, reason))
+        else:
+            keep.append(i)
+    if not_attending:
+        table = replace(table, rows=[table.rows[i] for i in keep], row_numbers=[table.row_number(i) for i in keep])
     parsed = _parse(table, cmap, default_mode)
 
     # Rows that cannot be registrations, and rows already fixed from the kept-aside list.
@@ -541,7 +580,7 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
             result.unmatched_orgs += 1
     result.reviews = matching.queue(session, to_review, meeting_id) if to_review else 0
 
-    # Choices (kept as written; facilitation.choices resolves them) and the row's fingerprint.
+    # Choices (kept as written; assignment.choices resolves them) and the row's fingerprint.
     mapper = choices.ChoiceMapper(session, meeting_id)
     for r in good:
         _truncate(r.values, r.extra, cmap)
@@ -606,10 +645,13 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
 
     _write(session, meeting, winners, people, existing, sources, source, result)
     _save_checks(session, meeting_id, checks, clusters, source, result)
+    if detected.attendance_column is not None:  # connpass 出欠ステータス: marks on the roster
+        _checkins(session, viewer, meeting_id, groups, table, detected, result)
 
     _insert(session, KeptAsideRow, [{**k, "resolved": False, "resolution": "", "created_at": utcnow(),
                                       "resolved_by": ""} for k in new_kept])
     _update(session, KeptAsideRow, refresh_kept)
+    result.cancelled = cancellations.apply(session, meeting_id, not_attending, cmap, set(result.registration_ids))
 
     if report_removed:
         seen = {r.person for r in good}
@@ -628,10 +670,27 @@ def import_table(session: Session, viewer: Viewer, meeting_id: int, table: Table
     result.duplicate_rows.sort(key=lambda q: q["row"])
     audit.record(session, "import", "registrations", str(meeting_id), after={
         "source": result.source, "rows": result.rows, "imported": result.imported, "updated": result.updated,
-        "duplicates": result.duplicates, "quarantined": len(result.quarantined)})
+        "duplicates": result.duplicates, "quarantined": len(result.quarantined), "cancelled": len(result.cancelled),
+        "format": result.format})
     session.flush()
     assert result.consistent, result.as_dict()
     return result
+
+
+def _checkins(session: Session, viewer: Viewer, meeting_id: int, groups: dict[int, list[_Row]], table: Table,
+              detected: formats.Detected, result: ImportResult) -> None:
+    reg_of = dict(session.execute(select(Registration.person_id, Registration.id)
+                                  .where(Registration.meeting_id == meeting_id)).all())
+    marks = {}
+    for rows in groups.values():
+        w = _winner(rows)
+        mark = next((m for r in [w, *rows] if (m := detected.attendance_mark(table.rows[r.index]))), "")
+        if mark and w.person in reg_of:
+            marks[reg_of[w.person]] = mark
+    result.attendance = checkins.apply(session, viewer, meeting_id, marks, f"{detected.label}（{result.source}）")
+    if result.attendance:
+        result.notes.append(f"{detected.label}の出欠の列から、{result.attendance}名の出欠を名簿に記録しました"
+                            "（すでに記録のある方はそのままです）。")
 
 
 def _insert_ids(session: Session, model, rows: list[dict]) -> list[int]:
@@ -750,7 +809,40 @@ def import_file(session: Session, viewer: Viewer, meeting_id: int, data: bytes, 
     `sheet` names the workbook sheet to read (else tabular picks one); the result's `notes` say
     which sheet was read, and `sheets` lists the others to choose from."""
     table = read_table(data, filename, sheet=sheet)
-    return import_table(session, viewer, meeting_id, table, source=SOURCE_FILE, source_ref=table.source)
+    result = import_table(session, viewer, meeting_id, table, source=SOURCE_FILE, source_ref=table.source)
+    if not result.error:  # the mapping editor shows these headers in any later browser session too
+        settings.put(session, _LAST_FILE.format(meeting_id), {
+            "headers": list(result.headers), "format": result.format, "format_label": result.format_label,
+            "file": filename, "at": utcnow().isoformat()})
+    return result
+
+
+_LAST_FILE = "registrations.last_file_import.{}"  # a meeting's last file import (its headers and format)
+
+
+@dataclass
+class LastImport:
+    """What the column-mapping editor works on: the headers of a meeting's newest import."""
+
+    headers: list[str]
+    format: str = ""
+    format_label: str = ""
+    source: str = ""  # 「ファイル「…」」 / 「スプレッドシート」
+
+
+def last_import(session: Session, meeting_id: int) -> LastImport | None:
+    """The headers (and format) of the meeting's newest import, a file or a sheet sync, as stored."""
+    found = []
+    stored = settings.get(session, _LAST_FILE.format(meeting_id), None, kind=dict)
+    if stored and stored.get("headers"):
+        found.append((stored.get("at", ""), LastImport(list(stored["headers"]), stored.get("format", ""),
+                                                       stored.get("format_label", ""), f"ファイル「{stored.get('file', '')}」")))
+    state = session.scalar(select(SheetSync).where(SheetSync.meeting_id == meeting_id))
+    if state is not None and state.last_result and state.last_result.get("headers"):
+        r = state.last_result
+        at = state.last_synced_at.isoformat() if state.last_synced_at else ""
+        found.append((at, LastImport(list(r["headers"]), r.get("format", ""), r.get("format_label", ""), "スプレッドシート")))
+    return max(found, key=lambda f: f[0])[1] if found else None
 
 
 def sheet_state(session: Session, meeting_id: int) -> SheetSync:
@@ -814,7 +906,7 @@ def sync(session: Session, viewer: Viewer, meeting_id: int, client=None, *, fres
     state.last_error = ""
     state.row_count = result.rows
     summary = result.as_dict()
-    for k in ("quarantined", "duplicate_rows", "flagged", "removed", "checks"):
+    for k in ("quarantined", "duplicate_rows", "flagged", "removed", "checks", "cancelled", "unplaced"):
         summary[k] = summary[k][:200]
     state.last_result = summary
     session.flush()
@@ -901,12 +993,12 @@ def update_registration(session: Session, viewer: Viewer, registration_id: int, 
     person = reg.person
     for k, value in changes.items():
         if k == "name":
-            text = as_typed(value)
+            text = one_line(value)
             if not person_key(text):
                 raise RegistrationError("氏名を入力してください。")
             person.name, person.name_key = text[: MAX_LEN["name"]], person_key(text)
         elif k == "furigana":
-            person.furigana = as_typed(value)[: MAX_LEN["furigana"]]
+            person.furigana = one_line(value)[: MAX_LEN["furigana"]]
         elif k == "email":
             text = clean(value)
             if text and not email_key(text):
@@ -917,7 +1009,7 @@ def update_registration(session: Session, viewer: Viewer, registration_id: int, 
                 raise RegistrationError(f"メールアドレス「{text}」は別の方（ID {other}）に登録されています。")
             person.email = email_key(text)
         elif k == "org_text":
-            reg.org_text = as_typed(value)[: MAX_LEN["org"]]
+            reg.org_text = one_line(value)[: MAX_LEN["org"]]
             m = matching.OrgMatcher(session).match(reg.org_text, matching.Evidence(
                 region=(reg.extra or {}).get(forms.STANDARD["region"], ""), department=reg.department,
                 email=person.email))
@@ -941,7 +1033,7 @@ def update_registration(session: Session, viewer: Viewer, registration_id: int, 
         elif k == "programs":
             reg.programs = list(value) if isinstance(value, list | tuple) else forms.split_multi(str(value))
         elif k in ("choice1", "choice2", "choice3", "department", "note"):
-            text = as_typed(value)
+            text = (as_typed if k in MULTI_LINE else one_line)(value)
             setattr(reg, k, text[: MAX_LEN.get(k, 10_000)])
     reg.updated_at = utcnow()
     session.flush()
@@ -963,14 +1055,46 @@ def saved_mapping(session: Session, meeting_id: int) -> dict[str, str]:
     return dict((schedule.get_meeting(session, meeting_id).settings or {}).get("column_mapping", {}))
 
 
-def save_column_mapping(session: Session, viewer: Viewer, meeting_id: int, mapping: dict[str, str]) -> None:
-    """Remember {header: field id or ""} for this meeting's sheet and files."""
+_REMEMBERED = {f.id for f in formats.FORMATS} - {formats.GOOGLE_FORMS.id}  # exports whose mapping any meeting reuses
+
+
+def mapping_for(session: Session, meeting_id: int, headers: list[str]) -> dict[str, str]:
+    """The {header: field or ""} an import of a table with these headers uses (and the mapping editor
+    shows): the format's own meanings, then what was saved for that format, then this meeting's."""
+    detected = formats.detect(Table(headers=list(headers), rows=[]))
+    return {**detected.preset, **remembered_mapping(session, detected.id), **saved_mapping(session, meeting_id)}
+
+
+def remembers(format_id: str) -> bool:
+    """Whether a mapping saved for a file of this format is used for that format's files of every meeting."""
+    return format_id in _REMEMBERED
+
+
+def _mapping_key(format_id: str) -> str:
+    return f"registrations.column_mapping.{format_id}"
+
+
+def remembered_mapping(session: Session, format_id: str) -> dict[str, str]:
+    """{header: field id or ""} saved for a known export (connpass, Peatix, Microsoft Forms…) by any
+    meeting: the next file of that kind needs no questions. {} for Google Forms and other tables."""
+    if format_id not in _REMEMBERED:
+        return {}
+    return dict(settings.get(session, _mapping_key(format_id), {}, kind=dict))
+
+
+def save_column_mapping(session: Session, viewer: Viewer, meeting_id: int, mapping: dict[str, str],
+                        source_format: str = "") -> None:
+    """Remember {header: field id or ""} for this meeting's sheet and files, and, when the file was a
+    known export (`source_format`, ImportResult.format), for every later file of that kind."""
     require_secretariat(viewer, EDIT_SECRETARIAT_ONLY)
     bad = {v for v in mapping.values() if v and v not in forms.FIELDS}
     if bad:
         raise RegistrationError(f"不明な項目です: {'、'.join(sorted(bad))}")
     meeting = schedule.get_meeting(session, meeting_id)
     meeting.settings = {**(meeting.settings or {}), "column_mapping": dict(mapping)}
+    if source_format in _REMEMBERED:
+        settings.put(session, _mapping_key(source_format),
+                     {**remembered_mapping(session, source_format), **dict(mapping)})
     session.flush()
 
 
@@ -994,9 +1118,9 @@ def kept_aside(session: Session, viewer: Viewer, meeting_id: int, include_resolv
 
 
 def to_check(session: Session, viewer: Viewer, meeting_id: int) -> list[KeptAsideRow]:
-    """Imported rows the secretariat should look at (a shared e-mail, no organisation), by row.
+    """Imported rows the secretariat should look at (a shared e-mail, no organisation, no e-mail), by row.
 
-    A registrant without an organisation drops off the list once their organisation is known.
+    A registrant without an organisation or an e-mail drops off the list once it is known.
     """
     require_secretariat(viewer, SECRETARIAT_ONLY)
     rows = list(session.scalars(
@@ -1006,7 +1130,11 @@ def to_check(session: Session, viewer: Viewer, meeting_id: int) -> list[KeptAsid
         select(Registration.id).join(Person, Registration.person_id == Person.id)
         .where(Registration.meeting_id == meeting_id,
                (Person.organisation_id.is_not(None)) | (Registration.org_text != "")))}
-    return [k for k in rows if not (k.column == CHECK_NO_ORG and k.registration_id in known)]
+    with_email = {rid for rid, in session.execute(
+        select(Registration.id).join(Person, Registration.person_id == Person.id)
+        .where(Registration.meeting_id == meeting_id, Person.email != ""))}
+    return [k for k in rows if not (k.column == CHECK_NO_ORG and k.registration_id in known)
+            and not (k.column == CHECK_NO_EMAIL and k.registration_id in with_email)]
 
 
 def mark_checked(session: Session, viewer: Viewer, row_id: int) -> None:

@@ -1,5 +1,5 @@
-"""Tables of the registrations area: rows kept aside (保留), the organisation review queue,
-where each registration was last read from, and each meeting's sheet sync state.
+"""Tables of the registrations area: rows kept aside (保留), where each registration was last
+read from, and each meeting's sheet sync state.
 """
 
 from __future__ import annotations
@@ -33,25 +33,6 @@ class KeptAsideRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     resolved_by: Mapped[str] = mapped_column(String(254), default="")
-
-
-class OrgReview(Base):
-    """An organisation name as typed that matched no organisation for sure: waiting for a person."""
-
-    __tablename__ = "org_reviews"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    text: Mapped[str] = mapped_column(String(300))
-    text_key: Mapped[str] = mapped_column(String(300), unique=True)
-    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
-    suggestion_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
-    score: Mapped[float] = mapped_column(default=0.0)
-    candidates: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"id", "name", "score"}]
-    seen: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending / resolved
-    resolved_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    resolved_by: Mapped[str] = mapped_column(String(254), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class RegistrationSource(Base):

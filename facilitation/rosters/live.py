@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from facilitation.access import gate
 from facilitation.access.models import FacilitatorLink
-from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
 from facilitation.meetings.schedule import get_meeting, label, list_rooms
+from facilitation.roles import FACILITATOR, Viewer
 from facilitation.storage import audit, db
 from facilitation.storage.models import (
     Assignment,
@@ -152,8 +152,7 @@ def check_room(viewer: Viewer, meeting_id: int, room_id: int | None, session: Se
     """
     if viewer.is_secretariat:
         return
-    if viewer.role == FACILITATOR and viewer.meeting_id == meeting_id and room_id is not None \
-            and viewer.room_id == room_id:
+    if viewer.facilitates(meeting_id, room_id):
         if session is not None:
             gate.require_current(session, viewer)
         return
@@ -309,8 +308,7 @@ def rooms_of(session: Session, viewer: Viewer, meeting_id: int) -> list[tuple[in
     gate.require_current(session, viewer)
     rooms = list_rooms(session, meeting_id)
     if not viewer.is_secretariat:
-        rooms = [r for r in rooms if viewer.role == FACILITATOR and viewer.meeting_id == meeting_id
-                 and r.id == viewer.room_id]
+        rooms = [r for r in rooms if viewer.facilitates(meeting_id, r.id)]
     return [(r.id, f"{r.name}：{r.theme}" if r.theme else r.name) for r in rooms]
 
 
@@ -351,7 +349,7 @@ def _check_tap(session: Session, viewer: Viewer, registration_id: int) -> None:
     if row is None:
         raise AttendanceError(f"申込（ID {registration_id}）が見つかりません。")
     if not viewer.is_secretariat:
-        if not (viewer.role == FACILITATOR and viewer.meeting_id == row.meeting_id and viewer.room_id == row.room_id):
+        if not viewer.facilitates(row.meeting_id, row.room_id):
             raise AccessDenied("このルームの方の出欠だけを記録できます。")
         gate.require_current(session, viewer)  # a revoked or expired link records nothing
 

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitation.access import gate
-from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer
-from facilitation.errors import UserError
-from facilitation.storage import audit, db
+from facilitation.errors import AccessDenied, UserError
+from facilitation.roles import Viewer
+from facilitation.storage import audit, db, hooks
 from facilitation.storage.models import (
     Assignment,
     Attendance,
@@ -70,7 +70,7 @@ def _check(session: Session, viewer: Viewer, room_id: int) -> Room:
         raise UserError(f"ルーム（ID {room_id}）が見つかりません。")
     if viewer.is_secretariat:
         return room
-    if viewer.role == FACILITATOR and viewer.meeting_id == room.meeting_id and viewer.room_id == room.id:
+    if viewer.facilitates(room.meeting_id, room.id):
         gate.require_current(session, viewer)  # a revoked or expired link neither reads nor saves
         return room
     raise AccessDenied("このルームの記録を見る・書く権限がありません。")
@@ -155,9 +155,7 @@ def save_text_fields(session: Session, viewer: Viewer, model, key_column: str, k
         db.upsert(session, model, key_column, {key_column: key, **values, "updated_at": now,
                                                "updated_by": viewer.actor})
         audit.record(session, "update", model.__tablename__, str(key), after={k: v[:500] for k, v in values.items()})
-        from facilitation.search import index as search_index
-
-        search_index.refresh_saved(session, model.__tablename__, key)
+        hooks.emit(session, hooks.TEXT_SAVED, table=model.__tablename__, key=key)
     return now
 
 

@@ -16,14 +16,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import FACILITATOR, AccessDenied, Viewer, require_secretariat
-from facilitation.errors import UserError
+from facilitation.errors import AccessDenied, UserError
 from facilitation.meetings.schedule import get_meeting, list_rooms, meeting_counts, time_range
+from facilitation.roles import FACILITATOR, Viewer, require_secretariat
 from facilitation.rosters.models import ReportSection
 from facilitation.rosters.notes import FIELD_LABELS, notes_by_room, room_organisations, save_text_fields
 from facilitation.storage.models import Assignment, Attendance, Registration, Room, utcnow
+from facilitation.storage.settings import use_wareki
 from facilitation.text import vocab
-from facilitation.text.dates import format_date, ja_date, ja_time, now_jst, use_wareki
+from facilitation.text.dates import format_date, ja_date, ja_time, now_jst
 from facilitation.text.markup import escape_line
 
 FONT = "游ゴシック"  # Word on the secretariat's Windows PCs; LibreOffice substitutes a CJK font

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
 from facilitation.meetings.schedule import get_meeting, list_rooms
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.rosters.attendance_files import AttendanceFileError, ZoomRow, read_attendance
 from facilitation.rosters.live import mark_attendance
 from facilitation.rosters.models import ZoomParticipant
@@ -43,6 +43,9 @@ ZOOM_ACTOR = "Zoom参加者レポート"
 _ROOM_PREFIX = re.compile(r"^\s*(?:R|ルーム|room)\s*(\d{1,2})\s*[_\-ー:・.\s]*\s*(.+)$", re.IGNORECASE)
 _SPLIT = re.compile(r"[_/・|\s]+")
 ZoomReportError = AttendanceFileError  # the name callers and pages have always caught
+# A meeting of 160 people who each rejoin a few times makes about 500 rows; a report beyond this is
+# not one meeting's (refused with the limit named, so the page never hangs on it).
+MAX_REPORT_ROWS = 10_000
 
 
 @dataclass
@@ -155,9 +158,27 @@ def read_report(data: bytes, file_name: str = "") -> tuple[list[ZoomRow], list[s
     return rows, problems
 
 
+def _too_many(where: str, lines: int) -> str:
+    return (f"{where}: 行が多すぎます（約{lines:,}行）。出席のレポートは1回に{MAX_REPORT_ROWS:,}行まで読み込めます。"
+            "1回の会のレポートか確かめ、会ごとにダウンロードし直してください。")
+
+
+def _read(data: bytes, file_name: str):
+    """read_attendance, bounded: a file far beyond MAX_REPORT_ROWS lines is refused before it is
+    read (the page never hangs on it); one just beyond it, once its rows are counted."""
+    where = file_name or "ファイル"
+    lines = data.count(b"\n")
+    if lines > 3 * MAX_REPORT_ROWS:  # UTF-16 text can hold more 0x0A bytes than lines: a wide margin
+        raise ZoomReportError(_too_many(where, lines))
+    found = read_attendance(data, file_name)
+    if len(found.rows) > MAX_REPORT_ROWS:
+        raise ZoomReportError(_too_many(where, len(found.rows)))
+    return found
+
+
 def read_report_format(data: bytes, file_name: str = "") -> tuple[list[ZoomRow], list[str], str]:
     """`read_report` plus the format recognised (「Zoom参加者レポート（日本語・会議の概要つき）」…)."""
-    found = read_attendance(data, file_name)
+    found = _read(data, file_name)
     return found.rows, found.problems, found.format
 
 
@@ -289,7 +310,7 @@ def import_report(session: Session, viewer: Viewer, meeting_id: int, data: bytes
     """
     require_secretariat(viewer, "Zoomの参加者レポートの取り込みは事務局が行います。")
     get_meeting(session, meeting_id)
-    found = read_attendance(data, file_name)
+    found = _read(data, file_name)
     rows, problems = found.rows, found.problems
     people, merged = _merge(rows)
     regs = _registrations(session, meeting_id)

@@ -1,13 +1,15 @@
 """Keeping the search index current: one function per source, called where that source is written.
 
-- `refresh_note(room_id)` / `refresh_report(meeting_id)`: from rosters.notes.save_text_fields (every
+- `refresh_note(room_id)` / `refresh_report(meeting_id)`: after rosters.notes.save_text_fields (every
   save of a note field or a report section goes through it);
 - `refresh_survey(survey_id)`: after an import, a change of question kinds, a deletion;
-- `refresh_chat(ids)`: after an open-chat import; `refresh_chat()` with no ids re-reads every message
-  (after a redaction);
-- erasure: the eraser "95_search" (run by access.privacy.forget_person after the areas' erasers, in
+- `refresh_chat_import(import_id)` / `refresh_chat(ids, purge=True)`: after an open-chat import or
+  a redaction;
+- `erase`: the eraser "95_search" (run by access.privacy.forget_person after the areas' erasers, in
   the same transaction) re-indexes what the person's erasure changed, so erased text leaves the
-  index when the erasure is committed;
+  index when the erasure is committed.
+The writers never import this module: they emit storage.hooks events, and search.models (imported
+with every area's tables) connects them here.
 - `rebuild()`: everything again (`python -m facilitation search-index`), and `ensure()` on every
   search: a database whose index was never built (new, the demo, a restored older backup) is
   indexed once. The index is a table like the others, so a backup carries it and a restore brings
@@ -288,8 +290,7 @@ def size(session: Session) -> dict[str, int]:
     return {k: 0 for k in SOURCES} | {k: int(v) for k, v in rows}
 
 
-@privacy.eraser("95_search")
-def _erase_search(session: Session, subject: privacy.Subject) -> list[privacy.Erased]:
+def erase(session: Session, subject: privacy.Subject) -> list[privacy.Erased]:
     """After the areas' erasers (same transaction): chat messages they redacted leave the index,
     and the surveys the person answered, or whose answers named them, are indexed again."""
     from facilitation.openchat.models import ChatMessage

@@ -44,3 +44,25 @@ class SearchPassage(Base):
     at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)  # Japan local time
     passage: Mapped[str] = mapped_column(Text, default="")
     terms: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- connecting the writers of the areas below to the index (see search.index) --------------------
+
+def _index():
+    from facilitation.search import index
+
+    return index
+
+
+def _connect() -> None:
+    from facilitation.access import privacy
+    from facilitation.storage import hooks
+
+    hooks.on(hooks.TEXT_SAVED, lambda session, table, key: _index().refresh_saved(session, table, key))
+    hooks.on(hooks.SURVEY_CHANGED, lambda session, survey_id: _index().refresh_survey(session, survey_id))
+    hooks.on(hooks.CHAT_IMPORTED, lambda session, import_id: _index().refresh_chat_import(session, import_id))
+    hooks.on(hooks.CHAT_REDACTED, lambda session, message_ids: _index().refresh_chat(session, message_ids, purge=True))
+    privacy.eraser("95_search")(lambda session, subject: _index().erase(session, subject))
+
+
+_connect()

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Integer, and_, column, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import COMMITTEE, AccessDenied, Viewer
 from facilitation.errors import UserError
+from facilitation.roles import COMMITTEE, AccessDenied, Viewer
 from facilitation.search import index
 from facilitation.search import terms as T
 from facilitation.search.models import SearchPassage

@@ -20,8 +20,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import COMMITTEE, AccessDenied, Viewer, require_secretariat
 from facilitation.errors import UserError
+from facilitation.roles import COMMITTEE, AccessDenied, Viewer, require_secretariat
 from facilitation.search import index
 from facilitation.search import terms as T
 from facilitation.search.models import SearchPassage

@@ -2,5 +2,5 @@
 
 `gsheets` (the one client: several tabs in one request, a one-minute cache cleared on erasure,
 retries bounded by a deadline, write-back), `emulator` (a local Sheets v4 API for tests and for
-trying the sync by hand).
+trying the sync by hand; its demo spreadsheet is built in demo/sheets.py).
 """

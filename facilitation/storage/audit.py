@@ -18,7 +18,8 @@ from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import NO_VALUE
 
-from facilitation.access.roles import AccessDenied, Viewer
+from facilitation.errors import AccessDenied
+from facilitation.roles import Viewer
 from facilitation.storage.models import AuditEntry, utcnow
 from facilitation.text.dates import to_jst
 

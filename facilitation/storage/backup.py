@@ -12,24 +12,36 @@ Python cannot read, would expand beyond the limits, has a broken or missing mani
 any table of its schema revision (an incomplete backup must not empty the database), holds no row at
 all while the database has data (unless `allow_empty`), or has rows that do not fit the schema
 (duplicate primary keys, dates that are not dates, text in a number column, NUL in text, a missing
-required value). Values are checked before the first row is deleted; what only the database can
-check runs inside the one transaction that is rolled back.
+required value). Rows are streamed: each table's JSON is read row by row from the zip (its expanded
+size bounded before and while it is read, its SHA-256 and row count checked at its end) and
+inserted in chunks inside one transaction, which is rolled back on any problem, so memory stays
+small whatever the archive holds.
+
+Trust: the manifest is signed (`manifest.sig`, HMAC-SHA256) with a key derived from the
+installation's secret (the facilitator-link secret: secrets, environment or the local key file).
+An archive that is unsigned or signed by another installation, or that would add or change an
+account's role, restores only after the secretariat has seen and accepted exactly that
+(`inspect_archive` → `restore_bytes(accepted=...)`). A signature that claims this installation's
+key but does not match is refused: the archive was changed after it was made.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import codecs
+import contextlib
 import datetime as dt
 import decimal
 import hashlib
+import hmac
 import io
 import json
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +69,18 @@ from facilitation.errors import UserError
 from facilitation.files.uploads import read_file
 from facilitation.storage import db
 from facilitation.text.dates import to_jst, utcnow
+from facilitation.text.normalize import clean
 
 FORMAT = 1
 MAX_ARCHIVE = 1024**3  # the .zip itself, refused from its size before it is read
-MAX_UNCOMPRESSED = 2 * 1024**3  # refuse archives that would expand beyond 2 GB
+MAX_UNCOMPRESSED = 1024**3  # refuse archives that would expand beyond 1 GB (the demo database: 1.4 MB)
 MAX_MANIFEST = 1024 * 1024  # the manifest is a few KB
-MAX_TABLE = 1024**3  # one table's JSON
+MAX_TABLE = 256 * 1024**2  # one table's JSON (the demo's audit log: 0.8 MB)
+MAX_ROW = 32 * 1024**2  # one row's JSON
+READ_CHUNK = 1024 * 1024
+SIGNATURE = "manifest.sig"
+OWN, OTHER, UNSIGNED = "own", "other", "unsigned"
+ROLE_TABLE = "access_accounts"
 KEEP = "今のデータはそのままです。"
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError)
 SKIP = {"alembic_version"}
@@ -130,10 +148,12 @@ def _tables(metadata: MetaData) -> list[Table]:
     return [t for t in metadata.sorted_tables if t.name not in SKIP]
 
 
-def _dump_table(conn, table: Table) -> list[dict[str, Any]]:
+def _stream_table(conn, table: Table) -> Iterator[dict[str, Any]]:
+    """A table's rows as JSON-ready dicts, ordered by primary key, fetched a chunk at a time."""
     pk = list(table.primary_key.columns)
-    rows = conn.execute(select(table).order_by(*pk)).mappings()
-    return [{c.name: _json_value(row[c.name], c.type) for c in table.columns} for row in rows]
+    rows = conn.execution_options(yield_per=CHUNK).execute(select(table).order_by(*pk)).mappings()
+    for row in rows:
+        yield {c.name: _json_value(row[c.name], c.type) for c in table.columns}
 
 
 def dump(engine: Engine, metadata: MetaData | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -144,7 +164,7 @@ def dump(engine: Engine, metadata: MetaData | None = None) -> dict[str, list[dic
         metadata = md
     existing = set(_inspect_tables(engine))
     with engine.connect() as conn:
-        return {t.name: _dump_table(conn, t) for t in _tables(metadata) if t.name in existing}
+        return {t.name: list(_stream_table(conn, t)) for t in _tables(metadata) if t.name in existing}
 
 
 def _inspect_tables(engine: Engine) -> list[str]:
@@ -153,29 +173,71 @@ def _inspect_tables(engine: Engine) -> list[str]:
     return inspect(engine).get_table_names()
 
 
-def backup_bytes(url: str | None = None) -> bytes:
-    """The whole database as one zip archive."""
-    return archive_bytes(db.get_engine(url))
+# --- Signing ---------------------------------------------------------------------------------
+
+def signing_key(secret: bytes) -> bytes:
+    """The archive key, derived from the installation's secret (never the link key itself)."""
+    return hmac.new(secret, b"facilitation backup archive v1", hashlib.sha256).digest()
 
 
-def archive_bytes(engine: Engine, metadata: MetaData | None = None) -> bytes:
-    """The archive of an engine's database (`metadata`: the tables to take, default all known)."""
-    data = dump(engine, metadata)
+def _key_id(key: bytes) -> str:
+    """Names the installation's key in a signature without revealing it."""
+    return hashlib.sha256(b"facilitation backup key id\x00" + key).hexdigest()[:16]
+
+
+def _sign(key: bytes, manifest: bytes) -> bytes:
+    return json.dumps({"key_id": _key_id(key), "hmac_sha256": hmac.new(key, manifest, hashlib.sha256).hexdigest()},
+                      indent=2).encode()
+
+
+def backup_bytes(url: str | None = None, secret: bytes | None = None) -> bytes:
+    """The whole database as one zip archive, signed with the installation's `secret` when given."""
+    return archive_bytes(db.get_engine(url), secret=secret)
+
+
+def archive_bytes(engine: Engine, metadata: MetaData | None = None, *, secret: bytes | None = None) -> bytes:
+    """The archive of an engine's database (`metadata`: the tables to take, default all known).
+
+    Rows are written one at a time, so a large table never sits in memory as a whole."""
+    if metadata is None:
+        from facilitation.storage.schema import metadata as md
+
+        metadata = md
+    existing = set(_inspect_tables(engine))
     buf = io.BytesIO()
     tables = {}
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, rows in data.items():
-            payload = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
-            zf.writestr(f"tables/{name}.json", payload)
-            tables[name] = {"rows": len(rows), "sha256": hashlib.sha256(payload).hexdigest()}
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf, engine.connect() as conn:
+        for t in _tables(metadata):
+            if t.name not in existing:
+                continue
+            digest, n = hashlib.sha256(), 0
+            with zf.open(f"tables/{t.name}.json", "w", force_zip64=True) as out:
+                for part in _json_array(_stream_table(conn, t)):
+                    out.write(part)
+                    digest.update(part)
+                    n += 1
+            tables[t.name] = {"rows": n - 2, "sha256": digest.hexdigest()}  # not "[" and "]"
         manifest = Manifest(format=FORMAT, created_at=utcnow().replace(tzinfo=dt.UTC).isoformat(timespec="seconds"),
                             revisions=current_revisions(engine), dialect=engine.dialect.name, tables=tables)
-        zf.writestr("manifest.json", json.dumps(manifest.__dict__, ensure_ascii=False, indent=2))
+        raw = json.dumps(manifest.__dict__, ensure_ascii=False, indent=2).encode()
+        zf.writestr("manifest.json", raw)
+        if secret:
+            zf.writestr(SIGNATURE, _sign(signing_key(secret), raw))
     return buf.getvalue()
 
 
-def write_backup(path: str | Path, url: str | None = None) -> Manifest:
-    data = backup_bytes(url)
+def _json_array(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """`json.dumps(list(rows), separators=(",", ":"))` as bytes, one row at a time: "[", rows, "]"."""
+    yield b"["
+    sep = b""
+    for row in rows:
+        yield sep + json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()
+        sep = b","
+    yield b"]"
+
+
+def write_backup(path: str | Path, url: str | None = None, secret: bytes | None = None) -> Manifest:
+    data = backup_bytes(url, secret)
     Path(path).write_bytes(data)
     return read_manifest(data)
 
@@ -189,24 +251,59 @@ def _open(data: bytes) -> zipfile.ZipFile:
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         raise BackupError("バックアップファイルとして読めません（zip 形式ではありません）。"
                           "このツールで作ったバックアップ（.zip）を選んでください。") from None
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        zf.close()
+        raise BackupError(f"バックアップの中に同じ名前のファイル（{twice[:80]}）が2つあります。"
+                          f"作成後に手が加えられたおそれがあるため、復元しません。{KEEP}")
     if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
         zf.close()
         raise BackupError(f"バックアップファイルが大きすぎます（展開後 {MAX_UNCOMPRESSED // 1024**3}GB 超）。{KEEP}")
     return zf
 
 
-def _member(zf: zipfile.ZipFile, name: str, limit: int, label: str) -> bytes:
-    """One member's bytes; KeyError when it is missing, BackupError when it cannot be read."""
+def _too_big(label: str, size: int, limit: int) -> BackupError:
+    return BackupError(f"バックアップの{label}が大きすぎます（展開後 {size / 1024**2:,.0f}MB、"
+                       f"上限 {limit // 1024**2:,}MB）。{KEEP}")
+
+
+def _chunks(zf: zipfile.ZipFile, name: str, limit: int, label: str) -> Iterator[bytes]:
+    """One member's bytes a chunk at a time, never more than `limit` in all: its declared size is
+    checked before it is opened and the bytes are counted as they come (a member whose header
+    understates its size stops at the limit). KeyError when it is missing."""
     info = zf.getinfo(name)
     if info.file_size > limit:
-        raise BackupError(f"バックアップの{label}が大きすぎます（展開後 {info.file_size / 1024**2:,.0f}MB）。{KEEP}")
+        raise _too_big(label, info.file_size, limit)
+    total = 0
     try:
-        return zf.read(info)
+        with zf.open(info) as fh:
+            while chunk := fh.read(READ_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise _too_big(label, total, limit)
+                yield chunk
+    except BackupError:
+        raise
     except NotImplementedError:
         raise BackupError(f"バックアップの{label}は、対応していない圧縮方式で保存されています。"
                           f"このツールで作ったバックアップを選んでください。{KEEP}") from None
     except _ZIP_ERRORS:
         raise BackupError(f"バックアップの{label}が壊れています（zip を展開できません）。{KEEP}") from None
+
+
+def _member(zf: zipfile.ZipFile, name: str, limit: int, label: str) -> bytes:
+    """One small member's bytes (the manifest, its signature); KeyError when it is missing."""
+    return b"".join(_chunks(zf, name, limit, label))
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        twice = next(k for k in keys if keys.count(k) > 1)
+        raise BackupError(f"バックアップの目録（manifest.json）に「{str(twice)[:60]}」が2回書かれています。"
+                          f"作成後に手が加えられたおそれがあるため、復元しません。{KEEP}")
+    return dict(pairs)
 
 
 def _manifest(raw: Any) -> Manifest:
@@ -224,61 +321,258 @@ def _manifest(raw: Any) -> Manifest:
     return m
 
 
+def _read_manifest(zf: zipfile.ZipFile) -> tuple[Manifest, bytes]:
+    try:
+        raw = _member(zf, "manifest.json", MAX_MANIFEST, "目録（manifest.json）")
+        manifest = _manifest(json.loads(raw, object_pairs_hook=_unique_keys))
+    except (KeyError, ValueError, TypeError) as exc:
+        if isinstance(exc, BackupError):
+            raise
+        raise BackupError("バックアップの目録（manifest.json）がないか壊れています。") from None
+    if manifest.format != FORMAT:
+        raise BackupError(f"このバックアップの形式（{manifest.format}）には対応していません。")
+    return manifest, raw
+
+
 def read_manifest(data: bytes) -> Manifest:
     """The manifest of an archive, checked; BackupError with a Japanese message when unusable."""
     with _open(data) as zf:
-        try:
-            manifest = _manifest(json.loads(_member(zf, "manifest.json", MAX_MANIFEST, "目録（manifest.json）")))
-        except (KeyError, ValueError, TypeError) as exc:
-            if isinstance(exc, BackupError):
-                raise
-            raise BackupError("バックアップの目録（manifest.json）がないか壊れています。") from None
-    if manifest.format != FORMAT:
-        raise BackupError(f"このバックアップの形式（{manifest.format}）には対応していません。")
-    return manifest
+        return _read_manifest(zf)[0]
 
 
-def _read_tables(data: bytes, manifest: Manifest) -> dict[str, list[dict[str, Any]]]:
-    out = {}
-    with _open(data) as zf:
-        for name, info in manifest.tables.items():
-            try:
-                payload = _member(zf, f"tables/{name}.json", MAX_TABLE, f"表「{name}」")
-            except KeyError:
-                raise BackupError(f"バックアップに表「{name}」のデータがありません（ファイルが欠けています）。") from None
-            if hashlib.sha256(payload).hexdigest() != info.get("sha256"):
-                raise BackupError(f"バックアップの表「{name}」が壊れています（チェックサムが一致しません）。")
-            try:
-                rows = json.loads(payload)
-            except ValueError:
-                raise BackupError(f"バックアップの表「{name}」が壊れています（JSON として読めません）。{KEEP}") from None
-            if not isinstance(rows, list) or len(rows) != info.get("rows"):
-                raise BackupError(f"バックアップの表「{name}」の行数が目録と一致しません。")
-            bad = next((i for i, r in enumerate(rows, start=1) if not isinstance(r, dict)), None)
-            if bad is not None:
-                raise BackupError(f"バックアップの表「{name}」の{bad}行目が行の形式（列名と値）になっていません。{KEEP}")
-            out[name] = rows
-    return out
+_WS = frozenset(" \t\r\n")
 
 
-def _check_complete(tables: dict[str, list], expected: Iterable[str], revisions: list[str]) -> None:
+class _JsonRows:
+    """The items of one JSON array read from byte chunks, one at a time (a table never sits in
+    memory whole). ValueError when the text is not JSON; TypeError when it is not an array."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self.chunks = chunks
+        self.text = codecs.getincrementaldecoder("utf-8")()
+        self.buf, self.pos, self.more = "", 0, True
+
+    def _fill(self) -> bool:
+        """Append the next chunk to what is left; False at the end of the member."""
+        if not self.more:
+            return False
+        chunk = next(self.chunks, None)
+        tail = self.text.decode(chunk if chunk is not None else b"", final=chunk is None)
+        self.more = chunk is not None
+        self.buf, self.pos = self.buf[self.pos:] + tail, 0
+        return self.more or bool(tail)
+
+    def _skip_space(self) -> bool:
+        """Move past white space; False when the member ends first."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in _WS:
+                self.pos += 1
+            if self.pos < len(self.buf):
+                return True
+            if not self._fill():
+                return False
+
+    def __iter__(self) -> Iterator[Any]:
+        decoder = json.JSONDecoder()
+        if not self._skip_space() or self.buf[self.pos] != "[":
+            raise TypeError("not an array")
+        self.pos += 1
+        first = True
+        while True:
+            if not self._skip_space():
+                raise ValueError("unterminated")
+            c = self.buf[self.pos]
+            if c == "]":
+                self.pos += 1
+                if self._skip_space():
+                    raise ValueError("text after the array")
+                return
+            if not first:
+                if c != ",":
+                    raise ValueError("no comma")
+                self.pos += 1
+                if not self._skip_space():
+                    raise ValueError("unterminated")
+            first = False
+            while True:
+                try:
+                    item, end = decoder.raw_decode(self.buf, self.pos)
+                    if end == len(self.buf) and self.more and not isinstance(item, dict | list | str):
+                        raise ValueError("a number or word may go on in the next chunk")
+                    break
+                except ValueError:
+                    if len(self.buf) - self.pos > MAX_ROW:
+                        raise ValueError("row too long") from None
+                    if not self._fill():
+                        raise
+            self.pos = end
+            yield item
+
+
+def _archive_rows(zf: zipfile.ZipFile, name: str, info: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Rows of tables/<name>.json as they are read; its row count and SHA-256 are checked at its end
+    (BackupError then, inside the restore's transaction, which is rolled back)."""
+    label = f"表「{name}」"
+    digest, n = hashlib.sha256(), 0
+    try:
+        chunks = _chunks(zf, f"tables/{name}.json", MAX_TABLE, label)
+
+        def hashed() -> Iterator[bytes]:
+            for chunk in chunks:
+                digest.update(chunk)
+                yield chunk
+
+        for row in _JsonRows(hashed()):
+            n += 1
+            if not isinstance(row, dict):
+                raise BackupError(f"バックアップの{label}の{n}行目が行の形式（列名と値）になっていません。{KEEP}")
+            if n > info["rows"]:
+                raise BackupError(f"バックアップの{label}の行数が目録と一致しません。{KEEP}")
+            yield row
+    except KeyError:
+        raise BackupError(f"バックアップに{label}のデータがありません（ファイルが欠けています）。") from None
+    except TypeError:
+        raise BackupError(f"バックアップの{label}が行の一覧になっていません（行数が目録と一致しません）。{KEEP}") from None
+    except (ValueError, RecursionError) as exc:
+        if isinstance(exc, BackupError):
+            raise
+        raise BackupError(f"バックアップの{label}が壊れています（JSON として読めません）。{KEEP}") from None
+    if digest.hexdigest() != info.get("sha256"):
+        raise BackupError(f"バックアップの{label}が壊れています（チェックサムが一致しません）。{KEEP}")
+    if n != info["rows"]:
+        raise BackupError(f"バックアップの{label}の行数が目録と一致しません。{KEEP}")
+
+
+def _check_complete(names: Iterable[str], expected: Iterable[str], revisions: list[str]) -> None:
     """An archive must hold every table of its schema revision, or restoring it would empty them."""
-    missing = sorted(set(expected) - set(tables))
+    missing = sorted(set(expected) - set(names))
     if missing:
         raise BackupError(f"このバックアップには、スキーマ {', '.join(revisions)} にあるはずの表がありません: "
                           f"{'、'.join(missing)}。不完全なバックアップのため復元しません。{KEEP}")
 
 
+def _check_members(zf: zipfile.ZipFile, manifest: Manifest) -> None:
+    """Every table the manifest lists is there and within the size limit, before anything is read."""
+    for name in manifest.tables:
+        try:
+            info = zf.getinfo(f"tables/{name}.json")
+        except KeyError:
+            raise BackupError(f"バックアップに表「{name}」のデータがありません（ファイルが欠けています）。") from None
+        if info.file_size > MAX_TABLE:
+            raise _too_big(f"表「{name}」", info.file_size, MAX_TABLE)
+
+
+# --- Where an archive comes from, and whose roles it changes ---------------------------------
+
+@dataclass(frozen=True)
+class RoleChange:
+    """One account whose role a restore would add, change or remove ("" for none)."""
+
+    email: str
+    before: str
+    after: str
+
+    @property
+    def text(self) -> str:
+        if not self.before:
+            return f"{self.email} が「{self.after}」になります（新しく追加）"
+        if not self.after:
+            return f"{self.email} の「{self.before}」がなくなります"
+        return f"{self.email} が「{self.before}」から「{self.after}」に変わります"
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What the secretariat must see before a restore: where the archive comes from (OWN: signed
+    by this installation, OTHER: by another one, UNSIGNED) and whose roles it would change."""
+
+    created_at: str
+    origin: str
+    role_changes: tuple[RoleChange, ...] = ()
+    manifest: Manifest | None = field(default=None, compare=False)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.origin != OWN or bool(self.role_changes)
+
+    @property
+    def granted(self) -> tuple[RoleChange, ...]:
+        return tuple(c for c in self.role_changes if c.after)
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.origin == UNSIGNED:
+            out.append("このバックアップには署名がありません（古い版のツールで作られたか、作成後に手が加えられたものです）。"
+                       "中身が本物かどうか、このツールでは確かめられません。")
+        elif self.origin == OTHER:
+            out.append("このバックアップは、別の環境（別のインストール）で作られたものです。"
+                       "どこから受け取ったものか確かめてください。")
+        if self.role_changes:
+            out.append(f"復元すると、{len(self.role_changes)}件のアカウントの役割が変わります: "
+                       + "／".join(c.text for c in self.role_changes) + "。")
+        return out
+
+
+def _origin(zf: zipfile.ZipFile, raw_manifest: bytes, secret: bytes | None) -> str:
+    try:
+        sig = json.loads(_member(zf, SIGNATURE, 4096, "署名"))
+        key_id, mac = str(sig["key_id"]), str(sig["hmac_sha256"])
+    except KeyError:
+        return UNSIGNED
+    except (ValueError, TypeError):
+        raise BackupError(f"バックアップの署名が壊れています。{KEEP}") from None
+    if not secret:
+        return OTHER
+    key = signing_key(secret)
+    if not hmac.compare_digest(key_id, _key_id(key)):
+        return OTHER
+    if not hmac.compare_digest(mac, hmac.new(key, raw_manifest, hashlib.sha256).hexdigest()):
+        raise BackupError("このバックアップは、この環境の署名と一致しません。作成後に中身が書き換えられています。"
+                          f"復元しません。{KEEP}")
+    return OWN
+
+
+def _current_roles(engine: Engine) -> dict[str, str]:
+    if ROLE_TABLE not in _inspect_tables(engine):
+        return {}
+    with engine.connect() as conn:
+        return {str(e): str(r) for e, r in conn.execute(text(f"SELECT email, role FROM {ROLE_TABLE}"))}
+
+
+def _role_changes(zf: zipfile.ZipFile, manifest: Manifest, engine: Engine) -> tuple[RoleChange, ...]:
+    after: dict[str, str] = {}
+    if ROLE_TABLE in manifest.tables:
+        for row in _archive_rows(zf, ROLE_TABLE, manifest.tables[ROLE_TABLE]):
+            after[clean(str(row.get("email") or ""))[:254]] = clean(str(row.get("role") or ""))[:40]
+    before = _current_roles(engine)
+    return tuple(RoleChange(e, before.get(e, ""), after.get(e, "")) for e in sorted(set(before) | set(after))
+                 if before.get(e, "") != after.get(e, ""))
+
+
+def inspect_archive(data: bytes, url: str | None = None, secret: bytes | None = None) -> Inspection:
+    """Where the archive comes from and whose roles restoring it into `url` would change.
+
+    BackupError when it cannot be read, or when it carries this installation's key id with a
+    signature that does not match (changed after it was made)."""
+    with _open(data) as zf:
+        manifest, raw = _read_manifest(zf)
+        origin = _origin(zf, raw, secret)
+        changes = _role_changes(zf, manifest, db.get_engine(url))
+    return Inspection(created_at=manifest.created_at, origin=origin, role_changes=changes, manifest=manifest)
+
+
 # --- Loading rows into a database ------------------------------------------------------------
 
-def _checked(t: Table, rows: list[dict[str, Any]], strict: bool) -> list[dict[str, Any]]:
-    """The rows decoded for `t`, every value checked against its column's type before anything is
-    deleted (SQLite would store text in a number column; PostgreSQL refuses NUL in text)."""
+def _checked(t: Table, rows: list[dict[str, Any]], strict: bool, start: int = 1,
+             seen: dict[tuple, int] | None = None) -> list[dict[str, Any]]:
+    """The rows decoded for `t`, every value checked against its column's type before it is
+    inserted (SQLite would store text in a number column; PostgreSQL refuses NUL in text).
+    `start`: the number of the first row; `seen`: primary keys met so far in this table."""
     names = {c.name for c in t.columns}
     pk = [c.name for c in t.primary_key.columns]
-    seen: dict[tuple, int] = {}
+    seen = {} if seen is None else seen
     out = []
-    for n, row in enumerate(rows, start=1):
+    for n, row in enumerate(rows, start=start):
         extra = set(row) - names
         if extra and strict:
             raise BackupError(f"表「{t.name}」に、このデータベースにない列があります: {'、'.join(sorted(extra))}")
@@ -328,18 +622,24 @@ def _fits(value: Any, column_type) -> bool:
     return isinstance(value, expected)
 
 
-def _load(engine: Engine, metadata: MetaData, data: dict[str, list[dict[str, Any]]],
+
+
+RowSource = Callable[[Table], Iterable[dict[str, Any]]]
+
+
+def _load(engine: Engine, metadata: MetaData, names: Iterable[str], rows_of: RowSource,
           *, strict: bool = True) -> dict[str, int]:
-    """Replace every table's rows with `data` in one transaction; returns rows per table.
+    """Replace every table's rows with those `rows_of(table)` yields (for the tables in `names`;
+    the others are emptied), in one transaction, a chunk at a time; returns rows per table.
 
     BackupError (Japanese) when a row does not fit; the transaction is then rolled back, so the
     database is exactly as it was.
     """
     tables = _tables(metadata)
-    unknown = set(data) - {t.name for t in tables}
+    names = set(names)
+    unknown = names - {t.name for t in tables}
     if unknown and strict:
         raise BackupError("バックアップに、このデータベースにない表があります: " + "、".join(sorted(unknown)))
-    decoded = {t.name: _checked(t, data.get(t.name, []), strict) for t in tables}
     counts = {}
     current = ""
     try:
@@ -349,11 +649,16 @@ def _load(engine: Engine, metadata: MetaData, data: dict[str, list[dict[str, Any
             for t in reversed(tables):
                 conn.execute(delete(t))
             for t in tables:
-                current = t.name
-                rows = decoded[t.name]
-                for i in range(0, len(rows), CHUNK):
-                    conn.execute(insert(t), rows[i:i + CHUNK])
-                counts[t.name] = len(rows)
+                current, seen, n, batch = t.name, {}, 0, []
+                for row in rows_of(t) if t.name in names else ():
+                    batch.append(row)
+                    if len(batch) == CHUNK:
+                        conn.execute(insert(t), _checked(t, batch, strict, n + 1, seen))
+                        n, batch = n + len(batch), []
+                if batch:
+                    conn.execute(insert(t), _checked(t, batch, strict, n + 1, seen))
+                    n += len(batch)
+                counts[t.name] = n
             current = ""
             if conn.dialect.name == "postgresql":
                 _reset_sequences(conn, tables)
@@ -392,11 +697,13 @@ def _known_revision(rev: str) -> bool:
         return False
 
 
+
 @dataclass
 class RestoreResult:
     manifest: Manifest
     rows: dict[str, int]
     migrated_from: list[str] | None  # the archive's revisions when it was upgraded on the way
+    inspection: Inspection | None = None
 
     @property
     def message(self) -> str:
@@ -405,40 +712,56 @@ class RestoreResult:
         return f"バックアップから復元しました: {len(self.rows)}表・{total}行{note}。"
 
 
-def restore_bytes(data: bytes, url: str | None = None, actor: str = "restore", *,
-                  allow_empty: bool = False) -> RestoreResult:
+def restore_bytes(data: bytes, url: str | None = None, actor: str = "restore", *, secret: bytes | None = None,
+                  accepted: Inspection | None = None, allow_empty: bool = False) -> RestoreResult:
     """Replace the whole database with the archive's contents, migrating it up when it is older.
 
-    BackupError (Japanese) when the archive is refused; the database is then unchanged.
-    `allow_empty`: restore an archive without a single row even when the database has data.
+    `secret`: the installation's secret (the archive's signature is checked with it). An archive
+    that is not this installation's own, or that changes an account's role, restores only when
+    `accepted` is the `inspect_archive` the secretariat was shown (the same origin and the same
+    role changes). BackupError (Japanese) when the archive is refused; the database is then
+    unchanged. `allow_empty`: restore an archive without a single row even when the database has data.
     """
-    manifest = read_manifest(data)
-    tables = _read_tables(data, manifest)
     engine = db.get_engine(url)
-    target_revs = current_revisions(engine)
     from facilitation.storage.schema import metadata
 
-    migrated_from = None
-    if sorted(manifest.revisions) != target_revs:
-        unknown = [r for r in manifest.revisions if not _known_revision(r)]
-        if unknown or not manifest.revisions:
-            raise BackupError("このバックアップは、より新しい版のツールで作られています（スキーマ "
-                              f"{', '.join(unknown or ['なし'])}）。ツールを更新してから復元してください。")
-        tables = _upgrade_rows(tables, manifest.revisions)
-        migrated_from = manifest.revisions
-    else:
-        _check_complete(tables, (t.name for t in _tables(metadata)), manifest.revisions)
-    if not allow_empty and not any(tables.values()) and any(backup_rows(engine).values()):
-        raise BackupError("このバックアップには1行もデータがありません。復元すると今のデータがすべて消えるため、"
-                          f"中止しました。{KEEP}")
-    counts = _load(engine, metadata, tables)
+    with _open(data) as zf:
+        manifest, raw = _read_manifest(zf)
+        found = Inspection(created_at=manifest.created_at, origin=_origin(zf, raw, secret),
+                           role_changes=_role_changes(zf, manifest, engine), manifest=manifest)
+        if found.needs_confirmation and found != accepted:
+            raise BackupError(" ".join(found.warnings()) + " 内容を確かめ、確認の上で復元してください。" + KEEP)
+        _check_members(zf, manifest)
+        target_revs = current_revisions(engine)
+        if sorted(manifest.revisions) == target_revs:
+            _check_complete(manifest.tables, (t.name for t in _tables(metadata)), manifest.revisions)
+        else:
+            unknown = [r for r in manifest.revisions if not _known_revision(r)]
+            if unknown or not manifest.revisions:
+                raise BackupError("このバックアップは、より新しい版のツールで作られています（スキーマ "
+                                  f"{', '.join(unknown or ['なし'])}）。ツールを更新してから復元してください。")
+        if (not allow_empty and not any(t["rows"] for t in manifest.tables.values())
+                and any(backup_rows(engine).values())):
+            raise BackupError("このバックアップには1行もデータがありません。復元すると今のデータがすべて消えるため、"
+                              f"中止しました。{KEEP}")
+        if sorted(manifest.revisions) == target_revs:
+            counts = _load(engine, metadata, manifest.tables,
+                           lambda t: _archive_rows(zf, t.name, manifest.tables[t.name]))
+            migrated_from = None
+        else:
+            with _upgraded(zf, manifest) as scratch:
+                existing = set(_inspect_tables(scratch))
+                counts = _load(engine, metadata, (t.name for t in _tables(metadata) if t.name in existing),
+                               lambda t: _database_rows(scratch, t))
+            migrated_from = manifest.revisions
     from facilitation.storage import audit
 
     with db.session(url, actor=actor) as s:
         audit.record(s, "restore", "database", "", None,
                      {"created_at": manifest.created_at, "revisions": manifest.revisions,
-                      "rows": sum(counts.values())})
-    return RestoreResult(manifest=manifest, rows=counts, migrated_from=migrated_from)
+                      "rows": sum(counts.values()), "origin": found.origin,
+                      "role_changes": [c.text for c in found.role_changes]})
+    return RestoreResult(manifest=manifest, rows=counts, migrated_from=migrated_from, inspection=found)
 
 
 def backup_rows(engine: Engine) -> dict[str, int]:
@@ -451,11 +774,17 @@ def backup_rows(engine: Engine) -> dict[str, int]:
                 for t in _tables(metadata) if t.name in existing}
 
 
-def _upgrade_rows(tables: dict[str, list[dict[str, Any]]], revisions: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Load old rows into a scratch database at the archive's revisions, upgrade it, dump it."""
+def _database_rows(engine: Engine, table: Table) -> Iterator[dict[str, Any]]:
+    with engine.connect() as conn:
+        yield from _stream_table(conn, table)
+
+
+@contextlib.contextmanager
+def _upgraded(zf: zipfile.ZipFile, manifest: Manifest) -> Iterator[Engine]:
+    """A scratch database at the archive's revisions with its rows, upgraded to the newest schema."""
+    revisions = manifest.revisions
     with tempfile.TemporaryDirectory(prefix="facilitation-restore-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'old.sqlite3'}"
-        engine = create_engine(url)
+        engine = create_engine(f"sqlite:///{Path(tmp) / 'old.sqlite3'}")
         try:
             try:
                 for rev in revisions:
@@ -464,25 +793,23 @@ def _upgrade_rows(tables: dict[str, list[dict[str, Any]]], revisions: list[str])
                 old.reflect(engine)
             except Exception as exc:  # alembic and SQLAlchemy raise many kinds for revisions that do not fit
                 raise BackupError(f"バックアップのスキーマ（{', '.join(revisions)}）を再現できませんでした。{KEEP}") from exc
-            _check_complete(tables, (t.name for t in _tables(old)), revisions)
-            _load(engine, old, tables)
+            _check_complete(manifest.tables, (t.name for t in _tables(old)), revisions)
+            _load(engine, old, manifest.tables, lambda t: _archive_rows(zf, t.name, manifest.tables[t.name]))
             try:
                 db.migrate(engine, "heads")
             except Exception as exc:
                 raise BackupError(f"古い形式のバックアップを最新の形式に変換できませんでした。{KEEP}") from exc
-            from facilitation.storage.schema import metadata
-
-            return dump(engine, metadata)
+            yield engine
         finally:
             engine.dispose()
 
 
-def restore_file(path: str | Path, url: str | None = None, actor: str = "restore") -> RestoreResult:
-    return restore_bytes(read_file(path, MAX_ARCHIVE), url, actor)
+def restore_file(path: str | Path, url: str | None = None, actor: str = "restore", *, secret: bytes | None = None,
+                 accepted: Inspection | None = None) -> RestoreResult:
+    return restore_bytes(read_file(path, MAX_ARCHIVE), url, actor, secret=secret, accepted=accepted)
 
 
 def archive_name(now: dt.datetime | None = None) -> str:
     """「facilitation-backup-20261210-1830.zip」 (Japan time)."""
     local = to_jst(now or utcnow())
     return f"facilitation-backup-{local:%Y%m%d-%H%M}.zip"
-

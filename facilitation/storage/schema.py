@@ -6,6 +6,7 @@ from facilitation.access import models as _access  # noqa: F401
 from facilitation.assignment import models as _assignment  # noqa: F401
 from facilitation.mail import models as _mail  # noqa: F401
 from facilitation.openchat import models as _openchat  # noqa: F401
+from facilitation.orgs import models as _orgs  # noqa: F401
 from facilitation.registrations import models as _registrations  # noqa: F401
 from facilitation.rosters import models as _rosters  # noqa: F401
 from facilitation.search import models as _search  # noqa: F401

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
+from facilitation.roles import Viewer, require_secretariat
 from facilitation.storage import settings
 
 _FIELD = re.compile(r"\{([^{}\n]{1,30})\}")

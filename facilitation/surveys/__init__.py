@@ -2,7 +2,8 @@
 
 Modules: `questions` (what each column is), `summary` (counts with the right base, cached),
 `charts` (plotly figures), `comments` (free text, tags, keyword in context), `report` (Excel and
-printable HTML), `store` (surveys in the database, linking to registrations, trends).
+printable HTML), `store` (surveys in the database, linking to registrations, trends), `models`
+(its tables).
 """
 
 from facilitation.surveys.questions import KINDS, Question, detect

@@ -16,7 +16,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import COMMITTEE, FACILITATOR, AccessDenied, Viewer
+from facilitation.errors import AccessDenied
+from facilitation.roles import COMMITTEE, FACILITATOR, Viewer
 from facilitation.storage.models import Assignment
 from facilitation.surveys import store
 from facilitation.surveys.models import SurveyResponse, SurveySheet

@@ -3,7 +3,7 @@ its responses (raw answers, identity fields, the registration it links to), comm
 tag list.
 
 Identity fields (`email`, `name`) and the raw answers are what a privacy deletion erases
-(facilitation.privacy's survey eraser looks for exactly these column names).
+(access.privacy's survey eraser looks for exactly these column names).
 """
 
 from __future__ import annotations

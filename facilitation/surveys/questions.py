@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
+from facilitation.text import headers
 from facilitation.text.normalize import clean, email_key
 from facilitation.text.normalize import key as _key
 
@@ -30,15 +31,18 @@ CHOICE_KINDS = (SINGLE, SCALE, MULTI, GRID)
 # Identity roles: used to link a response to a registration, never counted or charted.
 # Any column that could name a respondent is one (記入者, ご担当者名, 連絡先, 電話…): a column
 # typed as a choice would list the respondents in the committee's results and exports.
-TIMESTAMP, EMAIL, NAME, ORG, CONTACT = "timestamp", "email", "name", "org", "contact"
+TIMESTAMP, EMAIL, NAME, ORG, CONTACT, META = "timestamp", "email", "name", "org", "contact", "meta"
 _IDENTITY_HEADERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (TIMESTAMP, re.compile(r"^(タイムスタンプ|timestamp|回答日時|送信日時)", re.I)),
+    # what a form tool adds about the response itself (Microsoft Forms: ID, 開始時刻, 最終変更時刻)
+    (META, re.compile(r"^(id|開始時刻|最終変更時刻|start time|last modified time)$", re.I)),
+    (TIMESTAMP, re.compile(r"^(タイムスタンプ|timestamp|回答日時|送信日時|完了時刻|completion time)", re.I)),
     (EMAIL, re.compile(r"(メールアドレス|^e-?mail|^メール|mail\s*address)", re.I)),
     (NAME, re.compile(r"(氏名|お名前|名前|ご芳名|ニックネーム"
                      r"|^ご?(記入|担当|回答|申込|報告)者(様|名|の?お?名前)?\s*([（(][^）)]*[）)])?$)")),
     (CONTACT, re.compile(r"(連絡先|電話|^tel\b|^fax\b|携帯|ファックス|ご住所|^住所)", re.I)),
     (ORG, re.compile(r"(所属|機関名|団体名|法人名|事業所名|勤務先)")),
 )
+_SHARED_ROLES = {"timestamp": TIMESTAMP, "email": EMAIL, "name": NAME, "org": ORG, "furigana": CONTACT}
 # 「山田太郎」「山田太郎様」「やまださん」「Taro Yamada」: a person's name as a clean cell reads (clean()
 # drops the space between surname and given name). Kanji words ending like a place or an agency
 # (札幌市, 社会福祉協議会, 相談室) are not names.
@@ -313,11 +317,15 @@ def _single_options(values: list[str], known: list[str] | tuple[str, ...] = ()) 
 
 
 def header_role(header: str) -> str:
-    """The identity role a header names (timestamp / email / name / contact / org); "" for others."""
+    """The identity role a header names (timestamp / email / name / contact / org / meta); "" for others.
+
+    After the survey's own patterns, the header vocabulary every importer shares
+    (text.headers: 「Full Name」「E-mail Address」「Organization」「フリガナ」…), for titles
+    that are little more than the word itself."""
     for role, pattern in _IDENTITY_HEADERS:
         if pattern.search(header):
             return role
-    return ""
+    return _SHARED_ROLES.get(headers.field_of(header, strict=True) or "", "")
 
 
 def _identity_role(header: str, values: list[str]) -> str:

@@ -14,15 +14,16 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from facilitation.access.roles import Viewer, require_secretariat
 from facilitation.errors import UserError
+from facilitation.roles import Viewer, require_secretariat
+from facilitation.storage import hooks
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
 from facilitation.surveys import questions
 from facilitation.surveys.models import SurveyCommentTag, SurveyResponse, SurveySheet, SurveyTag
-from facilitation.surveys.questions import EMAIL, GRID, IDENTITY, KINDS, NAME, ORG, TIMESTAMP, parse_date
+from facilitation.surveys.questions import EMAIL, GRID, IDENTITY, KINDS, NAME, ORG, TIMESTAMP
 from facilitation.surveys.summary import Survey, summarize
 from facilitation.text import vocab
-from facilitation.text.dates import ja_date
+from facilitation.text.dates import ja_date, parse_timestamp
 from facilitation.text.normalize import as_typed, clean, email_key, key, org_key, person_key
 
 DEFAULT_TAGS: tuple[str, ...] = ("財政面", "人材面", "連携", "研修・学び", "制度・運営", "会の運営", "要望")
@@ -104,17 +105,6 @@ def find_stored(session: Session, table) -> tuple[int, int] | None:
     return None
 
 
-def _parse_timestamp(text: str) -> dt.datetime | None:
-    s = clean(text)
-    for fmt in ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M"):
-        try:
-            return dt.datetime.strptime(s, fmt)
-        except ValueError:
-            continue
-    d = parse_date(s)
-    return dt.datetime(d.year, d.month, d.day) if d else None
-
-
 IMPORT_SECRETARIAT_ONLY = "アンケートの取り込みは事務局のみ行えます。"
 
 
@@ -172,14 +162,14 @@ def import_table(session: Session, viewer: Viewer, table, *, title: str, meeting
         resp.email = email_key(identity[EMAIL][i])
         resp.name = identity[NAME][i][:100]
         resp.org_text = identity[ORG][i][:300]
-        resp.submitted_at = _parse_timestamp(identity[TIMESTAMP][i])
+        resp.submitted_at = parse_timestamp(identity[TIMESTAMP][i])
         if i >= len(existing):
             session.add(resp)
     for extra in existing[len(table.rows):]:
         session.delete(extra)
     session.flush()
     by_email, by_name = link_responses(session, sheet.id)
-    _search_index().refresh_survey(session, sheet.id)
+    hooks.emit(session, hooks.SURVEY_CHANGED, survey_id=sheet.id)
     return ImportResult(sheet.id, len(table.rows), by_email, by_name, outcome=outcome, title=sheet.title, added=added,
                         notes=list(getattr(table, "notes", [])))
 
@@ -309,7 +299,7 @@ def set_corrections(session: Session, viewer: Viewer, survey_id: int, kinds: dic
     if options is not None:
         sheet.options = {k: [clean(o) for o in v if clean(o)] for k, v in options.items() if v}
     session.flush()
-    _search_index().refresh_survey(session, survey_id)  # a question that became free text is searchable
+    hooks.emit(session, hooks.SURVEY_CHANGED, survey_id=survey_id)  # a question that became free text
 
 
 def delete_survey(session: Session, viewer: Viewer, survey_id: int) -> str:
@@ -320,14 +310,8 @@ def delete_survey(session: Session, viewer: Viewer, survey_id: int) -> str:
         raise SurveyError(f"アンケート（ID {survey_id}）が見つかりません。すでに削除されています。")
     title = sheet.title
     session.execute(delete(SurveySheet).where(SurveySheet.id == survey_id))  # responses and tags cascade
-    _search_index().refresh_survey(session, survey_id)
+    hooks.emit(session, hooks.SURVEY_CHANGED, survey_id=survey_id)
     return title
-
-
-def _search_index():
-    from facilitation.search import index
-
-    return index
 
 
 # --- Respondent attributes for cross-tabs ---------------------------------------------------------

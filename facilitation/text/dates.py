@@ -8,6 +8,9 @@ server's local clock (`datetime.now()` without a zone): hosts run on UTC.
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+from facilitation.text.normalize import clean
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 
@@ -149,22 +152,35 @@ def date_notice(d: dt.date | dt.datetime | None) -> str:
             "この日でよいか、ご確認ください。")
 
 
-# --- the secretariat's choice of calendar for official papers (report, committee pack) ---
+# --- reading the timestamps of forms (Google Forms, Excel) ---
 
-WAREKI_SETTING = "calendar.wareki"  # key in the settings table: True → 和暦 on papers
-
-
-def use_wareki(session) -> bool:
-    """Whether the report and the committee pack print 和暦 (a setting in 設定; 西暦 by default)."""
-    from facilitation.storage import settings  # here: storage.models imports this module
-
-    return settings.get(session, WAREKI_SETTING) is True
+_TS = re.compile(
+    r"^(\d{4})\s*[/\-.年]\s*(\d{1,2})\s*[/\-.月]\s*(\d{1,2})\s*日?"
+    r"(?:\s*[T ]?\s*(?:午(前|後))?\s*(\d{1,2})\s*[:時]\s*(\d{1,2})\s*分?(?:\s*[:]\s*(\d{1,2})(?:\.\d+)?)?)?"
+)
 
 
-def set_wareki(session, viewer, on: bool) -> None:
-    """Choose 和暦 (True) or 西暦 for official papers; secretariat only."""
-    from facilitation.access.roles import require_secretariat
-    from facilitation.storage import settings
+def parse_timestamp(text: str) -> dt.datetime | None:
+    """「2026/11/20 9:05:03」「2026-11-20T09:05」「2026年11月20日 午後2:05」 → datetime; None otherwise.
 
-    require_secretariat(viewer, "暦の表記は事務局だけが変更できます。")
-    settings.put(session, WAREKI_SETTING, bool(on))
+    The one reader of the timestamps Google Forms (and Excel) write: registrations and surveys."""
+    s = text.strip() if text.isascii() else clean(text)  # the usual Google / Excel text is plain ASCII
+    if not s:
+        return None
+    m = _TS.match(s)
+    if not m:
+        try:  # an Excel serial number (days since 1899-12-30)
+            serial = float(s)
+        except ValueError:
+            return None
+        if 20000 < serial < 80000:
+            return dt.datetime(1899, 12, 30) + dt.timedelta(days=serial)
+        return None
+    y, mo, d, ampm, h, mi, sec = m.groups()
+    hour = int(h or 0)
+    if ampm == "後" and hour < 12:
+        hour += 12
+    try:
+        return dt.datetime(int(y), int(mo), int(d), hour, int(mi or 0), int(sec or 0))
+    except ValueError:
+        return None

@@ -128,6 +128,16 @@ def as_typed(text: object) -> str:
     return _as_typed.__wrapped__(s) if len(s) > 500 else _as_typed(s)
 
 
+_LINE_BREAKS = re.compile("[ \t\u3000]*[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+[ \t\u3000]*")
+
+
+def one_line(text: object) -> str:
+    """`as_typed` on one line: every line break (CR, LF, U+2028/U+2029, NEL…) and the spaces around
+    it become one space. For what must never span lines: names, organisations, mail headers."""
+    s = as_typed(text)
+    return _LINE_BREAKS.sub(" ", s).strip() if _LINE_BREAKS.search(s) else s
+
+
 def tidy(text: object) -> str:
     """NFKC, invisible characters removed, whitespace collapsed to single spaces but kept: what a
     person wrote, made comparable without joining words (「山田　太郎」 → 「山田 太郎」)."""

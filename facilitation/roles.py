@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from facilitation.errors import AccessDenied
+
 SECRETARIAT = "事務局"
 FACILITATOR = "ファシリテーター"
 COMMITTEE = "委員会"
@@ -32,6 +34,11 @@ class Viewer:
     def is_secretariat(self) -> bool:
         return self.role == SECRETARIAT
 
+    def facilitates(self, meeting_id: int | None, room_id: int | None) -> bool:
+        """Whether this viewer is the facilitator (by link) of this room of this meeting."""
+        return (self.role == FACILITATOR and room_id is not None
+                and (self.meeting_id, self.room_id) == (meeting_id, room_id))
+
     @property
     def link_id(self) -> str | None:
         """The id (jti) of the facilitator link this viewer came in with, or None."""
@@ -50,10 +57,6 @@ LOCAL_ACTOR_LABEL = "事務局（ローカルモード）"
 def actor_label(actor: str) -> str:
     """An audit actor as a person reads it (the local mode's "local" is not a name)."""
     return LOCAL_ACTOR_LABEL if actor == SECRETARIAT_LOCAL.actor else actor
-
-
-class AccessDenied(PermissionError):
-    """Raised by the domain when a viewer asks for data outside their role."""
 
 
 def require_secretariat(viewer: Viewer, message: str = "この操作は事務局だけが行えます。") -> None:
