@@ -48,6 +48,7 @@ REPORT_FIELDS = {"overall": "全体共有", "next_meeting": "次回について"
 SOURCES = {"note": "ルームの記録", "report": "報告レポート", "survey": "アンケート", "chat": "オープンチャット"}
 CHAT_PLACE = "オープンチャット"
 _BATCH = 2000
+TABLE = SearchPassage.__table__
 BUILT_SETTING = "search_index_built"  # when the whole index was last built (the writes keep it current since)
 
 
@@ -68,11 +69,12 @@ def _row(ref: str, parent: str, source: str, text: str, **kw) -> dict | None:
 
 
 def _replace(session: Session, parents: list[str], rows: list[dict | None]) -> int:
+    conn = session.connection()  # Core statements: the index is derived data, not in the audit log
     for i in range(0, len(parents), 500):
-        session.execute(delete(SearchPassage).where(SearchPassage.parent.in_(parents[i:i + 500])))
+        conn.execute(delete(TABLE).where(TABLE.c.parent.in_(parents[i:i + 500])))
     rows = [r for r in rows if r]
     for i in range(0, len(rows), _BATCH):
-        session.execute(insert(SearchPassage), rows[i:i + _BATCH])
+        conn.execute(insert(TABLE), rows[i:i + _BATCH])
     return len(rows)
 
 
@@ -221,7 +223,7 @@ def refresh_chat(session: Session, ids: Iterable[int] | None = None, *, purge: b
     """Re-index the given chat messages (all with no ids); redacted messages leave the index
     (`purge`: and their words leave the engine's index files too, see `purge_deleted`)."""
     if ids is None:
-        session.execute(delete(SearchPassage).where(SearchPassage.source == "chat"))
+        session.connection().execute(delete(TABLE).where(TABLE.c.source == "chat"))
         _, rows = _chat_rows(session, None)
         n = _replace(session, [], rows)
     else:
@@ -264,7 +266,7 @@ def rebuild(session: Session) -> Rebuilt:
     """Empty the index and index every source again."""
     from facilitation.surveys.models import SurveySheet
 
-    session.execute(delete(SearchPassage))
+    session.connection().execute(delete(TABLE))
     counts = {"note": _replace(session, [], _note_rows(session, None)[1]),
               "report": _replace(session, [], _report_rows(session, None)[1]),
               "survey": sum(_replace(session, [], _survey_rows(session, sid))
@@ -275,10 +277,15 @@ def rebuild(session: Session) -> Rebuilt:
     return Rebuilt(counts)
 
 
+def is_built(session: Session) -> bool:
+    """True once the whole index was built in this database (after that, every write keeps it current)."""
+    return settings.get(session, BUILT_SETTING) is not None
+
+
 def ensure(session: Session) -> bool:
     """Build the index when it was never built in this database (a new database, the demo, a
     restored older backup); True when it was built. After that, the writes keep it current."""
-    if settings.get(session, BUILT_SETTING) is not None:
+    if is_built(session):
         return False
     rebuild(session)
     return True
@@ -302,7 +309,7 @@ def erase(session: Session, subject: privacy.Subject) -> list[privacy.Erased]:
     gone = [i for i, parent in session.execute(select(SearchPassage.id, SearchPassage.parent)
                                                .where(SearchPassage.source == "chat")) if parent in refs]
     if gone:
-        session.execute(delete(SearchPassage).where(SearchPassage.id.in_(gone)))
+        session.connection().execute(delete(TABLE).where(TABLE.c.id.in_(gone)))
     cond = SurveyResponse.person_id == subject.person_id
     if subject.registration_ids:
         cond = cond | SurveyResponse.registration_id.in_(subject.registration_ids)

@@ -54,15 +54,30 @@ def _index():
     return index
 
 
+def _when_built(refresh):
+    """`refresh` runs only in a database whose index was built: before that there is nothing to keep
+    current (the first search builds it from what is stored), so no write pays for tokenising."""
+    def run(session, **details) -> None:
+        index = _index()
+        if index.is_built(session):
+            refresh(index, session, **details)
+    return run
+
+
+def _erase(session, subject):
+    index = _index()
+    return index.erase(session, subject) if index.is_built(session) else []
+
+
 def _connect() -> None:
     from facilitation.access import privacy
     from facilitation.storage import hooks
 
-    hooks.on(hooks.TEXT_SAVED, lambda session, table, key: _index().refresh_saved(session, table, key))
-    hooks.on(hooks.SURVEY_CHANGED, lambda session, survey_id: _index().refresh_survey(session, survey_id))
-    hooks.on(hooks.CHAT_IMPORTED, lambda session, import_id: _index().refresh_chat_import(session, import_id))
-    hooks.on(hooks.CHAT_REDACTED, lambda session, message_ids: _index().refresh_chat(session, message_ids, purge=True))
-    privacy.eraser("95_search")(lambda session, subject: _index().erase(session, subject))
+    hooks.on(hooks.TEXT_SAVED, _when_built(lambda ix, s, table, key: ix.refresh_saved(s, table, key)))
+    hooks.on(hooks.SURVEY_CHANGED, _when_built(lambda ix, s, survey_id: ix.refresh_survey(s, survey_id)))
+    hooks.on(hooks.CHAT_IMPORTED, _when_built(lambda ix, s, import_id: ix.refresh_chat_import(s, import_id)))
+    hooks.on(hooks.CHAT_REDACTED, _when_built(lambda ix, s, message_ids: ix.refresh_chat(s, message_ids, purge=True)))
+    privacy.eraser("95_search")(_erase)
 
 
 _connect()
