@@ -47,7 +47,7 @@ def option_colours(options: list[str]) -> dict[str, str]:
 
 
 def _pct(value) -> float:
-    """A percentage for drawing: a hidden cell (「3未満」, NaN) draws nothing."""
+    """A percentage for drawing: a hidden cell (「非表示」, NaN) draws nothing."""
     return 0.0 if value is None or value != value else float(value)
 
 
@@ -175,12 +175,13 @@ def crosstab_figure(table: pd.DataFrame, options: list[str], ordered: bool) -> g
 
 
 def trend_figure(trend: pd.DataFrame) -> go.Figure:
-    """The favourable share per meeting (store.trend), with n in the hover text."""
+    """The favourable share per meeting (store.trend), with n in the hover text (a hidden share: no point)."""
     label = trend.label.iloc[0] if len(trend) else ""
     fig = go.Figure(go.Scatter(
         x=trend.meeting.tolist(), y=trend.positive_share.tolist(), mode="lines+markers+text",
-        text=[f"{v:.0f}%" for v in trend.positive_share], textposition="top center",
-        customdata=trend[["positive", "base"]].values.tolist(), line=dict(color=BAR_COLOUR),
+        text=["" if v != v else f"{v:.0f}%" for v in trend.positive_share], textposition="top center",
+        customdata=[[count_text(p, ""), int(b)] for p, b in zip(trend.positive, trend.base, strict=True)],
+        line=dict(color=BAR_COLOUR),
         hovertemplate="%{x}<br>%{y:.1f}%（%{customdata[0]}／%{customdata[1]}件）<extra></extra>"))
     fig.update_yaxes(title_text=SHARE.format(label=label), range=[0, 105])
     return _layout(fig, 340)

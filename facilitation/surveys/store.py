@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from facilitation.errors import UserError
-from facilitation.roles import Viewer, require_secretariat
+from facilitation.roles import COMMITTEE, Viewer, require_secretariat
 from facilitation.storage import hooks
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
 from facilitation.surveys import questions
@@ -357,12 +357,18 @@ def attributes(session: Session, survey_id: int) -> pd.DataFrame:
 
 # --- The same question across meetings ------------------------------------------------------------
 
-def trend(session: Session, question_title: str, meeting_only: bool = True) -> pd.DataFrame:
+def trend(session: Session, question_title: str, meeting_only: bool = True, viewer: Viewer | None = None
+          ) -> pd.DataFrame:
     """The favourable share of one scale question in every survey that asked it, oldest first.
 
     Questions match by normalised title (normalize.key). Columns: survey_id, survey, meeting,
-    date, n, base, positive, positive_share, label.
+    date, n, base, positive, positive_share, label. The committee's (`viewer`) leaves out surveys
+    it may not see and hides a share that would single someone out (disclosure.trend).
     """
+    if viewer is not None and viewer.role == COMMITTEE:
+        from facilitation.surveys import disclosure
+
+        return disclosure.trend(session, question_title, disclosure.threshold(session))
     want = key(question_title)
     rows = []
     for info in reversed(list_surveys(session)):
