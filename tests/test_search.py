@@ -21,6 +21,7 @@ from facilitation.search import index, query
 from facilitation.search.models import SearchPassage
 from facilitation.storage import db, settings
 from facilitation.storage.models import Organisation, Person
+from facilitation.surveys import disclosure
 from facilitation.surveys import store as survey_store
 from tests import rosters_world
 
@@ -149,7 +150,7 @@ def test_the_committee_sees_note_passages_without_names_and_only_counts_elsewher
             "summary": "高橋さんから引きこもり支援の報告。"})
         _survey(s, w.meeting_id)
         chat_store.import_bytes(s, SEC, CHAT.encode(), file_name="talk.txt")
-        settings.put(s, query.MIN_GROUP_SETTING, 5)
+        settings.put(s, disclosure.SETTING, 5)
     r = found(db_url, "ひきこもり", COM)
     shown = " ".join(texts(r))
     assert {h.source for h in r.hits} == {"note"} and len(r.hits) == 2

@@ -23,14 +23,10 @@ from facilitation.roles import COMMITTEE, AccessDenied, Viewer
 from facilitation.search import index
 from facilitation.search import terms as T
 from facilitation.search.models import SearchPassage
-from facilitation.storage import settings
 from facilitation.storage.models import Person, Registration, Room
 from facilitation.text.dates import ja_date
 
-# TODO(survey disclosure threshold, another branch): one setting for every small-group rule; until
-# then the committee's search reads `committee_min_group` (default 5).
-MIN_GROUP_SETTING = "committee_min_group"
-MIN_GROUP_DEFAULT = 5
+MIN_GROUP_DEFAULT = 5  # what Result.threshold reads before a search (surveys.disclosure.DEFAULT_K)
 COMMITTEE_SOURCES = ("note", "report")
 COUNT_ONLY_SOURCES = ("survey", "chat")
 NAME_MARK = "（氏名）"
@@ -79,8 +75,10 @@ class Result:
 
 
 def min_group(session: Session) -> int:
-    value = settings.get(session, MIN_GROUP_SETTING, MIN_GROUP_DEFAULT, kind=int)
-    return max(1, int(value))
+    """The committee's small-group rule, the one the survey pages use (設定 → アンケート)."""
+    from facilitation.surveys import disclosure
+
+    return disclosure.threshold(session)
 
 
 def shown_count(n: int, threshold: int) -> str:
