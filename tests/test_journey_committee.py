@@ -30,7 +30,7 @@ from tests.browser_checks import settle_and_check
 from ui.auth import PREVIEW_BANNER
 
 DESKTOP = {"width": 1280, "height": 900}
-COMMITTEE_PAGES = {"ホーム": (), "参加履歴": None, "アンケート": None, "オープンチャット": None}
+COMMITTEE_PAGES = {"ホーム": (), "参加履歴": None, "アンケート": None, "オープンチャット": None, "横断検索": None}
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 

@@ -25,7 +25,7 @@ TIERS: list[tuple[str, ...]] = [
     ("config", "orgs", "sheets"),  # the installation's settings; the organisation master; the Sheets client
     ("meetings",),  # meetings and the way they are counted
     ("assignment", "history", "openchat", "rosters", "surveys"),  # the work around one meeting
-    ("mail", "registrations"),  # what draws on several of the above
+    ("mail", "registrations", "search"),  # what draws on several of the above
     ("demo",),  # the demo data, built through the areas below
     ("commands",),  # the CLI's subcommands
     ("cli",),  # `python -m facilitation`: the parser and the user-error handling

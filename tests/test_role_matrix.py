@@ -195,3 +195,34 @@ def test_markup_in_data_is_never_rendered_as_html(world, monkeypatch, page):
         at, _ = _run(world, monkeypatch, page, v)
         for body in _html_blocks(at):
             assert "<img src=x" not in body, f"{page}: unescaped markup from data in unsafe_allow_html"
+
+
+def _searched(world, monkeypatch, viewer: Viewer, words: str) -> tuple[AppTest, str]:
+    """The 横断検索 page after typing `words` and pressing 検索."""
+    monkeypatch.setenv(db.ENV_VAR, world["url"])
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "pages" / "search.py"), default_timeout=90)
+    at.session_state["viewer"] = viewer
+    at.run()
+    at.text_input(key="search_words").set_value(words)
+    at.button(key="FormSubmitter:search_form-検索").click().run()
+    # What they typed is theirs; the detectors look at the rest, with the hits' bold markers removed.
+    return at, rendered(at).replace(words, "").replace("**", "")
+
+
+@pytest.mark.parametrize("words", ["ひきこもり 家族", "佐藤", "加藤 花子", "kato@example.jp", "参加", "はじめまして"])
+def test_committee_search_shows_no_names_comments_or_chat(world, monkeypatch, words):
+    at, text = _searched(world, monkeypatch, Viewer(role=COMMITTEE, email="iinkai@example.org"), words)
+    assert not at.exception, at.exception[0].value if at.exception else ""
+    assert not set(EMAIL.findall(text)) - {"iinkai@example.org"}
+    assert not _names_in(text, world["names"]) and not _names_in(text, world["respondents"])
+    assert not [t for t in world["chat_texts"] if t in text]
+    assert not [c for c in world["comments"] if c in text]
+
+
+def test_secretariat_search_shows_chat_texts_the_committee_does_not_see(world, monkeypatch):
+    at, text = _searched(world, monkeypatch, Viewer(role=SECRETARIAT, email="office@example.org"), "ひきこもり 家族")
+    assert not at.exception
+    assert [t for t in world["chat_texts"] if t in text]
+    _, committee = _searched(world, monkeypatch, Viewer(role=COMMITTEE, email="iinkai@example.org"), "ひきこもり 家族")
+    assert "5未満" in committee and not [t for t in world["chat_texts"] if t in committee]

@@ -20,6 +20,7 @@ PAGES = {  # file, title, url path, icon, roles that see it
     "history": ("pages/history.py", "参加履歴", "history", ":material/insights:", (SECRETARIAT, COMMITTEE)),
     "surveys": ("pages/surveys.py", "アンケート", "surveys", ":material/poll:", (SECRETARIAT, COMMITTEE)),
     "openchat": ("pages/openchat.py", "オープンチャット", "openchat", ":material/forum:", (SECRETARIAT, COMMITTEE)),
+    "search": ("pages/search.py", "横断検索", "search", ":material/search:", (SECRETARIAT, COMMITTEE)),
     "settings": ("pages/settings.py", "設定", "settings", ":material/settings:", (SECRETARIAT,)),
 }
 

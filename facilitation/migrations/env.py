@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from facilitation.search.models import engine_owned
 from facilitation.storage.schema import metadata
 
 config = context.config
@@ -17,6 +18,7 @@ with engine.connect() as connection:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite needs copy-and-move ALTERs
         compare_type=True,
+        include_name=lambda name, type_, _parents: not engine_owned(name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -28,6 +28,7 @@ from facilitation.openchat.parser import (
     parse_bytes,
 )
 from facilitation.roles import Viewer, require_secretariat
+from facilitation.storage import hooks
 from facilitation.storage.models import AuditEntry, utcnow
 
 SECRETARIAT_ONLY = "オープンチャットの取り込みと編集は事務局のみが行えます。"
@@ -259,6 +260,7 @@ def import_export(session: Session, viewer: Viewer, parsed: ParsedExport, file_n
         events_added = len(rows)
 
     record.messages_added, record.events_added = added, events_added
+    hooks.emit(session, hooks.CHAT_IMPORTED, import_id=record.id)
     if new_ids:
         members_mod.match_members(session, new_ids)
     session.flush()
@@ -309,6 +311,7 @@ def redact(session: Session, viewer: Viewer, message_id: int) -> bool:
     session.add(AuditEntry(actor=viewer.actor, action="redact", entity="openchat_messages",
                            entity_id=str(message_id), before=None, after={"redacted": True}))
     session.flush()
+    hooks.emit(session, hooks.CHAT_REDACTED, message_ids=[message_id])
     return True
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from facilitation.access import gate
 from facilitation.errors import AccessDenied, UserError
 from facilitation.roles import Viewer
-from facilitation.storage import audit, db
+from facilitation.storage import audit, db, hooks
 from facilitation.storage.models import (
     Assignment,
     Attendance,
@@ -155,6 +155,7 @@ def save_text_fields(session: Session, viewer: Viewer, model, key_column: str, k
         db.upsert(session, model, key_column, {key_column: key, **values, "updated_at": now,
                                                "updated_by": viewer.actor})
         audit.record(session, "update", model.__tablename__, str(key), after={k: v[:500] for k, v in values.items()})
+        hooks.emit(session, hooks.TEXT_SAVED, table=model.__tablename__, key=key)
     return now
 
 

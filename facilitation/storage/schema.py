@@ -9,6 +9,7 @@ from facilitation.openchat import models as _openchat  # noqa: F401
 from facilitation.orgs import models as _orgs  # noqa: F401
 from facilitation.registrations import models as _registrations  # noqa: F401
 from facilitation.rosters import models as _rosters  # noqa: F401
+from facilitation.search import models as _search  # noqa: F401
 from facilitation.storage.models import Base
 from facilitation.surveys import models as _surveys  # noqa: F401
 

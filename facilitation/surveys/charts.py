@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from facilitation.surveys.questions import DATE, GRID, MULTI, NUMBER, SCALE, SINGLE
 from facilitation.surveys.summary import QuestionSummary, count_text, share_text
+from facilitation.text.dates import PLOTLY_DAY
 
 # Labels shown on the charts (Japanese, one place).
 PERCENT = "割合（%）"
@@ -132,7 +133,7 @@ def histogram(values: list[float]) -> go.Figure:
 def date_bars(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(x=table.option.tolist(), y=table["count"].tolist(), marker_color=BAR_COLOUR))
     fig.update_yaxes(title_text=COUNT)
-    fig.update_xaxes(type="date", tickformat="%Y年%-m月%-d日", hoverformat="%Y年%-m月%-d日")  # not "Feb 2026"
+    fig.update_xaxes(type="date", tickformat=PLOTLY_DAY, hoverformat=PLOTLY_DAY)  # not "Feb 2026"
     return _layout(fig, 280)
 
 

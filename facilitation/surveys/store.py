@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from facilitation.errors import UserError
 from facilitation.roles import COMMITTEE, Viewer, require_secretariat
+from facilitation.storage import hooks
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
 from facilitation.surveys import questions
 from facilitation.surveys.models import SurveyCommentTag, SurveyResponse, SurveySheet, SurveyTag
@@ -168,6 +169,7 @@ def import_table(session: Session, viewer: Viewer, table, *, title: str, meeting
         session.delete(extra)
     session.flush()
     by_email, by_name = link_responses(session, sheet.id)
+    hooks.emit(session, hooks.SURVEY_CHANGED, survey_id=sheet.id)
     return ImportResult(sheet.id, len(table.rows), by_email, by_name, outcome=outcome, title=sheet.title, added=added,
                         notes=list(getattr(table, "notes", [])))
 
@@ -296,6 +298,8 @@ def set_corrections(session: Session, viewer: Viewer, survey_id: int, kinds: dic
         sheet.kinds = dict(kinds)
     if options is not None:
         sheet.options = {k: [clean(o) for o in v if clean(o)] for k, v in options.items() if v}
+    session.flush()
+    hooks.emit(session, hooks.SURVEY_CHANGED, survey_id=survey_id)  # a question that became free text
 
 
 def delete_survey(session: Session, viewer: Viewer, survey_id: int) -> str:
@@ -306,6 +310,7 @@ def delete_survey(session: Session, viewer: Viewer, survey_id: int) -> str:
         raise SurveyError(f"アンケート（ID {survey_id}）が見つかりません。すでに削除されています。")
     title = sheet.title
     session.execute(delete(SurveySheet).where(SurveySheet.id == survey_id))  # responses and tags cascade
+    hooks.emit(session, hooks.SURVEY_CHANGED, survey_id=survey_id)
     return title
 
 
