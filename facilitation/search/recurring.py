@@ -6,7 +6,7 @@ they came up; the secretariat also gets the latest passage as an example. `break
 term over 年度 × 振興局 (or theme). `theme_candidates` takes the terms of 後方支援への要望, of
 survey answers about wishes and themes, and of open-chat questions nobody answered, and keeps those
 mentioned at least twice that no room of the recent meetings had as its theme; `add_room` puts one
-into a draft meeting's rooms (assignment.service.save_rooms).
+into a draft meeting's rooms (assignment.room_setup.save_rooms).
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def draft_meetings(session: Session) -> list[Meeting]:
 
 def add_room(session: Session, viewer: Viewer, meeting_id: int, theme: str) -> str:
     """Add a room with `theme` after the meeting's rooms; returns the new room's name."""
-    from facilitation.assignment.service import RoomInput, save_rooms
+    from facilitation.assignment.room_setup import RoomInput, save_rooms
     from facilitation.meetings.schedule import list_rooms
 
     require_secretariat(viewer, "ルームの追加は事務局が行います。")
