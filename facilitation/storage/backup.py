@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 import contextlib
 import datetime as dt
 import decimal
@@ -39,7 +38,6 @@ import io
 import json
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,39 +63,30 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from facilitation.errors import UserError
 from facilitation.files.uploads import read_file
 from facilitation.storage import db
+from facilitation.storage.archive import (
+    FORMAT,
+    KEEP,
+    MAX_ARCHIVE,
+    BackupError,
+    Manifest,
+    check_complete,
+    check_members,
+    manifest_and_raw,
+    member_bytes,
+    open_archive,
+    read_manifest,
+    table_rows,
+)
 from facilitation.text.dates import to_jst, utcnow
 from facilitation.text.normalize import clean
 
-FORMAT = 1
-MAX_ARCHIVE = 1024**3  # the .zip itself, refused from its size before it is read
-MAX_UNCOMPRESSED = 1024**3  # refuse archives that would expand beyond 1 GB (the demo database: 1.4 MB)
-MAX_MANIFEST = 1024 * 1024  # the manifest is a few KB
-MAX_TABLE = 256 * 1024**2  # one table's JSON (the demo's audit log: 0.8 MB)
-MAX_ROW = 32 * 1024**2  # one row's JSON
-READ_CHUNK = 1024 * 1024
 SIGNATURE = "manifest.sig"
 OWN, OTHER, UNSIGNED = "own", "other", "unsigned"
 ROLE_TABLE = "access_accounts"
-KEEP = "今のデータはそのままです。"
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError)
 SKIP = {"alembic_version"}
 CHUNK = 2000
-
-
-class BackupError(UserError):
-    """An archive we cannot restore; the message is Japanese."""
-
-
-@dataclass
-class Manifest:
-    format: int
-    created_at: str
-    revisions: list[str]
-    dialect: str
-    tables: dict[str, dict[str, Any]]  # name → {"rows": n, "sha256": ...}
 
 
 def _encode(value: Any) -> Any:
@@ -242,226 +231,6 @@ def write_backup(path: str | Path, url: str | None = None, secret: bytes | None 
     return read_manifest(data)
 
 
-# --- Reading an archive ----------------------------------------------------------------------
-
-def _open(data: bytes) -> zipfile.ZipFile:
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        raise BackupError("バックアップファイルとして読めません（zip 形式ではありません）。"
-                          "このツールで作ったバックアップ（.zip）を選んでください。") from None
-    names = [i.filename for i in infos]
-    if len(set(names)) != len(names):
-        twice = next(n for n in names if names.count(n) > 1)
-        zf.close()
-        raise BackupError(f"バックアップの中に同じ名前のファイル（{twice[:80]}）が2つあります。"
-                          f"作成後に手が加えられたおそれがあるため、復元しません。{KEEP}")
-    if sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
-        zf.close()
-        raise BackupError(f"バックアップファイルが大きすぎます（展開後 {MAX_UNCOMPRESSED // 1024**3}GB 超）。{KEEP}")
-    return zf
-
-
-def _too_big(label: str, size: int, limit: int) -> BackupError:
-    return BackupError(f"バックアップの{label}が大きすぎます（展開後 {size / 1024**2:,.0f}MB、"
-                       f"上限 {limit // 1024**2:,}MB）。{KEEP}")
-
-
-def _chunks(zf: zipfile.ZipFile, name: str, limit: int, label: str) -> Iterator[bytes]:
-    """One member's bytes a chunk at a time, never more than `limit` in all: its declared size is
-    checked before it is opened and the bytes are counted as they come (a member whose header
-    understates its size stops at the limit). KeyError when it is missing."""
-    info = zf.getinfo(name)
-    if info.file_size > limit:
-        raise _too_big(label, info.file_size, limit)
-    total = 0
-    try:
-        with zf.open(info) as fh:
-            while chunk := fh.read(READ_CHUNK):
-                total += len(chunk)
-                if total > limit:
-                    raise _too_big(label, total, limit)
-                yield chunk
-    except BackupError:
-        raise
-    except NotImplementedError:
-        raise BackupError(f"バックアップの{label}は、対応していない圧縮方式で保存されています。"
-                          f"このツールで作ったバックアップを選んでください。{KEEP}") from None
-    except _ZIP_ERRORS:
-        raise BackupError(f"バックアップの{label}が壊れています（zip を展開できません）。{KEEP}") from None
-
-
-def _member(zf: zipfile.ZipFile, name: str, limit: int, label: str) -> bytes:
-    """One small member's bytes (the manifest, its signature); KeyError when it is missing."""
-    return b"".join(_chunks(zf, name, limit, label))
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        twice = next(k for k in keys if keys.count(k) > 1)
-        raise BackupError(f"バックアップの目録（manifest.json）に「{str(twice)[:60]}」が2回書かれています。"
-                          f"作成後に手が加えられたおそれがあるため、復元しません。{KEEP}")
-    return dict(pairs)
-
-
-def _manifest(raw: Any) -> Manifest:
-    """A Manifest from parsed JSON, every field of the expected type (TypeError otherwise)."""
-    if not isinstance(raw, dict):
-        raise TypeError("manifest")
-    m = Manifest(**{k: raw[k] for k in Manifest.__dataclass_fields__})
-    ok = (isinstance(m.format, int) and isinstance(m.created_at, str) and isinstance(m.dialect, str)
-          and isinstance(m.revisions, list) and all(isinstance(r, str) for r in m.revisions)
-          and isinstance(m.tables, dict)
-          and all(isinstance(k, str) and isinstance(v, dict) and type(v.get("rows")) is int and v["rows"] >= 0
-                  and isinstance(v.get("sha256"), str) for k, v in m.tables.items()))
-    if not ok:
-        raise TypeError("manifest")
-    return m
-
-
-def _read_manifest(zf: zipfile.ZipFile) -> tuple[Manifest, bytes]:
-    try:
-        raw = _member(zf, "manifest.json", MAX_MANIFEST, "目録（manifest.json）")
-        manifest = _manifest(json.loads(raw, object_pairs_hook=_unique_keys))
-    except (KeyError, ValueError, TypeError) as exc:
-        if isinstance(exc, BackupError):
-            raise
-        raise BackupError("バックアップの目録（manifest.json）がないか壊れています。") from None
-    if manifest.format != FORMAT:
-        raise BackupError(f"このバックアップの形式（{manifest.format}）には対応していません。")
-    return manifest, raw
-
-
-def read_manifest(data: bytes) -> Manifest:
-    """The manifest of an archive, checked; BackupError with a Japanese message when unusable."""
-    with _open(data) as zf:
-        return _read_manifest(zf)[0]
-
-
-_WS = frozenset(" \t\r\n")
-
-
-class _JsonRows:
-    """The items of one JSON array read from byte chunks, one at a time (a table never sits in
-    memory whole). ValueError when the text is not JSON; TypeError when it is not an array."""
-
-    def __init__(self, chunks: Iterator[bytes]):
-        self.chunks = chunks
-        self.text = codecs.getincrementaldecoder("utf-8")()
-        self.buf, self.pos, self.more = "", 0, True
-
-    def _fill(self) -> bool:
-        """Append the next chunk to what is left; False at the end of the member."""
-        if not self.more:
-            return False
-        chunk = next(self.chunks, None)
-        tail = self.text.decode(chunk if chunk is not None else b"", final=chunk is None)
-        self.more = chunk is not None
-        self.buf, self.pos = self.buf[self.pos:] + tail, 0
-        return self.more or bool(tail)
-
-    def _skip_space(self) -> bool:
-        """Move past white space; False when the member ends first."""
-        while True:
-            while self.pos < len(self.buf) and self.buf[self.pos] in _WS:
-                self.pos += 1
-            if self.pos < len(self.buf):
-                return True
-            if not self._fill():
-                return False
-
-    def __iter__(self) -> Iterator[Any]:
-        decoder = json.JSONDecoder()
-        if not self._skip_space() or self.buf[self.pos] != "[":
-            raise TypeError("not an array")
-        self.pos += 1
-        first = True
-        while True:
-            if not self._skip_space():
-                raise ValueError("unterminated")
-            c = self.buf[self.pos]
-            if c == "]":
-                self.pos += 1
-                if self._skip_space():
-                    raise ValueError("text after the array")
-                return
-            if not first:
-                if c != ",":
-                    raise ValueError("no comma")
-                self.pos += 1
-                if not self._skip_space():
-                    raise ValueError("unterminated")
-            first = False
-            while True:
-                try:
-                    item, end = decoder.raw_decode(self.buf, self.pos)
-                    if end == len(self.buf) and self.more and not isinstance(item, dict | list | str):
-                        raise ValueError("a number or word may go on in the next chunk")
-                    break
-                except ValueError:
-                    if len(self.buf) - self.pos > MAX_ROW:
-                        raise ValueError("row too long") from None
-                    if not self._fill():
-                        raise
-            self.pos = end
-            yield item
-
-
-def _archive_rows(zf: zipfile.ZipFile, name: str, info: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Rows of tables/<name>.json as they are read; its row count and SHA-256 are checked at its end
-    (BackupError then, inside the restore's transaction, which is rolled back)."""
-    label = f"表「{name}」"
-    digest, n = hashlib.sha256(), 0
-    try:
-        chunks = _chunks(zf, f"tables/{name}.json", MAX_TABLE, label)
-
-        def hashed() -> Iterator[bytes]:
-            for chunk in chunks:
-                digest.update(chunk)
-                yield chunk
-
-        for row in _JsonRows(hashed()):
-            n += 1
-            if not isinstance(row, dict):
-                raise BackupError(f"バックアップの{label}の{n}行目が行の形式（列名と値）になっていません。{KEEP}")
-            if n > info["rows"]:
-                raise BackupError(f"バックアップの{label}の行数が目録と一致しません。{KEEP}")
-            yield row
-    except KeyError:
-        raise BackupError(f"バックアップに{label}のデータがありません（ファイルが欠けています）。") from None
-    except TypeError:
-        raise BackupError(f"バックアップの{label}が行の一覧になっていません（行数が目録と一致しません）。{KEEP}") from None
-    except (ValueError, RecursionError) as exc:
-        if isinstance(exc, BackupError):
-            raise
-        raise BackupError(f"バックアップの{label}が壊れています（JSON として読めません）。{KEEP}") from None
-    if digest.hexdigest() != info.get("sha256"):
-        raise BackupError(f"バックアップの{label}が壊れています（チェックサムが一致しません）。{KEEP}")
-    if n != info["rows"]:
-        raise BackupError(f"バックアップの{label}の行数が目録と一致しません。{KEEP}")
-
-
-def _check_complete(names: Iterable[str], expected: Iterable[str], revisions: list[str]) -> None:
-    """An archive must hold every table of its schema revision, or restoring it would empty them."""
-    missing = sorted(set(expected) - set(names))
-    if missing:
-        raise BackupError(f"このバックアップには、スキーマ {', '.join(revisions)} にあるはずの表がありません: "
-                          f"{'、'.join(missing)}。不完全なバックアップのため復元しません。{KEEP}")
-
-
-def _check_members(zf: zipfile.ZipFile, manifest: Manifest) -> None:
-    """Every table the manifest lists is there and within the size limit, before anything is read."""
-    for name in manifest.tables:
-        try:
-            info = zf.getinfo(f"tables/{name}.json")
-        except KeyError:
-            raise BackupError(f"バックアップに表「{name}」のデータがありません（ファイルが欠けています）。") from None
-        if info.file_size > MAX_TABLE:
-            raise _too_big(f"表「{name}」", info.file_size, MAX_TABLE)
-
-
 # --- Where an archive comes from, and whose roles it changes ---------------------------------
 
 @dataclass(frozen=True)
@@ -515,7 +284,7 @@ class Inspection:
 
 def _origin(zf: zipfile.ZipFile, raw_manifest: bytes, secret: bytes | None) -> str:
     try:
-        sig = json.loads(_member(zf, SIGNATURE, 4096, "署名"))
+        sig = json.loads(member_bytes(zf, SIGNATURE, 4096, "署名"))
         key_id, mac = str(sig["key_id"]), str(sig["hmac_sha256"])
     except KeyError:
         return UNSIGNED
@@ -542,7 +311,7 @@ def _current_roles(engine: Engine) -> dict[str, str]:
 def _role_changes(zf: zipfile.ZipFile, manifest: Manifest, engine: Engine) -> tuple[RoleChange, ...]:
     after: dict[str, str] = {}
     if ROLE_TABLE in manifest.tables:
-        for row in _archive_rows(zf, ROLE_TABLE, manifest.tables[ROLE_TABLE]):
+        for row in table_rows(zf, ROLE_TABLE, manifest.tables[ROLE_TABLE]):
             after[clean(str(row.get("email") or ""))[:254]] = clean(str(row.get("role") or ""))[:40]
     before = _current_roles(engine)
     return tuple(RoleChange(e, before.get(e, ""), after.get(e, "")) for e in sorted(set(before) | set(after))
@@ -554,8 +323,8 @@ def inspect_archive(data: bytes, url: str | None = None, secret: bytes | None = 
 
     BackupError when it cannot be read, or when it carries this installation's key id with a
     signature that does not match (changed after it was made)."""
-    with _open(data) as zf:
-        manifest, raw = _read_manifest(zf)
+    with open_archive(data) as zf:
+        manifest, raw = manifest_and_raw(zf)
         origin = _origin(zf, raw, secret)
         changes = _role_changes(zf, manifest, db.get_engine(url))
     return Inspection(created_at=manifest.created_at, origin=origin, role_changes=changes, manifest=manifest)
@@ -725,16 +494,16 @@ def restore_bytes(data: bytes, url: str | None = None, actor: str = "restore", *
     engine = db.get_engine(url)
     from facilitation.storage.schema import metadata
 
-    with _open(data) as zf:
-        manifest, raw = _read_manifest(zf)
+    with open_archive(data) as zf:
+        manifest, raw = manifest_and_raw(zf)
         found = Inspection(created_at=manifest.created_at, origin=_origin(zf, raw, secret),
                            role_changes=_role_changes(zf, manifest, engine), manifest=manifest)
         if found.needs_confirmation and found != accepted:
             raise BackupError(" ".join(found.warnings()) + " 内容を確かめ、確認の上で復元してください。" + KEEP)
-        _check_members(zf, manifest)
+        check_members(zf, manifest)
         target_revs = current_revisions(engine)
         if sorted(manifest.revisions) == target_revs:
-            _check_complete(manifest.tables, (t.name for t in _tables(metadata)), manifest.revisions)
+            check_complete(manifest.tables, (t.name for t in _tables(metadata)), manifest.revisions)
         else:
             unknown = [r for r in manifest.revisions if not _known_revision(r)]
             if unknown or not manifest.revisions:
@@ -746,7 +515,7 @@ def restore_bytes(data: bytes, url: str | None = None, actor: str = "restore", *
                               f"中止しました。{KEEP}")
         if sorted(manifest.revisions) == target_revs:
             counts = _load(engine, metadata, manifest.tables,
-                           lambda t: _archive_rows(zf, t.name, manifest.tables[t.name]))
+                           lambda t: table_rows(zf, t.name, manifest.tables[t.name]))
             migrated_from = None
         else:
             with _upgraded(zf, manifest) as scratch:
@@ -793,8 +562,8 @@ def _upgraded(zf: zipfile.ZipFile, manifest: Manifest) -> Iterator[Engine]:
                 old.reflect(engine)
             except Exception as exc:  # alembic and SQLAlchemy raise many kinds for revisions that do not fit
                 raise BackupError(f"バックアップのスキーマ（{', '.join(revisions)}）を再現できませんでした。{KEEP}") from exc
-            _check_complete(manifest.tables, (t.name for t in _tables(old)), revisions)
-            _load(engine, old, manifest.tables, lambda t: _archive_rows(zf, t.name, manifest.tables[t.name]))
+            check_complete(manifest.tables, (t.name for t in _tables(old)), revisions)
+            _load(engine, old, manifest.tables, lambda t: table_rows(zf, t.name, manifest.tables[t.name]))
             try:
                 db.migrate(engine, "heads")
             except Exception as exc:
