@@ -3,7 +3,7 @@
 import pytest
 
 from facilitation.errors import AccessDenied
-from facilitation.history import participation
+from facilitation.history import participation, presence
 from facilitation.meetings import schedule
 from facilitation.meetings.counts import Counts
 from facilitation.orgs import merges as org_merges
@@ -94,7 +94,7 @@ def test_organisation_at_the_time_and_merges(sqlite_url):
         org_merges.set_merge(s, SECRETARIAT_LOCAL, world.orgs["H"], world.orgs["A"])
     h = hw.load(sqlite_url)
     assert participation.meeting_table(h).loc[0, "report_line"] == "10名（4機関：団体2(6)・自治体1(2)・厚労省(2)）"
-    matrix = participation.org_matrix(h).set_index("organisation")
+    matrix = presence.org_matrix(h).set_index("organisation")
     assert "NPO法人ひかり" not in matrix.index  # its history now belongs to the surviving A
     a = matrix.loc["NPOあおば"]
     # A: p1, p2 (facilitator), p10 (still at A then) and p11 (merged) at m1; p10 moved to B later.
@@ -129,7 +129,7 @@ def test_merge_rules(sqlite_url):
 def test_person_matrix_for_the_secretariat_only(sqlite_url):
     world = hw.make(sqlite_url)
     h = hw.load(sqlite_url)
-    matrix = participation.person_matrix(h, SECRETARIAT_LOCAL).set_index("name")
+    matrix = presence.person_matrix(h, SECRETARIAT_LOCAL).set_index("name")
     moved = matrix.loc[hw.NAMES["p10"]]
     assert moved["organisation"] == "みどり町社会福祉協議会"
     assert moved["times"] == 4 and moved["longest_streak"] == 4 and moved["email"] == hw.EMAILS["p10"]
@@ -137,15 +137,15 @@ def test_person_matrix_for_the_secretariat_only(sqlite_url):
     assert matrix.loc[hw.NAMES["p8"], "2024年10月10日"] == "講"
     assert matrix.loc[hw.NAMES["p1"], "2025年6月10日"] == "○"
     assert len(matrix) == 12
-    found = participation.search(matrix.reset_index(), "転居十和", ["name"])  # spaces ignored
+    found = presence.search(matrix.reset_index(), "転居十和", ["name"])  # spaces ignored
     assert found["name"].tolist() == [hw.NAMES["p10"]]
 
     committee = hw.load(sqlite_url, COMMITTEE)
     assert {"name", "email"}.isdisjoint(committee.att.columns)
     with pytest.raises(AccessDenied):
-        participation.person_matrix(committee, COMMITTEE)
+        presence.person_matrix(committee, COMMITTEE)
     with pytest.raises(AccessDenied):  # even with the secretariat's data, the viewer decides
-        participation.person_matrix(h, Viewer(role="ファシリテーター", meeting_id=world.meetings["m1"]))
+        presence.person_matrix(h, Viewer(role="ファシリテーター", meeting_id=world.meetings["m1"]))
 
 
 def test_erased_person_keeps_counts_but_not_name(sqlite_url):
@@ -158,7 +158,7 @@ def test_erased_person_keeps_counts_but_not_name(sqlite_url):
         s.get(Person, world.people["p12"]).deleted_at = dt.datetime(2026, 1, 1)
     h = hw.load(sqlite_url)
     assert participation.meeting_table(h)["people"].tolist() == [10, 6, 4, 6]
-    names = participation.person_matrix(h, SECRETARIAT_LOCAL)["name"].tolist()
+    names = presence.person_matrix(h, SECRETARIAT_LOCAL)["name"].tolist()
     assert hw.NAMES["p12"] not in names and "（削除済み）" in names
 
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from facilitation.history import participation
+from facilitation.history import participation, presence
 from tests import history_world as hw
 
 
@@ -16,7 +16,7 @@ def world_history(tmp_path_factory):
 
 
 def test_people_flows_with_a_person_who_changes_organisation(world_history):
-    flows = participation.flows(world_history, participation.UNIT_PERSON, lapse_after=2)
+    flows = presence.flows(world_history, presence.UNIT_PERSON, lapse_after=2)
     assert flows["came"].tolist() == [10, 6, 4, 6]
     assert flows["newcomers"].tolist() == [10, 2, 0, 0]  # p10 moved to B but is no newcomer at m3
     assert flows["continuing"].tolist() == [0, 4, 2, 3]
@@ -27,13 +27,13 @@ def test_people_flows_with_a_person_who_changes_organisation(world_history):
     assert flows["came_next"].tolist() == [4, 2, 3, 0]
     assert flows["came_next_rate"].tolist()[:3] == [40.0, 33.3, 75.0]
     assert math.isnan(flows["came_next_rate"].tolist()[3])  # no next meeting yet
-    assert [participation.FLOW_LABELS[c] for c in flows.columns] == [
+    assert [presence.FLOW_LABELS[c] for c in flows.columns] == [
         "年度", "日付", "会", "参加", "初参加", "継続", "再参加", "離脱（新たに）", "離脱（累計）", "次回も参加",
         "次回も参加率"]
 
 
 def test_organisation_flows_follow_the_merge(world_history):
-    flows = participation.flows(world_history, participation.UNIT_ORG, lapse_after=2)
+    flows = presence.flows(world_history, presence.UNIT_ORG, lapse_after=2)
     # Units: A (with merged H), B, C, G, I and the ministry as one.
     assert flows["came"].tolist() == [4, 4, 3, 4]
     assert flows["newcomers"].tolist() == [4, 2, 0, 0]
@@ -45,31 +45,31 @@ def test_organisation_flows_follow_the_merge(world_history):
 def test_unmerged_organisation_would_count_separately(tmp_path):
     url = f"sqlite:///{tmp_path / 'w.sqlite3'}"
     hw.make(url, merge=False)
-    flows = participation.flows(hw.load(url), participation.UNIT_ORG, lapse_after=2)
+    flows = presence.flows(hw.load(url), presence.UNIT_ORG, lapse_after=2)
     assert flows["came"].tolist() == [5, 5, 3, 5]  # H separately at m1, m2, m4
 
 
 def test_year_filter_keeps_earlier_meetings_as_history(world_history):
-    only_2025 = participation.flows(world_history, participation.UNIT_PERSON, lapse_after=2, fiscal_years=[2025])
+    only_2025 = presence.flows(world_history, presence.UNIT_PERSON, lapse_after=2, fiscal_years=[2025])
     assert only_2025["newcomers"].tolist() == [0]  # everyone at m4 had come in 2024 already
     assert only_2025["returned"].tolist() == [3]
     scoped = participation.scoped(world_history, participation.Scope(fiscal_years=(2025,)))
-    naive = participation.flows(scoped, participation.UNIT_PERSON)
+    naive = presence.flows(scoped, presence.UNIT_PERSON)
     assert naive["newcomers"].tolist() == [6]  # why flows run on the history without the year filter
 
 
 def test_cohort_retention_by_fiscal_year(world_history):
-    people = participation.cohort_retention(world_history, participation.UNIT_PERSON)
+    people = presence.cohort_retention(world_history, presence.UNIT_PERSON)
     assert people["fiscal_year"].tolist() == ["2024年度", "2025年度"]
     assert people["size"].tolist() == [12, 0]
     assert people.loc[0, "初年度"] == 100.0
     assert people.loc[0, "2年目"] == 50.0  # p1 p3 p4 p7 p10 p11 of 12
-    orgs = participation.cohort_retention(world_history, participation.UNIT_ORG)
+    orgs = presence.cohort_retention(world_history, presence.UNIT_ORG)
     assert orgs.loc[0, "size"] == 6 and orgs.loc[0, "2年目"] == 66.7  # A B C 国 of A B C G I 国
 
 
 def test_lapse_window_of_one_meeting(world_history):
-    flows = participation.flows(world_history, participation.UNIT_PERSON, lapse_after=1)
+    flows = presence.flows(world_history, presence.UNIT_PERSON, lapse_after=1)
     # Came at m(i-1) but not at m(i): m2 loses p2 p4 p5 p7 p9 p12; m3 loses p6 p8 p11 (p3 too).
     assert flows["newly_lapsed"].tolist() == [0, 6, 4, 1]
 
@@ -77,7 +77,7 @@ def test_lapse_window_of_one_meeting(world_history):
 def test_empty_history(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     h = hw.load(url)
-    assert participation.flows(h).empty and participation.meeting_table(h).empty
-    assert list(participation.flows(h).columns) == list(participation.FLOW_LABELS)  # the page can label it
-    assert participation.org_matrix(h).empty
+    assert presence.flows(h).empty and participation.meeting_table(h).empty
+    assert list(presence.flows(h).columns) == list(presence.FLOW_LABELS)  # the page can label it
+    assert presence.org_matrix(h).empty
     assert participation.period_counts(h) == {"meetings": 0, "total": 0, "distinct_people": 0, "distinct_orgs": 0}

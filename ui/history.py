@@ -14,7 +14,7 @@ import streamlit as st
 
 from facilitation.errors import AccessDenied
 from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
-from facilitation.history import charts, committee_pack, geo, participation
+from facilitation.history import charts, committee_pack, geo, participation, presence
 from facilitation.history import coverage as cov
 from facilitation.orgs import merges as org_merges
 from facilitation.roles import Viewer
@@ -75,11 +75,11 @@ def _tables(url: str, version: tuple, role: str, scope: participation.Scope, nam
     if name == "meetings":
         return participation.meeting_table(period, NATIONAL_LABEL), participation.year_table(period)
     if name == "orgs":
-        return participation.org_matrix(period)
+        return presence.org_matrix(period)
     if name == "flows":
         unit, lapse = arg
-        return (participation.flows(base, unit, lapse, scope.fiscal_years),
-                participation.cohort_retention(base, unit))
+        return (presence.flows(base, unit, lapse, scope.fiscal_years),
+                presence.cohort_retention(base, unit))
     if name == "regions":
         return participation.region_table(period), participation.municipality_table(period)
     raise ValueError(name)
@@ -159,13 +159,13 @@ def orgs_tab(data: Data, scope: participation.Scope) -> None:
     c1, c2 = st.columns([3, 2])
     text = c1.text_input("機関名・地域で絞り込み", key="h_org_search", placeholder="例: 札幌、りんく、社会福祉協議会")
     only_targets = c2.checkbox("対象機関だけ", key="h_org_targets")
-    shown = participation.search(matrix, text, ["organisation", "region"])
+    shown = presence.search(matrix, text, ["organisation", "region"])
     if only_targets:
         shown = shown[shown["target"] == "○"]
     st.caption(f"{len(shown)}機関　数字は参加した人数、F はファシリテーター、講 は登壇者を出した回です。")
-    show_table(shown, labels=participation.ORG_MATRIX_LABELS, hide_index=True, width="stretch", height=480,
+    show_table(shown, labels=presence.ORG_MATRIX_LABELS, hide_index=True, width="stretch", height=480,
                column_config={"organisation": st.column_config.TextColumn(pinned=True, width="medium")})
-    _csv_button("機関別の参加をCSVで保存", shown, participation.ORG_MATRIX_LABELS, "機関別の参加.csv", "dl_orgs")
+    _csv_button("機関別の参加をCSVで保存", shown, presence.ORG_MATRIX_LABELS, "機関別の参加.csv", "dl_orgs")
     if viewer().is_secretariat:
         merge_editor(data)
 
@@ -196,7 +196,7 @@ def merge_editor(data: Data) -> None:
 def people_tab(data: Data, scope: participation.Scope) -> None:
     period = participation.scoped(data.history, scope)
     try:
-        matrix = participation.person_matrix(period, viewer())
+        matrix = presence.person_matrix(period, viewer())
     except AccessDenied as exc:
         show_error(exc, "info")
         return
@@ -204,11 +204,11 @@ def people_tab(data: Data, scope: participation.Scope) -> None:
         st.info("この条件で参加した人はいません。")
         return
     text = st.text_input("氏名・所属・メールで絞り込み", key="h_person_search", placeholder="例: 佐藤、りんく")
-    shown = participation.search(matrix, text, ["name", "organisation", "email"])
+    shown = presence.search(matrix, text, ["name", "organisation", "email"])
     st.caption(f"{len(shown):,}名　{participation.ROLE_LEGEND}　（個人情報です。取り扱いにご注意ください）")
-    show_table(shown, labels=participation.PERSON_MATRIX_LABELS, hide_index=True, width="stretch", height=480,
+    show_table(shown, labels=presence.PERSON_MATRIX_LABELS, hide_index=True, width="stretch", height=480,
                column_config={"name": st.column_config.TextColumn(pinned=True)})
-    _csv_button("個人別の参加をCSVで保存", shown, participation.PERSON_MATRIX_LABELS, "個人別の参加.csv", "dl_people")
+    _csv_button("個人別の参加をCSVで保存", shown, presence.PERSON_MATRIX_LABELS, "個人別の参加.csv", "dl_people")
 
 
 def flows_tab(data: Data, scope: participation.Scope) -> None:
@@ -216,7 +216,7 @@ def flows_tab(data: Data, scope: participation.Scope) -> None:
     unit_label = c1.radio("数える単位", ["人", "機関"], horizontal=True, key="h_unit")
     lapse = c2.number_input("何回続けて参加がないと「離脱」とみなすか", min_value=1, max_value=24,
                             value=participation.DEFAULT_LAPSE, step=1, key="h_lapse")
-    unit = participation.UNIT_PERSON if unit_label == "人" else participation.UNIT_ORG
+    unit = presence.UNIT_PERSON if unit_label == "人" else presence.UNIT_ORG
     table, cohorts = tables(data, scope, "flows", (unit, int(lapse)))
     if table.empty:
         st.info("条件に合う会がありません。")
@@ -225,11 +225,11 @@ def flows_tab(data: Data, scope: participation.Scope) -> None:
                f"離脱: 以前参加したが直近{int(lapse)}回続けて参加がない（その回に新たに該当した数と累計）。"
                "初参加かどうかは、選んだ年度より前の会も含めて判定しています。")
     _chart(charts.flows_figure(table, unit_label))
-    show_table(table, labels=participation.FLOW_LABELS, hide_index=True, width="stretch")
+    show_table(table, labels=presence.FLOW_LABELS, hide_index=True, width="stretch")
     _chart(charts.retention_figure(table))
     st.subheader("初参加の年度ごとの継続率")
     st.caption("各年度に初めて参加した" + unit_label + "のうち、その後の年度にも参加した割合（%）です。")
-    show_table(cohorts, labels=participation.COHORT_LABELS, hide_index=True, width="stretch")
+    show_table(cohorts, labels=presence.COHORT_LABELS, hide_index=True, width="stretch")
     _chart(charts.cohort_figure(cohorts))
 
 

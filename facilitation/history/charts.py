@@ -11,8 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from facilitation.history import participation
-from facilitation.history.participation import FLOW_LABELS, MEETING_LABELS, YEAR_LABELS
+from facilitation.history import participation, presence
+from facilitation.history.participation import MEETING_LABELS, YEAR_LABELS
+from facilitation.history.presence import FLOW_LABELS
 from facilitation.text import vocab
 from facilitation.text.dates import PLOTLY_DAY, PLOTLY_MONTH
 
@@ -98,7 +99,7 @@ def retention_figure(table: pd.DataFrame) -> go.Figure:
 
 def cohort_figure(table: pd.DataFrame) -> go.Figure:
     """Cohort retention as a heat map: rows = first fiscal year, columns = year of participation."""
-    cols = [c for c in table.columns if c not in participation.COHORT_LABELS]  # the years of participation
+    cols = [c for c in table.columns if c not in presence.COHORT_LABELS]  # the years of participation
     z = table[cols].to_numpy(dtype=float) if len(table) else [[]]
     fig = go.Figure(go.Heatmap(
         z=z, x=cols, y=[f"{y}（{n}）" for y, n in zip(table["fiscal_year"], table["size"], strict=True)],

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from facilitation.files.exports import to_xlsx_bytes
-from facilitation.history import charts, geo, participation
+from facilitation.history import charts, geo, participation, presence
 from facilitation.history import coverage as cov
 from facilitation.roles import Viewer
 from facilitation.text.dates import format_date, format_fiscal_year, now_jst
@@ -49,11 +49,11 @@ SHEET_LABELS: dict[str, dict[str, str]] = {
     "概要": OVERVIEW_LABELS,
     "会ごとの集計": participation.MEETING_LABELS,
     "年度別": participation.YEAR_LABELS,
-    "初参加・継続・離脱（人）": participation.FLOW_LABELS,
-    "初参加・継続・離脱（機関）": participation.FLOW_LABELS,
-    "継続率（人・年度別）": participation.COHORT_LABELS,
-    "継続率（機関・年度別）": participation.COHORT_LABELS,
-    "機関別の参加": participation.ORG_MATRIX_LABELS,
+    "初参加・継続・離脱（人）": presence.FLOW_LABELS,
+    "初参加・継続・離脱（機関）": presence.FLOW_LABELS,
+    "継続率（人・年度別）": presence.COHORT_LABELS,
+    "継続率（機関・年度別）": presence.COHORT_LABELS,
+    "機関別の参加": presence.ORG_MATRIX_LABELS,
     "地域別": participation.REGION_TABLE_LABELS,
     "対象機関の参加率（地域別）": cov.REGION_LABELS,
     "対象機関の参加率（年度別）": cov.YEAR_LABELS,
@@ -92,8 +92,8 @@ def tables(h: participation.History, scope: participation.Scope, pop: cov.Popula
     period = participation.scoped(h, scope)
     meetings = participation.meeting_table(period)
     years = participation.year_table(period)
-    people_flows = participation.flows(flow_base, participation.UNIT_PERSON, lapse_after, scope.fiscal_years)
-    org_flows = participation.flows(flow_base, participation.UNIT_ORG, lapse_after, scope.fiscal_years)
+    people_flows = presence.flows(flow_base, presence.UNIT_PERSON, lapse_after, scope.fiscal_years)
+    org_flows = presence.flows(flow_base, presence.UNIT_ORG, lapse_after, scope.fiscal_years)
     c = cov.coverage(period, pop)
     counts = participation.period_counts(period)
     headline = {
@@ -110,9 +110,9 @@ def tables(h: participation.History, scope: participation.Scope, pop: cov.Popula
         "年度別": years,
         "初参加・継続・離脱（人）": people_flows,
         "初参加・継続・離脱（機関）": org_flows,
-        "継続率（人・年度別）": participation.cohort_retention(flow_base, participation.UNIT_PERSON),
-        "継続率（機関・年度別）": participation.cohort_retention(flow_base, participation.UNIT_ORG),
-        "機関別の参加": participation.org_matrix(period),
+        "継続率（人・年度別）": presence.cohort_retention(flow_base, presence.UNIT_PERSON),
+        "継続率（機関・年度別）": presence.cohort_retention(flow_base, presence.UNIT_ORG),
+        "機関別の参加": presence.org_matrix(period),
         "地域別": participation.region_table(period),
         "対象機関の参加率（地域別）": cov.coverage_by_region(period),
         "対象機関の参加率（年度別）": cov.coverage_by_year(flow_base, pop),
