@@ -151,15 +151,24 @@ def crosstab_section(survey: Survey, attrs: pd.DataFrame) -> None:
         st.caption("複数選択のため、割合は各グループの回答者に対する％です。")
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _trend_data(url: str, stamp: str, title: str | None):
+    """Trend candidates (title None) or one question's trend, computed once per change of any survey."""
+    from facilitation.storage import db
+
+    with db.session(url) as s:
+        return store.trend_candidates(s) if title is None else store.trend(s, title)
+
+
 def trend_section() -> None:
     with session() as s:
-        candidates = store.trend_candidates(s)
+        stamp = store.stamp(s)
+    candidates = _trend_data(db_url(), stamp, None)
     if not candidates:
         st.info("2回以上のアンケートで同じ段階評価の質問（例: 情報交換会に参加して）があると、推移を表示します。")
         return
     title = st.selectbox("質問", candidates, key="trend_q", placeholder="選んでください")
-    with session() as s:
-        trend = store.trend(s, title)
+    trend = _trend_data(db_url(), stamp, title)
     st.plotly_chart(charts.trend_figure(trend), key="trend_fig", config=CHART_CONFIG)
     show_table(trend[["meeting", "survey", "n", "base", "positive", "positive_share"]].rename(columns={
         "meeting": "会", "survey": "アンケート", "n": "回答数", "base": "母数", "positive": f"「{trend.label.iloc[0]}」",
