@@ -338,7 +338,7 @@ def export_section(v: Viewer, survey_id: int, survey: Survey, summary: SurveySum
                     frame = comments.comments(s, v, survey_id, q.key, survey=survey)
                     extra[q.key] = frame[["row", "text", "tags"]].assign(tags=frame.tags.map("、".join)).rename(
                         columns={"row": "回答No.", "text": "コメント", "tags": "タグ"})
-    st.download_button("Excel で保存（質問ごとに1シート）", report.workbook(summary, title, extra), key="dl_xlsx",
+    st.download_button("Excel で保存（質問ごとに1シート）", lambda: report.workbook(summary, title, extra), key="dl_xlsx",
                        file_name=f"{title}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     st.download_button("印刷用レポート（HTML）を保存", report.html_report(summary, title).encode("utf-8"),
