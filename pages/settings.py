@@ -3,7 +3,7 @@
 import streamlit as st
 
 from facilitation.orgs import directory
-from ui import meeting_form, settings_access, settings_calendar, settings_mail, settings_openchat
+from ui import meeting_form, settings_access, settings_calendar, settings_mail, settings_openchat, settings_surveys
 from ui.common import meeting_picker, session, show_flash, show_table
 
 st.title("設定")
@@ -35,6 +35,7 @@ with tab_orgs:
 
 with tab_access:
     settings_access.render()
+    settings_surveys.render()
 
 with tab_templates:
     settings_openchat.render()

@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from facilitation.errors import AccessDenied
-from facilitation.surveys import comments
+from facilitation.surveys import comments, disclosure
 from ui import surveys as sv
-from ui.common import session, show_error, show_flash, viewer
+from ui.common import SHOWN_ERRORS, session, show_error, show_flash, viewer
 
 st.title("アンケート")
 v = viewer()
@@ -29,18 +28,22 @@ if survey_id is None:
 else:
     try:
         survey, attrs = sv.load(survey_id)
-        mask = None
+        mask, summary = None, None
         with tabs["結果"]:
-            mask = sv.filter_mask(survey, attrs, key="res")
-            with session() as s:
-                summary = comments.results(s, v, survey_id, mask, survey=survey)
-            sv.show_results(summary, v)
+            mask, by_attributes = sv.filter_mask(survey, attrs, key="res", v=v)
+            try:  # the committee: a filter that could single someone out shows only that
+                with session() as s:
+                    summary = comments.results(s, v, survey_id, mask, survey=survey, by_attributes=by_attributes)
+            except disclosure.TooFew as exc:
+                show_error(exc, kind="info")
+            if summary is not None:
+                sv.show_results(summary, v)
         if "クロス集計" in tabs:
             with tabs["クロス集計"]:
-                sv.crosstab_section(survey, attrs)
+                sv.crosstab_section(survey_id, survey, attrs)
         if "推移" in tabs:
             with tabs["推移"]:
-                sv.trend_section()
+                sv.trend_section(v)
         if "自由記述" in tabs:
             with tabs["自由記述"]:
                 sv.comments_section(v, survey_id, survey, attrs)
@@ -48,10 +51,13 @@ else:
             with tabs["質問の種類"]:
                 sv.types_section(survey_id, survey)
         with tabs["出力"]:
-            if mask is not None:
-                st.caption("「結果」タブの絞り込みを反映した内容を出力します。")
-            sv.export_section(v, survey_id, survey, summary)
-    except AccessDenied as exc:
+            if summary is None:
+                st.info("「結果」タブに表示できる結果がないため、出力できません。")
+            else:
+                if mask is not None:
+                    st.caption("「結果」タブの絞り込みを反映した内容を出力します。")
+                sv.export_section(v, survey_id, survey, summary)
+    except SHOWN_ERRORS as exc:
         show_error(exc)
 
 if v.is_secretariat:

@@ -27,7 +27,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from facilitation.assignment import choices
-from facilitation.assignment.models import ChoiceMapping
+from facilitation.assignment.models import AssignmentVersion, ChoiceMapping
 from facilitation.meetings import schedule
 from facilitation.storage import db
 from facilitation.storage.models import Assignment, Meeting, Registration, Room
@@ -217,6 +217,8 @@ def test_secretariat_journey(journey_app, desk, output_dir):
     assert copy_from.input_value().startswith("第3回 北海道生活困窮者支援ネットワーク 情報交換会（2026年12月10日")
     me.click(page.get_by_role("button", name="コピー", exact=True), "前の会のルームをコピー")
     me.wait_text("ルーム 5 室をコピーしました。")
+    with db.session(url) as s:  # the database after the write: the five rooms the message names
+        assert len(s.scalars(select(Room).where(Room.meeting_id == meeting_id)).all()) == 5
 
     # --- 2. 希望の確認: the wishes no room matched ---
     # Each picker must show its own wish's suggestion (never another row's choice: the list re-sorts
@@ -273,6 +275,9 @@ def test_secretariat_journey(journey_app, desk, output_dir):
     me.open_tab("5. 公開・書き出し")
     me.click(page.get_by_role("button", name="この割り当てを公開する"), "公開する")
     me.wait_text("第1版として公開しました。")
+    with db.session(url) as s:  # the version the screen names is the one stored, with every person in it
+        version = s.scalar(select(AssignmentVersion).where(AssignmentVersion.meeting_id == meeting_id))
+        assert version.number == 1 and len(version.snapshot) == ROWS
     zoom = me.download(page.get_by_role("button", name=re.compile(r"Zoom 事前割り当て CSV")), "Zoom CSV")
     zoom_at, zoom_interactions = time.monotonic(), me.interactions
     lines = list(csv.reader(io.StringIO(zoom.decode("utf-8"))))

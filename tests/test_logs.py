@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from facilitation.access import gate
 from facilitation.storage import db
 from facilitation.storage.models import Person, Registration
 from tests import streamlit_process
 from tests.conftest import LINK_SECRET, require, served_demo, upcoming_with_link
-from ui import live_stamp
 
 ROOT = Path(__file__).resolve().parents[1]
 NGINX = "/usr/sbin/nginx"
@@ -120,7 +120,7 @@ def secrets_of(app: dict) -> dict[str, str]:
     """What must never be written to a log: the link, the ticket, and the room's people."""
     w = app["world"]
     token = w["token"]
-    ticket = live_stamp.overview_ticket(LINK_SECRET.encode(), w["meeting_id"], "jimukyoku.office@example.org")
+    ticket = gate.overview_ticket(LINK_SECRET.encode(), w["meeting_id"], "jimukyoku.office@example.org")
     out = {"token": token, "token signature": token.rsplit(".", 1)[1], "ticket": ticket,
            "ticket signature": ticket.rsplit(".", 1)[1], "ticket e-mail": "jimukyoku.office@example.org",
            "ticket e-mail (base64)": ticket.split(".")[3]}

@@ -111,6 +111,7 @@ def test_after_a_change_only_who_moved_gets_a_new_email(db_url, server):
         reg = s.scalar(select(Registration).join(Person).where(Person.email == email_of(9)))
         a = s.scalar(select(Assignment).where(Assignment.registration_id == reg.id))
         other = s.scalar(select(Room).where(Room.meeting_id == mid, Room.id != a.room_id, Room.position == 4))
+        old_room = s.get(Room, a.room_id).name
         a.room_id = other.id
         s.flush()
         service.publish(s, V, mid)
@@ -120,8 +121,13 @@ def test_after_a_change_only_who_moved_gets_a_new_email(db_url, server):
     assert sum(st == outbox.UNCHANGED for st in states.values()) == 11
     report = send_all(db_url, mid, server)
     assert report.sent == 1
-    last = server.handler.parsed()[-1]
+    last, first = server.handler.parsed()[-1], next(m for m in server.handler.parsed() if m["To"] == email_of(9))
     assert last["To"] == email_of(9) and "■あなたのルーム：制度の運営について（自治体担当者）" in last.get_content()
+    # The second e-mail does not read like the first (issue 22): it says the room changed, from what to what.
+    assert last["Subject"].startswith("【ルーム変更】") and last["Subject"] != first["Subject"]
+    assert "【ルームのご案内】" not in last["Subject"]
+    assert f"■ルームが変わりました：「{old_room}」 → 「制度の運営について（自治体担当者）」" in last.get_content()
+    assert "ルームが変わりました" not in first.get_content()
     assert send_all(db_url, mid, server).sent == 0
     assert len(server.handler.messages) == 13
 

@@ -134,7 +134,7 @@ def test_date_axes_read_in_japanese():
 
     import plotly.graph_objects as go
 
-    from ui.openchat import _figure
+    from facilitation.openchat.charts import _figure
 
     for xs in (pd.Series([dt.date(2026, 2, 1)]), pd.Series([pd.Timestamp("2026-02-02")])):
         fig = _figure([go.Bar(x=xs, y=[1])])

@@ -2,8 +2,9 @@
 
 A form with 記入者 / ご担当者名 / 連絡先 columns (which the answers alone would make single choices)
 and a free 所属 answer given once: the committee's results, Excel and HTML exports contain none of
-the names, phone numbers or rare answers; counts below 3 read 「3未満」. The secretariat's view
-still has them.
+the names, phone numbers or rare answers; counts below k, and those that would give one away by
+difference, read 「非表示」 (disclosure; k = 3 here, the smallest setting, so that 8 answers show
+something). The secretariat's view still has them.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import pytest
 
 from facilitation.files.tabular import Table
 from facilitation.roles import COMMITTEE, SECRETARIAT, Viewer
-from facilitation.surveys import charts, comments, report
+from facilitation.surveys import charts, comments, disclosure, report
 from facilitation.surveys.questions import CONTACT, IDENTITY, NAME, SINGLE, detect
-from facilitation.surveys.summary import SMALL_LABEL, Survey, crosstab, summarize
+from facilitation.surveys.summary import FEW_ANSWERS, SMALL_LABEL, Survey, crosstab, summarize
 from facilitation.text.normalize import clean
 
 COMMITTEE_V = Viewer(role=COMMITTEE, email="iinkai@example.org")
@@ -68,8 +69,11 @@ def test_identity_columns_are_recognised_by_header_and_by_answers(survey):
     assert qs[0].kind != IDENTITY  # all different, but places and agencies are not names
 
 
+K = 3
+
+
 def _committee_texts(survey) -> str:
-    summary = comments.trim(summarize(survey), COMMITTEE_V)
+    summary = disclosure.committee_summary(survey, None, K)
     xlsx = report.workbook(summary, "第3回アンケート")
     wb = openpyxl.load_workbook(io.BytesIO(xlsx))
     cells = [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None]
@@ -83,27 +87,33 @@ def test_the_committee_sees_no_respondent_in_results_or_exports(survey):
     text = _committee_texts(survey)
     leaked = [x for x in identifying() if x in text]
     assert not leaked, f"shown to the committee: {leaked}"
-    summary = comments.trim(summarize(survey), COMMITTEE_V)
+    summary = disclosure.committee_summary(survey, None, K)
     assert not [q for q in summary.questions if q.kind == IDENTITY]
     heard = summary.question("どこで知りましたか")
     shown = report.question_table(heard).set_index("選択肢")["件数"].to_dict()
-    # The two answers given once are pooled into one row of 2: below 3, so 「3未満」.
-    assert shown == {"事務局からの案内": 3, "ホームページ": 3, "少数の回答（まとめて表示）": SMALL_LABEL}
+    # The two answers given once (1 + 1 < 3) are hidden, and ホームページ (3) too: 8 − 3 − 3 would be 2.
+    assert shown == {"事務局からの案内": 3, FEW_ANSWERS: SMALL_LABEL}
     useful = report.question_table(summary.question("情報交換会に参加して、いかがでしたか"))
     assert useful.set_index("選択肢")["件数"].to_dict() == {
         "とても役に立った": 4, "役に立った": SMALL_LABEL, "あまり役に立たなかった": SMALL_LABEL, "役に立たなかった": 0}
     assert useful.set_index("選択肢")["割合（%）"]["役に立った"] == "—"  # 2 of 8 would give the count away
+    # With the default k = 5 a group of 4 is hidden as well.
+    useful5 = report.question_table(disclosure.committee_summary(survey, None, 5).question("情報交換会に参加して、いかがでしたか"))
+    assert useful5.set_index("選択肢")["件数"]["とても役に立った"] == SMALL_LABEL
     assert summary.question("希望する開催頻度").other_texts == []
     assert SMALL_LABEL in report.html_report(summary, "x") and "nan" not in report.html_report(summary, "x")
 
 
-def test_the_committee_crosstab_pools_small_groups(survey):
+def test_the_committee_crosstab_shows_only_groups_of_k(survey):
+    import pandas as pd
+
     groups = ["札幌"] * 5 + ["岩見沢市生活サポートセンター"] + ["旭川"] * 2
     full = crosstab(survey, "情報交換会に参加して、いかがでしたか", groups)
     assert "岩見沢市生活サポートセンター" in set(full.group)  # the secretariat's view
-    shown = comments.crosstab_for(COMMITTEE_V, survey, "情報交換会に参加して、いかがでしたか", groups)
-    assert "岩見沢市生活サポートセンター" not in set(shown.group) and "旭川" not in set(shown.group)
-    assert not ((shown["count"] > 0) & (shown["count"] < 3)).any()
+    attrs = pd.DataFrame({a: groups for a in ("room", "sector", "region", "first_time", "category")})
+    shown = disclosure.crosstab(survey, attrs, K, "情報交換会に参加して、いかがでしたか", "region")
+    assert set(shown.group) == {"札幌"}  # 5 of 8, and 3 outside it; groups of 1 and 2 are not shown
+    assert not ((shown["count"] > 0) & (shown["count"] < K)).any()
     assert charts.crosstab_figure(shown, ["とても役に立った", "役に立った", "あまり役に立たなかった", "役に立たなかった"],
                                   True).to_json()
 

@@ -76,7 +76,39 @@ def test_committee_sees_counts_but_no_names_or_comments(survey_db):
     for private in ("加藤", "kato@example.jp", "年度初めに1回", "オンラインでの交流会", "財源確保が課題"):
         assert private not in text
     assert "Q1. 情報交換会に参加して、いかがでしたか" in [h.value for h in at.subheader]  # identity questions left out
-    assert len(figures(at)) >= 8
+    assert len(figures(at)) >= 5  # 12 answers and k = 5: questions with every count hidden draw little
+    assert any("「非表示」" in c.value for c in at.caption)
+
+
+def test_committee_filters_offer_only_groups_of_k_and_refuse_a_combination(survey_db):
+    """Rare answers are no filter options; two groups together show only why they are not shown."""
+    at = run(Viewer(role=COMMITTEE, email="iin@example.jp"))
+    questions = at.selectbox(key="res_q").options
+    assert "希望する開催頻度" not in questions  # 4, 3, 2, 2 and 1 answers: no group of 5 with 5 outside it
+    at.selectbox(key="res_q").set_value("開催内容についての希望（複数選択可）").run()
+    options = at.multiselect(key="res_opts").options
+    assert options == ["テーマ別のディスカッション", "事例検討、ケース検討"]  # not 「オンラインでの交流会」 (1)
+    at.multiselect(key="res_opts").set_value(["テーマ別のディスカッション"]).run()
+    assert not at.exception
+    assert "Q1. 情報交換会に参加して、いかがでしたか" in [h.value for h in at.subheader]  # 6 of 12: shown
+    at.multiselect(key="res_opts").set_value(["テーマ別のディスカッション", "事例検討、ケース検討"]).run()
+    assert not at.exception
+    assert any("この絞り込みは、委員会の画面では表示しません" in i.value for i in at.info)
+    assert not [h for h in at.subheader if h.value.startswith("Q")]  # no table, no count
+    assert not [c for c in at.caption if "絞り込み後の回答者" in c.value]
+
+
+def test_committee_sees_only_the_fact_when_the_survey_is_smaller_than_k(survey_db):
+    from facilitation.surveys import disclosure
+
+    with db.session(survey_db) as s:
+        disclosure.set_threshold(s, SECRETARIAT_LOCAL, 13)
+    at = run(Viewer(role=COMMITTEE, email="iin@example.jp"))
+    assert any("回答者は13名未満のため、委員会の画面では結果を表示しません" in i.value for i in at.info), \
+        [i.value for i in at.info]
+    assert not [h for h in at.subheader if h.value.startswith("Q")] and not at.dataframe
+    secretariat = run()  # the secretariat still sees everything
+    assert [h for h in secretariat.subheader if h.value.startswith("Q")]
 
 
 def test_keyword_search_in_comments(survey_db):
@@ -185,3 +217,18 @@ def test_survey_upload_of_a_workbook_picks_the_form_tab_and_can_read_another(sur
     at.button(key="sv_go_file").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("シート「集計」を読みました" in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_the_secretariat_sets_k_in_settings(survey_db):
+    from facilitation.surveys import disclosure
+
+    at = AppTest.from_file(str(ROOT / "pages/settings.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key="settings_survey_k").value == 5
+    at.number_input(key="settings_survey_k").set_value(7).run()
+    at.button(key="settings_survey_k_save").click().run()
+    assert any("最小人数を7名にしました" in s.value for s in at.success)  # flashed, shown after the rerun
+    assert at.number_input(key="settings_survey_k").value == 7
+    with db.session(survey_db) as s:
+        assert disclosure.threshold(s) == 7

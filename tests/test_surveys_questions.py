@@ -159,3 +159,20 @@ def test_real_linear_scale_with_two_answers_is_a_scale():
     q = survey.question("進み具合はどうですか?")
     assert q.kind == "scale"
     assert summarize(survey).question(q.key).counts() == {"5": 0, "4": 5, "3": 17, "2": 0, "1": 0}
+
+
+def test_a_middle_option_nobody_chose_is_not_shown_with_zero():
+    """Issue 22: a grid (or scale) asked without 「どちらともいえない」 showed it with 0, from the known
+    five-point scale. A middle option nobody chose is left out; chosen, it is there."""
+    from facilitation.files.tabular import Table
+
+    headers = ["満足度 [講演]", "満足度 [ルーム]"]
+    four_point = [["満足", "やや満足"], ["不満", "満足"], ["やや満足", "やや不満"], ["満足", "満足"]]
+    grid = detect(headers, four_point)[0]
+    assert grid.kind == "grid" and grid.options == ["満足", "やや満足", "やや不満", "不満"]
+    survey = Survey.from_table(Table(headers=headers, rows=four_point))
+    assert "どちらともいえない" not in str(summarize(survey).questions)
+    with_middle = [*four_point, ["どちらともいえない", "満足"]]
+    assert detect(headers, with_middle)[0].options == ["満足", "やや満足", "どちらともいえない", "やや不満", "不満"]
+    single = detect(["次年度も"], [["継続してほしい"], ["継続してほしい"], ["継続しなくてよい"]])[0]
+    assert single.kind == "scale" and single.options == ["継続してほしい", "継続しなくてよい"]

@@ -159,12 +159,15 @@ def test_committee_sees_results_but_no_names_or_comments(network):
     assert not any(q.kind == "identity" for q in result.questions)
     assert result.question("希望する開催頻度").other_texts == []
     assert secretariat.question("希望する開催頻度").other_texts == ["年度初めに1回"]
-    # The same counts, except that the committee reads 「3未満」 for 1 or 2 (summary.protect).
+    # The same counts where shown; none of 1 to k−1 (k = 5), the others 「非表示」 (disclosure);
+    # not-applicable answers are not listed to the committee.
     full = secretariat.question(USEFUL).counts()
-    assert result.question(USEFUL).counts() == {o: ("3未満" if 0 < c < 3 else c) for o, c in full.items()}
-    assert "3未満" in result.question(USEFUL).counts().values()
+    shown = result.question(USEFUL).counts()
+    assert set(shown) <= set(full) and "非表示" in shown.values()
+    assert all(c == "非表示" or c == full[o] and (c == 0 or c >= 5) for o, c in shown.items())
+    assert not [o for o in shown if o == "参加できなかった"]
     terms = result.question(COMMENT).terms
-    assert (terms.documents >= 2).all() and len(terms) < len(secretariat.question(COMMENT).terms)
+    assert (terms.documents >= 5).all() and len(terms) < len(secretariat.question(COMMENT).terms)
 
 
 def test_facilitator_reads_only_own_room_comments(network):

@@ -6,7 +6,17 @@ import pandas as pd
 import streamlit as st
 
 from facilitation.assignment import check, choices, exports, quality, service
-from facilitation.assignment.instance import STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_OPTIMAL
+from facilitation.assignment.instance import (
+    GROUP_HOMOGENEOUS,
+    GROUP_MIXED,
+    HOMOGENEOUS_KEYS,
+    MIXED_KEYS,
+    STATUS_FEASIBLE,
+    STATUS_INFEASIBLE,
+    STATUS_OPTIMAL,
+    Grouping,
+    Rules,
+)
 from facilitation.meetings import schedule
 from facilitation.meetings.schedule import get_meeting, label, meeting_counts
 from facilitation.roles import actor_label
@@ -27,7 +37,7 @@ from .common import (
 )
 from .sheets import sheets_client
 
-GROUPING = {"なし": None, "同じ立場・経験でまとめる": "homogeneous", "地域・立場を混ぜる": "mixed"}
+GROUPING = {"なし": None, "同じ立場・経験でまとめる": GROUP_HOMOGENEOUS, "地域・立場を混ぜる": GROUP_MIXED}
 GROUP_KEYS = {"programs": "担当事業", "role": "職種", "experience": "経験年数", "sector": "区分（自治体・社協など）",
               "area": "地域（振興局）"}
 
@@ -168,60 +178,55 @@ def _rule_key(meeting_id: int) -> str:
     return f"rules_{meeting_id}_"
 
 
-def _switch_values(rules: dict) -> dict:
+def _switch_values(rules: Rules) -> dict:
     """The widgets' values for saved rules (the page starts from what the meeting has saved)."""
-    group = rules.get("grouping") or {}
-    mode_label = next((lab for lab, mode in GROUPING.items() if mode == group.get("mode")), "なし")
-    w = list(rules.get("choice_weights", [3, 2, 1]))
+    group = rules.grouping
+    mode_label = next((lab for lab, mode in GROUPING.items() if group and mode == group.mode), "なし")
+    w = list(rules.choice_weights)
     return {
-        "fac": bool(rules.get("one_facilitator_per_room")), "gov": bool(rules.get("spread_government")),
-        "org": rules.get("max_per_org") is not None, "orgn": int(rules.get("max_per_org") or 1),
-        "rep": bool(rules.get("repeat_penalty")), "repn": float(rules.get("repeat_penalty") or 1),
-        "min": rules.get("min_per_room") is not None, "minn": int(rules.get("min_per_room") or 3),
-        "lc": bool(rules.get("least_change")), "grp": mode_label, "grpby": list(group.get("by") or []),
+        "fac": rules.one_facilitator_per_room, "gov": rules.spread_government,
+        "org": rules.max_per_org is not None, "orgn": int(rules.max_per_org or 1),
+        "rep": bool(rules.repeat_penalty), "repn": float(rules.repeat_penalty or 1),
+        "min": rules.min_per_room is not None, "minn": int(rules.min_per_room or 3),
+        "lc": rules.least_change, "grp": mode_label, "grpby": list(group.by) if group else [],
         **{f"w{i}": int(w[i]) if i < len(w) else 0 for i in range(3)},
     }
 
 
-def _rules_from_state(meeting_id: int, saved: dict, published: bool) -> dict:
-    """The rules as the switches show them now (values not drawn yet come from the saved rules)."""
+def _group_keys(mode: str) -> tuple[str, ...]:
+    return HOMOGENEOUS_KEYS if mode == GROUP_HOMOGENEOUS else MIXED_KEYS
+
+
+def _rules_from_state(meeting_id: int, saved: Rules, published: bool) -> Rules:
+    """The rules as the switches show them now (values not drawn yet come from the saved rules): one
+    typed value from the widgets to the solver (assignment.instance.Rules)."""
     k = _rule_key(meeting_id)
     base = _switch_values(saved)
     v = {f: st.session_state.get(k + f, base[f]) for f in RULE_FIELDS}
-    out: dict = {}
-    if v["fac"]:
-        out["one_facilitator_per_room"] = True
-    if v["gov"]:
-        out["spread_government"] = True
-    if v["org"]:
-        out["max_per_org"] = int(v["orgn"])
-    if v["rep"]:
-        out["repeat_penalty"] = float(v["repn"])
-    if v["min"]:
-        out["min_per_room"] = int(v["minn"])
-    if published and v["lc"]:
-        out["least_change"] = True
     mode = GROUPING.get(v["grp"])
+    grouping = None
     if mode:
-        keys = ["programs", "role", "experience"] if mode == "homogeneous" else ["sector", "area"]
-        by = [b for b in v["grpby"] if b in keys] or keys[:1]
-        out["grouping"] = {"mode": mode, "by": by, "weight": 1}
-    out["choice_weights"] = [int(v[f"w{i}"]) for i in range(3)]
-    return out
+        keys = _group_keys(mode)
+        grouping = Grouping(mode=mode, by=[b for b in v["grpby"] if b in keys] or [keys[0]], weight=1)
+    return Rules(
+        one_facilitator_per_room=bool(v["fac"]), spread_government=bool(v["gov"]),
+        max_per_org=int(v["orgn"]) if v["org"] else None, repeat_penalty=float(v["repn"]) if v["rep"] else 0,
+        min_per_room=int(v["minn"]) if v["min"] else None, least_change=bool(published and v["lc"]),
+        grouping=grouping, choice_weights=[int(v[f"w{i}"]) for i in range(3)])
 
 
 def _save_switches(meeting_id: int, published: bool) -> None:
     """on_change of every switch: the rules belong to the meeting, so each change is saved at once."""
     def save(s):
-        saved = service.get_rules(s, meeting_id)
+        saved = service.saved_rules(s, meeting_id)
         service.set_rules(s, viewer(), meeting_id, _rules_from_state(meeting_id, saved, published))
     act(save, rerun=False)
 
 
-def rule_switches(meeting_id: int) -> dict:
+def rule_switches(meeting_id: int) -> Rules:
     """The rule switches, started from the meeting's saved rules; each change is saved with the meeting."""
     with session() as s:
-        rules = service.get_rules(s, meeting_id)
+        rules = service.saved_rules(s, meeting_id)
         published = service.latest_version(s, meeting_id) is not None
         state = service.rules_state(s, meeting_id)
     k = _rule_key(meeting_id)
@@ -243,7 +248,7 @@ def rule_switches(meeting_id: int) -> dict:
         c2.toggle("公開済みの割り当てからなるべく動かさない", key=k + "lc", **save)
     mode_label = st.radio("グループの作り方", list(GROUPING), horizontal=True, key=k + "grp", **save)
     if GROUPING[mode_label]:
-        keys = ["programs", "role", "experience"] if GROUPING[mode_label] == "homogeneous" else ["sector", "area"]
+        keys = list(_group_keys(GROUPING[mode_label]))
         if not [b for b in st.session_state.get(k + "grpby", []) if b in keys]:
             st.session_state[k + "grpby"] = keys[:1]
         st.multiselect("何で", keys, format_func=GROUP_KEYS.get, key=k + "grpby",
@@ -260,7 +265,7 @@ def rule_switches(meeting_id: int) -> dict:
     return _rules_from_state(meeting_id, rules, published)
 
 
-def run_panel(meeting_id: int, rules: dict) -> None:
+def run_panel(meeting_id: int, rules: Rules) -> None:
     with session() as s:
         tensions = service.rule_tensions(s, meeting_id, rules)
     show_problems(tensions, "この決まりでは、第1希望に入れない方が出ます（実行する前に確かめてください）")
@@ -273,7 +278,7 @@ def run_panel(meeting_id: int, rules: dict) -> None:
         act(run, lambda out: _run_messages(out, rules))
 
 
-def _run_messages(out, rules: dict) -> list[tuple[str, str]]:
+def _run_messages(out, rules: Rules) -> list[tuple[str, str]]:
     """What a run did, as the flashed messages: saved (optimal or feasible, with the rules used and
     anything they could not keep), or why nothing was saved."""
     result, unmatched = out.result, out.built.unmatched_choices
@@ -287,8 +292,7 @@ def _run_messages(out, rules: dict) -> list[tuple[str, str]]:
     broken = check.violations(out.built.instance, result.assignment, result.facilitators)
     lines = [text[result.status] if not broken else "割り当てを保存しましたが、決まりに合わない点があります。",
              quality.rules_sentence(used), *result.reasons, *(v.message for v in broken)]
-    asked = service.parse_rules(rules)
-    if asked is not None and asked.as_dict() != used.as_dict():  # never claim rules that were not used
+    if rules.as_dict() != used.as_dict():  # never claim rules that were not used
         lines.append("画面の決まりと、実行に使われた決まりが違います。決まりを確かめて、もう一度実行してください。")
         broken = broken or [None]
     if unmatched:

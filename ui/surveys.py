@@ -9,10 +9,11 @@ import streamlit as st
 
 from facilitation.files import formats
 from facilitation.files.tabular import read_table
-from facilitation.roles import Viewer
-from facilitation.surveys import charts, comments, report, store
+from facilitation.history import participation
+from facilitation.roles import COMMITTEE, Viewer
+from facilitation.surveys import charts, comments, disclosure, report, store
 from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, SINGLE, TEXT
-from facilitation.surveys.summary import Survey, SurveySummary, answer_mask, count_text
+from facilitation.surveys.summary import SMALL_LABEL, Survey, SurveySummary, answer_mask, count_text, is_hidden
 from facilitation.text import textmining
 
 from .common import (
@@ -72,37 +73,58 @@ def load(survey_id: int) -> tuple[Survey, pd.DataFrame]:
     return _survey(db_url(), survey_id, version), attrs
 
 
-def filter_mask(survey: Survey, attrs: pd.DataFrame, key: str) -> list[bool] | None:
-    """Filters by group and by an answer; None when nothing is filtered."""
+def filter_mask(survey: Survey, attrs: pd.DataFrame, key: str, v: Viewer | None = None
+                ) -> tuple[list[bool] | None, bool]:
+    """Filters by group and by an answer: (the mask, None when nothing is filtered; whether no answer
+    is used).
+
+    The committee is offered only the groups disclosure allows (k respondents or more, and as many
+    outside); whether a combination may be shown is decided by the domain, not here."""
+    committee = v is not None and v.role == COMMITTEE
+    offered = None
+    if committee:
+        with session() as s:
+            k = disclosure.threshold(s)
+        offered = disclosure.protection(survey, attrs, k)
     mask = [True] * survey.respondents
-    used = False
+    used = by_answer = False
     with st.expander("絞り込み（ルーム・所属の種別・地域・初参加・回答）"):
+        if committee:
+            st.caption(f"委員会の画面では、{offered.k}名以上のグループだけを選べます。絞り込みは1つのグループずつご覧ください。")
         cols = st.columns(len(ATTRIBUTES))
         for col, (attr, label) in zip(cols, ATTRIBUTES.items(), strict=False):
-            values = sorted(set(attrs[attr]))
+            values = ([g.value for g in offered.offered(attr)] if committee else sorted(set(attrs[attr])))
             chosen = col.multiselect(label, values, key=f"{key}_{attr}", placeholder="すべて（絞り込みなし）")
             if chosen:
                 used = True
                 mask = [m and a in chosen for m, a in zip(mask, attrs[attr], strict=False)]
         choice_qs = [q for q in survey.questions if q.kind in (SINGLE, SCALE, MULTI)]
+        if committee:
+            choice_qs = [q for q in choice_qs if offered.offered(disclosure.ANSWER, q.key)]
         if choice_qs:
             titles = {q.key: q.title for q in choice_qs}
             qkey = st.selectbox("回答で絞り込む質問", [None, *titles], key=f"{key}_q",
-                                format_func=lambda k: "（絞り込まない）" if k is None else titles[k], placeholder="選んでください")
+                                format_func=lambda k: "（絞り込まない）" if k is None else esc(titles[k]),
+                                placeholder="選んでください")
             if qkey:
                 q = survey.question(qkey)
-                picked = st.multiselect("この回答をした人だけ", q.options + q.not_applicable, key=f"{key}_opts", placeholder="すべて（絞り込みなし）")
+                options = ([g.value for g in offered.offered(disclosure.ANSWER, qkey)] if committee
+                           else q.options + q.not_applicable)
+                picked = st.multiselect("この回答をした人だけ", options, key=f"{key}_opts", placeholder="すべて（絞り込みなし）")
                 if picked:
-                    used = True
+                    used = by_answer = True
                     mask = [m and a for m, a in zip(mask, answer_mask(survey, qkey, picked), strict=False)]
-    if used:
+    if used and not committee:  # the committee's count comes with its results (or its refusal)
         st.caption(f"絞り込み後の回答者: {sum(mask)}名 / {survey.respondents}名")
-    return mask if used else None
+    return (mask if used else None), not by_answer
 
 
 def show_results(summary: SurveySummary, v: Viewer) -> None:
     """Every question in form order: n, the chart, the table, not-applicable answers apart."""
     st.caption(f"回答者 {summary.respondents}名。割合の母数は質問ごとに示しています。")
+    if summary.committee_k:
+        st.caption(f"「{SMALL_LABEL}」: {summary.committee_k}名未満の回答と、ほかの数からの差し引きで{summary.committee_k}名未満の"
+                   "回答が分かってしまう欄です（委員会の画面）。少数の回答の選択肢名も表示しません。")
     for i, q in enumerate(summary.questions, start=1):
         st.subheader(f"Q{i}. {esc(q.title)}", divider="gray")
         if q.kind == IDENTITY:
@@ -122,7 +144,7 @@ def show_results(summary: SurveySummary, v: Viewer) -> None:
                 show_table(pd.DataFrame({"記入内容": q.other_texts}), hide_index=True)
 
 
-def crosstab_section(survey: Survey, attrs: pd.DataFrame) -> None:
+def crosstab_section(survey_id: int, survey: Survey, attrs: pd.DataFrame) -> None:
     qs = [q for q in survey.questions if q.kind in (SINGLE, SCALE, MULTI, GRID)]
     if not qs:
         st.info("クロス集計できる選択式の質問がありません。")
@@ -132,15 +154,26 @@ def crosstab_section(survey: Survey, attrs: pd.DataFrame) -> None:
     attr = st.radio("分ける観点", list(ATTRIBUTES), format_func=ATTRIBUTES.get, horizontal=True, key="ct_attr")
     q = survey.question(key)
     row = st.selectbox("グリッドの項目", q.rows, key="ct_row", placeholder="選んでください") if q.kind == GRID else None
-    table = comments.crosstab_for(viewer(), survey, key, attrs[attr].tolist(), row=row)
+    v = viewer()
+    try:
+        with session() as s:
+            table = comments.crosstab_for(s, v, survey_id, survey, key, attr, row=row)
+    except disclosure.TooFew as exc:
+        show_error(exc, kind="info")
+        return
     unlinked = int((attrs[attr] == store.UNLINKED).sum())
-    if unlinked:
+    if v.role == COMMITTEE:
+        with session() as s:
+            k = disclosure.threshold(s)
+        st.caption(f"委員会の画面では、{k}名以上のグループだけを表示します。「{SMALL_LABEL}」の欄は、{k}名未満の回答か、"
+                   f"差し引きで{k}名未満の回答が分かってしまう欄です。")
+    elif unlinked:
         st.caption(f"申込と照合できなかった回答 {unlinked}件は「{store.UNLINKED}」にまとめています。")
     if table.empty:
         st.info("集計できる回答がありません。")
         return
     st.plotly_chart(charts.crosstab_figure(table, q.options, q.ordered), key="ct_fig", config=CHART_CONFIG)
-    if table[["count", "base"]].isna().any().any():  # the committee: small cells read 「3未満」
+    if table[["count", "base"]].isna().any().any():  # the committee: hidden cells read 「非表示」
         table = table.assign(count=[count_text(c, "") for c in table["count"]],
                              base=[count_text(b, "") for b in table.base])
     wide = table.pivot_table(index="group", columns="option", values="count", aggfunc="first", sort=False)
@@ -152,24 +185,33 @@ def crosstab_section(survey: Survey, attrs: pd.DataFrame) -> None:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _trend_data(url: str, stamp: str, title: str | None):
-    """Trend candidates (title None) or one question's trend, computed once per change of any survey."""
+def _trend_data(url: str, stamp: tuple, role: str, title: str | None):
+    """Trend candidates (title None) or one question's trend for a role, computed once per change."""
     from facilitation.storage import db
 
     with db.session(url) as s:
-        return store.trend_candidates(s) if title is None else store.trend(s, title)
+        return store.trend_candidates(s) if title is None else store.trend(s, title, viewer=Viewer(role=role))
 
 
-def trend_section() -> None:
+def trend_section(v: Viewer) -> None:
     with session() as s:
-        stamp = store.stamp(s)
-    candidates = _trend_data(db_url(), stamp, None)
+        # The surveys, and what the committee's protection reads (respondents' groups, the threshold
+        # setting): all read from the database, so another app process's change is seen too.
+        stamp = (store.stamp(s), participation.data_version(s))
+    candidates = _trend_data(db_url(), stamp, v.role, None)
     if not candidates:
         st.info("2回以上のアンケートで同じ段階評価の質問（例: 情報交換会に参加して）があると、推移を表示します。")
         return
     title = st.selectbox("質問", candidates, key="trend_q", placeholder="選んでください")
-    trend = _trend_data(db_url(), stamp, title)
+    trend = _trend_data(db_url(), stamp, v.role, title)
+    if trend.empty:
+        st.info("表示できる回答がありません。")
+        return
     st.plotly_chart(charts.trend_figure(trend), key="trend_fig", config=CHART_CONFIG)
+    if trend.positive_share.isna().any():
+        st.caption(f"「{SMALL_LABEL}」: 少数の回答が分かってしまうため、委員会の画面では割合を表示しません。")
+        trend = trend.assign(positive=[count_text(c, "") for c in trend.positive],
+                             positive_share=[SMALL_LABEL if is_hidden(p) else p for p in trend.positive_share])
     show_table(trend[["meeting", "survey", "n", "base", "positive", "positive_share"]].rename(columns={
         "meeting": "会", "survey": "アンケート", "n": "回答数", "base": "母数", "positive": f"「{trend.label.iloc[0]}」",
         "positive_share": "割合（%）"}), hide_index=True)

@@ -79,18 +79,17 @@ def get_rules(session: Session, meeting_id: int) -> dict[str, Any]:
     return dict(saved) if isinstance(saved, dict) else dict(DEFAULT_RULES)
 
 
-def parse_rules(rules: dict[str, Any]) -> Rules | None:
-    """The rules a dict of switches stands for (None when it has problems)."""
-    problems: list[str] = []
-    parsed = _rules(rules, problems)
-    return None if problems else parsed
+def saved_rules(session: Session, meeting_id: int) -> Rules:
+    """The meeting's saved rules as the typed value the page and the solver share."""
+    return _rules(get_rules(session, meeting_id), [])
 
 
-def set_rules(session: Session, viewer: Viewer, meeting_id: int, rules: dict[str, Any]) -> dict[str, Any]:
-    """Check and save the rule switches; raises AssignmentError with Japanese problems."""
+def set_rules(session: Session, viewer: Viewer, meeting_id: int, rules: Rules | dict[str, Any]) -> dict[str, Any]:
+    """Check and save the rules (the typed value, or its dict from a file); raises AssignmentError
+    with Japanese problems."""
     require_secretariat(viewer, SECRETARIAT_ONLY)
     problems: list[str] = []
-    parsed = _rules(rules, problems)
+    parsed = _rules(rules.as_dict() if isinstance(rules, Rules) else rules, problems)
     if problems:
         raise AssignmentError("\n".join(problems))
     meeting = get_meeting(session, meeting_id)
@@ -291,14 +290,15 @@ def latest_version(session: Session, meeting_id: int) -> AssignmentVersion | Non
                           .order_by(AssignmentVersion.number.desc()).limit(1))
 
 
-def rule_tensions(session: Session, meeting_id: int, rules: dict[str, Any] | None = None) -> list[str]:
+def rule_tensions(session: Session, meeting_id: int, rules: Rules | dict[str, Any] | None = None) -> list[str]:
     """Before a run: where the rules on the page will keep people from their first wish (Japanese)."""
     from facilitation.assignment.diagnose import wishes_against_rules
 
     if not list_rooms(session, meeting_id):
         return []
     try:
-        built = build_instance(session, meeting_id, rules, past_meetings=0)
+        built = build_instance(session, meeting_id, rules.as_dict() if isinstance(rules, Rules) else rules,
+                               past_meetings=0)
     except AssignmentError:  # nothing to assign yet: the run itself says why
         return []
     return wishes_against_rules(built.instance)

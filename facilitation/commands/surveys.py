@@ -9,7 +9,7 @@ from facilitation.files import formats
 from facilitation.files.tabular import read_table
 from facilitation.files.uploads import read_file
 from facilitation.storage import db
-from facilitation.surveys import report, store
+from facilitation.surveys import disclosure, report, store
 from facilitation.surveys.questions import IDENTITY
 from facilitation.surveys.summary import Survey, summarize
 
@@ -33,6 +33,11 @@ def register(sub) -> None:
     p.add_argument("--survey", type=int, help="既存のアンケート ID（その回答を読み直す）")
     p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
     p.set_defaults(func=cmd_import)
+
+    p = s.add_parser("threshold", help="委員会に見せる集計の最小人数（k）を表示・変更します")
+    p.add_argument("--set", type=int, dest="value", help="新しい最小人数（3〜50）")
+    p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
+    p.set_defaults(func=cmd_threshold)
 
     p = s.add_parser("list", help="取り込んだアンケートの一覧")
     p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
@@ -100,6 +105,16 @@ def cmd_import(args) -> int:
                     **formats.detect(table).as_dict()})
     else:
         print(f"アンケート ID {result.survey_id}: " + result.message())
+    return 0
+
+
+def cmd_threshold(args) -> int:
+    with db.session(args.db, actor="cli") as s:
+        k = disclosure.set_threshold(s, CLI_VIEWER, args.value) if args.value is not None else disclosure.threshold(s)
+    if args.json:
+        print_json({"committee_min_group": k})
+    else:
+        print(f"委員会に見せるアンケート集計の最小人数: {k}名（これ未満のグループ・欄は委員会の画面に表示しません）")
     return 0
 
 

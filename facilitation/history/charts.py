@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from facilitation.history import participation
 from facilitation.history.participation import FLOW_LABELS, MEETING_LABELS, YEAR_LABELS
 from facilitation.text import vocab
+from facilitation.text.dates import PLOTLY_DAY, PLOTLY_MONTH
 
 COLOURS = {
     vocab.CATEGORY_GROUP: "#1f77b4",
@@ -40,7 +41,7 @@ def _dates(table: pd.DataFrame) -> pd.Series:
 
 
 def _time_axis(fig: go.Figure) -> None:
-    fig.update_xaxes(type="date", tickformat="%Y年%-m月", hoverformat="%Y年%-m月%-d日")
+    fig.update_xaxes(type="date", tickformat=PLOTLY_MONTH, hoverformat=PLOTLY_DAY)
 
 
 def meetings_figure(table: pd.DataFrame, national_label: str = "厚労省") -> go.Figure:

@@ -22,6 +22,7 @@ the *_LABELS dict next to each.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -207,16 +208,33 @@ def plan(session: Session, viewer: Viewer, meeting_id: int, *, secret: bytes | N
             state = UNCHANGED
         else:
             state = PENDING
+        subject, body = fill(tpl[subject_key], values), fill(tpl[body_key], values)
+        before = last_sent_room.get((reg.id, kind))
+        if before is not None and before != room.id:  # moved since the last mail: say so, old and new
+            subject, body = room_changed(subject, body, rooms[before].name if before in rooms else "", room.name)
         out.drafts.append(Draft(kind=kind, registration_id=reg.id, name=person.name, org=_org_name(person, reg),
                                 email=email, room_id=room.id, room_name=room.name,
-                                subject=fill(tpl[subject_key], values),
-                                body=fill(tpl[body_key], values), state=state,
+                                subject=subject, body=body, state=state,
                                 error=logged.error if logged is not None else "",
                                 send_id=logged.id if logged is not None else None))
     details = meeting_details(session, meeting_id)
     if not details["zoom_url"]:
         out.problems.append("Zoom の URL がまだ入力されていません（メールには「未定」と書かれます）。")
     return out
+
+
+CHANGED_MARK = "【ルーム変更】"
+
+
+def room_changed(subject: str, body: str, old_room: str, new_room: str) -> tuple[str, str]:
+    """A second e-mail after a move must not read like the first: the subject starts with
+    【ルーム変更】 (in place of the template's own 【…】) and the body opens with the old and new rooms,
+    whatever the templates say."""
+    subject = CHANGED_MARK + re.sub(r"^\s*【[^】]*】", "", subject)
+    was = f"「{old_room}」" if old_room else "先にお知らせしたルーム"
+    notice = (f"■ルームが変わりました：{was} → 「{new_room}」\n"
+              f"先にお送りしたご案内から、ルームが変更になりました。お手数ですが、このメールの内容でご確認ください。\n\n")
+    return subject, notice + body
 
 
 def _common_values(session: Session, meeting: Meeting, sender_name: str) -> dict[str, str]:

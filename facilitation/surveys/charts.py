@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from facilitation.surveys.questions import DATE, GRID, MULTI, NUMBER, SCALE, SINGLE
 from facilitation.surveys.summary import QuestionSummary, count_text, share_text
+from facilitation.text.dates import PLOTLY_DAY
 
 # Labels shown on the charts (Japanese, one place).
 PERCENT = "割合（%）"
@@ -47,7 +48,7 @@ def option_colours(options: list[str]) -> dict[str, str]:
 
 
 def _pct(value) -> float:
-    """A percentage for drawing: a hidden cell (「3未満」, NaN) draws nothing."""
+    """A percentage for drawing: a hidden cell (「非表示」, NaN) draws nothing."""
     return 0.0 if value is None or value != value else float(value)
 
 
@@ -132,7 +133,7 @@ def histogram(values: list[float]) -> go.Figure:
 def date_bars(table: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(x=table.option.tolist(), y=table["count"].tolist(), marker_color=BAR_COLOUR))
     fig.update_yaxes(title_text=COUNT)
-    fig.update_xaxes(type="date", tickformat="%Y年%-m月%-d日", hoverformat="%Y年%-m月%-d日")  # not "Feb 2026"
+    fig.update_xaxes(type="date", tickformat=PLOTLY_DAY, hoverformat=PLOTLY_DAY)  # not "Feb 2026"
     return _layout(fig, 280)
 
 
@@ -175,12 +176,13 @@ def crosstab_figure(table: pd.DataFrame, options: list[str], ordered: bool) -> g
 
 
 def trend_figure(trend: pd.DataFrame) -> go.Figure:
-    """The favourable share per meeting (store.trend), with n in the hover text."""
+    """The favourable share per meeting (store.trend), with n in the hover text (a hidden share: no point)."""
     label = trend.label.iloc[0] if len(trend) else ""
     fig = go.Figure(go.Scatter(
         x=trend.meeting.tolist(), y=trend.positive_share.tolist(), mode="lines+markers+text",
-        text=[f"{v:.0f}%" for v in trend.positive_share], textposition="top center",
-        customdata=trend[["positive", "base"]].values.tolist(), line=dict(color=BAR_COLOUR),
+        text=["" if v != v else f"{v:.0f}%" for v in trend.positive_share], textposition="top center",
+        customdata=[[count_text(p, ""), int(b)] for p, b in zip(trend.positive, trend.base, strict=True)],
+        line=dict(color=BAR_COLOUR),
         hovertemplate="%{x}<br>%{y:.1f}%（%{customdata[0]}／%{customdata[1]}件）<extra></extra>"))
     fig.update_yaxes(title_text=SHARE.format(label=label), range=[0, 105])
     return _layout(fig, 340)

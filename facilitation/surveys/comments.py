@@ -1,9 +1,9 @@
 """What each role may see of a survey, and the free-text comments with filters, tags and keyword search.
 
-The committee sees counts, percentages, charts and word frequencies (only words found in two
-comments or more), never names, e-mails, comments or 「その他」 texts, and no count below 3
-(summary.protect: rare answers pooled, small counts shown 「3未満」; see summary's module doc). A facilitator sees the
-surveys of their own meeting, and comments only from respondents of their own room. The
+The committee sees counts, percentages, charts and word frequencies, never names, e-mails, comments
+or 「その他」 texts, and no count from which one respondent's answer could be read or derived
+(`disclosure`: groups of at least k, one group at a time, complementary suppression). A facilitator
+sees the surveys of their own meeting, and comments only from respondents of their own room. The
 secretariat sees everything.
 """
 
@@ -19,14 +19,12 @@ from sqlalchemy.orm import Session
 from facilitation.errors import AccessDenied
 from facilitation.roles import COMMITTEE, FACILITATOR, Viewer
 from facilitation.storage.models import Assignment
-from facilitation.surveys import store
+from facilitation.surveys import disclosure, store
 from facilitation.surveys.models import SurveyResponse, SurveySheet
 from facilitation.surveys.questions import IDENTITY, MULTI, SCALE, SINGLE
-from facilitation.surveys.summary import Survey, SurveySummary, crosstab, protect, protect_crosstab, summarize
+from facilitation.surveys.summary import Survey, SurveySummary, crosstab, summarize
 from facilitation.text import textmining
 from facilitation.text.normalize import clean
-
-MIN_DOCUMENTS_FOR_COMMITTEE = 2
 
 
 def check_survey(session: Session, viewer: Viewer, survey_id: int) -> None:
@@ -42,37 +40,41 @@ def sees_comments(viewer: Viewer) -> bool:
 
 
 def results(session: Session, viewer: Viewer, survey_id: int, mask: Sequence[bool] | None = None,
-            survey: Survey | None = None) -> SurveySummary:
-    """The per-question results this viewer may see (identity columns never; see module doc)."""
+            survey: Survey | None = None, by_attributes: bool = False) -> SurveySummary:
+    """The per-question results this viewer may see (identity columns never; see module doc).
+
+    `by_attributes`: the filter uses no answer (the committee may then be told it leaves fewer than k)."""
     check_survey(session, viewer, survey_id)
     survey = survey or store.load(session, survey_id)
-    full = summarize(survey, mask)
-    return trim(full, viewer)
+    if viewer.role == COMMITTEE:  # TooFew (a UserError) when the filter could single someone out
+        return disclosure.committee_summary(survey, store.attributes(session, survey_id),
+                                            disclosure.threshold(session), mask, by_attributes)
+    return trim(summarize(survey, mask), viewer)
 
 
 def trim(summary: SurveySummary, viewer: Viewer) -> SurveySummary:
-    """A copy of `summary` without what `viewer` may not see."""
+    """A copy of `summary` without what `viewer` may not see (not for the committee: see `results`)."""
+    if viewer.role == COMMITTEE:
+        raise AccessDenied("委員会の画面の集計は、少人数の回答を伏せた集計（disclosure）から作ります。")
     out = []
     for q in summary.questions:
         if q.kind == IDENTITY and not viewer.is_secretariat:
             continue
         if q.other_texts and not viewer.is_secretariat:  # all rooms' 「その他」 texts: the secretariat only
             q = replace(q, other_texts=[])
-        if viewer.role == COMMITTEE:
-            q = protect(q)
-            if q.terms is not None:
-                q = replace(q, terms=q.terms[q.terms.documents >= MIN_DOCUMENTS_FOR_COMMITTEE].reset_index(drop=True))
-            if q.pairs is not None:
-                q = replace(q, pairs=q.pairs[q.pairs["count"] >= MIN_DOCUMENTS_FOR_COMMITTEE].reset_index(drop=True))
         out.append(q)
     return SurveySummary(summary.respondents, out)
 
 
-def crosstab_for(viewer: Viewer, survey: Survey, key: str, groups: Sequence[str],
-                 mask: Sequence[bool] | None = None, row: str | None = None) -> pd.DataFrame:
-    """summary.crosstab as `viewer` may see it (the committee: small groups pooled, counts below 3 hidden)."""
-    table = crosstab(survey, key, groups, mask, row)
-    return protect_crosstab(table) if viewer.role == COMMITTEE else table
+def crosstab_for(session: Session, viewer: Viewer, survey_id: int, survey: Survey, key: str, attr: str,
+                 row: str | None = None) -> pd.DataFrame:
+    """summary.crosstab by a respondent attribute as `viewer` may see it (the committee: its offered
+    groups only, hidden cells NaN; see disclosure)."""
+    check_survey(session, viewer, survey_id)
+    attrs = store.attributes(session, survey_id)
+    if viewer.role == COMMITTEE:
+        return disclosure.crosstab(survey, attrs, disclosure.threshold(session), key, attr, row)
+    return crosstab(survey, key, attrs[attr].tolist(), row=row)
 
 
 def _visible_rows(session: Session, viewer: Viewer, survey_id: int) -> list[bool]:

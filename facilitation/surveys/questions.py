@@ -166,6 +166,9 @@ def _values(rows: list[list[str]], col: int) -> list[str]:
     return [r[col] if col < len(r) else "" for r in rows]
 
 
+NEUTRAL = frozenset({"どちらともいえない", "どちらでもない", "ふつう", "普通"})  # the middle of a scale
+
+
 def _scale_for(values: set[str]) -> tuple[str, ...] | None:
     """The shortest known scale containing every value (not-applicable answers aside)."""
     vals = {na_key(v) for v in values if not is_not_applicable(v)}
@@ -173,7 +176,10 @@ def _scale_for(values: set[str]) -> tuple[str, ...] | None:
         return None
     for scale in sorted(SCALES, key=len):
         if vals <= {na_key(s) for s in scale}:
-            return scale
+            # A known scale with a middle 「どちらともいえない」 nobody chose: many forms ask without one,
+            # and the answers cannot tell; an option the form may not have is not shown with 0 (the
+            # secretariat adds it back in 質問の種類 when the form had it).
+            return tuple(o for o in scale if o not in NEUTRAL or na_key(o) in vals)
     return None
 
 

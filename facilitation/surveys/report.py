@@ -74,7 +74,7 @@ def question_table(q: QuestionSummary) -> pd.DataFrame:
 
 
 def _shown(t: pd.DataFrame) -> pd.DataFrame:
-    """Counts as whole numbers, a hidden count as 「3未満」 and its percentage (and blanks) as 「—」."""
+    """Counts as whole numbers, a hidden count as 「非表示」 and its percentage (and blanks) as 「—」."""
     if "count" not in t or not t["count"].map(is_hidden).any():
         return t.astype(object).fillna("—") if t.isna().any().any() else t
     t = t.copy()
@@ -175,7 +175,7 @@ def _svg_stacked(rows: list[tuple[str, dict[str, float]]], options: list[str], o
 
 
 def _shares(t: pd.DataFrame) -> dict[str, float]:
-    """option → percent; a hidden cell (「3未満」) draws no bar."""
+    """option → percent; a hidden cell (「非表示」) draws no bar."""
     return {o: (0.0 if is_hidden(p) else p) for o, p in zip(t.option, t.percent, strict=False)}
 
 

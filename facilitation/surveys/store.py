@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from facilitation.errors import UserError
-from facilitation.roles import Viewer, require_secretariat
+from facilitation.roles import COMMITTEE, Viewer, require_secretariat
 from facilitation.storage.models import Assignment, Meeting, Organisation, Person, Registration, Room, utcnow
 from facilitation.surveys import questions
 from facilitation.surveys.models import SurveyCommentTag, SurveyResponse, SurveySheet, SurveyTag
@@ -287,9 +287,11 @@ def stamp(session: Session) -> str:
         select(func.count(), func.max(SurveyResponse.id), func.coalesce(func.sum(func.length(SurveyResponse.name)), 0),
                func.coalesce(func.sum(func.length(SurveyResponse.email)), 0),
                func.count(SurveyResponse.registration_id))).one()
+    placed = session.execute(select(func.count(Assignment.id), func.coalesce(func.sum(Assignment.version), 0),
+                                    func.coalesce(func.sum(Assignment.registration_id * Assignment.room_id), 0))).one()
     return repr(([(r.id, r.title, r.meeting_id, r.imported_at.isoformat(), sorted(r.kinds.items()),
                    sorted((k, tuple(v)) for k, v in r.options.items())) for r in sheets],
-                 [tuple(m) for m in meetings], tuple(responses)))
+                 [tuple(m) for m in meetings], tuple(responses), tuple(placed)))
 
 
 def response_ids(session: Session, survey_id: int) -> list[int]:
@@ -371,12 +373,18 @@ def attributes(session: Session, survey_id: int) -> pd.DataFrame:
 
 # --- The same question across meetings ------------------------------------------------------------
 
-def trend(session: Session, question_title: str, meeting_only: bool = True) -> pd.DataFrame:
+def trend(session: Session, question_title: str, meeting_only: bool = True, viewer: Viewer | None = None
+          ) -> pd.DataFrame:
     """The favourable share of one scale question in every survey that asked it, oldest first.
 
     Questions match by normalised title (normalize.key). Columns: survey_id, survey, meeting,
-    date, n, base, positive, positive_share, label.
+    date, n, base, positive, positive_share, label. The committee's (`viewer`) leaves out surveys
+    it may not see and hides a share that would single someone out (disclosure.trend).
     """
+    if viewer is not None and viewer.role == COMMITTEE:
+        from facilitation.surveys import disclosure
+
+        return disclosure.trend(session, question_title, disclosure.threshold(session))
     want = key(question_title)
     rows = []
     for info in reversed(list_surveys(session)):

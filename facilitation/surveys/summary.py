@@ -5,14 +5,8 @@ listed separately; multi-select — respondents who ticked at least one real opt
 up to more than 100); grids — per row, like a scale. Summaries are cached by the sheet's content,
 the secretariat's corrections and the row filter, so a page rerun costs a dictionary lookup.
 
-Small cells (`protect`, for the committee): a count of 1 or 2 is hidden (NaN, shown 「3未満」 with
-no percentage) and, in questions whose options were learned from the answers (single / multi
-choice, grids of plain options), such rare answers lose their label too: they are pooled into one
-row 「少数の回答（まとめて表示）」. The threshold is 3 (SMALL_COUNT) because a count of 1 points at
-one respondent and a count of 2 lets either of the two identify the other; from 3 on, a cell is a
-group. The meetings are small (a room has 5-8 people, a survey 10-60 answers), so a higher
-threshold would hide most of a room's or a filter's results; 3 is also the smallest cell size
-common in official statistics' disclosure rules for small areas.
+What the committee may see (no count that singles a respondent out) is decided in one place,
+`disclosure`: hidden counts are NaN here and read 「非表示」 (SMALL_LABEL).
 """
 
 from __future__ import annotations
@@ -51,23 +45,22 @@ from facilitation.text.normalize import clean
 
 TOP_TERMS = 30
 TOP_PAIRS = 20
-SMALL_COUNT = 3  # counts below this are hidden from the committee (see the module doc)
-SMALL_LABEL = "3未満"
-FEW_ANSWERS = "少数の回答（まとめて表示）"
+SMALL_LABEL = "非表示"  # a count the committee may not see (disclosure)
+FEW_ANSWERS = "ほかの回答（まとめて表示）"
 
 
 def is_hidden(count) -> bool:
-    """A count `protect` hid (NaN)."""
+    """A count the committee may not see (NaN, see disclosure)."""
     return count is None or count != count
 
 
 def count_text(count, unit: str = "件") -> str:
-    """「12件」, or 「3未満」 for a hidden count."""
+    """「12件」, or 「非表示」 for a hidden count."""
     return SMALL_LABEL if is_hidden(count) else f"{int(count)}{unit}"
 
 
 def share_text(count, percent) -> str:
-    """「12件（40.0%）」, or 「3未満」 for a hidden cell."""
+    """「12件（40.0%）」, or 「非表示」 for a hidden cell."""
     return SMALL_LABEL if is_hidden(count) else f"{int(count)}件（{percent:.1f}%）"
 
 
@@ -229,6 +222,7 @@ class QuestionSummary:
 class SurveySummary:
     respondents: int
     questions: list[QuestionSummary]
+    committee_k: int = 0  # the committee's view (disclosure.committee_summary): counts below this are hidden
 
     def question(self, key: str) -> QuestionSummary:
         return next(q for q in self.questions if q.key == key)
@@ -239,86 +233,6 @@ class SurveySummary:
 
 def _json_count(count) -> int | str:
     return SMALL_LABEL if is_hidden(count) else int(count)
-
-
-def _hide_small(t: pd.DataFrame, pool: bool, by: str | None = None) -> pd.DataFrame:
-    """`t` (option, count[, percent]…) with counts of 1–2 hidden; `pool` first merges rare learned
-    answers into one unlabelled row (per `by` group, e.g. a grid row)."""
-    if t.empty or "count" not in t:
-        return t
-    t = t.copy()
-    if pool:
-        parts = []
-        for _, part in (t.groupby(by, sort=False) if by else [(None, t)]):
-            small = (part["count"] > 0) & (part["count"] < SMALL_COUNT)
-            if small.any():
-                merged = part[small].iloc[[0]].copy()
-                merged["option"] = FEW_ANSWERS
-                merged["count"] = int(part.loc[small, "count"].sum())
-                if "percent" in part:
-                    merged["percent"] = float(part.loc[small, "percent"].sum())
-                part = pd.concat([part[~small], merged], ignore_index=True)
-            parts.append(part)
-        t = pd.concat(parts, ignore_index=True) if parts else t
-    t["count"] = t["count"].astype("float64")
-    small = (t["count"] > 0) & (t["count"] < SMALL_COUNT)
-    t.loc[small, "count"] = float("nan")
-    if "percent" in t:
-        t["percent"] = t["percent"].astype("float64")
-        t.loc[small, "percent"] = float("nan")
-    return t.reset_index(drop=True)
-
-
-def protect(q: QuestionSummary) -> QuestionSummary:
-    """`q` as the committee sees it: no 「その他」 texts, no rare answers' labels, no count below 3.
-
-    Options of a scale (or a scale grid) are the form's own words and keep their rows; options
-    learned from the answers (a column such as 記入者 that was typed as a choice, an agency's name)
-    are pooled when rare. Numbers and dates show only their summary; free text only its terms.
-    """
-    from dataclasses import replace
-
-    if q.kind in (SINGLE, SCALE, MULTI):
-        pool = not q.ordered
-        table = _hide_small(q.table, pool)
-        if pool:
-            options = [o for o in q.options if o in set(table.option)]
-            options += [FEW_ANSWERS] if FEW_ANSWERS in set(table.option) else []
-        else:
-            options = list(q.options)
-        return replace(q, table=table, not_applicable=_hide_small(q.not_applicable, False), other_texts=[],
-                       options=options)
-    if q.kind == GRID:
-        return replace(q, table=_hide_small(q.table, not q.ordered, by="row"),
-                       not_applicable=_hide_small(q.not_applicable, False, by="row"), other_texts=[])
-    if q.kind == DATE:
-        return replace(q, table=_hide_small(q.table, False))
-    if q.kind == NUMBER and q.n < SMALL_COUNT:
-        return replace(q, table=q.table.iloc[0:0], values=[], stats={})
-    return replace(q, other_texts=[])
-
-
-def protect_crosstab(table: pd.DataFrame) -> pd.DataFrame:
-    """A cross-tab (group, option, count, base, percent) with counts of 1–2 hidden and groups of
-    fewer than 3 respondents pooled (their label may name one agency or one person)."""
-    if table.empty:
-        return table
-    t = table.copy()
-    small_groups = t.groupby("group", sort=False).base.first()
-    small_groups = set(small_groups[(small_groups > 0) & (small_groups < SMALL_COUNT)].index)
-    if small_groups:
-        pooled = t[t.group.isin(small_groups)].groupby("option", sort=False)[["count", "base"]].sum().reset_index()
-        pooled["base"] = int(t[t.group.isin(small_groups)].groupby("group").base.first().sum())
-        pooled["group"] = FEW_ANSWERS
-        pooled["percent"] = [_pct(c, b) for c, b in zip(pooled["count"], pooled.base, strict=True)]
-        t = pd.concat([t[~t.group.isin(small_groups)], pooled[t.columns]], ignore_index=True)
-    t["count"] = t["count"].astype("float64")
-    t["percent"] = t["percent"].astype("float64")
-    small = (t["count"] > 0) & (t["count"] < SMALL_COUNT)
-    t.loc[small, ["count", "percent"]] = float("nan")
-    t["base"] = t["base"].astype("float64")
-    t.loc[(t.base > 0) & (t.base < SMALL_COUNT), "base"] = float("nan")
-    return t
 
 
 def _pct(count: int, base: int) -> float:

@@ -184,3 +184,7 @@ def parse_timestamp(text: str) -> dt.datetime | None:
         return dt.datetime(int(y), int(mo), int(d), hour, int(mi or 0), int(sec or 0))
     except ValueError:
         return None
+
+
+# Plotly date axes in Japanese (its own ticks are English: "Feb 2026"), for every chart module.
+PLOTLY_MONTH, PLOTLY_DAY = "%Y年%-m月", "%Y年%-m月%-d日"

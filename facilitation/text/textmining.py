@@ -6,7 +6,7 @@ joined into one compound (家計改善支援事業 stays one term) and a domain 
 full-width digits and letters (１２月, ＮＰＯ) compare equal to half-width ones. Janome was measured
 too and lost (15× slower, splits 引きこもり); see notes/issue-7.md.
 
-Public API: `terms`, `term_frequencies`, `cooccurrence`, `keyword_in_context`. Loading the dictionary
+Public API: `terms`, `document_terms`, `term_frequencies`, `cooccurrence`, `keyword_in_context`. Loading the dictionary
 takes ~0.3 s, so it is loaded once per process; tokenizers are per thread (Streamlit runs sessions
 in threads and a Sudachi tokenizer must not be shared between threads).
 """
@@ -273,6 +273,13 @@ def _documents(texts: Iterable[object], names: Names | None = None) -> list[tupl
         return docs
     hidden: dict[str, bool] = {}
     return [tuple(t for t in d if not hidden.setdefault(t, names.hides(t))) for d in docs]
+
+
+def document_terms(texts: Sequence[object]) -> list[frozenset[str]]:
+    """The set of terms of each text, aligned with `texts` (a blank text has none)."""
+    return [frozenset(_terms_cached(t if isinstance(t, str) else clean(t)))
+            if t is not None and not (isinstance(t, float) and t != t) and str(t).strip() else frozenset()
+            for t in texts]
 
 
 def term_frequencies(texts: Sequence[object], top: int = 50, *, names: Names | None = None) -> pd.DataFrame:
