@@ -22,23 +22,32 @@ else:
     names = ["概要", "機関・地域", "質問と回答", "話題"]
 tabs = dict(zip(names, st.tabs(names, key="openchat_tab", on_change="rerun"), strict=True))
 
+# Only the chosen tab is computed (each rerun pays for one tab, not all of them).
 if not data.empty:
-    with tabs["概要"]:
-        oc.overview(data)
-    with tabs["機関・地域"]:
-        oc.organisations(data)
-    with tabs["質問と回答"]:
-        oc.questions(data, v)
-    with tabs["話題"]:
-        oc.topics(data, v)
+    if tabs["概要"].open:
+        with tabs["概要"]:
+            oc.overview(data)
+    if tabs["機関・地域"].open:
+        with tabs["機関・地域"]:
+            oc.organisations(data)
+    if tabs["質問と回答"].open:
+        with tabs["質問と回答"]:
+            oc.questions(data, v)
+    if tabs["話題"].open:
+        with tabs["話題"]:
+            oc.topics(data, v)
 
 if v.is_secretariat:
-    with tabs["取り込み"]:
-        oc.import_section(v)
-    with tabs["メンバー確認"]:
-        oc.review_queue(v)
-    with tabs["投稿と削除"]:
-        if not data.empty:
-            oc.posts(v)
-    with tabs["お知らせ作成"]:
-        oc.announcement(v)
+    if tabs["取り込み"].open:
+        with tabs["取り込み"]:
+            oc.import_section(v)
+    if tabs["メンバー確認"].open:
+        with tabs["メンバー確認"]:
+            oc.review_queue(v)
+    if tabs["投稿と削除"].open:
+        with tabs["投稿と削除"]:
+            if not data.empty:
+                oc.posts(v)
+    if tabs["お知らせ作成"].open:
+        with tabs["お知らせ作成"]:
+            oc.announcement(v)

@@ -15,7 +15,7 @@ from facilitation.openchat import activity, announcements, charts, members, stor
 from facilitation.roles import Viewer
 from facilitation.text.dates import ja_date, to_jst
 
-from .common import act, db_url, esc, meeting_picker, session, show_problems, show_table, upload_hint
+from .common import act, db_url, esc, meeting_picker, session, show_problems, show_table, upload_hint, viewer
 
 LINE_KIND_LABELS = {
     "header": "見出し", "blank": "空行", "date": "日付", "message": "投稿", "system": "システム",
@@ -60,6 +60,21 @@ def load_data(viewer: Viewer) -> activity.ChatData:
     with session() as s:
         version = activity.data_version(s)
     return _load(db_url(), viewer.role, version)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _overlap_for(url: str, role: str, version: tuple, stamp: tuple) -> activity.Overlap:
+    from facilitation.storage import db
+
+    with db.session(url) as s:
+        return activity.overlap_with_meetings(s, _load(url, role, version))
+
+
+def _overlap(data: activity.ChatData) -> activity.Overlap:
+    """The overlap with meetings, computed once per change of the chat or of the meetings' registrations."""
+    with session() as s:
+        version, stamp = activity.data_version(s), activity.overlap_stamp(s)
+    return _overlap_for(db_url(), viewer().role, version, stamp)
 
 
 # --- 概要 ---------------------------------------------------------------------------------------
@@ -111,8 +126,7 @@ def organisations(data: activity.ChatData) -> None:
         st.markdown("**地域別**")
         if len(regs):
             st.plotly_chart(charts.regions_figure(regs), width="stretch")
-    with session() as s:
-        ov = activity.overlap_with_meetings(s, data)
+    ov = _overlap(data)
     st.markdown("**情報交換会の参加者との重なり**")
     c = st.columns(3)
     c[0].metric("機関が分かったメンバー", f"{ov.matched_members} / {ov.chat_members}名")

@@ -166,8 +166,9 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
     c1, c2 = st.columns(2)
     if c1.button("変更を保存", key="reg_save", type="primary"):
         _save_edits(df, edited, editor_key)
+    listed = df.drop(columns=["id"]).rename(columns=LABELS)  # the workbook is built on the click, not every rerun
     c2.download_button("この一覧を Excel で保存",  # a document: the Japanese headers are the product
-                       exports.to_xlsx_bytes({"申込者": df.drop(columns=["id"]).rename(columns=LABELS)}),
+                       lambda: exports.to_xlsx_bytes({"申込者": listed}),
                        file_name="申込者一覧.xlsx", key="reg_download")
 
 

@@ -465,7 +465,8 @@ def downloads(meeting_id: int) -> None:
     c1, c2, c3 = st.columns(3)
     c1.download_button(f"Zoom 事前割り当て CSV（{zoom.rows}名）", zoom.data, "zoom_breakout.csv", "text/csv",
                        key="dl_zoom")
-    c2.download_button("名簿（Excel）", exports.roster_xlsx(roster), "room_roster.xlsx",
+    # The workbook (about 1 s for a large meeting) is built when the button is clicked, not on every rerun.
+    c2.download_button("名簿（Excel）", lambda: exports.roster_xlsx(roster), "room_roster.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
     c3.download_button("印刷用の名簿（HTML）", exports.roster_html(roster).encode("utf-8"), "room_roster.html",
                        "text/html", key="dl_html")

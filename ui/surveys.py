@@ -9,6 +9,7 @@ import streamlit as st
 
 from facilitation.files import formats
 from facilitation.files.tabular import read_table
+from facilitation.history import participation
 from facilitation.roles import COMMITTEE, Viewer
 from facilitation.surveys import charts, comments, disclosure, report, store
 from facilitation.surveys.questions import GRID, IDENTITY, KINDS, MULTI, SCALE, SINGLE, TEXT
@@ -183,15 +184,26 @@ def crosstab_section(survey_id: int, survey: Survey, attrs: pd.DataFrame) -> Non
         st.caption("複数選択のため、割合は各グループの回答者に対する％です。")
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _trend_data(url: str, stamp: tuple, role: str, title: str | None):
+    """Trend candidates (title None) or one question's trend for a role, computed once per change."""
+    from facilitation.storage import db
+
+    with db.session(url) as s:
+        return store.trend_candidates(s) if title is None else store.trend(s, title, viewer=Viewer(role=role))
+
+
 def trend_section(v: Viewer) -> None:
     with session() as s:
-        candidates = store.trend_candidates(s)
+        # The surveys, and what the committee's protection reads (respondents' groups, the threshold
+        # setting): all read from the database, so another app process's change is seen too.
+        stamp = (store.stamp(s), participation.data_version(s))
+    candidates = _trend_data(db_url(), stamp, v.role, None)
     if not candidates:
         st.info("2回以上のアンケートで同じ段階評価の質問（例: 情報交換会に参加して）があると、推移を表示します。")
         return
     title = st.selectbox("質問", candidates, key="trend_q", placeholder="選んでください")
-    with session() as s:
-        trend = store.trend(s, title, viewer=v)
+    trend = _trend_data(db_url(), stamp, v.role, title)
     if trend.empty:
         st.info("表示できる回答がありません。")
         return
@@ -368,7 +380,7 @@ def export_section(v: Viewer, survey_id: int, survey: Survey, summary: SurveySum
                     frame = comments.comments(s, v, survey_id, q.key, survey=survey)
                     extra[q.key] = frame[["row", "text", "tags"]].assign(tags=frame.tags.map("、".join)).rename(
                         columns={"row": "回答No.", "text": "コメント", "tags": "タグ"})
-    st.download_button("Excel で保存（質問ごとに1シート）", report.workbook(summary, title, extra), key="dl_xlsx",
+    st.download_button("Excel で保存（質問ごとに1シート）", lambda: report.workbook(summary, title, extra), key="dl_xlsx",
                        file_name=f"{title}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     st.download_button("印刷用レポート（HTML）を保存", report.html_report(summary, title).encode("utf-8"),

@@ -316,6 +316,19 @@ class Overlap:
 _CAME = (vocab.STATUS_ATTENDED, vocab.STATUS_APPLIED)
 
 
+def overlap_stamp(session: Session, now: dt.datetime | None = None) -> tuple:
+    """Changes whenever `overlap_with_meetings` could for the same chat data: registrations (added,
+    status changed), people's organisations, meetings (number, kind, date, status) and which of them
+    have started. Read from the database, so a cache keyed by it is right in every app process."""
+    now = now or now_jst()
+    reg = session.execute(select(func.count(Registration.id), func.max(Registration.updated_at))).one()
+    ppl = session.execute(select(func.count(Person.id), func.max(Person.id),
+                                 func.sum(Person.id * func.coalesce(Person.organisation_id, 0)))).one()
+    mtg = session.execute(select(Meeting.id, Meeting.number, Meeting.kind, Meeting.starts_at, Meeting.status)
+                          .order_by(Meeting.id)).all()
+    return (tuple(reg), tuple(ppl), tuple(tuple(m) for m in mtg), sum(1 for m in mtg if m.starts_at < now))
+
+
 def overlap_with_meetings(session: Session, data: ChatData, now: dt.datetime | None = None) -> Overlap:
     """Chat organisations and people that came to meetings, and per meeting how many of its
     organisations are in the chat. A registration counts unless cancelled or absent."""

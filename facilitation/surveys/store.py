@@ -275,6 +275,27 @@ def version(session: Session, survey_id: int) -> tuple:
             repr(sorted((k, tuple(v)) for k, v in sheet.options.items())), count, int(names), int(emails))
 
 
+def stamp(session: Session) -> str:
+    """Changes whenever anything `list_surveys`, `trend` or `trend_candidates` return could change
+    (an import, a re-read, corrections, a deletion, an erasure, a meeting renamed or moved): a
+    cheap key for caches shared by sessions and correct across app processes (read from the database).
+    """
+    sheets = session.execute(select(SurveySheet.id, SurveySheet.title, SurveySheet.meeting_id, SurveySheet.imported_at,
+                                    SurveySheet.kinds, SurveySheet.options).order_by(SurveySheet.id)).all()
+    meetings = session.execute(select(Meeting.id, Meeting.title, Meeting.starts_at)
+                               .where(Meeting.id.in_({r.meeting_id for r in sheets if r.meeting_id is not None}))
+                               .order_by(Meeting.id)).all()
+    responses = session.execute(
+        select(func.count(), func.max(SurveyResponse.id), func.coalesce(func.sum(func.length(SurveyResponse.name)), 0),
+               func.coalesce(func.sum(func.length(SurveyResponse.email)), 0),
+               func.count(SurveyResponse.registration_id))).one()
+    placed = session.execute(select(func.count(Assignment.id), func.coalesce(func.sum(Assignment.version), 0),
+                                    func.coalesce(func.sum(Assignment.registration_id * Assignment.room_id), 0))).one()
+    return repr(([(r.id, r.title, r.meeting_id, r.imported_at.isoformat(), sorted(r.kinds.items()),
+                   sorted((k, tuple(v)) for k, v in r.options.items())) for r in sheets],
+                 [tuple(m) for m in meetings], tuple(responses), tuple(placed)))
+
+
 def response_ids(session: Session, survey_id: int) -> list[int]:
     """Response ids in the same order as `load(...).rows`."""
     return list(session.scalars(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey_id)
