@@ -202,7 +202,7 @@ def candidates_section(v: Viewer) -> None:
                 with st.expander("根拠の例"):
                     for e in c.examples:
                         st.markdown(f"- {esc(e)}")
-            if target is not None and st.button(f"「{c.term}」のルームを追加", key=f"candidate_add_{c.term}"):
+            if target is not None and st.button(f"「{esc(c.term)}」のルームを追加", key=f"candidate_add_{c.term}"):
                 act(lambda s, term=c.term: recurring.add_room(s, v, target, term),
                     lambda name, term=c.term: f"「{esc(term)}」のルーム（{esc(name)}）を追加しました。"
                                               "ルーム割り当てのページで確認できます。")
