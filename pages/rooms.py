@@ -17,6 +17,7 @@ if meeting_id is None:
 
 show_flash()
 rooms.header(meeting_id)
+checked = rooms.checked_assignment(meeting_id)  # the saved assignment, checked once for the tabs that show it
 
 tab_rooms, tab_choices, tab_run, tab_adjust, tab_publish = st.tabs(
     ["1. ルーム", "2. 希望の確認", "3. 決まりと実行", "4. 手直し", "5. 公開・書き出し"],
@@ -36,13 +37,13 @@ with tab_choices:
 with tab_run:
     st.subheader("決まり")
     rules = rooms.rule_switches(meeting_id)
-    rooms.run_panel(meeting_id, rules)
+    rooms.run_panel(meeting_id, rules, checked)
     st.subheader("割り当ての質")
-    rooms.quality_panel(meeting_id)
+    rooms.quality_panel(meeting_id, checked)
 
 with tab_adjust:
     st.subheader("一人ずつの割り当てと理由")
-    rooms.people_editor(meeting_id)
+    rooms.people_editor(meeting_id, checked)
 
 with tab_publish:
     st.subheader("公開")

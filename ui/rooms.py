@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +12,7 @@ from facilitation.assignment import (
     check,
     checking,
     choices,
+    diagnose,
     errors,
     export_roster,
     exports,
@@ -280,9 +283,13 @@ def rule_switches(meeting_id: int) -> Rules:
     return _rules_from_state(meeting_id, rules, published)
 
 
-def run_panel(meeting_id: int, rules: Rules) -> None:
-    with session() as s:
-        tensions = building.rule_tensions(s, meeting_id, rules)
+def run_panel(meeting_id: int, rules: Rules, checked: Checked) -> None:
+    built = checked.status.built if checked.status is not None else None
+    if built is not None and built.instance.rules.as_dict() == rules.as_dict():
+        tensions = diagnose.wishes_against_rules(built.instance)  # the instance this run already built
+    else:
+        with session() as s:
+            tensions = building.rule_tensions(s, meeting_id, rules)
     show_problems(tensions, "この決まりでは、第1希望に入れない方が出ます（実行する前に確かめてください）")
     limit = st.slider("制限時間（秒）", 2, 60, 10, key="rooms_limit")
     if st.button("割り当てを実行", key="rooms_run", type="primary"):
@@ -320,7 +327,27 @@ def _problems(title: str, problems: list[str]) -> str:
     return title + ("\n\n" + "\n".join(f"- {esc(p)}" for p in problems) if problems else "")
 
 
-def quality_panel(meeting_id: int) -> None:
+@dataclass
+class Checked:
+    """The saved assignment checked against the meeting's rules, once per run: the quality and the
+    people tabs share it (each check rebuilds the optimiser's instance, years of who met whom)."""
+
+    status: object = None  # checking.Status
+    overview: str = ""
+    error: str = ""  # the Japanese reason there is nothing to check
+
+
+def checked_assignment(meeting_id: int) -> Checked:
+    """Check the saved assignment once for this run (every write reruns the page through act)."""
+    with session() as s:
+        try:
+            status = checking.check(s, meeting_id)
+        except errors.AssignmentError as exc:
+            return Checked(error=str(exc))
+        return Checked(status, checking.overview(s, meeting_id, status) if status.has_assignment else "")
+
+
+def quality_panel(meeting_id: int, checked: Checked) -> None:
     with session() as s:
         placed_by_hand = rule_settings.designated_only(s, meeting_id)
     if placed_by_hand is not None:  # nothing to describe: no run yet
@@ -330,14 +357,12 @@ def quality_panel(meeting_id: int) -> None:
             st.caption(f"いまはファシリテーターの指定など、手で決めた {placed_by_hand} 名だけがルームに入っています"
                        "（実行しても動きません）。")
         return
+    if checked.error:
+        show_error(checked.error, "info")
+        return
     with session() as s:
-        try:
-            status = checking.check(s, meeting_id)
-        except errors.AssignmentError as exc:
-            show_error(exc, "info")
-            return
-        q = checking.quality(s, meeting_id, status)
-        summary = checking.overview(s, meeting_id, status) if q is not None else ""
+        q = checking.quality(s, meeting_id, checked.status)
+    summary = checked.overview
     if q is None:
         st.info("まだ割り当てがありません。「割り当てを実行」を押してください。")
         return
@@ -350,8 +375,8 @@ def quality_panel(meeting_id: int) -> None:
     c4.metric("前回までと同じ顔ぶれの重なり", f"{o.repeats:.0f}組",
               f"{repeat_delta:+.1f}組（ランダム比）" if repeat_delta else None, delta_color="inverse",
               help="以前の会で同じルームだった方どうしが、また同じルームになった組の数です。")
-    if status.unassigned:
-        st.warning(f"まだルームに入っていない方が {status.unassigned} 名います（後から申し込んだ方など）。")
+    if checked.status.unassigned:
+        st.warning(f"まだルームに入っていない方が {checked.status.unassigned} 名います（後から申し込んだ方など）。")
     show_problems([v.message for v in q.violations], "決まりに合わない点があります")
     if summary:
         st.markdown("**この割り当ての説明**")
@@ -366,16 +391,14 @@ def quality_panel(meeting_id: int) -> None:
 
 # --- 4. manual moves ---
 
-def people_editor(meeting_id: int) -> None:
+def people_editor(meeting_id: int, checked: Checked) -> None:
+    if checked.error:
+        show_error(checked.error, "info")
+        return
     with session() as s:
-        try:
-            status = checking.check(s, meeting_id)
-            frame = checking.people_frame(s, viewer(), meeting_id, status)
-        except errors.AssignmentError as exc:
-            show_error(exc, "info")
-            return
+        frame = checking.people_frame(s, viewer(), meeting_id, checked.status)
         rooms = [r.name for r in schedule.list_rooms(s, meeting_id)]
-        summary = checking.overview(s, meeting_id, status)
+    summary = checked.overview
     if frame.empty:
         st.info("まだ割り当てがありません。")
         return
