@@ -152,7 +152,7 @@ def bench_tokenizers(skip_janome: bool) -> None:
     texts = [comment(rng) for _ in range(3000)]
     chars = sum(map(len, texts))
     t0 = time.perf_counter()
-    textmining._dictionary()
+    textmining.dictionary()
     textmining._tokenizer()
     t1 = time.perf_counter()
     textmining._terms_cached.cache_clear()

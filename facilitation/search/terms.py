@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from facilitation.assignment.choices import SPELLINGS
+from facilitation.text import textmining
 from facilitation.text.normalize import to_hiragana, visible
 from facilitation.text.textmining import VARIANTS
 
@@ -82,13 +83,6 @@ def prepare(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), mapped
 
 
-@functools.lru_cache(maxsize=1)
-def _dictionary():
-    from sudachipy import Dictionary
-
-    return Dictionary(dict="core")
-
-
 _local = threading.local()
 
 
@@ -97,14 +91,14 @@ def _tokenizer():
     if tok is None:
         from sudachipy import SplitMode
 
-        tok = _dictionary().tokenizer(mode=SplitMode.A, fields={"pos", "normalized_form"})
+        tok = textmining.dictionary().tokenizer(mode=SplitMode.A, fields={"pos", "normalized_form"})
         _local.tokenizer = tok
     return tok
 
 
 @functools.lru_cache(maxsize=1)
 def _dropped_pos() -> frozenset[int]:
-    d = _dictionary()
+    d = textmining.dictionary()
     out, i = set(), 0
     while (pos := d.pos_of(i)) is not None:
         if pos[0] in _DROPPED_POS:

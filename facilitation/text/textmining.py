@@ -105,7 +105,8 @@ def compound_vocabulary() -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=1)
-def _dictionary():
+def dictionary():
+    """The Sudachi dictionary, loaded once per process (textmining and the search index share it)."""
     from sudachipy import Dictionary
 
     return Dictionary(dict="core")
@@ -120,7 +121,7 @@ def _tokenizer():
     if tok is None:
         from sudachipy import SplitMode
 
-        tok = _dictionary().tokenizer(mode=SplitMode.C, fields={"pos", "dictionary_form"})
+        tok = dictionary().tokenizer(mode=SplitMode.C, fields={"pos", "dictionary_form"})
         _local.tokenizer = tok
     return tok
 
@@ -147,7 +148,7 @@ def _pos_class(pos: tuple[str, ...]) -> int:
 @functools.lru_cache(maxsize=1)
 def _pos_classes() -> tuple[int, ...]:
     """The class of every part-of-speech id of the dictionary (a lookup per morpheme)."""
-    d = _dictionary()
+    d = dictionary()
     out = []
     while (pos := d.pos_of(len(out))) is not None:
         out.append(_pos_class(pos))
