@@ -21,33 +21,16 @@ if v.is_secretariat:
 else:
     names = ["概要", "機関・地域", "質問と回答", "話題"]
 tabs = dict(zip(names, st.tabs(names, key="openchat_tab", on_change="rerun"), strict=True))
+sections = {  # what each tab draws; the last four are the secretariat's
+    "概要": lambda: oc.overview(data), "機関・地域": lambda: oc.organisations(data),
+    "質問と回答": lambda: oc.questions(data, v), "話題": lambda: oc.topics(data, v),
+    "取り込み": lambda: oc.import_section(v), "メンバー確認": lambda: oc.review_queue(v),
+    "投稿と削除": lambda: oc.posts(v), "お知らせ作成": lambda: oc.announcement(v),
+}
+NEED_DATA = {"概要", "機関・地域", "質問と回答", "話題", "投稿と削除"}
 
 # Only the chosen tab is computed (each rerun pays for one tab, not all of them).
-if not data.empty:
-    if tabs["概要"].open:
-        with tabs["概要"]:
-            oc.overview(data)
-    if tabs["機関・地域"].open:
-        with tabs["機関・地域"]:
-            oc.organisations(data)
-    if tabs["質問と回答"].open:
-        with tabs["質問と回答"]:
-            oc.questions(data, v)
-    if tabs["話題"].open:
-        with tabs["話題"]:
-            oc.topics(data, v)
-
-if v.is_secretariat:
-    if tabs["取り込み"].open:
-        with tabs["取り込み"]:
-            oc.import_section(v)
-    if tabs["メンバー確認"].open:
-        with tabs["メンバー確認"]:
-            oc.review_queue(v)
-    if tabs["投稿と削除"].open:
-        with tabs["投稿と削除"]:
-            if not data.empty:
-                oc.posts(v)
-    if tabs["お知らせ作成"].open:
-        with tabs["お知らせ作成"]:
-            oc.announcement(v)
+for name, tab in tabs.items():
+    if tab.open and not (data.empty and name in NEED_DATA):
+        with tab:
+            sections[name]()

@@ -136,7 +136,7 @@ def show_results(summary: SurveySummary, v: Viewer) -> None:
             fig = charts.terms_figure(q.terms)
             st.caption("よく出る語（コメント本文は「自由記述」タブで見られます）")
         if fig is not None:
-            st.plotly_chart(fig, key=f"fig_{i}", config=CHART_CONFIG)
+            st.plotly_chart(fig, key=f"fig_{q.key}", config=CHART_CONFIG)  # the question's key, not its place
         if q.kind != TEXT:
             show_table(report.question_table(q), hide_index=True)
         if q.other_texts and v.is_secretariat:
