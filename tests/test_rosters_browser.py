@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from facilitation.meetings import schedule
@@ -88,7 +89,8 @@ def test_phone_roster_tap_and_live_move(roster_app, browser, output_dir):
     group.get_by_role("radio", name="出席").tap()
     page.get_by_role("radiogroup", name=f"{moved_name}さんの出欠").get_by_role("radio", name="遅刻").tap()
     page.get_by_text("出席 0・遅刻 1").first.wait_for(timeout=LIVE_WAIT_MS)
-    assert group.get_by_role("radio", checked=True).count() == 0
+    # The summary and the people are two elements: the people may be painted a moment later.
+    expect(group.get_by_role("radio", checked=True)).to_have_count(0, timeout=LIVE_WAIT_MS)
     with db.session(url) as s:
         marks = live.marks_of(s, w["meeting_id"])
     assert target not in marks and marks.get(moved) == "遅刻"
@@ -98,7 +100,7 @@ def test_phone_roster_tap_and_live_move(roster_app, browser, output_dir):
     page.get_by_text("出席 1・遅刻 1").first.wait_for(timeout=LIVE_WAIT_MS)
     with db.session(url) as s:
         assert live.marks_of(s, w["meeting_id"]).get(target) == "出席"
-    assert group.get_by_role("radio", name="出席", checked=True).count() == 1
+    expect(group.get_by_role("radio", name="出席", checked=True)).to_have_count(1, timeout=LIVE_WAIT_MS)
     page.get_by_role("button", name="元に戻す").wait_for(state="detached", timeout=LIVE_WAIT_MS)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert overview.locator('[data-testid="stException"]').count() == 0
