@@ -55,7 +55,8 @@ def test_recurring_terms_across_meetings_with_years_and_regions(world):
         assert "example" not in committee.columns and "フードバンク" in set(committee.term)
         regions = recurring.by_region(s, COM)
         food = regions.set_index("言葉").loc["フードバンク"]
-        assert (food["記録の件数"], food["石狩"], food["（不明）"]) == (2, 1, 1)  # the older room had no one placed
+        # the older room had no one placed; both counts are below the small-group rule (5)
+        assert (food["記録の件数"], food["石狩"], food["（不明）"]) == (2, "5未満", "5未満")
         assert "オホーツク" not in regions.columns
         table = recurring.breakdown(s, SEC, "フードバンク")
         assert table.columns[0] == "年度" and table.iloc[0]["年度"] == "2026年度" and table.iloc[0]["石狩"] == 1
@@ -112,3 +113,54 @@ def test_the_page_adds_a_candidate_room_with_one_click(world, monkeypatch):
     committee.session_state["viewer"] = COM
     committee.run()
     assert [t.label for t in committee.tabs] == ["検索", "何度も出てくる課題・要望"]  # candidates: the secretariat's
+
+
+def test_a_region_count_below_the_rule_is_hidden_and_cannot_be_derived_from_the_total():
+    from facilitation.search.query import hide_small
+
+    assert hide_small([13, 0, 7, 5], 5) == [13, 0, 7, 5]
+    assert hide_small([13, 2, 9, 0], 5) == [13, "5未満", "5未満", 0]  # 2 alone = total − the others
+    assert hide_small([13, 2, 3, 8], 5) == [13, "5未満", "5未満", 8]  # hidden 2 + 3 = 5: enough
+    assert hide_small([1, 1], 3) == ["3未満", "3未満"]
+
+
+def test_the_committee_pack_has_the_recurring_needs_by_region_without_names(demo_url, tmp_path):
+    import io
+
+    import openpyxl
+
+    from facilitation.history import committee_pack, participation
+    from facilitation.history import coverage as cov
+    from facilitation.storage.models import Person
+    from tests.conftest import copy_database
+
+    url = copy_database(demo_url, tmp_path)  # the demo's notes; the index is built on first use
+    with db.session(url) as s:
+        h = participation.load(s, SEC)  # the secretariat's data, names included: the pack must hold none
+        pop = cov.population(s)
+        needs = recurring.pack_section(s, SEC)
+        wanted = {t: recurring.breakdown(s, SEC, t).drop(columns="年度").sum()
+                  for t in needs.frame["言葉"].head(5)}
+        people = [(p.name, p.email) for p in s.scalars(select(Person))]
+    pack = committee_pack.build(h, participation.Scope(), pop, SEC, extra=(needs,))
+    wb = openpyxl.load_workbook(io.BytesIO(pack.xlsx))
+    assert recurring.PACK_TITLE in wb.sheetnames
+    rows = list(wb[recurring.PACK_TITLE].values)
+    header, body = rows[0], [r for r in rows[1:] if not str(r[0]).startswith("※")]
+    assert header[:2] == ("言葉", "記録の件数") and "石狩" in header and len(body) == len(needs.frame) >= 10
+    hidden = 0
+    for row in body:  # each region's count is the secretariat's breakdown summed over the years
+        if row[0] not in wanted:
+            continue
+        for area, n in wanted[row[0]].items():
+            cell = row[header.index(area)]
+            assert cell == (n if n == 0 or n >= 5 else "5未満"), (row[0], area)
+            hidden += cell == "5未満"
+    assert hidden  # the demo has small regions: the rule is at work
+    assert f"<h2>{recurring.PACK_TITLE}</h2>" in pack.html and "「5未満」" in pack.html
+    cells = [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    everything = "\n".join(cells) + pack.html
+    assert people
+    for name, email in people:
+        for needle in {name, name.replace(" ", "").replace("\u3000", ""), email} - {""}:
+            assert needle not in everything, needle

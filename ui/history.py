@@ -302,21 +302,33 @@ def pack_tab(data: Data, scope: participation.Scope) -> None:
     url, version, role = data.key
     c1, c2 = st.columns(2)
     c1.download_button("Excel（表のまとめ）をダウンロード", key="dl_pack_xlsx", on_click="ignore",
-                       data=lambda: _pack(url, version, role, scope, wareki).xlsx, type="primary",
+                       data=lambda: _pack(url, version, role, scope, wareki, _needs(role, scope)).xlsx, type="primary",
                        file_name=f"委員会資料_参加状況_{now_jst():%Y%m%d}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/table:")
     c2.download_button("まとめ（HTML・グラフ付き）をダウンロード", key="dl_pack_html", on_click="ignore",
-                       data=lambda: _pack(url, version, role, scope, wareki).html.encode("utf-8"), type="primary",
+                       data=lambda: _pack(url, version, role, scope, wareki, _needs(role, scope)).html.encode("utf-8"),
+                       type="primary",
                        file_name=f"委員会資料_参加状況_{now_jst():%Y%m%d}.html", mime="text/html",
                        icon=":material/description:")
     st.caption("HTMLはインターネットにつながっていなくても開けます。ブラウザの「印刷」から PDF に保存できます。")
 
 
+def _needs(role: str, scope: participation.Scope) -> committee_pack.Section:
+    """The pack's page of recurring needs by region (from the notes, which the history's data
+    version does not follow: made on each download, the pack cached by its content)."""
+    from facilitation.search import recurring
+
+    with session() as s:
+        return recurring.pack_section(s, Viewer(role=role), scope.fiscal_years)
+
+
 @st.cache_data(ttl=3600, max_entries=4, show_spinner=False)
-def _pack(url: str, version: tuple, role: str, scope: participation.Scope, wareki: bool) -> committee_pack.Pack:
+def _pack(url: str, version: tuple, role: str, scope: participation.Scope, wareki: bool,
+          needs: committee_pack.Section) -> committee_pack.Pack:
     data = _load(url, version, role)
-    return committee_pack.build(data.history, scope, data.population, Viewer(role=role), wareki=wareki)
+    return committee_pack.build(data.history, scope, data.population, Viewer(role=role), wareki=wareki,
+                                extra=(needs,))
 
 
 # What each tab shows (the page runs only the chosen one).

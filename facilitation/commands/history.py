@@ -91,8 +91,13 @@ def cmd_coverage(args) -> int:
 
 
 def cmd_pack(args) -> int:
+    from facilitation.search import recurring
+
     h, pop = _load(args)
-    pack = committee_pack.build(h, _scope(args), pop, AGGREGATES)
+    scope = _scope(args)
+    with db.session(args.db) as s:
+        needs = recurring.pack_section(s, AGGREGATES, scope.fiscal_years)
+    pack = committee_pack.build(h, scope, pop, AGGREGATES, extra=(needs,))
     folder = Path(args.output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / pack.xlsx_name).write_bytes(pack.xlsx)

@@ -62,6 +62,18 @@ SHEET_LABELS: dict[str, dict[str, str]] = {
 
 
 @dataclass(frozen=True)
+class Section:
+    """A page the caller adds to the pack (a higher tier's table, e.g. search.recurring's recurring
+    needs by region): a sheet of the workbook and a section of the HTML. The frame has its Japanese
+    headers already and must hold counts and words only (the caller's promise: no name, no passage)."""
+
+    title: str  # the sheet's name (at most 31 characters) and the HTML heading
+    frame: pd.DataFrame
+    note: str = ""  # how it was counted, under the heading and in the sheet's last row
+    empty: str = "該当するものはありません。"
+
+
+@dataclass(frozen=True)
 class PackTables:
     """Everything the pack shows: `frames` are the domain's tables (English column names) by sheet
     name, in the workbook's order; `sheets` are the same with their Japanese headers (the document)."""
@@ -153,8 +165,15 @@ def _table_html(df: pd.DataFrame, max_rows: int | None = None) -> str:
     return out
 
 
+def _section_html(section: Section) -> str:
+    note = f'<p class="note">{html.escape(section.note)}</p>' if section.note else ""
+    body = _table_html(section.frame) if len(section.frame) else f"<p>{html.escape(section.empty)}</p>"
+    return f"<h2>{html.escape(section.title)}</h2>{note}{body}"
+
+
 def summary_html(h: participation.History, scope: participation.Scope, pop: cov.Population,
-                 t: PackTables, made_at: dt.datetime | None = None, wareki: bool = False) -> str:
+                 t: PackTables, made_at: dt.datetime | None = None, wareki: bool = False,
+                 extra: tuple[Section, ...] = ()) -> str:
     """A self-contained HTML page (plotly.js inline once) that prints well to PDF."""
     made_at = made_at or now_jst()
     figs = figures(h, scope, t, pop)
@@ -192,6 +211,7 @@ def summary_html(h: participation.History, scope: participation.Scope, pop: cov.
         _table_html(sheets["対象機関の参加率（地域別）"]),
         "<h2>未参加・最近参加のない対象機関</h2>",
         _table_html(outreach, max_rows=60) if len(outreach) else "<p>該当する機関はありません。</p>",
+        *(_section_html(x) for x in extra),
         '<p class="note">数え方: 出席の記録がある会は出席者を、記録のない過去の会はキャンセル以外の申込者を'
         "数えています。機関は参加した時点の所属で数え、厚生労働省は1機関としています。</p>",
         "</body></html>",
@@ -201,11 +221,22 @@ def summary_html(h: participation.History, scope: participation.Scope, pop: cov.
 
 def build(h: participation.History, scope: participation.Scope, pop: cov.Population, viewer: Viewer,
           lapse_after: int = participation.DEFAULT_LAPSE, made_at: dt.datetime | None = None,
-          wareki: bool = False) -> Pack:
+          wareki: bool = False, extra: tuple[Section, ...] = ()) -> Pack:
     """The workbook and the HTML summary for a scope. The content is the committee's view for
-    every viewer (no names, no e-mails), so the secretariat can build it for the committee."""
+    every viewer (no names, no e-mails), so the secretariat can build it for the committee.
+    `extra`: pages of higher tiers, after the participation tables (see Section)."""
     del viewer  # the pack never depends on who builds it: it is always committee-safe
     made_at = made_at or now_jst()
     t = tables(h, scope, pop, lapse_after, wareki)
     stem = f"委員会資料_参加状況_{made_at:%Y%m%d}"
-    return Pack(xlsx=to_xlsx_bytes(t.sheets), html=summary_html(h, scope, pop, t, made_at, wareki), stem=stem)
+    sheets = t.sheets | {x.title: _with_note(x) for x in extra}
+    return Pack(xlsx=to_xlsx_bytes(sheets), html=summary_html(h, scope, pop, t, made_at, wareki, extra), stem=stem)
+
+
+def _with_note(section: Section) -> pd.DataFrame:
+    """The section's frame, its note as a last row under the first column (the sheet says how it counted)."""
+    frame = section.frame
+    if not section.note or frame.columns.empty:
+        return frame
+    note = pd.DataFrame([{frame.columns[0]: f"※{section.note}"}], columns=frame.columns)
+    return pd.concat([frame.astype(object), note], ignore_index=True)

@@ -86,6 +86,19 @@ def shown_count(n: int, threshold: int) -> str:
     return f"{n:,}件" if n == 0 or n >= threshold else f"{threshold}未満"
 
 
+def hide_small(counts: list[int], threshold: int) -> list[int | str]:
+    """A row of counts for the committee whose total is shown elsewhere: 1..threshold-1 read
+    「5未満」, and while the hidden ones add up to 1..threshold-1 (the total minus the shown ones
+    would give them away) the smallest shown count is hidden too."""
+    hidden = [0 < n < threshold for n in counts]
+    while 0 < sum(n for n, h in zip(counts, hidden, strict=True) if h) < threshold:
+        shown = [(n, i) for i, n in enumerate(counts) if not hidden[i] and n > 0]
+        if not shown:
+            break
+        hidden[min(shown)[1]] = True
+    return [f"{threshold}未満" if h else n for n, h in zip(counts, hidden, strict=True)]
+
+
 def query_phrases(query: str) -> list[list[str]]:
     """The query's parts (split at spaces) as token lists; parts without a word are dropped. The
     last word of the query is also a beginning (T.PREFIX): 「シェル」 finds 「シェルター」."""

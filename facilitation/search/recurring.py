@@ -21,8 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facilitation.errors import UserError
+from facilitation.history import committee_pack
 from facilitation.roles import COMMITTEE, AccessDenied, Viewer, require_secretariat
-from facilitation.search import index
+from facilitation.search import index, query
 from facilitation.search import terms as T
 from facilitation.search.models import SearchPassage
 from facilitation.storage.models import Meeting, Room
@@ -138,7 +139,8 @@ def by_region(session: Session, viewer: Viewer, *, sections: tuple[str, ...] = N
               fiscal_years: tuple[int, ...] = (), top: int = 20) -> pd.DataFrame:
     """For the committee's pack: the recurring terms (rows) × 振興局 (columns), passages counted
     (a passage of a room with several regions counts in each), and the passages in all. Terms and
-    counts only: no passage, no name."""
+    counts only: no passage, no name; a region's count below the committee's small-group rule
+    reads 「5未満」 (query.hide_small), whoever asks (the table is made for the committee)."""
     _check(viewer)
     top_terms = recurring(session, viewer, sections=sections, fiscal_years=fiscal_years, top=top)
     wanted = set(top_terms["term"])
@@ -151,8 +153,25 @@ def by_region(session: Session, viewer: Viewer, *, sections: tuple[str, ...] = N
                 counts[(term, area)] += 1
     order = [vocab.short_region(a) for a in vocab.ALL_AREAS]
     areas = sorted({a for _, a in counts}, key=lambda a: order.index(a) if a in order else len(order))
-    rows = [[t, n, *(counts[(t, a)] for a in areas)] for t, n in zip(top_terms["term"], top_terms["passages"], strict=True)]
+    k = query.min_group(session)
+    rows = [[t, n, *query.hide_small([counts[(t, a)] for a in areas], k)]
+            for t, n in zip(top_terms["term"], top_terms["passages"], strict=True)]
     return pd.DataFrame(rows, columns=["言葉", "記録の件数", *areas])
+
+
+PACK_TITLE = "繰り返し出る課題・要望（振興局別）"
+
+
+def pack_section(session: Session, viewer: Viewer, fiscal_years: tuple[int, ...] = ()) -> committee_pack.Section:
+    """The committee pack's page of recurring needs by region (by_region, as the committee sees it)."""
+    _check(viewer)
+    frame = by_region(session, Viewer(role=COMMITTEE), fiscal_years=fiscal_years)
+    k = query.min_group(session)
+    return committee_pack.Section(
+        PACK_TITLE, frame, empty="2回以上の会で出てきた言葉はまだありません。",
+        note=("ルームの記録の「現状の課題」「後方支援への要望」に2回以上の会で出てきた言葉と、その言葉がある"
+              "記録の件数です（人の名前は数えず、記録の本文は載せません）。振興局は記録のルームの参加者の所属で、"
+              f"複数の振興局の参加者がいるルームはそれぞれに数えます。{k}件に満たない件数は「{k}未満」としています。"))
 
 
 # --- themes for the next meeting ------------------------------------------------------------------
