@@ -57,6 +57,30 @@ def test_spelling_variants_are_found_on_both_engines(db_url):
         assert got == sorted(expected), words
 
 
+def test_more_and_denser_hits_rank_first_and_newest_first_on_request(db_url):
+    """The labelled ranking set (tests/data/search_labelled.json "ranking"), on both engines: 関連度順
+    lists a passage with more or denser hits above one with fewer, whatever their dates; 新しい順
+    lists them by date (here the other way round)."""
+    import datetime as dt
+
+    ranking = LABELLED["ranking"]
+    with db.session(db_url) as s:
+        rows = [index._row(f"rank:{k}", f"rank:{k}", "note", v, section="現状の課題",
+                           at=dt.datetime(2020, 4, 1) + dt.timedelta(days=30 * i))  # r1 the oldest
+                for i, (k, v) in enumerate(ranking["passages"].items())]
+        index._replace(s, [], rows)
+        settings.put(s, index.BUILT_SETTING, "test")
+    for words, expected in ranking["queries"].items():
+        for order, want in ((query.RELEVANCE, expected), (query.NEWEST, sorted(expected, reverse=True))):
+            with db.session(db_url) as s:
+                hits = query.search(s, SEC, words, order=order).hits
+                got = [s.get(SearchPassage, h.id).ref.removeprefix("rank:") for h in hits]
+            assert got == want, (words, order)
+    with db.session(db_url) as s:  # the committee's re-check keeps the order too
+        got = [h.id for h in query.search(s, COM, "フードバンク").hits]
+        assert [s.get(SearchPassage, i).ref for i in got] == ["rank:r1", "rank:r2", "rank:r3"]
+
+
 def test_a_saved_note_is_found_at_once_with_where_it_came_from(db_url):
     with db.session(db_url) as s:
         w = rosters_world.build(s)

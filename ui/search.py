@@ -13,7 +13,7 @@ from facilitation.text.dates import ja_date
 
 from .common import SHOWN_ERRORS, act, esc, session, show_error, show_table
 
-STATE = "search_request"  # (words, Filters) of the last search submitted
+STATE = "search_request"  # (words, Filters, order) of the last search submitted
 MORE = "search_limit"
 PAGE = 30
 
@@ -42,6 +42,8 @@ def search_form(v: Viewer) -> None:
     with st.form("search_form"):
         words = st.text_input("検索する言葉", placeholder="例: ひきこもり 家族支援（空白で区切るとすべてを含むもの）",
                               max_chars=query.MAX_QUERY, key="search_words")
+        order = st.radio("並べ方", list(query.ORDERS), format_func=query.ORDERS.get, horizontal=True,
+                         key="search_order", help="関連度順: 探している言葉が多く、密に出てくる記録から表示します。")
         with st.expander("絞り込み", expanded=False):
             c1, c2 = st.columns(2)
             chosen_sources = c1.multiselect("対象", sources, format_func=index.SOURCES.get, key="search_sources",
@@ -57,7 +59,7 @@ def search_form(v: Viewer) -> None:
         if st.form_submit_button("検索", type="primary"):
             st.session_state[STATE] = (words, query.Filters(
                 themes=tuple(themes), regions=tuple(regions), municipalities=tuple(cities),
-                org_kinds=tuple(kinds), fiscal_years=tuple(years), sources=tuple(chosen_sources)))
+                org_kinds=tuple(kinds), fiscal_years=tuple(years), sources=tuple(chosen_sources)), order)
             st.session_state[MORE] = PAGE
 
 
@@ -77,11 +79,11 @@ def results(v: Viewer) -> None:
                    + ("アンケートの自由記述、オープンチャットの投稿" if v.is_secretariat else "アンケート・チャットの件数")
                    + "を、年度をまたいで検索します。「ひきこもり」で「引きこもり」「引き籠り」も見つかります。")
         return
-    words, filters = request
+    words, filters, order = request
     limit = st.session_state.get(MORE, PAGE)
     try:
         with session() as s:
-            result = query.search(s, v, words, filters, limit=limit)
+            result = query.search(s, v, words, filters, limit=limit, order=order)
     except SHOWN_ERRORS as exc:
         show_error(exc, "warning")
         return

@@ -16,6 +16,8 @@ def register(sub) -> None:
     p.add_argument("--region", action="append", default=[], help="振興局（例: 空知総合振興局。複数指定可）")
     p.add_argument("--source", action="append", default=[], choices=list(index.SOURCES),
                    help="対象（note / report / survey / chat。複数指定可）")
+    p.add_argument("--order", choices=list(query.ORDERS), default=query.RELEVANCE,
+                   help="並べ方（relevance: 関連度順〈既定〉、newest: 新しい順）")
     p.add_argument("--limit", type=int, default=20, help="表示する件数（既定: 20）")
     p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
     p.set_defaults(func=cmd_search)
@@ -30,7 +32,7 @@ def cmd_index(args) -> int:
 def cmd_search(args) -> int:
     filters = query.Filters(fiscal_years=tuple(args.year), regions=tuple(args.region), sources=tuple(args.source))
     with db.session(args.db, actor="cli") as s:
-        result = query.search(s, CLI_VIEWER, args.words, filters, limit=args.limit)
+        result = query.search(s, CLI_VIEWER, args.words, filters, limit=args.limit, order=args.order)
     rows = [{"source": h.source_label, "place": h.place, "section": h.section, "date": h.date,
              "text": "".join(f"【{t}】" if hit else t for t, hit in h.parts)} for h in result.hits]
     if args.json:

@@ -15,7 +15,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, and_, column, func, or_, select, text
+from sqlalchemy import Integer, column, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from facilitation.errors import UserError
@@ -109,21 +109,53 @@ def query_phrases(query: str) -> list[list[str]]:
     return phrases
 
 
-def _match(session: Session, phrases: list[list[str]]):
-    if session.get_bind().dialect.name == "postgresql":
-        conds = []
-        for i, p in enumerate(phrases):
-            if p[-1].endswith(T.PREFIX):  # 'a' <-> 'b':* (tokens hold word characters only)
-                q = " <-> ".join(f"'{t}'" for t in p[:-1]) + (" <-> " if len(p) > 1 else "") + f"'{p[-1][:-1]}':*"
-                conds.append(text(f"search_passages.terms_tsv @@ to_tsquery('simple', :p{i})").bindparams(**{f"p{i}": q}))
-            else:
-                conds.append(text(f"search_passages.terms_tsv @@ phraseto_tsquery('simple', :p{i})")
-                             .bindparams(**{f"p{i}": " ".join(p)}))
-        return and_(*conds)
-    expr = " AND ".join('"' + " ".join(p).removesuffix(T.PREFIX) + '"' + (" *" if p[-1].endswith(T.PREFIX) else "")
+RELEVANCE, NEWEST = "relevance", "newest"
+ORDERS = {RELEVANCE: "関連度順", NEWEST: "新しい順"}  # how the passages found are listed (relevance first)
+
+
+def _pg_queries(phrases: list[list[str]], prefix: str) -> tuple[list[str], dict[str, str]]:
+    """One tsquery per phrase: 'a' <-> 'b' (tokens hold word characters only), the last word 'x':*;
+    as SQL with parameters named prefix0, prefix1…"""
+    sql, params = [], {}
+    for i, p in enumerate(phrases):
+        name = f"{prefix}{i}"
+        if p[-1].endswith(T.PREFIX):
+            params[name] = (" <-> ".join(f"'{t}'" for t in p[:-1]) + (" <-> " if len(p) > 1 else "")
+                            + f"'{p[-1][:-1]}':*")
+            sql.append(f"to_tsquery('simple', :{name})")
+        else:
+            params[name] = " ".join(p)
+            sql.append(f"phraseto_tsquery('simple', :{name})")
+    return sql, params
+
+
+def _fts_expr(phrases: list[list[str]]) -> str:
+    return " AND ".join('"' + " ".join(p).removesuffix(T.PREFIX) + '"' + (" *" if p[-1].endswith(T.PREFIX) else "")
                         for p in phrases)
+
+
+def _match(session: Session, phrases: list[list[str]]):
+    """The condition on search_passages: every phrase found."""
+    if session.get_bind().dialect.name == "postgresql":
+        sql, params = _pg_queries(phrases, "p")
+        return text(" AND ".join(f"search_passages.terms_tsv @@ {q}" for q in sql)).bindparams(**params)
     return SearchPassage.id.in_(text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q")
-                                .bindparams(q=expr).columns(column("rowid", Integer)))
+                                .bindparams(q=_fts_expr(phrases)).columns(column("rowid", Integer)))
+
+
+def _ranked(session: Session, phrases: list[list[str]], q):
+    """`q` (a select of search_passages restricted to the matches) ordered by relevance: FTS5's
+    bm25() on SQLite, ts_rank() (normalised by the passage's length) on PostgreSQL; the more and the
+    denser the hits, the higher. Ties newest first."""
+    newest = (SearchPassage.at.desc().nulls_last(), SearchPassage.id.desc())
+    if session.get_bind().dialect.name == "postgresql":
+        sql, params = _pg_queries(phrases, "r")
+        rank = text(f"ts_rank(search_passages.terms_tsv, {' && '.join(sql)}, 1) DESC").bindparams(**params)
+        return q.order_by(rank, *newest)
+    scores = (text("SELECT rowid, bm25(search_fts) AS score FROM search_fts WHERE search_fts MATCH :q")
+              .bindparams(q=_fts_expr(phrases)).columns(column("rowid", Integer), column("score"))
+              .subquery("fts_rank"))
+    return q.join(scores, scores.c.rowid == SearchPassage.id).order_by(scores.c.score, *newest)
 
 
 def _like(values: tuple[str, ...]):
@@ -251,8 +283,9 @@ def _snippet(passage: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool
 
 
 def search(session: Session, viewer: Viewer, query: str, filters: Filters = Filters(), *,
-           limit: int = 50) -> Result:
-    """Passages matching every part of `query` (newest first), with counts per source."""
+           limit: int = 50, order: str = RELEVANCE) -> Result:
+    """Passages matching every part of `query` (ORDERS: most relevant or newest first), with counts
+    per source."""
     if not (viewer.is_secretariat or viewer.role == COMMITTEE):
         raise AccessDenied("検索は事務局と検討委員会の方が使えます。")
     phrases = query_phrases(query)
@@ -268,8 +301,11 @@ def search(session: Session, viewer: Viewer, query: str, filters: Filters = Filt
         counts[source] = int(n)
     committee = not viewer.is_secretariat
     visible = COMMITTEE_SOURCES if committee else tuple(index.SOURCES)
-    q = (select(SearchPassage).where(*conds, SearchPassage.source.in_(visible))
-         .order_by(SearchPassage.at.desc().nulls_last(), SearchPassage.id.desc()))
+    q = select(SearchPassage).where(*conds, SearchPassage.source.in_(visible))
+    if order == RELEVANCE:
+        q = _ranked(session, phrases, q)
+    else:
+        q = q.order_by(SearchPassage.at.desc().nulls_last(), SearchPassage.id.desc())
     rows = session.scalars(q.limit(limit * 2 if committee else limit)).all()
     hits: list[Hit] = []
     names: dict[int | None, re.Pattern[str] | None] = {}
