@@ -218,6 +218,60 @@ def test_the_index_is_built_on_first_search_and_by_the_command(sqlite_url, capsy
     assert out["counts"]["note"] == 1 and "【統計】【システム】" in out["hits"][0]["text"] or "【統計システム】" in out["hits"][0]["text"]
 
 
+BUILD_RACE = """
+import pathlib, sys, time
+from facilitation.search import index
+from facilitation.storage import db
+
+url, barrier, me = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3]
+real, first = index.is_built, [True]
+
+def is_built(session):  # both processes find the index not built, then go on together
+    built = real(session)
+    if first[0]:
+        first[0] = False
+        (barrier / me).touch()
+        deadline = time.time() + 60
+        while len(list(barrier.iterdir())) < 2 and time.time() < deadline:
+            time.sleep(0.02)
+    return built
+
+index.is_built = is_built
+with db.session(url) as s:
+    print("built" if index.ensure(s) else "found")
+"""
+
+
+def test_two_processes_starting_on_a_new_database_build_the_index_once(db_url, tmp_path):
+    """Two app processes whose first search meets a database never indexed (after the check, before
+    the build): one builds, the other waits and finds it built; every passage is indexed once."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import func
+
+    from facilitation.storage.models import RoomNote
+    from tests.conftest import ROOT
+
+    with db.session(db_url) as s:  # written directly, as the demo does: not yet indexed
+        w = rosters_world.build(s)
+        for room in ("R1", "R2", "R3"):
+            s.add(RoomNote(room_id=w.rooms[room], issues=f"{room}: 統計システムの入力が負担。",
+                           requests="フードバンクの事例を知りたい。"))
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    procs = [subprocess.Popen([sys.executable, "-c", BUILD_RACE, db_url, str(barrier), name], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+    outs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outs]
+    assert sorted(out.strip() for out, _ in outs) == ["built", "found"]
+    with db.session(db_url) as s:
+        refs = list(s.scalars(select(SearchPassage.ref)))
+        assert len(refs) == len(set(refs)) == 6
+        assert s.scalar(select(func.count()).select_from(SearchPassage).where(SearchPassage.source == "note")) == 6
+    assert len(found(db_url, "統計システム").hits) == 3
+
+
 def test_the_last_word_is_also_a_beginning(db_url):
     """Typing 「シェル」 already finds 「シェルター」 (highlighted whole), on both engines."""
     with db.session(db_url) as s:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from facilitation.access import privacy
 from facilitation.search import terms as T
 from facilitation.search.models import SearchPassage
-from facilitation.storage import settings
+from facilitation.storage import db, settings
 from facilitation.storage.models import (
     Assignment,
     Meeting,
@@ -282,9 +282,32 @@ def is_built(session: Session) -> bool:
     return settings.get(session, BUILT_SETTING) is not None
 
 
+BUILD_LOCK = 2026_0026  # PostgreSQL advisory lock key: one first build at a time per database
+BUILD_WAIT_MS = 600_000  # SQLite: how long a second process waits for the first one's build
+
+
+def _lock_for_build(session: Session) -> None:
+    """Hold, until this transaction ends, the lock every first build takes: PostgreSQL's advisory
+    transaction lock; on SQLite the database's write lock, taken by a write that changes nothing
+    (waiting as long as a build of years of data takes, not the usual busy timeout)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": BUILD_LOCK})
+        return
+    session.execute(text(f"PRAGMA busy_timeout={BUILD_WAIT_MS}"))
+    try:
+        session.execute(text("UPDATE settings SET key = key WHERE key = :k"), {"k": BUILT_SETTING})
+    finally:
+        session.execute(text(f"PRAGMA busy_timeout={db.BUSY_TIMEOUT_MS}"))
+
+
 def ensure(session: Session) -> bool:
     """Build the index when it was never built in this database (a new database, the demo, a
-    restored older backup); True when it was built. After that, the writes keep it current."""
+    restored backup, which carries no index); True when this call built it. After that, the writes
+    keep it current. Two processes that start on a new database at once build it once: the second
+    waits for the first one's build lock and then finds the index built."""
+    if is_built(session):
+        return False
+    _lock_for_build(session)
     if is_built(session):
         return False
     rebuild(session)

@@ -22,6 +22,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_PATH = PROJECT_DIR / "data" / "facilitation.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
+BUSY_TIMEOUT_MS = 15000  # SQLite: how long a writer waits for another one's transaction
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
@@ -40,7 +41,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")  # readers (30 phones) never block the writer
-    cur.execute("PRAGMA busy_timeout=15000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
