@@ -272,6 +272,38 @@ def test_two_processes_starting_on_a_new_database_build_the_index_once(db_url, t
     assert len(found(db_url, "統計システム").hits) == 3
 
 
+def test_a_backup_holds_no_index_and_a_restore_finds_the_same_passages(db_url):
+    """The index is derived: a backup leaves its rows out (the notes are there, not their copy),
+    and after a restore the first search builds it again and finds what it found before."""
+    import io
+    import zipfile
+
+    from facilitation.storage import backup
+
+    with db.session(db_url) as s:
+        w = rosters_world.build(s)
+        notes.save_note(s, SEC, w.rooms["R1"], {"issues": "引き籠りの方の家族からの相談が増えている。",
+                                                "requests": "シェルターの情報がほしい。"})
+        notes.save_note(s, SEC, w.rooms["R2"], {"issues": "ひきこもり支援の研修がほしい。"})
+    words = ("ひきこもり", "シェルター", "家族 相談")
+    before = {q: texts(found(db_url, q)) for q in words}
+    assert all(before.values())
+    with db.session(db_url) as s:
+        assert index.is_built(s) and index.size(s)["note"] == 3
+    secret = b"search-backup-test-secret"
+    data = backup.backup_bytes(db_url, secret)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert json.loads(zf.read("tables/search_passages.json")) == []
+        assert json.loads(zf.read("manifest.json"))["tables"]["search_passages"]["rows"] == 0
+        assert "引き籠りの方の家族からの相談が増えている。" in zf.read("tables/room_notes.json").decode("utf-8")
+    backup.restore_bytes(data, db_url, secret=secret)
+    with db.session(db_url) as s:
+        assert not index.is_built(s) and sum(index.size(s).values()) == 0
+    assert {q: texts(found(db_url, q)) for q in words} == before  # built again on the first search
+    with db.session(db_url) as s:
+        assert index.is_built(s) and index.size(s)["note"] == 3
+
+
 def test_the_last_word_is_also_a_beginning(db_url):
     """Typing 「シェル」 already finds 「シェルター」 (highlighted whole), on both engines."""
     with db.session(db_url) as s:

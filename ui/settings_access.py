@@ -92,7 +92,8 @@ def _backup() -> None:
     st.subheader("バックアップ")
     st.write("データベース全体（会・申込・割り当て・アンケート・変更履歴など）を、ひとつのファイルに保存します。"
              "個人情報を含むので、保存先に気をつけてください。ファイルにはこの環境の署名が付き、復元のときに"
-             "この環境で作ったものかどうかを確かめます。")
+             "この環境で作ったものかどうかを確かめます。横断検索の索引は記録から作り直せるため含みません"
+             "（復元の後、最初の検索のときに作り直します。データが多いと数十秒かかります）。")
     url = db_url()
     st.download_button("バックアップをダウンロード", data=lambda: backup.backup_bytes(url, auth.link_secret()),
                        file_name=backup.archive_name(), mime="application/zip", type="primary",

@@ -12,8 +12,8 @@ The writers never import this module: they emit storage.hooks events, and search
 with every area's tables) connects them here.
 - `rebuild()`: everything again (`python -m facilitation search-index`), and `ensure()` on every
   search: a database whose index was never built (new, the demo, a restored older backup) is
-  indexed once. The index is a table like the others, so a backup carries it and a restore brings
-  it back together with the data it was made from.
+  indexed once. Backups leave the index out (storage.backup.derived): `forget()` after a restore
+  empties it, and the first search builds it from the restored data.
 Each passage is indexed with the meeting, room, theme and the participants' regions,
 municipalities and organisation kinds (room notes), or the writer's (survey answers, chat).
 """
@@ -38,6 +38,7 @@ from facilitation.storage.models import (
     Registration,
     Room,
     RoomNote,
+    Setting,
     utcnow,
 )
 from facilitation.text import vocab
@@ -312,6 +313,13 @@ def ensure(session: Session) -> bool:
         return False
     rebuild(session)
     return True
+
+
+def forget(session: Session) -> None:
+    """After a restore (backups carry no index): the index is empty, and the next search builds it."""
+    session.connection().execute(delete(TABLE))
+    session.connection().execute(delete(Setting.__table__).where(Setting.__table__.c.key == BUILT_SETTING))
+    purge_deleted(session)
 
 
 def size(session: Session) -> dict[str, int]:

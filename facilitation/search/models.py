@@ -28,6 +28,7 @@ def engine_owned(name: str | None) -> bool:
 
 class SearchPassage(Base):
     __tablename__ = "search_passages"
+    __table_args__ = {"info": {"derived": True}}  # storage.backup.derived: left out of backups, rebuilt
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(120), unique=True)  # note:12:issues, chat:345 …
     parent: Mapped[str] = mapped_column(String(60), index=True)  # note:12, report:3, survey:7, chat:345
@@ -77,6 +78,7 @@ def _connect() -> None:
     hooks.on(hooks.SURVEY_CHANGED, _when_built(lambda ix, s, survey_id: ix.refresh_survey(s, survey_id)))
     hooks.on(hooks.CHAT_IMPORTED, _when_built(lambda ix, s, import_id: ix.refresh_chat_import(s, import_id)))
     hooks.on(hooks.CHAT_REDACTED, _when_built(lambda ix, s, message_ids: ix.refresh_chat(s, message_ids, purge=True)))
+    hooks.on(hooks.RESTORED, lambda s: _index().forget(s))
     privacy.eraser("95_search")(_erase)
 
 

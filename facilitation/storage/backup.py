@@ -17,6 +17,12 @@ size bounded before and while it is read, its SHA-256 and row count checked at i
 inserted in chunks inside one transaction, which is rolled back on any problem, so memory stays
 small whatever the archive holds.
 
+Derived tables (a table whose `info` has `derived=True`: the search index) are made again from the
+others, so an archive holds none of their rows (an empty list, so the manifest stays complete) and a
+restore leaves them empty, whatever an older archive holds; `hooks.RESTORED` then tells their area
+(search rebuilds its index on the first search). A backup is smaller, and erased text has one less
+copy to chase.
+
 Trust: the manifest is signed (`manifest.sig`, HMAC-SHA256) with a key derived from the
 installation's secret (the facilitator-link secret: secrets, environment or the local key file).
 An archive that is unsigned or signed by another installation, or that would add or change an
@@ -137,6 +143,11 @@ def _tables(metadata: MetaData) -> list[Table]:
     return [t for t in metadata.sorted_tables if t.name not in SKIP]
 
 
+def derived(table: Table) -> bool:
+    """A table made again from the others (its rows are never archived nor restored)."""
+    return bool(table.info.get("derived"))
+
+
 def _stream_table(conn, table: Table) -> Iterator[dict[str, Any]]:
     """A table's rows as JSON-ready dicts, ordered by primary key, fetched a chunk at a time."""
     pk = list(table.primary_key.columns)
@@ -201,7 +212,7 @@ def archive_bytes(engine: Engine, metadata: MetaData | None = None, *, secret: b
                 continue
             digest, n = hashlib.sha256(), 0
             with zf.open(f"tables/{t.name}.json", "w", force_zip64=True) as out:
-                for part in _json_array(_stream_table(conn, t)):
+                for part in _json_array(() if derived(t) else _stream_table(conn, t)):
                     out.write(part)
                     digest.update(part)
                     n += 1
@@ -419,7 +430,7 @@ def _load(engine: Engine, metadata: MetaData, names: Iterable[str], rows_of: Row
                 conn.execute(delete(t))
             for t in tables:
                 current, seen, n, batch = t.name, {}, 0, []
-                for row in rows_of(t) if t.name in names else ():
+                for row in rows_of(t) if t.name in names and not derived(t) else ():
                     batch.append(row)
                     if len(batch) == CHUNK:
                         conn.execute(insert(t), _checked(t, batch, strict, n + 1, seen))
@@ -523,13 +534,14 @@ def restore_bytes(data: bytes, url: str | None = None, actor: str = "restore", *
                 counts = _load(engine, metadata, (t.name for t in _tables(metadata) if t.name in existing),
                                lambda t: _database_rows(scratch, t))
             migrated_from = manifest.revisions
-    from facilitation.storage import audit
+    from facilitation.storage import audit, hooks
 
     with db.session(url, actor=actor) as s:
         audit.record(s, "restore", "database", "", None,
                      {"created_at": manifest.created_at, "revisions": manifest.revisions,
                       "rows": sum(counts.values()), "origin": found.origin,
                       "role_changes": [c.text for c in found.role_changes]})
+        hooks.emit(s, hooks.RESTORED)
     return RestoreResult(manifest=manifest, rows=counts, migrated_from=migrated_from, inspection=found)
 
 

@@ -17,6 +17,7 @@ TEXT_SAVED = "text_saved"  # table=…, key=… (rosters.notes.save_text_fields:
 SURVEY_CHANGED = "survey_changed"  # survey_id=… (imported, corrected, deleted)
 CHAT_IMPORTED = "chat_imported"  # import_id=…
 CHAT_REDACTED = "chat_redacted"  # message_ids=[…]
+RESTORED = "restored"  # (no details) a backup replaced the database; derived tables are empty (storage.backup)
 
 _LISTENERS: dict[str, list[Callable[..., None]]] = {}
 
