@@ -144,14 +144,14 @@ def _match(session: Session, phrases: list[list[str]]):
 
 
 def _ranked(session: Session, phrases: list[list[str]], q):
-    """`q` (a select of search_passages restricted to the matches) ordered by relevance: FTS5's
+    """`q` (a select of search_passages, filtered) restricted to the matches and ordered by relevance: FTS5's
     bm25() on SQLite, ts_rank() (normalised by the passage's length) on PostgreSQL; the more and the
     denser the hits, the higher. Ties newest first."""
     newest = (SearchPassage.at.desc().nulls_last(), SearchPassage.id.desc())
     if session.get_bind().dialect.name == "postgresql":
         sql, params = _pg_queries(phrases, "r")
         rank = text(f"ts_rank(search_passages.terms_tsv, {' && '.join(sql)}, 1) DESC").bindparams(**params)
-        return q.order_by(rank, *newest)
+        return q.where(_match(session, phrases)).order_by(rank, *newest)
     scores = (text("SELECT rowid, bm25(search_fts) AS score FROM search_fts WHERE search_fts MATCH :q")
               .bindparams(q=_fts_expr(phrases)).columns(column("rowid", Integer), column("score"))
               .subquery("fts_rank"))
@@ -301,10 +301,10 @@ def search(session: Session, viewer: Viewer, query: str, filters: Filters = Filt
         counts[source] = int(n)
     committee = not viewer.is_secretariat
     visible = COMMITTEE_SOURCES if committee else tuple(index.SOURCES)
-    q = select(SearchPassage).where(*conds, SearchPassage.source.in_(visible))
-    if order == RELEVANCE:
-        q = _ranked(session, phrases, q)
+    if order == RELEVANCE:  # the ranking matches (SQLite: joins FTS5's scores of the matches) and orders
+        q = _ranked(session, phrases, select(SearchPassage).where(*conds[1:], SearchPassage.source.in_(visible)))
     else:
+        q = select(SearchPassage).where(*conds, SearchPassage.source.in_(visible))
         q = q.order_by(SearchPassage.at.desc().nulls_last(), SearchPassage.id.desc())
     rows = session.scalars(q.limit(limit * 2 if committee else limit)).all()
     hits: list[Hit] = []
