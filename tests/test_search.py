@@ -223,28 +223,40 @@ import pathlib, sys, time
 from facilitation.search import index
 from facilitation.storage import db
 
-url, barrier, me = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3]
-real, first = index.is_built, [True]
+url, barrier, me, mode = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+
+def meet():  # wait until both processes are here
+    (barrier / me).touch()
+    deadline = time.time() + 60
+    while len(list(barrier.iterdir())) < 2 and time.time() < deadline:
+        time.sleep(0.02)
+
+real_is_built, real_rebuild, first = index.is_built, index.rebuild, [True]
 
 def is_built(session):  # both processes find the index not built, then go on together
-    built = real(session)
+    built = real_is_built(session)
     if first[0]:
         first[0] = False
-        (barrier / me).touch()
-        deadline = time.time() + 60
-        while len(list(barrier.iterdir())) < 2 and time.time() < deadline:
-            time.sleep(0.02)
+        meet()
     return built
 
-index.is_built = is_built
+def rebuild(session):  # both start a rebuild at once (the page's button in two windows)
+    meet()
+    return real_rebuild(session)
+
 with db.session(url) as s:
-    print("built" if index.ensure(s) else "found")
+    if mode == "ensure":
+        index.is_built = is_built
+        print("built" if index.ensure(s) else "found")
+    else:
+        print(rebuild(s).passages["note"])
 """
 
 
 def test_two_processes_starting_on_a_new_database_build_the_index_once(db_url, tmp_path):
     """Two app processes whose first search meets a database never indexed (after the check, before
-    the build): one builds, the other waits and finds it built; every passage is indexed once."""
+    the build): one builds, the other waits and finds it built; two rebuilds at once run one after
+    the other. Every passage is indexed once."""
     import subprocess
     import sys
 
@@ -258,18 +270,23 @@ def test_two_processes_starting_on_a_new_database_build_the_index_once(db_url, t
         for room in ("R1", "R2", "R3"):
             s.add(RoomNote(room_id=w.rooms[room], issues=f"{room}: 統計システムの入力が負担。",
                            requests="フードバンクの事例を知りたい。"))
-    barrier = tmp_path / "barrier"
-    barrier.mkdir()
-    procs = [subprocess.Popen([sys.executable, "-c", BUILD_RACE, db_url, str(barrier), name], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
-    outs = [p.communicate(timeout=180) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outs]
-    assert sorted(out.strip() for out, _ in outs) == ["built", "found"]
-    with db.session(db_url) as s:
-        refs = list(s.scalars(select(SearchPassage.ref)))
-        assert len(refs) == len(set(refs)) == 6
-        assert s.scalar(select(func.count()).select_from(SearchPassage).where(SearchPassage.source == "note")) == 6
+
+    def race(mode: str) -> list[str]:
+        barrier = tmp_path / mode
+        barrier.mkdir()
+        procs = [subprocess.Popen([sys.executable, "-c", BUILD_RACE, db_url, str(barrier), name, mode], cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+        outs = [p.communicate(timeout=180) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outs]
+        with db.session(db_url) as s:
+            refs = list(s.scalars(select(SearchPassage.ref)))
+            assert len(refs) == len(set(refs)) == 6
+            assert s.scalar(select(func.count()).select_from(SearchPassage).where(SearchPassage.source == "note")) == 6
+        return sorted(out.strip() for out, _ in outs)
+
+    assert race("ensure") == ["built", "found"]
     assert len(found(db_url, "統計システム").hits) == 3
+    assert race("rebuild") == ["6", "6"]  # two rebuilds at once: one after the other
 
 
 def test_a_backup_holds_no_index_and_a_restore_finds_the_same_passages(db_url):

@@ -264,9 +264,10 @@ class Rebuilt:
 
 
 def rebuild(session: Session) -> Rebuilt:
-    """Empty the index and index every source again."""
+    """Empty the index and index every source again (one build at a time: a second one waits)."""
     from facilitation.surveys.models import SurveySheet
 
+    _lock_for_build(session)
     session.connection().execute(delete(TABLE))
     counts = {"note": _replace(session, [], _note_rows(session, None)[1]),
               "report": _replace(session, [], _report_rows(session, None)[1]),
