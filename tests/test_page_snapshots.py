@@ -1,4 +1,4 @@
-"""What /history, /surveys, /openchat and /rooms show for the demo data, tab by tab, as 事務局 and as 委員会,
+"""What /history, /surveys, /openchat, /rooms and /registrations show for the demo data, tab by tab, as 事務局 and as 委員会,
 stays exactly what it was before the pages were made faster (issue 27: caches, SQL aggregates and
 fragments must not change a single number or word).
 
@@ -35,6 +35,8 @@ TABS = {  # page: (tab key, tabs per role)
                                   "委員会": ["概要", "機関・地域", "質問と回答", "話題"]}),
     "rooms": ("rooms_tab", {"事務局": ["1. ルーム", "2. 希望の確認", "3. 決まりと実行", "4. 手直し", "5. 公開・書き出し"],
                             "委員会": ["1. ルーム"]}),
+    "registrations": ("registrations_tab", {"事務局": ["申込者一覧", "取り込み", "確認待ち", "保留の行", "手入力",
+                                                     "列の対応・書き戻し"], "委員会": ["申込者一覧"]}),
 }
 
 
@@ -113,7 +115,7 @@ def render(url: str, page: str, role: str, tab: str) -> list:
 ALL_TABS = {"history": TABS["history"][1]["事務局"],
             "surveys": ["結果", "クロス集計", "推移", "自由記述", "質問の種類", "取り込み", "出力"],
             "openchat": ["概要", "機関・地域", "質問と回答", "話題", "取り込み", "メンバー確認", "投稿と削除", "お知らせ作成"],
-            "rooms": TABS["rooms"][1]["事務局"]}
+            "rooms": TABS["rooms"][1]["事務局"], "registrations": TABS["registrations"][1]["事務局"]}
 
 
 def open_tab(page: str, elements: list, tab: str) -> list:
