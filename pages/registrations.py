@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import registrations as reg
-from ui.common import meeting_picker, viewer
+from ui.common import keep_state, meeting_picker, viewer
 
 st.title("申込管理")
 reg.show_messages()
@@ -22,6 +22,7 @@ if not v.is_secretariat:
     reg.registrant_table(meeting_id, v, editable=False)
     st.stop()
 
+keep_state(*reg.FILTERS)  # the search and filters of 申込者一覧 are still there when the person comes back
 labels = list(reg.SECTIONS)
 tabs = st.tabs(labels, key=reg.TAB_KEY, on_change="rerun")  # the chosen tab survives every button
 for label, tab in zip(labels, tabs, strict=True):

@@ -55,6 +55,21 @@ def test_secretariat_sees_counts_table_and_can_sync(app_db, monkeypatch):
         assert [m.value for m in at.metric][:1] == ["44名"]
 
 
+def test_the_search_and_filters_are_kept_while_another_tab_is_open(app_db):
+    """Only the open tab is drawn; the registrant list's search and filters still wait for the person
+    who comes back from 取り込み."""
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.text_input(key="reg_search").input("札幌").run()
+    at.multiselect(key="reg_status").select(at.multiselect(key="reg_status").options[0]).run()
+    shown = next(c.value for c in at.caption if "件を表示しています" in c.value)
+    on_tab(at, "取り込み")
+    on_tab(at, "申込者一覧")
+    assert not at.exception and not at.warning
+    assert at.text_input(key="reg_search").value == "札幌"
+    assert at.multiselect(key="reg_status").value == [at.multiselect(key="reg_status").options[0]]
+    assert next(c.value for c in at.caption if "件を表示しています" in c.value) == shown
+
+
 def register_by_hand(**typed: str) -> AppTest:
     """The manual entry form filled in by its labels and sent."""
     at = on_tab(AppTest.from_file(PAGE, default_timeout=60), "手入力")

@@ -456,5 +456,6 @@ def mapping_tab(meeting_id: int) -> None:
 
 
 TAB_KEY = "registrations_tab"
+FILTERS = ("reg_search", "reg_cat", "reg_mode", "reg_status")  # registrant_table's widgets
 SECTIONS = {"申込者一覧": list_tab, "取り込み": import_tab, "確認待ち": review_tab, "保留の行": kept_aside,
             "手入力": manual_form, "列の対応・書き戻し": mapping_tab}
