@@ -117,6 +117,11 @@ def interactions(name: str, viewer) -> list[tuple[str, object]]:
         steps += [(f"tab {n}", set_state("rooms_tab", n)) for n in names[1:]]
         steps += [("rerun on 5. 公開・書き出し", lambda at: at.run()), ("tab 1. ルーム", set_state("rooms_tab", names[0]))]
         steps += [("choose meeting", pick("rooms_meeting", 1, MEETING_KEY))]
+    elif name == "registrations" and viewer.is_secretariat:
+        steps += [("tab 取り込み", set_state("registrations_tab", "取り込み")),
+                  ("tab 確認待ち", set_state("registrations_tab", "確認待ち")),
+                  ("tab 申込者一覧", set_state("registrations_tab", "申込者一覧")),
+                  ("choose meeting", pick("meeting_id", 1, MEETING_KEY))]
     elif name in ("registrations", "rooms", "roster"):
         key = {"registrations": "meeting_id", "rooms": "rooms_meeting", "roster": "roster_meeting"}[name]
         steps += [("choose meeting", pick(key, 1, MEETING_KEY))]
