@@ -64,7 +64,7 @@ def test_the_search_and_filters_are_kept_while_another_tab_is_open(app_db):
     shown = next(c.value for c in at.caption if "件を表示しています" in c.value)
     on_tab(at, "取り込み")
     on_tab(at, "申込者一覧")
-    assert not at.exception and not at.warning
+    assert not at.exception and not [w for w in at.warning if "Session State" in w.value]  # no double value
     assert at.text_input(key="reg_search").value == "札幌"
     assert at.multiselect(key="reg_status").value == [at.multiselect(key="reg_status").options[0]]
     assert next(c.value for c in at.caption if "件を表示しています" in c.value) == shown
