@@ -112,6 +112,16 @@ def interactions(name: str, viewer) -> list[tuple[str, object]]:
         names = (["概要", "機関・地域", "質問と回答", "話題", "取り込み", "メンバー確認", "投稿と削除", "お知らせ作成"]
                  if viewer.is_secretariat else ["概要", "機関・地域", "質問と回答", "話題"])
         steps += [(f"tab {n}", set_state("openchat_tab", n)) for n in names[1:]]
+    elif name == "rooms" and viewer.is_secretariat:
+        names = ["1. ルーム", "2. 希望の確認", "3. 決まりと実行", "4. 手直し", "5. 公開・書き出し"]
+        steps += [(f"tab {n}", set_state("rooms_tab", n)) for n in names[1:]]
+        steps += [("rerun on 5. 公開・書き出し", lambda at: at.run()), ("tab 1. ルーム", set_state("rooms_tab", names[0]))]
+        steps += [("choose meeting", pick("rooms_meeting", 1, MEETING_KEY))]
+    elif name == "registrations" and viewer.is_secretariat:
+        steps += [("tab 取り込み", set_state("registrations_tab", "取り込み")),
+                  ("tab 確認待ち", set_state("registrations_tab", "確認待ち")),
+                  ("tab 申込者一覧", set_state("registrations_tab", "申込者一覧")),
+                  ("choose meeting", pick("meeting_id", 1, MEETING_KEY))]
     elif name in ("registrations", "rooms", "roster"):
         key = {"registrations": "meeting_id", "rooms": "rooms_meeting", "roster": "roster_meeting"}[name]
         steps += [("choose meeting", pick(key, 1, MEETING_KEY))]

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import registrations as reg
-from ui.common import meeting_picker, viewer
+from ui.common import keep_state, meeting_picker, viewer
 
 st.title("申込管理")
 reg.show_messages()
@@ -22,22 +22,10 @@ if not v.is_secretariat:
     reg.registrant_table(meeting_id, v, editable=False)
     st.stop()
 
-tabs = st.tabs(["申込者一覧", "取り込み", "確認待ち", "保留の行", "手入力", "列の対応・書き戻し"],
-               key="registrations_tab", on_change="rerun")  # the chosen tab survives every button
-with tabs[0]:
-    reg.registrant_table(meeting_id, v, editable=True)
-with tabs[1]:
-    reg.sheet_sync(meeting_id)
-    st.divider()
-    reg.file_upload(meeting_id)
-with tabs[2]:
-    reg.review_queue(meeting_id)
-    reg.choice_mapping(meeting_id)
-with tabs[3]:
-    reg.kept_aside(meeting_id)
-with tabs[4]:
-    reg.manual_form(meeting_id)
-with tabs[5]:
-    reg.column_mapping(meeting_id)
-    st.divider()
-    reg.write_back(meeting_id)
+keep_state(*reg.FILTERS)  # the search and filters of 申込者一覧 are still there when the person comes back
+labels = list(reg.SECTIONS)
+tabs = st.tabs(labels, key=reg.TAB_KEY, on_change="rerun")  # the chosen tab survives every button
+for label, tab in zip(labels, tabs, strict=True):
+    if tab.open:  # only the chosen tab is computed (as /rooms, /history and /openchat)
+        with tab:
+            reg.SECTIONS[label](meeting_id)

@@ -86,7 +86,7 @@ def hostile_app(demo_url, pixel, tmp_path_factory):
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("path,tabs", [
     ("registrations", ["申込者一覧", "保留の行"]),
-    ("rooms", []),
+    ("rooms", ["2. 希望の確認", "3. 決まりと実行", "4. 手直し", "5. 公開・書き出し"]),
     ("roster", []),
     ("openchat", ["概要", "機関・地域", "質問と回答", "メンバー確認", "投稿と削除"]),
 ])

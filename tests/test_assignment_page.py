@@ -25,6 +25,12 @@ def app(demo_copy_url, monkeypatch):
     return AppTest.from_file(PAGE, default_timeout=60)
 
 
+def on_tab(at, name: str):
+    """Open one of the page's tabs (only the open tab is drawn) and rerun."""
+    at.session_state["rooms_tab"] = name
+    return at.run()
+
+
 def texts(at, kind: str) -> list[str]:
     return [e.value for e in getattr(at, kind)]
 
@@ -52,8 +58,11 @@ def test_rooms_page_flow(app, demo_copy_url):
     assert not at.exception
     assert texts(at, "title") == ["ルーム割り当て"]
     assert metric(at, "申込") == "38名" and metric(at, "公開") == "未公開"
+    on_tab(at, "2. 希望の確認")
     assert any("すべての希望がどれかのルームに対応" in s for s in texts(at, "success"))
+    on_tab(at, "4. 手直し")
     assert any("まだ割り当てがありません" in s for s in texts(at, "info"))
+    on_tab(at, "1. ルーム")
 
     # Copy the rooms of an earlier meeting in one click (nothing is assigned yet).
     source = at.selectbox(key="rooms_copy_from").value
@@ -65,7 +74,7 @@ def test_rooms_page_flow(app, demo_copy_url):
     assert metric(at, "ルーム") == f"{n_source}室"
 
     # Run the optimiser with the rules as switched on the page.
-    at.button(key="rooms_run").click().run()
+    on_tab(at, "3. 決まりと実行").button(key="rooms_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     messages = texts(at, "success") + texts(at, "warning")
     assert any("割り当てを保存しました" in m for m in messages), messages
@@ -90,23 +99,26 @@ def test_rooms_page_flow(app, demo_copy_url):
     assert sectors and set(sectors) <= {"自治体", "国", "社協", "NPO等"}, sectors
     assert make_up[sectors].to_numpy().sum() == make_up["人数"].sum() == 38
     # The editors read as before: Japanese headers in the same order, the ids hidden.
+    on_tab(at, "1. ルーム")
     rooms_editor = next(d for d in at.dataframe if "ルーム名" in d.value.columns)
     assert list(rooms_editor.value.columns) == ["id", "ルーム名", "テーマ", "定員", "Zoomのルーム名", "ファシリテーター", "人数"]
     assert hidden_columns(rooms_editor) == {"id"}
     assert read_only_columns(rooms_editor) == {"ファシリテーター", "人数"}
+    on_tab(at, "4. 手直し")
     people_editor = next(d for d in at.dataframe if "理由" in d.value.columns)
     assert list(people_editor.value.columns) == ["assignment_id", "version", "氏名", "所属", "区分", "ルーム", "固定",
                                                  "ファシリテーター", "希望", "理由"]
     assert hidden_columns(people_editor) == {"assignment_id", "version"}
     assert read_only_columns(people_editor) == {"氏名", "所属", "区分", "希望", "理由"}  # only moves are edited
     assert len(people_editor.value) == 38 and people_editor.value["理由"].str.len().min() > 5
-    review = next(t for t in tables if "希望の記入" in t.columns)
+    on_tab(at, "2. 希望の確認")
+    review = next(d.value for d in at.dataframe if "希望の記入" in d.value.columns)
     assert set(review["判定"]) <= {"一致", "ほぼ一致", "対応なし"}
     if (review["判定"] == "対応なし").any():  # the copied rooms have other themes than the form offered
         assert any("どのルームにも当たらない希望" in w for w in texts(at, "warning"))
 
     # Publish, then the header shows the version and nothing has moved since.
-    at.button(key="rooms_publish").click().run()
+    on_tab(at, "5. 公開・書き出し").button(key="rooms_publish").click().run()
     assert not at.exception
     assert any("第1版として公開しました" in s for s in texts(at, "success"))
     assert metric(at, "公開") == "第1版"
@@ -135,7 +147,7 @@ def test_infeasible_rules_are_explained_on_the_page(app, demo_copy_url):
         mid = schedule.upcoming_meeting(s).id
         for r in schedule.list_rooms(s, mid):
             r.capacity = 3
-    at = app.run()
+    at = on_tab(app, "3. 決まりと実行")
     at.button(key="rooms_run").click().run()
     assert not at.exception
     warning = " ".join(texts(at, "warning"))
@@ -159,6 +171,7 @@ def test_rules_are_saved_with_the_meeting_and_the_run_uses_them(app, demo_copy_u
     at = app.run()
     at.button(key="rooms_copy").click().run()  # a flash message above the tabs, as in the report
     assert not at.exception
+    on_tab(at, "3. 決まりと実行")
     assert _toggle(at, mid, "fac").value is True  # the meeting's default rules
     # Switching a rule saves it with the meeting at once (not only in the page's widgets).
     _toggle(at, mid, "fac").set_value(False).run()
@@ -169,7 +182,7 @@ def test_rules_are_saved_with_the_meeting_and_the_run_uses_them(app, demo_copy_u
     assert "one_facilitator_per_room" not in saved and saved["min_per_room"] == 3
 
     # Another session (or the page opened again) starts from the saved rules.
-    again = AppTest.from_file(PAGE, default_timeout=60).run()
+    again = on_tab(AppTest.from_file(PAGE, default_timeout=60), "3. 決まりと実行")
     assert _toggle(again, mid, "fac").value is False and _toggle(again, mid, "min").value is True
 
     # The run uses exactly these rules, and the page says which ones it used.
@@ -205,8 +218,9 @@ def test_links_for_every_room_in_one_action_ready_for_one_email(app, demo_copy_u
 
     monkeypatch.setenv(gate.SECRET_ENV, "u" * 40)
     mid = upcoming(demo_copy_url)
-    at = app.run()
+    at = on_tab(app, "3. 決まりと実行")
     at.button(key="rooms_run").click().run()
+    on_tab(at, "5. 公開・書き出し")
     assert not at.code  # nothing issued yet
     at.button(key=f"rooms_links_all_{mid}").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -267,6 +281,7 @@ def test_before_any_run_the_page_describes_no_run(app, demo_copy_url):
     at.button(key="rooms_fac_save").click().run()
     assert not at.exception
     assert any("ファシリテーターを指定しました" in m for m in texts(at, "success"))
+    on_tab(at, "3. 決まりと実行")
     with db.session(demo_copy_url) as s:
         placed = s.scalars(select(Assignment).where(Assignment.registration_id == person)).all()
     assert [(a.room_id, a.is_facilitator) for a in placed] == [(room.id, True)]
@@ -294,10 +309,10 @@ def test_a_room_for_officials_with_the_spread_rule_is_pointed_out_before_the_run
             r.choice1 = theme
         rule_settings.set_rules(s, V, mid, {"spread_government": True})
     assert len(regs) >= 3
-    at = app.run()
+    at = on_tab(app, "3. 決まりと実行")
     warned = [w.value for w in at.warning if "第1希望に入れない方が出ます" in w.value]
     assert len(warned) == 1 and f"ルーム1を第1希望にした自治体・国の方は {len(regs)} 名" in warned[0], warned
     with db.session(demo_copy_url) as s:
         rule_settings.set_rules(s, V, mid, {})
-    at = AppTest.from_file(PAGE, default_timeout=60).run()  # a new visit: the switches start from the saved rules
+    at = on_tab(AppTest.from_file(PAGE, default_timeout=60), "3. 決まりと実行")  # a new visit: the switches start from the saved rules
     assert not [w.value for w in at.warning if "第1希望に入れない方が出ます" in w.value]

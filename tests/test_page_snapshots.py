@@ -1,4 +1,4 @@
-"""What /history, /surveys and /openchat show for the demo data, tab by tab, as 事務局 and as 委員会,
+"""What /history, /surveys, /openchat, /rooms and /registrations show for the demo data, tab by tab, as 事務局 and as 委員会,
 stays exactly what it was before the pages were made faster (issue 27: caches, SQL aggregates and
 fragments must not change a single number or word).
 
@@ -33,6 +33,10 @@ TABS = {  # page: (tab key, tabs per role)
                                 "委員会": ["結果", "クロス集計", "推移", "出力"]}),
     "openchat": ("openchat_tab", {"事務局": ["概要", "機関・地域", "質問と回答", "話題", "メンバー確認"],
                                   "委員会": ["概要", "機関・地域", "質問と回答", "話題"]}),
+    "rooms": ("rooms_tab", {"事務局": ["1. ルーム", "2. 希望の確認", "3. 決まりと実行", "4. 手直し", "5. 公開・書き出し"],
+                            "委員会": ["1. ルーム"]}),
+    "registrations": ("registrations_tab", {"事務局": ["申込者一覧", "取り込み", "確認待ち", "保留の行", "手入力",
+                                                     "列の対応・書き戻し"], "委員会": ["申込者一覧"]}),
 }
 
 
@@ -43,6 +47,26 @@ def full_demo(tmp_path_factory):
     with db.session(url, actor="test") as s:
         dataset.generate(s)
         s.execute(update(ChatImport).values(imported_at=dt.datetime(2026, 9, 20, 10, 0)))  # not "now"
+    return url
+
+
+@pytest.fixture(scope="module")
+def rooms_demo(tmp_path_factory):
+    """The demo with the upcoming meeting's rooms assigned by the optimiser and published (HiGHS, the
+    default backend, gives the same answer every time), the run's and the version's times fixed."""
+    from facilitation.assignment import publishing, running
+    from facilitation.assignment.models import AssignmentVersion, SolverRun
+    from facilitation.meetings import schedule
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('snap') / 'rooms.sqlite3'}"
+    with db.session(url, actor="test") as s:
+        dataset.generate(s)
+    with db.session(url, actor="test") as s:
+        meeting_id = schedule.upcoming_meeting(s).id
+        running.run_optimiser(s, SECRETARIAT_LOCAL, meeting_id, time_limit_s=30)
+        publishing.publish(s, SECRETARIAT_LOCAL, meeting_id, "スナップショット")
+        s.execute(update(SolverRun).values(started_at=dt.datetime(2026, 9, 20, 10, 0)))
+        s.execute(update(AssignmentVersion).values(published_at=dt.datetime(2026, 9, 20, 10, 5)))
     return url
 
 
@@ -90,7 +114,8 @@ def render(url: str, page: str, role: str, tab: str) -> list:
 
 ALL_TABS = {"history": TABS["history"][1]["事務局"],
             "surveys": ["結果", "クロス集計", "推移", "自由記述", "質問の種類", "取り込み", "出力"],
-            "openchat": ["概要", "機関・地域", "質問と回答", "話題", "取り込み", "メンバー確認", "投稿と削除", "お知らせ作成"]}
+            "openchat": ["概要", "機関・地域", "質問と回答", "話題", "取り込み", "メンバー確認", "投稿と削除", "お知らせ作成"],
+            "rooms": TABS["rooms"][1]["事務局"], "registrations": TABS["registrations"][1]["事務局"]}
 
 
 def open_tab(page: str, elements: list, tab: str) -> list:
@@ -113,13 +138,14 @@ def snapshot():
 
 
 @pytest.mark.parametrize(("page", "role", "tab"), CASES, ids=[f"{p}-{r}-{t}" for p, r, t in CASES])
-def test_page_shows_what_it_showed_before(full_demo, snapshot, monkeypatch, page, role, tab):
-    monkeypatch.setenv("FACILITATION_DB_URL", full_demo)
+def test_page_shows_what_it_showed_before(request, snapshot, monkeypatch, page, role, tab):
+    url = request.getfixturevalue("rooms_demo" if page == "rooms" else "full_demo")
+    monkeypatch.setenv("FACILITATION_DB_URL", url)
     import streamlit as st
 
     st.cache_data.clear()  # a cold render and a warm one must both match
-    got = open_tab(page, json.loads(json.dumps(render(full_demo, page, role, tab), ensure_ascii=False)), tab)
-    again = open_tab(page, json.loads(json.dumps(render(full_demo, page, role, tab), ensure_ascii=False)), tab)
+    got = open_tab(page, json.loads(json.dumps(render(url, page, role, tab), ensure_ascii=False)), tab)
+    again = open_tab(page, json.loads(json.dumps(render(url, page, role, tab), ensure_ascii=False)), tab)
     assert again == got, "a cached rerun differs from the first render"
     key = f"{page}/{role}/{tab}"
     if os.environ.get("SNAPSHOT_UPDATE") == "1":

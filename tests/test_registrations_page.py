@@ -26,6 +26,12 @@ def app_db(demo_copy_url, monkeypatch):
     return demo_copy_url
 
 
+def on_tab(at: AppTest, name: str) -> AppTest:
+    """Open one of the page's tabs (only the open tab is drawn) and run."""
+    at.session_state["registrations_tab"] = name
+    return at.run()
+
+
 def test_secretariat_sees_counts_table_and_can_sync(app_db, monkeypatch):
     with demo_sheet(app_db, monkeypatch) as (em, mid):
         with db.session(app_db) as s:
@@ -37,6 +43,7 @@ def test_secretariat_sees_counts_table_and_can_sync(app_db, monkeypatch):
         assert [m.value for m in at.metric][:1] == ["38名"]
         table = at.dataframe if at.dataframe else None
         assert at.get("data_editor") or table  # the registrant table is there
+        on_tab(at, "取り込み")
         assert any("最終同期: まだ同期していません" in c.value for c in at.caption)
         at.button(key="sync_now").click().run()
         assert not at.exception
@@ -48,10 +55,24 @@ def test_secretariat_sees_counts_table_and_can_sync(app_db, monkeypatch):
         assert [m.value for m in at.metric][:1] == ["44名"]
 
 
+def test_the_search_and_filters_are_kept_while_another_tab_is_open(app_db):
+    """Only the open tab is drawn; the registrant list's search and filters still wait for the person
+    who comes back from 取り込み."""
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.text_input(key="reg_search").input("札幌").run()
+    at.multiselect(key="reg_status").select(at.multiselect(key="reg_status").options[0]).run()
+    shown = next(c.value for c in at.caption if "件を表示しています" in c.value)
+    on_tab(at, "取り込み")
+    on_tab(at, "申込者一覧")
+    assert not at.exception and not [w for w in at.warning if "Session State" in w.value]  # no double value
+    assert at.text_input(key="reg_search").value == "札幌"
+    assert at.multiselect(key="reg_status").value == [at.multiselect(key="reg_status").options[0]]
+    assert next(c.value for c in at.caption if "件を表示しています" in c.value) == shown
+
+
 def register_by_hand(**typed: str) -> AppTest:
     """The manual entry form filled in by its labels and sent."""
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
+    at = on_tab(AppTest.from_file(PAGE, default_timeout=60), "手入力")
     labels = [t.label for t in at.text_input]
     for label, text in typed.items():
         at.text_input[labels.index(label)].input(text)
@@ -93,8 +114,7 @@ def test_a_choice_mapped_on_this_page_is_what_the_rooms_page_and_the_optimiser_u
         reg_id = manual.add_manual(s, SEC, mid, manual.ManualEntry(
             name="石川 千尋", email="ishikawa@example.org", org="ＪＯＩＮ", choice1="ひきこもりの家族会の話",
             choice2="住まいと居住支援")).id
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
+    at = on_tab(AppTest.from_file(PAGE, default_timeout=60), "確認待ち")
     assert not at.exception
     assert any("ルームに対応しない希望テーマ 1 件" in w.value for w in at.warning)
     assert "ルームに対応しない希望テーマ" in [h.value for h in at.subheader]
@@ -125,8 +145,7 @@ def test_review_tab_confirms_sure_suggestions_at_once_and_lists_rows_to_check(ap
                                                          org=org, region=region))
         sure = {r.text for r in matching.above(s, SEC, 85, mid)}
         assert {"千歳市 福祉課", "恵庭市社会福祉課"} <= sure and "石狩市" not in sure
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
+    at = on_tab(AppTest.from_file(PAGE, default_timeout=60), "確認待ち")
     assert not at.exception
     assert "確認が必要な申込" in [h.value for h in at.subheader]
     assert any("確認 3太郎さんの所属が空欄です" in m.value for m in at.markdown)
@@ -181,8 +200,7 @@ def test_upload_of_a_two_sheet_workbook_says_which_sheet_and_can_read_the_other(
 
     data = _workbook({"第1回の申込": rows(("一枚目 一郎", "ichimai1@example.org")),
                       "追加の申込": rows(("二枚目 二郎", "nimai2@example.org"), ("二枚目 三郎", "nimai3@example.org"))})
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
+    at = on_tab(AppTest.from_file(PAGE, default_timeout=60), "取り込み")
     with db.session(app_db) as s:
         mid = schedule.upcoming_meeting(s).id
     before = [m.value for m in at.metric][0]
@@ -217,8 +235,7 @@ def test_column_mapping_shows_the_meetings_last_file_import_in_a_new_browser_ses
             2027, 2, 1, 14))).id
         result = importing.import_file(s, SEC, mid, data, "english_headers.csv")
         assert not result.error and result.headers
-    at = AppTest.from_file(PAGE, default_timeout=60)  # a new browser session: nothing imported in it
-    at.run()
+    at = on_tab(AppTest.from_file(PAGE, default_timeout=60), "列の対応・書き戻し")  # a new browser session
     assert not at.exception
     mapping = next(d.value for d in at.dataframe if "見出し" in d.value.columns)
     assert mapping["見出し"].tolist() == list(result.headers)

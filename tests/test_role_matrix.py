@@ -100,7 +100,8 @@ def world(tmp_path_factory):
             "facilitator": Viewer(role=FACILITATOR, email=f"link:{jti}", meeting_id=meeting_id, room_id=room_id)}
 
 
-LAZY_TABS = {"history.py": "history_tab", "openchat.py": "openchat_tab"}  # pages that compute only the open tab
+LAZY_TABS = {"history.py": "history_tab", "openchat.py": "openchat_tab", "rooms.py": "rooms_tab",
+             "registrations.py": "registrations_tab"}  # pages that compute only the open tab
 
 
 def _runs(world, monkeypatch, page: str, viewer: Viewer) -> list[AppTest]:

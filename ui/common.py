@@ -94,6 +94,15 @@ MEETING_PARAM = "meeting"  # ...and in the address (?meeting=8), so a page can b
 _MEETING_IN_URL = "_meeting_in_url"  # the value this session last wrote to the address
 
 
+def keep_state(*keys: str) -> None:
+    """Keep what a person typed or chose in a tab that is not drawn in this run (a lazy page draws only
+    the open tab, and Streamlit forgets the value of a widget that is not drawn): call before the tabs.
+    Only for widgets created without a default value (else Streamlit warns about two values)."""
+    for k in keys:
+        if k in st.session_state:
+            st.session_state[k] = st.session_state[k]
+
+
 def meeting_picker(key: str = "meeting_id", label: str = "対象の会") -> int | None:
     """The one meeting picker: a select box of meetings (newest first); returns the chosen id.
 

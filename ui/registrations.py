@@ -430,3 +430,32 @@ def write_back(meeting_id: int) -> None:
     if st.button("シートに書き出す", key="writeback"):
         act(lambda s: sync.write_back(s, viewer(), meeting_id, tab, client=sheets_client()),
             lambda n: f"タブ「{esc(tab)}」に {n} 件を書き出しました。")
+
+
+# --- the page's tabs (the secretariat's; only the open one is drawn) ---
+
+def list_tab(meeting_id: int) -> None:
+    registrant_table(meeting_id, viewer(), editable=True)
+
+
+def import_tab(meeting_id: int) -> None:
+    sheet_sync(meeting_id)
+    st.divider()
+    file_upload(meeting_id)
+
+
+def review_tab(meeting_id: int) -> None:
+    review_queue(meeting_id)
+    choice_mapping(meeting_id)
+
+
+def mapping_tab(meeting_id: int) -> None:
+    column_mapping(meeting_id)
+    st.divider()
+    write_back(meeting_id)
+
+
+TAB_KEY = "registrations_tab"
+FILTERS = ("reg_search", "reg_cat", "reg_mode", "reg_status")  # registrant_table's widgets
+SECTIONS = {"申込者一覧": list_tab, "取り込み": import_tab, "確認待ち": review_tab, "保留の行": kept_aside,
+            "手入力": manual_form, "列の対応・書き戻し": mapping_tab}

@@ -507,3 +507,45 @@ def sheet_button(meeting_id: int) -> None:
     if st.button("Google スプレッドシートに書き込む", key="rooms_sheet"):
         client = sheets_client()  # the service account from secrets, or the emulator
         act(lambda s: export_roster.write_to_sheet(s, viewer(), meeting_id, client), lambda msg: msg)
+
+
+# --- the page's tabs ---
+
+def rooms_tab(meeting_id: int) -> None:
+    st.subheader("ルーム")
+    room_editor(meeting_id)
+    copy_rooms(meeting_id)
+    designate_facilitator(meeting_id)
+    facilitator_links(meeting_id)
+
+
+def choices_tab(meeting_id: int) -> None:
+    st.subheader("申込の希望とルームの対応")
+    choice_review(meeting_id)
+
+
+def run_tab(meeting_id: int) -> None:
+    checked = checked_assignment(meeting_id)  # checked once, for the warning and the quality
+    st.subheader("決まり")
+    rules = rule_switches(meeting_id)
+    run_panel(meeting_id, rules, checked)
+    st.subheader("割り当ての質")
+    quality_panel(meeting_id, checked)
+
+
+def adjust_tab(meeting_id: int) -> None:
+    st.subheader("一人ずつの割り当てと理由")
+    people_editor(meeting_id, checked_assignment(meeting_id))
+
+
+def publish_tab(meeting_id: int) -> None:
+    st.subheader("公開")
+    publish_panel(meeting_id)
+    st.subheader("書き出し")
+    downloads(meeting_id)
+    sheet_button(meeting_id)
+
+
+TAB_KEY = "rooms_tab"
+SECTIONS = {"1. ルーム": rooms_tab, "2. 希望の確認": choices_tab, "3. 決まりと実行": run_tab, "4. 手直し": adjust_tab,
+            "5. 公開・書き出し": publish_tab}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from facilitation.assignment import concurrency
 from facilitation.assignment.check import Violation
@@ -118,8 +118,11 @@ def _designate(session: Session, viewer: Viewer, room_id: int, registration_id: 
 def registrants(session: Session, meeting_id: int) -> list[tuple[int, str]]:
     """(registration id, 「氏名（所属）★」) of the meeting's registrants, willing facilitators first."""
     out = []
-    for reg in active_registrations(session, meeting_id):
-        person = session.get(Person, reg.person_id)
+    regs = active_registrations(session, meeting_id)
+    people = {p.id: p for p in session.scalars(select(Person).options(selectinload(Person.organisation))
+                                               .where(Person.id.in_({r.person_id for r in regs})))}  # one query
+    for reg in regs:
+        person = people[reg.person_id]
         org = person.organisation.name if person.organisation else clean(reg.org_text)
         willing = reg.willing_facilitator or reg.role == "ファシリテーター"
         out.append((not willing, reg.id, with_note(person.name, org) + ("★" if willing else "")))
