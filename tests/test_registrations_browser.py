@@ -104,3 +104,52 @@ def test_registrant_table_headers_edit_and_excel(reg_app, desk):
     rows = list(book["申込者"].iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS[1:]  # the document keeps the Japanese headers, without ID
     assert NEW_FURIGANA in rows[1]
+
+
+@pytest.mark.timeout(300)
+def test_unsaved_edits_survive_a_visit_to_another_tab(reg_app, desk):
+    """The page draws only the open tab; what a person typed into the table and had not saved yet is
+    still there when they come back, and 「変更を保存」 stores it. If the list changed meanwhile
+    (another secretary), the typed edits are not applied to other rows: the page says so."""
+    page, url = desk, reg_app["url"]
+    with db.session(url) as s:
+        mid = schedule.upcoming_meeting(s).id
+        rows = frames.registrant_frame(s, SECRETARIAT_LOCAL, mid)
+    second, third = rows.iloc[1], rows.iloc[2]
+    page.goto(f"{reg_app['base']}/registrations?meeting={mid}", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="申込管理").first.wait_for(timeout=WAIT)
+    check(page, "申込管理を開く")
+
+    def visit_other_tab_and_back(step: str) -> None:
+        page.get_by_role("tab", name="取り込み").click()
+        check(page, f"{step}: 取り込みへ")
+        page.get_by_role("tab", name="申込者一覧").click()
+        check(page, f"{step}: 申込者一覧へ戻る")
+
+    grid = page.locator('[data-testid="stDataFrame"]').locator("visible=true").first
+    grid.wait_for(timeout=WAIT)
+    edit_cell(page, grid, 1, HEADERS.index("ふりがな"), "きえない ふりがな")
+    check(page, "ふりがなを直す（未保存）")
+    visit_other_tab_and_back("未保存のまま")
+    page.get_by_role("button", name="変更を保存").click()
+    check(page, "戻って保存")
+    page.get_by_text("1 件の変更を保存しました。").wait_for(timeout=WAIT)
+    with db.session(url) as s:
+        assert s.get(Registration, int(second["id"])).person.furigana == "きえない ふりがな"
+
+    # Typed, then the list changes behind the person's back: told, and nothing lands on another row.
+    grid = page.locator('[data-testid="stDataFrame"]').locator("visible=true").first
+    edit_cell(page, grid, 2, HEADERS.index("ふりがな"), "おきざり ふりがな")
+    check(page, "もう一度直す（未保存）")
+    page.get_by_role("tab", name="取り込み").click()
+    check(page, "取り込みへ")
+    with db.session(url) as s:
+        s.get(Registration, int(rows.iloc[0]["id"])).note = "ほかの事務局員が書いた備考"
+    page.get_by_role("tab", name="申込者一覧").click()
+    check(page, "一覧が変わったあとに戻る")
+    page.get_by_text("その間に一覧が新しくなったため反映していません").wait_for(timeout=WAIT)
+    page.get_by_role("button", name="変更を保存").click()
+    check(page, "保存（変更なし）")
+    page.get_by_text("変更はありません。").wait_for(timeout=WAIT)
+    with db.session(url) as s:
+        assert s.get(Registration, int(third["id"])).person.furigana == third["furigana"]

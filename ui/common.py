@@ -293,14 +293,15 @@ def show_editor(data, *, where=None, labels: dict[str, str] | None = None, **kw)
     kw = _labelled(labels, kw)
     if not isinstance(data, pd.DataFrame):
         return (where or st).data_editor(data, **kw)
-    if kw.get("key") is not None:
-        kw["key"] = f"{kw['key']}_{frame_digest(data)}"
     if labels:
         data = data.rename(columns=labels)
     shown = safe_frame(data)
     shown.columns = data.columns
     shown.index = data.index
-    edited = (where or st).data_editor(shown, **kw)
+    if kw.get("key") is None:
+        edited = (where or st).data_editor(shown, **kw)
+    else:
+        edited = _kept_editor(where or st, shown, str(kw.pop("key")), frame_digest(data), kw)
     if not isinstance(edited, pd.DataFrame):
         return edited
 
@@ -314,6 +315,39 @@ def show_editor(data, *, where=None, labels: dict[str, str] | None = None, **kw)
     if labels:
         out = out.rename(columns={v: k for k, v in labels.items()})
     return out
+
+
+KEPT_EDITS = "_kept_edits"  # editor key → unsaved edits kept while the editor is not drawn
+
+
+def _kept_editor(where, shown, key: str, digest: str, kw: dict):
+    """An editor whose unsaved edits survive a run in which it is not drawn (a lazy page draws only
+    the open tab, and Streamlit forgets a widget that is not drawn; its value cannot be set back).
+
+    The edited frame is kept per editor key and fingerprint of what is stored; when the editor is
+    drawn again without its widget state, it starts from the kept frame (a new widget key), so the
+    person sees and saves what they typed. If what is stored changed meanwhile (a save, another
+    secretary), the kept edits would land on other rows: they are dropped, and the person is told."""
+    import pandas as pd
+
+    kept = st.session_state.setdefault(KEPT_EDITS, {})
+    mine = kept.get(key)
+    if mine is not None and mine["digest"] != digest:
+        # Drawn in the last run (the person saw the change happen, e.g. their own save): start again.
+        if mine["changed"] and mine["widget"] not in st.session_state:
+            st.warning("保存していない変更がありましたが、その間に一覧が新しくなったため反映していません。"
+                       "お手数ですが、もう一度入力して保存してください。")
+        mine = None
+    if mine is None:
+        mine = {"digest": digest, "base": shown, "widget": f"{key}_{digest}", "changed": False}
+    elif mine["widget"] not in st.session_state and mine["changed"]:
+        # Drawn again after a run without it: start from what the person had typed.
+        mine = {**mine, "base": mine["out"], "widget": f"{key}_{digest}_{frame_digest(mine['out'])}"}
+    edited = where.data_editor(mine["base"], key=mine["widget"], **kw)
+    if isinstance(edited, pd.DataFrame):
+        changed = mine["changed"] or not edited.equals(mine["base"])
+        kept[key] = {**mine, "out": edited, "changed": changed}
+    return edited
 
 
 # --- Actions: the ONE way a button runs a domain change and tells the person what happened ------
