@@ -119,3 +119,13 @@ def test_a_year_without_meetings_gives_an_empty_pack_not_an_error(tmp_path):
     empty = committee_pack.build(hw.load(url), participation.Scope(fiscal_years=(2015,)), cov.Population(size=8),
                                  SECRETARIAT_LOCAL, made_at=MADE)
     assert openpyxl.load_workbook(io.BytesIO(empty.xlsx)).worksheets and "<html" in empty.html.lower()
+
+
+def test_a_database_without_meetings_gives_an_empty_pack_from_the_command_line(tmp_path, capsys):
+    from facilitation.cli import main
+
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    assert main(["--db", url, "history", "pack", "-o", str(tmp_path / "pack")]) == 0  # was a traceback
+    assert "委員会資料を作成しました" in capsys.readouterr().out
+    book = openpyxl.load_workbook(next((tmp_path / "pack").glob("*.xlsx")))
+    assert book.worksheets

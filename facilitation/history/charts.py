@@ -38,7 +38,8 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
 
 def _dates(table: pd.DataFrame) -> pd.Series:
     """Meeting dates from the tables' 「2024年6月10日（月）」 date column, for a real time axis."""
-    return pd.to_datetime(table["date"].str.replace(r"（.）$", "", regex=True), format="%Y年%m月%d日")
+    text = table["date"].astype("string")  # an empty history's column has no strings to tell its type
+    return pd.to_datetime(text.str.replace(r"（.）$", "", regex=True), format="%Y年%m月%d日")
 
 
 def _time_axis(fig: go.Figure) -> None:
