@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from facilitation.mail.models import FAILED, SENT, UNCONFIRMED
+from facilitation.mail.models import FAILED, SENDING, SENT, UNCONFIRMED
 from facilitation.mail.smtp import MailError, RateLimit, SendFailure, SmtpSettings, build_message
 from facilitation.text.dates import utcnow
 
@@ -114,3 +114,14 @@ def deliver(open_session: OpenSession, settings: SmtpSettings, transport: Any, i
         if on_progress:
             on_progress(n, len(items))
     return report
+
+
+def resolve(row: LogRow | None, delivered: bool) -> None:
+    """The secretariat checked a message left 「送信中」 by an interrupted run (or 「不明」 after a
+    broken connection): mark it sent, or failed (so that it can be sent again)."""
+    if row is None or row.status not in (SENDING, UNCONFIRMED):
+        raise MailError("このメールの状態はすでに変わっています。画面を更新してください。")
+    if delivered:
+        row.status, row.sent_at = SENT, row.sent_at or utcnow()
+    else:
+        row.status, row.error = FAILED, "送信できたか確認できなかったため、再送の対象にしました。"

@@ -359,13 +359,7 @@ def resolve_unknown(session: Session, viewer: Viewer, send_id: int, delivered: b
     """The secretariat checked a message left 「送信中」 by an interrupted run (or 「不明」 after a
     broken connection): mark it sent, or failed (so that 「再送」 sends it)."""
     _require_secretariat(viewer)
-    row = session.get(MailSend, send_id)
-    if row is None or row.status not in (SENDING, UNCONFIRMED):
-        raise MailError("このメールの状態はすでに変わっています。画面を更新してください。")
-    if delivered:
-        row.status, row.sent_at = SENT, row.sent_at or utcnow()
-    else:
-        row.status, row.error = FAILED, "送信できたか確認できなかったため、再送の対象にしました。"
+    delivery.resolve(session.get(MailSend, send_id), delivered)
     session.flush()
 
 
