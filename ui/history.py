@@ -22,9 +22,10 @@ from facilitation.storage.settings import use_wareki
 from facilitation.text import vocab
 from facilitation.text.dates import now_jst
 
+from . import invitations
 from .common import act, db_url, esc, session, show_editor, show_error, show_table, viewer
 
-TABS = ("会ごと", "機関別", "個人別", "初参加・継続・離脱", "対象機関", "地域", "委員会資料")
+TABS = ("会ごと", "機関別", "個人別", "初参加・継続・離脱", "対象機関", "ご案内", "地域", "委員会資料")
 TAB_KEY = "history_tab"
 NATIONAL_LABEL = "厚労省"
 
@@ -260,6 +261,8 @@ def coverage_tab(data: Data, scope: participation.Scope) -> None:
                            file_name="声かけ候補の機関.xlsx", on_click="ignore", key="dl_outreach_xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:")
+        if viewer().is_secretariat:
+            st.caption("この一覧の機関に、次の会のご案内メールを送るには「ご案内」タブを開いてください。")
     if viewer().is_secretariat:
         target_editor(data)
 
@@ -326,6 +329,7 @@ SECTIONS = {
     "個人別": people_tab,
     "初参加・継続・離脱": flows_tab,
     "対象機関": coverage_tab,
+    "ご案内": invitations.tab,
     "地域": regions_tab,
     "委員会資料": pack_tab,
 }

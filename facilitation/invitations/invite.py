@@ -76,6 +76,13 @@ def open_meetings(session: Session) -> list[Meeting]:
                                 .order_by(Meeting.starts_at, Meeting.id)))
 
 
+def invited_meetings(session: Session) -> list[Meeting]:
+    """Meetings that are no longer open but were invited to (their outcome), newest first."""
+    ids = select(InvitationSend.meeting_id).distinct()
+    return list(session.scalars(select(Meeting).where(Meeting.id.in_(ids), Meeting.status.not_in(OPEN_STATUSES))
+                                .order_by(Meeting.starts_at.desc())))
+
+
 @dataclass
 class Target:
     """One organisation as an invitation's addressee for one meeting."""
@@ -273,7 +280,7 @@ def problems(session: Session, meeting_id: int) -> list[str]:
         out.append(f"この会は「{meeting.status}」です。ご案内は準備中・募集中の会についてだけ送れます。")
     if not meeting.registration_url:
         out.append("この会の申込フォームの URL がまだ登録されていません（メールには「追ってお知らせします」と"
-                   "書かれます）。会の設定で登録できます。")
+                   "書かれます）。「設定 › 会の管理」で登録できます。")
     return out
 
 

@@ -1,4 +1,4 @@
-"""The invitation e-mail's template (edited in 設定 › メール, read and filled by storage.templates).
+"""The invitation e-mail's template (edited in 設定 › ルームのご案内メール, read and filled by storage.templates).
 
 Whatever the saved text says, every invitation ends with STOP_NOTE: how to ask not to be sent
 invitations any more (the secretariat then marks the address 「案内不要」).
