@@ -17,7 +17,7 @@ from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import charts, committee_pack, geo, participation, presence
 from facilitation.history import coverage as cov
 from facilitation.orgs import merges as org_merges
-from facilitation.roles import Viewer
+from facilitation.roles import COMMITTEE, Viewer
 from facilitation.storage.settings import use_wareki
 from facilitation.text import vocab
 from facilitation.text.dates import now_jst
@@ -120,8 +120,10 @@ def headline(data: Data, scope: participation.Scope) -> None:
 
 
 def tab_labels(v: Viewer) -> list[str]:
-    """The person tab only for the secretariat (names are personal data)."""
-    return [t for t in TABS if t != "個人別" or v.is_secretariat]
+    """The person tab only for the secretariat (names are personal data); ご案内 for the secretariat and
+    the committee (its outcome counts)."""
+    return [t for t in TABS if (t != "個人別" or v.is_secretariat)
+            and (t != "ご案内" or v.is_secretariat or v.role == COMMITTEE)]
 
 
 def _csv_button(label: str, df, labels: dict[str, str], file_name: str, key: str) -> None:

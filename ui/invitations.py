@@ -13,6 +13,7 @@ from facilitation.history import participation
 from facilitation.invitations import invite, outcome
 from facilitation.mail.smtp import Transport
 from facilitation.meetings.schedule import label
+from facilitation.roles import COMMITTEE
 from facilitation.surveys import disclosure
 
 from .common import SHOWN_ERRORS, act, esc, flash, session, show_error, show_problems, show_table, viewer
@@ -34,6 +35,9 @@ def _meetings() -> dict[int, str]:
 
 def tab(data, scope: participation.Scope) -> None:
     v = viewer()
+    if not (v.is_secretariat or v.role == COMMITTEE):
+        st.info("ご案内の一覧と結果は、事務局と検討委員会だけが見られます。")
+        return
     meetings = _meetings()
     if not meetings:
         st.info("準備中・募集中の会がありません。次の会を作ると、参加のない対象機関にご案内を送れます。")
