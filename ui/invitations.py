@@ -7,6 +7,7 @@ e-mail, sends through the room e-mails' machinery and sees what became of each; 
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from facilitation.history import participation
@@ -20,6 +21,7 @@ from .common import SHOWN_ERRORS, act, esc, flash, session, show_error, show_pro
 from .mail import smtp_settings
 
 RESULT_KEY = "inv_results_{}"  # session_state: the last run's per-organisation results, per meeting
+CLEAR_KEY = "inv_clear_{}"  # session_state: organisations to untick after a send, per meeting
 
 
 def _pick_key(meeting_id: int, org_id: int) -> str:
@@ -81,8 +83,9 @@ def invitation_list(data, scope: participation.Scope, mid: int) -> None:
     c1.button(f"送信できる {len(sendable)} 機関をすべて選ぶ", key=f"inv_all_{mid}", on_click=_tick,
               args=(mid, sendable["org_id"].tolist(), True), disabled=sendable.empty)
     c2.button("選択をすべて外す", key=f"inv_none_{mid}", on_click=_tick, args=(mid, table["org_id"].tolist(), False))
+    _tick(mid, st.session_state.pop(CLEAR_KEY.format(mid), []), False)
     ticked = []
-    with st.container(height=420):
+    with st.container(height=420 if len(table) > 8 else "content"):
         for row in table.itertuples(index=False):
             oid = int(row.org_id)
             cols = st.columns([4, 3, 4, 2])
@@ -98,7 +101,8 @@ def invitation_list(data, scope: participation.Scope, mid: int) -> None:
     results = st.session_state.get(RESULT_KEY.format(mid))
     if results:
         st.markdown("**前回の送信の結果（選んだ機関ごと）**")
-        show_table(results, labels=invite.RESULT_LABELS, hide_index=True, width="stretch")
+        show_table(pd.DataFrame(results, columns=list(invite.RESULT_LABELS)), labels=invite.RESULT_LABELS,
+                   hide_index=True, width="stretch")
     contact_form(mid, table)
 
 
@@ -147,7 +151,7 @@ def send_button(mid: int, ticked: list[int]) -> None:
         show_error(exc)
         return
     st.session_state[RESULT_KEY.format(mid)] = report.results
-    _tick(mid, ticked, False)
+    st.session_state[CLEAR_KEY.format(mid)] = ticked  # unticked on the next run, before the boxes are drawn
     flash(esc(report.message), "warning" if (report.sent.failed or report.sent.unknown or report.sent.stopped)
           else "success")
     st.rerun()

@@ -396,6 +396,7 @@ def resolve_unknown(session: Session, viewer: Viewer, send_id: int, delivered: b
     session.flush()
 
 
+LOG_STATUS = {SENT: "送信済み", FAILED: FAILED_TEXT, SENDING: UNKNOWN, UNCONFIRMED: UNKNOWN}
 LOG_LABELS = {"sent_at": "送信日時", "organisation": "機関名", "region": "地域", "recipient": "送信先",
               "status": "結果", "reason": "理由", "attempts": "回数"}
 
@@ -410,5 +411,5 @@ def log_frame(session: Session, viewer: Viewer, meeting_id: int) -> pd.DataFrame
         rows.append({"id": r.id, "sent_at": f"{ja_date(when)} {when:%H:%M}" if when else "",
                      "organisation": r.org_name, "region": r.region,
                      "recipient": ERASED if r.recipient.startswith(ERASED) else r.recipient,
-                     "status": STATE_OF_ROW[r.status], "reason": r.error, "attempts": r.attempts})
+                     "status": LOG_STATUS[r.status], "reason": r.error, "attempts": r.attempts})
     return pd.DataFrame(rows, columns=["id", *LOG_LABELS])
