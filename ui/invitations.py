@@ -90,7 +90,7 @@ def invitation_list(data, scope: participation.Scope, mid: int) -> None:
             oid = int(row.org_id)
             cols = st.columns([4, 3, 4, 2])
             can = row.state in invite.SENDABLE
-            if cols[0].checkbox(f"{row.organisation}（{row.region}）", key=_pick_key(mid, oid), disabled=not can):
+            if cols[0].checkbox(esc(f"{row.organisation}（{row.region}）"), key=_pick_key(mid, oid), disabled=not can):
                 if can:
                     ticked.append(oid)
             cols[1].caption(f"{esc(row.status)}　{esc(row.last_came or '')}")
