@@ -273,3 +273,25 @@ def test_the_message_is_readable_japanese(sqlite_url, server):
     msg = email.message_from_bytes(raw, policy=policy.default)
     assert msg.get_content_charset() == "utf-8" and "オホーツク支援センター" in msg.get_content()
     assert msg["Message-ID"].startswith("<facilitation.")
+
+
+def test_the_command_line_lists_tries_sends_and_counts(sqlite_url, server, capsys, monkeypatch):
+    from facilitation import cli
+
+    w = _world(sqlite_url)
+    mid = w.meetings["future"]
+    assert cli.main(["--db", sqlite_url, "invitations", "list", "--meeting", str(mid), "--year", "2025"]) == 0
+    out = capsys.readouterr().out
+    assert f"[{w.orgs['I']}] オホーツク支援センター（オホーツク総合振興局）最近の参加なし　{I_MAIL}　送信できます" in out
+    assert cli.main(["--db", sqlite_url, "invitations", "send", "--meeting", str(mid), "--org", str(w.orgs["D"]),
+                     "--org", str(w.orgs["I"]), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"くろ町役場: {invite.SKIP_REASON[invite.NO_CONTACT]}" in out and f"送ります → {I_MAIL}" in out
+    assert server.handler.messages == []
+    for key, value in {"HOST": "127.0.0.1", "PORT": str(server.port), "SECURITY": "none",
+                       "FROM_ADDRESS": "jimukyoku@example.org", "PER_MINUTE": "0"}.items():
+        monkeypatch.setenv(f"FACILITATION_SMTP_{key}", value)
+    assert cli.main(["--db", sqlite_url, "invitations", "send", "--meeting", str(mid), "--org", str(w.orgs["I"])]) == 0
+    assert "1 通を送信しました。" in capsys.readouterr().out and server.handler.recipients() == [I_MAIL]
+    assert cli.main(["--db", sqlite_url, "invitations", "outcome", "--meeting", str(mid)]) == 0
+    assert "合計: ご案内 1・申込 0・参加 0" in capsys.readouterr().out

@@ -53,18 +53,9 @@ def tab(data, scope: participation.Scope) -> None:
         opt_outs()
 
 
-def _period(data, scope: participation.Scope) -> tuple[participation.History, str]:
-    """The period whose absence makes an organisation a candidate: the chosen 年度, else the last one."""
-    h = data.history
-    if scope.fiscal_years:
-        return participation.scoped(h, scope), "・".join(f"{y}年度" for y in scope.fiscal_years)
-    last = max(participation.fiscal_years(h))
-    return participation.scoped(h, participation.Scope(fiscal_years=(last,))), f"{last}年度"
-
-
 def invitation_list(data, scope: participation.Scope, mid: int) -> None:
     v = viewer()
-    period, period_text = _period(data, scope)
+    period, period_text = invite.gap_period(data.history, scope.fiscal_years)
     with session() as s:
         table = invite.candidates(s, v, mid, participation.scoped(data.history, scope, years=False), period)
         problems = invite.problems(s, mid)

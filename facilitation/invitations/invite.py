@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from facilitation.errors import UserError
 from facilitation.history import coverage as cov
-from facilitation.history.participation import History
+from facilitation.history.participation import History, Scope, scoped
+from facilitation.history.participation import fiscal_years as fiscal_years_of
 from facilitation.invitations import templates
 from facilitation.invitations.models import ERASED, InvitationSend, OptOut, OrgContact, address_key
 from facilitation.mail import delivery
@@ -237,6 +238,13 @@ def targets(session: Session, viewer: Viewer, meeting_id: int, org_ids: Iterable
         out[oid] = Target(org_id=oid, organisation=org.name, region=org.region, email=email, source=source,
                           state=state, error=error, send_id=row.id if row is not None else None)
     return out
+
+
+def gap_period(history: History, fiscal_years: tuple[int, ...] = ()) -> tuple[History, str]:
+    """The period whose absence makes a target organisation a candidate: the given 年度, else the
+    last 年度 with a meeting; with its Japanese name (「2025年度」)."""
+    years = tuple(fiscal_years) or tuple(fiscal_years_of(history)[-1:])
+    return scoped(history, Scope(fiscal_years=years)), "・".join(f"{y}年度" for y in years)
 
 
 CANDIDATE_LABELS = {"status": "参加状況", "organisation": "機関名", "region": "地域", "municipality": "市町村",
