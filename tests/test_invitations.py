@@ -288,9 +288,8 @@ def test_the_command_line_lists_tries_sends_and_counts(sqlite_url, server, capsy
     out = capsys.readouterr().out
     assert f"くろ町役場: {invite.SKIP_REASON[invite.NO_CONTACT]}" in out and f"送ります → {I_MAIL}" in out
     assert server.handler.messages == []
-    for key, value in {"HOST": "127.0.0.1", "PORT": str(server.port), "SECURITY": "none",
-                       "FROM_ADDRESS": "jimukyoku@example.org", "PER_MINUTE": "0"}.items():
-        monkeypatch.setenv(f"FACILITATION_SMTP_{key}", value)
+    for key, value in server.env().items():
+        monkeypatch.setenv(key, value)
     assert cli.main(["--db", sqlite_url, "invitations", "send", "--meeting", str(mid), "--org", str(w.orgs["I"])]) == 0
     assert "1 通を送信しました。" in capsys.readouterr().out and server.handler.recipients() == [I_MAIL]
     assert cli.main(["--db", sqlite_url, "invitations", "outcome", "--meeting", str(mid)]) == 0

@@ -38,10 +38,7 @@ def inv_app(tmp_path_factory):
         m.registration_url = FORM
         s.add(Room(meeting_id=m.id, position=1, name="R1", theme="引きこもりと家族支援"))
     with SmtpServer() as server:
-        env = {"FACILITATION_SMTP_HOST": "127.0.0.1", "FACILITATION_SMTP_PORT": str(server.port),
-               "FACILITATION_SMTP_SECURITY": "none", "FACILITATION_SMTP_FROM_ADDRESS": "jimukyoku@example.org",
-               "FACILITATION_SMTP_PER_MINUTE": "0"}
-        app = streamlit_process.start(url, home / "streamlit.log", env=env)
+        app = streamlit_process.start(url, home / "streamlit.log", env=server.env())
         yield {"base": app.base, "url": url, "world": w, "server": server}
         streamlit_process.stop(app)
 

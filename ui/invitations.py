@@ -12,13 +12,12 @@ import streamlit as st
 
 from facilitation.history import participation
 from facilitation.invitations import invite, outcome
-from facilitation.mail.smtp import Transport
 from facilitation.meetings.schedule import label
 from facilitation.roles import COMMITTEE
 from facilitation.surveys import disclosure
 
-from .common import SHOWN_ERRORS, act, esc, flash, session, show_error, show_problems, show_table, viewer
-from .mail import smtp_settings
+from .common import act, esc, flash, session, show_problems, show_table, viewer
+from .mail import sending, smtp_settings
 
 RESULT_KEY = "inv_results_{}"  # session_state: the last run's per-organisation results, per meeting
 CLEAR_KEY = "inv_clear_{}"  # session_state: organisations to untick after a send, per meeting
@@ -130,16 +129,9 @@ def send_button(mid: int, ticked: list[int]) -> None:
     if not st.button(f"選んだ {len(ticked)} 機関にご案内を送信する", type="primary", disabled=not ticked,
                      key=f"inv_send_{mid}"):
         return
-    bar = st.progress(0.0, text="送信しています…（このページを閉じても、送った分は記録されています）")
-
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"{done} / {total} 通")
-
-    try:
-        with Transport(settings) as t:
-            report = invite.send(session, viewer(), mid, ticked, settings, t, on_progress=progress)
-    except SHOWN_ERRORS as exc:
-        show_error(exc)
+    report = sending(settings, lambda t, progress: invite.send(session, viewer(), mid, ticked, settings, t,
+                                                              on_progress=progress))
+    if report is None:
         return
     st.session_state[RESULT_KEY.format(mid)] = report.results
     st.session_state[CLEAR_KEY.format(mid)] = ticked  # unticked on the next run, before the boxes are drawn
