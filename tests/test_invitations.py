@@ -294,3 +294,13 @@ def test_the_command_line_lists_tries_sends_and_counts(sqlite_url, server, capsy
     assert "1 通を送信しました。" in capsys.readouterr().out and server.handler.recipients() == [I_MAIL]
     assert cli.main(["--db", sqlite_url, "invitations", "outcome", "--meeting", str(mid)]) == 0
     assert "合計: ご案内 1・申込 0・参加 0" in capsys.readouterr().out
+
+
+def test_people_of_an_organisation_merged_into_another_are_its_contacts(sqlite_url):
+    from facilitation.orgs import merges
+
+    w = _world(sqlite_url)
+    with db.session(sqlite_url) as s:
+        merges.set_merge(s, V, w.orgs["I"], w.orgs["D"])  # I's history (and its registrant) follows D
+        found = invite.contacts(s, [w.orgs["D"]])
+    assert found == {w.orgs["D"]: (I_MAIL, "最近の申込者（2024年6月10日（月）の会）")}

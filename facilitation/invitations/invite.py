@@ -106,10 +106,11 @@ class Target:
 
 def _registrant_contacts(session: Session, units: set[int], mapping: dict[int, int]) -> dict[int, tuple[str, str]]:
     """{organisation: (address, source)} from the most recent registrant of each organisation."""
+    ids = units | {a for a in mapping if resolve_merge(a, mapping) in units}  # and those merged into them
     rows = session.execute(
         select(Person.email, Person.organisation_id, Meeting.starts_at)
         .join(Registration, Registration.person_id == Person.id).join(Meeting, Meeting.id == Registration.meeting_id)
-        .where(Person.deleted_at.is_(None), Person.organisation_id.is_not(None), Person.email != "")
+        .where(Person.deleted_at.is_(None), Person.organisation_id.in_(ids), Person.email != "")
         .order_by(Meeting.starts_at.desc(), Registration.id.desc()))
     out: dict[int, tuple[str, str]] = {}
     for email, org_id, starts_at in rows:
