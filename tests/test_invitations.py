@@ -145,6 +145,20 @@ def test_two_organisations_with_one_address_get_one_email(sqlite_url, server):
     assert sorted(_results(report).values()) == sorted(["送信しました", invite.SKIP_REASON[invite.SAME_ADDRESS]])
 
 
+def test_a_refused_address_is_listed_with_its_reason_and_free_for_another_try(sqlite_url, server):
+    w = _world(sqlite_url)
+    mid = w.meetings["future"]
+    server.handler.refuse = {I_MAIL}
+    report = _send(sqlite_url, server, mid, [w.orgs["I"]])
+    assert report.sent.failed == 1 and _results(report)["オホーツク支援センター"].startswith("送信できませんでした（")
+    with db.session(sqlite_url) as s:
+        invite.set_contact(s, V, w.orgs["D"], I_MAIL)  # the same address, for another organisation
+        found = invite.targets(s, V, mid, [w.orgs["D"], w.orgs["I"]])
+    assert (found[w.orgs["D"]].state, found[w.orgs["I"]].state) == (invite.READY, invite.FAILED_TEXT)
+    server.handler.refuse = set()
+    assert _results(_send(sqlite_url, server, mid, [w.orgs["I"]])) == {"オホーツク支援センター": "送信しました"}
+
+
 def test_unknown_is_never_resent_by_itself_and_failed_is_resent_when_ticked(sqlite_url, server):
     w = _world(sqlite_url)
     mid = w.meetings["future"]

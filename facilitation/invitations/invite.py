@@ -230,7 +230,7 @@ def targets(session: Session, viewer: Viewer, meeting_id: int, org_ids: Iterable
             state = NO_CONTACT
         elif address_key(email) in opted:
             state = OPTED_OUT
-        elif email in by_address and by_address[email].organisation_id != oid:
+        elif email in by_address and by_address[email].organisation_id != oid and by_address[email].status != FAILED:
             state = SAME_ADDRESS
         elif row is not None:  # failed before: ticking it again retries
             state, error = FAILED_TEXT, row.error
