@@ -81,6 +81,12 @@ class SmtpServer:
     def __exit__(self, *exc) -> None:
         self.controller.stop()
 
+    def env(self) -> dict[str, str]:
+        """The app's FACILITATION_SMTP_* variables for this server (no limit per minute)."""
+        return {"FACILITATION_SMTP_HOST": "127.0.0.1", "FACILITATION_SMTP_PORT": str(self.port),
+                "FACILITATION_SMTP_SECURITY": "none", "FACILITATION_SMTP_FROM_ADDRESS": "jimukyoku@example.org",
+                "FACILITATION_SMTP_PER_MINUTE": "0"}
+
     def settings(self, per_minute: int = 0) -> SmtpSettings:
         return SmtpSettings(host="127.0.0.1", port=self.port, security="none", from_address="jimukyoku@example.org",
                             from_name="北海道生活困窮者支援ネットワーク事務局", per_minute=per_minute, timeout=10)

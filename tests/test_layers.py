@@ -26,6 +26,7 @@ TIERS: list[tuple[str, ...]] = [
     ("meetings",),  # meetings and the way they are counted
     ("assignment", "history", "openchat", "rosters", "surveys"),  # the work around one meeting
     ("mail", "registrations", "search"),  # what draws on several of the above
+    ("invitations",),  # coverage gaps → invitation e-mails (history + mail + registrations)
     ("demo",),  # the demo data, built through the areas below
     ("commands",),  # the CLI's subcommands
     ("cli",),  # `python -m facilitation`: the parser and the user-error handling

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from facilitation.access import gate
 from facilitation.assignment import publishing
 from facilitation.errors import AccessDenied
-from facilitation.mail import outbox, templates
+from facilitation.mail import delivery, outbox, templates
 from facilitation.mail.models import SENDING, SENT, MailSend
 from facilitation.mail.smtp import RateLimit, SendFailure, Transport, build_message, load_settings
 from facilitation.roles import SECRETARIAT_LOCAL, Viewer
@@ -353,14 +353,14 @@ def test_names_with_line_breaks_are_one_line_in_headers_and_the_run_goes_on(sqli
     server.handler.messages.clear()
 
     # One message that cannot be written (whatever the reason) is marked failed; the others go.
-    real_build = outbox.build_message
+    real_build = delivery.build_message
 
     def build_refusing_one(settings, to, *a, **kw):
         if to == email_of(3):
             raise SendFailure("このメールを組み立てられませんでした（ValueError）。", permanent=True)
         return real_build(settings, to, *a, **kw)
 
-    monkeypatch.setattr(outbox, "build_message", build_refusing_one)
+    monkeypatch.setattr(delivery, "build_message", build_refusing_one)
     report = send_all(sqlite_url, mid, server)
     assert (report.sent, report.failed, report.stopped) == (7, 1, "")
     got = {m["To"]: m for m in server.handler.parsed()}

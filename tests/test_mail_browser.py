@@ -25,9 +25,7 @@ def mail_app(tmp_path_factory):
     url = f"sqlite:///{home / 'app.sqlite3'}"
     mid = build(url, people=12)
     with SmtpServer() as server:
-        env = {gate.SECRET_ENV: SECRET, "FACILITATION_SMTP_HOST": "127.0.0.1",
-               "FACILITATION_SMTP_PORT": str(server.port), "FACILITATION_SMTP_SECURITY": "none",
-               "FACILITATION_SMTP_FROM_ADDRESS": "jimukyoku@example.org", "FACILITATION_SMTP_PER_MINUTE": "0"}
+        env = {gate.SECRET_ENV: SECRET, **server.env()}
         app = streamlit_process.start(url, home / "streamlit.log", env=env)
         yield {"base": app.base, "mid": mid, "server": server}
         streamlit_process.stop(app)

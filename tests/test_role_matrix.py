@@ -246,3 +246,56 @@ def test_secretariat_search_shows_chat_texts_the_committee_does_not_see(world, m
     assert [t for t in world["chat_texts"] if t in text]
     _, committee = _searched(world, monkeypatch, Viewer(role=COMMITTEE, email="iinkai@example.org"), "ひきこもり 家族")
     assert "5未満" in committee and not [t for t in world["chat_texts"] if t in committee]
+
+
+@pytest.fixture(scope="module")
+def invited(world):
+    """Invitations sent (as the log records them) to eight target organisations of the demo for its
+    next open meeting; one of them registered. Returns the meeting, their names and addresses."""
+    from facilitation.invitations import invite
+    from facilitation.invitations.models import InvitationSend
+    from facilitation.mail.models import SENT
+    from facilitation.storage.models import Organisation
+
+    admin = Viewer(role=SECRETARIAT, email="office@example.org")
+    with db.session(world["url"], actor=admin.actor) as s:
+        meeting = invite.open_meetings(s)[0]
+        orgs = list(s.scalars(select(Organisation).where(Organisation.is_target).order_by(Organisation.id)))
+        found = invite.targets(s, admin, meeting.id, [o.id for o in orgs])
+        chosen = [t for t in found.values() if t.state == invite.READY][:8]
+        for t in chosen:
+            s.add(InvitationSend(meeting_id=meeting.id, organisation_id=t.org_id, org_name=t.organisation,
+                                 region=t.region, recipient=t.email, status=SENT, attempts=1))
+        person = s.scalar(select(Person).where(Person.organisation_id == chosen[0].org_id, Person.deleted_at.is_(None)))
+        s.add(Registration(meeting_id=meeting.id, person_id=person.id, status="申込"))
+    return {"meeting_id": meeting.id, "orgs": [t.organisation for t in chosen], "emails": [t.email for t in chosen]}
+
+
+def _invitations_tab(world, monkeypatch, viewer: Viewer, meeting_id: int) -> tuple[AppTest, str]:
+    monkeypatch.setenv(db.ENV_VAR, world["url"])
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "pages" / "history.py"), default_timeout=90)
+    at.session_state["viewer"] = viewer
+    at.session_state[LAZY_TABS["history.py"]] = "ご案内"
+    at.session_state["inv_meeting"] = meeting_id
+    return at.run(), ""
+
+
+def test_invitations_committee_sees_outcome_counts_only_the_secretariat_the_list(world, invited, monkeypatch):
+    committee = Viewer(role=COMMITTEE, email="iinkai@example.org")
+    at, _ = _invitations_tab(world, monkeypatch, committee, invited["meeting_id"])
+    assert not at.exception, at.exception[0].value if at.exception else ""
+    text = rendered(at)
+    assert "ご案内の結果" in text and "5未満" in text
+    assert not set(EMAIL.findall(text)) - {"iinkai@example.org"}
+    assert not [o for o in invited["orgs"] if o in text] and not _names_in(text, world["names"])
+    assert not at.checkbox and not [b for b in at.button if "送信" in b.label or "案内不要" in b.label]
+    total = [df.value for df in at.dataframe][-1].iloc[-1]
+    assert [str(v) for v in total.tolist()[:2]] == ["合計", str(len(invited["orgs"]))]  # 8 organisations: a count that names nobody
+
+    admin = Viewer(role=SECRETARIAT, email="office@example.org")
+    at, _ = _invitations_tab(world, monkeypatch, admin, invited["meeting_id"])
+    assert not at.exception, at.exception[0].value if at.exception else ""
+    text = rendered(at)
+    assert set(invited["emails"]) <= set(EMAIL.findall(text))  # the send log shows where each went
+    assert [o for o in invited["orgs"] if o in text]

@@ -17,14 +17,15 @@ from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import charts, committee_pack, geo, participation, presence
 from facilitation.history import coverage as cov
 from facilitation.orgs import merges as org_merges
-from facilitation.roles import Viewer
+from facilitation.roles import COMMITTEE, Viewer
 from facilitation.storage.settings import use_wareki
 from facilitation.text import vocab
 from facilitation.text.dates import now_jst
 
+from . import invitations
 from .common import act, db_url, esc, session, show_editor, show_error, show_table, viewer
 
-TABS = ("会ごと", "機関別", "個人別", "初参加・継続・離脱", "対象機関", "地域", "委員会資料")
+TABS = ("会ごと", "機関別", "個人別", "初参加・継続・離脱", "対象機関", "ご案内", "地域", "委員会資料")
 TAB_KEY = "history_tab"
 NATIONAL_LABEL = "厚労省"
 
@@ -119,8 +120,10 @@ def headline(data: Data, scope: participation.Scope) -> None:
 
 
 def tab_labels(v: Viewer) -> list[str]:
-    """The person tab only for the secretariat (names are personal data)."""
-    return [t for t in TABS if t != "個人別" or v.is_secretariat]
+    """The person tab only for the secretariat (names are personal data); ご案内 for the secretariat and
+    the committee (its outcome counts)."""
+    return [t for t in TABS if (t != "個人別" or v.is_secretariat)
+            and (t != "ご案内" or v.is_secretariat or v.role == COMMITTEE)]
 
 
 def _csv_button(label: str, df, labels: dict[str, str], file_name: str, key: str) -> None:
@@ -260,6 +263,8 @@ def coverage_tab(data: Data, scope: participation.Scope) -> None:
                            file_name="声かけ候補の機関.xlsx", on_click="ignore", key="dl_outreach_xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:")
+        if viewer().is_secretariat:
+            st.caption("この一覧の機関に、次の会のご案内メールを送るには「ご案内」タブを開いてください。")
     if viewer().is_secretariat:
         target_editor(data)
 
@@ -338,6 +343,7 @@ SECTIONS = {
     "個人別": people_tab,
     "初参加・継続・離脱": flows_tab,
     "対象機関": coverage_tab,
+    "ご案内": invitations.tab,
     "地域": regions_tab,
     "委員会資料": pack_tab,
 }

@@ -136,6 +136,18 @@ def send_buttons(meeting_id: int, plan: outbox.Plan, settings: SmtpSettings) -> 
     retry = c2.button(f"送信できなかった {len(failed)} 通を再送する", disabled=not failed, key=f"mail_retry_{meeting_id}")
     if not (go or retry):
         return
+    report = sending(settings, lambda t, progress: outbox.send(
+        session, viewer(), meeting_id, settings, t, secret=auth.link_secret(), make_url=links.link_url, retry=retry,
+        only=[d.registration_id for d in failed] if retry else None, on_progress=progress))
+    if report is None:
+        return
+    flash(esc(report.message), "warning" if (report.failed or report.unknown or report.stopped) else "success")
+    st.rerun()
+
+
+def sending(settings: SmtpSettings, run):
+    """A progress bar and the connection around `run(transport, on_progress)` (a send of the room
+    e-mails or the invitations); its result, or None after a problem shown in Japanese."""
     bar = st.progress(0.0, text="送信しています…（このページを閉じても、送った分は記録されています）")
 
     def progress(done: int, total: int) -> None:
@@ -143,14 +155,10 @@ def send_buttons(meeting_id: int, plan: outbox.Plan, settings: SmtpSettings) -> 
 
     try:
         with Transport(settings) as t:
-            report = outbox.send(session, viewer(), meeting_id, settings, t, secret=auth.link_secret(),
-                                 make_url=links.link_url, retry=retry,
-                                 only=[d.registration_id for d in failed] if retry else None, on_progress=progress)
+            return run(t, progress)
     except SHOWN_ERRORS as exc:
         show_error(exc)
-        return
-    flash(esc(report.message), "warning" if (report.failed or report.unknown or report.stopped) else "success")
-    st.rerun()
+        return None
 
 
 def failures(meeting_id: int) -> None:

@@ -178,12 +178,13 @@ OUTREACH_LABELS: dict[str, str] = {
 }
 
 
-def outreach_list(history: History, period: History) -> pd.DataFrame:
+def outreach_list(history: History, period: History, *, with_ids: bool = False) -> pd.DataFrame:
     """Target organisations never reached, or reached before but not in the period.
 
     `history`: the whole history (to know who ever came); `period`: the same history scoped to
     the period the committee looks at (e.g. the last fiscal year). Organisation data only.
-    Columns: OUTREACH_LABELS (status is 未参加 or 最近の参加なし).
+    Columns: OUTREACH_LABELS (status is 未参加 or 最近の参加なし), and first `org_id` when `with_ids`
+    (the invitation list ticks organisations by id).
     """
     targets = _targets(history)
     att = history.att[history.att["org_unit"] != NO_ORG]
@@ -197,6 +198,7 @@ def outreach_list(history: History, period: History) -> pd.DataFrame:
             continue
         ever = oid in last.index
         rows.append({
+            "org_id": oid,
             "status": LAPSED if ever else NEVER,
             "organisation": org.org_name,
             "region": org.region,
@@ -206,7 +208,9 @@ def outreach_list(history: History, period: History) -> pd.DataFrame:
             "last_came": _ja(last.get(oid)) if ever else "",
             "times": int(times.get(oid, 0)),
         })
-    out = pd.DataFrame(rows, columns=list(OUTREACH_LABELS))
+    out = pd.DataFrame(rows, columns=["org_id", *OUTREACH_LABELS])
+    if not with_ids:
+        out = out.drop(columns=["org_id"])
     if out.empty:
         return out
     region_order = {r: i for i, r in enumerate([*vocab.ALL_AREAS, UNKNOWN_REGION])}

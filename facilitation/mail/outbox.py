@@ -24,13 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from facilitation.access import gate
@@ -38,7 +36,8 @@ from facilitation.assignment.choices import EXCLUDED_ROLES, EXCLUDED_STATUSES, a
 from facilitation.assignment.exports import RosterRoom, guest_name
 from facilitation.assignment.models import AssignmentVersion
 from facilitation.errors import AccessDenied
-from facilitation.mail import templates
+from facilitation.mail import delivery, templates
+from facilitation.mail.delivery import OpenSession, SendReport
 from facilitation.mail.models import FAILED, SENDING, SENT, UNCONFIRMED, MailSend
 from facilitation.mail.smtp import MailError, RateLimit, SendFailure, SmtpSettings, build_message, valid_address
 from facilitation.meetings.schedule import get_meeting, label, time_range
@@ -65,9 +64,6 @@ UNKNOWN = "送信中または不明"
 NO_ADDRESS = "メールアドレスなし"
 STATE_OF_ROW = {SENT: DONE, FAILED: FAILED_TEXT, SENDING: UNKNOWN, UNCONFIRMED: UNKNOWN}
 STALE_SENDING = dt.timedelta(minutes=10)  # a 「送信中」 row older than this is not being sent any more
-
-OpenSession = Callable[[], AbstractContextManager[Session]]
-
 
 def _require_secretariat(viewer: Viewer) -> None:
     if not viewer.is_secretariat:
@@ -268,28 +264,6 @@ def preview(session: Session, viewer: Viewer, meeting_id: int, registration_id: 
 
 # --- sending ---
 
-@dataclass
-class SendReport:
-    sent: int = 0
-    failed: int = 0
-    skipped: int = 0  # someone else logged it first
-    unknown: int = 0  # handed over, no answer: listed for checking, never resent by itself
-    waited_s: float = 0.0
-    stopped: str = ""  # Japanese: why the run stopped early (the connection), "" when it finished
-
-    @property
-    def message(self) -> str:
-        text = f"{self.sent} 通を送信しました。"
-        if self.failed:
-            text += f" {self.failed} 通は送信できませんでした（下の一覧に理由があります。再送できます）。"
-        if self.unknown:
-            text += (f" {self.unknown} 通は届いたかどうか分かりません（自動では再送しません。"
-                     "下の「確認が必要なメール」で確かめてください）。")
-        if self.stopped:
-            text += f" 途中で止まりました: {self.stopped}"
-        return text
-
-
 def _allowed(session: Session, meeting_id: int, registration_id: int, email: str) -> bool:
     """The address still belongs to a registrant of this meeting who takes part."""
     reg = session.get(Registration, registration_id)
@@ -322,10 +296,7 @@ def _claim(s: Session, viewer: Viewer, meeting_id: int, version: AssignmentVersi
 
 def _finish(open_session: OpenSession, send_id: int, error: str = "", status: str = FAILED) -> None:
     with open_session() as s:
-        row = s.get(MailSend, send_id)
-        row.status, row.error = (status, error[:500]) if error else (SENT, "")
-        if not error:
-            row.sent_at = utcnow()
+        delivery.mark(s.get(MailSend, send_id), error, status)
 
 
 def send(open_session: OpenSession, viewer: Viewer, meeting_id: int, settings: SmtpSettings, transport: Any, *,
@@ -335,7 +306,7 @@ def send(open_session: OpenSession, viewer: Viewer, meeting_id: int, settings: S
     """Send every e-mail not sent yet for the latest version (and failed ones when `retry`).
 
     `open_session` opens a unit of work (committed on exit): each message gets its own, before and
-    after it goes out. `only` limits the run to some registrations (retrying one person)."""
+    after it goes out (mail.delivery). `only` limits the run to some registrations (retrying one person)."""
     _require_secretariat(viewer)
     with open_session() as s:
         p = plan(s, viewer, meeting_id, secret=secret, make_url=make_url, issue_links=True,
@@ -345,41 +316,16 @@ def send(open_session: OpenSession, viewer: Viewer, meeting_id: int, settings: S
         raise MailError(p.problems[0])
     chosen = set(only) if only is not None else None
     todo = [d for d in p.to_send(retry) if chosen is None or d.registration_id in chosen]
-    rate = rate or RateLimit(settings.per_minute)
-    report = SendReport()
-    for n, d in enumerate(todo, start=1):
-        report.waited_s += rate.wait()
-        try:
-            with open_session() as s:
-                if not _allowed(s, meeting_id, d.registration_id, d.email):
-                    report.skipped += 1
-                    continue
-                send_id = _claim(s, viewer, meeting_id, version, d, retry)
-        except IntegrityError:  # another run logged the same e-mail a moment ago
-            send_id = None
-        if send_id is None:
-            report.skipped += 1
-            continue
-        try:
-            transport.send(build_message(settings, d.email, d.subject, d.body,
-                                         key=f"{version.id}:{d.registration_id}:{d.kind}"))
-        except SendFailure as exc:
-            _finish(open_session, send_id, exc.reason, UNCONFIRMED if exc.unknown else FAILED)
-            if exc.unknown:
-                report.unknown += 1
-            else:
-                report.failed += 1
-        except MailError as exc:  # the connection or the settings: every later message would fail too
-            _finish(open_session, send_id, str(exc))
-            report.failed += 1
-            report.stopped = str(exc)
-            break
-        else:
-            _finish(open_session, send_id)
-            report.sent += 1
-        if on_progress:
-            on_progress(n, len(todo))
-    return report
+
+    def claim(s: Session, d: Draft) -> int | None:
+        if not _allowed(s, meeting_id, d.registration_id, d.email):
+            return None
+        return _claim(s, viewer, meeting_id, version, d, retry)
+
+    return delivery.deliver(
+        open_session, settings, transport, todo,
+        lambda d: delivery.Outgoing(d.email, d.subject, d.body, f"{version.id}:{d.registration_id}:{d.kind}"),
+        claim, lambda s, send_id: s.get(MailSend, send_id), rate=rate, on_progress=on_progress)
 
 
 def send_test(open_session: OpenSession, viewer: Viewer, meeting_id: int, settings: SmtpSettings, transport: Any,
@@ -413,13 +359,7 @@ def resolve_unknown(session: Session, viewer: Viewer, send_id: int, delivered: b
     """The secretariat checked a message left 「送信中」 by an interrupted run (or 「不明」 after a
     broken connection): mark it sent, or failed (so that 「再送」 sends it)."""
     _require_secretariat(viewer)
-    row = session.get(MailSend, send_id)
-    if row is None or row.status not in (SENDING, UNCONFIRMED):
-        raise MailError("このメールの状態はすでに変わっています。画面を更新してください。")
-    if delivered:
-        row.status, row.sent_at = SENT, row.sent_at or utcnow()
-    else:
-        row.status, row.error = FAILED, "送信できたか確認できなかったため、再送の対象にしました。"
+    delivery.resolve(session.get(MailSend, send_id), delivered)
     session.flush()
 
 

@@ -4,6 +4,7 @@
 # table on Base.metadata. A new area with tables adds its module to this list.
 from facilitation.access import models as _access  # noqa: F401
 from facilitation.assignment import models as _assignment  # noqa: F401
+from facilitation.invitations import models as _invitations  # noqa: F401
 from facilitation.mail import models as _mail  # noqa: F401
 from facilitation.openchat import models as _openchat  # noqa: F401
 from facilitation.orgs import models as _orgs  # noqa: F401

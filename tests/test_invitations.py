@@ -1,0 +1,320 @@
+"""Invitations from coverage gaps, against a real SMTP server on loopback (aiosmtpd).
+
+What the secretariat relies on: the organisations not reached become a list for the next meeting
+with the address each invitation would go to; every ticked organisation is sent or skipped with its
+reason; an address marked 「案内不要」 never gets one; a second run never writes twice; a message
+whose fate is unknown is never resent by itself; the per-minute limit holds; registrations from
+invited organisations are counted; the committee sees counts only, small ones hidden.
+"""
+
+from __future__ import annotations
+
+import email
+from email import policy
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from facilitation.access import privacy
+from facilitation.errors import AccessDenied, UserError
+from facilitation.history import participation
+from facilitation.invitations import invite, outcome, templates
+from facilitation.invitations.models import ERASED, InvitationSend, OptOut, OrgContact
+from facilitation.mail.models import SENT, UNCONFIRMED
+from facilitation.mail.smtp import RateLimit, Transport
+from facilitation.roles import SECRETARIAT_LOCAL, Viewer
+from facilitation.storage import db
+from facilitation.storage.models import Attendance, Meeting, Person, Registration, Room
+from tests import history_world as hw
+from tests.mail_world import SmtpServer
+
+V = SECRETARIAT_LOCAL
+COMMITTEE = Viewer(role="委員会", email="iin@example.org")
+FACILITATOR = Viewer(role="ファシリテーター", email="link:abc", meeting_id=1, room_id=1)
+D_MAIL = "soudan@kuro-town.example.jp"
+I_MAIL = hw.EMAILS["p12"]
+
+
+def opener(url: str):
+    return lambda: db.session(url, actor="test")
+
+
+@pytest.fixture
+def server():
+    with SmtpServer() as s:
+        yield s
+
+
+def _world(url: str) -> hw.World:
+    w = hw.make(url)
+    with db.session(url) as s:
+        m = s.get(Meeting, w.meetings["future"])
+        m.registration_url = "https://forms.gle/abc123"
+        s.add(Room(meeting_id=m.id, position=1, name="R1", theme="引きこもりと家族支援"))
+        s.add(Room(meeting_id=m.id, position=2, name="R2", theme="一時生活支援事業"))
+    return w
+
+
+def _candidates(url: str, mid: int) -> pd.DataFrame:
+    h = hw.load(url)
+    period = participation.scoped(h, participation.Scope(fiscal_years=(2025,)))
+    with db.session(url) as s:
+        return invite.candidates(s, V, mid, h, period)
+
+
+def _send(url: str, server: SmtpServer, mid: int, org_ids, **kw) -> invite.InviteReport:
+    settings = server.settings()
+    with Transport(settings) as t:
+        return invite.send(opener(url), V, mid, org_ids, settings, t, **kw)
+
+
+def _results(report: invite.InviteReport) -> dict[str, str]:
+    return {r["organisation"]: r["result"] for r in report.results}
+
+
+def test_gaps_become_a_list_with_contacts_and_each_ticked_one_is_sent_or_skipped_with_reason(db_url, server):
+    w = _world(db_url)
+    mid = w.meetings["future"]
+    listed = _candidates(db_url, mid)
+    # D never came and nobody of it ever registered: no contact. I came in 2024 only: its registrant.
+    assert listed[["organisation", "status", "email", "source", "state"]].values.tolist() == [
+        ["くろ町役場", "未参加", "", "", invite.NO_CONTACT],
+        ["オホーツク支援センター", "最近の参加なし", I_MAIL, "最近の申込者（2024年6月10日（月）の会）", invite.READY]]
+    assert listed["org_id"].tolist() == [w.orgs["D"], w.orgs["I"]]
+
+    with db.session(db_url) as s:
+        invite.set_contact(s, V, w.orgs["D"], " Soudan@Kuro-Town.example.jp ")
+        with pytest.raises(UserError, match="メールアドレスとして使えません"):
+            invite.set_contact(s, V, w.orgs["I"], "kuro town")
+        invite.opt_out(s, V, I_MAIL.upper(), "電話で依頼あり")
+        with pytest.raises(UserError, match="すでに「案内不要」"):
+            invite.opt_out(s, V, I_MAIL)
+    listed = _candidates(db_url, mid).set_index("organisation")
+    assert listed.loc["くろ町役場", ["email", "source", "state"]].tolist() == [D_MAIL, invite.STORED, invite.READY]
+    assert listed.loc["オホーツク支援センター", "state"] == invite.OPTED_OUT
+
+    # A has a registration for this meeting already; D goes; I is opted out; all three are answered.
+    report = _send(db_url, server, mid, [w.orgs["D"], w.orgs["I"], w.orgs["A"]])
+    assert (report.sent.sent, report.sent.failed) == (1, 0)
+    assert _results(report) == {"くろ町役場": "送信しました",
+                                "オホーツク支援センター": invite.SKIP_REASON[invite.OPTED_OUT],
+                                "NPOあおば": invite.SKIP_REASON[invite.REGISTERED]}
+    assert server.handler.recipients() == [D_MAIL]
+    msg = server.handler.parsed()[0]
+    body = msg.get_content()
+    assert msg["Subject"] == "【ご案内】第1回 次回（2026年12月10日（木））のお知らせ"
+    assert body.startswith("くろ町役場\nご担当者様")
+    assert "https://forms.gle/abc123" in body and "・引きこもりと家族支援\n・一時生活支援事業" in body
+    assert body.rstrip().endswith("以後、このアドレスにはご案内をお送りしません。") and "「案内不要」とご返信" in body
+
+    # A second run sends nothing again and says why.
+    again = _send(db_url, server, mid, [w.orgs["D"]])
+    assert again.sent.sent == 0 and _results(again) == {"くろ町役場": invite.SKIP_REASON[invite.INVITED]}
+    assert len(server.handler.messages) == 1
+    with db.session(db_url) as s:
+        rows = list(s.scalars(select(InvitationSend)))
+        assert [(r.recipient, r.status, r.organisation_id) for r in rows] == [(D_MAIL, SENT, w.orgs["D"])]
+        log = invite.log_frame(s, V, mid)
+        assert log[["organisation", "recipient", "status"]].values.tolist() == [["くろ町役場", D_MAIL, "送信済み"]]
+        # Undo the opt-out: I can be invited now.
+        opt_id = s.scalar(select(OptOut.id))
+        assert invite.opt_out_frame(s, V)["address"].tolist() == [I_MAIL]
+        invite.undo_opt_out(s, V, opt_id)
+    assert _results(_send(db_url, server, mid, [w.orgs["I"]])) == {"オホーツク支援センター": "送信しました"}
+    assert server.handler.recipients() == [D_MAIL, I_MAIL]
+
+
+def test_an_opted_out_address_is_never_sent_even_when_marked_after_the_list_was_read(sqlite_url, server):
+    w = _world(sqlite_url)
+    mid = w.meetings["future"]
+    assert _candidates(sqlite_url, mid).set_index("organisation").loc["オホーツク支援センター", "state"] == invite.READY
+    with db.session(sqlite_url) as s:  # marked in another tab after this page drew its list
+        invite.opt_out(s, V, I_MAIL)
+    report = _send(sqlite_url, server, mid, [w.orgs["I"]])
+    assert report.sent.sent == 0 and server.handler.messages == []
+    assert _results(report) == {"オホーツク支援センター": invite.SKIP_REASON[invite.OPTED_OUT]}
+
+
+def test_two_organisations_with_one_address_get_one_email(sqlite_url, server):
+    w = _world(sqlite_url)
+    with db.session(sqlite_url) as s:
+        invite.set_contact(s, V, w.orgs["D"], I_MAIL)
+    report = _send(sqlite_url, server, w.meetings["future"], [w.orgs["D"], w.orgs["I"]])
+    assert server.handler.recipients() == [I_MAIL]
+    assert sorted(_results(report).values()) == sorted(["送信しました", invite.SKIP_REASON[invite.SAME_ADDRESS]])
+
+
+def test_a_refused_address_is_listed_with_its_reason_and_free_for_another_try(sqlite_url, server):
+    w = _world(sqlite_url)
+    mid = w.meetings["future"]
+    server.handler.refuse = {I_MAIL}
+    report = _send(sqlite_url, server, mid, [w.orgs["I"]])
+    assert report.sent.failed == 1 and _results(report)["オホーツク支援センター"].startswith("送信できませんでした（")
+    with db.session(sqlite_url) as s:
+        invite.set_contact(s, V, w.orgs["D"], I_MAIL)  # the same address, for another organisation
+        found = invite.targets(s, V, mid, [w.orgs["D"], w.orgs["I"]])
+    assert (found[w.orgs["D"]].state, found[w.orgs["I"]].state) == (invite.READY, invite.FAILED_TEXT)
+    server.handler.refuse = set()
+    assert _results(_send(sqlite_url, server, mid, [w.orgs["I"]])) == {"オホーツク支援センター": "送信しました"}
+
+
+def test_unknown_is_never_resent_by_itself_and_failed_is_resent_when_ticked(sqlite_url, server):
+    w = _world(sqlite_url)
+    mid = w.meetings["future"]
+    server.handler.drop_at = {1}  # the message arrives, the connection breaks before "250"
+    report = _send(sqlite_url, server, mid, [w.orgs["I"]])
+    assert report.sent.unknown == 1
+    server.handler.drop_at = set()
+    again = _send(sqlite_url, server, mid, [w.orgs["I"]])
+    assert again.sent.sent == 0 and _results(again) == {"オホーツク支援センター": invite.SKIP_REASON[invite.UNKNOWN]}
+    assert len(server.handler.messages) == 1
+    with db.session(sqlite_url) as s:
+        row = s.scalar(select(InvitationSend))
+        assert row.status == UNCONFIRMED
+        invite.resolve_unknown(s, V, row.id, delivered=False)  # checked: it did not arrive
+    assert _results(_send(sqlite_url, server, mid, [w.orgs["I"]])) == {"オホーツク支援センター": "送信しました"}
+    with db.session(sqlite_url) as s:
+        row = s.scalar(select(InvitationSend))
+        assert (row.status, row.attempts) == (SENT, 2)
+    assert len(server.handler.messages) == 2
+
+
+def test_the_per_minute_limit_holds(sqlite_url, server):
+    w = _world(sqlite_url)
+    with db.session(sqlite_url) as s:
+        invite.set_contact(s, V, w.orgs["D"], D_MAIL)
+    now, slept = [0.0], []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    report = _send(sqlite_url, server, w.meetings["future"], [w.orgs["D"], w.orgs["I"]],
+                   rate=RateLimit(1, clock=lambda: now[0], sleep=sleep))
+    assert report.sent.sent == 2 and slept == [60.0] and report.sent.waited_s == 60.0
+
+
+def test_only_the_secretariat_lists_sends_and_marks_opt_outs(sqlite_url, server):
+    w = _world(sqlite_url)
+    h = hw.load(sqlite_url)
+    calls = [lambda s, who: invite.candidates(s, who, w.meetings["future"], h, h),
+             lambda s, who: invite.opt_out(s, who, I_MAIL), lambda s, who: invite.opt_out_frame(s, who),
+             lambda s, who: invite.set_contact(s, who, w.orgs["D"], D_MAIL),
+             lambda s, who: invite.log_frame(s, who, w.meetings["future"]),
+             lambda s, who: invite.draft(s, who, w.meetings["future"], w.orgs["I"])]
+    for who in (COMMITTEE, FACILITATOR):
+        with db.session(sqlite_url) as s:
+            for call in calls:
+                with pytest.raises(AccessDenied):
+                    call(s, who)
+        with pytest.raises(AccessDenied):
+            invite.send(opener(sqlite_url), who, w.meetings["future"], [w.orgs["I"]], server.settings(), None)
+    with db.session(sqlite_url) as s, pytest.raises(AccessDenied):
+        outcome.outcome(s, FACILITATOR, w.meetings["future"])
+
+
+def test_registrations_from_invited_organisations_are_counted_by_region(db_url, server):
+    w = _world(db_url)
+    mid = w.meetings["future"]
+    with db.session(db_url) as s:
+        invite.set_contact(s, V, w.orgs["D"], D_MAIL)
+    _send(db_url, server, mid, [w.orgs["D"], w.orgs["I"]])
+    with db.session(db_url) as s:
+        # Someone of I registers and comes; A (registered, not invited) is not counted.
+        reg = Registration(meeting_id=mid, person_id=w.people["p12"], status="申込")
+        s.add(reg)
+        s.flush()
+        s.add(Attendance(registration_id=reg.id, mark="出席"))
+        # A new person of D registers, then cancels: not counted.
+        p = Person(name="黒田 一", email="kuroda@kuro-town.example.jp", organisation_id=w.orgs["D"], name_key="kuroda")
+        s.add(p)
+        s.flush()
+        s.add(Registration(meeting_id=mid, person_id=p.id, status="キャンセル"))
+    with db.session(db_url) as s:
+        table = outcome.outcome(s, V, mid)
+        assert table.values.tolist() == [["オホーツク総合振興局", 1, 1, 1], ["根室振興局", 1, 0, 0], ["合計", 2, 1, 1]]
+        committee = outcome.outcome(s, COMMITTEE, mid)
+        assert committee.values.tolist() == [["オホーツク総合振興局", "5未満", "5未満", "5未満"], ["根室振興局", "5未満", 0, 0],
+                                             ["合計", "5未満", "5未満", "5未満"]]
+        assert not any("@" in str(v) or "北見" in str(v) for v in committee.values.ravel())
+
+
+def test_the_committee_cannot_work_out_a_hidden_count_from_the_total():
+    table = pd.DataFrame([{"region": "石狩振興局", "invited": 9, "registered": 6, "attended": 0},
+                          {"region": "空知総合振興局", "invited": 7, "registered": 2, "attended": 0},
+                          {"region": "上川総合振興局", "invited": 5, "registered": 5, "attended": 5},
+                          {"region": outcome.TOTAL, "invited": 21, "registered": 13, "attended": 5}])
+    out = outcome.protect(table, 5)
+    assert out["invited"].tolist() == [9, 7, 5, 21]
+    # 2 is hidden; shown alone, 13 − 6 − 5 would give it: the smallest shown cell (5) goes too.
+    assert out["registered"].tolist() == [6, "5未満", "5未満", 13]
+    assert out["attended"].tolist() == [0, 0, 5, 5]
+
+
+def test_the_template_is_edited_but_the_way_to_stop_always_stays(sqlite_url):
+    w = _world(sqlite_url)
+    with db.session(sqlite_url) as s:
+        edited = templates.TEMPLATES.get(s)
+        edited[templates.BODY] = "{機関名} 御中\n{会名}のご案内です。{申込URL}"
+        templates.TEMPLATES.save(s, V, edited)
+        d = invite.draft(s, V, w.meetings["future"], w.orgs["I"], sender_name="どうねっと事務局")
+    assert d.to == I_MAIL
+    assert d.body.startswith("オホーツク支援センター 御中\n第1回 次回のご案内です。https://forms.gle/abc123")
+    assert d.body.endswith(templates.STOP_NOTE)
+
+
+def test_erasure_takes_the_address_out_and_the_opt_out_still_holds(sqlite_url, server):
+    w = _world(sqlite_url)
+    mid = w.meetings["future"]
+    _send(sqlite_url, server, mid, [w.orgs["I"]])
+    with db.session(sqlite_url) as s:
+        invite.opt_out(s, V, I_MAIL)
+        privacy.forget_person(s, V, w.people["p12"])
+    with db.session(sqlite_url) as s:
+        assert [r.recipient for r in s.scalars(select(InvitationSend))][0].startswith(ERASED)
+        assert invite.opt_out_frame(s, V)["address"].tolist() == [ERASED]
+        assert s.scalar(select(OrgContact)) is None
+        # The hash still stops an invitation to that address, stored again as a contact later.
+        invite.set_contact(s, V, w.orgs["D"], I_MAIL)
+        assert invite.targets(s, V, mid, [w.orgs["D"]])[w.orgs["D"]].state == invite.OPTED_OUT
+
+
+def test_the_message_is_readable_japanese(sqlite_url, server):
+    w = _world(sqlite_url)
+    _send(sqlite_url, server, w.meetings["future"], [w.orgs["I"]])
+    raw = server.handler.messages[0][1]
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg.get_content_charset() == "utf-8" and "オホーツク支援センター" in msg.get_content()
+    assert msg["Message-ID"].startswith("<facilitation.")
+
+
+def test_the_command_line_lists_tries_sends_and_counts(sqlite_url, server, capsys, monkeypatch):
+    from facilitation import cli
+
+    w = _world(sqlite_url)
+    mid = w.meetings["future"]
+    assert cli.main(["--db", sqlite_url, "invitations", "list", "--meeting", str(mid), "--year", "2025"]) == 0
+    out = capsys.readouterr().out
+    assert f"[{w.orgs['I']}] オホーツク支援センター（オホーツク総合振興局）最近の参加なし　{I_MAIL}　送信できます" in out
+    assert cli.main(["--db", sqlite_url, "invitations", "send", "--meeting", str(mid), "--org", str(w.orgs["D"]),
+                     "--org", str(w.orgs["I"]), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"くろ町役場: {invite.SKIP_REASON[invite.NO_CONTACT]}" in out and f"送ります → {I_MAIL}" in out
+    assert server.handler.messages == []
+    for key, value in server.env().items():
+        monkeypatch.setenv(key, value)
+    assert cli.main(["--db", sqlite_url, "invitations", "send", "--meeting", str(mid), "--org", str(w.orgs["I"])]) == 0
+    assert "1 通を送信しました。" in capsys.readouterr().out and server.handler.recipients() == [I_MAIL]
+    assert cli.main(["--db", sqlite_url, "invitations", "outcome", "--meeting", str(mid)]) == 0
+    assert "合計: ご案内 1・申込 0・参加 0" in capsys.readouterr().out
+
+
+def test_people_of_an_organisation_merged_into_another_are_its_contacts(sqlite_url):
+    from facilitation.orgs import merges
+
+    w = _world(sqlite_url)
+    with db.session(sqlite_url) as s:
+        merges.set_merge(s, V, w.orgs["I"], w.orgs["D"])  # I's history (and its registrant) follows D
+        found = invite.contacts(s, [w.orgs["D"]])
+    assert found == {w.orgs["D"]: (I_MAIL, "最近の申込者（2024年6月10日（月）の会）")}

@@ -1,0 +1,118 @@
+"""Invitations in a real browser (Chromium, desktop): 参加履歴 › ご案内.
+
+The secretariat opens the gap list for the next meeting, stores a contact, ticks organisations,
+previews the e-mail, sends, reads the results and the log, marks an address 「案内不要」 and takes it
+back. After each write the database is read and compared with what the screen says. Its own app
+server on the hand-made history (tests/history_world.py), pointed at an aiosmtpd server on loopback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from facilitation.invitations.models import InvitationSend, OptOut, OrgContact
+from facilitation.mail.models import SENT
+from facilitation.storage import db
+from facilitation.storage.models import Meeting, Room
+from tests import history_world as hw
+from tests import streamlit_process
+from tests.browser_checks import settle_and_check
+from tests.mail_world import SmtpServer
+
+D_MAIL = "soudan@kuro-town.example.jp"
+I_MAIL = hw.EMAILS["p12"]
+FORM = "https://forms.gle/abc123"
+
+
+@pytest.fixture(scope="module")
+def inv_app(tmp_path_factory):
+    home = tmp_path_factory.mktemp("inv_app")
+    url = f"sqlite:///{home / 'app.sqlite3'}"
+    w = hw.make(url)
+    with db.session(url) as s:
+        m = s.get(Meeting, w.meetings["future"])
+        m.starts_at = dt.datetime.now().replace(hour=14, minute=0, second=0, microsecond=0) + dt.timedelta(days=40)
+        m.registration_url = FORM
+        s.add(Room(meeting_id=m.id, position=1, name="R1", theme="引きこもりと家族支援"))
+    with SmtpServer() as server:
+        app = streamlit_process.start(url, home / "streamlit.log", env=server.env())
+        yield {"base": app.base, "url": url, "world": w, "server": server}
+        streamlit_process.stop(app)
+
+
+def _rows(url: str, model):
+    with db.session(url) as s:
+        return list(s.scalars(select(model)))
+
+
+@pytest.mark.timeout(300)
+def test_gap_list_tick_preview_send_log_and_opt_out(inv_app, desk, output_dir):
+    page, url, server = desk, inv_app["url"], inv_app["server"]
+    page.goto(f"{inv_app['base']}/history", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="参加履歴").first.wait_for(timeout=45_000)
+    settle_and_check(page, "history")
+    page.get_by_role("tab", name="ご案内").click()
+    settle_and_check(page, "invitations tab")
+    page.get_by_role("heading", name="ご案内の候補（未参加・最近参加のない対象機関）").wait_for()
+    kuro = page.get_by_role("checkbox", name="くろ町役場（根室振興局）")
+    okhotsk = page.get_by_role("checkbox", name="オホーツク支援センター（オホーツク総合振興局）")
+    assert kuro.is_disabled() and okhotsk.is_enabled()  # no contact for くろ町役場 yet
+    assert page.get_by_text(f"{I_MAIL}　最近の申込者").count() == 1
+
+    # Store a contact for くろ町役場: the DB has it, the list shows it and the box can be ticked.
+    page.get_by_text("機関の連絡先を登録する").click()
+    settle_and_check(page, "contact form")
+    form = page.locator("[data-testid='stForm']").filter(has_text="連絡先を保存")
+    form.get_by_role("combobox").click()
+    page.keyboard.type("くろ町")
+    page.get_by_role("option").filter(has_text="くろ町役場").first.click()
+    page.get_by_label("連絡先のメールアドレス（空にして保存すると登録を消します）").fill(D_MAIL)
+    page.get_by_role("button", name="連絡先を保存").click()
+    page.get_by_text(f"くろ町役場 の連絡先を {D_MAIL} にしました。").wait_for(timeout=30_000)
+    settle_and_check(page, "contact saved")
+    assert [(c.organisation_id, c.email) for c in _rows(url, OrgContact)] == [(inv_app["world"].orgs["D"], D_MAIL)]
+    assert page.get_by_text(f"{D_MAIL}　機関の連絡先").count() == 1
+    assert kuro.is_enabled()
+
+    # Tick both, preview: the form's URL and the way to stop are in the e-mail.
+    page.get_by_text("くろ町役場（根室振興局）").click()
+    page.get_by_text("オホーツク支援センター（オホーツク総合振興局）").click()
+    settle_and_check(page, "ticked")
+    page.get_by_text("ご案内メールのプレビュー").click()
+    settle_and_check(page, "preview")
+    body = page.locator("[data-testid='stCode']").filter(has_text="ご担当者様").first.inner_text()
+    assert body.split("\n")[0] in ("くろ町役場", "オホーツク支援センター") and FORM in body and "「案内不要」とご返信ください" in body
+
+    page.get_by_role("button", name="選んだ 2 機関にご案内を送信する").click()
+    page.get_by_text("2 通を送信しました。").wait_for(timeout=60_000)
+    settle_and_check(page, "sent")
+    assert sorted(server.handler.recipients()) == sorted([D_MAIL, I_MAIL])
+    sends = _rows(url, InvitationSend)
+    assert sorted((r.recipient, r.status) for r in sends) == sorted([(D_MAIL, SENT), (I_MAIL, SENT)])
+    # The screen says the same: each organisation's result, the log, the states, the outcome.
+    results = page.locator("[data-testid='stDataFrame']").filter(has_text="送信しました")
+    shown = results.text_content()  # the grid's accessible table: headers and cells
+    assert results.count() == 1 and "機関名" in shown and "結果" in shown and "organisation" not in shown
+    assert shown.count("送信しました") == 2 and D_MAIL in shown and I_MAIL in shown
+    log = page.get_by_text("ご案内の送信記録（2件）")
+    assert log.count() == 1
+    assert kuro.is_disabled() and okhotsk.is_disabled()  # ご案内済み: a second send is not offered
+    assert page.get_by_role("button", name="選んだ 0 機関にご案内を送信する").is_disabled()
+    page.screenshot(path=str(output_dir / "invitations_sent.png"), full_page=True)
+
+    # 案内不要: an address replied; the DB has it, the list shows it; then it is taken back.
+    page.get_by_label("メールアドレス", exact=True).fill(I_MAIL)
+    page.get_by_label("メモ（任意・例: 〇月〇日に返信あり）").fill("返信あり")
+    page.get_by_role("button", name="案内不要にする").click()
+    page.get_by_text(f"{I_MAIL} を「案内不要」にしました。").wait_for(timeout=30_000)
+    settle_and_check(page, "opted out")
+    assert [(o.address, o.note) for o in _rows(url, OptOut)] == [(I_MAIL, "返信あり")]
+    assert page.get_by_role("button", name="取り消す").count() == 1
+    page.get_by_role("button", name="取り消す").click()
+    page.get_by_text(f"{I_MAIL} の「案内不要」を取り消しました。").wait_for(timeout=30_000)
+    settle_and_check(page, "opt-out undone")
+    assert _rows(url, OptOut) == []
+    assert len(server.handler.messages) == 2  # nothing else was sent on the way
