@@ -184,13 +184,36 @@ def crosstab_section(survey_id: int, survey: Survey, attrs: pd.DataFrame) -> Non
         st.caption("複数選択のため、割合は各グループの回答者に対する％です。")
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _trend_data(url: str, stamp: tuple, role: str, title: str | None):
-    """Trend candidates (title None) or one question's trend for a role, computed once per change."""
+@st.cache_data(max_entries=512, show_spinner=False)
+def _survey_trend(url: str, survey_id: int, version: tuple, committee_k: int | None):
+    """One survey's trend points (the committee's: with its threshold k), computed once per version:
+    a change to one survey recomputes that survey only. `version` is read from the database
+    (store.versions; for the committee also what respondents' groups are read from)."""
     from facilitation.storage import db
 
     with db.session(url) as s:
-        return store.trend_candidates(s) if title is None else store.trend(s, title, viewer=Viewer(role=role))
+        survey = store.load(s, survey_id)
+        if committee_k is None:
+            return store.survey_trend(survey)
+        return disclosure.survey_trend(survey, store.attributes(s, survey_id), committee_k)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _trend_data(url: str, stamp: tuple, role: str, title: str | None):
+    """Trend candidates (title None) or one question's trend for a role, computed once per change
+    from each survey's cached points."""
+    from facilitation.storage import db
+
+    with db.session(url) as s:
+        k = disclosure.threshold(s) if role == COMMITTEE else None
+        groups = (participation.data_version(s), store.rooms_stamp(s)) if role == COMMITTEE else ()
+        found = store.versions(s)
+
+        def trends(survey_id: int):
+            return _survey_trend(url, survey_id, (*found[survey_id], *groups), k)
+        if title is None:
+            return store.trend_candidates(s, trends)
+        return store.trend(s, title, viewer=Viewer(role=role), trends=trends)
 
 
 def trend_section(v: Viewer) -> None:
