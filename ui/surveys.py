@@ -220,7 +220,7 @@ def trend_section(v: Viewer) -> None:
     with session() as s:
         # The surveys, and what the committee's protection reads (respondents' groups, the threshold
         # setting): all read from the database, so another app process's change is seen too.
-        stamp = (store.stamp(s), participation.data_version(s))
+        stamp = (store.stamp(s), participation.data_version(s) if v.role == COMMITTEE else ())
     candidates = _trend_data(db_url(), stamp, v.role, None)
     if not candidates:
         st.info("2回以上のアンケートで同じ段階評価の質問（例: 情報交換会に参加して）があると、推移を表示します。")
