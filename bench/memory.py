@@ -48,11 +48,14 @@ def settle(page) -> None:
     page.locator(DONE).first.wait_for(state="attached", timeout=300_000)
 
 
-def visit_every_page(page, titles: list[str]) -> list[str]:
+def visit_every_page(page, titles: list[tuple[str, str]]) -> list[str]:
     """Open each page from the sidebar (one session), and each of its tabs; what was seen."""
     seen = []
-    for title in titles:
+    for title, path in titles:
         page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+        page.wait_for_url(f"**/{path}", timeout=60_000)
+        settle(page)
+        page.locator("h1", has_text=title).first.wait_for(timeout=300_000)
         settle(page)
         seen.append(title)
         for tab in page.get_by_role("tab").all_inner_texts():
@@ -104,8 +107,8 @@ def main() -> int:
     load_before = os.getloadavg()
     time.sleep(2)
     rss["idle"] = rss_mb(pid)
-    secretariat = [title for _, title, _, _, roles in PAGES.values() if SECRETARIAT in roles]
-    committee = [title for _, title, _, _, roles in PAGES.values() if COMMITTEE in roles]
+    secretariat = [(title, path) for _, title, path, _, roles in PAGES.values() if SECRETARIAT in roles]
+    committee = [(title, path) for _, title, path, _, roles in PAGES.values() if COMMITTEE in roles]
     phones = None
     try:
         with sync_playwright() as p:

@@ -406,7 +406,7 @@ def export_section(v: Viewer, survey_id: int, survey: Survey, summary: SurveySum
     st.download_button("Excel で保存（質問ごとに1シート）", lambda: report.workbook(summary, title, extra), key="dl_xlsx",
                        file_name=f"{title}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    st.download_button("印刷用レポート（HTML）を保存", report.html_report(summary, title).encode("utf-8"),
-                       file_name=f"{title}.html", mime="text/html", key="dl_html")
+    st.download_button("印刷用レポート（HTML）を保存", lambda: report.html_report(summary, title).encode("utf-8"),
+                       file_name=f"{title}.html", mime="text/html", key="dl_html")  # built when clicked
     st.caption("HTML レポートはブラウザで開いて印刷（PDF に保存）できます。グラフは質問の順に並びます。"
                + ("コメント本文は Excel にのみ含まれます。" if v.is_secretariat else ""))

@@ -160,6 +160,7 @@ class Protection:
     shown: dict[str, np.ndarray] = field(default_factory=dict)
     group_views: list[int] = field(default_factory=list)  # per group, its view
     _index: dict[bytes, int] = field(default_factory=dict)
+    _questions: dict[int, list] = field(default_factory=dict)  # view → its protected questions (committee_summary)
 
     def view(self, mask: Sequence[bool] | None, by_attributes: bool = False) -> int:
         """The view a filter mask is (0 for None), or TooFew with the Japanese reason. `by_attributes`:
@@ -510,8 +511,9 @@ def committee_summary(survey: Survey, attrs: pd.DataFrame | None, k: int,
     p = protection(survey, attrs, k)
     view = p.view(mask, by_attributes)
     full = summarize(survey, None if view == 0 else p.masks[view].tolist())
-    out = [_protect(q, p, view, survey) for q in full.questions if q.kind != IDENTITY]
-    return SurveySummary(full.respondents, out, committee_k=k)
+    if view not in p._questions:  # the same for every rerun and session: p is cached by content
+        p._questions[view] = [_protect(q, p, view, survey) for q in full.questions if q.kind != IDENTITY]
+    return SurveySummary(full.respondents, list(p._questions[view]), committee_k=k)
 
 
 def crosstab(survey: Survey, attrs: pd.DataFrame | None, k: int, key: str, attr: str,
