@@ -51,11 +51,16 @@ def settle(page) -> None:
 def visit_every_page(page, titles: list[tuple[str, str]]) -> list[str]:
     """Open each page from the sidebar (one session), and each of its tabs; what was seen."""
     seen = []
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     for title, path in titles:
-        page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
-        page.wait_for_url(f"**/{path}", timeout=60_000)
-        settle(page)
-        page.locator("h1", has_text=title).first.wait_for(timeout=300_000)
+        for attempt in range(5):  # a click made while the last page still draws can be lost
+            page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
+            try:
+                page.locator("h1", has_text=title).first.wait_for(timeout=20_000 * (attempt + 1))
+                break
+            except PlaywrightTimeout:
+                continue
         settle(page)
         seen.append(title)
         for tab in page.get_by_role("tab").all_inner_texts():
