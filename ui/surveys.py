@@ -185,7 +185,7 @@ def crosstab_section(survey_id: int, survey: Survey, attrs: pd.DataFrame) -> Non
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _survey_trend(url: str, survey_id: int, version: tuple, committee_k: int | None):
+def _survey_trend(url: str, survey_id: int, version: str, committee_k: int | None):
     """One survey's trend points (the committee's: with its threshold k), computed once per version:
     a change to one survey recomputes that survey only. `version` is read from the database
     (store.versions; for the committee also what respondents' groups are read from)."""
@@ -206,11 +206,11 @@ def _trend_data(url: str, stamp: tuple, role: str, title: str | None):
 
     with db.session(url) as s:
         k = disclosure.threshold(s) if role == COMMITTEE else None
-        groups = (participation.data_version(s), store.rooms_stamp(s)) if role == COMMITTEE else ()
+        groups = repr((participation.data_version(s), store.rooms_stamp(s))) if role == COMMITTEE else ""
         found = store.versions(s)
 
-        def trends(survey_id: int):
-            return _survey_trend(url, survey_id, (*found[survey_id], *groups), k)
+        def trends(survey_id: int):  # the version as one string: Streamlit hashes it ~200 times a change
+            return _survey_trend(url, survey_id, repr(found[survey_id]) + groups, k)
         if title is None:
             return store.trend_candidates(s, trends)
         return store.trend(s, title, viewer=Viewer(role=role), trends=trends)
