@@ -8,7 +8,9 @@ Builds the ten-year world once (bench/world.py), then measures with Streamlit's 
 - cold: the same after every st.cache_data / st.cache_resource was cleared (first visitor after a
   restart or a change);
 - rerun: a click that changes nothing the page reads (what every checkbox costs at least);
-- each common interaction: choosing a tab (pages whose tabs rerun), a meeting, a survey, a filter.
+- each common interaction: choosing a tab (pages whose tabs rerun), a meeting, a survey, a filter;
+- with --changes, "after a change": the rerun after one registration (history) or one survey's
+  corrections (surveys) changed in the database, as another process would (writes to --db).
 Every figure is also given as a ratio to bench/table_10k_page.py (one plain 10,000-row table, no
 cache) measured in the same run, interleaved. p50 / p95 over --reps repeats, in milliseconds.
 The machine's load average is recorded with the figures; JSON goes to test-output/bench-pages.json.
@@ -89,6 +91,38 @@ def survey_filter(at):
     return widget.select(widget.options[0]).run()
 
 
+def after_a_change(name: str):
+    """A step that changes one thing the page reads, as another process would, then reruns: the
+    history's newest registration (出席 ↔ 欠席), or the oldest survey's scale options (reversed).
+    It writes to --db: use a copy of the world. The write is made before the timed rerun (`before`)."""
+    def change():
+        from sqlalchemy import select
+
+        from facilitation.roles import SECRETARIAT_LOCAL
+        from facilitation.storage import db
+        from facilitation.storage.models import Meeting, Registration
+        from facilitation.surveys import store
+        from facilitation.text import vocab
+
+        with db.session(os.environ["FACILITATION_DB_URL"], actor="bench") as s:
+            if name == "history":
+                r = s.scalars(select(Registration).join(Meeting).where(Meeting.status == "開催済")
+                              .where(Registration.status.in_([vocab.STATUS_ATTENDED, vocab.STATUS_ABSENT]))
+                              .order_by(Meeting.starts_at.desc(), Registration.id)).first()
+                r.status = vocab.STATUS_ABSENT if r.status == vocab.STATUS_ATTENDED else vocab.STATUS_ATTENDED
+            else:
+                sid = store.list_surveys(s)[-1].id
+                survey = store.load(s, sid)
+                q = next(q for q in survey.questions if q.positive)
+                store.set_corrections(s, SECRETARIAT_LOCAL, sid, options={**survey.options,
+                                                                          q.key: list(reversed(q.options))})
+
+    def step(at):
+        return at.run()
+    step.before = change
+    return step
+
+
 def interactions(name: str, viewer) -> list[tuple[str, object]]:
     """(label, step) pairs for one page and role, run in order in one session after the first render."""
     from ui import history as hui
@@ -130,6 +164,8 @@ def interactions(name: str, viewer) -> list[tuple[str, object]]:
                   ("tab 会の管理", set_state("settings_tab", "会の管理")),
                   ("mode 編集", set_state("settings_meeting_mode", "会を編集・削除する")),
                   ("choose meeting", pick("settings_meeting", 1, MEETING_KEY))]
+    if name in ("history", "surveys") and os.environ.get("BENCH_CHANGES"):
+        steps += [("after a change", after_a_change(name))]
     return steps
 
 
@@ -159,7 +195,11 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--only", default="", help="comma-separated page names")
     parser.add_argument("--out", default=str(ROOT / "test-output" / "bench-pages.json"))
+    parser.add_argument("--changes", action="store_true",
+                        help="also measure the first rerun after a change (writes to --db: give a copy)")
     args = parser.parse_args()
+    if args.changes:
+        os.environ["BENCH_CHANGES"] = "1"
     os.environ["FACILITATION_DB_URL"] = args.db
     logging.getLogger("streamlit").setLevel(logging.ERROR)
 
@@ -197,6 +237,8 @@ def main() -> int:
             samples.setdefault((name, rname, "first"), []).append(timed(lambda at=at: at.run()))
             for label, step in interactions(name, v):
                 try:
+                    if hasattr(step, "before"):
+                        step.before()
                     t = timed(lambda at=at, step=step: step(at))
                 except (KeyError, IndexError, ValueError, RuntimeError) as exc:  # widget absent for this role/data
                     if rep == 0:

@@ -29,9 +29,9 @@ def demo(tmp_path, monkeypatch):
     return url
 
 
-def render(page: str, **state) -> AppTest:
+def render(page: str, viewer=SECRETARIAT_LOCAL, **state) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=120)
-    at.session_state["viewer"] = SECRETARIAT_LOCAL
+    at.session_state["viewer"] = viewer
     for k, v in state.items():
         at.session_state[k] = v
     at.run()
@@ -99,3 +99,60 @@ def test_open_chat_overlap_follows_a_cancellation_made_by_another_process(demo):
     """)
     came, of = before.removesuffix("名").split(" / ")
     assert people_at_meetings() == f"{int(came) - 1} / {of}名"
+
+
+USEFUL = "情報交換会に参加して、いかがでしたか"
+
+
+@pytest.fixture
+def two_surveys(demo):
+    """The demo with a second meeting's survey: (url, the second survey's id)."""
+    import random
+
+    from sqlalchemy import select
+
+    from facilitation.demo import surveys_chat
+    from facilitation.storage.models import Meeting
+    from facilitation.surveys import store
+
+    with db.session(demo, actor="test") as s:
+        m = s.scalars(select(Meeting).where(Meeting.status == "開催済").order_by(Meeting.starts_at)).first()
+        second = store.import_table(s, SECRETARIAT_LOCAL, surveys_chat.survey_table(s, m, random.Random(1)),
+                                    title="前回のアンケート", meeting_id=m.id).survey_id
+    return demo, second
+
+
+def trend_rows(at: AppTest) -> dict[str, tuple]:
+    trend = next(df.value for df in at.dataframe if {"アンケート", "割合（%）"} <= set(df.value.columns))
+    return {r["アンケート"]: tuple(r) for _, r in trend.iterrows()}
+
+
+@pytest.mark.parametrize("role", ["事務局", "委員会"])
+def test_a_change_to_one_survey_recomputes_only_that_survey_in_the_trend(two_surveys, monkeypatch, role):
+    """Ten years hold a hundred surveys: correcting one (here in another process) must not make the
+    next visitor wait for all of them to be summarised again, and must show at once in the trend."""
+    from facilitation.roles import Viewer
+    from facilitation.surveys import store
+
+    url, second = two_surveys
+    viewer = SECRETARIAT_LOCAL if role == "事務局" else Viewer(role=role)
+    computed: list[int] = []
+    original = store.load
+
+    def counting_load(s, survey_id):
+        computed.append(survey_id)
+        return original(s, survey_id)
+    before = trend_rows(render("surveys.py", viewer, surveys_tab="推移"))
+    assert set(before) == {"前回のアンケート", next(t for t in before if t != "前回のアンケート")}
+    other_process(url, f"""
+        from facilitation.roles import SECRETARIAT_LOCAL
+        from facilitation.surveys import store
+        q = next(q for q in store.load(s, {second}).questions if q.title == {USEFUL!r})
+        store.set_corrections(s, SECRETARIAT_LOCAL, {second}, options={{q.key: list(reversed(q.options))}})
+    """)
+    monkeypatch.setattr(store, "load", counting_load)  # what the trend reads each survey with
+    after = trend_rows(render("surveys.py", viewer, surveys_tab="推移"))
+    assert computed.count(second) >= 1 and set(computed) == {second}  # the page's chosen survey is the other one
+    assert set(after) == set(before)
+    if role == "事務局":  # the favourable half is now the other half
+        assert after["前回のアンケート"] != before["前回のアンケート"]

@@ -144,3 +144,14 @@ def test_every_workbook_prints_on_a4_in_a_japanese_font(tmp_path):
         assert {c.font.name for row in ws.iter_rows() for c in row} == {"游ゴシック"}
         assert ws["A1"].font.bold
     assert wb["表"].page_setup.orientation == "landscape" and wb["一覧"].page_setup.orientation == "portrait"
+
+
+def test_safe_frame_quotes_exactly_the_cells_safe_cell_quotes():
+    """safe_frame works a column at a time (tables of thousands of rows by dozens of columns): each
+    cell must come out as safe_cell would make it, columns without text untouched."""
+    df = frame().assign(日付=[dt.date(2026, 1, 2)] * len(HOSTILE), 空=[None] * len(HOSTILE),
+                        区分2=pd.Categorical(["○"] * len(HOSTILE)))
+    out = exports.safe_frame(df)
+    for i in range(df.shape[1]):
+        assert out.iloc[:, i].tolist() == [exports.safe_cell(v) for v in df.iloc[:, i].astype(object)], df.columns[i]
+    assert out["数"].dtype == df["数"].dtype

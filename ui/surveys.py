@@ -184,20 +184,43 @@ def crosstab_section(survey_id: int, survey: Survey, attrs: pd.DataFrame) -> Non
         st.caption("複数選択のため、割合は各グループの回答者に対する％です。")
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _trend_data(url: str, stamp: tuple, role: str, title: str | None):
-    """Trend candidates (title None) or one question's trend for a role, computed once per change."""
+@st.cache_data(max_entries=512, show_spinner=False)
+def _survey_trend(url: str, survey_id: int, version: str, committee_k: int | None):
+    """One survey's trend points (the committee's: with its threshold k), computed once per version:
+    a change to one survey recomputes that survey only. `version` is read from the database
+    (store.versions; for the committee also what respondents' groups are read from)."""
     from facilitation.storage import db
 
     with db.session(url) as s:
-        return store.trend_candidates(s) if title is None else store.trend(s, title, viewer=Viewer(role=role))
+        survey = store.load(s, survey_id)
+        if committee_k is None:
+            return store.survey_trend(survey)
+        return disclosure.survey_trend(survey, store.attributes(s, survey_id), committee_k)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _trend_data(url: str, stamp: tuple, role: str, title: str | None):
+    """Trend candidates (title None) or one question's trend for a role, computed once per change
+    from each survey's cached points."""
+    from facilitation.storage import db
+
+    with db.session(url) as s:
+        k = disclosure.threshold(s) if role == COMMITTEE else None
+        groups = repr((participation.data_version(s), store.rooms_stamp(s))) if role == COMMITTEE else ""
+        found = store.versions(s)
+
+        def trends(survey_id: int):  # the version as one string: Streamlit hashes it ~200 times a change
+            return _survey_trend(url, survey_id, repr(found[survey_id]) + groups, k)
+        if title is None:
+            return store.trend_candidates(s, trends)
+        return store.trend(s, title, viewer=Viewer(role=role), trends=trends)
 
 
 def trend_section(v: Viewer) -> None:
     with session() as s:
         # The surveys, and what the committee's protection reads (respondents' groups, the threshold
         # setting): all read from the database, so another app process's change is seen too.
-        stamp = (store.stamp(s), participation.data_version(s))
+        stamp = (store.stamp(s), participation.data_version(s) if v.role == COMMITTEE else ())
     candidates = _trend_data(db_url(), stamp, v.role, None)
     if not candidates:
         st.info("2回以上のアンケートで同じ段階評価の質問（例: 情報交換会に参加して）があると、推移を表示します。")
@@ -383,7 +406,7 @@ def export_section(v: Viewer, survey_id: int, survey: Survey, summary: SurveySum
     st.download_button("Excel で保存（質問ごとに1シート）", lambda: report.workbook(summary, title, extra), key="dl_xlsx",
                        file_name=f"{title}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    st.download_button("印刷用レポート（HTML）を保存", report.html_report(summary, title).encode("utf-8"),
-                       file_name=f"{title}.html", mime="text/html", key="dl_html")
+    st.download_button("印刷用レポート（HTML）を保存", lambda: report.html_report(summary, title).encode("utf-8"),
+                       file_name=f"{title}.html", mime="text/html", key="dl_html")  # built when clicked
     st.caption("HTML レポートはブラウザで開いて印刷（PDF に保存）できます。グラフは質問の順に並びます。"
                + ("コメント本文は Excel にのみ含まれます。" if v.is_secretariat else ""))

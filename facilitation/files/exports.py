@@ -71,8 +71,24 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
         if isinstance(col.dtype, pd.CategoricalDtype):
             col = col.astype(object)
         if col.dtype == object or pd.api.types.is_string_dtype(col):
-            out.isetitem(i, col.map(safe_cell))
+            quoted = _quoted(col)
+            if quoted is not None or col.dtype == object:  # object: typed as Series.map would (text → str)
+                out.isetitem(i, (col if quoted is None else quoted).infer_objects())
     return out
+
+
+def _quoted(col: pd.Series) -> pd.Series | None:
+    """`col` with safe_cell applied to every cell, or None when no cell needs it. Whole columns at
+    once: `safe_frame` runs on every table shown, thousands of rows by dozens of columns."""
+    try:
+        mask = col.str.startswith(_DANGEROUS_START, na=False).to_numpy(dtype=bool)
+    except AttributeError:  # an object column holding no text at all (numbers, dates): nothing to quote
+        return None
+    if not mask.any():
+        return None
+    out = col.astype(object)
+    out[mask] = ["'" + v for v in out[mask]]
+    return out if col.dtype == object else out.astype(col.dtype)
 
 
 def to_csv_bytes(df: pd.DataFrame, *, bom: bool = True) -> bytes:

@@ -160,6 +160,7 @@ class Protection:
     shown: dict[str, np.ndarray] = field(default_factory=dict)
     group_views: list[int] = field(default_factory=list)  # per group, its view
     _index: dict[bytes, int] = field(default_factory=dict)
+    _questions: dict[int, list] = field(default_factory=dict)  # view → its protected questions (committee_summary)
 
     def view(self, mask: Sequence[bool] | None, by_attributes: bool = False) -> int:
         """The view a filter mask is (0 for None), or TooFew with the Japanese reason. `by_attributes`:
@@ -510,8 +511,9 @@ def committee_summary(survey: Survey, attrs: pd.DataFrame | None, k: int,
     p = protection(survey, attrs, k)
     view = p.view(mask, by_attributes)
     full = summarize(survey, None if view == 0 else p.masks[view].tolist())
-    out = [_protect(q, p, view, survey) for q in full.questions if q.kind != IDENTITY]
-    return SurveySummary(full.respondents, out, committee_k=k)
+    if view not in p._questions:  # the same for every rerun and session: p is cached by content
+        p._questions[view] = [_protect(q, p, view, survey) for q in full.questions if q.kind != IDENTITY]
+    return SurveySummary(full.respondents, list(p._questions[view]), committee_k=k)
 
 
 def crosstab(survey: Survey, attrs: pd.DataFrame | None, k: int, key: str, attr: str,
@@ -541,26 +543,30 @@ def crosstab(survey: Survey, attrs: pd.DataFrame | None, k: int, key: str, attr:
     return pd.DataFrame(out, columns=["group", "option", "count", "base", "percent"])
 
 
-def trend(session: Session, question_title: str, k: int) -> pd.DataFrame:
-    """store.trend as the committee sees it: surveys with fewer than k respondents left out, and a
-    favourable share only where every favourable option is shown in that survey's committee table."""
+def survey_trend(survey: Survey, attrs: pd.DataFrame | None, k: int):
+    """store.survey_trend as the committee sees it: None for a survey with fewer than k respondents,
+    and no favourable count or share (NaN) where a favourable option is hidden in its committee
+    table or the question has fewer than k answers."""
     from facilitation.surveys import store
 
-    frame = store.trend(session, question_title)
-    if frame.empty:
-        return frame
-    frame = frame.astype({"positive": "float64", "positive_share": "float64"})
-    want = key(question_title)
-    keep = []
-    for i, rec in enumerate(frame.itertuples()):
-        survey = store.load(session, int(rec.survey_id))
-        p = protection(survey, store.attributes(session, int(rec.survey_id)), k)
-        if p.respondents < k:
-            continue
-        keep.append(i)
+    p = protection(survey, attrs, k)
+    if p.respondents < k:
+        return None
+    full = store.survey_trend(survey)
+    points = {}
+    for want, point in full.points.items():
         q = next(q for q in survey.questions if key(q.title) == want and q.kind != IDENTITY)
         cells = p.cells(0, q.key)
-        if any(cells.get(o) is None for o in q.positive) or rec.base < k:
-            frame.loc[frame.index[i], ["positive", "positive_share"]] = float("nan")
-    return frame.iloc[keep].reset_index(drop=True)
+        if any(cells.get(o) is None for o in q.positive) or point.base < k:
+            point = replace(point, positive=float("nan"), positive_share=float("nan"))
+        points[want] = point
+    return replace(full, points=points)
 
+
+def trend(session: Session, question_title: str, k: int, trends=None) -> pd.DataFrame:
+    """store.trend as the committee sees it (`survey_trend` of every survey; `trends` as in store.trend)."""
+    from facilitation.surveys import store
+
+    trends = trends or (lambda sid: survey_trend(store.load(session, sid), store.attributes(session, sid), k))
+    frame = store.trend_frame(session, question_title, trends)
+    return frame.astype({"positive": "float64", "positive_share": "float64"}) if not frame.empty else frame

@@ -8,6 +8,7 @@ A response links to a registration of the same meeting by e-mail first, then by 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -263,16 +264,29 @@ def load(session: Session, survey_id: int) -> Survey:
 
 
 def version(session: Session, survey_id: int) -> tuple:
-    """Changes whenever `load` would return something else (re-import, corrections, erasure): a cache key."""
-    sheet = session.get(SurveySheet, survey_id)
-    if sheet is None:
+    """Changes whenever `load` would return something else (re-import, corrections, erasure) or the
+    responses are linked to other registrations: a cache key read from the database."""
+    found = versions(session, survey_id)
+    if survey_id not in found:
         raise SurveyError(f"アンケート（ID {survey_id}）が見つかりません。")
-    count, names, emails = session.execute(
-        select(func.count(), func.coalesce(func.sum(func.length(SurveyResponse.name)), 0),
-               func.coalesce(func.sum(func.length(SurveyResponse.email)), 0))
-        .where(SurveyResponse.survey_id == survey_id)).one()
-    return (survey_id, sheet.imported_at.isoformat(), repr(sorted(sheet.kinds.items())),
-            repr(sorted((k, tuple(v)) for k, v in sheet.options.items())), count, int(names), int(emails))
+    return found[survey_id]
+
+
+def versions(session: Session, survey_id: int | None = None) -> dict[int, tuple]:
+    """`version` of every survey (or of one) in two queries: survey id → its version."""
+    sheets = select(SurveySheet.id, SurveySheet.imported_at, SurveySheet.kinds, SurveySheet.options)
+    counts = (select(SurveyResponse.survey_id, func.count(),
+                     func.coalesce(func.sum(func.length(SurveyResponse.name)), 0),
+                     func.coalesce(func.sum(func.length(SurveyResponse.email)), 0),
+                     func.count(SurveyResponse.registration_id),
+                     func.coalesce(func.sum(SurveyResponse.registration_id), 0))
+              .group_by(SurveyResponse.survey_id))
+    if survey_id is not None:
+        sheets, counts = sheets.where(SurveySheet.id == survey_id), counts.where(SurveyResponse.survey_id == survey_id)
+    agg = {r[0]: tuple(int(x) for x in r[1:]) for r in session.execute(counts).all()}
+    return {r.id: (r.id, r.imported_at.isoformat(), repr(sorted(r.kinds.items())),
+                   repr(sorted((k, tuple(v)) for k, v in r.options.items())), *agg.get(r.id, (0, 0, 0, 0, 0)))
+            for r in session.execute(sheets).all()}
 
 
 def stamp(session: Session) -> str:
@@ -289,11 +303,16 @@ def stamp(session: Session) -> str:
         select(func.count(), func.max(SurveyResponse.id), func.coalesce(func.sum(func.length(SurveyResponse.name)), 0),
                func.coalesce(func.sum(func.length(SurveyResponse.email)), 0),
                func.count(SurveyResponse.registration_id))).one()
-    placed = session.execute(select(func.count(Assignment.id), func.coalesce(func.sum(Assignment.version), 0),
-                                    func.coalesce(func.sum(Assignment.registration_id * Assignment.room_id), 0))).one()
     return repr(([(r.id, r.title, r.meeting_id, r.imported_at.isoformat(), sorted(r.kinds.items()),
                    sorted((k, tuple(v)) for k, v in r.options.items())) for r in sheets],
-                 [tuple(m) for m in meetings], tuple(responses), tuple(placed)))
+                 [tuple(m) for m in meetings], tuple(responses), rooms_stamp(session)))
+
+
+def rooms_stamp(session: Session) -> tuple:
+    """Changes with any room assignment (respondents' 「ルーム」 in `attributes`): a cache key."""
+    return tuple(session.execute(select(func.count(Assignment.id), func.coalesce(func.sum(Assignment.version), 0),
+                                        func.coalesce(func.sum(Assignment.registration_id * Assignment.room_id), 0))
+                                 ).one())
 
 
 def response_ids(session: Session, survey_id: int) -> list[int]:
@@ -378,45 +397,87 @@ def attributes(session: Session, survey_id: int) -> pd.DataFrame:
 
 # --- The same question across meetings ------------------------------------------------------------
 
-def trend(session: Session, question_title: str, meeting_only: bool = True, viewer: Viewer | None = None
-          ) -> pd.DataFrame:
+@dataclass(frozen=True)
+class TrendPoint:
+    """One scale question of one survey in the trend (positive and positive_share NaN: hidden)."""
+    n: int
+    base: int
+    positive: float
+    positive_share: float
+    label: str
+
+
+@dataclass(frozen=True)
+class SurveyTrend:
+    """What one survey adds to the trend, computed once per survey version (see `trend`)."""
+    titles: tuple[tuple[str, str], ...]  # (normalised title, title) of each scale question: trend candidates
+    points: dict[str, TrendPoint]  # normalised title → its first question's point, when a scale question
+
+
+def survey_trend(survey: Survey) -> SurveyTrend:
+    """The trend points of one survey: every scale question's favourable share."""
+    titles = tuple((key(q.title), q.title) for q in survey.questions if q.positive and q.kind != GRID)
+    points: dict[str, TrendPoint] = {}
+    summary = None
+    for want in dict.fromkeys(k for k, _ in titles):
+        q = next(q for q in survey.questions if key(q.title) == want and q.kind != IDENTITY)
+        if q.kind == GRID or not q.positive:  # the first question of that title is not a scale question
+            continue
+        summary = summary or summarize(survey, with_terms=False)
+        s = summary.question(q.key)
+        points[want] = TrendPoint(s.n, s.base, int(s.table[s.table.option.isin(q.positive)]["count"].sum()),
+                                  s.positive_share, s.positive_label)
+    return SurveyTrend(titles, points)
+
+
+TrendSource = Callable[[int], "SurveyTrend | None"]  # survey id → its trend points (None: left out)
+
+
+def trend(session: Session, question_title: str, meeting_only: bool = True, viewer: Viewer | None = None,
+          trends: TrendSource | None = None) -> pd.DataFrame:
     """The favourable share of one scale question in every survey that asked it, oldest first.
 
     Questions match by normalised title (normalize.key). Columns: survey_id, survey, meeting,
     date, n, base, positive, positive_share, label. The committee's (`viewer`) leaves out surveys
     it may not see and hides a share that would single someone out (disclosure.trend).
+    `trends`: each survey's points (`survey_trend`, or the committee's), e.g. from a cache keyed by
+    `versions`; by default computed here from every survey.
     """
     if viewer is not None and viewer.role == COMMITTEE:
         from facilitation.surveys import disclosure
 
-        return disclosure.trend(session, question_title, disclosure.threshold(session))
+        return disclosure.trend(session, question_title, disclosure.threshold(session), trends)
+    return trend_frame(session, question_title, trends or (lambda sid: survey_trend(load(session, sid))), meeting_only)
+
+
+def trend_frame(session: Session, question_title: str, trends: TrendSource, meeting_only: bool = True
+                ) -> pd.DataFrame:
+    """The trend table from each survey's points (`trend`)."""
     want = key(question_title)
     rows = []
     for info in reversed(list_surveys(session)):
         if meeting_only and info.meeting_id is None:
             continue
-        survey = load(session, info.id)
-        q = next((q for q in survey.questions if key(q.title) == want and q.kind != IDENTITY), None)
-        if q is None or q.kind == GRID or not q.positive:
+        points = trends(info.id)
+        if points is None or (p := points.points.get(want)) is None:
             continue
-        s = summarize(survey, with_terms=False).question(q.key)
-        positive = int(s.table[s.table.option.isin(q.positive)]["count"].sum())
         rows.append({"survey_id": info.id, "survey": info.title, "meeting": info.meeting_label,
-                     "date": info.meeting_date, "n": s.n, "base": s.base, "positive": positive,
-                     "positive_share": s.positive_share, "label": s.positive_label})
+                     "date": info.meeting_date, "n": p.n, "base": p.base, "positive": p.positive,
+                     "positive_share": p.positive_share, "label": p.label})
     return pd.DataFrame(rows, columns=["survey_id", "survey", "meeting", "date", "n", "base", "positive",
                                        "positive_share", "label"])
 
 
-def trend_candidates(session: Session) -> list[str]:
+def trend_candidates(session: Session, trends: TrendSource | None = None) -> list[str]:
     """Titles of scale questions asked in two or more surveys (for the trend selector)."""
+    trends = trends or (lambda sid: survey_trend(load(session, sid)))
     seen: dict[str, set[int]] = {}
     titles: dict[str, str] = {}
     for info in list_surveys(session):
-        for q in load(session, info.id).questions:
-            if q.positive and q.kind != GRID:
-                seen.setdefault(key(q.title), set()).add(info.id)
-                titles.setdefault(key(q.title), q.title)
+        points = trends(info.id)
+        for k, title in (points.titles if points is not None else ()):
+            seen.setdefault(k, set()).add(info.id)
+            titles.setdefault(k, title)
     return [titles[k] for k, ids in seen.items() if len(ids) >= 2]
 
 
