@@ -109,7 +109,10 @@ def test_command_line(tmp_path, capsys):
     assert "くろ町役場" in out.read_bytes().decode("utf-8-sig")
     assert main(["--db", url, "history", "pack", "-o", str(tmp_path / "pack")]) == 0
     assert len(list((tmp_path / "pack").glob("委員会資料_参加状況_*.xlsx"))) == 1
-    assert "繰り返し出る課題・要望（振興局別）" in openpyxl.load_workbook(next((tmp_path / "pack").glob("*.xlsx"))).sheetnames
+    sheets = openpyxl.load_workbook(next((tmp_path / "pack").glob("*.xlsx")))
+    assert "繰り返し出る課題・要望（振興局別）" in sheets.sheetnames
+    # No invitations in this world: the page is there and says so.
+    assert list(sheets["ご案内の結果（振興局別）"].values)[1][0] == "この範囲の会には、ご案内メールを送っていません。"
     assert main(["--db", url, "history", "coverage", "-o", str(tmp_path / "x.txt")]) == 2  # told, no traceback
 
 

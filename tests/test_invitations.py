@@ -9,12 +9,13 @@ invited organisations are counted; the committee sees counts only, small ones hi
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 from email import policy
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from facilitation.access import privacy
 from facilitation.errors import AccessDenied, UserError
@@ -25,7 +26,8 @@ from facilitation.mail.models import SENT, UNCONFIRMED
 from facilitation.mail.smtp import RateLimit, Transport
 from facilitation.roles import SECRETARIAT_LOCAL, Viewer
 from facilitation.storage import db
-from facilitation.storage.models import Attendance, Meeting, Person, Registration, Room
+from facilitation.storage.models import Attendance, Meeting, Organisation, Person, Registration, Room
+from facilitation.text.dates import to_jst
 from tests import history_world as hw
 from tests.mail_world import SmtpServer
 
@@ -233,11 +235,129 @@ def test_registrations_from_invited_organisations_are_counted_by_region(db_url, 
         s.add(Registration(meeting_id=mid, person_id=p.id, status="キャンセル"))
     with db.session(db_url) as s:
         table = outcome.outcome(s, V, mid)
-        assert table.values.tolist() == [["オホーツク総合振興局", 1, 1, 1], ["根室振興局", 1, 0, 0], ["合計", 2, 1, 1]]
+        assert table.values.tolist() == [["オホーツク総合振興局", 1, 1, 1, 1], ["根室振興局", 1, 0, 0, 0], ["合計", 2, 1, 1, 1]]
         committee = outcome.outcome(s, COMMITTEE, mid)
-        assert committee.values.tolist() == [["オホーツク総合振興局", "5未満", "5未満", "5未満"], ["根室振興局", "5未満", 0, 0],
-                                             ["合計", "5未満", "5未満", "5未満"]]
+        assert committee.values.tolist() == [["オホーツク総合振興局", "5未満", "5未満", "5未満", "5未満"],
+                                             ["根室振興局", "5未満", 0, 0, 0], ["合計", "5未満", "5未満", "5未満", "5未満"]]
         assert not any("@" in str(v) or "北見" in str(v) for v in committee.values.ravel())
+
+
+def test_only_registrations_received_after_the_invitation_count_as_after_it(db_url, server):
+    w = _world(db_url)
+    mid = w.meetings["future"]
+    with db.session(db_url) as s:
+        invite.set_contact(s, V, w.orgs["D"], D_MAIL)
+    _send(db_url, server, mid, [w.orgs["D"], w.orgs["I"]])
+    with db.session(db_url) as s:
+        sent = {r.organisation_id: to_jst(r.sent_at) for r in s.scalars(select(InvitationSend))}
+        # I's form was filled in two hours before the invitation went out (imported later): registered,
+        # but not because of it. D's came ten minutes after its invitation. B was not invited.
+        s.add(Registration(meeting_id=mid, person_id=w.people["p12"], status="申込",
+                           submitted_at=sent[w.orgs["I"]] - dt.timedelta(hours=2)))
+        p = Person(name="黒田 一", email="kuroda@kuro-town.example.jp", organisation_id=w.orgs["D"], name_key="kuroda")
+        s.add(p)
+        s.flush()
+        s.add(Registration(meeting_id=mid, person_id=p.id, status="申込",
+                           submitted_at=sent[w.orgs["D"]] + dt.timedelta(minutes=10)))
+        s.add(Registration(meeting_id=mid, person_id=w.people["p3"], status="申込"))
+    with db.session(db_url) as s:
+        table = outcome.outcome(s, V, mid).rename(columns=outcome.LABELS).set_index("地域")
+        assert table["申し込んだ機関"].to_dict() == {"オホーツク総合振興局": 1, "根室振興局": 1, "合計": 2}
+        assert table["うちご案内後に申し込んだ機関"].to_dict() == {"オホーツク総合振興局": 0, "根室振興局": 1, "合計": 1}
+        # Without a form timestamp, the moment the registration was recorded counts (after the send here).
+        s.execute(update(Registration).where(Registration.person_id == w.people["p12"]).values(submitted_at=None))
+    with db.session(db_url) as s:
+        assert outcome.counts(s, mid)["after"].tolist() == [1, 1, 2]
+
+
+def _invited_world(url: str) -> tuple[hw.World, dict[str, int]]:
+    """The history world plus 8 organisations of 石狩 and 6 of 空知 (not targets: the pack's other
+    pages never name them), invited to the next meeting with くろ町役場 (根室); of 石狩, 6 register (one
+    before its invitation), of 空知 5 (all after), くろ町役場 after; くろ町役場 also to a 2025 meeting."""
+    w = _world(url)
+    mid, sent = w.meetings["future"], dt.datetime(2026, 11, 1, 1)  # UTC: 10:00 in Japan
+    names = {}
+    with db.session(url) as s:
+        plan = [("石狩振興局", i, i < 6, i != 0) for i in range(8)] + [("空知総合振興局", i, i < 5, True) for i in range(6)]
+        for region, i, registers, after in plan:
+            org = Organisation(name=f"{region[:2]}支援団体{i}", kind="NPO等", region=region, name_key=f"inv-{region}-{i}")
+            s.add(org)
+            s.flush()
+            names[org.name] = org.id
+            address = f"inv{org.id}@example.net"
+            s.add(InvitationSend(meeting_id=mid, organisation_id=org.id, org_name=org.name, region=region,
+                                 recipient=address, subject="ご案内", status=SENT, sent_at=sent))
+            if registers:
+                person = Person(name=f"申込 {org.id}", email=address, organisation_id=org.id, name_key=f"inv{org.id}")
+                s.add(person)
+                s.flush()
+                hours = 3 if after else -3
+                s.add(Registration(meeting_id=mid, person_id=person.id, status="申込",
+                                   submitted_at=to_jst(sent) + dt.timedelta(hours=hours)))
+        for meeting in (mid, w.meetings["cancelled"]):
+            s.add(InvitationSend(meeting_id=meeting, organisation_id=w.orgs["D"], org_name="くろ町役場", region="根室振興局",
+                                 recipient=D_MAIL, subject="ご案内", status=SENT, sent_at=sent - dt.timedelta(days=400)))
+        person = Person(name="黒田 一", email="kuroda@kuro-town.example.jp", organisation_id=w.orgs["D"], name_key="kuroda")
+        s.add(person)
+        s.flush()
+        s.add(Registration(meeting_id=mid, person_id=person.id, status="申込"))
+    return w, names
+
+
+def test_the_committee_pack_has_the_invitation_outcome_by_region_counts_only(sqlite_url):
+    import io
+
+    import openpyxl
+
+    from facilitation.history import committee_pack
+    from facilitation.history import coverage as cov
+
+    w, names = _invited_world(sqlite_url)
+    mid = w.meetings["future"]
+    with db.session(sqlite_url) as s:
+        assert outcome.counts(s, mid).values.tolist() == [
+            ["空知総合振興局", 6, 5, 5, 0], ["石狩振興局", 8, 6, 5, 0], ["根室振興局", 1, 1, 1, 0], ["合計", 15, 12, 11, 0]]
+        committee = outcome.outcome(s, COMMITTEE, mid)
+        section = outcome.pack_section(s, V, participation.Scope(fiscal_years=(2026,)))
+        everything = outcome.pack_section(s, COMMITTEE, participation.Scope())
+        none = outcome.pack_section(s, V, participation.Scope(fiscal_years=(2024,)))
+        with pytest.raises(AccessDenied):
+            outcome.pack_section(s, FACILITATOR, participation.Scope())
+        addresses = [r.recipient for r in s.scalars(select(InvitationSend))]
+    h = hw.load(sqlite_url)
+    pack = committee_pack.build(h, participation.Scope(fiscal_years=(2026,)), cov.Population(size=8), V,
+                                extra=(section,))
+    # The page is the committee's view of the meeting: 石狩's counts and the totals shown; 根室's 1s
+    # hidden, and with them 空知's (else the total minus 石狩 would give them away).
+    assert list(section.frame.columns) == ["会", "地域", "ご案内した機関", "申し込んだ機関", "うちご案内後に申し込んだ機関",
+                                           "参加した機関"]
+    assert section.frame.drop(columns="会").values.tolist() == committee.values.tolist() == [
+        ["空知総合振興局", "5未満", "5未満", "5未満", 0], ["石狩振興局", 8, 6, 5, 0], ["根室振興局", "5未満", "5未満", "5未満", 0],
+        ["合計", 15, 12, 11, 0]]
+    assert set(section.frame["会"]) == {"第1回 次回（2026年12月10日（木））"}
+    assert set(everything.frame["会"]) == {"第1回 次回（2026年12月10日（木））", "第9回 中止になった会（2025年9月1日（月））"}
+    wb = openpyxl.load_workbook(io.BytesIO(pack.xlsx))
+    rows = list(wb[outcome.PACK_TITLE].values)
+    assert rows[0] == tuple(section.frame.columns) and rows[2][1:] == ("石狩振興局", 8, 6, 5, 0)
+    assert str(rows[-1][0]).startswith("※ご案内メールを送った会ごとに") and "「5未満」" in rows[-1][0]
+    assert f"<h2>{outcome.PACK_TITLE}</h2>" in pack.html
+    # No address anywhere; no invited organisation's name on the page (the pack's list of target
+    # organisations not reached names くろ町役場 as before, without saying it was invited).
+    html_page = pack.html.split(f"<h2>{outcome.PACK_TITLE}</h2>")[1].split("<h2>")[0]
+    page = "\n".join(str(v) for row in rows for v in row if v is not None) + html_page
+    cells = "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    for address in addresses:
+        assert address not in cells + pack.html
+    for name in [*names, "くろ町役場"]:
+        assert name not in page
+    for name in names:
+        assert name not in cells + pack.html
+    # A scope without invitations: the page is there and says so, in the HTML and in the sheet.
+    assert none.frame.empty
+    empty = committee_pack.build(h, participation.Scope(fiscal_years=(2024,)), cov.Population(size=8), V, extra=(none,))
+    assert f"<h2>{outcome.PACK_TITLE}</h2>" in empty.html and outcome.PACK_EMPTY in empty.html
+    sheet = list(openpyxl.load_workbook(io.BytesIO(empty.xlsx))[outcome.PACK_TITLE].values)
+    assert sheet[1][0] == outcome.PACK_EMPTY and sheet[2][0].startswith("※")
 
 
 def test_the_committee_cannot_work_out_a_hidden_count_from_the_total():

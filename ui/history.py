@@ -16,6 +16,7 @@ from facilitation.errors import AccessDenied
 from facilitation.files.exports import to_csv_bytes, to_xlsx_bytes
 from facilitation.history import charts, committee_pack, geo, participation, presence
 from facilitation.history import coverage as cov
+from facilitation.invitations import outcome
 from facilitation.orgs import merges as org_merges
 from facilitation.roles import COMMITTEE, Viewer
 from facilitation.storage.settings import use_wareki
@@ -320,21 +321,23 @@ def pack_tab(data: Data, scope: participation.Scope) -> None:
     st.caption("HTMLはインターネットにつながっていなくても開けます。ブラウザの「印刷」から PDF に保存できます。")
 
 
-def _needs(role: str, scope: participation.Scope) -> committee_pack.Section:
-    """The pack's page of recurring needs by region (from the notes, which the history's data
-    version does not follow: made on each download, the pack cached by its content)."""
+def _needs(role: str, scope: participation.Scope) -> tuple[committee_pack.Section, ...]:
+    """The pack's pages of higher tiers: recurring needs by region (from the notes) and the
+    invitations' outcome by region. The history's data version follows neither: made on each
+    download, the pack cached by its content."""
     from facilitation.search import recurring
 
     with session() as s:
-        return recurring.pack_section(s, Viewer(role=role), scope.fiscal_years)
+        return (recurring.pack_section(s, Viewer(role=role), scope.fiscal_years),
+                outcome.pack_section(s, Viewer(role=role), scope))
 
 
 @st.cache_data(ttl=3600, max_entries=4, show_spinner=False)
 def _pack(url: str, version: tuple, role: str, scope: participation.Scope, wareki: bool,
-          needs: committee_pack.Section) -> committee_pack.Pack:
+          extra: tuple[committee_pack.Section, ...]) -> committee_pack.Pack:
     data = _load(url, version, role)
     return committee_pack.build(data.history, scope, data.population, Viewer(role=role), wareki=wareki,
-                                extra=(needs,))
+                                extra=extra)
 
 
 # What each tab shows (the page runs only the chosen one).

@@ -180,7 +180,8 @@ def outcome_table(mid: int) -> None:
     if len(table) == 1:  # the 合計 row alone: nobody invited yet
         st.info("この会には、まだご案内を送っていません。")
         return
-    st.caption("ご案内した機関のうち、この会に申し込んだ機関（キャンセルを除く）と、当日参加した機関の数です。"
+    st.caption("ご案内した機関のうち、この会に申し込んだ機関（キャンセルを除く）、そのうちご案内をお送りした後に"
+               "申し込んだ機関（申込の日時で判断）、当日参加した機関の数です。"
                + ("" if v.is_secretariat else f"{k}未満の数と、差し引きで{k}未満の数が分かってしまう欄は「{k}未満」と表示します。"))
     show_table(table, labels=outcome.LABELS, hide_index=True, width="stretch")
 

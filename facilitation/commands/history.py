@@ -91,13 +91,14 @@ def cmd_coverage(args) -> int:
 
 
 def cmd_pack(args) -> int:
+    from facilitation.invitations import outcome
     from facilitation.search import recurring
 
     h, pop = _load(args)
     scope = _scope(args)
     with db.session(args.db) as s:
-        needs = recurring.pack_section(s, AGGREGATES, scope.fiscal_years)
-    pack = committee_pack.build(h, scope, pop, AGGREGATES, extra=(needs,))
+        extra = (recurring.pack_section(s, AGGREGATES, scope.fiscal_years), outcome.pack_section(s, AGGREGATES, scope))
+    pack = committee_pack.build(h, scope, pop, AGGREGATES, extra=extra)
     folder = Path(args.output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / pack.xlsx_name).write_bytes(pack.xlsx)

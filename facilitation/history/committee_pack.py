@@ -234,9 +234,13 @@ def build(h: participation.History, scope: participation.Scope, pop: cov.Populat
 
 
 def _with_note(section: Section) -> pd.DataFrame:
-    """The section's frame, its note as a last row under the first column (the sheet says how it counted)."""
+    """The section's frame, then under its first column the empty text when it has no rows (the sheet
+    says what the HTML says) and its note as the last row (the sheet says how it counted)."""
     frame = section.frame
-    if not section.note or frame.columns.empty:
+    if frame.columns.empty:
         return frame
-    note = pd.DataFrame([{frame.columns[0]: f"※{section.note}"}], columns=frame.columns)
-    return pd.concat([frame.astype(object), note], ignore_index=True)
+    lines = ([section.empty] if frame.empty and section.empty else []) + ([f"※{section.note}"] if section.note else [])
+    if not lines:
+        return frame
+    tail = pd.DataFrame([{frame.columns[0]: line} for line in lines], columns=frame.columns)
+    return pd.concat([frame.astype(object), tail], ignore_index=True) if len(frame) else tail
