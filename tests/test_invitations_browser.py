@@ -2,8 +2,10 @@
 
 The secretariat opens the gap list for the next meeting, stores a contact, ticks organisations,
 previews the e-mail, sends, reads the results and the log, marks an address 「案内不要」 and takes it
-back. After each write the database is read and compared with what the screen says. Its own app
-server on the hand-made history (tests/history_world.py), pointed at an aiosmtpd server on loopback.
+back. After each write the database is read and compared with what the screen says. Then, as the
+committee (「委員会の表示で確認」), the same tab shows the outcome only: counts, 「5未満」 where small, no
+address, no organisation invited, no control to send. Its own app server on the hand-made history
+(tests/history_world.py), pointed at an aiosmtpd server on loopback.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from facilitation.invitations import outcome
 from facilitation.invitations.models import InvitationSend, OptOut, OrgContact
 from facilitation.mail.models import SENT
+from facilitation.roles import COMMITTEE, Viewer
 from facilitation.storage import db
-from facilitation.storage.models import Meeting, Room
+from facilitation.storage.models import Meeting, Registration, Room
 from tests import history_world as hw
 from tests import streamlit_process
-from tests.browser_checks import settle_and_check
+from tests.browser_checks import english_on_screen, settle_and_check
 from tests.mail_world import SmtpServer
+from ui.auth import PREVIEW_BANNER
 
 D_MAIL = "soudan@kuro-town.example.jp"
 I_MAIL = hw.EMAILS["p12"]
@@ -41,6 +46,11 @@ def inv_app(tmp_path_factory):
         app = streamlit_process.start(url, home / "streamlit.log", env=server.env())
         yield {"base": app.base, "url": url, "world": w, "server": server}
         streamlit_process.stop(app)
+
+
+# The grid's accessible table, row by row (header first): what a screen reader reads out.
+GRID_ROWS_JS = """(grid) => [...grid.querySelectorAll('table[role="grid"] tr')].map(
+  (tr) => [...tr.querySelectorAll('th, td')].map((c) => c.textContent.trim()))"""
 
 
 def _rows(url: str, model):
@@ -116,3 +126,29 @@ def test_gap_list_tick_preview_send_log_and_opt_out(inv_app, desk, output_dir):
     settle_and_check(page, "opt-out undone")
     assert _rows(url, OptOut) == []
     assert len(server.handler.messages) == 2  # nothing else was sent on the way
+
+    # The committee's view of the same tab: the outcome as counts only, as the database gives it.
+    with db.session(url) as s:  # someone of オホーツク支援センター registers after its invitation
+        s.add(Registration(meeting_id=inv_app["world"].meetings["future"], person_id=inv_app["world"].people["p12"],
+                           status="申込"))
+    page.locator('[data-testid="stSidebar"]').get_by_text("委員会の表示で確認").click()
+    page.get_by_text(PREVIEW_BANNER).wait_for(timeout=45_000)
+    settle_and_check(page, "committee view")
+    page.get_by_role("tab", name="ご案内").click()
+    settle_and_check(page, "committee invitations tab")
+    page.get_by_role("heading", name="ご案内の結果（地域別・機関数）").wait_for(timeout=30_000)
+    with db.session(url) as s:
+        expected = outcome.outcome(s, Viewer(role=COMMITTEE), inv_app["world"].meetings["future"])
+    grid = page.locator("[data-testid='stDataFrame']").locator("visible=true").first
+    shown = grid.evaluate(GRID_ROWS_JS)
+    assert shown[0] == list(outcome.LABELS.values())
+    assert shown[1:] == [[str(v) for v in row] for row in expected.values.tolist()]
+    assert shown[-1] == ["合計", "5未満", "5未満", "5未満", "0"]  # 2 invited, 1 registered after, none came yet
+    main = page.locator("[data-testid='stMain']").inner_text().replace(PREVIEW_BANNER, "")
+    assert "@" not in main and "くろ町役場" not in main and "オホーツク支援センター" not in main
+    assert "「5未満」と表示します" in main and "ご案内をお送りした後に申し込んだ機関" in main
+    assert page.get_by_role("checkbox").count() == 0
+    assert page.get_by_role("button", name="送信").count() == 0 and page.get_by_text("案内不要にする").count() == 0
+    assert page.get_by_text("ご案内の送信記録").count() == 0 and page.get_by_text("ご案内メールのプレビュー").count() == 0
+    assert not english_on_screen(page)
+    page.screenshot(path=str(output_dir / "invitations_committee.png"), full_page=True)
