@@ -105,7 +105,7 @@ def test_gaps_become_a_list_with_contacts_and_each_ticked_one_is_sent_or_skipped
     assert server.handler.recipients() == [D_MAIL]
     msg = server.handler.parsed()[0]
     body = msg.get_content()
-    assert msg["Subject"] == "【ご案内】第1回 次回（2026年12月10日（木））のお知らせ"
+    assert msg["Subject"] == "第1回 次回（2026年12月10日（木））開催のご案内"
     assert body.startswith("くろ町役場\nご担当者様")
     assert "https://forms.gle/abc123" in body and "・引きこもりと家族支援\n・一時生活支援事業" in body
     assert body.rstrip().endswith("以後、このアドレスにはご案内をお送りしません。") and "「案内不要」とご返信" in body

@@ -43,7 +43,8 @@ def tab(data, scope: participation.Scope) -> None:
     if not meetings:
         st.info("準備中・募集中の会がありません。次の会を作ると、参加のない対象機関にご案内を送れます。")
         return
-    mid = st.selectbox("ご案内する会", list(meetings), format_func=meetings.get, key="inv_meeting")
+    mid = st.selectbox("ご案内する会" if v.is_secretariat else "会", list(meetings), format_func=meetings.get,
+                       key="inv_meeting")
     if v.is_secretariat:
         invitation_list(data, scope, mid)
         send_log(mid)
@@ -115,7 +116,8 @@ def preview(mid: int, table, ticked: list[int]) -> None:
         st.markdown(f"**宛先**: {esc(d.to)}")
         st.markdown(f"**件名**: {esc(d.subject)}")
         st.code(d.body, language=None, wrap_lines=True)
-        st.caption("ひな形は「設定 › ルームのご案内メール」の下のほうで変えられます。最後の「案内不要」のご案内は、ひな形によらず必ず入ります。")
+        st.caption("文面は「設定 › ルームのご案内メール」の「参加のご案内（件名）」「参加のご案内（本文）」で変えられます。"
+                   "最後の「案内不要」とご返信いただく旨の一文は、文面にかかわらず必ず入ります。")
 
 
 def send_button(mid: int, ticked: list[int]) -> None:
@@ -124,7 +126,7 @@ def send_button(mid: int, ticked: list[int]) -> None:
         st.info(problem or "メールを送るには、メールサーバーの設定が必要です（説明書の「ルームのご案内メール」をご覧ください）。"
                 "プレビューは設定がなくても確認できます。")
         return
-    pace = f"1分あたり最大 {settings.per_minute} 通" if settings.per_minute else "送信数の上限なし"
+    pace = f"1分あたり最大 {settings.per_minute} 通" if settings.per_minute else "1分あたりの送信数の制限なし"
     st.caption(f"差出人: {esc(settings.sender_label)}（{pace}）。同じ会で同じアドレスに2通送ることはありません。")
     if not st.button(f"選んだ {len(ticked)} 機関にご案内を送信する", type="primary", disabled=not ticked,
                      key=f"inv_send_{mid}"):

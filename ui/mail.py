@@ -79,7 +79,7 @@ def render(meeting_id: int) -> None:
             st.code('# .streamlit/secrets.toml\n[mail]\nhost = "smtp.gmail.com"\nport = 587\nsecurity = "starttls"\n'
                     'user = "jimukyoku@example.org"\npassword = "アプリ パスワード"', language="toml")
     else:
-        pace = f"1分あたり最大 {settings.per_minute} 通" if settings.per_minute else "送信数の上限なし"
+        pace = f"1分あたり最大 {settings.per_minute} 通" if settings.per_minute else "1分あたりの送信数の制限なし"
         st.caption(f"差出人: {esc(settings.sender_label)}（{pace}）")
         send_buttons(meeting_id, plan, settings)
     failures(meeting_id)

@@ -14,7 +14,7 @@ BODY = "invitation_body"
 TEMPLATE_NAMES: dict[str, str] = {SUBJECT: "参加のご案内（件名）", BODY: "参加のご案内（本文）"}
 
 DEFAULT_TEMPLATES: dict[str, str] = {
-    SUBJECT: "【ご案内】{会名}（{日付}）のお知らせ",
+    SUBJECT: "{会名}（{日付}）開催のご案内",
     BODY: (
         "{機関名}\n"
         "ご担当者様\n"
