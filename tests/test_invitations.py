@@ -361,15 +361,16 @@ def test_the_committee_pack_has_the_invitation_outcome_by_region_counts_only(sql
 
 
 def test_the_committee_cannot_work_out_a_hidden_count_from_the_total():
-    table = pd.DataFrame([{"region": "石狩振興局", "invited": 9, "registered": 6, "attended": 0},
-                          {"region": "空知総合振興局", "invited": 7, "registered": 2, "attended": 0},
-                          {"region": "上川総合振興局", "invited": 5, "registered": 5, "attended": 5},
-                          {"region": outcome.TOTAL, "invited": 21, "registered": 13, "attended": 5}])
+    table = pd.DataFrame([{"region": "石狩振興局", "invited": 9, "registered": 6, "after": 6, "attended": 0},
+                          {"region": "空知総合振興局", "invited": 7, "registered": 2, "after": 0, "attended": 0},
+                          {"region": "上川総合振興局", "invited": 5, "registered": 5, "after": 5, "attended": 5},
+                          {"region": outcome.TOTAL, "invited": 21, "registered": 13, "after": 11, "attended": 5}])
     out = outcome.protect(table, 5)
     assert out["invited"].tolist() == [9, 7, 5, 21]
     # 2 is hidden; shown alone, 13 − 6 − 5 would give it: the smallest shown cell (5) goes too.
     assert out["registered"].tolist() == [6, "5未満", "5未満", 13]
     assert out["attended"].tolist() == [0, 0, 5, 5]
+    assert out["after"].tolist() == [6, 0, 5, 11]  # nothing small: nothing hidden
 
 
 def test_the_template_is_edited_but_the_way_to_stop_always_stays(sqlite_url):

@@ -11,7 +11,9 @@ address, no organisation invited, no control to send. Its own app server on the 
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -152,3 +154,16 @@ def test_gap_list_tick_preview_send_log_and_opt_out(inv_app, desk, output_dir):
     assert page.get_by_text("ご案内の送信記録").count() == 0 and page.get_by_text("ご案内メールのプレビュー").count() == 0
     assert not english_on_screen(page)
     page.screenshot(path=str(output_dir / "invitations_committee.png"), full_page=True)
+
+    # The committee pack, downloaded as the committee: its page holds the same counts, no address.
+    page.get_by_role("tab", name="委員会資料").click()
+    settle_and_check(page, "committee pack tab")
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="Excel（表のまとめ）をダウンロード").click()
+    with open(info.value.path(), "rb") as f:
+        workbook = openpyxl.load_workbook(io.BytesIO(f.read()))
+    rows = list(workbook[outcome.PACK_TITLE].values)
+    assert rows[0] == ("会", *outcome.LABELS.values())
+    assert [list(r[1:]) for r in rows[1:-1]] == expected.values.tolist()
+    cells = "\n".join(str(v) for ws in workbook.worksheets for r in ws.iter_rows(values_only=True) for v in r if v)
+    assert D_MAIL not in cells and I_MAIL not in cells and "オホーツク支援センター" not in "\n".join(map(str, rows))

@@ -31,7 +31,7 @@ def register(sub) -> None:
     p.add_argument("--dry-run", action="store_true", help="送らずに、送る先と送らない理由だけを表示します")
     p.set_defaults(func=cmd_send)
 
-    p = inv.add_parser("outcome", help="ご案内した機関・申し込んだ機関・参加した機関の数（地域別）")
+    p = inv.add_parser("outcome", help="ご案内した機関・申し込んだ機関（うちご案内後）・参加した機関の数（地域別）")
     p.add_argument("--meeting", type=int, required=True, help="会の ID")
     p.add_argument("--json", action="store_true", help="結果を JSON で出力します")
     p.set_defaults(func=cmd_outcome)
