@@ -5,7 +5,8 @@
 Builds the demo into a temporary SQLite file (or copies a given database), then times: the
 invitation list (coverage gaps with contacts and states) for the next open meeting, the send of
 every sendable organisation to an aiosmtpd server on loopback (no per-minute limit), a second run
-over the same organisations (all skipped: nothing sent twice), and the outcome table.
+over the same organisations (all skipped: nothing sent twice), the outcome table and the
+committee pack's page of outcomes.
 Not collected by pytest.
 """
 
@@ -87,6 +88,10 @@ def main() -> int:
     with db.session(url) as s:
         out = outcome.outcome(s, V, mid)
     print(f"outcome: {len(out) - 1} regions in {(time.perf_counter() - t0) * 1000:.0f} ms")
+    t0 = time.perf_counter()
+    with db.session(url) as s:
+        page = outcome.pack_section(s, V, participation.Scope())
+    print(f"committee pack page: {len(page.frame)} rows in {(time.perf_counter() - t0) * 1000:.0f} ms")
     shutil.rmtree(home, ignore_errors=True)
     return 0
 
