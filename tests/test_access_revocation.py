@@ -145,8 +145,8 @@ def test_an_open_tab_stops_when_its_link_is_revoked(app, browser):
             done.append(name)
         except PlaywrightError:
             pass
-    try:  # usually 0.3 s; the slack is for a CI machine running two browser tests at once
-        page.get_by_text("このリンクは事務局によって無効にされました").wait_for(timeout=REFRESH_SECONDS * 1000 + 20000)
+    try:  # usually 0.3 s; the slack is for a loaded machine, where reloading the page can take ~20 s
+        page.get_by_text("このリンクは事務局によって無効にされました").wait_for(timeout=REFRESH_SECONDS * 1000 + 60_000)
     except PlaywrightError:
         Path("test-output").mkdir(exist_ok=True)
         page.screenshot(path="test-output/revocation_not_shown.png", full_page=True)  # for the next engineer
@@ -160,7 +160,7 @@ def test_an_open_tab_stops_when_its_link_is_revoked(app, browser):
     assert page.get_by_text("このリンクは事務局によって無効にされました").count() >= 1
 
     # The tab nobody touches stops at its next refresh.
-    idle.get_by_text("このリンクは事務局によって無効にされました").wait_for(timeout=2000)
+    idle.get_by_text("このリンクは事務局によって無効にされました").wait_for(timeout=20_000)
     assert idle.get_by_text("Zoom表示名").count() == 0
     idle_context.close()
 
