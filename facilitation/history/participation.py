@@ -29,6 +29,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -316,6 +317,9 @@ _CATEGORICAL = ("role", "status", "mark", "org_name", "kind", "region",
                 "municipality", "category", "program_category", "meeting_kind", "format")
 
 
+_org_key = lru_cache(maxsize=1 << 14)(org_key)  # the same typed names come back on every load
+
+
 def _prepare(rows: pd.DataFrame, meetings: pd.DataFrame, orgs: pd.DataFrame,
              key_to_org: dict[str, int], mapping: dict[int, int], shows_names: bool) -> History:
     # Came: marks first, then status; 申込 only where the meeting has no attendance data at all.
@@ -333,7 +337,7 @@ def _prepare(rows: pd.DataFrame, meetings: pd.DataFrame, orgs: pd.DataFrame,
     rows = rows[came].reset_index(drop=True)
 
     # Organisation at the time: the typed organisation if it names one, else the person's current one.
-    typed = {t: key_to_org.get(org_key(t)) for t in rows["org_text"].dropna().unique() if t}
+    typed = {t: key_to_org.get(_org_key(t)) for t in rows["org_text"].dropna().unique() if t}
     at_time = rows["org_text"].map(typed)
     org_id = at_time.where(at_time.notna(), rows["person_org_id"]).fillna(NO_ORG).astype("int64")
     if mapping:
