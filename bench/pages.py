@@ -142,6 +142,9 @@ def interactions(name: str, viewer) -> list[tuple[str, object]]:
             names = ["結果", "クロス集計", "推移", "出力"]
         steps += [("choose survey", pick("survey_id", 1)), ("filter ルーム", survey_filter)]
         steps += [(f"tab {n}", set_state("surveys_tab", n)) for n in names[1:]]
+        if "推移" in names:  # a lazy page: the first 推移 above computed the trend after `cold`; now warm,
+            # and the change below is measured where it shows (the trend re-reads the changed survey)
+            steps += [("tab 推移 (warm)", set_state("surveys_tab", "推移"))]
     elif name == "openchat":
         names = (["概要", "機関・地域", "質問と回答", "話題", "取り込み", "メンバー確認", "投稿と削除", "お知らせ作成"]
                  if viewer.is_secretariat else ["概要", "機関・地域", "質問と回答", "話題"])

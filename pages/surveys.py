@@ -4,7 +4,7 @@ import streamlit as st
 
 from facilitation.surveys import comments, disclosure
 from ui import surveys as sv
-from ui.common import SHOWN_ERRORS, session, show_error, show_flash, viewer
+from ui.common import SHOWN_ERRORS, keep_state, session, show_error, show_flash, viewer
 
 st.title("アンケート")
 v = viewer()
@@ -20,47 +20,47 @@ elif v.sees_names:
     names = ["結果", "自由記述", "出力"]
 else:
     names = ["結果", "クロス集計", "推移", "出力"]
+keep_state(*sv.FILTERS)  # the 結果 tab's filters are still there when the person comes back
 tabs = dict(zip(names, st.tabs(names, key="surveys_tab", on_change="rerun"), strict=False))
+opened = next((name for name, tab in tabs.items() if tab.open), names[0])  # only the open tab is computed
 
 if survey_id is None:
     st.info("まだアンケートが取り込まれていません。"
             + ("「取り込み」タブから回答のファイルかスプレッドシートを読み込んでください。" if v.is_secretariat else ""))
-else:
+elif opened != "取り込み":
     try:
         survey, attrs = sv.load(survey_id)
-        mask, summary = None, None
-        with tabs["結果"]:
-            mask, by_attributes = sv.filter_mask(survey, attrs, key="res", v=v)
-            try:  # the committee: a filter that could single someone out shows only that
-                with session() as s:
-                    summary = comments.results(s, v, survey_id, mask, survey=survey, by_attributes=by_attributes)
-            except disclosure.TooFew as exc:
-                show_error(exc, kind="info")
-            if summary is not None:
-                sv.show_results(summary, v)
-        if "クロス集計" in tabs:
-            with tabs["クロス集計"]:
+        with tabs[opened]:
+            if opened in ("結果", "出力"):  # 出力 exports what 結果 shows, with its filters
+                summary = None
+                mask, by_attributes = sv.filter_mask(survey, attrs, v=v, draw=opened == "結果")
+                try:  # the committee: a filter that could single someone out shows only that
+                    with session() as s:
+                        summary = comments.results(s, v, survey_id, mask, survey=survey, by_attributes=by_attributes)
+                except disclosure.TooFew as exc:
+                    if opened == "結果":
+                        show_error(exc, kind="info")
+                if opened == "結果":
+                    if summary is not None:
+                        sv.show_results(summary, v)
+                elif summary is None:
+                    st.info("「結果」タブに表示できる結果がないため、出力できません。")
+                else:
+                    if mask is not None:
+                        st.caption("「結果」タブの絞り込みを反映した内容を出力します。")
+                    sv.export_section(v, survey_id, survey, summary)
+            elif opened == "クロス集計":
                 sv.crosstab_section(survey_id, survey, attrs)
-        if "推移" in tabs:
-            with tabs["推移"]:
+            elif opened == "推移":
                 sv.trend_section(v)
-        if "自由記述" in tabs:
-            with tabs["自由記述"]:
+            elif opened == "自由記述":
                 sv.comments_section(v, survey_id, survey, attrs)
-        if "質問の種類" in tabs:
-            with tabs["質問の種類"]:
+            elif opened == "質問の種類":
                 sv.types_section(survey_id, survey)
-        with tabs["出力"]:
-            if summary is None:
-                st.info("「結果」タブに表示できる結果がないため、出力できません。")
-            else:
-                if mask is not None:
-                    st.caption("「結果」タブの絞り込みを反映した内容を出力します。")
-                sv.export_section(v, survey_id, survey, summary)
     except SHOWN_ERRORS as exc:
         show_error(exc)
 
-if v.is_secretariat:
+if opened == "取り込み":
     with tabs["取り込み"]:
         if survey_id is not None:
             sv.reread_section(survey_id)

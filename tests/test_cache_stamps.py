@@ -61,8 +61,38 @@ def test_history_shows_an_attendance_recorded_by_another_process(demo):
     assert after["延べ参加者数"] == f"{total + 1:,}名"
 
 
+def test_a_change_to_one_meeting_rereads_only_that_meeting_in_the_history(demo, monkeypatch):
+    """Ten years hold eighty meetings: an attendance changed (here in another process) reads that
+    meeting's registrations again, not the whole history, and shows in the counts at once."""
+    from facilitation.history import participation
+
+    before = {m.label: m.value for m in render("history.py").metric}
+    read: list[int] = []
+    original = participation.meeting_registrations
+
+    def counting(s, meeting_id):
+        read.append(meeting_id)
+        return original(s, meeting_id)
+    monkeypatch.setattr(participation, "meeting_registrations", counting)
+    changed = demo.removeprefix("sqlite:///") + ".changed"  # the changed meeting, written by the other process
+    other_process(demo, f"""
+        from sqlalchemy import select
+        from facilitation.storage.models import Meeting, Registration
+        from facilitation.text import vocab
+        r = s.scalars(select(Registration).join(Meeting).where(Meeting.status == '開催済',
+                      Registration.status == vocab.STATUS_ABSENT).order_by(Registration.id)).first()
+        r.status = vocab.STATUS_ATTENDED
+        open({changed!r}, "w").write(str(r.meeting_id))
+    """)
+    after = {m.label: m.value for m in render("history.py").metric}
+    total = int(before["延べ参加者数"].removesuffix("名").replace(",", ""))
+    assert after["延べ参加者数"] == f"{total + 1:,}名"
+    with open(changed) as f:
+        assert read == [int(f.read())]
+
+
 def test_survey_trend_appears_when_another_process_imports_a_second_survey(demo):
-    at = render("surveys.py")
+    at = render("surveys.py", surveys_tab="推移")
     assert any("2回以上のアンケート" in i.value for i in at.info)  # one survey: no trend yet
     other_process(demo, """
         import random
@@ -75,7 +105,7 @@ def test_survey_trend_appears_when_another_process_imports_a_second_survey(demo)
         store.import_table(s, SECRETARIAT_LOCAL, surveys_chat.survey_table(s, m, random.Random(1)),
                            title='前回のアンケート', meeting_id=m.id)
     """)
-    at = render("surveys.py")
+    at = render("surveys.py", surveys_tab="推移")
     assert not any("2回以上のアンケート" in i.value for i in at.info)
     trend = next(df.value for df in at.dataframe if {"アンケート", "割合（%）"} <= set(df.value.columns))
     assert len(trend) == 2

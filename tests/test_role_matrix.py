@@ -101,7 +101,7 @@ def world(tmp_path_factory):
 
 
 LAZY_TABS = {"history.py": "history_tab", "openchat.py": "openchat_tab", "rooms.py": "rooms_tab",
-             "registrations.py": "registrations_tab"}  # pages that compute only the open tab
+             "registrations.py": "registrations_tab", "surveys.py": "surveys_tab"}  # pages that compute only the open tab
 
 
 def _runs(world, monkeypatch, page: str, viewer: Viewer) -> list[AppTest]:

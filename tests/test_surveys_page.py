@@ -27,10 +27,13 @@ def survey_db(monkeypatch, sqlite_url):
     return sqlite_url
 
 
-def run(viewer=None) -> AppTest:
+def run(viewer=None, tab: str | None = None) -> AppTest:
+    """The page as `viewer`, with `tab` open (only the open tab is drawn; 結果 first)."""
     at = AppTest.from_file(str(ROOT / "pages/surveys.py"), default_timeout=60)
     if viewer is not None:
         at.session_state["viewer"] = viewer
+    if tab is not None:
+        at.session_state["surveys_tab"] = tab
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -112,7 +115,7 @@ def test_committee_sees_only_the_fact_when_the_survey_is_smaller_than_k(survey_d
 
 
 def test_keyword_search_in_comments(survey_db):
-    at = run()
+    at = run(tab="自由記述")
     box = next(t for t in at.text_input if t.label.startswith("キーワード"))
     box.set_value("連携").run()
     assert not at.exception
@@ -133,10 +136,33 @@ def test_filter_by_answer_changes_the_counts(survey_db):
 
 
 def test_exports_are_offered(survey_db):
-    at = run()
+    at = run(tab="出力")
     labels = [b.label for b in at.get("download_button")] if at.get("download_button") else []
     assert any("Excel" in str(b.proto.label) for b in at.get("download_button"))
     assert len(labels) == 2
+
+
+def test_the_results_filters_are_kept_while_another_tab_is_open_and_the_export_follows_them(survey_db):
+    """Only the open tab is drawn; the 結果 tab's filters still wait for the person who comes back,
+    and 出力 exports the filtered results meanwhile."""
+    at = run()
+    at.selectbox(key="res_q").set_value("希望する開催頻度").run()
+    at.multiselect(key="res_opts").set_value(["年1-2回"]).run()
+    at.session_state["surveys_tab"] = "出力"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("「結果」タブの絞り込みを反映" in c.value for c in at.caption)
+    assert not [w for w in at.warning if "Session State" in w.value]  # no double value
+    at.session_state["surveys_tab"] = "クロス集計"
+    at.run()
+    at.session_state["surveys_tab"] = "結果"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [w for w in at.warning if "Session State" in w.value]
+    assert at.selectbox(key="res_q").value == "希望する開催頻度"
+    assert at.multiselect(key="res_opts").value == ["年1-2回"]
+    assert any("絞り込み後の回答者: 4名 / 12名" in c.value for c in at.caption)
+    assert figures(at)[0]["data"][-1]["x"] == [100.0]
 
 
 def _upload_and_import(at: AppTest, name: str, data: bytes, title: str = "") -> AppTest:
@@ -150,7 +176,7 @@ def _upload_and_import(at: AppTest, name: str, data: bytes, title: str = "") -> 
 
 
 def test_importing_when_a_survey_exists_shows_it_and_the_same_file_is_not_doubled(survey_db):
-    at = run()
+    at = run(tab="取り込み")
     data = (DATA / "evaluation_utf8.csv").read_bytes()
     other = data.decode("utf-8").splitlines()
     other = ("\n".join(other[:-1]) + "\n").encode("utf-8")  # one response fewer: another survey
@@ -179,7 +205,7 @@ def test_importing_when_a_survey_exists_shows_it_and_the_same_file_is_not_double
 
 
 def test_comment_word_pairs_are_labelled_without_jargon(survey_db):
-    at = run()
+    at = run(tab="自由記述")
     pairs = next(df.value for df in at.dataframe if "語1" in df.value.columns)
     assert "結びつきの強さ（0〜1）" in pairs.columns
     assert "Jaccard" not in all_text(at) and not any("Jaccard" in c for df in at.dataframe for c in df.value.columns)
@@ -203,7 +229,7 @@ def test_survey_upload_of_a_workbook_picks_the_form_tab_and_can_read_another(sur
         form.append(r)
     buf = io.BytesIO()
     book.save(buf)
-    at = run()
+    at = run(tab="取り込み")
     at.text_input(key="sv_title").set_value("ブックのアンケート")
     at.file_uploader(key="sv_file").set_value(("回答.xlsx", buf.getvalue(), "application/vnd.ms-excel")).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from facilitation.errors import AccessDenied
@@ -40,12 +41,25 @@ class Data:
 
 # --- loading (cached) ---------------------------------------------------------------------------
 
-@st.cache_data(ttl=3600, max_entries=8, show_spinner="参加履歴を読み込んでいます…")
-def _load(url: str, version: tuple, role: str) -> Data:
+@st.cache_resource(ttl=3600, max_entries=400, show_spinner=False)
+def _meeting_registrations(url: str, meeting_id: int, stamp: tuple) -> pd.DataFrame:
+    """One meeting's registrations, kept until that meeting's stamp changes (read, never modified)."""
     from facilitation.storage import db
 
     with db.session(url) as s:
-        return Data(participation.load(s, Viewer(role=role)), cov.population(s), (url, version, role))
+        return participation.meeting_registrations(s, meeting_id)
+
+
+@st.cache_data(ttl=3600, max_entries=8, show_spinner="参加履歴を読み込んでいます…")
+def _load(url: str, version: tuple, role: str) -> Data:
+    """After a change anywhere, only the meetings whose registrations changed are read again."""
+    from facilitation.storage import db
+
+    with db.session(url) as s:
+        stamps = participation.meeting_stamps(s)
+        history = participation.load(s, Viewer(role=role),
+                                     registrations=lambda m: _meeting_registrations(url, m, stamps.get(m, ())))
+        return Data(history, cov.population(s), (url, version, role))
 
 
 def load() -> Data:
@@ -59,7 +73,7 @@ def load() -> Data:
 def refresh() -> None:
     """Forget cached history (after an edit made on this page)."""
     _load.clear()
-    _tables.clear()
+    _tables.clear()  # (each meeting's registrations are kept by their own stamps)
 
 
 def _edited(result):

@@ -4,6 +4,8 @@ All texts the user sees are Japanese; every rule (bases, roles) lives in facilit
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pandas as pd
 import streamlit as st
 
@@ -73,28 +75,42 @@ def load(survey_id: int) -> tuple[Survey, pd.DataFrame]:
     return _survey(db_url(), survey_id, version), attrs
 
 
-def filter_mask(survey: Survey, attrs: pd.DataFrame, key: str, v: Viewer | None = None
+FILTER_KEY = "res"  # the 結果 tab's filters: kept while another tab is open (pages/surveys.py)
+FILTERS = (*(f"{FILTER_KEY}_{a}" for a in ATTRIBUTES), f"{FILTER_KEY}_q", f"{FILTER_KEY}_opts")
+
+
+def filter_mask(survey: Survey, attrs: pd.DataFrame, v: Viewer | None = None, draw: bool = True
                 ) -> tuple[list[bool] | None, bool]:
     """Filters by group and by an answer: (the mask, None when nothing is filtered; whether no answer
-    is used).
+    is used). With draw=False nothing is drawn: the same mask from the filters the person left in
+    the 結果 tab (the 出力 tab exports what 結果 shows).
 
     The committee is offered only the groups disclosure allows (k respondents or more, and as many
     outside); whether a combination may be shown is decided by the domain, not here."""
+    key = FILTER_KEY
     committee = v is not None and v.role == COMMITTEE
     offered = None
     if committee:
         with session() as s:
             k = disclosure.threshold(s)
         offered = disclosure.protection(survey, attrs, k)
+
+    def kept(k: str, options: list, many: bool = True):  # a filter's value without drawing it
+        value = st.session_state.get(k)
+        if many:
+            return [o for o in value or [] if o in options]
+        return value if value in options else None
+
     mask = [True] * survey.respondents
     used = by_answer = False
-    with st.expander("絞り込み（ルーム・所属の種別・地域・初参加・回答）"):
-        if committee:
+    with st.expander("絞り込み（ルーム・所属の種別・地域・初参加・回答）") if draw else nullcontext():
+        if committee and draw:
             st.caption(f"委員会の画面では、{offered.k}名以上のグループだけを選べます。絞り込みは1つのグループずつご覧ください。")
-        cols = st.columns(len(ATTRIBUTES))
+        cols = st.columns(len(ATTRIBUTES)) if draw else [None] * len(ATTRIBUTES)
         for col, (attr, label) in zip(cols, ATTRIBUTES.items(), strict=False):
             values = ([g.value for g in offered.offered(attr)] if committee else sorted(set(attrs[attr])))
-            chosen = col.multiselect(label, values, key=f"{key}_{attr}", placeholder="すべて（絞り込みなし）")
+            chosen = (col.multiselect(label, values, key=f"{key}_{attr}", placeholder="すべて（絞り込みなし）") if draw
+                      else kept(f"{key}_{attr}", values))
             if chosen:
                 used = True
                 mask = [m and a in chosen for m, a in zip(mask, attrs[attr], strict=False)]
@@ -103,18 +119,20 @@ def filter_mask(survey: Survey, attrs: pd.DataFrame, key: str, v: Viewer | None 
             choice_qs = [q for q in choice_qs if offered.offered(disclosure.ANSWER, q.key)]
         if choice_qs:
             titles = {q.key: q.title for q in choice_qs}
-            qkey = st.selectbox("回答で絞り込む質問", [None, *titles], key=f"{key}_q",
-                                format_func=lambda k: "（絞り込まない）" if k is None else esc(titles[k]),
-                                placeholder="選んでください")
+            qkey = (st.selectbox("回答で絞り込む質問", [None, *titles], key=f"{key}_q",
+                                 format_func=lambda k: "（絞り込まない）" if k is None else esc(titles[k]),
+                                 placeholder="選んでください") if draw
+                    else kept(f"{key}_q", list(titles), many=False))
             if qkey:
                 q = survey.question(qkey)
                 options = ([g.value for g in offered.offered(disclosure.ANSWER, qkey)] if committee
                            else q.options + q.not_applicable)
-                picked = st.multiselect("この回答をした人だけ", options, key=f"{key}_opts", placeholder="すべて（絞り込みなし）")
+                picked = (st.multiselect("この回答をした人だけ", options, key=f"{key}_opts", placeholder="すべて（絞り込みなし）")
+                          if draw else kept(f"{key}_opts", options))
                 if picked:
                     used = by_answer = True
                     mask = [m and a for m, a in zip(mask, answer_mask(survey, qkey, picked), strict=False)]
-    if used and not committee:  # the committee's count comes with its results (or its refusal)
+    if used and not committee and draw:  # the committee's count comes with its results (or its refusal)
         st.caption(f"絞り込み後の回答者: {sum(mask)}名 / {survey.respondents}名")
     return (mask if used else None), not by_answer
 

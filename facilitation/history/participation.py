@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, case, cast, func, select
+from sqlalchemy import String, case, cast, false, func, select
 from sqlalchemy.orm import Session
 
 from facilitation.meetings.counts import Counts, tally, unique_org_keys
@@ -212,8 +213,11 @@ def _short_label(kind: str, starts_at: dt.datetime) -> str:
     return f"{ja_date(starts_at, weekday=False)}{suffix}"
 
 
-def load(session: Session, viewer: Viewer, *, now: dt.datetime | None = None) -> History:
-    """Read the whole participation history in two queries (registrations; organisations).
+def load(session: Session, viewer: Viewer, *, now: dt.datetime | None = None,
+         registrations: Callable[[int], pd.DataFrame] | None = None) -> History:
+    """Read the whole participation history: meetings, organisations, people, and the registrations
+    of every past meeting (in one query, or per meeting from `registrations`: a cache of
+    `meeting_registrations` keyed by `meeting_stamps`, so a change re-reads one meeting).
 
     Names and e-mails are loaded only for a viewer who may see names (the secretariat).
     """
@@ -241,29 +245,79 @@ def load(session: Session, viewer: Viewer, *, now: dt.datetime | None = None) ->
     meetings = meetings.set_index("meeting_id", drop=False)
 
     orgs, key_to_org = _org_frame(session, mapping)
+    if registrations is None:  # the CLI: every past meeting's registrations in one query
+        regs = _registrations(session, Registration.meeting_id.in_(
+            select(Meeting.id).where(Meeting.starts_at < now, Meeting.status != vocab.MEETING_CANCELLED)))
+    else:
+        parts = [registrations(int(m)) for m in meetings["meeting_id"]]
+        regs = (pd.concat(parts).sort_values("registration_id", kind="stable") if parts
+                else _registrations(session, false()))
+    for col in _REGISTRATION_TEXTS:  # short texts that repeat: categoricals (built once, after concat)
+        regs[col] = pd.Categorical(regs[col].to_numpy())
+    return _prepare(_with_people(session, regs, shows_names), meetings, orgs, key_to_org, mapping, shows_names)
 
-    person_cols = [Person.organisation_id, Person.deleted_at]
-    names = ["person_org_id", "deleted_at"]
-    if shows_names:
-        person_cols += [Person.name, Person.email]
-        names += ["name", "email"]
+
+_REGISTRATION_TEXTS = ("role", "status", "programs", "org_text", "mark")
+REGISTRATION_COLUMNS = ["registration_id", "meeting_id", "person_id", *_REGISTRATION_TEXTS]
+
+
+def _registrations(session: Session, where) -> pd.DataFrame:
+    """Registrations (with their attendance mark) matching `where`, in the order they were made."""
     stmt = (
-        select(Registration.meeting_id, Registration.person_id, Registration.role, Registration.status,
-               cast(Registration.programs, String), Registration.org_text, Attendance.mark, *person_cols)
-        .join(Person, Registration.person_id == Person.id)
-        .join(Meeting, Registration.meeting_id == Meeting.id)
+        select(Registration.id, Registration.meeting_id, Registration.person_id, Registration.role, Registration.status,
+               cast(Registration.programs, String), Registration.org_text, Attendance.mark)
         .outerjoin(Attendance, Attendance.registration_id == Registration.id)
-        .where(Meeting.starts_at < now, Meeting.status != vocab.MEETING_CANCELLED)
+        .where(where).order_by(Registration.id)
     )
-    rows = _frame(session, stmt, categorical=("role", "status", "programs", "org_text", "mark"),
-                  text=("name", "email"),
-                  columns=["meeting_id", "person_id", "role", "status", "programs", "org_text", "mark",
-                           *names])
-    return _prepare(rows, meetings, orgs, key_to_org, mapping, shows_names)
+    return _frame(session, stmt, REGISTRATION_COLUMNS, text=_REGISTRATION_TEXTS)
+
+
+def meeting_registrations(session: Session, meeting_id: int) -> pd.DataFrame:
+    """One meeting's registrations as `load` reads them (no personal columns): what a cache keeps per
+    meeting, keyed by `meeting_stamps`."""
+    return _registrations(session, Registration.meeting_id == meeting_id)
+
+
+def meeting_stamps(session: Session) -> dict[int, tuple]:
+    """A cheap fingerprint of each meeting's registrations and attendance marks (counts, newest
+    timestamps, checksums of who, role, status and mark), for per-meeting cache keys."""
+    reg = session.execute(
+        select(Registration.meeting_id, func.count(Registration.id), func.max(Registration.updated_at),
+               func.sum(Registration.person_id * (1 + _code(Registration.role, vocab.MEETING_ROLES)
+                                                  + 16 * _code(Registration.status, vocab.REGISTRATION_STATUSES))),
+               func.sum(func.coalesce(func.length(Registration.org_text), 0)
+                        + func.coalesce(func.length(cast(Registration.programs, String)), 0)))
+        .group_by(Registration.meeting_id)).all()
+    att = session.execute(
+        select(Registration.meeting_id, func.count(Attendance.id), func.max(Attendance.marked_at),
+               func.sum(_code(Attendance.mark, vocab.ATTENDANCE_MARKS) * Attendance.registration_id))
+        .join(Registration, Attendance.registration_id == Registration.id)
+        .group_by(Registration.meeting_id)).all()
+    marks = {r[0]: tuple(r[1:]) for r in att}
+    return {r[0]: (*r[1:], *marks.get(r[0], ())) for r in reg}
+
+
+def _with_people(session: Session, regs: pd.DataFrame, shows_names: bool) -> pd.DataFrame:
+    """The registrations with each person's current organisation and erasure (and, for a viewer who
+    may see names, name and e-mail)."""
+    cols, names = [Person.id, Person.organisation_id, Person.deleted_at], ["person_id", "person_org_id", "deleted_at"]
+    if shows_names:
+        cols += [Person.name, Person.email]
+        names += ["name", "email"]
+    people = _frame(session, select(*cols), names, text=("name", "email")).set_index("person_id")
+    known = regs["person_id"].isin(people.index)
+    regs = regs[known].reset_index(drop=True) if not known.all() else regs.reset_index(drop=True)
+    info = people.reindex(regs["person_id"].to_numpy())
+    for name in names[1:]:
+        regs[name] = info[name].to_numpy()
+    return regs
 
 
 _CATEGORICAL = ("role", "status", "mark", "org_name", "kind", "region",
                 "municipality", "category", "program_category", "meeting_kind", "format")
+
+
+_org_key = lru_cache(maxsize=1 << 14)(org_key)  # the same typed names come back on every load
 
 
 def _prepare(rows: pd.DataFrame, meetings: pd.DataFrame, orgs: pd.DataFrame,
@@ -283,7 +337,7 @@ def _prepare(rows: pd.DataFrame, meetings: pd.DataFrame, orgs: pd.DataFrame,
     rows = rows[came].reset_index(drop=True)
 
     # Organisation at the time: the typed organisation if it names one, else the person's current one.
-    typed = {t: key_to_org.get(org_key(t)) for t in rows["org_text"].dropna().unique() if t}
+    typed = {t: key_to_org.get(_org_key(t)) for t in rows["org_text"].dropna().unique() if t}
     at_time = rows["org_text"].map(typed)
     org_id = at_time.where(at_time.notna(), rows["person_org_id"]).fillna(NO_ORG).astype("int64")
     if mapping:
@@ -310,7 +364,7 @@ def _prepare(rows: pd.DataFrame, meetings: pd.DataFrame, orgs: pd.DataFrame,
         erased = rows["deleted_at"].notna()
         rows.loc[erased, "name"] = "（削除済み）"
         rows.loc[erased, "email"] = ""
-    rows = rows.drop(columns=["deleted_at", "programs", "person_org_id", "org_text"])
+    rows = rows.drop(columns=["registration_id", "deleted_at", "programs", "person_org_id", "org_text"])
     for col in _CATEGORICAL:
         rows[col] = rows[col].astype("category")
     return History(att=rows, meetings=meetings, orgs=orgs, merges=dict(mapping), shows_names=shows_names)
