@@ -44,6 +44,7 @@ from . import auth, links, mail, paper
 from .common import (
     SHOWN_ERRORS,
     act,
+    act_on_click,
     choice_rows,
     esc,
     session,
@@ -155,12 +156,14 @@ def designate_facilitator(meeting_id: int) -> None:
         return
     with st.expander("ファシリテーターを指定する（★は希望者）"):
         c1, c2 = st.columns(2)
-        room_id = c1.selectbox("ルーム", [r for r, _ in rooms], format_func=dict(rooms).get, key="rooms_fac_room", placeholder="選んでください")
+        c1.selectbox("ルーム", [r for r, _ in rooms], format_func=dict(rooms).get, key="rooms_fac_room", placeholder="選んでください")
         options = [None, *(p for p, _ in people)]
         names = {None: "（指定しない）", **dict(people)}
-        reg_id = c2.selectbox("ファシリテーター", options, format_func=names.get, key="rooms_fac_person", placeholder="選んでください")
-        if st.button("指定する", key="rooms_fac_save"):
-            act(lambda s: manual_moves.designate_facilitator(s, viewer(), room_id, reg_id), "ファシリテーターを指定しました。")
+        c2.selectbox("ファシリテーター", options, format_func=names.get, key="rooms_fac_person", placeholder="選んでください")
+        st.button("指定する", key="rooms_fac_save", **act_on_click(  # the pickers' values as the click arrives
+            lambda s: manual_moves.designate_facilitator(s, viewer(), st.session_state.get("rooms_fac_room"),
+                                                         st.session_state.get("rooms_fac_person")),
+            "ファシリテーターを指定しました。"))
 
 
 def facilitator_links(meeting_id: int) -> None:
@@ -424,8 +427,8 @@ def people_editor(meeting_id: int, checked: Checked) -> None:
                 lines.append("決まりはすべて守られています。")
             return [("warning" if (out.refused or out.violations) else "success", esc("\n\n".join(lines)))]
         act(lambda s: manual_moves.apply_edits(s, viewer(), meeting_id, changed), saved)
-    if c2.button("固定をすべて外す", key="people_unpin"):
-        act(lambda s: manual_moves.clear_pins(s, viewer(), meeting_id), lambda n: f"{n} 名の固定を外しました。")
+    c2.button("固定をすべて外す", key="people_unpin", **act_on_click(
+        lambda s: manual_moves.clear_pins(s, viewer(), meeting_id), lambda n: f"{n} 名の固定を外しました。"))
 
 
 # --- 5. publish and files ---
