@@ -85,3 +85,28 @@ def test_a_decided_wish_is_shown_by_the_one_run_after_the_click(app_db, monkeypa
     with db.session(app_db) as s:
         review = {r["text"]: r for r in choices.choice_review(s, mid).to_dict("records")}
         assert review["一回で決める話"]["room"] == room.name
+
+
+def test_the_organisation_picked_with_the_click_is_the_one_confirmed(app_db, monkeypatch):
+    """The callback reads the picker as the click arrives, not as it was when the button was drawn."""
+    from facilitation.orgs import directory, matching
+
+    with db.session(app_db) as s:
+        mid = schedule.upcoming_meeting(s).id
+        reg = manual.add_manual(s, SEC, mid, manual.ManualEntry(name="選択 確子", email="sentaku@example.org",
+                                                               org="石狩市", region="石狩振興局"))
+        review = next(r for r in matching.pending(s, SEC, mid) if r.text == "石狩市")
+        target = next(o for o in directory.all_organisations(s) if o.id != review.suggestion_id)
+        reg_id, target_id, target_name = reg.id, target.id, target.name
+    runs = count_runs(monkeypatch, ui.registrations)
+    at = AppTest.from_file(str(PAGES / "registrations.py"), default_timeout=60)
+    at.session_state["registrations_tab"] = "確認待ち"
+    at.run()
+    runs.clear()
+    at.selectbox(key=f"review_pick_{review.id}").set_value(target_id)
+    at.button(key=f"review_ok_{review.id}").click().run()
+    assert not at.exception
+    assert len(runs) == 1
+    assert any("「石狩市」を確定しました" in m.value for m in at.success)
+    with db.session(app_db) as s:
+        assert s.get(Registration, reg_id).person.organisation.name == target_name
