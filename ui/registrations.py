@@ -185,17 +185,7 @@ def _save_edits(before: pd.DataFrame, editor_key: str) -> None:
     in its own unit of work (one refused row keeps the others). The run that follows draws the
     list from what is stored, in a new editor (SAVED_EDITS), with the message."""
     after = edited_frame(editor_key, LABELS)
-    old = before.set_index("id")
-    changed = []
-    for _, row in (after if after is not None else before).iterrows():
-        rid = int(row["id"])
-        diff = {}
-        for f in EDIT_FIELDS:
-            a, b = old.at[rid, f], row[f]
-            if (a if pd.notna(a) else "") != (b if pd.notna(b) else ""):
-                diff[f] = b if pd.notna(b) else ""
-        if diff:
-            changed.append((rid, str(row.get("name", "")), diff))
+    changed = _changed_rows(before, after if after is not None else before)
     if not changed:
         flash("変更はありません。", "info")
         return
@@ -205,6 +195,18 @@ def _save_edits(before: pd.DataFrame, editor_key: str) -> None:
         st.session_state.get(KEPT_EDITS, {}).pop(editor_key, None)
         st.session_state[SAVED_EDITS] = st.session_state.get(SAVED_EDITS, 0) + 1
         flash(f"{saved} 件の変更を保存しました。")
+
+
+def _changed_rows(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[int, str, dict]]:
+    """(id, name, {field: new value}) of every row whose editable fields differ (a missing value
+    counts as empty), compared column by column (a registrant list holds hundreds of rows)."""
+    fields = list(EDIT_FIELDS)
+    new = after.set_index("id")[fields].astype(object)
+    old = before.set_index("id")[fields].astype(object).reindex(new.index)
+    new, old = new.where(new.notna(), ""), old.where(old.notna(), "")
+    differs = old.ne(new)
+    return [(int(rid), str(new.at[rid, "name"]), {f: new.at[rid, f] for f in fields if differs.at[rid, f]})
+            for rid in new.index[differs.any(axis=1)]]
 
 
 def _save_row(s, registration_id: int, name: str, diff: dict) -> bool:
