@@ -110,3 +110,34 @@ def test_the_organisation_picked_with_the_click_is_the_one_confirmed(app_db, mon
     assert any("「石狩市」を確定しました" in m.value for m in at.success)
     with db.session(app_db) as s:
         assert s.get(Registration, reg_id).person.organisation.name == target_name
+
+
+def test_a_manual_move_is_saved_and_checked_in_the_one_run_after_the_click(app_db, monkeypatch):
+    from facilitation.assignment import checking
+    from facilitation.storage.models import Assignment
+
+    at = AppTest.from_file(str(PAGES / "rooms.py"), default_timeout=60)
+    at.session_state["rooms_tab"] = "1. ルーム"
+    at.run()
+    at.button(key="rooms_copy").click().run()
+    at.session_state["rooms_tab"] = "3. 決まりと実行"
+    at.run().button(key="rooms_run").click().run()
+    at.session_state["rooms_tab"] = "4. 手直し"
+    at.run()
+    editor = next(d for d in at.dataframe if "理由" in d.value.columns)
+    room = checking.PEOPLE_LABELS["room"]
+    first = editor.value.iloc[0]
+    other = next(n for n in editor.value[room].unique() if n != first[room])
+    at.session_state[editor.key] = {"edited_rows": {0: {room: other}}, "added_rows": [], "deleted_rows": []}
+    at.run()  # the edit's own run: the button now counts one change
+    assert at.button(key="people_save").label == "変更を保存して確認（1件）"
+    runs = count_runs(monkeypatch, ui.common)
+    at.button(key="people_save").click().run()
+    assert not at.exception
+    assert len(runs) == 1
+    assert any("1 件を保存しました" in m.value for m in [*at.success, *at.warning])
+    with db.session(app_db) as s:
+        moved = s.get(Assignment, int(first["assignment_id"]))
+        assert (moved.room.name, moved.pinned) == (other, True)
+    shown = next(d for d in at.dataframe if "理由" in d.value.columns).value
+    assert shown.set_index("assignment_id").at[first["assignment_id"], room] == other
