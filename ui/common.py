@@ -338,6 +338,8 @@ def edited_frame(key: str, labels: dict[str, str] | None = None):
     out = mine["base"].copy()
     state = st.session_state.get(mine["widget"]) or {}
     for pos, changes in (state.get("edited_rows") or {}).items():
+        if not 0 <= int(pos) < len(out):
+            continue  # the widget is keyed by a fingerprint of its rows: cannot happen, never a traceback
         for column, value in changes.items():
             if column in out.columns:
                 at = out.columns.get_loc(column)
