@@ -1,6 +1,7 @@
 """Benchmark: the secretariat's writing interactions on ten years of data, server time per click.
 
     .venv/bin/python bench/interactions.py [--reps 5] [--people 500] [--db sqlite:////tmp/world-10y.sqlite3]
+                                           [--only save,decide,import,run]
 
 The clicks that write (bench/pages.py measures the ones that only read), each through the page itself
 in Streamlit's AppTest, so the figure is the whole server time of the click: the run that handles
@@ -163,7 +164,10 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--people", type=int, default=500)
     parser.add_argument("--out", default=str(ROOT / "test-output" / "bench-interactions.json"))
+    parser.add_argument("--only", default="save,decide,import,run",
+                        help="which clicks: save (変更を保存), decide (決定), import (a file), run (the optimiser)")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     import world
 
@@ -186,10 +190,15 @@ def main() -> int:
     for rep in range(args.reps):
         def add(label, value):
             samples.setdefault(label, []).append(value)
-        base.append(timed(lambda: new_app(BASELINE, SECRETARIAT_LOCAL).run()))
-        add("申込管理 変更を保存（1セル）", edit_and_save(url, ctx["upcoming"], rep))
-        base.append(timed(lambda: new_app(BASELINE, SECRETARIAT_LOCAL).run()))
-        add("ルーム 希望の確認 決定", decide_a_wish(ctx["upcoming"]))
+        if "save" in only:
+            base.append(timed(lambda: new_app(BASELINE, SECRETARIAT_LOCAL).run()))
+            add("申込管理 変更を保存（1セル）", edit_and_save(url, ctx["upcoming"], rep))
+        if "decide" in only:
+            base.append(timed(lambda: new_app(BASELINE, SECRETARIAT_LOCAL).run()))
+            add("ルーム 希望の確認 決定", decide_a_wish(ctx["upcoming"]))
+        if not only & {"import", "run"}:
+            print(f"rep {rep + 1}/{args.reps} done, load {os.getloadavg()[0]:.1f}", flush=True)
+            continue
         mid = new_meeting(url, rep, args.people)
         data = csv_bytes(args.people, ctx["known"], ctx["orgs"], seed=rep)
         base.append(timed(lambda: new_app(BASELINE, SECRETARIAT_LOCAL).run()))

@@ -56,6 +56,14 @@ def test_settings_section_for_the_secretariat(tmp_path, monkeypatch, demo_copy_u
     # The audit log shows that change, by whom.
     log = at.dataframe[1].value
     assert "office@example.org" in log["操作者"].tolist() and "アカウント" in log["対象"].tolist()
+    # Picked and removed in one message: the account in the picker as the click arrives is removed.
+    at.selectbox(key="account_remove_target").set_value("iinkai@example.org")
+    at.button(key="account_remove").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success if "登録を外しました" in s.value and "iinkai" in s.value]
+    with db.session(demo_copy_url) as s:
+        assert gate.role_for(s, "iinkai@example.org") is None
+    assert all("iinkai@example.org" not in b.options for b in at.selectbox if b.key == "account_remove_target")
 
 
 def test_privacy_erasure_from_settings(tmp_path, monkeypatch, demo_copy_url):

@@ -159,3 +159,22 @@ def test_after_an_import_the_format_and_the_doubtful_lines_are_shown_with_line_n
     assert shown["行"].tolist() == [9, 14] and "曜日が合いません" in shown["確認してほしいこと"].iloc[0]
     history = next(df.value for df in at.dataframe if "形式" in df.value.columns)  # kept with the import
     assert history["形式"].tolist() == ["LINE（スマートフォン・日本語）"] and history["確認してほしい行"].tolist() == [2]
+
+
+
+def test_a_member_is_confirmed_with_the_organisation_picked_with_the_click(monkeypatch, chat_url):
+    """「確定」 saves in its callback (one page run) the organisation in the row's picker as the click arrives."""
+    from facilitation.openchat import members
+    from facilitation.openchat.models import ChatMember
+
+    with db.session(chat_url) as s:
+        item = next(i for i in members.review_queue(s, SECRETARIAT_LOCAL, limit=30) if len(i.candidates) > 1)
+        member_id, second = item.member_id, item.candidates[1].organisation_id
+    at = run_page(monkeypatch, chat_url, tab="メンバー確認")
+    at.selectbox(key=f"oc_pick_{member_id}").set_value(second)  # picked and confirmed in one message
+    at.button(key=f"oc_ok_{member_id}").click().run()
+    assert not at.exception
+    assert any("で確定しました" in s.value for s in at.success)
+    with db.session(chat_url) as s:
+        assert s.get(ChatMember, member_id).organisation_id == second
+    assert all(b.key != f"oc_pick_{member_id}" for b in at.selectbox)  # the queue drawn after the write

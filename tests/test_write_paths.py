@@ -3,9 +3,11 @@
 `act` opens the unit of work, shows a refusal or a user error in Japanese (never Streamlit's English
 error page), and makes the rest of the run show the state after the write (a flashed message and a
 rerun, so a report or a download on the same page is built from what was just stored). A write path
-is the branch of a pressed button (`if ….button(…):`, `if ….form_submit_button(…):`) and a widget
-callback (`on_change=` / `on_click=`). Inside one, the database is reached only through `act`: no
-`session()` of its own, directly or through a function of the same module that opens one.
+is the branch of a pressed button (`if ….button(…):`, `if ….form_submit_button(…):`), a widget
+callback (`on_change=` / `on_click=`), and a button given `**act_on_click(action, done)` (act itself
+as its callback: the action runs in act's unit of work). Inside one, the database is reached only
+through `act`: no `session()` of its own, directly or through a function of the same module that
+opens one.
 """
 
 from __future__ import annotations
@@ -67,7 +69,11 @@ def _write_paths(tree) -> list[tuple[int, str, list[ast.AST]]]:
                         isinstance(stmt.test, ast.BoolOp) and all(isinstance(v, ast.UnaryOp) for v in stmt.test.values))
                     if all(line != stmt.lineno for line, _, _ in paths):  # the module walks its functions too
                         paths.append((stmt.lineno, "button", body[i + 1:] if negated else stmt.body))
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "act_on_click":
+            paths.append((n.lineno, "act_on_click", []))  # its action runs inside act
         for _name, value in _callbacks(n):
+            if isinstance(value, ast.Name) and value.id == "act":
+                continue  # act_on_click's own keywords (its calls are the write paths)
             if isinstance(value, ast.Call) and getattr(value.func, "attr", getattr(value.func, "id", "")) == "partial":
                 value = value.args[0]  # functools.partial(f, …)
             if isinstance(value, ast.Name) and value.id in functions:
@@ -146,3 +152,5 @@ def test_the_detector_finds_a_bypass(tmp_path):
     flagged = [line for line, _, body in paths
                if _called_names(ast.Module(body=list(body), type_ignores=[])) & functions]
     assert flagged == [4]
+    clicked = "st.button('確認済み', **act_on_click(lambda s: mark(s, 1), '済'))\n"
+    assert [(what, body) for _, what, body in _write_paths(ast.parse(clicked))] == [("act_on_click", [])]

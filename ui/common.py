@@ -304,6 +304,12 @@ def show_editor(data, *, where=None, labels: dict[str, str] | None = None, **kw)
         edited = _kept_editor(where or st, shown, str(kw.pop("key")), frame_digest(data), kw)
     if not isinstance(edited, pd.DataFrame):
         return edited
+    return _restored(edited, labels)
+
+
+def _restored(edited, labels):
+    """The editor's frame with the neutralising apostrophes taken out and the domain's column names."""
+    import pandas as pd
 
     def restore(v):
         return v[1:] if isinstance(v, str) and v.startswith("'") and needs_quote(v[1:]) else v
@@ -315,6 +321,32 @@ def show_editor(data, *, where=None, labels: dict[str, str] | None = None, **kw)
     if labels:
         out = out.rename(columns={v: k for k, v in labels.items()})
     return out
+
+
+def edited_frame(key: str, labels: dict[str, str] | None = None):
+    """The frame of the keyed editor (show_editor's `key`) as show_editor would return it, with the
+    edits the browser has sent up to now: usable in a button's callback, which runs before the page
+    is drawn again (the frame the last run returned may miss the edit sent with the click).
+
+    Only cell edits (the editors that save through this have a fixed set of rows). None when the
+    editor was not drawn in this session."""
+    import pandas as pd
+
+    mine = st.session_state.get(KEPT_EDITS, {}).get(key)
+    if mine is None:
+        return None
+    out = mine["base"].copy()
+    state = st.session_state.get(mine["widget"]) or {}
+    for pos, changes in (state.get("edited_rows") or {}).items():
+        if not 0 <= int(pos) < len(out):
+            continue  # the widget is keyed by a fingerprint of its rows: cannot happen, never a traceback
+        for column, value in changes.items():
+            if column in out.columns:
+                at = out.columns.get_loc(column)
+                if out.iloc[:, at].dtype != object and not pd.api.types.is_bool_dtype(out.iloc[:, at]):
+                    out.isetitem(at, out.iloc[:, at].astype(object))
+                out.iat[int(pos), at] = value
+    return _restored(out, labels)
 
 
 KEPT_EDITS = "_kept_edits"  # editor key → unsaved edits kept while the editor is not drawn
@@ -352,7 +384,7 @@ def _kept_editor(where, shown, key: str, digest: str, kw: dict):
 
 # --- Actions: the ONE way a button runs a domain change and tells the person what happened ------
 
-FLASH = "flash"  # the messages of the last actions, shown on the next run (after st.rerun)
+FLASH = "flash"  # the messages of the last actions, shown by show_flash (this run after a callback, else the next)
 
 
 def flash(message: str, kind: str = "success") -> None:
@@ -374,10 +406,13 @@ KINDS = ("success", "info", "warning", "error")
 def act(action, done=None, *, rerun: bool = True):
     """The ONE way a button or a callback writes: run `action(session)` in a unit of work.
 
-    A refusal or a user error (SHOWN_ERRORS) is shown in Japanese (flashed when `rerun` is False, as
-    in a widget callback, which runs before the page is drawn) and nothing is written. On success the
-    message is flashed and the page reruns, so everything drawn after the write (counts, reports,
-    downloads) is built from what is now stored. `done`: a message, a function of the action's result
+    Two forms. In a widget callback (`rerun=False`; for a button, `act_on_click`), the write runs
+    before the page's script, so the one run that follows draws everything (counts, reports,
+    downloads) from what is now stored and shows the message (show_flash): one page run per click.
+    In a pressed button's branch (`if st.button(…): act(…)`), the page reruns after the write, so
+    what is drawn after it is built again: two page runs per click, for writes that need values only
+    the script run computes. A refusal or a user error (SHOWN_ERRORS) is shown in Japanese (flashed
+    in a callback) and nothing is written. `done`: a message, a function of the action's result
     giving one, or giving a list of (kind, message) pairs (kind in KINDS), or None for no message;
     messages are escaped Markdown. Returns the result (None after a refusal; with `rerun` the run
     ends here on success)."""
@@ -397,6 +432,16 @@ def act(action, done=None, *, rerun: bool = True):
     if rerun:
         st.rerun()
     return out
+
+
+def act_on_click(action, done=None) -> dict:
+    """A button's keywords for a write in its callback: `st.button("…", **act_on_click(action, done))`.
+
+    `act(action, done, rerun=False)` runs when the click arrives, before the page is drawn again, so
+    the click costs one page run and everything drawn shows the write. `action` must not use values
+    read from other widgets when the button was drawn (the click may come with newer ones): give it
+    ids only, or write a callback that reads st.session_state and calls act(…, rerun=False)."""
+    return {"on_click": act, "args": (action, done), "kwargs": {"rerun": False}}
 
 
 NOT_A_ROOM = 0  # the picker's 対象外 option (room ids start at 1; None would read as "nothing chosen")
@@ -425,14 +470,20 @@ def choice_rows(meeting_id: int, table, rooms: list[tuple[int, str, str]], *, ke
         wid = f"{key}_{hashlib.sha256(thing.encode('utf-8')).hexdigest()[:16]}"
         c1, c2, c3 = st.columns([4, 3, 1], vertical_alignment="bottom")
         c1.write(f"「{esc(row['text'])}」（{row['count']}件）")
-        choice = c2.selectbox(f"「{esc(row['text'])}」のルーム", [*ids, NOT_A_ROOM], index=[*ids, NOT_A_ROOM].index(suggested),
+        c2.selectbox(f"「{esc(row['text'])}」のルーム", [*ids, NOT_A_ROOM], index=[*ids, NOT_A_ROOM].index(suggested),
                               format_func=names.get, key=wid, label_visibility="collapsed",
                               placeholder="選んでください")
-        if c3.button(button, key=f"{wid}_btn"):
-            text = row["text"]
-            room_id = None if choice in (None, NOT_A_ROOM) else choice
-            act(lambda s, t=text, c=room_id: choices.map_choice(s, viewer(), meeting_id, t, c),
-                f"「{esc(text)}」を{esc(names[choice if choice is not None else NOT_A_ROOM])}{done}")
+        c3.button(button, key=f"{wid}_btn", on_click=_decide_choice, args=(meeting_id, row["text"], wid, names, done))
+
+
+def _decide_choice(meeting_id: int, text: str, wid: str, names: dict, done: str) -> None:
+    """choice_rows' button (a callback): the room picked in the row's picker as the click arrives."""
+    from facilitation.assignment import choices
+
+    choice = st.session_state.get(wid)
+    room_id = None if choice in (None, NOT_A_ROOM) else choice
+    act(lambda s: choices.map_choice(s, viewer(), meeting_id, text, room_id),
+        f"「{esc(text)}」を{esc(names.get(choice if choice is not None else NOT_A_ROOM, ''))}{done}", rerun=False)
 
 
 def template_editor(templates, viewer, *, key: str) -> None:

@@ -11,7 +11,7 @@ from facilitation.files import qr
 from facilitation.meetings import schedule
 
 from . import auth
-from .common import act, config, esc, session, show_table, viewer
+from .common import act_on_click, config, esc, session, show_table, viewer
 
 
 def base_url() -> str:
@@ -37,21 +37,22 @@ def room_link(room_id: int, room_name: str, *, key_prefix: str = "link") -> None
         link = gate.current_link(s, room_id, secret)
     if link is None:
         st.caption("まだ有効なリンクがありません。")
-        if st.button("リンクを発行", key=f"{key_prefix}_issue_{room_id}"):
-            act(lambda s: gate.issue_link(s, v, room_id, secret), f"{esc(room_name)} のリンクを発行しました。")
+        st.button("リンクを発行", key=f"{key_prefix}_issue_{room_id}", **act_on_click(
+            lambda s: gate.issue_link(s, v, room_id, secret), f"{esc(room_name)} のリンクを発行しました。"))
         return
     url = link_url(link.token)
     st.code(url, language=None)
     st.caption(f"有効期限: {link.expires_text}　右上のボタンでコピーできます。")
     cols = st.columns([1, 1, 2])
-    if cols[0].button("無効にする", key=f"{key_prefix}_revoke_{room_id}",
-                      help="このルームのリンクをすべて使えなくします（新しいリンクを発行できます）"):
-        act(lambda s: gate.revoke_links(s, v, room_id=room_id), f"{esc(room_name)} のリンクを無効にしました。")
-    if cols[1].button("新しいリンクに替える", key=f"{key_prefix}_renew_{room_id}"):
-        def renew(s):
-            gate.revoke_links(s, v, room_id=room_id)
-            return gate.issue_link(s, v, room_id, secret)
-        act(renew, f"{esc(room_name)} のリンクを新しいものに替えました（前のリンクは使えません）。")
+    cols[0].button("無効にする", key=f"{key_prefix}_revoke_{room_id}",
+                   help="このルームのリンクをすべて使えなくします（新しいリンクを発行できます）", **act_on_click(
+                       lambda s: gate.revoke_links(s, v, room_id=room_id), f"{esc(room_name)} のリンクを無効にしました。"))
+
+    def renew(s):
+        gate.revoke_links(s, v, room_id=room_id)
+        return gate.issue_link(s, v, room_id, secret)
+    cols[1].button("新しいリンクに替える", key=f"{key_prefix}_renew_{room_id}", **act_on_click(
+        renew, f"{esc(room_name)} のリンクを新しいものに替えました（前のリンクは使えません）。"))
     if phone_reachable(url):
         st.image(qr.png(url, scale=5), caption=f"{esc(room_name)} のQRコード（スマートフォンで読み取れます）", width=180)
     else:
@@ -110,5 +111,5 @@ def render(meeting_id: int) -> None:
         st.caption("発行済みのリンク（リンクそのものは表示しません）")
         show_table(issued.drop(columns=["id"]), labels=gate.LINK_LABELS, hide_index=True, width="stretch")
         sure = st.checkbox("この会のリンクをすべて無効にする", key=f"revoke_all_sure_{meeting_id}")
-        if st.button("すべて無効にする", disabled=not sure, key=f"revoke_all_{meeting_id}"):
-            act(lambda s: gate.revoke_links(s, v, meeting_id=meeting_id), lambda n: f"{n} 件のリンクを無効にしました。")
+        st.button("すべて無効にする", disabled=not sure, key=f"revoke_all_{meeting_id}", **act_on_click(
+            lambda s: gate.revoke_links(s, v, meeting_id=meeting_id), lambda n: f"{n} 件のリンクを無効にしました。"))

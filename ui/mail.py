@@ -12,6 +12,7 @@ from . import auth, links
 from .common import (
     SHOWN_ERRORS,
     act,
+    act_on_click,
     esc,
     flash,
     secrets_section,
@@ -177,13 +178,10 @@ def failures(meeting_id: int) -> None:
         st.warning(f"{esc(row['name'])}さん（{esc(row['recipient'])}）へのメールは、送信の途中で止まりました。"
                    "届いたかどうかをご本人か送信済みフォルダでご確認ください。")
         c1, c2 = st.columns(2)
-        if c1.button("届いていた（送信済みにする）", key=f"mail_ok_{send_id}"):
-            _resolve(send_id, True)
-        if c2.button("届いていない（再送の対象にする）", key=f"mail_ng_{send_id}"):
-            _resolve(send_id, False)
+        c1.button("届いていた（送信済みにする）", key=f"mail_ok_{send_id}",
+                  **act_on_click(lambda s, i=send_id: outbox.resolve_unknown(s, viewer(), i, True)))
+        c2.button("届いていない（再送の対象にする）", key=f"mail_ng_{send_id}",
+                  **act_on_click(lambda s, i=send_id: outbox.resolve_unknown(s, viewer(), i, False)))
     with st.expander(f"送信の記録（{len(log)}件）"):
         show_table(log.drop(columns=["id"]), labels=outbox.LOG_LABELS, hide_index=True, width="stretch")
 
-
-def _resolve(send_id: int, delivered: bool) -> None:
-    act(lambda s: outbox.resolve_unknown(s, viewer(), send_id, delivered))

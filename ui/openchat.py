@@ -15,7 +15,18 @@ from facilitation.openchat import activity, announcements, charts, members, stor
 from facilitation.roles import Viewer
 from facilitation.text.dates import ja_date, to_jst
 
-from .common import act, db_url, esc, meeting_picker, session, show_problems, show_table, upload_hint, viewer
+from .common import (
+    act,
+    act_on_click,
+    db_url,
+    esc,
+    meeting_picker,
+    session,
+    show_problems,
+    show_table,
+    upload_hint,
+    viewer,
+)
 
 LINE_KIND_LABELS = {
     "header": "見出し", "blank": "空行", "date": "日付", "message": "投稿", "system": "システム",
@@ -287,17 +298,15 @@ def review_queue(viewer: Viewer) -> None:
             options = {c.organisation_id: f"{c.name}（{c.region}・一致度{c.score:.0f}）" for c in item.candidates}
             cols = st.columns([5, 2, 2])
             if options:
-                chosen = cols[0].selectbox("機関", list(options), format_func=options.get,
+                cols[0].selectbox("機関", list(options), format_func=options.get,
                                            key=f"oc_pick_{item.member_id}", label_visibility="collapsed", placeholder="選んでください")
-                if cols[1].button("確定", key=f"oc_ok_{item.member_id}", help="選んだ機関で確定します"):
-                    act(lambda s, m=item.member_id, c=chosen: members.pick(s, viewer, m, c),
-                        f"「{esc(item.nickname)}」さんの機関を「{esc(options[chosen])}」で確定しました。")
+                cols[1].button("確定", key=f"oc_ok_{item.member_id}", help="選んだ機関で確定します",
+                               on_click=_pick_member, args=(viewer, item.member_id, item.nickname, options))
             else:
                 cols[0].caption("候補の機関が見つかりません。")
-            if cols[2].button("機関ではない", key=f"oc_ignore_{item.member_id}",
-                              help="事務局のアカウントや個人の参加など"):
-                act(lambda s, m=item.member_id: members.ignore(s, viewer, m),
-                    f"「{esc(item.nickname)}」さんを機関ではない参加者にしました。")
+            cols[2].button("機関ではない", key=f"oc_ignore_{item.member_id}", help="事務局のアカウントや個人の参加など",
+                           **act_on_click(lambda s, m=item.member_id: members.ignore(s, viewer, m),
+                                          f"「{esc(item.nickname)}」さんを機関ではない参加者にしました。"))
     if len(items) > 30:
         st.caption(f"ほか {len(items) - 30}件（上から確認すると次が表示されます）")
     with st.expander("一覧（確認済みを含む）"):
@@ -310,6 +319,13 @@ def review_queue(viewer: Viewer) -> None:
 
 
 # --- 投稿と削除 ---------------------------------------------------------------------------------
+
+def _pick_member(viewer: Viewer, member_id: int, nickname: str, options: dict) -> None:
+    """「確定」's callback: the organisation in the row's picker as the click arrives."""
+    chosen = st.session_state.get(f"oc_pick_{member_id}")
+    act(lambda s: members.pick(s, viewer, member_id, chosen),
+        f"「{esc(nickname)}」さんの機関を「{esc(options.get(chosen, ''))}」で確定しました。", rerun=False)
+
 
 def posts(viewer: Viewer) -> None:
     st.markdown("相談者が特定できる内容などは、選んで **本文を削除** してください。"

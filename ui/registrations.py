@@ -21,8 +21,11 @@ from facilitation.text import vocab
 from facilitation.text.dates import ja_datetime, to_jst
 
 from .common import (
+    KEPT_EDITS,
     act,
+    act_on_click,
     choice_rows,
+    edited_frame,
     esc,
     flash,
     session,
@@ -161,11 +164,11 @@ def registrant_table(meeting_id: int, v: Viewer, editable: bool = False) -> None
     # A new key after each save: the grid starts again from what is stored (the old one, kept by the
     # browser with its edits, would send them once more and rerun the page over the saved message).
     editor_key = f"reg_editor_{meeting_id}_{st.session_state.get(SAVED_EDITS, 0)}"
-    edited = show_editor(df, labels=LABELS, hide_index=True, width="stretch", column_config=config,
-                         disabled=disabled, key=editor_key)
+    show_editor(df, labels=LABELS, hide_index=True, width="stretch", column_config=config, disabled=disabled,
+                key=editor_key)
     c1, c2 = st.columns(2)
-    if c1.button("変更を保存", key="reg_save", type="primary"):
-        _save_edits(df, edited, editor_key)
+    # The save runs in the click's callback, before the page is drawn again: one run shows it.
+    c1.button("変更を保存", key="reg_save", type="primary", on_click=_save_edits, args=(df, editor_key))
     listed = df.drop(columns=["id"]).rename(columns=LABELS)  # the workbook is built on the click, not every rerun
     c2.download_button("この一覧を Excel で保存",  # a document: the Japanese headers are the product
                        lambda: exports.to_xlsx_bytes({"申込者": listed}),
@@ -177,29 +180,33 @@ def _themes(meeting_id: int) -> list[str]:
         return aside.room_themes(s, meeting_id)
 
 
-def _save_edits(before: pd.DataFrame, after: pd.DataFrame, editor_key: str) -> None:
-    """Save the changed rows, each in its own unit of work (one refused row keeps the others)."""
-    old = before.set_index("id")
-    changed = []
-    for _, row in after.iterrows():
-        rid = int(row["id"])
-        diff = {}
-        for f in EDIT_FIELDS:
-            a, b = old.at[rid, f], row[f]
-            if (a if pd.notna(a) else "") != (b if pd.notna(b) else ""):
-                diff[f] = b if pd.notna(b) else ""
-        if diff:
-            changed.append((rid, str(row.get("name", "")), diff))
+def _save_edits(before: pd.DataFrame, editor_key: str) -> None:
+    """「変更を保存」's callback: save the changed rows (the editor's frame as the click arrives), each
+    in its own unit of work (one refused row keeps the others). The run that follows draws the
+    list from what is stored, in a new editor (SAVED_EDITS), with the message."""
+    after = edited_frame(editor_key, LABELS)
+    changed = _changed_rows(before, after if after is not None else before)
     if not changed:
-        st.info("変更はありません。")
+        flash("変更はありません。", "info")
         return
     saved = sum(1 for rid, name, diff in changed
                 if act(lambda s, r=rid, n=name, d=diff: _save_row(s, r, n, d), rerun=False))
     if saved:
-        st.session_state.pop(editor_key, None)
+        st.session_state.get(KEPT_EDITS, {}).pop(editor_key, None)
         st.session_state[SAVED_EDITS] = st.session_state.get(SAVED_EDITS, 0) + 1
         flash(f"{saved} 件の変更を保存しました。")
-    st.rerun()
+
+
+def _changed_rows(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[int, str, dict]]:
+    """(id, name, {field: new value}) of every row whose editable fields differ (a missing value
+    counts as empty), compared column by column (a registrant list holds hundreds of rows)."""
+    fields = list(EDIT_FIELDS)
+    new = after.set_index("id")[fields].astype(object)
+    old = before.set_index("id")[fields].astype(object).reindex(new.index)
+    new, old = new.where(new.notna(), ""), old.where(old.notna(), "")
+    differs = old.ne(new)
+    return [(int(rid), str(new.at[rid, "name"]), {f: new.at[rid, f] for f in fields if differs.at[rid, f]})
+            for rid in new.index[differs.any(axis=1)]]
 
 
 def _save_row(s, registration_id: int, name: str, diff: dict) -> bool:
@@ -272,12 +279,12 @@ def review_queue(meeting_id: int) -> None:
             options += [oid for oid in all_orgs if oid not in options]
             labels = {c["id"]: f"{c['name']}（一致度 {c['score']:.0f}%"
                       + ("・種別が異なります）" if c.get("kind_ok") is False else "）") for c in candidates}
-            pick = st.selectbox("対応する機関", options, format_func=lambda o, lb=labels: lb.get(o, all_orgs[o]),
+            st.selectbox("対応する機関", options, format_func=lambda o, lb=labels: lb.get(o, all_orgs[o]),
                                 key=f"review_pick_{rid}", placeholder="選んでください")
             c1, c2 = st.columns(2)
-            if c1.button("この機関で確定", key=f"review_ok_{rid}"):
-                act(lambda s, r=rid, p=pick: matching.confirm(s, viewer(), r, p),
-                         f"「{esc(text)}」を確定しました（次回からは自動で一致します）。")
+            c1.button("この機関で確定", key=f"review_ok_{rid}", **act_on_click(
+                lambda s, r=rid: matching.confirm(s, viewer(), r, st.session_state.get(f"review_pick_{r}")),
+                f"「{esc(text)}」を確定しました（次回からは自動で一致します）。"))
             with c2.popover("新しい機関として登録"):
                 name = st.text_input("機関名", value=text, key=f"review_name_{rid}")
                 kind = st.selectbox("種別", list(vocab.ORG_KINDS), index=2, key=f"review_kind_{rid}", placeholder="選んでください")
@@ -317,8 +324,8 @@ def rows_to_check(meeting_id: int) -> None:
         with st.container(border=True):
             st.markdown(esc(reason))
             st.caption(f"取込元: {esc(ref)}")
-            if st.button("確認しました", key=f"check_done_{rid}"):
-                act(lambda s, r=rid: aside.mark_checked(s, viewer(), r), "確認済みにしました。")
+            st.button("確認しました", key=f"check_done_{rid}",
+                      **act_on_click(lambda s, r=rid: aside.mark_checked(s, viewer(), r), "確認済みにしました。"))
 
 
 def choice_mapping(meeting_id: int) -> None:
@@ -356,9 +363,8 @@ def kept_aside(meeting_id: int) -> None:
                 act(lambda s, r=rid, v=values: aside.retry_kept_aside(s, viewer(), r, v),
                     lambda result: [("error", f"まだ取り込めません: {esc(result.quarantined[0]['reason'])}")
                                     if result.quarantined else ("success", "修正した行を取り込みました。")])
-            if c2.button("対応不要にする", key=f"kept_dismiss_{rid}"):
-                act(lambda s, r=rid: aside.dismiss_kept_aside(s, viewer(), r),
-                         "対応不要にしました（記録は残ります）。")
+            c2.button("対応不要にする", key=f"kept_dismiss_{rid}", **act_on_click(
+                lambda s, r=rid: aside.dismiss_kept_aside(s, viewer(), r), "対応不要にしました（記録は残ります）。"))
 
 
 def manual_form(meeting_id: int) -> None:

@@ -44,7 +44,9 @@ from . import auth, links, mail, paper
 from .common import (
     SHOWN_ERRORS,
     act,
+    act_on_click,
     choice_rows,
+    edited_frame,
     esc,
     session,
     show_editor,
@@ -140,11 +142,12 @@ def copy_rooms(meeting_id: int) -> None:
     labels = {mid: f"{text}（{n}室）" for mid, text, n in options}
     ids = list(labels)
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-    source = c1.selectbox("前の会のルームをコピー", ids, format_func=labels.get, key="rooms_copy_from",
+    c1.selectbox("前の会のルームをコピー", ids, format_func=labels.get, key="rooms_copy_from",
                           index=ids.index(previous) if previous in ids else 0,  # the meeting just before
                           placeholder="コピー元の会を選んでください")
-    if c2.button("コピー", key="rooms_copy"):
-        act(lambda s: room_setup.copy_rooms(s, viewer(), source, meeting_id), lambda n: f"ルーム {n} 室をコピーしました。")
+    c2.button("コピー", key="rooms_copy", **act_on_click(  # the meeting in the picker as the click arrives
+        lambda s: room_setup.copy_rooms(s, viewer(), st.session_state.get("rooms_copy_from"), meeting_id),
+        lambda n: f"ルーム {n} 室をコピーしました。"))
 
 
 def designate_facilitator(meeting_id: int) -> None:
@@ -155,12 +158,14 @@ def designate_facilitator(meeting_id: int) -> None:
         return
     with st.expander("ファシリテーターを指定する（★は希望者）"):
         c1, c2 = st.columns(2)
-        room_id = c1.selectbox("ルーム", [r for r, _ in rooms], format_func=dict(rooms).get, key="rooms_fac_room", placeholder="選んでください")
+        c1.selectbox("ルーム", [r for r, _ in rooms], format_func=dict(rooms).get, key="rooms_fac_room", placeholder="選んでください")
         options = [None, *(p for p, _ in people)]
         names = {None: "（指定しない）", **dict(people)}
-        reg_id = c2.selectbox("ファシリテーター", options, format_func=names.get, key="rooms_fac_person", placeholder="選んでください")
-        if st.button("指定する", key="rooms_fac_save"):
-            act(lambda s: manual_moves.designate_facilitator(s, viewer(), room_id, reg_id), "ファシリテーターを指定しました。")
+        c2.selectbox("ファシリテーター", options, format_func=names.get, key="rooms_fac_person", placeholder="選んでください")
+        st.button("指定する", key="rooms_fac_save", **act_on_click(  # the pickers' values as the click arrives
+            lambda s: manual_moves.designate_facilitator(s, viewer(), st.session_state.get("rooms_fac_room"),
+                                                         st.session_state.get("rooms_fac_person")),
+            "ファシリテーターを指定しました。"))
 
 
 def facilitator_links(meeting_id: int) -> None:
@@ -412,20 +417,35 @@ def people_editor(meeting_id: int, checked: Checked) -> None:
                        "room": st.column_config.SelectboxColumn(options=rooms, required=True),
                        "pinned": st.column_config.CheckboxColumn(), "facilitator": st.column_config.CheckboxColumn(),
                        "reason": st.column_config.TextColumn(width="large")})
-    cols = ["room", "pinned", "facilitator"]
-    changed = edited[(edited[cols] != frame[cols]).any(axis=1)]
+    changed = _moved(frame, edited)
     c1, c2 = st.columns(2)
-    if c1.button(f"変更を保存して確認（{len(changed)}件）", key="people_save", type="primary", disabled=changed.empty):
-        def saved(out) -> list[tuple[str, str]]:
-            lines = [f"{out.changed} 件を保存しました。", *out.refused]
-            if out.violations:
-                lines.append("決まりに合わない点: " + " ".join(v.message for v in out.violations))
-            else:
-                lines.append("決まりはすべて守られています。")
-            return [("warning" if (out.refused or out.violations) else "success", esc("\n\n".join(lines)))]
-        act(lambda s: manual_moves.apply_edits(s, viewer(), meeting_id, changed), saved)
-    if c2.button("固定をすべて外す", key="people_unpin"):
-        act(lambda s: manual_moves.clear_pins(s, viewer(), meeting_id), lambda n: f"{n} 名の固定を外しました。")
+    c1.button(f"変更を保存して確認（{len(changed)}件）", key="people_save", type="primary", disabled=changed.empty,
+              on_click=_save_people, args=(meeting_id, frame))
+    c2.button("固定をすべて外す", key="people_unpin", **act_on_click(
+        lambda s: manual_moves.clear_pins(s, viewer(), meeting_id), lambda n: f"{n} 名の固定を外しました。"))
+
+
+
+def _moved(frame: pd.DataFrame, edited: pd.DataFrame) -> pd.DataFrame:
+    cols = ["room", "pinned", "facilitator"]
+    return edited[(edited[cols] != frame[cols]).any(axis=1)]
+
+
+def _save_people(meeting_id: int, frame: pd.DataFrame) -> None:
+    """「変更を保存して確認」's callback: the editor's rows as the click arrives, saved before the page
+    is drawn again (the quality, the warnings and the table then show the saved moves)."""
+    changed = _moved(frame, edited_frame(f"people_editor_{meeting_id}", checking.PEOPLE_LABELS))
+    if changed.empty:
+        return
+
+    def saved(out) -> list[tuple[str, str]]:
+        lines = [f"{out.changed} 件を保存しました。", *out.refused]
+        if out.violations:
+            lines.append("決まりに合わない点: " + " ".join(v.message for v in out.violations))
+        else:
+            lines.append("決まりはすべて守られています。")
+        return [("warning" if (out.refused or out.violations) else "success", esc("\n\n".join(lines)))]
+    act(lambda s: manual_moves.apply_edits(s, viewer(), meeting_id, changed), saved, rerun=False)
 
 
 # --- 5. publish and files ---

@@ -53,9 +53,14 @@ def _accounts() -> None:
     editable = table.loc[table["editable"] == "可", "email"].tolist()
     if editable:
         cols = st.columns([3, 1])
-        target = cols[0].selectbox("登録を外すアカウント", editable, key="account_remove_target", placeholder="選んでください")
-        if cols[1].button("登録を外す", key="account_remove"):
-            act(lambda s: gate.remove_account(s, v, target), f"{esc(target)} の登録を外しました。")
+        cols[0].selectbox("登録を外すアカウント", editable, key="account_remove_target", placeholder="選んでください")
+        cols[1].button("登録を外す", key="account_remove", on_click=_remove_account, args=(v,))
+
+
+def _remove_account(v) -> None:
+    """「登録を外す」's callback: the account in the picker as the click arrives."""
+    target = st.session_state.get("account_remove_target")
+    act(lambda s: gate.remove_account(s, v, target), f"{esc(target)} の登録を外しました。", rerun=False)
 
 
 def _audit_log() -> None:
