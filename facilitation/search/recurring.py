@@ -224,10 +224,11 @@ def theme_candidates(session: Session, viewer: Viewer, *, recent_meetings: int =
                                                               SearchPassage.section == WISH_SECTION)))
     surveys = [p for p in session.scalars(select(SearchPassage).where(SearchPassage.source == "survey"))
                if WISH_QUESTION.search(p.section)]
-    ids = _unanswered_ids(session, viewer)
-    chats = [p for p in session.scalars(select(SearchPassage).where(SearchPassage.source == "chat",
-                                                                    SearchPassage.section == "質問"))
-             if int(p.parent.split(":")[1]) in ids]
+    parents = sorted(f"chat:{i}" for i in _unanswered_ids(session, viewer))
+    chats = sorted((p for i in range(0, len(parents), 500)  # only the unanswered questions' passages
+                    for p in session.scalars(select(SearchPassage).where(
+                        SearchPassage.source == "chat", SearchPassage.section == "質問",
+                        SearchPassage.parent.in_(parents[i:i + 500])))), key=lambda p: p.id)
     found: dict[str, dict] = defaultdict(lambda: {"wishes": 0, "survey": 0, "unanswered": 0, "meetings": set(),
                                                   "last": None, "examples": []})
     for kind, rows in (("wishes", wishes), ("survey", surveys), ("unanswered", chats)):
