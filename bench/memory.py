@@ -35,9 +35,18 @@ DONE = '[data-test-script-state="notRunning"]'
 SECRET = "bench-memory-secret-at-least-32-characters!"
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """The process's resident memory (VmRSS), or its peak so far (VmHWM), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def anon_mb(pid: int) -> float:
+    """The anonymous part of the RSS (the rest is mapped files: libraries, the Sudachi dictionary)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Anonymous:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -48,9 +57,17 @@ def settle(page) -> None:
     page.locator(DONE).first.wait_for(state="attached", timeout=300_000)
 
 
-def visit_every_page(page, titles: list[tuple[str, str]]) -> list[str]:
-    """Open each page from the sidebar (one session), and each of its tabs; what was seen."""
+def visit_every_page(page, titles: list[tuple[str, str]], pid: int | None = None,
+                     steps: dict[str, list[float]] | None = None) -> list[str]:
+    """Open each page from the sidebar (one session), and each of its tabs; what was seen.
+
+    With `pid` and `steps`, records the server's RSS, anonymous RSS and peak after each page and tab."""
     seen = []
+
+    def record(what: str) -> None:
+        seen.append(what)
+        if steps is not None:
+            steps[what] = [round(rss_mb(pid), 1), round(anon_mb(pid), 1), round(rss_mb(pid, "VmHWM"), 1)]
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for title, path in titles:
@@ -62,11 +79,11 @@ def visit_every_page(page, titles: list[tuple[str, str]]) -> list[str]:
             except PlaywrightTimeout:
                 continue
         settle(page)
-        seen.append(title)
+        record(title)
         for tab in page.get_by_role("tab").all_inner_texts():
             page.get_by_role("tab", name=tab, exact=True).first.click()
             settle(page)
-            seen.append(f"{title}/{tab}")
+            record(f"{title}/{tab}")
     return seen
 
 
@@ -115,6 +132,7 @@ def main() -> int:
     secretariat = [(title, path) for _, title, path, _, roles in PAGES.values() if SECRETARIAT in roles]
     committee = [(title, path) for _, title, path, _, roles in PAGES.values() if COMMITTEE in roles]
     phones = None
+    steps: dict[str, dict[str, list[float]]] = {}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=os.environ.get("FACILITATION_CHROMIUM", "/usr/bin/chromium"))
@@ -129,10 +147,15 @@ def main() -> int:
                     settle(page)
                     page.get_by_text("委員会の表示で確認中です").first.wait_for(timeout=60_000)
                 t = time.perf_counter()
-                seen = visit_every_page(page, committee if who == "committee" else secretariat)
+                steps[who] = {}
+                seen = visit_every_page(page, committee if who == "committee" else secretariat, pid, steps[who])
                 rss[who] = rss_mb(pid)
-                print(f"{who}: {len(seen)} pages and tabs in {time.perf_counter() - t:.0f} s, RSS {rss[who]:.0f} MB",
-                      flush=True)
+                print(f"{who}: {len(seen)} pages and tabs in {time.perf_counter() - t:.0f} s, RSS {rss[who]:.0f} MB "
+                      f"(anonymous {anon_mb(pid):.0f} MB), peak so far {rss_mb(pid, 'VmHWM'):.0f} MB", flush=True)
+                last = rss["idle"] if who == "secretariat 1" else rss[list(rss)[-2]]
+                for what, (now, anon, peak) in steps[who].items():
+                    print(f"  {what:40} RSS {now:5.0f} ({now - last:+5.0f}) anonymous {anon:5.0f} peak {peak:5.0f}")
+                    last = now
             phones = ProtocolPhones(app.base, token, args.phones)
             t = time.monotonic()
             while phones.loaded < args.phones and time.monotonic() - t < 300:
@@ -140,6 +163,8 @@ def main() -> int:
             print(f"{phones.loaded} of {args.phones} phones loaded in {time.monotonic() - t:.0f} s", flush=True)
             time.sleep(args.hold)
             rss["phones"] = rss_mb(pid)
+            rss["phones (anonymous)"] = anon_mb(pid)
+            rss["peak"] = rss_mb(pid, "VmHWM")
             errors = list(phones.errors)
             phones.close()
             browser.close()
@@ -152,13 +177,16 @@ def main() -> int:
               "per phone": (rss["phones"] - rss["committee"]) / max(1, args.phones)}
     out = {"rss_mb": {k: round(v, 1) for k, v in rss.items()}, "growth_mb": {k: round(v, 1) for k, v in growth.items()},
            "phones": args.phones, "phones_loaded": phones.loaded if phones else 0, "errors": errors[:10],
-           "load_average_before": load_before, "load_average_after": os.getloadavg(), "target_mb": 500}
+           "load_average_before": load_before, "load_average_after": os.getloadavg(), "target_mb": 500,
+           "steps": {who: {what: dict(zip(("rss", "anonymous", "peak"), v, strict=True)) for what, v in st.items()}
+                     for who, st in steps.items()}}
     print(f"\nload {load_before[0]:.1f} -> {os.getloadavg()[0]:.1f}")
     for k, v in rss.items():
         print(f"RSS {k:22} {v:7.0f} MB")
     for k, v in growth.items():
         print(f"growth {k:45} {v:7.1f} MB")
-    print(f"all open: {rss['phones']:.0f} MB ({'under' if rss['phones'] < 500 else 'OVER'} the 500 MB target)")
+    print(f"all open: {rss['phones']:.0f} MB ({'under' if rss['phones'] < 500 else 'OVER'} the 500 MB target), "
+          f"peak {rss['peak']:.0f} MB ({'under' if rss['peak'] < 500 else 'OVER'})")
     if errors:
         print("errors:", *errors[:10], sep="\n  ")
     target = ROOT / "test-output" / "bench-memory.json"

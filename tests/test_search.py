@@ -146,6 +146,26 @@ def test_surveys_and_chat_are_indexed_when_imported_and_leave_when_removed(db_ur
     assert found(db_url, "ひきこもり").counts == {"note": 0, "report": 0, "survey": 0, "chat": 1}
 
 
+def test_a_rebuild_indexes_the_whole_chat_a_batch_at_a_time(db_url, monkeypatch):
+    """A rebuild reads years of chat a batch at a time (issue 27: the whole chat at once took 390 MB):
+    every message is indexed as in one batch, in message order, also past the batches' edges."""
+    with db.session(db_url) as s:
+        chat_store.import_bytes(s, SEC, CHAT.encode(), file_name="talk.txt")
+        index.rebuild(s)
+
+    def chat_index():
+        with db.session(db_url) as s:
+            return s.execute(select(SearchPassage.ref, SearchPassage.terms, SearchPassage.org_kinds)
+                             .where(SearchPassage.source == "chat").order_by(SearchPassage.id)).all()
+    whole = chat_index()
+    assert len(whole) == 3
+    monkeypatch.setattr(index, "_BATCH", 2)
+    with db.session(db_url) as s:
+        assert index.rebuild(s).passages["chat"] == 3
+    assert chat_index() == whole
+    assert found(db_url, "ひきこもり").counts["chat"] == 2
+
+
 def test_an_erased_person_leaves_the_index_at_once(db_url):
     with db.session(db_url) as s:
         w = rosters_world.build(s)

@@ -179,9 +179,12 @@ def candidates_section(v: Viewer) -> None:
 
     st.caption("「後方支援への要望」、アンケートの要望・テーマの回答、オープンチャットの未回答の質問に"
                "2回以上出てきた言葉のうち、最近3回の会と準備中の会のルームのテーマにないものです。")
+    from .openchat import load_data
+
     try:
+        chat = load_data(v)  # the chat page's cached frames (years of posts are not read again here)
         with session() as s:
-            found = recurring.theme_candidates(s, v)
+            found = recurring.theme_candidates(s, v, chat=chat)
             drafts = [(m.id, m.title, m.starts_at) for m in recurring.draft_meetings(s)]
     except SHOWN_ERRORS as exc:
         show_error(exc)

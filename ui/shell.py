@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import threading
+import time
+
 import streamlit as st
 
 from facilitation import demo
@@ -104,3 +108,35 @@ def start() -> None:
     st.html(JAPANESE_CSS)  # static CSS only (a style-only st.html takes no space on the page)
     japanese_chrome.render()  # Streamlit's own tooltips and field hints in Japanese
     prepare_database(db_url())
+
+
+TRIM_EVERY = 20.0  # seconds: how often, at most, a finished run gives freed memory back
+_trim = {"last": 0.0, "lock": threading.Lock()}
+
+
+def _libc():
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
+    except OSError:  # not glibc (macOS, musl): nothing to tune
+        return None
+
+
+_LIBC = _libc()
+if _LIBC is not None:
+    # Large buffers (frames' columns, pickled cache entries) in their own mappings, returned to the
+    # system when freed; glibc's default raises this threshold after the first big free, after
+    # which such buffers stay in the heap as free space the process keeps.
+    _LIBC.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD
+
+
+def release_memory() -> None:
+    """After a run: give the memory a page's computation freed back to the system (glibc keeps it
+    in each script thread's arena otherwise); at most every TRIM_EVERY seconds per process."""
+    if _LIBC is None or time.monotonic() - _trim["last"] < TRIM_EVERY or not _trim["lock"].acquire(blocking=False):
+        return
+    try:
+        _LIBC.malloc_trim(0)
+        _trim["last"] = time.monotonic()
+    finally:
+        _trim["lock"].release()

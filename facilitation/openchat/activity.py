@@ -71,14 +71,26 @@ class ChatData:
         return self.messages.empty and self.events.empty
 
 
+_CHUNK = 50_000
+
+
 def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
     """Rows straight from the database cursor into a frame (the fast path for 100,000s of rows).
 
     Values come as the driver gives them: SQLite booleans as 0/1, timestamps as text; callers convert.
+    Read _CHUNK rows at a time (years of posts as Python tuples all at once took ~60 MB more).
     """
     result = session.connection().execute(stmt)
-    rows = result.cursor.fetchall() if result.cursor is not None else []
-    return pd.DataFrame.from_records(rows, columns=columns)
+    cursor = result.cursor
+    frames = []
+    while cursor is not None and (rows := cursor.fetchmany(_CHUNK)):
+        frames.append(pd.DataFrame.from_records(rows, columns=columns))
+    if len(frames) <= 1:
+        return frames[0] if frames else pd.DataFrame.from_records([], columns=columns)
+    # a column that is all NULL in one chunk is of object type there: keep the whole column's type
+    whole = {c: pd.Series([v for f in frames for v in f[c]]).dtype for c in columns
+             if len({f[c].dtype for f in frames}) > 1}
+    return pd.concat([f.astype(whole) if whole else f for f in frames], ignore_index=True)
 
 
 def load(session: Session, viewer: Viewer, since: dt.date | None = None, until: dt.date | None = None) -> ChatData:

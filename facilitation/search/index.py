@@ -200,33 +200,34 @@ def refresh_survey(session: Session, survey_id: int) -> int:
 
 # --- open chat -----------------------------------------------------------------------------------
 
-def _chat_rows(session: Session, ids: list[int] | None) -> tuple[list[str], list[dict | None]]:
+def _chat_rows(session: Session, ids: list[int]) -> tuple[list[str], list[dict | None]]:
     from facilitation.openchat.models import ChatMember, ChatMessage
 
     q = (select(ChatMessage.id, ChatMessage.at, ChatMessage.text, ChatMessage.is_question, Organisation)
          .outerjoin(ChatMember, ChatMessage.member_id == ChatMember.id)
          .outerjoin(Organisation, ChatMember.organisation_id == Organisation.id)
-         .where(ChatMessage.kind == "message", ChatMessage.redacted.is_(False), ChatMessage.text.is_not(None)))
+         .where(ChatMessage.kind == "message", ChatMessage.redacted.is_(False), ChatMessage.text.is_not(None))
+         .order_by(ChatMessage.id))
     rows: list[dict | None] = []
     parents: list[str] = []
-    chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)] if ids is not None else [None]
-    for chunk in chunks:
-        qq = q.where(ChatMessage.id.in_(chunk)) if chunk is not None else q
-        for mid, at, body, is_question, org in session.execute(qq):
+    for chunk in [ids[i:i + 500] for i in range(0, len(ids), 500)]:
+        for mid, at, body, is_question, org in session.execute(q.where(ChatMessage.id.in_(chunk))):
             rows.append(_row(f"chat:{mid}", f"chat:{mid}", "chat", body or "", section="質問" if is_question else "発言",
                              place=CHAT_PLACE, at=at, fiscal_year=fiscal_year(at), **_orgs_of([org])))
-        if chunk is not None:
-            parents.extend(f"chat:{m}" for m in chunk)
+        parents.extend(f"chat:{m}" for m in chunk)
     return parents, rows
 
 
 def refresh_chat(session: Session, ids: Iterable[int] | None = None, *, purge: bool = False) -> int:
     """Re-index the given chat messages (all with no ids); redacted messages leave the index
     (`purge`: and their words leave the engine's index files too, see `purge_deleted`)."""
-    if ids is None:
+    if ids is None:  # all of them, a batch at a time (years of chat: never every passage in memory at once)
+        from facilitation.openchat.models import ChatMessage
+
         session.connection().execute(delete(TABLE).where(TABLE.c.source == "chat"))
-        _, rows = _chat_rows(session, None)
-        n = _replace(session, [], rows)
+        every = list(session.scalars(select(ChatMessage.id).order_by(ChatMessage.id)))
+        n = sum(_replace(session, [], _chat_rows(session, every[i:i + _BATCH])[1])
+                for i in range(0, len(every), _BATCH))
     else:
         parents, rows = _chat_rows(session, list(ids))
         n = _replace(session, parents, rows)

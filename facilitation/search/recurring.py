@@ -191,10 +191,10 @@ class Candidate:
         return self.wishes + self.survey + self.unanswered
 
 
-def _unanswered_ids(session: Session, viewer: Viewer) -> set[int]:
+def _unanswered_ids(session: Session, viewer: Viewer, chat=None) -> set[int]:
     from facilitation.openchat import activity
 
-    data = activity.load(session, viewer)
+    data = chat if chat is not None else activity.load(session, viewer)
     q = activity.questions(data)
     if q.empty:
         return set()
@@ -216,18 +216,21 @@ def _covered(term: str, themes_terms: list[str]) -> bool:
 
 
 def theme_candidates(session: Session, viewer: Viewer, *, recent_meetings: int = 3, min_mentions: int = 2,
-                     top: int = 15) -> list[Candidate]:
-    """Terms that keep coming up in wishes and unanswered questions but had no room recently."""
+                     top: int = 15, chat=None) -> list[Candidate]:
+    """Terms that keep coming up in wishes and unanswered questions but had no room recently.
+
+    `chat`: the viewer's openchat.activity.load (the page's cached copy), read here when not given."""
     _check(viewer)
     index.ensure(session)
     wishes = list(session.scalars(select(SearchPassage).where(SearchPassage.source == "note",
                                                               SearchPassage.section == WISH_SECTION)))
     surveys = [p for p in session.scalars(select(SearchPassage).where(SearchPassage.source == "survey"))
                if WISH_QUESTION.search(p.section)]
-    ids = _unanswered_ids(session, viewer)
-    chats = [p for p in session.scalars(select(SearchPassage).where(SearchPassage.source == "chat",
-                                                                    SearchPassage.section == "質問"))
-             if int(p.parent.split(":")[1]) in ids]
+    parents = sorted(f"chat:{i}" for i in _unanswered_ids(session, viewer, chat))
+    chats = sorted((p for i in range(0, len(parents), 500)  # only the unanswered questions' passages
+                    for p in session.scalars(select(SearchPassage).where(
+                        SearchPassage.source == "chat", SearchPassage.section == "質問",
+                        SearchPassage.parent.in_(parents[i:i + 500])))), key=lambda p: p.id)
     found: dict[str, dict] = defaultdict(lambda: {"wishes": 0, "survey": 0, "unanswered": 0, "meetings": set(),
                                                   "last": None, "examples": []})
     for kind, rows in (("wishes", wishes), ("survey", surveys), ("unanswered", chats)):

@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # gspread, requests and Google's auth (17 MB) load on the first request, not with the pages
+    from gspread.exceptions import APIError
+    from gspread.http_client import HTTPClient
 
 import pandas as pd
-import requests
-from gspread.exceptions import APIError
-from gspread.http_client import HTTPClient
-from gspread.spreadsheet import Spreadsheet
-from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
-from gspread.utils import absolute_range_name
 
 from facilitation.access import privacy
 from facilitation.errors import UserError
@@ -36,7 +33,7 @@ from facilitation.files.tabular import Table, TableError, from_values
 ENDPOINT_ENV = "FACILITATION_SHEETS_ENDPOINT"
 CREDENTIALS_ENV = "FACILITATION_SHEETS_CREDENTIALS"
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
-GOOGLE_BASE = SPREADSHEETS_API_V4_BASE_URL.removesuffix("/v4/spreadsheets")  # https://sheets.googleapis.com
+GOOGLE_BASE = "https://sheets.googleapis.com"  # gspread's SPREADSHEETS_API_V4_BASE_URL without /v4/spreadsheets
 EMULATOR_ACCOUNT = "facilitation-demo@sheets-emulator.local"
 CACHE_SECONDS = 60.0
 RETRIES = 4  # attempts after the first, on 429 / 5xx / network timeouts
@@ -87,62 +84,6 @@ def _load_credentials(info: dict | str | os.PathLike | None) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-class _RebasedSession(requests.Session):
-    """A requests session that sends Google API URLs to another base (the emulator)."""
-
-    def __init__(self, base: str):
-        super().__init__()
-        self.base = base.rstrip("/")
-
-    def request(self, method, url, *args, **kwargs):  # noqa: D401 - requests' signature
-        if isinstance(url, str) and url.startswith(GOOGLE_BASE):
-            url = self.base + url[len(GOOGLE_BASE):]
-        return super().request(method, url, *args, **kwargs)
-
-
-class _RetryingHTTPClient(HTTPClient):
-    """gspread's HTTP client with bounded retries and backoff on 429, 5xx and timeouts."""
-
-    retries = RETRIES
-    backoff = 0.5  # seconds, doubled each attempt, with jitter; Retry-After is honoured up to 5 s
-    deadline = DEADLINE
-
-    def request(self, *args: Any, **kwargs: Any):
-        attempt, start, per_attempt = 0, time.monotonic(), self.timeout
-        try:
-            while True:
-                left = self.deadline - (time.monotonic() - start)
-                if isinstance(per_attempt, tuple):
-                    self.timeout = tuple(max(0.1, min(x, left)) for x in per_attempt)
-                else:
-                    self.timeout = max(0.1, min(per_attempt or left, left))
-                try:
-                    return super().request(*args, **kwargs)
-                except APIError as exc:
-                    code = exc.response.status_code
-                    if attempt >= self.retries or not (code == 429 or code >= 500):
-                        raise
-                    delay = self._delay(attempt, exc.response.headers.get("Retry-After"))
-                    if time.monotonic() - start + delay >= self.deadline:
-                        raise
-                except (requests.Timeout, requests.ConnectionError):
-                    delay = self._delay(attempt, None)
-                    if attempt >= self.retries or time.monotonic() - start + delay >= self.deadline:
-                        raise
-                attempt += 1
-                time.sleep(delay)
-        finally:
-            self.timeout = per_attempt
-
-    def _delay(self, attempt: int, retry_after: str | None) -> float:
-        if retry_after:
-            try:
-                return min(5.0, float(retry_after))
-            except ValueError:
-                pass
-        return self.backoff * (2 ** attempt) * (0.75 + random.random() / 2)
-
-
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _cache: dict[tuple[str, str, str], tuple[float, Table]] = {}
 _cache_lock = threading.Lock()
@@ -188,8 +129,10 @@ class SheetsClient:
     def _client(self) -> HTTPClient:
         if self._http is not None:
             return self._http
+        from .http import RebasedSession, RetryingHTTPClient
+
         if self.endpoint:
-            http = _RetryingHTTPClient(auth=None, session=_RebasedSession(self.endpoint))
+            http = RetryingHTTPClient(auth=None, session=RebasedSession(self.endpoint))
         else:
             try:
                 creds_info = _load_credentials(self._info)
@@ -205,7 +148,7 @@ class SheetsClient:
                 creds = Credentials.from_service_account_info(creds_info, scopes=SCOPES)
             except (ValueError, KeyError) as exc:
                 raise SheetsError(f"サービスアカウントの鍵の形式が正しくありません（{exc}）。", "credentials") from exc
-            http = _RetryingHTTPClient(auth=creds)
+            http = RetryingHTTPClient(auth=creds)
         if self._backoff is not None:
             http.backoff = self._backoff
         http.set_timeout(self._timeout)
@@ -245,6 +188,11 @@ class SheetsClient:
         return {t: out[t] for t in tabs}
 
     def _batch_get(self, key: str, tabs: list[str]) -> dict[str, Table]:
+        import requests
+        from gspread.exceptions import APIError
+        from gspread.spreadsheet import Spreadsheet
+        from gspread.utils import absolute_range_name
+
         http = self._client()
         # A Spreadsheet without its metadata request: the batchGet is the only call.
         sheet = Spreadsheet.__new__(Spreadsheet)
@@ -306,6 +254,9 @@ class SheetsClient:
 
     def _missing_tabs(self, key: str, tabs: list[str]) -> list[str]:
         """Which of `tabs` the spreadsheet lacks (a second request, only after an error)."""
+        import requests
+        from gspread.exceptions import APIError
+
         try:
             meta = self._client().fetch_sheet_metadata(key)
         except (APIError, requests.RequestException, ValueError):
@@ -315,6 +266,9 @@ class SheetsClient:
 
     def tab_titles(self, url_or_key: str) -> list[str]:
         """The spreadsheet's tab names (one metadata request)."""
+        import requests
+        from gspread.exceptions import APIError
+
         key = parse_key(url_or_key)
         try:
             meta = self._client().fetch_sheet_metadata(key)
@@ -330,6 +284,10 @@ class SheetsClient:
 
         Values are sent RAW and neutralised with exports.safe_cell, so nothing becomes a formula.
         """
+        import requests
+        from gspread.exceptions import APIError
+        from gspread.utils import absolute_range_name
+
         key = parse_key(url_or_key)
         http = self._client()
         values = [[str(safe_cell(str(c))) for c in frame.columns]]
