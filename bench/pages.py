@@ -162,6 +162,20 @@ def interactions(name: str, viewer) -> list[tuple[str, object]]:
     elif name in ("registrations", "rooms", "roster"):
         key = {"registrations": "meeting_id", "rooms": "rooms_meeting", "roster": "roster_meeting"}[name]
         steps += [("choose meeting", pick(key, 1, MEETING_KEY))]
+    elif name == "search":
+        from facilitation.search import query
+        from ui import search as sui
+
+        def asked(words: str):  # what 「検索」 leaves in the session (a form: the box alone does not search)
+            return set_state(sui.STATE, (words, query.Filters(), query.RELEVANCE))
+
+        steps += [("search ひきこもり", asked("ひきこもり")), ("search ひきこもり 家族", asked("ひきこもり 家族")),
+                  ("search シェルター", asked("シェルター")), ("rerun with results", lambda at: at.run()),
+                  ("tab 何度も出てくる課題・要望", set_state("search_tab", "何度も出てくる課題・要望"))]
+        if viewer.is_secretariat:
+            steps += [("tab 次回のテーマ候補", set_state("search_tab", "次回のテーマ候補")),
+                      ("rerun on 次回のテーマ候補", lambda at: at.run())]
+        steps += [("tab 検索", set_state("search_tab", "検索"))]
     elif name == "settings":
         steps += [("tab 組織マスタ", set_state("settings_tab", "組織マスタ")),
                   ("tab 会の管理", set_state("settings_tab", "会の管理")),

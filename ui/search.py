@@ -158,10 +158,13 @@ def recurring_section(v: Viewer) -> None:
     st.bar_chart(frame.head(15).set_index("term")["meetings"], x_label="言葉", y_label="出てきた会の数",
                  horizontal=False)
     show_table(frame, labels=recurring.RECURRING_LABELS, hide_index=True)
-    with session() as s:
-        regions = recurring.by_region(s, v, sections=tuple(sections), fiscal_years=tuple(years))
+    def pack_table() -> bytes:  # built when the button is clicked, not on every run of the tab
+        with session() as s:
+            regions = recurring.by_region(s, v, sections=tuple(sections), fiscal_years=tuple(years))
+        return to_xlsx_bytes({"繰り返し出る課題・要望（振興局別）": regions})
+
     st.download_button("委員会資料用の表（振興局別・Excel）", key="recurring_pack", on_click="ignore",
-                       data=to_xlsx_bytes({"繰り返し出る課題・要望（振興局別）": regions}),
+                       data=pack_table,
                        file_name="委員会資料_繰り返し出る課題・要望.xlsx",
                        help="言葉と件数だけの表です（記録の本文や氏名は含みません）。")
     term = st.selectbox("言葉ごとの内訳", frame["term"].tolist(), key="recurring_term")

@@ -224,8 +224,11 @@ def theme_candidates(session: Session, viewer: Viewer, *, recent_meetings: int =
     index.ensure(session)
     wishes = list(session.scalars(select(SearchPassage).where(SearchPassage.source == "note",
                                                               SearchPassage.section == WISH_SECTION)))
-    surveys = [p for p in session.scalars(select(SearchPassage).where(SearchPassage.source == "survey"))
-               if WISH_QUESTION.search(p.section)]
+    asked = [q for q in session.scalars(select(SearchPassage.section).where(SearchPassage.source == "survey")
+                                        .distinct()) if WISH_QUESTION.search(q or "")]
+    surveys = list(session.scalars(select(SearchPassage).where(SearchPassage.source == "survey",
+                                                               SearchPassage.section.in_(asked))
+                                   .order_by(SearchPassage.id)))  # only the wish/theme questions' answers
     parents = sorted(f"chat:{i}" for i in _unanswered_ids(session, viewer, chat))
     chats = sorted((p for i in range(0, len(parents), 500)  # only the unanswered questions' passages
                     for p in session.scalars(select(SearchPassage).where(
