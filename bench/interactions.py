@@ -23,7 +23,6 @@ import argparse
 import csv
 import datetime as dt
 import io
-import json
 import logging
 import os
 import shutil
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from pages import BASELINE, DEFAULT_DB, new_app, pct, rss_mb, timed  # noqa: E402
+from pages import BASELINE, DEFAULT_DB, new_app, pct, rss_mb, timed, write_result  # noqa: E402
 
 REGISTRATIONS = ROOT / "pages" / "registrations.py"
 ROOMS = ROOT / "pages" / "rooms.py"
@@ -233,10 +232,7 @@ def main() -> int:
         flag = f"  >{goal / 1000:g}s" if r["p95_ms"] > goal else ""
         print(f"{r['interaction']:34} {r['p50_ms']:8.0f} {r['p95_ms']:8.0f} {r['ratio_p50']:8.2f} "
               f"{r['ratio_p95']:8.2f}{flag}")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
-    print(f"\nwritten {out}")
+    write_result(args.out, result)
     return 0
 
 

@@ -206,6 +206,14 @@ def rss_mb() -> float:
     return 0.0
 
 
+def write_result(path: str, result: dict) -> None:
+    """The figures as JSON (test-output/ by default, ignored by git)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    print(f"\nwritten {out}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default=DEFAULT_DB)
@@ -282,10 +290,7 @@ def main() -> int:
         flag = "  >0.3s" if r["p95_ms"] > 300 else ""
         print(f"{r['page']:14} {r['role']:4} {r['interaction']:22} {r['p50_ms']:8.0f} {r['p95_ms']:8.0f} "
               f"{r['ratio_p50']:8.2f} {r['ratio_p95']:8.2f}{flag}")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
-    print(f"\nwritten {out}")
+    write_result(args.out, result)
     return 0
 
 
