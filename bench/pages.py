@@ -134,12 +134,9 @@ def interactions(name: str, viewer) -> list[tuple[str, object]]:
         steps += [(f"tab {label}", set_state(hui.TAB_KEY, label)) for label in labels[1:]]
         steps += [(f"tab {labels[0]}", set_state(hui.TAB_KEY, labels[0])), ("filter 年度", years_filter)]
     elif name == "surveys":
-        if viewer.is_secretariat:
-            names = ["結果", "クロス集計", "推移", "自由記述", "質問の種類", "取り込み", "出力"]
-        elif viewer.sees_names:
-            names = ["結果", "自由記述", "出力"]
-        else:
-            names = ["結果", "クロス集計", "推移", "出力"]
+        from ui import surveys as sui
+
+        names = sui.tab_labels(viewer)
         steps += [("choose survey", pick("survey_id", 1)), ("filter ルーム", survey_filter)]
         steps += [(f"tab {n}", set_state("surveys_tab", n)) for n in names[1:]]
         if "推移" in names:  # a lazy page: the first 推移 above computed the trend after `cold`; now warm,

@@ -14,14 +14,9 @@ st.caption("Google フォームの回答を、質問ごとの回答数（n）・
 survey_id = sv.pick_survey(v)
 show_flash()
 
-if v.is_secretariat:
-    names = ["結果", "クロス集計", "推移", "自由記述", "質問の種類", "取り込み", "出力"]
-elif v.sees_names:
-    names = ["結果", "自由記述", "出力"]
-else:
-    names = ["結果", "クロス集計", "推移", "出力"]
+names = sv.tab_labels(v)
 keep_state(*sv.FILTERS)  # the 結果 tab's filters are still there when the person comes back
-tabs = dict(zip(names, st.tabs(names, key="surveys_tab", on_change="rerun"), strict=False))
+tabs = dict(zip(names, st.tabs(names, key=sv.TAB_KEY, on_change="rerun"), strict=False))
 opened = next((name for name, tab in tabs.items() if tab.open), names[0])  # only the open tab is computed
 
 if survey_id is None:

@@ -384,7 +384,7 @@ def manual_form(meeting_id: int) -> None:
         years = c2.text_input("経験年数", placeholder="例: 3年")
         mode = st.radio("参加方法", list(vocab.ATTENDANCE_MODES), horizontal=True)
         choices = []
-        for n in (1, 2, 3):
+        for n in (1, 2, 3):  # n is the wish's rank (第n希望) of the one person being entered, not a row
             if themes:
                 choices.append(st.selectbox(f"希望テーマ（第{n}希望）", ["", *themes], key=f"manual_choice{n}", placeholder="選んでください"))
             else:

@@ -44,6 +44,19 @@ CHART_CONFIG = {"displayModeBar": False}
 PENDING_PICK, IMPORT_MESSAGE = "sv_pending_pick", "sv_import_message"
 
 
+TAB_KEY = "surveys_tab"
+
+
+def tab_labels(v: Viewer) -> list[str]:
+    """The page's tabs for this viewer (the secretariat all; committee members without people's
+    comments; a viewer who sees names, the results and comments)."""
+    if v.is_secretariat:
+        return ["結果", "クロス集計", "推移", "自由記述", "質問の種類", "取り込み", "出力"]
+    if v.sees_names:
+        return ["結果", "自由記述", "出力"]
+    return ["結果", "クロス集計", "推移", "出力"]
+
+
 def pick_survey(v: Viewer) -> int | None:
     """A select box of stored surveys (a facilitator: their meeting's only); the chosen id."""
     with session() as s:
